@@ -1,0 +1,1 @@
+//! Fuzz harness bodies, shared by fuzz/ and the corpus replay tests.

@@ -1,0 +1,1 @@
+//! iSCSI PDUs (RFC 7143 §11). Filled by the PDU work.

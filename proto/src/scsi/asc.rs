@@ -1,0 +1,1 @@
+//! SCSI asc formats. Filled by the SCSI parameter-data work.

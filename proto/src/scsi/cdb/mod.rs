@@ -1,0 +1,1 @@
+//! SCSI CDBs (SPC-5, SBC-4). Filled by the CDB work.

@@ -1,0 +1,1 @@
+//! SCSI mode formats. Filled by the SCSI parameter-data work.

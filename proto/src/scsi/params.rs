@@ -1,0 +1,1 @@
+//! SCSI params formats. Filled by the SCSI parameter-data work.

@@ -1,0 +1,1 @@
+//! SCSI sense formats. Filled by the SCSI parameter-data work.

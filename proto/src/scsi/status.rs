@@ -1,0 +1,1 @@
+//! SCSI status formats. Filled by the SCSI parameter-data work.

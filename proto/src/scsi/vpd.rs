@@ -1,0 +1,1 @@
+//! SCSI vpd formats. Filled by the SCSI parameter-data work.

@@ -1,0 +1,1 @@
+//! iSCSI text keys and negotiation (RFC 7143 §6, §13). Filled by the text work.

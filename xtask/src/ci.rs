@@ -1,0 +1,9 @@
+//! `cargo xtask ci`: everything CI runs. `.ci/run` calls exactly this.
+
+use anyhow::Result;
+
+pub fn run() -> Result<()> {
+    crate::test::run_all()?;
+    println!("xtask ci: all checks passed");
+    Ok(())
+}

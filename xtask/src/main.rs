@@ -1,0 +1,47 @@
+//! `cargo xtask`: the one entry point for building, testing and running rtgt.
+//!
+//! Every external command is printed before it runs, so a failing step can be
+//! rerun by hand.
+
+mod ci;
+mod cmd;
+mod fuzz;
+mod peers;
+mod test;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo xtask",
+    about = "Build, test and exercise rtgt",
+    long_about = "Build, test and exercise rtgt.\n\n\
+                  Quick loop: `cargo xtask test`. Everything CI runs: `cargo xtask ci`."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Formatting, clippy, every workspace test and the fuzz corpus replay
+    Test,
+    /// Everything CI runs (what `.ci/run` calls)
+    Ci,
+    /// Run a libFuzzer campaign on one fuzz target
+    Fuzz(fuzz::FuzzArgs),
+    /// Install the real peers and tools the tests use (Debian packages), when missing
+    Peers,
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Test => test::run(),
+        Command::Ci => ci::run(),
+        Command::Fuzz(args) => fuzz::run(&args),
+        Command::Peers => peers::run(),
+    }
+}

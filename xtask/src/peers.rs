@@ -1,0 +1,94 @@
+//! `cargo xtask peers`: installs the real peers and tools rtgt is tested
+//! against, from Debian's packages, only when they are missing.
+
+use crate::cmd::{on_path, run_command};
+use anyhow::{bail, Result};
+use std::process::{Command, Stdio};
+
+/// A Debian package and a program it provides, to tell whether it is installed.
+struct Peer {
+    package: &'static str,
+    program: &'static str,
+    why: &'static str,
+}
+
+const PEERS: &[Peer] = &[
+    Peer {
+        package: "tgt",
+        program: "tgtd",
+        why: "reference iSCSI target",
+    },
+    Peer {
+        package: "libiscsi-bin",
+        program: "iscsi-ls",
+        why: "reference iSCSI initiator tools",
+    },
+    Peer {
+        package: "tshark",
+        program: "tshark",
+        why: "packet captures of real sessions",
+    },
+];
+
+fn package_installed(package: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .stderr(Stdio::null())
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).contains("install ok installed"))
+        .unwrap_or(false)
+}
+
+/// Installs every missing peer; does nothing when all are present.
+pub fn ensure_installed() -> Result<()> {
+    let missing: Vec<&Peer> = PEERS
+        .iter()
+        .filter(|peer| !(on_path(peer.program) || package_installed(peer.package)))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    for peer in &missing {
+        println!("peers: {} ({}) is missing", peer.package, peer.why);
+    }
+    if !on_path("apt-get") {
+        bail!("apt-get not found: install the packages above with your system's package manager");
+    }
+    run_command(&mut apt_get(&["update", "-q"]))?;
+    let mut install = apt_get(&["install", "-y", "-q", "--no-install-recommends"]);
+    install.args(missing.iter().map(|peer| peer.package));
+    run_command(&mut install)
+}
+
+/// `apt-get ARGS`, through sudo when not root, never prompting.
+fn apt_get(args: &[&str]) -> Command {
+    let mut command = if is_root() {
+        Command::new("apt-get")
+    } else {
+        let mut sudo = Command::new("sudo");
+        sudo.arg("apt-get");
+        sudo
+    };
+    command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+    command
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|out| out.stdout.starts_with(b"0\n"))
+        .unwrap_or(false)
+}
+
+pub fn run() -> Result<()> {
+    ensure_installed()?;
+    for peer in PEERS {
+        println!(
+            "peers: {:<14} {:<10} {}",
+            peer.package, peer.program, peer.why
+        );
+    }
+    println!("peers: all installed");
+    Ok(())
+}
