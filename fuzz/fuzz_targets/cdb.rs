@@ -1,0 +1,7 @@
+//! Fuzz target `cdb`: the harness body is `rtgt_proto::fuzzing::cdb`, which the
+//! corpus replay test also runs on the stable toolchain.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    rtgt_proto::fuzzing::cdb(data);
+});

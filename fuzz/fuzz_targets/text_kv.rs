@@ -1,0 +1,7 @@
+//! Fuzz target `text_kv`: the harness body is `rtgt_proto::fuzzing::text_kv`, which the
+//! corpus replay test also runs on the stable toolchain.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    rtgt_proto::fuzzing::text_kv(data);
+});

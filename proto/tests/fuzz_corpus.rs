@@ -1,0 +1,60 @@
+//! Replays every committed fuzz corpus entry and crash artifact through the
+//! harness bodies of `rtgt_proto::fuzzing`, on the stable toolchain, so that a
+//! crash found once stays fixed. Run by `cargo xtask test`.
+#![cfg(feature = "fuzzing")]
+
+use std::path::{Path, PathBuf};
+
+fn fuzz_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz")
+}
+
+/// Every file under fuzz/corpus/<target> and fuzz/artifacts/<target>.
+fn inputs(target: &str) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for kind in ["corpus", "artifacts"] {
+        let Ok(entries) = std::fs::read_dir(fuzz_dir().join(kind).join(target)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            if entry.path().is_file() {
+                files.push(entry.path());
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+fn replay(target: &str, harness: fn(&[u8])) -> usize {
+    let files = inputs(target);
+    for file in &files {
+        let data = std::fs::read(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        harness(&data);
+    }
+    files.len()
+}
+
+#[test]
+fn pdu_stream_corpus() {
+    let replayed = replay("pdu_stream", rtgt_proto::fuzzing::pdu_stream);
+    assert!(replayed > 0, "fuzz/corpus/pdu_stream has no seeds");
+}
+
+#[test]
+fn text_kv_corpus() {
+    let replayed = replay("text_kv", rtgt_proto::fuzzing::text_kv);
+    assert!(replayed > 0, "fuzz/corpus/text_kv has no seeds");
+}
+
+#[test]
+fn chap_corpus() {
+    let replayed = replay("chap", rtgt_proto::fuzzing::chap);
+    assert!(replayed > 0, "fuzz/corpus/chap has no seeds");
+}
+
+#[test]
+fn cdb_corpus() {
+    let replayed = replay("cdb", rtgt_proto::fuzzing::cdb);
+    assert!(replayed > 0, "fuzz/corpus/cdb has no seeds");
+}
