@@ -3,11 +3,13 @@
 //! Every external command is printed before it runs, so a failing step can be
 //! rerun by hand.
 
+mod capture;
 mod ci;
 mod cmd;
 mod fuzz;
 mod peers;
 mod test;
+mod tgtd;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -34,6 +36,8 @@ enum Command {
     Fuzz(fuzz::FuzzArgs),
     /// Install the real peers and tools the tests use (Debian packages), when missing
     Peers,
+    /// Record iSCSI sessions between tgtd and libiscsi's tools as test vectors (proto/tests/vectors)
+    Capture(capture::CaptureArgs),
 }
 
 fn main() -> Result<()> {
@@ -43,5 +47,6 @@ fn main() -> Result<()> {
         Command::Ci => ci::run(),
         Command::Fuzz(args) => fuzz::run(&args),
         Command::Peers => peers::run(),
+        Command::Capture(args) => capture::run(&args),
     }
 }
