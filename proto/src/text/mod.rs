@@ -16,6 +16,7 @@
 //! so the conformance suite can send what the RFC forbids.
 
 pub mod codec;
+mod config;
 pub mod continuation;
 pub mod keys;
 pub mod negotiate;
