@@ -24,9 +24,9 @@ impl Dump {
         // Through a String: `format_args!` values ignore width.
         let value = value.to_string();
         let line = if meaning.is_empty() {
-            format!("{name:<24} {value}")
+            format!("{name:<28} {value}")
         } else {
-            format!("{name:<24} {value:<12} {meaning}")
+            format!("{name:<28} {value:<12} {meaning}")
         };
         self.out.push_str(line.trim_end());
         self.out.push('\n');
@@ -146,11 +146,11 @@ mod tests {
         let s = d.finish();
         assert_eq!(
             s,
-            "opcode                   0x03         Login Request\n\
-             T (transit)              1\n\
-             ITT                      0x00000007   (7)\n\
-             TTT                      0xffffffff   reserved value 0xffffffff\n\
-             bytes 40-47              00 01        reserved, NOT ZERO\n"
+            "opcode                       0x03         Login Request\n\
+             T (transit)                  1\n\
+             ITT                          0x00000007   (7)\n\
+             TTT                          0xffffffff   reserved value 0xffffffff\n\
+             bytes 40-47                  00 01        reserved, NOT ZERO\n"
         );
     }
 
@@ -166,7 +166,7 @@ mod tests {
         assert!(s.contains("\n  InitiatorName=iqn.x\n  SessionType=Normal\n  Bad=\\xff\\x5c\n"));
         assert!(s.contains("(last pair not NUL-terminated)"));
         assert!(s.contains("  0000: 01 02 03\n"));
-        assert!(s.contains("empty                    0 bytes\n"));
+        assert!(s.contains("empty                        0 bytes\n"));
         assert!(s.contains("  ... 44 more bytes\n"));
     }
 }

@@ -152,7 +152,7 @@ macro_rules! pdu_enum {
                         }
                     } )*
                     Pdu::Unknown(raw) => {
-                        d.binary_data("BHS bytes 1-47", raw.bhs.get(1..).unwrap_or_default());
+                        d.binary_data("BHS", &raw.bhs);
                         d.binary_data("AHS", &raw.ahs);
                         d.binary_data("data segment", &raw.data);
                     }
@@ -221,10 +221,15 @@ impl Pdu {
         let raw = self.to_raw();
         let opcode = raw.opcode();
         let mut d = Dump::new();
+        let name = if opcode.is_vendor_specific() {
+            "vendor specific"
+        } else {
+            opcode.name()
+        };
         d.field(
             "opcode",
             format_args!("{:#04x}", opcode.raw()),
-            format_args!("{} (sent by {:?})", opcode.name(), opcode.sender()),
+            format_args!("{name} (sent by {:?})", opcode.sender()),
         );
         if opcode.has_immediate_bit() {
             d.flag("I (immediate)", raw.immediate(), "immediate delivery");
@@ -240,5 +245,69 @@ impl Pdu {
 impl fmt::Display for Pdu {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.dump())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pdu::BHS_LEN;
+
+    fn raw(opcode: u8, ahs: &'static [u8]) -> RawPdu {
+        let mut b = [0u8; BHS_LEN];
+        b[0] = opcode;
+        RawPdu::new(b, Bytes::from_static(ahs), Bytes::new())
+    }
+
+    #[test]
+    fn unknown_opcode_is_kept_or_rejected() {
+        let r = raw(0x1d, &[]);
+        assert_eq!(Pdu::decode(&r), Ok(Pdu::Unknown(r.clone())));
+        assert_eq!(Pdu::Unknown(r.clone()).to_raw(), r);
+        let err = Pdu::decode_from(&r, Role::Initiator).unwrap_err();
+        assert_eq!(
+            err,
+            PduError::UnknownOpcode {
+                opcode: Opcode::Other(0x1d)
+            }
+        );
+        assert_eq!(
+            err.answer(),
+            Answer::Reject(RejectReason::CommandNotSupported)
+        );
+    }
+
+    #[test]
+    fn wrong_direction_is_a_protocol_error() {
+        let err = Pdu::decode_from(&raw(0x20, &[]), Role::Initiator).unwrap_err();
+        assert_eq!(
+            err,
+            PduError::WrongDirection {
+                opcode: Opcode::NopIn,
+                sender: Role::Initiator
+            }
+        );
+        assert_eq!(err.answer(), Answer::Reject(RejectReason::ProtocolError));
+        assert!(Pdu::decode_from(&raw(0x00, &[]), Role::Initiator).is_ok());
+    }
+
+    #[test]
+    fn ahs_errors() {
+        let err = Pdu::decode(&raw(0x00, &[0, 1, 1, 0])).unwrap_err();
+        assert_eq!(
+            err,
+            PduError::UnexpectedAhs {
+                opcode: Opcode::NopOut,
+                len: 4
+            }
+        );
+        assert_eq!(err.answer(), Answer::Reject(RejectReason::InvalidPduField));
+        let err = Pdu::decode(&raw(0x01, &[0, 9, 1, 0])).unwrap_err();
+        assert!(matches!(err, PduError::Ahs(AhsError::TooLong { .. })));
+        assert_eq!(err.answer(), Answer::Reject(RejectReason::InvalidPduField));
+        let ok = Pdu::decode(&raw(0x01, &[0, 1, 1, 0])).unwrap();
+        assert_eq!(ok.opcode(), Opcode::ScsiCommand);
+        assert_eq!(ok.itt(), 0);
+        assert!(ok.to_string().contains("Extended CDB"));
     }
 }
