@@ -16,10 +16,10 @@ use super::opcode::Role;
 use super::reject::RejectReason;
 use crate::digest::{from_wire, DIGEST_LEN};
 
-/// The bound on a login PDU's data segment. RFC 7143 §13.12: the default
-/// MaxRecvDataSegmentLength is 8192, and until the login completes each side
-/// must assume the other's is the default (§6.1 and §11.12.8: a login text
-/// PDU's data segment is at most 8192 bytes).
+/// The bound on a login PDU's data segment. RFC 7143 §13.12:
+/// MaxRecvDataSegmentLength defaults to 8192 bytes, and a declared value only
+/// takes effect once the login phase is over, so during login each side
+/// bounds the other's data segments by the default.
 pub const LOGIN_MAX_DATA_SEGMENT_LENGTH: u32 = 8192;
 
 /// The largest MaxRecvDataSegmentLength RFC 7143 §13.12 allows, 2^24 - 1
