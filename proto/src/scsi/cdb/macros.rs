@@ -1,0 +1,102 @@
+//! The declaration macro of CDB layouts.
+
+/// Declares one CDB: a struct whose public fields are every field of the
+/// standard's table (reserved and obsolete ones included, the CONTROL byte
+/// last), with `decode`, `encode`, `FIELDS` and `reserved_violation`.
+///
+/// Field syntax: `field name: Type = (byte, bytes, shift, width)` or
+/// `reserved name: Type = (...)`; see [`super::field`].
+macro_rules! cdb_struct {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            opcode: $op:expr,
+            service_action: $sa:expr,
+            len: $len:expr,
+            $(
+                $(#[$fmeta:meta])*
+                $kind:ident $field:ident : $ty:ty = ($byte:expr, $nbytes:expr, $shift:expr, $width:expr)
+            ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+        pub struct $name {
+            $( $(#[$fmeta])* pub $field: $ty, )*
+        }
+
+        impl $name {
+            /// OPERATION CODE, byte 0.
+            pub const OPCODE: u8 = $op;
+            /// SERVICE ACTION (byte 1, bits 4-0) when it selects this command
+            /// among others sharing the operation code.
+            pub const SERVICE_ACTION: Option<u8> = $sa;
+            /// CDB length in bytes.
+            pub const LEN: usize = $len;
+            /// Layout of every field after the operation code (and the
+            /// selecting service action).
+            pub const FIELDS: &'static [$crate::scsi::cdb::field::FieldInfo] = &[
+                $( $crate::scsi::cdb::field::FieldInfo {
+                    name: stringify!($field),
+                    byte: $byte,
+                    nbytes: $nbytes,
+                    shift: $shift,
+                    width: $width,
+                    reserved: cdb_struct!(@reserved $kind),
+                }, )*
+            ];
+
+            /// Decodes the first `LEN` bytes of `bytes` (more bytes, such as
+            /// the padding of a 16-byte iSCSI CDB field, are ignored).
+            pub fn decode(bytes: &[u8]) -> Result<Self, $crate::scsi::cdb::error::CdbError> {
+                let b = $crate::scsi::cdb::check_header(bytes, Self::OPCODE, Self::SERVICE_ACTION, Self::LEN)?;
+                Ok($name {
+                    $( $field: <$ty as $crate::scsi::cdb::field::FieldValue>::from_raw(
+                        $crate::scsi::cdb::field::get_bits(b, $byte, $nbytes, $shift, $width),
+                    ), )*
+                })
+            }
+
+            /// Encodes the CDB. A value wider than its field is truncated to
+            /// the field's width.
+            pub fn encode(&self) -> [u8; $len] {
+                let mut b = [0u8; $len];
+                b[0] = Self::OPCODE;
+                if let Some(sa) = Self::SERVICE_ACTION {
+                    b[1] = sa & 0x1f;
+                }
+                $( $crate::scsi::cdb::field::set_bits(
+                    &mut b, $byte, $nbytes, $shift, $width,
+                    $crate::scsi::cdb::field::FieldValue::to_raw(&self.$field),
+                ); )*
+                b
+            }
+
+            /// The first reserved field (or reserved CONTROL bit) that is not
+            /// zero, as the field pointer of INVALID FIELD IN CDB.
+            pub fn reserved_violation(&self) -> Option<$crate::scsi::cdb::error::FieldPointer> {
+                $crate::scsi::cdb::field::first_reserved_set(&self.encode(), Self::FIELDS)
+            }
+        }
+
+        #[cfg(test)]
+        impl $name {
+            /// Any value whose fields fit their widths.
+            pub(crate) fn strategy() -> impl proptest::strategy::Strategy<Value = Self> {
+                use proptest::strategy::Strategy;
+                proptest::collection::vec(proptest::num::u64::ANY, Self::FIELDS.len()).prop_map(|raw| {
+                    let mut it = raw.into_iter().zip(Self::FIELDS.iter());
+                    $name {
+                        $( $field: {
+                            let v = it.next().map_or(0, |(r, f)| r & $crate::scsi::cdb::field::mask(f.width));
+                            <$ty as $crate::scsi::cdb::field::FieldValue>::from_raw(v)
+                        }, )*
+                    }
+                })
+            }
+        }
+    };
+    (@reserved reserved) => { true };
+    (@reserved field) => { false };
+}
+pub(crate) use cdb_struct;
