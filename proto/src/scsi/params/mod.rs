@@ -99,3 +99,13 @@ pub use capacity::{ReadCapacity10, ReadCapacity16};
 pub use inquiry::StandardInquiry;
 pub use lba::{LbaStatus, LbaStatusDescriptor, UnmapDescriptor, UnmapList};
 pub use luns::{Lun, LunAddress, ReportLuns};
+pub mod pr_in;
+pub mod pr_out;
+pub mod transport_id;
+
+pub use pr_in::{
+    FullStatusDescriptor, ReadFullStatus, ReadKeys, ReadReservation, ReportCapabilities,
+    Reservation,
+};
+pub use pr_out::{PrOutBasic, PrOutRegisterAndMove};
+pub use transport_id::TransportId;
