@@ -109,3 +109,10 @@ pub use pr_in::{
 };
 pub use pr_out::{PrOutBasic, PrOutRegisterAndMove};
 pub use transport_id::TransportId;
+pub mod opcodes;
+pub mod tpg;
+
+pub use opcodes::{
+    CommandDescriptor, CommandTimeouts, OneCommand, SupportedOpcodes, SupportedTmfs,
+};
+pub use tpg::{TargetPortGroup, TargetPortGroups};
