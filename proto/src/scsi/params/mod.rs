@@ -116,3 +116,6 @@ pub use opcodes::{
     CommandDescriptor, CommandTimeouts, OneCommand, SupportedOpcodes, SupportedTmfs,
 };
 pub use tpg::{TargetPortGroup, TargetPortGroups};
+pub mod copy;
+
+pub use copy::{CopyOperatingParameters, CscdDescriptor, ExtendedCopy, SegmentDescriptor};
