@@ -27,10 +27,6 @@ pub(crate) fn u16_at(b: &[u8], i: usize) -> u16 {
     uint_at(b, i, 2) as u16
 }
 
-pub(crate) fn u24_at(b: &[u8], i: usize) -> u32 {
-    uint_at(b, i, 3) as u32
-}
-
 pub(crate) fn u32_at(b: &[u8], i: usize) -> u32 {
     uint_at(b, i, 4) as u32
 }
