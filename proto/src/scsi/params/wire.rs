@@ -50,26 +50,8 @@ pub(crate) fn slice(b: &[u8], from: usize, to: usize) -> &[u8] {
     b.get(from.min(to)..to).unwrap_or(&[])
 }
 
-/// A byte built from flags, bit 7 first.
-pub(crate) fn flags(bits: [bool; 8]) -> u8 {
-    bits.iter().fold(0u8, |acc, &b| (acc << 1) | u8::from(b))
-}
 
-/// Saturating conversion of a length to a field of `max` at most.
-pub(crate) fn sat<T: TryFrom<usize> + Copy>(n: usize, max: T) -> T {
-    T::try_from(n).unwrap_or(max)
-}
 
-/// Writes `v` as a big-endian field of `n` bytes (n <= 8) at `at`, growing `out`.
-pub(crate) fn put_uint(out: &mut Vec<u8>, at: usize, n: usize, v: u64) {
-    if out.len() < at + n {
-        out.resize(at + n, 0);
-    }
-    for k in 0..n {
-        let shift = 8 * (n - 1 - k);
-        out[at + k] = (v >> shift) as u8;
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -85,13 +67,5 @@ mod tests {
         assert_eq!(arr_at::<4>(&b, 2), [0x56, 0, 0, 0]);
         assert_eq!(slice(&b, 2, 10), &[0x56]);
         assert_eq!(slice(&b, 5, 10), &[] as &[u8]);
-        assert_eq!(
-            flags([true, false, false, false, false, false, false, true]),
-            0x81
-        );
-        let mut v = Vec::new();
-        put_uint(&mut v, 2, 3, 0x0a0b0c);
-        assert_eq!(v, [0, 0, 0x0a, 0x0b, 0x0c]);
-        assert_eq!(sat::<u8>(300, 0xff), 0xff);
     }
 }
