@@ -50,9 +50,6 @@ pub(crate) fn slice(b: &[u8], from: usize, to: usize) -> &[u8] {
     b.get(from.min(to)..to).unwrap_or(&[])
 }
 
-
-
-
 #[cfg(test)]
 mod tests {
     use super::*;
