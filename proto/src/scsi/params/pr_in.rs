@@ -167,6 +167,8 @@ impl ReportCapabilities {
     pub fn decode(buf: &[u8]) -> Result<Decoded<ReportCapabilities>, ParamError> {
         need("report capabilities data", buf, 2)?;
         let declared = usize::from(u16_at(buf, 0));
+        let available = buf.len().min(declared);
+        let buf = slice(buf, 0, declared);
         let b2 = u8_at(buf, 2);
         let b3 = u8_at(buf, 3);
         let value = ReportCapabilities {
@@ -184,7 +186,7 @@ impl ReportCapabilities {
         Ok(Decoded {
             value,
             declared,
-            available: buf.len().min(declared),
+            available,
         })
     }
 }

@@ -211,6 +211,21 @@ mod tests {
     }
 
     #[test]
+    fn oversized_descriptor_lists_are_cut_whole() {
+        let mut s = Sense::new(SenseKey::HARDWARE_ERROR, AscAscq::INTERNAL_TARGET_FAILURE);
+        s.other_descriptors = (0..5)
+            .map(|i| RawDescriptor {
+                descriptor_type: 0x80 + i,
+                data: vec![i; 60],
+            })
+            .collect();
+        let b = encode(&s);
+        // Four 62-byte descriptors fit in the 255 bytes a one-byte length allows.
+        assert_eq!((b.len(), b[7]), (8 + 4 * 62, 248));
+        assert_eq!(decode(&b, false).unwrap().value.other_descriptors.len(), 4);
+    }
+
+    #[test]
     fn overrunning_descriptor_is_an_error() {
         let b = [0x72, 0x05, 0x24, 0x00, 0, 0, 0, 0x04, 0x00, 0x0a, 0x80, 0];
         assert!(matches!(

@@ -54,6 +54,9 @@ pub(super) fn decode(buf: &[u8], deferred: bool) -> Result<Decoded<Sense>, Param
     // shorter cannot be interpreted.
     need("fixed format sense data", buf, 8)?;
     let declared = 8 + usize::from(u8_at(buf, 7));
+    let available = buf.len().min(declared);
+    // Bytes past the ADDITIONAL SENSE LENGTH are not sense data.
+    let buf = slice(buf, 0, declared);
     let key = SenseKey(u8_at(buf, 2) & 0x0f);
     let csi = u32_at(buf, 8);
     let s = Sense {
@@ -76,7 +79,7 @@ pub(super) fn decode(buf: &[u8], deferred: bool) -> Result<Decoded<Sense>, Param
     Ok(Decoded {
         value: s,
         declared,
-        available: buf.len().min(declared),
+        available,
     })
 }
 
@@ -119,6 +122,21 @@ mod tests {
         assert_eq!((d.declared, d.available), (18, 8));
         assert_eq!(d.value.key, SenseKey::ILLEGAL_REQUEST);
         assert_eq!(d.value.asc, AscAscq::NO_ADDITIONAL_SENSE);
+    }
+
+    #[test]
+    fn short_additional_length_hides_later_bytes() {
+        // SPC-5 §4.4.3: an ADDITIONAL SENSE LENGTH of 6 ends the data after
+        // the ASC/ASCQ; the FRU and SKS bytes that follow are not sense data.
+        let b = [
+            0x70, 0, 0x05, 0, 0, 0, 0, 0x06, 0, 0, 0, 0, 0x24, 0x00, 0x99, 0xc0, 0, 1,
+        ];
+        let d = decode(&b, false).unwrap();
+        assert_eq!((d.declared, d.available, d.is_truncated()), (14, 14, false));
+        assert_eq!(
+            (d.value.asc, d.value.fru, d.value.sks),
+            (AscAscq::INVALID_FIELD_IN_CDB, 0, None)
+        );
     }
 
     #[test]

@@ -101,6 +101,36 @@ impl Designation {
         Designation::new(CODE_SET_BINARY, ASSOC_LOGICAL_UNIT, DESIGNATOR_NAA, value)
     }
 
+    /// NAA IEEE Registered (5h, SPC-5 §7.7.6.6.4): 24-bit IEEE company ID
+    /// and a 36-bit vendor specific identifier, 8 bytes.
+    pub fn naa_registered(company_id: u32, vendor_specific: u64) -> Self {
+        let v = 5u64 << 60
+            | u64::from(company_id & 0x00ff_ffff) << 36
+            | (vendor_specific & 0xf_ffff_ffff);
+        Designation::naa(v.to_be_bytes().to_vec())
+    }
+
+    /// NAA IEEE Registered Extended (6h, SPC-5 §7.7.6.6.5): as 5h plus a
+    /// 64-bit vendor specific identifier extension, 16 bytes.
+    pub fn naa_registered_extended(company_id: u32, vendor_specific: u64, extension: u64) -> Self {
+        let v = 6u64 << 60
+            | u64::from(company_id & 0x00ff_ffff) << 36
+            | (vendor_specific & 0xf_ffff_ffff);
+        let mut b = v.to_be_bytes().to_vec();
+        b.extend_from_slice(&extension.to_be_bytes());
+        Designation::naa(b)
+    }
+
+    /// An EUI-64 based designator (SPC-5 §7.7.6.5), 8 bytes.
+    pub fn eui64(id: u64) -> Self {
+        Designation::new(
+            CODE_SET_BINARY,
+            ASSOC_LOGICAL_UNIT,
+            DESIGNATOR_EUI64,
+            id.to_be_bytes().to_vec(),
+        )
+    }
+
     /// A T10 vendor ID based designator for the logical unit.
     pub fn t10_vendor(vendor: [u8; 8], specific: &[u8]) -> Self {
         let mut v = vendor.to_vec();
