@@ -217,9 +217,13 @@ pub fn version_descriptor_name(code: u16) -> Option<&'static str> {
         0x04c0 => "SBC-3",
         0x05c0 => "SPC-5",
         0x0600 => "SBC-4",
+        0x0620 => "ZBC",
+        0x0940 => "SRP",
         0x0960 => "iSCSI",
-        0x0a00 => "SRP",
-        0x1ea0 => "SAT-3",
+        0x1ea0 => "SAT",
+        0x1ec0 => "SAT-2",
+        0x1ee0 => "SAT-3",
+        0x1f00 => "SAT-4",
         _ => return None,
     })
 }
@@ -275,6 +279,10 @@ mod tests {
             .filter_map(|&c| version_descriptor_name(c))
             .collect();
         assert_eq!(names, ["SAM-5", "iSCSI", "SPC-5", "SBC-4"]);
+        assert_eq!(version_descriptor_name(0x00c0), Some("SAM-6"));
+        assert_eq!(version_descriptor_name(0x0954), Some("SRP"));
+        assert_eq!(version_descriptor_name(0x1ee2), Some("SAT-3"));
+        assert_eq!(version_descriptor_name(0xffff), None);
     }
 
     #[test]
