@@ -1,1 +1,0 @@
-//! SCSI asc formats. Filled by the SCSI parameter-data work.

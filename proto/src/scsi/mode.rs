@@ -1,1 +1,0 @@
-//! SCSI mode formats. Filled by the SCSI parameter-data work.

@@ -1,1 +1,0 @@
-//! SCSI params formats. Filled by the SCSI parameter-data work.

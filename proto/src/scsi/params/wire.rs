@@ -1,0 +1,68 @@
+//! Big-endian field access shared by the SCSI parameter-data codecs.
+//!
+//! Reads are total: a byte past the end of the buffer reads as zero, which is
+//! how SPC-5 §4.2.5.6 treats data cut short by the ALLOCATION LENGTH (the
+//! missing bytes were simply not transferred). Callers check lengths first and
+//! report truncation through [`super::Decoded`]; these helpers only make sure
+//! that a mistake in that check can never panic.
+
+/// The byte at `i`, or zero past the end.
+pub(crate) fn u8_at(b: &[u8], i: usize) -> u8 {
+    b.get(i).copied().unwrap_or(0)
+}
+
+/// Bit `bit` of the byte at `i`.
+pub(crate) fn bit(b: &[u8], i: usize, bit: u8) -> bool {
+    u8_at(b, i) & (1 << bit) != 0
+}
+
+/// A big-endian unsigned integer of `n` bytes (n <= 8) starting at `i`.
+pub(crate) fn uint_at(b: &[u8], i: usize, n: usize) -> u64 {
+    (0..n).fold(0u64, |acc, k| {
+        (acc << 8) | u64::from(u8_at(b, i.saturating_add(k)))
+    })
+}
+
+pub(crate) fn u16_at(b: &[u8], i: usize) -> u16 {
+    uint_at(b, i, 2) as u16
+}
+
+pub(crate) fn u32_at(b: &[u8], i: usize) -> u32 {
+    uint_at(b, i, 4) as u32
+}
+
+pub(crate) fn u64_at(b: &[u8], i: usize) -> u64 {
+    uint_at(b, i, 8)
+}
+
+/// `N` bytes starting at `i`, zero-filled past the end.
+pub(crate) fn arr_at<const N: usize>(b: &[u8], i: usize) -> [u8; N] {
+    let mut out = [0u8; N];
+    for (k, o) in out.iter_mut().enumerate() {
+        *o = u8_at(b, i.saturating_add(k));
+    }
+    out
+}
+
+/// The bytes in `from..to`, clipped to what the buffer holds.
+pub(crate) fn slice(b: &[u8], from: usize, to: usize) -> &[u8] {
+    let to = to.min(b.len());
+    b.get(from.min(to)..to).unwrap_or(&[])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_past_the_end_are_zero() {
+        let b = [0x12, 0x34, 0x56];
+        assert_eq!(u16_at(&b, 0), 0x1234);
+        assert_eq!(u32_at(&b, 1), 0x3456_0000);
+        assert_eq!(u8_at(&b, usize::MAX), 0);
+        assert_eq!(u64_at(&b, usize::MAX - 2), 0);
+        assert_eq!(arr_at::<4>(&b, 2), [0x56, 0, 0, 0]);
+        assert_eq!(slice(&b, 2, 10), &[0x56]);
+        assert_eq!(slice(&b, 5, 10), &[] as &[u8]);
+    }
+}

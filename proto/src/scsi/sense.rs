@@ -1,1 +1,0 @@
-//! SCSI sense formats. Filled by the SCSI parameter-data work.

@@ -1,1 +1,0 @@
-//! SCSI vpd formats. Filled by the SCSI parameter-data work.
