@@ -63,10 +63,15 @@ struct Progress {
     coverage: Option<u64>,
     executions: Option<u64>,
     execs_per_second: Option<u64>,
+    /// Where libFuzzer wrote the input that failed.
+    artifact: Option<String>,
 }
 
 impl Progress {
     fn observe(&mut self, line: &str) {
+        if let Some((_, path)) = line.split_once("Test unit written to ") {
+            self.artifact = Some(path.trim().to_owned());
+        }
         let Some(rest) = line.strip_prefix('#') else {
             return;
         };
@@ -103,10 +108,15 @@ pub fn run(args: &FuzzArgs) -> Result<()> {
     std::fs::create_dir_all(&scratch)
         .with_context(|| format!("could not create {}", scratch.display()))?;
     let sanitized = nightly_installed() && !args.no_sanitizer;
-    let mut command = cargo();
-    if sanitized {
-        command.arg("+nightly");
-    }
+    // `+nightly` is understood by rustup's cargo proxy, not by the toolchain's
+    // own cargo that runs xtask.
+    let mut command = if sanitized {
+        let mut proxy = Command::new("cargo");
+        proxy.current_dir(&root).arg("+nightly");
+        proxy
+    } else {
+        cargo()
+    };
     command.args(["fuzz", "run", "--fuzz-dir", "fuzz"]);
     if !sanitized {
         command.args(["-s", "none"]);
@@ -152,12 +162,16 @@ pub fn run(args: &FuzzArgs) -> Result<()> {
         }
     );
     if !status.success() {
-        bail!(
-            "the {} campaign found a failure ({status}); the input is in fuzz/artifacts/{}/. \
-             Commit it there so `cargo xtask test` replays it, then fix the bug",
-            args.target,
-            args.target
-        );
+        match progress.artifact {
+            Some(artifact) => bail!(
+                "the {} campaign found a failure ({status}); the input is {artifact}. \
+                 Commit it there so `cargo xtask test` replays it, then fix the bug",
+                args.target
+            ),
+            None => {
+                bail!("cargo fuzz failed before or while fuzzing ({status}); see its output above")
+            }
+        }
     }
     Ok(())
 }
