@@ -9,7 +9,6 @@ mod cmd;
 mod fuzz;
 mod peers;
 mod test;
-mod tgtd;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};

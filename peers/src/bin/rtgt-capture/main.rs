@@ -1,8 +1,8 @@
-//! `cargo xtask capture`: records real iSCSI sessions between Debian's tgtd
+//! `rtgt-capture` (run by `cargo xtask capture`): records real iSCSI sessions between Debian's tgtd
 //! and libiscsi's command-line tools on loopback, and writes the raw TCP
 //! payload of each direction of each connection under proto/tests/vectors/.
 //!
-//! For each scenario: start tgtd ([`crate::tgtd`]), start tshark on `lo`
+//! For each scenario: start tgtd ([`rtgt_peers::tgtd`]), start tshark on `lo`
 //! filtered on tgtd's port, run the tools, stop tshark, then
 //! - check with tshark's iSCSI dissector that the capture holds what the
 //!   scenario claims (login keys, PDU kinds, logout),
@@ -17,10 +17,9 @@ mod readme;
 mod scenarios;
 mod tshark;
 
-use crate::cmd::{display, workspace_root};
-use crate::peers;
-use crate::tgtd::{Chap, Tgtd, TgtdConfig, LUN};
 use anyhow::{bail, ensure, Context, Result};
+use rtgt_peers::process::command_line;
+use rtgt_peers::tgtd::{Chap, Tgtd, TgtdConfig, LUN};
 use scenarios::{
     Auth, Scenario, INITIATOR_SECRET, INITIATOR_USER, SCENARIOS, TARGET_IQN, TARGET_SECRET,
     TARGET_USER,
@@ -31,8 +30,12 @@ use std::process::Command;
 use std::time::Duration;
 use tshark::{check_contents, extract_streams, Tshark};
 
-#[derive(Debug, clap::Args)]
-pub struct CaptureArgs {
+#[derive(Debug, clap::Parser)]
+#[command(
+    name = "rtgt-capture",
+    about = "Record tgtd/libiscsi iSCSI sessions on loopback as byte-exact test vectors"
+)]
+struct CaptureArgs {
     /// Only capture these scenarios (default: all); the README and manifest
     /// are rewritten only when all are captured
     #[arg(long = "only", value_name = "SCENARIO")]
@@ -42,8 +45,16 @@ pub struct CaptureArgs {
     out: Option<PathBuf>,
 }
 
-pub fn run(args: &CaptureArgs) -> Result<()> {
-    peers::ensure_installed()?;
+/// The workspace root (the parent of peers/).
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("peers/ lives one level below the workspace root")
+        .to_path_buf()
+}
+
+fn main() -> Result<()> {
+    let args = <CaptureArgs as clap::Parser>::parse();
     for name in &args.only {
         ensure!(
             SCENARIOS.iter().any(|s| s.name == name),
@@ -86,14 +97,14 @@ pub fn run(args: &CaptureArgs) -> Result<()> {
 }
 
 /// What one scenario produced.
-pub(super) struct Captured {
+struct Captured {
     scenario: &'static Scenario,
     connections: Vec<Connection>,
     commands: Vec<String>,
 }
 
 /// The bytes of one TCP connection, each direction whole.
-pub(super) struct Connection {
+struct Connection {
     index: usize,
     initiator: Vec<u8>,
     target: Vec<u8>,
@@ -144,7 +155,7 @@ fn capture_scenario(scenario: &'static Scenario, out: &Path, pcap_dir: &Path) ->
             command.env(key, value);
         }
         command.args(run.args.split(' ').map(fill));
-        shown.push_str(&display(&command));
+        shown.push_str(&command_line(&command));
         println!("$ {shown}");
         let status = command
             .status()

@@ -2,8 +2,8 @@
 //! dissector, and extracting each TCP stream's payload.
 
 use super::scenarios::Scenario;
-use crate::cmd::{display, on_path, run_command};
 use anyhow::{bail, ensure, Context, Result};
+use rtgt_peers::process::{command_line, installed, run_shown};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -20,7 +20,7 @@ pub struct Tshark {
 impl Tshark {
     pub fn start(pcap: &Path, port: u16) -> Result<Self> {
         ensure!(
-            on_path("tshark"),
+            installed("tshark"),
             "tshark not found: run `cargo xtask peers`"
         );
         let mut command = Command::new("tshark");
@@ -32,7 +32,7 @@ impl Tshark {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
-        println!("$ {} &", display(&command));
+        println!("$ {} &", command_line(&command));
         let mut child = command.spawn().context("could not start tshark")?;
         let stderr = child.stderr.take().context("tshark's stderr")?;
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
@@ -78,7 +78,7 @@ impl Tshark {
 
     /// Stops tshark with SIGINT (so it finishes the file) and waits for it.
     pub fn stop(mut self) -> Result<()> {
-        run_command(Command::new("kill").args(["-INT", &self.child.id().to_string()]))?;
+        run_shown(Command::new("kill").args(["-INT", &self.child.id().to_string()]))?;
         let deadline = Instant::now() + Duration::from_secs(15);
         while self.child.try_wait()?.is_none() {
             if Instant::now() > deadline {
@@ -117,7 +117,7 @@ fn tshark_read(pcap: &Path, port: u16, args: &[&str]) -> Result<String> {
         .arg(pcap)
         .args(["-n", "-d", &format!("tcp.port=={port},iscsi")])
         .args(args);
-    let shown = display(&command);
+    let shown = command_line(&command);
     println!("$ {shown}");
     let output = command
         .output()

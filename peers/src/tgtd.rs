@@ -11,7 +11,7 @@
 //! tgtd ignores SIGTERM (it expects `tgtadm --op delete --mode system`), so the
 //! daemon is stopped with SIGKILL; it holds no state worth flushing here.
 
-use crate::cmd::{display, on_path, run_command};
+use crate::process::{command_line, installed, run_shown};
 use anyhow::{bail, Context, Result};
 use std::fs::{self, File};
 use std::net::{Ipv4Addr, TcpListener};
@@ -94,7 +94,7 @@ pub struct Tgtd {
 impl Tgtd {
     /// Starts tgtd on 127.0.0.1 and a free port, and configures the target.
     pub fn start(config: TgtdConfig) -> Result<Self> {
-        if !on_path("tgtd") || !on_path("tgtadm") {
+        if !installed("tgtd") || !installed("tgtadm") {
             bail!("tgtd/tgtadm not found: run `cargo xtask peers`");
         }
         let port = free_loopback_port()?;
@@ -112,7 +112,7 @@ impl Tgtd {
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log);
-        println!("$ {} > {}", display(&command), log_path.display());
+        println!("$ {} > {}", command_line(&command), log_path.display());
         let child = command
             .spawn()
             .context("could not start tgtd; run `cargo xtask peers`")?;
@@ -173,7 +173,7 @@ impl Tgtd {
     pub fn tgtadm_run(&self, args: &[&str]) -> Result<()> {
         let mut command = self.tgtadm();
         command.args(args);
-        run_command(&mut command)
+        run_shown(&mut command)
     }
 
     /// Waits until tgtd answers on its control port and reports our portal.
