@@ -188,3 +188,30 @@ pub fn cdb(data: &[u8]) {
         let _ = error.answer();
     }
 }
+
+/// The decoders of SCSI parameter data an initiator reads from a target
+/// (sense, VPD, mode pages, INQUIRY, REPORT LUNS, persistent reservations,
+/// copy parameters): they must never panic, whatever the target sends.
+pub fn scsi_data(data: &[u8]) {
+    use crate::scsi::{mode, params, sense, vpd};
+    let _ = sense::Sense::decode(data).map(|d| d.value.encode_for(true));
+    let _ = vpd::Vpd::decode(data).map(|d| d.value.encode());
+    for kind in [mode::HeaderKind::Six, mode::HeaderKind::Ten] {
+        let _ = mode::ModeParameters::decode(data, kind).map(|d| d.value.encode(kind));
+        let _ = mode::ModeParameters::decode_select(data, kind);
+    }
+    let _ = params::StandardInquiry::decode(data);
+    let _ = params::ReportLuns::decode(data);
+    let _ = params::ReadCapacity16::decode(data);
+    let _ = params::LbaStatus::decode(data);
+    let _ = params::UnmapList::decode(data);
+    let _ = params::ReadKeys::decode(data);
+    let _ = params::ReadReservation::decode(data);
+    let _ = params::ReadFullStatus::decode(data);
+    let _ = params::PrOutBasic::decode(data);
+    let _ = params::PrOutRegisterAndMove::decode(data);
+    let _ = params::SupportedOpcodes::decode(data);
+    let _ = params::TargetPortGroups::decode(data, true);
+    let _ = params::ExtendedCopy::decode(data);
+    let _ = params::CopyOperatingParameters::decode(data);
+}

@@ -58,3 +58,9 @@ fn cdb_corpus() {
     let replayed = replay("cdb", rtgt_proto::fuzzing::cdb);
     assert!(replayed > 0, "fuzz/corpus/cdb has no seeds");
 }
+
+#[test]
+fn scsi_data_corpus() {
+    let replayed = replay("scsi_data", rtgt_proto::fuzzing::scsi_data);
+    assert!(replayed > 0, "fuzz/corpus/scsi_data has no seeds");
+}

@@ -14,11 +14,11 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 /// The fuzz targets of fuzz/fuzz_targets/.
-pub const TARGETS: &[&str] = &["pdu_stream", "text_kv", "chap", "cdb"];
+pub const TARGETS: &[&str] = &["pdu_stream", "text_kv", "chap", "cdb", "scsi_data"];
 
 #[derive(Debug, Args)]
 pub struct FuzzArgs {
-    /// Fuzz target: pdu_stream, text_kv, chap or cdb
+    /// Fuzz target: pdu_stream, text_kv, chap, cdb or scsi_data
     #[arg(value_parser = clap::builder::PossibleValuesParser::new(TARGETS))]
     target: String,
     /// Length of the campaign in seconds
