@@ -18,7 +18,7 @@ mod null;
 mod ram;
 
 pub use null::NullBackstore;
-pub use ram::RamBackstore;
+pub use ram::{RamBackstore, CHUNK as RAM_CHUNK};
 
 use bytes::Bytes;
 
