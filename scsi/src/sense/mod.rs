@@ -45,7 +45,7 @@ pub(crate) fn lba_out_of_range() -> Sense {
     Sense::new(SenseKey::ILLEGAL_REQUEST, AscAscq::LBA_OUT_OF_RANGE)
 }
 
-/// DATA PROTECT, WRITE PROTECTED (SBC-4 §4.x write protection).
+/// DATA PROTECT, WRITE PROTECTED (SBC-4 §4.11, write protection).
 pub(crate) fn write_protected() -> Sense {
     Sense::new(SenseKey::DATA_PROTECT, AscAscq::WRITE_PROTECTED)
 }
