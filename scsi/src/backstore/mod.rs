@@ -1,0 +1,234 @@
+//! Backstores: where a virtual disk's blocks live, and the requests a
+//! [`crate::Disk`] emits for a driver to run against one.
+//!
+//! The disk never touches its backstore. It emits [`IoRequest`]s from
+//! `poll_io`; the driver (the tokio server, the simulator, the test
+//! executor) runs each one, typically with [`IoRequest::execute`] on a
+//! thread that is not a network thread, and hands the result back with
+//! `handle_io_complete`. The simulator instead delays, fails, reorders or
+//! drops the requests to model a disk.
+//!
+//! A [`Backstore`] is synchronous and shared (`Send + Sync`, `&self`
+//! methods): a driver may run several requests on it at once from several
+//! threads. The disk never emits two requests that overlap while one of them
+//! writes (see the ordering rules in [`crate::device`]), so a backstore needs
+//! no ordering of its own between requests in flight.
+
+mod null;
+mod ram;
+
+pub use null::NullBackstore;
+pub use ram::{RamBackstore, CHUNK as RAM_CHUNK};
+
+use bytes::Bytes;
+
+/// Why a backstore request failed; the disk turns each into the sense data
+/// SBC-4 names ([`crate::sense::backstore_sense`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum BackstoreError {
+    /// The medium failed the transfer (EIO): MEDIUM ERROR, UNRECOVERED READ
+    /// ERROR on reads, WRITE ERROR on writes.
+    #[error("backstore input/output error: check the underlying device")]
+    Io,
+    /// A thin backstore could not allocate space (ENOSPC): DATA PROTECT,
+    /// SPACE ALLOCATION FAILED WRITE PROTECT.
+    #[error("backstore out of space: grow the pool or unmap blocks")]
+    NoSpace,
+    /// The backstore refuses writes (EROFS or a read-only file): DATA
+    /// PROTECT, WRITE PROTECTED.
+    #[error("backstore is read-only: configure the lun read-only or fix permissions")]
+    ReadOnly,
+    /// The request runs past the end of the backstore: the LUN is configured
+    /// larger than its backstore (HARDWARE ERROR, INTERNAL TARGET FAILURE).
+    #[error("request at byte {offset} of {len} bytes runs past the backstore end {size}: configure a smaller lun")]
+    OutOfRange {
+        /// Byte offset of the request.
+        offset: u64,
+        /// Length of the request in bytes.
+        len: u64,
+        /// Size of the backstore in bytes.
+        size: u64,
+    },
+    /// The backstore cannot do this kind of request (deallocate on a thick
+    /// file): HARDWARE ERROR, INTERNAL TARGET FAILURE.
+    #[error("backstore does not support {op}: configure the lun thick")]
+    Unsupported {
+        /// The request kind, e.g. "deallocate".
+        op: &'static str,
+    },
+}
+
+/// A virtual disk's storage: a byte array of [`Backstore::len`] bytes.
+///
+/// Offsets and lengths are in bytes; the disk only issues requests aligned
+/// to its logical block size and within [`Backstore::len`], but an
+/// implementation must answer [`BackstoreError::OutOfRange`] rather than
+/// panic if that is ever broken.
+pub trait Backstore: Send + Sync + std::fmt::Debug {
+    /// Size in bytes.
+    fn len(&self) -> u64;
+
+    /// True when the backstore holds no byte.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The block size the backstore prefers (its physical block or page);
+    /// informational, the LUN's logical block size is configured.
+    fn block_size(&self) -> u32;
+
+    /// True when blocks take space only once written and
+    /// [`Backstore::deallocate`] gives space back.
+    fn is_thin(&self) -> bool;
+
+    /// Reads `buf.len()` bytes at `offset`. Bytes never written read as zero.
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), BackstoreError>;
+
+    /// Writes `data` at `offset`. With `fua` the data must be on stable
+    /// storage when this returns (O_DSYNC or a flush of the range).
+    fn write_at(&self, offset: u64, data: &[u8], fua: bool) -> Result<(), BackstoreError>;
+
+    /// Makes every write that has returned so far stable (fsync).
+    fn flush(&self) -> Result<(), BackstoreError>;
+
+    /// Gives back the space of `len` bytes at `offset` (hole punch); they
+    /// read as zero afterwards.
+    fn deallocate(&self, offset: u64, len: u64) -> Result<(), BackstoreError>;
+
+    /// Writes `len` zero bytes at `offset`. The default writes a zero buffer
+    /// in pieces; a backstore with a cheaper way (FALLOC_FL_ZERO_RANGE,
+    /// BLKZEROOUT) overrides it.
+    fn write_zeroes(&self, offset: u64, len: u64, fua: bool) -> Result<(), BackstoreError> {
+        const PIECE: u64 = 1 << 20;
+        let zero = vec![0u8; PIECE.min(len) as usize];
+        let mut at = 0;
+        while at < len {
+            let n = PIECE.min(len - at);
+            self.write_at(offset + at, zero.get(..n as usize).unwrap_or(&[]), fua)?;
+            at += n;
+        }
+        Ok(())
+    }
+}
+
+/// Checks that `len` bytes at `offset` fit in `size` bytes.
+pub(crate) fn check_range(offset: u64, len: u64, size: u64) -> Result<(), BackstoreError> {
+    match offset.checked_add(len) {
+        Some(end) if end <= size => Ok(()),
+        _ => Err(BackstoreError::OutOfRange { offset, len, size }),
+    }
+}
+
+/// Identifies one backstore request of one disk until it completes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct IoId(pub u64);
+
+/// What a backstore request does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IoOp {
+    /// Read `len` bytes at `offset`; completes with [`IoData::Read`].
+    Read { offset: u64, len: u64 },
+    /// Write `data` at `offset`, stable on return when `fua`.
+    Write { offset: u64, data: Bytes, fua: bool },
+    /// Write `len` zero bytes at `offset`.
+    WriteZeroes { offset: u64, len: u64, fua: bool },
+    /// Give back `len` bytes at `offset`; they read as zero afterwards.
+    Deallocate { offset: u64, len: u64 },
+    /// Make all completed writes stable.
+    Flush,
+}
+
+impl IoOp {
+    /// True for requests that change the medium.
+    pub fn is_write(&self) -> bool {
+        !matches!(self, IoOp::Read { .. } | IoOp::Flush)
+    }
+}
+
+/// A request the disk asks its driver to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IoRequest {
+    /// Hand this back to `handle_io_complete`.
+    pub id: IoId,
+    pub op: IoOp,
+}
+
+/// The result of a successful request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IoData {
+    /// The bytes of an [`IoOp::Read`].
+    Read(Bytes),
+    /// Any other request.
+    Done,
+}
+
+impl IoRequest {
+    /// Runs the request on `store`, synchronously.
+    pub fn execute(&self, store: &dyn Backstore) -> Result<IoData, BackstoreError> {
+        match &self.op {
+            IoOp::Read { offset, len } => {
+                check_range(*offset, *len, store.len())?;
+                let mut buf = vec![0u8; *len as usize];
+                store.read_at(*offset, &mut buf)?;
+                Ok(IoData::Read(Bytes::from(buf)))
+            }
+            IoOp::Write { offset, data, fua } => {
+                store.write_at(*offset, data, *fua).map(|()| IoData::Done)
+            }
+            IoOp::WriteZeroes { offset, len, fua } => store
+                .write_zeroes(*offset, *len, *fua)
+                .map(|()| IoData::Done),
+            IoOp::Deallocate { offset, len } => {
+                store.deallocate(*offset, *len).map(|()| IoData::Done)
+            }
+            IoOp::Flush => store.flush().map(|()| IoData::Done),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn execute_runs_each_op() {
+        let ram = RamBackstore::new(8192);
+        let w = IoRequest {
+            id: IoId(1),
+            op: IoOp::Write {
+                offset: 512,
+                data: Bytes::from_static(&[7; 512]),
+                fua: true,
+            },
+        };
+        assert_eq!(w.execute(&ram), Ok(IoData::Done));
+        let r = IoRequest {
+            id: IoId(2),
+            op: IoOp::Read {
+                offset: 0,
+                len: 1024,
+            },
+        };
+        let Ok(IoData::Read(b)) = r.execute(&ram) else {
+            panic!("read failed")
+        };
+        assert_eq!(&b[..512], &[0; 512][..]);
+        assert_eq!(&b[512..], &[7; 512][..]);
+        let past = IoRequest {
+            id: IoId(3),
+            op: IoOp::Read {
+                offset: 8000,
+                len: 512,
+            },
+        };
+        assert_eq!(
+            past.execute(&ram),
+            Err(BackstoreError::OutOfRange {
+                offset: 8000,
+                len: 512,
+                size: 8192
+            })
+        );
+        assert!(w.op.is_write() && !r.op.is_write() && !IoOp::Flush.is_write());
+    }
+}

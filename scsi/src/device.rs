@@ -1,0 +1,446 @@
+//! [`Disk`]: one logical unit, sans-IO.
+//!
+//! ```text
+//! disk.submit(command);                       // a SCSI command arrives
+//! while let Some(io) = disk.poll_io() {       // backstore work to run
+//!     let r = io.execute(&*store);            // on an IO thread, or simulated
+//!     disk.handle_io_complete(io.id, r);
+//! }
+//! while let Some(c) = disk.poll_completion() { /* send the response */ }
+//! ```
+//!
+//! # Ordering
+//!
+//! Commands run in submission order as far as their data is concerned:
+//! a command waits until every earlier command it conflicts with has
+//! completed, then runs. Two commands conflict when
+//! - their block ranges overlap and one of them writes (WRITE, WRITE SAME,
+//!   UNMAP, COMPARE AND WRITE write; READ and VERIFY read; SYNCHRONIZE
+//!   CACHE reads the whole medium, so it waits for earlier writes and later
+//!   writes wait for it), or
+//! - either has the ORDERED attribute (SAM-5 §8.6.3), or
+//! - (never) the later one has the HEAD OF QUEUE attribute: it starts at
+//!   once, ahead of everything (SAM-5 §8.6.4); a HEAD OF QUEUE read
+//!   overlapping a write in flight may see old, new or mixed data.
+//!
+//! So a READ always sees every earlier WRITE to its blocks complete, writes
+//! to the same blocks land in submission order, and commands on disjoint
+//! ranges run concurrently. Commands that fail their checks complete at
+//! once, whatever their attribute. Each command's backstore requests are
+//! disjoint, so a backstore never sees overlapping writes in flight.
+//!
+//! # Task management
+//!
+//! [`Disk::abort_task`], [`Disk::abort_task_set`], [`Disk::clear_task_set`],
+//! [`Disk::lun_reset`] and [`Disk::nexus_loss`] abort tasks. An aborted task
+//! that has no request in flight completes at once; one with requests in
+//! flight completes when they return (a write may still reach the medium,
+//! which SAM-5 §5.6 allows). Either way it completes with `reply: None`:
+//! no response is sent for it (SAM-5 §5.6; the Control mode page has TAS
+//! zero, so tasks of other nexuses get no TASK ABORTED status either).
+
+use crate::backstore::{BackstoreError, IoData, IoId, IoOp, IoRequest};
+use crate::config::{ConfigError, DiskConfig};
+use crate::dispatch::LuState;
+use crate::plan::{Plan, Work};
+use crate::sense::{backstore_sense, IoDirection};
+use crate::task::{Command, Completion, Nexus, Reply, Residual, TaskAttribute};
+use bytes::Bytes;
+use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
+use rtgt_proto::scsi::params::Lun;
+use rtgt_proto::scsi::sense::Sense;
+use rtgt_proto::scsi::status::Status;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+/// A task admitted to the device.
+#[derive(Debug)]
+struct Task {
+    nexus: Arc<Nexus>,
+    tag: u64,
+    lun: Lun,
+    expected_len: u32,
+    head: bool,
+    ordered: bool,
+    plan: Plan,
+    started: bool,
+    outstanding: usize,
+    error: Option<Sense>,
+    aborted: bool,
+    read: Option<Bytes>,
+    /// COMPARE AND WRITE: the compare is done and the write issued.
+    writing: bool,
+}
+
+/// A virtual SCSI disk (SBC-4 direct access block device), sans-IO.
+#[derive(Debug)]
+pub struct Disk {
+    pub(crate) lu: LuState,
+    tasks: BTreeMap<u64, Task>,
+    next_task: u64,
+    next_io: u64,
+    io_out: VecDeque<IoRequest>,
+    io_owner: BTreeMap<IoId, (u64, IoDirection)>,
+    done: VecDeque<Completion>,
+}
+
+impl Disk {
+    /// A disk with this configuration, in power-on state.
+    pub fn new(cfg: DiskConfig) -> Result<Self, ConfigError> {
+        cfg.validate()?;
+        Ok(Disk {
+            lu: LuState::new(cfg),
+            tasks: BTreeMap::new(),
+            next_task: 0,
+            next_io: 0,
+            io_out: VecDeque::new(),
+            io_owner: BTreeMap::new(),
+            done: VecDeque::new(),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &DiskConfig {
+        &self.lu.cfg
+    }
+
+    /// Tasks admitted and not yet completed.
+    pub fn tasks_in_flight(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// Accepts a command. Its completion comes out of
+    /// [`Disk::poll_completion`], after any backstore work.
+    pub fn submit(&mut self, cmd: Command) {
+        let dup = self
+            .tasks
+            .values()
+            .any(|t| t.tag == cmd.tag && t.nexus == cmd.nexus);
+        let result = if dup {
+            // SAM-5 §5.9.2: a task tag already in use on the nexus is an
+            // overlapped command: ABORTED COMMAND, OVERLAPPED COMMANDS
+            // ATTEMPTED. (The tasks already in flight are kept.)
+            Err(Sense::new(
+                SenseKey::ABORTED_COMMAND,
+                AscAscq::OVERLAPPED_COMMANDS_ATTEMPTED,
+            ))
+        } else {
+            self.lu.command(&cmd)
+        };
+        let plan = match result {
+            Ok(plan) => plan,
+            Err(sense) => {
+                let reply = self.reply(Err(sense), 0, cmd.expected_len);
+                self.done.push_back(Completion {
+                    nexus: cmd.nexus,
+                    tag: cmd.tag,
+                    lun: cmd.lun,
+                    reply: Some(reply),
+                });
+                return;
+            }
+        };
+        let id = self.next_task;
+        self.next_task += 1;
+        self.tasks.insert(
+            id,
+            Task {
+                nexus: cmd.nexus,
+                tag: cmd.tag,
+                lun: cmd.lun,
+                expected_len: cmd.expected_len,
+                head: cmd.attr == TaskAttribute::HeadOfQueue,
+                ordered: cmd.attr == TaskAttribute::Ordered,
+                plan,
+                started: false,
+                outstanding: 0,
+                error: None,
+                aborted: false,
+                read: None,
+                writing: false,
+            },
+        );
+        self.schedule();
+    }
+
+    /// The next backstore request to run.
+    pub fn poll_io(&mut self) -> Option<IoRequest> {
+        self.io_out.pop_front()
+    }
+
+    /// The next finished command.
+    pub fn poll_completion(&mut self) -> Option<Completion> {
+        self.done.pop_front()
+    }
+
+    /// A backstore request finished. Unknown ids (already completed) are
+    /// ignored and give `false`.
+    pub fn handle_io_complete(&mut self, id: IoId, result: Result<IoData, BackstoreError>) -> bool {
+        let Some((tid, dir)) = self.io_owner.remove(&id) else {
+            return false;
+        };
+        let Some(t) = self.tasks.get_mut(&tid) else {
+            return false;
+        };
+        t.outstanding = t.outstanding.saturating_sub(1);
+        match result {
+            Err(e) => {
+                if t.error.is_none() {
+                    t.error = Some(backstore_sense(e, dir, t.plan.lba));
+                }
+            }
+            Ok(IoData::Read(b)) => t.read = Some(b),
+            Ok(IoData::Done) => {}
+        }
+        if t.outstanding == 0 {
+            self.step(tid);
+            self.schedule();
+        }
+        true
+    }
+
+    /// Starts every waiting task that no earlier task conflicts with.
+    fn schedule(&mut self) {
+        let waiting: Vec<u64> = self
+            .tasks
+            .iter()
+            .filter(|(_, t)| !t.started)
+            .map(|(&id, _)| id)
+            .collect();
+        for id in waiting {
+            let Some(t) = self.tasks.get(&id) else {
+                continue;
+            };
+            let blocked = !t.head
+                && self.tasks.range(..id).any(|(_, e)| {
+                    e.ordered
+                        || t.ordered
+                        || matches!((&e.plan.access, &t.plan.access), (Some(a), Some(b)) if a.conflicts(b))
+                });
+            if !blocked {
+                self.start(id);
+            }
+        }
+    }
+
+    fn issue(&mut self, tid: u64, op: IoOp, dir: IoDirection) {
+        let id = IoId(self.next_io);
+        self.next_io += 1;
+        self.io_owner.insert(id, (tid, dir));
+        self.io_out.push_back(IoRequest { id, op });
+        if let Some(t) = self.tasks.get_mut(&tid) {
+            t.outstanding += 1;
+        }
+    }
+
+    fn start(&mut self, tid: u64) {
+        let Some(t) = self.tasks.get_mut(&tid) else {
+            return;
+        };
+        t.started = true;
+        match t.plan.work.clone() {
+            Work::Ready(data) => self.finish(tid, Ok(data)),
+            Work::Read { offset, len } | Work::Verify { offset, len, .. } => {
+                self.issue(tid, IoOp::Read { offset, len }, IoDirection::Read)
+            }
+            Work::CompareAndWrite { offset, verify, .. } => {
+                let len = verify.len() as u64;
+                self.issue(tid, IoOp::Read { offset, len }, IoDirection::Read)
+            }
+            Work::Writes(ops) if ops.is_empty() => self.finish(tid, Ok(Bytes::new())),
+            Work::Writes(ops) => {
+                for op in ops {
+                    self.issue(tid, op, IoDirection::Write);
+                }
+            }
+        }
+    }
+
+    /// All requests of a task returned: go on or finish.
+    fn step(&mut self, tid: u64) {
+        let Some(t) = self.tasks.get_mut(&tid) else {
+            return;
+        };
+        if t.aborted {
+            self.drop_aborted(tid);
+            return;
+        }
+        if let Some(sense) = t.error.take() {
+            self.finish(tid, Err(sense));
+            return;
+        }
+        let read = t.read.take().unwrap_or_default();
+        let writing = t.writing;
+        match t.plan.work.clone() {
+            Work::Ready(d) => self.finish(tid, Ok(d)),
+            Work::Read { .. } => self.finish(tid, Ok(read)),
+            Work::Writes(_) => self.finish(tid, Ok(Bytes::new())),
+            Work::Verify { expect, .. } => {
+                let r = match expect {
+                    Some(e) => crate::caw::compare(&e, &read).map(|()| Bytes::new()),
+                    None => Ok(Bytes::new()),
+                };
+                self.finish(tid, r);
+            }
+            Work::CompareAndWrite {
+                offset,
+                verify,
+                write,
+                fua,
+            } => {
+                if writing {
+                    self.finish(tid, Ok(Bytes::new()));
+                } else if let Err(s) = crate::caw::compare(&verify, &read) {
+                    self.finish(tid, Err(s));
+                } else {
+                    if let Some(t) = self.tasks.get_mut(&tid) {
+                        t.writing = true;
+                    }
+                    let fua = fua || !self.lu.mode.wce();
+                    let op = IoOp::Write {
+                        offset,
+                        data: write,
+                        fua,
+                    };
+                    self.issue(tid, op, IoDirection::Write);
+                }
+            }
+        }
+    }
+
+    fn reply(&self, result: Result<Bytes, Sense>, out_wanted: u64, expected: u32) -> Reply {
+        make_reply(result, out_wanted, expected, self.lu.mode.d_sense())
+    }
+
+    fn finish(&mut self, tid: u64, result: Result<Bytes, Sense>) {
+        let Some(t) = self.tasks.remove(&tid) else {
+            return;
+        };
+        let reply = self.reply(result, t.plan.out_wanted, t.expected_len);
+        self.done.push_back(Completion {
+            nexus: t.nexus,
+            tag: t.tag,
+            lun: t.lun,
+            reply: Some(reply),
+        });
+    }
+
+    fn drop_aborted(&mut self, tid: u64) {
+        if let Some(t) = self.tasks.remove(&tid) {
+            self.done.push_back(Completion {
+                nexus: t.nexus,
+                tag: t.tag,
+                lun: t.lun,
+                reply: None,
+            });
+        }
+    }
+
+    /// Aborts the tasks `pick` selects; gives how many.
+    fn abort_where(&mut self, pick: impl Fn(&Task) -> bool) -> usize {
+        let ids: Vec<u64> = self
+            .tasks
+            .iter()
+            .filter(|(_, t)| !t.aborted && pick(t))
+            .map(|(&id, _)| id)
+            .collect();
+        for &id in &ids {
+            if let Some(t) = self.tasks.get_mut(&id) {
+                t.aborted = true;
+                if t.outstanding == 0 {
+                    self.drop_aborted(id);
+                }
+            }
+        }
+        self.schedule();
+        ids.len()
+    }
+
+    /// ABORT TASK (SAM-5 §7.2): aborts the task `tag` of `nexus`; `false`
+    /// when there is none.
+    pub fn abort_task(&mut self, nexus: &Nexus, tag: u64) -> bool {
+        self.abort_where(|t| *t.nexus == *nexus && t.tag == tag) > 0
+    }
+
+    /// ABORT TASK SET (SAM-5 §7.3): aborts every task of `nexus`.
+    pub fn abort_task_set(&mut self, nexus: &Nexus) -> usize {
+        self.abort_where(|t| *t.nexus == *nexus)
+    }
+
+    /// CLEAR TASK SET (SAM-5 §7.5): aborts every task; the other nexuses
+    /// that had tasks get COMMANDS CLEARED BY ANOTHER INITIATOR (2Fh/00h).
+    pub fn clear_task_set(&mut self, nexus: &Nexus) -> usize {
+        let others: Vec<Arc<Nexus>> = self
+            .tasks
+            .values()
+            .filter(|t| *t.nexus != *nexus)
+            .map(|t| t.nexus.clone())
+            .collect();
+        for n in others {
+            // SAM-5 §7.5: a unit attention for the nexuses whose tasks
+            // were cleared.
+            self.lu
+                .ua
+                .establish_for(&n, AscAscq::COMMANDS_CLEARED_BY_ANOTHER_INITIATOR);
+        }
+        self.abort_where(|_| true)
+    }
+
+    /// LOGICAL UNIT RESET (SAM-5 §7.7): aborts every task, returns the mode
+    /// pages to their defaults, and establishes BUS DEVICE RESET FUNCTION
+    /// OCCURRED (29h/03h) for every other nexus.
+    pub fn lun_reset(&mut self, nexus: &Nexus) -> usize {
+        let n = self.abort_where(|_| true);
+        self.lu.reset();
+        self.lu.ua.touch(nexus);
+        self.lu
+            .ua
+            .establish(Some(nexus), AscAscq::BUS_DEVICE_RESET_FUNCTION_OCCURRED);
+        n
+    }
+
+    /// The nexus is gone (session closed, I_T NEXUS RESET, SAM-5 §6.3.4):
+    /// aborts its tasks and establishes I_T NEXUS LOSS OCCURRED (29h/07h)
+    /// for it, reported if the nexus comes back.
+    pub fn nexus_loss(&mut self, nexus: &Nexus) -> usize {
+        let n = self.abort_task_set(nexus);
+        self.lu
+            .ua
+            .establish_for(nexus, AscAscq::I_T_NEXUS_LOSS_OCCURRED);
+        n
+    }
+}
+
+/// The reply to a command: GOOD with Data-In, or CHECK CONDITION with sense
+/// in the format `d_sense` selects; Data-In cut to `expected`, residual
+/// from the Data-Out the command takes (`out_wanted`) or else its Data-In.
+pub(crate) fn make_reply(
+    result: Result<Bytes, Sense>,
+    out_wanted: u64,
+    expected: u32,
+    d_sense: bool,
+) -> Reply {
+    let (status, sense, data) = match result {
+        Ok(d) => (Status::GOOD, Bytes::new(), d),
+        // SPC-5 §4.4.1: D_SENSE of the Control mode page picks the format.
+        Err(s) => (
+            Status::CHECK_CONDITION,
+            Bytes::from(s.encode_for(d_sense)),
+            Bytes::new(),
+        ),
+    };
+    let wanted = if out_wanted > 0 {
+        out_wanted
+    } else {
+        data.len() as u64
+    };
+    // RFC 7143 §11.4.5.1: never more Data-In than the expected length; the
+    // rest is reported as a residual overflow.
+    let keep = data.len().min(expected as usize);
+    Reply {
+        status,
+        sense,
+        data_in: data.slice(..keep),
+        residual: Residual::of(wanted, expected),
+    }
+}

@@ -1,0 +1,47 @@
+//! rtgt's virtual SCSI disk: SPC-5 and SBC-4 command semantics over a
+//! [`Backstore`], sans-IO.
+//!
+//! A [`Disk`] is one logical unit. It never does IO: commands enter with
+//! [`Disk::submit`], backstore work leaves as [`IoRequest`]s from
+//! [`Disk::poll_io`] for the driver to run (with [`IoRequest::execute`] or
+//! a simulated disk) and comes back through [`Disk::handle_io_complete`],
+//! and answers leave as [`Completion`]s from [`Disk::poll_completion`].
+//! [`LunMap`] groups the disks of a target and answers REPORT LUNS and the
+//! commands to LUNs without a disk. [`exec::run`] is a synchronous driver
+//! for tests and tools.
+//!
+//! Every byte format comes from `rtgt_proto::scsi`; this crate holds the
+//! semantics only. Every check cites its clause.
+#![forbid(unsafe_code)]
+
+pub mod backstore;
+mod capacity;
+mod caw;
+pub mod config;
+pub mod device;
+mod dispatch;
+pub mod exec;
+pub mod inquiry;
+pub mod luns;
+mod misc;
+pub mod mode;
+mod mode_select;
+pub mod opcodes;
+mod plan;
+mod rw;
+pub mod sense;
+pub mod task;
+mod unmap;
+pub mod vpd;
+
+#[cfg(test)]
+mod tests;
+
+pub use backstore::{
+    Backstore, BackstoreError, IoData, IoId, IoOp, IoRequest, NullBackstore, RamBackstore,
+};
+pub use config::{BlockSize, ConfigError, DiskConfig, RTGT_COMPANY_ID};
+pub use device::Disk;
+pub use luns::LunMap;
+pub use mode::ModeState;
+pub use task::{Command, Completion, Nexus, Reply, Residual, TaskAttribute};

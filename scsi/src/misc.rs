@@ -1,0 +1,84 @@
+//! REQUEST SENSE (SPC-5 §6.39), SYNCHRONIZE CACHE (SBC-4 §5.24, §5.25),
+//! START STOP UNIT (SBC-4 §5.27), PREVENT ALLOW MEDIUM REMOVAL (SBC-4 §5.13).
+
+use crate::backstore::IoOp;
+use crate::dispatch::LuState;
+use crate::plan::{cut, Access, Plan, Work};
+use crate::sense::{invalid_named, lba_out_of_range, CmdResult};
+use crate::task::Nexus;
+use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
+use rtgt_proto::scsi::cdb::{Cdb, PreventAllowMediumRemoval, RequestSense, StartStopUnit};
+use rtgt_proto::scsi::sense::Sense;
+
+impl LuState {
+    /// SPC-5 §6.39: the sense data of a pending unit attention (which is
+    /// then cleared), or NO SENSE; in the format DESC asks for.
+    pub(crate) fn request_sense(&mut self, nexus: &Nexus, cdb: &RequestSense) -> CmdResult<Plan> {
+        let sense = match self.ua.take(nexus) {
+            Some(code) => Sense::new(SenseKey::UNIT_ATTENTION, code),
+            None => Sense::new(SenseKey::NO_SENSE, AscAscq::NO_ADDITIONAL_SENSE),
+        };
+        let data = sense.encode_for(cdb.desc);
+        Ok(Plan::data(cut(data, cdb.allocation_length.into())))
+    }
+
+    /// Checks an LBA range of a command whose zero length means "to the
+    /// last LBA"; gives the number of blocks.
+    pub(crate) fn range_to_end(&self, lba: u64, blocks: u64) -> CmdResult<u64> {
+        let cap = self.cfg.blocks;
+        // SBC-4 §4.5: an LBA past the last one, or a range running past it,
+        // is LOGICAL BLOCK ADDRESS OUT OF RANGE.
+        if lba >= cap {
+            return Err(lba_out_of_range());
+        }
+        if blocks == 0 {
+            return Ok(cap - lba);
+        }
+        match lba.checked_add(blocks) {
+            Some(end) if end <= cap => Ok(blocks),
+            _ => Err(lba_out_of_range()),
+        }
+    }
+
+    /// SBC-4 §5.24: makes the cache of the range stable; rtgt flushes the
+    /// whole backstore, after every earlier write (the flush reads the whole
+    /// medium for ordering). IMMED is honoured by the stronger answer: the
+    /// command completes after the flush.
+    pub(crate) fn sync_cache(&self, lba: u64, blocks: u64) -> CmdResult<Plan> {
+        self.range_to_end(lba, blocks)?;
+        Ok(Plan::io(
+            Work::Writes(vec![IoOp::Flush]),
+            Access::read(0, self.cfg.blocks),
+        ))
+    }
+
+    /// SBC-4 §5.27: the virtual medium is always ready; START and STOP are
+    /// accepted and change nothing (a stopped virtual disk would need a
+    /// START before the next boot could read it).
+    pub(crate) fn start_stop(&self, cdb: &StartStopUnit) -> CmdResult<Plan> {
+        let c = Cdb::StartStopUnit(*cdb);
+        // SBC-4 §5.27: POWER CONDITION other than START_VALID asks for
+        // power conditions rtgt does not have.
+        if cdb.power_condition != 0 {
+            return Err(invalid_named(&c, "power_condition"));
+        }
+        // SBC-4 §5.27: LOEJ loads or ejects a removable medium; the medium
+        // is not removable (RMB zero).
+        if cdb.loej {
+            return Err(invalid_named(&c, "loej"));
+        }
+        Ok(Plan::good())
+    }
+
+    /// SBC-4 §5.13: PREVENT 00b and 01b are accepted (the medium is not
+    /// removable, so there is nothing to lock); 10b and 11b are obsolete.
+    pub(crate) fn prevent_allow(&self, cdb: &PreventAllowMediumRemoval) -> CmdResult<Plan> {
+        if cdb.prevent > 1 {
+            return Err(invalid_named(
+                &Cdb::PreventAllowMediumRemoval(*cdb),
+                "prevent",
+            ));
+        }
+        Ok(Plan::good())
+    }
+}

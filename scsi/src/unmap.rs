@@ -1,0 +1,146 @@
+//! WRITE SAME (10) and (16) (SBC-4 §5.47, §5.48) and UNMAP (SBC-4 §5.32).
+
+use crate::backstore::IoOp;
+use crate::dispatch::{short_data_out, LuState};
+use crate::plan::{Access, Plan, Work};
+use crate::sense::{
+    invalid_named, invalid_opcode, invalid_param, parameter_list_length, write_protected, CmdResult,
+};
+use bytes::{Bytes, BytesMut};
+use rtgt_proto::scsi::cdb::{Cdb, Unmap};
+use rtgt_proto::scsi::params::UnmapList;
+
+/// The largest single write a non-zero WRITE SAME pattern is issued in.
+const PATTERN_PIECE: u64 = 1 << 20;
+
+impl LuState {
+    pub(crate) fn write_same(&self, cdb: &Cdb, out: &Bytes) -> CmdResult<Plan> {
+        let Some(io) = cdb.block_io() else {
+            return Err(invalid_opcode());
+        };
+        // SBC-4 §5.47: ANCHOR needs ANC_SUP (zero here).
+        if io.anchor {
+            return Err(invalid_named(cdb, "anchor"));
+        }
+        // SBC-4 §5.47: PBDATA and LBDATA are obsolete; rtgt does not
+        // support them and refuses them set.
+        for f in ["obsolete_1_2", "obsolete_1_1"] {
+            if cdb.field_values().iter().any(|&(n, v)| n == f && v != 0) {
+                return Err(invalid_named(cdb, f));
+            }
+        }
+        // SBC-4 §6.6.4: WSNZ one, so zero blocks is INVALID FIELD IN CDB;
+        // more than MAXIMUM WRITE SAME LENGTH too (SBC-4 §5.47).
+        if io.blocks == 0 {
+            return Err(invalid_named(cdb, "number_of_blocks"));
+        }
+        self.check_block_io(cdb, &io, self.cfg.max_write_same_blocks)?;
+        let bs = self.cfg.block_bytes();
+        let blocks = u64::from(io.blocks);
+        let (offset, len) = (io.lba * bs, blocks * bs);
+        let block = if io.ndob {
+            // SBC-4 §5.48: NDOB, no Data-Out; the block is all zero.
+            Bytes::from(vec![0u8; bs as usize])
+        } else {
+            Self::data_out(out, bs).map_err(|_| short_data_out())?
+        };
+        let fua = !self.mode.wce();
+        let ops = if block.iter().all(|&b| b == 0) {
+            // SBC-4 §4.7.3.4: with UNMAP set a thin LU may unmap the blocks
+            // when unmapped blocks read as the data sent (LBPRZ one: zero).
+            if io.unmap && self.cfg.thin {
+                vec![IoOp::Deallocate { offset, len }]
+            } else {
+                vec![IoOp::WriteZeroes { offset, len, fua }]
+            }
+        } else {
+            let piece = PATTERN_PIECE.max(bs).min(len);
+            let mut pattern = BytesMut::with_capacity(piece as usize);
+            while (pattern.len() as u64) < piece {
+                pattern.extend_from_slice(&block);
+            }
+            let pattern = pattern.freeze();
+            let mut ops = Vec::new();
+            let mut at = 0;
+            while at < len {
+                let n = piece.min(len - at);
+                ops.push(IoOp::Write {
+                    offset: offset + at,
+                    data: pattern.slice(..n as usize),
+                    fua,
+                });
+                at += n;
+            }
+            ops
+        };
+        let taken = if io.ndob { 0 } else { bs };
+        Ok(Plan::io(Work::Writes(ops), Access::write(io.lba, blocks)).taking(taken))
+    }
+
+    pub(crate) fn unmap(&self, c: &Unmap, out: &Bytes) -> CmdResult<Plan> {
+        let cdb = Cdb::Unmap(*c);
+        // SBC-4 §5.32.1: UNMAP is served only when LBPU is one (thin LUs);
+        // otherwise the command is not supported.
+        if !self.cfg.thin {
+            return Err(invalid_opcode());
+        }
+        // SBC-4 §5.32.1: ANCHOR needs ANC_SUP (zero here).
+        if c.anchor {
+            return Err(invalid_named(&cdb, "anchor"));
+        }
+        if self.cfg.read_only {
+            return Err(write_protected());
+        }
+        let pll = u64::from(c.parameter_list_length);
+        // SBC-4 §5.32.1: zero transfers nothing and is not an error; 1 to 7
+        // is PARAMETER LIST LENGTH ERROR.
+        if pll == 0 {
+            return Ok(Plan::good());
+        }
+        if pll < 8 {
+            return Err(parameter_list_length());
+        }
+        let list = Self::data_out(out, pll)?;
+        let decoded = UnmapList::decode(&list).map_err(|_| parameter_list_length())?;
+        // SBC-4 §5.32.2: descriptors running past the parameter list length
+        // are a PARAMETER LIST LENGTH ERROR.
+        if decoded.is_truncated() {
+            return Err(parameter_list_length());
+        }
+        let descs = decoded.value.descriptors;
+        // SBC-4 §5.32.1: more descriptors than MAXIMUM UNMAP BLOCK
+        // DESCRIPTOR COUNT is INVALID FIELD IN PARAMETER LIST.
+        if descs.len() as u64 > u64::from(self.cfg.max_unmap_descriptors) {
+            return Err(invalid_param(2, None));
+        }
+        let bs = self.cfg.block_bytes();
+        let mut total = 0u64;
+        let mut ops = Vec::new();
+        let (mut lo, mut hi) = (u64::MAX, 0u64);
+        for (i, d) in descs.iter().enumerate() {
+            let at = 8 + 16 * i;
+            // SBC-4 §5.32.1: a descriptor past the last LBA is LOGICAL
+            // BLOCK ADDRESS OUT OF RANGE.
+            self.check_range(d.lba, u64::from(d.blocks).max(1))?;
+            total += u64::from(d.blocks);
+            // SBC-4 §5.32.1: more blocks in all than MAXIMUM UNMAP LBA COUNT
+            // is INVALID FIELD IN PARAMETER LIST.
+            if total > u64::from(self.cfg.max_unmap_blocks) {
+                return Err(invalid_param(at + 8, None));
+            }
+            if d.blocks == 0 {
+                continue;
+            }
+            lo = lo.min(d.lba);
+            hi = hi.max(d.lba + u64::from(d.blocks));
+            ops.push(IoOp::Deallocate {
+                offset: d.lba * bs,
+                len: u64::from(d.blocks) * bs,
+            });
+        }
+        if ops.is_empty() {
+            return Ok(Plan::good().taking(pll));
+        }
+        Ok(Plan::io(Work::Writes(ops), Access::write(lo, hi - lo)).taking(pll))
+    }
+}
