@@ -36,12 +36,7 @@ pdu! {
         pub itt: u32 = ITT_RESERVED => itt,
         /// Bytes 20-23, reserved.
         pub reserved20: [u8; 4] => reserved(20),
-        /// StatSN.
-        pub stat_sn: u32 => stat_sn,
-        /// ExpCmdSN.
-        pub exp_cmd_sn: u32 => exp_cmd_sn,
-        /// MaxCmdSN.
-        pub max_cmd_sn: u32 => max_cmd_sn,
+        ..target_sns,
         /// AsyncEvent (§11.9.1).
         pub async_event: AsyncEvent = AsyncEvent::LogoutRequest => code(36, "AsyncEvent"),
         /// AsyncVCode (§11.9.2): vendor code for event 255.

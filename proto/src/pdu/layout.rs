@@ -7,7 +7,10 @@
 //! so the three cannot disagree.
 //!
 //! A field is written `pub name: Type [= default] => kind(args),`; a
-//! missing default is `Default::default()`. The kinds (see [`pdu_field!`]):
+//! missing default is `Default::default()`. Two groups stand for several
+//! fields each: `..initiator_sns,` for CmdSN and ExpStatSN (bytes 24-31 of
+//! initiator PDUs), `..target_sns,` for StatSN, ExpCmdSN and MaxCmdSN (bytes
+//! 24-35 of target PDUs). The kinds (see [`pdu_field!`]):
 //!
 //! | kind | where | dump line |
 //! |---|---|---|
@@ -125,7 +128,52 @@ pub(crate) fn dump_reserved(d: &mut Dump, off: usize, v: &impl ReservedBytes) {
 /// Defines a PDU struct, its `Default` and its `Codec` impl from one field
 /// list (see the module documentation). The struct's name is its opcode's.
 macro_rules! pdu {
+    // Entry: expand the field groups in place, then emit.
     (
+        $(#[$meta:meta])*
+        pub struct $name:ident { $($body:tt)* }
+        $(codec { $($extra:tt)* })?
+    ) => {
+        $crate::pdu::layout::pdu!(
+            @expand [$(#[$meta])* pub struct $name] [$($($extra)*)?] [] $($body)*
+        );
+    };
+    // CmdSN and ExpStatSN, bytes 24-31 of most initiator PDUs.
+    (@expand $head:tt $extra:tt [$($done:tt)*] ..initiator_sns, $($rest:tt)*) => {
+        $crate::pdu::layout::pdu!(@expand $head $extra [$($done)*
+            /// CmdSN.
+            pub cmd_sn: u32 => cmd_sn,
+            /// ExpStatSN.
+            pub exp_stat_sn: u32 => exp_stat_sn,
+        ] $($rest)*);
+    };
+    // StatSN, ExpCmdSN and MaxCmdSN, bytes 24-35 of target PDUs.
+    (@expand $head:tt $extra:tt [$($done:tt)*] ..target_sns, $($rest:tt)*) => {
+        $crate::pdu::layout::pdu!(@expand $head $extra [$($done)*
+            /// StatSN.
+            pub stat_sn: u32 => stat_sn,
+            /// ExpCmdSN.
+            pub exp_cmd_sn: u32 => exp_cmd_sn,
+            /// MaxCmdSN.
+            pub max_cmd_sn: u32 => max_cmd_sn,
+        ] $($rest)*);
+    };
+    (
+        @expand $head:tt $extra:tt [$($done:tt)*]
+        $(#[$fmeta:meta])*
+        pub $field:ident : $ty:ty $(= $default:expr)? => $kind:ident $(( $($arg:expr),* ))?,
+        $($rest:tt)*
+    ) => {
+        $crate::pdu::layout::pdu!(@expand $head $extra [$($done)*
+            $(#[$fmeta])*
+            pub $field: $ty $(= $default)? => $kind $(( $($arg),* ))?,
+        ] $($rest)*);
+    };
+    (@expand [$($head:tt)*] [$($extra:tt)*] [$($done:tt)*]) => {
+        $crate::pdu::layout::pdu!(@emit $($head)* { $($done)* } codec { $($extra)* });
+    };
+    (
+        @emit
         $(#[$meta:meta])*
         pub struct $name:ident {
             $(

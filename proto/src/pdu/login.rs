@@ -203,10 +203,7 @@ pdu! {
         pub cid: u16 => value(20, "CID", ""),
         /// Bytes 22-23, reserved.
         pub reserved22: [u8; 2] => reserved(22),
-        /// CmdSN.
-        pub cmd_sn: u32 => cmd_sn,
-        /// ExpStatSN.
-        pub exp_stat_sn: u32 => exp_stat_sn,
+        ..initiator_sns,
         /// Bytes 32-47, reserved.
         pub reserved32: [u8; 16] => reserved(32),
         /// Text key=value pairs, NUL-separated.
@@ -246,12 +243,7 @@ pdu! {
         pub itt: u32 => itt,
         /// Bytes 20-23, reserved.
         pub reserved20: [u8; 4] => reserved(20),
-        /// StatSN.
-        pub stat_sn: u32 => stat_sn,
-        /// ExpCmdSN.
-        pub exp_cmd_sn: u32 => exp_cmd_sn,
-        /// MaxCmdSN.
-        pub max_cmd_sn: u32 => max_cmd_sn,
+        ..target_sns,
         /// Status-Class and Status-Detail (§11.13.5).
         pub status: LoginStatus = LoginStatus::Success => custom(36, dump_status),
         /// Bytes 38-47, reserved.

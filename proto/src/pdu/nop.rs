@@ -27,10 +27,7 @@ pdu! {
         /// Target Transfer Tag: copied from the NOP-In being answered, else
         /// 0xffffffff (§11.18.2).
         pub ttt: u32 = TTT_RESERVED => ttt,
-        /// CmdSN.
-        pub cmd_sn: u32 => cmd_sn,
-        /// ExpStatSN.
-        pub exp_stat_sn: u32 => exp_stat_sn,
+        ..initiator_sns,
         /// Bytes 32-47, reserved.
         pub reserved32: [u8; 16] => reserved(32),
         /// Ping data (§11.18.3), echoed by the target.
@@ -58,12 +55,7 @@ pdu! {
         /// Target Transfer Tag: 0xffffffff unless the target wants a NOP-Out
         /// back (§11.19.2).
         pub ttt: u32 = TTT_RESERVED => ttt,
-        /// StatSN.
-        pub stat_sn: u32 => stat_sn,
-        /// ExpCmdSN.
-        pub exp_cmd_sn: u32 => exp_cmd_sn,
-        /// MaxCmdSN.
-        pub max_cmd_sn: u32 => max_cmd_sn,
+        ..target_sns,
         /// Bytes 36-47, reserved.
         pub reserved36: [u8; 12] => reserved(36),
         /// Ping data, echoed from the NOP-Out (§11.19.3).

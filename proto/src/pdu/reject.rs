@@ -62,12 +62,7 @@ pdu! {
         pub itt: u32 = ITT_RESERVED => itt,
         /// Bytes 20-23, reserved.
         pub reserved20: [u8; 4] => reserved(20),
-        /// StatSN.
-        pub stat_sn: u32 => stat_sn,
-        /// ExpCmdSN.
-        pub exp_cmd_sn: u32 => exp_cmd_sn,
-        /// MaxCmdSN.
-        pub max_cmd_sn: u32 => max_cmd_sn,
+        ..target_sns,
         /// DataSN/R2TSN (§11.17.2): for a rejected Data/R2T SNACK, else
         /// reserved.
         pub data_sn_or_r2t_sn: u32 => u32(36, "DataSN/R2TSN"),

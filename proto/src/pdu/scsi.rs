@@ -74,10 +74,7 @@ pdu! {
         pub itt: u32 => itt,
         /// Expected Data Transfer Length (§11.3.4).
         pub expected_data_transfer_length: u32 => u32(20, "ExpectedDataTransferLength"),
-        /// CmdSN.
-        pub cmd_sn: u32 => cmd_sn,
-        /// ExpStatSN.
-        pub exp_stat_sn: u32 => exp_stat_sn,
+        ..initiator_sns,
         /// The first 16 bytes of the CDB, zero padded (§11.3.5).
         pub cdb: [u8; 16] => bytes(32, "CDB"),
         /// AHSs: Extended CDB and Bidirectional Expected Read-Data Length.
@@ -178,12 +175,7 @@ pdu! {
         pub itt: u32 => itt,
         /// SNACK Tag (§11.4.4).
         pub snack_tag: u32 => u32(20, "SNACK Tag"),
-        /// StatSN.
-        pub stat_sn: u32 => stat_sn,
-        /// ExpCmdSN.
-        pub exp_cmd_sn: u32 => exp_cmd_sn,
-        /// MaxCmdSN.
-        pub max_cmd_sn: u32 => max_cmd_sn,
+        ..target_sns,
         /// ExpDataSN (§11.4.6).
         pub exp_data_sn: u32 => u32(36, "ExpDataSN"),
         /// Bidirectional Read Residual Count (§11.4.5).

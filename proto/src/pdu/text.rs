@@ -30,10 +30,7 @@ pdu! {
         /// Target Transfer Tag (§11.10.4): 0xffffffff to start, else the value
         /// from the last Text Response.
         pub ttt: u32 = TTT_RESERVED => ttt,
-        /// CmdSN.
-        pub cmd_sn: u32 => cmd_sn,
-        /// ExpStatSN.
-        pub exp_stat_sn: u32 => exp_stat_sn,
+        ..initiator_sns,
         /// Bytes 32-47, reserved.
         pub reserved32: [u8; 16] => reserved(32),
         /// Text key=value pairs, NUL-separated.
@@ -66,12 +63,7 @@ pdu! {
         /// Target Transfer Tag (§11.11.4): 0xffffffff when final, else a tag the
         /// initiator returns to continue.
         pub ttt: u32 = TTT_RESERVED => ttt,
-        /// StatSN.
-        pub stat_sn: u32 => stat_sn,
-        /// ExpCmdSN.
-        pub exp_cmd_sn: u32 => exp_cmd_sn,
-        /// MaxCmdSN.
-        pub max_cmd_sn: u32 => max_cmd_sn,
+        ..target_sns,
         /// Bytes 36-47, reserved.
         pub reserved36: [u8; 12] => reserved(36),
         /// Text key=value pairs, NUL-separated.

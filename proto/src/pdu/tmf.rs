@@ -57,10 +57,7 @@ pdu! {
         /// Referenced Task Tag (§11.5.2): the task to abort or reassign, else
         /// 0xffffffff.
         pub referenced_task_tag: u32 = TTT_RESERVED => u32(20, "ReferencedTaskTag"),
-        /// CmdSN.
-        pub cmd_sn: u32 => cmd_sn,
-        /// ExpStatSN.
-        pub exp_stat_sn: u32 => exp_stat_sn,
+        ..initiator_sns,
         /// RefCmdSN (§11.5.3).
         pub ref_cmd_sn: u32 => u32(32, "RefCmdSN"),
         /// ExpDataSN (§11.5.4).
@@ -92,12 +89,7 @@ pdu! {
         pub itt: u32 => itt,
         /// Bytes 20-23, reserved.
         pub reserved20: [u8; 4] => reserved(20),
-        /// StatSN.
-        pub stat_sn: u32 => stat_sn,
-        /// ExpCmdSN.
-        pub exp_cmd_sn: u32 => exp_cmd_sn,
-        /// MaxCmdSN.
-        pub max_cmd_sn: u32 => max_cmd_sn,
+        ..target_sns,
         /// Bytes 36-47, reserved.
         pub reserved36: [u8; 12] => reserved(36),
         /// Data segment; RFC 7143 §11.6 defines none.
