@@ -203,7 +203,8 @@ macro_rules! pdu {
             fn from_bhs(b: &$crate::pdu::bhs::Bhs, data: ::bytes::Bytes) -> Self {
                 $name {
                     $( $field: $crate::pdu::layout::pdu_field!(
-                        get $kind [b, data, $ty, $crate::pdu::layout::pdu_field!(@default $($default)?)]
+                        get $kind
+                        [b, data, $ty, $crate::pdu::layout::pdu_field!(@default $($default)?)]
                         ($($($arg),*)?)
                     ), )*
                 }
@@ -238,21 +239,29 @@ macro_rules! pdu_field {
     // The fields many BHSs share: offset and label stated once here.
     // RFC 7143 §11.2.1.3: the F bit is bit 7 of byte 1.
     ($op:ident final_bit $ctx:tt ()) => {
-        $crate::pdu::layout::pdu_field!($op flag $ctx ($crate::pdu::bhs::F_BIT, "F (final)", "always 1"))
+        $crate::pdu::layout::pdu_field!(
+            $op flag $ctx ($crate::pdu::bhs::F_BIT, "F (final)", "always 1")
+        )
     };
     // RFC 7143 §11.2.1.6: the LUN is bytes 8-15 where the opcode has one.
-    ($op:ident lun $ctx:tt ()) => { $crate::pdu::layout::pdu_field!($op value $ctx (8, "LUN", "")) };
+    ($op:ident lun $ctx:tt ()) => {
+        $crate::pdu::layout::pdu_field!($op value $ctx (8, "LUN", ""))
+    };
     // RFC 7143 §11.2.1.8: the Initiator Task Tag is bytes 16-19 of every BHS.
     ($op:ident itt $ctx:tt ()) => { $crate::pdu::layout::pdu_field!($op u32 $ctx (16, "ITT")) };
     ($op:ident ttt $ctx:tt ()) => { $crate::pdu::layout::pdu_field!($op u32 $ctx (20, "TTT")) };
     // RFC 7143 §11.3 and following: CmdSN and ExpStatSN at bytes 24-31 of
     // initiator PDUs; StatSN, ExpCmdSN and MaxCmdSN at bytes 24-35 of
     // target PDUs.
-    ($op:ident cmd_sn $ctx:tt ()) => { $crate::pdu::layout::pdu_field!($op u32 $ctx (24, "CmdSN")) };
+    ($op:ident cmd_sn $ctx:tt ()) => {
+        $crate::pdu::layout::pdu_field!($op u32 $ctx (24, "CmdSN"))
+    };
     ($op:ident exp_stat_sn $ctx:tt ()) => {
         $crate::pdu::layout::pdu_field!($op u32 $ctx (28, "ExpStatSN"))
     };
-    ($op:ident stat_sn $ctx:tt ()) => { $crate::pdu::layout::pdu_field!($op u32 $ctx (24, "StatSN")) };
+    ($op:ident stat_sn $ctx:tt ()) => {
+        $crate::pdu::layout::pdu_field!($op u32 $ctx (24, "StatSN"))
+    };
     ($op:ident exp_cmd_sn $ctx:tt ()) => {
         $crate::pdu::layout::pdu_field!($op u32 $ctx (28, "ExpCmdSN"))
     };
@@ -267,13 +276,15 @@ macro_rules! pdu_field {
     (get reserved0 [$b:ident, $data:ident, $ty:ty, $def:expr] ()) => {
         $crate::pdu::bhs::reserved0($b)
     };
-    (get flag [$b:ident, $data:ident, $ty:ty, $def:expr] ($bit:expr, $label:expr, $meaning:expr)) => {
+    (get flag [$b:ident, $data:ident, $ty:ty, $def:expr]
+        ($bit:expr, $label:expr, $meaning:expr)) => {
         $b[1] & $bit != 0
     };
     (get rbits [$b:ident, $data:ident, $ty:ty, $def:expr] ($mask:expr)) => {
         $b[1] & $mask
     };
-    (get code_bits [$b:ident, $data:ident, $ty:ty, $def:expr] ($mask:expr, $shift:expr, $label:expr)) => {
+    (get code_bits [$b:ident, $data:ident, $ty:ty, $def:expr]
+        ($mask:expr, $shift:expr, $label:expr)) => {
         <$ty>::from_raw(($b[1] >> $shift) & $mask)
     };
     (get data [$b:ident, $data:ident, $ty:ty, $def:expr] ()) => {

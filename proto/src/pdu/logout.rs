@@ -38,7 +38,8 @@ pdu! {
         /// Bit 7 of byte 1; always 1.
         pub final_bit: bool = true => flag(F_BIT, "byte 1 bit 7", "always 1"),
         /// Reason Code (§11.14.1).
-        pub reason: LogoutReason = LogoutReason::CloseSession => code_bits(REASON_MASK, 0, "ReasonCode"),
+        pub reason: LogoutReason = LogoutReason::CloseSession
+            => code_bits(REASON_MASK, 0, "ReasonCode"),
         /// Bytes 2-3, reserved.
         pub reserved2: [u8; 2] => reserved(2),
         /// Bytes 8-15, reserved.

@@ -166,7 +166,8 @@ pdu! {
         /// Reserved bits 6-5 and 0 of byte 1, in place.
         pub reserved_flags: u8 => rbits(RSP_RESERVED),
         /// Response (§11.4.3).
-        pub response: ScsiResponseCode = ScsiResponseCode::CommandCompleted => code_hex(2, "Response"),
+        pub response: ScsiResponseCode = ScsiResponseCode::CommandCompleted
+            => code_hex(2, "Response"),
         /// Status (§11.4.2), valid when Response is Command Completed.
         pub status: ScsiStatus = ScsiStatus::Good => code_hex(3, "Status"),
         /// Bytes 8-15, reserved.

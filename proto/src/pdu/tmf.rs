@@ -47,7 +47,8 @@ pdu! {
         /// Bit 7 of byte 1; always 1 (§11.5).
         pub final_bit: bool = true => flag(F_BIT, "byte 1 bit 7", "always 1"),
         /// Function (§11.5.1).
-        pub function: TmfFunction = TmfFunction::AbortTask => code_bits(FUNCTION_MASK, 0, "Function"),
+        pub function: TmfFunction = TmfFunction::AbortTask
+            => code_bits(FUNCTION_MASK, 0, "Function"),
         /// Bytes 2-3, reserved.
         pub reserved2: [u8; 2] => reserved(2),
         /// LUN.
