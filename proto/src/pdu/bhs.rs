@@ -80,13 +80,24 @@ pub(crate) fn total_ahs_bytes(b: &Bhs) -> usize {
 /// of `reserved0` are ignored).
 pub(crate) fn start(opcode: Opcode, immediate: bool, reserved0: u8) -> Bhs {
     let mut b = [0u8; BHS_LEN];
-    let i = if immediate && opcode.has_immediate_bit() {
-        I_BIT
-    } else {
-        0
-    };
-    b[0] = (reserved0 & opcode.reserved_byte0_mask()) | i | (opcode.raw() & Opcode::MASK);
+    b[0] = opcode.raw() & Opcode::MASK;
+    set_immediate(&mut b, opcode, immediate);
+    set_reserved0(&mut b, opcode, reserved0);
     b
+}
+
+/// Sets the I bit of byte 0 if `immediate` and the opcode has one (RFC 7143
+/// §11.2.1.1); elsewhere bit 6 is reserved and left as it is.
+pub(crate) fn set_immediate(b: &mut Bhs, opcode: Opcode, immediate: bool) {
+    if immediate && opcode.has_immediate_bit() {
+        b[0] |= I_BIT;
+    }
+}
+
+/// Sets the reserved bits of byte 0 for this opcode from `reserved0`, in
+/// place; bits outside the reserved positions are ignored.
+pub(crate) fn set_reserved0(b: &mut Bhs, opcode: Opcode, reserved0: u8) {
+    b[0] |= reserved0 & opcode.reserved_byte0_mask();
 }
 
 /// The I bit of byte 0.

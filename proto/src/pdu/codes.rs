@@ -1,7 +1,8 @@
 //! A macro for the many one-byte (or two-byte) code points of RFC 7143: each
 //! becomes an enum of the named values plus `Other(raw)` for any value the RFC
 //! reserves or leaves unassigned, so decoding never fails and re-encoding
-//! reproduces the byte.
+//! reproduces the byte. Each code is a [`Wire`](super::layout::Wire) value, so
+//! a PDU layout places it by offset.
 
 /// Defines a code enum: named variants with their wire value and their RFC
 /// name, and `Other(raw)` for everything else.
@@ -58,6 +59,15 @@ macro_rules! code_enum {
         impl From<$name> for $repr {
             fn from(code: $name) -> $repr {
                 code.raw()
+            }
+        }
+
+        impl $crate::pdu::layout::Wire for $name {
+            fn get(b: &$crate::pdu::bhs::Bhs, off: usize) -> Self {
+                $name::from_raw(<$repr as $crate::pdu::layout::Wire>::get(b, off))
+            }
+            fn put(&self, b: &mut $crate::pdu::bhs::Bhs, off: usize) {
+                $crate::pdu::layout::Wire::put(&self.raw(), b, off)
             }
         }
 

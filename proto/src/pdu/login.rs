@@ -2,11 +2,10 @@
 
 use bytes::Bytes;
 
-use super::bhs::{self, arr, be16, be32, put16, put32, put_arr, Bhs};
+use super::bhs::{arr, put_arr, Bhs};
 use super::codes::code_enum;
 use super::dump::Dump;
-use super::opcode::Opcode;
-use super::pdu_enum::Codec;
+use super::layout::{pdu, Wire};
 
 code_enum! {
     /// The T field of the ISID (RFC 7143 §11.12.5): how A, B, C and D are
@@ -129,6 +128,15 @@ impl Default for Isid {
     }
 }
 
+impl Wire for Isid {
+    fn get(b: &Bhs, off: usize) -> Self {
+        Isid::from_bytes(arr(b, off))
+    }
+    fn put(&self, b: &mut Bhs, off: usize) {
+        put_arr(b, off, &self.to_bytes());
+    }
+}
+
 fn dump_isid(d: &mut Dump, isid: Isid) {
     let bytes = isid.to_bytes();
     d.field("ISID", super::dump::hex(&bytes), "");
@@ -139,333 +147,120 @@ fn dump_isid(d: &mut Dump, isid: Isid) {
     d.field("  ISID.D", format_args!("{:#06x}", isid.d), "");
 }
 
+/// The TSIH of a Login Request, where 0 asks for a new session (§11.12.6).
+fn dump_request_tsih(d: &mut Dump, tsih: u16) {
+    d.field("TSIH", tsih, if tsih == 0 { "new session" } else { "" });
+}
+
+/// Status-Class and Status-Detail, one line each (§11.13.5).
+fn dump_status(d: &mut Dump, status: LoginStatus) {
+    let class = status.class();
+    d.field(
+        "Status-Class",
+        format_args!("{:#04x}", class.raw()),
+        class.name(),
+    );
+    d.field(
+        "Status-Detail",
+        format_args!("{:#04x}", status.detail()),
+        status.name(),
+    );
+}
+
+// Byte 1 of both login PDUs: T, C, two reserved bits, CSG, NSG.
 const T_BIT: u8 = 0x80;
 const C_BIT: u8 = 0x40;
 const FLAGS_RESERVED: u8 = 0x30;
 
-/// Byte 1 of both login PDUs: T, C, two reserved bits, CSG, NSG.
-fn login_flags(transit: bool, cont: bool, reserved: u8, csg: LoginStage, nsg: LoginStage) -> u8 {
-    (if transit { T_BIT } else { 0 })
-        | (if cont { C_BIT } else { 0 })
-        | (reserved & FLAGS_RESERVED)
-        | ((csg.raw() & 3) << 2)
-        | (nsg.raw() & 3)
-}
-
-fn dump_flags(d: &mut Dump, t: bool, c: bool, reserved: u8, csg: LoginStage, nsg: LoginStage) {
-    d.flag("T (transit)", t, "move to the next stage");
-    d.flag("C (continue)", c, "text continues in the next PDU");
-    d.reserved("byte 1 reserved bits", &[reserved]);
-    d.field("CSG", csg.raw(), csg.name());
-    d.field("NSG", nsg.raw(), nsg.name());
-}
-
-/// Login Request (opcode 0x03, RFC 7143 §11.12).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoginRequest {
-    /// I bit; RFC 7143 §11.12: always 1.
-    pub immediate: bool,
-    /// Reserved bit 7 of byte 0, in place.
-    pub reserved0: u8,
-    /// T bit (§11.12.1).
-    pub transit: bool,
-    /// C bit (§11.12.2).
-    pub continue_bit: bool,
-    /// Reserved bits 5-4 of byte 1, in place.
-    pub reserved_flags: u8,
-    /// CSG, current stage (§11.12.3).
-    pub csg: LoginStage,
-    /// NSG, next stage; meaningful only with T (§11.12.3).
-    pub nsg: LoginStage,
-    /// Version-max (§11.12.4).
-    pub version_max: u8,
-    /// Version-min (§11.12.4).
-    pub version_min: u8,
-    /// ISID.
-    pub isid: Isid,
-    /// TSIH (§11.12.6): 0 for a new session.
-    pub tsih: u16,
-    /// Initiator Task Tag.
-    pub itt: u32,
-    /// CID (§11.12.7).
-    pub cid: u16,
-    /// Bytes 22-23, reserved.
-    pub reserved22: [u8; 2],
-    /// CmdSN.
-    pub cmd_sn: u32,
-    /// ExpStatSN.
-    pub exp_stat_sn: u32,
-    /// Bytes 32-47, reserved.
-    pub reserved32: [u8; 16],
-    /// Text key=value pairs, NUL-separated.
-    pub data: Bytes,
-}
-
-impl Default for LoginRequest {
-    fn default() -> Self {
-        LoginRequest {
-            immediate: true,
-            reserved0: 0,
-            transit: false,
-            continue_bit: false,
-            reserved_flags: 0,
-            csg: LoginStage::SecurityNegotiation,
-            nsg: LoginStage::SecurityNegotiation,
-            version_max: 0,
-            version_min: 0,
-            isid: Isid::default(),
-            tsih: 0,
-            itt: 0,
-            cid: 0,
-            reserved22: [0; 2],
-            cmd_sn: 0,
-            exp_stat_sn: 0,
-            reserved32: [0; 16],
-            data: Bytes::new(),
+pdu! {
+    /// Login Request (opcode 0x03, RFC 7143 §11.12).
+    pub struct LoginRequest {
+        /// I bit; RFC 7143 §11.12: always 1.
+        pub immediate: bool = true => immediate,
+        /// Reserved bit 7 of byte 0, in place.
+        pub reserved0: u8 => reserved0,
+        /// T bit (§11.12.1).
+        pub transit: bool => flag(T_BIT, "T (transit)", "move to the next stage"),
+        /// C bit (§11.12.2).
+        pub continue_bit: bool => flag(C_BIT, "C (continue)", "text continues in the next PDU"),
+        /// Reserved bits 5-4 of byte 1, in place.
+        pub reserved_flags: u8 => rbits(FLAGS_RESERVED),
+        /// CSG, current stage (§11.12.3).
+        pub csg: LoginStage = LoginStage::SecurityNegotiation => code_bits(3, 2, "CSG"),
+        /// NSG, next stage; meaningful only with T (§11.12.3).
+        pub nsg: LoginStage = LoginStage::SecurityNegotiation => code_bits(3, 0, "NSG"),
+        /// Version-max (§11.12.4).
+        pub version_max: u8 => value(2, "Version-max", ""),
+        /// Version-min (§11.12.4).
+        pub version_min: u8 => value(3, "Version-min", ""),
+        /// ISID.
+        pub isid: Isid => custom(8, dump_isid),
+        /// TSIH (§11.12.6): 0 for a new session.
+        pub tsih: u16 => custom(14, dump_request_tsih),
+        /// Initiator Task Tag.
+        pub itt: u32 => itt,
+        /// CID (§11.12.7).
+        pub cid: u16 => value(20, "CID", ""),
+        /// Bytes 22-23, reserved.
+        pub reserved22: [u8; 2] => reserved(22),
+        ..initiator_sns,
+        /// Bytes 32-47, reserved.
+        pub reserved32: [u8; 16] => reserved(32),
+        /// Text key=value pairs, NUL-separated.
+        pub data: Bytes => data,
+    }
+    codec {
+        fn text_data() -> bool {
+            true
         }
     }
 }
 
-impl Codec for LoginRequest {
-    const OPCODE: Opcode = Opcode::LoginRequest;
-
-    fn from_bhs(b: &Bhs, data: Bytes) -> Self {
-        LoginRequest {
-            immediate: bhs::immediate(b),
-            reserved0: bhs::reserved0(b),
-            transit: b[1] & T_BIT != 0,
-            continue_bit: b[1] & C_BIT != 0,
-            reserved_flags: b[1] & FLAGS_RESERVED,
-            csg: LoginStage::from_raw((b[1] >> 2) & 3),
-            nsg: LoginStage::from_raw(b[1] & 3),
-            version_max: b[2],
-            version_min: b[3],
-            isid: Isid::from_bytes(arr(b, 8)),
-            tsih: be16(b, 14),
-            itt: be32(b, 16),
-            cid: be16(b, 20),
-            reserved22: arr(b, 22),
-            cmd_sn: be32(b, 24),
-            exp_stat_sn: be32(b, 28),
-            reserved32: arr(b, 32),
-            data,
+pdu! {
+    /// Login Response (opcode 0x23, RFC 7143 §11.13).
+    pub struct LoginResponse {
+        /// Reserved bits 7-6 of byte 0, in place.
+        pub reserved0: u8 => reserved0,
+        /// T bit (§11.13.3).
+        pub transit: bool => flag(T_BIT, "T (transit)", "move to the next stage"),
+        /// C bit.
+        pub continue_bit: bool => flag(C_BIT, "C (continue)", "text continues in the next PDU"),
+        /// Reserved bits 5-4 of byte 1, in place.
+        pub reserved_flags: u8 => rbits(FLAGS_RESERVED),
+        /// CSG.
+        pub csg: LoginStage = LoginStage::SecurityNegotiation => code_bits(3, 2, "CSG"),
+        /// NSG.
+        pub nsg: LoginStage = LoginStage::SecurityNegotiation => code_bits(3, 0, "NSG"),
+        /// Version-max (§11.13.1).
+        pub version_max: u8 => value(2, "Version-max", ""),
+        /// Version-active (§11.13.2).
+        pub version_active: u8 => value(3, "Version-active", ""),
+        /// ISID, echoed.
+        pub isid: Isid => custom(8, dump_isid),
+        /// TSIH (§11.13.4).
+        pub tsih: u16 => value(14, "TSIH", ""),
+        /// Initiator Task Tag.
+        pub itt: u32 => itt,
+        /// Bytes 20-23, reserved.
+        pub reserved20: [u8; 4] => reserved(20),
+        ..target_sns,
+        /// Status-Class and Status-Detail (§11.13.5).
+        pub status: LoginStatus = LoginStatus::Success => custom(36, dump_status),
+        /// Bytes 38-47, reserved.
+        pub reserved38: [u8; 10] => reserved(38),
+        /// Text key=value pairs, NUL-separated.
+        pub data: Bytes => data,
+    }
+    codec {
+        fn text_data() -> bool {
+            true
         }
-    }
-
-    fn to_bhs(&self) -> Bhs {
-        let mut b = bhs::start(Self::OPCODE, self.immediate, self.reserved0);
-        b[1] = login_flags(
-            self.transit,
-            self.continue_bit,
-            self.reserved_flags,
-            self.csg,
-            self.nsg,
-        );
-        b[2] = self.version_max;
-        b[3] = self.version_min;
-        put_arr(&mut b, 8, &self.isid.to_bytes());
-        put16(&mut b, 14, self.tsih);
-        put32(&mut b, 16, self.itt);
-        put16(&mut b, 20, self.cid);
-        put_arr(&mut b, 22, &self.reserved22);
-        put32(&mut b, 24, self.cmd_sn);
-        put32(&mut b, 28, self.exp_stat_sn);
-        put_arr(&mut b, 32, &self.reserved32);
-        b
-    }
-
-    fn data(&self) -> &Bytes {
-        &self.data
-    }
-
-    fn text_data() -> bool {
-        true
-    }
-
-    fn dump_fields(&self, d: &mut Dump) {
-        dump_flags(
-            d,
-            self.transit,
-            self.continue_bit,
-            self.reserved_flags,
-            self.csg,
-            self.nsg,
-        );
-        d.field("Version-max", self.version_max, "");
-        d.field("Version-min", self.version_min, "");
-        dump_isid(d, self.isid);
-        d.field(
-            "TSIH",
-            self.tsih,
-            if self.tsih == 0 { "new session" } else { "" },
-        );
-        d.u32("ITT", self.itt);
-        d.field("CID", self.cid, "");
-        d.reserved("bytes 22-23", &self.reserved22);
-        d.u32("CmdSN", self.cmd_sn);
-        d.u32("ExpStatSN", self.exp_stat_sn);
-        d.reserved("bytes 32-47", &self.reserved32);
-    }
-}
-
-/// Login Response (opcode 0x23, RFC 7143 §11.13).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoginResponse {
-    /// Reserved bits 7-6 of byte 0, in place.
-    pub reserved0: u8,
-    /// T bit (§11.13.3).
-    pub transit: bool,
-    /// C bit.
-    pub continue_bit: bool,
-    /// Reserved bits 5-4 of byte 1, in place.
-    pub reserved_flags: u8,
-    /// CSG.
-    pub csg: LoginStage,
-    /// NSG.
-    pub nsg: LoginStage,
-    /// Version-max (§11.13.1).
-    pub version_max: u8,
-    /// Version-active (§11.13.2).
-    pub version_active: u8,
-    /// ISID, echoed.
-    pub isid: Isid,
-    /// TSIH (§11.13.4).
-    pub tsih: u16,
-    /// Initiator Task Tag.
-    pub itt: u32,
-    /// Bytes 20-23, reserved.
-    pub reserved20: [u8; 4],
-    /// StatSN.
-    pub stat_sn: u32,
-    /// ExpCmdSN.
-    pub exp_cmd_sn: u32,
-    /// MaxCmdSN.
-    pub max_cmd_sn: u32,
-    /// Status-Class and Status-Detail (§11.13.5).
-    pub status: LoginStatus,
-    /// Bytes 38-47, reserved.
-    pub reserved38: [u8; 10],
-    /// Text key=value pairs, NUL-separated.
-    pub data: Bytes,
-}
-
-impl Default for LoginResponse {
-    fn default() -> Self {
-        LoginResponse {
-            reserved0: 0,
-            transit: false,
-            continue_bit: false,
-            reserved_flags: 0,
-            csg: LoginStage::SecurityNegotiation,
-            nsg: LoginStage::SecurityNegotiation,
-            version_max: 0,
-            version_active: 0,
-            isid: Isid::default(),
-            tsih: 0,
-            itt: 0,
-            reserved20: [0; 4],
-            stat_sn: 0,
-            exp_cmd_sn: 0,
-            max_cmd_sn: 0,
-            status: LoginStatus::Success,
-            reserved38: [0; 10],
-            data: Bytes::new(),
-        }
-    }
-}
-
-impl Codec for LoginResponse {
-    const OPCODE: Opcode = Opcode::LoginResponse;
-
-    fn from_bhs(b: &Bhs, data: Bytes) -> Self {
-        LoginResponse {
-            reserved0: bhs::reserved0(b),
-            transit: b[1] & T_BIT != 0,
-            continue_bit: b[1] & C_BIT != 0,
-            reserved_flags: b[1] & FLAGS_RESERVED,
-            csg: LoginStage::from_raw((b[1] >> 2) & 3),
-            nsg: LoginStage::from_raw(b[1] & 3),
-            version_max: b[2],
-            version_active: b[3],
-            isid: Isid::from_bytes(arr(b, 8)),
-            tsih: be16(b, 14),
-            itt: be32(b, 16),
-            reserved20: arr(b, 20),
-            stat_sn: be32(b, 24),
-            exp_cmd_sn: be32(b, 28),
-            max_cmd_sn: be32(b, 32),
-            status: LoginStatus::from_raw(be16(b, 36)),
-            reserved38: arr(b, 38),
-            data,
-        }
-    }
-
-    fn to_bhs(&self) -> Bhs {
-        let mut b = bhs::start(Self::OPCODE, false, self.reserved0);
-        b[1] = login_flags(
-            self.transit,
-            self.continue_bit,
-            self.reserved_flags,
-            self.csg,
-            self.nsg,
-        );
-        b[2] = self.version_max;
-        b[3] = self.version_active;
-        put_arr(&mut b, 8, &self.isid.to_bytes());
-        put16(&mut b, 14, self.tsih);
-        put32(&mut b, 16, self.itt);
-        put_arr(&mut b, 20, &self.reserved20);
-        put32(&mut b, 24, self.stat_sn);
-        put32(&mut b, 28, self.exp_cmd_sn);
-        put32(&mut b, 32, self.max_cmd_sn);
-        put16(&mut b, 36, self.status.raw());
-        put_arr(&mut b, 38, &self.reserved38);
-        b
-    }
-
-    fn data(&self) -> &Bytes {
-        &self.data
-    }
-
-    fn text_data() -> bool {
-        true
-    }
-
-    fn dump_fields(&self, d: &mut Dump) {
-        dump_flags(
-            d,
-            self.transit,
-            self.continue_bit,
-            self.reserved_flags,
-            self.csg,
-            self.nsg,
-        );
-        d.field("Version-max", self.version_max, "");
-        d.field("Version-active", self.version_active, "");
-        dump_isid(d, self.isid);
-        d.field("TSIH", self.tsih, "");
-        d.u32("ITT", self.itt);
-        d.reserved("bytes 20-23", &self.reserved20);
-        d.u32("StatSN", self.stat_sn);
-        d.u32("ExpCmdSN", self.exp_cmd_sn);
-        d.u32("MaxCmdSN", self.max_cmd_sn);
-        let class = self.status.class();
-        d.field(
-            "Status-Class",
-            format_args!("{:#04x}", class.raw()),
-            class.name(),
-        );
-        d.field(
-            "Status-Detail",
-            format_args!("{:#04x}", self.status.detail()),
-            self.status.name(),
-        );
-        d.reserved("bytes 38-47", &self.reserved38);
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::pdu_enum::Codec;
     use super::*;
 
     #[test]

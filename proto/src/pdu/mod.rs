@@ -22,6 +22,7 @@ mod codes;
 mod data;
 mod dump;
 mod frame;
+mod layout;
 mod login;
 mod logout;
 mod nop;

@@ -31,6 +31,8 @@ pub(crate) trait Codec: Sized {
     fn data(&self) -> &Bytes;
     /// Appends the opcode-specific fields to a dump.
     fn dump_fields(&self, d: &mut Dump);
+    /// Lines a dump adds after the BHS fields (derived values, the AHS).
+    fn dump_extra(&self, _d: &mut Dump) {}
     /// Whether the data segment holds text key=value pairs.
     fn text_data() -> bool {
         false

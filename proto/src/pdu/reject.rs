@@ -2,12 +2,12 @@
 
 use bytes::Bytes;
 
-use super::bhs::{self, arr, be32, put32, put_arr, Bhs, BHS_LEN, F_BIT, ITT_RESERVED};
+use super::bhs::{BHS_LEN, F_BIT, ITT_RESERVED};
 use super::codes::code_enum;
 use super::dump::Dump;
 use super::frame::RawPdu;
+use super::layout::pdu;
 use super::opcode::Opcode;
-use super::pdu_enum::Codec;
 
 code_enum! {
     /// Reject reasons (RFC 7143 §11.17.1).
@@ -43,57 +43,40 @@ impl RejectReason {
     }
 }
 
-/// Reject (opcode 0x3f, RFC 7143 §11.17).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reject {
-    /// Reserved bits 7-6 of byte 0, in place.
-    pub reserved0: u8,
-    /// F bit; always 1.
-    pub final_bit: bool,
-    /// Reserved bits 6-0 of byte 1.
-    pub reserved_flags: u8,
-    /// Reason (§11.17.1).
-    pub reason: RejectReason,
-    /// Byte 3, reserved.
-    pub reserved3: u8,
-    /// Bytes 8-15, reserved.
-    pub reserved8: [u8; 8],
-    /// Bytes 16-19: 0xffffffff (§11.17).
-    pub itt: u32,
-    /// Bytes 20-23, reserved.
-    pub reserved20: [u8; 4],
-    /// StatSN.
-    pub stat_sn: u32,
-    /// ExpCmdSN.
-    pub exp_cmd_sn: u32,
-    /// MaxCmdSN.
-    pub max_cmd_sn: u32,
-    /// DataSN/R2TSN (§11.17.2): for a rejected Data/R2T SNACK, else
-    /// reserved.
-    pub data_sn_or_r2t_sn: u32,
-    /// Bytes 40-47, reserved.
-    pub reserved40: [u8; 8],
-    /// The complete header of the rejected PDU (§11.17.3).
-    pub data: Bytes,
-}
-
-impl Default for Reject {
-    fn default() -> Self {
-        Reject {
-            reserved0: 0,
-            final_bit: true,
-            reserved_flags: 0,
-            reason: RejectReason::ProtocolError,
-            reserved3: 0,
-            reserved8: [0; 8],
-            itt: ITT_RESERVED,
-            reserved20: [0; 4],
-            stat_sn: 0,
-            exp_cmd_sn: 0,
-            max_cmd_sn: 0,
-            data_sn_or_r2t_sn: 0,
-            reserved40: [0; 8],
-            data: Bytes::new(),
+pdu! {
+    /// Reject (opcode 0x3f, RFC 7143 §11.17).
+    pub struct Reject {
+        /// Reserved bits 7-6 of byte 0, in place.
+        pub reserved0: u8 => reserved0,
+        /// F bit; always 1.
+        pub final_bit: bool = true => final_bit,
+        /// Reserved bits 6-0 of byte 1.
+        pub reserved_flags: u8 => rbits(!F_BIT),
+        /// Reason (§11.17.1).
+        pub reason: RejectReason = RejectReason::ProtocolError => code_hex(2, "Reason"),
+        /// Byte 3, reserved.
+        pub reserved3: u8 => reserved(3),
+        /// Bytes 8-15, reserved.
+        pub reserved8: [u8; 8] => reserved(8),
+        /// Bytes 16-19: 0xffffffff (§11.17).
+        pub itt: u32 = ITT_RESERVED => itt,
+        /// Bytes 20-23, reserved.
+        pub reserved20: [u8; 4] => reserved(20),
+        ..target_sns,
+        /// DataSN/R2TSN (§11.17.2): for a rejected Data/R2T SNACK, else
+        /// reserved.
+        pub data_sn_or_r2t_sn: u32 => u32(36, "DataSN/R2TSN"),
+        /// Bytes 40-47, reserved.
+        pub reserved40: [u8; 8] => reserved(40),
+        /// The complete header of the rejected PDU (§11.17.3).
+        pub data: Bytes => data,
+    }
+    codec {
+        fn dump_extra(&self, d: &mut Dump) {
+            if let Some(h) = self.rejected_header() {
+                let op = Opcode::from_byte0(h[0]);
+                d.field("rejected opcode", format_args!("{:#04x}", op.raw()), op.name());
+            }
         }
     }
 }
@@ -119,78 +102,10 @@ impl Reject {
     }
 }
 
-impl Codec for Reject {
-    const OPCODE: Opcode = Opcode::Reject;
-
-    fn from_bhs(b: &Bhs, data: Bytes) -> Self {
-        Reject {
-            reserved0: bhs::reserved0(b),
-            final_bit: b[1] & F_BIT != 0,
-            reserved_flags: b[1] & !F_BIT,
-            reason: RejectReason::from_raw(b[2]),
-            reserved3: b[3],
-            reserved8: arr(b, 8),
-            itt: be32(b, 16),
-            reserved20: arr(b, 20),
-            stat_sn: be32(b, 24),
-            exp_cmd_sn: be32(b, 28),
-            max_cmd_sn: be32(b, 32),
-            data_sn_or_r2t_sn: be32(b, 36),
-            reserved40: arr(b, 40),
-            data,
-        }
-    }
-
-    fn to_bhs(&self) -> Bhs {
-        let mut b = bhs::start(Self::OPCODE, false, self.reserved0);
-        b[1] = if self.final_bit { F_BIT } else { 0 } | (self.reserved_flags & !F_BIT);
-        b[2] = self.reason.raw();
-        b[3] = self.reserved3;
-        put_arr(&mut b, 8, &self.reserved8);
-        put32(&mut b, 16, self.itt);
-        put_arr(&mut b, 20, &self.reserved20);
-        put32(&mut b, 24, self.stat_sn);
-        put32(&mut b, 28, self.exp_cmd_sn);
-        put32(&mut b, 32, self.max_cmd_sn);
-        put32(&mut b, 36, self.data_sn_or_r2t_sn);
-        put_arr(&mut b, 40, &self.reserved40);
-        b
-    }
-
-    fn data(&self) -> &Bytes {
-        &self.data
-    }
-
-    fn dump_fields(&self, d: &mut Dump) {
-        d.flag("F (final)", self.final_bit, "always 1");
-        d.reserved("byte 1 reserved bits", &[self.reserved_flags]);
-        d.field(
-            "Reason",
-            format_args!("{:#04x}", self.reason.raw()),
-            self.reason.name(),
-        );
-        d.reserved("byte 3", &[self.reserved3]);
-        d.reserved("bytes 8-15", &self.reserved8);
-        d.u32("ITT", self.itt);
-        d.reserved("bytes 20-23", &self.reserved20);
-        d.u32("StatSN", self.stat_sn);
-        d.u32("ExpCmdSN", self.exp_cmd_sn);
-        d.u32("MaxCmdSN", self.max_cmd_sn);
-        d.u32("DataSN/R2TSN", self.data_sn_or_r2t_sn);
-        d.reserved("bytes 40-47", &self.reserved40);
-        if let Some(h) = self.rejected_header() {
-            let op = Opcode::from_byte0(h[0]);
-            d.field(
-                "rejected opcode",
-                format_args!("{:#04x}", op.raw()),
-                op.name(),
-            );
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::bhs::be32;
+    use super::super::pdu_enum::Codec;
     use super::*;
 
     #[test]

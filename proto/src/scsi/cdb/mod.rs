@@ -34,9 +34,6 @@ mod rw;
 mod verify;
 mod write_same_unmap;
 
-#[cfg(test)]
-mod tests;
-
 pub use block_io::{BlockIo, BlockIoKind};
 pub use capacity::{
     GetLbaStatus, PreFetch10, PreFetch16, ReadCapacity10, ReadCapacity16, SynchronizeCache10,
@@ -178,60 +175,68 @@ macro_rules! cdb_enum {
     };
 }
 
-cdb_enum!(
-    TestUnitReady,
-    RequestSense,
-    FormatUnit,
-    Read6,
-    Write6,
-    Inquiry,
-    ModeSelect6,
-    Reserve6,
-    Release6,
-    ModeSense6,
-    StartStopUnit,
-    PreventAllowMediumRemoval,
-    ReadCapacity10,
-    Read10,
-    Write10,
-    WriteAndVerify10,
-    Verify10,
-    PreFetch10,
-    SynchronizeCache10,
-    ReadDefectData10,
-    WriteSame10,
-    Unmap,
-    Sanitize,
-    ModeSelect10,
-    Reserve10,
-    Release10,
-    ModeSense10,
-    PersistentReserveIn,
-    PersistentReserveOut,
-    ExtendedCopy,
-    ReceiveCopyResults,
-    Read16,
-    CompareAndWrite,
-    Write16,
-    OrWrite16,
-    WriteAndVerify16,
-    Verify16,
-    PreFetch16,
-    SynchronizeCache16,
-    WriteSame16,
-    WriteAtomic16,
-    ReadCapacity16,
-    GetLbaStatus,
-    ReportLuns,
-    ReportTargetPortGroups,
-    ReportSupportedOperationCodes,
-    ReportSupportedTaskManagementFunctions,
-    Read12,
-    Write12,
-    WriteAndVerify12,
-    Verify12,
-    ReadDefectData12,
-);
+/// Calls the macro `$m` with the list of every command struct, in the order
+/// of [`Cdb`]'s variants, so the enum and the tests that cover every command
+/// are written against one list.
+macro_rules! for_each_cdb {
+    ($m:ident) => {
+        $m!(
+            TestUnitReady,
+            RequestSense,
+            FormatUnit,
+            Read6,
+            Write6,
+            Inquiry,
+            ModeSelect6,
+            Reserve6,
+            Release6,
+            ModeSense6,
+            StartStopUnit,
+            PreventAllowMediumRemoval,
+            ReadCapacity10,
+            Read10,
+            Write10,
+            WriteAndVerify10,
+            Verify10,
+            PreFetch10,
+            SynchronizeCache10,
+            ReadDefectData10,
+            WriteSame10,
+            Unmap,
+            Sanitize,
+            ModeSelect10,
+            Reserve10,
+            Release10,
+            ModeSense10,
+            PersistentReserveIn,
+            PersistentReserveOut,
+            ExtendedCopy,
+            ReceiveCopyResults,
+            Read16,
+            CompareAndWrite,
+            Write16,
+            OrWrite16,
+            WriteAndVerify16,
+            Verify16,
+            PreFetch16,
+            SynchronizeCache16,
+            WriteSame16,
+            WriteAtomic16,
+            ReadCapacity16,
+            GetLbaStatus,
+            ReportLuns,
+            ReportTargetPortGroups,
+            ReportSupportedOperationCodes,
+            ReportSupportedTaskManagementFunctions,
+            Read12,
+            Write12,
+            WriteAndVerify12,
+            Verify12,
+            ReadDefectData12
+        );
+    };
+}
+for_each_cdb!(cdb_enum);
 
 impl Cdb {
     /// OPERATION CODE, byte 0.
@@ -273,3 +278,7 @@ impl Cdb {
             .collect()
     }
 }
+
+// After `for_each_cdb`, which the tests use.
+#[cfg(test)]
+mod tests;
