@@ -14,15 +14,15 @@ impl Initiator {
     pub(crate) fn on_async(&mut self, now: Instant, a: AsyncMessage) -> Flow {
         self.events.push_back(Event::Async(a.clone()));
         match a.async_event {
-            AsyncEvent::LogoutRequest => {
-                // RFC 7143 §11.9.1: log out as early as possible and within
-                // Parameter3 seconds; we wait for our tasks to end but no
-                // longer than that.
-                if self.phase == Phase::FullFeature && self.async_logout_at.is_none() {
-                    let within = Duration::from_secs(u64::from(a.parameter3));
-                    self.events.push_back(Event::LogoutRequested { within });
-                    self.async_logout_at = Some(now + within);
-                }
+            // RFC 7143 §11.9.1: log out as early as possible and within
+            // Parameter3 seconds; we wait for our tasks to end but no longer
+            // than that.
+            AsyncEvent::LogoutRequest
+                if self.phase == Phase::FullFeature && self.async_logout_at.is_none() =>
+            {
+                let within = Duration::from_secs(u64::from(a.parameter3));
+                self.events.push_back(Event::LogoutRequested { within });
+                self.async_logout_at = Some(now + within);
             }
             AsyncEvent::ConnectionDrop | AsyncEvent::SessionDrop => {
                 // RFC 7143 §11.9.1: the target drops the connection (our only

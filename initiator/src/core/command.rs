@@ -94,15 +94,18 @@ impl Initiator {
             _ => Bytes::new(),
         };
         let edtl = t.edtl;
+        let is_write = matches!(t.req.data, DataDirection::Write(_));
         // RFC 7143 §13.11 and §13.14: immediate data up to FirstBurstLength
         // and the target's MaxRecvDataSegmentLength; §13.10: with
         // InitialR2T=No, unsolicited Data-Out up to FirstBurstLength.
-        let imm = if p.immediate_data {
+        let imm = if !is_write {
+            0
+        } else if p.immediate_data {
             edtl.min(p.first_burst_length).min(mrdsl)
         } else {
             0
         };
-        let unsolicited = if p.initial_r2t {
+        let unsolicited = if p.initial_r2t || !is_write {
             imm
         } else {
             edtl.min(p.first_burst_length)
