@@ -3,6 +3,7 @@
 
 mod io;
 mod login;
+mod session_ops;
 mod violations;
 
 use std::time::{Duration, Instant};
