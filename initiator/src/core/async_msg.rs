@@ -1,0 +1,74 @@
+//! Target-initiated PDUs: Asynchronous Messages (RFC 7143 §11.9) and
+//! Rejects (§11.17).
+
+use std::time::{Duration, Instant};
+
+use rtgt_proto::pdu::{AsyncEvent, AsyncMessage, Opcode, Reject};
+
+use super::event::{CloseReason, Event, TaskOutcome};
+use super::session::TaskKind;
+use super::violation::{Flow, ProtocolViolation, ViolationKind};
+use super::{Initiator, Phase};
+
+impl Initiator {
+    pub(crate) fn on_async(&mut self, now: Instant, a: AsyncMessage) -> Flow {
+        self.events.push_back(Event::Async(a.clone()));
+        match a.async_event {
+            // RFC 7143 §11.9.1: log out as early as possible and within
+            // Parameter3 seconds; we wait for our tasks to end but no longer
+            // than that.
+            AsyncEvent::LogoutRequest
+                if self.phase == Phase::FullFeature && self.async_logout_at.is_none() =>
+            {
+                let within = Duration::from_secs(u64::from(a.parameter3));
+                self.events.push_back(Event::LogoutRequested { within });
+                self.async_logout_at = Some(now + within);
+            }
+            AsyncEvent::ConnectionDrop | AsyncEvent::SessionDrop => {
+                // RFC 7143 §11.9.1: the target drops the connection (our only
+                // one) or every connection of the session.
+                self.close(CloseReason::TargetDropped);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    pub(crate) fn on_reject(&mut self, r: Reject) -> Flow {
+        let Some(header) = r.rejected_header() else {
+            // RFC 7143 §11.17.3: the data segment holds the rejected header.
+            return self.violation(
+                ProtocolViolation::new(
+                    ViolationKind::RejectHeader,
+                    "RFC 7143 §11.17.3",
+                    "the 48-byte header of the rejected PDU",
+                    format!("{} bytes", r.data.len()),
+                )
+                .on(Opcode::Reject, r.itt),
+            );
+        };
+        let itt = u32::from_be_bytes([header[16], header[17], header[18], header[19]]);
+        let opcode = Opcode::from_byte0(header[0]);
+        self.events.push_back(Event::Rejected {
+            reason: r.reason,
+            itt: Some(itt),
+        });
+        // A rejected command, ping, function or logout will get no other
+        // answer; a rejected Data-Out leaves its command waiting.
+        if opcode == Opcode::DataOut || opcode == Opcode::SnackRequest {
+            return Ok(());
+        }
+        match self.session.tasks.get(&itt).map(|t| &t.kind) {
+            Some(TaskKind::Scsi(_)) => self.complete_scsi(itt, TaskOutcome::Rejected(r.reason))?,
+            Some(TaskKind::Logout) => {
+                self.session.tasks.remove(&itt);
+                self.phase = Phase::FullFeature;
+            }
+            Some(TaskKind::Raw) | None => {}
+            Some(_) => {
+                self.session.tasks.remove(&itt);
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,346 @@
+//! The login phase (RFC 7143 §6.3): stages, the T and C bits, security and
+//! operational negotiation, and the move to full feature phase.
+
+mod chap;
+mod check;
+mod status;
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use bytes::Bytes;
+use rtgt_proto::pdu::{
+    DecoderConfig, Digests, LoginRequest, LoginResponse, LoginStage, LoginStatusClass, Pdu,
+    LOGIN_MAX_DATA_SEGMENT_LENGTH,
+};
+use rtgt_proto::text::{
+    self, DigestKind, Negotiator, Outcome, Pair, Role as TextRole, Stage, TextAccumulator,
+};
+
+pub use status::LoginError;
+
+use super::address::TargetAddress;
+use super::config::Auth;
+use super::event::{CloseReason, Event, UsageError};
+use super::violation::{Flow, ProtocolViolation, Stop, ViolationKind};
+use super::{Initiator, Phase};
+use chap::ChapState;
+
+/// What our last Login Request asked for.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Sent {
+    pub transit: bool,
+    pub nsg: LoginStage,
+}
+
+/// State of a login in progress.
+#[derive(Debug)]
+pub(crate) struct LoginState {
+    pub neg: Negotiator,
+    pub csg: LoginStage,
+    pub itt: u32,
+    pub sent: Sent,
+    /// The target's text continued with the C bit.
+    pub acc: TextAccumulator,
+    /// Further segments of our own text (we sent C=1).
+    pub outbox: VecDeque<Bytes>,
+    pub chap: Option<ChapState>,
+    pub target_keys: Vec<Pair>,
+    pub deadline: Option<Instant>,
+}
+
+fn stage_of(s: LoginStage) -> Stage {
+    match s {
+        LoginStage::SecurityNegotiation => Stage::Security,
+        _ => Stage::Operational,
+    }
+}
+
+impl Initiator {
+    /// Starts the login: the first Login Request is queued.
+    pub fn login(&mut self, now: Instant) -> Result<(), UsageError> {
+        if self.phase != Phase::Idle {
+            return Err(UsageError::LoginStarted);
+        }
+        let itt = self.session.alloc_itt()?;
+        let csg = if self.config.skip_security {
+            LoginStage::LoginOperationalNegotiation
+        } else {
+            LoginStage::SecurityNegotiation
+        };
+        let mut neg = Negotiator::new(TextRole::Initiator, stage_of(csg), self.config.keys.clone());
+        let pairs = neg.propose();
+        let chap = match &self.config.auth {
+            Auth::Chap(c) if !self.config.skip_security => Some(ChapState::new(c.clone())),
+            _ => None,
+        };
+        // RFC 7143 §6.3.1: with nothing to authenticate the initiator may ask
+        // to leave the security stage at once.
+        let (transit, nsg) = match csg {
+            LoginStage::SecurityNegotiation => {
+                (chap.is_none(), LoginStage::LoginOperationalNegotiation)
+            }
+            _ => (true, LoginStage::FullFeaturePhase),
+        };
+        let mut ls = LoginState {
+            neg,
+            csg,
+            itt,
+            sent: Sent { transit, nsg },
+            acc: TextAccumulator::default(),
+            outbox: VecDeque::new(),
+            chap,
+            target_keys: Vec::new(),
+            deadline: self.config.login_timeout.map(|t| now + t),
+        };
+        self.phase = Phase::Login;
+        self.send_login(&mut ls, transit, nsg, &pairs);
+        self.login = Some(ls);
+        Ok(())
+    }
+
+    /// Queues a Login Request carrying `pairs`, split into segments with the
+    /// C bit when they pass 8192 bytes (RFC 7143 §6.1, §11.12.2).
+    fn send_login(&mut self, ls: &mut LoginState, transit: bool, nsg: LoginStage, pairs: &[Pair]) {
+        let encoded = text::encode(pairs);
+        let segs: Vec<Bytes> =
+            text::split_segments(&encoded, LOGIN_MAX_DATA_SEGMENT_LENGTH as usize)
+                .iter()
+                .map(|s| Bytes::copy_from_slice(s.data))
+                .collect();
+        let mut segs = VecDeque::from(segs);
+        let first = segs.pop_front().unwrap_or_default();
+        ls.outbox = segs;
+        ls.sent = Sent { transit, nsg };
+        self.send_login_segment(ls, first);
+    }
+
+    fn send_login_segment(&mut self, ls: &LoginState, data: Bytes) {
+        let cont = !ls.outbox.is_empty();
+        // RFC 7143 §11.12.2: with C=1, T must be 0; NSG is meaningful only
+        // with T=1 (§11.12.3) and is sent as zero otherwise.
+        let transit = ls.sent.transit && !cont;
+        let req = LoginRequest {
+            immediate: true,
+            transit,
+            continue_bit: cont,
+            csg: ls.csg,
+            nsg: if transit {
+                ls.sent.nsg
+            } else {
+                LoginStage::SecurityNegotiation
+            },
+            version_max: self.config.version.0,
+            version_min: self.config.version.1,
+            isid: self.session.isid,
+            tsih: self.config.tsih,
+            itt: ls.itt,
+            cid: self.conn.cid,
+            cmd_sn: self.session.cmd_sn,
+            exp_stat_sn: self.conn.exp_stat_sn_value(),
+            data,
+            ..LoginRequest::default()
+        };
+        self.conn.push_pdu(&Pdu::LoginRequest(req));
+    }
+
+    pub(crate) fn on_login_response(&mut self, now: Instant, r: LoginResponse) -> Flow {
+        let Some(mut ls) = self.login.take() else {
+            return Ok(());
+        };
+        let res = self.login_step(now, &mut ls, r);
+        if self.phase == Phase::Login {
+            self.login = Some(ls);
+        }
+        res
+    }
+
+    fn login_step(&mut self, now: Instant, ls: &mut LoginState, r: LoginResponse) -> Flow {
+        self.check_login_response(ls, &r)?;
+        match r.status.class() {
+            LoginStatusClass::Success => {}
+            LoginStatusClass::Redirection => return self.redirected(&r),
+            _ => {
+                self.login_failed(LoginError::from_status(r.status));
+                return Err(Stop);
+            }
+        }
+        if let Some(next) = ls.outbox.pop_front() {
+            // RFC 7143 §11.13: a target answers a C=1 request with an empty
+            // response until our text is complete.
+            self.send_login_segment(ls, next);
+            return Ok(());
+        }
+        let pairs = match ls.acc.push(&r.data, r.continue_bit) {
+            Ok(Some(p)) => p,
+            Ok(None) => {
+                // RFC 7143 §11.13.2: more text follows; ask for it with an
+                // empty request.
+                let sent = ls.sent;
+                self.send_login(ls, sent.transit, sent.nsg, &[]);
+                return Ok(());
+            }
+            Err(e) => {
+                self.violation(
+                    ProtocolViolation::new(
+                        ViolationKind::Text,
+                        "RFC 7143 §6.1",
+                        "key=value pairs, each NUL-terminated",
+                        e.to_string(),
+                    )
+                    .on(rtgt_proto::pdu::Opcode::LoginResponse, r.itt),
+                )?;
+                Vec::new()
+            }
+        };
+        ls.target_keys.extend(pairs.iter().cloned());
+        let outcome = match ls.neg.handle(&pairs) {
+            Ok(o) => o,
+            Err(e) => {
+                self.violation(
+                    ProtocolViolation::new(
+                        ViolationKind::Negotiation,
+                        "RFC 7143 §6.2",
+                        "a legal answer or offer",
+                        e.to_string(),
+                    )
+                    .on(rtgt_proto::pdu::Opcode::LoginResponse, r.itt),
+                )?;
+                Outcome::default()
+            }
+        };
+        let mut send = outcome.responses.clone();
+        let mut ready = true;
+        if ls.csg == LoginStage::SecurityNegotiation {
+            let (more, chap_ready) = self.security_step(ls, &outcome)?;
+            send.extend(more);
+            ready = chap_ready;
+        }
+        if r.transit {
+            if r.nsg == LoginStage::FullFeaturePhase {
+                return self.login_complete(now, ls, &r);
+            }
+            ls.csg = r.nsg;
+            ls.neg.set_stage(stage_of(r.nsg));
+            send.extend(ls.neg.propose());
+            self.send_login(ls, true, LoginStage::FullFeaturePhase, &send);
+            return Ok(());
+        }
+        if ls.csg != LoginStage::SecurityNegotiation {
+            send.extend(ls.neg.propose());
+        }
+        let nsg = ls.sent.nsg;
+        self.send_login(ls, ready, nsg, &send);
+        Ok(())
+    }
+
+    fn redirected(&mut self, r: &LoginResponse) -> Flow {
+        let addr = text::decode(&r.data)
+            .ok()
+            .and_then(|pairs| pairs.into_iter().find(|p| p.key == "TargetAddress"))
+            .map(|p| p.value.parse::<TargetAddress>());
+        match addr {
+            Some(Ok(address)) => {
+                self.events.push_back(Event::Redirected {
+                    permanent: r.status.detail() == 0x02,
+                    address,
+                });
+                self.close(CloseReason::Redirected);
+            }
+            other => {
+                // RFC 7143 §11.13.5: a redirect carries the TargetAddress to
+                // use instead (§13.8 gives its form).
+                let received = match other {
+                    Some(Err(e)) => e.to_string(),
+                    _ => "no TargetAddress key".to_owned(),
+                };
+                self.violation(
+                    ProtocolViolation::new(
+                        ViolationKind::MissingKey,
+                        "RFC 7143 §11.13.5",
+                        "a TargetAddress=host[:port][,tag] with the redirect",
+                        received,
+                    )
+                    .on(rtgt_proto::pdu::Opcode::LoginResponse, r.itt),
+                )?;
+                self.login_failed(LoginError::RedirectWithoutAddress {
+                    status: r.status.raw(),
+                });
+            }
+        }
+        Err(Stop)
+    }
+
+    pub(crate) fn login_failed(&mut self, e: LoginError) {
+        self.events.push_back(Event::LoginFailed(e));
+        self.close(CloseReason::LoginFailed);
+    }
+
+    /// Gives up the login when its deadline passed.
+    pub(crate) fn login_timed_out(&mut self, now: Instant) -> bool {
+        let due = self
+            .login
+            .as_ref()
+            .and_then(|l| l.deadline)
+            .is_some_and(|d| d <= now);
+        if due {
+            self.login_failed(LoginError::Timeout);
+        }
+        due
+    }
+
+    fn login_complete(&mut self, now: Instant, ls: &mut LoginState, r: &LoginResponse) -> Flow {
+        let unanswered: Vec<String> = ls.neg.unanswered().iter().map(|s| s.to_string()).collect();
+        if !unanswered.is_empty() {
+            // RFC 7143 §6.2: every offered key gets an answer (a value,
+            // Reject, Irrelevant or NotUnderstood).
+            self.violation(
+                ProtocolViolation::new(
+                    ViolationKind::Negotiation,
+                    "RFC 7143 §6.2",
+                    "an answer to every key offered",
+                    format!("no answer to {}", unanswered.join(", ")),
+                )
+                .on(rtgt_proto::pdu::Opcode::LoginResponse, r.itt),
+            )?;
+        }
+        let params = match ls.neg.params() {
+            Ok(p) => p,
+            Err(e) => {
+                self.violation(
+                    ProtocolViolation::new(
+                        ViolationKind::Negotiation,
+                        "RFC 7143 §13",
+                        "negotiated values that can be used together",
+                        e.to_string(),
+                    )
+                    .on(rtgt_proto::pdu::Opcode::LoginResponse, r.itt),
+                )?;
+                Default::default()
+            }
+        };
+        let digests = Digests {
+            header: params.header_digest == DigestKind::Crc32c,
+            data: params.data_digest == DigestKind::Crc32c,
+        };
+        // RFC 7143 §13.1: digests start with the first PDU after the final
+        // Login Response; §13.12: our declared bound applies from then on.
+        self.conn.digests = digests;
+        self.conn.decoder.set_config(DecoderConfig {
+            digests,
+            max_data_segment_length: self.config.max_recv_data_segment_length(),
+        });
+        self.conn.max_send_data_segment_length = params.target_max_recv_data_segment_length;
+        self.session.tsih = r.tsih;
+        self.session.params = params;
+        self.phase = Phase::FullFeature;
+        self.keepalive_at = self.config.keepalive.map(|k| now + k);
+        self.events.push_back(Event::LoginComplete {
+            isid: self.session.isid,
+            tsih: r.tsih,
+            params,
+            target_keys: std::mem::take(&mut ls.target_keys),
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,89 @@
+//! Logout (RFC 7143 §11.14, §11.15): closing the session or the connection,
+//! and the logout a target asks for with AsyncEvent 1 (§11.9.1).
+
+use std::time::Instant;
+
+use rtgt_proto::pdu::{LogoutReason, LogoutRequest, LogoutResponse, Opcode, Pdu};
+
+use super::event::{CloseReason, Event, TaskHandle, UsageError};
+use super::session::{Task, TaskKind};
+use super::violation::{Flow, ProtocolViolation, ViolationKind};
+use super::{Initiator, Phase};
+
+impl Initiator {
+    /// Sends a Logout Request; [`Event::LoggedOut`] and
+    /// [`Event::Closed`] follow its response. No task may start afterwards.
+    pub fn logout(
+        &mut self,
+        _now: Instant,
+        reason: LogoutReason,
+    ) -> Result<TaskHandle, UsageError> {
+        self.can_start()?;
+        let itt = self.session.alloc_itt()?;
+        // RFC 7143 §11.14.3: the CID is that of the connection to close and
+        // reserved when closing the session.
+        let cid = if reason == LogoutReason::CloseSession {
+            0
+        } else {
+            self.conn.cid
+        };
+        let req = LogoutRequest {
+            immediate: true,
+            reason,
+            itt,
+            cid,
+            cmd_sn: self.session.cmd_sn,
+            exp_stat_sn: self.conn.exp_stat_sn_value(),
+            ..LogoutRequest::default()
+        };
+        self.conn.push_pdu(&Pdu::LogoutRequest(req));
+        self.session.tasks.insert(
+            itt,
+            Task {
+                cmd_sn: Some(self.session.cmd_sn),
+                kind: TaskKind::Logout,
+            },
+        );
+        self.phase = Phase::LoggingOut;
+        self.async_logout_at = None;
+        self.keepalive_at = None;
+        Ok(TaskHandle(itt))
+    }
+
+    /// The target asked for a logout and its time is up, or our tasks are
+    /// done: log out now.
+    pub(crate) fn async_logout_now(&mut self, now: Instant) {
+        self.async_logout_at = None;
+        if self.phase == Phase::FullFeature {
+            // RFC 7143 §11.9.1: the logout closes the connection or the
+            // session; with one connection both end the session.
+            let _ = self.logout(now, LogoutReason::CloseSession);
+        }
+    }
+
+    pub(crate) fn on_logout_response(&mut self, r: LogoutResponse) -> Flow {
+        if !matches!(
+            self.session.tasks.get(&r.itt).map(|t| &t.kind),
+            Some(TaskKind::Logout)
+        ) {
+            // RFC 7143 §11.15: the response carries our Logout's ITT.
+            return self.violation(
+                ProtocolViolation::new(
+                    ViolationKind::UnknownItt,
+                    "RFC 7143 §11.15",
+                    "the ITT of our Logout Request",
+                    format!("ITT {:#010x}", r.itt),
+                )
+                .on(Opcode::LogoutResponse, r.itt),
+            );
+        }
+        self.session.tasks.remove(&r.itt);
+        self.events.push_back(Event::LoggedOut {
+            response: r.response,
+            time2wait: r.time2wait,
+            time2retain: r.time2retain,
+        });
+        self.close(CloseReason::LoggedOut);
+        Ok(())
+    }
+}

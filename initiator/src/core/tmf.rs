@@ -1,0 +1,158 @@
+//! Task management (RFC 7143 §11.5, §11.6) and what a completed function
+//! does to the tasks still outstanding (RFC 7143 §4.2.3, SAM-5 §7).
+
+use std::time::Instant;
+
+use rtgt_proto::pdu::{
+    Lun, Opcode, Pdu, TaskManagementRequest, TaskManagementResponse, TmfFunction, TmfResponseCode,
+    TTT_RESERVED,
+};
+use rtgt_proto::text::SessionType;
+
+use super::event::{CloseReason, Event, TaskHandle, TaskOutcome, UsageError};
+use super::session::{Task, TaskKind};
+use super::violation::{Flow, ProtocolViolation, ViolationKind};
+use super::Initiator;
+
+impl Initiator {
+    /// Sends a task management function. `referenced` names the task of
+    /// ABORT TASK (any tag may be given, outstanding or not).
+    pub fn task_management(
+        &mut self,
+        _now: Instant,
+        function: TmfFunction,
+        lun: Lun,
+        referenced: Option<TaskHandle>,
+    ) -> Result<TaskHandle, UsageError> {
+        self.can_start()?;
+        if self.session.session_type == SessionType::Discovery {
+            return Err(UsageError::DiscoverySession);
+        }
+        self.task_management_inner(function, lun, referenced.map(|t| t.0))
+    }
+
+    pub(crate) fn task_management_inner(
+        &mut self,
+        function: TmfFunction,
+        lun: Lun,
+        referenced: Option<u32>,
+    ) -> Result<TaskHandle, UsageError> {
+        let itt = self.session.alloc_itt()?;
+        let cmd_sn = self.session.cmd_sn;
+        let referenced = referenced.unwrap_or(TTT_RESERVED);
+        let ref_cmd_sn = match function {
+            // RFC 7143 §11.5.3: RefCmdSN is the CmdSN of the task to abort...
+            TmfFunction::AbortTask => self
+                .session
+                .tasks
+                .get(&referenced)
+                .and_then(|t| t.cmd_sn)
+                .unwrap_or(cmd_sn),
+            // ...and for ABORT TASK SET and CLEAR TASK SET the CmdSN of the
+            // function itself.
+            TmfFunction::AbortTaskSet | TmfFunction::ClearTaskSet => cmd_sn,
+            _ => 0,
+        };
+        // RFC 7143 §11.5.1: the target resets address no LUN.
+        let lun_field = match function {
+            TmfFunction::TargetWarmReset | TmfFunction::TargetColdReset => Lun::ZERO,
+            _ => lun,
+        };
+        let req = TaskManagementRequest {
+            immediate: true,
+            function,
+            lun: lun_field,
+            itt,
+            referenced_task_tag: if function == TmfFunction::AbortTask {
+                referenced
+            } else {
+                TTT_RESERVED
+            },
+            cmd_sn,
+            exp_stat_sn: self.conn.exp_stat_sn_value(),
+            ref_cmd_sn,
+            ..TaskManagementRequest::default()
+        };
+        self.conn.push_pdu(&Pdu::TaskManagementRequest(req));
+        self.session.tasks.insert(
+            itt,
+            Task {
+                cmd_sn: Some(cmd_sn),
+                kind: TaskKind::Tmf {
+                    function,
+                    lun,
+                    referenced,
+                },
+            },
+        );
+        Ok(TaskHandle(itt))
+    }
+
+    pub(crate) fn on_tmf_response(&mut self, r: TaskManagementResponse) -> Flow {
+        let Some(TaskKind::Tmf {
+            function,
+            lun,
+            referenced,
+        }) = self.session.tasks.get(&r.itt).map(|t| t.kind.clone())
+        else {
+            // RFC 7143 §11.6: the response carries the request's ITT.
+            return self.violation(
+                ProtocolViolation::new(
+                    ViolationKind::UnknownItt,
+                    "RFC 7143 §11.6",
+                    "the ITT of an outstanding task management request",
+                    format!("ITT {:#010x}", r.itt),
+                )
+                .on(Opcode::TaskManagementResponse, r.itt),
+            );
+        };
+        self.session.tasks.remove(&r.itt);
+        let done = r.response == TmfResponseCode::FunctionComplete;
+        // RFC 7143 §4.2.3 and SAM-5 §7: once the function completed, the
+        // tasks it covers are gone and no response for them follows.
+        let affected: Vec<(u32, bool)> = self
+            .session
+            .tasks
+            .iter()
+            .filter_map(|(&itt, t)| match &t.kind {
+                TaskKind::Scsi(s) => {
+                    let hit = match function {
+                        TmfFunction::AbortTask => itt == referenced,
+                        TmfFunction::AbortTaskSet
+                        | TmfFunction::ClearTaskSet
+                        | TmfFunction::LogicalUnitReset => s.req.lun == lun,
+                        TmfFunction::TargetWarmReset | TmfFunction::TargetColdReset => true,
+                        _ => false,
+                    };
+                    // A task lost to a digest error ends with our ABORT TASK
+                    // whatever the answer.
+                    let lost_abort = s.lost && function == TmfFunction::AbortTask && hit;
+                    (hit && (done || lost_abort)).then_some((itt, s.lost))
+                }
+                _ => None,
+            })
+            .collect();
+        for (itt, lost) in affected {
+            let outcome = if lost {
+                TaskOutcome::DataDigestError
+            } else {
+                TaskOutcome::Aborted {
+                    function,
+                    by: TaskHandle(r.itt),
+                }
+            };
+            self.complete_scsi(itt, outcome)?;
+        }
+        self.events.push_back(Event::TmfComplete {
+            task: TaskHandle(r.itt),
+            function,
+            response: r.response,
+        });
+        if done && function == TmfFunction::TargetColdReset {
+            // RFC 7143 §11.5.1: after a cold reset the target closes every
+            // connection.
+            self.close(CloseReason::TargetColdReset);
+        }
+        Ok(())
+    }
+}

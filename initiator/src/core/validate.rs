@@ -1,0 +1,291 @@
+//! Checks every target PDU undergoes before its handler: reserved fields
+//! and fixed bits (RFC 7143 §11: reserved fields are sent as zero), padding,
+//! sequence numbers, and framing errors from the stream decoder.
+
+use std::time::Instant;
+
+use rtgt_proto::pdu::{DecodeError, Opcode, Pdu, RawPdu, ITT_RESERVED};
+
+use super::event::{CloseReason, Event, TaskOutcome};
+use super::session::TaskKind;
+use super::violation::{Flow, ProtocolViolation, ViolationKind};
+use super::window::StatSnUse;
+use super::Initiator;
+
+/// The non-zero reserved fields of a target PDU, the fixed bits that are
+/// wrong, and the clause of its PDU format.
+fn reserved_problems(pdu: &Pdu) -> (Vec<String>, &'static str) {
+    let mut bad = Vec::new();
+    let mut field = |name: &str, bytes: &[u8]| {
+        if bytes.iter().any(|&b| b != 0) {
+            bad.push(format!("{name}={bytes:02x?}"));
+        }
+    };
+    let mut fixed = Vec::new();
+    let mut must = |name: &str, ok: bool| {
+        if !ok {
+            fixed.push(name.to_owned());
+        }
+    };
+    let clause = match pdu {
+        Pdu::NopIn(p) => {
+            field("byte 0", &[p.reserved0]);
+            field("byte 1", &[p.reserved_flags]);
+            field("bytes 2-3", &p.reserved2);
+            field("bytes 36-47", &p.reserved36);
+            must("F=1", p.final_bit);
+            "RFC 7143 §11.19"
+        }
+        Pdu::ScsiResponse(p) => {
+            field("byte 0", &[p.reserved0]);
+            field("byte 1", &[p.reserved_flags]);
+            field("bytes 8-15", &p.reserved8);
+            must("F=1", p.final_bit);
+            "RFC 7143 §11.4"
+        }
+        Pdu::TaskManagementResponse(p) => {
+            field("byte 0", &[p.reserved0]);
+            field("byte 1", &[p.reserved_flags]);
+            field("byte 3", &[p.reserved3]);
+            field("bytes 8-15", &p.reserved8);
+            field("bytes 20-23", &p.reserved20);
+            field("bytes 36-47", &p.reserved36);
+            must("F=1", p.final_bit);
+            must("no data segment", p.data.is_empty());
+            "RFC 7143 §11.6"
+        }
+        Pdu::LoginResponse(p) => {
+            field("byte 0", &[p.reserved0]);
+            field("byte 1", &[p.reserved_flags]);
+            field("bytes 20-23", &p.reserved20);
+            field("bytes 38-47", &p.reserved38);
+            "RFC 7143 §11.13"
+        }
+        Pdu::TextResponse(p) => {
+            field("byte 0", &[p.reserved0]);
+            field("byte 1", &[p.reserved_flags]);
+            field("bytes 2-3", &p.reserved2);
+            field("bytes 36-47", &p.reserved36);
+            "RFC 7143 §11.11"
+        }
+        Pdu::DataIn(p) => {
+            field("byte 0", &[p.reserved0]);
+            field("byte 1", &[p.reserved_flags]);
+            field("byte 2", &[p.reserved2]);
+            "RFC 7143 §11.7"
+        }
+        Pdu::LogoutResponse(p) => {
+            field("byte 0", &[p.reserved0]);
+            field("byte 1", &[p.reserved_flags]);
+            field("byte 3", &[p.reserved3]);
+            field("bytes 8-15", &p.reserved8);
+            field("bytes 20-23", &p.reserved20);
+            field("bytes 36-39", &p.reserved36);
+            field("bytes 44-47", &p.reserved44);
+            must("F=1", p.final_bit);
+            must("no data segment", p.data.is_empty());
+            "RFC 7143 §11.15"
+        }
+        Pdu::ReadyToTransfer(p) => {
+            field("byte 0", &[p.reserved0]);
+            field("byte 1", &[p.reserved_flags]);
+            field("bytes 2-3", &p.reserved2);
+            must("F=1", p.final_bit);
+            must("no data segment", p.data.is_empty());
+            "RFC 7143 §11.8"
+        }
+        Pdu::AsyncMessage(p) => {
+            field("byte 0", &[p.reserved0]);
+            field("byte 1", &[p.reserved_flags]);
+            field("bytes 2-3", &p.reserved2);
+            field("bytes 20-23", &p.reserved20);
+            field("bytes 44-47", &p.reserved44);
+            must("F=1", p.final_bit);
+            must("ITT 0xffffffff", p.itt == ITT_RESERVED);
+            "RFC 7143 §11.9"
+        }
+        Pdu::Reject(p) => {
+            field("byte 0", &[p.reserved0]);
+            field("byte 1", &[p.reserved_flags]);
+            field("byte 3", &[p.reserved3]);
+            field("bytes 8-15", &p.reserved8);
+            field("bytes 20-23", &p.reserved20);
+            field("bytes 40-47", &p.reserved40);
+            must("F=1", p.final_bit);
+            must("ITT 0xffffffff", p.itt == ITT_RESERVED);
+            "RFC 7143 §11.17"
+        }
+        _ => "RFC 7143 §11",
+    };
+    bad.extend(fixed);
+    (bad, clause)
+}
+
+/// StatSN and window fields of a target PDU.
+pub(crate) struct Seq {
+    pub stat: Option<(u32, StatSnUse)>,
+    pub window: Option<(u32, u32)>,
+}
+
+pub(crate) fn sequence(pdu: &Pdu) -> Seq {
+    use StatSnUse::{Advance, Peek};
+    let (stat, window) = match pdu {
+        // RFC 7143 §11.19: a NOP-In with ITT 0xffffffff does not advance
+        // StatSN.
+        Pdu::NopIn(p) => {
+            let how = if p.itt == ITT_RESERVED { Peek } else { Advance };
+            (Some((p.stat_sn, how)), Some((p.exp_cmd_sn, p.max_cmd_sn)))
+        }
+        Pdu::ScsiResponse(p) => (
+            Some((p.stat_sn, Advance)),
+            Some((p.exp_cmd_sn, p.max_cmd_sn)),
+        ),
+        Pdu::TaskManagementResponse(p) => (
+            Some((p.stat_sn, Advance)),
+            Some((p.exp_cmd_sn, p.max_cmd_sn)),
+        ),
+        Pdu::LoginResponse(p) => {
+            let ok = p.status == rtgt_proto::pdu::LoginStatus::Success;
+            (
+                Some((p.stat_sn, Advance)),
+                ok.then_some((p.exp_cmd_sn, p.max_cmd_sn)),
+            )
+        }
+        Pdu::TextResponse(p) => (
+            Some((p.stat_sn, Advance)),
+            Some((p.exp_cmd_sn, p.max_cmd_sn)),
+        ),
+        // RFC 7143 §11.7.3: StatSN is valid only with the S bit.
+        Pdu::DataIn(p) => (
+            p.status_present.then_some((p.stat_sn, Advance)),
+            Some((p.exp_cmd_sn, p.max_cmd_sn)),
+        ),
+        Pdu::LogoutResponse(p) => (
+            Some((p.stat_sn, Advance)),
+            Some((p.exp_cmd_sn, p.max_cmd_sn)),
+        ),
+        // RFC 7143 §11.8.2: the R2T carries the next StatSN, not advanced.
+        Pdu::ReadyToTransfer(p) => (Some((p.stat_sn, Peek)), Some((p.exp_cmd_sn, p.max_cmd_sn))),
+        Pdu::AsyncMessage(p) => (
+            Some((p.stat_sn, Advance)),
+            Some((p.exp_cmd_sn, p.max_cmd_sn)),
+        ),
+        Pdu::Reject(p) => (
+            Some((p.stat_sn, Advance)),
+            Some((p.exp_cmd_sn, p.max_cmd_sn)),
+        ),
+        _ => (None, None),
+    };
+    Seq { stat, window }
+}
+
+impl Initiator {
+    pub(crate) fn check_common(&mut self, raw: &RawPdu, pdu: &Pdu) -> Flow {
+        let (mut bad, clause) = reserved_problems(pdu);
+        // RFC 7143 §11.2.4: the data segment is padded with zero bytes.
+        if raw.padding.iter().any(|&b| b != 0) {
+            bad.push(format!("padding={:02x?}", raw.padding.as_ref()));
+        }
+        if bad.is_empty() {
+            return Ok(());
+        }
+        self.violation(
+            ProtocolViolation::new(
+                ViolationKind::ReservedField,
+                clause,
+                "reserved fields zero and fixed bits as defined",
+                bad.join(", "),
+            )
+            .on(raw.opcode(), raw.itt()),
+        )
+    }
+
+    pub(crate) fn apply_sequence(&mut self, pdu: &Pdu) -> Flow {
+        let seq = sequence(pdu);
+        let (op, itt) = (pdu.opcode(), pdu.itt());
+        if let Some((sn, how)) = seq.stat {
+            self.take_stat_sn(sn, how, op, itt)?;
+        }
+        if let Some((exp, max)) = seq.window {
+            self.take_window(exp, max, op, itt)?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn handle_decode_error(&mut self, _now: Instant, e: DecodeError) -> Flow {
+        match e {
+            DecodeError::HeaderDigest { .. } => {
+                // RFC 7143 §7.8: the PDU boundaries are lost; the connection
+                // must be closed.
+                self.events.push_back(Event::DigestError {
+                    header: true,
+                    itt: None,
+                });
+                self.close(CloseReason::HeaderDigest);
+                Ok(())
+            }
+            DecodeError::DataDigest { frame, .. } => {
+                let itt = frame.itt();
+                self.events.push_back(Event::DigestError {
+                    header: false,
+                    itt: Some(itt),
+                });
+                // The header is sound: account its sequence numbers.
+                let pdu = Pdu::decode(&frame).ok();
+                if let Some(pdu) = &pdu {
+                    self.apply_sequence(pdu)?;
+                }
+                let is_scsi = matches!(
+                    self.session.tasks.get(&itt).map(|t| &t.kind),
+                    Some(TaskKind::Scsi(_))
+                );
+                if frame.opcode() == Opcode::DataIn && is_scsi {
+                    // RFC 7143 §7.8: a lost data PDU at ErrorRecoveryLevel 0
+                    // ends the command: abort it.
+                    self.lose_task(itt);
+                    return Ok(());
+                }
+                // RFC 7143 §7.8: a lost response or unsolicited PDU needs a
+                // Status SNACK, a connection logout or a session reset; at
+                // ErrorRecoveryLevel 0 only the reset remains.
+                self.close(CloseReason::DataDigest);
+                Ok(())
+            }
+            DecodeError::DataSegmentTooLong { bhs, length, max } => {
+                let raw = RawPdu::new(*bhs, Default::default(), Default::default());
+                self.violation(
+                    ProtocolViolation::new(
+                        ViolationKind::DataSegmentTooLong,
+                        "RFC 7143 §13.12",
+                        format!("DataSegmentLength <= {max} (our MaxRecvDataSegmentLength)"),
+                        format!("DataSegmentLength {length}"),
+                    )
+                    .on(raw.opcode(), raw.itt()),
+                )
+            }
+        }
+    }
+
+    /// Marks a SCSI task whose Data-In was lost and aborts it.
+    fn lose_task(&mut self, itt: u32) {
+        let lun = match self.session.tasks.get_mut(&itt).map(|t| &mut t.kind) {
+            Some(TaskKind::Scsi(t)) => {
+                if t.lost {
+                    return;
+                }
+                t.lost = true;
+                t.req.lun
+            }
+            _ => return,
+        };
+        let abort =
+            self.task_management_inner(rtgt_proto::pdu::TmfFunction::AbortTask, lun, Some(itt));
+        if abort.is_err() {
+            self.session.tasks.remove(&itt);
+            self.events.push_back(Event::TaskComplete {
+                task: super::TaskHandle(itt),
+                outcome: TaskOutcome::DataDigestError,
+            });
+        }
+    }
+}
