@@ -97,14 +97,8 @@ pub(crate) fn response_problems(t: &ScsiTask, r: &ScsiResponse, in_data_in: bool
             "no sense data".into(),
         ));
     }
-    if r.status != ScsiStatus::CheckCondition && !r.data.is_empty() && !in_data_in {
-        out.push((
-            ViolationKind::Sense,
-            "RFC 7143 §11.4.7.2",
-            format!("no sense data with {}", r.status.name()),
-            format!("{} bytes of sense and response data", r.data.len()),
-        ));
-    }
+    // RFC 7143 §11.4.7: with any other status the data segment MAY carry
+    // response-related information, so it is not checked.
     let sent = t.exp_data_sn.wrapping_add(t.exp_r2t_sn);
     if !in_data_in && r.exp_data_sn != sent {
         // RFC 7143 §11.4.6: ExpDataSN counts the R2T and Data-In PDUs the
