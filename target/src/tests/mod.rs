@@ -1,0 +1,5 @@
+//! Protocol scenarios: the core driven with hand-built PDUs over RAM disks.
+
+mod harness;
+mod io;
+mod login;
