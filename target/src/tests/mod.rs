@@ -1,5 +1,7 @@
 //! Protocol scenarios: the core driven with hand-built PDUs over RAM disks.
 
+mod chap;
+mod discovery;
 mod harness;
 mod io;
 mod login;
