@@ -68,6 +68,8 @@ pub struct Rig {
     pub held_io: Vec<(IoTag, IoRequest)>,
     pub cmd_sn: u32,
     pub itt: u32,
+    /// The ISID qualifier of the next login.
+    pub isid: u16,
 }
 
 impl Rig {
@@ -96,6 +98,7 @@ impl Rig {
             held_io: Vec::new(),
             cmd_sn: 1,
             itt: 0x100,
+            isid: 1,
         }
     }
 
@@ -231,7 +234,7 @@ impl Rig {
             transit: true,
             csg,
             nsg,
-            isid: isid(1),
+            isid: isid(self.isid),
             itt: 0x10,
             cmd_sn: self.cmd_sn,
             data: encode(keys),

@@ -5,3 +5,5 @@ mod discovery;
 mod harness;
 mod io;
 mod login;
+mod tmf;
+mod window;
