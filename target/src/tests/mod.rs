@@ -5,5 +5,6 @@ mod discovery;
 mod harness;
 mod io;
 mod login;
+mod session;
 mod tmf;
 mod window;
