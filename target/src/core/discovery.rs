@@ -75,10 +75,13 @@ impl TargetCore {
         for q in outcome.queries.iter().filter(|q| q.key == "SendTargets") {
             out.extend(self.send_targets(conn, serial, &q.value));
         }
-        // Keys negotiated in full feature phase are answered but rtgt keeps
-        // the login's values (RFC 7143 §6.4 lets a target refuse changes).
+        // Keys negotiated in full feature phase are refused: rtgt keeps the
+        // login's values (RFC 7143 §6.2: Reject refuses an offer). Keys not
+        // understood or irrelevant keep that answer.
         for r in outcome.responses {
-            out.push(Pair::new(r.key, "Reject"));
+            let keep = matches!(r.value.as_str(), "NotUnderstood" | "Irrelevant");
+            let value = if keep { r.value } else { "Reject".into() };
+            out.push(Pair::new(r.key, value));
         }
         let data = Bytes::from(text::encode(&out));
         self.send_text(conn, serial, req.itt, data);
@@ -86,7 +89,7 @@ impl TargetCore {
 
     /// Sends the next segment of an answer, keeping the rest.
     fn send_text(&mut self, conn: ConnId, serial: u64, itt: u32, data: Bytes) {
-        let max = self.conns.get(&conn).map_or(8192, |c| c.max_send) as usize;
+        let max = self.conns.get(&conn).map_or(8192, |c| c.max_send).max(1) as usize;
         let (now, rest) = if data.len() > max {
             (data.slice(..max), Some(data.slice(max..)))
         } else {

@@ -393,3 +393,31 @@ fn bad_data_out_is_rejected_and_the_task_survives() {
     };
     assert_eq!(s.status, ScsiStatus::Good);
 }
+
+#[test]
+fn data_in_sequences_end_at_max_burst_length() {
+    let mut cfg = config();
+    cfg.targets[0].session.max_burst_length = 4096;
+    let mut rig = Rig::with(cfg);
+    let c = rig.connect(1);
+    rig.login(
+        c,
+        &[
+            ("MaxRecvDataSegmentLength", "2048"),
+            ("MaxBurstLength", "4096"),
+        ],
+    );
+    rig.clear_ua(c);
+    let cmd = rig.read10(0, 20);
+    rig.send(c, cmd);
+    let pdus = rig.recv_all(c);
+    let finals: Vec<bool> = pdus
+        .iter()
+        .map(|p| match p {
+            Pdu::DataIn(d) => d.final_bit,
+            other => panic!("{}", other.dump()),
+        })
+        .collect();
+    // RFC 7143 §11.7.1: F closes each MaxBurstLength sequence.
+    assert_eq!(finals, [false, true, false, true, true]);
+}
