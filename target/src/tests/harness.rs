@@ -258,8 +258,8 @@ impl Rig {
                 assert_eq!(
                     r.status,
                     LoginStatus::Success,
-                    "{}",
-                    Pdu::from(r.clone()).dump()
+                    "{:?}",
+                    self.events.iter().rev().nth(1)
                 );
                 assert!(r.transit);
                 assert_eq!(r.nsg, LoginStage::FullFeaturePhase);

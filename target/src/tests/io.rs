@@ -398,6 +398,7 @@ fn bad_data_out_is_rejected_and_the_task_survives() {
 fn data_in_sequences_end_at_max_burst_length() {
     let mut cfg = config();
     cfg.targets[0].session.max_burst_length = 4096;
+    cfg.targets[0].session.first_burst_length = 4096;
     let mut rig = Rig::with(cfg);
     let c = rig.connect(1);
     rig.login(
@@ -405,6 +406,7 @@ fn data_in_sequences_end_at_max_burst_length() {
         &[
             ("MaxRecvDataSegmentLength", "2048"),
             ("MaxBurstLength", "4096"),
+            ("FirstBurstLength", "4096"),
         ],
     );
     rig.clear_ua(c);
