@@ -398,17 +398,37 @@ fn bad_data_out_is_rejected_and_the_task_survives() {
 fn data_in_sequences_end_at_max_burst_length() {
     let mut cfg = config();
     cfg.targets[0].session.max_burst_length = 4096;
-    cfg.targets[0].session.first_burst_length = 4096;
     let mut rig = Rig::with(cfg);
     let c = rig.connect(1);
-    rig.login(
-        c,
+    // The initiator leaves the burst keys out: the target offers them.
+    let req = rig.login_req(
+        rtgt_proto::pdu::LoginStage::LoginOperationalNegotiation,
+        rtgt_proto::pdu::LoginStage::FullFeaturePhase,
         &[
+            ("InitiatorName", INITIATOR),
+            ("TargetName", TARGET),
             ("MaxRecvDataSegmentLength", "2048"),
-            ("MaxBurstLength", "4096"),
-            ("FirstBurstLength", "4096"),
         ],
     );
+    rig.send(c, req);
+    let Pdu::LoginResponse(r) = rig.recv(c) else {
+        panic!()
+    };
+    assert!(!r.transit);
+    let p = rtgt_proto::text::decode(&r.data).unwrap();
+    assert_eq!(get(&p, "MaxBurstLength"), Some("4096"));
+    assert_eq!(get(&p, "FirstBurstLength"), Some("4096"));
+    let req = rig.login_req(
+        rtgt_proto::pdu::LoginStage::LoginOperationalNegotiation,
+        rtgt_proto::pdu::LoginStage::FullFeaturePhase,
+        &[("MaxBurstLength", "4096"), ("FirstBurstLength", "4096")],
+    );
+    rig.send(c, req);
+    let Pdu::LoginResponse(r) = rig.recv(c) else {
+        panic!()
+    };
+    assert_eq!(r.status, rtgt_proto::pdu::LoginStatus::Success);
+    assert!(r.transit);
     rig.clear_ua(c);
     let cmd = rig.read10(0, 20);
     rig.send(c, cmd);

@@ -179,7 +179,7 @@ impl TargetCore {
         let mut out: Vec<Pair> = Vec::new();
         let ready = match req.csg {
             LoginStage::SecurityNegotiation => self.security_step(conn, &pairs, req, &mut out)?,
-            _ => self.operational_step(conn, &pairs, &mut out)?,
+            _ => self.operational_step(conn, &pairs, req.transit, &mut out)?,
         };
         let Some(login) = self.conns.get_mut(&conn).and_then(|c| c.login.as_mut()) else {
             return Err(Failure::new(LoginStatus::TargetError, "login state lost"));

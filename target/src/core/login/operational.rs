@@ -110,6 +110,7 @@ impl TargetCore {
         &mut self,
         conn: ConnId,
         pairs: &[Pair],
+        transit: bool,
         out: &mut Vec<Pair>,
     ) -> Result<bool, Failure> {
         let Some(login) = self.conns.get(&conn).and_then(|c| c.login.as_ref()) else {
@@ -138,10 +139,49 @@ impl TargetCore {
         }
         out.extend(outcome.responses);
         out.extend(login.neg.propose());
+        let leading = login.joining.is_none();
+        let limits = login
+            .target
+            .and_then(|i| self.cfg.targets.get(i))
+            .map(|t| t.session.clone());
+        let Some(login) = self.conns.get_mut(&conn).and_then(|c| c.login.as_mut()) else {
+            return Err(Failure::new(LoginStatus::TargetError, "login state lost"));
+        };
+        if let (true, true, Some(l)) = (transit, leading, limits) {
+            out.extend(restrictive_offers(&mut login.neg, &l));
+        }
         // The stage may end once nothing we offered awaits an answer (the
         // target offers declarations only, RFC 7143 §6.2).
         Ok(login.neg.unanswered().is_empty())
     }
+}
+
+/// Offers for the keys the initiator left out whose RFC 7143 §13 default
+/// goes beyond what the target accepts (a default would otherwise apply,
+/// §6.2). Sent when the initiator asks to leave the stage; the stage ends
+/// once they are answered.
+fn restrictive_offers(neg: &mut Negotiator, l: &SessionLimits) -> Vec<Pair> {
+    let mut out = Vec::new();
+    let numeric = [
+        ("MaxBurstLength", l.max_burst_length, 262_144),
+        (
+            "FirstBurstLength",
+            l.first_burst_length.min(l.max_burst_length),
+            65_536,
+        ),
+        ("MaxOutstandingR2T", u32::from(l.max_outstanding_r2t), 1),
+        ("DefaultTime2Retain", u32::from(l.default_time2retain), 20),
+    ];
+    for (key, ours, default) in numeric {
+        if ours < default && !neg.seen(key) {
+            out.push(neg.offer(key, &ours.to_string()));
+        }
+    }
+    // RFC 7143 §13.11: ImmediateData is an AND; our No decides it.
+    if !l.immediate_data && !neg.seen("ImmediateData") {
+        out.push(neg.offer("ImmediateData", "No"));
+    }
+    out
 }
 
 #[cfg(test)]
