@@ -1,0 +1,55 @@
+//! Asynchronous messages (RFC 7143 §11.9) and the orderly shutdown built on
+//! them.
+
+use std::time::{Duration, Instant};
+
+use rtgt_proto::pdu::{AsyncEvent, AsyncMessage, ITT_RESERVED};
+
+use super::events::{CloseReason, ConnId};
+use super::state::Phase;
+use super::TargetCore;
+
+impl TargetCore {
+    /// Starts an orderly shutdown: logins are refused (0x0301), every
+    /// initiator is asked to log out (AsyncEvent 1), and whatever is still
+    /// connected after `grace` is closed.
+    pub fn shutdown(&mut self, now: Instant, grace: Duration) {
+        let at = now + grace;
+        self.shutting_down = Some(at);
+        let ids: Vec<ConnId> = self.conns.keys().copied().collect();
+        for id in ids {
+            let phase = self.conns.get(&id).map(|c| c.phase);
+            match phase {
+                Some(Phase::Login) => self.close_conn(id, CloseReason::Shutdown),
+                Some(Phase::Full) => {
+                    let secs = grace.as_secs().max(1).min(u64::from(u16::MAX)) as u16;
+                    self.send_async(id, AsyncEvent::LogoutRequest, secs);
+                    if let Some(c) = self.conns.get_mut(&id) {
+                        c.close_at = Some(at);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Sends an Asynchronous Message; for event 1 (logout request)
+    /// `param3` is the time to log out in seconds (RFC 7143 §11.9.1).
+    pub(crate) fn send_async(&mut self, conn: ConnId, event: AsyncEvent, param3: u16) {
+        let Some(serial) = self.session_of(conn) else {
+            return;
+        };
+        let (exp, max) = self.window(serial);
+        let msg = AsyncMessage {
+            // RFC 7143 §11.9: ITT is reserved (0xffffffff).
+            itt: ITT_RESERVED,
+            stat_sn: self.take_stat_sn(conn),
+            exp_cmd_sn: exp,
+            max_cmd_sn: max,
+            async_event: event,
+            parameter3: param3,
+            ..AsyncMessage::default()
+        };
+        self.send(conn, msg.into());
+    }
+}

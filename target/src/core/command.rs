@@ -1,0 +1,267 @@
+//! SCSI Command intake (RFC 7143 §11.3): immediate data, the unsolicited
+//! data rules (InitialR2T, ImmediateData, FirstBurstLength), and handing
+//! complete commands to the logical unit.
+
+use bytes::{Bytes, BytesMut};
+use rtgt_proto::pdu::{self, RawPdu, RejectReason, ScsiCommand, ITT_RESERVED};
+use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
+use rtgt_proto::scsi::sense::Sense;
+use rtgt_scsi::{Command, TaskAttribute};
+use std::collections::BTreeMap;
+
+use super::events::ConnId;
+use super::r2t::R2t;
+use super::state::Session;
+use super::TargetCore;
+
+/// RFC 7143 §11.4.7.2: iSCSI conditions reported as CHECK CONDITION with
+/// ABORTED COMMAND.
+pub(crate) mod condition {
+    use rtgt_proto::scsi::asc::AscAscq;
+    /// Unexpected unsolicited data (0Ch/0Ch).
+    pub const UNEXPECTED_UNSOLICITED_DATA: AscAscq = AscAscq::new(0x0c, 0x0c);
+    /// Incorrect amount of data (0Ch/0Dh).
+    pub const INCORRECT_AMOUNT_OF_DATA: AscAscq = AscAscq::new(0x0c, 0x0d);
+    /// Protocol service CRC error (47h/05h).
+    pub const PROTOCOL_SERVICE_CRC_ERROR: AscAscq = AscAscq::new(0x47, 0x05);
+}
+
+/// A task of a session, from its command to its status.
+#[derive(Debug)]
+pub(crate) struct Task {
+    /// The connection the task is allegiant to (RFC 7143 §4.2.2.1).
+    pub conn: ConnId,
+    pub lun: pdu::Lun,
+    pub immediate: bool,
+    pub cdb: Bytes,
+    pub attr: TaskAttribute,
+    /// Expected Data Transfer Length.
+    pub edtl: u32,
+    pub write: bool,
+    /// Write data received so far (always in order, DataPDUInOrder=Yes).
+    pub data: BytesMut,
+    /// Where the unsolicited data (immediate and Data-Out with the reserved
+    /// TTT) ends.
+    pub unsol_end: u32,
+    /// The next DataSN of the unsolicited sequence.
+    pub unsol_data_sn: u32,
+    /// Outstanding R2Ts by TTT.
+    pub r2ts: BTreeMap<u32, R2t>,
+    pub next_r2t_offset: u32,
+    pub r2t_sn: u32,
+    /// A Data-Out of this task failed its data digest (RFC 7143 §7.8).
+    pub crc_error: bool,
+    /// Handed to the logical unit.
+    pub submitted: bool,
+}
+
+impl Task {
+    pub fn received(&self) -> u32 {
+        self.data.len() as u32
+    }
+}
+
+fn attribute(a: pdu::TaskAttribute) -> TaskAttribute {
+    match a {
+        pdu::TaskAttribute::Untagged => TaskAttribute::Untagged,
+        pdu::TaskAttribute::Ordered => TaskAttribute::Ordered,
+        pdu::TaskAttribute::HeadOfQueue => TaskAttribute::HeadOfQueue,
+        pdu::TaskAttribute::Aca => TaskAttribute::Aca,
+        // SAM-5 §8.6: reserved values are taken as SIMPLE.
+        _ => TaskAttribute::Simple,
+    }
+}
+
+impl TargetCore {
+    /// A SCSI Command the window let through.
+    pub(crate) fn on_scsi_command(&mut self, conn: ConnId, cmd: ScsiCommand, raw: &RawPdu) {
+        let Some(serial) = self.session_of(conn) else {
+            return;
+        };
+        let Some(s) = self.sessions.get(&serial) else {
+            return;
+        };
+        if s.target.is_none() {
+            // RFC 7143 §13.21: a discovery session carries only Text,
+            // NOP and Logout; a SCSI command is a protocol error.
+            self.reject(conn, raw, RejectReason::ProtocolError);
+            return;
+        }
+        // RFC 7143 §11.2.1.8 (ITT): 0xffffffff is reserved, and a tag names
+        // one task of the session.
+        if cmd.itt == ITT_RESERVED || s.tasks.contains_key(&cmd.itt) {
+            self.peer_error(conn, format!("ITT {:#x} reserved or in use", cmd.itt));
+            self.reject(conn, raw, RejectReason::ProtocolError);
+            return;
+        }
+        if s.tasks.len() >= self.cfg.limits.max_outstanding_commands {
+            let peer = self.peer_of(conn);
+            self.events.push_back(super::Event::LimitExceeded {
+                conn,
+                peer,
+                limit: "outstanding commands",
+            });
+            // RFC 7143 §11.17.1 reason 0x06 for an immediate command the
+            // target cannot queue; a numbered one gets TASK SET FULL
+            // (SAM-5 §5.3.1).
+            if cmd.immediate {
+                self.reject(conn, raw, RejectReason::ImmediateCommandReject);
+            } else {
+                self.send_plain_status(conn, cmd.itt, pdu::ScsiStatus::TaskSetFull);
+            }
+            return;
+        }
+        let params = s.params;
+        let edtl = cmd.expected_data_transfer_length;
+        let imm = cmd.data.len() as u32;
+        let first_burst = params.first_burst_length.min(edtl);
+        if imm > 0 && !(cmd.write && params.immediate_data) {
+            // RFC 7143 §13.11 and §11.4.7.2: data with a command when
+            // ImmediateData=No (or with a command that writes nothing) is
+            // unexpected unsolicited data.
+            self.fail_command(conn, cmd.itt, condition::UNEXPECTED_UNSOLICITED_DATA);
+            return;
+        }
+        if imm > first_burst {
+            // RFC 7143 §13.14 and §11.4.7.2: more unsolicited data than
+            // FirstBurstLength (or than the transfer) is an incorrect
+            // amount of data.
+            self.fail_command(conn, cmd.itt, condition::INCORRECT_AMOUNT_OF_DATA);
+            return;
+        }
+        let unsolicited_follows = cmd.write && !cmd.final_bit;
+        if unsolicited_follows && params.initial_r2t {
+            // RFC 7143 §13.10: with InitialR2T=Yes no Data-Out may precede
+            // the first R2T; F=0 announces some (§11.3.1).
+            self.fail_command(conn, cmd.itt, condition::UNEXPECTED_UNSOLICITED_DATA);
+            return;
+        }
+        let unsol_end = if unsolicited_follows {
+            first_burst.max(imm)
+        } else {
+            imm
+        };
+        let task = Task {
+            conn,
+            lun: cmd.lun,
+            immediate: cmd.immediate,
+            cdb: Bytes::from(cmd.full_cdb()),
+            attr: attribute(cmd.attr),
+            edtl,
+            write: cmd.write,
+            data: BytesMut::from(cmd.data.as_ref()),
+            unsol_end,
+            unsol_data_sn: 0,
+            r2ts: BTreeMap::new(),
+            next_r2t_offset: unsol_end,
+            r2t_sn: 0,
+            crc_error: false,
+            submitted: false,
+        };
+        if let Some(s) = self.sessions.get_mut(&serial) {
+            s.tasks.insert(cmd.itt, task);
+        }
+        self.advance_write(serial, cmd.itt);
+    }
+
+    /// Moves a task on once data arrived: more R2Ts, or the command to the
+    /// logical unit once all its data is in.
+    pub(crate) fn advance_write(&mut self, serial: u64, itt: u32) {
+        let Some(t) = self.sessions.get(&serial).and_then(|s| s.tasks.get(&itt)) else {
+            return;
+        };
+        let all_in = !t.write || t.received() >= t.edtl;
+        let unsol_open = t.received() < t.unsol_end;
+        if all_in && t.r2ts.is_empty() {
+            if t.crc_error {
+                // RFC 7143 §7.8: once all data is in, a task that lost a
+                // Data-Out to a digest error ends with CHECK CONDITION,
+                // PROTOCOL SERVICE CRC ERROR.
+                let conn = t.conn;
+                if let Some(s) = self.sessions.get_mut(&serial) {
+                    s.tasks.remove(&itt);
+                }
+                self.fail_command(conn, itt, condition::PROTOCOL_SERVICE_CRC_ERROR);
+            } else {
+                self.submit(serial, itt);
+            }
+        } else if !unsol_open {
+            self.issue_r2ts(serial, itt);
+        }
+    }
+
+    /// Hands a complete command to its logical unit.
+    fn submit(&mut self, serial: u64, itt: u32) {
+        let Some(s) = self.sessions.get_mut(&serial) else {
+            return;
+        };
+        let nexus = s.nexus.clone();
+        let target = s.target;
+        let Some(t) = s.tasks.get_mut(&itt) else {
+            return;
+        };
+        t.submitted = true;
+        let cmd = Command {
+            nexus,
+            tag: Session::tag(serial, itt),
+            attr: t.attr,
+            lun: rtgt_proto::scsi::params::Lun(t.lun.0),
+            cdb: t.cdb.clone(),
+            data_out: std::mem::take(&mut t.data).freeze(),
+            expected_len: t.edtl,
+        };
+        if let Some(tg) = target.and_then(|i| self.cfg.targets.get_mut(i)) {
+            tg.luns.submit(cmd);
+        }
+    }
+
+    /// Ends a command with CHECK CONDITION, ABORTED COMMAND and an iSCSI
+    /// condition (RFC 7143 §11.4.7.2).
+    pub(crate) fn fail_command(&mut self, conn: ConnId, itt: u32, asc: AscAscq) {
+        let sense = Sense::new(SenseKey::ABORTED_COMMAND, asc).encode();
+        self.send_response(
+            conn,
+            itt,
+            pdu::ScsiStatus::CheckCondition,
+            &sense,
+            rtgt_scsi::Residual::None,
+            0,
+        );
+    }
+
+    /// A status without sense or data (TASK SET FULL, BUSY).
+    fn send_plain_status(&mut self, conn: ConnId, itt: u32, status: pdu::ScsiStatus) {
+        self.send_response(conn, itt, status, &[], rtgt_scsi::Residual::None, 0);
+    }
+
+    /// Terminates the tasks allegiant to a connection that is gone (RFC
+    /// 7143 §6.3.4 at ErrorRecoveryLevel 0): aborted at the logical unit,
+    /// no status sent.
+    pub(crate) fn terminate_conn_tasks(&mut self, serial: u64, conn: ConnId) {
+        let Some(s) = self.sessions.get_mut(&serial) else {
+            return;
+        };
+        let itts: Vec<u32> = s
+            .tasks
+            .iter()
+            .filter(|(_, t)| t.conn == conn)
+            .map(|(&i, _)| i)
+            .collect();
+        let nexus = s.nexus.clone();
+        let target = s.target;
+        for itt in itts {
+            let Some(t) = s.tasks.get(&itt) else { continue };
+            if t.submitted {
+                let lun = rtgt_proto::scsi::params::Lun(t.lun.0).index();
+                if let Some(d) = target
+                    .and_then(|i| self.cfg.targets.get_mut(i))
+                    .and_then(|tg| lun.and_then(|n| tg.luns.disk_mut(n)))
+                {
+                    d.abort_task(&nexus, Session::tag(serial, itt));
+                }
+            } else {
+                s.tasks.remove(&itt);
+            }
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! Completed commands back to the initiator: Data-In split at the
+//! initiator's MaxRecvDataSegmentLength and MaxBurstLength with the status
+//! in the final PDU when there is no sense (RFC 7143 §11.7), else a SCSI
+//! Response (§11.4) with sense and residuals.
+
+use bytes::Bytes;
+use rtgt_proto::pdu::{DataIn, ScsiResponse, ScsiResponseCode, ScsiStatus};
+use rtgt_scsi::{Completion, Reply, Residual};
+
+use super::events::ConnId;
+use super::state::Phase;
+use super::TargetCore;
+
+/// The U/O flags and count of a residual (RFC 7143 §11.4.5).
+fn residual_fields(r: Residual) -> (bool, bool, u32) {
+    match r {
+        Residual::None => (false, false, 0),
+        Residual::Underflow(n) => (true, false, n),
+        Residual::Overflow(n) => (false, true, n),
+    }
+}
+
+impl TargetCore {
+    /// A command finished at its logical unit.
+    pub(crate) fn on_completion(&mut self, target: usize, c: Completion) {
+        let serial = c.tag >> 32;
+        let itt = c.tag as u32;
+        let lun = c.lun.index();
+        self.tmf_task_done(target, lun, c.tag);
+        let Some(s) = self.sessions.get_mut(&serial) else {
+            return;
+        };
+        if s.target != Some(target) {
+            return;
+        }
+        let Some(task) = s.tasks.remove(&itt) else {
+            return;
+        };
+        let Some(reply) = c.reply else {
+            // SAM-5 §5.6: an aborted task gets no response.
+            return;
+        };
+        let conn = task.conn;
+        let open = self
+            .conns
+            .get(&conn)
+            .is_some_and(|c| c.phase == Phase::Full && c.session == Some(serial));
+        if open {
+            self.send_reply(conn, serial, itt, task.lun, reply);
+        }
+    }
+
+    fn send_reply(
+        &mut self,
+        conn: ConnId,
+        serial: u64,
+        itt: u32,
+        lun: rtgt_proto::pdu::Lun,
+        r: Reply,
+    ) {
+        let status = ScsiStatus::from_raw(r.status.0);
+        let collapse = r.sense.is_empty() && !r.data_in.is_empty();
+        let mut data_sn = 0u32;
+        if !r.data_in.is_empty() {
+            let max_seg = self.conns.get(&conn).map_or(8192, |c| c.max_send).max(1);
+            let burst = self
+                .sessions
+                .get(&serial)
+                .map_or(262_144, |s| s.params.max_burst_length)
+                .max(1);
+            let total = r.data_in.len() as u32;
+            let mut offset = 0u32;
+            while offset < total {
+                let in_burst = offset % burst;
+                let len = max_seg.min(burst - in_burst).min(total - offset);
+                let end = offset + len;
+                let last = end == total;
+                // RFC 7143 §11.7.1: F ends each Data-In sequence, at most
+                // MaxBurstLength bytes (§13.13), and the last PDU.
+                let final_bit = last || end % burst == 0;
+                let (exp, max) = self.window(serial);
+                let mut pdu = DataIn {
+                    final_bit,
+                    lun,
+                    itt,
+                    exp_cmd_sn: exp,
+                    max_cmd_sn: max,
+                    // RFC 7143 §11.7.5: DataSN counts the command's Data-In
+                    // PDUs from 0.
+                    data_sn,
+                    buffer_offset: offset,
+                    data: r.data_in.slice(offset as usize..end as usize),
+                    ..DataIn::default()
+                };
+                if last && collapse {
+                    // RFC 7143 §11.7.4: the status may ride on the last
+                    // Data-In (S bit) when there is no sense data; the
+                    // residual goes with it (§11.7.6).
+                    let (u, o, n) = residual_fields(r.residual);
+                    pdu.status_present = true;
+                    pdu.status = status;
+                    pdu.underflow = u;
+                    pdu.overflow = o;
+                    pdu.residual_count = n;
+                    pdu.stat_sn = self.take_stat_sn(conn);
+                }
+                self.send(conn, pdu.into());
+                data_sn += 1;
+                offset = end;
+            }
+        }
+        if !collapse {
+            self.send_response(conn, itt, status, &r.sense, r.residual, data_sn);
+        }
+    }
+
+    /// A SCSI Response (RFC 7143 §11.4).
+    pub(crate) fn send_response(
+        &mut self,
+        conn: ConnId,
+        itt: u32,
+        status: ScsiStatus,
+        sense: &[u8],
+        residual: Residual,
+        exp_data_sn: u32,
+    ) {
+        let Some(serial) = self.session_of(conn) else {
+            return;
+        };
+        let (u, o, n) = residual_fields(residual);
+        let (exp, max) = self.window(serial);
+        let pdu = ScsiResponse {
+            response: ScsiResponseCode::CommandCompleted,
+            status,
+            underflow: u,
+            overflow: o,
+            residual_count: n,
+            itt,
+            stat_sn: self.take_stat_sn(conn),
+            exp_cmd_sn: exp,
+            max_cmd_sn: max,
+            // RFC 7143 §11.4.8: ExpDataSN is the number of Data-In PDUs
+            // sent for the command.
+            exp_data_sn,
+            // RFC 7143 §11.4.7.2: SenseLength then the sense data.
+            data: if sense.is_empty() {
+                Bytes::new()
+            } else {
+                ScsiResponse::sense_segment(sense)
+            },
+            ..ScsiResponse::default()
+        };
+        self.send(conn, pdu.into());
+    }
+}

@@ -1,0 +1,189 @@
+//! Text Requests in full feature phase (RFC 7143 §11.10, §11.11) and the
+//! SendTargets answer (§13.3, Appendix C), split with the C bit when it
+//! exceeds the initiator's MaxRecvDataSegmentLength.
+
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use rtgt_proto::pdu::{RawPdu, RejectReason, TextRequest, TextResponse, TTT_RESERVED};
+use rtgt_proto::text::{self, LocalConfig, Negotiator, Pair, Role, Stage};
+
+use super::events::ConnId;
+use super::state::TextPending;
+use super::TargetCore;
+
+/// `addr:port` as TargetAddress writes it (RFC 7143 §13.8: IPv6 in
+/// brackets).
+fn address(a: SocketAddr) -> String {
+    match a {
+        SocketAddr::V4(v4) => format!("{}:{}", v4.ip(), v4.port()),
+        SocketAddr::V6(v6) => format!("[{}]:{}", v6.ip(), v6.port()),
+    }
+}
+
+impl TargetCore {
+    /// A Text Request.
+    pub(crate) fn on_text(&mut self, conn: ConnId, req: TextRequest, raw: &RawPdu) {
+        let Some(serial) = self.session_of(conn) else {
+            return;
+        };
+        if req.ttt != TTT_RESERVED {
+            // RFC 7143 §11.10.4: a TTT other than 0xffffffff asks for the
+            // next part of an answer we split.
+            let pending = self.conns.get_mut(&conn).and_then(|c| c.text.take());
+            match pending {
+                Some(p) if p.itt == req.itt && p.ttt == req.ttt => {
+                    self.send_text(conn, serial, req.itt, p.rest);
+                }
+                _ => {
+                    // RFC 7143 §11.17.1: a TTT we did not give is an
+                    // invalid PDU field.
+                    self.reject(conn, raw, RejectReason::InvalidPduField);
+                }
+            }
+            return;
+        }
+        if req.continue_bit || !req.final_bit {
+            // RFC 7143 §11.10.2: rtgt takes a text request in one PDU; a
+            // continued one is refused as unsupported.
+            self.reject(conn, raw, RejectReason::CommandNotSupported);
+            return;
+        }
+        if let Some(c) = self.conns.get_mut(&conn) {
+            // RFC 7143 §11.10.4: a new request abandons an unfinished
+            // answer.
+            c.text = None;
+        }
+        let pairs = match text::decode(&req.data) {
+            Ok(p) => p,
+            Err(e) => {
+                self.peer_error(conn, format!("text request: {e}"));
+                self.reject(conn, raw, RejectReason::ProtocolError);
+                return;
+            }
+        };
+        let mut neg = Negotiator::new(Role::Target, Stage::FullFeature, LocalConfig::new());
+        let outcome = match neg.handle(&pairs) {
+            Ok(o) => o,
+            Err(e) => {
+                self.peer_error(conn, format!("text request: {e}"));
+                self.reject(conn, raw, RejectReason::ProtocolError);
+                return;
+            }
+        };
+        let mut out: Vec<Pair> = Vec::new();
+        for q in outcome.queries.iter().filter(|q| q.key == "SendTargets") {
+            out.extend(self.send_targets(conn, serial, &q.value));
+        }
+        // Keys negotiated in full feature phase are refused: rtgt keeps the
+        // login's values (RFC 7143 §6.2: Reject refuses an offer). Keys not
+        // understood or irrelevant keep that answer.
+        for r in outcome.responses {
+            let keep = matches!(r.value.as_str(), "NotUnderstood" | "Irrelevant");
+            let value = if keep { r.value } else { "Reject".into() };
+            out.push(Pair::new(r.key, value));
+        }
+        let data = Bytes::from(text::encode(&out));
+        self.send_text(conn, serial, req.itt, data);
+    }
+
+    /// Sends the next segment of an answer, keeping the rest.
+    fn send_text(&mut self, conn: ConnId, serial: u64, itt: u32, data: Bytes) {
+        let max = self.conns.get(&conn).map_or(8192, |c| c.max_send).max(1) as usize;
+        let (now, rest) = if data.len() > max {
+            (data.slice(..max), Some(data.slice(max..)))
+        } else {
+            (data, None)
+        };
+        let ttt = match rest {
+            Some(rest) => {
+                let ttt = self.sessions.get_mut(&serial).map_or(0, |s| s.ttt());
+                if let Some(c) = self.conns.get_mut(&conn) {
+                    c.text = Some(TextPending { itt, ttt, rest });
+                }
+                ttt
+            }
+            None => TTT_RESERVED,
+        };
+        let more = ttt != TTT_RESERVED;
+        let (exp, max_sn) = self.window(serial);
+        let resp = TextResponse {
+            // RFC 7143 §11.11.1-2: F clear and C set while more follows;
+            // the TTT then names the continuation.
+            final_bit: !more,
+            continue_bit: more,
+            itt,
+            ttt,
+            stat_sn: self.take_stat_sn(conn),
+            exp_cmd_sn: exp,
+            max_cmd_sn: max_sn,
+            data: now,
+            ..TextResponse::default()
+        };
+        self.send(conn, resp.into());
+    }
+
+    /// The SendTargets answer (RFC 7143 §13.3, Appendix C): the targets
+    /// this initiator may see, each with its addresses.
+    fn send_targets(&self, conn: ConnId, serial: u64, value: &str) -> Vec<Pair> {
+        let Some(s) = self.sessions.get(&serial) else {
+            return Vec::new();
+        };
+        let Some(c) = self.conns.get(&conn) else {
+            return Vec::new();
+        };
+        let names: Vec<usize> = match (s.target, value) {
+            // RFC 7143 Appendix C: All is for discovery sessions; a normal
+            // session is answered SendTargets=Reject.
+            (Some(_), "All") => return vec![Pair::new("SendTargets", "Reject")],
+            // Appendix C: an empty value in a normal session names the
+            // session's own target.
+            (Some(t), "") => vec![t],
+            (None, "All") => (0..self.cfg.targets.len()).collect(),
+            (None, "") => Vec::new(),
+            (_, name) => self
+                .cfg
+                .targets
+                .iter()
+                .position(|t| t.name.eq_ignore_ascii_case(name))
+                .into_iter()
+                .filter(|&i| s.target.is_none() || s.target == Some(i))
+                .collect(),
+        };
+        let portals = if self.cfg.portals.is_empty() {
+            vec![c.local]
+        } else {
+            self.cfg.portals.clone()
+        };
+        let mut out = Vec::new();
+        for i in names {
+            let Some(t) = self.cfg.targets.get(i) else {
+                continue;
+            };
+            // Only the targets the initiator may log in to are listed.
+            if !t.allows(&s.initiator, c.peer.ip()) {
+                continue;
+            }
+            out.push(Pair::new("TargetName", t.name.clone()));
+            for p in &portals {
+                // RFC 7143 §13.8: address, port and portal group tag.
+                out.push(Pair::new(
+                    "TargetAddress",
+                    format!("{},{}", address(*p), self.cfg.tpgt),
+                ));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::address;
+
+    #[test]
+    fn addresses() {
+        assert_eq!(address("10.0.0.1:3260".parse().unwrap()), "10.0.0.1:3260");
+        assert_eq!(address("[fd00::1]:3260".parse().unwrap()), "[fd00::1]:3260");
+    }
+}

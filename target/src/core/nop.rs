@@ -1,0 +1,103 @@
+//! NOP-Out answers and NOP-In pings (RFC 7143 §11.18, §11.19).
+
+use std::time::Instant;
+
+use rtgt_proto::pdu::{NopIn, NopOut, ITT_RESERVED, TTT_RESERVED};
+
+use super::events::{CloseReason, ConnId};
+use super::state::Phase;
+use super::TargetCore;
+
+impl TargetCore {
+    /// A NOP-Out ping from the initiator (ITT not reserved).
+    pub(crate) fn on_nop_out(&mut self, conn: ConnId, n: NopOut) {
+        let Some(serial) = self.session_of(conn) else {
+            return;
+        };
+        if n.ttt != TTT_RESERVED {
+            // RFC 7143 §11.18.3: a NOP-Out answering a NOP-In carries the
+            // reserved ITT; with a real ITT the TTT must be 0xffffffff.
+            self.peer_error(conn, "NOP-Out with an ITT and a TTT".into());
+        }
+        let max = self.conns.get(&conn).map_or(0, |c| c.max_send) as usize;
+        let (exp, max_sn) = self.window(serial);
+        let reply = NopIn {
+            lun: n.lun,
+            itt: n.itt,
+            // RFC 7143 §11.19.2: TTT 0xffffffff in an answer.
+            ttt: TTT_RESERVED,
+            stat_sn: self.take_stat_sn(conn),
+            exp_cmd_sn: exp,
+            max_cmd_sn: max_sn,
+            // RFC 7143 §11.18.5: the ping data comes back, up to what the
+            // initiator accepts.
+            data: n.data.slice(..n.data.len().min(max)),
+            ..NopIn::default()
+        };
+        self.send(conn, reply.into());
+    }
+
+    /// A NOP-Out with the reserved ITT: the answer to our ping, or a bare
+    /// ExpStatSN update.
+    pub(crate) fn on_nop_reply(&mut self, conn: ConnId, n: &NopOut) {
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        // RFC 7143 §11.18.1: with ITT 0xffffffff the I bit is set.
+        if !n.immediate {
+            let what = "NOP-Out with the reserved ITT and no I bit".to_string();
+            self.peer_error(conn, what);
+            return;
+        }
+        match c.ping {
+            Some((ttt, _)) if ttt == n.ttt => c.ping = None,
+            _ if n.ttt == TTT_RESERVED => {}
+            _ => {
+                // RFC 7143 §11.18.4: the TTT must be the one of our NOP-In.
+                self.peer_error(conn, format!("NOP-Out answers unknown TTT {:#x}", n.ttt));
+            }
+        }
+    }
+
+    /// Pings an idle connection, or closes one whose ping went unanswered.
+    pub(crate) fn nop_timer(&mut self, conn: ConnId, now: Instant) {
+        let nop = self.cfg.nop;
+        let Some(c) = self.conns.get(&conn) else {
+            return;
+        };
+        if c.phase != Phase::Full {
+            return;
+        }
+        if let Some((_, deadline)) = c.ping {
+            if now >= deadline {
+                self.close_conn(conn, CloseReason::NopTimeout);
+            }
+            return;
+        }
+        let Some(interval) = nop.interval else {
+            return;
+        };
+        if now < c.last_rx + interval {
+            return;
+        }
+        let Some(serial) = c.session else {
+            return;
+        };
+        let ttt = self.sessions.get_mut(&serial).map_or(0, |s| s.ttt());
+        let (exp, max) = self.window(serial);
+        let ping = NopIn {
+            // RFC 7143 §11.19: a ping asking for an answer has ITT
+            // 0xffffffff and a TTT of ours; StatSN is not advanced.
+            itt: ITT_RESERVED,
+            ttt,
+            stat_sn: self.peek_stat_sn(conn),
+            exp_cmd_sn: exp,
+            max_cmd_sn: max,
+            ..NopIn::default()
+        };
+        self.send(conn, ping.into());
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.ping = Some((ttt, now + nop.timeout));
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! The state the core keeps per connection and per session, and the
+//! helpers that stamp sequence numbers on outgoing PDUs.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use rtgt_proto::pdu::{Digests, Isid, Pdu, StreamDecoder};
+use rtgt_proto::text::OperationalParams;
+use rtgt_scsi::Nexus;
+
+use super::command::Task;
+use super::events::ConnId;
+use super::login::Login;
+use super::tmf::PendingTmf;
+use super::TargetCore;
+
+/// Where a connection is in its life (RFC 7143 §6.3, §4.2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    Login,
+    Full,
+    Closed,
+}
+
+/// The rest of a Text Response split with the C bit (RFC 7143 §11.11.2).
+#[derive(Debug)]
+pub(crate) struct TextPending {
+    pub itt: u32,
+    pub ttt: u32,
+    pub rest: Bytes,
+}
+
+/// One transport connection.
+#[derive(Debug)]
+pub(crate) struct Conn {
+    pub peer: SocketAddr,
+    pub local: SocketAddr,
+    pub decoder: StreamDecoder,
+    /// Digests on what we send.
+    pub digests: Digests,
+    pub phase: Phase,
+    pub login: Option<Box<Login>>,
+    /// The session, once in full feature phase.
+    pub session: Option<u64>,
+    pub cid: u16,
+    /// The next StatSN to give (RFC 7143 §4.2.2.2, per connection).
+    pub stat_sn: u32,
+    /// The initiator's acknowledgement of our StatSN.
+    pub exp_stat_sn: u32,
+    /// The initiator's MaxRecvDataSegmentLength (RFC 7143 §13.12).
+    pub max_send: u32,
+    pub login_deadline: Option<Instant>,
+    pub last_rx: Instant,
+    /// An outstanding NOP-In ping: its TTT and when it times out.
+    pub ping: Option<(u32, Instant)>,
+    pub text: Option<TextPending>,
+    /// Close at this time (after a shutdown's logout request).
+    pub close_at: Option<Instant>,
+}
+
+/// One session (RFC 7143 §4.2.1).
+#[derive(Debug)]
+pub(crate) struct Session {
+    pub tsih: u16,
+    pub isid: Isid,
+    pub initiator: String,
+    /// Index of the target; `None` for a discovery session.
+    pub target: Option<usize>,
+    pub nexus: Arc<Nexus>,
+    pub params: OperationalParams,
+    /// Connections by CID.
+    pub conns: BTreeMap<u16, ConnId>,
+    /// RFC 7143 §4.2.2.1: the next CmdSN expected.
+    pub exp_cmd_sn: u32,
+    /// The last MaxCmdSN sent (it never goes back).
+    pub max_cmd_sn: u32,
+    pub queue_depth: u32,
+    /// Non-immediate commands that arrived ahead of a gap, by CmdSN.
+    pub held: BTreeMap<u32, (ConnId, Pdu)>,
+    /// CmdSNs a TMF declared received (RFC 7143 §11.5.1, RefCmdSN).
+    pub skip_cmd_sn: BTreeSet<u32>,
+    /// Tasks by ITT.
+    pub tasks: BTreeMap<u32, Task>,
+    pub tmfs: Vec<PendingTmf>,
+    pub next_ttt: u32,
+}
+
+impl Session {
+    /// A fresh Target Transfer Tag, never the reserved 0xffffffff.
+    pub fn ttt(&mut self) -> u32 {
+        let t = self.next_ttt;
+        self.next_ttt = self.next_ttt.wrapping_add(1);
+        if self.next_ttt == u32::MAX {
+            self.next_ttt = 0;
+        }
+        t
+    }
+
+    /// Non-immediate tasks in flight: they hold slots of the window.
+    pub fn slots_used(&self) -> u32 {
+        self.tasks.values().filter(|t| !t.immediate).count() as u32
+    }
+
+    /// RFC 7143 §4.2.2.1: MaxCmdSN = ExpCmdSN + free slots - 1, never
+    /// lower than what was already sent (the window only moves forward).
+    pub fn refresh_max_cmd_sn(&mut self) -> u32 {
+        let free = self.queue_depth.saturating_sub(self.slots_used());
+        let max = self.exp_cmd_sn.wrapping_add(free).wrapping_sub(1);
+        if sn_gt(max, self.max_cmd_sn) {
+            self.max_cmd_sn = max;
+        }
+        self.max_cmd_sn
+    }
+
+    /// The tag a task of this session has in its disk: the session's
+    /// serial above the ITT, so that a reinstated session's ITTs never
+    /// meet the old one's.
+    pub fn tag(serial: u64, itt: u32) -> u64 {
+        (serial << 32) | u64::from(itt)
+    }
+}
+
+/// Serial number arithmetic (RFC 1982, RFC 7143 §4.2.2.1): `a > b`.
+pub(crate) fn sn_gt(a: u32, b: u32) -> bool {
+    a != b && a.wrapping_sub(b) < (1 << 31)
+}
+
+impl TargetCore {
+    /// Encodes `pdu` with the connection's digests and queues it.
+    pub(crate) fn send(&mut self, conn: ConnId, pdu: Pdu) {
+        let Some(c) = self.conns.get(&conn) else {
+            return;
+        };
+        if c.phase == Phase::Closed {
+            return;
+        }
+        self.tx.push_back((conn, pdu.encode_parts(c.digests)));
+    }
+
+    /// The StatSN for a new status on `conn`, advancing it.
+    pub(crate) fn take_stat_sn(&mut self, conn: ConnId) -> u32 {
+        match self.conns.get_mut(&conn) {
+            Some(c) => {
+                let s = c.stat_sn;
+                c.stat_sn = s.wrapping_add(1);
+                s
+            }
+            None => 0,
+        }
+    }
+
+    /// The StatSN to put in a PDU that does not advance it (R2T, NOP-In
+    /// ping, RFC 7143 §11.8.3 and §11.19.3).
+    pub(crate) fn peek_stat_sn(&self, conn: ConnId) -> u32 {
+        self.conns.get(&conn).map_or(0, |c| c.stat_sn)
+    }
+
+    /// ExpCmdSN and MaxCmdSN of a session.
+    pub(crate) fn window(&mut self, serial: u64) -> (u32, u32) {
+        match self.sessions.get_mut(&serial) {
+            Some(s) => {
+                let max = s.refresh_max_cmd_sn();
+                (s.exp_cmd_sn, max)
+            }
+            None => (0, 0),
+        }
+    }
+
+    /// The session of a connection in full feature phase.
+    pub(crate) fn session_of(&self, conn: ConnId) -> Option<u64> {
+        self.conns.get(&conn).and_then(|c| c.session)
+    }
+
+    pub(crate) fn peer_of(&self, conn: ConnId) -> SocketAddr {
+        self.conns
+            .get(&conn)
+            .map_or(SocketAddr::from(([0, 0, 0, 0], 0)), |c| c.peer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serial_arithmetic() {
+        assert!(sn_gt(1, 0));
+        assert!(sn_gt(0, u32::MAX));
+        assert!(!sn_gt(5, 5));
+        assert!(!sn_gt(0, 1));
+        assert!(sn_gt(0x8000_0000 - 1, 0));
+    }
+}

@@ -1,0 +1,257 @@
+//! Task management (RFC 7143 §11.5, §11.6, §4.2.3) mapped onto rtgt-scsi's
+//! abort and reset calls; the response goes out once every affected task
+//! is over (§4.2.3.3).
+
+use std::collections::BTreeSet;
+
+use rtgt_proto::pdu::{
+    TaskManagementRequest, TaskManagementResponse, TmfFunction, TmfResponseCode,
+};
+
+use super::events::ConnId;
+use super::state::{sn_gt, Session};
+use super::window::in_window;
+use super::TargetCore;
+
+/// A TMF waiting for its affected tasks.
+#[derive(Debug)]
+pub(crate) struct PendingTmf {
+    pub conn: ConnId,
+    pub itt: u32,
+    pub response: TmfResponseCode,
+    /// (target, disk tag) of each affected task still running.
+    pub waiting: BTreeSet<(usize, u64)>,
+    /// TARGET COLD RESET: the target's sessions end after the response.
+    pub cold: Option<usize>,
+}
+
+impl TargetCore {
+    /// A Task Management Function Request.
+    pub(crate) fn on_tmf(&mut self, conn: ConnId, t: TaskManagementRequest) {
+        let Some(serial) = self.session_of(conn) else {
+            return;
+        };
+        let Some(s) = self.sessions.get(&serial) else {
+            return;
+        };
+        let Some(target) = s.target else {
+            // A discovery session has no tasks to manage.
+            self.tmf_answer(conn, t.itt, TmfResponseCode::FunctionRejected);
+            return;
+        };
+        let lun = rtgt_proto::scsi::params::Lun(t.lun.0).index();
+        let lun_ok = lun.is_some_and(|n| {
+            self.cfg
+                .targets
+                .get(target)
+                .is_some_and(|tg| tg.luns.disk(n).is_some())
+        });
+        let mut waiting = BTreeSet::new();
+        let mut cold = None;
+        let nexus = s.nexus.clone();
+        let response = match t.function {
+            TmfFunction::AbortTask => self.abort_task(serial, target, &t, &mut waiting),
+            TmfFunction::AbortTaskSet
+            | TmfFunction::ClearTaskSet
+            | TmfFunction::LogicalUnitReset => {
+                let Some(n) = lun.filter(|_| lun_ok) else {
+                    // RFC 7143 §11.6.1: response 2, LUN does not exist.
+                    self.tmf_answer(conn, t.itt, TmfResponseCode::LunDoesNotExist);
+                    return;
+                };
+                let own_only = t.function == TmfFunction::AbortTaskSet;
+                self.collect(target, Some(n), own_only.then_some(serial), &mut waiting);
+                self.drop_unsubmitted(serial, Some(n));
+                if let Some(d) = self
+                    .cfg
+                    .targets
+                    .get_mut(target)
+                    .and_then(|tg| tg.luns.disk_mut(n))
+                {
+                    match t.function {
+                        // SAM-5 §7.3, §7.5, §7.7.
+                        TmfFunction::AbortTaskSet => d.abort_task_set(&nexus),
+                        TmfFunction::ClearTaskSet => d.clear_task_set(&nexus),
+                        _ => d.lun_reset(&nexus),
+                    };
+                }
+                TmfResponseCode::FunctionComplete
+            }
+            TmfFunction::TargetWarmReset | TmfFunction::TargetColdReset => {
+                // RFC 7143 §11.5.1: a target reset resets every logical unit
+                // of the target; a cold reset also closes every session of it
+                // once the response is sent.
+                self.collect(target, None, None, &mut waiting);
+                self.drop_unsubmitted(serial, None);
+                if let Some(tg) = self.cfg.targets.get_mut(target) {
+                    for n in tg.luns.luns().iter().filter_map(|l| l.index()) {
+                        if let Some(d) = tg.luns.disk_mut(n) {
+                            d.lun_reset(&nexus);
+                        }
+                    }
+                }
+                if t.function == TmfFunction::TargetColdReset {
+                    cold = Some(target);
+                }
+                TmfResponseCode::FunctionComplete
+            }
+            // rtgt has no ACA (NACA is refused), so CLEAR ACA is not
+            // supported (RFC 7143 §11.6.1 response 5).
+            TmfFunction::ClearAca => TmfResponseCode::FunctionNotSupported,
+            // RFC 7143 §11.6.1: at ErrorRecoveryLevel < 2 task reassignment
+            // is answered 4, not supported.
+            TmfFunction::TaskReassign => TmfResponseCode::ReassignmentNotSupported,
+            // RFC 7143 §11.6.1: 255 for a function the target rejects.
+            _ => TmfResponseCode::FunctionRejected,
+        };
+        let pending = PendingTmf {
+            conn,
+            itt: t.itt,
+            response,
+            waiting,
+            cold,
+        };
+        if pending.waiting.is_empty() {
+            self.tmf_finish(pending);
+        } else if let Some(s) = self.sessions.get_mut(&serial) {
+            s.tmfs.push(pending);
+        }
+    }
+
+    /// ABORT TASK (RFC 7143 §11.5.1, SAM-5 §7.2).
+    fn abort_task(
+        &mut self,
+        serial: u64,
+        target: usize,
+        t: &TaskManagementRequest,
+        waiting: &mut BTreeSet<(usize, u64)>,
+    ) -> TmfResponseCode {
+        let Some(s) = self.sessions.get_mut(&serial) else {
+            return TmfResponseCode::TaskDoesNotExist;
+        };
+        let itt = t.referenced_task_tag;
+        match s.tasks.get(&itt) {
+            Some(task) if task.submitted => {
+                let tag = Session::tag(serial, itt);
+                waiting.insert((target, tag));
+                let lun = rtgt_proto::scsi::params::Lun(task.lun.0).index();
+                let nexus = s.nexus.clone();
+                if let Some(d) = lun.and_then(|n| {
+                    self.cfg
+                        .targets
+                        .get_mut(target)
+                        .and_then(|tg| tg.luns.disk_mut(n))
+                }) {
+                    d.abort_task(&nexus, tag);
+                }
+                TmfResponseCode::FunctionComplete
+            }
+            Some(_) => {
+                // Still collecting its Data-Out: it ends here.
+                s.tasks.remove(&itt);
+                TmfResponseCode::FunctionComplete
+            }
+            None => {
+                let r = t.ref_cmd_sn;
+                if s.held.remove(&r).is_some() {
+                    // RFC 7143 §11.5.1: a command not yet delivered is
+                    // aborted before it runs.
+                    return TmfResponseCode::FunctionComplete;
+                }
+                let max = s.refresh_max_cmd_sn();
+                if in_window(r, s.exp_cmd_sn, max) && sn_gt(t.cmd_sn, r) {
+                    // RFC 7143 §11.5.1: a RefCmdSN inside the window and
+                    // below the TMF's CmdSN is taken as received (and the
+                    // command, when it comes, not executed): function
+                    // complete.
+                    s.skip_cmd_sn.insert(r);
+                    TmfResponseCode::FunctionComplete
+                } else {
+                    // RFC 7143 §11.5.1: otherwise the task does not exist.
+                    TmfResponseCode::TaskDoesNotExist
+                }
+            }
+        }
+    }
+
+    /// The submitted tasks a TMF affects: on `lun` (or every LUN) of
+    /// `target`, of one session or all.
+    fn collect(
+        &self,
+        target: usize,
+        lun: Option<u16>,
+        only: Option<u64>,
+        waiting: &mut BTreeSet<(usize, u64)>,
+    ) {
+        for (&serial, s) in &self.sessions {
+            if s.target != Some(target) || only.is_some_and(|o| o != serial) {
+                continue;
+            }
+            for (&itt, t) in &s.tasks {
+                let n = rtgt_proto::scsi::params::Lun(t.lun.0).index();
+                if t.submitted && (lun.is_none() || n == lun) {
+                    waiting.insert((target, Session::tag(serial, itt)));
+                }
+            }
+        }
+    }
+
+    /// Ends a session's tasks that never reached their logical unit.
+    fn drop_unsubmitted(&mut self, serial: u64, lun: Option<u16>) {
+        if let Some(s) = self.sessions.get_mut(&serial) {
+            s.tasks.retain(|_, t| {
+                let n = rtgt_proto::scsi::params::Lun(t.lun.0).index();
+                t.submitted || (lun.is_some() && n != lun)
+            });
+        }
+    }
+
+    /// An affected task is over; answers the TMFs that waited only for it.
+    pub(crate) fn tmf_task_done(&mut self, target: usize, _lun: Option<u16>, tag: u64) {
+        let mut ready = Vec::new();
+        for s in self.sessions.values_mut() {
+            for p in &mut s.tmfs {
+                p.waiting.remove(&(target, tag));
+            }
+            let (done, wait): (Vec<_>, Vec<_>) = std::mem::take(&mut s.tmfs)
+                .into_iter()
+                .partition(|p| p.waiting.is_empty());
+            s.tmfs = wait;
+            ready.extend(done);
+        }
+        for p in ready {
+            self.tmf_finish(p);
+        }
+    }
+
+    fn tmf_finish(&mut self, p: PendingTmf) {
+        self.tmf_answer(p.conn, p.itt, p.response);
+        if let Some(target) = p.cold {
+            let serials: Vec<u64> = self
+                .sessions
+                .iter()
+                .filter(|(_, s)| s.target == Some(target))
+                .map(|(&k, _)| k)
+                .collect();
+            for serial in serials {
+                self.end_session(serial, "target cold reset");
+            }
+        }
+    }
+
+    fn tmf_answer(&mut self, conn: ConnId, itt: u32, response: TmfResponseCode) {
+        let Some(serial) = self.session_of(conn) else {
+            return;
+        };
+        let (exp, max) = self.window(serial);
+        let pdu = TaskManagementResponse {
+            response,
+            itt,
+            stat_sn: self.take_stat_sn(conn),
+            exp_cmd_sn: exp,
+            max_cmd_sn: max,
+            ..TaskManagementResponse::default()
+        };
+        self.send(conn, pdu.into());
+    }
+}

@@ -1,0 +1,135 @@
+//! The session-wide CmdSN window (RFC 7143 §4.2.2.1): out-of-window and
+//! duplicate commands are dropped silently, commands ahead of a gap wait for
+//! it to fill, immediate commands pass without advancing ExpCmdSN.
+
+use std::time::Instant;
+
+use rtgt_proto::pdu::{Pdu, RawPdu};
+
+use super::events::ConnId;
+use super::TargetCore;
+
+/// The CmdSN and I bit of a PDU that carries a CmdSN.
+fn numbering(pdu: &Pdu) -> Option<(u32, bool)> {
+    Some(match pdu {
+        Pdu::NopOut(p) => (p.cmd_sn, p.immediate),
+        Pdu::ScsiCommand(p) => (p.cmd_sn, p.immediate),
+        Pdu::TaskManagementRequest(p) => (p.cmd_sn, p.immediate),
+        Pdu::TextRequest(p) => (p.cmd_sn, p.immediate),
+        Pdu::LogoutRequest(p) => (p.cmd_sn, p.immediate),
+        _ => return None,
+    })
+}
+
+/// Whether `sn` lies in [exp, max] (serial arithmetic).
+pub(crate) fn in_window(sn: u32, exp: u32, max: u32) -> bool {
+    let span = max.wrapping_sub(exp).wrapping_add(1);
+    // A closed window (MaxCmdSN = ExpCmdSN - 1) has span 0.
+    span <= (1 << 31) && sn.wrapping_sub(exp) < span
+}
+
+impl TargetCore {
+    /// Lets a numbered PDU through the window, holds it, or drops it.
+    pub(crate) fn admit(&mut self, conn: ConnId, now: Instant, pdu: Pdu, raw: &RawPdu) {
+        let Some(serial) = self.session_of(conn) else {
+            return;
+        };
+        let Some((sn, immediate)) = numbering(&pdu) else {
+            self.dispatch(conn, now, pdu, raw);
+            return;
+        };
+        if immediate {
+            // RFC 7143 §4.2.2.1: an immediate command carries the current
+            // CmdSN and does not advance it; it is delivered at once.
+            self.dispatch(conn, now, pdu, raw);
+            return;
+        }
+        let (exp, max) = self.window(serial);
+        if !in_window(sn, exp, max) {
+            // RFC 7143 §4.2.2.1: a non-immediate command outside
+            // [ExpCmdSN, MaxCmdSN] (a duplicate included) is silently
+            // ignored.
+            self.peer_error(
+                conn,
+                format!("CmdSN {sn} outside the window [{exp}, {max}]: ignored"),
+            );
+            return;
+        }
+        if sn != exp {
+            // RFC 7143 §4.2.2.1: commands are delivered in CmdSN order; one
+            // ahead of a gap (another connection's, §3.2.2.1) waits.
+            if let Some(s) = self.sessions.get_mut(&serial) {
+                s.held.insert(sn, (conn, pdu));
+            }
+            return;
+        }
+        self.advance(serial);
+        self.deliver(conn, now, sn, serial, pdu, raw);
+        // Release what waited for this one.
+        loop {
+            let Some(s) = self.sessions.get_mut(&serial) else {
+                return;
+            };
+            let exp = s.exp_cmd_sn;
+            let Some((c, p)) = s.held.remove(&exp) else {
+                return;
+            };
+            self.advance(serial);
+            let raw = p.to_raw();
+            self.deliver(c, now, exp, serial, p, &raw);
+        }
+    }
+
+    fn advance(&mut self, serial: u64) {
+        if let Some(s) = self.sessions.get_mut(&serial) {
+            s.exp_cmd_sn = s.exp_cmd_sn.wrapping_add(1);
+        }
+    }
+
+    fn deliver(
+        &mut self,
+        conn: ConnId,
+        now: Instant,
+        sn: u32,
+        serial: u64,
+        pdu: Pdu,
+        raw: &RawPdu,
+    ) {
+        let skip = self
+            .sessions
+            .get_mut(&serial)
+            .is_some_and(|s| s.skip_cmd_sn.remove(&sn));
+        if skip {
+            // RFC 7143 §11.5.1: a task an ABORT TASK already treated as
+            // received and aborted (by RefCmdSN) is not executed.
+            return;
+        }
+        if self.is_open_conn(conn) {
+            self.dispatch(conn, now, pdu, raw);
+        }
+    }
+
+    fn is_open_conn(&self, conn: ConnId) -> bool {
+        self.conns
+            .get(&conn)
+            .is_some_and(|c| c.phase == super::state::Phase::Full)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_window;
+
+    #[test]
+    fn window_edges() {
+        assert!(in_window(10, 10, 41));
+        assert!(in_window(41, 10, 41));
+        assert!(!in_window(42, 10, 41));
+        assert!(!in_window(9, 10, 41));
+        // Closed window.
+        assert!(!in_window(10, 10, 9));
+        // Wrapping.
+        assert!(in_window(2, u32::MAX - 1, 5));
+        assert!(!in_window(u32::MAX - 2, u32::MAX - 1, 5));
+    }
+}

@@ -1,0 +1,12 @@
+//! Protocol scenarios: the core driven with hand-built PDUs over RAM disks.
+
+mod chap;
+mod digest;
+mod discovery;
+mod harness;
+mod io;
+mod login;
+mod session;
+mod snapshots;
+mod tmf;
+mod window;
