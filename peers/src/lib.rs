@@ -5,4 +5,5 @@
 //! The packages themselves are installed by `cargo xtask peers`.
 
 pub mod process;
+pub mod test_cu;
 pub mod tgtd;

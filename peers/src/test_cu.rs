@@ -1,0 +1,182 @@
+//! libiscsi's `iscsi-test-cu`: running it and reading its CUnit output into
+//! one outcome per unique test (`Suite.Test`).
+//!
+//! A test that printed `[SKIPPED]` counts as skipped even though CUnit calls
+//! it passed: a skip is never a pass.
+
+use crate::process::command_line;
+use anyhow::{bail, Context, Result};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::process::Command;
+
+/// What happened to one test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Outcome {
+    Passed,
+    Skipped,
+    Failed,
+}
+
+impl Outcome {
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Passed => "passed",
+            Outcome::Skipped => "skipped",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
+/// One test's outcome and what it printed (the skip reason or the failure).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestResult {
+    pub outcome: Outcome,
+    pub output: String,
+}
+
+/// Every unique test of a run, by `Suite.Test`, in name order.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub tests: BTreeMap<String, TestResult>,
+}
+
+impl Summary {
+    /// Reads the output of `iscsi-test-cu` in its default verbose mode: a
+    /// `Suite: S` line, then per test `  Test: T ...` followed, on the same
+    /// line or after what the test printed, by `passed` or `FAILED`. A test
+    /// that ran twice under the same name keeps its worst outcome.
+    pub fn parse(output: &str) -> Summary {
+        let mut summary = Summary::default();
+        let mut suite = String::new();
+        let mut current: Option<(String, Vec<&str>)> = None;
+        for line in output.lines() {
+            if let Some(name) = line.strip_prefix("Suite: ") {
+                suite = name.trim().to_owned();
+                continue;
+            }
+            if let Some(rest) = line.strip_prefix("  Test: ") {
+                if let Some((name, after)) = rest.split_once(" ...") {
+                    let key = format!("{suite}.{}", name.trim());
+                    current = Some((key, Vec::new()));
+                    if let Some(outcome) = terminal(after) {
+                        summary.record(current.take(), outcome);
+                    } else if let Some((_, printed)) = current.as_mut() {
+                        printed.push(after);
+                    }
+                    continue;
+                }
+            }
+            if current.is_some() {
+                match terminal(line) {
+                    Some(outcome) => summary.record(current.take(), outcome),
+                    None => {
+                        if let Some((_, printed)) = current.as_mut() {
+                            printed.push(line);
+                        }
+                    }
+                }
+            }
+        }
+        summary
+    }
+
+    fn record(&mut self, test: Option<(String, Vec<&str>)>, outcome: Outcome) {
+        let Some((key, printed)) = test else { return };
+        let output = printed
+            .iter()
+            .map(|l| l.trim())
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let outcome = if outcome == Outcome::Passed && output.contains("[SKIPPED]") {
+            Outcome::Skipped
+        } else {
+            outcome
+        };
+        let entry = self.tests.entry(key).or_insert(TestResult {
+            outcome,
+            output: String::new(),
+        });
+        if outcome >= entry.outcome {
+            *entry = TestResult { outcome, output };
+        }
+    }
+
+    pub fn count(&self, outcome: Outcome) -> usize {
+        self.tests.values().filter(|t| t.outcome == outcome).count()
+    }
+
+    /// `tests=N passed=P skipped=S failed=F`.
+    pub fn totals(&self) -> String {
+        format!(
+            "tests={} passed={} skipped={} failed={}",
+            self.tests.len(),
+            self.count(Outcome::Passed),
+            self.count(Outcome::Skipped),
+            self.count(Outcome::Failed)
+        )
+    }
+
+    /// One line per test, `outcome  Suite.Test`, the totals first, and for
+    /// each skipped or failed test what it printed (first line).
+    pub fn report(&self) -> String {
+        let mut text = format!("# totals: {}\n", self.totals());
+        for (name, result) in &self.tests {
+            let _ = write!(text, "{:<8} {name}", result.outcome.label());
+            if result.outcome != Outcome::Passed {
+                let why = result.output.lines().next().unwrap_or_default();
+                let _ = write!(text, "  {why}");
+            }
+            text.push('\n');
+        }
+        text
+    }
+}
+
+/// `passed` or `FAILED` alone closes a test, on the test's own line after
+/// `...` or on a line of its own after what the test printed.
+fn terminal(text: &str) -> Option<Outcome> {
+    match text.trim() {
+        "passed" => Some(Outcome::Passed),
+        "FAILED" => Some(Outcome::Failed),
+        _ => None,
+    }
+}
+
+/// How to run the tool.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// `iscsi://host:port/iqn/lun`
+    pub url: String,
+    pub initiator_name: String,
+    pub initiator_name_2: String,
+    /// A test name expression (`ALL`, `iSCSI`, `SCSI.Read10`, ...).
+    pub tests: String,
+    /// Allow destructive tests (`-d`).
+    pub dataloss: bool,
+}
+
+/// Runs `iscsi-test-cu` (printing its command line) and reads its output.
+pub fn run(run: &Run) -> Result<(Summary, String)> {
+    let mut command = Command::new("iscsi-test-cu");
+    if run.dataloss {
+        command.arg("-d");
+    }
+    command
+        .args(["-i", &run.initiator_name, "-I", &run.initiator_name_2])
+        .args(["-t", &run.tests])
+        .arg(&run.url);
+    let line = command_line(&command);
+    println!("$ {line}");
+    let output = command
+        .output()
+        .with_context(|| format!("could not start `{line}`; run `cargo xtask peers`"))?;
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    let summary = Summary::parse(&text);
+    if summary.tests.is_empty() {
+        bail!("`{line}` ran no test ({}):\n{text}", output.status);
+    }
+    Ok((summary, text))
+}
