@@ -156,19 +156,7 @@ impl Initiator {
     }
 
     fn login_step(&mut self, now: Instant, ls: &mut LoginState, r: LoginResponse) -> Flow {
-        if let Err(stop) = self.check_login_response(ls, &r) {
-            // The response broke a rule and the session is closed; a failure
-            // status it carries still tells the caller why the target
-            // refused (RFC 7143 §11.13.5).
-            if matches!(
-                r.status.class(),
-                LoginStatusClass::InitiatorError | LoginStatusClass::TargetError
-            ) {
-                self.events
-                    .push_back(Event::LoginFailed(LoginError::from_status(r.status)));
-            }
-            return Err(stop);
-        }
+        self.check_login_response(ls, &r)?;
         match r.status.class() {
             LoginStatusClass::Success => {}
             LoginStatusClass::Redirection => return self.redirected(&r),
