@@ -95,13 +95,11 @@ pub struct ConnArgs {
     /// Mutual CHAP: the target's secret; turns on mutual authentication
     #[arg(long, value_name = "SECRET")]
     pub target_secret: Option<String>,
-    /// CHAP algorithms offered, in order of preference
-    #[arg(
-        long,
-        value_enum,
-        value_delimiter = ',',
-        default_value = "sha3-256,sha256,sha1,md5"
-    )]
+    /// CHAP algorithms offered (CHAP_A), in order of preference, e.g.
+    /// sha3-256,sha256,md5. MD5 alone by default: some targets (Debian's
+    /// tgtd 1.0.85) refuse the whole login when the list holds one they do
+    /// not know
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "md5")]
     pub chap_algorithms: Vec<ChapAlg>,
     /// HeaderDigest offered: none, crc32c (insist), prefer (CRC32C,None), allow (None,CRC32C)
     #[arg(long, value_enum, default_value = "none")]
@@ -267,6 +265,11 @@ pub fn explain(e: ClientError, r: &Resolved) -> anyhow::Error {
         ClientError::Login(LoginError::TargetAuthFailed { .. }) => Some(
             "we rejected the target's CHAP response: check --target-user/--target-secret \
              against the target's outgoing account"
+                .to_owned(),
+        ),
+        ClientError::Login(LoginError::InitiatorError) if r.user.is_some() => Some(
+            "the target refused the login without a reason; if it does not know every \
+             algorithm offered, try --chap-algorithms md5"
                 .to_owned(),
         ),
         ClientError::Login(LoginError::AuthorizationFailure) => Some(format!(
