@@ -109,7 +109,7 @@ impl Ending {
 /// How many frames one vectored write gathers at most.
 const WRITE_BATCH: usize = 64;
 /// Read buffer size.
-const READ_CHUNK: usize = 256 * 1024;
+const READ_CHUNK: usize = 1024 * 1024;
 
 pub(crate) struct Driver {
     ini: Initiator,

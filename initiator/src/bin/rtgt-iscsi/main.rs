@@ -26,6 +26,10 @@ struct Cli {
     /// Log what the session does (-v: info, -vv: debug, -vvv: trace) on stderr
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     verbose: u8,
+    /// Runtime worker threads; each session is driven by one task, so more
+    /// than one helps only with several sessions (bench --sessions)
+    #[arg(long, global = true, default_value_t = 1, value_name = "N")]
+    threads: usize,
     #[command(subcommand)]
     command: Command,
 }
@@ -68,6 +72,7 @@ fn main() {
         )
         .init();
     let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cli.threads.max(1))
         .enable_all()
         .build()
     {
