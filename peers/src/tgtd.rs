@@ -64,6 +64,13 @@ pub struct TgtdConfig {
     /// in order: the values tgtd accepts when negotiating (for example
     /// `("HeaderDigest", "CRC32C")` to insist on header digests).
     pub params: Vec<(String, String)>,
+    /// tgtd's backing store type for LUN 1 (`--bstype`): None for tgtd's
+    /// default (`rdwr`, a file), `null` for a LUN without storage (reads
+    /// return zeros and writes are dropped; its size is tgtd's, 1 TiB).
+    pub bstype: Option<String>,
+    /// The folder of the file backing LUN 1 (for example `/dev/shm` for a
+    /// RAM-backed file); None puts it in tgtd's temporary folder.
+    pub backing_dir: Option<PathBuf>,
 }
 
 impl TgtdConfig {
@@ -77,6 +84,8 @@ impl TgtdConfig {
             outgoing: None,
             discovery_auth: false,
             params: Vec::new(),
+            bstype: None,
+            backing_dir: None,
         }
     }
 }
@@ -150,9 +159,20 @@ impl Tgtd {
         &self.config
     }
 
-    /// The sparse file backing LUN 1.
+    /// The sparse file backing LUN 1 (none with the `null` backing store).
     pub fn backing_file(&self) -> PathBuf {
-        self.dir.join("lun1.img")
+        match &self.config.backing_dir {
+            Some(d) => d.join(format!(
+                "rtgt-tgtd-{}-{}-lun1.img",
+                std::process::id(),
+                self.port
+            )),
+            None => self.dir.join("lun1.img"),
+        }
+    }
+
+    fn null_backing(&self) -> bool {
+        self.config.bstype.as_deref() == Some("null")
     }
 
     /// tgtd's own output so far (for error messages).
@@ -217,11 +237,16 @@ impl Tgtd {
             "--targetname",
             &config.target_iqn,
         ])?;
-        let backing = self.backing_file();
-        File::create(&backing)
-            .and_then(|file| file.set_len(config.lun_bytes))
-            .with_context(|| format!("creating sparse {}", backing.display()))?;
-        self.tgtadm_run(&[
+        let backing = if self.null_backing() {
+            PathBuf::from("/dev/null")
+        } else {
+            let backing = self.backing_file();
+            File::create(&backing)
+                .and_then(|file| file.set_len(config.lun_bytes))
+                .with_context(|| format!("creating sparse {}", backing.display()))?;
+            backing
+        };
+        let mut lu = vec![
             "--mode",
             "logicalunit",
             "--op",
@@ -232,7 +257,11 @@ impl Tgtd {
             &lun,
             "--backing-store",
             path_str(&backing)?,
-        ])?;
+        ];
+        if let Some(bstype) = &config.bstype {
+            lu.extend(["--bstype", bstype]);
+        }
+        self.tgtadm_run(&lu)?;
         for address in &config.initiator_addresses {
             self.tgtadm_run(&[
                 "--mode",
@@ -285,6 +314,9 @@ impl Drop for Tgtd {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = fs::remove_dir_all(&self.dir);
+        if self.config.backing_dir.is_some() && !self.null_backing() {
+            let _ = fs::remove_file(self.backing_file());
+        }
     }
 }
 

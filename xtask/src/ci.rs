@@ -1,9 +1,18 @@
 //! `cargo xtask ci`: everything CI runs. `.ci/run` calls exactly this.
 
+use crate::cmd::{cargo, run_command};
 use anyhow::Result;
 
 pub fn run() -> Result<()> {
     crate::test::run_all()?;
+    real_peers()?;
     println!("xtask ci: all checks passed");
     Ok(())
+}
+
+/// The initiator's tests against Debian's tgtd (initiator/tests/tgtd_*.rs),
+/// which the quick `cargo xtask test` leaves out.
+fn real_peers() -> Result<()> {
+    crate::peers::ensure_installed()?;
+    run_command(cargo().args(["test", "-p", "rtgt-initiator", "--features", "real-peers"]))
 }

@@ -3,6 +3,7 @@
 //! Every external command is printed before it runs, so a failing step can be
 //! rerun by hand.
 
+mod bench;
 mod capture;
 mod ci;
 mod cmd;
@@ -37,6 +38,8 @@ enum Command {
     Peers,
     /// Record iSCSI sessions between tgtd and libiscsi's tools as test vectors (proto/tests/vectors)
     Capture(capture::CaptureArgs),
+    /// Benchmark rtgt-iscsi beside libiscsi's iscsi-perf on the same tgtd LUN
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> Result<()> {
@@ -47,5 +50,6 @@ fn main() -> Result<()> {
         Command::Fuzz(args) => fuzz::run(&args),
         Command::Peers => peers::run(),
         Command::Capture(args) => capture::run(&args),
+        Command::Bench(args) => bench::run(&args),
     }
 }

@@ -16,6 +16,9 @@ use super::session::{DataDirection, ScsiRequest, ScsiTask, Task, TaskKind};
 use super::violation::{Flow, ProtocolViolation, ViolationKind};
 use super::{Initiator, Phase};
 
+/// The most read buffer reserved before any Data-In arrives.
+const READ_RESERVE_MAX: usize = 16 << 20;
+
 impl Initiator {
     /// Checks that a new task may start.
     pub(crate) fn can_start(&self) -> Result<(), UsageError> {
@@ -42,10 +45,16 @@ impl Initiator {
             DataDirection::Write(d) => u32::try_from(d.len()).unwrap_or(u32::MAX),
         };
         let immediate = req.immediate;
+        let read_len = match &req.data {
+            DataDirection::Read(n) => (*n as usize).min(READ_RESERVE_MAX),
+            _ => 0,
+        };
         let task = ScsiTask {
             req,
             edtl,
-            read_buf: Vec::new(),
+            // Room for the whole read up front (the caller's own length, not
+            // peer data), so that Data-In is copied once.
+            read_buf: Vec::with_capacity(read_len),
             next_offset: 0,
             received: 0,
             seq_bytes: 0,

@@ -44,7 +44,7 @@ mod tests;
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use rtgt_proto::pdu::{EncodedParts, Isid, IsidType, Pdu, RawPdu, Role};
+use rtgt_proto::pdu::{EncodedParts, Isid, IsidType, LoginStatusClass, Pdu, RawPdu, Role};
 
 pub use address::{AddressError, Host, TargetAddress, ISCSI_PORT};
 pub use config::{
@@ -305,6 +305,35 @@ impl Initiator {
                 );
             }
         };
+        // RFC 7143 §11.13.5: a failure status says why the target refused
+        // the login; it is reported even when the response also breaks a
+        // rule and the session closes for that.
+        let refused = match (&self.phase, &pdu) {
+            (Phase::Login, Pdu::LoginResponse(r))
+                if matches!(
+                    r.status.class(),
+                    LoginStatusClass::InitiatorError | LoginStatusClass::TargetError
+                ) =>
+            {
+                Some(r.status)
+            }
+            _ => None,
+        };
+        let flow = self.handle_pdu(now, raw, pdu);
+        if let (Err(_), Some(status)) = (&flow, refused) {
+            if !self
+                .events
+                .iter()
+                .any(|e| matches!(e, Event::LoginFailed(_)))
+            {
+                self.events
+                    .push_back(Event::LoginFailed(LoginError::from_status(status)));
+            }
+        }
+        flow
+    }
+
+    fn handle_pdu(&mut self, now: Instant, raw: RawPdu, pdu: Pdu) -> Flow {
         self.check_common(&raw, &pdu)?;
         self.apply_sequence(&pdu)?;
         if let Some(TaskKind::Raw) = self.session.tasks.get(&raw.itt()).map(|t| &t.kind) {

@@ -99,14 +99,22 @@ pub(crate) fn response_problems(t: &ScsiTask, r: &ScsiResponse, in_data_in: bool
     }
     // RFC 7143 §11.4.7: with any other status the data segment MAY carry
     // response-related information, so it is not checked.
-    let sent = t.exp_data_sn.wrapping_add(t.exp_r2t_sn);
-    if !in_data_in && r.exp_data_sn != sent {
-        // RFC 7143 §11.4.6: ExpDataSN counts the R2T and Data-In PDUs the
-        // target sent for the command.
+    // RFC 7143 §11.4.6: ExpDataSN is "the number of R2T and Data-In PDUs
+    // the target has sent", and yet MUST be 0 when the target sent no
+    // Data-In; a write answered with R2Ts only may thus carry 0 or the R2T
+    // count. With Data-In sent, it counts them, with or without the R2Ts.
+    let with_r2t = t.exp_data_sn.wrapping_add(t.exp_r2t_sn);
+    let allowed = r.exp_data_sn == t.exp_data_sn || r.exp_data_sn == with_r2t;
+    if !in_data_in && !allowed {
+        let expected = if t.exp_r2t_sn == 0 {
+            format!("ExpDataSN {}", t.exp_data_sn)
+        } else {
+            format!("ExpDataSN {} or {with_r2t}", t.exp_data_sn)
+        };
         out.push((
             ViolationKind::ExpDataSn,
             "RFC 7143 §11.4.6",
-            format!("ExpDataSN {sent}"),
+            expected,
             format!("ExpDataSN {}", r.exp_data_sn),
         ));
     }

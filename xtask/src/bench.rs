@@ -1,0 +1,43 @@
+//! `cargo xtask bench`: rtgt-iscsi against libiscsi's iscsi-perf on the same
+//! tgtd LUN, in the same run. Builds both programs in release mode and runs
+//! the `rtgt-bench-vs` program of peers/, which starts tgtd and prints the
+//! table.
+
+use crate::cmd::{cargo, run_command, workspace_root};
+use anyhow::Result;
+
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Arguments for rtgt-bench-vs (`--time S`, `--qd N`; `-- --help` lists them)
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
+}
+
+pub fn run(args: &BenchArgs) -> Result<()> {
+    crate::peers::ensure_installed()?;
+    run_command(cargo().args([
+        "build",
+        "--release",
+        "--package",
+        "rtgt-initiator",
+        "--bin",
+        "rtgt-iscsi",
+    ]))?;
+    let rtgt_iscsi = workspace_root().join("build/release/rtgt-iscsi");
+    run_command(
+        cargo()
+            .args([
+                "run",
+                "--quiet",
+                "--release",
+                "--package",
+                "rtgt-peers",
+                "--bin",
+                "rtgt-bench-vs",
+                "--",
+                "--rtgt-iscsi",
+            ])
+            .arg(rtgt_iscsi)
+            .args(&args.args),
+    )
+}
