@@ -236,3 +236,11 @@ fn task_management() {
     assert!(summary.contains("Task Management Function Request"));
     insta::assert_snapshot!(summary);
 }
+
+#[test]
+fn io_with_header_and_data_digests() {
+    let summary = scenario("io-data-digest");
+    assert!(summary.contains("HeaderDigest CRC32C, DataDigest CRC32C"));
+    assert!(summary.contains("SCSI Data-In"));
+    insta::assert_snapshot!(summary);
+}

@@ -204,6 +204,37 @@ pub const SCENARIOS: &[Scenario] = &[
         ],
     },
     Scenario {
+        name: "io-data-digest",
+        summary: "WRITE and READ with header and data digests (CRC32C) by rtgt's own \
+                  initiator, `rtgt-iscsi verify`: a pattern written to 64 blocks, read \
+                  back and compared.",
+        auth: Auth::None,
+        notes: "Connection 0: one normal session: login offering CRC32C,None for both \
+                digests, READ CAPACITY, the pattern written with immediate data, R2Ts and \
+                Data-Out, read back with Data-In, logout. Every PDU after the login carries \
+                a header digest, and every non-empty data segment a data digest.",
+        digests: "HeaderDigest=CRC32C, DataDigest=CRC32C: rtgt-iscsi offers CRC32C,None for \
+                  both and tgtd is set to accept only CRC32C (offered CRC32C alone, tgtd \
+                  1.0.85 answers None, which RFC 7143 §6.2 does not allow)",
+        params: &[("HeaderDigest", "CRC32C"), ("DataDigest", "CRC32C")],
+        runs: &[tool(
+            "rtgt-iscsi",
+            "verify --header-digest prefer --data-digest prefer --lba 8 --blocks 64 --seed 7 \
+             iscsi://{portal}/{iqn}/{lun}",
+        )],
+        checks: &[
+            has(r#"tcp.dstport == {port} && iscsi.keyvalue == "DataDigest=CRC32C,None""#, "initiator offers data digests"),
+            has(r#"tcp.srcport == {port} && iscsi.keyvalue == "DataDigest=CRC32C""#, "target agrees to data digests"),
+            has(r#"tcp.srcport == {port} && iscsi.keyvalue == "HeaderDigest=CRC32C""#, "target agrees to header digests"),
+            has("iscsi.datadigest32", "PDUs carrying a data digest"),
+            has("iscsi.opcode == 0x25", "SCSI Data-In"),
+            has("scsi_sbc.opcode == 0x8a", "WRITE (16)"),
+            has("scsi_sbc.opcode == 0x88", "READ (16)"),
+            LOGOUT[0],
+            LOGOUT[1],
+        ],
+    },
+    Scenario {
         name: "io-header-digest",
         summary: "READ (10) and WRITE (10) with header digests (CRC32C): iscsi-test-cu's \
                   residual tests, which transfer one block with expected lengths that are \
