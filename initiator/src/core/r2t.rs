@@ -100,9 +100,11 @@ pub(crate) fn response_problems(t: &ScsiTask, r: &ScsiResponse, in_data_in: bool
     // RFC 7143 §11.4.7: with any other status the data segment MAY carry
     // response-related information, so it is not checked.
     let sent = t.exp_data_sn.wrapping_add(t.exp_r2t_sn);
-    if !in_data_in && r.exp_data_sn != sent {
-        // RFC 7143 §11.4.6: ExpDataSN counts the R2T and Data-In PDUs the
-        // target sent for the command.
+    // RFC 7143 §11.4.6: ExpDataSN counts the R2T and Data-In PDUs the
+    // target sent for the command, yet MUST be 0 when the target sent no
+    // Data-In PDU; for a write either reading is allowed.
+    let zero_allowed = t.exp_data_sn == 0 && r.exp_data_sn == 0;
+    if !in_data_in && r.exp_data_sn != sent && !zero_allowed {
         out.push((
             ViolationKind::ExpDataSn,
             "RFC 7143 §11.4.6",
