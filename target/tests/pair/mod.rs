@@ -56,9 +56,10 @@ pub struct Link {
     pub faults_to_ini: Vec<Fault>,
     pub split_to_target: Split,
     pub split_to_ini: Split,
-    /// A stalled direction keeps its bytes until released.
-    pub stall_to_target: bool,
-    pub stall_to_ini: bool,
+    /// A stalled direction keeps its bytes until released: `Some(n)`
+    /// delivers `n` more bytes, then holds the rest.
+    stall_to_target: Option<usize>,
+    stall_to_ini: Option<usize>,
     /// The initiator's side closed (it gave `Event::Closed`).
     ini_closed: bool,
     /// The target asked for the connection to be closed.
@@ -158,8 +159,8 @@ impl Pair {
             faults_to_ini: Vec::new(),
             split_to_target: Split::Whole,
             split_to_ini: Split::Whole,
-            stall_to_target: false,
-            stall_to_ini: false,
+            stall_to_target: None,
+            stall_to_ini: None,
             ini_closed: false,
             target_closed: false,
             target_told: false,
@@ -221,9 +222,10 @@ impl Pair {
 
     /// Stalls (or releases) link `l` going `dir`: bytes wait in the pipe.
     pub fn stall(&mut self, l: usize, dir: Dir, stalled: bool) {
+        let s = stalled.then_some(0);
         match dir {
-            Dir::ToTarget => self.links[l].stall_to_target = stalled,
-            Dir::ToInitiator => self.links[l].stall_to_ini = stalled,
+            Dir::ToTarget => self.links[l].stall_to_target = s,
+            Dir::ToInitiator => self.links[l].stall_to_ini = s,
         }
     }
 
@@ -277,11 +279,15 @@ impl Pair {
             if link.target_closed {
                 continue;
             }
-            let bytes = match take_match(&mut link.faults_to_ini, &parts) {
+            let action = take_match(&mut link.faults_to_ini, &parts);
+            let bytes = match action {
                 Some(a) => apply(a, &parts),
                 None => Some(parts.slices().concat()),
             };
             link.pipe_to_ini.extend(bytes.unwrap_or_default());
+            if action == Some(Action::StallAfter) {
+                link.stall_to_ini = Some(link.pipe_to_ini.len());
+            }
         }
         while let Some(ev) = self.target.poll_event() {
             moved = true;
@@ -298,11 +304,15 @@ impl Pair {
                 moved = true;
                 self.record(l, Dir::ToTarget, &parts);
                 let link = &mut self.links[l];
-                let bytes = match take_match(&mut link.faults_to_target, &parts) {
+                let action = take_match(&mut link.faults_to_target, &parts);
+                let bytes = match action {
                     Some(a) => apply(a, &parts),
                     None => Some(parts.slices().concat()),
                 };
                 link.pipe_to_target.extend(bytes.unwrap_or_default());
+                if action == Some(Action::StallAfter) {
+                    link.stall_to_target = Some(link.pipe_to_target.len());
+                }
             }
             while let Some(ev) = self.links[l].ini.poll_event() {
                 moved = true;
@@ -322,8 +332,9 @@ impl Pair {
     fn deliver(&mut self, l: usize, now: Instant) -> bool {
         let mut moved = false;
         let link = &mut self.links[l];
-        if !link.stall_to_target && !link.pipe_to_target.is_empty() && !link.target_told {
-            let bytes = std::mem::take(&mut link.pipe_to_target);
+        let n = deliverable(link.pipe_to_target.len(), &mut link.stall_to_target);
+        if n > 0 && !link.target_told {
+            let bytes: Vec<u8> = link.pipe_to_target.drain(..n).collect();
             let split = link.split_to_target;
             let conn = link.conn;
             for chunk in chunks(&bytes, split, &mut self.mix) {
@@ -332,8 +343,9 @@ impl Pair {
             moved = true;
         }
         let link = &mut self.links[l];
-        if !link.stall_to_ini && !link.pipe_to_ini.is_empty() && !link.ini_told {
-            let bytes = std::mem::take(&mut link.pipe_to_ini);
+        let n = deliverable(link.pipe_to_ini.len(), &mut link.stall_to_ini);
+        if n > 0 && !link.ini_told {
+            let bytes: Vec<u8> = link.pipe_to_ini.drain(..n).collect();
             let split = link.split_to_ini;
             for chunk in chunks(&bytes, split, &mut self.mix) {
                 self.links[l].ini.handle_bytes(now, chunk);
@@ -481,6 +493,18 @@ fn frame_pdu(parts: &EncodedParts, sender: Role) -> Option<Pdu> {
         padding: Bytes::copy_from_slice(parts.trailer.get(..pad)?),
     };
     Pdu::decode_from(&raw, sender).ok()
+}
+
+/// How many of `pending` bytes may go now; counts them off a stall.
+fn deliverable(pending: usize, stall: &mut Option<usize>) -> usize {
+    match stall {
+        None => pending,
+        Some(k) => {
+            let n = pending.min(*k);
+            *k -= n;
+            n
+        }
+    }
 }
 
 /// Cuts `bytes` as `split` says.

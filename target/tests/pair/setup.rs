@@ -142,3 +142,36 @@ pub fn digest(kind: &str) -> DigestKind {
         _ => DigestKind::None,
     }
 }
+
+impl Pair {
+    /// The PDUs link `l` carried going `dir` from transcript entry `from`
+    /// on, as sent (before faults).
+    pub fn pdus_since(&self, from: usize, l: usize, dir: super::Dir) -> Vec<&rtgt_proto::pdu::Pdu> {
+        self.transcript
+            .iter()
+            .skip(from)
+            .filter(|f| f.link == l && f.dir == dir)
+            .filter_map(|f| f.pdu.as_ref())
+            .collect()
+    }
+
+    /// How many PDUs with `opcode` link `l` carried going `dir` since
+    /// transcript entry `from`.
+    pub fn count_since(
+        &self,
+        from: usize,
+        l: usize,
+        dir: super::Dir,
+        opcode: rtgt_proto::pdu::Opcode,
+    ) -> usize {
+        self.pdus_since(from, l, dir)
+            .iter()
+            .filter(|p| p.opcode() == opcode)
+            .count()
+    }
+
+    /// A mark in the transcript, for `pdus_since`.
+    pub fn mark(&self) -> usize {
+        self.transcript.len()
+    }
+}

@@ -46,6 +46,9 @@ pub enum Action {
     Drop,
     /// Only the first `n` bytes of the frame arrive.
     Truncate(usize),
+    /// The frame arrives, then the direction stalls (until
+    /// [`Pair::stall`](super::Pair::stall) releases it).
+    StallAfter,
 }
 
 /// A one-shot fault: the first frame that matches gets the action.
@@ -85,6 +88,7 @@ pub fn apply(action: Action, parts: &EncodedParts) -> Option<Vec<u8>> {
         }
         Action::Drop => return None,
         Action::Truncate(n) => bytes.truncate(n),
+        Action::StallAfter => {}
     }
     Some(bytes)
 }
