@@ -140,7 +140,8 @@ impl Pair {
         self.offset
     }
 
-    /// A new initiator connected to the target (nothing sent yet).
+    /// A new initiator connected to the target (nothing sent yet, nothing
+    /// run: the target may already want it closed).
     pub fn connect(&mut self, cfg: InitiatorConfig) -> usize {
         let n = self.links.len();
         let conn = ConnId(n as u64 + 1);
@@ -166,7 +167,6 @@ impl Pair {
             target_told: false,
             ini_told: false,
         });
-        self.run();
         n
     }
 

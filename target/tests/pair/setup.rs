@@ -93,6 +93,14 @@ impl Pair {
             .unwrap_or_else(|| panic!("no LoginFailed: {:#?}", self.links[l].events))
     }
 
+    /// The login error of link `l`, if it has one.
+    pub fn login_error_opt(&self, l: usize) -> Option<LoginError> {
+        self.links[l].events.iter().find_map(|e| match e {
+            IEvent::LoginFailed(err) => Some(err.clone()),
+            _ => None,
+        })
+    }
+
     /// How link `l`'s session closed, if it did.
     pub fn closed_with(&self, l: usize) -> Option<ICloseReason> {
         self.links[l].events.iter().find_map(|e| match e {
