@@ -12,7 +12,10 @@ use rtgt_target::{CloseReason, Event as TEvent};
 /// Logged in with both digests CRC32C; the unit attention taken.
 fn with_digests(extra: &[(&str, &str)]) -> (Pair, usize) {
     let mut p = Pair::new(one_target());
-    let mut keys = vec![("HeaderDigest", "CRC32C,None"), ("DataDigest", "CRC32C,None")];
+    let mut keys = vec![
+        ("HeaderDigest", "CRC32C,None"),
+        ("DataDigest", "CRC32C,None"),
+    ];
     keys.extend_from_slice(extra);
     let l = p.login(normal_with(&keys));
     assert_eq!(p.ini(l).digests(), Digests::BOTH);
@@ -35,12 +38,23 @@ fn io_with_both_digests_and_random_splits() {
 #[test]
 fn header_bit_flip_toward_the_target_closes_the_connection() {
     let (mut p, l) = with_digests(&[]);
-    p.fault(l, Dir::ToTarget, Match::Opcode(Opcode::ScsiCommand), Action::FlipHeader { byte: 21, bit: 3 });
+    p.fault(
+        l,
+        Dir::ToTarget,
+        Match::Opcode(Opcode::ScsiCommand),
+        Action::FlipHeader { byte: 21, bit: 3 },
+    );
     let t = p.submit(l, read_req(0, 1));
     p.run();
     // RFC 7143 §7.8: a header digest error loses the PDU boundaries; at
     // ErrorRecoveryLevel 0 the connection is dropped.
-    assert!(p.target_saw(|e| matches!(e, TEvent::Close { reason: CloseReason::StreamLost(_), .. })));
+    assert!(p.target_saw(|e| matches!(
+        e,
+        TEvent::Close {
+            reason: CloseReason::StreamLost(_),
+            ..
+        }
+    )));
     assert!(p.target_saw(|e| matches!(e, TEvent::SessionEnded { .. })));
     assert!(p.link_closed(l));
     assert_eq!(p.outcome(l, t), Some(TaskOutcome::SessionClosed));
@@ -50,10 +64,18 @@ fn header_bit_flip_toward_the_target_closes_the_connection() {
 #[test]
 fn header_bit_flip_toward_the_initiator_closes_the_session() {
     let (mut p, l) = with_digests(&[]);
-    p.fault(l, Dir::ToInitiator, Match::Opcode(Opcode::DataIn), Action::FlipHeader { byte: 40, bit: 0 });
+    p.fault(
+        l,
+        Dir::ToInitiator,
+        Match::Opcode(Opcode::DataIn),
+        Action::FlipHeader { byte: 40, bit: 0 },
+    );
     let t = p.submit(l, read_req(0, 4));
     p.run();
-    assert!(p.events(l).iter().any(|e| matches!(e, IEvent::DigestError { header: true, .. })));
+    assert!(p
+        .events(l)
+        .iter()
+        .any(|e| matches!(e, IEvent::DigestError { header: true, .. })));
     assert_eq!(p.closed_with(l), Some(ICloseReason::HeaderDigest));
     assert_eq!(p.outcome(l, t), Some(TaskOutcome::SessionClosed));
     assert!(p.link_closed(l));
@@ -84,7 +106,11 @@ fn data_bit_flip_in_a_data_out_is_rejected_and_the_command_fails() {
     assert_eq!(r.status, ScsiStatus::CheckCondition);
     let sense = r.sense.expect("sense");
     assert_eq!(sense.key.0, 0x0b, "ABORTED COMMAND");
-    assert_eq!((sense.asc.asc, sense.asc.ascq), (0x47, 0x05), "PROTOCOL SERVICE CRC ERROR");
+    assert_eq!(
+        (sense.asc.asc, sense.asc.ascq),
+        (0x47, 0x05),
+        "PROTOCOL SERVICE CRC ERROR"
+    );
     assert_eq!(p.disk_bytes(0, 8 * BS), vec![0u8; 8 * BS]);
     assert!(p.violations().is_empty(), "{:#?}", p.violations());
     // The connection lives on.
@@ -104,8 +130,16 @@ fn data_bit_flip_in_a_data_in_ends_the_task_and_the_session_goes_on() {
     );
     let t = p.submit(l, read_req(0, 8));
     p.run();
-    assert!(p.events(l).iter().any(|e| matches!(e, IEvent::DigestError { header: false, .. })));
-    assert_eq!(p.outcome(l, t), Some(TaskOutcome::DataDigestError), "{:#?}", p.events(l));
+    assert!(p
+        .events(l)
+        .iter()
+        .any(|e| matches!(e, IEvent::DigestError { header: false, .. })));
+    assert_eq!(
+        p.outcome(l, t),
+        Some(TaskOutcome::DataDigestError),
+        "{:#?}",
+        p.events(l)
+    );
     assert!(p.violations().is_empty(), "{:#?}", p.violations());
     let d = pattern(8 * BS, 4);
     p.write(l, 0, &d);
@@ -123,8 +157,13 @@ fn garbage_opcode_from_the_initiator_is_rejected() {
     p.run();
     // RFC 7143 §11.17.1: reason 0x04, command not supported.
     assert!(
-        p.events(l).iter().any(|e| matches!(e,
-            IEvent::Rejected { reason: RejectReason::CommandNotSupported, .. })),
+        p.events(l).iter().any(|e| matches!(
+            e,
+            IEvent::Rejected {
+                reason: RejectReason::CommandNotSupported,
+                ..
+            }
+        )),
         "{:#?}",
         p.events(l)
     );
@@ -135,7 +174,12 @@ fn garbage_opcode_from_the_initiator_is_rejected() {
 #[test]
 fn truncated_stream_toward_the_target_stalls_until_the_connection_ends() {
     let (mut p, l) = with_digests(&[]);
-    p.fault(l, Dir::ToTarget, Match::Opcode(Opcode::ScsiCommand), Action::Truncate(30));
+    p.fault(
+        l,
+        Dir::ToTarget,
+        Match::Opcode(Opcode::ScsiCommand),
+        Action::Truncate(30),
+    );
     let t = p.submit(l, read_req(0, 1));
     p.run();
     assert_eq!(p.outcome(l, t), None, "half a header is not a command");
@@ -143,6 +187,12 @@ fn truncated_stream_toward_the_target_stalls_until_the_connection_ends() {
     let now = p.now();
     p.ini_mut(l).ping(now, Default::default()).unwrap();
     p.run();
-    assert!(p.target_saw(|e| matches!(e, TEvent::Close { reason: CloseReason::StreamLost(_), .. })));
+    assert!(p.target_saw(|e| matches!(
+        e,
+        TEvent::Close {
+            reason: CloseReason::StreamLost(_),
+            ..
+        }
+    )));
     assert!(p.link_closed(l));
 }

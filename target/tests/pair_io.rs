@@ -26,13 +26,22 @@ fn ready(p: &mut Pair, keys: &[(&str, &str)]) -> usize {
 #[test]
 fn read_split_across_many_data_in_with_status_in_the_last() {
     let mut p = Pair::new(one_target());
-    let l = ready(&mut p, &[("MaxRecvDataSegmentLength", "4096"), ("MaxBurstLength", "16384")]);
+    let l = ready(
+        &mut p,
+        &[
+            ("MaxRecvDataSegmentLength", "4096"),
+            ("MaxBurstLength", "16384"),
+        ],
+    );
     let data = pattern(64 << 10, 9);
     p.write(l, 100, &data);
     let m = p.mark();
     let r = p.exec_good(l, read_req(100, 128));
     assert_eq!(r.data.as_ref(), data.as_slice());
-    assert!(r.status_in_data_in, "RFC 7143 §11.7.4: status may ride the last Data-In");
+    assert!(
+        r.status_in_data_in,
+        "RFC 7143 §11.7.4: status may ride the last Data-In"
+    );
     let ins: Vec<_> = p
         .pdus_since(m, l, Dir::ToInitiator)
         .into_iter()
@@ -43,11 +52,18 @@ fn read_split_across_many_data_in_with_status_in_the_last() {
         .collect();
     assert_eq!(ins.len(), 16);
     assert!(ins.iter().all(|d| d.data.len() == 4096));
-    assert_eq!(ins.iter().filter(|d| d.final_bit).count(), 4, "one F per 16 KiB burst");
+    assert_eq!(
+        ins.iter().filter(|d| d.final_bit).count(),
+        4,
+        "one F per 16 KiB burst"
+    );
     assert!(ins.iter().enumerate().all(|(i, d)| d.data_sn == i as u32));
     assert!(ins.last().unwrap().status_present);
     assert_eq!(ins.iter().filter(|d| d.status_present).count(), 1);
-    assert_eq!(p.count_since(m, l, Dir::ToInitiator, Opcode::ScsiResponse), 0);
+    assert_eq!(
+        p.count_since(m, l, Dir::ToInitiator, Opcode::ScsiResponse),
+        0
+    );
     p.assert_clean();
 }
 
@@ -204,7 +220,10 @@ fn several_r2ts_in_flight_with_max_outstanding_r2t_4() {
         .filter(|f| matches!(f.pdu, Some(Pdu::ReadyToTransfer(_))))
         .count();
     assert_eq!(early, 4);
-    assert_eq!(p.count_since(m, l, Dir::ToInitiator, Opcode::ReadyToTransfer), 8);
+    assert_eq!(
+        p.count_since(m, l, Dir::ToInitiator, Opcode::ReadyToTransfer),
+        8
+    );
     let sns: Vec<u32> = p
         .pdus_since(m, l, Dir::ToInitiator)
         .into_iter()
@@ -239,13 +258,22 @@ fn many_commands_in_flight_past_the_cmdsn_window() {
     for t in writes {
         assert_eq!(p.result(l, t).status, ScsiStatus::Good);
     }
-    let reads: Vec<_> = (0..24u64).map(|i| p.submit(l, read_req(i * 2, 2))).collect();
+    let reads: Vec<_> = (0..24u64)
+        .map(|i| p.submit(l, read_req(i * 2, 2)))
+        .collect();
     p.run();
     for (i, t) in reads.into_iter().enumerate() {
-        assert_eq!(p.result(l, t).data.as_ref(), pattern(2 * BS, i as u8).as_slice());
+        assert_eq!(
+            p.result(l, t).data.as_ref(),
+            pattern(2 * BS, i as u8).as_slice()
+        );
     }
     let s = p.ini(l).session();
-    assert_eq!(s.max_cmd_sn.wrapping_sub(s.exp_cmd_sn), 1, "a window of two");
+    assert_eq!(
+        s.max_cmd_sn.wrapping_sub(s.exp_cmd_sn),
+        1,
+        "a window of two"
+    );
     p.assert_clean();
 }
 

@@ -53,7 +53,10 @@ fn auth_none_reaches_full_feature_on_both_sides() {
             if initiator == INITIATOR && t == TARGET)));
     assert_eq!(p.target.session_count(), 1);
     let tsih = p.ini(l).session().tsih;
-    assert_ne!(tsih, 0, "RFC 7143 §11.13.4: the final response carries a TSIH");
+    assert_ne!(
+        tsih, 0,
+        "RFC 7143 §11.13.4: the final response carries a TSIH"
+    );
     p.clear_ua(l);
     p.assert_clean();
 }
@@ -77,7 +80,11 @@ fn mutual_chap_with_each_algorithm() {
     for alg in ChapAlgorithm::ALL {
         let mut p = Pair::new(chap_target(true, &[alg]));
         let l = p.login(chap_ini(&[alg], true));
-        assert_eq!(target_key(&p, l, "CHAP_N").as_deref(), Some(TUSER), "{alg:?}");
+        assert_eq!(
+            target_key(&p, l, "CHAP_N").as_deref(),
+            Some(TUSER),
+            "{alg:?}"
+        );
         p.assert_clean();
     }
 }
@@ -87,13 +94,25 @@ fn chap_algorithm_lists_meet_on_the_first_common_one() {
     // RFC 7143 §12.1.3: the target picks from the initiator's list, in the
     // initiator's order, one it supports.
     let cases = [
-        (vec![ChapAlgorithm::Md5, ChapAlgorithm::Sha256], vec![], ChapAlgorithm::Md5),
         (
-            vec![ChapAlgorithm::Sha3_256, ChapAlgorithm::Sha1, ChapAlgorithm::Md5],
+            vec![ChapAlgorithm::Md5, ChapAlgorithm::Sha256],
+            vec![],
+            ChapAlgorithm::Md5,
+        ),
+        (
+            vec![
+                ChapAlgorithm::Sha3_256,
+                ChapAlgorithm::Sha1,
+                ChapAlgorithm::Md5,
+            ],
             vec![ChapAlgorithm::Sha1, ChapAlgorithm::Md5],
             ChapAlgorithm::Sha1,
         ),
-        (ChapAlgorithm::ALL.to_vec(), vec![ChapAlgorithm::Sha256], ChapAlgorithm::Sha256),
+        (
+            ChapAlgorithm::ALL.to_vec(),
+            vec![ChapAlgorithm::Sha256],
+            ChapAlgorithm::Sha256,
+        ),
     ];
     for (offer, accepted, picked) in cases {
         let mut p = Pair::new(chap_target(true, &accepted));
@@ -108,7 +127,9 @@ fn no_common_chap_algorithm_fails_the_login() {
     let mut p = Pair::new(chap_target(false, &[ChapAlgorithm::Sha256]));
     let l = p.start_login(chap_ini(&[ChapAlgorithm::Md5], false));
     assert_eq!(p.login_error(l), LoginError::AuthenticationFailure);
-    assert!(p.target_saw(|e| matches!(e, TEvent::LoginFailed { why, .. } if why.contains("algorithm"))));
+    assert!(
+        p.target_saw(|e| matches!(e, TEvent::LoginFailed { why, .. } if why.contains("algorithm")))
+    );
     assert_eq!(p.target.session_count(), 0);
 }
 
@@ -121,8 +142,13 @@ fn wrong_initiator_secret_is_an_authentication_failure() {
     }
     let l = p.start_login(cfg);
     assert_eq!(p.login_error(l), LoginError::AuthenticationFailure);
-    assert!(p.target_saw(|e| matches!(e,
-        TEvent::LoginFailed { status: LoginStatus::AuthenticationFailure, .. })));
+    assert!(p.target_saw(|e| matches!(
+        e,
+        TEvent::LoginFailed {
+            status: LoginStatus::AuthenticationFailure,
+            ..
+        }
+    )));
     assert!(p.link_closed(l));
     assert_eq!(p.target.session_count(), 0);
     assert!(p.violations().is_empty());
@@ -140,7 +166,8 @@ fn unknown_chap_user_is_an_authentication_failure() {
 #[test]
 fn wrong_target_secret_fails_mutual_chap_at_the_initiator() {
     let mut p = Pair::new(chap_target(true, &[]));
-    let mut chap = ChapConfig::one_way(USER, SECRET).with_mutual(Some(TUSER), b"other-target-secret");
+    let mut chap =
+        ChapConfig::one_way(USER, SECRET).with_mutual(Some(TUSER), b"other-target-secret");
     chap.algorithms = vec![ChapAlgorithm::Sha256];
     let l = p.start_login(normal().with_chap(chap));
     assert!(
@@ -149,7 +176,11 @@ fn wrong_target_secret_fails_mutual_chap_at_the_initiator() {
         p.events(l)
     );
     assert!(p.link_closed(l));
-    assert_eq!(p.target.session_count(), 0, "the target's session never started");
+    assert_eq!(
+        p.target.session_count(),
+        0,
+        "the target's session never started"
+    );
 }
 
 #[test]
@@ -157,7 +188,9 @@ fn mutual_chap_against_a_target_without_an_outgoing_account_fails() {
     let mut p = Pair::new(chap_target(false, &[]));
     let l = p.start_login(chap_ini(&[ChapAlgorithm::Sha1], true));
     assert_eq!(p.login_error(l), LoginError::AuthenticationFailure);
-    assert!(p.target_saw(|e| matches!(e, TEvent::LoginFailed { why, .. } if why.contains("mutual"))));
+    assert!(
+        p.target_saw(|e| matches!(e, TEvent::LoginFailed { why, .. } if why.contains("mutual")))
+    );
     assert_eq!(p.target.session_count(), 0);
 }
 
@@ -173,12 +206,25 @@ fn auth_none_against_a_chap_target_is_refused() {
 #[test]
 fn unknown_target_is_not_found() {
     let mut p = Pair::new(one_target());
-    let l = p.start_login(InitiatorConfig::normal(INITIATOR, "iqn.2024-01.org.rtgt:nope"));
+    let l = p.start_login(InitiatorConfig::normal(
+        INITIATOR,
+        "iqn.2024-01.org.rtgt:nope",
+    ));
     assert_eq!(p.login_error(l), LoginError::NotFound);
-    assert!(p.target_saw(|e| matches!(e,
-        TEvent::LoginFailed { status: LoginStatus::NotFound, .. })));
-    assert!(p.target_saw(|e| matches!(e,
-        TEvent::Close { reason: CloseReason::LoginFailed(LoginStatus::NotFound), .. })));
+    assert!(p.target_saw(|e| matches!(
+        e,
+        TEvent::LoginFailed {
+            status: LoginStatus::NotFound,
+            ..
+        }
+    )));
+    assert!(p.target_saw(|e| matches!(
+        e,
+        TEvent::Close {
+            reason: CloseReason::LoginFailed(LoginStatus::NotFound),
+            ..
+        }
+    )));
     assert!(p.link_closed(l));
     assert!(p.violations().is_empty());
 }
@@ -210,7 +256,8 @@ fn same_isid_reinstates_the_session() {
     assert_ne!(p.ini(b).session().tsih, old_tsih);
     assert!(p.link_closed(a), "the old connection is closed");
     assert_eq!(p.ini(a).phase(), Phase::Closed);
-    let ended = p.target_saw(|e| matches!(e, TEvent::SessionEnded { tsih, .. } if *tsih == old_tsih));
+    let ended =
+        p.target_saw(|e| matches!(e, TEvent::SessionEnded { tsih, .. } if *tsih == old_tsih));
     assert!(ended);
     assert_eq!(p.target.session_count(), 1);
     p.clear_ua(b);
@@ -266,7 +313,11 @@ fn second_connection_is_refused_at_max_connections_one() {
     cfg.initial_cmd_sn = s.cmd_sn;
     let b = p.start_login(cfg);
     assert_eq!(p.login_error(b), LoginError::TooManyConnections);
-    assert_eq!(p.ini(a).phase(), Phase::FullFeature, "the first connection lives on");
+    assert_eq!(
+        p.ini(a).phase(),
+        Phase::FullFeature,
+        "the first connection lives on"
+    );
 }
 
 #[test]

@@ -47,25 +47,33 @@ struct Settings {
 }
 
 fn settings() -> impl Strategy<Value = Settings> {
-    let seg = prop_oneof![Just(512u32), Just(1024), Just(4096), Just(8192), Just(65536)];
+    let seg = prop_oneof![
+        Just(512u32),
+        Just(1024),
+        Just(4096),
+        Just(8192),
+        Just(65536)
+    ];
     (
         (seg.clone(), seg.clone(), seg.clone(), seg),
         (any::<bool>(), any::<bool>(), 1u16..=4),
         (1usize..=64, 1usize..=64, any::<bool>(), any::<u64>()),
     )
-        .prop_map(|((a, b, c, d), (r2t, imm, mr), (si, so, dg, seed))| Settings {
-            mrdsl_ini: a,
-            mrdsl_tgt: b,
-            first_burst: c.min(d),
-            max_burst: d,
-            initial_r2t: r2t,
-            immediate: imm,
-            max_r2t: mr,
-            split_in: si,
-            split_out: so,
-            digests: dg,
-            seed,
-        })
+        .prop_map(
+            |((a, b, c, d), (r2t, imm, mr), (si, so, dg, seed))| Settings {
+                mrdsl_ini: a,
+                mrdsl_tgt: b,
+                first_burst: c.min(d),
+                max_burst: d,
+                initial_r2t: r2t,
+                immediate: imm,
+                max_r2t: mr,
+                split_in: si,
+                split_out: so,
+                digests: dg,
+                seed,
+            },
+        )
 }
 
 fn run(s: &Settings, ops: &[Op]) {
@@ -134,7 +142,10 @@ fn run(s: &Settings, ops: &[Op]) {
     }
     drain(&mut p, &mut flight, &model);
     let all = p.read(l, 0, SPAN as u32);
-    assert!(all.as_ref() == model.as_slice(), "final contents differ from the model");
+    assert!(
+        all.as_ref() == model.as_slice(),
+        "final contents differ from the model"
+    );
     p.assert_clean();
 }
 

@@ -56,7 +56,10 @@ fn send_targets_hides_targets_the_acl_refuses() {
 fn send_targets_continues_past_a_small_max_recv_data_segment_length() {
     let mut cfg = one_target();
     for i in 0..40 {
-        cfg.targets.push(target(&format!("iqn.2024-01.org.rtgt:many-disks-{i:03}"), 10 + i));
+        cfg.targets.push(target(
+            &format!("iqn.2024-01.org.rtgt:many-disks-{i:03}"),
+            10 + i,
+        ));
     }
     let mut p = Pair::new(cfg);
     let mut ini = InitiatorConfig::discovery(INITIATOR);
@@ -66,7 +69,10 @@ fn send_targets_continues_past_a_small_max_recv_data_segment_length() {
     assert_eq!(names.len(), 41);
     assert_eq!(names[40], "iqn.2024-01.org.rtgt:many-disks-039");
     let rsp = p.count_since(m, l, Dir::ToInitiator, Opcode::TextResponse);
-    assert!(rsp > 4, "{rsp} Text Responses for ~2.8 KiB at 512 bytes each");
+    assert!(
+        rsp > 4,
+        "{rsp} Text Responses for ~2.8 KiB at 512 bytes each"
+    );
     assert!(p
         .pdus_since(m, l, Dir::ToInitiator)
         .iter()
@@ -86,8 +92,16 @@ fn discovery_session_refuses_scsi() {
 fn digests_negotiate_each_way() {
     // (initiator's offer, target's acceptance) -> outcome.
     let cases = [
-        ("CRC32C,None", vec![DigestKind::None, DigestKind::Crc32c], true),
-        ("None,CRC32C", vec![DigestKind::None, DigestKind::Crc32c], false),
+        (
+            "CRC32C,None",
+            vec![DigestKind::None, DigestKind::Crc32c],
+            true,
+        ),
+        (
+            "None,CRC32C",
+            vec![DigestKind::None, DigestKind::Crc32c],
+            false,
+        ),
         ("CRC32C", vec![DigestKind::Crc32c], true),
         ("CRC32C,None", vec![DigestKind::None], false),
         ("None", vec![DigestKind::Crc32c, DigestKind::None], false),
@@ -107,7 +121,11 @@ fn digests_negotiate_each_way() {
                 header: header && on,
                 data: !header && on,
             };
-            assert_eq!(p.ini(l).digests(), want, "{key}={offer} against {accepted:?}");
+            assert_eq!(
+                p.ini(l).digests(),
+                want,
+                "{key}={offer} against {accepted:?}"
+            );
             assert_eq!(p.ini(l).connection().receive_digests(), want);
             p.clear_ua(l);
             let d = pattern(4 * BS, 1);
@@ -180,9 +198,11 @@ fn out_of_range_value_is_rejected_and_the_default_holds() {
     // the key keeps its default (§13.13: 262144).
     let mut p = Pair::new(one_target());
     let l = p.login(normal_with(&[("MaxBurstLength", "16777216")]));
-    let rejected = p.events(l).iter().any(|e| matches!(e,
+    let rejected = p.events(l).iter().any(|e| {
+        matches!(e,
         IEvent::LoginComplete { target_keys, .. }
-            if target_keys.iter().any(|k| k.key == "MaxBurstLength" && k.value == "Reject")));
+            if target_keys.iter().any(|k| k.key == "MaxBurstLength" && k.value == "Reject"))
+    });
     assert!(rejected);
     assert_eq!(p.params(l).max_burst_length, 262_144);
     p.clear_ua(l);

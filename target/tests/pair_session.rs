@@ -49,7 +49,10 @@ fn raw_answers(p: &Pair, l: usize, tag: TaskHandle) -> usize {
 /// A ping answered, proving the connection still works.
 fn ping_ok(p: &mut Pair, l: usize) {
     let now = p.now();
-    let t = p.ini_mut(l).ping(now, Bytes::from_static(b"still there?")).unwrap();
+    let t = p
+        .ini_mut(l)
+        .ping(now, Bytes::from_static(b"still there?"))
+        .unwrap();
     p.run();
     assert!(
         p.events(l).iter().any(|e| matches!(e,
@@ -102,7 +105,11 @@ fn duplicate_cmd_sn_is_silently_dropped() {
     let first = raw_tur(&mut p, l, sn);
     assert_eq!(raw_answers(&p, l, first), 1);
     let again = raw_tur(&mut p, l, sn);
-    assert_eq!(raw_answers(&p, l, again), 0, "RFC 7143 §4.2.2.1: already received");
+    assert_eq!(
+        raw_answers(&p, l, again),
+        0,
+        "RFC 7143 §4.2.2.1: already received"
+    );
     ping_ok(&mut p, l);
     assert_eq!(p.read(l, 0, 1).len(), BS);
     assert!(p.violations().is_empty());
@@ -173,7 +180,13 @@ fn stalled_initiator_is_found_dead_by_the_targets_ping() {
     let l = ready(&mut p);
     p.stall(l, Dir::ToTarget, true);
     p.advance_by(Duration::from_secs(30));
-    assert!(p.target_saw(|e| matches!(e, TEvent::Close { reason: CloseReason::NopTimeout, .. })));
+    assert!(p.target_saw(|e| matches!(
+        e,
+        TEvent::Close {
+            reason: CloseReason::NopTimeout,
+            ..
+        }
+    )));
     assert!(p.link_closed(l));
     assert_eq!(p.target.session_count(), 0);
     assert!(p.closed_with(l).is_some());
@@ -184,12 +197,21 @@ fn logout_ends_the_session_on_both_sides() {
     let mut p = Pair::new(one_target());
     let l = ready(&mut p);
     let now = p.now();
-    p.ini_mut(l).logout(now, LogoutReason::CloseSession).unwrap();
+    p.ini_mut(l)
+        .logout(now, LogoutReason::CloseSession)
+        .unwrap();
     p.run();
-    assert!(p.events(l).iter().any(|e| matches!(e,
-        IEvent::LoggedOut { response: LogoutResponseCode::Success, .. })));
+    assert!(p.events(l).iter().any(|e| matches!(
+        e,
+        IEvent::LoggedOut {
+            response: LogoutResponseCode::Success,
+            ..
+        }
+    )));
     assert_eq!(p.closed_with(l), Some(ICloseReason::LoggedOut));
-    assert!(p.target_saw(|e| matches!(e, TEvent::SessionEnded { reason, .. } if reason == "logout")));
+    assert!(
+        p.target_saw(|e| matches!(e, TEvent::SessionEnded { reason, .. } if reason == "logout"))
+    );
     assert!(p.link_closed(l));
     assert_eq!(p.target.session_count(), 0);
     p.assert_clean();
@@ -207,15 +229,17 @@ fn shutdown_async_message_is_honoured_by_the_initiator() {
     p.run();
     assert!(p.events(l).iter().any(|e| matches!(e,
         IEvent::Async(m) if m.async_event == AsyncEvent::LogoutRequest)));
-    assert!(p
-        .events(l)
-        .iter()
-        .any(|e| matches!(e, IEvent::LogoutRequested { within } if *within == Duration::from_secs(5))));
+    assert!(p.events(l).iter().any(
+        |e| matches!(e, IEvent::LogoutRequested { within } if *within == Duration::from_secs(5))
+    ));
     // RFC 7143 §11.9.1: the initiator logs out once its tasks are done.
     assert_eq!(p.closed_with(l), None);
     p.release_io();
     assert_eq!(p.result(l, t).status, ScsiStatus::Good);
-    assert!(p.events(l).iter().any(|e| matches!(e, IEvent::LoggedOut { .. })));
+    assert!(p
+        .events(l)
+        .iter()
+        .any(|e| matches!(e, IEvent::LoggedOut { .. })));
     assert_eq!(p.closed_with(l), Some(ICloseReason::LoggedOut));
     assert_eq!(p.target.session_count(), 0);
     // New logins are refused while shutting down.
@@ -224,7 +248,9 @@ fn shutdown_async_message_is_honoured_by_the_initiator() {
     let again = p.start_login(normal());
     assert_eq!(p.ini(again).phase(), rtgt_initiator::Phase::Closed);
     assert!(p.link_closed(again));
-    assert!(p.login_error_opt(again).is_none_or(|e| e == LoginError::ServiceUnavailable));
+    assert!(p
+        .login_error_opt(again)
+        .is_none_or(|e| e == LoginError::ServiceUnavailable));
     p.assert_clean();
 }
 
@@ -237,6 +263,12 @@ fn shutdown_closes_what_is_left_after_the_grace_period() {
     let now = p.now();
     p.target.shutdown(now, Duration::from_secs(3));
     p.advance_by(Duration::from_secs(4));
-    assert!(p.target_saw(|e| matches!(e, TEvent::Close { reason: CloseReason::Shutdown, .. })));
+    assert!(p.target_saw(|e| matches!(
+        e,
+        TEvent::Close {
+            reason: CloseReason::Shutdown,
+            ..
+        }
+    )));
     assert_eq!(p.target.session_count(), 0);
 }

@@ -47,9 +47,20 @@ fn abort_task_on_a_slow_read() {
     // RFC 7143 §4.2.3.2: the response waits for the task to end.
     assert_eq!(tmf_response(&p, l, t), None);
     p.release_io();
-    assert_eq!(tmf_response(&p, l, t), Some(TmfResponseCode::FunctionComplete));
-    assert!(aborted_by(&p, l, read, TmfFunction::AbortTask, t), "{:#?}", p.events(l));
-    assert_eq!(p.result(l, other).status, ScsiStatus::Good, "the other read is untouched");
+    assert_eq!(
+        tmf_response(&p, l, t),
+        Some(TmfResponseCode::FunctionComplete)
+    );
+    assert!(
+        aborted_by(&p, l, read, TmfFunction::AbortTask, t),
+        "{:#?}",
+        p.events(l)
+    );
+    assert_eq!(
+        p.result(l, other).status,
+        ScsiStatus::Good,
+        "the other read is untouched"
+    );
     let d = pattern(BS, 3);
     p.write(l, 0, &d);
     assert_eq!(p.read(l, 0, 1).as_ref(), d.as_slice());
@@ -59,9 +70,17 @@ fn abort_task_on_a_slow_read() {
 #[test]
 fn abort_task_on_a_half_sent_write() {
     let mut p = Pair::new(one_target());
-    let l = ready(&mut p, &[("ImmediateData", "No"), ("MaxBurstLength", "8192")]);
+    let l = ready(
+        &mut p,
+        &[("ImmediateData", "No"), ("MaxBurstLength", "8192")],
+    );
     // The second R2T stays in the pipe: 8 KiB of 32 KiB have been sent.
-    p.fault(l, Dir::ToInitiator, Match::Opcode(Opcode::ReadyToTransfer), Action::StallAfter);
+    p.fault(
+        l,
+        Dir::ToInitiator,
+        Match::Opcode(Opcode::ReadyToTransfer),
+        Action::StallAfter,
+    );
     let m = p.mark();
     let w = p.submit(l, write_req(0, &pattern(32 << 10, 6)));
     p.run();
@@ -70,9 +89,20 @@ fn abort_task_on_a_half_sent_write() {
     let t = tmf(&mut p, l, TmfFunction::AbortTask, Some(w));
     p.stall(l, Dir::ToInitiator, false);
     p.run();
-    assert_eq!(tmf_response(&p, l, t), Some(TmfResponseCode::FunctionComplete));
-    assert!(aborted_by(&p, l, w, TmfFunction::AbortTask, t), "{:#?}", p.events(l));
-    assert_eq!(p.disk_bytes(0, 8192), vec![0u8; 8192], "nothing was written");
+    assert_eq!(
+        tmf_response(&p, l, t),
+        Some(TmfResponseCode::FunctionComplete)
+    );
+    assert!(
+        aborted_by(&p, l, w, TmfFunction::AbortTask, t),
+        "{:#?}",
+        p.events(l)
+    );
+    assert_eq!(
+        p.disk_bytes(0, 8192),
+        vec![0u8; 8192],
+        "nothing was written"
+    );
     assert!(p.violations().is_empty(), "{:#?}", p.violations());
     // The initiator answered the R2T that was on the wire when it aborted;
     // that Data-Out meets a task already gone. Dropping it or rejecting it
@@ -110,7 +140,11 @@ fn set_wide(f: TmfFunction, ua_elsewhere: bool) {
     p.run();
     let t = tmf(&mut p, l, f, None);
     p.release_io();
-    assert_eq!(tmf_response(&p, l, t), Some(TmfResponseCode::FunctionComplete), "{f:?}");
+    assert_eq!(
+        tmf_response(&p, l, t),
+        Some(TmfResponseCode::FunctionComplete),
+        "{f:?}"
+    );
     for r in &reads {
         assert!(aborted_by(&p, l, *r, f, t), "{f:?}: {:#?}", p.events(l));
     }
@@ -158,7 +192,10 @@ fn abort_task_set_spares_another_sessions_tasks() {
     p.run();
     let t = tmf(&mut p, a, TmfFunction::AbortTaskSet, None);
     p.release_io();
-    assert_eq!(tmf_response(&p, a, t), Some(TmfResponseCode::FunctionComplete));
+    assert_eq!(
+        tmf_response(&p, a, t),
+        Some(TmfResponseCode::FunctionComplete)
+    );
     assert!(aborted_by(&p, a, ra, TmfFunction::AbortTaskSet, t));
     assert_eq!(p.result(b, rb).status, ScsiStatus::Good);
     p.assert_clean();
@@ -176,7 +213,10 @@ fn abort_of_a_finished_task_is_task_does_not_exist_or_complete() {
     // already answered may also be reported complete.
     let resp = tmf_response(&p, l, t).expect("answered");
     assert!(
-        matches!(resp, TmfResponseCode::TaskDoesNotExist | TmfResponseCode::FunctionComplete),
+        matches!(
+            resp,
+            TmfResponseCode::TaskDoesNotExist | TmfResponseCode::FunctionComplete
+        ),
         "{resp:?}"
     );
     p.assert_clean();

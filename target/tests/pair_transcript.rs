@@ -39,7 +39,9 @@ fn complete_session_transcript() {
     p.ini_mut(l).ping(now, Bytes::from_static(b"ping")).unwrap();
     p.run();
     let now = p.now();
-    p.ini_mut(l).logout(now, LogoutReason::CloseSession).unwrap();
+    p.ini_mut(l)
+        .logout(now, LogoutReason::CloseSession)
+        .unwrap();
     p.run();
     assert!(p.link_closed(l));
     p.assert_clean();

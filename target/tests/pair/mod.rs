@@ -25,7 +25,9 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use rtgt_initiator::{Event as IEvent, Initiator, InitiatorConfig, Phase, SeededRandom as IniRandom};
+use rtgt_initiator::{
+    Event as IEvent, Initiator, InitiatorConfig, Phase, SeededRandom as IniRandom,
+};
 use rtgt_proto::pdu::{EncodedParts, Pdu, RawPdu, Role, BHS_LEN};
 use rtgt_scsi::{IoRequest, RamBackstore};
 use rtgt_target::{ConnId, Event as TEvent, IoTag, PortalGroupConfig, SeededRandom, TargetCore};

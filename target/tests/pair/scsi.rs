@@ -29,11 +29,7 @@ pub fn write_req(lba: u64, data: &[u8]) -> ScsiRequest {
         ..Write16::default()
     }
     .encode();
-    ScsiRequest::write(
-        Lun::single_level(0),
-        &cdb,
-        Bytes::copy_from_slice(data),
-    )
+    ScsiRequest::write(Lun::single_level(0), &cdb, Bytes::copy_from_slice(data))
 }
 
 /// `len` bytes of a pattern seeded with `seed`.

@@ -75,7 +75,7 @@ impl Pair {
             .events
             .iter()
             .find_map(|e| match e {
-                IEvent::LoginComplete { params, .. } => Some(params.clone()),
+                IEvent::LoginComplete { params, .. } => Some(*params),
                 _ => None,
             })
             .expect("no LoginComplete")

@@ -80,7 +80,11 @@ pub fn apply(action: Action, parts: &EncodedParts) -> Option<Vec<u8>> {
     };
     match action {
         Action::FlipHeader { byte, bit } => {
-            flip(&mut bytes, byte.min(parts.header.len().saturating_sub(1)), bit);
+            flip(
+                &mut bytes,
+                byte.min(parts.header.len().saturating_sub(1)),
+                bit,
+            );
         }
         Action::FlipData { byte, bit } => {
             let at = parts.header.len() + byte.min(parts.data.len().saturating_sub(1));
