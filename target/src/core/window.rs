@@ -58,6 +58,16 @@ impl TargetCore {
         if sn != exp {
             // RFC 7143 §4.2.2.1: commands are delivered in CmdSN order; one
             // ahead of a gap (another connection's, §3.2.2.1) waits.
+            let duplicate = self
+                .sessions
+                .get(&serial)
+                .is_some_and(|s| s.held.contains_key(&sn));
+            if duplicate {
+                // RFC 7143 §4.2.2.1: a non-immediate duplicate within the
+                // window is silently ignored; the first one stays.
+                self.peer_error(conn, format!("CmdSN {sn} already waiting: ignored"));
+                return;
+            }
             if let Some(s) = self.sessions.get_mut(&serial) {
                 s.held.insert(sn, (conn, pdu));
             }
