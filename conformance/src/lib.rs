@@ -1,0 +1,21 @@
+//! rtgt's iSCSI conformance suite: a catalogue of scenarios, each checking
+//! one requirement of RFC 7143 or of the SCSI standards against any target
+//! reachable over TCP.
+//!
+//! - [`scenario`]: what a scenario is (a stable dotted id, the clause, the
+//!   level, the requirement in our words, what it needs) and its outcome;
+//! - [`context`]: the target under test and the suite's options, handed to
+//!   every scenario;
+//! - [`wire`]: a raw connection that sends any PDU or bytes and reads what
+//!   comes back, for scenarios that must step outside the protocol;
+//! - [`driven`]: rtgt's strict initiator core driven over a connection, for
+//!   scenarios that need a working session (login, commands, pings);
+//! - [`catalogue`]: every scenario, one module per area.
+#![forbid(unsafe_code)]
+
+pub mod catalogue;
+pub mod context;
+pub mod driven;
+pub mod scenario;
+pub mod transcript;
+pub mod wire;

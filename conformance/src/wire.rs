@@ -1,0 +1,266 @@
+//! A raw iSCSI connection: send any PDU, any frame or any bytes, and read
+//! back whatever the target sends, with a timeout. Nothing here checks the
+//! target; scenarios decide what is right.
+
+use crate::context::Context;
+use crate::scenario::ScenarioError;
+use crate::transcript::Direction;
+use bytes::Bytes;
+use rtgt_proto::pdu::{
+    DecodeError, DecoderConfig, Digests, Isid, IsidType, LoginRequest, LoginResponse, LoginStage,
+    Pdu, RawPdu, StreamDecoder, MAX_DATA_SEGMENT_LENGTH_LIMIT,
+};
+use rtgt_proto::text::{self, Pair};
+use std::io::{ErrorKind, Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::time::{Duration, Instant};
+
+/// What came back.
+#[derive(Debug)]
+pub enum Received {
+    Pdu(Pdu),
+    /// A frame that did not decode as a PDU (unknown opcode kept raw by
+    /// `Pdu::decode`, so this is a malformed header).
+    Undecodable(RawPdu, String),
+    /// The stream decoder refused what arrived (digest error, oversize segment).
+    DecodeError(DecodeError),
+    /// The target closed (or reset) the connection.
+    Closed,
+    /// Nothing arrived in time.
+    Timeout,
+}
+
+impl Received {
+    pub fn describe(&self) -> String {
+        match self {
+            Received::Pdu(pdu) => pdu.opcode().name().to_owned(),
+            Received::Undecodable(_, why) => format!("an undecodable PDU ({why})"),
+            Received::DecodeError(e) => format!("a stream error ({e})"),
+            Received::Closed => "the connection closed".to_owned(),
+            Received::Timeout => "nothing".to_owned(),
+        }
+    }
+}
+
+/// A TCP connection to the target with a PDU decoder on the receive side.
+#[derive(Debug)]
+pub struct Wire {
+    stream: TcpStream,
+    decoder: StreamDecoder,
+    digests: Digests,
+    closed: bool,
+}
+
+impl Wire {
+    /// Connects to the target, with login-phase framing (no digests).
+    pub fn connect(ctx: &mut Context) -> Result<Wire, ScenarioError> {
+        let addr = ctx.target.addr.clone();
+        let connect = || -> std::io::Result<TcpStream> {
+            let mut last = None;
+            for a in addr.to_socket_addrs()? {
+                match TcpStream::connect_timeout(&a, ctx.target.timeout) {
+                    Ok(s) => return Ok(s),
+                    Err(e) => last = Some(e),
+                }
+            }
+            Err(last.unwrap_or_else(|| std::io::Error::new(ErrorKind::NotFound, "no address")))
+        };
+        let stream = connect().map_err(|source| ScenarioError::Connect {
+            addr: addr.clone(),
+            source,
+        })?;
+        stream.set_nodelay(true)?;
+        Ok(Wire {
+            stream,
+            decoder: StreamDecoder::new(DecoderConfig {
+                digests: Digests::NONE,
+                max_data_segment_length: MAX_DATA_SEGMENT_LENGTH_LIMIT,
+            }),
+            digests: Digests::NONE,
+            closed: false,
+        })
+    }
+
+    /// Digests for both directions from now on (after a login that
+    /// negotiated them).
+    pub fn set_digests(&mut self, digests: Digests) {
+        self.digests = digests;
+        self.decoder.set_digests(digests);
+    }
+
+    pub fn digests(&self) -> Digests {
+        self.digests
+    }
+
+    /// Sends a typed PDU with the current digests.
+    pub fn send(&mut self, ctx: &mut Context, pdu: impl Into<Pdu>) -> Result<(), ScenarioError> {
+        let raw = pdu.into().to_raw();
+        self.send_raw(ctx, &raw, self.digests)
+    }
+
+    /// Sends a frame exactly as it is (lengths and padding as set), with
+    /// `digests` (which may differ from the negotiated ones on purpose).
+    pub fn send_raw(
+        &mut self,
+        ctx: &mut Context,
+        raw: &RawPdu,
+        digests: Digests,
+    ) -> Result<(), ScenarioError> {
+        ctx.transcript.pdu(Direction::ToTarget, raw);
+        self.write(&raw.encode(digests))
+    }
+
+    /// Sends bytes that need not form a PDU.
+    pub fn send_bytes(&mut self, ctx: &mut Context, bytes: &[u8]) -> Result<(), ScenarioError> {
+        ctx.transcript.bytes(Direction::ToTarget, bytes);
+        self.write(bytes)
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), ScenarioError> {
+        match self.stream.write_all(bytes) {
+            Ok(()) => Ok(()),
+            // The target may already have closed: the scenario reads that next.
+            Err(e) if is_closed(&e) => {
+                self.closed = true;
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The next thing from the target within `timeout`.
+    pub fn recv(&mut self, ctx: &mut Context, timeout: Duration) -> Result<Received, ScenarioError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(frame) = self.decoder.next_frame() {
+                let received = match frame {
+                    Ok(raw) => {
+                        ctx.transcript.pdu(Direction::FromTarget, &raw);
+                        match Pdu::decode(&raw) {
+                            Ok(pdu) => Received::Pdu(pdu),
+                            Err(e) => Received::Undecodable(raw, e.to_string()),
+                        }
+                    }
+                    Err(e) => {
+                        ctx.transcript.note(format!("stream error from the target: {e}"));
+                        Received::DecodeError(e)
+                    }
+                };
+                return Ok(received);
+            }
+            if self.closed {
+                return Ok(Received::Closed);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(Received::Timeout);
+            }
+            self.stream.set_read_timeout(Some(left))?;
+            let mut buf = [0u8; 65536];
+            match self.stream.read(&mut buf) {
+                Ok(0) => {
+                    self.closed = true;
+                    ctx.transcript.note("the target closed the connection");
+                }
+                Ok(n) => self.decoder.feed(&buf[..n]),
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+                Err(e) if is_closed(&e) => {
+                    self.closed = true;
+                    ctx.transcript.note(format!("the connection ended: {e}"));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// The next PDU, within the target's timeout; anything else is an error
+    /// naming `what` was awaited.
+    pub fn expect_pdu(&mut self, ctx: &mut Context, what: &str) -> Result<Pdu, ScenarioError> {
+        let timeout = ctx.target.timeout;
+        match self.recv(ctx, timeout)? {
+            Received::Pdu(pdu) => Ok(pdu),
+            Received::Timeout => Err(ScenarioError::Timeout(timeout, what.to_owned())),
+            Received::Closed => Err(ScenarioError::Closed(what.to_owned())),
+            other => Err(ScenarioError::Setup(format!(
+                "waiting for {what}, received {}",
+                other.describe()
+            ))),
+        }
+    }
+
+    /// Waits for a Login Response.
+    pub fn expect_login_response(
+        &mut self,
+        ctx: &mut Context,
+    ) -> Result<Result<LoginResponse, Pdu>, ScenarioError> {
+        match self.expect_pdu(ctx, "a Login Response")? {
+            Pdu::LoginResponse(r) => Ok(Ok(r)),
+            other => Ok(Err(other)),
+        }
+    }
+
+    /// Whether the target dropped the connection within `quiet` (reading
+    /// and discarding anything that arrives first).
+    pub fn closed_within(&mut self, ctx: &mut Context, quiet: Duration) -> Result<bool, ScenarioError> {
+        let deadline = Instant::now() + quiet;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.recv(ctx, left)? {
+                Received::Closed => return Ok(true),
+                Received::Timeout => return Ok(false),
+                _ => continue,
+            }
+        }
+    }
+}
+
+fn is_closed(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::BrokenPipe
+    )
+}
+
+/// A random-looking but fixed ISID of type "random" (RFC 7143 §11.12.5),
+/// distinct per `qualifier`, for raw logins.
+pub fn isid(qualifier: u16) -> Isid {
+    Isid {
+        t: IsidType::Random,
+        a: 0,
+        b: 0x7274,
+        c: 0x67,
+        d: qualifier,
+    }
+}
+
+/// A Login Request with the given stages, transit bit and keys, CmdSN 1,
+/// ITT 1, CID 0, version 0, ISID [`isid`]\(1), TSIH 0: the usual first
+/// request, for scenarios to change one thing of.
+pub fn login_request(
+    csg: LoginStage,
+    nsg: LoginStage,
+    transit: bool,
+    keys: &[(&str, &str)],
+) -> LoginRequest {
+    let pairs: Vec<Pair> = keys.iter().map(|(k, v)| Pair::new(*k, *v)).collect();
+    LoginRequest {
+        transit,
+        csg,
+        nsg: if transit { nsg } else { LoginStage::SecurityNegotiation },
+        isid: isid(1),
+        itt: 1,
+        cmd_sn: 1,
+        data: Bytes::from(text::encode(&pairs)),
+        ..LoginRequest::default()
+    }
+}
+
+/// The keys of a Login or Text data segment (empty when it does not decode).
+pub fn keys_of(data: &[u8]) -> Vec<Pair> {
+    text::decode(data).unwrap_or_default()
+}
+
+/// The value of `key` in `pairs`, if sent.
+pub fn value_of<'a>(pairs: &'a [Pair], key: &str) -> Option<&'a str> {
+    pairs.iter().find(|p| p.key == key).map(|p| p.value.as_str())
+}
