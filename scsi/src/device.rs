@@ -43,6 +43,7 @@ use crate::backstore::{BackstoreError, IoData, IoId, IoOp, IoRequest};
 use crate::config::{ConfigError, DiskConfig};
 use crate::dispatch::LuState;
 use crate::plan::{Plan, Work};
+use crate::pr::PrState;
 use crate::sense::{backstore_sense, IoDirection};
 use crate::task::{Command, Completion, Nexus, Reply, Residual, TaskAttribute};
 use bytes::Bytes;
@@ -82,6 +83,18 @@ pub struct Disk {
     io_out: VecDeque<IoRequest>,
     io_owner: BTreeMap<IoId, (u64, IoDirection)>,
     done: VecDeque<Completion>,
+    persist_out: VecDeque<PersistRequest>,
+}
+
+/// Persistent reservation state to store before a PERSISTENT RESERVE OUT
+/// completes (APTPL, SPC-5 §5.14.5): the driver writes `state` to
+/// non-volatile storage (and syncs it), then calls
+/// [`Disk::handle_io_complete`] with `id` and `Ok(IoData::Done)`, or an
+/// error, which fails the command with the sense of a failed write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersistRequest {
+    pub id: IoId,
+    pub state: PrState,
 }
 
 impl Disk {
@@ -96,7 +109,26 @@ impl Disk {
             io_out: VecDeque::new(),
             io_owner: BTreeMap::new(),
             done: VecDeque::new(),
+            persist_out: VecDeque::new(),
         })
+    }
+
+    /// The persistent reservation state.
+    pub fn reservations(&self) -> &PrState {
+        &self.lu.pr
+    }
+
+    /// Restores persistent reservations saved with APTPL (at start, before
+    /// any command; SPC-5 §5.14.5). State without APTPL is not restored.
+    pub fn restore_reservations(&mut self, state: PrState) {
+        if state.aptpl {
+            self.lu.pr = state;
+        }
+    }
+
+    /// The next reservation state to store (see [`PersistRequest`]).
+    pub fn poll_persist(&mut self) -> Option<PersistRequest> {
+        self.persist_out.pop_front()
     }
 
     /// The configuration.
@@ -127,6 +159,13 @@ impl Disk {
         } else {
             self.lu.command(&cmd)
         };
+        // SPC-5 §5.14.11.5: PREEMPT AND ABORT ends the tasks of the
+        // preempted I_T nexuses (the command itself goes on).
+        let preempted = std::mem::take(&mut self.lu.preempted);
+        if !preempted.is_empty() {
+            let me = cmd.nexus.clone();
+            self.abort_where(|t| *t.nexus != *me && preempted.iter().any(|r| r.matches(&t.nexus)));
+        }
         let plan = match result {
             Ok(plan) => plan,
             Err(sense) => {
@@ -247,6 +286,17 @@ impl Disk {
                 let len = verify.len() as u64;
                 self.issue(tid, IoOp::Read { offset, len }, IoDirection::Read)
             }
+            Work::Conflict => self.finish_conflict(tid),
+            Work::Persist(state) => {
+                let id = IoId(self.next_io);
+                self.next_io += 1;
+                self.io_owner.insert(id, (tid, IoDirection::Write));
+                self.persist_out
+                    .push_back(PersistRequest { id, state: *state });
+                if let Some(t) = self.tasks.get_mut(&tid) {
+                    t.outstanding += 1;
+                }
+            }
             Work::Writes(ops) if ops.is_empty() => self.finish(tid, Ok(Bytes::new())),
             Work::Writes(ops) => {
                 for op in ops {
@@ -274,7 +324,8 @@ impl Disk {
         match t.plan.work.clone() {
             Work::Ready(d) => self.finish(tid, Ok(d)),
             Work::Read { .. } => self.finish(tid, Ok(read)),
-            Work::Writes(_) => self.finish(tid, Ok(Bytes::new())),
+            Work::Writes(_) | Work::Persist(_) => self.finish(tid, Ok(Bytes::new())),
+            Work::Conflict => self.finish_conflict(tid),
             Work::Verify { expect, .. } => {
                 let r = match expect {
                     Some(e) => crate::caw::compare(&e, &read).map(|()| Bytes::new()),
@@ -322,6 +373,24 @@ impl Disk {
             tag: t.tag,
             lun: t.lun,
             reply: Some(reply),
+        });
+    }
+
+    /// Completes a task with RESERVATION CONFLICT, no sense, no data.
+    fn finish_conflict(&mut self, tid: u64) {
+        let Some(t) = self.tasks.remove(&tid) else {
+            return;
+        };
+        self.done.push_back(Completion {
+            nexus: t.nexus,
+            tag: t.tag,
+            lun: t.lun,
+            reply: Some(Reply {
+                status: Status::RESERVATION_CONFLICT,
+                sense: Bytes::new(),
+                data_in: Bytes::new(),
+                residual: Residual::of(0, t.expected_len),
+            }),
         });
     }
 
@@ -404,6 +473,10 @@ impl Disk {
     /// for it, reported if the nexus comes back.
     pub fn nexus_loss(&mut self, nexus: &Nexus) -> usize {
         let n = self.abort_task_set(nexus);
+        // SPC-2 §5.5.1: an I_T nexus loss releases its RESERVE reservation.
+        if self.lu.spc2.as_ref() == Some(nexus) {
+            self.lu.spc2 = None;
+        }
         self.lu
             .ua
             .establish_for(nexus, AscAscq::I_T_NEXUS_LOSS_OCCURRED);

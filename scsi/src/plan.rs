@@ -60,6 +60,11 @@ pub(crate) enum Work {
         write: Bytes,
         fua: bool,
     },
+    /// RESERVATION CONFLICT status, no data.
+    Conflict,
+    /// Hand this persistent reservation state to the driver to store
+    /// (APTPL), then GOOD.
+    Persist(Box<crate::pr::PrState>),
 }
 
 /// A checked command.
@@ -87,6 +92,14 @@ impl Plan {
     /// GOOD, no data.
     pub(crate) fn good() -> Self {
         Plan::data(Bytes::new())
+    }
+
+    /// RESERVATION CONFLICT.
+    pub(crate) fn conflict() -> Self {
+        Plan {
+            work: Work::Conflict,
+            ..Plan::good()
+        }
     }
 
     /// Sets the Data-Out the command takes.

@@ -5,6 +5,7 @@ mod blocks;
 mod mode;
 mod model;
 mod order;
+mod pr;
 mod rw;
 mod snapshots;
 
