@@ -69,8 +69,10 @@ struct Task {
     error: Option<Sense>,
     aborted: bool,
     read: Option<Bytes>,
-    /// COMPARE AND WRITE: the compare is done and the write issued.
+    /// COMPARE AND WRITE, ORWRITE: the read is done and the write issued.
     writing: bool,
+    /// GET LBA STATUS: the allocation the backstore reported.
+    extents: Option<Vec<crate::backstore::Extent>>,
 }
 
 /// A virtual SCSI disk (SBC-4 direct access block device), sans-IO.
@@ -197,6 +199,7 @@ impl Disk {
                 aborted: false,
                 read: None,
                 writing: false,
+                extents: None,
             },
         );
         self.schedule();
@@ -229,6 +232,7 @@ impl Disk {
                 }
             }
             Ok(IoData::Read(b)) => t.read = Some(b),
+            Ok(IoData::Allocation(e)) => t.extents = Some(e),
             Ok(IoData::Done) => {}
         }
         if t.outstanding == 0 {
@@ -286,7 +290,16 @@ impl Disk {
                 let len = verify.len() as u64;
                 self.issue(tid, IoOp::Read { offset, len }, IoDirection::Read)
             }
-            Work::Conflict => self.finish_conflict(tid),
+            Work::Status(st) => self.finish_status(tid, st),
+            Work::LbaStatus { offset, len, .. } => {
+                self.issue(tid, IoOp::Allocation { offset, len }, IoDirection::Read)
+            }
+            Work::OrWrite {
+                offset, ref data, ..
+            } => {
+                let len = data.len() as u64;
+                self.issue(tid, IoOp::Read { offset, len }, IoDirection::Read)
+            }
             Work::Persist(state) => {
                 let id = IoId(self.next_io);
                 self.next_io += 1;
@@ -325,7 +338,6 @@ impl Disk {
             Work::Ready(d) => self.finish(tid, Ok(d)),
             Work::Read { .. } => self.finish(tid, Ok(read)),
             Work::Writes(_) | Work::Persist(_) => self.finish(tid, Ok(Bytes::new())),
-            Work::Conflict => self.finish_conflict(tid),
             Work::Verify { expect, .. } => {
                 let r = match expect {
                     Some(e) => crate::caw::compare(&e, &read).map(|()| Bytes::new()),
@@ -356,6 +368,38 @@ impl Disk {
                     self.issue(tid, op, IoDirection::Write);
                 }
             }
+            Work::Status(st) => self.finish_status(tid, st),
+            Work::LbaStatus { lba, alloc, .. } => {
+                let ext = self
+                    .tasks
+                    .get_mut(&tid)
+                    .and_then(|t| t.extents.take())
+                    .unwrap_or_default();
+                let data = self.lu.lba_status_data(lba, &ext, alloc);
+                self.finish(tid, Ok(data));
+            }
+            Work::OrWrite { offset, data, fua } => {
+                if writing {
+                    self.finish(tid, Ok(Bytes::new()));
+                } else {
+                    if let Some(t) = self.tasks.get_mut(&tid) {
+                        t.writing = true;
+                    }
+                    // SBC-4 §5.11: the medium's bytes ORed with the Data-Out.
+                    let merged: Vec<u8> = data
+                        .iter()
+                        .zip(read.iter().chain(std::iter::repeat(&0)))
+                        .map(|(a, b)| a | b)
+                        .collect();
+                    let fua = fua || !self.lu.mode.wce();
+                    let op = IoOp::Write {
+                        offset,
+                        data: Bytes::from(merged),
+                        fua,
+                    };
+                    self.issue(tid, op, IoDirection::Write);
+                }
+            }
         }
     }
 
@@ -376,8 +420,8 @@ impl Disk {
         });
     }
 
-    /// Completes a task with RESERVATION CONFLICT, no sense, no data.
-    fn finish_conflict(&mut self, tid: u64) {
+    /// Completes a task with `status`, no sense, no data.
+    fn finish_status(&mut self, tid: u64, status: Status) {
         let Some(t) = self.tasks.remove(&tid) else {
             return;
         };
@@ -386,7 +430,7 @@ impl Disk {
             tag: t.tag,
             lun: t.lun,
             reply: Some(Reply {
-                status: Status::RESERVATION_CONFLICT,
+                status,
                 sense: Bytes::new(),
                 data_in: Bytes::new(),
                 residual: Residual::of(0, t.expected_len),

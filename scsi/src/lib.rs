@@ -30,7 +30,9 @@ pub mod opcodes;
 mod plan;
 pub mod pr;
 mod rw;
+mod sbc_more;
 pub mod sense;
+mod spc_more;
 pub mod task;
 mod unmap;
 pub mod vpd;
@@ -39,7 +41,7 @@ pub mod vpd;
 mod tests;
 
 pub use backstore::{
-    Backstore, BackstoreError, IoData, IoId, IoOp, IoRequest, NullBackstore, RamBackstore,
+    Backstore, BackstoreError, Extent, IoData, IoId, IoOp, IoRequest, NullBackstore, RamBackstore,
 };
 pub use config::{BlockSize, ConfigError, DiskConfig, RTGT_COMPANY_ID};
 pub use device::Disk;

@@ -4,6 +4,7 @@ mod basic;
 mod blocks;
 mod mode;
 mod model;
+mod more;
 mod order;
 mod pr;
 mod rw;
