@@ -44,7 +44,7 @@ pub use backstore::{
     Backstore, BackstoreError, Extent, IoData, IoId, IoOp, IoRequest, NullBackstore, RamBackstore,
 };
 pub use config::{BlockSize, ConfigError, DiskConfig, RTGT_COMPANY_ID};
-pub use device::Disk;
+pub use device::{Disk, PersistRequest};
 pub use luns::LunMap;
 pub use mode::ModeState;
 pub use pr::{PrInitiator, PrReservation, PrState, Registrant};
