@@ -43,6 +43,7 @@ use crate::backstore::{BackstoreError, IoData, IoId, IoOp, IoRequest};
 use crate::config::{ConfigError, DiskConfig};
 use crate::dispatch::LuState;
 use crate::plan::{Plan, Work};
+use crate::pr::PrState;
 use crate::sense::{backstore_sense, IoDirection};
 use crate::task::{Command, Completion, Nexus, Reply, Residual, TaskAttribute};
 use bytes::Bytes;
@@ -68,8 +69,10 @@ struct Task {
     error: Option<Sense>,
     aborted: bool,
     read: Option<Bytes>,
-    /// COMPARE AND WRITE: the compare is done and the write issued.
+    /// COMPARE AND WRITE, ORWRITE: the read is done and the write issued.
     writing: bool,
+    /// GET LBA STATUS: the allocation the backstore reported.
+    extents: Option<Vec<crate::backstore::Extent>>,
 }
 
 /// A virtual SCSI disk (SBC-4 direct access block device), sans-IO.
@@ -82,6 +85,18 @@ pub struct Disk {
     io_out: VecDeque<IoRequest>,
     io_owner: BTreeMap<IoId, (u64, IoDirection)>,
     done: VecDeque<Completion>,
+    persist_out: VecDeque<PersistRequest>,
+}
+
+/// Persistent reservation state to store before a PERSISTENT RESERVE OUT
+/// completes (APTPL, SPC-5 §5.14.5): the driver writes `state` to
+/// non-volatile storage (and syncs it), then calls
+/// [`Disk::handle_io_complete`] with `id` and `Ok(IoData::Done)`, or an
+/// error, which fails the command with the sense of a failed write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersistRequest {
+    pub id: IoId,
+    pub state: PrState,
 }
 
 impl Disk {
@@ -96,7 +111,26 @@ impl Disk {
             io_out: VecDeque::new(),
             io_owner: BTreeMap::new(),
             done: VecDeque::new(),
+            persist_out: VecDeque::new(),
         })
+    }
+
+    /// The persistent reservation state.
+    pub fn reservations(&self) -> &PrState {
+        &self.lu.pr
+    }
+
+    /// Restores persistent reservations saved with APTPL (at start, before
+    /// any command; SPC-5 §5.14.5). State without APTPL is not restored.
+    pub fn restore_reservations(&mut self, state: PrState) {
+        if state.aptpl {
+            self.lu.pr = state;
+        }
+    }
+
+    /// The next reservation state to store (see [`PersistRequest`]).
+    pub fn poll_persist(&mut self) -> Option<PersistRequest> {
+        self.persist_out.pop_front()
     }
 
     /// The configuration.
@@ -127,6 +161,13 @@ impl Disk {
         } else {
             self.lu.command(&cmd)
         };
+        // SPC-5 §5.14.11.5: PREEMPT AND ABORT ends the tasks of the
+        // preempted I_T nexuses (the command itself goes on).
+        let preempted = std::mem::take(&mut self.lu.preempted);
+        if !preempted.is_empty() {
+            let me = cmd.nexus.clone();
+            self.abort_where(|t| *t.nexus != *me && preempted.iter().any(|r| r.matches(&t.nexus)));
+        }
         let plan = match result {
             Ok(plan) => plan,
             Err(sense) => {
@@ -158,6 +199,7 @@ impl Disk {
                 aborted: false,
                 read: None,
                 writing: false,
+                extents: None,
             },
         );
         self.schedule();
@@ -190,6 +232,7 @@ impl Disk {
                 }
             }
             Ok(IoData::Read(b)) => t.read = Some(b),
+            Ok(IoData::Allocation(e)) => t.extents = Some(e),
             Ok(IoData::Done) => {}
         }
         if t.outstanding == 0 {
@@ -247,6 +290,26 @@ impl Disk {
                 let len = verify.len() as u64;
                 self.issue(tid, IoOp::Read { offset, len }, IoDirection::Read)
             }
+            Work::Status(st) => self.finish_status(tid, st),
+            Work::LbaStatus { offset, len, .. } => {
+                self.issue(tid, IoOp::Allocation { offset, len }, IoDirection::Read)
+            }
+            Work::OrWrite {
+                offset, ref data, ..
+            } => {
+                let len = data.len() as u64;
+                self.issue(tid, IoOp::Read { offset, len }, IoDirection::Read)
+            }
+            Work::Persist(state) => {
+                let id = IoId(self.next_io);
+                self.next_io += 1;
+                self.io_owner.insert(id, (tid, IoDirection::Write));
+                self.persist_out
+                    .push_back(PersistRequest { id, state: *state });
+                if let Some(t) = self.tasks.get_mut(&tid) {
+                    t.outstanding += 1;
+                }
+            }
             Work::Writes(ops) if ops.is_empty() => self.finish(tid, Ok(Bytes::new())),
             Work::Writes(ops) => {
                 for op in ops {
@@ -274,7 +337,7 @@ impl Disk {
         match t.plan.work.clone() {
             Work::Ready(d) => self.finish(tid, Ok(d)),
             Work::Read { .. } => self.finish(tid, Ok(read)),
-            Work::Writes(_) => self.finish(tid, Ok(Bytes::new())),
+            Work::Writes(_) | Work::Persist(_) => self.finish(tid, Ok(Bytes::new())),
             Work::Verify { expect, .. } => {
                 let r = match expect {
                     Some(e) => crate::caw::compare(&e, &read).map(|()| Bytes::new()),
@@ -305,6 +368,38 @@ impl Disk {
                     self.issue(tid, op, IoDirection::Write);
                 }
             }
+            Work::Status(st) => self.finish_status(tid, st),
+            Work::LbaStatus { lba, alloc, .. } => {
+                let ext = self
+                    .tasks
+                    .get_mut(&tid)
+                    .and_then(|t| t.extents.take())
+                    .unwrap_or_default();
+                let data = self.lu.lba_status_data(lba, &ext, alloc);
+                self.finish(tid, Ok(data));
+            }
+            Work::OrWrite { offset, data, fua } => {
+                if writing {
+                    self.finish(tid, Ok(Bytes::new()));
+                } else {
+                    if let Some(t) = self.tasks.get_mut(&tid) {
+                        t.writing = true;
+                    }
+                    // SBC-4 §5.11: the medium's bytes ORed with the Data-Out.
+                    let merged: Vec<u8> = data
+                        .iter()
+                        .zip(read.iter().chain(std::iter::repeat(&0)))
+                        .map(|(a, b)| a | b)
+                        .collect();
+                    let fua = fua || !self.lu.mode.wce();
+                    let op = IoOp::Write {
+                        offset,
+                        data: Bytes::from(merged),
+                        fua,
+                    };
+                    self.issue(tid, op, IoDirection::Write);
+                }
+            }
         }
     }
 
@@ -322,6 +417,24 @@ impl Disk {
             tag: t.tag,
             lun: t.lun,
             reply: Some(reply),
+        });
+    }
+
+    /// Completes a task with `status`, no sense, no data.
+    fn finish_status(&mut self, tid: u64, status: Status) {
+        let Some(t) = self.tasks.remove(&tid) else {
+            return;
+        };
+        self.done.push_back(Completion {
+            nexus: t.nexus,
+            tag: t.tag,
+            lun: t.lun,
+            reply: Some(Reply {
+                status,
+                sense: Bytes::new(),
+                data_in: Bytes::new(),
+                residual: Residual::of(0, t.expected_len),
+            }),
         });
     }
 
@@ -404,6 +517,10 @@ impl Disk {
     /// for it, reported if the nexus comes back.
     pub fn nexus_loss(&mut self, nexus: &Nexus) -> usize {
         let n = self.abort_task_set(nexus);
+        // SPC-2 §5.5.1: an I_T nexus loss releases its RESERVE reservation.
+        if self.lu.spc2.as_ref() == Some(nexus) {
+            self.lu.spc2 = None;
+        }
         self.lu
             .ua
             .establish_for(nexus, AscAscq::I_T_NEXUS_LOSS_OCCURRED);

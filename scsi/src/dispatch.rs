@@ -4,9 +4,10 @@
 use crate::config::DiskConfig;
 use crate::mode::ModeState;
 use crate::plan::Plan;
+use crate::pr::{PrState, Registrant};
 use crate::sense::ua::UnitAttentions;
 use crate::sense::{invalid_field, invalid_opcode, CmdResult};
-use crate::task::Command;
+use crate::task::{Command, Nexus};
 use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
 use rtgt_proto::scsi::cdb::{op, Cdb, CdbAnswer, CdbError, FieldPointer};
 use rtgt_proto::scsi::sense::Sense;
@@ -17,6 +18,12 @@ pub(crate) struct LuState {
     pub cfg: DiskConfig,
     pub mode: ModeState,
     pub ua: UnitAttentions,
+    /// Persistent reservations (SPC-5 §5.14).
+    pub pr: PrState,
+    /// The I_T nexus holding an SPC-2 RESERVE reservation.
+    pub spc2: Option<Nexus>,
+    /// Registrations PREEMPT AND ABORT removed, whose tasks the disk aborts.
+    pub preempted: Vec<Registrant>,
 }
 
 /// The sense of a CDB that does not decode (SPC-5 §4.2.5.1, §4.2.5.2).
@@ -62,6 +69,9 @@ impl LuState {
             cfg,
             mode: ModeState::default(),
             ua: UnitAttentions::default(),
+            pr: PrState::default(),
+            spc2: None,
+            preempted: Vec::new(),
         }
     }
 
@@ -69,6 +79,9 @@ impl LuState {
     /// defaults (rtgt saves none).
     pub(crate) fn reset(&mut self) {
         self.mode = ModeState::default();
+        // SPC-2 §5.5.1: a reset releases RESERVE reservations (persistent
+        // reservations survive it, SPC-5 §5.14.4).
+        self.spc2 = None;
     }
 
     /// Checks one command and says what it takes.
@@ -88,6 +101,11 @@ impl LuState {
         }
         let cdb = Cdb::decode(&cmd.cdb).map_err(cdb_error)?;
         common_checks(&cdb)?;
+        // SPC-5 §5.14.3 and SPC-2 §5.5.1: a reservation held through another
+        // I_T nexus may refuse the command.
+        if self.reservation_conflict(&cmd.nexus, &cdb) {
+            return Ok(Plan::conflict());
+        }
         let out = &cmd.data_out;
         match &cdb {
             Cdb::TestUnitReady(_) => Ok(Plan::good()),
@@ -108,6 +126,19 @@ impl LuState {
             Cdb::Unmap(c) => self.unmap(c, out),
             Cdb::CompareAndWrite(c) => self.compare_and_write(&cdb, c, out),
             Cdb::ReportSupportedOperationCodes(c) => self.report_opcodes(c),
+            Cdb::PersistentReserveIn(c) => self.persistent_reserve_in(c),
+            Cdb::PersistentReserveOut(c) => self.persistent_reserve_out(&cmd.nexus, c, out),
+            Cdb::Reserve6(_) | Cdb::Reserve10(_) => self.reserve_spc2(&cmd.nexus, &cdb),
+            Cdb::PreFetch10(_) | Cdb::PreFetch16(_) => self.prefetch(&cdb),
+            Cdb::OrWrite16(_) => self.orwrite(&cdb, out),
+            Cdb::WriteAtomic16(c) => self.write_atomic(&cdb, c, out),
+            Cdb::GetLbaStatus(c) => self.get_lba_status(c),
+            Cdb::ReadDefectData10(c) => Ok(self.read_defect_data10(c)),
+            Cdb::ReadDefectData12(c) => Ok(self.read_defect_data12(c)),
+            Cdb::FormatUnit(c) => self.format_unit(c),
+            Cdb::ReportTargetPortGroups(c) => self.report_target_port_groups(&cmd.nexus, c),
+            Cdb::ReportSupportedTaskManagementFunctions(c) => Ok(self.report_tmfs(c)),
+            Cdb::Release6(_) | Cdb::Release10(_) => self.release_spc2(&cmd.nexus, &cdb),
             Cdb::Read6(_)
             | Cdb::Read10(_)
             | Cdb::Read12(_)
@@ -132,6 +163,7 @@ impl LuState {
 /// action), for REPORT SUPPORTED OPERATION CODES.
 pub(crate) const SUPPORTED: &[(u8, Option<u8>)] = &[
     (op::TEST_UNIT_READY, None),
+    (op::FORMAT_UNIT, None),
     (op::REQUEST_SENSE, None),
     (op::READ_6, None),
     (op::WRITE_6, None),
@@ -145,23 +177,48 @@ pub(crate) const SUPPORTED: &[(u8, Option<u8>)] = &[
     (op::WRITE_10, None),
     (op::WRITE_AND_VERIFY_10, None),
     (op::VERIFY_10, None),
+    (op::PRE_FETCH_10, None),
     (op::SYNCHRONIZE_CACHE_10, None),
+    (op::READ_DEFECT_DATA_10, None),
     (op::WRITE_SAME_10, None),
     (op::UNMAP, None),
+    (op::RESERVE_6, None),
+    (op::RELEASE_6, None),
+    (op::RESERVE_10, None),
+    (op::RELEASE_10, None),
+    (op::PERSISTENT_RESERVE_IN, Some(0x00)),
+    (op::PERSISTENT_RESERVE_IN, Some(0x01)),
+    (op::PERSISTENT_RESERVE_IN, Some(0x02)),
+    (op::PERSISTENT_RESERVE_IN, Some(0x03)),
+    (op::PERSISTENT_RESERVE_OUT, Some(0x00)),
+    (op::PERSISTENT_RESERVE_OUT, Some(0x01)),
+    (op::PERSISTENT_RESERVE_OUT, Some(0x02)),
+    (op::PERSISTENT_RESERVE_OUT, Some(0x03)),
+    (op::PERSISTENT_RESERVE_OUT, Some(0x04)),
+    (op::PERSISTENT_RESERVE_OUT, Some(0x05)),
+    (op::PERSISTENT_RESERVE_OUT, Some(0x06)),
+    (op::PERSISTENT_RESERVE_OUT, Some(0x07)),
     (op::MODE_SELECT_10, None),
     (op::MODE_SENSE_10, None),
     (op::READ_16, None),
     (op::COMPARE_AND_WRITE, None),
     (op::WRITE_16, None),
+    (op::ORWRITE_16, None),
     (op::WRITE_AND_VERIFY_16, None),
     (op::VERIFY_16, None),
+    (op::PRE_FETCH_16, None),
     (op::SYNCHRONIZE_CACHE_16, None),
     (op::WRITE_SAME_16, None),
+    (op::WRITE_ATOMIC_16, None),
     (op::SERVICE_ACTION_IN_16, Some(0x10)),
+    (op::SERVICE_ACTION_IN_16, Some(0x12)),
     (op::REPORT_LUNS, None),
+    (op::MAINTENANCE_IN, Some(0x0a)),
     (op::MAINTENANCE_IN, Some(0x0c)),
+    (op::MAINTENANCE_IN, Some(0x0d)),
     (op::READ_12, None),
     (op::WRITE_12, None),
     (op::WRITE_AND_VERIFY_12, None),
     (op::VERIFY_12, None),
+    (op::READ_DEFECT_DATA_12, None),
 ];

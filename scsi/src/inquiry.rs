@@ -27,6 +27,10 @@ pub fn standard_inquiry(cfg: &DiskConfig) -> StandardInquiry {
         response_data_format: 2,
         // SAM-5 §8.6: the full task set management (CMDQUE one, BQUE gone).
         cmdque: true,
+        // SPC-5 §6.7.2: TPGS 01b, implicit asymmetric access: REPORT TARGET
+        // PORT GROUPS is served (every group active/optimized) and SET
+        // TARGET PORT GROUPS is not.
+        tpgs: 1,
         vendor_id: ascii_field(&cfg.vendor),
         product_id: ascii_field(&cfg.product),
         product_revision: ascii_field(&cfg.revision),

@@ -28,8 +28,11 @@ pub mod mode;
 mod mode_select;
 pub mod opcodes;
 mod plan;
+pub mod pr;
 mod rw;
+mod sbc_more;
 pub mod sense;
+mod spc_more;
 pub mod task;
 mod unmap;
 pub mod vpd;
@@ -38,10 +41,11 @@ pub mod vpd;
 mod tests;
 
 pub use backstore::{
-    Backstore, BackstoreError, IoData, IoId, IoOp, IoRequest, NullBackstore, RamBackstore,
+    Backstore, BackstoreError, Extent, IoData, IoId, IoOp, IoRequest, NullBackstore, RamBackstore,
 };
 pub use config::{BlockSize, ConfigError, DiskConfig, RTGT_COMPANY_ID};
-pub use device::Disk;
+pub use device::{Disk, PersistRequest};
 pub use luns::LunMap;
 pub use mode::ModeState;
+pub use pr::{PrInitiator, PrReservation, PrState, Registrant};
 pub use task::{Command, Completion, Nexus, Reply, Residual, TaskAttribute};

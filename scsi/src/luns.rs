@@ -158,6 +158,14 @@ impl LunMap {
             .find_map(|(&n, d)| d.poll_io().map(|io| (n, io)))
     }
 
+    /// The next reservation state to store (APTPL) of any disk, with its
+    /// LUN; completes through [`LunMap::handle_io_complete`].
+    pub fn poll_persist(&mut self) -> Option<(u16, crate::device::PersistRequest)> {
+        self.disks
+            .iter_mut()
+            .find_map(|(&n, d)| d.poll_persist().map(|p| (n, p)))
+    }
+
     /// A request of the disk at `lun` finished.
     pub fn handle_io_complete(
         &mut self,

@@ -45,12 +45,12 @@ impl ModeState {
         self.control.d_sense()
     }
 
-    /// The bits MODE SELECT may change: WCE (Caching) and D_SENSE
+    /// The bits MODE SELECT may change: WCE (Caching), D_SENSE and SWP
     /// (Control); everything else is fixed.
     pub fn changeable() -> ModeState {
         ModeState {
             caching: Caching::default().with_wce(true),
-            control: Control::default().with_d_sense(true),
+            control: Control::default().with_d_sense(true).with_swp(true),
         }
     }
 
@@ -165,7 +165,7 @@ impl LuState {
                 reserved: 0,
             }]
         };
-        let mut header = ModeHeader::disk(self.cfg.read_only, true);
+        let mut header = ModeHeader::disk(self.cfg.read_only || self.mode.control.swp(), true);
         header.longlba = long;
         let data = ModeParameters {
             header,

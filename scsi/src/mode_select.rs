@@ -1,4 +1,4 @@
-//! MODE SELECT (6) and (10) (SPC-5 §6.11, §6.12): changes WCE and D_SENSE;
+//! MODE SELECT (6) and (10) (SPC-5 §6.11, §6.12): changes WCE, D_SENSE and SWP;
 //! every other bit must be sent as it is.
 
 use crate::dispatch::{short_data_out, LuState};

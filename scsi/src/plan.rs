@@ -60,6 +60,21 @@ pub(crate) enum Work {
         write: Bytes,
         fua: bool,
     },
+    /// This status (RESERVATION CONFLICT, CONDITION MET), no sense, no data.
+    Status(rtgt_proto::scsi::status::Status),
+    /// Query the allocation of `len` bytes at `offset`, then answer GET LBA
+    /// STATUS from LBA `lba` with at most `alloc` bytes.
+    LbaStatus {
+        lba: u64,
+        offset: u64,
+        len: u64,
+        alloc: u32,
+    },
+    /// ORWRITE: read, OR `data` in, write back.
+    OrWrite { offset: u64, data: Bytes, fua: bool },
+    /// Hand this persistent reservation state to the driver to store
+    /// (APTPL), then GOOD.
+    Persist(Box<crate::pr::PrState>),
 }
 
 /// A checked command.
@@ -87,6 +102,22 @@ impl Plan {
     /// GOOD, no data.
     pub(crate) fn good() -> Self {
         Plan::data(Bytes::new())
+    }
+
+    /// RESERVATION CONFLICT.
+    pub(crate) fn conflict() -> Self {
+        Plan {
+            work: Work::Status(rtgt_proto::scsi::status::Status::RESERVATION_CONFLICT),
+            ..Plan::good()
+        }
+    }
+
+    /// CONDITION MET (PRE-FETCH, SBC-4 §5.18).
+    pub(crate) fn condition_met() -> Self {
+        Plan {
+            work: Work::Status(rtgt_proto::scsi::status::Status::CONDITION_MET),
+            ..Plan::good()
+        }
     }
 
     /// Sets the Data-Out the command takes.

@@ -28,6 +28,7 @@ fn protect_field(io: &BlockIo) -> &'static str {
     match io.kind {
         BlockIoKind::Read => "rdprotect",
         BlockIoKind::Verify => "vrprotect",
+        BlockIoKind::OrWrite => "orprotect",
         _ => "wrprotect",
     }
 }
@@ -47,6 +48,23 @@ impl LuState {
         }
     }
 
+    /// SBC-4 §4.11: a write-protected LU answers DATA PROTECT to commands
+    /// that write: WRITE PROTECTED when configured read-only, SOFTWARE
+    /// WRITE PROTECTED when the Control mode page has SWP set (SPC-5
+    /// §7.5.8).
+    pub(crate) fn check_writable(&self) -> CmdResult<()> {
+        if self.cfg.read_only {
+            return Err(write_protected());
+        }
+        if self.mode.control.swp() {
+            return Err(rtgt_proto::scsi::sense::Sense::new(
+                rtgt_proto::scsi::asc::SenseKey::DATA_PROTECT,
+                rtgt_proto::scsi::asc::AscAscq::SOFTWARE_WRITE_PROTECTED,
+            ));
+        }
+        Ok(())
+    }
+
     /// The checks shared by block commands: protection field, write
     /// protection, transfer length limit, LBA range.
     pub(crate) fn check_block_io(&self, cdb: &Cdb, io: &BlockIo, max: u64) -> CmdResult<()> {
@@ -63,8 +81,8 @@ impl LuState {
         }
         // SBC-4 §4.11: a write-protected LU answers DATA PROTECT, WRITE
         // PROTECTED to any command that writes.
-        if self.cfg.read_only && !matches!(io.kind, BlockIoKind::Read | BlockIoKind::Verify) {
-            return Err(write_protected());
+        if !matches!(io.kind, BlockIoKind::Read | BlockIoKind::Verify) {
+            self.check_writable()?;
         }
         if io.blocks == 0 {
             // SBC-4 §5.15: a zero TRANSFER LENGTH is not an error, but the

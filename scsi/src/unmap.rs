@@ -4,7 +4,7 @@ use crate::backstore::IoOp;
 use crate::dispatch::{short_data_out, LuState};
 use crate::plan::{Access, Plan, Work};
 use crate::sense::{
-    invalid_named, invalid_opcode, invalid_param, parameter_list_length, write_protected, CmdResult,
+    invalid_named, invalid_opcode, invalid_param, parameter_list_length, CmdResult,
 };
 use bytes::{Bytes, BytesMut};
 use rtgt_proto::scsi::cdb::{Cdb, Unmap};
@@ -88,9 +88,7 @@ impl LuState {
         if c.anchor {
             return Err(invalid_named(&cdb, "anchor"));
         }
-        if self.cfg.read_only {
-            return Err(write_protected());
-        }
+        self.check_writable()?;
         let pll = u64::from(c.parameter_list_length);
         // SBC-4 §5.32.1: zero transfers nothing and is not an error; 1 to 7
         // is PARAMETER LIST LENGTH ERROR.

@@ -89,6 +89,9 @@ impl LuState {
             max_unmap_block_descriptor_count: if thin { c.max_unmap_descriptors } else { 0 },
             optimal_unmap_granularity: u32::from(thin),
             max_write_same_length: c.max_write_same_blocks,
+            // SBC-4 §6.6.4: WRITE ATOMIC (16) up to this many blocks, any
+            // alignment and granularity.
+            max_atomic_transfer_length: self.max_atomic_blocks(),
             ..BlockLimits::default()
         }
     }

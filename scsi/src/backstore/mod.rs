@@ -95,6 +95,21 @@ pub trait Backstore: Send + Sync + std::fmt::Debug {
     /// read as zero afterwards.
     fn deallocate(&self, offset: u64, len: u64) -> Result<(), BackstoreError>;
 
+    /// The allocation of `len` bytes at `offset`, for GET LBA STATUS (SBC-4
+    /// §5.8): extents in ascending order, adjacent, covering the range
+    /// exactly. A mapped extent holds space; an unmapped one reads as zero
+    /// and holds none. The default, for thick backstores, is one mapped
+    /// extent; a file backstore answers with SEEK_DATA/SEEK_HOLE, a thin
+    /// one from its allocation map.
+    fn allocation(&self, offset: u64, len: u64) -> Result<Vec<Extent>, BackstoreError> {
+        check_range(offset, len, self.len())?;
+        Ok(vec![Extent {
+            offset,
+            len,
+            mapped: true,
+        }])
+    }
+
     /// Writes `len` zero bytes at `offset`. The default writes a zero buffer
     /// in pieces; a backstore with a cheaper way (FALLOC_FL_ZERO_RANGE,
     /// BLKZEROOUT) overrides it.
@@ -109,6 +124,15 @@ pub trait Backstore: Send + Sync + std::fmt::Debug {
         }
         Ok(())
     }
+}
+
+/// A run of bytes with one allocation state (see [`Backstore::allocation`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Extent {
+    pub offset: u64,
+    pub len: u64,
+    /// True when the bytes hold space (written), false when deallocated.
+    pub mapped: bool,
 }
 
 /// Checks that `len` bytes at `offset` fit in `size` bytes.
@@ -136,12 +160,18 @@ pub enum IoOp {
     Deallocate { offset: u64, len: u64 },
     /// Make all completed writes stable.
     Flush,
+    /// Report the allocation of `len` bytes at `offset`; completes with
+    /// [`IoData::Allocation`].
+    Allocation { offset: u64, len: u64 },
 }
 
 impl IoOp {
     /// True for requests that change the medium.
     pub fn is_write(&self) -> bool {
-        !matches!(self, IoOp::Read { .. } | IoOp::Flush)
+        !matches!(
+            self,
+            IoOp::Read { .. } | IoOp::Flush | IoOp::Allocation { .. }
+        )
     }
 }
 
@@ -158,6 +188,8 @@ pub struct IoRequest {
 pub enum IoData {
     /// The bytes of an [`IoOp::Read`].
     Read(Bytes),
+    /// The extents of an [`IoOp::Allocation`].
+    Allocation(Vec<Extent>),
     /// Any other request.
     Done,
 }
@@ -182,6 +214,9 @@ impl IoRequest {
                 store.deallocate(*offset, *len).map(|()| IoData::Done)
             }
             IoOp::Flush => store.flush().map(|()| IoData::Done),
+            IoOp::Allocation { offset, len } => {
+                store.allocation(*offset, *len).map(IoData::Allocation)
+            }
         }
     }
 }

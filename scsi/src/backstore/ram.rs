@@ -1,6 +1,6 @@
 //! A sparse RAM backstore: memory is taken in chunks, only when written.
 
-use super::{check_range, Backstore, BackstoreError};
+use super::{check_range, Backstore, BackstoreError, Extent};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -135,6 +135,25 @@ impl Backstore for RamBackstore {
         Ok(())
     }
 
+    fn allocation(&self, offset: u64, len: u64) -> Result<Vec<Extent>, BackstoreError> {
+        check_range(offset, len, self.size)?;
+        let chunks = self.lock();
+        let mut out: Vec<Extent> = Vec::new();
+        Self::pieces(offset, len, |idx, from, _, n| {
+            let mapped = chunks.contains_key(&idx);
+            let at = idx * CHUNK + from as u64;
+            match out.last_mut() {
+                Some(e) if e.mapped == mapped => e.len += n as u64,
+                _ => out.push(Extent {
+                    offset: at,
+                    len: n as u64,
+                    mapped,
+                }),
+            }
+        });
+        Ok(out)
+    }
+
     fn write_zeroes(&self, offset: u64, len: u64, _fua: bool) -> Result<(), BackstoreError> {
         // Zeroes need no memory: the same as deallocating.
         self.deallocate(offset, len)
@@ -172,6 +191,34 @@ mod tests {
         assert_eq!(&back[1000..], &data[1000..]);
         r.deallocate(CHUNK, CHUNK).unwrap();
         assert_eq!(r.allocated(), CHUNK);
+    }
+
+    #[test]
+    fn allocation_reports_chunks() {
+        let r = RamBackstore::new(4 * CHUNK);
+        r.write_at(CHUNK + 10, &[1], false).unwrap();
+        let ext = r.allocation(512, 3 * CHUNK).unwrap();
+        assert_eq!(
+            ext,
+            vec![
+                Extent {
+                    offset: 512,
+                    len: CHUNK - 512,
+                    mapped: false
+                },
+                Extent {
+                    offset: CHUNK,
+                    len: CHUNK,
+                    mapped: true
+                },
+                Extent {
+                    offset: 2 * CHUNK,
+                    len: CHUNK + 512,
+                    mapped: false
+                },
+            ]
+        );
+        assert!(r.allocation(4 * CHUNK, 1).is_err());
     }
 
     #[test]

@@ -57,6 +57,21 @@ impl UnitAttentions {
         }
     }
 
+    /// Establishes `code` for every known nexus `pick` selects but `except`
+    /// (reservation changes, SPC-5 §5.14.11).
+    pub(crate) fn establish_matching(
+        &mut self,
+        except: &Nexus,
+        pick: impl Fn(&Nexus) -> bool,
+        code: AscAscq,
+    ) {
+        for (n, q) in self.queues.iter_mut() {
+            if n != except && pick(n) && !q.contains(&code) {
+                q.push_back(code);
+            }
+        }
+    }
+
     /// Establishes `code` for one nexus.
     pub(crate) fn establish_for(&mut self, n: &Nexus, code: AscAscq) {
         let q = self.queue(n);

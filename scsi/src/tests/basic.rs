@@ -37,10 +37,11 @@ fn shared_cdb_checks() {
         SenseKey::ILLEGAL_REQUEST,
         AscAscq::INVALID_COMMAND_OPERATION_CODE,
     );
-    // GET LBA STATUS is decoded by proto but not served.
+    // RECEIVE COPY RESULTS (RECEIVE DATA) is decoded by proto but not
+    // served (no held data).
     let mut gls = [0u8; 16];
-    gls[0] = 0x9e;
-    gls[1] = 0x12;
+    gls[0] = 0x84;
+    gls[1] = 0x01;
     let bad = r.run(&gls, &[], 0);
     assert_check(
         &bad,

@@ -211,7 +211,7 @@ fn report_supported_operation_codes() {
     let one = OneCommand::decode(&one).unwrap().value;
     assert_eq!(one.support, 0b011);
     assert_eq!(one.cdb_usage.len(), 10);
-    let none = r.good(&[0xa3, 0x0c, 1, 0x04, 0, 0, 0, 0, 1, 0, 0, 0], &[], 256);
+    let none = r.good(&[0xa3, 0x0c, 1, 0x3b, 0, 0, 0, 0, 1, 0, 0, 0], &[], 256);
     assert_eq!(OneCommand::decode(&none).unwrap().value.support, 0b001);
     assert_field(
         &r.run(&[0xa3, 0x0c, 1, 0x9e, 0, 0, 0, 0, 1, 0, 0, 0], &[], 256),

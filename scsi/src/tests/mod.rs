@@ -4,7 +4,9 @@ mod basic;
 mod blocks;
 mod mode;
 mod model;
+mod more;
 mod order;
+mod pr;
 mod rw;
 mod snapshots;
 

@@ -91,11 +91,13 @@ pub(crate) fn need(what: &'static str, buf: &[u8], need: usize) -> Result<(), Pa
 }
 
 pub mod capacity;
+pub mod defect;
 pub mod inquiry;
 pub mod lba;
 pub mod luns;
 
 pub use capacity::{ReadCapacity10, ReadCapacity16};
+pub use defect::DefectData;
 pub use inquiry::StandardInquiry;
 pub use lba::{LbaStatus, LbaStatusDescriptor, UnmapDescriptor, UnmapList};
 pub use luns::{Lun, LunAddress, ReportLuns};
