@@ -16,6 +16,7 @@
 pub mod catalogue;
 pub mod context;
 pub mod driven;
+pub mod runner;
 pub mod scenario;
 pub mod transcript;
 pub mod wire;

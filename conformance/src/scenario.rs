@@ -54,11 +54,18 @@ impl Needs {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Pass,
-    Fail { expected: String, actual: String },
-    Skip { reason: String },
+    Fail {
+        expected: String,
+        actual: String,
+    },
+    Skip {
+        reason: String,
+    },
     /// The requirement does not apply to this target (e.g. it does not
     /// implement the optional feature the clause is about).
-    NotApplicable { reason: String },
+    NotApplicable {
+        reason: String,
+    },
 }
 
 impl Outcome {

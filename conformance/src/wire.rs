@@ -129,7 +129,11 @@ impl Wire {
     }
 
     /// The next thing from the target within `timeout`.
-    pub fn recv(&mut self, ctx: &mut Context, timeout: Duration) -> Result<Received, ScenarioError> {
+    pub fn recv(
+        &mut self,
+        ctx: &mut Context,
+        timeout: Duration,
+    ) -> Result<Received, ScenarioError> {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(frame) = self.decoder.next_frame() {
@@ -142,7 +146,8 @@ impl Wire {
                         }
                     }
                     Err(e) => {
-                        ctx.transcript.note(format!("stream error from the target: {e}"));
+                        ctx.transcript
+                            .note(format!("stream error from the target: {e}"));
                         Received::DecodeError(e)
                     }
                 };
@@ -201,7 +206,11 @@ impl Wire {
 
     /// Whether the target dropped the connection within `quiet` (reading
     /// and discarding anything that arrives first).
-    pub fn closed_within(&mut self, ctx: &mut Context, quiet: Duration) -> Result<bool, ScenarioError> {
+    pub fn closed_within(
+        &mut self,
+        ctx: &mut Context,
+        quiet: Duration,
+    ) -> Result<bool, ScenarioError> {
         let deadline = Instant::now() + quiet;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -246,7 +255,11 @@ pub fn login_request(
     LoginRequest {
         transit,
         csg,
-        nsg: if transit { nsg } else { LoginStage::SecurityNegotiation },
+        nsg: if transit {
+            nsg
+        } else {
+            LoginStage::SecurityNegotiation
+        },
         isid: isid(1),
         itt: 1,
         cmd_sn: 1,
@@ -262,5 +275,15 @@ pub fn keys_of(data: &[u8]) -> Vec<Pair> {
 
 /// The value of `key` in `pairs`, if sent.
 pub fn value_of<'a>(pairs: &'a [Pair], key: &str) -> Option<&'a str> {
-    pairs.iter().find(|p| p.key == key).map(|p| p.value.as_str())
+    pairs
+        .iter()
+        .find(|p| p.key == key)
+        .map(|p| p.value.as_str())
+}
+
+impl Wire {
+    /// The TCP stream, for a driver that takes the connection over.
+    pub fn into_stream(self) -> TcpStream {
+        self.stream
+    }
 }

@@ -1,0 +1,6 @@
+//! Scenarios of the negotiation area.
+
+use crate::scenario::Scenario;
+
+/// This area's scenarios, one slice per file.
+pub const SCENARIOS: &[&[Scenario]] = &[];
