@@ -1,6 +1,25 @@
-//! Scenarios of the scsi area.
+//! Scenarios of the scsi area: the commands a disk target serves (SPC-5,
+//! SBC-4), each with valid and invalid fields.
+//!
+//! A clause names the command as well as its section: section numbers move
+//! between revisions of the standards, command names do not.
 
 use crate::scenario::Scenario;
 
+mod capacity;
+mod inquiry;
+mod rw10;
+mod rw16;
+mod rw_small;
+mod support;
+mod vpd;
+
 /// This area's scenarios, one slice per file.
-pub const SCENARIOS: &[&[Scenario]] = &[];
+pub const SCENARIOS: &[&[Scenario]] = &[
+    inquiry::SCENARIOS,
+    vpd::SCENARIOS,
+    capacity::SCENARIOS,
+    rw10::SCENARIOS,
+    rw16::SCENARIOS,
+    rw_small::SCENARIOS,
+];

@@ -1,0 +1,568 @@
+//! What every SCSI scenario shares: a logged-in session that absorbs the
+//! unit attentions a new I_T nexus meets, one command at a time with its
+//! answer described for a report, the capacity and limits of the LUN, and
+//! the scratch range saved before a write and restored after it.
+
+use crate::context::Context;
+use crate::driven::{Driven, LoginResult};
+use crate::scenario::{Outcome, ScenarioError, Verdict};
+use bytes::Bytes;
+use rtgt_initiator::{Event, ScsiRequest, Strictness, TaskOutcome};
+use rtgt_proto::pdu::{LogoutReason, Lun, ScsiStatus};
+use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
+use rtgt_proto::scsi::cdb::{
+    Inquiry, ModeSense6, PageControl, Read16, ReadCapacity10, ReadCapacity16, TestUnitReady,
+    Write16,
+};
+use rtgt_proto::scsi::mode::{HeaderKind, ModeParameters, PAGE_ALL};
+use rtgt_proto::scsi::params;
+use rtgt_proto::scsi::sense::{Sense, SenseKeySpecific};
+use rtgt_proto::scsi::vpd::{BlockLimits, LogicalBlockProvisioning, Vpd, VpdPage};
+
+/// A session on the suite's LUN.
+#[derive(Debug)]
+pub struct Scsi {
+    pub session: Driven,
+    pub lun: Lun,
+}
+
+/// A command's answer.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: ScsiStatus,
+    pub data: Vec<u8>,
+    pub sense_bytes: Vec<u8>,
+    pub sense: Option<Sense>,
+}
+
+impl Reply {
+    pub fn good(&self) -> bool {
+        self.status == ScsiStatus::Good
+    }
+
+    /// CHECK CONDITION with this sense key and additional sense code.
+    pub fn is(&self, key: SenseKey, asc: AscAscq) -> bool {
+        self.status == ScsiStatus::CheckCondition
+            && self
+                .sense
+                .as_ref()
+                .is_some_and(|s| s.key.0 & 0x0f == key.0 && s.asc == asc)
+    }
+
+    /// The answer as a report shows it.
+    pub fn describe(&self) -> String {
+        match (&self.status, &self.sense) {
+            (ScsiStatus::CheckCondition, Some(s)) => format!(
+                "CHECK CONDITION, {} {:02X}h/{:02X}h ({})",
+                s.key.name(),
+                s.asc.asc,
+                s.asc.ascq,
+                s.asc.name().unwrap_or("unnamed")
+            ),
+            (ScsiStatus::CheckCondition, None) => format!(
+                "CHECK CONDITION with {} sense bytes that do not decode",
+                self.sense_bytes.len()
+            ),
+            (status, _) => format!("{} with {} bytes of data", status.name(), self.data.len()),
+        }
+    }
+
+    /// The field pointer of the sense data, when SKSV is set.
+    pub fn field_pointer(&self) -> Option<(bool, u16, Option<u8>)> {
+        match self.sense.as_ref()?.sks? {
+            SenseKeySpecific::FieldPointer {
+                cdb,
+                field_pointer,
+                bit_pointer,
+            } => Some((cdb, field_pointer, bit_pointer)),
+            _ => None,
+        }
+    }
+}
+
+const ILLEGAL: SenseKey = SenseKey::ILLEGAL_REQUEST;
+
+/// Pass when the reply is CHECK CONDITION with `key` and `asc`.
+pub fn expect(reply: &Reply, key: SenseKey, asc: AscAscq) -> Outcome {
+    Outcome::check(
+        reply.is(key, asc),
+        format!(
+            "CHECK CONDITION, {} {:02X}h/{:02X}h ({})",
+            key.name(),
+            asc.asc,
+            asc.ascq,
+            asc.name().unwrap_or("unnamed")
+        ),
+        reply.describe(),
+    )
+}
+
+/// Pass when the reply is ILLEGAL REQUEST, INVALID FIELD IN CDB and, when the
+/// sense carries a field pointer (SPC-5 §4.4.2.4.2), it names CDB byte `byte`.
+pub fn expect_invalid_field(reply: &Reply, byte: u16) -> Outcome {
+    let outcome = expect(reply, ILLEGAL, AscAscq::INVALID_FIELD_IN_CDB);
+    if outcome != Outcome::Pass {
+        return outcome;
+    }
+    match reply.field_pointer() {
+        Some((true, b, _)) if b == byte => Outcome::Pass,
+        Some((cdb, b, bit)) => Outcome::fail(
+            format!("a field pointer, when given, at CDB byte {byte}"),
+            format!("field pointer C/D={} byte {b} bit {bit:?}", u8::from(cdb)),
+        ),
+        None => Outcome::Pass,
+    }
+}
+
+pub fn expect_lba_out_of_range(reply: &Reply) -> Outcome {
+    expect(reply, ILLEGAL, AscAscq::LBA_OUT_OF_RANGE)
+}
+
+pub fn expect_good(reply: &Reply) -> Outcome {
+    Outcome::check(reply.good(), "GOOD", reply.describe())
+}
+
+/// A failure of a step the scenario needed to reach its point.
+pub fn setup(what: &str, reply: &Reply) -> ScenarioError {
+    ScenarioError::Setup(format!("{what}: {}", reply.describe()))
+}
+
+/// The command was not recognised: INVALID COMMAND OPERATION CODE (or, for
+/// a service action, INVALID FIELD IN CDB).
+pub fn unsupported(reply: &Reply) -> bool {
+    reply.is(ILLEGAL, AscAscq::INVALID_COMMAND_OPERATION_CODE)
+}
+
+impl Scsi {
+    /// Logs in as the suite's initiator and clears the unit attentions of
+    /// the new nexus (SAM-5: a power on or I_T nexus loss condition is
+    /// reported once to each new nexus).
+    pub fn open(ctx: &mut Context) -> Result<Scsi, ScenarioError> {
+        let name = ctx.target.initiator_name.clone();
+        Self::open_as(ctx, &name)
+    }
+
+    /// Logs in as the second initiator name.
+    pub fn open_second(ctx: &mut Context) -> Result<Scsi, ScenarioError> {
+        let name =
+            ctx.target.initiator_name_2.clone().ok_or_else(|| {
+                ScenarioError::Setup("no second initiator name was given".to_owned())
+            })?;
+        Self::open_as(ctx, &name)
+    }
+
+    fn open_as(ctx: &mut Context, name: &str) -> Result<Scsi, ScenarioError> {
+        let mut config = Driven::normal_config(ctx);
+        config.keys.set("InitiatorName", name);
+        // These scenarios judge the SCSI layer; iSCSI deviations are noted
+        // in the transcript without ending the session.
+        config.strictness = Strictness::Lenient;
+        let mut session = Driven::connect(ctx, config)?;
+        if let LoginResult::Failed(event) = session.login(ctx)? {
+            return Err(ScenarioError::Login(format!("{event:?}")));
+        }
+        let mut scsi = Scsi {
+            session,
+            lun: Driven::lun(ctx),
+        };
+        let tur = TestUnitReady::default().encode();
+        for _ in 0..4 {
+            let reply = scsi.once(ctx, ScsiRequest::none(scsi.lun, &tur))?;
+            if !reply.is_unit_attention() {
+                break;
+            }
+        }
+        Ok(scsi)
+    }
+
+    fn once(&mut self, ctx: &mut Context, req: ScsiRequest) -> Result<Reply, ScenarioError> {
+        match self.session.command(ctx, req)? {
+            TaskOutcome::Completed(r) => Ok(Reply {
+                status: r.status,
+                data: r.data.to_vec(),
+                sense_bytes: r.sense_bytes.to_vec(),
+                sense: r.sense,
+            }),
+            other => Err(ScenarioError::Setup(format!(
+                "the command ended without a SCSI status: {other:?}"
+            ))),
+        }
+    }
+
+    /// Runs a command; a UNIT ATTENTION is taken and the command sent once
+    /// more.
+    pub fn run(&mut self, ctx: &mut Context, req: ScsiRequest) -> Result<Reply, ScenarioError> {
+        let reply = self.once(ctx, req.clone())?;
+        if reply.is_unit_attention() {
+            ctx.transcript
+                .note(format!("{}; sending the command again", reply.describe()));
+            return self.once(ctx, req);
+        }
+        Ok(reply)
+    }
+
+    pub fn none(&mut self, ctx: &mut Context, cdb: &[u8]) -> Result<Reply, ScenarioError> {
+        let req = ScsiRequest::none(self.lun, cdb);
+        self.run(ctx, req)
+    }
+
+    pub fn read(
+        &mut self,
+        ctx: &mut Context,
+        cdb: &[u8],
+        len: u32,
+    ) -> Result<Reply, ScenarioError> {
+        let req = ScsiRequest::read(self.lun, cdb, len);
+        self.run(ctx, req)
+    }
+
+    pub fn write(
+        &mut self,
+        ctx: &mut Context,
+        cdb: &[u8],
+        data: Vec<u8>,
+    ) -> Result<Reply, ScenarioError> {
+        let req = ScsiRequest::write(self.lun, cdb, Bytes::from(data));
+        self.run(ctx, req)
+    }
+
+    /// Logs out, bounded by the suite's timeout; a target that does not
+    /// answer is left to notice the closed connection.
+    pub fn close(mut self, ctx: &mut Context) {
+        if self
+            .session
+            .core
+            .logout(std::time::Instant::now(), LogoutReason::CloseSession)
+            .is_ok()
+        {
+            let _ = self.session.wait_for(ctx, "the logout response", |e| {
+                matches!(e, Event::LoggedOut { .. } | Event::Closed(_))
+            });
+        }
+    }
+}
+
+impl Reply {
+    fn is_unit_attention(&self) -> bool {
+        self.status == ScsiStatus::CheckCondition
+            && self
+                .sense
+                .as_ref()
+                .is_some_and(|s| s.key.0 & 0x0f == SenseKey::UNIT_ATTENTION.0)
+    }
+}
+
+/// The LUN's size as READ CAPACITY reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capacity {
+    pub last_lba: u64,
+    pub block_len: u32,
+}
+
+impl Capacity {
+    pub fn blocks(&self) -> u64 {
+        self.last_lba.saturating_add(1)
+    }
+
+    pub fn bytes(&self, blocks: u64) -> u32 {
+        u32::try_from(blocks.saturating_mul(u64::from(self.block_len))).unwrap_or(u32::MAX)
+    }
+}
+
+/// READ CAPACITY (16), or (10) when (16) is refused.
+pub fn capacity(ctx: &mut Context, s: &mut Scsi) -> Result<Capacity, ScenarioError> {
+    let cdb = ReadCapacity16 {
+        allocation_length: 32,
+        ..Default::default()
+    }
+    .encode();
+    let reply = s.read(ctx, &cdb, 32)?;
+    if reply.good() {
+        if let Ok(rc) = params::ReadCapacity16::decode(&reply.data) {
+            if rc.block_length > 0 {
+                return Ok(Capacity {
+                    last_lba: rc.returned_lba,
+                    block_len: rc.block_length,
+                });
+            }
+        }
+    }
+    let reply = s.read(ctx, &ReadCapacity10::default().encode(), 8)?;
+    match params::ReadCapacity10::decode(&reply.data) {
+        Ok(rc) if reply.good() && rc.block_length > 0 => Ok(Capacity {
+            last_lba: u64::from(rc.returned_lba),
+            block_len: rc.block_length,
+        }),
+        _ => Err(setup("READ CAPACITY", &reply)),
+    }
+}
+
+/// The standard INQUIRY data (255 bytes asked).
+pub fn standard_inquiry(
+    ctx: &mut Context,
+    s: &mut Scsi,
+) -> Result<(params::StandardInquiry, Vec<u8>), ScenarioError> {
+    let cdb = Inquiry {
+        allocation_length: 255,
+        ..Default::default()
+    }
+    .encode();
+    let reply = s.read(ctx, &cdb, 255)?;
+    match params::StandardInquiry::decode(&reply.data) {
+        Ok(d) if reply.good() => Ok((d.value, reply.data)),
+        _ => Err(setup("standard INQUIRY", &reply)),
+    }
+}
+
+/// The raw answer to INQUIRY with EVPD for `page`.
+pub fn vpd_reply(ctx: &mut Context, s: &mut Scsi, page: u8) -> Result<Reply, ScenarioError> {
+    let cdb = Inquiry {
+        evpd: true,
+        page_code: page,
+        allocation_length: 0xfffc,
+        ..Default::default()
+    }
+    .encode();
+    s.read(ctx, &cdb, 0xfffc)
+}
+
+/// The VPD pages the LUN lists in page 00h (empty when it does not answer).
+pub fn supported_pages(ctx: &mut Context, s: &mut Scsi) -> Result<Vec<u8>, ScenarioError> {
+    let reply = vpd_reply(ctx, s, 0)?;
+    Ok(match Vpd::decode(&reply.data) {
+        Ok(d) if reply.good() => match d.value.page {
+            VpdPage::Supported(list) => list,
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    })
+}
+
+/// Page `page` decoded, when page 00h lists it.
+pub fn vpd_page(
+    ctx: &mut Context,
+    s: &mut Scsi,
+    page: u8,
+) -> Result<Option<VpdPage>, ScenarioError> {
+    if !supported_pages(ctx, s)?.contains(&page) {
+        return Ok(None);
+    }
+    let reply = vpd_reply(ctx, s, page)?;
+    match Vpd::decode(&reply.data) {
+        Ok(d) if reply.good() => Ok(Some(d.value.page)),
+        _ => Err(setup(
+            &format!("VPD page {page:02X}h, which page 00h lists"),
+            &reply,
+        )),
+    }
+}
+
+pub fn block_limits(ctx: &mut Context, s: &mut Scsi) -> Result<Option<BlockLimits>, ScenarioError> {
+    Ok(match vpd_page(ctx, s, 0xb0)? {
+        Some(VpdPage::BlockLimits(b)) => Some(b),
+        _ => None,
+    })
+}
+
+pub fn provisioning(
+    ctx: &mut Context,
+    s: &mut Scsi,
+) -> Result<Option<LogicalBlockProvisioning>, ScenarioError> {
+    Ok(match vpd_page(ctx, s, 0xb2)? {
+        Some(VpdPage::LogicalBlockProvisioning(p)) => Some(p),
+        _ => None,
+    })
+}
+
+/// A recognisable pattern for `blocks` blocks: every block differs, and so
+/// does every run of the same scenario with another `seed`.
+pub fn pattern(blocks: u32, block_len: u32, seed: u8) -> Vec<u8> {
+    let n = blocks as usize * block_len as usize;
+    (0..n)
+        .map(|i| (i as u8).wrapping_mul(31) ^ ((i / block_len.max(1) as usize) as u8) ^ seed)
+        .collect()
+}
+
+pub fn read16(lba: u64, blocks: u32) -> [u8; 16] {
+    Read16 {
+        lba,
+        transfer_length: blocks,
+        ..Default::default()
+    }
+    .encode()
+}
+
+pub fn write16(lba: u64, blocks: u32) -> [u8; 16] {
+    Write16 {
+        lba,
+        transfer_length: blocks,
+        ..Default::default()
+    }
+    .encode()
+}
+
+/// Reads `blocks` blocks at `lba`.
+pub fn read_blocks(
+    ctx: &mut Context,
+    s: &mut Scsi,
+    cap: Capacity,
+    lba: u64,
+    blocks: u32,
+) -> Result<Vec<u8>, ScenarioError> {
+    let reply = s.read(ctx, &read16(lba, blocks), cap.bytes(blocks.into()))?;
+    if !reply.good() || reply.data.len() != cap.bytes(blocks.into()) as usize {
+        return Err(setup(
+            &format!("READ (16) of {blocks} blocks at LBA {lba}"),
+            &reply,
+        ));
+    }
+    Ok(reply.data)
+}
+
+/// The first `blocks` scratch blocks, read before a scenario writes them.
+#[derive(Debug)]
+pub struct Scratch {
+    pub lba: u64,
+    pub blocks: u32,
+    pub cap: Capacity,
+    pub saved: Vec<u8>,
+}
+
+/// Saves the first `blocks` blocks of the scratch range, or says why the
+/// scenario cannot run (a skip: the suite was given too small a range).
+pub fn scratch(
+    ctx: &mut Context,
+    s: &mut Scsi,
+    blocks: u32,
+) -> Result<Result<Scratch, Outcome>, ScenarioError> {
+    if ctx.target.scratch_blocks < blocks {
+        return Ok(Err(Outcome::skip(format!(
+            "needs {blocks} scratch blocks, the suite was given {}",
+            ctx.target.scratch_blocks
+        ))));
+    }
+    let cap = capacity(ctx, s)?;
+    let lba = ctx.target.scratch_lba;
+    if lba.saturating_add(u64::from(blocks)) > cap.blocks() {
+        return Err(ScenarioError::Setup(format!(
+            "the scratch range {lba}+{blocks} runs past the last LBA {}",
+            cap.last_lba
+        )));
+    }
+    let saved = read_blocks(ctx, s, cap, lba, blocks)?;
+    Ok(Ok(Scratch {
+        lba,
+        blocks,
+        cap,
+        saved,
+    }))
+}
+
+impl Scratch {
+    /// Writes the saved blocks back and checks them; a failure to restore
+    /// overrides the scenario's outcome.
+    pub fn restore(&self, ctx: &mut Context, s: &mut Scsi, outcome: Outcome) -> Verdict {
+        let reply = s.write(ctx, &write16(self.lba, self.blocks), self.saved.clone())?;
+        if !reply.good() {
+            return Ok(Outcome::fail(
+                "the scratch range restored with WRITE (16)",
+                reply.describe(),
+            ));
+        }
+        let back = read_blocks(ctx, s, self.cap, self.lba, self.blocks)?;
+        if back != self.saved {
+            return Ok(Outcome::fail(
+                "the scratch range to read back as it was before the scenario",
+                "different data after the restoring WRITE (16)",
+            ));
+        }
+        Ok(outcome)
+    }
+
+    pub fn bytes(&self, blocks: u32) -> usize {
+        self.cap.bytes(blocks.into()) as usize
+    }
+}
+
+/// Opens a session, saves `blocks` scratch blocks, runs `body`, restores the
+/// blocks and logs out.
+pub fn with_scratch(
+    ctx: &mut Context,
+    blocks: u32,
+    body: impl FnOnce(&mut Context, &mut Scsi, &Scratch) -> Verdict,
+) -> Verdict {
+    let mut s = Scsi::open(ctx)?;
+    let sc = match scratch(ctx, &mut s, blocks)? {
+        Ok(sc) => sc,
+        Err(outcome) => return Ok(outcome),
+    };
+    // The blocks are restored whatever the body ended with.
+    let result = body(ctx, &mut s, &sc);
+    let restored = sc.restore(
+        ctx,
+        &mut s,
+        result.as_ref().cloned().unwrap_or(Outcome::Pass),
+    );
+    s.close(ctx);
+    match result {
+        Err(e) => Err(e),
+        Ok(_) => restored,
+    }
+}
+
+/// Opens a session, runs `body`, logs out (whatever the body ended with).
+pub fn with_session<T>(
+    ctx: &mut Context,
+    body: impl FnOnce(&mut Context, &mut Scsi) -> Result<T, ScenarioError>,
+) -> Result<T, ScenarioError> {
+    let mut s = Scsi::open(ctx)?;
+    let result = body(ctx, &mut s);
+    s.close(ctx);
+    result
+}
+
+/// The first outcome that is not a pass, else a pass.
+pub fn all(outcomes: impl IntoIterator<Item = Outcome>) -> Outcome {
+    outcomes
+        .into_iter()
+        .find(|o| *o != Outcome::Pass)
+        .unwrap_or(Outcome::Pass)
+}
+
+/// MODE SENSE (6) of `page` (3Fh for all), 255 bytes asked.
+pub fn mode_sense6(
+    ctx: &mut Context,
+    s: &mut Scsi,
+    page: u8,
+    pc: PageControl,
+    dbd: bool,
+) -> Result<Reply, ScenarioError> {
+    let cdb = ModeSense6 {
+        dbd,
+        pc,
+        page_code: page,
+        allocation_length: 255,
+        ..Default::default()
+    }
+    .encode();
+    s.read(ctx, &cdb, 255)
+}
+
+/// MODE SENSE (6) of every page, decoded.
+pub fn mode_pages(
+    ctx: &mut Context,
+    s: &mut Scsi,
+    pc: PageControl,
+) -> Result<ModeParameters, ScenarioError> {
+    let reply = mode_sense6(ctx, s, PAGE_ALL, pc, false)?;
+    match ModeParameters::decode(&reply.data, HeaderKind::Six) {
+        Ok(m) if reply.good() => Ok(m.value),
+        _ => Err(setup("MODE SENSE (6) of every page", &reply)),
+    }
+}
+
+/// The DPOFUA bit of the mode parameter header (SBC-4 §6.5.1): the device
+/// server supports DPO and FUA.
+pub fn dpofua(ctx: &mut Context, s: &mut Scsi) -> Result<bool, ScenarioError> {
+    Ok(mode_pages(ctx, s, PageControl::Current)?.header.dpofua())
+}

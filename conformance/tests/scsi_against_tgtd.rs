@@ -1,0 +1,73 @@
+//! The scsi scenarios against Debian's tgtd: every outcome printed, and the
+//! failures compared with tgtd's known departures from SPC-5 and SBC-4.
+#![cfg(feature = "real-peers")]
+
+use rtgt_conformance::catalogue::scsi;
+use rtgt_conformance::context::Target;
+use rtgt_conformance::runner::run_scenario;
+use rtgt_conformance::scenario::Outcome;
+use rtgt_peers::tgtd::{Tgtd, TgtdConfig, LUN};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+const IQN: &str = "iqn.2024-01.org.rtgt:conformance-scsi";
+
+/// tgtd 1.0.85's departures, each with the reason it is tgtd's and not the
+/// scenario's.
+const KNOWN: &[(&str, &str)] = &[];
+
+fn target(portal: String) -> Target {
+    Target {
+        addr: portal,
+        iqn: IQN.to_owned(),
+        lun: u64::from(LUN),
+        initiator_name: "iqn.2024-01.org.rtgt:suite-a".to_owned(),
+        initiator_name_2: Some("iqn.2024-01.org.rtgt:suite-b".to_owned()),
+        chap: None,
+        mutual_chap: None,
+        allow_destructive: false,
+        scratch_lba: 1024,
+        scratch_blocks: 64,
+        timeout: Duration::from_secs(5),
+        quiet: Duration::from_millis(500),
+    }
+}
+
+#[test]
+fn scsi_scenarios_against_tgtd() {
+    let tgtd = Tgtd::start(TgtdConfig::new(IQN)).expect("tgtd starts");
+    let target = target(tgtd.portal());
+    let mut failed = BTreeSet::new();
+    let mut counts = [0usize; 4];
+    for scenario in scsi::SCENARIOS.iter().flat_map(|part| part.iter()) {
+        let report = run_scenario(scenario, &target);
+        let i = match &report.outcome {
+            Outcome::Pass => 0,
+            Outcome::Fail { .. } => 1,
+            Outcome::Skip { .. } => 2,
+            Outcome::NotApplicable { .. } => 3,
+        };
+        counts[i] += 1;
+        println!(
+            "{:5} {} {:?}",
+            report.outcome.label(),
+            report.id,
+            report.outcome
+        );
+        if let Outcome::Fail { .. } = report.outcome {
+            failed.insert(report.id);
+            if std::env::var_os("RTGT_SHOW_TRANSCRIPTS").is_some() {
+                println!("{}", report.transcript);
+            }
+        }
+    }
+    println!(
+        "pass {} fail {} skip {} n/a {}",
+        counts[0], counts[1], counts[2], counts[3]
+    );
+    let known: BTreeSet<&str> = KNOWN.iter().map(|(id, _)| *id).collect();
+    assert_eq!(
+        failed, known,
+        "failures differ from tgtd's known departures"
+    );
+}
