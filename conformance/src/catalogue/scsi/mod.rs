@@ -6,13 +6,17 @@
 
 use crate::scenario::Scenario;
 
+mod cache_misc;
 mod capacity;
+mod compare_and_write;
 mod inquiry;
 mod rw10;
 mod rw16;
 mod rw_small;
 mod support;
+mod verify;
 mod vpd;
+mod write_same_unmap;
 
 /// This area's scenarios, one slice per file.
 pub const SCENARIOS: &[&[Scenario]] = &[
@@ -22,4 +26,8 @@ pub const SCENARIOS: &[&[Scenario]] = &[
     rw10::SCENARIOS,
     rw16::SCENARIOS,
     rw_small::SCENARIOS,
+    verify::SCENARIOS,
+    write_same_unmap::SCENARIOS,
+    compare_and_write::SCENARIOS,
+    cache_misc::SCENARIOS,
 ];

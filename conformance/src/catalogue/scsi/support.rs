@@ -11,8 +11,8 @@ use rtgt_initiator::{Event, ScsiRequest, Strictness, TaskOutcome};
 use rtgt_proto::pdu::{LogoutReason, Lun, ScsiStatus};
 use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
 use rtgt_proto::scsi::cdb::{
-    Inquiry, ModeSense6, PageControl, Read16, ReadCapacity10, ReadCapacity16, TestUnitReady,
-    Write16,
+    reporting_options, Inquiry, ModeSense6, PageControl, Read16, ReadCapacity10, ReadCapacity16,
+    ReportSupportedOperationCodes, TestUnitReady, Write16,
 };
 use rtgt_proto::scsi::mode::{HeaderKind, ModeParameters, PAGE_ALL};
 use rtgt_proto::scsi::params;
@@ -565,4 +565,41 @@ pub fn mode_pages(
 /// server supports DPO and FUA.
 pub fn dpofua(ctx: &mut Context, s: &mut Scsi) -> Result<bool, ScenarioError> {
     Ok(mode_pages(ctx, s, PageControl::Current)?.header.dpofua())
+}
+
+/// What REPORT SUPPORTED OPERATION CODES says of one command: `Some(true)`
+/// supported, `Some(false)` not, `None` when the device does not answer the
+/// one-command format (SPC-5 §6.35).
+pub fn reported_support(
+    ctx: &mut Context,
+    s: &mut Scsi,
+    opcode: u8,
+    service_action: Option<u16>,
+) -> Result<Option<bool>, ScenarioError> {
+    let cdb = ReportSupportedOperationCodes {
+        reporting_options: if service_action.is_some() {
+            reporting_options::OPCODE_AND_SERVICE_ACTION
+        } else {
+            reporting_options::OPCODE
+        },
+        requested_opcode: opcode,
+        requested_service_action: service_action.unwrap_or(0),
+        allocation_length: 512,
+        ..Default::default()
+    }
+    .encode();
+    let reply = s.read(ctx, &cdb, 512)?;
+    if !reply.good() {
+        return Ok(None);
+    }
+    Ok(match params::OneCommand::decode(&reply.data) {
+        // SPC-5 §6.35.3, SUPPORT field: 001b not supported, 011b and 101b
+        // supported.
+        Ok(d) => match d.value.support {
+            0b001 => Some(false),
+            0b011 | 0b101 => Some(true),
+            _ => None,
+        },
+        Err(_) => None,
+    })
 }
