@@ -14,7 +14,63 @@ const IQN: &str = "iqn.2024-01.org.rtgt:conformance-scsi";
 
 /// tgtd 1.0.85's departures, each with the reason it is tgtd's and not the
 /// scenario's.
-const KNOWN: &[(&str, &str)] = &[];
+const KNOWN: &[(&str, &str)] = &[
+    (
+        "scsi.vpd.device-id-target-port",
+        "page 83h has only logical unit designators (T10 vendor, two NAA), no target port one",
+    ),
+    (
+        "scsi.read10.reserved-bits",
+        "reserved CDB bits are not checked (SPC permits it; a SHOULD)",
+    ),
+    (
+        "scsi.tur.reserved-bits",
+        "reserved CDB bits are not checked (SPC permits it; a SHOULD)",
+    ),
+    (
+        "scsi.verify10.bytchk-reserved",
+        "BYTCHK is read as SBC-3's one bit: BYTCHK 10b is taken as 00b and answered GOOD",
+    ),
+    (
+        "scsi.verify10.beyond-eol",
+        "VERIFY (10) with BYTCHK 00b past the last LBA is GOOD: the range is not checked",
+    ),
+    (
+        "scsi.caw.match-writes",
+        "Block Limits claims MAXIMUM COMPARE AND WRITE LENGTH 128 but COMPARE AND WRITE is \
+         INVALID COMMAND OPERATION CODE",
+    ),
+    (
+        "scsi.synccache10.beyond-eol",
+        "SYNCHRONIZE CACHE does not check its range: GOOD past the last LBA",
+    ),
+    (
+        "scsi.synccache16.crossing-eol",
+        "SYNCHRONIZE CACHE does not check its range: GOOD across the last LBA",
+    ),
+    (
+        "scsi.modesense6.block-descriptor",
+        "the block descriptor's NUMBER OF LOGICAL BLOCKS is 0 instead of the capacity",
+    ),
+    (
+        "scsi.reportluns.select-report-reserved",
+        "a reserved SELECT REPORT (FFh) is answered GOOD with the LUN list",
+    ),
+    (
+        "scsi.requestsense.no-sense-descriptor",
+        "REQUEST SENSE with DESC one returns fixed format (70h) sense data",
+    ),
+    (
+        "scsi.pr.parameter-list-length",
+        "REGISTER with a 20-byte parameter list is INVALID FIELD IN CDB, not PARAMETER LIST \
+         LENGTH ERROR",
+    ),
+    (
+        "scsi.rsoc.one-command-unsupported",
+        "REPORTING OPTIONS 001b for an operation code it lacks (59h) is INVALID FIELD IN CDB, \
+         not SUPPORT 001b",
+    ),
+];
 
 fn target(portal: String) -> Target {
     Target {

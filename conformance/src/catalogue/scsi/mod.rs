@@ -6,10 +6,15 @@
 
 use crate::scenario::Scenario;
 
+mod basics;
 mod cache_misc;
 mod capacity;
 mod compare_and_write;
 mod inquiry;
+mod mode;
+mod mode_select;
+mod opcodes;
+mod reservations;
 mod rw10;
 mod rw16;
 mod rw_small;
@@ -30,4 +35,9 @@ pub const SCENARIOS: &[&[Scenario]] = &[
     write_same_unmap::SCENARIOS,
     compare_and_write::SCENARIOS,
     cache_misc::SCENARIOS,
+    mode::SCENARIOS,
+    mode_select::SCENARIOS,
+    opcodes::SCENARIOS,
+    basics::SCENARIOS,
+    reservations::SCENARIOS,
 ];

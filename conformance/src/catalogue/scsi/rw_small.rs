@@ -83,7 +83,7 @@ fn read6_256(ctx: &mut Context) -> Verdict {
                     "GOOD and 256 blocks ({} bytes) as READ (16) reads them",
                     want.len()
                 ),
-                format!("{}", r.describe()),
+                r.describe(),
             )
         }))
     })
