@@ -3,7 +3,7 @@
 //! used; a [`Bytes`] of that window shares the allocation, so the read data
 //! goes to the socket without a copy.
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 
 /// Alignment of every buffer handed to a direct file: 4096 bytes, which is
 /// at least the logical block size of any disk and the page size here.
@@ -16,12 +16,6 @@ pub fn aligned_read_buffer(len: usize) -> (BytesMut, usize) {
     let addr = buf.as_ptr() as usize;
     let skip = (ALIGN - addr % ALIGN) % ALIGN;
     (buf, skip)
-}
-
-/// The aligned window of `len` bytes of a buffer from
-/// [`aligned_read_buffer`], frozen.
-pub(crate) fn freeze_window(buf: BytesMut, skip: usize, len: usize) -> Bytes {
-    buf.freeze().slice(skip..skip + len)
 }
 
 /// True when `buf` starts on an [`ALIGN`] boundary and its length is a
@@ -41,7 +35,7 @@ mod tests {
             let window = &mut buf[skip..skip + len];
             assert!(is_aligned(window, 512));
             window[0] = 7;
-            let b = freeze_window(buf, skip, len);
+            let b = buf.freeze().slice(skip..skip + len);
             assert_eq!(b.len(), len);
             assert_eq!(b[0], 7);
             assert_eq!(b.as_ptr() as usize % ALIGN, 0);
