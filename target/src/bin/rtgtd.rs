@@ -121,6 +121,7 @@ fn main() -> Result<()> {
     }
     let rt = rt.enable_all().build().context("tokio runtime")?;
     rt.block_on(async move {
+        let stop = shutdown_signal().context("signal handlers")?;
         let mut server = Server::bind(built)?;
         server.grace = std::time::Duration::from_secs(args.grace);
         let addrs = server.local_addrs();
@@ -149,6 +150,6 @@ fn main() -> Result<()> {
             println!("  rtgt-iscsi verify iscsi://{user}{a}/{DEMO_IQN}/0");
         }
         println!("rtgtd: ready");
-        server.run(shutdown_signal()).await
+        server.run(stop).await
     })
 }

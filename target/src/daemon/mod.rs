@@ -47,12 +47,20 @@ pub struct Server {
 
 impl Server {
     /// Binds every portal of `built`.
-    pub fn bind(built: Built) -> Result<Server> {
+    pub fn bind(mut built: Built) -> Result<Server> {
         let mut listeners = Vec::new();
         for addr in &built.listen {
             listeners.push(listen(*addr).with_context(|| {
                 format!("cannot listen on {addr}: is another target running there?")
             })?);
+        }
+        // SendTargets reports the bound addresses (port 0 became a real
+        // port); an empty list (a wildcard portal) stays empty.
+        if !built.group.portals.is_empty() {
+            built.group.portals = listeners
+                .iter()
+                .filter_map(|l| l.local_addr().ok())
+                .collect();
         }
         Ok(Server {
             built,
@@ -138,20 +146,16 @@ async fn accept_loop(
     }
 }
 
-/// Completes on SIGINT or SIGTERM.
-pub async fn shutdown_signal() {
+/// Registers for SIGINT and SIGTERM now (so a signal that comes before the
+/// server runs is not lost) and returns a future that completes on either.
+pub fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
     use tokio::signal::unix::{signal, SignalKind};
-    let term = signal(SignalKind::terminate());
-    let int = signal(SignalKind::interrupt());
-    match (term, int) {
-        (Ok(mut term), Ok(mut int)) => {
-            tokio::select! {
-                _ = term.recv() => info!("SIGTERM"),
-                _ = int.recv() => info!("SIGINT"),
-            }
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => info!("SIGTERM"),
+            _ = int.recv() => info!("SIGINT"),
         }
-        _ => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
+    })
 }
