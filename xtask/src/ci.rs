@@ -4,6 +4,7 @@ use anyhow::Result;
 
 pub fn run() -> Result<()> {
     crate::test::run_all()?;
+    crate::real_peers_target::run()?;
     println!("xtask ci: all checks passed");
     Ok(())
 }
