@@ -9,6 +9,7 @@ mod ci;
 mod cmd;
 mod fuzz;
 mod peers;
+mod real_peers_target;
 mod test;
 
 use anyhow::Result;
