@@ -4,6 +4,7 @@ use anyhow::Result;
 
 pub fn run() -> Result<()> {
     crate::test::run_all()?;
+    crate::sim::ci()?;
     println!("xtask ci: all checks passed");
     Ok(())
 }

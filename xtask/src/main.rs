@@ -8,6 +8,7 @@ mod ci;
 mod cmd;
 mod fuzz;
 mod peers;
+mod sim;
 mod test;
 
 use anyhow::Result;
@@ -35,6 +36,8 @@ enum Command {
     Fuzz(fuzz::FuzzArgs),
     /// Install the real peers and tools the tests use (Debian packages), when missing
     Peers,
+    /// Run the deterministic simulator over seeds, or replay one seed
+    Sim(sim::SimArgs),
     /// Record iSCSI sessions between tgtd and libiscsi's tools as test vectors (proto/tests/vectors)
     Capture(capture::CaptureArgs),
 }
@@ -47,5 +50,6 @@ fn main() -> Result<()> {
         Command::Fuzz(args) => fuzz::run(&args),
         Command::Peers => peers::run(),
         Command::Capture(args) => capture::run(&args),
+        Command::Sim(args) => sim::run(&args),
     }
 }
