@@ -99,10 +99,15 @@ pub(crate) fn response_problems(t: &ScsiTask, r: &ScsiResponse, in_data_in: bool
     }
     // RFC 7143 §11.4.7: with any other status the data segment MAY carry
     // response-related information, so it is not checked.
-    let sent = t.exp_data_sn.wrapping_add(t.exp_r2t_sn);
+    // RFC 7143 §11.4.6: ExpDataSN counts the R2T and Data-In PDUs the
+    // target sent for the command, and is 0 when it sent no Data-In (a
+    // write answered through R2Ts only carries 0).
+    let sent = if t.exp_data_sn == 0 {
+        0
+    } else {
+        t.exp_data_sn.wrapping_add(t.exp_r2t_sn)
+    };
     if !in_data_in && r.exp_data_sn != sent {
-        // RFC 7143 §11.4.6: ExpDataSN counts the R2T and Data-In PDUs the
-        // target sent for the command.
         out.push((
             ViolationKind::ExpDataSn,
             "RFC 7143 §11.4.6",
