@@ -142,6 +142,8 @@ impl LuState {
                 // GOOD; with the write cache off (WCE zero) every write does.
                 // WRITE AND VERIFY verifies the medium, so it writes through.
                 let fua = io.fua || !self.mode.wce() || io.kind == BlockIoKind::WriteAndVerify;
+                #[cfg(feature = "broken-fua")] // Test only: GOOD before the data is durable.
+                let fua = false && fua;
                 let op = IoOp::Write { offset, data, fua };
                 Plan::io(Work::Writes(vec![op]), Access::write(io.lba, blocks)).taking(out_bytes)
             }
