@@ -97,6 +97,13 @@ pub struct Params {
     pub initiator_crashes: u32,
     /// No new fault after this; the liveness bound counts from here.
     pub heal_at: Duration,
+    /// What the initiators propose: MaxRecvDataSegmentLength,
+    /// MaxBurstLength, FirstBurstLength, ImmediateData, InitialR2T.
+    pub mrdsl: u32,
+    pub max_burst: u32,
+    pub first_burst: u32,
+    pub immediate_data: bool,
+    pub initial_r2t: bool,
 }
 
 /// Caps on a seed's choices, used to shrink a failing run.
@@ -222,7 +229,18 @@ impl Params {
             target_crashes = 0;
             initiator_crashes = 0;
         }
+        let sizes = [512u32, 1024, 2048, 4096, 8192, 65_536, 262_144];
+        let mrdsl = sizes[r.index(sizes.len())];
+        let max_burst = sizes[r.index(sizes.len())];
+        let first_burst = sizes[r.index(sizes.len())].min(max_burst);
+        let immediate_data = r.chance(0.5);
+        let initial_r2t = r.chance(0.5);
         Params {
+            mrdsl,
+            max_burst,
+            first_burst,
+            immediate_data,
+            initial_r2t,
             initiators,
             ops_per_initiator,
             queue_depth,

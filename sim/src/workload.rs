@@ -183,6 +183,13 @@ impl World {
         cfg.keys
             .set("HeaderDigest", dg(self.p.header_digest))
             .set("DataDigest", dg(self.p.data_digest));
+        let yn = |b: bool| if b { "Yes" } else { "No" };
+        cfg.keys
+            .set("MaxRecvDataSegmentLength", &self.p.mrdsl.to_string())
+            .set("MaxBurstLength", &self.p.max_burst.to_string())
+            .set("FirstBurstLength", &self.p.first_burst.to_string())
+            .set("ImmediateData", yn(self.p.immediate_data))
+            .set("InitialR2T", yn(self.p.initial_r2t));
         cfg.nop_timeout = Duration::from_secs(10);
         cfg.keepalive = Some(Duration::from_secs(5));
         let mut core = Initiator::new(cfg, self.core_rng.fork());

@@ -104,9 +104,24 @@ pub fn run(a: &SimArgs) -> Result<()> {
     sim_command(a.broken.as_deref(), &args)
 }
 
-/// What CI runs: 300 seeds, then a determinism check of 50 seeds run twice.
+/// What CI runs: 300 seeds, a determinism check of 50 seeds run twice, and
+/// the proof that each deliberately broken core variant is caught.
 pub fn ci() -> Result<()> {
     sim_command(None, &["--seeds".into(), "300".into()])?;
+    for f in ["broken-fua", "broken-datasn", "broken-abort"] {
+        let mut c = cargo();
+        c.args([
+            "test",
+            "--quiet",
+            "-p",
+            "rtgt-sim",
+            "--lib",
+            "--features",
+            f,
+            "broken",
+        ]);
+        run_command(&mut c)?;
+    }
     sim_command(
         None,
         &[
