@@ -190,7 +190,9 @@ impl Oracle {
         }
     }
 
-    /// The target crashed: nothing of before can land afterwards.
+    /// The target crashed: nothing of before can land afterwards. A write
+    /// whose end is the crash itself (in flight, or acknowledged in a
+    /// response still on the wire) may be lost by it unless durable.
     pub fn crash(&mut self, now: u64) {
         for r in &mut self.recs {
             r.end = r.end.min(now);
@@ -245,7 +247,7 @@ impl Oracle {
                     || self
                         .crashes
                         .iter()
-                        .all(|&c| c <= w2.end || c >= t || w2.durable < c))
+                        .all(|&c| c < w2.end || c >= t || w2.durable < c))
         })
     }
 
@@ -339,7 +341,7 @@ impl Oracle {
                     && self
                         .crashes
                         .iter()
-                        .any(|&c| c > w2.end && c < submit && w2.durable < c)
+                        .any(|&c| c >= w2.end && c < submit && w2.durable < c)
             })
         })
     }
@@ -405,6 +407,18 @@ mod tests {
         o.write_good(w3, 15);
         o.crash(17);
         assert!(read(&o, 30, 0, 18, 19).is_ok());
+    }
+
+    #[test]
+    fn write_acknowledged_across_a_crash_may_be_lost() {
+        // GOOD left the target before the crash, arrived after it: the
+        // write sat in the volatile cache and may be gone.
+        let mut o = Oracle::default();
+        let w = o.submit_write(5, 0, 1, 1, false, I0, 1);
+        o.crash(2);
+        o.write_good(w, 3);
+        assert!(read(&o, 1, 0, 4, 5).is_ok());
+        assert!(read(&o, 1, 5, 4, 5).is_ok());
     }
 
     #[test]
