@@ -176,6 +176,8 @@ impl LuState {
                 // GOOD; with the write cache off (WCE zero) every write does.
                 // WRITE AND VERIFY verifies the medium, so it writes through.
                 let fua = io.fua || !self.mode.wce() || io.kind == BlockIoKind::WriteAndVerify;
+                // Test only: with `broken-fua`, GOOD before the data is durable.
+                let fua = fua && !cfg!(feature = "broken-fua");
                 let op = IoOp::Write { offset, data, fua };
                 Plan::io(Work::Writes(vec![op]), Access::write(io.lba, blocks)).taking(out_bytes)
             }
