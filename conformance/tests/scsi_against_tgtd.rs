@@ -127,3 +127,84 @@ fn scsi_scenarios_against_tgtd() {
         "failures differ from tgtd's known departures"
     );
 }
+
+/// rtgt's own target passes every scenario. The daemon is the one cargo
+/// built in this workspace (`cargo build -p rtgt-target --bin rtgtd`), or
+/// the binary the RTGTD variable names.
+#[test]
+fn scsi_scenarios_against_rtgtd() {
+    let bin = std::env::var_os("RTGTD").map_or_else(
+        || {
+            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../build");
+            ["debug", "release"]
+                .iter()
+                .map(|p| root.join(p).join("rtgtd"))
+                .find(|p| p.exists())
+                .expect("rtgtd is built: cargo build -p rtgt-target --bin rtgtd")
+        },
+        std::path::PathBuf::from,
+    );
+    let daemon = RtgtdDemo::start(&bin);
+    let mut target = target(daemon.addr.clone());
+    target.iqn = "iqn.2024-01.org.rtgt:demo".to_owned();
+    target.lun = 0;
+    let mut failed = Vec::new();
+    for scenario in scsi::SCENARIOS.iter().flat_map(|part| part.iter()) {
+        let report = run_scenario(scenario, &target);
+        println!(
+            "{:5} {} {:?}",
+            report.outcome.label(),
+            report.id,
+            report.outcome
+        );
+        if let Outcome::Fail { .. } = report.outcome {
+            if std::env::var_os("RTGT_SHOW_TRANSCRIPTS").is_some() {
+                println!("{}", report.transcript);
+            }
+            failed.push(report.id);
+        }
+    }
+    assert!(failed.is_empty(), "rtgtd fails {failed:?}");
+}
+
+/// `rtgtd --demo` on a free loopback port, killed when dropped.
+struct RtgtdDemo {
+    child: std::process::Child,
+    addr: String,
+}
+
+impl RtgtdDemo {
+    fn start(bin: &std::path::Path) -> RtgtdDemo {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(bin)
+            .args(["--demo", "--listen", "127.0.0.1:0", "--size", "64M"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("rtgtd starts");
+        let out = child.stdout.take().expect("stdout");
+        let mut lines = std::io::BufReader::new(out).lines();
+        let mut addr = None;
+        for line in lines.by_ref() {
+            let line = line.expect("stdout line");
+            if let Some(a) = line.strip_prefix("rtgtd: listening on ") {
+                addr.get_or_insert(a.to_owned());
+            }
+            if line == "rtgtd: ready" {
+                break;
+            }
+        }
+        std::thread::spawn(move || for _ in lines {});
+        RtgtdDemo {
+            child,
+            addr: addr.expect("rtgtd printed its address"),
+        }
+    }
+}
+
+impl Drop for RtgtdDemo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,6 +1,5 @@
-//! TEST UNIT READY, REPORT LUNS (SPC-5 §6.33), REQUEST SENSE (SPC-5 §6.39),
-//! operation codes and service actions the device does not serve, and the
-//! CONTROL byte (SPC-5 §4.2.5).
+//! TEST UNIT READY, REPORT LUNS (SPC-5 §6.33), an operation code the device
+//! does not serve, and the CONTROL byte (SPC-5 §4.2.5).
 
 use super::support::{
     expect, expect_good, expect_invalid_field, setup, standard_inquiry, with_session,
@@ -8,9 +7,8 @@ use super::support::{
 use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, Verdict};
 use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
-use rtgt_proto::scsi::cdb::{Control, ReportLuns, RequestSense, TestUnitReady};
+use rtgt_proto::scsi::cdb::{Control, ReportLuns, TestUnitReady};
 use rtgt_proto::scsi::params;
-use rtgt_proto::scsi::sense::{Sense, SenseFormat};
 
 pub const SCENARIOS: &[Scenario] = &[
     Scenario {
@@ -25,8 +23,9 @@ pub const SCENARIOS: &[Scenario] = &[
         id: "scsi.tur.reserved-bits",
         clause: "SPC-5 §4.2.5, TEST UNIT READY",
         level: Level::Should,
-        requirement: "TEST UNIT READY with a reserved CDB bit set is INVALID FIELD IN CDB (field \
-                      pointer, when given, at byte 2)",
+        requirement:
+            "TEST UNIT READY with a reserved CDB bit set (byte 1) is INVALID FIELD IN CDB \
+                      (field pointer, when given, at byte 1)",
         needs: Needs::NONE,
         run: tur_reserved,
     },
@@ -76,25 +75,6 @@ pub const SCENARIOS: &[Scenario] = &[
         run: select_report_reserved,
     },
     Scenario {
-        id: "scsi.requestsense.no-sense-fixed",
-        clause: "SPC-5 §6.39 REQUEST SENSE",
-        level: Level::Must,
-        requirement: "with nothing to report, REQUEST SENSE with DESC zero returns fixed format \
-                      sense (70h) with NO SENSE and 00h/00h",
-        needs: Needs::NONE,
-        run: no_sense_fixed,
-    },
-    Scenario {
-        id: "scsi.requestsense.no-sense-descriptor",
-        clause: "SPC-5 §6.39 REQUEST SENSE",
-        level: Level::Must,
-        requirement: "REQUEST SENSE with DESC one returns descriptor format sense (72h) with NO \
-                      SENSE and 00h/00h, or, without descriptor format support, INVALID FIELD IN \
-                      CDB",
-        needs: Needs::NONE,
-        run: no_sense_descriptor,
-    },
-    Scenario {
         id: "scsi.opcode.unknown",
         clause: "SPC-5 §4.2.5.1",
         level: Level::Must,
@@ -102,24 +82,6 @@ pub const SCENARIOS: &[Scenario] = &[
                       INVALID COMMAND OPERATION CODE",
         needs: Needs::NONE,
         run: unknown_opcode,
-    },
-    Scenario {
-        id: "scsi.sense.well-formed",
-        clause: "SPC-5 §4.4.1, §4.4.2, §4.4.3",
-        level: Level::Must,
-        requirement: "sense data carries response code 70h or 72h and an ADDITIONAL SENSE LENGTH \
-                      that accounts for exactly the bytes sent (at least 10 in fixed format)",
-        needs: Needs::NONE,
-        run: sense_well_formed,
-    },
-    Scenario {
-        id: "scsi.sense.format-follows-d-sense",
-        clause: "SPC-5 §4.4.1, §7.5.8",
-        level: Level::Must,
-        requirement: "sense data comes in the format the Control mode page's D_SENSE asks for: \
-                      fixed (70h) when zero, descriptor (72h) when one",
-        needs: Needs::NONE,
-        run: format_follows_d_sense,
     },
 ];
 
@@ -134,10 +96,10 @@ fn tur_good(ctx: &mut Context) -> Verdict {
 fn tur_reserved(ctx: &mut Context) -> Verdict {
     with_session(ctx, |ctx, s| {
         let cdb = TestUnitReady {
-            reserved_1: 0x0080_0000,
+            reserved_1: 0x0100_0000,
             ..Default::default()
         };
-        Ok(expect_invalid_field(&s.none(ctx, &cdb.encode())?, 2))
+        Ok(expect_invalid_field(&s.none(ctx, &cdb.encode())?, 1))
     })
 }
 
@@ -229,49 +191,6 @@ fn select_report_reserved(ctx: &mut Context) -> Verdict {
     })
 }
 
-fn request_sense(
-    ctx: &mut Context,
-    s: &mut super::support::Scsi,
-    desc: bool,
-) -> Result<super::support::Reply, crate::scenario::ScenarioError> {
-    let cdb = RequestSense {
-        desc,
-        allocation_length: 252,
-        ..Default::default()
-    };
-    s.read(ctx, &cdb.encode(), 252)
-}
-
-fn no_sense(r: &super::support::Reply, code: u8) -> Outcome {
-    let decoded = Sense::decode(&r.data).ok().map(|d| d.value);
-    let ok = r.good()
-        && r.data.first().map(|b| b & 0x7f) == Some(code)
-        && decoded
-            .as_ref()
-            .is_some_and(|s| s.key == SenseKey::NO_SENSE && s.asc == AscAscq::NO_ADDITIONAL_SENSE);
-    Outcome::check(
-        ok,
-        format!("GOOD, sense data {code:02X}h, NO SENSE, 00h/00h"),
-        format!("{}: {:02x?}", r.describe(), r.data),
-    )
-}
-
-fn no_sense_fixed(ctx: &mut Context) -> Verdict {
-    with_session(ctx, |ctx, s| {
-        Ok(no_sense(&request_sense(ctx, s, false)?, 0x70))
-    })
-}
-
-fn no_sense_descriptor(ctx: &mut Context) -> Verdict {
-    with_session(ctx, |ctx, s| {
-        let r = request_sense(ctx, s, true)?;
-        if r.is(SenseKey::ILLEGAL_REQUEST, AscAscq::INVALID_FIELD_IN_CDB) {
-            return Ok(Outcome::Pass);
-        }
-        Ok(no_sense(&r, 0x72))
-    })
-}
-
 fn unknown_opcode(ctx: &mut Context) -> Verdict {
     with_session(ctx, |ctx, s| {
         let r = s.none(ctx, &[0x59, 0, 0, 0, 0, 0, 0, 0, 0, 0])?;
@@ -281,78 +200,4 @@ fn unknown_opcode(ctx: &mut Context) -> Verdict {
             AscAscq::INVALID_COMMAND_OPERATION_CODE,
         ))
     })
-}
-
-/// Whether sense bytes hold exactly what their length field says.
-fn sense_consistent(bytes: &[u8]) -> bool {
-    let Some(&len) = bytes.get(7) else {
-        return false;
-    };
-    let code = bytes.first().map_or(0, |b| b & 0x7f);
-    let whole = bytes.len() == 8 + usize::from(len);
-    match code {
-        0x70 => whole && len >= 10,
-        0x72 => {
-            // The descriptors fill the additional bytes exactly.
-            let mut at = 8;
-            while at + 2 <= bytes.len() {
-                at += 2 + usize::from(bytes[at + 1]);
-            }
-            whole && at == bytes.len()
-        }
-        _ => false,
-    }
-}
-
-fn sense_well_formed(ctx: &mut Context) -> Verdict {
-    with_session(ctx, |ctx, s| {
-        let r = s.none(ctx, &[0x59, 0, 0, 0, 0, 0, 0, 0, 0, 0])?;
-        Ok(Outcome::check(
-            sense_consistent(&r.sense_bytes),
-            "sense data 70h/72h whose ADDITIONAL SENSE LENGTH covers exactly the bytes sent",
-            format!("{:02x?}", r.sense_bytes),
-        ))
-    })
-}
-
-fn format_follows_d_sense(ctx: &mut Context) -> Verdict {
-    with_session(ctx, |ctx, s| {
-        let pages =
-            super::support::mode_pages(ctx, s, rtgt_proto::scsi::cdb::PageControl::Current)?;
-        let Some(d_sense) = pages.pages.iter().find_map(|p| match &p.page {
-            rtgt_proto::scsi::mode::Page::Control(c) => Some(c.d_sense()),
-            _ => None,
-        }) else {
-            return Ok(Outcome::not_applicable("no Control mode page"));
-        };
-        let r = s.none(ctx, &[0x59, 0, 0, 0, 0, 0, 0, 0, 0, 0])?;
-        let want = if d_sense {
-            SenseFormat::Descriptor
-        } else {
-            SenseFormat::Fixed
-        };
-        let got = r.sense.as_ref().map(|s| s.format);
-        Ok(Outcome::check(
-            got == Some(want),
-            format!("{want:?} format sense (D_SENSE {})", u8::from(d_sense)),
-            format!("{got:?}: {:02x?}", r.sense_bytes),
-        ))
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::sense_consistent;
-
-    #[test]
-    fn sense_lengths() {
-        let mut fixed = vec![0x70, 0, 5, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x24, 0, 0, 0, 0, 0];
-        assert!(sense_consistent(&fixed));
-        fixed.push(0);
-        assert!(!sense_consistent(&fixed));
-        let desc = [0x72, 5, 0x24, 0, 0, 0, 0, 8, 2, 6, 0, 0, 0xc0, 0, 2, 0];
-        assert!(sense_consistent(&desc));
-        assert!(!sense_consistent(&desc[..12]));
-        assert!(!sense_consistent(&[0x71]));
-    }
 }

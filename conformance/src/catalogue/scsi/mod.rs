@@ -10,6 +10,7 @@ mod basics;
 mod cache_misc;
 mod capacity;
 mod compare_and_write;
+mod device;
 mod inquiry;
 mod mode;
 mod mode_select;
@@ -18,6 +19,7 @@ mod reservations;
 mod rw10;
 mod rw16;
 mod rw_small;
+mod sense;
 mod support;
 mod verify;
 mod vpd;
@@ -39,5 +41,6 @@ pub const SCENARIOS: &[&[Scenario]] = &[
     mode_select::SCENARIOS,
     opcodes::SCENARIOS,
     basics::SCENARIOS,
+    sense::SCENARIOS,
     reservations::SCENARIOS,
 ];

@@ -284,7 +284,7 @@ fn unmap_zero(ctx: &mut Context) -> Verdict {
 }
 
 /// The largest descriptor count this scenario exceeds.
-const MOST_DESCRIPTORS: u32 = 255;
+const MOST_DESCRIPTORS: u32 = 4095;
 
 fn unmap_too_many(ctx: &mut Context) -> Verdict {
     with_scratch(ctx, 1, |ctx, s, sc| {
