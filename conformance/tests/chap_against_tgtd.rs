@@ -1,0 +1,96 @@
+//! The chap, digest and sequencing scenarios against Debian's tgtd: every
+//! outcome is printed, and each must be the one expected of tgtd (a pass,
+//! or a departure from RFC 7143 confirmed by reading the exchange).
+#![cfg(feature = "real-peers")]
+
+use rtgt_conformance::catalogue;
+use rtgt_conformance::context::{Account, Target};
+use rtgt_conformance::runner::run_scenario;
+use rtgt_peers::tgtd::{Chap, Tgtd, TgtdConfig, LUN};
+use std::time::Duration;
+
+const IQN: &str = "iqn.2024-01.org.rtgt:conformance-chap";
+const USER: &str = "rtgt-user";
+const SECRET: &str = "rtgt-secret-12345";
+const TUSER: &str = "rtgt-target";
+const TSECRET: &str = "rtgt-target-secret-678";
+
+fn start() -> Tgtd {
+    let mut config = TgtdConfig::new(IQN);
+    config.incoming = Some(Chap::new(USER, SECRET));
+    config.outgoing = Some(Chap::new(TUSER, TSECRET));
+    config.discovery_auth = true;
+    config.params = vec![
+        ("HeaderDigest".into(), "None,CRC32C".into()),
+        ("DataDigest".into(), "None,CRC32C".into()),
+        ("InitialR2T".into(), "No".into()),
+    ];
+    Tgtd::start(config).expect("tgtd starts (run `cargo xtask peers` to install it)")
+}
+
+fn target(tgtd: &Tgtd) -> Target {
+    Target {
+        addr: tgtd.portal(),
+        iqn: IQN.to_owned(),
+        lun: u64::from(LUN),
+        initiator_name: "iqn.2024-01.org.rtgt:suite".to_owned(),
+        initiator_name_2: None,
+        chap: Some(Account {
+            user: USER.to_owned(),
+            secret: SECRET.as_bytes().to_vec(),
+        }),
+        mutual_chap: Some(Account {
+            user: TUSER.to_owned(),
+            secret: TSECRET.as_bytes().to_vec(),
+        }),
+        allow_destructive: true,
+        scratch_lba: 64,
+        scratch_blocks: 256,
+        timeout: Duration::from_secs(3),
+        quiet: Duration::from_millis(700),
+    }
+}
+
+/// Scenarios tgtd fails, each for a reason read in its exchange.
+const TGTD_DEPARTURES: &[(&str, &str)] = &[];
+
+#[test]
+fn chap_digest_and_sequencing_scenarios_against_tgtd() {
+    let tgtd = start();
+    let target = target(&tgtd);
+    let filter = std::env::var("RTGT_SCENARIO").unwrap_or_default();
+    let mut unexpected = Vec::new();
+    for area in [
+        catalogue::chap::SCENARIOS,
+        catalogue::digest::SCENARIOS,
+        catalogue::sequencing::SCENARIOS,
+    ] {
+        for scenario in area.iter().flat_map(|part| part.iter()) {
+            if !scenario.id.contains(&filter) {
+                continue;
+            }
+            let report = run_scenario(scenario, &target);
+            println!(
+                "{:<52} {:<5} {:?}",
+                report.id,
+                report.outcome.label(),
+                report.elapsed
+            );
+            let departure = TGTD_DEPARTURES.iter().any(|(id, _)| *id == report.id);
+            let failed = matches!(
+                report.outcome,
+                rtgt_conformance::scenario::Outcome::Fail { .. }
+            );
+            if failed || std::env::var("RTGT_VERBOSE").is_ok() {
+                println!("  {:?}\n{}", report.outcome, report.transcript);
+            }
+            if failed != departure {
+                unexpected.push(format!("{}: {}", report.id, report.outcome.label()));
+            }
+        }
+    }
+    assert!(
+        unexpected.is_empty(),
+        "outcomes not expected of tgtd: {unexpected:#?}"
+    );
+}
