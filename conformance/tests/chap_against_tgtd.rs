@@ -52,7 +52,60 @@ fn target(tgtd: &Tgtd) -> Target {
 }
 
 /// Scenarios tgtd fails, each for a reason read in its exchange.
-const TGTD_DEPARTURES: &[(&str, &str)] = &[];
+const TGTD_DEPARTURES: &[(&str, &str)] = &[
+    (
+        "iscsi.chap.sha256",
+        "tgtd answers CHAP_A=7 but checks a SHA-1 response (it takes 7 for SHA-1): 0x0200",
+    ),
+    (
+        "iscsi.chap.algorithm-from-list",
+        "from 8,7,6,5 tgtd picks 7, then refuses the SHA-256 response (7 is SHA-1 to it)",
+    ),
+    (
+        "iscsi.chap.mutual-sha256",
+        "tgtd's CHAP_A=7 is SHA-1: the correct SHA-256 response is refused before mutual",
+    ),
+    (
+        "iscsi.chap.mutual-identifier-out-of-range",
+        "tgtd takes CHAP_I=256 (parsed into a char, so 0) and answers the challenge",
+    ),
+    (
+        "iscsi.chap.mutual-challenge-without-identifier",
+        "tgtd ignores a CHAP_C without CHAP_I and completes the login without answering it",
+    ),
+    (
+        "iscsi.digest.header-none-first",
+        "offered None,CRC32C tgtd answers CRC32C though it accepts None alone (§6.2.1)",
+    ),
+    (
+        "iscsi.digest.data-none-first",
+        "offered None,CRC32C tgtd answers CRC32C though it accepts None alone (§6.2.1)",
+    ),
+    (
+        "iscsi.cmdsn.stale",
+        "tgtd drops the connection on a CmdSN below ExpCmdSN instead of ignoring it",
+    ),
+    (
+        "iscsi.datain.max-burst-length",
+        "tgtd sends Data-In sequences longer than the negotiated MaxBurstLength",
+    ),
+    (
+        "iscsi.r2t.first-burst-exceeded",
+        "tgtd accepts unsolicited data past FirstBurstLength and ends the write GOOD",
+    ),
+    (
+        "iscsi.text.sendtargets-current",
+        "tgtd cannot take a Text Request in a normal session: it drops the connection",
+    ),
+    (
+        "iscsi.text.unknown-key",
+        "tgtd cannot take a Text Request in a normal session: it drops the connection",
+    ),
+    (
+        "iscsi.text.continued-request",
+        "tgtd cannot take a Text Request in a normal session: it drops the connection",
+    ),
+];
 
 #[test]
 fn chap_digest_and_sequencing_scenarios_against_tgtd() {

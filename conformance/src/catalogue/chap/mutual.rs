@@ -8,7 +8,7 @@ use super::{
 };
 use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
-use rtgt_proto::chap::{ChapAlgorithm, ChapSecret, MAX_BINARY_LEN};
+use rtgt_proto::chap::{ChapSecret, MAX_BINARY_LEN};
 use rtgt_proto::pdu::LoginStatusClass;
 use rtgt_proto::text::value;
 
@@ -192,7 +192,6 @@ fn md5(ctx: &mut Context) -> Verdict {
 }
 
 fn sha256(ctx: &mut Context) -> Verdict {
-    let _ = ChapAlgorithm::Sha256;
     mutual(ctx, "7", true, value::encode_hex)
 }
 
