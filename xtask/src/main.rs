@@ -9,6 +9,8 @@ mod ci;
 mod cmd;
 mod fuzz;
 mod peers;
+mod real_peers_target;
+mod sim;
 mod test;
 
 use anyhow::Result;
@@ -36,6 +38,8 @@ enum Command {
     Fuzz(fuzz::FuzzArgs),
     /// Install the real peers and tools the tests use (Debian packages), when missing
     Peers,
+    /// Run the deterministic simulator over seeds, or replay one seed
+    Sim(sim::SimArgs),
     /// Record iSCSI sessions between tgtd and libiscsi's tools as test vectors (proto/tests/vectors)
     Capture(capture::CaptureArgs),
     /// Benchmark rtgt-iscsi beside libiscsi's iscsi-perf on the same tgtd LUN
@@ -51,5 +55,6 @@ fn main() -> Result<()> {
         Command::Peers => peers::run(),
         Command::Capture(args) => capture::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::Sim(args) => sim::run(&args),
     }
 }

@@ -1,0 +1,180 @@
+//! PDUs other than Login Requests before the login is complete
+//! (RFC 7143 §6.3: before the login phase starts the target drops the
+//! connection; once it has started, it answers with a Login reject of
+//! status 0x020b, Invalid during login, and then drops the connection).
+
+use super::raw::{RawLogin, Reply, LOGIN_CMD_SN};
+use crate::context::Context;
+use crate::scenario::{Level, Needs, Outcome, Scenario, Verdict};
+use bytes::Bytes;
+use rtgt_proto::pdu::{
+    LoginStage, LoginStatusClass, LogoutRequest, Lun, NopOut, Pdu, ScsiCommand, TextRequest,
+};
+
+const Q: u16 = 0x5500;
+const INVALID_DURING_LOGIN: u16 = 0x020b;
+
+const fn s(
+    id: &'static str,
+    requirement: &'static str,
+    run: fn(&mut Context) -> Verdict,
+) -> Scenario {
+    Scenario {
+        id,
+        clause: "RFC 7143 §6.3",
+        level: Level::Must,
+        requirement,
+        needs: Needs::NONE,
+        run,
+    }
+}
+
+pub const SCENARIOS: &[Scenario] = &[
+    s("iscsi.login.nop-out-before-login",
+      "a NOP-Out as the first PDU of a connection makes the target drop the connection at once",
+      nop_first),
+    s("iscsi.login.scsi-command-before-login",
+      "a SCSI Command as the first PDU of a connection makes the target drop the connection at once",
+      scsi_first),
+    s("iscsi.login.text-before-login",
+      "a Text Request as the first PDU of a connection makes the target drop the connection at once",
+      text_first),
+    s("iscsi.login.nop-out-during-login",
+      "a NOP-Out after the first Login Response is answered with a Login Response of status \
+       0x020b (Invalid during login) and the connection is dropped", nop_during),
+    s("iscsi.login.scsi-command-during-login",
+      "a SCSI Command after the first Login Response is answered with status 0x020b and the \
+       connection is dropped", scsi_during),
+    s("iscsi.login.text-during-login",
+      "a Text Request after the first Login Response is answered with status 0x020b and the \
+       connection is dropped", text_during),
+    s("iscsi.login.logout-during-login",
+      "a Logout Request after the first Login Response is answered with status 0x020b and \
+       the connection is dropped", logout_during),
+];
+
+fn nop() -> Pdu {
+    NopOut {
+        immediate: true,
+        itt: 0x0e01,
+        cmd_sn: LOGIN_CMD_SN,
+        data: Bytes::from_static(b"early"),
+        ..NopOut::default()
+    }
+    .into()
+}
+
+fn scsi() -> Pdu {
+    // TEST UNIT READY: no data either way.
+    let mut cmd = ScsiCommand {
+        itt: 0x0e02,
+        cmd_sn: LOGIN_CMD_SN,
+        lun: Lun::single_level(0),
+        ..ScsiCommand::default()
+    };
+    cmd.set_cdb(&[0u8; 6]);
+    cmd.into()
+}
+
+fn text() -> Pdu {
+    TextRequest {
+        immediate: true,
+        itt: 0x0e03,
+        cmd_sn: LOGIN_CMD_SN,
+        data: Bytes::from_static(b"SendTargets=All\0"),
+        ..TextRequest::default()
+    }
+    .into()
+}
+
+fn logout() -> Pdu {
+    LogoutRequest {
+        immediate: true,
+        itt: 0x0e04,
+        cmd_sn: LOGIN_CMD_SN,
+        ..LogoutRequest::default()
+    }
+    .into()
+}
+
+/// The PDU as the first thing on a new connection: only a close passes
+/// (a failed Login Response before it is tolerated).
+fn first(ctx: &mut Context, pdu: Pdu) -> Verdict {
+    let mut login = RawLogin::connect(ctx, Q)?;
+    let what = pdu.opcode().name().to_owned();
+    let mut reply = login.send_other(ctx, pdu)?;
+    if let Reply::Response(r) = &reply {
+        if r.status.class() != LoginStatusClass::Success {
+            reply = login.recv(ctx)?;
+        }
+    }
+    Ok(Outcome::check(
+        matches!(reply, Reply::Closed),
+        format!("the connection dropped after a {what} sent before any Login Request"),
+        reply.describe(),
+    ))
+}
+
+fn nop_first(ctx: &mut Context) -> Verdict {
+    first(ctx, nop())
+}
+
+fn scsi_first(ctx: &mut Context) -> Verdict {
+    first(ctx, scsi())
+}
+
+fn text_first(ctx: &mut Context) -> Verdict {
+    first(ctx, text())
+}
+
+/// The PDU after a first, successful, Login Response (T=0, so the login is
+/// still in the security stage).
+fn during(ctx: &mut Context, pdu: Pdu) -> Verdict {
+    let mut login = RawLogin::connect(ctx, Q + 1)?;
+    let mut keys = RawLogin::first_keys(ctx);
+    let method = if ctx.target.chap.is_some() {
+        "CHAP,None"
+    } else {
+        "None"
+    };
+    keys.push(("AuthMethod".into(), method.into()));
+    let keys: Vec<(&str, &str)> = keys.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let sec = LoginStage::SecurityNegotiation;
+    let reply = login.exchange(ctx, sec, sec, false, &keys)?;
+    if reply.status() != Some(0) {
+        return Ok(Outcome::fail(
+            "a successful first Login Response",
+            reply.describe(),
+        ));
+    }
+    let what = pdu.opcode().name().to_owned();
+    let reply = login.send_other(ctx, pdu)?;
+    if reply.status() != Some(INVALID_DURING_LOGIN) {
+        return Ok(Outcome::fail(
+            format!("a Login Response with status 0x020b (Invalid during login) for the {what}"),
+            reply.describe(),
+        ));
+    }
+    let timeout = ctx.target.timeout;
+    Ok(Outcome::check(
+        login.wire.closed_within(ctx, timeout)?,
+        "the connection dropped after the Login reject",
+        format!("still open after {timeout:?}"),
+    ))
+}
+
+fn nop_during(ctx: &mut Context) -> Verdict {
+    during(ctx, nop())
+}
+
+fn scsi_during(ctx: &mut Context) -> Verdict {
+    during(ctx, scsi())
+}
+
+fn text_during(ctx: &mut Context) -> Verdict {
+    during(ctx, text())
+}
+
+fn logout_during(ctx: &mut Context) -> Verdict {
+    during(ctx, logout())
+}

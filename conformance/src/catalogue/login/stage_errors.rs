@@ -1,0 +1,149 @@
+//! Illegal stage codes and transitions in Login Requests (RFC 7143 §6.3,
+//! §11.12.2, §11.12.3): each is an initiator error the target refuses.
+
+use super::raw::{expect_refusal, RawLogin};
+use super::stages::{after_security, borrowed, first};
+use crate::context::Context;
+use crate::scenario::{Level, Needs, Scenario, Verdict};
+use rtgt_proto::pdu::LoginStage;
+
+const SEC: LoginStage = LoginStage::SecurityNegotiation;
+const OP: LoginStage = LoginStage::LoginOperationalNegotiation;
+const FFP: LoginStage = LoginStage::FullFeaturePhase;
+const Q: u16 = 0x5180;
+
+const fn s(
+    id: &'static str,
+    clause: &'static str,
+    level: Level,
+    requirement: &'static str,
+    run: fn(&mut Context) -> Verdict,
+) -> Scenario {
+    Scenario {
+        id,
+        clause,
+        level,
+        requirement,
+        needs: Needs::NONE,
+        run,
+    }
+}
+
+pub const SCENARIOS: &[Scenario] = &[
+    s(
+        "iscsi.login.back-to-security",
+        "RFC 7143 §6.3",
+        Level::Should,
+        "after the move to the operational stage, a request back in the security stage (CSG=0) \
+       is refused as an initiator error",
+        back_to_security,
+    ),
+    s(
+        "iscsi.login.nsg-backwards",
+        "RFC 7143 §6.3",
+        Level::Should,
+        "a request in the operational stage asking to move back to the security stage \
+       (NSG=0, T=1) is refused as an initiator error",
+        nsg_backwards,
+    ),
+    s(
+        "iscsi.login.csg-full-feature",
+        "RFC 7143 §11.12.3",
+        Level::Should,
+        "a Login Request claiming to be in full feature phase (CSG=3) is refused as an \
+       initiator error",
+        csg_full_feature,
+    ),
+    s(
+        "iscsi.login.csg-reserved",
+        "RFC 7143 §11.12.3",
+        Level::Should,
+        "a Login Request with the reserved stage code 2 as CSG is refused as an initiator error",
+        csg_reserved,
+    ),
+    s(
+        "iscsi.login.nsg-reserved",
+        "RFC 7143 §11.12.3",
+        Level::Should,
+        "a Login Request with T=1 and the reserved stage code 2 as NSG is refused as an \
+       initiator error",
+        nsg_reserved,
+    ),
+    s(
+        "iscsi.login.transit-with-continue",
+        "RFC 7143 §11.12.2",
+        Level::Should,
+        "a Login Request with both T=1 and C=1 (forbidden: text still to come cannot end a \
+       stage) is refused as an initiator error",
+        transit_with_continue,
+    ),
+];
+
+fn back_to_security(ctx: &mut Context) -> Verdict {
+    let mut login = match after_security(ctx, Q)? {
+        Ok(login) => login,
+        Err(outcome) => return Ok(outcome),
+    };
+    let reply = login.exchange(ctx, SEC, OP, true, &[("AuthMethod", "None")])?;
+    Ok(expect_refusal(
+        &reply,
+        "a request back in the security stage",
+    ))
+}
+
+fn nsg_backwards(ctx: &mut Context) -> Verdict {
+    let mut login = match after_security(ctx, Q + 1)? {
+        Ok(login) => login,
+        Err(outcome) => return Ok(outcome),
+    };
+    let reply = login.exchange(ctx, OP, SEC, true, &[])?;
+    Ok(expect_refusal(&reply, "NSG=0 from the operational stage"))
+}
+
+fn first_with_stages(
+    ctx: &mut Context,
+    q: u16,
+    csg: LoginStage,
+    nsg: LoginStage,
+    what: &str,
+) -> Verdict {
+    let mut login = RawLogin::connect(ctx, q)?;
+    let mut keys = first(ctx);
+    keys.push(("AuthMethod".into(), "None".into()));
+    let reply = login.exchange(ctx, csg, nsg, true, &borrowed(&keys))?;
+    Ok(expect_refusal(&reply, what))
+}
+
+fn csg_full_feature(ctx: &mut Context) -> Verdict {
+    first_with_stages(ctx, Q + 2, FFP, FFP, "a request with CSG=3")
+}
+
+fn csg_reserved(ctx: &mut Context) -> Verdict {
+    first_with_stages(
+        ctx,
+        Q + 3,
+        LoginStage::Other(2),
+        FFP,
+        "a request with CSG=2",
+    )
+}
+
+fn nsg_reserved(ctx: &mut Context) -> Verdict {
+    first_with_stages(
+        ctx,
+        Q + 4,
+        SEC,
+        LoginStage::Other(2),
+        "a request with NSG=2",
+    )
+}
+
+fn transit_with_continue(ctx: &mut Context) -> Verdict {
+    let mut login = RawLogin::connect(ctx, Q + 5)?;
+    let mut keys = first(ctx);
+    keys.push(("AuthMethod".into(), "None".into()));
+    let mut request = login.request(SEC, OP, true, &borrowed(&keys));
+    request.continue_bit = true;
+    let reply = login.send(ctx, request)?;
+    Ok(expect_refusal(&reply, "a request with T=1 and C=1"))
+}

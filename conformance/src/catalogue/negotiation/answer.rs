@@ -1,0 +1,158 @@
+//! Offering keys in a login and judging the target's answers (RFC 7143
+//! §6.2): shared by the negotiation scenarios.
+
+use crate::catalogue::login::raw::{last_value, RawLogin, Reply, Step};
+use crate::context::Context;
+use crate::scenario::{Outcome, ScenarioError};
+use rtgt_proto::text::{self, value, KeyKind, ValueSpec};
+
+/// What the target made of an offer.
+#[derive(Debug)]
+pub(crate) enum Answer {
+    /// The login succeeded and the target answered the key with this value.
+    Value(String),
+    /// The login succeeded without an answer to the key.
+    Absent,
+    /// The login did not succeed.
+    Refused(Reply),
+}
+
+impl Answer {
+    pub(crate) fn describe(&self, key: &str) -> String {
+        match self {
+            Answer::Value(v) => format!("{key}={v}"),
+            Answer::Absent => format!("no answer to {key}"),
+            Answer::Refused(reply) => format!("the login failed: {}", reply.describe()),
+        }
+    }
+
+    pub(crate) fn value(&self) -> Option<&str> {
+        match self {
+            Answer::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// Logs in offering `keys` in the operational stage; the answer to `key`.
+pub(crate) fn offer(
+    ctx: &mut Context,
+    q: u16,
+    keys: &[(&str, &str)],
+    key: &str,
+) -> Result<Answer, ScenarioError> {
+    let (_, step) = RawLogin::full(ctx, q, keys)?;
+    Ok(of(&step, key))
+}
+
+/// The answer to `key` in a finished stage.
+pub(crate) fn of(step: &Step, key: &str) -> Answer {
+    match step {
+        Step::Done(pairs) => match last_value(pairs, key) {
+            Some(v) => Answer::Value(v.to_owned()),
+            None => Answer::Absent,
+        },
+        Step::Refused(reply) => Answer::Refused(match reply {
+            Reply::Response(r) => Reply::Response(r.clone()),
+            Reply::Closed => Reply::Closed,
+            Reply::Timeout => Reply::Timeout,
+            other => Reply::Junk(other.describe()),
+        }),
+    }
+}
+
+/// Pass on `key=Reject` or on a refusal of the login as an initiator error
+/// (the protocol-error reading of an illegal offer).
+pub(crate) fn expect_reject(answer: &Answer, key: &str) -> Outcome {
+    let ok = match answer {
+        Answer::Value(v) => v == "Reject",
+        Answer::Absent => false,
+        Answer::Refused(reply) => reply.is_refusal(),
+    };
+    Outcome::check(
+        ok,
+        format!("{key}=Reject, or the login refused as an initiator error"),
+        answer.describe(key),
+    )
+}
+
+/// Pass when the answer to a numerical offer is a legal result: a number in
+/// the key's range, not above the offer for a Minimum key and not below it
+/// for a Maximum key (RFC 7143 §6.2.2). `also` lists other accepted answers.
+pub(crate) fn expect_number(answer: &Answer, key: &str, offered: u64, also: &[&str]) -> Outcome {
+    let Some(def) = text::lookup(key) else {
+        return Outcome::fail(format!("{key} in the key table"), "unknown key");
+    };
+    let ValueSpec::Number { min, max } = def.spec else {
+        return Outcome::fail(format!("{key} to be numerical"), "another kind");
+    };
+    let rule = match def.kind {
+        KeyKind::Max => "at least",
+        _ => "at most",
+    };
+    let expected = format!("{key}= a number from {min} to {max}, {rule} the offered {offered}");
+    let Some(v) = answer.value() else {
+        return Outcome::fail(expected, answer.describe(key));
+    };
+    if also.contains(&v) {
+        return Outcome::Pass;
+    }
+    let ok = value::parse_numerical(v).is_ok_and(|n| {
+        (min..=max).contains(&n)
+            && match def.kind {
+                KeyKind::Max => n >= offered,
+                _ => n <= offered,
+            }
+    });
+    Outcome::check(ok, expected, answer.describe(key))
+}
+
+/// Pass when the answer is one of `allowed`; `optional` accepts no answer.
+pub(crate) fn expect_one_of(
+    answer: &Answer,
+    key: &str,
+    allowed: &[&str],
+    optional: bool,
+) -> Outcome {
+    let ok = match answer {
+        Answer::Value(v) => allowed.contains(&v.as_str()),
+        Answer::Absent => optional,
+        Answer::Refused(_) => false,
+    };
+    let expected = format!(
+        "{key} answered with one of {}{}",
+        allowed.join(", "),
+        if optional { " (or not answered)" } else { "" }
+    );
+    Outcome::check(ok, expected, answer.describe(key))
+}
+
+/// Whether `v` is a legal value for `key` as the target sends it: a
+/// reserved answer constant, or a value of the key's type and range.
+pub(crate) fn legal_value(key: &str, v: &str) -> bool {
+    if value::Special::parse_answer(v).is_some() || v == "None" {
+        return true;
+    }
+    let Some(def) = text::lookup(key) else {
+        return true;
+    };
+    match def.spec {
+        ValueSpec::Text => value::check_text(v).is_ok(),
+        ValueSpec::IscsiName => !v.is_empty() && v.len() <= 223,
+        ValueSpec::LocalName | ValueSpec::TargetAddress => value::check_simple_len(v).is_ok(),
+        ValueSpec::Bool => value::parse_bool(v).is_ok(),
+        ValueSpec::Number { min, max } => {
+            value::parse_numerical(v).is_ok_and(|n| (min..=max).contains(&n))
+        }
+        ValueSpec::Binary { min, max } => {
+            value::parse_regular_binary(v).is_ok_and(|n| (min..=max).contains(&n))
+        }
+        ValueSpec::ListOf(items) | ValueSpec::OneOf(items) => {
+            value::parse_list(v).is_ok_and(|l| l.iter().all(|i| items.contains(i)))
+        }
+        ValueSpec::Range { min, max } => {
+            value::parse_range(v).is_ok_and(|(a, b)| a >= min && b <= max)
+        }
+        ValueSpec::LargeBinary { .. } | ValueSpec::NumberList => true,
+    }
+}

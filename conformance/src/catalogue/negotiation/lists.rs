@@ -1,0 +1,189 @@
+//! List negotiations: HeaderDigest, DataDigest, TaskReporting, AuthMethod
+//! (RFC 7143 §6.2.1, §12.1, §13.1, §13.23).
+
+use super::answer::{expect_one_of, expect_reject, of, offer, Answer};
+use crate::catalogue::login::raw::{RawLogin, Reply};
+use crate::context::Context;
+use crate::scenario::{Level, Needs, Outcome, Scenario, Verdict};
+use crate::wire::{keys_of, value_of};
+use rtgt_proto::pdu::LoginStage;
+
+const Q: u16 = 0x6100;
+
+const fn s(
+    id: &'static str,
+    clause: &'static str,
+    requirement: &'static str,
+    run: fn(&mut Context) -> Verdict,
+) -> Scenario {
+    Scenario {
+        id,
+        clause,
+        level: Level::Must,
+        requirement,
+        needs: Needs::NONE,
+        run,
+    }
+}
+
+pub const SCENARIOS: &[Scenario] = &[
+    s(
+        "iscsi.negotiation.header-digest-answer-from-offer",
+        "RFC 7143 §6.2.1",
+        "HeaderDigest=CRC32C,None is answered with exactly one of the offered values",
+        header_digest_from_offer,
+    ),
+    s(
+        "iscsi.negotiation.data-digest-answer-from-offer",
+        "RFC 7143 §6.2.1",
+        "DataDigest=CRC32C,None is answered with exactly one of the offered values",
+        data_digest_from_offer,
+    ),
+    s(
+        "iscsi.negotiation.list-order-respected",
+        "RFC 7143 §6.2.1",
+        "the answer to a list is the first offered value the target supports: offering \
+       None,CRC32C never yields CRC32C when CRC32C,None yielded None",
+        list_order,
+    ),
+    s(
+        "iscsi.negotiation.header-digest-unknown-value",
+        "RFC 7143 §6.2.1",
+        "a HeaderDigest offer with no value the target supports (MD5) is answered Reject",
+        header_digest_unknown,
+    ),
+    s(
+        "iscsi.negotiation.data-digest-unknown-value",
+        "RFC 7143 §6.2.1",
+        "a DataDigest offer with no value the target supports (Adler32) is answered Reject",
+        data_digest_unknown,
+    ),
+    s(
+        "iscsi.negotiation.list-skips-unknown-values",
+        "RFC 7143 §6.2.1",
+        "HeaderDigest=MD5,None skips the unknown value: the answer is None (or Reject from a \
+       target that insists on CRC32C), never MD5",
+        list_skips_unknown,
+    ),
+    s(
+        "iscsi.negotiation.task-reporting-answer-from-offer",
+        "RFC 7143 §13.23",
+        "TaskReporting=ResponseFence,RFC3720 is answered with one of the offered values \
+       (an RFC 7143 key, so never NotUnderstood)",
+        task_reporting,
+    ),
+    s(
+        "iscsi.negotiation.auth-method-unknown",
+        "RFC 7143 §6.2.1",
+        "an AuthMethod offer naming only an unknown method is answered AuthMethod=Reject, or \
+       the login fails as an initiator error (0x0201 or another class 2 status)",
+        auth_method_unknown,
+    ),
+];
+
+fn header_digest_from_offer(ctx: &mut Context) -> Verdict {
+    let a = offer(ctx, Q, &[("HeaderDigest", "CRC32C,None")], "HeaderDigest")?;
+    Ok(expect_one_of(
+        &a,
+        "HeaderDigest",
+        &["CRC32C", "None"],
+        false,
+    ))
+}
+
+fn data_digest_from_offer(ctx: &mut Context) -> Verdict {
+    let a = offer(ctx, Q + 1, &[("DataDigest", "CRC32C,None")], "DataDigest")?;
+    Ok(expect_one_of(&a, "DataDigest", &["CRC32C", "None"], false))
+}
+
+fn list_order(ctx: &mut Context) -> Verdict {
+    let crc_first = offer(
+        ctx,
+        Q + 2,
+        &[("HeaderDigest", "CRC32C,None")],
+        "HeaderDigest",
+    )?;
+    let none_first = offer(
+        ctx,
+        Q + 3,
+        &[("HeaderDigest", "None,CRC32C")],
+        "HeaderDigest",
+    )?;
+    Ok(match (crc_first.value(), none_first.value()) {
+        (Some("None"), Some("CRC32C")) => Outcome::fail(
+            "None for None,CRC32C (CRC32C,None showed CRC32C unsupported)",
+            "CRC32C",
+        ),
+        (Some(_), Some(_)) => Outcome::Pass,
+        _ => Outcome::fail(
+            "answers to both offers",
+            format!(
+                "{}; {}",
+                crc_first.describe("HeaderDigest"),
+                none_first.describe("HeaderDigest")
+            ),
+        ),
+    })
+}
+
+fn header_digest_unknown(ctx: &mut Context) -> Verdict {
+    let a = offer(ctx, Q + 4, &[("HeaderDigest", "MD5")], "HeaderDigest")?;
+    Ok(expect_reject(&a, "HeaderDigest"))
+}
+
+fn data_digest_unknown(ctx: &mut Context) -> Verdict {
+    let a = offer(ctx, Q + 5, &[("DataDigest", "Adler32")], "DataDigest")?;
+    Ok(expect_reject(&a, "DataDigest"))
+}
+
+fn list_skips_unknown(ctx: &mut Context) -> Verdict {
+    let a = offer(ctx, Q + 6, &[("HeaderDigest", "MD5,None")], "HeaderDigest")?;
+    Ok(expect_one_of(
+        &a,
+        "HeaderDigest",
+        &["None", "Reject"],
+        false,
+    ))
+}
+
+fn task_reporting(ctx: &mut Context) -> Verdict {
+    let a = offer(
+        ctx,
+        Q + 7,
+        &[("TaskReporting", "ResponseFence,RFC3720")],
+        "TaskReporting",
+    )?;
+    Ok(expect_one_of(
+        &a,
+        "TaskReporting",
+        &["ResponseFence", "RFC3720"],
+        false,
+    ))
+}
+
+fn auth_method_unknown(ctx: &mut Context) -> Verdict {
+    let mut login = RawLogin::connect(ctx, Q + 8)?;
+    let mut keys = RawLogin::first_keys(ctx);
+    keys.push(("AuthMethod".into(), "Kerberos9".into()));
+    let keys: Vec<(&str, &str)> = keys.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let reply = login.exchange(
+        ctx,
+        LoginStage::SecurityNegotiation,
+        LoginStage::LoginOperationalNegotiation,
+        true,
+        &keys,
+    )?;
+    let answer = match &reply {
+        Reply::Response(r) if r.status.raw() == 0 => {
+            match value_of(&keys_of(&r.data), "AuthMethod") {
+                Some(v) => Answer::Value(v.to_owned()),
+                None => Answer::Absent,
+            }
+        }
+        _ => of(
+            &crate::catalogue::login::raw::Step::Refused(reply),
+            "AuthMethod",
+        ),
+    };
+    Ok(expect_reject(&answer, "AuthMethod"))
+}

@@ -1,0 +1,272 @@
+//! Numerical negotiations (RFC 7143 §6.2.2, §13.2, §13.13-§13.17, §13.20;
+//! RFC 7144 §2.1): the result functions, the ranges, the value types.
+
+use super::answer::{expect_number, expect_reject, offer, Answer};
+use crate::catalogue::login::raw::{last_value, RawLogin, Step};
+use crate::context::Context;
+use crate::scenario::{Level, Needs, Outcome, Scenario, Verdict};
+use rtgt_proto::text::value;
+
+const Q: u16 = 0x6300;
+
+const fn s(
+    id: &'static str,
+    clause: &'static str,
+    requirement: &'static str,
+    run: fn(&mut Context) -> Verdict,
+) -> Scenario {
+    Scenario {
+        id,
+        clause,
+        level: Level::Must,
+        requirement,
+        needs: Needs::NONE,
+        run,
+    }
+}
+
+pub const SCENARIOS: &[Scenario] = &[
+    s(
+        "iscsi.negotiation.max-connections-minimum",
+        "RFC 7143 §13.2",
+        "MaxConnections=4 is answered with a number from 1 to 4 (result: the minimum)",
+        max_connections,
+    ),
+    s(
+        "iscsi.negotiation.max-burst-length-minimum",
+        "RFC 7143 §13.13",
+        "MaxBurstLength=131072 is answered with a number from 512 to 131072",
+        max_burst,
+    ),
+    s(
+        "iscsi.negotiation.first-burst-length-minimum",
+        "RFC 7143 §13.14",
+        "FirstBurstLength=32768 is answered with a number from 512 to 32768 (or Irrelevant \
+       when the target makes it so)",
+        first_burst,
+    ),
+    s(
+        "iscsi.negotiation.default-time2wait-maximum",
+        "RFC 7143 §13.15",
+        "DefaultTime2Wait=1 is answered with a number from 1 to 3600 (result: the maximum)",
+        time2wait,
+    ),
+    s(
+        "iscsi.negotiation.default-time2retain-minimum",
+        "RFC 7143 §13.16",
+        "DefaultTime2Retain=10 is answered with a number from 0 to 10",
+        time2retain,
+    ),
+    s(
+        "iscsi.negotiation.max-outstanding-r2t-minimum",
+        "RFC 7143 §13.17",
+        "MaxOutstandingR2T=2 is answered with a number from 1 to 2",
+        max_outstanding,
+    ),
+    s(
+        "iscsi.negotiation.error-recovery-level-minimum",
+        "RFC 7143 §13.20",
+        "ErrorRecoveryLevel=2 is answered with a number from 0 to 2",
+        erl,
+    ),
+    s(
+        "iscsi.negotiation.protocol-level-minimum",
+        "RFC 7144 §2.1",
+        "iSCSIProtocolLevel=1 is answered with 0 or 1 (NotUnderstood from a target predating \
+       RFC 7144)",
+        protocol_level,
+    ),
+    s(
+        "iscsi.negotiation.number-in-hex",
+        "RFC 7143 §6.1",
+        "a numerical value may be written in hex: MaxBurstLength=0x20000 is answered with a \
+       number from 512 to 131072",
+        number_in_hex,
+    ),
+    s(
+        "iscsi.negotiation.max-connections-zero",
+        "RFC 7143 §6.2.2",
+        "MaxConnections=0 (below its range 1-65535) is answered Reject, or the login refused",
+        max_connections_zero,
+    ),
+    s(
+        "iscsi.negotiation.max-burst-length-below-range",
+        "RFC 7143 §6.2.2",
+        "MaxBurstLength=511 (below its range 512 to 2^24-1) is answered Reject, or the login \
+       refused",
+        max_burst_below,
+    ),
+    s(
+        "iscsi.negotiation.first-burst-length-below-range",
+        "RFC 7143 §6.2.2",
+        "FirstBurstLength=511 (below its range) is answered Reject, or the login refused",
+        first_burst_below,
+    ),
+    s(
+        "iscsi.negotiation.default-time2wait-above-range",
+        "RFC 7143 §6.2.2",
+        "DefaultTime2Wait=3601 (above its range 0-3600) is answered Reject, or the login refused",
+        time2wait_above,
+    ),
+    s(
+        "iscsi.negotiation.max-outstanding-r2t-zero",
+        "RFC 7143 §6.2.2",
+        "MaxOutstandingR2T=0 (below its range 1-65535) is answered Reject, or the login refused",
+        max_outstanding_zero,
+    ),
+    s(
+        "iscsi.negotiation.number-not-numeric",
+        "RFC 7143 §6.2.2",
+        "MaxBurstLength=lots (not a number) is answered Reject, or the login refused",
+        not_numeric,
+    ),
+    s(
+        "iscsi.negotiation.number-empty",
+        "RFC 7143 §6.2.2",
+        "MaxOutstandingR2T= (an empty value) is answered Reject, or the login refused",
+        empty,
+    ),
+    s(
+        "iscsi.negotiation.number-beyond-64-bits",
+        "RFC 7143 §6.1",
+        "DefaultTime2Wait with a 41-digit value (no numerical value exceeds 64 bits) is \
+       answered Reject, or the login refused",
+        beyond_64_bits,
+    ),
+    s(
+        "iscsi.negotiation.first-burst-not-above-max-burst",
+        "RFC 7143 §13.14",
+        "offering MaxBurstLength=16384 with FirstBurstLength=65536 never yields a \
+       FirstBurstLength above the negotiated MaxBurstLength",
+        first_burst_above_max,
+    ),
+];
+
+fn number(ctx: &mut Context, q: u16, key: &str, offered: u64, also: &[&str]) -> Verdict {
+    let v = offered.to_string();
+    let a = offer(ctx, q, &[(key, &v)], key)?;
+    Ok(expect_number(&a, key, offered, also))
+}
+
+fn max_connections(ctx: &mut Context) -> Verdict {
+    number(ctx, Q, "MaxConnections", 4, &[])
+}
+
+fn max_burst(ctx: &mut Context) -> Verdict {
+    number(ctx, Q + 1, "MaxBurstLength", 131_072, &[])
+}
+
+fn first_burst(ctx: &mut Context) -> Verdict {
+    number(ctx, Q + 2, "FirstBurstLength", 32_768, &["Irrelevant"])
+}
+
+fn time2wait(ctx: &mut Context) -> Verdict {
+    number(ctx, Q + 3, "DefaultTime2Wait", 1, &[])
+}
+
+fn time2retain(ctx: &mut Context) -> Verdict {
+    number(ctx, Q + 4, "DefaultTime2Retain", 10, &[])
+}
+
+fn max_outstanding(ctx: &mut Context) -> Verdict {
+    number(ctx, Q + 5, "MaxOutstandingR2T", 2, &[])
+}
+
+fn erl(ctx: &mut Context) -> Verdict {
+    number(ctx, Q + 6, "ErrorRecoveryLevel", 2, &[])
+}
+
+fn protocol_level(ctx: &mut Context) -> Verdict {
+    number(ctx, Q + 7, "iSCSIProtocolLevel", 1, &["NotUnderstood"])
+}
+
+fn number_in_hex(ctx: &mut Context) -> Verdict {
+    let a = offer(
+        ctx,
+        Q + 8,
+        &[("MaxBurstLength", "0x20000")],
+        "MaxBurstLength",
+    )?;
+    Ok(expect_number(&a, "MaxBurstLength", 131_072, &[]))
+}
+
+fn reject(ctx: &mut Context, q: u16, key: &str, v: &str) -> Verdict {
+    let a = offer(ctx, q, &[(key, v)], key)?;
+    Ok(expect_reject(&a, key))
+}
+
+fn max_connections_zero(ctx: &mut Context) -> Verdict {
+    reject(ctx, Q + 9, "MaxConnections", "0")
+}
+
+fn max_burst_below(ctx: &mut Context) -> Verdict {
+    reject(ctx, Q + 10, "MaxBurstLength", "511")
+}
+
+fn first_burst_below(ctx: &mut Context) -> Verdict {
+    reject(ctx, Q + 11, "FirstBurstLength", "511")
+}
+
+fn time2wait_above(ctx: &mut Context) -> Verdict {
+    reject(ctx, Q + 12, "DefaultTime2Wait", "3601")
+}
+
+fn max_outstanding_zero(ctx: &mut Context) -> Verdict {
+    reject(ctx, Q + 13, "MaxOutstandingR2T", "0")
+}
+
+fn not_numeric(ctx: &mut Context) -> Verdict {
+    reject(ctx, Q + 14, "MaxBurstLength", "lots")
+}
+
+fn empty(ctx: &mut Context) -> Verdict {
+    reject(ctx, Q + 15, "MaxOutstandingR2T", "")
+}
+
+fn beyond_64_bits(ctx: &mut Context) -> Verdict {
+    let huge = format!("1{}", "0".repeat(40));
+    reject(ctx, Q + 16, "DefaultTime2Wait", &huge)
+}
+
+fn first_burst_above_max(ctx: &mut Context) -> Verdict {
+    let keys = [("MaxBurstLength", "16384"), ("FirstBurstLength", "65536")];
+    let (_, step) = RawLogin::full(ctx, Q + 17, &keys)?;
+    let pairs = match step {
+        Step::Done(pairs) => pairs,
+        Step::Refused(reply) => return Ok(Outcome::fail("a successful login", reply.describe())),
+    };
+    let number = |key: &str, default: u64| match last_value(&pairs, key) {
+        None | Some("Reject") => Some(default),
+        Some(v) => value::parse_numerical(v).ok(),
+    };
+    // RFC 7143 §6.2: a rejected key keeps its default (MaxBurstLength
+    // 262144, FirstBurstLength 65536).
+    if last_value(&pairs, "FirstBurstLength") == Some("Irrelevant") {
+        return Ok(Outcome::Pass);
+    }
+    let (mbl, fbl) = (
+        number("MaxBurstLength", 262_144),
+        number("FirstBurstLength", 65_536),
+    );
+    let shown =
+        |k: &str| Answer::Value(last_value(&pairs, k).unwrap_or("(none)").to_owned()).describe(k);
+    Ok(match (mbl, fbl) {
+        (Some(m), Some(f)) => Outcome::check(
+            f <= m,
+            "FirstBurstLength not above MaxBurstLength",
+            format!(
+                "{} and {}",
+                shown("MaxBurstLength"),
+                shown("FirstBurstLength")
+            ),
+        ),
+        _ => Outcome::fail(
+            "numerical answers",
+            format!(
+                "{} and {}",
+                shown("MaxBurstLength"),
+                shown("FirstBurstLength")
+            ),
+        ),
+    })
+}
