@@ -1,6 +1,11 @@
 //! The chap, digest and sequencing scenarios against Debian's tgtd: every
 //! outcome is printed, and each must be the one expected of tgtd (a pass,
 //! or a departure from RFC 7143 confirmed by reading the exchange).
+//!
+//! With `RTGT_RTGTD=ADDR:PORT` the same scenarios run against an `rtgtd
+//! --demo` listening there, started with `--chap rtgt-user:rtgt-secret-12345
+//! --mutual-chap rtgt-target:rtgt-target-secret-678 --discovery-chap
+//! rtgt-user:rtgt-secret-12345`; there every scenario must pass.
 #![cfg(feature = "real-peers")]
 
 use rtgt_conformance::catalogue;
@@ -29,9 +34,13 @@ fn start() -> Tgtd {
 }
 
 fn target(tgtd: &Tgtd) -> Target {
+    target_at(tgtd.portal(), IQN)
+}
+
+fn target_at(addr: String, iqn: &str) -> Target {
     Target {
-        addr: tgtd.portal(),
-        iqn: IQN.to_owned(),
+        addr,
+        iqn: iqn.to_owned(),
         lun: u64::from(LUN),
         initiator_name: "iqn.2024-01.org.rtgt:suite".to_owned(),
         initiator_name_2: None,
@@ -109,8 +118,17 @@ const TGTD_DEPARTURES: &[(&str, &str)] = &[
 
 #[test]
 fn chap_digest_and_sequencing_scenarios_against_tgtd() {
-    let tgtd = start();
-    let target = target(&tgtd);
+    let rtgtd = std::env::var("RTGT_RTGTD").ok();
+    let tgtd = rtgtd.is_none().then(start);
+    let (target, departures) = match (&tgtd, rtgtd) {
+        (Some(tgtd), _) => (target(tgtd), TGTD_DEPARTURES),
+        (None, Some(addr)) => {
+            let mut t = target_at(addr, "iqn.2024-01.org.rtgt:demo");
+            t.lun = 0;
+            (t, &[][..])
+        }
+        (None, None) => unreachable!("tgtd starts when no rtgtd is given"),
+    };
     let filter = std::env::var("RTGT_SCENARIO").unwrap_or_default();
     let mut unexpected = Vec::new();
     for area in [
@@ -129,7 +147,7 @@ fn chap_digest_and_sequencing_scenarios_against_tgtd() {
                 report.outcome.label(),
                 report.elapsed
             );
-            let departure = TGTD_DEPARTURES.iter().any(|(id, _)| *id == report.id);
+            let departure = departures.iter().any(|(id, _)| *id == report.id);
             let failed = matches!(
                 report.outcome,
                 rtgt_conformance::scenario::Outcome::Fail { .. }

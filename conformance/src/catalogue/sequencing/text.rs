@@ -151,6 +151,12 @@ fn continued(ctx: &mut Context) -> Verdict {
     let r = loop {
         match s.next_pdu(ctx, "the continuation response")? {
             Pdu::TextResponse(r) if r.itt == itt => break r,
+            Pdu::Reject(j) => {
+                return Ok(Outcome::fail(
+                    "an empty continuation response",
+                    format!("a Reject ({:?})", j.reason),
+                ))
+            }
             _ => {}
         }
     };
