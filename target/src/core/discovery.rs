@@ -10,6 +10,10 @@ use rtgt_proto::text::{self, LocalConfig, Negotiator, Pair, Role, Stage};
 
 use super::events::ConnId;
 use super::state::TextPending;
+
+/// The most text a continued Text Request may gather (RFC 7143 §11.10.2
+/// sets no bound; this keeps a peer from growing it without end).
+const MAX_TEXT_REQUEST: usize = 65_536;
 use super::TargetCore;
 
 /// `addr:port` as TargetAddress writes it (RFC 7143 §13.8: IPv6 in
@@ -27,6 +31,15 @@ impl TargetCore {
         let Some(serial) = self.session_of(conn) else {
             return;
         };
+        let receiving = self
+            .conns
+            .get(&conn)
+            .and_then(|c| c.text_in.as_ref())
+            .is_some_and(|t| t.itt == req.itt && t.ttt == req.ttt);
+        if receiving || (req.continue_bit && req.ttt == TTT_RESERVED) {
+            self.on_text_part(conn, serial, req, raw);
+            return;
+        }
         if req.ttt != TTT_RESERVED {
             // RFC 7143 §11.10.4: a TTT other than 0xffffffff asks for the
             // next part of an answer we split.
@@ -43,9 +56,9 @@ impl TargetCore {
             }
             return;
         }
-        if req.continue_bit || !req.final_bit {
-            // RFC 7143 §11.10.2: rtgt takes a text request in one PDU; a
-            // continued one is refused as unsupported.
+        if !req.final_bit {
+            // RFC 7143 §11.10.1: F=0 without C opens a multi-step text
+            // negotiation, which rtgt does not hold in full feature phase.
             self.reject(conn, raw, RejectReason::CommandNotSupported);
             return;
         }
@@ -54,7 +67,66 @@ impl TargetCore {
             // answer.
             c.text = None;
         }
-        let pairs = match text::decode(&req.data) {
+        self.answer_text(conn, serial, req.itt, &req.data, raw);
+    }
+
+    /// One part of a Text Request continued with the C bit (RFC 7143
+    /// §11.10.2): parts are gathered, each answered by an empty Text
+    /// Response whose TTT the next part returns; the last part (C=0) gets
+    /// the answer to the whole text.
+    fn on_text_part(&mut self, conn: ConnId, serial: u64, req: TextRequest, raw: &RawPdu) {
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        let mut part = match c.text_in.take() {
+            Some(p) if p.itt == req.itt && p.ttt == req.ttt => p,
+            _ => {
+                c.text = None;
+                TextPending {
+                    itt: req.itt,
+                    ttt: TTT_RESERVED,
+                    rest: Bytes::new(),
+                }
+            }
+        };
+        if part.rest.len() + req.data.len() > MAX_TEXT_REQUEST {
+            self.peer_error(conn, "text request continued past the limit".into());
+            self.reject(conn, raw, RejectReason::ProtocolError);
+            return;
+        }
+        let mut all = part.rest.to_vec();
+        all.extend_from_slice(&req.data);
+        if !req.continue_bit {
+            self.answer_text(conn, serial, req.itt, &all, raw);
+            return;
+        }
+        if part.ttt == TTT_RESERVED {
+            part.ttt = self.sessions.get_mut(&serial).map_or(0, |s| s.ttt());
+        }
+        part.rest = Bytes::from(all);
+        let ttt = part.ttt;
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.text_in = Some(part);
+        }
+        let (exp, max_sn) = self.window(serial);
+        // RFC 7143 §11.11: an empty response with F=0 asks for the rest;
+        // its TTT ties the next part to this exchange.
+        let resp = TextResponse {
+            final_bit: false,
+            continue_bit: false,
+            itt: req.itt,
+            ttt,
+            stat_sn: self.take_stat_sn(conn),
+            exp_cmd_sn: exp,
+            max_cmd_sn: max_sn,
+            ..TextResponse::default()
+        };
+        self.send(conn, resp.into());
+    }
+
+    /// Answers the whole text of a request.
+    fn answer_text(&mut self, conn: ConnId, serial: u64, itt: u32, data: &[u8], raw: &RawPdu) {
+        let pairs = match text::decode(data) {
             Ok(p) => p,
             Err(e) => {
                 self.peer_error(conn, format!("text request: {e}"));
@@ -84,7 +156,7 @@ impl TargetCore {
             out.push(Pair::new(r.key, value));
         }
         let data = Bytes::from(text::encode(&out));
-        self.send_text(conn, serial, req.itt, data);
+        self.send_text(conn, serial, itt, data);
     }
 
     /// Sends the next segment of an answer, keeping the rest.

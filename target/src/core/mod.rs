@@ -120,6 +120,7 @@ impl TargetCore {
                 last_rx: now,
                 ping: None,
                 text: None,
+                text_in: None,
                 close_at: None,
             },
         );

@@ -57,6 +57,9 @@ pub(crate) struct Conn {
     /// An outstanding NOP-In ping: its TTT and when it times out.
     pub ping: Option<(u32, Instant)>,
     pub text: Option<TextPending>,
+    /// A Text Request being received in parts with the C bit (RFC 7143
+    /// §11.10.2): its ITT, the TTT we gave, and the text so far.
+    pub text_in: Option<TextPending>,
     /// Close at this time (after a shutdown's logout request).
     pub close_at: Option<Instant>,
 }

@@ -135,6 +135,48 @@ fn send_targets_by_name_and_in_a_normal_session() {
 }
 
 #[test]
+fn a_text_request_continued_with_the_c_bit_is_answered_whole() {
+    let mut rig = Rig::new();
+    let c = rig.connect(1);
+    rig.login(c, &[]);
+    // RFC 7143 §11.10.2: the first part has C=1 and F=0.
+    let itt = rig.next_itt();
+    let first = TextRequest {
+        final_bit: false,
+        continue_bit: true,
+        itt,
+        cmd_sn: rig.cmd_sn,
+        data: bytes::Bytes::from_static(b"SendTar"),
+        ..TextRequest::default()
+    };
+    rig.cmd_sn += 1;
+    rig.send(c, first);
+    let Pdu::TextResponse(r) = rig.recv(c) else {
+        panic!()
+    };
+    assert!(!r.final_bit && !r.continue_bit && r.data.is_empty());
+    assert_ne!(r.ttt, TTT_RESERVED);
+    let second = TextRequest {
+        itt,
+        ttt: r.ttt,
+        cmd_sn: rig.cmd_sn,
+        data: bytes::Bytes::from_static(b"gets=\0"),
+        ..TextRequest::default()
+    };
+    rig.cmd_sn += 1;
+    rig.send(c, second);
+    let Pdu::TextResponse(r) = rig.recv(c) else {
+        panic!()
+    };
+    assert!(r.final_bit);
+    assert_eq!(r.ttt, TTT_RESERVED);
+    assert_eq!(
+        get(&text::decode(&r.data).unwrap(), "TargetName"),
+        Some(TARGET)
+    );
+}
+
+#[test]
 fn discovery_session_refuses_scsi_commands() {
     let mut rig = Rig::new();
     let c = rig.connect(1);

@@ -1,6 +1,86 @@
-//! Scenarios of the digest area.
+//! Scenarios of header and data digests (RFC 7143 §13.1, §11.2.3, §7.8):
+//! their negotiation, corrupted digests both kinds, and padding.
 
-use crate::scenario::Scenario;
+use super::sequencing::session::{answer_of, RawSession};
+use crate::context::Context;
+use crate::scenario::{Outcome, Scenario, ScenarioError};
+use rtgt_proto::digest::{crc32c, to_wire};
+use rtgt_proto::pdu::{Digests, Pdu, RawPdu};
+
+mod data;
+mod header;
+mod negotiation;
+mod padding;
 
 /// This area's scenarios, one slice per file.
-pub const SCENARIOS: &[&[Scenario]] = &[];
+pub const SCENARIOS: &[&[Scenario]] = &[
+    negotiation::SCENARIOS,
+    header::SCENARIOS,
+    data::SCENARIOS,
+    padding::SCENARIOS,
+];
+
+/// A session with CRC32C proposed alone for the digests asked and `extra`
+/// keys; `Err(NotApplicable)` when the target does not take CRC32C.
+fn crc_session(
+    ctx: &mut Context,
+    header: bool,
+    data: bool,
+    extra: &[(&str, &str)],
+) -> Result<Result<RawSession, Outcome>, ScenarioError> {
+    let mut keys = extra.to_vec();
+    if header {
+        keys.push(("HeaderDigest", "CRC32C"));
+    }
+    if data {
+        keys.push(("DataDigest", "CRC32C"));
+    }
+    let s = match RawSession::open(ctx, &keys) {
+        Ok(s) => s,
+        Err(ScenarioError::Login(why)) => {
+            return Ok(Err(Outcome::not_applicable(format!(
+                "the target refuses CRC32C digests: {why}"
+            ))))
+        }
+        Err(e) => return Err(e),
+    };
+    for (on, key) in [(header, "HeaderDigest"), (data, "DataDigest")] {
+        if on && answer_of(&s.keys, key) != Some("CRC32C") {
+            return Ok(Err(Outcome::not_applicable(format!(
+                "the target answers {key}={}",
+                answer_of(&s.keys, key).unwrap_or("(nothing)")
+            ))));
+        }
+    }
+    Ok(Ok(s))
+}
+
+/// `pdu` encoded with `digests`, its header digest spoiled.
+fn bad_header_digest(pdu: &Pdu, digests: Digests) -> Vec<u8> {
+    let raw = pdu.to_raw();
+    let mut bytes = raw.encode(digests);
+    let at = rtgt_proto::pdu::BHS_LEN + raw.ahs.len();
+    if let Some(b) = bytes.get_mut(at) {
+        *b ^= 0x01;
+    }
+    bytes
+}
+
+/// `raw` encoded with both digests, its data digest spoiled.
+fn bad_data_digest(raw: &RawPdu, digests: Digests) -> Vec<u8> {
+    let mut bytes = raw.encode(digests);
+    if let Some(b) = bytes.last_mut() {
+        *b ^= 0x80;
+    }
+    bytes
+}
+
+/// `raw` with a data digest over its data alone, leaving the padding out.
+fn digest_without_padding(raw: &RawPdu, digests: Digests) -> Vec<u8> {
+    let mut bytes = raw.encode(digests);
+    let n = bytes.len();
+    if n >= 4 {
+        bytes[n - 4..].copy_from_slice(&to_wire(crc32c(&raw.data)));
+    }
+    bytes
+}

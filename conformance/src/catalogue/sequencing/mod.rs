@@ -1,6 +1,33 @@
-//! Scenarios of the sequencing area.
+//! Scenarios of sessions and sequencing (RFC 7143 §4.2.2, §11): command
+//! numbering, status numbering, data transfer, task management, NOP, text
+//! and logout.
 
 use crate::scenario::Scenario;
 
+pub(crate) mod blocks;
+mod cmdsn;
+mod datain;
+mod login;
+mod logout;
+mod nop;
+mod pdu;
+mod r2t;
+mod residual;
+pub(crate) mod session;
+mod statsn;
+mod text;
+mod tmf;
+
 /// This area's scenarios, one slice per file.
-pub const SCENARIOS: &[&[Scenario]] = &[];
+pub const SCENARIOS: &[&[Scenario]] = &[
+    cmdsn::SCENARIOS,
+    statsn::SCENARIOS,
+    datain::SCENARIOS,
+    r2t::SCENARIOS,
+    residual::SCENARIOS,
+    pdu::SCENARIOS,
+    nop::SCENARIOS,
+    tmf::SCENARIOS,
+    logout::SCENARIOS,
+    text::SCENARIOS,
+];

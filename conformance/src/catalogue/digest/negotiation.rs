@@ -1,0 +1,132 @@
+//! Negotiating HeaderDigest and DataDigest (RFC 7143 §13.1, §6.2.1): the
+//! target takes the first value of our list it supports, and the digests
+//! agreed are then on every PDU both ways.
+
+use super::super::sequencing::blocks;
+use super::super::sequencing::session::{answer_of, RawSession};
+use crate::context::Context;
+use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
+
+pub const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        id: "iscsi.digest.header-crc32c-first",
+        clause: "RFC 7143 §13.1, §6.2.1",
+        level: Level::Must,
+        requirement: "offered HeaderDigest=CRC32C,None the target answers CRC32C when it \
+                      supports it (the first value it supports), and a session with the \
+                      answer works",
+        needs: Needs::NONE,
+        run: header_crc_first,
+    },
+    Scenario {
+        id: "iscsi.digest.header-none-first",
+        clause: "RFC 7143 §13.1, §6.2.1",
+        level: Level::Must,
+        requirement: "offered HeaderDigest=None,CRC32C the target answers None unless it \
+                      refuses to run without digests, and a session with the answer works",
+        needs: Needs::NONE,
+        run: header_none_first,
+    },
+    Scenario {
+        id: "iscsi.digest.data-crc32c-first",
+        clause: "RFC 7143 §13.1, §6.2.1",
+        level: Level::Must,
+        requirement: "offered DataDigest=CRC32C,None the target answers CRC32C when it \
+                      supports it, and Data-In then carries correct data digests",
+        needs: Needs::NONE,
+        run: data_crc_first,
+    },
+    Scenario {
+        id: "iscsi.digest.data-none-first",
+        clause: "RFC 7143 §13.1, §6.2.1",
+        level: Level::Must,
+        requirement: "offered DataDigest=None,CRC32C the target answers None unless it \
+                      refuses to run without digests, and a session with the answer works",
+        needs: Needs::NONE,
+        run: data_none_first,
+    },
+];
+
+/// Logs in offering `key`=`list`; the answer, with the session proven to
+/// work (a ping and a command with data both ways of framing).
+fn offer(
+    ctx: &mut Context,
+    key: &str,
+    list: &str,
+) -> Result<Result<String, Outcome>, ScenarioError> {
+    let mut s = match RawSession::open(ctx, &[(key, list)]) {
+        Ok(s) => s,
+        Err(ScenarioError::Login(why)) => {
+            return Ok(Err(Outcome::fail(
+                format!("a login offering {key}={list}"),
+                why,
+            )))
+        }
+        Err(e) => return Err(e),
+    };
+    let answer = answer_of(&s.keys, key).unwrap_or("None").to_owned();
+    if !list.split(',').any(|v| v == answer) {
+        return Ok(Err(Outcome::fail(
+            format!("{key} answered with one of {list}"),
+            format!("{key}={answer}"),
+        )));
+    }
+    if !s.ping(ctx)? {
+        return Ok(Err(Outcome::fail(
+            format!("a ping answered with {key}={answer}"),
+            "no answer",
+        )));
+    }
+    blocks::block_size(ctx, &mut s)?;
+    s.logout(ctx);
+    Ok(Ok(answer))
+}
+
+/// The target answers `key` when offered `value` alone, or None when the
+/// login fails.
+fn alone(ctx: &mut Context, key: &str, value: &str) -> Result<Option<String>, ScenarioError> {
+    match RawSession::open(ctx, &[(key, value)]) {
+        Ok(s) => {
+            let answer = answer_of(&s.keys, key).map(str::to_owned);
+            s.logout(ctx);
+            Ok(answer)
+        }
+        Err(ScenarioError::Login(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Offers `first,second`; when the answer is `second`, checks that
+/// `first` alone is refused.
+fn ordered(ctx: &mut Context, key: &str, first: &str, second: &str) -> Verdict {
+    let list = format!("{first},{second}");
+    let answer = match offer(ctx, key, &list)? {
+        Ok(a) => a,
+        Err(outcome) => return Ok(outcome),
+    };
+    if answer == first {
+        return Ok(Outcome::Pass);
+    }
+    let first_alone = alone(ctx, key, first)?;
+    Ok(Outcome::check(
+        first_alone.as_deref() != Some(first),
+        format!("{key}={first}, the first value of {list}, since the target accepts it alone"),
+        format!("{key}={answer}"),
+    ))
+}
+
+fn header_crc_first(ctx: &mut Context) -> Verdict {
+    ordered(ctx, "HeaderDigest", "CRC32C", "None")
+}
+
+fn header_none_first(ctx: &mut Context) -> Verdict {
+    ordered(ctx, "HeaderDigest", "None", "CRC32C")
+}
+
+fn data_crc_first(ctx: &mut Context) -> Verdict {
+    ordered(ctx, "DataDigest", "CRC32C", "None")
+}
+
+fn data_none_first(ctx: &mut Context) -> Verdict {
+    ordered(ctx, "DataDigest", "None", "CRC32C")
+}

@@ -1,0 +1,103 @@
+//! Logout (RFC 7143 §11.14, §11.15): each reason gets a response the RFC
+//! allows, and the target closes after a successful logout.
+
+use super::cmdsn::session;
+use crate::context::Context;
+use crate::scenario::{Level, Needs, Outcome, Scenario, Verdict};
+use rtgt_proto::pdu::{LogoutReason, LogoutRequest, LogoutResponseCode, Pdu};
+
+pub const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        id: "iscsi.logout.close-session",
+        clause: "RFC 7143 §11.14.1, §11.15.1",
+        level: Level::Must,
+        requirement: "a logout closing the session is answered with response 0 and the target \
+                      then closes the connection",
+        needs: Needs::NONE,
+        run: close_session,
+    },
+    Scenario {
+        id: "iscsi.logout.close-connection",
+        clause: "RFC 7143 §11.14.1, §11.15.1",
+        level: Level::Must,
+        requirement: "a logout closing this connection (its CID) is answered with response 0 \
+                      and the target then closes the connection",
+        needs: Needs::NONE,
+        run: close_connection,
+    },
+    Scenario {
+        id: "iscsi.logout.remove-for-recovery",
+        clause: "RFC 7143 §11.14.1, §11.15.1",
+        level: Level::Must,
+        requirement: "at ErrorRecoveryLevel 0 a logout removing the connection for recovery \
+                      is answered with response 2 (connection recovery not supported) or 0",
+        needs: Needs::NONE,
+        run: remove,
+    },
+];
+
+/// Sends a logout for `reason`; its response code and whether the
+/// connection closed after it.
+fn logout(
+    ctx: &mut Context,
+    reason: LogoutReason,
+) -> Result<Option<(LogoutResponseCode, bool)>, crate::scenario::ScenarioError> {
+    let mut s = session(ctx)?;
+    let itt = s.itt();
+    let req = LogoutRequest {
+        immediate: true,
+        reason,
+        itt,
+        cid: 0,
+        cmd_sn: s.cmd_sn,
+        exp_stat_sn: s.exp_stat_sn,
+        ..LogoutRequest::default()
+    };
+    s.send(ctx, req)?;
+    let response = loop {
+        match s.next_pdu(ctx, "the Logout Response") {
+            Ok(Pdu::LogoutResponse(r)) if r.itt == itt => break r.response,
+            Ok(_) => {}
+            Err(crate::scenario::ScenarioError::Closed(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        }
+    };
+    let wait = ctx.target.timeout;
+    let closed = s.wire.closed_within(ctx, wait)?;
+    Ok(Some((response, closed)))
+}
+
+fn closes(ctx: &mut Context, reason: LogoutReason) -> Verdict {
+    Ok(match logout(ctx, reason)? {
+        None => Outcome::fail("a Logout Response", "the connection closed first"),
+        Some((code, closed)) => Outcome::check(
+            code == LogoutResponseCode::Success && closed,
+            "response 0, then the connection closed",
+            format!("{code:?}, closed {closed}"),
+        ),
+    })
+}
+
+fn close_session(ctx: &mut Context) -> Verdict {
+    closes(ctx, LogoutReason::CloseSession)
+}
+
+fn close_connection(ctx: &mut Context) -> Verdict {
+    closes(ctx, LogoutReason::CloseConnection)
+}
+
+fn remove(ctx: &mut Context) -> Verdict {
+    Ok(
+        match logout(ctx, LogoutReason::RemoveConnectionForRecovery)? {
+            None => Outcome::fail("a Logout Response", "the connection closed first"),
+            Some((code, _)) => Outcome::check(
+                matches!(
+                    code,
+                    LogoutResponseCode::RecoveryNotSupported | LogoutResponseCode::Success
+                ),
+                "response 2 or 0",
+                format!("{code:?}"),
+            ),
+        },
+    )
+}

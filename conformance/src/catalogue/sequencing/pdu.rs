@@ -1,0 +1,88 @@
+//! PDUs the target does not know (RFC 7143 §11.17, §11.2.1.2): an opcode
+//! RFC 7143 does not define and a vendor-specific one are rejected with the
+//! offending header, and the connection goes on.
+
+use super::session::RawSession;
+use crate::context::Context;
+use crate::scenario::{Level, Needs, Outcome, Scenario, Verdict};
+use bytes::Bytes;
+use rtgt_proto::pdu::{Pdu, RawPdu, RejectReason};
+
+pub const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        id: "iscsi.pdu.undefined-opcode",
+        clause: "RFC 7143 §11.17.1, §7.9",
+        level: Level::Must,
+        requirement: "a PDU with an opcode RFC 7143 does not define (0x0d) is answered with a \
+                      Reject (protocol error 0x04 or command not supported 0x05) carrying its \
+                      header, or the connection closes; if it stays open, pings still work",
+        needs: Needs::NONE,
+        run: undefined,
+    },
+    Scenario {
+        id: "iscsi.pdu.vendor-opcode",
+        clause: "RFC 7143 §11.17.1, §11.2.1.2",
+        level: Level::Must,
+        requirement: "a vendor-specific opcode (0x1c) the target does not implement is \
+                      answered with a Reject (0x04 or 0x05) carrying its header, or the \
+                      connection closes; if it stays open, pings still work",
+        needs: Needs::NONE,
+        run: vendor,
+    },
+];
+
+fn opcode(ctx: &mut Context, op: u8) -> Verdict {
+    let mut s = RawSession::open(ctx, &[])?;
+    let itt = s.itt();
+    let mut bhs = [0u8; 48];
+    bhs[0] = 0x40 | op;
+    bhs[1] = 0x80;
+    bhs[16..20].copy_from_slice(&itt.to_be_bytes());
+    bhs[24..28].copy_from_slice(&s.cmd_sn.to_be_bytes());
+    bhs[28..32].copy_from_slice(&s.exp_stat_sn.to_be_bytes());
+    let raw = RawPdu::new(bhs, Bytes::new(), Bytes::new());
+    let digests = s.wire.digests();
+    s.wire.send_raw(ctx, &raw, digests)?;
+    let (got, closed) = s.gather_quiet(ctx)?;
+    let reject = got.iter().find_map(|p| match p {
+        Pdu::Reject(r) => Some(r.clone()),
+        _ => None,
+    });
+    let Some(r) = reject else {
+        return Ok(Outcome::check(
+            closed,
+            "a Reject or the connection closed",
+            "silence",
+        ));
+    };
+    if !matches!(
+        r.reason,
+        RejectReason::ProtocolError | RejectReason::CommandNotSupported
+    ) {
+        return Ok(Outcome::fail(
+            "Reject reason 0x04 or 0x05",
+            format!("{:?}", r.reason),
+        ));
+    }
+    if r.rejected_header() != Some(bhs) {
+        return Ok(Outcome::fail(
+            "the rejected header in the Reject",
+            "another header",
+        ));
+    }
+    let alive = s.ping(ctx)?;
+    s.logout(ctx);
+    Ok(Outcome::check(
+        alive,
+        "a ping answered after the Reject",
+        "no answer",
+    ))
+}
+
+fn undefined(ctx: &mut Context) -> Verdict {
+    opcode(ctx, 0x0d)
+}
+
+fn vendor(ctx: &mut Context) -> Verdict {
+    opcode(ctx, 0x1c)
+}

@@ -1,0 +1,382 @@
+//! R2Ts and unsolicited data (RFC 7143 §11.8, §13.10, §13.13, §13.14,
+//! §13.17): R2TSN from 0, real Target Transfer Tags, bursts within
+//! MaxBurstLength, offsets covering the write in order, no more R2Ts
+//! outstanding than MaxOutstandingR2T, and FirstBurstLength enforced.
+
+use super::blocks::{lun, pattern, with_scratch, write10};
+use super::session::{answer_of, RawSession};
+use crate::context::Context;
+use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
+use rtgt_proto::pdu::{Pdu, ReadyToTransfer, ScsiStatus, TTT_RESERVED};
+use rtgt_proto::scsi::asc::SenseKey;
+
+pub const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        id: "iscsi.r2t.r2tsn-from-zero",
+        clause: "RFC 7143 §11.8.6",
+        level: Level::Must,
+        requirement: "the R2Ts of a write are numbered R2TSN 0, 1, 2... in the order sent",
+        needs: Needs::NONE,
+        run: r2tsn,
+    },
+    Scenario {
+        id: "iscsi.r2t.transfer-tag",
+        clause: "RFC 7143 §11.8.4, §11.2.1.8",
+        level: Level::Must,
+        requirement: "every R2T carries a Target Transfer Tag other than the reserved \
+                      0xffffffff",
+        needs: Needs::NONE,
+        run: ttt,
+    },
+    Scenario {
+        id: "iscsi.r2t.within-max-burst",
+        clause: "RFC 7143 §13.13, §11.8.5",
+        level: Level::Must,
+        requirement: "no R2T asks for more than MaxBurstLength (8192 negotiated) nor for zero \
+                      bytes",
+        needs: Needs::NONE,
+        run: burst,
+    },
+    Scenario {
+        id: "iscsi.r2t.offsets-cover-write",
+        clause: "RFC 7143 §11.8.5, §13.19",
+        level: Level::Must,
+        requirement: "with DataSequenceInOrder=Yes the R2Ts ask for the write in increasing \
+                      offsets, each starting where the last ended, covering it exactly",
+        needs: Needs::NONE,
+        run: cover,
+    },
+    Scenario {
+        id: "iscsi.r2t.max-outstanding",
+        clause: "RFC 7143 §13.17",
+        level: Level::Must,
+        requirement: "with MaxOutstandingR2T=1 the target sends no second R2T for a task while \
+                      the first is unanswered",
+        needs: Needs::NONE,
+        run: outstanding,
+    },
+    Scenario {
+        id: "iscsi.r2t.after-first-burst",
+        clause: "RFC 7143 §13.10, §13.14",
+        level: Level::Must,
+        requirement: "with InitialR2T=No, after FirstBurstLength bytes of immediate and \
+                      unsolicited data, the R2Ts ask only for the rest, from that offset",
+        needs: Needs::NONE,
+        run: first_burst,
+    },
+    Scenario {
+        id: "iscsi.r2t.first-burst-exceeded",
+        clause: "RFC 7143 §13.14, §11.4.7.2",
+        level: Level::Must,
+        requirement: "unsolicited data past FirstBurstLength is not accepted: the command ends \
+                      with CHECK CONDITION (ABORTED COMMAND, 0x0C/0x0C or 0x0C/0x0D), the PDU \
+                      is rejected, or the connection closes; never GOOD",
+        needs: Needs::NONE,
+        run: first_burst_exceeded,
+    },
+];
+
+const WRITE_LEN: u32 = 32768;
+const SOLICITED: &[(&str, &str)] = &[
+    ("InitialR2T", "Yes"),
+    ("ImmediateData", "No"),
+    ("MaxBurstLength", "8192"),
+    ("FirstBurstLength", "8192"),
+    ("MaxOutstandingR2T", "1"),
+];
+
+/// A 32 KiB write at the scratch LBA answering every R2T; the R2Ts seen,
+/// the final status and the negotiated MaxBurstLength.
+fn solicited_write(
+    ctx: &mut Context,
+    lba: u64,
+    bs: u32,
+) -> Result<(Vec<ReadyToTransfer>, Option<ScsiStatus>, u32), ScenarioError> {
+    let mut s = RawSession::open(ctx, SOLICITED)?;
+    let blocks = (WRITE_LEN / bs).max(1) as u16;
+    let len = u32::from(blocks) * bs;
+    let data = pattern(len as usize, 9);
+    let (l, cdb) = (lun(ctx), write10(lba, blocks));
+    let pdus = super::blocks::run_past_ua(
+        ctx,
+        &mut s,
+        |s| s.command(l, &cdb, len, false, true),
+        Some(&data),
+    )?;
+    let max_burst = answer_of(&s.keys, "MaxBurstLength")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(262_144);
+    s.logout(ctx);
+    let r2ts = pdus
+        .iter()
+        .filter_map(|p| match p {
+            Pdu::ReadyToTransfer(r) => Some(r.clone()),
+            _ => None,
+        })
+        .collect();
+    Ok((r2ts, super::blocks::status_of(&pdus), max_burst))
+}
+
+/// Runs `check` over the R2Ts of a solicited write in the scratch range.
+fn with_r2ts(ctx: &mut Context, check: fn(&[ReadyToTransfer], u32, u32) -> Outcome) -> Verdict {
+    with_scratch(ctx, 64, |ctx, lba, bs| {
+        let (r2ts, status, max_burst) = solicited_write(ctx, lba, bs)?;
+        if r2ts.is_empty() || status != Some(ScsiStatus::Good) {
+            return Ok(Outcome::fail(
+                "R2Ts and GOOD for the write",
+                format!("{} R2Ts, {status:?}", r2ts.len()),
+            ));
+        }
+        let len = (WRITE_LEN / bs).max(1) * bs;
+        Ok(check(&r2ts, max_burst, len))
+    })
+}
+
+fn r2tsn(ctx: &mut Context) -> Verdict {
+    with_r2ts(ctx, |r2ts, _, _| {
+        let sns: Vec<u32> = r2ts.iter().map(|r| r.r2t_sn).collect();
+        let want: Vec<u32> = (0..sns.len() as u32).collect();
+        Outcome::check(sns == want, format!("R2TSN {want:?}"), format!("{sns:?}"))
+    })
+}
+
+fn ttt(ctx: &mut Context) -> Verdict {
+    with_r2ts(ctx, |r2ts, _, _| {
+        Outcome::check(
+            r2ts.iter().all(|r| r.ttt != TTT_RESERVED),
+            "no TTT 0xffffffff",
+            "an R2T with TTT 0xffffffff",
+        )
+    })
+}
+
+fn burst(ctx: &mut Context) -> Verdict {
+    with_r2ts(ctx, |r2ts, max_burst, _| {
+        let bad = r2ts.iter().find(|r| {
+            r.desired_data_transfer_length == 0 || r.desired_data_transfer_length > max_burst
+        });
+        Outcome::check(
+            bad.is_none(),
+            format!("desired lengths of 1 to {max_burst} bytes"),
+            format!("{:?}", bad.map(|r| r.desired_data_transfer_length)),
+        )
+    })
+}
+
+fn cover(ctx: &mut Context) -> Verdict {
+    with_r2ts(ctx, |r2ts, _, len| {
+        let mut at = 0;
+        for r in r2ts {
+            if r.buffer_offset != at {
+                return Outcome::fail(
+                    format!("an R2T at offset {at}"),
+                    format!("offset {}", r.buffer_offset),
+                );
+            }
+            at += r.desired_data_transfer_length;
+        }
+        Outcome::check(at == len, format!("{len} bytes asked for"), format!("{at}"))
+    })
+}
+
+fn outstanding(ctx: &mut Context) -> Verdict {
+    with_scratch(ctx, 64, |ctx, lba, bs| {
+        let mut s = RawSession::open(ctx, SOLICITED)?;
+        if answer_of(&s.keys, "MaxOutstandingR2T").unwrap_or("1") != "1" {
+            return Ok(Outcome::not_applicable(
+                "MaxOutstandingR2T=1 was not agreed",
+            ));
+        }
+        super::blocks::block_size(ctx, &mut s)?;
+        let blocks = (WRITE_LEN / bs).max(1) as u16;
+        let len = u32::from(blocks) * bs;
+        let data = pattern(len as usize, 11);
+        let cmd = s.command(lun(ctx), &write10(lba, blocks), len, false, true);
+        let itt = cmd.itt;
+        s.send(ctx, cmd)?;
+        let first = loop {
+            match s.next_pdu(ctx, "the first R2T")? {
+                Pdu::ReadyToTransfer(r) if r.itt == itt => break r,
+                Pdu::ScsiResponse(r) if r.itt == itt => {
+                    return Err(ScenarioError::Setup(format!(
+                        "the write ended at once: {:?}",
+                        r.status
+                    )))
+                }
+                _ => {}
+            }
+        };
+        let (got, _) = s.gather_quiet(ctx)?;
+        let second = got
+            .iter()
+            .any(|p| matches!(p, Pdu::ReadyToTransfer(r) if r.itt == itt));
+        for d in s.data_out(
+            itt,
+            first.ttt,
+            first.lun,
+            &data,
+            first.buffer_offset,
+            first.desired_data_transfer_length,
+        ) {
+            s.send(ctx, d)?;
+        }
+        drop(s);
+        Ok(Outcome::check(
+            !second,
+            "no second R2T while the first is outstanding",
+            "a second R2T",
+        ))
+    })
+}
+
+fn first_burst(ctx: &mut Context) -> Verdict {
+    with_scratch(ctx, 64, |ctx, lba, bs| {
+        let keys = [
+            ("InitialR2T", "No"),
+            ("ImmediateData", "Yes"),
+            ("FirstBurstLength", "8192"),
+            ("MaxBurstLength", "16384"),
+        ];
+        let mut s = RawSession::open(ctx, &keys)?;
+        if answer_of(&s.keys, "InitialR2T") != Some("No") {
+            return Ok(Outcome::not_applicable(
+                "the target insists on InitialR2T=Yes",
+            ));
+        }
+        super::blocks::block_size(ctx, &mut s)?;
+        let first: u32 = answer_of(&s.keys, "FirstBurstLength")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(65536);
+        let immediate = answer_of(&s.keys, "ImmediateData") == Some("Yes");
+        let blocks = (WRITE_LEN / bs).max(1) as u16;
+        let len = u32::from(blocks) * bs;
+        let data = pattern(len as usize, 13);
+        let mut cmd = s.command(lun(ctx), &write10(lba, blocks), len, false, true);
+        let itt = cmd.itt;
+        let unsolicited = first.min(len);
+        let imm = if immediate {
+            unsolicited.min(s.target_mrdsl)
+        } else {
+            0
+        };
+        cmd.data = data.slice(..imm as usize);
+        cmd.final_bit = imm == unsolicited;
+        s.send(ctx, cmd)?;
+        for d in s.data_out(itt, TTT_RESERVED, lun(ctx), &data, imm, unsolicited - imm) {
+            s.send(ctx, d)?;
+        }
+        let mut r2ts = Vec::new();
+        let status = loop {
+            match s.next_pdu(ctx, "the write's R2Ts and response")? {
+                Pdu::ReadyToTransfer(r) if r.itt == itt => {
+                    for d in s.data_out(
+                        itt,
+                        r.ttt,
+                        r.lun,
+                        &data,
+                        r.buffer_offset,
+                        r.desired_data_transfer_length,
+                    ) {
+                        s.send(ctx, d)?;
+                    }
+                    r2ts.push(r);
+                }
+                Pdu::ScsiResponse(r) if r.itt == itt => break r.status,
+                _ => {}
+            }
+        };
+        s.logout(ctx);
+        let starts_after = r2ts.first().map(|r| r.buffer_offset);
+        Ok(Outcome::check(
+            status == ScsiStatus::Good
+                && r2ts.iter().all(|r| r.buffer_offset >= unsolicited)
+                && (len == unsolicited || starts_after == Some(unsolicited)),
+            format!("R2Ts from offset {unsolicited} and GOOD"),
+            format!("first R2T at {starts_after:?}, {status:?}"),
+        ))
+    })
+}
+
+fn first_burst_exceeded(ctx: &mut Context) -> Verdict {
+    with_scratch(ctx, 64, |ctx, lba, bs| {
+        let keys = [
+            ("InitialR2T", "No"),
+            ("ImmediateData", "No"),
+            ("FirstBurstLength", "4096"),
+            ("MaxBurstLength", "16384"),
+        ];
+        let mut s = RawSession::open(ctx, &keys)?;
+        if answer_of(&s.keys, "InitialR2T") != Some("No") {
+            return Ok(Outcome::not_applicable(
+                "the target insists on InitialR2T=Yes",
+            ));
+        }
+        super::blocks::block_size(ctx, &mut s)?;
+        let first: u32 = answer_of(&s.keys, "FirstBurstLength")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(65536);
+        let blocks = ((first * 2) / bs).max(2) as u16;
+        let len = u32::from(blocks) * bs;
+        if len <= first {
+            return Ok(Outcome::not_applicable(
+                "the block size exceeds twice FirstBurstLength",
+            ));
+        }
+        let data = pattern(len as usize, 15);
+        let mut cmd = s.command(lun(ctx), &write10(lba, blocks), len, false, true);
+        cmd.final_bit = false;
+        let itt = cmd.itt;
+        s.send(ctx, cmd)?;
+        // Unsolicited data for the whole write: past FirstBurstLength.
+        for d in s.data_out(itt, TTT_RESERVED, lun(ctx), &data, 0, len) {
+            s.send(ctx, d)?;
+        }
+        let mut outcome = None;
+        for _ in 0..32 {
+            match s.next_pdu(ctx, "the answer to too much unsolicited data") {
+                Err(ScenarioError::Closed(_)) => {
+                    outcome = Some(Outcome::Pass);
+                    break;
+                }
+                Err(e) => return Err(e),
+                Ok(Pdu::Reject(_)) => {
+                    outcome = Some(Outcome::Pass);
+                    break;
+                }
+                Ok(Pdu::ReadyToTransfer(r)) if r.itt == itt => {
+                    for d in s.data_out(
+                        itt,
+                        r.ttt,
+                        r.lun,
+                        &data,
+                        r.buffer_offset,
+                        r.desired_data_transfer_length,
+                    ) {
+                        s.send(ctx, d)?;
+                    }
+                }
+                Ok(Pdu::ScsiResponse(r)) if r.itt == itt => {
+                    let sense = r
+                        .sense_data()
+                        .and_then(|b| rtgt_proto::scsi::sense::Sense::decode(b).ok())
+                        .map(|d| d.value);
+                    let ok = r.status == ScsiStatus::CheckCondition
+                        && sense.as_ref().is_some_and(|d| {
+                            d.key == SenseKey::ABORTED_COMMAND
+                                && d.asc.asc == 0x0c
+                                && matches!(d.asc.ascq, 0x0c | 0x0d)
+                        });
+                    outcome = Some(Outcome::check(
+                        ok,
+                        "CHECK CONDITION, ABORTED COMMAND, 0x0C/0x0C or 0x0C/0x0D",
+                        format!("{:?} {:?}", r.status, sense.map(|d| (d.key, d.asc))),
+                    ));
+                    break;
+                }
+                Ok(_) => {}
+            }
+        }
+        drop(s);
+        Ok(outcome.unwrap_or_else(|| Outcome::fail("an end to the command", "more than 32 PDUs")))
+    })
+}

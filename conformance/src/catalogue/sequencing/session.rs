@@ -1,0 +1,382 @@
+//! A session driven PDU by PDU over a raw connection, for scenarios that
+//! must see every field the target sends or send what a well-behaved
+//! initiator never would (wrong CmdSN, bad digests, a held R2T). The strict
+//! core ([`crate::driven::Driven`]) is used where only the outcome matters.
+
+pub(crate) use super::login::{answer_of, authenticate, kv, operational, Answer, Login};
+use crate::context::Context;
+use crate::scenario::ScenarioError;
+use crate::wire::{Received, Wire};
+use bytes::Bytes;
+use rtgt_proto::pdu::{
+    DataOut, Digests, Lun, NopOut, Pdu, ScsiCommand, ITT_RESERVED, TTT_RESERVED,
+};
+use rtgt_proto::text::{self, Pair};
+use std::time::Duration;
+
+/// A full feature phase session on a raw connection.
+#[derive(Debug)]
+pub(crate) struct RawSession {
+    pub wire: Wire,
+    pub cmd_sn: u32,
+    pub exp_stat_sn: u32,
+    pub exp_cmd_sn: u32,
+    pub max_cmd_sn: u32,
+    next_itt: u32,
+    /// The target's operational answers.
+    pub keys: Vec<Pair>,
+    /// The largest data segment the target accepts.
+    pub target_mrdsl: u32,
+    /// Target NOP-In pings answered while reading.
+    pub target_pings: u32,
+}
+
+impl RawSession {
+    /// Logs in (with the suite's account if any) proposing `keys` in the
+    /// operational stage.
+    pub(crate) fn open(
+        ctx: &mut Context,
+        keys: &[(&str, &str)],
+    ) -> Result<RawSession, ScenarioError> {
+        Self::open_kind(ctx, keys, false)
+    }
+
+    /// The same for a discovery session.
+    pub(crate) fn open_kind(
+        ctx: &mut Context,
+        keys: &[(&str, &str)],
+        discovery: bool,
+    ) -> Result<RawSession, ScenarioError> {
+        let mut login = Login::connect(ctx)?;
+        authenticate(ctx, &mut login, discovery)?;
+        let answers = operational(ctx, &mut login, &kv(keys))?;
+        Ok(Self::from_login(login, answers))
+    }
+
+    /// The session after a completed login.
+    pub(crate) fn from_login(mut login: Login, keys: Vec<Pair>) -> RawSession {
+        let crc = |k: &str| answer_of(&keys, k) == Some("CRC32C");
+        login.wire.set_digests(Digests {
+            header: crc("HeaderDigest"),
+            data: crc("DataDigest"),
+        });
+        let target_mrdsl = answer_of(&keys, "MaxRecvDataSegmentLength")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(8192);
+        RawSession {
+            wire: login.wire,
+            cmd_sn: 1,
+            exp_stat_sn: login.exp_stat_sn,
+            exp_cmd_sn: 1,
+            max_cmd_sn: 1,
+            next_itt: 0x100,
+            keys,
+            target_mrdsl,
+            target_pings: 0,
+        }
+    }
+
+    /// A fresh Initiator Task Tag.
+    pub(crate) fn itt(&mut self) -> u32 {
+        self.next_itt = self.next_itt.wrapping_add(1);
+        self.next_itt
+    }
+
+    /// The CmdSN for a non-immediate PDU, taken.
+    pub(crate) fn take_cmd_sn(&mut self) -> u32 {
+        let sn = self.cmd_sn;
+        self.cmd_sn = self.cmd_sn.wrapping_add(1);
+        sn
+    }
+
+    pub(crate) fn send(
+        &mut self,
+        ctx: &mut Context,
+        pdu: impl Into<Pdu>,
+    ) -> Result<(), ScenarioError> {
+        self.wire.send(ctx, pdu)
+    }
+
+    /// The next thing from the target; its pings are answered and its
+    /// sequence numbers followed on the way.
+    pub(crate) fn recv(
+        &mut self,
+        ctx: &mut Context,
+        timeout: Duration,
+    ) -> Result<Received, ScenarioError> {
+        loop {
+            let received = self.wire.recv(ctx, timeout)?;
+            let Received::Pdu(pdu) = &received else {
+                return Ok(received);
+            };
+            self.follow(pdu);
+            if let Pdu::NopIn(n) = pdu {
+                if n.itt == ITT_RESERVED {
+                    if n.ttt != TTT_RESERVED {
+                        // RFC 7143 §11.18.1: the answer to a target ping.
+                        self.target_pings += 1;
+                        let answer = NopOut {
+                            immediate: true,
+                            itt: ITT_RESERVED,
+                            ttt: n.ttt,
+                            lun: n.lun,
+                            cmd_sn: self.cmd_sn,
+                            exp_stat_sn: self.exp_stat_sn,
+                            ..NopOut::default()
+                        };
+                        self.send(ctx, answer)?;
+                    }
+                    continue;
+                }
+            }
+            return Ok(received);
+        }
+    }
+
+    /// Follows StatSN, ExpCmdSN and MaxCmdSN.
+    fn follow(&mut self, pdu: &Pdu) {
+        let (stat, exp, max, status) = match pdu {
+            Pdu::ScsiResponse(p) => (p.stat_sn, p.exp_cmd_sn, p.max_cmd_sn, true),
+            Pdu::DataIn(p) => (p.stat_sn, p.exp_cmd_sn, p.max_cmd_sn, p.status_present),
+            Pdu::ReadyToTransfer(p) => (p.stat_sn, p.exp_cmd_sn, p.max_cmd_sn, false),
+            Pdu::NopIn(p) => (p.stat_sn, p.exp_cmd_sn, p.max_cmd_sn, p.itt != ITT_RESERVED),
+            Pdu::TextResponse(p) => (p.stat_sn, p.exp_cmd_sn, p.max_cmd_sn, true),
+            Pdu::LogoutResponse(p) => (p.stat_sn, p.exp_cmd_sn, p.max_cmd_sn, true),
+            Pdu::TaskManagementResponse(p) => (p.stat_sn, p.exp_cmd_sn, p.max_cmd_sn, true),
+            Pdu::Reject(p) => (p.stat_sn, p.exp_cmd_sn, p.max_cmd_sn, true),
+            Pdu::AsyncMessage(p) => (p.stat_sn, p.exp_cmd_sn, p.max_cmd_sn, true),
+            _ => return,
+        };
+        if status {
+            self.exp_stat_sn = stat.wrapping_add(1);
+        }
+        if rtgt_initiator::serial_gt(exp, self.exp_cmd_sn) || exp == self.exp_cmd_sn {
+            self.exp_cmd_sn = exp;
+        }
+        self.max_cmd_sn = max;
+    }
+
+    /// The next PDU within the timeout; silence or a close is an error.
+    pub(crate) fn next_pdu(&mut self, ctx: &mut Context, what: &str) -> Result<Pdu, ScenarioError> {
+        let timeout = ctx.target.timeout;
+        match self.recv(ctx, timeout)? {
+            Received::Pdu(p) => Ok(p),
+            Received::Timeout => Err(ScenarioError::Timeout(timeout, what.to_owned())),
+            Received::Closed => Err(ScenarioError::Closed(what.to_owned())),
+            other => Err(ScenarioError::Setup(format!(
+                "waiting for {what}, received {}",
+                other.describe()
+            ))),
+        }
+    }
+
+    /// A SCSI Command PDU (not sent) with the next CmdSN (taken unless
+    /// immediate) and no data.
+    pub(crate) fn command(
+        &mut self,
+        lun: Lun,
+        cdb: &[u8],
+        edtl: u32,
+        read: bool,
+        write: bool,
+    ) -> ScsiCommand {
+        let itt = self.itt();
+        let mut cmd = ScsiCommand {
+            read,
+            write,
+            lun,
+            itt,
+            expected_data_transfer_length: edtl,
+            cmd_sn: self.take_cmd_sn(),
+            exp_stat_sn: self.exp_stat_sn,
+            ..ScsiCommand::default()
+        };
+        cmd.set_cdb(cdb);
+        cmd
+    }
+
+    /// Data-Out PDUs for `data[offset..offset + len]` of task `itt`, each
+    /// within the target's MaxRecvDataSegmentLength, DataSN from 0.
+    pub(crate) fn data_out(
+        &self,
+        itt: u32,
+        ttt: u32,
+        lun: Lun,
+        data: &Bytes,
+        offset: u32,
+        len: u32,
+    ) -> Vec<DataOut> {
+        let mut out = Vec::new();
+        let end = (offset + len).min(data.len() as u32);
+        let mut at = offset;
+        let step = self.target_mrdsl.max(512);
+        while at < end {
+            let n = step.min(end - at);
+            out.push(DataOut {
+                final_bit: at + n == end,
+                lun,
+                itt,
+                ttt,
+                exp_stat_sn: self.exp_stat_sn,
+                data_sn: out.len() as u32,
+                buffer_offset: at,
+                data: data.slice(at as usize..(at + n) as usize),
+                ..DataOut::default()
+            });
+            at += n;
+        }
+        out
+    }
+
+    /// Sends `cmd` and gathers every PDU of its task until its status,
+    /// answering R2Ts from `write` when given.
+    pub(crate) fn run(
+        &mut self,
+        ctx: &mut Context,
+        cmd: ScsiCommand,
+        write: Option<&Bytes>,
+    ) -> Result<Vec<Pdu>, ScenarioError> {
+        let (itt, lun) = (cmd.itt, cmd.lun);
+        self.send(ctx, cmd)?;
+        let mut got = Vec::new();
+        loop {
+            let pdu = self.next_pdu(ctx, "the command's response")?;
+            let done = match &pdu {
+                Pdu::ScsiResponse(r) => r.itt == itt,
+                Pdu::DataIn(d) => d.itt == itt && d.status_present,
+                Pdu::Reject(_) => true,
+                _ => false,
+            };
+            if let (Pdu::ReadyToTransfer(r), Some(data)) = (&pdu, write) {
+                if r.itt == itt {
+                    for d in self.data_out(
+                        itt,
+                        r.ttt,
+                        lun,
+                        data,
+                        r.buffer_offset,
+                        r.desired_data_transfer_length,
+                    ) {
+                        self.send(ctx, d)?;
+                    }
+                }
+            }
+            got.push(pdu);
+            if done {
+                return Ok(got);
+            }
+        }
+    }
+
+    /// A NOP-Out ping with `data`; true when its NOP-In came back in time.
+    pub(crate) fn ping_with(
+        &mut self,
+        ctx: &mut Context,
+        data: &[u8],
+    ) -> Result<Option<Pdu>, ScenarioError> {
+        let itt = self.itt();
+        let nop = NopOut {
+            immediate: true,
+            itt,
+            cmd_sn: self.cmd_sn,
+            exp_stat_sn: self.exp_stat_sn,
+            data: Bytes::copy_from_slice(data),
+            ..NopOut::default()
+        };
+        self.send(ctx, nop)?;
+        let timeout = ctx.target.timeout;
+        loop {
+            match self.recv(ctx, timeout)? {
+                Received::Pdu(p @ Pdu::NopIn(_)) if p.itt() == itt => return Ok(Some(p)),
+                Received::Pdu(_) => continue,
+                _ => return Ok(None),
+            }
+        }
+    }
+
+    /// Whether the connection still answers a ping.
+    pub(crate) fn ping(&mut self, ctx: &mut Context) -> Result<bool, ScenarioError> {
+        Ok(self.ping_with(ctx, b"rtgt ping")?.is_some())
+    }
+
+    /// A Text Request exchange with `keys`, following the target's
+    /// continuations (RFC 7143 §11.10, §11.11). Gives every response PDU
+    /// and the keys of the whole answer, or why the exchange broke.
+    pub(crate) fn text(
+        &mut self,
+        ctx: &mut Context,
+        keys: &[(&str, &str)],
+    ) -> Result<(Vec<rtgt_proto::pdu::TextResponse>, Vec<Pair>), ScenarioError> {
+        let itt = self.itt();
+        let pairs: Vec<Pair> = keys.iter().map(|(k, v)| Pair::new(*k, *v)).collect();
+        let mut data = Bytes::from(text::encode(&pairs));
+        let mut ttt = TTT_RESERVED;
+        let mut responses = Vec::new();
+        let mut all = Vec::new();
+        for _ in 0..64 {
+            let req = rtgt_proto::pdu::TextRequest {
+                itt,
+                ttt,
+                cmd_sn: self.take_cmd_sn(),
+                exp_stat_sn: self.exp_stat_sn,
+                data: std::mem::take(&mut data),
+                ..Default::default()
+            };
+            self.send(ctx, req)?;
+            let r = loop {
+                match self.next_pdu(ctx, "a Text Response")? {
+                    Pdu::TextResponse(r) if r.itt == itt => break r,
+                    Pdu::Reject(_) => {
+                        return Err(ScenarioError::Setup("the Text Request was rejected".into()))
+                    }
+                    _ => continue,
+                }
+            };
+            all.extend_from_slice(&r.data);
+            let done = r.final_bit && !r.continue_bit;
+            ttt = r.ttt;
+            responses.push(r);
+            if done {
+                let pairs = text::decode(&all)
+                    .map_err(|e| ScenarioError::Setup(format!("text answer: {e}")))?;
+                return Ok((responses, pairs));
+            }
+        }
+        Err(ScenarioError::Setup(
+            "a text answer of more than 64 PDUs".into(),
+        ))
+    }
+
+    /// Closes the session politely (best effort: the scenario is decided).
+    pub(crate) fn logout(mut self, ctx: &mut Context) {
+        let itt = self.itt();
+        let req = rtgt_proto::pdu::LogoutRequest {
+            immediate: true,
+            itt,
+            cmd_sn: self.cmd_sn,
+            exp_stat_sn: self.exp_stat_sn,
+            ..Default::default()
+        };
+        if self.send(ctx, req).is_ok() {
+            let _ = self.wire.closed_within(ctx, ctx.target.quiet);
+        }
+    }
+
+    /// PDUs that arrive within `quiet`, for "nothing must come" checks.
+    pub(crate) fn gather_quiet(
+        &mut self,
+        ctx: &mut Context,
+    ) -> Result<(Vec<Pdu>, bool), ScenarioError> {
+        let deadline = std::time::Instant::now() + ctx.target.quiet;
+        let mut got = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.recv(ctx, left)? {
+                Received::Pdu(p) => got.push(p),
+                Received::Timeout => return Ok((got, false)),
+                Received::Closed => return Ok((got, true)),
+                Received::Undecodable(..) | Received::DecodeError(_) => return Ok((got, true)),
+            }
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! Text requests (RFC 7143 §11.10, §11.11, §13.3, Appendix C): SendTargets
+//! in its three forms, an unknown key, a request continued over two PDUs,
+//! and answers cut to our MaxRecvDataSegmentLength.
+
+use super::session::RawSession;
+use crate::context::Context;
+use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
+use crate::wire::value_of;
+use bytes::Bytes;
+use rtgt_proto::pdu::{Pdu, TextRequest, TTT_RESERVED};
+use rtgt_proto::text::Pair;
+
+pub const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        id: "iscsi.text.sendtargets-all",
+        clause: "RFC 7143 §13.3, Appendix C",
+        level: Level::Must,
+        requirement: "in a discovery session SendTargets=All lists the target under test with \
+                      at least one TargetAddress",
+        needs: Needs::NONE,
+        run: all,
+    },
+    Scenario {
+        id: "iscsi.text.sendtargets-name",
+        clause: "RFC 7143 §13.3, Appendix C",
+        level: Level::Must,
+        requirement: "in a discovery session SendTargets=<the target's name> lists that target \
+                      and no other",
+        needs: Needs::NONE,
+        run: named,
+    },
+    Scenario {
+        id: "iscsi.text.sendtargets-current",
+        clause: "RFC 7143 §13.3, Appendix C",
+        level: Level::Must,
+        requirement: "in a normal session an empty SendTargets names only the session's own \
+                      target, if it names one",
+        needs: Needs::NONE,
+        run: current,
+    },
+    Scenario {
+        id: "iscsi.text.unknown-key",
+        clause: "RFC 7143 §6.2",
+        level: Level::Must,
+        requirement: "a key the target does not know, sent in full feature phase, is answered \
+                      NotUnderstood",
+        needs: Needs::NONE,
+        run: unknown,
+    },
+    Scenario {
+        id: "iscsi.text.continued-request",
+        clause: "RFC 7143 §11.10.2, §11.11",
+        level: Level::Must,
+        requirement: "a Text Request split over two PDUs with the C bit is answered once \
+                      whole: an empty continuation response first, then the answer",
+        needs: Needs::NONE,
+        run: continued,
+    },
+    Scenario {
+        id: "iscsi.text.max-recv-data-segment-length",
+        clause: "RFC 7143 §13.12, §11.11",
+        level: Level::Must,
+        requirement: "with MaxRecvDataSegmentLength=512 declared, no Text Response carries \
+                      more than 512 bytes; longer answers continue",
+        needs: Needs::NONE,
+        run: mrdsl,
+    },
+];
+
+fn names(pairs: &[Pair]) -> Vec<&str> {
+    pairs
+        .iter()
+        .filter(|p| p.key == "TargetName")
+        .map(|p| p.value.as_str())
+        .collect()
+}
+
+fn discovery(
+    ctx: &mut Context,
+    keys: &[(&str, &str)],
+    value: &str,
+) -> Result<(Vec<rtgt_proto::pdu::TextResponse>, Vec<Pair>), ScenarioError> {
+    let mut s = RawSession::open_kind(ctx, keys, true)?;
+    let answer = s.text(ctx, &[("SendTargets", value)])?;
+    s.logout(ctx);
+    Ok(answer)
+}
+
+fn all(ctx: &mut Context) -> Verdict {
+    let (_, pairs) = discovery(ctx, &[], "All")?;
+    let iqn = ctx.target.iqn.clone();
+    let at = pairs
+        .iter()
+        .position(|p| p.key == "TargetName" && p.value == iqn);
+    let address = at.is_some_and(|i| pairs.get(i + 1).is_some_and(|p| p.key == "TargetAddress"));
+    Ok(Outcome::check(
+        address,
+        format!("TargetName={iqn} then a TargetAddress"),
+        format!("{pairs:?}"),
+    ))
+}
+
+fn named(ctx: &mut Context) -> Verdict {
+    let iqn = ctx.target.iqn.clone();
+    let (_, pairs) = discovery(ctx, &[], &iqn)?;
+    Ok(Outcome::check(
+        names(&pairs) == [iqn.as_str()],
+        format!("only TargetName={iqn}"),
+        format!("{pairs:?}"),
+    ))
+}
+
+fn current(ctx: &mut Context) -> Verdict {
+    let mut s = RawSession::open(ctx, &[])?;
+    let (_, pairs) = s.text(ctx, &[("SendTargets", "")])?;
+    s.logout(ctx);
+    let iqn = ctx.target.iqn.clone();
+    let listed = names(&pairs);
+    Ok(Outcome::check(
+        listed.iter().all(|n| *n == iqn) && !pairs.is_empty(),
+        format!("an answer naming only {iqn}"),
+        format!("{pairs:?}"),
+    ))
+}
+
+fn unknown(ctx: &mut Context) -> Verdict {
+    let mut s = RawSession::open(ctx, &[])?;
+    let (_, pairs) = s.text(ctx, &[("RtgtNoSuchKey", "1")])?;
+    s.logout(ctx);
+    Ok(Outcome::check(
+        value_of(&pairs, "RtgtNoSuchKey") == Some("NotUnderstood"),
+        "RtgtNoSuchKey=NotUnderstood",
+        format!("{pairs:?}"),
+    ))
+}
+
+fn continued(ctx: &mut Context) -> Verdict {
+    let mut s = RawSession::open(ctx, &[])?;
+    let itt = s.itt();
+    let first = TextRequest {
+        final_bit: false,
+        continue_bit: true,
+        itt,
+        ttt: TTT_RESERVED,
+        cmd_sn: s.take_cmd_sn(),
+        exp_stat_sn: s.exp_stat_sn,
+        data: Bytes::from_static(b"SendTar"),
+        ..TextRequest::default()
+    };
+    s.send(ctx, first)?;
+    let r = loop {
+        match s.next_pdu(ctx, "the continuation response")? {
+            Pdu::TextResponse(r) if r.itt == itt => break r,
+            Pdu::Reject(j) => {
+                return Ok(Outcome::fail(
+                    "an empty continuation response",
+                    format!("a Reject ({:?})", j.reason),
+                ))
+            }
+            _ => {}
+        }
+    };
+    if r.final_bit || !r.data.is_empty() || r.ttt == TTT_RESERVED {
+        return Ok(Outcome::fail(
+            "an empty Text Response with F=0 and a TTT",
+            format!(
+                "F={} {} bytes TTT {:#010x}",
+                r.final_bit,
+                r.data.len(),
+                r.ttt
+            ),
+        ));
+    }
+    let second = TextRequest {
+        itt,
+        ttt: r.ttt,
+        cmd_sn: s.take_cmd_sn(),
+        exp_stat_sn: s.exp_stat_sn,
+        data: Bytes::from_static(b"gets=\0"),
+        ..TextRequest::default()
+    };
+    s.send(ctx, second)?;
+    let r = loop {
+        match s.next_pdu(ctx, "the answer")? {
+            Pdu::TextResponse(r) if r.itt == itt => break r,
+            _ => {}
+        }
+    };
+    s.logout(ctx);
+    let text = String::from_utf8_lossy(&r.data).into_owned();
+    Ok(Outcome::check(
+        text.contains("TargetName=") || text.contains("TargetAddress="),
+        "the SendTargets answer",
+        text,
+    ))
+}
+
+fn mrdsl(ctx: &mut Context) -> Verdict {
+    let (responses, pairs) = discovery(ctx, &[("MaxRecvDataSegmentLength", "512")], "All")?;
+    let longest = responses.iter().map(|r| r.data.len()).max().unwrap_or(0);
+    Ok(Outcome::check(
+        longest <= 512 && !pairs.is_empty(),
+        "Text Responses of at most 512 bytes",
+        format!("a response of {longest} bytes"),
+    ))
+}
