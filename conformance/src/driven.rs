@@ -232,7 +232,12 @@ impl Driven {
     fn collect(&mut self, ctx: &mut Context) {
         while let Some(event) = self.core.poll_event() {
             match event {
-                Event::Received(raw) => ctx.transcript.pdu(Direction::FromTarget, &raw),
+                // Kept queued too, so replies to a claimed raw tag can be
+                // waited for with `wait_for`.
+                Event::Received(raw) => {
+                    ctx.transcript.pdu(Direction::FromTarget, &raw);
+                    self.events.push_back(Event::Received(raw));
+                }
                 Event::Violation(v) => {
                     ctx.transcript.note(format!("violation: {v}"));
                     self.violations.push(v.clone());
