@@ -1,7 +1,8 @@
 //! `cargo xtask bench`: rtgt-iscsi against libiscsi's iscsi-perf on the same
-//! tgtd LUN, in the same run. Builds both programs in release mode and runs
-//! the `rtgt-bench-vs` program of peers/, which starts tgtd and prints the
-//! table.
+//! tgtd LUN, and rtgtd against tgtd under the same rtgt-iscsi load, each in
+//! one run. Builds rtgt-iscsi and rtgtd in release mode and runs the
+//! `rtgt-bench-vs` program of peers/, which starts the targets and prints the
+//! tables.
 
 use crate::cmd::{cargo, run_command, workspace_root};
 use anyhow::Result;
@@ -22,8 +23,13 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         "rtgt-initiator",
         "--bin",
         "rtgt-iscsi",
+        "--package",
+        "rtgt-target",
+        "--bin",
+        "rtgtd",
     ]))?;
     let rtgt_iscsi = workspace_root().join("build/release/rtgt-iscsi");
+    let rtgtd = workspace_root().join("build/release/rtgtd");
     run_command(
         cargo()
             .args([
@@ -38,6 +44,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 "--rtgt-iscsi",
             ])
             .arg(rtgt_iscsi)
+            .arg("--rtgtd")
+            .arg(rtgtd)
             .args(&args.args),
     )
 }

@@ -1,11 +1,16 @@
-//! `rtgt-bench-vs` (run by `cargo xtask bench`): rtgt-iscsi beside libiscsi's
-//! iscsi-perf, on the same tgtd LUN in the same run, and a table of both.
+//! `rtgt-bench-vs` (run by `cargo xtask bench`): two side-by-side
+//! comparisons, each in one run on one machine, each printed as a table with
+//! the ratio.
 //!
-//! tgtd serves LUN 1 from its `null` backing store (no storage: reads cost
-//! only the protocol), so the figures compare the initiators and the
-//! loopback path, not a disk. Workloads:
-//! - 4 KiB random reads with 32 commands in flight (IOPS);
-//! - 1 MiB sequential reads with `--seq-qd` commands in flight (MiB/s).
+//! - Initiators: rtgt-iscsi beside libiscsi's iscsi-perf on the same tgtd
+//!   LUN, served from tgtd's `null` backing store (no storage: reads cost only
+//!   the protocol), so the figures compare the initiators and the loopback
+//!   path: 4 KiB random reads at `--qd` and 1 MiB sequential reads at
+//!   `--seq-qd`.
+//! - Targets (with `--rtgtd PATH`, see [`targets`]): rtgtd's RAM disk beside
+//!   tgtd on a file in /dev/shm, both driven by rtgt-iscsi bench.
+
+mod targets;
 
 use anyhow::{bail, Context, Result};
 use rtgt_peers::process::command_line;
@@ -17,14 +22,14 @@ const TARGET: &str = "iqn.2024-01.org.rtgt:bench";
 /// A MaxBurstLength large enough for 1 MiB reads in one burst: tgtd sends
 /// each read as one Data-In sequence whatever MaxBurstLength says, which the
 /// strict initiator would report (see initiator/tests/tgtd_io.rs).
-const BURST: &str = "16776192";
+pub(crate) const BURST: &str = "16776192";
 
 #[derive(Debug, clap::Parser)]
 #[command(
     name = "rtgt-bench-vs",
     about = "Benchmark rtgt-iscsi beside libiscsi's iscsi-perf on one tgtd LUN"
 )]
-struct Args {
+pub(crate) struct Args {
     /// The rtgt-iscsi binary to run (a release build)
     #[arg(long, value_name = "PATH")]
     rtgt_iscsi: PathBuf,
@@ -34,14 +39,17 @@ struct Args {
     /// Commands in flight for the 4 KiB random reads
     #[arg(long, default_value_t = 32)]
     qd: u32,
-    /// Commands in flight for the 1 MiB sequential reads
+    /// Commands in flight for the 1 MiB sequential reads and writes
     #[arg(long, default_value_t = 8)]
     seq_qd: u32,
+    /// The rtgtd binary (a release build): also compare rtgtd with tgtd
+    #[arg(long, value_name = "PATH")]
+    rtgtd: Option<PathBuf>,
 }
 
 /// One measurement.
 #[derive(Debug, Clone, Copy)]
-struct Figures {
+pub(crate) struct Figures {
     iops: f64,
     mibps: f64,
 }
@@ -63,7 +71,7 @@ fn run(command: &mut Command) -> Result<String> {
 }
 
 /// `result: iops=N mibps=M ...` from rtgt-iscsi bench.
-fn rtgt(args: &Args, url: &str, rw: &str, bs: u64, qd: u32) -> Result<Figures> {
+pub(crate) fn rtgt(args: &Args, url: &str, rw: &str, bs: u64, qd: u32) -> Result<Figures> {
     let out = run(Command::new(&args.rtgt_iscsi).args([
         "bench",
         "--rw",
@@ -158,5 +166,8 @@ fn main() -> Result<()> {
         sr_theirs.mibps,
         sr_ours.mibps / sr_theirs.mibps.max(1.0)
     );
+    if let Some(rtgtd) = &args.rtgtd {
+        targets::compare(&args, rtgtd)?;
+    }
     Ok(())
 }
