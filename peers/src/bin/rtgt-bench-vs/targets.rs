@@ -71,7 +71,7 @@ pub fn compare(args: &Args, rtgtd: &Path) -> Result<()> {
     };
     println!();
     println!(
-        "rtgtd --demo (RAM) and tgtd (rdwr, 1 GiB file in /dev/shm) on 127.0.0.1, \\
+        "rtgtd --demo (RAM) and tgtd (rdwr, 1 GiB file in /dev/shm) on 127.0.0.1, \
          rtgt-iscsi bench, {} s per run",
         args.time
     );
