@@ -98,4 +98,32 @@ fn regression_seeds() {
         let o = run(seed, &Options::default());
         assert!(o.failures.is_empty(), "seed {seed}: {:?}", o.failures);
     }
+    // 3886 (--initiators 1 --no-crashes --no-disk-faults --no-tmf): a bit
+    // flip in the immediate data of a WRITE; the command was rejected with
+    // reason 0x02 and never sent again, so its CmdSN stayed a gap and every
+    // later command waited behind it (RFC 7143 §7.3).
+    let one_net_faults_only = Limits {
+        initiators: 1,
+        crashes: false,
+        disk_faults: false,
+        tmf: false,
+        ..Limits::default()
+    };
+    let o = run(
+        3886,
+        &Options {
+            limits: one_net_faults_only,
+            trace: true,
+            ..Options::default()
+        },
+    );
+    assert!(o.failures.is_empty(), "seed 3886: {:?}", o.failures);
+    assert!(
+        o.trace
+            .iter()
+            .any(|l| l.contains("Rejected { reason: DataDigestError")),
+        "seed 3886 no longer has a command rejected for a data digest error"
+    );
+    let o = run(3886, &Options::default());
+    assert!(o.failures.is_empty(), "seed 3886: {:?}", o.failures);
 }

@@ -3,8 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use rtgt_proto::pdu::{AsyncEvent, AsyncMessage, Opcode, Reject};
+use rtgt_proto::pdu::{AsyncEvent, AsyncMessage, Opcode, Reject, RejectReason};
 
+use super::command::Retry;
 use super::event::{CloseReason, Event, TaskOutcome};
 use super::session::TaskKind;
 use super::violation::{Flow, ProtocolViolation, ViolationKind};
@@ -53,11 +54,34 @@ impl Initiator {
             reason: r.reason,
             itt: Some(itt),
         });
-        // A rejected command, ping, function or logout will get no other
-        // answer; a rejected Data-Out leaves its command waiting.
+        // RFC 7143 §7.3: a Reject of a PDU other than the command itself
+        // leaves the task alive, and its response will come (for a Data-Out
+        // digest error at ErrorRecoveryLevel 0, CHECK CONDITION with
+        // PROTOCOL SERVICE CRC ERROR, §7.8).
         if opcode == Opcode::DataOut || opcode == Opcode::SnackRequest {
             return Ok(());
         }
+        if opcode == Opcode::ScsiCommand && r.reason == RejectReason::DataDigestError {
+            // RFC 7143 §7.3 and §7.8: the target discarded the command and
+            // did not count its CmdSN; we must plug the gap. §11.17.1 lets
+            // the whole command, immediate data included, be sent again.
+            match self.retry_scsi(itt) {
+                Retry::Sent => return Ok(()),
+                Retry::Exhausted => {
+                    // RFC 7143 §7.8: either side may escalate a digest error
+                    // to session recovery, the only recovery at
+                    // ErrorRecoveryLevel 0 (§7.1.5).
+                    self.close(CloseReason::DataDigest);
+                    return Ok(());
+                }
+                Retry::NotApplicable => {}
+            }
+        }
+        // A rejected command, ping, function or logout will get no other
+        // answer (RFC 7143 §7.3).
+        // FIXME: RFC 7143 §7.3 also asks the initiator to plug the CmdSN gap
+        // a non-immediate command rejected for another reason leaves (by
+        // ABORT TASK with its RefCmdSN); the task just ends here.
         match self.session.tasks.get(&itt).map(|t| &t.kind) {
             Some(TaskKind::Scsi(_)) => self.complete_scsi(itt, TaskOutcome::Rejected(r.reason))?,
             Some(TaskKind::Logout) => {

@@ -19,6 +19,21 @@ use super::{Initiator, Phase};
 /// The most read buffer reserved before any Data-In arrives.
 const READ_RESERVE_MAX: usize = 16 << 20;
 
+/// How many times a command rejected for a data digest error is sent again
+/// before the session is given up (RFC 7143 §7.8: session recovery).
+pub(crate) const MAX_RETRIES: u8 = 3;
+
+/// What [`Initiator::retry_scsi`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Retry {
+    /// The command went out again.
+    Sent,
+    /// [`MAX_RETRIES`] retries were spent.
+    Exhausted,
+    /// Not an outstanding command the target never started.
+    NotApplicable,
+}
+
 impl Initiator {
     /// Checks that a new task may start.
     pub(crate) fn can_start(&self) -> Result<(), UsageError> {
@@ -64,6 +79,7 @@ impl Initiator {
             next_r2t_offset: 0,
             r2t_outstanding: 0,
             lost: false,
+            retries: 0,
         };
         self.session.tasks.insert(
             itt,
@@ -88,6 +104,41 @@ impl Initiator {
         } else {
             self.session.take_cmd_sn()
         };
+        self.send_scsi(itt, cmd_sn, immediate);
+    }
+
+    /// Sends a command the target rejected for a data digest error again
+    /// (RFC 7143 §7.2.1: a retry carries the original ITT, flags, CDB and
+    /// CmdSN, on the same connection), with its immediate and unsolicited
+    /// data. It plugs the CmdSN gap the discarded command left (§7.3).
+    pub(crate) fn retry_scsi(&mut self, itt: u32) -> Retry {
+        let Some(task) = self.session.tasks.get_mut(&itt) else {
+            return Retry::NotApplicable;
+        };
+        let Some(cmd_sn) = task.cmd_sn else {
+            return Retry::NotApplicable;
+        };
+        let TaskKind::Scsi(t) = &mut task.kind else {
+            return Retry::NotApplicable;
+        };
+        // A target that answered anything for the task has started it: the
+        // Reject cannot be for its command PDU.
+        let started = t.received > 0 || t.exp_data_sn != 0 || t.exp_r2t_sn != 0;
+        if started || t.lost {
+            return Retry::NotApplicable;
+        }
+        if t.retries >= MAX_RETRIES {
+            return Retry::Exhausted;
+        }
+        t.retries += 1;
+        let immediate = t.req.immediate;
+        self.send_scsi(itt, cmd_sn, immediate);
+        Retry::Sent
+    }
+
+    /// Puts the command PDU of task `itt` and its unsolicited Data-Out on
+    /// the wire with `cmd_sn`.
+    fn send_scsi(&mut self, itt: u32, cmd_sn: u32, immediate: bool) {
         let p = self.session.params;
         let mrdsl = self.conn.max_send_data_segment_length.max(1);
         let exp_stat_sn = self.conn.exp_stat_sn_value();

@@ -92,6 +92,9 @@ pub(crate) struct ScsiTask {
     pub r2t_outstanding: u32,
     /// Data-In was lost to a digest error; the task is being aborted.
     pub lost: bool,
+    /// Times the command was sent again after a Reject for a data digest
+    /// error (RFC 7143 §7.2.1).
+    pub retries: u8,
 }
 
 /// What an outstanding task is.

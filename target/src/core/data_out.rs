@@ -135,6 +135,11 @@ impl TargetCore {
     /// ERROR; other PDUs are just discarded (the Reject was sent).
     pub(crate) fn data_digest_error(&mut self, conn: ConnId, frame: &RawPdu) {
         if frame.opcode() != Opcode::DataOut {
+            // RFC 7143 §7.8: a command with immediate data follows the rule
+            // of non-data PDUs: discarded, no task, no response. §7.3: its
+            // CmdSN is not counted even though the header was sound; the
+            // initiator plugs the gap by sending the command again (§7.2.1)
+            // or by ABORT TASK with its RefCmdSN (§11.5.1).
             return;
         }
         let Ok(Pdu::DataOut(mut d)) = Pdu::decode(frame) else {

@@ -3,6 +3,7 @@
 
 mod io;
 mod login;
+mod reject;
 mod session_ops;
 mod violations;
 
