@@ -1,13 +1,12 @@
-//! REQUEST SENSE (SPC-5 §6.39), SYNCHRONIZE CACHE (SBC-4 §5.24, §5.25),
-//! START STOP UNIT (SBC-4 §5.27), PREVENT ALLOW MEDIUM REMOVAL (SBC-4 §5.13).
+//! REQUEST SENSE (SPC-5 §6.39), SYNCHRONIZE CACHE (SBC-4 §5.24, §5.25).
 
 use crate::backstore::IoOp;
 use crate::dispatch::LuState;
 use crate::plan::{cut, Access, Plan, Work};
-use crate::sense::{invalid_named, lba_out_of_range, CmdResult};
+use crate::sense::{lba_out_of_range, CmdResult};
 use crate::task::Nexus;
 use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
-use rtgt_proto::scsi::cdb::{Cdb, PreventAllowMediumRemoval, RequestSense, StartStopUnit};
+use rtgt_proto::scsi::cdb::RequestSense;
 use rtgt_proto::scsi::sense::Sense;
 
 impl LuState {
@@ -50,35 +49,5 @@ impl LuState {
             Work::Writes(vec![IoOp::Flush]),
             Access::read(0, self.cfg.blocks),
         ))
-    }
-
-    /// SBC-4 §5.27: the virtual medium is always ready; START and STOP are
-    /// accepted and change nothing (a stopped virtual disk would need a
-    /// START before the next boot could read it).
-    pub(crate) fn start_stop(&self, cdb: &StartStopUnit) -> CmdResult<Plan> {
-        let c = Cdb::StartStopUnit(*cdb);
-        // SBC-4 §5.27: POWER CONDITION other than START_VALID asks for
-        // power conditions rtgt does not have.
-        if cdb.power_condition != 0 {
-            return Err(invalid_named(&c, "power_condition"));
-        }
-        // SBC-4 §5.27: LOEJ loads or ejects a removable medium; the medium
-        // is not removable (RMB zero).
-        if cdb.loej {
-            return Err(invalid_named(&c, "loej"));
-        }
-        Ok(Plan::good())
-    }
-
-    /// SBC-4 §5.13: PREVENT 00b and 01b are accepted (the medium is not
-    /// removable, so there is nothing to lock); 10b and 11b are obsolete.
-    pub(crate) fn prevent_allow(&self, cdb: &PreventAllowMediumRemoval) -> CmdResult<Plan> {
-        if cdb.prevent > 1 {
-            return Err(invalid_named(
-                &Cdb::PreventAllowMediumRemoval(*cdb),
-                "prevent",
-            ));
-        }
-        Ok(Plan::good())
     }
 }

@@ -351,6 +351,9 @@ fn reserve6_between_two_initiators() {
     let rep = r.run(&[0; 6], &[], 0);
     assert_eq!(rep.status, Status::CHECK_CONDITION);
     assert_eq!(status_of(&mut r, &b, &reserve, &[]), Status::GOOD);
+    // SAM-5 §6.3.3: the nexus that asked for the reset has its unit
+    // attention too.
+    assert_eq!(status_of(&mut r, &a, &[0; 6], &[]), Status::CHECK_CONDITION);
     // RESERVE conflicts while persistent reservations are in use.
     assert_eq!(status_of(&mut r, &b, &release, &[]), Status::GOOD);
     prout(&mut r, &a, REGISTER, 0, 0, 0xa);
