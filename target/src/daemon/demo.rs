@@ -83,5 +83,7 @@ pub fn demo(opts: &DemoOptions) -> Result<Built, rtgt_scsi::ConfigError> {
         listen: opts.listen.clone(),
         log_level: None,
         worker_threads: None,
+        // The demo's RAM disk keeps its reservation state in memory.
+        state_files: BTreeMap::new(),
     })
 }
