@@ -1,6 +1,6 @@
 //! libiscsi's whole conformance tool against rtgtd: `iscsi-test-cu -d -S
 //! -t ALL` with two initiator names on a thin, removable file LUN. No test
-//! may fail. (`cargo xtask ci` runs the same through `rtgt-test-cu` with a
+//! may fail but the known faults of the tool. (`cargo xtask ci` runs the same through `rtgt-test-cu` with a
 //! second portal as the multipath URL, counts skips, and runs the ReadOnly
 //! tests on a write-protected LUN.)
 #![cfg(feature = "real-peers")]
@@ -12,6 +12,37 @@ use std::time::Duration;
 use common::{run, Rtgtd};
 
 const IQN: &str = "iqn.2024-01.org.rtgt:test-cu";
+
+/// Faults of libiscsi 1.19.0's tests, not of rtgt (the reasons are in
+/// xtask/src/test_cu.rs), in name order.
+const KNOWN_FAILURES: [&str; 3] = [
+    "GetLBAStatus.UnmapSingle",
+    "Sanitize.Reset",
+    "WriteSame10.UnmapUntilEnd",
+];
+
+/// The failed tests, `Suite.Test`, in name order: a test's verdict ends
+/// its `  Test: NAME ...` line or stands alone on a later line.
+fn failures(out: &str) -> Vec<String> {
+    let (mut suite, mut test) = (String::new(), String::new());
+    let mut failed = std::collections::BTreeSet::new();
+    for line in out.lines() {
+        if let Some(s) = line.strip_prefix("Suite: ") {
+            suite = s.trim().to_string();
+        } else if let Some((t, rest)) = line
+            .strip_prefix("  Test: ")
+            .and_then(|t| t.split_once(" ..."))
+        {
+            test = format!("{suite}.{}", t.trim());
+            if rest.trim() == "FAILED" {
+                failed.insert(test.clone());
+            }
+        } else if line.trim() == "FAILED" {
+            failed.insert(test.clone());
+        }
+    }
+    failed.into_iter().collect()
+}
 
 #[test]
 fn iscsi_test_cu_all_has_no_failure() {
@@ -42,16 +73,11 @@ fn iscsi_test_cu_all_has_no_failure() {
         ],
         Duration::from_secs(600),
     );
-    // iscsi-test-cu exits 0 even when tests fail: read CUnit's summary,
-    // `tests TOTAL RAN PASSED FAILED INACTIVE`.
-    let tests = out
-        .lines()
-        .find(|l| l.trim_start().starts_with("tests"))
-        .unwrap_or_else(|| panic!("no summary:\n{out}"));
-    let n: Vec<u32> = tests
-        .split_whitespace()
-        .filter_map(|w| w.parse().ok())
-        .collect();
-    assert_eq!(n.get(3), Some(&0), "{tests}\n{out}");
+    // iscsi-test-cu exits 0 even when tests fail: read which failed.
+    assert!(
+        out.lines().any(|l| l.trim_start().starts_with("tests")),
+        "no summary:\n{out}"
+    );
+    assert_eq!(failures(&out), KNOWN_FAILURES, "{out}");
     assert!(d.stop().success());
 }
