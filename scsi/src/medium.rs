@@ -182,9 +182,11 @@ mod tests {
         assert_check(&rep, SenseKey::NOT_READY, AscAscq::MEDIUM_NOT_PRESENT);
         let rep = r.run(&[0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0], &[], 8);
         assert_check(&rep, SenseKey::NOT_READY, AscAscq::MEDIUM_NOT_PRESENT);
-        // INQUIRY and MODE SENSE need no medium.
+        // INQUIRY and MODE SENSE need no medium; REQUEST SENSE tells.
         r.good(&[0x12, 0, 0, 0, 36, 0], &[], 36);
         r.good(&[0x1a, 0, 0x3f, 0, 255, 0], &[], 255);
+        let d = r.good(&[0x03, 0, 0, 0, 18, 0], &[], 18);
+        assert_eq!((d[2] & 0x0f, d[12], d[13]), (0x02, 0x3a, 0x00));
         r.good(&LOAD, &[], 0);
         r.good(&TUR, &[], 0);
     }

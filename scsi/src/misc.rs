@@ -13,8 +13,13 @@ impl LuState {
     /// SPC-5 §6.39: the sense data of a pending unit attention (which is
     /// then cleared), or NO SENSE; in the format DESC asks for.
     pub(crate) fn request_sense(&mut self, nexus: &Nexus, cdb: &RequestSense) -> CmdResult<Plan> {
+        // SPC-5 §6.39: with no unit attention, the sense data describes the
+        // logical unit's state: a sanitize in progress or an ejected medium
+        // (SBC-4 §4.11, §4.3), else NO SENSE.
         let sense = match self.ua.take(nexus) {
             Some(code) => Sense::new(SenseKey::UNIT_ATTENTION, code),
+            None if self.sanitizing => crate::sanitize::in_progress(),
+            None if !self.medium.loaded => crate::medium::no_medium(),
             None => Sense::new(SenseKey::NO_SENSE, AscAscq::NO_ADDITIONAL_SENSE),
         };
         let data = sense.encode_for(cdb.desc);

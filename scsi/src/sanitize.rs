@@ -273,6 +273,10 @@ mod tests {
         );
         let rep = now(&mut r, &[0x12, 0, 0, 0, 36, 0]);
         assert_eq!(rep.status, rtgt_proto::scsi::status::Status::GOOD);
+        // REQUEST SENSE is served and reports the sanitize.
+        let rep = now(&mut r, &[0x03, 0, 0, 0, 18, 0]);
+        let d = &rep.data_in;
+        assert_eq!((d[2] & 0x0f, d[12], d[13]), (0x02, 0x04, 0x1b));
         // A LUN reset does not end it (its unit attention comes first).
         let n = r.nexus.clone();
         assert_eq!(r.disk.lun_reset(&n), 0);
