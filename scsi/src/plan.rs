@@ -76,7 +76,7 @@ pub(crate) enum Work {
     /// (APTPL), then GOOD.
     Persist(Box<crate::pr::PrState>),
     /// EXTENDED COPY: each chunk read, then written.
-    Copy(Box<crate::xcopy::CopyJob>),
+    Copy(std::sync::Arc<crate::xcopy::CopyJob>),
 }
 
 /// A checked command.

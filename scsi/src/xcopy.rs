@@ -203,7 +203,7 @@ impl LuState {
             self.check_writable()?;
         }
         Ok(Plan::io(
-            Work::Copy(Box::new(job)),
+            Work::Copy(std::sync::Arc::new(job)),
             Access::write(0, self.cfg.blocks),
         ))
     }
