@@ -240,3 +240,33 @@ fn read_only_and_no_medium() {
     // RECEIVE COPY RESULTS needs no medium.
     r.good(&rcr_cdb(3, 0, 64), &[], 64);
 }
+
+#[test]
+fn copies_span_several_chunks_in_order() {
+    let mut r = Rig::with(DiskConfig::new(1, "SN0001", BlockSize::B512, 8192).thin(true));
+    r.ready();
+    let data: Vec<u8> = (0..4096 * 512).map(|i| (i / 512 % 253) as u8).collect();
+    for part in 0..4u32 {
+        let at = part as usize * 1024 * 512;
+        r.good(
+            &write10(part * 1024, 1024, false),
+            &data[at..at + 1024 * 512],
+            1024 * 512,
+        );
+    }
+    r.log.clear();
+    let p = list(0, 0b11, vec![this_lu(&r)], vec![b2b(0, 0, 4096, 0, 4096)]);
+    assert_eq!(xcopy(&mut r, &p).status, Status::GOOD);
+    // Two 1 MiB chunks: read, write, read, write.
+    let kinds: Vec<bool> = r
+        .log
+        .iter()
+        .map(|op| matches!(op, IoOp::Read { .. }))
+        .collect();
+    assert_eq!(kinds, vec![true, false, true, false]);
+    for part in 0..4u32 {
+        let at = part as usize * 1024 * 512;
+        let got = r.good(&read10(4096 + part * 1024, 1024), &[], 1024 * 512);
+        assert_eq!(&got[..], &data[at..at + 1024 * 512]);
+    }
+}
