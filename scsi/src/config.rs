@@ -54,6 +54,10 @@ pub struct DiskConfig {
     /// Removable medium (RMB one, SPC-5 §6.7.2): START STOP UNIT with LOEJ
     /// ejects and loads it, PREVENT ALLOW MEDIUM REMOVAL locks it.
     pub removable: bool,
+    /// Persist through power loss is offered (PTPL_C one, SPC-5 §5.14.5):
+    /// the driver stores the state [`crate::Disk::poll_persist`] hands out.
+    /// Without it, APTPL one is INVALID FIELD IN PARAMETER LIST.
+    pub persist: bool,
     /// A number unique to this LUN among rtgt's LUNs; its low 36 bits are
     /// the vendor specific identifier of the NAA designator.
     pub id: u64,
@@ -92,6 +96,7 @@ impl DiskConfig {
             read_only: false,
             thin: false,
             removable: false,
+            persist: true,
             id,
             serial: serial.to_string(),
             vendor: "RTGT".into(),
@@ -114,6 +119,12 @@ impl DiskConfig {
     /// Sets a removable medium.
     pub fn removable(mut self, removable: bool) -> Self {
         self.removable = removable;
+        self
+    }
+
+    /// Sets whether APTPL is offered (see [`DiskConfig::persist`]).
+    pub fn persist(mut self, persist: bool) -> Self {
+        self.persist = persist;
         self
     }
 
