@@ -27,7 +27,7 @@ pub struct Built {
     pub log_level: Option<&'static str>,
     pub worker_threads: Option<usize>,
     /// Where each LUN's persistent reservation state (APTPL) is stored, by
-    /// target index and LUN number; a LUN without one keeps it in memory.
+    /// target index and LUN number (a LUN offering APTPL must have one).
     pub state_files: BTreeMap<(usize, u16), PathBuf>,
 }
 

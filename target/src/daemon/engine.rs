@@ -187,8 +187,9 @@ impl Engine {
     }
 
     /// Stores a LUN's reservation state (APTPL) on the blocking pool; the
-    /// PERSISTENT RESERVE OUT completes once it is synced. A LUN without a
-    /// state file (the demo's RAM disk) keeps it in memory only.
+    /// PERSISTENT RESERVE OUT completes once it is synced, or fails with a
+    /// write error when it cannot be (no state file for the LUN: a LUN that
+    /// offers APTPL without one is a configuration bug).
     fn spawn_persist(&mut self, tag: IoTag, state: rtgt_scsi::PrState) {
         let path = self.state_files.get(&(tag.target, tag.lun)).cloned();
         let tx = self.io_tx.clone();
@@ -200,8 +201,8 @@ impl Engine {
                     BackstoreError::Io
                 }),
                 None => {
-                    debug!("reservation state of a lun without a state file kept in memory");
-                    Ok(())
+                    warn!("no state file for this lun: reservation state not stored");
+                    Err(BackstoreError::Io)
                 }
             };
             let _ = tx.send((tag, res.map(|()| IoData::Done)));
