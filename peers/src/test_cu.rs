@@ -103,6 +103,34 @@ impl Summary {
         }
     }
 
+    /// Takes from `other` (a run of some tests on a second LU that has a
+    /// property the first lacks, such as write protection) every test
+    /// skipped here that ran there: its outcome there replaces the skip.
+    pub fn merge_skipped(&mut self, other: &Summary) {
+        for (name, theirs) in &other.tests {
+            if let Some(ours) = self.tests.get_mut(name) {
+                if ours.outcome == Outcome::Skipped && theirs.outcome != Outcome::Skipped {
+                    *ours = theirs.clone();
+                }
+            }
+        }
+    }
+
+    /// Sorts the tests named in `known` (expected failures): those that
+    /// failed, and those that did not (a stale entry).
+    pub fn known_failures(&self, known: &[String]) -> Known {
+        let mut k = Known::default();
+        for name in known {
+            match self.tests.get(name).map(|t| t.outcome) {
+                Some(Outcome::Failed) => k.failed.push(name.clone()),
+                Some(_) => k.passed.push(name.clone()),
+                // Not run (another test selection): neither.
+                None => {}
+            }
+        }
+        k
+    }
+
     pub fn count(&self, outcome: Outcome) -> usize {
         self.tests.values().filter(|t| t.outcome == outcome).count()
     }
@@ -134,6 +162,15 @@ impl Summary {
     }
 }
 
+/// Expected failures, as [`Summary::known_failures`] found them.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Known {
+    /// Listed and failed.
+    pub failed: Vec<String>,
+    /// Listed but passed or skipped.
+    pub passed: Vec<String>,
+}
+
 /// `passed` or `FAILED` alone closes a test, on the test's own line after
 /// `...` or on a line of its own after what the test printed.
 fn terminal(text: &str) -> Option<Outcome> {
@@ -155,6 +192,11 @@ pub struct Run {
     pub tests: String,
     /// Allow destructive tests (`-d`).
     pub dataloss: bool,
+    /// Allow the SANITIZE tests (`-S`).
+    pub allow_sanitize: bool,
+    /// A second URL to the same LU through another portal (the tool's
+    /// multipath argument, for the MultipathIO tests).
+    pub multipath_url: Option<String>,
 }
 
 /// Runs `iscsi-test-cu` (printing its command line) and reads its output.
@@ -163,10 +205,16 @@ pub fn run(run: &Run) -> Result<(Summary, String)> {
     if run.dataloss {
         command.arg("-d");
     }
+    if run.allow_sanitize {
+        command.arg("-S");
+    }
     command
         .args(["-i", &run.initiator_name, "-I", &run.initiator_name_2])
         .args(["-t", &run.tests])
         .arg(&run.url);
+    if let Some(mp) = &run.multipath_url {
+        command.arg(mp);
+    }
     let line = command_line(&command);
     println!("$ {line}");
     let output = command
@@ -179,4 +227,30 @@ pub fn run(run: &Run) -> Result<(Summary, String)> {
         bail!("`{line}` ran no test ({}):\n{text}", output.status);
     }
     Ok((summary, text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(lines: &str) -> Summary {
+        Summary::parse(lines)
+    }
+
+    #[test]
+    fn merge_and_known_failures() {
+        let mut main = summary(
+            "Suite: ReadOnly\n  Test: ReadOnlySBC ...    [SKIPPED] not write-protected\npassed\n\
+             Suite: Unmap\n  Test: Simple ...FAILED\n  Test: VPD ...passed\n",
+        );
+        let ro = summary(
+            "Suite: ReadOnly\n  Test: ReadOnlySBC ...passed\nSuite: Unmap\n  Test: VPD ...FAILED\n",
+        );
+        main.merge_skipped(&ro);
+        // The skip is replaced; a test that ran in both keeps its outcome.
+        assert_eq!(main.totals(), "tests=3 passed=2 skipped=0 failed=1");
+        let k = main.known_failures(&["Unmap.Simple".into(), "Unmap.VPD".into(), "X.Y".into()]);
+        assert_eq!(k.failed, vec!["Unmap.Simple".to_string()]);
+        assert_eq!(k.passed, vec!["Unmap.VPD".to_string()]);
+    }
 }

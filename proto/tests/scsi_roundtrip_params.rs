@@ -272,4 +272,10 @@ proptest! {
         };
         prop_assert_eq!(CopyOperatingParameters::decode(&p.encode()).unwrap().value, p);
     }
+
+    #[test]
+    fn copy_status_round_trips(hdd: bool, status in 0u8..0x80, segs: u16, units: u8, count: u32) {
+        let c = CopyStatus { hdd, status, segments_processed: segs, transfer_count_units: units, transfer_count: count };
+        prop_assert_eq!(CopyStatus::decode(&c.encode()).unwrap(), c);
+    }
 }

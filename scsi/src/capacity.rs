@@ -23,6 +23,10 @@ impl LuState {
             // when unmapped blocks read as zero.
             lbpme: thin,
             lbprz: thin,
+            // SBC-4 §5.21.2: the physical block is 4096 bytes (the page
+            // and file system block of the backstores rtgt serves from), so
+            // a 512-byte LU has 2^3 logical blocks per physical block.
+            lbppbe: self.cfg.physical_block_exponent(),
             ..ReadCapacity16::default()
         };
         // SBC-4 §5.21.1 and SPC-5 §4.2.5.6: cut to the ALLOCATION LENGTH.

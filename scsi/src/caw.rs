@@ -44,13 +44,20 @@ impl LuState {
         }
         self.check_block_io(cdb, &io, u64::from(self.cfg.max_compare_and_write_blocks))?;
         let blocks = u64::from(c.number_of_blocks);
+        let bs = self.cfg.block_bytes();
+        let n = blocks * bs;
+        // SBC-4 §5.3: the Data-Out holds the verify blocks, then the write
+        // blocks, 2 × NUMBER OF LOGICAL BLOCKS blocks in all. A Data-Out of
+        // another length cannot be split into the two halves: the CDB that
+        // disagrees with the data sent is refused at NUMBER OF LOGICAL
+        // BLOCKS (a zero count with data sent too).
+        if out.len() as u64 != 2 * n {
+            return Err(invalid_named(cdb, "number_of_blocks"));
+        }
         // SBC-4 §5.3: zero blocks compares and writes nothing.
         if blocks == 0 {
             return Ok(Plan::good());
         }
-        let bs = self.cfg.block_bytes();
-        let n = blocks * bs;
-        // SBC-4 §5.3: the Data-Out holds the verify blocks, then the write blocks.
         let data = Self::data_out(out, 2 * n)?;
         let fua = c.fua || !self.mode.wce();
         let work = Work::CompareAndWrite {

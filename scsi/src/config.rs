@@ -51,6 +51,13 @@ pub struct DiskConfig {
     /// Thin provisioned: UNMAP and WRITE SAME with UNMAP deallocate blocks
     /// (the backstore must support deallocation).
     pub thin: bool,
+    /// Removable medium (RMB one, SPC-5 §6.7.2): START STOP UNIT with LOEJ
+    /// ejects and loads it, PREVENT ALLOW MEDIUM REMOVAL locks it.
+    pub removable: bool,
+    /// Persist through power loss is offered (PTPL_C one, SPC-5 §5.14.5):
+    /// the driver stores the state [`crate::Disk::poll_persist`] hands out.
+    /// Without it, APTPL one is INVALID FIELD IN PARAMETER LIST.
+    pub persist: bool,
     /// A number unique to this LUN among rtgt's LUNs; its low 36 bits are
     /// the vendor specific identifier of the NAA designator.
     pub id: u64,
@@ -78,8 +85,8 @@ pub struct DiskConfig {
 impl DiskConfig {
     /// A writable, thick disk of `blocks` blocks with rtgt's defaults:
     /// transfers up to 8 MiB, COMPARE AND WRITE up to 128 KiB (at most 255
-    /// blocks), WRITE SAME up to 1 GiB worth, UNMAP of up to 4 GiB in up to
-    /// 256 descriptors.
+    /// blocks), WRITE SAME up to 8 MiB worth (as a transfer), UNMAP of up to
+    /// 4 GiB or 2^20 blocks, whichever is less, in up to 256 descriptors.
     pub fn new(id: u64, serial: &str, block_size: BlockSize, blocks: u64) -> Self {
         let bs = u64::from(block_size.bytes());
         let per = |bytes: u64| (bytes / bs).max(1);
@@ -88,6 +95,8 @@ impl DiskConfig {
             blocks,
             read_only: false,
             thin: false,
+            removable: false,
+            persist: true,
             id,
             serial: serial.to_string(),
             vendor: "RTGT".into(),
@@ -95,8 +104,8 @@ impl DiskConfig {
             revision: "0001".into(),
             max_transfer_blocks: per(8 << 20) as u32,
             max_compare_and_write_blocks: per(128 << 10).min(255) as u8,
-            max_write_same_blocks: per(1 << 30),
-            max_unmap_blocks: per(4 << 30).min(u64::from(u32::MAX)) as u32,
+            max_write_same_blocks: per(8 << 20),
+            max_unmap_blocks: per(4 << 30).min(1 << 20) as u32,
             max_unmap_descriptors: 256,
         }
     }
@@ -104,6 +113,18 @@ impl DiskConfig {
     /// Sets thin provisioning.
     pub fn thin(mut self, thin: bool) -> Self {
         self.thin = thin;
+        self
+    }
+
+    /// Sets a removable medium.
+    pub fn removable(mut self, removable: bool) -> Self {
+        self.removable = removable;
+        self
+    }
+
+    /// Sets whether APTPL is offered (see [`DiskConfig::persist`]).
+    pub fn persist(mut self, persist: bool) -> Self {
+        self.persist = persist;
         self
     }
 
@@ -156,6 +177,12 @@ impl DiskConfig {
     /// Bytes per block.
     pub fn block_bytes(&self) -> u64 {
         u64::from(self.block_size.bytes())
+    }
+
+    /// LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT (SBC-4 §5.21.2): rtgt's
+    /// physical block is 4096 bytes.
+    pub fn physical_block_exponent(&self) -> u8 {
+        (4096 / self.block_size.bytes()).trailing_zeros() as u8
     }
 
     /// Capacity in bytes.

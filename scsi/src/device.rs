@@ -73,6 +73,10 @@ struct Task {
     writing: bool,
     /// GET LBA STATUS: the allocation the backstore reported.
     extents: Option<Vec<crate::backstore::Extent>>,
+    /// EXTENDED COPY: the chunk being copied.
+    copy_at: usize,
+    /// SANITIZE: not aborted by task management; ends the sanitize state.
+    sanitize: bool,
 }
 
 /// A virtual SCSI disk (SBC-4 direct access block device), sans-IO.
@@ -191,6 +195,7 @@ impl Disk {
         };
         let id = self.next_task;
         self.next_task += 1;
+        let sanitize = plan.sanitize;
         self.tasks.insert(
             id,
             Task {
@@ -208,6 +213,8 @@ impl Disk {
                 read: None,
                 writing: false,
                 extents: None,
+                copy_at: 0,
+                sanitize,
             },
         );
         self.schedule();
@@ -324,6 +331,41 @@ impl Disk {
                     self.issue(tid, op, IoDirection::Write);
                 }
             }
+            Work::Copy(job) => self.copy_step(tid, &job, 0, None),
+        }
+    }
+
+    /// EXTENDED COPY: reads chunk `at`, or with its bytes in `read`
+    /// writes them; finishes after the last chunk.
+    fn copy_step(&mut self, tid: u64, job: &crate::xcopy::CopyJob, at: usize, read: Option<Bytes>) {
+        let Some(chunk) = job.chunks.get(at).copied() else {
+            if let Some(t) = self.tasks.get(&tid) {
+                let nexus = t.nexus.clone();
+                self.lu.copy_done(&nexus, job, true);
+            }
+            self.finish(tid, Ok(Bytes::new()));
+            return;
+        };
+        if let Some(t) = self.tasks.get_mut(&tid) {
+            t.copy_at = at;
+            t.writing = read.is_some();
+        }
+        match read {
+            None => {
+                let op = IoOp::Read {
+                    offset: chunk.src,
+                    len: chunk.len,
+                };
+                self.issue(tid, op, IoDirection::Read);
+            }
+            Some(data) => {
+                let op = IoOp::Write {
+                    offset: chunk.dst,
+                    data,
+                    fua: !self.lu.mode.wce(),
+                };
+                self.issue(tid, op, IoDirection::Write);
+            }
         }
     }
 
@@ -337,11 +379,16 @@ impl Disk {
             return;
         }
         if let Some(sense) = t.error.take() {
+            if let Work::Copy(job) = &t.plan.work {
+                let (nexus, job) = (t.nexus.clone(), job.clone());
+                self.lu.copy_done(&nexus, &job, false);
+            }
             self.finish(tid, Err(sense));
             return;
         }
         let read = t.read.take().unwrap_or_default();
         let writing = t.writing;
+        let copy_at = t.copy_at;
         match t.plan.work.clone() {
             Work::Ready(d) => self.finish(tid, Ok(d)),
             Work::Read { .. } => self.finish(tid, Ok(read)),
@@ -377,6 +424,8 @@ impl Disk {
                 }
             }
             Work::Status(st) => self.finish_status(tid, st),
+            Work::Copy(job) if writing => self.copy_step(tid, &job, copy_at + 1, None),
+            Work::Copy(job) => self.copy_step(tid, &job, copy_at, Some(read)),
             Work::LbaStatus { lba, alloc, .. } => {
                 let ext = self
                     .tasks
@@ -419,6 +468,9 @@ impl Disk {
         let Some(t) = self.tasks.remove(&tid) else {
             return;
         };
+        if t.sanitize {
+            self.lu.sanitizing = false;
+        }
         let reply = self.reply(result, t.plan.out_wanted, t.expected_len);
         self.done.push_back(Completion {
             nexus: t.nexus,
@@ -448,6 +500,9 @@ impl Disk {
 
     fn drop_aborted(&mut self, tid: u64) {
         if let Some(t) = self.tasks.remove(&tid) {
+            if t.sanitize {
+                self.lu.sanitizing = false;
+            }
             self.done.push_back(Completion {
                 nexus: t.nexus,
                 tag: t.tag,
@@ -462,7 +517,8 @@ impl Disk {
         let ids: Vec<u64> = self
             .tasks
             .iter()
-            .filter(|(_, t)| !t.aborted && pick(t))
+            // SBC-4 §4.11.2: a sanitize goes on through task management.
+            .filter(|(_, t)| !t.aborted && !t.sanitize && pick(t))
             .map(|(&id, _)| id)
             .collect();
         for &id in &ids {
@@ -509,14 +565,15 @@ impl Disk {
 
     /// LOGICAL UNIT RESET (SAM-5 §7.7): aborts every task, returns the mode
     /// pages to their defaults, and establishes BUS DEVICE RESET FUNCTION
-    /// OCCURRED (29h/03h) for every other nexus.
+    /// OCCURRED (29h/03h) for every nexus, the one that asked included
+    /// (SAM-5 §6.3.3: "every I_T nexus").
     pub fn lun_reset(&mut self, nexus: &Nexus) -> usize {
         let n = self.abort_where(|_| true);
         self.lu.reset();
         self.lu.ua.touch(nexus);
         self.lu
             .ua
-            .establish(Some(nexus), AscAscq::BUS_DEVICE_RESET_FUNCTION_OCCURRED);
+            .establish(None, AscAscq::BUS_DEVICE_RESET_FUNCTION_OCCURRED);
         n
     }
 
@@ -529,6 +586,9 @@ impl Disk {
         if self.lu.spc2.as_ref() == Some(nexus) {
             self.lu.spc2 = None;
         }
+        // SBC-4 §5.13: the loss of an I_T nexus ends its prevention of
+        // medium removal.
+        self.lu.medium.prevent.remove(nexus);
         self.lu
             .ua
             .establish_for(nexus, AscAscq::I_T_NEXUS_LOSS_OCCURRED);

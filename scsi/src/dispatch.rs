@@ -24,6 +24,13 @@ pub(crate) struct LuState {
     pub spc2: Option<Nexus>,
     /// Registrations PREEMPT AND ABORT removed, whose tasks the disk aborts.
     pub preempted: Vec<Registrant>,
+    /// The removable medium (SBC-4 §5.13, §5.27).
+    pub medium: crate::medium::Medium,
+    /// A SANITIZE is running (SBC-4 §4.11).
+    pub sanitizing: bool,
+    /// Held EXTENDED COPY results by I_T nexus and list identifier
+    /// (SPC-4 §6.18.2), oldest first.
+    pub copies: Vec<(Nexus, u8, rtgt_proto::scsi::params::CopyStatus)>,
 }
 
 /// The sense of a CDB that does not decode (SPC-5 §4.2.5.1, §4.2.5.2).
@@ -72,6 +79,9 @@ impl LuState {
             pr: PrState::default(),
             spc2: None,
             preempted: Vec::new(),
+            medium: crate::medium::Medium::default(),
+            copies: Vec::new(),
+            sanitizing: false,
         }
     }
 
@@ -82,6 +92,9 @@ impl LuState {
         // SPC-2 §5.5.1: a reset releases RESERVE reservations (persistent
         // reservations survive it, SPC-5 §5.14.4).
         self.spc2 = None;
+        // SBC-4 §5.13: a logical unit reset ends every prevention of
+        // medium removal.
+        self.medium.prevent.clear();
     }
 
     /// Checks one command and says what it takes.
@@ -99,6 +112,11 @@ impl LuState {
                 }
             }
         }
+        // SBC-4 §4.11.2: while a sanitize runs, only INQUIRY, REPORT LUNS
+        // and REQUEST SENSE are served.
+        if self.sanitizing && !crate::sanitize::allowed_while_sanitizing(opcode) {
+            return Err(crate::sanitize::in_progress());
+        }
         let cdb = Cdb::decode(&cmd.cdb).map_err(cdb_error)?;
         common_checks(&cdb)?;
         // SPC-5 §5.14.3 and SPC-2 §5.5.1: a reservation held through another
@@ -106,6 +124,7 @@ impl LuState {
         if self.reservation_conflict(&cmd.nexus, &cdb) {
             return Ok(Plan::conflict());
         }
+        self.check_medium(&cdb)?;
         let out = &cmd.data_out;
         match &cdb {
             Cdb::TestUnitReady(_) => Ok(Plan::good()),
@@ -121,7 +140,7 @@ impl LuState {
             Cdb::SynchronizeCache10(c) => self.sync_cache(c.lba.into(), c.number_of_blocks.into()),
             Cdb::SynchronizeCache16(c) => self.sync_cache(c.lba, c.number_of_blocks.into()),
             Cdb::StartStopUnit(c) => self.start_stop(c),
-            Cdb::PreventAllowMediumRemoval(c) => self.prevent_allow(c),
+            Cdb::PreventAllowMediumRemoval(c) => self.prevent_allow(&cmd.nexus, c),
             Cdb::WriteSame10(_) | Cdb::WriteSame16(_) => self.write_same(&cdb, out),
             Cdb::Unmap(c) => self.unmap(c, out),
             Cdb::CompareAndWrite(c) => self.compare_and_write(&cdb, c, out),
@@ -139,6 +158,16 @@ impl LuState {
             Cdb::ReportTargetPortGroups(c) => self.report_target_port_groups(&cmd.nexus, c),
             Cdb::ReportSupportedTaskManagementFunctions(c) => Ok(self.report_tmfs(c)),
             Cdb::Release6(_) | Cdb::Release10(_) => self.release_spc2(&cmd.nexus, &cdb),
+            Cdb::ExtendedCopy(c) => self.extended_copy(c, out),
+            Cdb::Sanitize(c) => {
+                let mut plan = self.sanitize(c, out)?;
+                if plan.access.is_some() {
+                    plan.sanitize = true;
+                    self.sanitizing = true;
+                }
+                Ok(plan)
+            }
+            Cdb::ReceiveCopyResults(c) => self.receive_copy_results(&cmd.nexus, c),
             Cdb::Read6(_)
             | Cdb::Read10(_)
             | Cdb::Read12(_)
@@ -198,8 +227,14 @@ pub(crate) const SUPPORTED: &[(u8, Option<u8>)] = &[
     (op::PERSISTENT_RESERVE_OUT, Some(0x05)),
     (op::PERSISTENT_RESERVE_OUT, Some(0x06)),
     (op::PERSISTENT_RESERVE_OUT, Some(0x07)),
+    (op::SANITIZE, Some(0x01)),
+    (op::SANITIZE, Some(0x02)),
+    (op::SANITIZE, Some(0x1f)),
     (op::MODE_SELECT_10, None),
     (op::MODE_SENSE_10, None),
+    (op::EXTENDED_COPY, Some(0x00)),
+    (op::RECEIVE_COPY_RESULTS, Some(0x00)),
+    (op::RECEIVE_COPY_RESULTS, Some(0x03)),
     (op::READ_16, None),
     (op::COMPARE_AND_WRITE, None),
     (op::WRITE_16, None),

@@ -9,8 +9,8 @@ use crate::task::Nexus;
 use rtgt_proto::scsi::cdb::{Cdb, Inquiry};
 use rtgt_proto::scsi::params::inquiry::{
     ascii_field, PERIPHERAL_DIRECT_ACCESS, PERIPHERAL_UNKNOWN, QUALIFIER_NOT_CAPABLE,
-    VERSION_DESCRIPTOR_ISCSI, VERSION_DESCRIPTOR_SAM5, VERSION_DESCRIPTOR_SBC4,
-    VERSION_DESCRIPTOR_SPC5, VERSION_SPC5,
+    VERSION_DESCRIPTOR_ISCSI, VERSION_DESCRIPTOR_SAM5, VERSION_DESCRIPTOR_SBC3,
+    VERSION_DESCRIPTOR_SBC4, VERSION_DESCRIPTOR_SPC4, VERSION_SPC4,
 };
 use rtgt_proto::scsi::params::StandardInquiry;
 
@@ -19,11 +19,15 @@ pub fn standard_inquiry(cfg: &DiskConfig) -> StandardInquiry {
     StandardInquiry {
         peripheral_qualifier: 0,
         peripheral_device_type: PERIPHERAL_DIRECT_ACCESS,
-        // SPC-5 §6.7.2: VERSION 07h claims SPC-5.
-        version: VERSION_SPC5,
+        // SPC-5 §6.7.2: VERSION 06h claims SPC-4. rtgt serves EXTENDED
+        // COPY (LID1), defined in SPC-4, and initiator tools in use
+        // (libiscsi 1.19's test tool) refuse any VERSION above 06h.
+        version: VERSION_SPC4,
         // SAM-5 §4.6.2: LUNs are hierarchical (HISUP), response data
         // format 2 is the only one SPC-5 allows.
         hisup: true,
+        // SPC-5 §6.7.2: RMB one for a removable medium.
+        rmb: cfg.removable,
         response_data_format: 2,
         // SAM-5 §8.6: the full task set management (CMDQUE one, BQUE gone).
         cmdque: true,
@@ -31,16 +35,22 @@ pub fn standard_inquiry(cfg: &DiskConfig) -> StandardInquiry {
         // PORT GROUPS is served (every group active/optimized) and SET
         // TARGET PORT GROUPS is not.
         tpgs: 1,
+        // SPC-5 §6.7.2: 3PC one, third-party copy commands (EXTENDED COPY
+        // LID1, RECEIVE COPY RESULTS) are served.
+        three_pc: true,
         vendor_id: ascii_field(&cfg.vendor),
         product_id: ascii_field(&cfg.product),
         product_revision: ascii_field(&cfg.revision),
         // SPC-5 §6.7.2, version descriptor table: the standards the device
         // claims, architecture first, then transport, command sets.
+        // SBC-3 is listed beside SBC-4: every SBC-3 command rtgt serves
+        // behaves as SBC-3 says, and initiators look for its descriptor.
         version_descriptors: vec![
             VERSION_DESCRIPTOR_SAM5,
             VERSION_DESCRIPTOR_ISCSI,
-            VERSION_DESCRIPTOR_SPC5,
+            VERSION_DESCRIPTOR_SPC4,
             VERSION_DESCRIPTOR_SBC4,
+            VERSION_DESCRIPTOR_SBC3,
         ],
         ..StandardInquiry::default()
     }
@@ -75,6 +85,7 @@ pub(crate) fn inquiry_no_lu(cfg_vendor: &str, cdb: &Inquiry) -> CmdResult<Plan> 
     });
     data.peripheral_qualifier = QUALIFIER_NOT_CAPABLE;
     data.peripheral_device_type = PERIPHERAL_UNKNOWN;
+    data.three_pc = false;
     data.product_id = ascii_field("");
     data.product_revision = ascii_field("");
     data.version_descriptors.clear();

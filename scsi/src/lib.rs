@@ -23,6 +23,7 @@ mod dispatch;
 pub mod exec;
 pub mod inquiry;
 pub mod luns;
+mod medium;
 mod misc;
 pub mod mode;
 mod mode_select;
@@ -30,12 +31,14 @@ pub mod opcodes;
 mod plan;
 pub mod pr;
 mod rw;
+mod sanitize;
 mod sbc_more;
 pub mod sense;
 mod spc_more;
 pub mod task;
 mod unmap;
 pub mod vpd;
+mod xcopy;
 
 #[cfg(test)]
 mod tests;

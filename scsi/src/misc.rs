@@ -1,21 +1,25 @@
-//! REQUEST SENSE (SPC-5 §6.39), SYNCHRONIZE CACHE (SBC-4 §5.24, §5.25),
-//! START STOP UNIT (SBC-4 §5.27), PREVENT ALLOW MEDIUM REMOVAL (SBC-4 §5.13).
+//! REQUEST SENSE (SPC-5 §6.39), SYNCHRONIZE CACHE (SBC-4 §5.24, §5.25).
 
 use crate::backstore::IoOp;
 use crate::dispatch::LuState;
 use crate::plan::{cut, Access, Plan, Work};
-use crate::sense::{invalid_named, lba_out_of_range, CmdResult};
+use crate::sense::{lba_out_of_range, CmdResult};
 use crate::task::Nexus;
 use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
-use rtgt_proto::scsi::cdb::{Cdb, PreventAllowMediumRemoval, RequestSense, StartStopUnit};
+use rtgt_proto::scsi::cdb::RequestSense;
 use rtgt_proto::scsi::sense::Sense;
 
 impl LuState {
     /// SPC-5 §6.39: the sense data of a pending unit attention (which is
     /// then cleared), or NO SENSE; in the format DESC asks for.
     pub(crate) fn request_sense(&mut self, nexus: &Nexus, cdb: &RequestSense) -> CmdResult<Plan> {
+        // SPC-5 §6.39: with no unit attention, the sense data describes the
+        // logical unit's state: a sanitize in progress or an ejected medium
+        // (SBC-4 §4.11, §4.3), else NO SENSE.
         let sense = match self.ua.take(nexus) {
             Some(code) => Sense::new(SenseKey::UNIT_ATTENTION, code),
+            None if self.sanitizing => crate::sanitize::in_progress(),
+            None if !self.medium.loaded => crate::medium::no_medium(),
             None => Sense::new(SenseKey::NO_SENSE, AscAscq::NO_ADDITIONAL_SENSE),
         };
         let data = sense.encode_for(cdb.desc);
@@ -50,35 +54,5 @@ impl LuState {
             Work::Writes(vec![IoOp::Flush]),
             Access::read(0, self.cfg.blocks),
         ))
-    }
-
-    /// SBC-4 §5.27: the virtual medium is always ready; START and STOP are
-    /// accepted and change nothing (a stopped virtual disk would need a
-    /// START before the next boot could read it).
-    pub(crate) fn start_stop(&self, cdb: &StartStopUnit) -> CmdResult<Plan> {
-        let c = Cdb::StartStopUnit(*cdb);
-        // SBC-4 §5.27: POWER CONDITION other than START_VALID asks for
-        // power conditions rtgt does not have.
-        if cdb.power_condition != 0 {
-            return Err(invalid_named(&c, "power_condition"));
-        }
-        // SBC-4 §5.27: LOEJ loads or ejects a removable medium; the medium
-        // is not removable (RMB zero).
-        if cdb.loej {
-            return Err(invalid_named(&c, "loej"));
-        }
-        Ok(Plan::good())
-    }
-
-    /// SBC-4 §5.13: PREVENT 00b and 01b are accepted (the medium is not
-    /// removable, so there is nothing to lock); 10b and 11b are obsolete.
-    pub(crate) fn prevent_allow(&self, cdb: &PreventAllowMediumRemoval) -> CmdResult<Plan> {
-        if cdb.prevent > 1 {
-            return Err(invalid_named(
-                &Cdb::PreventAllowMediumRemoval(*cdb),
-                "prevent",
-            ));
-        }
-        Ok(Plan::good())
     }
 }

@@ -48,9 +48,11 @@ pub fn cdb_usage(opcode: u8, service_action: Option<u8>) -> Vec<u8> {
 impl LuState {
     /// The commands this LU serves (UNMAP only when thin).
     fn served(&self) -> impl Iterator<Item = &'static (u8, Option<u8>)> + '_ {
-        SUPPORTED
-            .iter()
-            .filter(move |(o, _)| *o != op::UNMAP || self.cfg.thin)
+        SUPPORTED.iter().filter(move |&&(o, sa)| match o {
+            op::UNMAP => self.cfg.thin,
+            op::SANITIZE => self.sanitize_served(sa.unwrap_or(0)),
+            _ => true,
+        })
     }
 
     pub(crate) fn report_opcodes(&self, c: &ReportSupportedOperationCodes) -> CmdResult<Plan> {

@@ -75,6 +75,8 @@ pub(crate) enum Work {
     /// Hand this persistent reservation state to the driver to store
     /// (APTPL), then GOOD.
     Persist(Box<crate::pr::PrState>),
+    /// EXTENDED COPY: each chunk read, then written.
+    Copy(std::sync::Arc<crate::xcopy::CopyJob>),
 }
 
 /// A checked command.
@@ -86,6 +88,9 @@ pub(crate) struct Plan {
     pub lba: u64,
     /// Bytes of Data-Out the command takes, for the residual.
     pub out_wanted: u64,
+    /// A SANITIZE: the LU is in the sanitize state until it completes, and
+    /// task management does not abort it (SBC-4 §4.11).
+    pub sanitize: bool,
 }
 
 impl Plan {
@@ -96,6 +101,7 @@ impl Plan {
             access: None,
             lba: 0,
             out_wanted: 0,
+            sanitize: false,
         }
     }
 
@@ -133,6 +139,7 @@ impl Plan {
             access: Some(access),
             lba: access.first,
             out_wanted: 0,
+            sanitize: false,
         }
     }
 }

@@ -29,20 +29,33 @@ impl LuState {
                 return Err(invalid_named(cdb, f));
             }
         }
-        // SBC-4 §6.6.4: WSNZ one, so zero blocks is INVALID FIELD IN CDB;
-        // more than MAXIMUM WRITE SAME LENGTH too (SBC-4 §5.47).
-        if io.blocks == 0 {
-            return Err(invalid_named(cdb, "number_of_blocks"));
-        }
+        // SBC-4 §5.47 with WSNZ zero (§6.6.4): NUMBER OF LOGICAL BLOCKS
+        // zero writes from the LBA to the last LBA; more blocks than
+        // MAXIMUM WRITE SAME LENGTH is INVALID FIELD IN CDB either way.
         self.check_block_io(cdb, &io, self.cfg.max_write_same_blocks)?;
+        let blocks = if io.blocks == 0 {
+            let n = self.cfg.blocks - io.lba;
+            if n > self.cfg.max_write_same_blocks {
+                return Err(invalid_named(cdb, crate::rw::length_field(cdb)));
+            }
+            n
+        } else {
+            u64::from(io.blocks)
+        };
         let bs = self.cfg.block_bytes();
-        let blocks = u64::from(io.blocks);
         let (offset, len) = (io.lba * bs, blocks * bs);
+        // SBC-4 §5.47: the Data-Out is exactly one logical block (none with
+        // NDOB, §5.48); a Data-Out of any other length is INVALID FIELD IN
+        // COMMAND INFORMATION UNIT.
+        let wanted = if io.ndob { 0 } else { bs };
+        if out.len() as u64 != wanted {
+            return Err(short_data_out());
+        }
         let block = if io.ndob {
             // SBC-4 §5.48: NDOB, no Data-Out; the block is all zero.
             Bytes::from(vec![0u8; bs as usize])
         } else {
-            Self::data_out(out, bs).map_err(|_| short_data_out())?
+            out.clone()
         };
         let fua = !self.mode.wce();
         let ops = if block.iter().all(|&b| b == 0) {
@@ -117,9 +130,16 @@ impl LuState {
         let (mut lo, mut hi) = (u64::MAX, 0u64);
         for (i, d) in descs.iter().enumerate() {
             let at = 8 + 16 * i;
-            // SBC-4 §5.32.1: a descriptor past the last LBA is LOGICAL
-            // BLOCK ADDRESS OUT OF RANGE.
-            self.check_range(d.lba, u64::from(d.blocks).max(1))?;
+            // SBC-4 §5.32.2: LBA plus NUMBER OF LOGICAL BLOCKS past the
+            // capacity is LOGICAL BLOCK ADDRESS OUT OF RANGE; zero blocks
+            // at the capacity itself does not exceed it.
+            if d.blocks == 0 {
+                if d.lba > self.cfg.blocks {
+                    return Err(crate::sense::lba_out_of_range());
+                }
+            } else {
+                self.check_range(d.lba, u64::from(d.blocks))?;
+            }
             total += u64::from(d.blocks);
             // SBC-4 §5.32.1: more blocks in all than MAXIMUM UNMAP LBA COUNT
             // is INVALID FIELD IN PARAMETER LIST.

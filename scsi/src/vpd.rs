@@ -31,6 +31,10 @@ impl LuState {
             PAGE_BLOCK_CHARACTERISTICS => VpdPage::BlockCharacteristics(BlockCharacteristics {
                 // SBC-4 §6.6.2: 0001h is a non-rotating medium.
                 medium_rotation_rate: 1,
+                // SBC-4 §6.6.2: WABEREQ 01b, a read of a block erased by
+                // SANITIZE BLOCK ERASE (served on thin LUs) completes with
+                // GOOD status (the block reads as zero).
+                wabereq: u8::from(self.cfg.thin),
                 ..BlockCharacteristics::default()
             }),
             PAGE_LOGICAL_BLOCK_PROVISIONING => {
@@ -79,8 +83,9 @@ impl LuState {
         let c = &self.cfg;
         let thin = c.thin;
         BlockLimits {
-            // SBC-4 §5.47: WSNZ one, WRITE SAME of zero blocks is refused.
-            wsnz: true,
+            // SBC-4 §6.6.4: WSNZ zero, a WRITE SAME of zero blocks writes
+            // to the last LBA (within MAXIMUM WRITE SAME LENGTH).
+            wsnz: false,
             max_compare_and_write_length: c.max_compare_and_write_blocks,
             optimal_transfer_length_granularity: (4096 / c.block_size.bytes()) as u16,
             max_transfer_length: c.max_transfer_blocks,

@@ -7,6 +7,7 @@ pub fn run() -> Result<()> {
     crate::test::run_all()?;
     real_peers()?;
     crate::real_peers_target::run()?;
+    crate::test_cu::run()?;
     crate::sim::ci()?;
     println!("xtask ci: all checks passed");
     Ok(())

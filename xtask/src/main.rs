@@ -12,6 +12,7 @@ mod peers;
 mod real_peers_target;
 mod sim;
 mod test;
+mod test_cu;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};

@@ -74,6 +74,9 @@ impl PrInitiator {
 /// initiator port through every target port: ALL_TG_PT).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Registrant {
+    /// Serialised as a hexadecimal string: formats such as TOML have no
+    /// unsigned 64-bit integers.
+    #[serde(with = "hex_key")]
     pub key: u64,
     pub initiator: PrInitiator,
     /// RELATIVE TARGET PORT IDENTIFIER, `None` for all target ports.
@@ -87,6 +90,21 @@ impl Registrant {
             && self
                 .target_port
                 .is_none_or(|p| p == nexus.relative_target_port)
+    }
+}
+
+/// A reservation key as `"0x"` and 16 hexadecimal digits.
+mod hex_key {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(key: &u64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{key:#018x}"))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        let text = String::deserialize(d)?;
+        let digits = text.strip_prefix("0x").unwrap_or(&text);
+        u64::from_str_radix(digits, 16).map_err(serde::de::Error::custom)
     }
 }
 

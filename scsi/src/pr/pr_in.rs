@@ -37,12 +37,13 @@ impl LuState {
             }
             .encode(),
             // SPC-5 §6.16.4: compatible reservation handling (CRH), SPEC_I_PT,
-            // ALL_TG_PT and APTPL supported, every type, task mask valid.
+            // ALL_TG_PT and (when the driver stores it) APTPL supported,
+            // every type, task mask valid.
             PrInAction::ReportCapabilities => ReportCapabilities {
                 crh: true,
                 sip_c: true,
                 atp_c: true,
-                ptpl_c: true,
+                ptpl_c: self.cfg.persist,
                 tmv: true,
                 // SPC-5 §6.16.4 ALLOW COMMANDS 000b: no statement beyond the
                 // reservation tables.

@@ -109,12 +109,25 @@ impl LuState {
         let before = self.pr.clone();
         let plan = if c.service_action == PrOutAction::RegisterAndMove {
             let p = PrOutRegisterAndMove::decode(&data).map_err(|_| parameter_list_length())?;
+            // SPC-5 §6.17.4: APTPL one without PTPL_C.
+            if p.aptpl && !self.cfg.persist {
+                return Err(invalid_param(17, Some(0)));
+            }
             self.register_and_move(nexus, &p)?
         } else {
             let p = PrOutBasic::decode(&data).map_err(|_| parameter_list_length())?;
             // SPC-5 §6.17.3: without SPEC_I_PT the list is exactly 24 bytes.
             if !p.spec_i_pt && pll != 24 {
                 return Err(parameter_list_length());
+            }
+            // SPC-5 §6.17.3: APTPL one in a registration when persist through
+            // power loss is not offered (PTPL_C zero).
+            let registers = matches!(
+                c.service_action,
+                PrOutAction::Register | PrOutAction::RegisterAndIgnoreExistingKey
+            );
+            if registers && p.aptpl && !self.cfg.persist {
+                return Err(invalid_param(20, Some(0)));
             }
             self.basic(nexus, c, &p)?
         };

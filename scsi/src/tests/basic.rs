@@ -38,16 +38,12 @@ fn shared_cdb_checks() {
         AscAscq::INVALID_COMMAND_OPERATION_CODE,
     );
     // RECEIVE COPY RESULTS (RECEIVE DATA) is decoded by proto but not
-    // served (no held data).
+    // served (no held data): INVALID FIELD IN CDB at SERVICE ACTION.
     let mut gls = [0u8; 16];
     gls[0] = 0x84;
     gls[1] = 0x01;
     let bad = r.run(&gls, &[], 0);
-    assert_check(
-        &bad,
-        SenseKey::ILLEGAL_REQUEST,
-        AscAscq::INVALID_COMMAND_OPERATION_CODE,
-    );
+    assert_field(&bad, 1, Some(4));
     assert_field(&r.run(&[0, 0, 0, 0, 0, 0x04], &[], 0), 5, Some(2));
     assert_field(&r.run(&[0, 0, 0, 0, 0, 0x01], &[], 0), 5, Some(0));
     assert_field(&r.run(&[0, 0, 0, 1, 0, 0], &[], 0), 1, Some(7));

@@ -67,21 +67,26 @@ fn write_same_patterns_zeroes_and_unmap() {
     r.good(&write_same16(110, 10, false, true), &[], 0);
     assert!(matches!(r.log[..], [IoOp::WriteZeroes { .. }]));
     assert_eq!(r.good(&read10(100, 20), &[], 20 * 512), &[0; 20 * 512][..]);
-    // WSNZ: zero blocks is refused; too many blocks too.
-    assert_field(
-        &r.run(&write_same16(0, 0, false, false), &[0; 512], 512),
-        10,
-        Some(7),
-    );
+    // WSNZ zero: zero blocks writes to the last LBA.
+    r.log.clear();
+    r.good(&write_same16(2040, 0, false, false), &[7; 512], 512);
+    assert_eq!(r.good(&read10(2040, 8), &[], 8 * 512), &[7; 8 * 512][..]);
     let mut cfg = DiskConfig::new(9, "WS", BlockSize::B512, 4096);
     cfg.max_write_same_blocks = 16;
     let mut small = Rig::with(cfg);
     small.ready();
+    // More than MAXIMUM WRITE SAME LENGTH, given or implied by zero.
     assert_field(
         &small.run(&write_same16(0, 17, false, false), &[0; 512], 512),
         10,
         Some(7),
     );
+    assert_field(
+        &small.run(&write_same16(4079, 0, false, false), &[0; 512], 512),
+        10,
+        Some(7),
+    );
+    small.good(&write_same16(4080, 0, false, false), &[0; 512], 512);
     let mut anchor = write_same16(0, 1, true, false);
     anchor[1] |= 0x10;
     assert_field(&r.run(&anchor, &[0; 512], 512), 1, Some(4));
@@ -192,7 +197,9 @@ fn start_stop_prevent_allow() {
     r.good(&[0x1b, 0, 0, 0, 1, 0], &[], 0);
     r.good(&[0x1b, 1, 0, 0, 0, 0], &[], 0);
     assert_field(&r.run(&[0x1b, 0, 0, 0, 0x02, 0], &[], 0), 4, Some(1));
-    assert_field(&r.run(&[0x1b, 0, 0, 0, 0x10, 0], &[], 0), 4, Some(7));
+    // SBC-4 §5.27: a POWER CONDITION other than 0h ignores START and
+    // LOEJ; rtgt enters no power condition and answers GOOD.
+    r.good(&[0x1b, 0, 0, 0, 0x12, 0], &[], 0);
     r.good(&[0x1e, 0, 0, 0, 1, 0], &[], 0);
     assert_field(&r.run(&[0x1e, 0, 0, 0, 2, 0], &[], 0), 4, Some(1));
 }
@@ -225,4 +232,41 @@ fn report_supported_operation_codes() {
     );
     let rc16 = r.good(&[0xa3, 0x0c, 2, 0x9e, 0, 0x10, 0, 0, 1, 0, 0, 0], &[], 256);
     assert_eq!(OneCommand::decode(&rc16).unwrap().value.support, 0b011);
+}
+
+#[test]
+fn data_out_must_match_caw_and_write_same() {
+    let mut r = Rig::new();
+    // COMPARE AND WRITE: 2 × NUMBER OF LOGICAL BLOCKS blocks exactly; a
+    // zero count with data sent is refused too.
+    for (blocks, sent) in [(1u8, 4 * 512), (3, 4 * 512), (0, 2 * 512)] {
+        let rep = r.run(&caw(0, blocks), &vec![0; sent], sent as u32);
+        assert_field(&rep, 13, Some(7));
+    }
+    r.good(&caw(0, 0), &[], 0);
+    // WRITE SAME: one block, or none with NDOB.
+    let bad = AscAscq::new(0x0e, 0x03);
+    for sent in [256usize, 1024] {
+        let rep = r.run(
+            &write_same16(0, 1, true, false),
+            &vec![0; sent],
+            sent as u32,
+        );
+        assert_check(&rep, SenseKey::ILLEGAL_REQUEST, bad);
+    }
+    let rep = r.run(&write_same16(0, 1, true, true), &[0; 512], 512);
+    assert_check(&rep, SenseKey::ILLEGAL_REQUEST, bad);
+    r.good(&write_same16(0, 1, true, true), &[], 0);
+}
+
+#[test]
+fn unmap_zero_blocks_at_the_capacity() {
+    let mut r = Rig::new();
+    // SBC-4 §5.32.2: LBA plus zero blocks equal to the capacity does not
+    // exceed it; one past does.
+    let l = unmap_list(&[(2048, 0)]);
+    r.good(&unmap_cdb(l.len() as u16), &l, l.len() as u32);
+    let l = unmap_list(&[(2049, 0)]);
+    let rep = r.run(&unmap_cdb(l.len() as u16), &l, l.len() as u32);
+    assert_check(&rep, SenseKey::ILLEGAL_REQUEST, AscAscq::LBA_OUT_OF_RANGE);
 }

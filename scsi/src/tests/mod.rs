@@ -9,6 +9,7 @@ mod order;
 mod pr;
 mod rw;
 mod snapshots;
+mod xcopy;
 
 use crate::backstore::{BackstoreError, IoOp, RamBackstore};
 use crate::config::{BlockSize, DiskConfig};

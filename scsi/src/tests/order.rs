@@ -144,7 +144,13 @@ fn resets_and_nexus_loss_raise_unit_attentions() {
     r.nexus = me.clone();
     assert_eq!(r.disk.lun_reset(&me), 1);
     r.drain();
-    r.good(&[0; 6], &[], 0);
+    // SAM-5 §6.3.3: every nexus, the one that asked included.
+    let ua = r.run(&[0; 6], &[], 0);
+    assert_check(
+        &ua,
+        SenseKey::UNIT_ATTENTION,
+        AscAscq::BUS_DEVICE_RESET_FUNCTION_OCCURRED,
+    );
     r.nexus = other.clone();
     let ua = r.run(&[0; 6], &[], 0);
     assert_check(

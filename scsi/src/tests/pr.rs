@@ -322,6 +322,31 @@ fn aptpl_state_is_handed_out_before_completion() {
 }
 
 #[test]
+fn without_persistence_aptpl_is_refused() {
+    let mut r = Rig::with(DiskConfig::new(1, "SN0001", BlockSize::B512, 2048).persist(false));
+    r.ready();
+    let n = r.nexus.clone();
+    // SPC-5 §6.16.4: PTPL_C zero.
+    let caps = prin(&mut r, &n, 2);
+    assert_eq!(caps[3] & 0x01, 0);
+    // SPC-5 §6.17.3: APTPL one is INVALID FIELD IN PARAMETER LIST.
+    for sa in [REGISTER, REGISTER_IGNORE] {
+        let d = basic(0, 0x5, true);
+        let rep = r.run(&prout_cdb(sa, 0, 24), &d, 24);
+        let s = assert_check(
+            &rep,
+            SenseKey::ILLEGAL_REQUEST,
+            AscAscq::INVALID_FIELD_IN_PARAMETER_LIST,
+        );
+        assert!(s.sks.is_some());
+    }
+    // APTPL zero registers, and nothing is handed out to store.
+    let d = basic(0, 0x5, false);
+    r.good(&prout_cdb(REGISTER, 0, 24), &d, 24);
+    assert!(r.disk.poll_persist().is_none());
+}
+
+#[test]
 fn reserve6_between_two_initiators() {
     let (mut r, a, b) = pair();
     let reserve = [0x16, 0, 0, 0, 0, 0];
@@ -351,6 +376,9 @@ fn reserve6_between_two_initiators() {
     let rep = r.run(&[0; 6], &[], 0);
     assert_eq!(rep.status, Status::CHECK_CONDITION);
     assert_eq!(status_of(&mut r, &b, &reserve, &[]), Status::GOOD);
+    // SAM-5 §6.3.3: the nexus that asked for the reset has its unit
+    // attention too.
+    assert_eq!(status_of(&mut r, &a, &[0; 6], &[]), Status::CHECK_CONDITION);
     // RESERVE conflicts while persistent reservations are in use.
     assert_eq!(status_of(&mut r, &b, &release, &[]), Status::GOOD);
     prout(&mut r, &a, REGISTER, 0, 0, 0xa);

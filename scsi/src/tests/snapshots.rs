@@ -47,7 +47,10 @@ fn standard_inquiry() {
             ("T10 VENDOR IDENTIFICATION", 8..16),
             ("PRODUCT IDENTIFICATION", 16..32),
             ("PRODUCT REVISION LEVEL", 32..36),
-            ("VERSION DESCRIPTORS 1-4 (SAM-5 iSCSI SPC-5 SBC-4)", 58..66),
+            (
+                "VERSION DESCRIPTORS 1-5 (SAM-5 iSCSI SPC-4 SBC-4 SBC-3)",
+                58..68
+            ),
         ],
     ));
 }

@@ -18,8 +18,9 @@ use std::io::{self, Seek, SeekFrom};
 use std::os::unix::fs::{FileExt, FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use rtgt_scsi::{Backstore, BackstoreError};
-use rustix::fs::{fallocate, FallocateFlags, OFlags};
+use rtgt_scsi::{Backstore, BackstoreError, Extent};
+use rustix::fs::{fallocate, seek, FallocateFlags, OFlags, SeekFrom as Whence};
+use rustix::io::Errno;
 
 use super::aligned::{aligned_read_buffer, is_aligned};
 use super::os_error;
@@ -221,6 +222,57 @@ impl Backstore for FileBackstore {
         })
     }
 
+    /// SBC-4 §5.8 GET LBA STATUS: the file's data and holes, found with
+    /// SEEK_DATA and SEEK_HOLE, widened to whole logical blocks (a block
+    /// with any data is mapped). Where the file system (or a block device)
+    /// cannot tell, the whole range is mapped.
+    fn allocation(&self, offset: u64, len: u64) -> Result<Vec<Extent>, BackstoreError> {
+        self.check(offset, len)?;
+        let whole = vec![Extent {
+            offset,
+            len,
+            mapped: true,
+        }];
+        let bs = u64::from(self.block_size);
+        let end = offset + len;
+        let mut out: Vec<Extent> = Vec::new();
+        let mut push = |from: u64, to: u64, mapped: bool| {
+            if to <= from {
+                return;
+            }
+            match out.last_mut() {
+                Some(e) if e.mapped == mapped && e.offset + e.len == from => e.len += to - from,
+                _ => out.push(Extent {
+                    offset: from,
+                    len: to - from,
+                    mapped,
+                }),
+            }
+        };
+        let mut pos = offset;
+        while pos < end {
+            let data = match seek(&self.file, Whence::Data(pos)) {
+                Ok(d) => d.min(end),
+                // ENXIO: no data at or after `pos`.
+                Err(Errno::NXIO) => end,
+                Err(_) => return Ok(whole),
+            };
+            let data = (data / bs * bs).max(pos);
+            push(pos, data, false);
+            if data >= end {
+                break;
+            }
+            let hole = match seek(&self.file, Whence::Hole(data)) {
+                Ok(h) => h,
+                Err(_) => return Ok(whole),
+            };
+            let hole = hole.div_ceil(bs).saturating_mul(bs).clamp(data + 1, end);
+            push(data, hole, true);
+            pos = hole;
+        }
+        Ok(out)
+    }
+
     fn write_zeroes(&self, offset: u64, len: u64, fua: bool) -> Result<(), BackstoreError> {
         self.check(offset, len)?;
         // FALLOC_FL_ZERO_RANGE zeroes without writing; where the filesystem
@@ -318,6 +370,50 @@ mod tests {
         store.write_zeroes(1 << 20, 4096, true).unwrap();
         store.read_at(1 << 20, &mut buf).unwrap();
         assert_eq!(buf, vec![0u8; 4096]);
+    }
+
+    #[test]
+    fn allocation_reports_data_and_holes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("alloc.img");
+        let mb = 1u64 << 20;
+        let f = FileBackstore::open(&path, &opts(4 * mb)).unwrap();
+        // A fresh sparse file is one hole (where the file system keeps
+        // holes; otherwise it is reported mapped).
+        let a = f.allocation(0, 4 * mb).unwrap();
+        let total: u64 = a.iter().map(|e| e.len).sum();
+        assert_eq!(total, 4 * mb);
+        if a.len() == 1 && a[0].mapped {
+            return;
+        }
+        assert_eq!(
+            a,
+            vec![Extent {
+                offset: 0,
+                len: 4 * mb,
+                mapped: false
+            }]
+        );
+        f.write_at(mb, &vec![0xa5; mb as usize], false).unwrap();
+        let a = f.allocation(0, 4 * mb).unwrap();
+        let mapped: Vec<_> = a.iter().filter(|e| e.mapped).collect();
+        assert_eq!(mapped.len(), 1, "{a:?}");
+        assert!(mapped[0].offset <= mb && mapped[0].offset + mapped[0].len >= 2 * mb);
+        assert!(a.windows(2).all(|w| w[0].offset + w[0].len == w[1].offset));
+        assert_eq!(a.first().map(|e| e.offset), Some(0));
+        // A sub-range starting inside the data.
+        let a = f.allocation(mb + 512, 1024).unwrap();
+        assert_eq!(
+            a,
+            vec![Extent {
+                offset: mb + 512,
+                len: 1024,
+                mapped: true
+            }]
+        );
+        f.deallocate(mb, mb).unwrap();
+        assert!(f.allocation(0, 4 * mb).unwrap().iter().all(|e| !e.mapped));
+        assert!(f.allocation(4 * mb, 1).is_err());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,6 +26,9 @@ pub struct Built {
     pub listen: Vec<SocketAddr>,
     pub log_level: Option<&'static str>,
     pub worker_threads: Option<usize>,
+    /// Where each LUN's persistent reservation state (APTPL) is stored, by
+    /// target index and LUN number (a LUN offering APTPL must have one).
+    pub state_files: BTreeMap<(usize, u16), PathBuf>,
 }
 
 pub(super) fn build(cfg: &Config) -> Result<Built, ConfigError> {
@@ -71,13 +75,19 @@ pub(super) fn build(cfg: &Config) -> Result<Built, ConfigError> {
             .timeout_secs
             .map_or(dn.timeout, |v| Duration::from_secs(v.u64())),
     };
+    let state_dir = f
+        .state_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(super::state::DEFAULT_STATE_DIR));
     let mut targets = Vec::new();
     let mut stores = BTreeMap::new();
+    let mut state_files = BTreeMap::new();
     for (ti, t) in f.targets.iter().enumerate() {
-        let (target, lun_stores) = build_target(cfg, t.get_ref())?;
+        let (target, lun_stores) = build_target(cfg, t.get_ref(), &state_dir)?;
         targets.push(target);
-        for (lun, store) in lun_stores {
+        for (lun, store, state) in lun_stores {
             stores.insert((ti, lun), store);
+            state_files.insert((ti, lun), state);
         }
     }
     Ok(Built {
@@ -94,19 +104,31 @@ pub(super) fn build(cfg: &Config) -> Result<Built, ConfigError> {
         listen,
         log_level: f.log_level.map(|l| l.as_str()),
         worker_threads: f.worker_threads.map(|v| v.u64() as usize),
+        state_files,
     })
 }
 
-type LunStores = Vec<(u16, Arc<dyn Backstore>)>;
+type LunStores = Vec<(u16, Arc<dyn Backstore>, PathBuf)>;
 
-fn build_target(cfg: &Config, t: &TargetToml) -> Result<(TargetConfig, LunStores), ConfigError> {
+fn build_target(
+    cfg: &Config,
+    t: &TargetToml,
+    state_dir: &Path,
+) -> Result<(TargetConfig, LunStores), ConfigError> {
     let iqn = &t.iqn.get_ref().0;
     let mut luns = LunMap::new();
     let mut stores: LunStores = Vec::new();
     for l in &t.lun {
-        let (disk, store) = build_lun(iqn, l.get_ref()).map_err(|msg| cfg.error(l.span(), &msg))?;
-        luns.insert(l.get_ref().lun.u16(), disk);
-        stores.push((l.get_ref().lun.u16(), store));
+        let n = l.get_ref().lun.u16();
+        let (mut disk, store) =
+            build_lun(iqn, l.get_ref()).map_err(|msg| cfg.error(l.span(), &msg))?;
+        // SPC-5 §5.14.5: reservations saved with APTPL are restored.
+        let state = super::state::state_file(state_dir, iqn, n);
+        if let Some(pr) = super::state::load(&state).map_err(|msg| cfg.error(l.span(), &msg))? {
+            disk.restore_reservations(pr);
+        }
+        luns.insert(n, disk);
+        stores.push((n, store, state));
     }
     let s = &t.session;
     let d = SessionLimits::default();
@@ -223,7 +245,8 @@ fn build_lun(iqn: &str, l: &LunToml) -> Result<(Disk, Arc<dyn Backstore>), Strin
         .unwrap_or_else(|| format!("RTGT{:012X}", id & 0xffff_ffff_ffff));
     let dc = DiskConfig::new(id, &serial, block_size, blocks)
         .thin(thin)
-        .read_only(l.read_only);
+        .read_only(l.read_only)
+        .removable(l.removable);
     let disk = Disk::new(dc).map_err(|e| e.to_string())?;
     Ok((disk, store))
 }

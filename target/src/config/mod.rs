@@ -9,6 +9,7 @@
 mod build;
 mod check;
 mod schema;
+pub mod state;
 mod values;
 
 pub use build::Built;

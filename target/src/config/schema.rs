@@ -23,6 +23,9 @@ pub struct FileConfig {
     pub log_level: Option<LogLevel>,
     /// Threads of the runtime; default the number of CPUs.
     pub worker_threads: Option<Bounded<1, 1024>>,
+    /// Where persistent reservation state (APTPL) is kept, one file per
+    /// LUN; default `/var/lib/rtgt`.
+    pub state_dir: Option<PathBuf>,
     #[serde(default)]
     pub limits: LimitsToml,
     #[serde(default)]
@@ -229,6 +232,10 @@ pub struct LunToml {
     /// O_DIRECT for file and block backstores.
     #[serde(default)]
     pub direct: bool,
+    /// A removable medium (RMB one): START STOP UNIT ejects and loads it,
+    /// PREVENT ALLOW MEDIUM REMOVAL locks it.
+    #[serde(default)]
+    pub removable: bool,
 }
 
 fn bs512() -> Bounded<512, 4096> {

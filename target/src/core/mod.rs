@@ -13,6 +13,7 @@
 //! then, each time:
 //!   while let Some((conn, parts)) = core.poll_transmit() { write parts to conn }
 //!   while let Some((tag, io)) = core.poll_io() { run io, later handle_io_complete }
+//!   while let Some((tag, pr)) = core.poll_persist() { store pr, later handle_io_complete }
 //!   while let Some(ev) = core.poll_event() { log it; on Event::Close, close conn
 //!                                             after writing what was queued }
 //!   arm a timer for core.poll_timeout()
@@ -218,6 +219,24 @@ impl TargetCore {
                     id: io.id,
                 };
                 (tag, io)
+            })
+        })
+    }
+
+    /// The next persistent reservation state to store durably (a LUN whose
+    /// reservations have APTPL set, SPC-5 §5.14.5): the driver writes and
+    /// syncs it, then completes it like a backstore request with
+    /// [`TargetCore::handle_io_complete`] (`Ok(IoData::Done)`, or an error,
+    /// which fails the PERSISTENT RESERVE OUT command).
+    pub fn poll_persist(&mut self) -> Option<(IoTag, rtgt_scsi::PrState)> {
+        self.cfg.targets.iter_mut().enumerate().find_map(|(i, t)| {
+            t.luns.poll_persist().map(|(lun, p)| {
+                let tag = IoTag {
+                    target: i,
+                    lun,
+                    id: p.id,
+                };
+                (tag, p.state)
             })
         })
     }

@@ -49,7 +49,11 @@ fn accounts(list: &[(String, String)]) -> Vec<ChapAccount> {
 /// The demo's configuration: LUN 0, a thin RAM disk of 512-byte blocks.
 pub fn demo(opts: &DemoOptions) -> Result<Built, rtgt_scsi::ConfigError> {
     let blocks = opts.size / 512;
-    let cfg = DiskConfig::new(1, "RTGTDEMO0001", BlockSize::B512, blocks).thin(true);
+    // The RAM disk's reservations cannot outlive the process: APTPL is not
+    // offered (PTPL_C zero).
+    let cfg = DiskConfig::new(1, "RTGTDEMO0001", BlockSize::B512, blocks)
+        .thin(true)
+        .persist(false);
     let mut luns = LunMap::new();
     luns.insert(0, Disk::new(cfg)?);
     let mut target = TargetConfig::new(DEMO_IQN, luns);
@@ -83,5 +87,7 @@ pub fn demo(opts: &DemoOptions) -> Result<Built, rtgt_scsi::ConfigError> {
         listen: opts.listen.clone(),
         log_level: None,
         worker_threads: None,
+        // The demo's RAM disk does not offer APTPL: nothing to store.
+        state_files: BTreeMap::new(),
     })
 }

@@ -16,6 +16,7 @@ use crate::backstore::aligned_read_buffer;
 use crate::core::{CloseReason, ConnId, Event, IoTag, TargetCore};
 
 type Stores = BTreeMap<(usize, u16), Arc<dyn Backstore>>;
+type StateFiles = BTreeMap<(usize, u16), std::path::PathBuf>;
 type IoDone = (IoTag, Result<IoData, BackstoreError>);
 
 /// Input messages handled per wake-up before the outputs are drained.
@@ -24,6 +25,7 @@ const INPUT_BATCH: usize = 64;
 struct Engine {
     core: TargetCore,
     stores: Stores,
+    state_files: StateFiles,
     conns: BTreeMap<ConnId, Conn>,
     sessions: BTreeMap<u16, Span>,
     io_tx: mpsc::UnboundedSender<IoDone>,
@@ -42,6 +44,7 @@ struct Conn {
 pub(crate) async fn run(
     core: TargetCore,
     stores: Stores,
+    state_files: StateFiles,
     mut input: mpsc::Receiver<Input>,
     mut stop: oneshot::Receiver<()>,
     grace: Duration,
@@ -50,6 +53,7 @@ pub(crate) async fn run(
     let mut e = Engine {
         core,
         stores,
+        state_files,
         conns: BTreeMap::new(),
         sessions: BTreeMap::new(),
         io_tx,
@@ -155,6 +159,10 @@ impl Engine {
                 progressed = true;
                 self.spawn_io(tag, io);
             }
+            while let Some((tag, state)) = self.core.poll_persist() {
+                progressed = true;
+                self.spawn_persist(tag, state);
+            }
             while let Some(ev) = self.core.poll_event() {
                 progressed = true;
                 self.event(ev);
@@ -175,6 +183,29 @@ impl Engine {
                 None => Err(BackstoreError::Io),
             };
             let _ = tx.send((tag, res));
+        });
+    }
+
+    /// Stores a LUN's reservation state (APTPL) on the blocking pool; the
+    /// PERSISTENT RESERVE OUT completes once it is synced, or fails with a
+    /// write error when it cannot be (no state file for the LUN: a LUN that
+    /// offers APTPL without one is a configuration bug).
+    fn spawn_persist(&mut self, tag: IoTag, state: rtgt_scsi::PrState) {
+        let path = self.state_files.get(&(tag.target, tag.lun)).cloned();
+        let tx = self.io_tx.clone();
+        self.in_flight += 1;
+        tokio::task::spawn_blocking(move || {
+            let res = match path {
+                Some(p) => crate::config::state::save(&p, &state).map_err(|e| {
+                    warn!(path = %p.display(), "cannot store reservation state: {e}");
+                    BackstoreError::Io
+                }),
+                None => {
+                    warn!("no state file for this lun: reservation state not stored");
+                    Err(BackstoreError::Io)
+                }
+            };
+            let _ = tx.send((tag, res.map(|()| IoData::Done)));
         });
     }
 

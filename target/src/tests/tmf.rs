@@ -127,7 +127,7 @@ fn unsupported_functions_and_missing_lun() {
 }
 
 #[test]
-fn lun_reset_raises_a_unit_attention_for_other_sessions() {
+fn lun_reset_raises_a_unit_attention_for_every_session() {
     let (mut rig, c) = setup();
     // Each session numbers its own commands.
     let sn1 = rig.cmd_sn;
@@ -141,9 +141,14 @@ fn lun_reset_raises_a_unit_attention_for_other_sessions() {
     let t = tmf(&mut rig, TmfFunction::LogicalUnitReset, 0, 0);
     rig.send(c, t);
     rig.recv(c);
+    // SAM-5 §6.3.3: the session that asked for the reset has its unit
+    // attention too.
     let cmd = rig.read10(0, 1);
     rig.send(c, cmd);
-    assert!(matches!(rig.recv(c), Pdu::DataIn(_)));
+    let Pdu::ScsiResponse(r) = rig.recv(c) else {
+        panic!()
+    };
+    assert_eq!(r.status, ScsiStatus::CheckCondition);
     rig.cmd_sn = sn2;
     let cmd = rig.read10(0, 1);
     rig.send(c2, cmd);

@@ -325,6 +325,54 @@ impl CopyOperatingParameters {
     }
 }
 
+/// COPY MANAGER STATUS: the copy is still being processed.
+pub const COPY_STATUS_IN_PROGRESS: u8 = 0x00;
+/// COPY MANAGER STATUS: the copy completed without error.
+pub const COPY_STATUS_GOOD: u8 = 0x01;
+/// COPY MANAGER STATUS: the copy completed with an error.
+pub const COPY_STATUS_ERROR: u8 = 0x02;
+/// TRANSFER COUNT UNITS: bytes.
+pub const TRANSFER_COUNT_BYTES: u8 = 0x00;
+/// TRANSFER COUNT UNITS: logical blocks of the destination (F1h).
+pub const TRANSFER_COUNT_BLOCKS: u8 = 0xf1;
+
+/// RECEIVE COPY RESULTS, COPY STATUS data (SPC-4 §6.18.2, table 134):
+/// 12 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CopyStatus {
+    /// HDD: held data was discarded.
+    pub hdd: bool,
+    /// COPY MANAGER STATUS (7 bits).
+    pub status: u8,
+    pub segments_processed: u16,
+    pub transfer_count_units: u8,
+    pub transfer_count: u32,
+}
+
+impl CopyStatus {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = vec![0u8; 12];
+        // AVAILABLE DATA counts the bytes after byte 3: 8.
+        out[3] = 8;
+        out[4] = u8::from(self.hdd) << 7 | (self.status & 0x7f);
+        out[5..7].copy_from_slice(&self.segments_processed.to_be_bytes());
+        out[7] = self.transfer_count_units;
+        out[8..12].copy_from_slice(&self.transfer_count.to_be_bytes());
+        out
+    }
+
+    pub fn decode(buf: &[u8]) -> Result<CopyStatus, ParamError> {
+        need("copy status", buf, 12)?;
+        Ok(CopyStatus {
+            hdd: u8_at(buf, 4) & 0x80 != 0,
+            status: u8_at(buf, 4) & 0x7f,
+            segments_processed: u16_at(buf, 5),
+            transfer_count_units: u8_at(buf, 7),
+            transfer_count: u32_at(buf, 8),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -373,5 +421,20 @@ mod tests {
         let b = p.encode();
         assert_eq!((b.len(), &b[..4]), (46, &[0, 0, 0, 42][..]));
         assert_eq!(CopyOperatingParameters::decode(&b).unwrap().value, p);
+    }
+
+    #[test]
+    fn copy_status() {
+        let c = CopyStatus {
+            hdd: false,
+            status: COPY_STATUS_GOOD,
+            segments_processed: 1,
+            transfer_count_units: TRANSFER_COUNT_BLOCKS,
+            transfer_count: 2048,
+        };
+        let b = c.encode();
+        assert_eq!(b, [0, 0, 0, 8, 0x01, 0, 1, 0xf1, 0, 0, 0x08, 0]);
+        assert_eq!(CopyStatus::decode(&b).unwrap(), c);
+        assert!(CopyStatus::decode(&b[..11]).is_err());
     }
 }

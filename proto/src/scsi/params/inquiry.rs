@@ -25,6 +25,8 @@ pub const PERIPHERAL_UNKNOWN: u8 = 0x1f;
 pub const QUALIFIER_NOT_CONNECTED: u8 = 0b001;
 /// Peripheral qualifier: the device server cannot support a device at this LUN.
 pub const QUALIFIER_NOT_CAPABLE: u8 = 0b011;
+/// VERSION: the device claims conformance to SPC-4.
+pub const VERSION_SPC4: u8 = 0x06;
 /// VERSION: the device claims conformance to SPC-5.
 pub const VERSION_SPC5: u8 = 0x07;
 

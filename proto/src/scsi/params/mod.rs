@@ -120,4 +120,6 @@ pub use opcodes::{
 pub use tpg::{TargetPortGroup, TargetPortGroups};
 pub mod copy;
 
-pub use copy::{CopyOperatingParameters, CscdDescriptor, ExtendedCopy, SegmentDescriptor};
+pub use copy::{
+    CopyOperatingParameters, CopyStatus, CscdDescriptor, ExtendedCopy, SegmentDescriptor,
+};

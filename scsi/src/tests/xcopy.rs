@@ -1,0 +1,272 @@
+//! EXTENDED COPY (LID1) and RECEIVE COPY RESULTS.
+
+use super::*;
+use rtgt_proto::scsi::params::copy::{COPY_STATUS_GOOD, CSCD_IDENTIFICATION};
+use rtgt_proto::scsi::params::{
+    CopyOperatingParameters, CopyStatus, CscdDescriptor, ExtendedCopy, SegmentDescriptor,
+};
+
+fn xcopy_cdb(len: u32) -> [u8; 16] {
+    let mut c = [0u8; 16];
+    c[0] = 0x83;
+    c[10..14].copy_from_slice(&len.to_be_bytes());
+    c
+}
+
+fn rcr_cdb(sa: u8, list: u8, alloc: u32) -> [u8; 16] {
+    let mut c = [0u8; 16];
+    c[0] = 0x84;
+    c[1] = sa;
+    c[2] = list;
+    c[10..14].copy_from_slice(&alloc.to_be_bytes());
+    c
+}
+
+/// The identification CSCD of the rig's disk (its NAA designator).
+fn this_lu(r: &Rig) -> CscdDescriptor {
+    let (company, vendor, ext) = r.disk.config().naa();
+    let d = rtgt_proto::scsi::vpd::Designation::naa_registered_extended(company, vendor, ext);
+    CscdDescriptor::Identification {
+        byte1: 0,
+        relative_initiator_port: 0,
+        code_set: d.code_set,
+        designator_byte: d.designator_type,
+        designator: d.designator,
+        device_specific: [0, 0, 0x02, 0x00],
+    }
+}
+
+fn b2b(src: u16, dst: u16, blocks: u16, from: u64, to: u64) -> SegmentDescriptor {
+    SegmentDescriptor::BlockToBlock {
+        flags: 0,
+        source: src,
+        destination: dst,
+        reserved: 0,
+        blocks,
+        source_lba: from,
+        destination_lba: to,
+    }
+}
+
+fn list(
+    list_id: u8,
+    usage: u8,
+    cscds: Vec<CscdDescriptor>,
+    segs: Vec<SegmentDescriptor>,
+) -> Vec<u8> {
+    ExtendedCopy {
+        list_id,
+        flags: usage << 3,
+        cscds,
+        segments: segs,
+        inline_data: Vec::new(),
+    }
+    .encode()
+}
+
+fn xcopy(r: &mut Rig, p: &[u8]) -> Reply {
+    r.run(&xcopy_cdb(p.len() as u32), p, p.len() as u32)
+}
+
+#[test]
+fn copies_blocks_and_holds_the_status() {
+    let mut r = Rig::new();
+    let data: Vec<u8> = (0..8 * 512).map(|i| (i % 251) as u8).collect();
+    r.good(&write10(0, 8, false), &data, 8 * 512);
+    let p = list(1, 0b00, vec![this_lu(&r)], vec![b2b(0, 0, 8, 0, 100)]);
+    let rep = xcopy(&mut r, &p);
+    assert_eq!(rep.status, Status::GOOD);
+    assert_eq!(r.good(&read10(100, 8), &[], 8 * 512), data);
+    // SPC-4 §6.18.2: the held status, once.
+    let st = r.good(&rcr_cdb(0, 1, 64), &[], 64);
+    let st = CopyStatus::decode(&st).unwrap();
+    assert_eq!(
+        (st.status, st.segments_processed, st.transfer_count),
+        (COPY_STATUS_GOOD, 1, 8)
+    );
+    let rep = r.run(&rcr_cdb(0, 1, 64), &[], 64);
+    assert_field(&rep, 2, Some(7));
+    // LIST ID USAGE 10b holds nothing.
+    let p = list(2, 0b10, vec![this_lu(&r)], vec![b2b(0, 0, 1, 0, 200)]);
+    assert_eq!(xcopy(&mut r, &p).status, Status::GOOD);
+    let rep = r.run(&rcr_cdb(0, 2, 64), &[], 64);
+    assert_field(&rep, 2, Some(7));
+    // A zero PARAMETER LIST LENGTH copies nothing and is not an error.
+    r.good(&xcopy_cdb(0), &[], 0);
+}
+
+#[test]
+fn operating_parameters_are_the_limits_enforced() {
+    let mut r = Rig::new();
+    let d = r.good(&rcr_cdb(3, 0, 512), &[], 512);
+    let op = CopyOperatingParameters::decode(&d).unwrap().value;
+    assert_eq!(
+        (op.max_cscd_descriptors, op.max_segment_descriptors),
+        (crate::xcopy::MAX_CSCDS, crate::xcopy::MAX_SEGMENTS)
+    );
+    assert_eq!(op.implemented_descriptors, vec![0x02, CSCD_IDENTIFICATION]);
+    assert_eq!(op.data_segment_granularity, 9);
+    let n = usize::from(op.max_cscd_descriptors);
+    let cs = vec![this_lu(&r); n + 1];
+    let p = list(0, 0b11, cs, vec![b2b(0, 0, 1, 0, 1)]);
+    let rep = xcopy(&mut r, &p);
+    assert_check(
+        &rep,
+        SenseKey::ILLEGAL_REQUEST,
+        AscAscq::TOO_MANY_TARGET_DESCRIPTORS,
+    );
+    let segs = vec![b2b(0, 0, 1, 0, 1); usize::from(op.max_segment_descriptors) + 1];
+    let p = list(0, 0b11, vec![this_lu(&r)], segs);
+    let rep = xcopy(&mut r, &p);
+    assert_check(
+        &rep,
+        SenseKey::ILLEGAL_REQUEST,
+        AscAscq::TOO_MANY_SEGMENT_DESCRIPTORS,
+    );
+    // Past MAXIMUM DESCRIPTOR LIST LENGTH: PARAMETER LIST LENGTH ERROR,
+    // checked before the counts.
+    let cs = vec![this_lu(&r); n + 1];
+    let segs = vec![b2b(0, 0, 1, 0, 1); usize::from(op.max_segment_descriptors) + 1];
+    let p = list(0, 0b11, cs, segs);
+    let rep = xcopy(&mut r, &p);
+    assert_check(
+        &rep,
+        SenseKey::ILLEGAL_REQUEST,
+        AscAscq::PARAMETER_LIST_LENGTH_ERROR,
+    );
+    // RECEIVE DATA: no held data.
+    let rep = r.run(&rcr_cdb(1, 0, 64), &[], 64);
+    assert_field(&rep, 1, Some(4));
+}
+
+#[test]
+fn malformed_lists_and_unsupported_descriptors() {
+    let mut r = Rig::new();
+    let p = list(0, 0b11, vec![this_lu(&r)], vec![b2b(0, 0, 1, 0, 1)]);
+    // The list cut inside the CSCD, then inside the segment.
+    for cut in [16 + 31, 16 + 32 + 27, 15] {
+        let rep = xcopy(&mut r, &p[..cut]);
+        assert_check(
+            &rep,
+            SenseKey::ILLEGAL_REQUEST,
+            AscAscq::PARAMETER_LIST_LENGTH_ERROR,
+        );
+    }
+    let mut fc = [0u8; 32];
+    fc[0] = 0xe0;
+    let p = list(0, 0b11, vec![CscdDescriptor::Raw(fc)], vec![]);
+    let rep = xcopy(&mut r, &p);
+    assert_check(
+        &rep,
+        SenseKey::ILLEGAL_REQUEST,
+        AscAscq::UNSUPPORTED_TARGET_DESCRIPTOR_TYPE,
+    );
+    let stream = SegmentDescriptor::Raw {
+        type_code: 0x01,
+        byte1: 0,
+        body: vec![0; 0x14],
+    };
+    let p = list(0, 0b11, vec![this_lu(&r)], vec![stream]);
+    let rep = xcopy(&mut r, &p);
+    assert_check(
+        &rep,
+        SenseKey::ILLEGAL_REQUEST,
+        AscAscq::UNSUPPORTED_SEGMENT_DESCRIPTOR_TYPE,
+    );
+    // LIST ID USAGE 01b is reserved.
+    let p = list(0, 0b01, vec![this_lu(&r)], vec![b2b(0, 0, 1, 0, 1)]);
+    let rep = xcopy(&mut r, &p);
+    assert_check(
+        &rep,
+        SenseKey::ILLEGAL_REQUEST,
+        AscAscq::INVALID_FIELD_IN_PARAMETER_LIST,
+    );
+    // A DISK BLOCK LENGTH other than the LU's.
+    let mut other = this_lu(&r);
+    if let CscdDescriptor::Identification {
+        device_specific, ..
+    } = &mut other
+    {
+        *device_specific = [0, 0, 0x10, 0];
+    }
+    let p = list(0, 0b11, vec![other], vec![b2b(0, 0, 1, 0, 1)]);
+    let rep = xcopy(&mut r, &p);
+    assert_check(
+        &rep,
+        SenseKey::ILLEGAL_REQUEST,
+        AscAscq::INVALID_FIELD_IN_PARAMETER_LIST,
+    );
+}
+
+#[test]
+fn unreachable_targets_and_ranges_abort_the_copy() {
+    let mut r = Rig::new();
+    let unreachable = AscAscq::new(0x08, 0x04);
+    // CSCD index 1 does not exist.
+    let p = list(0, 0b11, vec![this_lu(&r)], vec![b2b(0, 1, 1, 0, 1)]);
+    let rep = xcopy(&mut r, &p);
+    assert_check(&rep, SenseKey::COPY_ABORTED, unreachable);
+    // A designator of no LU of this copy manager.
+    let mut other = this_lu(&r);
+    if let CscdDescriptor::Identification { designator, .. } = &mut other {
+        designator[15] ^= 1;
+    }
+    let p = list(0, 0b11, vec![other], vec![b2b(0, 0, 1, 0, 1)]);
+    let rep = xcopy(&mut r, &p);
+    assert_check(&rep, SenseKey::COPY_ABORTED, unreachable);
+    // Past the last LBA.
+    let p = list(0, 0b11, vec![this_lu(&r)], vec![b2b(0, 0, 2, 0, 2047)]);
+    let rep = xcopy(&mut r, &p);
+    assert_check(&rep, SenseKey::COPY_ABORTED, AscAscq::NO_ADDITIONAL_SENSE);
+    // A held copy that fails reports COPY STATUS with an error.
+    let p = list(5, 0b00, vec![this_lu(&r)], vec![b2b(0, 0, 2, 0, 2047)]);
+    let rep = xcopy(&mut r, &p);
+    assert_eq!(rep.status, Status::CHECK_CONDITION);
+}
+
+#[test]
+fn read_only_and_no_medium() {
+    let mut r = Rig::with(DiskConfig::new(1, "SN0001", BlockSize::B512, 2048).read_only(true));
+    r.ready();
+    let p = list(0, 0b11, vec![this_lu(&r)], vec![b2b(0, 0, 1, 0, 1)]);
+    let rep = xcopy(&mut r, &p);
+    assert_check(&rep, SenseKey::DATA_PROTECT, AscAscq::WRITE_PROTECTED);
+    let mut r = Rig::with(DiskConfig::new(1, "SN0001", BlockSize::B512, 2048).removable(true));
+    r.ready();
+    r.good(&[0x1b, 0, 0, 0, 0x02, 0], &[], 0);
+    let p = list(0, 0b11, vec![this_lu(&r)], vec![b2b(0, 0, 1, 0, 1)]);
+    let rep = xcopy(&mut r, &p);
+    assert_check(&rep, SenseKey::NOT_READY, AscAscq::MEDIUM_NOT_PRESENT);
+    // RECEIVE COPY RESULTS needs no medium.
+    r.good(&rcr_cdb(3, 0, 64), &[], 64);
+}
+
+#[test]
+fn copies_span_several_chunks_in_order() {
+    let mut r = Rig::with(DiskConfig::new(1, "SN0001", BlockSize::B512, 8192).thin(true));
+    r.ready();
+    let data: Vec<u8> = (0..4096 * 512).map(|i| (i / 512 % 253) as u8).collect();
+    for part in 0..4u32 {
+        let at = part as usize * 1024 * 512;
+        r.good(
+            &write10(part * 1024, 1024, false),
+            &data[at..at + 1024 * 512],
+            1024 * 512,
+        );
+    }
+    r.log.clear();
+    let p = list(0, 0b11, vec![this_lu(&r)], vec![b2b(0, 0, 4096, 0, 4096)]);
+    assert_eq!(xcopy(&mut r, &p).status, Status::GOOD);
+    // Two 1 MiB chunks: read, write, read, write.
+    let kinds: Vec<bool> = r
+        .log
+        .iter()
+        .map(|op| matches!(op, IoOp::Read { .. }))
+        .collect();
+    assert_eq!(kinds, vec![true, false, true, false]);
+    for part in 0..4u32 {
+        let at = part as usize * 1024 * 512;
+        let got = r.good(&read10(4096 + part * 1024, 1024), &[], 1024 * 512);
+        assert_eq!(&got[..], &data[at..at + 1024 * 512]);
+    }
+}
