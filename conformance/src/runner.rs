@@ -1,14 +1,22 @@
-//! Running one scenario: its needs checked against the options, its body
-//! run, and its outcome kept with the exchange that led to it.
+//! Running scenarios: each one's needs checked against the options, its body
+//! run, and its outcome kept with the exchange that led to it; a whole
+//! selection run on a pool of threads, in catalogue order in the results.
 
 use crate::context::{Context, Target};
-use crate::scenario::{Needs, Outcome, Scenario, ScenarioError};
+use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// One scenario's result.
+/// One scenario's result, with what the reports show of the scenario.
 #[derive(Debug, Clone)]
 pub struct ScenarioReport {
     pub id: &'static str,
+    pub area: &'static str,
+    pub clause: &'static str,
+    pub level: Level,
+    pub requirement: &'static str,
     pub outcome: Outcome,
     /// The PDU exchange, rendered (empty when the scenario passed).
     pub transcript: String,
@@ -33,34 +41,233 @@ pub fn unmet(needs: &Needs, target: &Target) -> Option<&'static str> {
 }
 
 /// Runs one scenario against the target. An error of the scenario's own
-/// machinery is reported as a failure, with the error as what happened.
+/// machinery is reported as a failure, with the error as what happened; so
+/// is a panic, so that one broken scenario cannot stop a run.
 pub fn run_scenario(scenario: &Scenario, target: &Target) -> ScenarioReport {
     let started = Instant::now();
+    let report = |outcome, transcript| ScenarioReport {
+        id: scenario.id,
+        area: scenario.area(),
+        clause: scenario.clause,
+        level: scenario.level,
+        requirement: scenario.requirement,
+        outcome,
+        transcript,
+        elapsed: started.elapsed(),
+    };
     if let Some(reason) = unmet(&scenario.needs, target) {
-        return ScenarioReport {
-            id: scenario.id,
-            outcome: Outcome::skip(reason),
-            transcript: String::new(),
-            elapsed: started.elapsed(),
-        };
+        return report(Outcome::skip(reason), String::new());
     }
     let mut ctx = Context::new(target.clone());
-    let outcome = match (scenario.run)(&mut ctx) {
-        Ok(outcome) => outcome,
-        Err(error) => error_outcome(&error),
+    let outcome = match catch_unwind(AssertUnwindSafe(|| (scenario.run)(&mut ctx))) {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(error)) => error_outcome(&error),
+        Err(panic) => Outcome::fail(
+            "the scenario to run to its end",
+            format!("the scenario panicked: {}", panic_message(&*panic)),
+        ),
     };
     let transcript = match outcome {
         Outcome::Pass => String::new(),
         _ => ctx.transcript.render(),
     };
-    ScenarioReport {
-        id: scenario.id,
-        outcome,
-        transcript,
-        elapsed: started.elapsed(),
-    }
+    report(outcome, transcript)
 }
 
 fn error_outcome(error: &ScenarioError) -> Outcome {
     Outcome::fail("the scenario to run to its end", error.to_string())
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = panic.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = panic.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "(no message)".to_owned()
+    }
+}
+
+/// What a run tells whoever watches it, as it goes.
+pub trait Observer: Sync {
+    /// `scenario` started on some thread.
+    fn started(&self, scenario: &Scenario);
+    /// A scenario finished; `done` of `total` are finished now.
+    fn finished(&self, report: &ScenarioReport, done: usize, total: usize);
+}
+
+/// An observer that says nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Silent;
+
+impl Observer for Silent {
+    fn started(&self, _: &Scenario) {}
+    fn finished(&self, _: &ScenarioReport, _: usize, _: usize) {}
+}
+
+/// Runs `scenarios` on `jobs` threads (at least one), each scenario on its
+/// own connections, and returns the reports in the order of `scenarios`
+/// whatever order they finished in.
+pub fn run_all(
+    scenarios: &[&'static Scenario],
+    target: &Target,
+    jobs: usize,
+    observer: &dyn Observer,
+) -> Vec<ScenarioReport> {
+    let total = scenarios.len();
+    let next = AtomicUsize::new(0);
+    let done = Mutex::new((0usize, Vec::<Option<ScenarioReport>>::new()));
+    if let Ok(mut done) = done.lock() {
+        done.1.resize(total, None);
+    }
+    let worker = || loop {
+        let index = next.fetch_add(1, Ordering::SeqCst);
+        let Some(scenario) = scenarios.get(index) else {
+            return;
+        };
+        observer.started(scenario);
+        let report = run_scenario(scenario, target);
+        // A poisoned lock only means another observer call panicked; the
+        // results themselves are still whole.
+        let mut done = done.lock().unwrap_or_else(|poison| poison.into_inner());
+        done.0 += 1;
+        observer.finished(&report, done.0, total);
+        done.1[index] = Some(report);
+    };
+    let threads = jobs.clamp(1, total.max(1));
+    std::thread::scope(|scope| {
+        for _ in 1..threads {
+            scope.spawn(worker);
+        }
+        worker();
+    });
+    let (_, reports) = done
+        .into_inner()
+        .unwrap_or_else(|poison| poison.into_inner());
+    reports.into_iter().flatten().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Verdict;
+
+    fn target() -> Target {
+        Target {
+            addr: "127.0.0.1:9".into(),
+            iqn: "iqn.2024-01.org.rtgt:test".into(),
+            lun: 0,
+            initiator_name: "iqn.2024-01.org.rtgt:suite".into(),
+            initiator_name_2: None,
+            chap: None,
+            mutual_chap: None,
+            allow_destructive: false,
+            scratch_lba: 2048,
+            scratch_blocks: 16,
+            timeout: Duration::from_millis(100),
+            quiet: Duration::from_millis(10),
+        }
+    }
+
+    fn pass(_: &mut Context) -> Verdict {
+        std::thread::sleep(Duration::from_millis(5));
+        Ok(Outcome::Pass)
+    }
+
+    fn fail(ctx: &mut Context) -> Verdict {
+        ctx.transcript.note("sent something");
+        Ok(Outcome::fail("one thing", "another"))
+    }
+
+    fn broken(_: &mut Context) -> Verdict {
+        panic!("index out of range")
+    }
+
+    fn setup_error(_: &mut Context) -> Verdict {
+        Err(ScenarioError::Setup("no LUN".into()))
+    }
+
+    const fn scenario(
+        id: &'static str,
+        needs: Needs,
+        run: fn(&mut Context) -> Verdict,
+    ) -> Scenario {
+        Scenario {
+            id,
+            clause: "RFC 7143 §1",
+            level: Level::Must,
+            requirement: "test",
+            needs,
+            run,
+        }
+    }
+
+    const CHAP: Needs = Needs {
+        chap: true,
+        ..Needs::NONE
+    };
+
+    const SET: &[Scenario] = &[
+        scenario("iscsi.test.pass-1", Needs::NONE, pass),
+        scenario("iscsi.test.fail", Needs::NONE, fail),
+        scenario("iscsi.test.panic", Needs::NONE, broken),
+        scenario("iscsi.test.setup", Needs::NONE, setup_error),
+        scenario("iscsi.test.chap", CHAP, pass),
+        scenario("iscsi.test.pass-2", Needs::NONE, pass),
+    ];
+
+    #[test]
+    fn reports_keep_catalogue_order_on_several_threads() {
+        let all: Vec<&'static Scenario> = SET.iter().collect();
+        for jobs in [0, 1, 3, 64] {
+            let reports = run_all(&all, &target(), jobs, &Silent);
+            let ids: Vec<_> = reports.iter().map(|r| r.id).collect();
+            assert_eq!(ids, SET.iter().map(|s| s.id).collect::<Vec<_>>());
+            let labels: Vec<_> = reports.iter().map(|r| r.outcome.label()).collect();
+            assert_eq!(labels, ["pass", "fail", "fail", "fail", "skip", "pass"]);
+        }
+    }
+
+    #[test]
+    fn failures_keep_the_transcript_and_errors_say_what_happened() {
+        let all: Vec<&'static Scenario> = SET.iter().collect();
+        let reports = run_all(&all, &target(), 2, &Silent);
+        assert!(reports[0].transcript.is_empty());
+        assert_eq!(reports[1].transcript, "-- sent something\n");
+        assert_eq!(
+            reports[2].outcome,
+            Outcome::fail(
+                "the scenario to run to its end",
+                "the scenario panicked: index out of range"
+            )
+        );
+        assert_eq!(
+            reports[3].outcome,
+            Outcome::fail("the scenario to run to its end", "no LUN")
+        );
+        assert_eq!(
+            reports[4].outcome,
+            Outcome::skip("needs an incoming CHAP account (--chap USER:SECRET)")
+        );
+        assert_eq!(reports[4].area, "test");
+    }
+
+    #[derive(Default)]
+    struct Count(Mutex<Vec<(usize, usize)>>);
+
+    impl Observer for Count {
+        fn started(&self, _: &Scenario) {}
+        fn finished(&self, _: &ScenarioReport, done: usize, total: usize) {
+            self.0.lock().unwrap().push((done, total));
+        }
+    }
+
+    #[test]
+    fn the_observer_sees_every_scenario_finish_once() {
+        let all: Vec<&'static Scenario> = SET.iter().collect();
+        let count = Count::default();
+        run_all(&all, &target(), 4, &count);
+        let seen = count.0.into_inner().unwrap();
+        assert_eq!(seen, (1..=6).map(|done| (done, 6)).collect::<Vec<_>>());
+    }
 }

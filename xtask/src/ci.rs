@@ -6,6 +6,7 @@ use anyhow::Result;
 pub fn run() -> Result<()> {
     crate::test::run_all()?;
     real_peers()?;
+    crate::conformance::ci()?;
     println!("xtask ci: all checks passed");
     Ok(())
 }
