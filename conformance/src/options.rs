@@ -21,7 +21,10 @@ pub const DEFAULT_INITIATOR: &str = "iqn.2024-01.org.rtgt:conformance";
         Scenarios that need something the options do not give (a CHAP account, a second \
         initiator name, leave to write outside the scratch range) are skipped with that reason.\n\n\
         Without --allow-destructive, nothing is written outside LBAs \
-        --scratch-lba..+--scratch-blocks of the LUN, and what is written there is restored.",
+        --scratch-lba..+--scratch-blocks of the LUN, and what is written there is restored.\n\n\
+        `cargo xtask conformance` without --target builds and starts rtgt's own target \
+        (rtgtd --demo, with CHAP accounts and a second initiator name) and runs the suite \
+        against it; with --target it runs this program with the same arguments.",
     after_help = "Examples:\n  \
         rtgt-conformance --target 127.0.0.1:3260 --lun 1\n  \
         rtgt-conformance --target 192.0.2.7:3260 --iqn iqn.2003-01.org.example:disk \

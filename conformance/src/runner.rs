@@ -4,6 +4,7 @@
 
 use crate::context::{Context, Target};
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError};
+use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -88,6 +89,20 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
+thread_local! {
+    static WORKER: Cell<u16> = const { Cell::new(0) };
+}
+
+/// The index of the worker thread running the current scenario (0 on the
+/// calling thread, 1.. on the others). Scenarios running at the same time
+/// log in with the same initiator name, so their ISIDs must differ, or the
+/// target would take each login for a reinstatement of the other's session
+/// (RFC 7143 §6.3.5): ISIDs are built from it (`wire::isid`, the seed of
+/// `Driven`).
+pub fn worker() -> u16 {
+    WORKER.with(Cell::get)
+}
+
 /// What a run tells whoever watches it, as it goes.
 pub trait Observer: Sync {
     /// `scenario` started on some thread.
@@ -120,7 +135,8 @@ pub fn run_all(
     if let Ok(mut done) = done.lock() {
         done.1.resize(total, None);
     }
-    let worker = || loop {
+    let worker = |slot: u16| loop {
+        WORKER.with(|w| w.set(slot));
         let index = next.fetch_add(1, Ordering::SeqCst);
         let Some(scenario) = scenarios.get(index) else {
             return;
@@ -136,10 +152,11 @@ pub fn run_all(
     };
     let threads = jobs.clamp(1, total.max(1));
     std::thread::scope(|scope| {
-        for _ in 1..threads {
-            scope.spawn(worker);
+        for slot in 1..threads {
+            let slot = u16::try_from(slot).unwrap_or(u16::MAX);
+            scope.spawn(move || worker(slot));
         }
-        worker();
+        worker(0);
     });
     let (_, reports) = done
         .into_inner()
@@ -250,6 +267,34 @@ mod tests {
             Outcome::skip("needs an incoming CHAP account (--chap USER:SECRET)")
         );
         assert_eq!(reports[4].area, "test");
+    }
+
+    static SLOTS: Mutex<Vec<u16>> = Mutex::new(Vec::new());
+
+    fn record_worker(_: &mut Context) -> Verdict {
+        SLOTS.lock().unwrap().push(worker());
+        std::thread::sleep(Duration::from_millis(5));
+        Ok(Outcome::Pass)
+    }
+
+    const RECORDERS: &[Scenario] = &[
+        scenario("iscsi.test.w1", Needs::NONE, record_worker),
+        scenario("iscsi.test.w2", Needs::NONE, record_worker),
+        scenario("iscsi.test.w3", Needs::NONE, record_worker),
+        scenario("iscsi.test.w4", Needs::NONE, record_worker),
+    ];
+
+    #[test]
+    fn each_worker_has_its_own_slot() {
+        let all: Vec<&'static Scenario> = RECORDERS.iter().collect();
+        run_all(&all, &target(), 1, &Silent);
+        assert_eq!(*SLOTS.lock().unwrap(), [0, 0, 0, 0]);
+        SLOTS.lock().unwrap().clear();
+        run_all(&all, &target(), 3, &Silent);
+        let slots = SLOTS.lock().unwrap().clone();
+        assert_eq!(slots.len(), 4);
+        assert!(slots.iter().all(|&slot| slot < 3), "{slots:?}");
+        assert_eq!(worker(), 0, "the calling thread is slot 0 again");
     }
 
     #[derive(Default)]

@@ -171,7 +171,15 @@ impl Disk {
         let plan = match result {
             Ok(plan) => plan,
             Err(sense) => {
-                let reply = self.reply(Err(sense), 0, cmd.expected_len);
+                // RFC 7143 §11.4.5: the residual is valid whatever the
+                // status; a refused write still reports the Data-Out its
+                // CDB asked for against the expected length.
+                let bs = self.lu.cfg.block_bytes();
+                let out_wanted = rtgt_proto::scsi::cdb::Cdb::decode(&cmd.cdb)
+                    .ok()
+                    .and_then(|c| c.block_io())
+                    .map_or(0, |io| io.data_out_blocks().saturating_mul(bs));
+                let reply = self.reply(Err(sense), out_wanted, cmd.expected_len);
                 self.done.push_back(Completion {
                     nexus: cmd.nexus,
                     tag: cmd.tag,

@@ -155,11 +155,29 @@ impl LuState {
                 .taking(out_bytes)
             }
             _ => {
+                // RFC 7143 §11.4.5.1: an expected data transfer length short
+                // of the CDB's is a residual overflow: only the whole blocks
+                // transferred are written (none is GOOD without a write). A
+                // partial block cannot be written: INVALID FIELD IN COMMAND
+                // INFORMATION UNIT, still with the overflow residual.
+                let have = out.len() as u64;
+                let plain = matches!(io.kind, BlockIoKind::Write | BlockIoKind::WriteAndVerify);
+                let blocks = if plain && have < len && have % bs == 0 {
+                    have / bs
+                } else {
+                    blocks
+                };
+                if blocks == 0 {
+                    return Ok(Plan::good().taking(out_bytes));
+                }
+                let len = blocks * bs;
                 let data = Self::data_out(out, len)?;
                 // SBC-4 §5.40: FUA makes the write reach the medium before
                 // GOOD; with the write cache off (WCE zero) every write does.
                 // WRITE AND VERIFY verifies the medium, so it writes through.
                 let fua = io.fua || !self.mode.wce() || io.kind == BlockIoKind::WriteAndVerify;
+                // Test only: with `broken-fua`, GOOD before the data is durable.
+                let fua = fua && !cfg!(feature = "broken-fua");
                 let op = IoOp::Write { offset, data, fua };
                 Plan::io(Work::Writes(vec![op]), Access::write(io.lba, blocks)).taking(out_bytes)
             }

@@ -4,9 +4,15 @@
 //! group takes bytes, timeouts and backstore completions and gives bytes,
 //! backstore requests, deadlines and events. SCSI semantics come from
 //! `rtgt-scsi`, every byte format from `rtgt-proto`.
+//!
+//! Around it: [`backstore`] (files and block devices), [`config`] (the
+//! `rtgt.toml` file) and [`daemon`] (the tokio server behind `rtgtd`).
 #![forbid(unsafe_code)]
 
+pub mod backstore;
+pub mod config;
 pub mod core;
+pub mod daemon;
 
 #[cfg(test)]
 mod tests;

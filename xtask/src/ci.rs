@@ -6,6 +6,8 @@ use anyhow::Result;
 pub fn run() -> Result<()> {
     crate::test::run_all()?;
     real_peers()?;
+    crate::real_peers_target::run()?;
+    crate::sim::ci()?;
     crate::conformance::ci()?;
     println!("xtask ci: all checks passed");
     Ok(())

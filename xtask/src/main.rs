@@ -10,6 +10,8 @@ mod cmd;
 mod conformance;
 mod fuzz;
 mod peers;
+mod real_peers_target;
+mod sim;
 mod test;
 
 use anyhow::Result;
@@ -37,6 +39,8 @@ enum Command {
     Fuzz(fuzz::FuzzArgs),
     /// Install the real peers and tools the tests use (Debian packages), when missing
     Peers,
+    /// Run the deterministic simulator over seeds, or replay one seed
+    Sim(sim::SimArgs),
     /// Record iSCSI sessions between tgtd and libiscsi's tools as test vectors (proto/tests/vectors)
     Capture(capture::CaptureArgs),
     /// Run the conformance suite: against rtgtd --demo, or any target with --target HOST:PORT
@@ -56,5 +60,6 @@ fn main() -> Result<()> {
         Command::Capture(args) => capture::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::Conformance(args) => conformance::run(&args),
+        Command::Sim(args) => sim::run(&args),
     }
 }

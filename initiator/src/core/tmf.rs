@@ -106,7 +106,7 @@ impl Initiator {
                 .on(Opcode::TaskManagementResponse, r.itt),
             );
         };
-        self.session.tasks.remove(&r.itt);
+        let tmf_sn = self.session.tasks.remove(&r.itt).and_then(|t| t.cmd_sn);
         let done = r.response == TmfResponseCode::FunctionComplete;
         // RFC 7143 §4.2.3 and SAM-5 §7: once the function completed, the
         // tasks it covers are gone and no response for them follows.
@@ -118,10 +118,17 @@ impl Initiator {
                 TaskKind::Scsi(s) => {
                     let hit = match function {
                         TmfFunction::AbortTask => itt == referenced,
+                        // RFC 7143 §11.5.1: a task management request acts
+                        // on the commands with a CmdSN lower than its own;
+                        // later ones may still be answered.
                         TmfFunction::AbortTaskSet
                         | TmfFunction::ClearTaskSet
-                        | TmfFunction::LogicalUnitReset => s.req.lun == lun,
-                        TmfFunction::TargetWarmReset | TmfFunction::TargetColdReset => true,
+                        | TmfFunction::LogicalUnitReset => {
+                            s.req.lun == lun && covered(t.cmd_sn, tmf_sn)
+                        }
+                        TmfFunction::TargetWarmReset | TmfFunction::TargetColdReset => {
+                            covered(t.cmd_sn, tmf_sn)
+                        }
                         _ => false,
                     };
                     // A task lost to a digest error ends with our ABORT TASK
@@ -154,5 +161,14 @@ impl Initiator {
             self.close(CloseReason::TargetColdReset);
         }
         Ok(())
+    }
+}
+
+/// Whether a task sent with `task_sn` comes before a task management
+/// request sent with `tmf_sn`.
+fn covered(task_sn: Option<u32>, tmf_sn: Option<u32>) -> bool {
+    match (task_sn, tmf_sn) {
+        (Some(t), Some(m)) => super::window::serial_lt(t, m),
+        _ => false,
     }
 }

@@ -71,9 +71,22 @@ fn range_length_and_field_checks() {
     let mut rd = read10(0, 1);
     rd[1] = 0x20;
     assert_field(&r.run(&rd, &[], 512), 1, Some(7));
-    // Less Data-Out than the CDB asks for.
+    // Less Data-Out than the CDB asks for, in whole blocks: those are
+    // written, the rest is an overflow residual (RFC 7143 §11.4.5.1).
+    r.good(&write10(0, 2, false), &[0; 512], 512);
+    r.good(&write10(4, 2, false), &[7; 512], 512);
+    assert_eq!(
+        r.good(&read10(4, 2), &[], 1024),
+        [[7u8; 512], [0u8; 512]].concat()
+    );
     let short = r.run(&write10(0, 2, false), &[0; 512], 512);
-    assert_check(&short, SenseKey::ILLEGAL_REQUEST, AscAscq::new(0x0e, 0x03));
+    assert_eq!(short.residual, Residual::Overflow(512));
+    let none = r.run(&write10(0, 1, false), &[], 0);
+    assert_eq!(none.residual, Residual::Overflow(512));
+    // A partial block cannot be written; the residual is still reported.
+    let part = r.run(&write10(0, 1, false), &[0; 200], 200);
+    assert_check(&part, SenseKey::ILLEGAL_REQUEST, AscAscq::new(0x0e, 0x03));
+    assert_eq!(part.residual, Residual::Overflow(312));
     // More than needed: the rest is an underflow residual.
     let more = r.run(&write10(0, 1, false), &[0; 1024], 1024);
     assert_eq!(more.residual, Residual::Underflow(512));

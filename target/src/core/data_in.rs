@@ -105,7 +105,7 @@ impl TargetCore {
                     pdu.stat_sn = self.take_stat_sn(conn);
                 }
                 self.send(conn, pdu.into());
-                data_sn += 1;
+                data_sn += u32::from(!cfg!(feature = "broken-datasn")); // Test only: reuse DataSN.
                 offset = end;
             }
         }

@@ -169,7 +169,9 @@ fn write_with(keys: &[(&str, &str)], len: usize) -> (Vec<Pdu>, Vec<Event>) {
         &mut ini,
         ScsiResponse {
             itt: c.itt,
-            exp_data_sn: r2t_sn,
+            // RFC 7143 §11.4.6: no Data-In was sent, so ExpDataSN is 0
+            // whatever the number of R2Ts.
+            exp_data_sn: 0,
             ..ScsiResponse::default()
         },
     );

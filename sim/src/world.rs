@@ -1,0 +1,607 @@
+//! The discrete-event loop: a virtual clock, an ordered queue of events, and
+//! the hosts. Nothing here reads the wall clock or iterates a hash map; the
+//! only input is the seed.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use rtgt_scsi::IoRequest;
+use rtgt_target::IoTag;
+
+use crate::net::{Link, DOWN, UP};
+use crate::oracle::Oracle;
+use crate::pcap::Pcap;
+use crate::rng::{Rng, Stream};
+use crate::swarm::{Limits, Params};
+use crate::target_host::TargetHost;
+use crate::trace::{HostId, Trace};
+use crate::workload::IniHost;
+
+/// What happens at a point of virtual time.
+#[derive(Debug, Clone)]
+pub enum Ev {
+    /// The head piece of a link's direction arrives.
+    Deliver {
+        link: u64,
+        dir: usize,
+    },
+    /// A reset reaches one end of a link (`dir` UP: the target learns).
+    RstNotice {
+        link: u64,
+        dir: usize,
+    },
+    /// A backstore request of target incarnation `gen` finishes.
+    IoDone {
+        gen: u64,
+        tag: IoTag,
+        req: IoRequest,
+    },
+    TargetCrash,
+    TargetRestart,
+    IniCrash(usize),
+    IniRestart(usize),
+    Reconnect(usize),
+    Tick(usize),
+    /// A latent sector error appears on a LUN.
+    Rot(u16),
+}
+
+/// Counters of a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub pdus: u64,
+    pub bytes: u64,
+    pub commands: u64,
+    pub completed: u64,
+    pub failed_commands: u64,
+    pub flips: u64,
+    pub digest_errors: u64,
+    pub resets: u64,
+    pub target_crashes: u64,
+    pub initiator_crashes: u64,
+    pub logins: u64,
+    pub io_requests: u64,
+    pub misdirected: u64,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub seed: u64,
+    pub hash: u64,
+    pub failures: Vec<String>,
+    /// Things worth knowing that are not failures (corruption that passed
+    /// with digests off, and what it caused).
+    pub notes: Vec<String>,
+    pub sim_time: Duration,
+    pub events: u64,
+    pub stats: Stats,
+    pub params: Params,
+    pub trace: Vec<String>,
+    pub pcap: Option<Vec<u8>>,
+}
+
+/// Options of one run.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub limits: Limits,
+    pub trace: bool,
+    pub pcap: bool,
+}
+
+/// How long a command may stay outstanding after the faults heal.
+pub const LIVENESS_BOUND: Duration = Duration::from_secs(180);
+/// Most steps a run may take (a core whose timer never advances spins).
+pub const MAX_STEPS: u64 = 5_000_000;
+
+/// The whole simulation.
+#[derive(Debug)]
+pub struct World {
+    pub(crate) p: Params,
+    pub(crate) epoch: Instant,
+    pub(crate) now: Duration,
+    /// Strictly increasing step counter, the oracle's clock.
+    pub(crate) seq: u64,
+    queue: BTreeMap<(Duration, u64), Ev>,
+    queued: u64,
+    pub(crate) net_rng: Rng,
+    pub(crate) disk_rng: Rng,
+    pub(crate) work_rng: Rng,
+    pub(crate) sched_rng: Rng,
+    pub(crate) core_rng: Rng,
+    pub(crate) trace: Trace,
+    pub(crate) pcap: Option<Pcap>,
+    pub(crate) links: BTreeMap<u64, Link>,
+    pub(crate) next_link: u64,
+    pub(crate) target: TargetHost,
+    pub(crate) inis: Vec<IniHost>,
+    pub(crate) oracle: Oracle,
+    pub(crate) failures: Vec<String>,
+    pub(crate) notes: Vec<String>,
+    pub(crate) stats: Stats,
+    /// A bit flip went where no digest covers it.
+    pub(crate) unprotected: bool,
+    partitions: Vec<(Duration, Duration)>,
+}
+
+impl World {
+    /// A world for `seed`.
+    pub fn new(seed: u64, opts: &Options) -> World {
+        let p = Params::pick(seed, &opts.limits);
+        let mut sched_rng = Rng::for_stream(seed, Stream::Scheduler);
+        let mut core_rng = Rng::for_stream(seed, Stream::Cores);
+        let target = TargetHost::new(&p, &mut core_rng);
+        let inis = (0..p.initiators)
+            .map(|i| IniHost::new(i, p.ops_per_initiator))
+            .collect();
+        let mut partitions = Vec::new();
+        for _ in 0..p.net.partitions {
+            let start = Duration::from_millis(sched_rng.below(p.heal_at.as_millis() as u64));
+            let end = (start + Duration::from_secs(p.net.partition_s)).min(p.heal_at);
+            partitions.push((start, end));
+        }
+        let mut w = World {
+            epoch: epoch(),
+            now: Duration::ZERO,
+            seq: 0,
+            queue: BTreeMap::new(),
+            queued: 0,
+            net_rng: Rng::for_stream(seed, Stream::Network),
+            disk_rng: Rng::for_stream(seed, Stream::Disk),
+            work_rng: Rng::for_stream(seed, Stream::Workload),
+            sched_rng,
+            core_rng,
+            trace: Trace::new(opts.trace),
+            pcap: opts.pcap.then(Pcap::new),
+            links: BTreeMap::new(),
+            next_link: 1,
+            target,
+            inis,
+            oracle: Oracle::default(),
+            failures: Vec::new(),
+            notes: Vec::new(),
+            stats: Stats::default(),
+            unprotected: false,
+            partitions,
+            p,
+        };
+        w.schedule_start();
+        w
+    }
+
+    fn schedule_start(&mut self) {
+        let heal = self.p.heal_at.as_millis() as u64;
+        for i in 0..self.inis.len() {
+            let at = Duration::from_millis(self.sched_rng.below(100));
+            self.at(at, Ev::Reconnect(i));
+            self.at(Duration::from_secs(1), Ev::Tick(i));
+        }
+        for _ in 0..self.p.target_crashes {
+            let at = Duration::from_millis(self.sched_rng.below(heal));
+            self.at(at, Ev::TargetCrash);
+        }
+        for _ in 0..self.p.initiator_crashes {
+            let at = Duration::from_millis(self.sched_rng.below(heal));
+            let i = self.sched_rng.index(self.inis.len());
+            self.at(at, Ev::IniCrash(i));
+        }
+        for _ in 0..self.p.disk.latent {
+            let at = Duration::from_millis(self.sched_rng.below(heal));
+            let lun = self.sched_rng.below(2) as u16;
+            self.at(at, Ev::Rot(lun));
+        }
+    }
+
+    /// The virtual clock as the cores see it.
+    pub(crate) fn instant(&self) -> Instant {
+        self.epoch + self.now
+    }
+
+    fn to_virtual(&self, t: Instant) -> Duration {
+        t.saturating_duration_since(self.epoch)
+    }
+
+    /// Queues an event at `at` (not before now).
+    pub(crate) fn at(&mut self, at: Duration, ev: Ev) {
+        self.queued += 1;
+        self.queue.insert((at.max(self.now), self.queued), ev);
+    }
+
+    /// True while faults may still be injected.
+    pub(crate) fn faulty(&self) -> bool {
+        self.now < self.p.heal_at
+    }
+
+    /// True while a partition cuts every link; gives its end.
+    pub(crate) fn partitioned(&self) -> Option<Duration> {
+        self.partitions
+            .iter()
+            .find(|(s, e)| *s <= self.now && self.now < *e)
+            .map(|&(_, e)| e)
+    }
+
+    /// Records a failure (or, after unprotected corruption, a note).
+    pub(crate) fn fail(&mut self, what: String) {
+        let who = HostId::Sim;
+        let w = what.clone();
+        self.trace
+            .record(self.now, who, "FAILURE", w.as_bytes(), || w.clone());
+        if self.unprotected {
+            self.notes.push(format!(
+                "after undetectable corruption (digests off): {what}"
+            ));
+        } else {
+            self.failures.push(what);
+        }
+    }
+
+    /// The next step number for the oracle.
+    pub(crate) fn tick(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    fn finished(&self) -> bool {
+        self.inis.iter().all(|i| i.finished())
+    }
+
+    /// Runs to the end.
+    pub fn run(mut self) -> Outcome {
+        let hard_end = self.p.heal_at + LIVENESS_BOUND * 3;
+        let mut steps = 0u64;
+        let mut spin = (Duration::ZERO, 0u32);
+        loop {
+            self.pump();
+            if self.finished() || !self.failures.is_empty() {
+                break;
+            }
+            steps += 1;
+            if steps > MAX_STEPS {
+                self.fail(format!("no end after {MAX_STEPS} steps"));
+                break;
+            }
+            let timer = self.next_timer();
+            let ev = self.queue.first_key_value().map(|(k, _)| k.0);
+            let next = match (timer, ev) {
+                (Some(t), Some(e)) => t.min(e),
+                (Some(t), None) => t,
+                (None, Some(e)) => e,
+                (None, None) => {
+                    self.fail("nothing left to happen but the run is not over".into());
+                    break;
+                }
+            };
+            if next > hard_end {
+                self.fail(format!(
+                    "liveness: the run did not finish by {:?} (faults healed at {:?}): {}",
+                    hard_end,
+                    self.p.heal_at,
+                    self.stuck_summary()
+                ));
+                break;
+            }
+            self.now = self.now.max(next);
+            if timer.is_some_and(|t| t <= self.now) {
+                if spin.0 == self.now {
+                    spin.1 += 1;
+                    if spin.1 > 10_000 {
+                        self.fail("a core's timer does not advance".into());
+                        break;
+                    }
+                } else {
+                    spin = (self.now, 0);
+                }
+                self.fire_timers();
+                continue;
+            }
+            if let Some((_, ev)) = self.queue.pop_first() {
+                self.tick();
+                self.handle(ev);
+            }
+            self.check_liveness();
+        }
+        self.finish()
+    }
+
+    fn next_timer(&self) -> Option<Duration> {
+        let t = self.target.poll_timeout().map(|t| self.to_virtual(t));
+        self.inis
+            .iter()
+            .filter_map(|i| i.poll_timeout().map(|t| self.to_virtual(t)))
+            .chain(t)
+            .min()
+    }
+
+    fn fire_timers(&mut self) {
+        let now = self.instant();
+        if self.target.poll_timeout().is_some_and(|t| t <= now) {
+            self.tick();
+            self.trace
+                .record(self.now, HostId::Target, "timeout", &[], String::new);
+            self.target.handle_timeout(now);
+        }
+        for i in 0..self.inis.len() {
+            if self.inis[i].poll_timeout().is_some_and(|t| t <= now) {
+                self.tick();
+                self.trace
+                    .record(self.now, HostId::Initiator(i), "timeout", &[], String::new);
+                if let Some(c) = self.inis[i].core.as_mut() {
+                    c.handle_timeout(now);
+                }
+            }
+        }
+    }
+
+    fn handle(&mut self, ev: Ev) {
+        match ev {
+            Ev::Deliver { link, dir } => self.deliver(link, dir),
+            Ev::RstNotice { link, dir } => self.rst_notice(link, dir),
+            Ev::IoDone { gen, tag, req } => self.io_done(gen, tag, req),
+            Ev::TargetCrash => self.target_crash(),
+            Ev::TargetRestart => self.target_restart(),
+            Ev::IniCrash(i) => self.ini_crash(i),
+            Ev::IniRestart(i) => self.ini_restart(i),
+            Ev::Reconnect(i) => self.reconnect(i),
+            Ev::Tick(i) => self.work_tick(i),
+            Ev::Rot(lun) => {
+                if self.faulty() {
+                    self.trace
+                        .record(self.now, HostId::Target, "latent-error", &[], || {
+                            format!("lun {lun}")
+                        });
+                    self.target.rot(lun, &mut self.disk_rng);
+                }
+            }
+        }
+    }
+
+    /// Moves everything the cores want out: bytes, IO, events.
+    pub(crate) fn pump(&mut self) {
+        loop {
+            let mut progress = self.pump_target();
+            for i in 0..self.inis.len() {
+                progress |= self.pump_ini(i);
+            }
+            if !progress {
+                break;
+            }
+        }
+    }
+
+    /// Sends bytes on a link and schedules their delivery.
+    pub(crate) fn send(&mut self, link: u64, dir: usize, bytes: &[u8]) {
+        let Some(l) = self.links.get_mut(&link) else {
+            return;
+        };
+        if l.write(dir, bytes, self.now, &self.p.net, &mut self.net_rng) {
+            self.schedule_delivery(link, dir);
+        }
+    }
+
+    pub(crate) fn send_fin(&mut self, link: u64, dir: usize) {
+        let Some(l) = self.links.get_mut(&link) else {
+            return;
+        };
+        if l.fin(dir, self.now, &self.p.net) {
+            self.schedule_delivery(link, dir);
+        }
+    }
+
+    fn schedule_delivery(&mut self, link: u64, dir: usize) {
+        let at = self
+            .links
+            .get(&link)
+            .and_then(|l| l.pipes[dir].queue.front())
+            .map(|p| p.at);
+        if let Some(at) = at {
+            self.at(at, Ev::Deliver { link, dir });
+        }
+    }
+
+    fn deliver(&mut self, link: u64, dir: usize) {
+        if let Some(end) = self.partitioned() {
+            if let Some(l) = self.links.get_mut(&link) {
+                l.stall(dir, end);
+            }
+            self.at(end, Ev::Deliver { link, dir });
+            return;
+        }
+        let faulty = self.faulty();
+        let f = self.p.net.clone();
+        let fully = self.p.fully_digested();
+        let Some(l) = self.links.get_mut(&link) else {
+            return;
+        };
+        l.pipes[dir].scheduled = false;
+        if l.reset {
+            return;
+        }
+        let Some(mut piece) = l.pipes[dir].queue.pop_front() else {
+            return;
+        };
+        let rng = &mut self.net_rng;
+        let protected = l.pipes[dir]
+            .protected_from
+            .is_some_and(|o| piece.offset >= o);
+        let mut flipped = None;
+        if faulty && protected && !piece.data.is_empty() && rng.chance(f.p_flip) {
+            let bit = rng.below(piece.data.len() as u64 * 8);
+            if let Some(b) = piece.data.get_mut((bit / 8) as usize) {
+                *b ^= 1 << (bit % 8);
+            }
+            l.flips += 1;
+            flipped = Some(bit);
+        }
+        let reset = faulty && rng.chance(f.p_reset);
+        let half = faulty && rng.chance(f.p_half_close);
+        let stall = (faulty && rng.chance(f.p_stall))
+            .then(|| self.now + Duration::from_millis(rng.range(1, f.stall_ms)));
+        l.pipes[dir].delivered += piece.data.len() as u64;
+        let closed = l.pipes[dir].closed;
+        let (ini, gen) = (l.ini, l.target_gen);
+        if let Some(until) = stall {
+            l.stall(dir, until);
+        }
+        if let Some(bit) = flipped {
+            self.stats.flips += 1;
+            if !fully {
+                self.unprotected = true;
+                self.notes.push(format!(
+                    "bit flip on link {link} at stream byte {} with digests off",
+                    piece.offset + bit / 8
+                ));
+            }
+            self.trace
+                .record(self.now, HostId::Sim, "bit-flip", &[], || {
+                    format!("link {link} dir {dir} bit {bit}")
+                });
+        }
+        if let Some(p) = self.pcap.as_mut() {
+            p.segment(
+                self.now,
+                link,
+                ini,
+                dir,
+                piece.offset,
+                &piece.data,
+                piece.fin,
+            );
+        }
+        let host = if dir == UP {
+            HostId::Target
+        } else {
+            HostId::Initiator(ini)
+        };
+        let len = piece.data.len();
+        let fin = piece.fin;
+        self.trace.record(self.now, host, "rx", &piece.data, || {
+            format!("link {link} {len} bytes{}", if fin { " FIN" } else { "" })
+        });
+        if !closed {
+            let now = self.instant();
+            if dir == UP {
+                if self.target.gen == gen {
+                    if !piece.data.is_empty() {
+                        self.target.handle_bytes(link, now, &piece.data);
+                    }
+                    if piece.fin {
+                        self.target.handle_closed(link, now);
+                    }
+                }
+            } else if self.inis[ini].link == Some(link) {
+                if let Some(c) = self.inis[ini].core.as_mut() {
+                    if !piece.data.is_empty() {
+                        c.handle_bytes(now, &piece.data);
+                    }
+                    if piece.fin {
+                        c.close_local();
+                    }
+                }
+            }
+        }
+        if reset {
+            self.reset_link(link);
+            return;
+        }
+        if half {
+            self.trace
+                .record(self.now, HostId::Sim, "half-close", &[], || {
+                    format!("link {link} dir {dir}")
+                });
+            self.send_fin(link, dir);
+        }
+        let Some(l) = self.links.get_mut(&link) else {
+            return;
+        };
+        if !l.pipes[dir].queue.is_empty() && !l.pipes[dir].scheduled {
+            l.pipes[dir].scheduled = true;
+            self.schedule_delivery(link, dir);
+        }
+    }
+
+    /// Resets a link: both ends learn after a latency.
+    pub(crate) fn reset_link(&mut self, link: u64) {
+        let Some(l) = self.links.get_mut(&link) else {
+            return;
+        };
+        if l.reset {
+            return;
+        }
+        l.reset = true;
+        for p in &mut l.pipes {
+            p.queue.clear();
+        }
+        self.stats.resets += 1;
+        self.trace.record(self.now, HostId::Sim, "reset", &[], || {
+            format!("link {link}")
+        });
+        let lat = Duration::from_micros(self.p.net.latency_us);
+        self.at(self.now + lat, Ev::RstNotice { link, dir: UP });
+        self.at(self.now + lat, Ev::RstNotice { link, dir: DOWN });
+    }
+
+    fn rst_notice(&mut self, link: u64, dir: usize) {
+        let Some(l) = self.links.get(&link) else {
+            return;
+        };
+        let (ini, gen) = (l.ini, l.target_gen);
+        let now = self.instant();
+        if dir == UP {
+            if self.target.gen == gen {
+                self.target.handle_closed(link, now);
+            }
+        } else if self.inis[ini].link == Some(link) {
+            if let Some(c) = self.inis[ini].core.as_mut() {
+                c.close_local();
+            }
+        }
+    }
+
+    fn check_liveness(&mut self) {
+        if self.now < self.p.heal_at + LIVENESS_BOUND {
+            return;
+        }
+        let floor = self.p.heal_at;
+        for i in 0..self.inis.len() {
+            if let Some((h, since)) = self.inis[i].oldest(floor) {
+                if self.now > since + LIVENESS_BOUND {
+                    self.fail(format!(
+                        "liveness: ini{i} task {h:#x} outstanding since {since:?}, more than {LIVENESS_BOUND:?} after the faults healed"
+                    ));
+                    return;
+                }
+            }
+        }
+    }
+
+    fn stuck_summary(&self) -> String {
+        self.inis
+            .iter()
+            .map(|i| i.summary())
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn finish(mut self) -> Outcome {
+        Outcome {
+            seed: 0,
+            hash: self.trace.hash(),
+            failures: self.failures,
+            notes: self.notes,
+            sim_time: self.now,
+            events: self.trace.events(),
+            stats: self.stats,
+            params: self.p,
+            trace: self.trace.take_lines(),
+            pcap: self.pcap.map(|p| p.finish()),
+        }
+    }
+}
+
+/// The epoch every run's virtual clock starts from. Read once per process:
+/// only differences from it reach the trace, so it does not affect a run.
+fn epoch() -> Instant {
+    use std::sync::OnceLock;
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}

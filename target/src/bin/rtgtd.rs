@@ -1,0 +1,155 @@
+//! `rtgtd`: rtgt's iSCSI target daemon.
+//!
+//! ```text
+//! rtgtd --demo                       # a 1 GiB RAM disk on 127.0.0.1:3260
+//! rtgtd --config rtgt.toml           # what the file says
+//! rtgtd --config rtgt.toml --check   # check the file and exit
+//! ```
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use clap::Parser;
+use rtgt_target::config::{Built, Config, Size};
+use rtgt_target::daemon::{demo, init_logging, shutdown_signal, DemoOptions, Server, DEMO_IQN};
+
+#[derive(Debug, Parser)]
+#[command(name = "rtgtd", version, about = "rtgt's iSCSI target daemon")]
+struct Args {
+    /// The configuration file (see rtgt.example.toml).
+    #[arg(long, short, conflicts_with = "demo")]
+    config: Option<PathBuf>,
+    /// Check the configuration file and exit.
+    #[arg(long, requires = "config")]
+    check: bool,
+    /// Serve a RAM disk without configuration.
+    #[arg(long)]
+    demo: bool,
+    /// Demo: address to listen on (repeatable; port 0 picks a free one).
+    #[arg(long, value_name = "ADDR:PORT", requires = "demo")]
+    listen: Vec<SocketAddr>,
+    /// Demo: size of the RAM disk ("1G", "64M").
+    #[arg(long, default_value = "1G", requires = "demo")]
+    size: String,
+    /// Demo: a CHAP account initiators must log in with (repeatable).
+    #[arg(long, value_name = "USER:SECRET", requires = "demo")]
+    chap: Vec<String>,
+    /// Demo: the target's account for mutual CHAP.
+    #[arg(long, value_name = "USER:SECRET", requires = "chap")]
+    mutual_chap: Option<String>,
+    /// Demo: a CHAP account for discovery sessions (repeatable).
+    #[arg(long, value_name = "USER:SECRET", requires = "demo")]
+    discovery_chap: Vec<String>,
+    /// error, warn, info, debug or trace (RUST_LOG overrides it).
+    #[arg(long)]
+    log_level: Option<String>,
+    /// Seconds initiators get to log out on SIGINT or SIGTERM.
+    #[arg(long, default_value_t = 5)]
+    grace: u64,
+}
+
+fn account(s: &str) -> Result<(String, String)> {
+    match s.split_once(':') {
+        Some((u, p)) if !u.is_empty() && !p.is_empty() => Ok((u.into(), p.into())),
+        _ => bail!("{s:?}: write USER:SECRET"),
+    }
+}
+
+fn load(args: &Args) -> Result<Built> {
+    if let Some(path) = &args.config {
+        let cfg = Config::load(path).map_err(|e| anyhow::anyhow!("{e}"))?;
+        return cfg.build().map_err(|e| anyhow::anyhow!("{e}"));
+    }
+    if !args.demo {
+        bail!("give --config FILE (see rtgt.example.toml) or --demo");
+    }
+    let mut opts = DemoOptions {
+        size: Size::parse(&args.size)
+            .map_err(|e| anyhow::anyhow!("--size {e}"))?
+            .0,
+        ..DemoOptions::default()
+    };
+    if !args.listen.is_empty() {
+        opts.listen = args.listen.clone();
+    }
+    opts.chap = args
+        .chap
+        .iter()
+        .map(|s| account(s))
+        .collect::<Result<_>>()?;
+    opts.mutual_chap = args.mutual_chap.as_deref().map(account).transpose()?;
+    opts.discovery_chap = args
+        .discovery_chap
+        .iter()
+        .map(|s| account(s))
+        .collect::<Result<_>>()?;
+    demo(&opts).context("demo disk")
+}
+
+fn url_host(a: &SocketAddr) -> String {
+    match a {
+        SocketAddr::V4(v4) => v4.to_string(),
+        SocketAddr::V6(v6) => format!("[{}]:{}", v6.ip(), v6.port()),
+    }
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    let built = match load(&args) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("rtgtd: {e:#}");
+            std::process::exit(2);
+        }
+    };
+    if args.check {
+        println!(
+            "rtgtd: {} is valid: {} target(s), {} lun(s)",
+            args.config
+                .as_ref()
+                .map_or(String::new(), |p| p.display().to_string()),
+            built.group.targets.len(),
+            built.stores.len()
+        );
+        return Ok(());
+    }
+    init_logging(args.log_level.as_deref().or(built.log_level));
+    let mut rt = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = built.worker_threads {
+        rt.worker_threads(n);
+    }
+    let rt = rt.enable_all().build().context("tokio runtime")?;
+    rt.block_on(async move {
+        let stop = shutdown_signal().context("signal handlers")?;
+        let mut server = Server::bind(built)?;
+        server.grace = std::time::Duration::from_secs(args.grace);
+        let addrs = server.local_addrs();
+        for a in &addrs {
+            println!("rtgtd: listening on {a}");
+        }
+        for t in &server.built().group.targets {
+            println!("rtgtd: target {}", t.name);
+        }
+        if args.demo {
+            let a = addrs.first().map(url_host).unwrap_or_default();
+            let user = args
+                .chap
+                .first()
+                .and_then(|c| c.split_once(':'))
+                .map(|(u, p)| format!("{u}%{p}@"))
+                .unwrap_or_default();
+            println!(
+                "rtgtd: demo target {DEMO_IQN}, LUN 0: a RAM disk of {}",
+                args.size
+            );
+            println!("rtgtd: try it:");
+            println!("  iscsi-ls -s iscsi://{user}{a}");
+            println!("  iscsi-inq iscsi://{user}{a}/{DEMO_IQN}/0");
+            println!("  iscsi-readcapacity16 iscsi://{user}{a}/{DEMO_IQN}/0");
+            println!("  rtgt-iscsi verify iscsi://{user}{a}/{DEMO_IQN}/0");
+        }
+        println!("rtgtd: ready");
+        server.run(stop).await
+    })
+}

@@ -1,0 +1,247 @@
+//! From a checked file to the core's configuration and opened backstores.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rtgt_proto::chap::ChapAlgorithm;
+use rtgt_proto::text::DigestKind;
+use rtgt_scsi::{Backstore, BlockSize, Disk, DiskConfig, LunMap, NullBackstore, RamBackstore};
+
+use super::schema::{BackstoreKind, ChapAlg, ChapToml, Digest, LunToml, TargetToml};
+use super::{Config, ConfigError};
+use crate::backstore::{FileBackstore, FileOptions};
+use crate::core::{
+    AuthConfig, ChapAccount, Limits, NopConfig, PortalGroupConfig, SessionLimits, TargetConfig,
+};
+
+/// What the daemon runs: the core's configuration, a backstore per LUN
+/// (by target index and LUN number) and the addresses to listen on.
+#[derive(Debug)]
+pub struct Built {
+    pub group: PortalGroupConfig,
+    pub stores: BTreeMap<(usize, u16), Arc<dyn Backstore>>,
+    pub listen: Vec<SocketAddr>,
+    pub log_level: Option<&'static str>,
+    pub worker_threads: Option<usize>,
+}
+
+pub(super) fn build(cfg: &Config) -> Result<Built, ConfigError> {
+    let f = &cfg.file;
+    let listen: Vec<SocketAddr> = if f.portals.is_empty() {
+        vec![SocketAddr::from(([0, 0, 0, 0], 3260))]
+    } else {
+        f.portals.iter().map(|p| p.0).collect()
+    };
+    // SendTargets reports the listening addresses, unless one is a wildcard:
+    // then the address each connection came in on (an empty list).
+    let portals = if listen.iter().any(|a| a.ip().is_unspecified()) {
+        Vec::new()
+    } else {
+        listen.clone()
+    };
+    let d = Limits::default();
+    let l = &f.limits;
+    let limits = Limits {
+        max_connections: l
+            .max_connections
+            .map_or(d.max_connections, |v| v.u64() as usize),
+        max_sessions: l.max_sessions.map_or(d.max_sessions, |v| v.u64() as usize),
+        login_timeout: l
+            .login_timeout_secs
+            .map_or(d.login_timeout, |v| Duration::from_secs(v.u64())),
+        max_outstanding_commands: l
+            .max_outstanding_commands
+            .map_or(d.max_outstanding_commands, |v| v.u64() as usize),
+        max_buffered_bytes: l
+            .max_buffered_bytes
+            .map_or(d.max_buffered_bytes, |v| v.0 as usize),
+        max_text_bytes: l.max_text_bytes.map_or(d.max_text_bytes, |v| v.0 as usize),
+    };
+    let dn = NopConfig::default();
+    let nop = NopConfig {
+        interval: match f.nop.interval_secs {
+            None => dn.interval,
+            Some(v) if v.0 == 0 => None,
+            Some(v) => Some(Duration::from_secs(v.u64())),
+        },
+        timeout: f
+            .nop
+            .timeout_secs
+            .map_or(dn.timeout, |v| Duration::from_secs(v.u64())),
+    };
+    let mut targets = Vec::new();
+    let mut stores = BTreeMap::new();
+    for (ti, t) in f.targets.iter().enumerate() {
+        let (target, lun_stores) = build_target(cfg, t.get_ref())?;
+        targets.push(target);
+        for (lun, store) in lun_stores {
+            stores.insert((ti, lun), store);
+        }
+    }
+    Ok(Built {
+        group: PortalGroupConfig {
+            tpgt: f.tpgt.u16(),
+            portals,
+            targets,
+            discovery_enabled: f.discovery.enabled,
+            discovery_auth: auth(&f.discovery.chap),
+            limits,
+            nop,
+        },
+        stores,
+        listen,
+        log_level: f.log_level.map(|l| l.as_str()),
+        worker_threads: f.worker_threads.map(|v| v.u64() as usize),
+    })
+}
+
+type LunStores = Vec<(u16, Arc<dyn Backstore>)>;
+
+fn build_target(cfg: &Config, t: &TargetToml) -> Result<(TargetConfig, LunStores), ConfigError> {
+    let iqn = &t.iqn.get_ref().0;
+    let mut luns = LunMap::new();
+    let mut stores: LunStores = Vec::new();
+    for l in &t.lun {
+        let (disk, store) = build_lun(iqn, l.get_ref()).map_err(|msg| cfg.error(l.span(), &msg))?;
+        luns.insert(l.get_ref().lun.u16(), disk);
+        stores.push((l.get_ref().lun.u16(), store));
+    }
+    let s = &t.session;
+    let d = SessionLimits::default();
+    let digests = |v: &Option<Vec<Digest>>, def: &Vec<DigestKind>| {
+        v.as_ref().map_or_else(
+            || def.clone(),
+            |v| {
+                v.iter()
+                    .map(|d| match d {
+                        Digest::None => DigestKind::None,
+                        Digest::Crc32c => DigestKind::Crc32c,
+                    })
+                    .collect()
+            },
+        )
+    };
+    let session = SessionLimits {
+        max_recv_data_segment_length: s
+            .max_recv_data_segment_length
+            .map_or(d.max_recv_data_segment_length, |v| v.u32()),
+        max_burst_length: s.max_burst_length.map_or(d.max_burst_length, |v| v.u32()),
+        first_burst_length: s
+            .first_burst_length
+            .map_or(d.first_burst_length, |v| v.u32()),
+        max_outstanding_r2t: s
+            .max_outstanding_r2t
+            .map_or(d.max_outstanding_r2t, |v| v.u16()),
+        max_connections: s.max_connections.map_or(d.max_connections, |v| v.u16()),
+        initial_r2t: s.initial_r2t.unwrap_or(d.initial_r2t),
+        immediate_data: s.immediate_data.unwrap_or(d.immediate_data),
+        header_digests: digests(&s.header_digest, &d.header_digests),
+        data_digests: digests(&s.data_digest, &d.data_digests),
+        queue_depth: s.queue_depth.map_or(d.queue_depth, |v| v.u32()),
+        default_time2wait: s.default_time2wait.map_or(d.default_time2wait, |v| v.u16()),
+        default_time2retain: s
+            .default_time2retain
+            .map_or(d.default_time2retain, |v| v.u16()),
+    };
+    let mut target = TargetConfig::new(iqn, luns);
+    target.alias = t.alias.clone();
+    target.allowed_initiators = t.allow_initiators.iter().map(|n| n.0.clone()).collect();
+    target.allowed_networks = t.allow_addresses.iter().map(|n| n.0).collect();
+    target.auth = auth(&t.chap);
+    target.session = session;
+    Ok((target, stores))
+}
+
+/// A stable number for a LUN: FNV-1a of the target name and LUN number, so
+/// identifiers survive reordering the file.
+pub(crate) fn lun_id(iqn: &str, lun: u16) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in iqn.bytes().chain(lun.to_be_bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+fn build_lun(iqn: &str, l: &LunToml) -> Result<(Disk, Arc<dyn Backstore>), String> {
+    let block_size = if l.block_size.0 == 4096 {
+        BlockSize::B4096
+    } else {
+        BlockSize::B512
+    };
+    let bs = u64::from(block_size.bytes());
+    let lun = l.lun.u16();
+    let (store, thin): (Arc<dyn Backstore>, bool) = match (l.backstore, &l.path) {
+        (BackstoreKind::Ram, _) => {
+            let size = l.size.map_or(0, |s| s.0);
+            (Arc::new(RamBackstore::new(size)), l.thin.unwrap_or(true))
+        }
+        (BackstoreKind::Null, _) => {
+            let size = l.size.map_or(0, |s| s.0);
+            let store = NullBackstore::new(size);
+            let thin = l.thin.unwrap_or(false) && store.is_thin();
+            (Arc::new(store), thin)
+        }
+        (kind, Some(path)) => {
+            let thin = l.thin.unwrap_or(kind == BackstoreKind::File);
+            let opts = FileOptions {
+                size: l.size.map(|s| s.0),
+                read_only: l.read_only,
+                direct: l.direct,
+                thin,
+                block_size: block_size.bytes(),
+            };
+            if kind == BackstoreKind::Block {
+                use std::os::unix::fs::FileTypeExt;
+                let is_dev = std::fs::metadata(path)
+                    .map(|m| m.file_type().is_block_device())
+                    .unwrap_or(false);
+                if !is_dev {
+                    return Err(format!(
+                        "{} is not a block device: use backstore = \"file\" for a regular file",
+                        path.display()
+                    ));
+                }
+            }
+            let store = FileBackstore::open(path, &opts).map_err(|e| e.to_string())?;
+            (Arc::new(store), thin)
+        }
+        (_, None) => return Err("this lun needs a path".into()),
+    };
+    let blocks = store.len() / bs;
+    if blocks == 0 {
+        return Err(format!(
+            "the backstore holds less than one block of {bs} bytes: set a larger size"
+        ));
+    }
+    let id = lun_id(iqn, lun);
+    let serial = l
+        .serial
+        .clone()
+        .unwrap_or_else(|| format!("RTGT{:012X}", id & 0xffff_ffff_ffff));
+    let dc = DiskConfig::new(id, &serial, block_size, blocks)
+        .thin(thin)
+        .read_only(l.read_only);
+    let disk = Disk::new(dc).map_err(|e| e.to_string())?;
+    Ok((disk, store))
+}
+
+fn auth(c: &ChapToml) -> AuthConfig {
+    let acc = |a: &super::schema::AccountToml| ChapAccount::new(&a.user, a.secret.0.as_bytes());
+    AuthConfig {
+        incoming: c.incoming.iter().map(|a| acc(a.get_ref())).collect(),
+        outgoing: c.outgoing.as_ref().map(|a| acc(a.get_ref())),
+        algorithms: c
+            .algorithms
+            .iter()
+            .map(|a| match a {
+                ChapAlg::Md5 => ChapAlgorithm::Md5,
+                ChapAlg::Sha1 => ChapAlgorithm::Sha1,
+                ChapAlg::Sha256 => ChapAlgorithm::Sha256,
+                ChapAlg::Sha3_256 => ChapAlgorithm::Sha3_256,
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,236 @@
+//! The shape of `rtgt.toml`. Unknown keys are errors everywhere; see
+//! `rtgt.example.toml` at the repository root for every key with comments.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::values::{Bounded, IscsiName, Network, Portal, Secret, Size};
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Addresses to listen on; default `0.0.0.0:3260`.
+    #[serde(default)]
+    pub portals: Vec<Portal>,
+    /// Target Portal Group Tag (RFC 7143 §13.9).
+    #[serde(default = "one")]
+    pub tpgt: Bounded<1, 65535>,
+    /// `error`, `warn`, `info`, `debug` or `trace` (overridden by RUST_LOG
+    /// and `--log-level`).
+    pub log_level: Option<LogLevel>,
+    /// Threads of the runtime; default the number of CPUs.
+    pub worker_threads: Option<Bounded<1, 1024>>,
+    #[serde(default)]
+    pub limits: LimitsToml,
+    #[serde(default)]
+    pub nop: NopToml,
+    #[serde(default)]
+    pub discovery: DiscoveryToml,
+    #[serde(default, rename = "target")]
+    pub targets: Vec<Spanned<TargetToml>>,
+}
+
+fn one() -> Bounded<1, 65535> {
+    Bounded(1)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogLevel {
+    Error,
+    Warn,
+    Info,
+    Debug,
+    Trace,
+}
+
+impl LogLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Error => "error",
+            LogLevel::Warn => "warn",
+            LogLevel::Info => "info",
+            LogLevel::Debug => "debug",
+            LogLevel::Trace => "trace",
+        }
+    }
+}
+
+/// Resource limits against hostile or broken initiators.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsToml {
+    pub max_connections: Option<Bounded<1, 65536>>,
+    pub max_sessions: Option<Bounded<1, 65535>>,
+    pub login_timeout_secs: Option<Bounded<1, 3600>>,
+    pub max_outstanding_commands: Option<Bounded<1, 65536>>,
+    pub max_buffered_bytes: Option<Size>,
+    pub max_text_bytes: Option<Size>,
+}
+
+/// NOP-In pings of idle connections (RFC 7143 §11.19).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NopToml {
+    /// Seconds without a PDU before a ping; 0 never pings.
+    pub interval_secs: Option<Bounded<0, 3600>>,
+    /// Seconds a ping may go unanswered before the connection is closed.
+    pub timeout_secs: Option<Bounded<1, 3600>>,
+}
+
+/// Discovery sessions (SendTargets).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiscoveryToml {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default)]
+    pub chap: ChapToml,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for DiscoveryToml {
+    fn default() -> Self {
+        DiscoveryToml {
+            enabled: true,
+            chap: ChapToml::default(),
+        }
+    }
+}
+
+/// CHAP accounts: several the initiators log in with, one the target
+/// answers mutual CHAP with.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChapToml {
+    #[serde(default)]
+    pub incoming: Vec<Spanned<AccountToml>>,
+    pub outgoing: Option<Spanned<AccountToml>>,
+    /// Accepted algorithms: "md5", "sha1", "sha256", "sha3-256"; default all.
+    #[serde(default)]
+    pub algorithms: Vec<ChapAlg>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountToml {
+    pub user: String,
+    pub secret: Secret,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum ChapAlg {
+    #[serde(rename = "md5")]
+    Md5,
+    #[serde(rename = "sha1")]
+    Sha1,
+    #[serde(rename = "sha256")]
+    Sha256,
+    #[serde(rename = "sha3-256")]
+    Sha3_256,
+}
+
+/// One target.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetToml {
+    pub iqn: Spanned<IscsiName>,
+    pub alias: Option<String>,
+    /// Initiator names allowed; empty allows all.
+    #[serde(default)]
+    pub allow_initiators: Vec<IscsiName>,
+    /// Initiator addresses or networks allowed; empty allows all.
+    #[serde(default)]
+    pub allow_addresses: Vec<Network>,
+    #[serde(default)]
+    pub chap: ChapToml,
+    #[serde(default)]
+    pub session: SessionToml,
+    #[serde(default)]
+    pub lun: Vec<Spanned<LunToml>>,
+}
+
+/// What a target accepts in negotiation (RFC 7143 §13).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionToml {
+    /// §13.12.
+    pub max_recv_data_segment_length: Option<Bounded<512, 16_777_215>>,
+    /// §13.13.
+    pub max_burst_length: Option<Bounded<512, 16_777_215>>,
+    /// §13.14.
+    pub first_burst_length: Option<Bounded<512, 16_777_215>>,
+    /// §13.17.
+    pub max_outstanding_r2t: Option<Bounded<1, 65535>>,
+    /// §13.2.
+    pub max_connections: Option<Bounded<1, 65535>>,
+    /// §13.10.
+    pub initial_r2t: Option<bool>,
+    /// §13.11.
+    pub immediate_data: Option<bool>,
+    /// §13.1: accepted header digests in order of preference.
+    pub header_digest: Option<Vec<Digest>>,
+    /// §13.1: accepted data digests in order of preference.
+    pub data_digest: Option<Vec<Digest>>,
+    /// Commands in flight per session (the CmdSN window).
+    pub queue_depth: Option<Bounded<1, 65536>>,
+    /// §13.15.
+    pub default_time2wait: Option<Bounded<0, 3600>>,
+    /// §13.16.
+    pub default_time2retain: Option<Bounded<0, 3600>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Digest {
+    #[serde(rename = "None")]
+    None,
+    #[serde(rename = "CRC32C")]
+    Crc32c,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackstoreKind {
+    Ram,
+    File,
+    Block,
+    Null,
+}
+
+/// One logical unit.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LunToml {
+    /// LUN number (SAM-5 §4.7: peripheral below 256, flat up to 16383).
+    pub lun: Bounded<0, 16383>,
+    pub backstore: BackstoreKind,
+    /// File or device (file and block backstores).
+    pub path: Option<PathBuf>,
+    /// Capacity; a file is created or extended to it, a device must be at
+    /// least this large. Required for ram and null.
+    pub size: Option<Size>,
+    /// Logical block size: 512 or 4096.
+    #[serde(default = "bs512")]
+    pub block_size: Bounded<512, 4096>,
+    #[serde(default)]
+    pub read_only: bool,
+    /// Unit serial number (VPD page 80h); derived from the IQN and LUN when
+    /// absent.
+    pub serial: Option<String>,
+    /// Thin provisioning (UNMAP punches holes); default true for ram and
+    /// file, false for block and null.
+    pub thin: Option<bool>,
+    /// O_DIRECT for file and block backstores.
+    #[serde(default)]
+    pub direct: bool,
+}
+
+fn bs512() -> Bounded<512, 4096> {
+    Bounded(512)
+}

@@ -1,0 +1,87 @@
+//! `rtgtd --demo`: one target with a RAM disk, no file needed.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use rtgt_scsi::{Backstore, BlockSize, Disk, DiskConfig, LunMap, RamBackstore};
+
+use crate::config::Built;
+use crate::core::{AuthConfig, ChapAccount, PortalGroupConfig, TargetConfig};
+
+/// The demo target's name.
+pub const DEMO_IQN: &str = "iqn.2024-01.org.rtgt:demo";
+
+/// What `--demo` serves.
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    /// Addresses to listen on.
+    pub listen: Vec<SocketAddr>,
+    /// Size of the RAM disk in bytes.
+    pub size: u64,
+    /// Accounts initiators log in with (`--chap USER:SECRET`); CHAP is
+    /// required when any is given.
+    pub chap: Vec<(String, String)>,
+    /// The target's account for mutual CHAP (`--mutual-chap USER:SECRET`).
+    pub mutual_chap: Option<(String, String)>,
+    /// Accounts for discovery sessions (`--discovery-chap USER:SECRET`).
+    pub discovery_chap: Vec<(String, String)>,
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        DemoOptions {
+            listen: vec![SocketAddr::from(([127, 0, 0, 1], 3260))],
+            size: 1 << 30,
+            chap: Vec::new(),
+            mutual_chap: None,
+            discovery_chap: Vec::new(),
+        }
+    }
+}
+
+fn accounts(list: &[(String, String)]) -> Vec<ChapAccount> {
+    list.iter()
+        .map(|(u, s)| ChapAccount::new(u, s.as_bytes()))
+        .collect()
+}
+
+/// The demo's configuration: LUN 0, a thin RAM disk of 512-byte blocks.
+pub fn demo(opts: &DemoOptions) -> Result<Built, rtgt_scsi::ConfigError> {
+    let blocks = opts.size / 512;
+    let cfg = DiskConfig::new(1, "RTGTDEMO0001", BlockSize::B512, blocks).thin(true);
+    let mut luns = LunMap::new();
+    luns.insert(0, Disk::new(cfg)?);
+    let mut target = TargetConfig::new(DEMO_IQN, luns);
+    target.alias = Some("rtgt demo".into());
+    target.auth = AuthConfig {
+        incoming: accounts(&opts.chap),
+        outgoing: opts
+            .mutual_chap
+            .as_ref()
+            .map(|(u, s)| ChapAccount::new(u, s.as_bytes())),
+        algorithms: Vec::new(),
+    };
+    let mut stores: BTreeMap<(usize, u16), Arc<dyn Backstore>> = BTreeMap::new();
+    stores.insert((0, 0), Arc::new(RamBackstore::new(blocks * 512)));
+    let portals = if opts.listen.iter().any(|a| a.ip().is_unspecified()) {
+        Vec::new()
+    } else {
+        opts.listen.clone()
+    };
+    Ok(Built {
+        group: PortalGroupConfig {
+            portals,
+            targets: vec![target],
+            discovery_auth: AuthConfig {
+                incoming: accounts(&opts.discovery_chap),
+                ..AuthConfig::default()
+            },
+            ..PortalGroupConfig::default()
+        },
+        stores,
+        listen: opts.listen.clone(),
+        log_level: None,
+        worker_threads: None,
+    })
+}

@@ -1,0 +1,276 @@
+//! The engine task: the one [`TargetCore`] of the portal group, fed by the
+//! connection tasks over a channel. It never blocks: backstore requests run
+//! on tokio's blocking pool and come back over another channel.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rtgt_scsi::{Backstore, BackstoreError, IoData, IoOp, IoRequest};
+use tokio::sync::{mpsc, oneshot};
+use tracing::{debug, info, warn, Span};
+
+use super::conn::{ConnHandle, Input, Out};
+use crate::backstore::aligned_read_buffer;
+use crate::core::{CloseReason, ConnId, Event, IoTag, TargetCore};
+
+type Stores = BTreeMap<(usize, u16), Arc<dyn Backstore>>;
+type IoDone = (IoTag, Result<IoData, BackstoreError>);
+
+/// Input messages handled per wake-up before the outputs are drained.
+const INPUT_BATCH: usize = 64;
+
+struct Engine {
+    core: TargetCore,
+    stores: Stores,
+    conns: BTreeMap<ConnId, Conn>,
+    sessions: BTreeMap<u16, Span>,
+    io_tx: mpsc::UnboundedSender<IoDone>,
+    in_flight: usize,
+}
+
+struct Conn {
+    /// `None` once the core asked for the connection to be closed.
+    handle: Option<ConnHandle>,
+    span: Span,
+}
+
+/// Runs the core until `stop` fires and every connection and request is
+/// gone (or `grace` plus a margin passed), then makes every backstore's
+/// writes durable.
+pub(crate) async fn run(
+    core: TargetCore,
+    stores: Stores,
+    mut input: mpsc::Receiver<Input>,
+    mut stop: oneshot::Receiver<()>,
+    grace: Duration,
+) {
+    let (io_tx, mut io_rx) = mpsc::unbounded_channel();
+    let mut e = Engine {
+        core,
+        stores,
+        conns: BTreeMap::new(),
+        sessions: BTreeMap::new(),
+        io_tx,
+        in_flight: 0,
+    };
+    let mut stopping: Option<Instant> = None;
+    loop {
+        let far = Instant::now() + Duration::from_secs(3600);
+        let deadline = e.core.poll_timeout().unwrap_or(far);
+        tokio::select! {
+            biased;
+            Some(done) = io_rx.recv() => {
+                e.io_done(done);
+                while let Ok(done) = io_rx.try_recv() {
+                    e.io_done(done);
+                }
+            }
+            msg = input.recv() => {
+                let Some(msg) = msg else { break };
+                e.input(msg);
+                for _ in 0..INPUT_BATCH {
+                    match input.try_recv() {
+                        Ok(msg) => e.input(msg),
+                        Err(_) => break,
+                    }
+                }
+            }
+            _ = tokio::time::sleep_until(deadline.into()) => {
+                e.core.handle_timeout(Instant::now());
+            }
+            _ = &mut stop, if stopping.is_none() => {
+                info!(connections = e.conns.len(), "shutting down: asking initiators to log out");
+                let now = Instant::now();
+                e.core.shutdown(now, grace);
+                stopping = Some(now);
+            }
+        }
+        e.drain();
+        if let Some(at) = stopping {
+            let idle = e.conns.is_empty() && e.in_flight == 0;
+            if idle || at.elapsed() > grace + Duration::from_secs(5) {
+                break;
+            }
+        }
+    }
+    e.sync_all().await;
+}
+
+impl Engine {
+    fn input(&mut self, msg: Input) {
+        let now = Instant::now();
+        match msg {
+            Input::Accepted {
+                id,
+                peer,
+                local,
+                handle,
+            } => {
+                handle.span.in_scope(|| debug!(%local, "accepted"));
+                let span = handle.span.clone();
+                self.conns.insert(
+                    id,
+                    Conn {
+                        handle: Some(handle),
+                        span,
+                    },
+                );
+                self.core.accept(id, peer, local, now);
+            }
+            Input::Bytes(id, bytes) => self.core.handle_bytes(id, now, &bytes),
+            Input::Closed(id) => {
+                self.core.handle_closed(id, now);
+                self.conns.remove(&id);
+            }
+        }
+    }
+
+    fn io_done(&mut self, (tag, res): IoDone) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        if let Err(err) = &res {
+            warn!(
+                target_index = tag.target,
+                lun = tag.lun,
+                "backstore request failed: {err}"
+            );
+        }
+        self.core.handle_io_complete(tag, res, Instant::now());
+    }
+
+    /// Moves everything the core produced to the writers, the blocking
+    /// pool and the log.
+    fn drain(&mut self) {
+        loop {
+            let mut progressed = false;
+            while let Some((id, parts)) = self.core.poll_transmit() {
+                progressed = true;
+                if let Some(h) = self.conns.get(&id).and_then(|c| c.handle.as_ref()) {
+                    h.queued.fetch_add(parts.len(), Ordering::AcqRel);
+                    let _ = h.tx.send(Out::Frame(parts));
+                }
+            }
+            while let Some((tag, io)) = self.core.poll_io() {
+                progressed = true;
+                self.spawn_io(tag, io);
+            }
+            while let Some(ev) = self.core.poll_event() {
+                progressed = true;
+                self.event(ev);
+            }
+            if !progressed {
+                break;
+            }
+        }
+    }
+
+    fn spawn_io(&mut self, tag: IoTag, io: IoRequest) {
+        let store = self.stores.get(&(tag.target, tag.lun)).cloned();
+        let tx = self.io_tx.clone();
+        self.in_flight += 1;
+        tokio::task::spawn_blocking(move || {
+            let res = match store {
+                Some(s) => execute(&io, s.as_ref()),
+                None => Err(BackstoreError::Io),
+            };
+            let _ = tx.send((tag, res));
+        });
+    }
+
+    fn event(&mut self, ev: Event) {
+        match ev {
+            Event::Close { conn, peer, reason } => {
+                let span = self.conn_span(conn);
+                let _g = span.enter();
+                match &reason {
+                    CloseReason::Logout
+                    | CloseReason::Shutdown
+                    | CloseReason::SessionEnded
+                    | CloseReason::Reinstated
+                    | CloseReason::LoginFailed(_) => info!(%peer, ?reason, "closing"),
+                    _ => warn!(%peer, ?reason, "closing"),
+                }
+                if let Some(h) = self.conns.get_mut(&conn).and_then(|c| c.handle.take()) {
+                    let _ = h.tx.send(Out::Close);
+                }
+            }
+            Event::LoginFailed {
+                conn,
+                peer,
+                status,
+                why,
+            } => {
+                let span = self.conn_span(conn);
+                span.in_scope(|| warn!(%peer, ?status, "login failed: {why}"));
+            }
+            Event::SessionCreated {
+                tsih,
+                isid,
+                initiator,
+                target,
+                peer,
+            } => {
+                let target = target.unwrap_or_else(|| "discovery".into());
+                let span = tracing::info_span!("session", tsih, %initiator, %target);
+                span.in_scope(|| info!(%peer, ?isid, "session created"));
+                self.sessions.insert(tsih, span);
+            }
+            Event::ConnectionAdded { tsih, cid, conn } => {
+                let span = self.sessions.get(&tsih).cloned().unwrap_or_else(Span::none);
+                span.in_scope(|| info!(cid, conn = conn.0, "connection added"));
+            }
+            Event::SessionEnded { tsih, reason, .. } => {
+                let span = self.sessions.remove(&tsih).unwrap_or_else(Span::none);
+                span.in_scope(|| info!(%reason, "session ended"));
+            }
+            Event::LimitExceeded { conn, peer, limit } => {
+                let span = self.conn_span(conn);
+                span.in_scope(|| warn!(%peer, limit, "limit exceeded"));
+            }
+            Event::PeerError { conn, peer, what } => {
+                let span = self.conn_span(conn);
+                span.in_scope(|| warn!(%peer, "peer error: {what}"));
+            }
+        }
+    }
+
+    fn conn_span(&self, conn: ConnId) -> Span {
+        self.conns
+            .get(&conn)
+            .map_or_else(Span::none, |c| c.span.clone())
+    }
+
+    /// SBC-4 §5.27: what was acknowledged reaches stable storage before the
+    /// daemon exits.
+    async fn sync_all(&self) {
+        for (&(t, lun), store) in &self.stores {
+            let store = store.clone();
+            let res = tokio::task::spawn_blocking(move || store.flush()).await;
+            match res {
+                Ok(Ok(())) => debug!(target_index = t, lun, "synced"),
+                Ok(Err(e)) => warn!(target_index = t, lun, "sync failed: {e}"),
+                Err(e) => warn!(target_index = t, lun, "sync task failed: {e}"),
+            }
+        }
+    }
+}
+
+/// Runs one request. Reads land in a buffer aligned for O_DIRECT whose
+/// window is handed on without a copy.
+pub(crate) fn execute(io: &IoRequest, store: &dyn Backstore) -> Result<IoData, BackstoreError> {
+    match io.op {
+        IoOp::Read { offset, len } => {
+            let n = usize::try_from(len).map_err(|_| BackstoreError::OutOfRange {
+                offset,
+                len,
+                size: store.len(),
+            })?;
+            let (mut buf, skip) = aligned_read_buffer(n);
+            let window = buf.get_mut(skip..skip + n).ok_or(BackstoreError::Io)?;
+            store.read_at(offset, window)?;
+            Ok(IoData::Read(buf.freeze().slice(skip..skip + n)))
+        }
+        _ => io.execute(store),
+    }
+}

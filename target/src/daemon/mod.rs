@@ -1,0 +1,161 @@
+//! The tokio server behind `rtgtd`: a thin driver of the sans-IO core.
+//!
+//! One engine task owns the portal group's [`TargetCore`]; each TCP
+//! connection has a reader task that hands it bytes over a bounded channel
+//! and a writer task that writes its frames with vectored writes. Backstore
+//! requests run on tokio's blocking pool, never on a network thread. A
+//! single owner was chosen over a core behind a mutex: connection tasks
+//! never contend for a lock, the core's outputs are routed in one place,
+//! and the core stays as deterministic as in the simulator.
+
+mod conn;
+mod demo;
+mod engine;
+mod logging;
+mod random;
+
+pub use demo::{demo, DemoOptions, DEMO_IQN};
+pub use logging::init_logging;
+pub use random::OsRandom;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use socket2::{Domain, Socket, Type};
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, oneshot};
+use tracing::{info, warn};
+
+use crate::config::Built;
+use crate::core::{ConnId, TargetCore};
+
+/// Messages queued from the connections to the engine at most.
+const INPUT_QUEUE: usize = 1024;
+
+/// A bound, not yet running server.
+#[derive(Debug)]
+pub struct Server {
+    built: Built,
+    listeners: Vec<TcpListener>,
+    /// How long initiators get to log out at shutdown.
+    pub grace: Duration,
+}
+
+impl Server {
+    /// Binds every portal of `built`.
+    pub fn bind(mut built: Built) -> Result<Server> {
+        let mut listeners = Vec::new();
+        for addr in &built.listen {
+            listeners.push(listen(*addr).with_context(|| {
+                format!("cannot listen on {addr}: is another target running there?")
+            })?);
+        }
+        // SendTargets reports the bound addresses (port 0 became a real
+        // port); an empty list (a wildcard portal) stays empty.
+        if !built.group.portals.is_empty() {
+            built.group.portals = listeners
+                .iter()
+                .filter_map(|l| l.local_addr().ok())
+                .collect();
+        }
+        Ok(Server {
+            built,
+            listeners,
+            grace: Duration::from_secs(5),
+        })
+    }
+
+    /// The addresses listened on (with the ports the OS chose for port 0).
+    pub fn local_addrs(&self) -> Vec<SocketAddr> {
+        self.listeners
+            .iter()
+            .filter_map(|l| l.local_addr().ok())
+            .collect()
+    }
+
+    /// The core's configuration.
+    pub fn built(&self) -> &Built {
+        &self.built
+    }
+
+    /// Serves until `shutdown` completes, then logs every initiator out,
+    /// drains IO and syncs the backstores.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+        let Built { group, stores, .. } = self.built;
+        let max_queued = group.limits.max_buffered_bytes;
+        let core = TargetCore::new(group, Box::new(OsRandom::new()?));
+        let (input_tx, input_rx) = mpsc::channel(INPUT_QUEUE);
+        let (stop_tx, stop_rx) = oneshot::channel();
+        let next = Arc::new(AtomicU64::new(1));
+        let mut accepts = Vec::new();
+        for l in self.listeners {
+            let (tx, next) = (input_tx.clone(), next.clone());
+            accepts.push(tokio::spawn(accept_loop(l, tx, next, max_queued)));
+        }
+        drop(input_tx);
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop_tx.send(());
+        });
+        engine::run(core, stores, input_rx, stop_rx, self.grace).await;
+        for a in accepts {
+            a.abort();
+        }
+        info!("stopped");
+        Ok(())
+    }
+}
+
+/// A listening socket; IPv6 sockets are IPv6-only so `0.0.0.0` and `[::]`
+/// can both be listed.
+fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let sock = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    if addr.is_ipv6() {
+        sock.set_only_v6(true)?;
+    }
+    sock.set_reuse_address(true)?;
+    sock.set_nonblocking(true)?;
+    sock.bind(&addr.into())?;
+    sock.listen(1024)?;
+    TcpListener::from_std(sock.into())
+}
+
+async fn accept_loop(
+    l: TcpListener,
+    input: mpsc::Sender<conn::Input>,
+    next: Arc<AtomicU64>,
+    max_queued: usize,
+) {
+    loop {
+        match l.accept().await {
+            Ok((stream, peer)) => {
+                let id = ConnId(next.fetch_add(1, Ordering::Relaxed));
+                conn::start(id, stream, peer, input.clone(), max_queued).await;
+            }
+            Err(e) => {
+                // Out of file descriptors and the like: wait and retry
+                // rather than spin.
+                warn!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+/// Registers for SIGINT and SIGTERM now (so a signal that comes before the
+/// server runs is not lost) and returns a future that completes on either.
+pub fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => info!("SIGTERM"),
+            _ = int.recv() => info!("SIGINT"),
+        }
+    })
+}
