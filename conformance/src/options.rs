@@ -68,7 +68,7 @@ pub struct Options {
     #[arg(long, value_name = "LBA", default_value_t = 2048)]
     pub scratch_lba: u64,
     /// Length of that range, in blocks
-    #[arg(long, value_name = "BLOCKS", default_value_t = 16)]
+    #[arg(long, value_name = "BLOCKS", default_value_t = 256)]
     pub scratch_blocks: u32,
     /// The expected departures of this kind of target: a TOML file, or the name
     /// of one in conformance/profiles/ (tgtd, istgt, lio)
@@ -89,6 +89,10 @@ pub struct Options {
     /// How long a silence must last to prove the target ignored a PDU
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
     pub quiet_time: Duration,
+    /// Give up on a scenario still running after this long, and report it as
+    /// failed [default: 12 x (timeout + quiet time), at least 60s]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub scenario_limit: Option<Duration>,
     /// Print only the table, the failures and the verdict (no progress line)
     #[arg(long, short)]
     pub quiet: bool,

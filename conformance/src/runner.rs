@@ -7,7 +7,7 @@ use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError};
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{mpsc, Mutex};
 use std::time::{Duration, Instant};
 
 /// One scenario's result, with what the reports show of the scenario.
@@ -41,10 +41,30 @@ pub fn unmet(needs: &Needs, target: &Target) -> Option<&'static str> {
     None
 }
 
-/// Runs one scenario against the target. An error of the scenario's own
-/// machinery is reported as a failure, with the error as what happened; so
-/// is a panic, so that one broken scenario cannot stop a run.
+/// How long one scenario may run before the runner gives up on it, unless
+/// told otherwise: every wait of a scenario is bounded by the timeout or the
+/// quiet time, so a scenario still running after this many of them is
+/// stuck (a loop that a chatty target keeps feeding, say).
+pub fn default_limit(target: &Target) -> Duration {
+    (target.timeout * 12 + target.quiet * 12).max(Duration::from_secs(60))
+}
+
+/// Runs one scenario against the target, giving up after
+/// [`default_limit`]. An error of the scenario's own machinery is reported
+/// as a failure, with the error as what happened; so is a panic, so that one
+/// broken scenario cannot stop a run.
 pub fn run_scenario(scenario: &Scenario, target: &Target) -> ScenarioReport {
+    run_scenario_within(scenario, target, default_limit(target))
+}
+
+/// As [`run_scenario`], giving up after `limit`: the scenario runs on a
+/// thread of its own, which is abandoned (with its connections) when it
+/// does not finish in time, and the scenario is reported as failed.
+pub fn run_scenario_within(
+    scenario: &Scenario,
+    target: &Target,
+    limit: Duration,
+) -> ScenarioReport {
     let started = Instant::now();
     let report = |outcome, transcript| ScenarioReport {
         id: scenario.id,
@@ -59,20 +79,48 @@ pub fn run_scenario(scenario: &Scenario, target: &Target) -> ScenarioReport {
     if let Some(reason) = unmet(&scenario.needs, target) {
         return report(Outcome::skip(reason), String::new());
     }
+    let run = scenario.run;
+    let slot = worker();
     let mut ctx = Context::new(target.clone());
-    let outcome = match catch_unwind(AssertUnwindSafe(|| (scenario.run)(&mut ctx))) {
-        Ok(Ok(outcome)) => outcome,
-        Ok(Err(error)) => error_outcome(&error),
-        Err(panic) => Outcome::fail(
-            "the scenario to run to its end",
-            format!("the scenario panicked: {}", panic_message(&*panic)),
+    let (done, finished) = mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name(scenario.id.to_owned())
+        .spawn(move || {
+            WORKER.with(|w| w.set(slot));
+            let outcome = match catch_unwind(AssertUnwindSafe(|| run(&mut ctx))) {
+                Ok(Ok(outcome)) => outcome,
+                Ok(Err(error)) => error_outcome(&error),
+                Err(panic) => Outcome::fail(
+                    "the scenario to run to its end",
+                    format!("the scenario panicked: {}", panic_message(&*panic)),
+                ),
+            };
+            let transcript = match outcome {
+                Outcome::Pass => String::new(),
+                _ => ctx.transcript.render(),
+            };
+            let _ = done.send((outcome, transcript));
+        });
+    if let Err(error) = spawned {
+        return report(
+            Outcome::fail(
+                "the scenario to run to its end",
+                format!("could not start a thread for it: {error}"),
+            ),
+            String::new(),
+        );
+    }
+    match finished.recv_timeout(limit) {
+        Ok((outcome, transcript)) => report(outcome, transcript),
+        Err(_) => report(
+            Outcome::fail(
+                format!("the scenario to finish within {limit:?}"),
+                "it was still running (stuck waiting or looping); the suite gave up on it \
+                 and left its connections open",
+            ),
+            String::new(),
         ),
-    };
-    let transcript = match outcome {
-        Outcome::Pass => String::new(),
-        _ => ctx.transcript.render(),
-    };
-    report(outcome, transcript)
+    }
 }
 
 fn error_outcome(error: &ScenarioError) -> Outcome {
@@ -121,12 +169,13 @@ impl Observer for Silent {
 }
 
 /// Runs `scenarios` on `jobs` threads (at least one), each scenario on its
-/// own connections, and returns the reports in the order of `scenarios`
+/// own connections and within `limit`, and returns the reports in the order of `scenarios`
 /// whatever order they finished in.
 pub fn run_all(
     scenarios: &[&'static Scenario],
     target: &Target,
     jobs: usize,
+    limit: Duration,
     observer: &dyn Observer,
 ) -> Vec<ScenarioReport> {
     let total = scenarios.len();
@@ -142,7 +191,7 @@ pub fn run_all(
             return;
         };
         observer.started(scenario);
-        let report = run_scenario(scenario, target);
+        let report = run_scenario_within(scenario, target, limit);
         // A poisoned lock only means another observer call panicked; the
         // results themselves are still whole.
         let mut done = done.lock().unwrap_or_else(|poison| poison.into_inner());
@@ -185,6 +234,8 @@ mod tests {
             quiet: Duration::from_millis(10),
         }
     }
+
+    const LIMIT: Duration = Duration::from_secs(10);
 
     fn pass(_: &mut Context) -> Verdict {
         std::thread::sleep(Duration::from_millis(5));
@@ -237,7 +288,7 @@ mod tests {
     fn reports_keep_catalogue_order_on_several_threads() {
         let all: Vec<&'static Scenario> = SET.iter().collect();
         for jobs in [0, 1, 3, 64] {
-            let reports = run_all(&all, &target(), jobs, &Silent);
+            let reports = run_all(&all, &target(), jobs, LIMIT, &Silent);
             let ids: Vec<_> = reports.iter().map(|r| r.id).collect();
             assert_eq!(ids, SET.iter().map(|s| s.id).collect::<Vec<_>>());
             let labels: Vec<_> = reports.iter().map(|r| r.outcome.label()).collect();
@@ -248,7 +299,7 @@ mod tests {
     #[test]
     fn failures_keep_the_transcript_and_errors_say_what_happened() {
         let all: Vec<&'static Scenario> = SET.iter().collect();
-        let reports = run_all(&all, &target(), 2, &Silent);
+        let reports = run_all(&all, &target(), 2, LIMIT, &Silent);
         assert!(reports[0].transcript.is_empty());
         assert_eq!(reports[1].transcript, "-- sent something\n");
         assert_eq!(
@@ -287,14 +338,33 @@ mod tests {
     #[test]
     fn each_worker_has_its_own_slot() {
         let all: Vec<&'static Scenario> = RECORDERS.iter().collect();
-        run_all(&all, &target(), 1, &Silent);
+        run_all(&all, &target(), 1, LIMIT, &Silent);
         assert_eq!(*SLOTS.lock().unwrap(), [0, 0, 0, 0]);
         SLOTS.lock().unwrap().clear();
-        run_all(&all, &target(), 3, &Silent);
+        run_all(&all, &target(), 3, LIMIT, &Silent);
         let slots = SLOTS.lock().unwrap().clone();
         assert_eq!(slots.len(), 4);
         assert!(slots.iter().all(|&slot| slot < 3), "{slots:?}");
         assert_eq!(worker(), 0, "the calling thread is slot 0 again");
+    }
+
+    fn stuck(_: &mut Context) -> Verdict {
+        std::thread::sleep(Duration::from_millis(500));
+        Ok(Outcome::Pass)
+    }
+
+    #[test]
+    fn a_stuck_scenario_is_abandoned_as_a_failure() {
+        let slow = scenario("iscsi.test.stuck", Needs::NONE, stuck);
+        let report = run_scenario_within(&slow, &target(), Duration::from_millis(50));
+        assert!(
+            matches!(&report.outcome, Outcome::Fail { expected, .. }
+                if expected == "the scenario to finish within 50ms"),
+            "{:?}",
+            report.outcome
+        );
+        assert!(report.elapsed < Duration::from_millis(450));
+        assert_eq!(default_limit(&target()), Duration::from_secs(60));
     }
 
     #[derive(Default)]
@@ -311,7 +381,7 @@ mod tests {
     fn the_observer_sees_every_scenario_finish_once() {
         let all: Vec<&'static Scenario> = SET.iter().collect();
         let count = Count::default();
-        run_all(&all, &target(), 4, &count);
+        run_all(&all, &target(), 4, LIMIT, &count);
         let seen = count.0.into_inner().unwrap();
         assert_eq!(seen, (1..=6).map(|done| (done, 6)).collect::<Vec<_>>());
     }

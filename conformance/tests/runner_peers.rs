@@ -1,6 +1,7 @@
 //! The whole catalogue against Debian's tgtd and istgt, each started on
 //! loopback with the configuration the suite expects (a LUN, an incoming and
-//! an outgoing CHAP account, every initiator name allowed from 127.0.0.1),
+//! an outgoing CHAP account for normal and discovery sessions, every
+//! initiator name allowed from 127.0.0.1),
 //! through the `rtgt-conformance` program itself: every result must match
 //! conformance/profiles/<target>.toml. `cargo xtask ci` runs this.
 #![cfg(feature = "real-peers")]
@@ -30,7 +31,7 @@ fn suite(kind: &str, portal: &str, iqn: &str, lun: u32) {
         .args(["--chap", &format!("{USER}:{SECRET}")])
         .args(["--mutual-chap", &format!("{TARGET_USER}:{TARGET_SECRET}")])
         .args(["--initiator-name-2", INITIATOR_2])
-        .args(["--jobs", "2", "--quiet-time", "500ms", "--timeout", "3s"])
+        .args(["--jobs", "1", "--quiet-time", "500ms", "--timeout", "2s"])
         .arg("--profile")
         .arg(manifest().join(format!("profiles/{kind}.toml")))
         .arg("--junit")
@@ -53,6 +54,7 @@ fn tgtd_matches_its_profile() {
     let mut config = TgtdConfig::new("iqn.2024-01.org.rtgt.peer:tgtd");
     config.incoming = Some(Chap::new(USER, SECRET));
     config.outgoing = Some(Chap::new(TARGET_USER, TARGET_SECRET));
+    config.discovery_auth = true;
     let tgtd = Tgtd::start(config).expect("start tgtd");
     suite(
         "tgtd",
@@ -68,6 +70,7 @@ fn istgt_matches_its_profile() {
     config.incoming = Some(Chap::new(USER, SECRET));
     config.outgoing = Some(Chap::new(TARGET_USER, TARGET_SECRET));
     config.auth = IstgtAuth::Chap;
+    config.discovery_auth = IstgtAuth::Chap;
     let istgt = Istgt::start(config).expect("start istgt");
     suite(
         "istgt",

@@ -67,6 +67,9 @@ pub struct IstgtConfig {
     pub outgoing: Option<Chap>,
     /// What the target requires of normal sessions.
     pub auth: IstgtAuth,
+    /// What discovery sessions require (`DiscoveryAuthMethod`); with CHAP,
+    /// the same accounts as normal sessions.
+    pub discovery_auth: IstgtAuth,
 }
 
 impl IstgtConfig {
@@ -79,6 +82,7 @@ impl IstgtConfig {
             incoming: None,
             outgoing: None,
             auth: IstgtAuth::None,
+            discovery_auth: IstgtAuth::None,
         }
     }
 
@@ -225,10 +229,13 @@ fn istgt_conf(
         quoted(&account.user)?;
         quoted(&account.secret)?;
     }
-    let auth_group = if config.incoming.is_some() {
-        "  AuthGroup AuthGroup1\n"
+    let (auth_group, discovery_group) = if config.incoming.is_some() {
+        (
+            "  AuthGroup AuthGroup1\n",
+            "  DiscoveryAuthGroup AuthGroup1\n",
+        )
     } else {
-        ""
+        ("", "")
     };
     // The unit controller (istgtcontrol's port) is required by istgt; it
     // gets its own free loopback port and mutual CHAP with no account, so
@@ -241,7 +248,8 @@ fn istgt_conf(
          \x20 MediaDirectory {dir_text}\n\
          \x20 Timeout 30\n\
          \x20 NopInInterval 20\n\
-         \x20 DiscoveryAuthMethod Auto\n\
+         \x20 DiscoveryAuthMethod {discovery_auth}\n\
+         {discovery_group}\
          \x20 MaxSessions 32\n\
          \x20 MaxConnections 4\n\
          [UnitControl]\n\
@@ -265,6 +273,7 @@ fn istgt_conf(
         node_base = quoted(&config.node_base)?,
         name = quoted(&config.name)?,
         auth = config.auth.directive(),
+        discovery_auth = config.discovery_auth.directive(),
         mb = config.lun_bytes.div_ceil(1 << 20),
     ))
 }
@@ -279,8 +288,10 @@ mod tests {
         config.incoming = Some(Chap::new("user", "incoming-secret"));
         config.outgoing = Some(Chap::new("target", "outgoing-secret"));
         config.auth = IstgtAuth::Chap;
+        config.discovery_auth = IstgtAuth::Chap;
         let conf = istgt_conf(&config, std::path::Path::new("/tmp/x"), 3260, 3261).unwrap();
         assert!(conf.contains("  Portal DA1 127.0.0.1:3260\n"));
+        assert!(conf.contains("  DiscoveryAuthMethod CHAP\n  DiscoveryAuthGroup AuthGroup1\n"));
         assert!(conf.contains("  AuthMethod CHAP\n  AuthGroup AuthGroup1\n"));
         assert!(conf.contains("  LUN0 Storage /tmp/x/lun0.img 16MB\n"));
         assert_eq!(

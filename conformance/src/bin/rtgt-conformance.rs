@@ -12,7 +12,7 @@ use rtgt_conformance::options::Options;
 use rtgt_conformance::profile::Profile;
 use rtgt_conformance::progress::Progress;
 use rtgt_conformance::report::RunReport;
-use rtgt_conformance::runner::{run_all, Observer, Silent};
+use rtgt_conformance::runner::{default_limit, run_all, Observer, Silent};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -72,7 +72,10 @@ fn run(options: &Options) -> Result<bool> {
     let progress = Progress::new(selected.len());
     let observer: &dyn Observer = if options.quiet { &Silent } else { &progress };
     let started = Instant::now();
-    let reports = run_all(&selected, &target, options.jobs, observer);
+    let limit = options
+        .scenario_limit
+        .unwrap_or_else(|| default_limit(&target));
+    let reports = run_all(&selected, &target, options.jobs, limit, observer);
     progress.finish();
     let run = RunReport::new(
         addr,
