@@ -90,7 +90,7 @@ pub struct Options {
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
     pub quiet_time: Duration,
     /// Give up on a scenario still running after this long, and report it as
-    /// failed [default: 12 x (timeout + quiet time), at least 60s]
+    /// failed [default: 12 x (timeout + quiet time), at least 30s]
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub scenario_limit: Option<Duration>,
     /// Print only the table, the failures and the verdict (no progress line)

@@ -46,7 +46,7 @@ pub fn unmet(needs: &Needs, target: &Target) -> Option<&'static str> {
 /// quiet time, so a scenario still running after this many of them is
 /// stuck (a loop that a chatty target keeps feeding, say).
 pub fn default_limit(target: &Target) -> Duration {
-    (target.timeout * 12 + target.quiet * 12).max(Duration::from_secs(60))
+    (target.timeout * 12 + target.quiet * 12).max(Duration::from_secs(30))
 }
 
 /// Runs one scenario against the target, giving up after
@@ -364,7 +364,7 @@ mod tests {
             report.outcome
         );
         assert!(report.elapsed < Duration::from_millis(450));
-        assert_eq!(default_limit(&target()), Duration::from_secs(60));
+        assert_eq!(default_limit(&target()), Duration::from_secs(30));
     }
 
     #[derive(Default)]
