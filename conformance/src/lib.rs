@@ -10,12 +10,24 @@
 //!   comes back, for scenarios that must step outside the protocol;
 //! - [`driven`]: rtgt's strict initiator core driven over a connection, for
 //!   scenarios that need a working session (login, commands, pings);
-//! - [`catalogue`]: every scenario, one module per area.
+//! - [`catalogue`]: every scenario, one module per area;
+//! - [`runner`]: running one scenario or a whole selection on N threads;
+//! - [`profile`], [`report`]: the expected departures of known targets,
+//!   and the text, JUnit and JSON reports judged against them;
+//! - [`options`], [`glob`], [`discover`], [`listing`], [`progress`]: the
+//!   command line of `rtgt-conformance`.
 #![forbid(unsafe_code)]
 
 pub mod catalogue;
 pub mod context;
+pub mod discover;
 pub mod driven;
+pub mod glob;
+pub mod listing;
+pub mod options;
+pub mod profile;
+pub mod progress;
+pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod transcript;

@@ -1,14 +1,23 @@
-//! Running one scenario: its needs checked against the options, its body
-//! run, and its outcome kept with the exchange that led to it.
+//! Running scenarios: each one's needs checked against the options, its body
+//! run, and its outcome kept with the exchange that led to it; a whole
+//! selection run on a pool of threads, in catalogue order in the results.
 
 use crate::context::{Context, Target};
-use crate::scenario::{Needs, Outcome, Scenario, ScenarioError};
+use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError};
+use std::cell::Cell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Mutex};
 use std::time::{Duration, Instant};
 
-/// One scenario's result.
+/// One scenario's result, with what the reports show of the scenario.
 #[derive(Debug, Clone)]
 pub struct ScenarioReport {
     pub id: &'static str,
+    pub area: &'static str,
+    pub clause: &'static str,
+    pub level: Level,
+    pub requirement: &'static str,
     pub outcome: Outcome,
     /// The PDU exchange, rendered (empty when the scenario passed).
     pub transcript: String,
@@ -32,35 +41,348 @@ pub fn unmet(needs: &Needs, target: &Target) -> Option<&'static str> {
     None
 }
 
-/// Runs one scenario against the target. An error of the scenario's own
-/// machinery is reported as a failure, with the error as what happened.
+/// How long one scenario may run before the runner gives up on it, unless
+/// told otherwise: every wait of a scenario is bounded by the timeout or the
+/// quiet time, so a scenario still running after this many of them is
+/// stuck (a loop that a chatty target keeps feeding, say).
+pub fn default_limit(target: &Target) -> Duration {
+    (target.timeout * 12 + target.quiet * 12).max(Duration::from_secs(30))
+}
+
+/// Runs one scenario against the target, giving up after
+/// [`default_limit`]. An error of the scenario's own machinery is reported
+/// as a failure, with the error as what happened; so is a panic, so that one
+/// broken scenario cannot stop a run.
 pub fn run_scenario(scenario: &Scenario, target: &Target) -> ScenarioReport {
+    run_scenario_within(scenario, target, default_limit(target))
+}
+
+/// As [`run_scenario`], giving up after `limit`: the scenario runs on a
+/// thread of its own, which is abandoned (with its connections) when it
+/// does not finish in time, and the scenario is reported as failed.
+pub fn run_scenario_within(
+    scenario: &Scenario,
+    target: &Target,
+    limit: Duration,
+) -> ScenarioReport {
     let started = Instant::now();
-    if let Some(reason) = unmet(&scenario.needs, target) {
-        return ScenarioReport {
-            id: scenario.id,
-            outcome: Outcome::skip(reason),
-            transcript: String::new(),
-            elapsed: started.elapsed(),
-        };
-    }
-    let mut ctx = Context::new(target.clone());
-    let outcome = match (scenario.run)(&mut ctx) {
-        Ok(outcome) => outcome,
-        Err(error) => error_outcome(&error),
-    };
-    let transcript = match outcome {
-        Outcome::Pass => String::new(),
-        _ => ctx.transcript.render(),
-    };
-    ScenarioReport {
+    let report = |outcome, transcript| ScenarioReport {
         id: scenario.id,
+        area: scenario.area(),
+        clause: scenario.clause,
+        level: scenario.level,
+        requirement: scenario.requirement,
         outcome,
         transcript,
         elapsed: started.elapsed(),
+    };
+    if let Some(reason) = unmet(&scenario.needs, target) {
+        return report(Outcome::skip(reason), String::new());
+    }
+    let run = scenario.run;
+    let slot = worker();
+    let mut ctx = Context::new(target.clone());
+    let (done, finished) = mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name(scenario.id.to_owned())
+        .spawn(move || {
+            WORKER.with(|w| w.set(slot));
+            let outcome = match catch_unwind(AssertUnwindSafe(|| run(&mut ctx))) {
+                Ok(Ok(outcome)) => outcome,
+                Ok(Err(error)) => error_outcome(&error),
+                Err(panic) => Outcome::fail(
+                    "the scenario to run to its end",
+                    format!("the scenario panicked: {}", panic_message(&*panic)),
+                ),
+            };
+            let transcript = match outcome {
+                Outcome::Pass => String::new(),
+                _ => ctx.transcript.render(),
+            };
+            let _ = done.send((outcome, transcript));
+        });
+    if let Err(error) = spawned {
+        return report(
+            Outcome::fail(
+                "the scenario to run to its end",
+                format!("could not start a thread for it: {error}"),
+            ),
+            String::new(),
+        );
+    }
+    match finished.recv_timeout(limit) {
+        Ok((outcome, transcript)) => report(outcome, transcript),
+        Err(_) => report(
+            Outcome::fail(
+                format!("the scenario to finish within {limit:?}"),
+                "it was still running (stuck waiting or looping); the suite gave up on it \
+                 and left its connections open",
+            ),
+            String::new(),
+        ),
     }
 }
 
 fn error_outcome(error: &ScenarioError) -> Outcome {
     Outcome::fail("the scenario to run to its end", error.to_string())
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = panic.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = panic.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "(no message)".to_owned()
+    }
+}
+
+thread_local! {
+    static WORKER: Cell<u16> = const { Cell::new(0) };
+}
+
+/// The index of the worker thread running the current scenario (0 on the
+/// calling thread, 1.. on the others). Scenarios running at the same time
+/// log in with the same initiator name, so their ISIDs must differ, or the
+/// target would take each login for a reinstatement of the other's session
+/// (RFC 7143 §6.3.5): ISIDs are built from it (`wire::isid`, the seed of
+/// `Driven`).
+pub fn worker() -> u16 {
+    WORKER.with(Cell::get)
+}
+
+/// What a run tells whoever watches it, as it goes.
+pub trait Observer: Sync {
+    /// `scenario` started on some thread.
+    fn started(&self, scenario: &Scenario);
+    /// A scenario finished; `done` of `total` are finished now.
+    fn finished(&self, report: &ScenarioReport, done: usize, total: usize);
+}
+
+/// An observer that says nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Silent;
+
+impl Observer for Silent {
+    fn started(&self, _: &Scenario) {}
+    fn finished(&self, _: &ScenarioReport, _: usize, _: usize) {}
+}
+
+/// Runs `scenarios` on `jobs` threads (at least one), each scenario on its
+/// own connections and within `limit`, and returns the reports in the order of `scenarios`
+/// whatever order they finished in.
+pub fn run_all(
+    scenarios: &[&'static Scenario],
+    target: &Target,
+    jobs: usize,
+    limit: Duration,
+    observer: &dyn Observer,
+) -> Vec<ScenarioReport> {
+    let total = scenarios.len();
+    let next = AtomicUsize::new(0);
+    let done = Mutex::new((0usize, Vec::<Option<ScenarioReport>>::new()));
+    if let Ok(mut done) = done.lock() {
+        done.1.resize(total, None);
+    }
+    let worker = |slot: u16| loop {
+        WORKER.with(|w| w.set(slot));
+        let index = next.fetch_add(1, Ordering::SeqCst);
+        let Some(scenario) = scenarios.get(index) else {
+            return;
+        };
+        observer.started(scenario);
+        let report = run_scenario_within(scenario, target, limit);
+        // A poisoned lock only means another observer call panicked; the
+        // results themselves are still whole.
+        let mut done = done.lock().unwrap_or_else(|poison| poison.into_inner());
+        done.0 += 1;
+        observer.finished(&report, done.0, total);
+        done.1[index] = Some(report);
+    };
+    let threads = jobs.clamp(1, total.max(1));
+    std::thread::scope(|scope| {
+        for slot in 1..threads {
+            let slot = u16::try_from(slot).unwrap_or(u16::MAX);
+            scope.spawn(move || worker(slot));
+        }
+        worker(0);
+    });
+    let (_, reports) = done
+        .into_inner()
+        .unwrap_or_else(|poison| poison.into_inner());
+    reports.into_iter().flatten().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Verdict;
+
+    fn target() -> Target {
+        Target {
+            addr: "127.0.0.1:9".into(),
+            iqn: "iqn.2024-01.org.rtgt:test".into(),
+            lun: 0,
+            initiator_name: "iqn.2024-01.org.rtgt:suite".into(),
+            initiator_name_2: None,
+            chap: None,
+            mutual_chap: None,
+            allow_destructive: false,
+            scratch_lba: 2048,
+            scratch_blocks: 16,
+            timeout: Duration::from_millis(100),
+            quiet: Duration::from_millis(10),
+        }
+    }
+
+    const LIMIT: Duration = Duration::from_secs(10);
+
+    fn pass(_: &mut Context) -> Verdict {
+        std::thread::sleep(Duration::from_millis(5));
+        Ok(Outcome::Pass)
+    }
+
+    fn fail(ctx: &mut Context) -> Verdict {
+        ctx.transcript.note("sent something");
+        Ok(Outcome::fail("one thing", "another"))
+    }
+
+    fn broken(_: &mut Context) -> Verdict {
+        panic!("index out of range")
+    }
+
+    fn setup_error(_: &mut Context) -> Verdict {
+        Err(ScenarioError::Setup("no LUN".into()))
+    }
+
+    const fn scenario(
+        id: &'static str,
+        needs: Needs,
+        run: fn(&mut Context) -> Verdict,
+    ) -> Scenario {
+        Scenario {
+            id,
+            clause: "RFC 7143 §1",
+            level: Level::Must,
+            requirement: "test",
+            needs,
+            run,
+        }
+    }
+
+    const CHAP: Needs = Needs {
+        chap: true,
+        ..Needs::NONE
+    };
+
+    const SET: &[Scenario] = &[
+        scenario("iscsi.test.pass-1", Needs::NONE, pass),
+        scenario("iscsi.test.fail", Needs::NONE, fail),
+        scenario("iscsi.test.panic", Needs::NONE, broken),
+        scenario("iscsi.test.setup", Needs::NONE, setup_error),
+        scenario("iscsi.test.chap", CHAP, pass),
+        scenario("iscsi.test.pass-2", Needs::NONE, pass),
+    ];
+
+    #[test]
+    fn reports_keep_catalogue_order_on_several_threads() {
+        let all: Vec<&'static Scenario> = SET.iter().collect();
+        for jobs in [0, 1, 3, 64] {
+            let reports = run_all(&all, &target(), jobs, LIMIT, &Silent);
+            let ids: Vec<_> = reports.iter().map(|r| r.id).collect();
+            assert_eq!(ids, SET.iter().map(|s| s.id).collect::<Vec<_>>());
+            let labels: Vec<_> = reports.iter().map(|r| r.outcome.label()).collect();
+            assert_eq!(labels, ["pass", "fail", "fail", "fail", "skip", "pass"]);
+        }
+    }
+
+    #[test]
+    fn failures_keep_the_transcript_and_errors_say_what_happened() {
+        let all: Vec<&'static Scenario> = SET.iter().collect();
+        let reports = run_all(&all, &target(), 2, LIMIT, &Silent);
+        assert!(reports[0].transcript.is_empty());
+        assert_eq!(reports[1].transcript, "-- sent something\n");
+        assert_eq!(
+            reports[2].outcome,
+            Outcome::fail(
+                "the scenario to run to its end",
+                "the scenario panicked: index out of range"
+            )
+        );
+        assert_eq!(
+            reports[3].outcome,
+            Outcome::fail("the scenario to run to its end", "no LUN")
+        );
+        assert_eq!(
+            reports[4].outcome,
+            Outcome::skip("needs an incoming CHAP account (--chap USER:SECRET)")
+        );
+        assert_eq!(reports[4].area, "test");
+    }
+
+    static SLOTS: Mutex<Vec<u16>> = Mutex::new(Vec::new());
+
+    fn record_worker(_: &mut Context) -> Verdict {
+        SLOTS.lock().unwrap().push(worker());
+        std::thread::sleep(Duration::from_millis(5));
+        Ok(Outcome::Pass)
+    }
+
+    const RECORDERS: &[Scenario] = &[
+        scenario("iscsi.test.w1", Needs::NONE, record_worker),
+        scenario("iscsi.test.w2", Needs::NONE, record_worker),
+        scenario("iscsi.test.w3", Needs::NONE, record_worker),
+        scenario("iscsi.test.w4", Needs::NONE, record_worker),
+    ];
+
+    #[test]
+    fn each_worker_has_its_own_slot() {
+        let all: Vec<&'static Scenario> = RECORDERS.iter().collect();
+        run_all(&all, &target(), 1, LIMIT, &Silent);
+        assert_eq!(*SLOTS.lock().unwrap(), [0, 0, 0, 0]);
+        SLOTS.lock().unwrap().clear();
+        run_all(&all, &target(), 3, LIMIT, &Silent);
+        let slots = SLOTS.lock().unwrap().clone();
+        assert_eq!(slots.len(), 4);
+        assert!(slots.iter().all(|&slot| slot < 3), "{slots:?}");
+        assert_eq!(worker(), 0, "the calling thread is slot 0 again");
+    }
+
+    fn stuck(_: &mut Context) -> Verdict {
+        std::thread::sleep(Duration::from_millis(500));
+        Ok(Outcome::Pass)
+    }
+
+    #[test]
+    fn a_stuck_scenario_is_abandoned_as_a_failure() {
+        let slow = scenario("iscsi.test.stuck", Needs::NONE, stuck);
+        let report = run_scenario_within(&slow, &target(), Duration::from_millis(50));
+        assert!(
+            matches!(&report.outcome, Outcome::Fail { expected, .. }
+                if expected == "the scenario to finish within 50ms"),
+            "{:?}",
+            report.outcome
+        );
+        assert!(report.elapsed < Duration::from_millis(450));
+        assert_eq!(default_limit(&target()), Duration::from_secs(30));
+    }
+
+    #[derive(Default)]
+    struct Count(Mutex<Vec<(usize, usize)>>);
+
+    impl Observer for Count {
+        fn started(&self, _: &Scenario) {}
+        fn finished(&self, _: &ScenarioReport, done: usize, total: usize) {
+            self.0.lock().unwrap().push((done, total));
+        }
+    }
+
+    #[test]
+    fn the_observer_sees_every_scenario_finish_once() {
+        let all: Vec<&'static Scenario> = SET.iter().collect();
+        let count = Count::default();
+        run_all(&all, &target(), 4, LIMIT, &count);
+        let seen = count.0.into_inner().unwrap();
+        assert_eq!(seen, (1..=6).map(|done| (done, 6)).collect::<Vec<_>>());
+    }
 }

@@ -1,9 +1,10 @@
-//! Real peers for rtgt's tests: Debian's tgtd started in the foreground on a
-//! free loopback port with a temporary configuration, and helpers to run
+//! Real peers for rtgt's tests: Debian's tgtd and istgt started in the
+//! foreground on a free loopback port with a temporary configuration, and helpers to run
 //! external programs with the command line shown first.
 //!
 //! The packages themselves are installed by `cargo xtask peers`.
 
+pub mod istgt;
 pub mod process;
 pub mod test_cu;
 pub mod tgtd;

@@ -9,6 +9,7 @@ pub fn run() -> Result<()> {
     crate::real_peers_target::run()?;
     crate::test_cu::run()?;
     crate::sim::ci()?;
+    crate::conformance::ci()?;
     println!("xtask ci: all checks passed");
     Ok(())
 }

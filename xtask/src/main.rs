@@ -7,6 +7,7 @@ mod bench;
 mod capture;
 mod ci;
 mod cmd;
+mod conformance;
 mod fuzz;
 mod peers;
 mod real_peers_target;
@@ -43,6 +44,9 @@ enum Command {
     Sim(sim::SimArgs),
     /// Record iSCSI sessions between tgtd and libiscsi's tools as test vectors (proto/tests/vectors)
     Capture(capture::CaptureArgs),
+    /// Run the conformance suite: against rtgtd --demo, or any target with --target HOST:PORT
+    #[command(disable_help_flag = true)]
+    Conformance(conformance::ConformanceArgs),
     /// Benchmark rtgt-iscsi beside libiscsi's iscsi-perf on the same tgtd LUN
     Bench(bench::BenchArgs),
 }
@@ -56,6 +60,7 @@ fn main() -> Result<()> {
         Command::Peers => peers::run(),
         Command::Capture(args) => capture::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::Conformance(args) => conformance::run(&args),
         Command::Sim(args) => sim::run(&args),
     }
 }

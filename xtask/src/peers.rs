@@ -19,6 +19,11 @@ const PEERS: &[Peer] = &[
         why: "reference iSCSI target",
     },
     Peer {
+        package: "istgt",
+        program: "istgt",
+        why: "second reference iSCSI target (conformance profile)",
+    },
+    Peer {
         package: "libiscsi-bin",
         program: "iscsi-ls",
         why: "reference iSCSI initiator tools",

@@ -1,0 +1,92 @@
+//! JSON: the run, its totals and per-area counts, and every result with its
+//! outcome (`pass`, `fail`, `skip`, `n/a`), how it stands against the
+//! profile (`fine`, `expected-failure`, `not-exercised`,
+//! `unexpected-failure`, `unexpected-pass`), and the exchange of every
+//! non-pass. Keys are sorted, so the file is stable for diffs.
+
+use super::{Counts, Judged, RunReport};
+use crate::profile::Judgement;
+use crate::scenario::Outcome;
+use serde_json::{json, Value};
+
+pub(super) fn render(run: &RunReport) -> String {
+    let areas: Vec<Value> = run
+        .areas()
+        .iter()
+        .map(|(name, counts)| {
+            let mut value = counts_json(counts);
+            value["area"] = json!(name);
+            value
+        })
+        .collect();
+    let value = json!({
+        "target": { "addr": run.addr, "iqn": run.iqn, "lun": run.lun },
+        "profile": run.profile.as_ref().map(|name| json!({
+            "target": name,
+            "verified": run.profile_verified,
+        })),
+        "ok": run.ok(),
+        "elapsed_ms": millis(run.elapsed),
+        "totals": counts_json(&run.totals()),
+        "areas": areas,
+        "results": run.results.iter().map(result).collect::<Vec<_>>(),
+    });
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_else(|_| "{}".into());
+    text.push('\n');
+    text
+}
+
+fn counts_json(c: &Counts) -> Value {
+    json!({
+        "pass": c.pass,
+        "fail": c.fail,
+        "skip": c.skip,
+        "not_applicable": c.not_applicable,
+        "total": c.total(),
+        "expected_failures": c.expected_failures,
+        "unexpected_failures": c.unexpected_failures,
+        "unexpected_passes": c.unexpected_passes,
+    })
+}
+
+fn result(judged: &Judged) -> Value {
+    let r = &judged.report;
+    let mut value = json!({
+        "id": r.id,
+        "area": r.area,
+        "clause": r.clause,
+        "level": r.level.to_string(),
+        "requirement": r.requirement,
+        "outcome": r.outcome.label(),
+        "elapsed_ms": millis(r.elapsed),
+    });
+    match &r.outcome {
+        Outcome::Pass => {}
+        Outcome::Fail { expected, actual } => {
+            value["expected"] = json!(expected);
+            value["actual"] = json!(actual);
+        }
+        Outcome::Skip { reason } | Outcome::NotApplicable { reason } => {
+            value["reason"] = json!(reason);
+        }
+    }
+    let (judgement, profile_reason) = match &judged.judgement {
+        Judgement::Fine => ("fine", None),
+        Judgement::ExpectedFailure(reason) => ("expected-failure", Some(reason)),
+        Judgement::NotExercised(reason) => ("not-exercised", Some(reason)),
+        Judgement::UnexpectedFailure => ("unexpected-failure", None),
+        Judgement::UnexpectedPass(_, reason) => ("unexpected-pass", Some(reason)),
+    };
+    value["judgement"] = json!(judgement);
+    if let Some(reason) = profile_reason {
+        value["profile_reason"] = json!(reason);
+    }
+    if !r.transcript.is_empty() {
+        value["transcript"] = json!(r.transcript);
+    }
+    value
+}
+
+fn millis(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}

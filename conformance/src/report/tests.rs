@@ -1,0 +1,162 @@
+//! The three renderings of a small fixed run, as snapshots: one result of
+//! every kind, judged against a profile, and a clean run without one.
+
+use super::RunReport;
+use crate::profile::Profile;
+use crate::runner::ScenarioReport;
+use crate::scenario::{Level, Outcome};
+use std::time::Duration;
+
+fn report(
+    id: &'static str,
+    area: &'static str,
+    level: Level,
+    outcome: Outcome,
+    transcript: &str,
+) -> ScenarioReport {
+    ScenarioReport {
+        id,
+        area,
+        clause: "RFC 7143 §11.12.4",
+        level,
+        requirement: "the requirement, in the suite's words",
+        outcome,
+        transcript: transcript.to_owned(),
+        elapsed: Duration::from_millis(12),
+    }
+}
+
+const EXCHANGE: &str = "-> target\nLogin Request CSG 0 NSG 1 T\n<- target\n\
+                        Login Response status 0x0201 <redirect> & more\n";
+
+fn mixed() -> Vec<ScenarioReport> {
+    vec![
+        report(
+            "iscsi.login.passes",
+            "login",
+            Level::Must,
+            Outcome::Pass,
+            "",
+        ),
+        report(
+            "iscsi.login.unexpected",
+            "login",
+            Level::Must,
+            Outcome::fail("status 0x0203 (Not found)", "status 0x0201"),
+            EXCHANGE,
+        ),
+        report(
+            "iscsi.login.expected",
+            "login",
+            Level::Should,
+            Outcome::fail("a Reject", "the connection closed"),
+            "-> target\nNOP-Out\n-- connection closed\n",
+        ),
+        report(
+            "iscsi.chap.needs-account",
+            "chap",
+            Level::Must,
+            Outcome::skip("needs an incoming CHAP account (--chap USER:SECRET)"),
+            "",
+        ),
+        report(
+            "iscsi.chap.not-exercised",
+            "chap",
+            Level::Must,
+            Outcome::skip("needs the target's CHAP account for mutual CHAP"),
+            "",
+        ),
+        report(
+            "scsi.unmap.none",
+            "scsi",
+            Level::May,
+            Outcome::not_applicable("the LUN does not support UNMAP (LBPU=0)"),
+            "",
+        ),
+        report("scsi.read10.fixed", "scsi", Level::Must, Outcome::Pass, ""),
+    ]
+}
+
+const PROFILE: &str = r#"
+target = "fixture"
+[[expected-failure]]
+id = "iscsi.login.expected"
+reason = "closes the connection instead of rejecting"
+[[expected-failure]]
+id = "iscsi.chap.not-exercised"
+reason = "mutual CHAP answer is wrong"
+[[expected-failure]]
+id = "scsi.read10.fixed"
+reason = "used to return the wrong sense"
+"#;
+
+fn known() -> Vec<&'static str> {
+    mixed().iter().map(|r| r.id).collect()
+}
+
+fn profiled() -> RunReport {
+    let profile = Profile::parse(PROFILE, &known()).unwrap();
+    RunReport::new(
+        "127.0.0.1:3260",
+        "iqn.2024-01.org.rtgt:fixture",
+        1,
+        Some(&profile),
+        mixed(),
+        Duration::from_millis(1234),
+    )
+}
+
+fn clean() -> RunReport {
+    let reports = mixed()
+        .into_iter()
+        .filter(|r| !matches!(r.outcome, Outcome::Fail { .. }))
+        .collect();
+    RunReport::new(
+        "[::1]:3260",
+        "iqn.2024-01.org.rtgt:demo",
+        0,
+        None,
+        reports,
+        Duration::from_millis(500),
+    )
+}
+
+#[test]
+fn counts_and_verdict() {
+    let run = profiled();
+    let totals = run.totals();
+    assert_eq!(
+        (totals.pass, totals.fail, totals.skip, totals.not_applicable),
+        (2, 2, 2, 1)
+    );
+    assert_eq!(totals.expected_failures, 1);
+    assert_eq!(totals.unexpected_failures, 1);
+    assert_eq!(totals.unexpected_passes, 1);
+    assert!(!run.ok());
+    let areas: Vec<_> = run.areas().into_iter().map(|(name, _)| name).collect();
+    assert_eq!(areas, ["login", "chap", "scsi"]);
+    assert!(clean().ok());
+}
+
+#[test]
+fn text_with_a_profile() {
+    insta::assert_snapshot!(profiled().text());
+}
+
+#[test]
+fn text_of_a_clean_run() {
+    insta::assert_snapshot!(clean().text());
+}
+
+#[test]
+fn junit() {
+    insta::assert_snapshot!(profiled().junit());
+}
+
+#[test]
+fn json() {
+    let text = profiled().json();
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(value["ok"], false);
+    insta::assert_snapshot!(text);
+}

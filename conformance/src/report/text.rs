@@ -1,0 +1,200 @@
+//! The report a person reads: a table per area, then every failure with the
+//! exchange that led to it, every unexpected pass, every skip and n/a with
+//! its reason, and the verdict.
+
+use super::{Counts, Judged, RunReport};
+use crate::profile::Judgement;
+use crate::scenario::Outcome;
+use std::fmt::Write as _;
+
+pub(super) fn render(run: &RunReport) -> String {
+    let mut out = String::new();
+    heading(&mut out, run);
+    table(&mut out, run);
+    let failures: Vec<&Judged> = run
+        .results
+        .iter()
+        .filter(|j| matches!(j.report.outcome, Outcome::Fail { .. }))
+        .collect();
+    // Unexpected failures first: they are what needs reading.
+    for judged in failures.iter().filter(|j| !j.judgement.is_ok()) {
+        failure(&mut out, judged);
+    }
+    for judged in failures.iter().filter(|j| j.judgement.is_ok()) {
+        failure(&mut out, judged);
+    }
+    for judged in &run.results {
+        if let Judgement::UnexpectedPass(expected, reason) = &judged.judgement {
+            let r = &judged.report;
+            let _ = writeln!(
+                out,
+                "\nPASS {} ({}, {}): UNEXPECTED, the profile has it as an {}: {reason}\n  \
+                 the target now meets the requirement, or the profile is stale: remove the entry",
+                r.id,
+                r.level,
+                r.clause,
+                expected.label()
+            );
+        }
+    }
+    let mut first = true;
+    for judged in &run.results {
+        let r = &judged.report;
+        let (label, reason) = match &r.outcome {
+            Outcome::Skip { reason } => ("SKIP", reason),
+            Outcome::NotApplicable { reason } => ("N/A ", reason),
+            _ => continue,
+        };
+        if first {
+            out.push('\n');
+            first = false;
+        }
+        let _ = write!(out, "{label} {}: {reason}", r.id);
+        if let Judgement::NotExercised(why) = &judged.judgement {
+            let _ = write!(
+                out,
+                " (the profile's expected failure was not exercised: {why})"
+            );
+        }
+        out.push('\n');
+    }
+    verdict(&mut out, run);
+    out
+}
+
+fn heading(out: &mut String, run: &RunReport) {
+    let _ = write!(
+        out,
+        "rtgt conformance: {} ({}, LUN {})",
+        run.addr, run.iqn, run.lun
+    );
+    if let Some(profile) = &run.profile {
+        let _ = write!(out, ", profile {profile}");
+        if !run.profile_verified {
+            out.push_str(" (unverified: never confirmed against a real run)");
+        }
+    }
+    out.push_str("\n\n");
+}
+
+fn table(out: &mut String, run: &RunReport) {
+    let areas = run.areas();
+    let width = areas
+        .iter()
+        .map(|(name, _)| name.len())
+        .chain(["total".len()])
+        .max()
+        .unwrap_or(5);
+    let profiled = run.profile.is_some();
+    let _ = write!(
+        out,
+        "{:<width$}  {:>5}  {:>5}  {:>5}  {:>5}  {:>5}",
+        "area", "pass", "fail", "skip", "n/a", "total"
+    );
+    if profiled {
+        let _ = write!(out, "  {:>8}  {:>10}", "expected", "unexpected");
+    }
+    out.push('\n');
+    let row = |out: &mut String, name: &str, c: &Counts| {
+        let _ = write!(
+            out,
+            "{name:<width$}  {:>5}  {:>5}  {:>5}  {:>5}  {:>5}",
+            c.pass,
+            c.fail,
+            c.skip,
+            c.not_applicable,
+            c.total()
+        );
+        if profiled {
+            let _ = write!(
+                out,
+                "  {:>8}  {:>10}",
+                c.expected_failures,
+                c.unexpected_failures + c.unexpected_passes
+            );
+        }
+        out.push('\n');
+    };
+    for (name, counts) in &areas {
+        row(out, name, counts);
+    }
+    row(out, "total", &run.totals());
+    if profiled {
+        out.push_str(
+            "(expected: failures the profile lists; unexpected: failures it does not list \
+             and passes of scenarios it does)\n",
+        );
+    }
+}
+
+fn failure(out: &mut String, judged: &Judged) {
+    let r = &judged.report;
+    let Outcome::Fail { expected, actual } = &r.outcome else {
+        return;
+    };
+    let _ = write!(out, "\nFAIL {} ({}, {})", r.id, r.level, r.clause);
+    match &judged.judgement {
+        Judgement::ExpectedFailure(reason) => {
+            let _ = write!(out, ": expected by the profile: {reason}");
+        }
+        _ => out.push_str(": UNEXPECTED"),
+    }
+    let _ = writeln!(out, "\n  requirement: {}", r.requirement);
+    let _ = writeln!(out, "  expected:    {expected}");
+    let _ = writeln!(out, "  actual:      {actual}");
+    if r.transcript.is_empty() {
+        out.push_str("  exchange:    (none)\n");
+    } else {
+        out.push_str("  exchange:\n");
+        for line in r.transcript.lines() {
+            let _ = writeln!(out, "    {line}");
+        }
+    }
+}
+
+fn verdict(out: &mut String, run: &RunReport) {
+    let c = run.totals();
+    let seconds = run.elapsed.as_secs_f64();
+    out.push('\n');
+    if run.ok() {
+        match &run.profile {
+            Some(profile) => {
+                let _ = writeln!(
+                    out,
+                    "result: OK, every result matches the {profile} profile ({}) in {seconds:.1} s",
+                    plural(c.expected_failures, "expected failure")
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "result: OK, no failure ({} skipped, {} not applicable) in {seconds:.1} s",
+                    c.skip, c.not_applicable
+                );
+            }
+        }
+    } else {
+        let _ = writeln!(
+            out,
+            "result: FAILED, {} and {} in {seconds:.1} s",
+            plural(c.unexpected_failures, "unexpected failure"),
+            plural(c.unexpected_passes, "unexpected pass")
+        );
+    }
+    let _ = writeln!(
+        out,
+        "conformance: {} passed, {} failed, {} skipped",
+        c.pass,
+        c.fail,
+        c.skip + c.not_applicable
+    );
+}
+
+/// `1 unexpected pass`, `2 unexpected passes`.
+fn plural(n: usize, noun: &str) -> String {
+    match (n, noun.ends_with('s')) {
+        (1, _) => format!("1 {noun}"),
+        (_, true) => format!("{n} {noun}es"),
+        (_, false) => format!("{n} {noun}s"),
+    }
+}
