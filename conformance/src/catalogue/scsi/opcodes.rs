@@ -24,8 +24,8 @@ pub const SCENARIOS: &[Scenario] = &[
         clause: "SPC-5 §6.35.2, §4.2.5.1",
         level: Level::Must,
         requirement: "each command descriptor's CDB LENGTH is the one its operation code's group \
-                      gives (6, 10, 16 or 12 bytes), and SERVACTV is set exactly for the \
-                      service-action commands listed here",
+                      gives (6, 10, 16 or 12 bytes), and SERVACTV is set only for commands \
+                      whose CDB has a SERVICE ACTION field",
         needs: Needs::NONE,
         run: cdb_lengths,
     },
@@ -137,16 +137,21 @@ fn cdb_lengths(ctx: &mut Context) -> Verdict {
         let Some(list) = all_commands(ctx, s)? else {
             return Ok(Outcome::not_applicable(NO_RSOC));
         };
+        // Commands whose CDB has a SERVICE ACTION field (SPC-5, SBC-4):
+        // these may be listed per service action.
         let with_sa = [
             op::SERVICE_ACTION_IN_16,
             op::MAINTENANCE_IN,
             op::PERSISTENT_RESERVE_IN,
             op::PERSISTENT_RESERVE_OUT,
+            op::SANITIZE,
+            op::EXTENDED_COPY,
+            op::RECEIVE_COPY_RESULTS,
         ];
         for c in &list.commands {
             let length_ok = group_len(c.opcode).is_none_or(|n| n == c.cdb_length);
-            // PERSISTENT RESERVE IN/OUT carry their service action in the
-            // CDB but may be listed either way.
+            // The others with a service action field (PERSISTENT RESERVE,
+            // SANITIZE, the copy commands) may be listed either way.
             let sa_ok = match c.opcode {
                 op::SERVICE_ACTION_IN_16 | op::MAINTENANCE_IN => c.servactv,
                 o if with_sa.contains(&o) => true,
