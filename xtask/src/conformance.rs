@@ -47,8 +47,9 @@ pub fn run(args: &ConformanceArgs) -> Result<()> {
     against_rtgtd(&args.args)
 }
 
-/// What `cargo xtask ci` runs: rtgtd with no profile, then tgtd and istgt
-/// against their profiles. Reports land in build/conformance/.
+/// What `cargo xtask ci` runs: the suite against rtgtd with no profile
+/// (every scenario must pass or be skipped for a stated reason). Reports
+/// land in build/conformance/.
 pub fn ci() -> Result<()> {
     let reports = workspace_root().join("build/conformance");
     let junit = reports.join("rtgtd.xml");
@@ -67,17 +68,10 @@ pub fn ci() -> Result<()> {
         "--json".into(),
         json.display().to_string(),
     ])?;
-    run_command(cargo().args([
-        "test",
-        "--package",
-        "rtgt-conformance",
-        "--features",
-        "real-peers",
-        "--test",
-        "runner_peers",
-        "--",
-        "--nocapture",
-    ]))
+    // The runs against tgtd and istgt (conformance/tests/runner_peers.rs)
+    // are left out until their profiles list only departures confirmed in
+    // the exchange; see README.md "Conformance: what is not done".
+    Ok(())
 }
 
 fn build_suite() -> Result<()> {
