@@ -1,13 +1,23 @@
-//! The target against real peers: libiscsi's tools and `iscsi-test-cu -t
-//! iSCSI` against a started rtgtd (rtgt-target's `real-peers` feature).
+//! The target against real peers: libiscsi's tools, `iscsi-test-cu -t
+//! iSCSI` and rtgt's own `rtgt-iscsi` against a started rtgtd (rtgt-target's
+//! `real-peers` feature).
 
-use crate::cmd::{cargo, run_command};
+use crate::cmd::{cargo, run_command, workspace_root};
 use anyhow::Result;
 
 pub fn run() -> Result<()> {
     println!("$ cargo xtask peers");
     crate::peers::ensure_installed()?;
     run_command(cargo().args([
+        "build",
+        "--quiet",
+        "--package",
+        "rtgt-initiator",
+        "--bin",
+        "rtgt-iscsi",
+    ]))?;
+    let rtgt_iscsi = workspace_root().join("build/debug/rtgt-iscsi");
+    run_command(cargo().env("RTGT_ISCSI", rtgt_iscsi).args([
         "test",
         "--package",
         "rtgt-target",
@@ -17,5 +27,7 @@ pub fn run() -> Result<()> {
         "libiscsi_tools",
         "--test",
         "libiscsi_test_cu",
+        "--test",
+        "rtgt_iscsi",
     ]))
 }
