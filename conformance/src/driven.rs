@@ -72,6 +72,10 @@ impl Driven {
         let mut config = InitiatorConfig::normal(&t.initiator_name, &t.iqn);
         if let Some(chap) = &t.chap {
             let mut chap_config = rtgt_initiator::ChapConfig::one_way(&chap.user, &chap.secret);
+            // MD5 alone, the algorithm every target must support (RFC 7143
+            // §12.1.3): the suite's own sessions must log in wherever they
+            // can; the CHAP area tests the other algorithms.
+            chap_config.algorithms = vec![rtgt_proto::chap::ChapAlgorithm::Md5];
             if let Some(mutual) = &t.mutual_chap {
                 chap_config = chap_config.with_mutual(Some(&mutual.user), &mutual.secret);
             }

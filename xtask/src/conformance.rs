@@ -48,8 +48,8 @@ pub fn run(args: &ConformanceArgs) -> Result<()> {
 }
 
 /// What `cargo xtask ci` runs: the suite against rtgtd with no profile
-/// (every scenario must pass or be skipped for a stated reason). Reports
-/// land in build/conformance/.
+/// (every scenario must pass or be skipped for a stated reason), then
+/// against Debian's tgtd with its profile. Reports land in build/conformance/.
 pub fn ci() -> Result<()> {
     let reports = workspace_root().join("build/conformance");
     let junit = reports.join("rtgtd.xml");
@@ -68,10 +68,24 @@ pub fn ci() -> Result<()> {
         "--json".into(),
         json.display().to_string(),
     ])?;
-    // The runs against tgtd and istgt (conformance/tests/runner_peers.rs)
-    // are left out until their profiles list only departures confirmed in
-    // the exchange; see README.md "Conformance: what is not done".
-    Ok(())
+    // Debian's tgtd against its profile (conformance/tests/runner_peers.rs).
+    // The istgt run matches its profile too but takes about 400 s (istgt
+    // answers each login after a second and leaves 28 commands unanswered
+    // until the timeout), so it is left to `cargo test -p rtgt-conformance
+    // --features real-peers --test runner_peers`.
+    run_command(cargo().args([
+        "test",
+        "--package",
+        "rtgt-conformance",
+        "--features",
+        "real-peers",
+        "--test",
+        "runner_peers",
+        "--",
+        "--exact",
+        "tgtd_matches_its_profile",
+        "--nocapture",
+    ]))
 }
 
 fn build_suite() -> Result<()> {
