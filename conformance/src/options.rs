@@ -93,6 +93,12 @@ pub struct Options {
     /// failed [default: 12 x (timeout + quiet time), at least 30s]
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub scenario_limit: Option<Duration>,
+    /// Run a scenario whose result does not match the profile (or, without
+    /// one, fails) up to N more times, one at a time, and keep the first
+    /// attempt that matches; the report lists such results as unsteady with
+    /// the attempts before. For targets whose answers depend on timing
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub retries: usize,
     /// Print only the table, the failures and the verdict (no progress line)
     #[arg(long, short)]
     pub quiet: bool,

@@ -238,6 +238,7 @@ reason = "no READ (10) here"
             outcome,
             transcript: String::new(),
             elapsed: Duration::ZERO,
+            earlier: Vec::new(),
         }
     }
 

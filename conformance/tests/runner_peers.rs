@@ -21,9 +21,12 @@ fn manifest() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Runs the suite with `args` and the profile of `kind`, printing its
-/// report; panics with the report when the run does not match the profile.
-fn suite(kind: &str, portal: &str, iqn: &str, lun: u32) {
+/// Runs the suite with the profile of `kind`, printing its report; fails
+/// with the lines of the report that do not match the profile. A result
+/// that does not match is run up to twice more (`--retries 2`): a real
+/// target's answers near a timeout can vary from run to run, and the
+/// report lists such results as unsteady.
+fn suite(kind: &str, portal: &str, iqn: &str, lun: u32) -> Result<(), String> {
     let reports = manifest().join("../build/conformance");
     let mut command = Command::new(env!("CARGO_BIN_EXE_rtgt-conformance"));
     command
@@ -32,6 +35,7 @@ fn suite(kind: &str, portal: &str, iqn: &str, lun: u32) {
         .args(["--mutual-chap", &format!("{TARGET_USER}:{TARGET_SECRET}")])
         .args(["--initiator-name-2", INITIATOR_2])
         .args(["--jobs", "1", "--quiet-time", "500ms", "--timeout", "2s"])
+        .args(["--retries", "2"])
         .arg("--profile")
         .arg(manifest().join(format!("profiles/{kind}.toml")))
         .arg("--junit")
@@ -42,15 +46,23 @@ fn suite(kind: &str, portal: &str, iqn: &str, lun: u32) {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     println!("== {kind}\n{stdout}");
-    assert!(
-        output.status.success(),
-        "the {kind} run does not match profiles/{kind}.toml ({}):\n{stdout}\n{stderr}",
-        output.status
-    );
+    if output.status.success() {
+        return Ok(());
+    }
+    // The departures last, where a CI log's tail shows them.
+    let departures: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("UNEXPECTED") || l.starts_with("result:"))
+        .collect();
+    Err(format!(
+        "the {kind} run does not match profiles/{kind}.toml ({}):\n{}\n{stderr}",
+        output.status,
+        departures.join("\n")
+    ))
 }
 
 #[test]
-fn tgtd_matches_its_profile() {
+fn tgtd_matches_its_profile() -> Result<(), String> {
     let mut config = TgtdConfig::new("iqn.2024-01.org.rtgt.peer:tgtd");
     config.incoming = Some(Chap::new(USER, SECRET));
     config.outgoing = Some(Chap::new(TARGET_USER, TARGET_SECRET));
@@ -61,11 +73,11 @@ fn tgtd_matches_its_profile() {
         &tgtd.portal(),
         "iqn.2024-01.org.rtgt.peer:tgtd",
         rtgt_peers::tgtd::LUN,
-    );
+    )
 }
 
 #[test]
-fn istgt_matches_its_profile() {
+fn istgt_matches_its_profile() -> Result<(), String> {
     let mut config = IstgtConfig::new("iqn.2024-01.org.rtgt.peer", "istgt");
     config.incoming = Some(Chap::new(USER, SECRET));
     config.outgoing = Some(Chap::new(TARGET_USER, TARGET_SECRET));
@@ -77,5 +89,5 @@ fn istgt_matches_its_profile() {
         &istgt.portal(),
         &istgt.target_iqn(),
         rtgt_peers::istgt::LUN,
-    );
+    )
 }

@@ -33,6 +33,9 @@ impl Outcome {
 pub struct TestResult {
     pub outcome: Outcome,
     pub output: String,
+    /// Where the outcome comes from when not the main run (see
+    /// [`Summary::replace_with`]).
+    pub on: Option<String>,
 }
 
 /// Every unique test of a run, by `Suite.Test`, in name order.
@@ -97,9 +100,14 @@ impl Summary {
         let entry = self.tests.entry(key).or_insert(TestResult {
             outcome,
             output: String::new(),
+            on: None,
         });
         if outcome >= entry.outcome {
-            *entry = TestResult { outcome, output };
+            *entry = TestResult {
+                outcome,
+                output,
+                on: None,
+            };
         }
     }
 
@@ -114,6 +122,21 @@ impl Summary {
                 }
             }
         }
+    }
+
+    /// Puts the outcome `other` has for `name` (a run of that one test on
+    /// `on`, a second LU configured for its premise) in place of this
+    /// run's. False when `other` did not run it.
+    pub fn replace_with(&mut self, other: &Summary, name: &str, on: &str) -> bool {
+        let Some(theirs) = other.tests.get(name) else {
+            return false;
+        };
+        let result = TestResult {
+            on: Some(on.to_owned()),
+            ..theirs.clone()
+        };
+        self.tests.insert(name.to_owned(), result);
+        true
     }
 
     /// Sorts the tests named in `known` (expected failures): those that
@@ -152,8 +175,21 @@ impl Summary {
         let mut text = format!("# totals: {}\n", self.totals());
         for (name, result) in &self.tests {
             let _ = write!(text, "{:<8} {name}", result.outcome.label());
+            if let Some(on) = &result.on {
+                let _ = write!(text, "  (on {on})");
+            }
             if result.outcome != Outcome::Passed {
-                let why = result.output.lines().next().unwrap_or_default();
+                // The line that says why: [SKIPPED] or [FAILED], else the first.
+                let marker = match result.outcome {
+                    Outcome::Skipped => "[SKIPPED]",
+                    _ => "[FAILED]",
+                };
+                let mut lines = result.output.lines();
+                let why = lines
+                    .clone()
+                    .find(|l| l.contains(marker))
+                    .or_else(|| lines.next())
+                    .unwrap_or_default();
                 let _ = write!(text, "  {why}");
             }
             text.push('\n');
@@ -249,6 +285,18 @@ mod tests {
         main.merge_skipped(&ro);
         // The skip is replaced; a test that ran in both keeps its outcome.
         assert_eq!(main.totals(), "tests=3 passed=2 skipped=0 failed=1");
+        let other = summary("Suite: Unmap\n  Test: Simple ...passed\n");
+        assert!(main.replace_with(&other, "Unmap.Simple", "lun 2"));
+        assert!(!main.replace_with(&other, "Unmap.VPD", "lun 2"));
+        assert_eq!(main.tests["Unmap.Simple"].outcome, Outcome::Passed);
+        assert!(main
+            .report()
+            .contains("passed   Unmap.Simple  (on lun 2)\n"));
+        assert_eq!(main.totals(), "tests=3 passed=3 skipped=0 failed=0");
+        let main = summary(
+            "Suite: ReadOnly\n  Test: ReadOnlySBC ...passed\n\
+             Suite: Unmap\n  Test: Simple ...FAILED\n  Test: VPD ...passed\n",
+        );
         let k = main.known_failures(&["Unmap.Simple".into(), "Unmap.VPD".into(), "X.Y".into()]);
         assert_eq!(k.failed, vec!["Unmap.Simple".to_string()]);
         assert_eq!(k.passed, vec!["Unmap.VPD".to_string()]);

@@ -23,9 +23,9 @@ impl LuState {
             // when unmapped blocks read as zero.
             lbpme: thin,
             lbprz: thin,
-            // SBC-4 §5.21.2: the physical block is 4096 bytes (the page
-            // and file system block of the backstores rtgt serves from), so
-            // a 512-byte LU has 2^3 logical blocks per physical block.
+            // SBC-4 §5.21.2: logical blocks per physical block as a power
+            // of two (by default a 4096-byte physical block, the page and
+            // file system block of the backstores rtgt serves from).
             lbppbe: self.cfg.physical_block_exponent(),
             ..ReadCapacity16::default()
         };

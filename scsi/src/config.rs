@@ -38,12 +38,24 @@ pub enum ConfigError {
     /// A limit of the Block Limits page is zero.
     #[error("limit {0} must be at least one block")]
     ZeroLimit(&'static str),
+    /// The physical block is not a power-of-two multiple (at most 2^15) of
+    /// the logical block (SBC-4 §5.21.2, LOGICAL BLOCKS PER PHYSICAL BLOCK
+    /// EXPONENT).
+    #[error(
+        "physical block of {physical} bytes must be the logical block ({logical} bytes) \
+         times a power of two up to 32768"
+    )]
+    BadPhysicalBlock { physical: u32, logical: u32 },
 }
 
 /// How a disk presents itself and what it accepts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiskConfig {
     pub block_size: BlockSize,
+    /// Bytes per physical block, reported as LOGICAL BLOCKS PER PHYSICAL
+    /// BLOCK EXPONENT in READ CAPACITY (16): initiators align their I/O to
+    /// it. Default 4096, the page and file system block size.
+    pub physical_block_bytes: u32,
     /// Capacity in logical blocks.
     pub blocks: u64,
     /// Rejects every command that writes (DATA PROTECT, WRITE PROTECTED).
@@ -92,6 +104,7 @@ impl DiskConfig {
         let per = |bytes: u64| (bytes / bs).max(1);
         DiskConfig {
             block_size,
+            physical_block_bytes: block_size.bytes().max(4096),
             blocks,
             read_only: false,
             thin: false,
@@ -148,6 +161,14 @@ impl DiskConfig {
                 blocks: self.blocks,
             });
         }
+        let (physical, logical) = (self.physical_block_bytes, self.block_size.bytes());
+        if physical < logical
+            || physical % logical != 0
+            || !(physical / logical).is_power_of_two()
+            || physical / logical > 1 << 15
+        {
+            return Err(ConfigError::BadPhysicalBlock { physical, logical });
+        }
         let s = &self.serial;
         // SPC-5 §7.7.17: PRODUCT SERIAL NUMBER is ASCII (SPC-5 §4.3.1:
         // 20h-7Eh); leading or trailing spaces would be lost.
@@ -179,10 +200,9 @@ impl DiskConfig {
         u64::from(self.block_size.bytes())
     }
 
-    /// LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT (SBC-4 §5.21.2): rtgt's
-    /// physical block is 4096 bytes.
+    /// LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT (SBC-4 §5.21.2).
     pub fn physical_block_exponent(&self) -> u8 {
-        (4096 / self.block_size.bytes()).trailing_zeros() as u8
+        (self.physical_block_bytes / self.block_size.bytes()).trailing_zeros() as u8
     }
 
     /// Capacity in bytes.

@@ -77,6 +77,9 @@ struct Task {
     copy_at: usize,
     /// SANITIZE: not aborted by task management; ends the sanitize state.
     sanitize: bool,
+    /// A started SANITIZE whose command was aborted: the command is over
+    /// (its `reply: None` completion is out) while the operation runs on.
+    detached: bool,
 }
 
 /// A virtual SCSI disk (SBC-4 direct access block device), sans-IO.
@@ -153,7 +156,7 @@ impl Disk {
         let dup = self
             .tasks
             .values()
-            .any(|t| t.tag == cmd.tag && t.nexus == cmd.nexus);
+            .any(|t| t.tag == cmd.tag && t.nexus == cmd.nexus && !t.detached);
         let result = if dup {
             // SAM-5 §5.9.2: a task tag already in use on the nexus is an
             // overlapped command: ABORTED COMMAND, OVERLAPPED COMMANDS
@@ -215,6 +218,7 @@ impl Disk {
                 extents: None,
                 copy_at: 0,
                 sanitize,
+                detached: false,
             },
         );
         self.schedule();
@@ -285,10 +289,12 @@ impl Disk {
         let id = IoId(self.next_io);
         self.next_io += 1;
         self.io_owner.insert(id, (tid, dir));
-        self.io_out.push_back(IoRequest { id, op });
+        let mut background = false;
         if let Some(t) = self.tasks.get_mut(&tid) {
             t.outstanding += 1;
+            background = t.sanitize;
         }
+        self.io_out.push_back(IoRequest { id, op, background });
     }
 
     fn start(&mut self, tid: u64) {
@@ -471,6 +477,9 @@ impl Disk {
         if t.sanitize {
             self.lu.sanitizing = false;
         }
+        if t.detached {
+            return;
+        }
         let reply = self.reply(result, t.plan.out_wanted, t.expected_len);
         self.done.push_back(Completion {
             nexus: t.nexus,
@@ -513,20 +522,37 @@ impl Disk {
     }
 
     /// Aborts the tasks `pick` selects; gives how many.
+    ///
+    /// SBC-4 §4.11.2: a sanitize operation goes on through task management
+    /// and nexus loss. Its command, once started, is aborted like any other
+    /// (completed with no reply, so that the function's response does not
+    /// wait for the whole medium) while the operation runs on, detached,
+    /// and the LU stays in the sanitize state until it ends.
     fn abort_where(&mut self, pick: impl Fn(&Task) -> bool) -> usize {
         let ids: Vec<u64> = self
             .tasks
             .iter()
-            // SBC-4 §4.11.2: a sanitize goes on through task management.
-            .filter(|(_, t)| !t.aborted && !t.sanitize && pick(t))
+            .filter(|(_, t)| !t.aborted && !t.detached && pick(t))
             .map(|(&id, _)| id)
             .collect();
         for &id in &ids {
-            if let Some(t) = self.tasks.get_mut(&id) {
-                t.aborted = true;
-                if t.outstanding == 0 {
-                    self.drop_aborted(id);
-                }
+            let Some(t) = self.tasks.get_mut(&id) else {
+                continue;
+            };
+            if t.sanitize && t.started {
+                t.detached = true;
+                let done = Completion {
+                    nexus: t.nexus.clone(),
+                    tag: t.tag,
+                    lun: t.lun,
+                    reply: None,
+                };
+                self.done.push_back(done);
+                continue;
+            }
+            t.aborted = true;
+            if t.outstanding == 0 {
+                self.drop_aborted(id);
             }
         }
         self.schedule();

@@ -6,8 +6,10 @@
 //! every command but INQUIRY, REPORT LUNS and REQUEST SENSE answers NOT
 //! READY, LOGICAL UNIT NOT READY, SANITIZE IN PROGRESS. The operation is
 //! not ended by a task management function or a nexus loss (SBC-4 §4.11.2:
-//! it continues through resets). IMMED is honoured by the stronger answer:
-//! the command completes once the medium is sanitized.
+//! it continues through resets): they abort the command, which then runs
+//! on detached (see `Disk::abort_where`). Its backstore requests are marked
+//! `background`, for a driver to pace. IMMED is honoured by the stronger
+//! answer: the command completes once the medium is sanitized.
 
 use crate::backstore::IoOp;
 use crate::dispatch::LuState;
@@ -277,9 +279,15 @@ mod tests {
         let rep = now(&mut r, &[0x03, 0, 0, 0, 18, 0]);
         let d = &rep.data_in;
         assert_eq!((d[2] & 0x0f, d[12], d[13]), (0x02, 0x04, 0x1b));
-        // A LUN reset does not end it (its unit attention comes first).
+        // Its requests run in the background of the LU.
+        let io = r.disk.poll_io().expect("the overwrite is under way");
+        assert!(io.background);
+        // A LUN reset aborts the command (no reply, at once) but not the
+        // operation (its unit attention comes first).
         let n = r.nexus.clone();
-        assert_eq!(r.disk.lun_reset(&n), 0);
+        assert_eq!(r.disk.lun_reset(&n), 1);
+        let aborted: Vec<_> = std::iter::from_fn(|| r.disk.poll_completion()).collect();
+        assert!(matches!(&aborted[..], [c] if c.tag == sanitize_tag && c.reply.is_none()));
         let rep = now(&mut r, &[0; 6]);
         assert_check(
             &rep,
@@ -292,10 +300,25 @@ mod tests {
             SenseKey::NOT_READY,
             AscAscq::LUN_NOT_READY_SANITIZE_IN_PROGRESS,
         );
+        // The tag of the aborted command is free again.
+        let mut c = r.command(&[0x12, 0, 0, 0, 36, 0], &[], 255);
+        c.tag = sanitize_tag;
+        r.disk.submit(c);
+        let reused = r
+            .disk
+            .poll_completion()
+            .and_then(|c| c.reply)
+            .expect("answered");
+        assert_eq!(reused.status, rtgt_proto::scsi::status::Status::GOOD);
+        let rep = now(&mut r, &[0; 6]);
+        assert_check(
+            &rep,
+            SenseKey::NOT_READY,
+            AscAscq::LUN_NOT_READY_SANITIZE_IN_PROGRESS,
+        );
+        r.disk.handle_io_complete(io.id, io.execute(&r.store));
         let done = r.drain();
-        assert!(done
-            .iter()
-            .any(|c| c.tag == sanitize_tag && c.reply.is_some()));
+        assert!(done.iter().all(|c| c.tag != sanitize_tag), "answered once");
         r.good(&[0; 6], &[], 0);
         assert_eq!(r.good(&read10(100, 1), &[], 512), &[0xee; 512][..]);
     }

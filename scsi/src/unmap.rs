@@ -58,14 +58,15 @@ impl LuState {
             out.clone()
         };
         let fua = !self.mode.wce();
-        let ops = if block.iter().all(|&b| b == 0) {
-            // SBC-4 §4.7.3.4: with UNMAP set a thin LU may unmap the blocks
-            // when unmapped blocks read as the data sent (LBPRZ one: zero).
-            if io.unmap && self.cfg.thin {
-                vec![IoOp::Deallocate { offset, len }]
-            } else {
-                vec![IoOp::WriteZeroes { offset, len, fua }]
-            }
+        // SBC-4 §5.47, table "ANCHOR bit, UNMAP bit and ANC_SUP bit
+        // relationships": UNMAP one with ANCHOR zero is an unmap operation,
+        // whatever the block sent; a thin LU deallocates each LBA and,
+        // LBPRZ being one, they read as zero afterwards. A fully
+        // provisioned LU does not implement UNMAP and writes.
+        let ops = if io.unmap && self.cfg.thin {
+            vec![IoOp::Deallocate { offset, len }]
+        } else if block.iter().all(|&b| b == 0) {
+            vec![IoOp::WriteZeroes { offset, len, fua }]
         } else {
             let piece = PATTERN_PIECE.max(bs).min(len);
             let mut pattern = BytesMut::with_capacity(piece as usize);

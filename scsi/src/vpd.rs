@@ -87,7 +87,8 @@ impl LuState {
             // to the last LBA (within MAXIMUM WRITE SAME LENGTH).
             wsnz: false,
             max_compare_and_write_length: c.max_compare_and_write_blocks,
-            optimal_transfer_length_granularity: (4096 / c.block_size.bytes()) as u16,
+            // SBC-4 §6.6.4: transfers in whole physical blocks are best.
+            optimal_transfer_length_granularity: 1 << c.physical_block_exponent(),
             max_transfer_length: c.max_transfer_blocks,
             optimal_transfer_length: c.max_transfer_blocks,
             max_unmap_lba_count: if thin { c.max_unmap_blocks } else { 0 },

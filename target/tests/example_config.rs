@@ -24,7 +24,7 @@ fn example_config_builds() {
     assert_eq!(t.auth.incoming.len(), 2);
     assert!(t.auth.outgoing.is_some());
     assert_eq!(t.allowed_networks.len(), 4);
-    assert_eq!(built.stores.len(), 3);
+    assert_eq!(built.luns.len(), 3);
     assert_eq!(built.group.discovery_auth.incoming.len(), 1);
     assert_eq!(std::fs::metadata(&img).unwrap().len(), 1 << 30);
 }

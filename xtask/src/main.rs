@@ -38,8 +38,9 @@ enum Command {
     Ci,
     /// Run a libFuzzer campaign on one fuzz target
     Fuzz(fuzz::FuzzArgs),
-    /// Install the real peers and tools the tests use (Debian packages), when missing
-    Peers,
+    /// Install the real peers and tools the tests use (Debian packages) when missing, then run
+    /// libiscsi's test tool (iscsi-test-cu) against rtgtd and print its summary
+    Peers(peers::PeersArgs),
     /// Run the deterministic simulator over seeds, or replay one seed
     Sim(sim::SimArgs),
     /// Record iSCSI sessions between tgtd and libiscsi's tools as test vectors (proto/tests/vectors)
@@ -51,13 +52,25 @@ enum Command {
     Bench(bench::BenchArgs),
 }
 
-fn main() -> Result<()> {
-    let cli = Cli::parse();
+/// Prints the error chain on one line and exits with 1 (no backtrace, even
+/// with RUST_BACKTRACE set: the failing step's own output says what broke,
+/// and a CI log's tail should show it).
+fn main() -> std::process::ExitCode {
+    match dispatch(Cli::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xtask: error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Test => test::run(),
         Command::Ci => ci::run(),
         Command::Fuzz(args) => fuzz::run(&args),
-        Command::Peers => peers::run(),
+        Command::Peers(args) => peers::run(&args),
         Command::Capture(args) => capture::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::Conformance(args) => conformance::run(&args),

@@ -86,7 +86,17 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-pub fn run() -> Result<()> {
+/// `cargo xtask peers` options.
+#[derive(Debug, clap::Args)]
+pub struct PeersArgs {
+    /// Only install the peers; do not run libiscsi's test tool against rtgtd
+    #[arg(long)]
+    install_only: bool,
+}
+
+/// Installs the peers, then runs libiscsi's whole test tool against rtgtd
+/// (see `test_cu.rs`) unless `--install-only`.
+pub fn run(args: &PeersArgs) -> Result<()> {
     ensure_installed()?;
     for peer in PEERS {
         println!(
@@ -95,5 +105,8 @@ pub fn run() -> Result<()> {
         );
     }
     println!("peers: all installed");
-    Ok(())
+    if args.install_only {
+        return Ok(());
+    }
+    crate::test_cu::run()
 }

@@ -6,7 +6,7 @@ use crate::cmd::{cargo, run_command, workspace_root};
 use anyhow::Result;
 
 pub fn run() -> Result<()> {
-    println!("$ cargo xtask peers");
+    println!("$ cargo xtask peers --install-only");
     crate::peers::ensure_installed()?;
     run_command(cargo().args([
         "build",

@@ -9,10 +9,10 @@ use rtgt_conformance::discover::discover_iqn;
 use rtgt_conformance::glob::Filter;
 use rtgt_conformance::listing;
 use rtgt_conformance::options::Options;
-use rtgt_conformance::profile::Profile;
+use rtgt_conformance::profile::{judge, Profile};
 use rtgt_conformance::progress::Progress;
 use rtgt_conformance::report::RunReport;
-use rtgt_conformance::runner::{default_limit, run_all, Observer, Silent};
+use rtgt_conformance::runner::{default_limit, rerun_mismatches, run_all, Observer, Silent};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -75,8 +75,16 @@ fn run(options: &Options) -> Result<bool> {
     let limit = options
         .scenario_limit
         .unwrap_or_else(|| default_limit(&target));
-    let reports = run_all(&selected, &target, options.jobs, limit, observer);
+    let mut reports = run_all(&selected, &target, options.jobs, limit, observer);
     progress.finish();
+    rerun_mismatches(
+        &selected,
+        &mut reports,
+        &target,
+        limit,
+        options.retries,
+        |report| judge(profile.as_ref(), report).is_ok(),
+    );
     let run = RunReport::new(
         addr,
         &iqn,

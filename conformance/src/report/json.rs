@@ -2,7 +2,9 @@
 //! outcome (`pass`, `fail`, `skip`, `n/a`), how it stands against the
 //! profile (`fine`, `expected-failure`, `not-exercised`,
 //! `unexpected-failure`, `unexpected-pass`), and the exchange of every
-//! non-pass. Keys are sorted, so the file is stable for diffs.
+//! non-pass; `earlier_attempts` lists the outcomes of attempts that did
+//! not match before the one reported (`--retries`). Keys are sorted, so the
+//! file is stable for diffs.
 
 use super::{Counts, Judged, RunReport};
 use crate::profile::Judgement;
@@ -84,7 +86,24 @@ fn result(judged: &Judged) -> Value {
     if !r.transcript.is_empty() {
         value["transcript"] = json!(r.transcript);
     }
+    if !r.earlier.is_empty() {
+        let earlier: Vec<Value> = r.earlier.iter().map(outcome_json).collect();
+        value["earlier_attempts"] = json!(earlier);
+    }
     value
+}
+
+/// An earlier attempt's outcome (`--retries`).
+fn outcome_json(outcome: &Outcome) -> Value {
+    match outcome {
+        Outcome::Pass => json!({ "outcome": "pass" }),
+        Outcome::Fail { expected, actual } => {
+            json!({ "outcome": "fail", "expected": expected, "actual": actual })
+        }
+        Outcome::Skip { reason } | Outcome::NotApplicable { reason } => {
+            json!({ "outcome": outcome.label(), "reason": reason })
+        }
+    }
 }
 
 fn millis(d: std::time::Duration) -> u64 {

@@ -23,6 +23,7 @@ fn report(
         outcome,
         transcript: transcript.to_owned(),
         elapsed: Duration::from_millis(12),
+        earlier: Vec::new(),
     }
 }
 
@@ -159,4 +160,33 @@ fn json() {
     let value: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(value["ok"], false);
     insta::assert_snapshot!(text);
+}
+
+#[test]
+fn an_unsteady_result_shows_its_earlier_attempts() {
+    let mut reports: Vec<ScenarioReport> = mixed()
+        .into_iter()
+        .filter(|r| !matches!(r.outcome, Outcome::Fail { .. }))
+        .collect();
+    reports[0].earlier = vec![Outcome::fail("a Login Response", "no answer within 2s")];
+    let run = RunReport::new(
+        "[::1]:3260",
+        "iqn.2024-01.org.rtgt:demo",
+        0,
+        None,
+        reports,
+        Duration::from_millis(500),
+    );
+    assert!(run.ok());
+    let text = run.text();
+    assert!(text.contains("UNSTEADY iscsi.login.passes (MUST"), "{text}");
+    assert!(text.contains("pass on attempt 2"), "{text}");
+    assert!(text.contains("  fail: expected a Login Response; actual: no answer within 2s"));
+    assert!(text.contains("unsteady: 1 result(s) matched only when run again"));
+    let value: serde_json::Value = serde_json::from_str(&run.json()).unwrap();
+    assert_eq!(
+        value["results"][0]["earlier_attempts"][0]["actual"],
+        "no answer within 2s"
+    );
+    assert!(value["results"][1].get("earlier_attempts").is_none());
 }

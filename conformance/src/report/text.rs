@@ -1,6 +1,7 @@
 //! The report a person reads: a table per area, then every failure with the
-//! exchange that led to it, every unexpected pass, every skip and n/a with
-//! its reason, and the verdict.
+//! exchange that led to it, every unexpected pass, every result that
+//! matched only when run again, every skip and n/a with its reason, and the
+//! verdict.
 
 use super::{Counts, Judged, RunReport};
 use crate::profile::Judgement;
@@ -36,6 +37,9 @@ pub(super) fn render(run: &RunReport) -> String {
                 expected.label()
             );
         }
+    }
+    for judged in run.results.iter().filter(|j| !j.report.earlier.is_empty()) {
+        unsteady(&mut out, judged);
     }
     let mut first = true;
     for judged in &run.results {
@@ -152,10 +156,46 @@ fn failure(out: &mut String, judged: &Judged) {
     }
 }
 
+/// A result that matched the profile only when run again (`--retries`).
+fn unsteady(out: &mut String, judged: &Judged) {
+    let r = &judged.report;
+    let _ = writeln!(
+        out,
+        "\nUNSTEADY {} ({}, {}): {} on attempt {}; the attempts before did not match:",
+        r.id,
+        r.level,
+        r.clause,
+        r.outcome.label(),
+        r.earlier.len() + 1
+    );
+    for outcome in &r.earlier {
+        let _ = match outcome {
+            Outcome::Fail { expected, actual } => {
+                writeln!(out, "  fail: expected {expected}; actual: {actual}")
+            }
+            Outcome::Skip { reason } | Outcome::NotApplicable { reason } => {
+                writeln!(out, "  {}: {reason}", outcome.label())
+            }
+            Outcome::Pass => writeln!(out, "  pass"),
+        };
+    }
+}
+
 fn verdict(out: &mut String, run: &RunReport) {
     let c = run.totals();
     let seconds = run.elapsed.as_secs_f64();
     out.push('\n');
+    let unsteady = run
+        .results
+        .iter()
+        .filter(|j| !j.report.earlier.is_empty())
+        .count();
+    if unsteady > 0 {
+        let _ = writeln!(
+            out,
+            "unsteady: {unsteady} result(s) matched only when run again (listed above)"
+        );
+    }
     if run.ok() {
         match &run.profile {
             Some(profile) => {

@@ -37,6 +37,13 @@ struct Args {
     /// LUN, run again there and their outcome replaces the skip
     #[arg(long)]
     readonly_url: Option<String>,
+    /// FAMILY.SUITE.TEST=URL (repeatable): run that test again, alone, on
+    /// URL (a LUN configured for a premise of the test that the main LUN
+    /// does not meet, or the main LUN without the state earlier tests left)
+    /// and report that outcome in place of the main run's, marked with the
+    /// URL
+    #[arg(long = "on", value_name = "TEST=URL")]
+    on: Vec<String>,
     /// Fail when more tests than this fail
     #[arg(long, default_value_t = 0)]
     max_failed: usize,
@@ -78,6 +85,28 @@ fn main() -> Result<()> {
             multipath_url: None,
         })?;
         summary.merge_skipped(&ro);
+        output.push_str(&text);
+    }
+    for spec in &args.on {
+        let Some((test, url)) = spec.split_once('=') else {
+            bail!("--on {spec}: write FAMILY.SUITE.TEST=URL");
+        };
+        // The summary names tests Suite.Test, without the family.
+        let Some((_, name)) = test.split_once('.') else {
+            bail!("--on {spec}: write the test as FAMILY.SUITE.TEST, e.g. SCSI.Read10.Simple");
+        };
+        let (theirs, text) = test_cu::run(&Run {
+            url: url.to_owned(),
+            initiator_name: args.initiator_name.clone(),
+            initiator_name_2: args.initiator_name_2.clone(),
+            tests: test.to_owned(),
+            dataloss: args.dataloss,
+            allow_sanitize: args.allow_sanitize,
+            multipath_url: None,
+        })?;
+        if !summary.replace_with(&theirs, name, url) {
+            bail!("--on {spec}: the run on {url} has no test {name}");
+        }
         output.push_str(&text);
     }
     let report = summary.report();

@@ -181,6 +181,10 @@ pub struct IoRequest {
     /// Hand this back to `handle_io_complete`.
     pub id: IoId,
     pub op: IoOp,
+    /// Part of a long operation that runs in the background of the LU's
+    /// other work (SANITIZE): a driver may pace it (rtgtd's
+    /// `sanitize_rate`) so that it leaves the storage to other LUNs.
+    pub background: bool,
 }
 
 /// The result of a successful request.
@@ -230,6 +234,7 @@ mod tests {
         let ram = RamBackstore::new(8192);
         let w = IoRequest {
             id: IoId(1),
+            background: false,
             op: IoOp::Write {
                 offset: 512,
                 data: Bytes::from_static(&[7; 512]),
@@ -239,6 +244,7 @@ mod tests {
         assert_eq!(w.execute(&ram), Ok(IoData::Done));
         let r = IoRequest {
             id: IoId(2),
+            background: false,
             op: IoOp::Read {
                 offset: 0,
                 len: 1024,
@@ -251,6 +257,7 @@ mod tests {
         assert_eq!(&b[512..], &[7; 512][..]);
         let past = IoRequest {
             id: IoId(3),
+            background: false,
             op: IoOp::Read {
                 offset: 8000,
                 len: 512,

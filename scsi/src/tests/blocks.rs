@@ -87,6 +87,21 @@ fn write_same_patterns_zeroes_and_unmap() {
         Some(7),
     );
     small.good(&write_same16(4080, 0, false, false), &[0; 512], 512);
+    // UNMAP one deallocates whatever the block sent (SBC-4 §5.47): the
+    // blocks then read as zero.
+    r.good(&write_same16(120, 4, false, false), &[0xff; 512], 512);
+    r.log.clear();
+    r.good(&write_same16(120, 4, true, false), &[0xff; 512], 512);
+    assert!(matches!(r.log[..], [IoOp::Deallocate { .. }]));
+    assert_eq!(r.good(&read10(120, 4), &[], 4 * 512), &[0; 4 * 512][..]);
+    // A fully provisioned LU does not implement UNMAP: it writes.
+    let mut thick = Rig::with(DiskConfig::new(8, "WS-THICK", BlockSize::B512, 64));
+    thick.ready();
+    thick.good(&write_same16(4, 2, true, false), &[0xee; 512], 512);
+    assert_eq!(
+        thick.good(&read10(4, 2), &[], 2 * 512),
+        &[0xee; 2 * 512][..]
+    );
     let mut anchor = write_same16(0, 1, true, false);
     anchor[1] |= 0x10;
     assert_field(&r.run(&anchor, &[0; 512], 512), 1, Some(4));

@@ -110,7 +110,7 @@ fn main() -> Result<()> {
                 .as_ref()
                 .map_or(String::new(), |p| p.display().to_string()),
             built.group.targets.len(),
-            built.stores.len()
+            built.luns.len()
         );
         return Ok(());
     }

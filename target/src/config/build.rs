@@ -17,18 +17,38 @@ use crate::core::{
     AuthConfig, ChapAccount, Limits, NopConfig, PortalGroupConfig, SessionLimits, TargetConfig,
 };
 
-/// What the daemon runs: the core's configuration, a backstore per LUN
-/// (by target index and LUN number) and the addresses to listen on.
+/// What the daemon runs: the core's configuration, the backend of each
+/// LUN (by target index and LUN number) and the addresses to listen on.
 #[derive(Debug)]
 pub struct Built {
     pub group: PortalGroupConfig,
-    pub stores: BTreeMap<(usize, u16), Arc<dyn Backstore>>,
+    pub luns: BTreeMap<(usize, u16), LunBackend>,
     pub listen: Vec<SocketAddr>,
     pub log_level: Option<&'static str>,
     pub worker_threads: Option<usize>,
-    /// Where each LUN's persistent reservation state (APTPL) is stored, by
-    /// target index and LUN number (a LUN offering APTPL must have one).
-    pub state_files: BTreeMap<(usize, u16), PathBuf>,
+}
+
+/// What the daemon needs to run one LUN's backstore requests.
+#[derive(Debug, Clone)]
+pub struct LunBackend {
+    pub store: Arc<dyn Backstore>,
+    /// Where the LUN's persistent reservation state (APTPL) is stored (a
+    /// LUN offering APTPL must have one).
+    pub state_file: Option<PathBuf>,
+    /// The most bytes per second its background requests (SANITIZE) run
+    /// at; `None`: unlimited.
+    pub sanitize_rate: Option<u64>,
+}
+
+impl LunBackend {
+    /// A backend with no state file and no pacing.
+    pub fn new(store: Arc<dyn Backstore>) -> Self {
+        LunBackend {
+            store,
+            state_file: None,
+            sanitize_rate: None,
+        }
+    }
 }
 
 pub(super) fn build(cfg: &Config) -> Result<Built, ConfigError> {
@@ -80,14 +100,12 @@ pub(super) fn build(cfg: &Config) -> Result<Built, ConfigError> {
         .clone()
         .unwrap_or_else(|| PathBuf::from(super::state::DEFAULT_STATE_DIR));
     let mut targets = Vec::new();
-    let mut stores = BTreeMap::new();
-    let mut state_files = BTreeMap::new();
+    let mut luns = BTreeMap::new();
     for (ti, t) in f.targets.iter().enumerate() {
-        let (target, lun_stores) = build_target(cfg, t.get_ref(), &state_dir)?;
+        let (target, backends) = build_target(cfg, t.get_ref(), &state_dir)?;
         targets.push(target);
-        for (lun, store, state) in lun_stores {
-            stores.insert((ti, lun), store);
-            state_files.insert((ti, lun), state);
+        for (lun, backend) in backends {
+            luns.insert((ti, lun), backend);
         }
     }
     Ok(Built {
@@ -100,26 +118,30 @@ pub(super) fn build(cfg: &Config) -> Result<Built, ConfigError> {
             limits,
             nop,
         },
-        stores,
+        luns,
         listen,
         log_level: f.log_level.map(|l| l.as_str()),
         worker_threads: f.worker_threads.map(|v| v.u64() as usize),
-        state_files,
     })
 }
 
-type LunStores = Vec<(u16, Arc<dyn Backstore>, PathBuf)>;
+type LunBackends = Vec<(u16, LunBackend)>;
 
 fn build_target(
     cfg: &Config,
     t: &TargetToml,
     state_dir: &Path,
-) -> Result<(TargetConfig, LunStores), ConfigError> {
+) -> Result<(TargetConfig, LunBackends), ConfigError> {
     let iqn = &t.iqn.get_ref().0;
     let mut luns = LunMap::new();
-    let mut stores: LunStores = Vec::new();
+    let mut backends: LunBackends = Vec::new();
     for l in &t.lun {
         let n = l.get_ref().lun.u16();
+        let sanitize_rate = l.get_ref().sanitize_rate.map(|r| r.0);
+        if sanitize_rate == Some(0) {
+            let msg = "sanitize_rate must be at least one byte per second: remove it for no limit";
+            return Err(cfg.error(l.span(), msg));
+        }
         let (mut disk, store) =
             build_lun(iqn, l.get_ref()).map_err(|msg| cfg.error(l.span(), &msg))?;
         // SPC-5 §5.14.5: reservations saved with APTPL are restored.
@@ -128,7 +150,14 @@ fn build_target(
             disk.restore_reservations(pr);
         }
         luns.insert(n, disk);
-        stores.push((n, store, state));
+        backends.push((
+            n,
+            LunBackend {
+                store,
+                state_file: Some(state),
+                sanitize_rate,
+            },
+        ));
     }
     let s = &t.session;
     let d = SessionLimits::default();
@@ -173,7 +202,7 @@ fn build_target(
     target.allowed_networks = t.allow_addresses.iter().map(|n| n.0).collect();
     target.auth = auth(&t.chap);
     target.session = session;
-    Ok((target, stores))
+    Ok((target, backends))
 }
 
 /// A stable number for a LUN: FNV-1a of the target name and LUN number, so
@@ -243,10 +272,14 @@ fn build_lun(iqn: &str, l: &LunToml) -> Result<(Disk, Arc<dyn Backstore>), Strin
         .serial
         .clone()
         .unwrap_or_else(|| format!("RTGT{:012X}", id & 0xffff_ffff_ffff));
-    let dc = DiskConfig::new(id, &serial, block_size, blocks)
+    let mut dc = DiskConfig::new(id, &serial, block_size, blocks)
         .thin(thin)
         .read_only(l.read_only)
         .removable(l.removable);
+    if let Some(p) = l.physical_block_size {
+        // Out of u32 range is refused by Disk::new as not a multiple.
+        dc.physical_block_bytes = u32::try_from(p.0).unwrap_or(0);
+    }
     let disk = Disk::new(dc).map_err(|e| e.to_string())?;
     Ok((disk, store))
 }

@@ -221,6 +221,14 @@ pub struct LunToml {
     /// Logical block size: 512 or 4096.
     #[serde(default = "bs512")]
     pub block_size: Bounded<512, 4096>,
+    /// Physical block size in bytes, a power-of-two multiple of the
+    /// logical block (READ CAPACITY (16) LOGICAL BLOCKS PER PHYSICAL BLOCK
+    /// EXPONENT); default 4096.
+    pub physical_block_size: Option<Size>,
+    /// The most bytes per second a SANITIZE writes or deallocates, so that
+    /// a sanitize in the background leaves the storage to other LUNs
+    /// (e.g. "64M"); unlimited when absent.
+    pub sanitize_rate: Option<Size>,
     #[serde(default)]
     pub read_only: bool,
     /// Unit serial number (VPD page 80h); derived from the IQN and LUN when

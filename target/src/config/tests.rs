@@ -41,7 +41,7 @@ fn minimal_builds() {
     let disk = b.group.targets[0].luns.disk(0).unwrap();
     assert_eq!(disk.config().blocks, (16 << 20) / 512);
     assert!(disk.config().thin);
-    assert_eq!(b.stores.len(), 1);
+    assert_eq!(b.luns.len(), 1);
 }
 
 #[test]

@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use rtgt_scsi::{Backstore, BlockSize, Disk, DiskConfig, LunMap, RamBackstore};
+use rtgt_scsi::{BlockSize, Disk, DiskConfig, LunMap, RamBackstore};
 
-use crate::config::Built;
+use crate::config::{Built, LunBackend};
 use crate::core::{AuthConfig, ChapAccount, PortalGroupConfig, TargetConfig};
 
 /// The demo target's name.
@@ -66,8 +66,9 @@ pub fn demo(opts: &DemoOptions) -> Result<Built, rtgt_scsi::ConfigError> {
             .map(|(u, s)| ChapAccount::new(u, s.as_bytes())),
         algorithms: Vec::new(),
     };
-    let mut stores: BTreeMap<(usize, u16), Arc<dyn Backstore>> = BTreeMap::new();
-    stores.insert((0, 0), Arc::new(RamBackstore::new(blocks * 512)));
+    // The demo's RAM disk does not offer APTPL: nothing to store.
+    let store = Arc::new(RamBackstore::new(blocks * 512));
+    let luns = BTreeMap::from([((0, 0), LunBackend::new(store))]);
     let portals = if opts.listen.iter().any(|a| a.ip().is_unspecified()) {
         Vec::new()
     } else {
@@ -83,11 +84,9 @@ pub fn demo(opts: &DemoOptions) -> Result<Built, rtgt_scsi::ConfigError> {
             },
             ..PortalGroupConfig::default()
         },
-        stores,
+        luns,
         listen: opts.listen.clone(),
         log_level: None,
         worker_threads: None,
-        // The demo's RAM disk does not offer APTPL: nothing to store.
-        state_files: BTreeMap::new(),
     })
 }

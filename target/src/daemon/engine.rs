@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rtgt_scsi::{Backstore, BackstoreError, IoData, IoOp, IoRequest};
@@ -13,10 +12,10 @@ use tracing::{debug, info, warn, Span};
 
 use super::conn::{ConnHandle, Input, Out};
 use crate::backstore::aligned_read_buffer;
+use crate::config::LunBackend;
 use crate::core::{CloseReason, ConnId, Event, IoTag, TargetCore};
 
-type Stores = BTreeMap<(usize, u16), Arc<dyn Backstore>>;
-type StateFiles = BTreeMap<(usize, u16), std::path::PathBuf>;
+type Luns = BTreeMap<(usize, u16), LunBackend>;
 type IoDone = (IoTag, Result<IoData, BackstoreError>);
 
 /// Input messages handled per wake-up before the outputs are drained.
@@ -24,8 +23,10 @@ const INPUT_BATCH: usize = 64;
 
 struct Engine {
     core: TargetCore,
-    stores: Stores,
-    state_files: StateFiles,
+    luns: Luns,
+    /// Per LUN with a `sanitize_rate`: when its pacing lets the next
+    /// background request start.
+    background_next: BTreeMap<(usize, u16), Instant>,
     conns: BTreeMap<ConnId, Conn>,
     sessions: BTreeMap<u16, Span>,
     io_tx: mpsc::UnboundedSender<IoDone>,
@@ -43,8 +44,7 @@ struct Conn {
 /// writes durable.
 pub(crate) async fn run(
     core: TargetCore,
-    stores: Stores,
-    state_files: StateFiles,
+    luns: Luns,
     mut input: mpsc::Receiver<Input>,
     mut stop: oneshot::Receiver<()>,
     grace: Duration,
@@ -52,8 +52,8 @@ pub(crate) async fn run(
     let (io_tx, mut io_rx) = mpsc::unbounded_channel();
     let mut e = Engine {
         core,
-        stores,
-        state_files,
+        luns,
+        background_next: BTreeMap::new(),
         conns: BTreeMap::new(),
         sessions: BTreeMap::new(),
         io_tx,
@@ -174,16 +174,53 @@ impl Engine {
     }
 
     fn spawn_io(&mut self, tag: IoTag, io: IoRequest) {
-        let store = self.stores.get(&(tag.target, tag.lun)).cloned();
+        let lun = self.luns.get(&(tag.target, tag.lun));
+        let store = lun.map(|l| l.store.clone());
+        let start = match lun.and_then(|l| l.sanitize_rate) {
+            Some(rate) if io.background => Some(self.pace(tag, &io.op, rate)),
+            _ => None,
+        };
         let tx = self.io_tx.clone();
         self.in_flight += 1;
-        tokio::task::spawn_blocking(move || {
+        let run = move || {
             let res = match store {
                 Some(s) => execute(&io, s.as_ref()),
                 None => Err(BackstoreError::Io),
             };
             let _ = tx.send((tag, res));
-        });
+        };
+        match start {
+            Some(at) => {
+                tokio::spawn(async move {
+                    tokio::time::sleep_until(at.into()).await;
+                    let _ = tokio::task::spawn_blocking(run).await;
+                });
+            }
+            None => {
+                tokio::task::spawn_blocking(run);
+            }
+        }
+    }
+
+    /// When a background request of `rate` bytes per second may start:
+    /// each one holds the LUN's pacing for its length's worth of time.
+    fn pace(&mut self, tag: IoTag, op: &IoOp, rate: u64) -> Instant {
+        let bytes = match op {
+            IoOp::Read { len, .. }
+            | IoOp::WriteZeroes { len, .. }
+            | IoOp::Deallocate { len, .. }
+            | IoOp::Allocation { len, .. } => *len,
+            IoOp::Write { data, .. } => data.len() as u64,
+            IoOp::Flush => 0,
+        };
+        let now = Instant::now();
+        let next = self
+            .background_next
+            .entry((tag.target, tag.lun))
+            .or_insert(now);
+        let start = (*next).max(now);
+        *next = start + Duration::from_secs_f64(bytes as f64 / rate as f64);
+        start
     }
 
     /// Stores a LUN's reservation state (APTPL) on the blocking pool; the
@@ -191,7 +228,10 @@ impl Engine {
     /// write error when it cannot be (no state file for the LUN: a LUN that
     /// offers APTPL without one is a configuration bug).
     fn spawn_persist(&mut self, tag: IoTag, state: rtgt_scsi::PrState) {
-        let path = self.state_files.get(&(tag.target, tag.lun)).cloned();
+        let path = self
+            .luns
+            .get(&(tag.target, tag.lun))
+            .and_then(|l| l.state_file.clone());
         let tx = self.io_tx.clone();
         self.in_flight += 1;
         tokio::task::spawn_blocking(move || {
@@ -275,8 +315,8 @@ impl Engine {
     /// SBC-4 §5.27: what was acknowledged reaches stable storage before the
     /// daemon exits.
     async fn sync_all(&self) {
-        for (&(t, lun), store) in &self.stores {
-            let store = store.clone();
+        for (&(t, lun), backend) in &self.luns {
+            let store = backend.store.clone();
             let res = tokio::task::spawn_blocking(move || store.flush()).await;
             match res {
                 Ok(Ok(())) => debug!(target_index = t, lun, "synced"),

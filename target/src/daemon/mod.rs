@@ -85,12 +85,7 @@ impl Server {
     /// Serves until `shutdown` completes, then logs every initiator out,
     /// drains IO and syncs the backstores.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
-        let Built {
-            group,
-            stores,
-            state_files,
-            ..
-        } = self.built;
+        let Built { group, luns, .. } = self.built;
         let max_queued = group.limits.max_buffered_bytes;
         let core = TargetCore::new(group, Box::new(OsRandom::new()?));
         let (input_tx, input_rx) = mpsc::channel(INPUT_QUEUE);
@@ -106,7 +101,7 @@ impl Server {
             shutdown.await;
             let _ = stop_tx.send(());
         });
-        engine::run(core, stores, state_files, input_rx, stop_rx, self.grace).await;
+        engine::run(core, luns, input_rx, stop_rx, self.grace).await;
         for a in accepts {
             a.abort();
         }
