@@ -160,3 +160,26 @@ fn file_lun_is_created_sparse() {
     let e = parse(&blk).unwrap().build().unwrap_err().to_string();
     assert!(e.contains("is not a block device"), "{e}");
 }
+
+#[test]
+fn physical_block_and_sanitize_rate() {
+    let with = |extra: &str| parse(&format!("{MINIMAL}{extra}\n")).unwrap().build();
+    let b = with("physical_block_size = \"64K\"\nsanitize_rate = \"32M\"").unwrap();
+    let disk = b.group.targets[0].luns.disk(0).unwrap();
+    assert_eq!(disk.config().physical_block_exponent(), 7);
+    assert_eq!(b.luns[&(0, 0)].sanitize_rate, Some(32 << 20));
+    let b = with("").unwrap();
+    let disk = b.group.targets[0].luns.disk(0).unwrap();
+    assert_eq!(
+        disk.config().physical_block_exponent(),
+        3,
+        "4096 by default"
+    );
+    assert_eq!(b.luns[&(0, 0)].sanitize_rate, None);
+    for bad in ["physical_block_size = 1536", "physical_block_size = 256"] {
+        let msg = with(bad).unwrap_err().to_string();
+        assert!(msg.contains("times a power of two"), "{bad}: {msg}");
+    }
+    let msg = with("sanitize_rate = 0").unwrap_err().to_string();
+    assert!(msg.contains("remove it for no limit"), "{msg}");
+}
