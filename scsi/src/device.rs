@@ -336,6 +336,10 @@ impl Disk {
                 for op in ops {
                     self.issue(tid, op, IoDirection::Write);
                 }
+                if let Some(t) = self.tasks.get(&tid).filter(|t| t.plan.immediate) {
+                    let reply = self.reply(Ok(Bytes::new()), t.plan.out_wanted, t.expected_len);
+                    self.detach(tid, Some(reply));
+                }
             }
             Work::Copy(job) => self.copy_step(tid, &job, 0, None),
         }
@@ -540,14 +544,7 @@ impl Disk {
                 continue;
             };
             if t.sanitize && t.started {
-                t.detached = true;
-                let done = Completion {
-                    nexus: t.nexus.clone(),
-                    tag: t.tag,
-                    lun: t.lun,
-                    reply: None,
-                };
-                self.done.push_back(done);
+                self.detach(id, None);
                 continue;
             }
             t.aborted = true;
@@ -557,6 +554,23 @@ impl Disk {
         }
         self.schedule();
         ids.len()
+    }
+
+    /// Ends the command of a started task whose work runs on: `reply` goes
+    /// out now (`None` for an aborted command), and nothing when the work
+    /// ends.
+    fn detach(&mut self, tid: u64, reply: Option<Reply>) {
+        let Some(t) = self.tasks.get_mut(&tid) else {
+            return;
+        };
+        t.detached = true;
+        let done = Completion {
+            nexus: t.nexus.clone(),
+            tag: t.tag,
+            lun: t.lun,
+            reply,
+        };
+        self.done.push_back(done);
     }
 
     /// ABORT TASK (SAM-5 §7.2): aborts the task `tag` of `nexus`; `false`

@@ -163,6 +163,7 @@ impl LuState {
                 let mut plan = self.sanitize(c, out)?;
                 if plan.access.is_some() {
                     plan.sanitize = true;
+                    plan.immediate = c.immed;
                     self.sanitizing = true;
                 }
                 Ok(plan)

@@ -91,6 +91,9 @@ pub(crate) struct Plan {
     /// A SANITIZE: the LU is in the sanitize state until it completes, and
     /// task management does not abort it (SBC-4 §4.11).
     pub sanitize: bool,
+    /// GOOD as soon as the work is issued, which then runs on detached
+    /// (SANITIZE with IMMED, SBC-4 §5.30.1).
+    pub immediate: bool,
 }
 
 impl Plan {
@@ -102,6 +105,7 @@ impl Plan {
             lba: 0,
             out_wanted: 0,
             sanitize: false,
+            immediate: false,
         }
     }
 
@@ -140,6 +144,7 @@ impl Plan {
             lba: access.first,
             out_wanted: 0,
             sanitize: false,
+            immediate: false,
         }
     }
 }

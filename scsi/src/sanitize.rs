@@ -8,8 +8,9 @@
 //! not ended by a task management function or a nexus loss (SBC-4 §4.11.2:
 //! it continues through resets): they abort the command, which then runs
 //! on detached (see `Disk::abort_where`). Its backstore requests are marked
-//! `background`, for a driver to pace. IMMED is honoured by the stronger
-//! answer: the command completes once the medium is sanitized.
+//! `background`, for a driver to pace. With IMMED the command completes
+//! with GOOD once the operation is under way (SBC-4 §5.30.1); REQUEST SENSE
+//! then reports the sanitize in progress (without a progress indication).
 
 use crate::backstore::IoOp;
 use crate::dispatch::LuState;
@@ -321,5 +322,41 @@ mod tests {
         assert!(done.iter().all(|c| c.tag != sanitize_tag), "answered once");
         r.good(&[0; 6], &[], 0);
         assert_eq!(r.good(&read10(100, 1), &[], 512), &[0xee; 512][..]);
+    }
+
+    #[test]
+    fn immed_answers_once_the_overwrite_is_under_way() {
+        let mut r = Rig::new();
+        let p = params(0x01, &[0x5a]);
+        let mut cdb = sanitize(0x01, 5);
+        cdb[1] |= 0x80;
+        let c = r.command(&cdb, &p, 5);
+        let tag = c.tag;
+        r.disk.submit(c);
+        let io = r.disk.poll_io().expect("the overwrite is under way");
+        let done = r
+            .disk
+            .poll_completion()
+            .expect("answered before the medium is done");
+        assert_eq!(done.tag, tag);
+        let good = done.reply.expect("a reply");
+        assert_eq!(good.status, rtgt_proto::scsi::status::Status::GOOD);
+        let c = r.command(&[0; 6], &[], 0);
+        r.disk.submit(c);
+        let tur = r
+            .disk
+            .poll_completion()
+            .and_then(|c| c.reply)
+            .expect("answered");
+        assert_check(
+            &tur,
+            SenseKey::NOT_READY,
+            AscAscq::LUN_NOT_READY_SANITIZE_IN_PROGRESS,
+        );
+        r.disk.handle_io_complete(io.id, io.execute(&r.store));
+        let later = r.drain();
+        assert!(later.iter().all(|c| c.tag != tag), "answered once");
+        r.good(&[0; 6], &[], 0);
+        assert_eq!(r.good(&read10(7, 1), &[], 512), &[0x5a; 512][..]);
     }
 }
