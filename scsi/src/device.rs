@@ -286,6 +286,11 @@ impl Disk {
     }
 
     fn issue(&mut self, tid: u64, op: IoOp, dir: IoDirection) {
+        self.issue_on(tid, op, dir, None);
+    }
+
+    /// Issues `op` for task `tid`, on another LUN's backstore when `lun`.
+    fn issue_on(&mut self, tid: u64, op: IoOp, dir: IoDirection, lun: Option<u16>) {
         let id = IoId(self.next_io);
         self.next_io += 1;
         self.io_owner.insert(id, (tid, dir));
@@ -294,7 +299,12 @@ impl Disk {
             t.outstanding += 1;
             background = t.sanitize;
         }
-        self.io_out.push_back(IoRequest { id, op, background });
+        self.io_out.push_back(IoRequest {
+            id,
+            op,
+            background,
+            lun,
+        });
     }
 
     fn start(&mut self, tid: u64) {
@@ -366,15 +376,18 @@ impl Disk {
                     offset: chunk.src,
                     len: chunk.len,
                 };
-                self.issue(tid, op, IoDirection::Read);
+                self.issue_on(tid, op, IoDirection::Read, chunk.src_lun);
             }
             Some(data) => {
+                // The other LU's write cache is not known here: its writes
+                // are made stable at once.
+                let fua = chunk.dst_lun.is_some() || !self.lu.mode.wce();
                 let op = IoOp::Write {
                     offset: chunk.dst,
                     data,
-                    fua: !self.lu.mode.wce(),
+                    fua,
                 };
-                self.issue(tid, op, IoDirection::Write);
+                self.issue_on(tid, op, IoDirection::Write, chunk.dst_lun);
             }
         }
     }

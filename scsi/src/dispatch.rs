@@ -31,6 +31,9 @@ pub(crate) struct LuState {
     /// Held EXTENDED COPY results by I_T nexus and list identifier
     /// (SPC-4 §6.18.2), oldest first.
     pub copies: Vec<(Nexus, u8, rtgt_proto::scsi::params::CopyStatus)>,
+    /// The other logical units of the target, which EXTENDED COPY can
+    /// reach (kept by [`crate::LunMap`]).
+    pub peers: Vec<crate::xcopy::PeerLu>,
 }
 
 /// The sense of a CDB that does not decode (SPC-5 §4.2.5.1, §4.2.5.2).
@@ -81,6 +84,7 @@ impl LuState {
             preempted: Vec::new(),
             medium: crate::medium::Medium::default(),
             copies: Vec::new(),
+            peers: Vec::new(),
             sanitizing: false,
         }
     }

@@ -112,6 +112,11 @@ impl LunMap {
             self.answer(cmd, r);
             return;
         }
+        if opcode == Some(op::EXTENDED_COPY) {
+            if let Some(n) = n {
+                self.show_peers(n);
+            }
+        }
         match n.and_then(|n| self.disks.get_mut(&n)) {
             Some(d) => d.submit(cmd),
             None => {
@@ -128,6 +133,20 @@ impl LunMap {
                 });
                 self.answer(cmd, r);
             }
+        }
+    }
+
+    /// Gives the disk at `lun` the current state of the target's other
+    /// LUNs, which an EXTENDED COPY it receives may read or write.
+    fn show_peers(&mut self, lun: u16) {
+        let peers = self
+            .disks
+            .iter()
+            .filter(|(&n, _)| n != lun)
+            .map(|(&n, d)| d.lu.as_peer(n))
+            .collect();
+        if let Some(d) = self.disks.get_mut(&lun) {
+            d.lu.peers = peers;
         }
     }
 

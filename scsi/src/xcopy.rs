@@ -1,18 +1,25 @@
 //! EXTENDED COPY (LID1) and RECEIVE COPY RESULTS (SPC-4 §6.3, §6.18; kept
 //! as the LID1 commands in SPC-5): a copy manager for block-to-block
-//! copies within the logical unit that receives the command.
+//! copies between the logical units of the target that receives the
+//! command.
 //!
 //! A CSCD is an identification descriptor (E4h) naming a logical unit by
-//! its NAA designator (as VPD page 83h reports it); only this LU's
-//! designator is reachable. Segments are block-to-block (02h). A copy runs
-//! as a read then a write per chunk, with every other command on the LU
-//! ordered around it (it claims the whole medium for writing). Results of
-//! copies whose LIST ID USAGE asks to hold them are kept per I_T nexus and
-//! list identifier until COPY STATUS reports them.
+//! its NAA designator (as VPD page 83h reports it): this LU's or another of
+//! the target's ([`PeerLu`], kept by [`crate::LunMap`]). Segments are
+//! block-to-block (02h). A copy runs as a read then a write per chunk, with
+//! every other command on the receiving LU ordered around it (it claims the
+//! whole medium for writing). Requests on another LU run on its backstore
+//! directly (`IoRequest::lun`): they are not ordered with that LU's own
+//! commands and do not see its reservations; a write-protected or ejected
+//! destination is refused. Results of copies whose LIST ID USAGE asks to
+//! hold them are kept per I_T nexus and list identifier until COPY STATUS
+//! reports them.
 
 use crate::dispatch::LuState;
 use crate::plan::{cut, Access, Plan, Work};
-use crate::sense::{invalid_named, invalid_param, parameter_list_length, CmdResult};
+use crate::sense::{
+    invalid_named, invalid_param, parameter_list_length, write_protected, CmdResult,
+};
 use crate::task::Nexus;
 use bytes::Bytes;
 use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
@@ -45,12 +52,39 @@ const MAX_HELD: usize = 64;
 const USAGE_RESERVED: u8 = 0b01;
 const USAGE_NONE: u8 = 0b11;
 
-/// One read-then-write step: `len` bytes from `src` to `dst`.
+/// One read-then-write step: `len` bytes from `src` to `dst`, on the
+/// receiving LU or (`Some(lun)`) another of the target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Chunk {
     pub src: u64,
     pub dst: u64,
     pub len: u64,
+    pub src_lun: Option<u16>,
+    pub dst_lun: Option<u16>,
+}
+
+/// Another logical unit of the target, as a copy reaches it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PeerLu {
+    pub lun: u16,
+    /// Its NAA designator (company, vendor specific, extension).
+    pub naa: (u32, u64, u64),
+    pub block_bytes: u64,
+    pub blocks: u64,
+    /// Writes are refused (read-only or software write protected).
+    pub write_protected: bool,
+    /// No medium (ejected): nothing to copy from or to.
+    pub no_medium: bool,
+}
+
+/// A logical unit a CSCD names: this one (`lun` None) or a peer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct CopyLu {
+    lun: Option<u16>,
+    block_bytes: u64,
+    blocks: u64,
+    write_protected: bool,
+    no_medium: bool,
 }
 
 /// The plan of a checked copy.
@@ -143,19 +177,19 @@ impl LuState {
         if !x.inline_data.is_empty() {
             return Err(invalid_param(12, None));
         }
-        let reachable = x
+        let named = x
             .cscds
             .iter()
             .enumerate()
-            .map(|(i, d)| self.cscd_is_this_lu(d, 16 + i * 32))
-            .collect::<CmdResult<Vec<bool>>>()?;
-        let bs = self.cfg.block_bytes();
+            .map(|(i, d)| self.cscd_lu(d, 16 + i * 32))
+            .collect::<CmdResult<Vec<Option<CopyLu>>>>()?;
         let mut job = CopyJob {
             chunks: Vec::new(),
             hold: (usage == 0b00).then_some(x.list_id),
             segments: 0,
             blocks: 0,
         };
+        let mut writes_here = false;
         for s in &x.segments {
             let SegmentDescriptor::BlockToBlock {
                 source,
@@ -171,35 +205,63 @@ impl LuState {
             };
             // SPC-4 §6.3.4: a CSCD index with no descriptor, or naming a
             // logical unit the copy manager cannot reach.
-            for i in [source, destination] {
-                if !reachable.get(usize::from(i)).copied().unwrap_or(false) {
-                    return Err(unreachable());
-                }
+            let lu = |i: u16| {
+                named
+                    .get(usize::from(i))
+                    .copied()
+                    .flatten()
+                    .ok_or_else(unreachable)
+            };
+            let (from, to) = (lu(source)?, lu(destination)?);
+            // SPC-4 §6.3.4: a copy source or destination without its medium
+            // is unreachable; a write-protected destination is refused as a
+            // write to it would be (SBC-4 §4.14).
+            if from.no_medium || to.no_medium {
+                return Err(unreachable());
             }
-            let n = u64::from(blocks);
+            if to.write_protected {
+                return Err(write_protected());
+            }
+            // SPC-4 §6.3.7.5: NUMBER OF BLOCKS counts source blocks; the
+            // bytes must fill whole destination blocks.
+            let bytes = u64::from(blocks) * from.block_bytes;
             // MAXIMUM SEGMENT LENGTH (SPC-4 §6.18.4) is enforced per segment.
-            if n * bs > u64::from(MAX_SEGMENT_BYTES) {
+            if bytes > u64::from(MAX_SEGMENT_BYTES) || bytes % to.block_bytes != 0 {
                 return Err(aborted(AscAscq::NO_ADDITIONAL_SENSE));
             }
-            // SBC-4 §4.5: the source and destination ranges must lie on the
-            // medium; SPC-4 §6.3.4 ends the copy with COPY ABORTED.
-            for lba in [source_lba, destination_lba] {
-                if lba.checked_add(n).is_none_or(|end| end > self.cfg.blocks) {
+            // SBC-4 §4.5: the source and destination ranges must lie on
+            // their media; SPC-4 §6.3.4 ends the copy with COPY ABORTED.
+            for (lba, n, on) in [
+                (source_lba, u64::from(blocks), from),
+                (destination_lba, bytes / to.block_bytes, to),
+            ] {
+                if lba.checked_add(n).is_none_or(|end| end > on.blocks) {
                     return Err(aborted(AscAscq::NO_ADDITIONAL_SENSE));
                 }
             }
-            let (mut src, mut dst, mut left) = (source_lba * bs, destination_lba * bs, n * bs);
+            writes_here |= to.lun.is_none() && bytes > 0;
+            let (mut src, mut dst, mut left) = (
+                source_lba * from.block_bytes,
+                destination_lba * to.block_bytes,
+                bytes,
+            );
             while left > 0 {
                 let len = left.min(CHUNK_BYTES);
-                job.chunks.push(Chunk { src, dst, len });
+                job.chunks.push(Chunk {
+                    src,
+                    dst,
+                    len,
+                    src_lun: from.lun,
+                    dst_lun: to.lun,
+                });
                 src += len;
                 dst += len;
                 left -= len;
             }
             job.segments += 1;
-            job.blocks += n;
+            job.blocks += u64::from(blocks);
         }
-        if !job.chunks.is_empty() {
+        if writes_here {
             self.check_writable()?;
         }
         Ok(Plan::io(
@@ -208,9 +270,10 @@ impl LuState {
         ))
     }
 
-    /// Checks one CSCD descriptor (at byte `at` of the parameter list):
-    /// true when it names this logical unit.
-    fn cscd_is_this_lu(&self, d: &CscdDescriptor, at: usize) -> CmdResult<bool> {
+    /// Checks one CSCD descriptor (at byte `at` of the parameter list) and
+    /// finds the logical unit it names: this one, another of the target, or
+    /// none (`None`: unreachable if a segment uses it).
+    fn cscd_lu(&self, d: &CscdDescriptor, at: usize) -> CmdResult<Option<CopyLu>> {
         let CscdDescriptor::Identification {
             byte1,
             code_set,
@@ -229,26 +292,55 @@ impl LuState {
         if byte1 & 0x1f != 0 {
             return Err(invalid_param(at + 1, Some(4)));
         }
-        // SPC-4 §6.3.6.5: DISK BLOCK LENGTH must be the LU's block size.
-        let disk_block = u32::from_be_bytes([
+        let disk_block = u64::from(u32::from_be_bytes([
             0,
             device_specific[1],
             device_specific[2],
             device_specific[3],
-        ]);
-        let ours = Designation::naa_registered_extended(
-            self.cfg.naa().0,
-            self.cfg.naa().1,
-            self.cfg.naa().2,
-        );
-        let is_ours = *code_set == ours.code_set
-            && designator_byte & 0x0f == DESIGNATOR_NAA
-            && (designator_byte >> 4) & 0b11 == ours.association
-            && *designator == ours.designator;
-        if is_ours && disk_block != self.cfg.block_size.bytes() {
+        ]));
+        let names = |naa: (u32, u64, u64)| {
+            let d = Designation::naa_registered_extended(naa.0, naa.1, naa.2);
+            *code_set == d.code_set
+                && designator_byte & 0x0f == DESIGNATOR_NAA
+                && (designator_byte >> 4) & 0b11 == d.association
+                && *designator == d.designator
+        };
+        let lu = if names(self.cfg.naa()) {
+            CopyLu {
+                lun: None,
+                block_bytes: self.cfg.block_bytes(),
+                blocks: self.cfg.blocks,
+                write_protected: self.check_writable().is_err(),
+                no_medium: !self.medium.loaded,
+            }
+        } else if let Some(p) = self.peers.iter().find(|p| names(p.naa)) {
+            CopyLu {
+                lun: Some(p.lun),
+                block_bytes: p.block_bytes,
+                blocks: p.blocks,
+                write_protected: p.write_protected,
+                no_medium: p.no_medium,
+            }
+        } else {
+            return Ok(None);
+        };
+        // SPC-4 §6.3.6.5: DISK BLOCK LENGTH must be the LU's block size.
+        if disk_block != lu.block_bytes {
             return Err(invalid_param(at + 29, None));
         }
-        Ok(is_ours)
+        Ok(Some(lu))
+    }
+
+    /// This LU as another LU's copy reaches it.
+    pub(crate) fn as_peer(&self, lun: u16) -> PeerLu {
+        PeerLu {
+            lun,
+            naa: self.cfg.naa(),
+            block_bytes: self.cfg.block_bytes(),
+            blocks: self.cfg.blocks,
+            write_protected: self.check_writable().is_err(),
+            no_medium: !self.medium.loaded,
+        }
     }
 
     /// Records the end of a copy whose result is held.

@@ -198,17 +198,19 @@ impl World {
         };
         let f = if faulty { &self.p.disk } else { &calm };
         let mut mis = Vec::new();
-        let result = match self.target.disks.get_mut(&tag.lun) {
+        // The disk the request runs on (another LUN's for a copy between LUNs).
+        let on = req.backstore_lun(tag.lun);
+        let result = match self.target.disks.get_mut(&on) {
             Some(d) => d.execute(&req.op, f, &mut self.disk_rng, &mut mis),
             None => Err(rtgt_scsi::BackstoreError::Io),
         };
         for (token, intended, actual) in mis {
             self.stats.misdirected += 1;
             let t = self.tick();
-            self.oracle.misdirected(tag.lun, token, intended, actual, t);
+            self.oracle.misdirected(on, token, intended, actual, t);
             self.trace
                 .record(self.now, HostId::Target, "misdirect", &[], || {
-                    format!("lun {} lba {intended} -> {actual}", tag.lun)
+                    format!("lun {on} lba {intended} -> {actual}")
                 });
         }
         let r = &result;

@@ -185,6 +185,18 @@ pub struct IoRequest {
     /// other work (SANITIZE): a driver may pace it (rtgtd's
     /// `sanitize_rate`) so that it leaves the storage to other LUNs.
     pub background: bool,
+    /// Run on the backstore of this other LUN of the target (EXTENDED COPY
+    /// between LUNs); the completion still goes to the disk that issued
+    /// it. `None`: the issuing disk's own backstore.
+    pub lun: Option<u16>,
+}
+
+impl IoRequest {
+    /// The LUN whose backstore runs this request, for a request the disk
+    /// at `own` issued.
+    pub fn backstore_lun(&self, own: u16) -> u16 {
+        self.lun.unwrap_or(own)
+    }
 }
 
 /// The result of a successful request.
@@ -235,6 +247,7 @@ mod tests {
         let w = IoRequest {
             id: IoId(1),
             background: false,
+            lun: None,
             op: IoOp::Write {
                 offset: 512,
                 data: Bytes::from_static(&[7; 512]),
@@ -245,6 +258,7 @@ mod tests {
         let r = IoRequest {
             id: IoId(2),
             background: false,
+            lun: None,
             op: IoOp::Read {
                 offset: 0,
                 len: 1024,
@@ -258,6 +272,7 @@ mod tests {
         let past = IoRequest {
             id: IoId(3),
             background: false,
+            lun: None,
             op: IoOp::Read {
                 offset: 8000,
                 len: 512,

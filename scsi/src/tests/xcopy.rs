@@ -24,15 +24,21 @@ fn rcr_cdb(sa: u8, list: u8, alloc: u32) -> [u8; 16] {
 
 /// The identification CSCD of the rig's disk (its NAA designator).
 fn this_lu(r: &Rig) -> CscdDescriptor {
-    let (company, vendor, ext) = r.disk.config().naa();
+    cscd_of(r.disk.config())
+}
+
+/// The identification CSCD naming a disk of this configuration.
+fn cscd_of(cfg: &DiskConfig) -> CscdDescriptor {
+    let (company, vendor, ext) = cfg.naa();
     let d = rtgt_proto::scsi::vpd::Designation::naa_registered_extended(company, vendor, ext);
+    let bs = cfg.block_size.bytes().to_be_bytes();
     CscdDescriptor::Identification {
         byte1: 0,
         relative_initiator_port: 0,
         code_set: d.code_set,
         designator_byte: d.designator_type,
         designator: d.designator,
-        device_specific: [0, 0, 0x02, 0x00],
+        device_specific: [0, bs[1], bs[2], bs[3]],
     }
 }
 
@@ -269,4 +275,123 @@ fn copies_span_several_chunks_in_order() {
         let got = r.good(&read10(4096 + part * 1024, 1024), &[], 1024 * 512);
         assert_eq!(&got[..], &data[at..at + 1024 * 512]);
     }
+}
+
+/// Three LUNs of one target on RAM backstores, driven through [`LunMap`]:
+/// LUN 0 and 1 writable, LUN 2 read-only with 4096-byte blocks.
+struct Target {
+    luns: crate::LunMap,
+    stores: std::collections::BTreeMap<u16, RamBackstore>,
+    nexus: Arc<Nexus>,
+    tag: u64,
+}
+
+impl Target {
+    fn new() -> Target {
+        let mut luns = crate::LunMap::new();
+        let mut stores = std::collections::BTreeMap::new();
+        let cfgs = [
+            DiskConfig::new(10, "XL0", BlockSize::B512, 2048),
+            DiskConfig::new(11, "XL1", BlockSize::B512, 2048),
+            DiskConfig::new(12, "XL2", BlockSize::B4096, 256).read_only(true),
+        ];
+        for (n, cfg) in (0u16..).zip(cfgs) {
+            stores.insert(n, RamBackstore::new(cfg.size_bytes()));
+            luns.insert(n, Disk::new(cfg).unwrap());
+        }
+        let mut t = Target {
+            luns,
+            stores,
+            nexus: nexus("init0"),
+            tag: 0,
+        };
+        for n in 0..3 {
+            // The power-on unit attention, then REPORTED LUNS DATA HAS
+            // CHANGED from the later inserts.
+            while t.run(n, &[0; 6], &[], 0).status != Status::GOOD {}
+        }
+        t
+    }
+
+    fn cscd(&self, lun: u16) -> CscdDescriptor {
+        cscd_of(self.luns.disk(lun).unwrap().config())
+    }
+
+    /// EXTENDED COPY sent to `lun` of one segment: `blocks` from LBA `from`
+    /// of `src` to LBA `to` of `dst`.
+    fn copy(
+        &mut self,
+        lun: u16,
+        (src, from): (u16, u64),
+        (dst, to): (u16, u64),
+        blocks: u16,
+    ) -> Reply {
+        let p = list(
+            0,
+            0b11,
+            vec![self.cscd(src), self.cscd(dst)],
+            vec![b2b(0, 1, blocks, from, to)],
+        );
+        self.run(lun, &xcopy_cdb(p.len() as u32), &p, p.len() as u32)
+    }
+
+    /// Submits a command to `lun`, runs every request on the backstore
+    /// it names, gives the reply.
+    fn run(&mut self, lun: u16, cdb: &[u8], out: &[u8], expected: u32) -> Reply {
+        self.tag += 1;
+        self.luns.submit(Command {
+            nexus: self.nexus.clone(),
+            tag: self.tag,
+            attr: TaskAttribute::Simple,
+            lun: Lun::from_index(lun),
+            cdb: Bytes::copy_from_slice(cdb),
+            data_out: Bytes::copy_from_slice(out),
+            expected_len: expected,
+        });
+        while let Some((issuer, io)) = self.luns.poll_io() {
+            let r = io.execute(&self.stores[&io.backstore_lun(issuer)]);
+            self.luns.handle_io_complete(issuer, io.id, r);
+        }
+        let done = std::iter::from_fn(|| self.luns.poll_completion())
+            .find(|c| c.tag == self.tag)
+            .expect("completed");
+        done.reply.expect("a reply")
+    }
+}
+
+#[test]
+fn copies_between_luns_of_the_target() {
+    let mut t = Target::new();
+    let data: Vec<u8> = (0..8 * 512).map(|i| (i % 241) as u8).collect();
+    assert_eq!(
+        t.run(0, &write10(16, 8, false), &data, 8 * 512).status,
+        Status::GOOD
+    );
+    // Sent to LUN 1, from LUN 0 to LUN 1.
+    let rep = t.copy(1, (0, 16), (1, 40), 8);
+    assert_eq!(rep.status, Status::GOOD, "{:02x?}", &rep.sense[..]);
+    assert_eq!(t.run(1, &read10(40, 8), &[], 8 * 512).data_in, data);
+    // Sent to LUN 1, from LUN 1 to LUN 0: the receiving LU is only a source.
+    assert_eq!(t.copy(1, (1, 40), (0, 100), 8).status, Status::GOOD);
+    assert_eq!(t.run(0, &read10(100, 8), &[], 8 * 512).data_in, data);
+    // Into the read-only LUN 2: DATA PROTECT, nothing written.
+    let rep = t.copy(0, (0, 16), (2, 0), 8);
+    assert_check(&rep, SenseKey::DATA_PROTECT, AscAscq::WRITE_PROTECTED);
+    // From LUN 2 (4096-byte blocks) into LUN 0: one source block fills
+    // eight destination blocks; past LUN 2's end is COPY ABORTED.
+    assert_eq!(t.copy(0, (2, 3), (0, 16), 1).status, Status::GOOD);
+    assert_eq!(
+        t.run(0, &read10(16, 8), &[], 8 * 512).data_in,
+        vec![0; 8 * 512]
+    );
+    let rep = t.copy(0, (2, 255), (0, 0), 2);
+    assert_eq!(sense(&rep).key, SenseKey::COPY_ABORTED);
+    // A designator of no LUN of the target stays unreachable.
+    let mut other = t.cscd(1);
+    if let CscdDescriptor::Identification { designator, .. } = &mut other {
+        designator[15] ^= 0xff;
+    }
+    let p = list(0, 0b11, vec![t.cscd(0), other], vec![b2b(0, 1, 1, 0, 0)]);
+    let rep = t.run(0, &xcopy_cdb(p.len() as u32), &p, p.len() as u32);
+    assert_check(&rep, SenseKey::COPY_ABORTED, AscAscq::new(0x08, 0x04));
 }

@@ -174,8 +174,13 @@ impl Engine {
     }
 
     fn spawn_io(&mut self, tag: IoTag, io: IoRequest) {
+        // EXTENDED COPY between LUNs: the request may run on another LUN's
+        // backstore; its pacing is the issuing LUN's.
+        let store = self
+            .luns
+            .get(&(tag.target, io.backstore_lun(tag.lun)))
+            .map(|l| l.store.clone());
         let lun = self.luns.get(&(tag.target, tag.lun));
-        let store = lun.map(|l| l.store.clone());
         let start = match lun.and_then(|l| l.sanitize_rate) {
             Some(rate) if io.background => Some(self.pace(tag, &io.op, rate)),
             _ => None,

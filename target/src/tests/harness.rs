@@ -180,7 +180,10 @@ impl Rig {
     }
 
     fn complete(&mut self, tag: IoTag, io: IoRequest) {
-        let store = self.stores.get(&(tag.target, tag.lun)).unwrap();
+        let store = self
+            .stores
+            .get(&(tag.target, io.backstore_lun(tag.lun)))
+            .unwrap();
         let r = io.execute(store);
         self.core.handle_io_complete(tag, r, self.now);
     }

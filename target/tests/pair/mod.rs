@@ -378,7 +378,7 @@ impl Pair {
     fn complete(&mut self, tag: IoTag, io: IoRequest) {
         let store = self
             .stores
-            .get(&(tag.target, tag.lun))
+            .get(&(tag.target, io.backstore_lun(tag.lun)))
             .expect("IO for a LUN without a store");
         let r = io.execute(store);
         let now = self.now();
