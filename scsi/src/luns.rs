@@ -143,7 +143,7 @@ impl LunMap {
             .disks
             .iter()
             .filter(|(&n, _)| n != lun)
-            .map(|(&n, d)| d.lu.as_peer(n))
+            .map(|(&n, d)| d.lu.as_peer(Some(n)))
             .collect();
         if let Some(d) = self.disks.get_mut(&lun) {
             d.lu.peers = peers;

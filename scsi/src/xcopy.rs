@@ -63,10 +63,11 @@ pub(crate) struct Chunk {
     pub dst_lun: Option<u16>,
 }
 
-/// Another logical unit of the target, as a copy reaches it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A logical unit of the target as a copy reaches it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct PeerLu {
-    pub lun: u16,
+    /// Its LUN; `None` for the logical unit that received the copy.
+    pub lun: Option<u16>,
     /// Its NAA designator (company, vendor specific, extension).
     pub naa: (u32, u64, u64),
     pub block_bytes: u64,
@@ -75,16 +76,6 @@ pub(crate) struct PeerLu {
     pub write_protected: bool,
     /// No medium (ejected): nothing to copy from or to.
     pub no_medium: bool,
-}
-
-/// A logical unit a CSCD names: this one (`lun` None) or a peer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct CopyLu {
-    lun: Option<u16>,
-    block_bytes: u64,
-    blocks: u64,
-    write_protected: bool,
-    no_medium: bool,
 }
 
 /// The plan of a checked copy.
@@ -182,14 +173,13 @@ impl LuState {
             .iter()
             .enumerate()
             .map(|(i, d)| self.cscd_lu(d, 16 + i * 32))
-            .collect::<CmdResult<Vec<Option<CopyLu>>>>()?;
+            .collect::<CmdResult<Vec<Option<PeerLu>>>>()?;
         let mut job = CopyJob {
             chunks: Vec::new(),
             hold: (usage == 0b00).then_some(x.list_id),
             segments: 0,
             blocks: 0,
         };
-        let mut writes_here = false;
         for s in &x.segments {
             let SegmentDescriptor::BlockToBlock {
                 source,
@@ -219,8 +209,12 @@ impl LuState {
             if from.no_medium || to.no_medium {
                 return Err(unreachable());
             }
-            if to.write_protected {
-                return Err(write_protected());
+            if to.write_protected && blocks > 0 {
+                // This LU says which protection (software or not).
+                match to.lun {
+                    None => self.check_writable()?,
+                    Some(_) => return Err(write_protected()),
+                }
             }
             // SPC-4 §6.3.7.5: NUMBER OF BLOCKS counts source blocks; the
             // bytes must fill whole destination blocks.
@@ -239,7 +233,6 @@ impl LuState {
                     return Err(aborted(AscAscq::NO_ADDITIONAL_SENSE));
                 }
             }
-            writes_here |= to.lun.is_none() && bytes > 0;
             let (mut src, mut dst, mut left) = (
                 source_lba * from.block_bytes,
                 destination_lba * to.block_bytes,
@@ -261,9 +254,6 @@ impl LuState {
             job.segments += 1;
             job.blocks += u64::from(blocks);
         }
-        if writes_here {
-            self.check_writable()?;
-        }
         Ok(Plan::io(
             Work::Copy(std::sync::Arc::new(job)),
             Access::write(0, self.cfg.blocks),
@@ -273,7 +263,7 @@ impl LuState {
     /// Checks one CSCD descriptor (at byte `at` of the parameter list) and
     /// finds the logical unit it names: this one, another of the target, or
     /// none (`None`: unreachable if a segment uses it).
-    fn cscd_lu(&self, d: &CscdDescriptor, at: usize) -> CmdResult<Option<CopyLu>> {
+    fn cscd_lu(&self, d: &CscdDescriptor, at: usize) -> CmdResult<Option<PeerLu>> {
         let CscdDescriptor::Identification {
             byte1,
             code_set,
@@ -306,21 +296,9 @@ impl LuState {
                 && *designator == d.designator
         };
         let lu = if names(self.cfg.naa()) {
-            CopyLu {
-                lun: None,
-                block_bytes: self.cfg.block_bytes(),
-                blocks: self.cfg.blocks,
-                write_protected: self.check_writable().is_err(),
-                no_medium: !self.medium.loaded,
-            }
+            self.as_peer(None)
         } else if let Some(p) = self.peers.iter().find(|p| names(p.naa)) {
-            CopyLu {
-                lun: Some(p.lun),
-                block_bytes: p.block_bytes,
-                blocks: p.blocks,
-                write_protected: p.write_protected,
-                no_medium: p.no_medium,
-            }
+            *p
         } else {
             return Ok(None);
         };
@@ -331,8 +309,8 @@ impl LuState {
         Ok(Some(lu))
     }
 
-    /// This LU as another LU's copy reaches it.
-    pub(crate) fn as_peer(&self, lun: u16) -> PeerLu {
+    /// This LU as a copy reaches it (`lun` as [`PeerLu::lun`]).
+    pub(crate) fn as_peer(&self, lun: Option<u16>) -> PeerLu {
         PeerLu {
             lun,
             naa: self.cfg.naa(),
