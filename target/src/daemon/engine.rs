@@ -224,7 +224,11 @@ impl Engine {
             .entry((tag.target, tag.lun))
             .or_insert(now);
         let start = (*next).max(now);
-        *next = start + Duration::from_secs_f64(bytes as f64 / rate as f64);
+        // Saturates instead of overflowing on a tiny rate and a huge request.
+        let hold = Duration::try_from_secs_f64(bytes as f64 / rate as f64).unwrap_or(Duration::MAX);
+        *next = start
+            .checked_add(hold)
+            .unwrap_or(start + Duration::from_secs(86_400 * 365));
         start
     }
 
