@@ -51,11 +51,8 @@ impl Driven {
         let wire = crate::wire::Wire::connect(ctx)?;
         let stream = wire.into_stream();
         config.receive_mode = ReceiveMode::Also;
-        let seed = ctx
-            .target
-            .addr
-            .bytes()
-            .fold(0x7274_6774u64, |h, b| h.rotate_left(5) ^ u64::from(b));
+        // The ISID comes from this seed: one per scenario and worker.
+        let seed = crate::runner::session_seed().rotate_left(13);
         Ok(Driven {
             stream,
             core: Initiator::new(config, SeededRandom::new(seed)),

@@ -80,8 +80,13 @@ pub struct Options {
     /// Also write the results as JSON to FILE
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
-    /// Run scenarios on N threads (each scenario uses its own connections)
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    /// Run on N threads the scenarios that only log in, negotiate and
+    /// exchange PDUs on sessions of their own; those that touch the LUN's
+    /// shared state (the scratch range, reservations, resets: every SCSI
+    /// scenario) run one at a time after them. ISIDs differ per scenario,
+    /// so verdicts are the same for any N. Use 1 for a target that admits
+    /// one session per initiator name [default: the machine's cores]
+    #[arg(long, value_name = "N", default_value_t = default_jobs(), hide_default_value = true)]
     pub jobs: usize,
     /// How long to wait for an answer the target owes ("5", "2.5s", "500ms")
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
@@ -122,6 +127,11 @@ impl Options {
             quiet: self.quiet_time,
         }
     }
+}
+
+/// The machine's cores (at least one).
+fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 /// `USER:SECRET` (the secret may itself hold colons).

@@ -85,12 +85,14 @@ pub fn run_scenario_within(
     }
     let run = scenario.run;
     let slot = worker();
+    let scenario_id = scenario.id;
     let mut ctx = Context::new(target.clone());
     let (done, finished) = mpsc::channel();
     let spawned = std::thread::Builder::new()
         .name(scenario.id.to_owned())
         .spawn(move || {
             WORKER.with(|w| w.set(slot));
+            SCENARIO.with(|id| id.set(scenario_id));
             let outcome = match catch_unwind(AssertUnwindSafe(|| run(&mut ctx))) {
                 Ok(Ok(outcome)) => outcome,
                 Ok(Err(error)) => error_outcome(&error),
@@ -143,16 +145,28 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 
 thread_local! {
     static WORKER: Cell<u16> = const { Cell::new(0) };
+    static SCENARIO: Cell<&'static str> = const { Cell::new("") };
 }
 
 /// The index of the worker thread running the current scenario (0 on the
-/// calling thread, 1.. on the others). Scenarios running at the same time
-/// log in with the same initiator name, so their ISIDs must differ, or the
-/// target would take each login for a reinstatement of the other's session
-/// (RFC 7143 §6.3.5): ISIDs are built from it (`wire::isid`, the seed of
-/// `Driven`).
+/// calling thread, 1.. on the others).
 pub fn worker() -> u16 {
     WORKER.with(Cell::get)
+}
+
+/// A number of the running scenario and its worker, the same in every
+/// run: scenarios running at the same time log in with the same initiator
+/// name, so their ISIDs must differ, or the target would take each login
+/// for a reinstatement of the other's session (RFC 7143 §6.3.5). ISIDs are
+/// built from it (`wire::isid`, the seed of `Driven`), so a scenario never
+/// meets the sessions another one left behind, whatever ran before it.
+pub fn session_seed() -> u64 {
+    // FNV-1a over the scenario id, then the worker.
+    let id = SCENARIO.with(Cell::get);
+    let hash = id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    hash ^ (u64::from(worker()) << 56)
 }
 
 /// What a run tells whoever watches it, as it goes.
@@ -172,9 +186,11 @@ impl Observer for Silent {
     fn finished(&self, _: &ScenarioReport, _: usize, _: usize) {}
 }
 
-/// Runs `scenarios` on `jobs` threads (at least one), each scenario on its
-/// own connections and within `limit`, and returns the reports in the order of `scenarios`
-/// whatever order they finished in.
+/// Runs `scenarios` and returns the reports in the order of `scenarios`
+/// whatever order they finished in: first those that may run side by side,
+/// on `jobs` threads (at least one), then, one at a time, those that run
+/// alone ([`crate::scenario::runs_alone`]). Each scenario runs on its own
+/// connections and within `limit`.
 pub fn run_all(
     scenarios: &[&'static Scenario],
     target: &Target,
@@ -183,38 +199,59 @@ pub fn run_all(
     observer: &dyn Observer,
 ) -> Vec<ScenarioReport> {
     let total = scenarios.len();
-    let next = AtomicUsize::new(0);
+    let (alone, side_by_side): (Vec<usize>, Vec<usize>) =
+        (0..total).partition(|&i| crate::scenario::runs_alone(scenarios[i].id));
     let done = Mutex::new((0usize, Vec::<Option<ScenarioReport>>::new()));
     if let Ok(mut done) = done.lock() {
         done.1.resize(total, None);
     }
-    let worker = |slot: u16| loop {
-        WORKER.with(|w| w.set(slot));
-        let index = next.fetch_add(1, Ordering::SeqCst);
-        let Some(scenario) = scenarios.get(index) else {
-            return;
+    let phase = |indices: &[usize], threads: usize| {
+        let next = AtomicUsize::new(0);
+        let worker = |slot: u16| loop {
+            WORKER.with(|w| w.set(slot));
+            let Some(&index) = indices.get(next.fetch_add(1, Ordering::SeqCst)) else {
+                return;
+            };
+            let scenario = scenarios[index];
+            observer.started(scenario);
+            let report = run_scenario_within(scenario, target, limit);
+            // A poisoned lock only means another observer call panicked;
+            // the results themselves are still whole.
+            let mut done = done.lock().unwrap_or_else(|poison| poison.into_inner());
+            done.0 += 1;
+            observer.finished(&report, done.0, total);
+            done.1[index] = Some(report);
         };
-        observer.started(scenario);
-        let report = run_scenario_within(scenario, target, limit);
-        // A poisoned lock only means another observer call panicked; the
-        // results themselves are still whole.
-        let mut done = done.lock().unwrap_or_else(|poison| poison.into_inner());
-        done.0 += 1;
-        observer.finished(&report, done.0, total);
-        done.1[index] = Some(report);
+        let threads = threads.clamp(1, indices.len().max(1));
+        std::thread::scope(|scope| {
+            for slot in 1..threads {
+                let slot = u16::try_from(slot).unwrap_or(u16::MAX);
+                scope.spawn(move || worker(slot));
+            }
+            worker(0);
+        });
     };
-    let threads = jobs.clamp(1, total.max(1));
-    std::thread::scope(|scope| {
-        for slot in 1..threads {
-            let slot = u16::try_from(slot).unwrap_or(u16::MAX);
-            scope.spawn(move || worker(slot));
-        }
-        worker(0);
-    });
+    phase(&side_by_side, jobs);
+    phase(&alone, 1);
     let (_, reports) = done
         .into_inner()
         .unwrap_or_else(|poison| poison.into_inner());
     reports.into_iter().flatten().collect()
+}
+
+/// Called by scenarios before they touch state every session of the LUN
+/// sees (the scratch range): an error unless the running scenario runs
+/// alone, so a scenario missing from [`crate::scenario::runs_alone`] fails
+/// in every run, not only in the unlucky ones with `--jobs`.
+pub fn claim_lun(what: &str) -> Result<(), ScenarioError> {
+    let id = SCENARIO.with(Cell::get);
+    if crate::scenario::runs_alone(id) {
+        return Ok(());
+    }
+    Err(ScenarioError::Setup(format!(
+        "{id} uses {what} but runs side by side with other scenarios: \
+         list it in scenario::runs_alone"
+    )))
 }
 
 /// Runs again, one at a time and up to `retries` more times each, the
@@ -380,6 +417,42 @@ mod tests {
         assert_eq!(slots.len(), 4);
         assert!(slots.iter().all(|&slot| slot < 3), "{slots:?}");
         assert_eq!(worker(), 0, "the calling thread is slot 0 again");
+    }
+
+    static ORDER: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
+
+    fn record_order(_: &mut Context) -> Verdict {
+        let id = SCENARIO.with(Cell::get);
+        ORDER.lock().unwrap().push(id);
+        // Only scenarios that run alone may claim the LUN.
+        Ok(match claim_lun("the scratch range") {
+            Ok(()) => Outcome::Pass,
+            Err(e) => Outcome::fail("the claim granted", e.to_string()),
+        })
+    }
+
+    const MIXED: &[Scenario] = &[
+        scenario("scsi.test.alone-1", Needs::NONE, record_order),
+        scenario("iscsi.test.side-1", Needs::NONE, record_order),
+        scenario("iscsi.tmf.alone-2", Needs::NONE, record_order),
+        scenario("iscsi.test.side-2", Needs::NONE, record_order),
+    ];
+
+    #[test]
+    fn scenarios_that_run_alone_run_after_the_others_and_only_they_claim_the_lun() {
+        let all: Vec<&'static Scenario> = MIXED.iter().collect();
+        let reports = run_all(&all, &target(), 3, LIMIT, &Silent);
+        let ids: Vec<_> = reports.iter().map(|r| r.id).collect();
+        assert_eq!(ids, MIXED.iter().map(|s| s.id).collect::<Vec<_>>());
+        let order = ORDER.lock().unwrap().clone();
+        assert_eq!(order.len(), 4);
+        assert_eq!(
+            order[2..],
+            ["scsi.test.alone-1", "iscsi.tmf.alone-2"],
+            "{order:?}"
+        );
+        let labels: Vec<_> = reports.iter().map(|r| r.outcome.label()).collect();
+        assert_eq!(labels, ["pass", "fail", "pass", "fail"]);
     }
 
     fn stuck(_: &mut Context) -> Verdict {

@@ -159,6 +159,27 @@ impl Scenario {
     }
 }
 
+/// The iSCSI areas whose scenarios carry data to the LUN or act on its
+/// task set (see [`Scenario::runs_alone`]).
+const AREAS_RUN_ALONE: &[&str] = &["tmf", "r2t", "residual", "datain"];
+
+/// Whether the scenario with this id runs alone: every SCSI scenario, and
+/// the iSCSI ones that write the scratch range or act on the LUN's task
+/// set. They change what every session of the LUN sees (the scratch
+/// blocks, reservations, mode pages, unit attentions after a reset), so
+/// one running beside another could change the other's verdict. The rest,
+/// which only log in, negotiate and exchange PDUs on sessions of their
+/// own, run side by side (`--jobs`). A scenario that reaches the scratch
+/// range without running alone fails ([`crate::runner::claim_lun`]).
+pub fn runs_alone(id: &str) -> bool {
+    let mut parts = id.split('.');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some("iscsi"), Some("digest"), Some(name)) => name.starts_with("data-"),
+        (Some("iscsi"), Some(area), _) => AREAS_RUN_ALONE.contains(&area),
+        _ => true,
+    }
+}
+
 impl fmt::Debug for Scenario {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Scenario")

@@ -230,14 +230,16 @@ fn is_closed(e: &std::io::Error) -> bool {
     )
 }
 
-/// A random-looking but fixed ISID of type "random" (RFC 7143 §11.12.5),
-/// distinct per `qualifier`, for raw logins.
+/// A random-looking but fixed ISID of type "random" (RFC 7143 §11.12.5:
+/// B and C random, D the qualifier), distinct per `qualifier`, scenario
+/// and worker ([`crate::runner::session_seed`]), for raw logins.
 pub fn isid(qualifier: u16) -> Isid {
+    let [b0, b1, c, ..] = crate::runner::session_seed().to_be_bytes();
     Isid {
         t: IsidType::Random,
         a: 0,
-        b: 0x7274,
-        c: 0x67,
+        b: u16::from_be_bytes([b0, b1]),
+        c,
         d: qualifier,
     }
 }

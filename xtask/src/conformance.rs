@@ -13,8 +13,9 @@
 
 use crate::cmd::{cargo, display, run_command, workspace_root};
 use anyhow::{bail, Context, Result};
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -55,20 +56,15 @@ pub fn ci() -> Result<()> {
     let reports = workspace_root().join("build/conformance");
     let junit = reports.join("rtgtd.xml");
     let json = reports.join("rtgtd.json");
-    // One job: scenarios build fixed ISIDs today, and two at once with the
-    // same ISID and initiator name would reinstate each other's sessions.
+    // The default run, exactly as `cargo xtask conformance` makes it, with
+    // reports.
     against_rtgtd(&[
-        "--jobs".into(),
-        "1".into(),
-        "--timeout".into(),
-        "2s".into(),
-        "--quiet-time".into(),
-        "500ms".into(),
         "--junit".into(),
         junit.display().to_string(),
         "--json".into(),
         json.display().to_string(),
     ])?;
+    same_verdicts_for_any_jobs(&json)?;
     // Debian's tgtd and istgt against their profiles
     // (conformance/tests/runner_peers.rs). The istgt run takes about 400 s:
     // istgt answers each first Login Request after about a second and leaves
@@ -84,6 +80,73 @@ pub fn ci() -> Result<()> {
         "--",
         "--nocapture",
     ]))
+}
+
+/// Runs the suite against rtgtd again with `--jobs 1` and `--jobs 4` and
+/// checks every scenario got the same verdict as in the default run
+/// reported in `default_json`: running scenarios side by side must not
+/// change what the suite says of a target.
+fn same_verdicts_for_any_jobs(default_json: &Path) -> Result<()> {
+    let expected = verdicts(default_json)?;
+    for jobs in ["1", "4"] {
+        let json = default_json.with_file_name(format!("rtgtd-jobs-{jobs}.json"));
+        against_rtgtd(&[
+            "--quiet".into(),
+            "--jobs".into(),
+            jobs.into(),
+            "--json".into(),
+            json.display().to_string(),
+        ])?;
+        let got = verdicts(&json)?;
+        let differ: Vec<String> = expected
+            .iter()
+            .filter(|(id, verdict)| got.get(*id) != Some(*verdict))
+            .map(|(id, verdict)| {
+                format!(
+                    "{id}: {verdict} by default, {:?} with --jobs {jobs}",
+                    got.get(id)
+                )
+            })
+            .collect();
+        if !differ.is_empty() || got.len() != expected.len() {
+            bail!(
+                "the verdicts depend on --jobs ({} of {} scenarios differ):\n{}",
+                differ.len(),
+                expected.len(),
+                differ.join("\n")
+            );
+        }
+        println!(
+            "conformance: --jobs {jobs} gives the same {} verdicts",
+            got.len()
+        );
+    }
+    Ok(())
+}
+
+/// Each scenario's id and verdict (its outcome and reason, without times)
+/// from a JSON report.
+fn verdicts(json: &Path) -> Result<BTreeMap<String, String>> {
+    let text =
+        std::fs::read_to_string(json).with_context(|| format!("reading {}", json.display()))?;
+    let report: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", json.display()))?;
+    let results = report["results"]
+        .as_array()
+        .with_context(|| format!("{} has no results", json.display()))?;
+    Ok(results
+        .iter()
+        .map(|r| {
+            let mut verdict = r.clone();
+            if let Some(fields) = verdict.as_object_mut() {
+                fields.remove("elapsed_ms");
+            }
+            (
+                r["id"].as_str().unwrap_or_default().to_owned(),
+                verdict.to_string(),
+            )
+        })
+        .collect())
 }
 
 fn build_suite() -> Result<()> {
@@ -152,6 +215,9 @@ impl Rtgtd {
                 "--discovery-chap",
                 CHAP,
             ])
+            // Pings after 2 s idle, so iscsi.nop.target-ping sees one within
+            // the suite's 5 s timeout; longer than the 1 s quiet time.
+            .args(["--nop-interval", "2"])
             .args(["--grace", "1"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -222,5 +288,30 @@ impl Drop for Rtgtd {
         let _ = self.child.kill();
         let _ = self.child.wait();
         println!("rtgtd: killed (pid {pid})");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::verdicts;
+
+    #[test]
+    fn verdicts_keep_outcome_and_reason_and_drop_times() {
+        let dir = std::env::temp_dir().join(format!("xtask-verdicts-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let write = |name: &str, elapsed: u32, reason: &str| {
+            let path = dir.join(name);
+            let json = format!(
+                r#"{{"results": [{{"id": "iscsi.a.b", "outcome": "pass", "elapsed_ms": 3}},
+                   {{"id": "iscsi.a.c", "outcome": "n/a", "reason": "{reason}", "elapsed_ms": {elapsed}}}]}}"#
+            );
+            std::fs::write(&path, json).unwrap();
+            verdicts(&path).unwrap()
+        };
+        let one = write("one.json", 5, "no ping");
+        assert_eq!(one.len(), 2);
+        assert_eq!(one, write("two.json", 900, "no ping"), "times do not count");
+        assert_ne!(one, write("three.json", 5, "another reason"));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

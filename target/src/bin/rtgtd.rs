@@ -41,6 +41,10 @@ struct Args {
     /// Demo: a CHAP account for discovery sessions (repeatable).
     #[arg(long, value_name = "USER:SECRET", requires = "demo")]
     discovery_chap: Vec<String>,
+    /// Demo: ping a connection idle this many seconds, 0 never (RFC 7143
+    /// §11.19.1 target NOP-In) [default: 10].
+    #[arg(long, value_name = "SECS", requires = "demo")]
+    nop_interval: Option<u64>,
     /// error, warn, info, debug or trace (RUST_LOG overrides it).
     #[arg(long)]
     log_level: Option<String>,
@@ -70,6 +74,11 @@ fn load(args: &Args) -> Result<Built> {
             .0,
         ..DemoOptions::default()
     };
+    match args.nop_interval {
+        None => {}
+        Some(0) => opts.nop.interval = None,
+        Some(secs) => opts.nop.interval = Some(std::time::Duration::from_secs(secs)),
+    }
     if !args.listen.is_empty() {
         opts.listen = args.listen.clone();
     }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use rtgt_scsi::{BlockSize, Disk, DiskConfig, LunMap, RamBackstore};
 
 use crate::config::{Built, LunBackend};
-use crate::core::{AuthConfig, ChapAccount, PortalGroupConfig, TargetConfig};
+use crate::core::{AuthConfig, ChapAccount, NopConfig, PortalGroupConfig, TargetConfig};
 
 /// The demo target's name.
 pub const DEMO_IQN: &str = "iqn.2024-01.org.rtgt:demo";
@@ -26,6 +26,8 @@ pub struct DemoOptions {
     pub mutual_chap: Option<(String, String)>,
     /// Accounts for discovery sessions (`--discovery-chap USER:SECRET`).
     pub discovery_chap: Vec<(String, String)>,
+    /// When the target pings idle connections (`--nop-interval SECS`).
+    pub nop: NopConfig,
 }
 
 impl Default for DemoOptions {
@@ -36,6 +38,7 @@ impl Default for DemoOptions {
             chap: Vec::new(),
             mutual_chap: None,
             discovery_chap: Vec::new(),
+            nop: NopConfig::default(),
         }
     }
 }
@@ -82,6 +85,7 @@ pub fn demo(opts: &DemoOptions) -> Result<Built, rtgt_scsi::ConfigError> {
                 incoming: accounts(&opts.discovery_chap),
                 ..AuthConfig::default()
             },
+            nop: opts.nop,
             ..PortalGroupConfig::default()
         },
         luns,

@@ -196,6 +196,7 @@ pub fn scratch(
     s: &mut Scsi,
     blocks: u32,
 ) -> Result<Result<Scratch, Outcome>, ScenarioError> {
+    crate::runner::claim_lun("the scratch range")?;
     if ctx.target.scratch_blocks < blocks {
         return Ok(Err(Outcome::skip(format!(
             "needs {blocks} scratch blocks, the suite was given {}",

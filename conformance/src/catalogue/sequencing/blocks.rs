@@ -143,6 +143,7 @@ pub(crate) fn write(
 
 /// Checks the scratch range holds `blocks` blocks.
 pub(crate) fn scratch(ctx: &Context, blocks: u32) -> Result<u64, ScenarioError> {
+    crate::runner::claim_lun("the scratch range")?;
     if ctx.target.scratch_blocks < blocks {
         return Err(ScenarioError::Setup(format!(
             "needs {blocks} scratch blocks, the suite allows {}",

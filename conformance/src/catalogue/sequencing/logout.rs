@@ -2,6 +2,7 @@
 //! allows, and the target closes after a successful logout.
 
 use super::cmdsn::session;
+use super::session::RawSession;
 use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, Verdict};
 use rtgt_proto::pdu::{LogoutReason, LogoutRequest, LogoutResponseCode, Pdu};
@@ -36,12 +37,12 @@ pub const SCENARIOS: &[Scenario] = &[
     },
 ];
 
-/// Sends a logout for `reason`; its response code and whether the
-/// connection closed after it.
+/// Sends a logout for `reason`; its response code and the session, or
+/// `None` when the connection closed before the response.
 fn logout(
     ctx: &mut Context,
     reason: LogoutReason,
-) -> Result<Option<(LogoutResponseCode, bool)>, crate::scenario::ScenarioError> {
+) -> Result<Option<(LogoutResponseCode, RawSession)>, crate::scenario::ScenarioError> {
     let mut s = session(ctx)?;
     let itt = s.itt();
     let req = LogoutRequest {
@@ -62,19 +63,22 @@ fn logout(
             Err(e) => return Err(e),
         }
     };
-    let wait = ctx.target.timeout;
-    let closed = s.wire.closed_within(ctx, wait)?;
-    Ok(Some((response, closed)))
+    Ok(Some((response, s)))
 }
 
 fn closes(ctx: &mut Context, reason: LogoutReason) -> Verdict {
     Ok(match logout(ctx, reason)? {
         None => Outcome::fail("a Logout Response", "the connection closed first"),
-        Some((code, closed)) => Outcome::check(
-            code == LogoutResponseCode::Success && closed,
-            "response 0, then the connection closed",
-            format!("{code:?}, closed {closed}"),
-        ),
+        Some((code, mut s)) => {
+            // RFC 7143 §11.15: the target closes the connection after a
+            // successful logout closing it; waited for up to the timeout.
+            let closed = s.wire.closed_within(ctx, ctx.target.timeout)?;
+            Outcome::check(
+                code == LogoutResponseCode::Success && closed,
+                "response 0, then the connection closed",
+                format!("{code:?}, closed {closed}"),
+            )
+        }
     })
 }
 

@@ -85,14 +85,14 @@ fn unanswered(ctx: &mut Context) -> Verdict {
 
 fn target_ping(ctx: &mut Context) -> Verdict {
     let mut s = session(ctx)?;
-    // Pings are answered inside recv; wait a while for one.
-    let wait = ctx.target.timeout * 2;
-    let _ = s.recv(ctx, wait)?;
-    if s.target_pings == 0 {
+    // RFC 7143 §11.19.1 lets the target ping when it likes: wait up to the
+    // timeout for one (rtgtd pings after `--nop-interval` seconds idle).
+    let within = ctx.target.timeout;
+    if !s.await_target_ping(ctx, within)? {
         s.logout(ctx);
-        return Ok(Outcome::not_applicable(
-            "the target sent no ping while we waited",
-        ));
+        return Ok(Outcome::not_applicable(format!(
+            "the target sent no ping within {within:?} of idleness"
+        )));
     }
     let alive = s.ping(ctx)?;
     s.logout(ctx);

@@ -12,7 +12,18 @@ use rtgt_proto::pdu::{
     DataOut, Digests, Lun, NopOut, Pdu, ScsiCommand, ITT_RESERVED, TTT_RESERVED,
 };
 use rtgt_proto::text::{self, Pair};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// What one read of the connection gave.
+#[derive(Debug)]
+enum Incoming {
+    /// Anything but a target NOP-In.
+    Received(Received),
+    /// A target ping, answered.
+    AnsweredPing,
+    /// A target NOP-In that asks no answer (both tags reserved).
+    Unanswerable,
+}
 
 /// A full feature phase session on a raw connection.
 #[derive(Debug)]
@@ -97,40 +108,80 @@ impl RawSession {
         self.wire.send(ctx, pdu)
     }
 
-    /// The next thing from the target; its pings are answered and its
-    /// sequence numbers followed on the way.
+    /// The next thing from the target within `timeout`; its pings are
+    /// answered and its sequence numbers followed on the way. The timeout
+    /// is a deadline: a target that pings often cannot stretch the wait.
     pub(crate) fn recv(
         &mut self,
         ctx: &mut Context,
         timeout: Duration,
     ) -> Result<Received, ScenarioError> {
+        let deadline = Instant::now() + timeout;
         loop {
-            let received = self.wire.recv(ctx, timeout)?;
-            let Received::Pdu(pdu) = &received else {
-                return Ok(received);
-            };
-            self.follow(pdu);
-            if let Pdu::NopIn(n) = pdu {
-                if n.itt == ITT_RESERVED {
-                    if n.ttt != TTT_RESERVED {
-                        // RFC 7143 §11.18.1: the answer to a target ping.
-                        self.target_pings += 1;
-                        let answer = NopOut {
-                            immediate: true,
-                            itt: ITT_RESERVED,
-                            ttt: n.ttt,
-                            lun: n.lun,
-                            cmd_sn: self.cmd_sn,
-                            exp_stat_sn: self.exp_stat_sn,
-                            ..NopOut::default()
-                        };
-                        self.send(ctx, answer)?;
-                    }
-                    continue;
-                }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.recv_step(ctx, left)? {
+                Incoming::Received(received) => return Ok(received),
+                Incoming::AnsweredPing | Incoming::Unanswerable => continue,
             }
-            return Ok(received);
         }
+    }
+
+    /// Waits up to `within` for a target ping (RFC 7143 §11.19.1: a NOP-In
+    /// with ITT 0xffffffff and a TTT other than 0xffffffff) and answers it;
+    /// true when one came. Other PDUs arriving meanwhile are followed and
+    /// dropped.
+    pub(crate) fn await_target_ping(
+        &mut self,
+        ctx: &mut Context,
+        within: Duration,
+    ) -> Result<bool, ScenarioError> {
+        let deadline = Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.recv_step(ctx, left)? {
+                Incoming::AnsweredPing => return Ok(true),
+                Incoming::Unanswerable | Incoming::Received(Received::Pdu(_)) => continue,
+                Incoming::Received(_) => return Ok(false),
+            }
+        }
+    }
+
+    /// One thing from the target within `timeout`: a PDU (followed), the
+    /// end of the wait, or a target ping, answered here.
+    fn recv_step(
+        &mut self,
+        ctx: &mut Context,
+        timeout: Duration,
+    ) -> Result<Incoming, ScenarioError> {
+        let received = self.wire.recv(ctx, timeout)?;
+        let Received::Pdu(pdu) = &received else {
+            return Ok(Incoming::Received(received));
+        };
+        self.follow(pdu);
+        let Pdu::NopIn(n) = pdu else {
+            return Ok(Incoming::Received(received));
+        };
+        if n.itt != ITT_RESERVED {
+            return Ok(Incoming::Received(received));
+        }
+        if n.ttt == TTT_RESERVED {
+            // RFC 7143 §11.19.1: a NOP-In with both tags reserved asks for
+            // no answer (it only carries StatSN and the CmdSN window).
+            return Ok(Incoming::Unanswerable);
+        }
+        // RFC 7143 §11.18.1: the answer to a target ping carries its TTT.
+        self.target_pings += 1;
+        let answer = NopOut {
+            immediate: true,
+            itt: ITT_RESERVED,
+            ttt: n.ttt,
+            lun: n.lun,
+            cmd_sn: self.cmd_sn,
+            exp_stat_sn: self.exp_stat_sn,
+            ..NopOut::default()
+        };
+        self.send(ctx, answer)?;
+        Ok(Incoming::AnsweredPing)
     }
 
     /// Follows StatSN, ExpCmdSN and MaxCmdSN.
@@ -367,10 +418,10 @@ impl RawSession {
         &mut self,
         ctx: &mut Context,
     ) -> Result<(Vec<Pdu>, bool), ScenarioError> {
-        let deadline = std::time::Instant::now() + ctx.target.quiet;
+        let deadline = Instant::now() + ctx.target.quiet;
         let mut got = Vec::new();
         loop {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let left = deadline.saturating_duration_since(Instant::now());
             match self.recv(ctx, left)? {
                 Received::Pdu(p) => got.push(p),
                 Received::Timeout => return Ok((got, false)),
