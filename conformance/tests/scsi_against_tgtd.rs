@@ -144,9 +144,11 @@ fn scsi_scenarios_against_rtgtd() {
         },
         std::path::PathBuf::from,
     );
-    let daemon = RtgtdDemo::start(&bin);
-    let mut target = target(daemon.addr.clone());
-    target.iqn = "iqn.2024-01.org.rtgt:demo".to_owned();
+    let log = std::env::temp_dir().join(format!("rtgt-scsi-scenarios-{}.log", std::process::id()));
+    let daemon =
+        rtgt_peers::rtgtd::Rtgtd::demo(&bin, &[], &log).unwrap_or_else(|e| panic!("{e:#}"));
+    let mut target = target(daemon.addr().to_owned());
+    target.iqn = daemon.iqn().to_owned();
     target.lun = 0;
     let mut failed = Vec::new();
     for scenario in scsi::SCENARIOS.iter().flat_map(|part| part.iter()) {
@@ -165,46 +167,4 @@ fn scsi_scenarios_against_rtgtd() {
         }
     }
     assert!(failed.is_empty(), "rtgtd fails {failed:?}");
-}
-
-/// `rtgtd --demo` on a free loopback port, killed when dropped.
-struct RtgtdDemo {
-    child: std::process::Child,
-    addr: String,
-}
-
-impl RtgtdDemo {
-    fn start(bin: &std::path::Path) -> RtgtdDemo {
-        use std::io::BufRead;
-        let mut child = std::process::Command::new(bin)
-            .args(["--demo", "--listen", "127.0.0.1:0", "--size", "64M"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("rtgtd starts");
-        let out = child.stdout.take().expect("stdout");
-        let mut lines = std::io::BufReader::new(out).lines();
-        let mut addr = None;
-        for line in lines.by_ref() {
-            let line = line.expect("stdout line");
-            if let Some(a) = line.strip_prefix("rtgtd: listening on ") {
-                addr.get_or_insert(a.to_owned());
-            }
-            if line == "rtgtd: ready" {
-                break;
-            }
-        }
-        std::thread::spawn(move || for _ in lines {});
-        RtgtdDemo {
-            child,
-            addr: addr.expect("rtgtd printed its address"),
-        }
-    }
-}
-
-impl Drop for RtgtdDemo {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

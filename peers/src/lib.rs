@@ -6,5 +6,6 @@
 
 pub mod istgt;
 pub mod process;
+pub mod rtgtd;
 pub mod test_cu;
 pub mod tgtd;

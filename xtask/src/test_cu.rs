@@ -5,12 +5,12 @@
 //! [`config`]), summarised by `rtgt-test-cu`. Fails on any failed
 //! test, or on more than three skipped.
 
-use crate::cmd::{cargo, display, run_command, workspace_root};
-use anyhow::{bail, Context, Result};
-use std::io::{BufRead, BufReader};
+use crate::cmd::{cargo, run_command, workspace_root};
+use anyhow::{bail, Result};
+use rtgt_peers::rtgtd::{Rtgtd, READY_TIMEOUT};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Instant;
 
 const IQN: &str = "iqn.2024-01.org.rtgt:test-cu";
 
@@ -74,66 +74,6 @@ physical_block_size = 512
     )
 }
 
-/// A running rtgtd, stopped with SIGTERM when dropped.
-struct Daemon {
-    child: Child,
-    portals: Vec<String>,
-}
-
-impl Daemon {
-    fn start(bin: &Path, config: &Path) -> Result<Daemon> {
-        let mut command = Command::new(bin);
-        command
-            .args(["--config"])
-            .arg(config)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        println!("$ {}", display(&command));
-        let mut child = command.spawn().context("could not start rtgtd")?;
-        let out = child.stdout.take().context("rtgtd stdout")?;
-        let mut portals = Vec::new();
-        let mut lines = BufReader::new(out).lines();
-        for line in lines.by_ref() {
-            let line = line?;
-            if let Some(a) = line.strip_prefix("rtgtd: listening on ") {
-                portals.push(a.to_string());
-            }
-            if line == "rtgtd: ready" {
-                break;
-            }
-        }
-        std::thread::spawn(move || for _ in lines {});
-        let mut d = Daemon { child, portals };
-        if d.portals.len() < 2 {
-            d.stop();
-            bail!("rtgtd did not report two portals");
-        }
-        Ok(d)
-    }
-
-    fn stop(&mut self) {
-        let pid = self.child.id().to_string();
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            self.stop();
-        }
-    }
-}
-
 pub fn run() -> Result<()> {
     let started = Instant::now();
     crate::peers::ensure_installed()?;
@@ -154,7 +94,15 @@ pub fn run() -> Result<()> {
     let cfg = dir.join("rtgt.toml");
     std::fs::write(&cfg, config(&dir))?;
     let result = (|| {
-        let mut daemon = Daemon::start(&bin.join("rtgtd"), &cfg)?;
+        let mut command = Command::new(bin.join("rtgtd"));
+        command.arg("--config").arg(&cfg);
+        let mut daemon = Rtgtd::spawn(command, &bin.join("test-cu-rtgtd.log"), READY_TIMEOUT)?;
+        if daemon.portals.len() < 2 {
+            bail!(
+                "rtgtd did not report two portals; see {}",
+                daemon.log.display()
+            );
+        }
         let url = |portal: &str, lun: u16| format!("iscsi://{portal}/{IQN}/{lun}");
         let (main, second) = (&daemon.portals[0], &daemon.portals[1]);
         let res = run_command(
@@ -170,7 +118,7 @@ pub fn run() -> Result<()> {
                 .args(["--on", &format!("SCSI.Sanitize.Reset={}", url(main, 0))])
                 .arg(url(main, 0)),
         );
-        daemon.stop();
+        daemon.stop()?;
         res
     })();
     let _ = std::fs::remove_dir_all(&dir);

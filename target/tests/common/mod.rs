@@ -2,17 +2,17 @@
 //! loopback port and stops it with SIGTERM when dropped.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
+pub use rtgt_peers::rtgtd::DEMO_IQN;
+use rtgt_peers::rtgtd::READY_TIMEOUT;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-pub const DEMO_IQN: &str = "iqn.2024-01.org.rtgt:demo";
-
-/// A running rtgtd.
+/// A running rtgtd ([`rtgt_peers::rtgtd::Rtgtd`]) with its log in a
+/// temporary directory; killed when dropped.
 pub struct Rtgtd {
-    child: Option<Child>,
+    daemon: rtgt_peers::rtgtd::Rtgtd,
     pub addr: SocketAddr,
     /// Its stderr (the log), kept in a temporary directory.
     pub log: PathBuf,
@@ -20,45 +20,24 @@ pub struct Rtgtd {
 }
 
 impl Rtgtd {
-    /// `rtgtd --demo --listen 127.0.0.1:0 ARGS`.
+    /// `rtgtd --demo --listen 127.0.0.1:0 --size 64M ARGS`.
     pub fn demo(args: &[&str]) -> Rtgtd {
         let mut all = vec!["--demo", "--listen", "127.0.0.1:0", "--size", "64M"];
         all.extend_from_slice(args);
         Rtgtd::start(&all)
     }
 
-    /// `rtgtd ARGS`, waiting until it is ready.
+    /// `rtgtd ARGS` with debug logging, waiting until it is ready.
     pub fn start(args: &[&str]) -> Rtgtd {
         let dir = tempfile::tempdir().expect("temporary directory");
         let log = dir.path().join("rtgtd.log");
-        let bin = env!("CARGO_BIN_EXE_rtgtd");
-        println!("$ {bin} {}", args.join(" "));
-        let mut child = Command::new(bin)
-            .args(args)
-            .env("RUST_LOG", "debug")
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log).expect("log file"))
-            .spawn()
-            .expect("rtgtd starts");
-        let out = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(out).lines();
-        let mut addr = None;
-        let deadline = Instant::now() + Duration::from_secs(20);
-        for line in lines.by_ref() {
-            let line = line.expect("stdout line");
-            println!("{line}");
-            if let Some(a) = line.strip_prefix("rtgtd: listening on ") {
-                addr.get_or_insert(a.parse().expect("an address"));
-            }
-            if line == "rtgtd: ready" || Instant::now() > deadline {
-                break;
-            }
-        }
-        // Keep draining stdout so the daemon never blocks on it.
-        std::thread::spawn(move || for _ in lines {});
+        let mut command = Command::new(env!("CARGO_BIN_EXE_rtgtd"));
+        command.args(args).env("RUST_LOG", "debug");
+        let daemon = rtgt_peers::rtgtd::Rtgtd::spawn(command, &log, READY_TIMEOUT)
+            .unwrap_or_else(|e| panic!("{e:#}"));
         Rtgtd {
-            child: Some(child),
-            addr: addr.expect("rtgtd printed its address"),
+            addr: daemon.addr().parse().expect("rtgtd printed an address"),
+            daemon,
             log,
             _dir: dir,
         }
@@ -76,34 +55,14 @@ impl Rtgtd {
     }
 
     pub fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
+        self.daemon.log_text()
     }
 
-    /// Sends SIGTERM and waits for the exit (at most 20 s).
+    /// Sends SIGTERM and waits for the exit.
     pub fn stop(&mut self) -> ExitStatus {
-        let mut child = self.child.take().expect("running");
-        let pid = child.id().to_string();
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(st) = child.try_wait().expect("wait") {
-                return st;
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                panic!("rtgtd did not stop on SIGTERM:\n{}", self.log_text());
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Rtgtd {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
+        self.daemon
+            .stop()
+            .unwrap_or_else(|e| panic!("{e:#}\n{}", self.log_text()))
     }
 }
 

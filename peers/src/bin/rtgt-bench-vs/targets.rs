@@ -4,48 +4,14 @@
 //! first, so the reads that follow find written blocks on both targets.
 
 use super::{rtgt, Args, Figures, BURST};
-use anyhow::{bail, Context, Result};
-use rtgt_peers::process::command_line;
-use rtgt_peers::tgtd::{free_loopback_port, Tgtd, TgtdConfig, LUN};
-use std::net::TcpStream;
+use anyhow::Result;
+use rtgt_peers::rtgtd::{Rtgtd, READY_TIMEOUT};
+use rtgt_peers::tgtd::{Tgtd, TgtdConfig, LUN};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-/// The IQN `rtgtd --demo` serves, LUN 0.
-const DEMO_IQN: &str = "iqn.2024-01.org.rtgt:demo";
 const TGTD_IQN: &str = "iqn.2024-01.org.rtgt:bench-target";
 const LUN_BYTES: u64 = 1 << 30;
-
-/// `rtgtd --demo` on a free loopback port, stopped on drop.
-struct Rtgtd(Child);
-
-impl Rtgtd {
-    fn start(binary: &Path, port: u16) -> Result<Rtgtd> {
-        let mut command = Command::new(binary);
-        command
-            .args(["--demo", "--listen", &format!("127.0.0.1:{port}")])
-            .args(["--size", "1G", "--log-level", "warn"])
-            .stdout(Stdio::null());
-        println!("$ {} &", command_line(&command));
-        let child = command.spawn().context("could not start rtgtd")?;
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if started.elapsed() > Duration::from_secs(20) {
-                bail!("rtgtd did not listen on 127.0.0.1:{port} within 20 s");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Ok(Rtgtd(child))
-    }
-}
-
-impl Drop for Rtgtd {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Sequential 1 MiB write, then 4 KiB random reads and 1 MiB sequential reads.
 fn workloads(args: &Args, url: &str) -> Result<[Figures; 3]> {
@@ -56,10 +22,21 @@ fn workloads(args: &Args, url: &str) -> Result<[Figures; 3]> {
 }
 
 pub fn compare(args: &Args, rtgtd: &Path) -> Result<()> {
-    let port = free_loopback_port()?;
     let ours = {
-        let _rtgtd = Rtgtd::start(rtgtd, port)?;
-        workloads(args, &format!("iscsi://127.0.0.1:{port}/{DEMO_IQN}/0"))?
+        let mut command = Command::new(rtgtd);
+        command.args(["--demo", "--listen", "127.0.0.1:0"]).args([
+            "--size",
+            "1G",
+            "--log-level",
+            "warn",
+        ]);
+        let log =
+            std::env::temp_dir().join(format!("rtgt-bench-vs-rtgtd-{}.log", std::process::id()));
+        let daemon = Rtgtd::spawn(command, &log, READY_TIMEOUT)?;
+        workloads(
+            args,
+            &format!("iscsi://{}/{}/0", daemon.addr(), daemon.iqn()),
+        )?
     };
     let mut config = TgtdConfig::new(TGTD_IQN);
     config.lun_bytes = LUN_BYTES;
