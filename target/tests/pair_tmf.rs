@@ -128,6 +128,92 @@ fn abort_task_on_a_half_sent_write() {
     assert_eq!(p.read(l, 0, 4).as_ref(), d.as_slice());
 }
 
+/// A write of 32 KiB in 8 KiB bursts has sent its first burst and has its
+/// second R2T on the way when `f` comes: RFC 7143 §4.2.3.3 has the target
+/// wait for the Data-Out answering that R2T (a currently valid TTT of an
+/// affected task of the issuing initiator) before it answers `f`.
+fn task_set_waits_for_outstanding_data(f: TmfFunction) {
+    let mut p = Pair::new(one_target());
+    let l = ready(
+        &mut p,
+        &[("ImmediateData", "No"), ("MaxBurstLength", "8192")],
+    );
+    p.fault(
+        l,
+        Dir::ToInitiator,
+        Match::Opcode(Opcode::ReadyToTransfer),
+        Action::StallAfter,
+    );
+    let m = p.mark();
+    let w = p.submit(l, write_req(0, &pattern(32 << 10, 6)));
+    p.run();
+    assert_eq!(p.count_since(m, l, Dir::ToTarget, Opcode::DataOut), 1);
+    let t = tmf(&mut p, l, f, None);
+    // The initiator gets the second R2T and answers it, but its Data-Out
+    // waits in the pipe: the target must not answer the function yet.
+    p.stall(l, Dir::ToTarget, true);
+    p.stall(l, Dir::ToInitiator, false);
+    p.run();
+    assert_eq!(p.count_since(m, l, Dir::ToTarget, Opcode::DataOut), 2);
+    assert_eq!(
+        tmf_response(&p, l, t),
+        None,
+        "{f:?} answered before the data"
+    );
+    p.stall(l, Dir::ToTarget, false);
+    p.run();
+    assert_eq!(
+        tmf_response(&p, l, t),
+        Some(TmfResponseCode::FunctionComplete),
+        "{f:?}"
+    );
+    assert!(aborted_by(&p, l, w, f, t), "{f:?}: {:#?}", p.events(l));
+    assert_eq!(
+        p.disk_bytes(0, 32 << 10),
+        vec![0u8; 32 << 10],
+        "nothing was written"
+    );
+    assert!(p.violations().is_empty(), "{:#?}", p.violations());
+    let back: Vec<Opcode> = p
+        .pdus_since(m, l, Dir::ToInitiator)
+        .iter()
+        .map(|p| p.opcode())
+        .collect();
+    assert_eq!(
+        back,
+        [
+            Opcode::ReadyToTransfer,
+            Opcode::ReadyToTransfer,
+            Opcode::TaskManagementResponse
+        ],
+        "{f:?}: no third R2T, no response for the aborted write"
+    );
+    p.clear_ua(l);
+    let d = pattern(4 * BS, 8);
+    p.write(l, 0, &d);
+    assert_eq!(p.read(l, 0, 4).as_ref(), d.as_slice());
+}
+
+#[test]
+fn abort_task_set_waits_for_outstanding_data() {
+    task_set_waits_for_outstanding_data(TmfFunction::AbortTaskSet);
+}
+
+#[test]
+fn clear_task_set_waits_for_outstanding_data() {
+    task_set_waits_for_outstanding_data(TmfFunction::ClearTaskSet);
+}
+
+#[test]
+fn lun_reset_waits_for_outstanding_data() {
+    task_set_waits_for_outstanding_data(TmfFunction::LogicalUnitReset);
+}
+
+#[test]
+fn target_warm_reset_waits_for_outstanding_data() {
+    task_set_waits_for_outstanding_data(TmfFunction::TargetWarmReset);
+}
+
 /// Holds the disk with three reads in flight, runs `f`, and checks every
 /// read ends aborted by it, and whether a second session then sees a unit
 /// attention.

@@ -51,8 +51,21 @@ pub(crate) struct Task {
     pub r2t_sn: u32,
     /// A Data-Out of this task failed its data digest (RFC 7143 §7.8).
     pub crc_error: bool,
+    pub phase: TaskPhase,
+}
+
+/// Where a task is in its life at the iSCSI layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TaskPhase {
+    /// Collecting its write data (immediate, unsolicited, then solicited).
+    Collecting,
+    /// Aborted by a task management function of its own session while
+    /// R2Ts were outstanding: RFC 7143 §4.2.3.3 has the target wait for
+    /// the Data-Out answering those R2Ts before it answers the function.
+    /// No new R2T is issued; the task ends silently once they are in.
+    Draining,
     /// Handed to the logical unit.
-    pub submitted: bool,
+    Submitted,
 }
 
 impl Task {
@@ -156,7 +169,7 @@ impl TargetCore {
             next_r2t_offset: unsol_end,
             r2t_sn: 0,
             crc_error: false,
-            submitted: false,
+            phase: TaskPhase::Collecting,
         };
         if let Some(s) = self.sessions.get_mut(&serial) {
             s.tasks.insert(cmd.itt, task);
@@ -170,6 +183,12 @@ impl TargetCore {
         let Some(t) = self.sessions.get(&serial).and_then(|s| s.tasks.get(&itt)) else {
             return;
         };
+        if t.phase == TaskPhase::Draining {
+            if t.r2ts.is_empty() {
+                self.drained(serial, itt);
+            }
+            return;
+        }
         let all_in = !t.write || t.received() >= t.edtl;
         let unsol_open = t.received() < t.unsol_end;
         if all_in && t.r2ts.is_empty() {
@@ -200,7 +219,7 @@ impl TargetCore {
         let Some(t) = s.tasks.get_mut(&itt) else {
             return;
         };
-        t.submitted = true;
+        t.phase = TaskPhase::Submitted;
         let cmd = Command {
             nexus,
             tag: Session::tag(serial, itt),
@@ -251,7 +270,7 @@ impl TargetCore {
         let target = s.target;
         for itt in itts {
             let Some(t) = s.tasks.get(&itt) else { continue };
-            if t.submitted {
+            if t.phase == TaskPhase::Submitted {
                 let lun = rtgt_proto::scsi::params::Lun(t.lun.0).index();
                 if let Some(d) = target
                     .and_then(|i| self.cfg.targets.get_mut(i))

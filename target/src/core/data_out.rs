@@ -4,7 +4,7 @@
 use bytes::Bytes;
 use rtgt_proto::pdu::{DataOut, Opcode, Pdu, RawPdu, RejectReason, TTT_RESERVED};
 
-use super::command::condition;
+use super::command::{condition, TaskPhase};
 use super::events::ConnId;
 use super::TargetCore;
 
@@ -63,7 +63,7 @@ impl TargetCore {
                 Verdict::Reject(RejectReason::InvalidPduField)
             };
         };
-        if t.conn != conn || t.submitted || !t.write {
+        if t.conn != conn || t.phase == TaskPhase::Submitted || !t.write {
             // RFC 7143 §4.2.2.1 and §11.7: a task's data comes on its own
             // connection, before the command runs, for a write only.
             return Verdict::Reject(RejectReason::ProtocolError);

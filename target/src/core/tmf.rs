@@ -8,6 +8,7 @@ use rtgt_proto::pdu::{
     TaskManagementRequest, TaskManagementResponse, TmfFunction, TmfResponseCode,
 };
 
+use super::command::TaskPhase;
 use super::events::ConnId;
 use super::state::{sn_gt, Session};
 use super::window::in_window;
@@ -61,7 +62,7 @@ impl TargetCore {
                 };
                 let own_only = t.function == TmfFunction::AbortTaskSet;
                 self.collect(target, Some(n), own_only.then_some(serial), &mut waiting);
-                self.drop_unsubmitted(serial, Some(n));
+                self.end_unsubmitted(serial, target, Some(n), &mut waiting);
                 if let Some(d) = self
                     .cfg
                     .targets
@@ -82,7 +83,7 @@ impl TargetCore {
                 // of the target; a cold reset also closes every session of it
                 // once the response is sent.
                 self.collect(target, None, None, &mut waiting);
-                self.drop_unsubmitted(serial, None);
+                self.end_unsubmitted(serial, target, None, &mut waiting);
                 if let Some(tg) = self.cfg.targets.get_mut(target) {
                     for n in tg.luns.luns().iter().filter_map(|l| l.index()) {
                         if let Some(d) = tg.luns.disk_mut(n) {
@@ -132,11 +133,11 @@ impl TargetCore {
         let itt = t.referenced_task_tag;
         match s.tasks.get(&itt) {
             // Test only: with `broken-abort`, forget the task and answer at once.
-            Some(task) if task.submitted && cfg!(feature = "broken-abort") => {
+            Some(task) if task.phase == TaskPhase::Submitted && cfg!(feature = "broken-abort") => {
                 let _ = task;
                 TmfResponseCode::FunctionComplete
             }
-            Some(task) if task.submitted => {
+            Some(task) if task.phase == TaskPhase::Submitted => {
                 let tag = Session::tag(serial, itt);
                 waiting.insert((target, tag));
                 let lun = rtgt_proto::scsi::params::Lun(task.lun.0).index();
@@ -149,6 +150,11 @@ impl TargetCore {
                 }) {
                     d.abort_task(&nexus, tag);
                 }
+                TmfResponseCode::FunctionComplete
+            }
+            Some(task) if task.phase == TaskPhase::Draining => {
+                // Already aborted by a task set function, which waits for
+                // its outstanding Data-Out.
                 TmfResponseCode::FunctionComplete
             }
             Some(_) => {
@@ -194,21 +200,56 @@ impl TargetCore {
             }
             for (&itt, t) in &s.tasks {
                 let n = rtgt_proto::scsi::params::Lun(t.lun.0).index();
-                if t.submitted && (lun.is_none() || n == lun) {
+                if t.phase == TaskPhase::Submitted && (lun.is_none() || n == lun) {
                     waiting.insert((target, Session::tag(serial, itt)));
                 }
             }
         }
     }
 
-    /// Ends a session's tasks that never reached their logical unit.
-    fn drop_unsubmitted(&mut self, serial: u64, lun: Option<u16>) {
-        if let Some(s) = self.sessions.get_mut(&serial) {
-            s.tasks.retain(|_, t| {
-                let n = rtgt_proto::scsi::params::Lun(t.lun.0).index();
-                t.submitted || (lun.is_some() && n != lun)
-            });
-        }
+    /// Ends the issuing session's tasks on `lun` (or every LUN) that never
+    /// reached their logical unit. RFC 7143 §4.2.3.3: for ABORT TASK SET,
+    /// CLEAR TASK SET, LOGICAL UNIT RESET and the target resets, the target
+    /// "MUST wait for responses on currently valid Target Transfer Tags of
+    /// the affected tasks from the issuing initiator": a task with R2Ts
+    /// outstanding drains them first (and the function waits for it); the
+    /// others end here. Third parties' tasks are not waited for (a MAY).
+    fn end_unsubmitted(
+        &mut self,
+        serial: u64,
+        target: usize,
+        lun: Option<u16>,
+        waiting: &mut BTreeSet<(usize, u64)>,
+    ) {
+        let Some(s) = self.sessions.get_mut(&serial) else {
+            return;
+        };
+        s.tasks.retain(|&itt, t| {
+            let n = rtgt_proto::scsi::params::Lun(t.lun.0).index();
+            if t.phase != TaskPhase::Collecting || (lun.is_some() && n != lun) {
+                return true;
+            }
+            if t.r2ts.is_empty() {
+                return false;
+            }
+            t.phase = TaskPhase::Draining;
+            waiting.insert((target, Session::tag(serial, itt)));
+            true
+        });
+    }
+
+    /// A draining task has had the Data-Out for all its R2Ts: it ends
+    /// without a response (it was aborted) and the function waiting for it
+    /// may answer.
+    pub(crate) fn drained(&mut self, serial: u64, itt: u32) {
+        let Some(s) = self.sessions.get_mut(&serial) else {
+            return;
+        };
+        let Some(target) = s.target else {
+            return;
+        };
+        s.tasks.remove(&itt);
+        self.tmf_task_done(target, None, Session::tag(serial, itt));
     }
 
     /// An affected task is over; answers the TMFs that waited only for it.

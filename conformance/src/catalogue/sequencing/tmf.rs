@@ -1,13 +1,15 @@
 //! Task management during I/O (RFC 7143 §11.5, §11.6): a write held at
 //! its R2T is outstanding while the function runs; each function's
 //! answer must be one the RFC allows, and an aborted task is not answered.
+//! The task set functions must also wait for the Data-Out answering the
+//! outstanding R2T before answering (§4.2.3.3).
 
 use super::blocks::{lun, with_scratch, write10};
 use super::session::RawSession;
 use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
 use rtgt_proto::pdu::{
-    Lun, Pdu, TaskManagementRequest, TmfFunction, TmfResponseCode, TTT_RESERVED,
+    Lun, Pdu, ReadyToTransfer, TaskManagementRequest, TmfFunction, TmfResponseCode, TTT_RESERVED,
 };
 
 const DESTRUCTIVE: Needs = Needs {
@@ -36,47 +38,60 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "iscsi.tmf.abort-task-set",
-        clause: "RFC 7143 §11.5.1, §11.6.1",
+        clause: "RFC 7143 §4.2.3.3, §11.5.1, §11.6.1",
         level: Level::Must,
-        requirement: "ABORT TASK SET with a write outstanding answers Function complete",
+        requirement: "ABORT TASK SET with a write waiting at its R2T is answered only after \
+                      the Data-Out for that R2T, with Function complete, and the write gets no \
+                      response after it",
         needs: Needs::NONE,
         run: abort_task_set,
     },
     Scenario {
         id: "iscsi.tmf.clear-task-set",
-        clause: "RFC 7143 §11.5.1, §11.6.1",
+        clause: "RFC 7143 §4.2.3.3, §11.5.1, §11.6.1",
         level: Level::Must,
-        requirement: "CLEAR TASK SET with a write outstanding answers Function complete, or \
-                      Function not supported where the target does not implement it",
+        requirement: "CLEAR TASK SET with a write waiting at its R2T is answered only after \
+                      the Data-Out for that R2T, with Function complete (or Function not \
+                      supported where the target does not implement it), and the write gets \
+                      no response after it",
         needs: Needs::NONE,
         run: clear_task_set,
     },
     Scenario {
         id: "iscsi.tmf.lun-reset",
-        clause: "RFC 7143 §11.5.1, §11.6.1",
+        clause: "RFC 7143 §4.2.3.3, §11.5.1, §11.6.1",
         level: Level::Must,
-        requirement: "LOGICAL UNIT RESET with a write outstanding answers Function complete",
+        requirement: "LOGICAL UNIT RESET with a write waiting at its R2T is answered only \
+                      after the Data-Out for that R2T, with Function complete, and the write \
+                      gets no response after it",
         needs: Needs::NONE,
         run: lun_reset,
     },
     Scenario {
         id: "iscsi.tmf.target-warm-reset",
-        clause: "RFC 7143 §11.5.1, §11.6.1",
+        clause: "RFC 7143 §4.2.3.3, §11.5.1, §11.6.1",
         level: Level::Must,
-        requirement: "TARGET WARM RESET answers Function complete, Function authorization \
-                      failed or Function not supported",
+        requirement: "TARGET WARM RESET with a write waiting at its R2T answers Function \
+                      complete only after the Data-Out for that R2T, or Function \
+                      authorization failed or Function not supported",
         needs: DESTRUCTIVE,
         run: warm_reset,
     },
 ];
 
-/// A session with a write of 8 blocks held at its first R2T; the ITT and
-/// CmdSN of the write.
+/// A write of 8 blocks held at its first R2T.
+struct HeldWrite {
+    itt: u32,
+    cmd_sn: u32,
+    r2t: ReadyToTransfer,
+}
+
+/// A session with a write of 8 blocks held at its first R2T.
 fn held_write(
     ctx: &mut Context,
     lba: u64,
     bs: u32,
-) -> Result<(RawSession, u32, u32), ScenarioError> {
+) -> Result<(RawSession, HeldWrite), ScenarioError> {
     let keys = [("InitialR2T", "Yes"), ("ImmediateData", "No")];
     let mut s = RawSession::open(ctx, &keys)?;
     super::blocks::block_size(ctx, &mut s)?;
@@ -85,7 +100,14 @@ fn held_write(
     s.send(ctx, cmd)?;
     loop {
         match s.next_pdu(ctx, "an R2T")? {
-            Pdu::ReadyToTransfer(r) if r.itt == itt => return Ok((s, itt, sn)),
+            Pdu::ReadyToTransfer(r2t) if r2t.itt == itt => {
+                let held = HeldWrite {
+                    itt,
+                    cmd_sn: sn,
+                    r2t,
+                };
+                return Ok((s, held));
+            }
             Pdu::ScsiResponse(r) if r.itt == itt => {
                 return Err(ScenarioError::Setup(format!(
                     "the write ended at once: {:?}",
@@ -95,6 +117,60 @@ fn held_write(
             _ => {}
         }
     }
+}
+
+/// Sends a task management function request; its ITT.
+fn send_function(
+    ctx: &mut Context,
+    s: &mut RawSession,
+    function: TmfFunction,
+    lun: Lun,
+    referenced: u32,
+    ref_cmd_sn: u32,
+) -> Result<u32, ScenarioError> {
+    let itt = s.itt();
+    let req = TaskManagementRequest {
+        function,
+        lun,
+        itt,
+        referenced_task_tag: referenced,
+        cmd_sn: s.cmd_sn,
+        exp_stat_sn: s.exp_stat_sn,
+        ref_cmd_sn,
+        ..TaskManagementRequest::default()
+    };
+    s.send(ctx, req)?;
+    Ok(itt)
+}
+
+/// Waits for the response of function `itt`; whether task `watch` was
+/// answered before it.
+fn function_response(
+    ctx: &mut Context,
+    s: &mut RawSession,
+    itt: u32,
+    watch: u32,
+) -> Result<(TmfResponseCode, bool), ScenarioError> {
+    let mut answered = false;
+    loop {
+        match s.next_pdu(ctx, "the task management response")? {
+            Pdu::TaskManagementResponse(r) if r.itt == itt => return Ok((r.response, answered)),
+            Pdu::ScsiResponse(r) if r.itt == watch => answered = true,
+            _ => {}
+        }
+    }
+}
+
+/// Whether task `watch` gets a SCSI Response within the quiet time.
+fn answered_later(
+    ctx: &mut Context,
+    s: &mut RawSession,
+    watch: u32,
+) -> Result<bool, ScenarioError> {
+    let (after, _) = s.gather_quiet(ctx)?;
+    Ok(after
+        .iter()
+        .any(|p| matches!(p, Pdu::ScsiResponse(r) if r.itt == watch)))
 }
 
 /// Sends a function and waits for its response, noting whether task
@@ -108,57 +184,19 @@ fn function(
     ref_cmd_sn: u32,
     watch: u32,
 ) -> Result<(TmfResponseCode, bool), ScenarioError> {
-    let itt = s.itt();
-    let req = TaskManagementRequest {
-        function,
-        lun,
-        itt,
-        referenced_task_tag: referenced,
-        cmd_sn: s.cmd_sn,
-        exp_stat_sn: s.exp_stat_sn,
-        ref_cmd_sn,
-        ..TaskManagementRequest::default()
-    };
-    s.send(ctx, req)?;
-    let response = loop {
-        match s.next_pdu(ctx, "the task management response")? {
-            Pdu::TaskManagementResponse(r) if r.itt == itt => break r.response,
-            _ => {}
-        }
-    };
-    let (after, _) = s.gather_quiet(ctx)?;
-    Ok((
-        response,
-        after
-            .iter()
-            .any(|p| matches!(p, Pdu::ScsiResponse(r) if r.itt == watch)),
-    ))
+    let itt = send_function(ctx, s, function, lun, referenced, ref_cmd_sn)?;
+    let (response, _) = function_response(ctx, s, itt, watch)?;
+    Ok((response, answered_later(ctx, s, watch)?))
 }
 
-/// A function run with a held write, judged by `allowed`.
-fn during_write(
-    ctx: &mut Context,
-    f: TmfFunction,
-    allowed: &'static [TmfResponseCode],
-    na: Option<TmfResponseCode>,
-) -> Verdict {
+/// ABORT TASK with a held write, judged by `allowed`.
+fn abort_held_write(ctx: &mut Context, allowed: &'static [TmfResponseCode]) -> Verdict {
     with_scratch(ctx, 8, move |ctx, lba, bs| {
-        let (mut s, itt, sn) = held_write(ctx, lba, bs)?;
-        let (referenced, ref_sn) = if f == TmfFunction::AbortTask {
-            (itt, sn)
-        } else {
-            (TTT_RESERVED, s.cmd_sn)
-        };
-        let l = if f == TmfFunction::TargetWarmReset {
-            Lun::ZERO
-        } else {
-            lun(ctx)
-        };
-        let (response, answered) = function(ctx, &mut s, f, l, referenced, ref_sn, itt)?;
+        let (mut s, held) = held_write(ctx, lba, bs)?;
+        let f = TmfFunction::AbortTask;
+        let (response, answered) =
+            function(ctx, &mut s, f, lun(ctx), held.itt, held.cmd_sn, held.itt)?;
         drop(s);
-        if na == Some(response) {
-            return Ok(Outcome::not_applicable(format!("{f:?}: {response:?}")));
-        }
         if !allowed.contains(&response) {
             return Ok(Outcome::fail(
                 format!("{allowed:?}"),
@@ -173,20 +211,90 @@ fn during_write(
     })
 }
 
+/// A task set function (ABORT TASK SET, CLEAR TASK SET, LOGICAL UNIT
+/// RESET, TARGET WARM RESET) run while a write of ours waits for the
+/// Data-Out answering its R2T. RFC 7143 §4.2.3.3 (the default
+/// TaskReporting=RFC3720): the target "MUST wait for responses on
+/// currently valid Target Transfer Tags of the affected tasks from the
+/// issuing initiator", and the initiator keeps answering them. So the
+/// function's response must not come while our Data-Out is held back; we
+/// then send it, and the response must come, with no response for the
+/// aborted write after it. `allowed` are the answers the function may get,
+/// `na` one that means the target does not implement it.
+fn task_set_during_write(
+    ctx: &mut Context,
+    f: TmfFunction,
+    allowed: &'static [TmfResponseCode],
+    na: Option<TmfResponseCode>,
+) -> Verdict {
+    with_scratch(ctx, 8, move |ctx, lba, bs| {
+        let (mut s, held) = held_write(ctx, lba, bs)?;
+        let l = if f == TmfFunction::TargetWarmReset {
+            Lun::ZERO
+        } else {
+            lun(ctx)
+        };
+        let ref_cmd_sn = s.cmd_sn;
+        let tmf = send_function(ctx, &mut s, f, l, TTT_RESERVED, ref_cmd_sn)?;
+        let (early, _) = s.gather_quiet(ctx)?;
+        let early = early.iter().find_map(|p| match p {
+            Pdu::TaskManagementResponse(r) if r.itt == tmf => Some(r.response),
+            _ => None,
+        });
+        let response = match early {
+            Some(TmfResponseCode::FunctionComplete) => {
+                return Ok(Outcome::fail(
+                    "the response only after our Data-Out for the outstanding R2T",
+                    "Function complete while the R2T was still unanswered",
+                ))
+            }
+            Some(refused) => refused,
+            None => {
+                let r2t = &held.r2t;
+                let data = super::blocks::pattern(8 * bs as usize, 0x7d);
+                for d in s.data_out(
+                    held.itt,
+                    r2t.ttt,
+                    r2t.lun,
+                    &data,
+                    r2t.buffer_offset,
+                    r2t.desired_data_transfer_length,
+                ) {
+                    s.send(ctx, d)?;
+                }
+                function_response(ctx, &mut s, tmf, held.itt)?.0
+            }
+        };
+        if na == Some(response) {
+            return Ok(Outcome::not_applicable(format!("{f:?}: {response:?}")));
+        }
+        if !allowed.contains(&response) {
+            return Ok(Outcome::fail(
+                format!("{allowed:?}"),
+                format!("{response:?}"),
+            ));
+        }
+        let answered = answered_later(ctx, &mut s, held.itt)?;
+        Ok(Outcome::check(
+            response != TmfResponseCode::FunctionComplete || !answered,
+            "no response for the aborted write after the function's response",
+            "a SCSI Response for it after the function's response",
+        ))
+    })
+}
+
 fn abort_task(ctx: &mut Context) -> Verdict {
-    during_write(
+    abort_held_write(
         ctx,
-        TmfFunction::AbortTask,
         &[
             TmfResponseCode::FunctionComplete,
             TmfResponseCode::TaskDoesNotExist,
         ],
-        None,
     )
 }
 
 fn abort_task_set(ctx: &mut Context) -> Verdict {
-    during_write(
+    task_set_during_write(
         ctx,
         TmfFunction::AbortTaskSet,
         &[TmfResponseCode::FunctionComplete],
@@ -195,7 +303,7 @@ fn abort_task_set(ctx: &mut Context) -> Verdict {
 }
 
 fn clear_task_set(ctx: &mut Context) -> Verdict {
-    during_write(
+    task_set_during_write(
         ctx,
         TmfFunction::ClearTaskSet,
         &[TmfResponseCode::FunctionComplete],
@@ -204,7 +312,7 @@ fn clear_task_set(ctx: &mut Context) -> Verdict {
 }
 
 fn lun_reset(ctx: &mut Context) -> Verdict {
-    during_write(
+    task_set_during_write(
         ctx,
         TmfFunction::LogicalUnitReset,
         &[TmfResponseCode::FunctionComplete],
@@ -213,7 +321,7 @@ fn lun_reset(ctx: &mut Context) -> Verdict {
 }
 
 fn warm_reset(ctx: &mut Context) -> Verdict {
-    during_write(
+    task_set_during_write(
         ctx,
         TmfFunction::TargetWarmReset,
         &[
