@@ -147,6 +147,30 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// A scenario that needs nothing beyond the target and the suite's
+    /// own login (add needs with [`Scenario::needing`]).
+    pub const fn new(
+        id: &'static str,
+        clause: &'static str,
+        level: Level,
+        requirement: &'static str,
+        run: fn(&mut Context) -> Verdict,
+    ) -> Scenario {
+        Scenario {
+            id,
+            clause,
+            level,
+            requirement,
+            needs: Needs::NONE,
+            run,
+        }
+    }
+
+    /// The same scenario with `needs`.
+    pub const fn needing(self, needs: Needs) -> Scenario {
+        Scenario { needs, ..self }
+    }
+
     /// The area is the id's second component for iSCSI (`iscsi.login...` ->
     /// `login`) and `scsi` for SCSI scenarios.
     pub fn area(&self) -> &'static str {

@@ -270,9 +270,19 @@ pub fn login_request(
     }
 }
 
-/// The keys of a Login or Text data segment (empty when it does not decode).
+/// The keys of a Login or Text data segment as the target wrote them: each
+/// NUL-separated `key=value` (RFC 7143 §6.1), without the syntax checks of
+/// `text::decode`. A target may rightly echo a key that check refuses (a
+/// key of 64 characters answered `NotUnderstood`), and one bad pair must
+/// not hide the others; a pair without `=` is left out.
 pub fn keys_of(data: &[u8]) -> Vec<Pair> {
-    text::decode(data).unwrap_or_default()
+    data.split(|&b| b == 0)
+        .filter_map(|raw| {
+            let pair = String::from_utf8_lossy(raw);
+            let (key, value) = pair.split_once('=')?;
+            Some(Pair::new(key, value))
+        })
+        .collect()
 }
 
 /// The value of `key` in `pairs`, if sent.

@@ -5,7 +5,7 @@
 
 use super::raw::{RawLogin, Reply, LOGIN_CMD_SN};
 use crate::context::Context;
-use crate::scenario::{Level, Needs, Outcome, Scenario, Verdict};
+use crate::scenario::{Level, Outcome, Scenario, Verdict};
 use bytes::Bytes;
 use rtgt_proto::pdu::{
     LoginStage, LoginStatusClass, LogoutRequest, Lun, NopOut, Pdu, ScsiCommand, TextRequest,
@@ -14,42 +14,17 @@ use rtgt_proto::pdu::{
 const Q: u16 = 0x5500;
 const INVALID_DURING_LOGIN: u16 = 0x020b;
 
-const fn s(
-    id: &'static str,
-    requirement: &'static str,
-    run: fn(&mut Context) -> Verdict,
-) -> Scenario {
-    Scenario {
-        id,
-        clause: "RFC 7143 §6.3",
-        level: Level::Must,
-        requirement,
-        needs: Needs::NONE,
-        run,
-    }
-}
-
 pub const SCENARIOS: &[Scenario] = &[
-    s("iscsi.login.nop-out-before-login",
-      "a NOP-Out as the first PDU of a connection makes the target drop the connection at once",
-      nop_first),
-    s("iscsi.login.scsi-command-before-login",
-      "a SCSI Command as the first PDU of a connection makes the target drop the connection at once",
-      scsi_first),
-    s("iscsi.login.text-before-login",
-      "a Text Request as the first PDU of a connection makes the target drop the connection at once",
-      text_first),
-    s("iscsi.login.nop-out-during-login",
-      "a NOP-Out after the first Login Response is answered with a Login Response of status \
+    Scenario::new("iscsi.login.nop-out-before-login", "RFC 7143 §6.3", Level::Must, "a NOP-Out as the first PDU of a connection makes the target drop the connection at once", nop_first),
+    Scenario::new("iscsi.login.scsi-command-before-login", "RFC 7143 §6.3", Level::Must, "a SCSI Command as the first PDU of a connection makes the target drop the connection at once", scsi_first),
+    Scenario::new("iscsi.login.text-before-login", "RFC 7143 §6.3", Level::Must, "a Text Request as the first PDU of a connection makes the target drop the connection at once", text_first),
+    Scenario::new("iscsi.login.nop-out-during-login", "RFC 7143 §6.3", Level::Must, "a NOP-Out after the first Login Response is answered with a Login Response of status \
        0x020b (Invalid during login) and the connection is dropped", nop_during),
-    s("iscsi.login.scsi-command-during-login",
-      "a SCSI Command after the first Login Response is answered with status 0x020b and the \
+    Scenario::new("iscsi.login.scsi-command-during-login", "RFC 7143 §6.3", Level::Must, "a SCSI Command after the first Login Response is answered with status 0x020b and the \
        connection is dropped", scsi_during),
-    s("iscsi.login.text-during-login",
-      "a Text Request after the first Login Response is answered with status 0x020b and the \
+    Scenario::new("iscsi.login.text-during-login", "RFC 7143 §6.3", Level::Must, "a Text Request after the first Login Response is answered with status 0x020b and the \
        connection is dropped", text_during),
-    s("iscsi.login.logout-during-login",
-      "a Logout Request after the first Login Response is answered with status 0x020b and \
+    Scenario::new("iscsi.login.logout-during-login", "RFC 7143 §6.3", Level::Must, "a Logout Request after the first Login Response is answered with status 0x020b and \
        the connection is dropped", logout_during),
 ];
 

@@ -1,61 +1,44 @@
 //! The session's identity in the login: ISID and TSIH (RFC 7143 §6.3.1,
 //! §11.12.5, §11.12.6, §11.13.4).
 
-use super::raw::{RawLogin, Reply, Step};
+use super::raw::{RawLogin, Refusal, Reply, Step};
 use crate::context::Context;
-use crate::scenario::{Level, Needs, Outcome, Scenario, Verdict};
+use crate::scenario::{Level, Outcome, Scenario, Verdict};
 use rtgt_proto::pdu::{Isid, IsidType, LoginStatusClass};
 
 const Q: u16 = 0x5300;
 const NO_SESSION: u16 = 0x020a;
 
-const fn s(
-    id: &'static str,
-    clause: &'static str,
-    level: Level,
-    requirement: &'static str,
-    run: fn(&mut Context) -> Verdict,
-) -> Scenario {
-    Scenario {
-        id,
-        clause,
-        level,
-        requirement,
-        needs: Needs::NONE,
-        run,
-    }
-}
-
 pub const SCENARIOS: &[Scenario] = &[
-    s(
+    Scenario::new(
         "iscsi.login.isid-echoed",
         "RFC 7143 §11.13",
         Level::Must,
         "every Login Response carries the ISID of the request",
         isid_echoed,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.isid-oui-format",
         "RFC 7143 §11.12.5",
         Level::Must,
         "a login whose ISID has the OUI format (T=00b) succeeds",
         isid_oui,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.isid-en-format",
         "RFC 7143 §11.12.5",
         Level::Must,
         "a login whose ISID has the IANA enterprise number format (T=01b) succeeds",
         isid_en,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.isid-random-format",
         "RFC 7143 §11.12.5",
         Level::Must,
         "a login whose ISID has the random format (T=10b) succeeds",
         isid_random,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.tsih-zero-until-final",
         "RFC 7143 §11.13.4",
         Level::Must,
@@ -63,30 +46,44 @@ pub const SCENARIOS: &[Scenario] = &[
        Login Response carries the request's TSIH, 0",
         tsih_zero_until_final,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.tsih-nonzero-final",
         "RFC 7143 §11.13.4",
         Level::Must,
         "the Final-Response of a new session's login carries a TSIH other than 0",
         tsih_nonzero_final,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.tsih-unknown",
-        "RFC 7143 §11.13.5",
+        "RFC 7143 §6.3.1, §11.13.5",
         Level::Must,
-        "a login with a TSIH that names no session is refused with 0x020a (Session does not \
-       exist)",
+        "a login with a TSIH that names no session is refused with an initiator error (status \
+         class 2)",
         tsih_unknown,
     ),
-    s(
+    Scenario::new(
+        "iscsi.login.tsih-unknown-detail",
+        "RFC 7143 §11.13.5",
+        Level::Should,
+        "that refusal says 0x020a (Session does not exist)",
+        tsih_unknown_detail,
+    ),
+    Scenario::new(
         "iscsi.login.tsih-wrong-isid",
-        "RFC 7143 §6.3.1",
+        "RFC 7143 §6.3.1, §11.13.5",
         Level::Must,
         "a login with the TSIH of an existing session but another ISID names no session and is \
-       refused with 0x020a",
+         refused with an initiator error (status class 2)",
         tsih_wrong_isid,
     ),
-    s(
+    Scenario::new(
+        "iscsi.login.tsih-wrong-isid-detail",
+        "RFC 7143 §11.13.5",
+        Level::Should,
+        "that refusal says 0x020a (Session does not exist)",
+        tsih_wrong_isid_detail,
+    ),
+    Scenario::new(
         "iscsi.login.tsih-changed-mid-login",
         "RFC 7143 §11.12.6",
         Level::Should,
@@ -207,33 +204,38 @@ fn tsih_nonzero_final(ctx: &mut Context) -> Verdict {
     ))
 }
 
-fn expect_no_session(step: &Step) -> Outcome {
-    match step {
-        Step::Refused(reply) => Outcome::check(
-            reply.status() == Some(NO_SESSION),
-            "status 0x020a (Session does not exist)",
-            reply.describe(),
-        ),
-        Step::Done(_) => Outcome::fail(
-            "status 0x020a (Session does not exist)",
-            "a successful login",
-        ),
-    }
+/// RFC 7143 §11.13.5: 0x020a, a TSIH naming no session.
+const SESSION_DOES_NOT_EXIST: Refusal = Refusal::Detail(NO_SESSION, "Session does not exist");
+
+fn tsih_unknown_judged(ctx: &mut Context, judge: Refusal) -> Verdict {
+    let (_, step) = RawLogin::join(ctx, crate::wire::isid(Q + 6), 0x7e57, 0)?;
+    Ok(judge.judge(&step))
 }
 
 fn tsih_unknown(ctx: &mut Context) -> Verdict {
-    let (_, step) = RawLogin::join(ctx, crate::wire::isid(Q + 6), 0x7e57, 0)?;
-    Ok(expect_no_session(&step))
+    tsih_unknown_judged(ctx, Refusal::Class)
 }
 
-fn tsih_wrong_isid(ctx: &mut Context) -> Verdict {
+fn tsih_unknown_detail(ctx: &mut Context) -> Verdict {
+    tsih_unknown_judged(ctx, SESSION_DOES_NOT_EXIST)
+}
+
+fn tsih_wrong_isid_judged(ctx: &mut Context, judge: Refusal) -> Verdict {
     let (session, step) = RawLogin::full(ctx, Q + 7, &[])?;
     if let Err(outcome) = success(&session, step) {
         return Ok(outcome);
     }
     let (_, step) = RawLogin::join(ctx, crate::wire::isid(Q + 8), session.tsih, 1)?;
     drop(session);
-    Ok(expect_no_session(&step))
+    Ok(judge.judge(&step))
+}
+
+fn tsih_wrong_isid(ctx: &mut Context) -> Verdict {
+    tsih_wrong_isid_judged(ctx, Refusal::Class)
+}
+
+fn tsih_wrong_isid_detail(ctx: &mut Context) -> Verdict {
+    tsih_wrong_isid_judged(ctx, SESSION_DOES_NOT_EXIST)
 }
 
 fn tsih_changed(ctx: &mut Context) -> Verdict {

@@ -63,6 +63,44 @@ impl Reply {
     }
 }
 
+/// How a refused login is judged. RFC 7143 §11.13.5: the Status-Class is
+/// what an initiator acts on (2: initiator error), the Status-Detail the
+/// finer reason. A scenario checks the class at its own level; a sibling
+/// `-detail` scenario checks the detail at SHOULD.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Refusal {
+    /// A Login Response of status class 2.
+    Class,
+    /// A Login Response with this status, named.
+    Detail(u16, &'static str),
+}
+
+impl Refusal {
+    fn expected(self) -> String {
+        match self {
+            Refusal::Class => "a Login Response of status class 2 (initiator error)".into(),
+            Refusal::Detail(code, name) => format!("status {code:#06x} ({name})"),
+        }
+    }
+
+    /// The verdict on how a login ended.
+    pub(crate) fn judge(self, step: &Step) -> Outcome {
+        let expected = self.expected();
+        match (self, step) {
+            (Refusal::Class, Step::Refused(reply @ Reply::Response(r))) => Outcome::check(
+                r.status.class() == LoginStatusClass::InitiatorError,
+                expected,
+                reply.describe(),
+            ),
+            (Refusal::Detail(code, _), Step::Refused(reply @ Reply::Response(r))) => {
+                Outcome::check(r.status.raw() == code, expected, reply.describe())
+            }
+            (_, Step::Refused(reply)) => Outcome::fail(expected, reply.describe()),
+            (_, Step::Done(_)) => Outcome::fail(expected, "a successful login"),
+        }
+    }
+}
+
 /// How a stage ended.
 #[derive(Debug)]
 pub(crate) enum Step {

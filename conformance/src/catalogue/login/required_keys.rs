@@ -2,39 +2,22 @@
 //! SessionType (RFC 7143 §13.4, §13.5, §13.21) and who may log in
 //! (§11.13.5).
 
-use super::raw::{last_value, RawLogin, Step};
+use super::raw::{last_value, RawLogin, Refusal, Step};
 use crate::context::Context;
-use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
+use crate::scenario::{Level, Outcome, Scenario, ScenarioError, Verdict};
 
 const Q: u16 = 0x5600;
 const MISSING: u16 = 0x0207;
 
-const fn s(
-    id: &'static str,
-    clause: &'static str,
-    level: Level,
-    requirement: &'static str,
-    run: fn(&mut Context) -> Verdict,
-) -> Scenario {
-    Scenario {
-        id,
-        clause,
-        level,
-        requirement,
-        needs: Needs::NONE,
-        run,
-    }
-}
-
 pub const SCENARIOS: &[Scenario] = &[
-    s(
+    Scenario::new(
         "iscsi.login.no-initiator-name",
         "RFC 7143 §13.5",
         Level::Must,
         "a first Login Request without InitiatorName is refused with 0x0207 (Missing parameter)",
         no_initiator_name,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.no-target-name",
         "RFC 7143 §13.4",
         Level::Must,
@@ -42,21 +25,21 @@ pub const SCENARIOS: &[Scenario] = &[
        (Missing parameter)",
         no_target_name,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.discovery-no-initiator-name",
         "RFC 7143 §13.5",
         Level::Must,
         "a discovery session's first Login Request without InitiatorName is refused with 0x0207",
         discovery_no_initiator_name,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.discovery-session",
         "RFC 7143 §13.21",
         Level::Must,
         "a discovery session (SessionType=Discovery, no TargetName) logs in",
         discovery,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.session-type-default-normal",
         "RFC 7143 §13.21",
         Level::Must,
@@ -64,15 +47,22 @@ pub const SCENARIOS: &[Scenario] = &[
        TargetName",
         default_normal,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.session-type-unknown",
-        "RFC 7143 §11.13.5",
+        "RFC 7143 §13.21, §11.13.5",
         Level::Must,
-        "an unknown SessionType value is refused with 0x0209 (Session type not supported) or \
-       answered SessionType=Reject",
+        "an unknown SessionType value is answered SessionType=Reject or the login refused with \
+         an initiator error (status class 2)",
         session_type_unknown,
     ),
-    s(
+    Scenario::new(
+        "iscsi.login.session-type-unknown-detail",
+        "RFC 7143 §11.13.5",
+        Level::Should,
+        "a refusal of an unknown SessionType says 0x0209 (Session type not supported)",
+        session_type_unknown_detail,
+    ),
+    Scenario::new(
         "iscsi.login.unauthorized-initiator",
         "RFC 7143 §11.13.5",
         Level::Must,
@@ -164,7 +154,7 @@ fn default_normal(ctx: &mut Context) -> Verdict {
     Ok(success(&step))
 }
 
-fn session_type_unknown(ctx: &mut Context) -> Verdict {
+fn session_type_unknown_judged(ctx: &mut Context, judge: Refusal) -> Verdict {
     let name = ctx.target.initiator_name.clone();
     let iqn = ctx.target.iqn.clone();
     let mut raw = RawLogin::connect(ctx, Q + 5)?;
@@ -179,17 +169,23 @@ fn session_type_unknown(ctx: &mut Context) -> Verdict {
         .iter()
         .any(|r| last_value(&crate::wire::keys_of(&r.data), "SessionType") == Some("Reject"));
     Ok(match step {
+        // RFC 7143 §13.21 with §6.2: an unsupported value may be answered
+        // Reject, and the login go on.
         _ if answered_reject => Outcome::Pass,
-        Step::Refused(reply) => Outcome::check(
-            reply.status() == Some(0x0209),
-            "status 0x0209 (Session type not supported) or SessionType=Reject",
-            reply.describe(),
-        ),
         Step::Done(_) => Outcome::fail(
-            "status 0x0209 (Session type not supported) or SessionType=Reject",
+            "SessionType=Reject, or the login refused",
             "the security stage completed without either",
         ),
+        refused => judge.judge(&refused),
     })
+}
+
+fn session_type_unknown(ctx: &mut Context) -> Verdict {
+    session_type_unknown_judged(ctx, Refusal::Class)
+}
+
+fn session_type_unknown_detail(ctx: &mut Context) -> Verdict {
+    session_type_unknown_judged(ctx, Refusal::Detail(0x0209, "Session type not supported"))
 }
 
 fn unauthorized(ctx: &mut Context) -> Verdict {

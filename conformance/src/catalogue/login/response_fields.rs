@@ -3,7 +3,7 @@
 
 use super::raw::{RawLogin, Reply, Step, LOGIN_CMD_SN, LOGIN_ITT};
 use crate::context::Context;
-use crate::scenario::{Level, Needs, Outcome, Scenario, Verdict};
+use crate::scenario::{Level, Outcome, Scenario, Verdict};
 use crate::wire::keys_of;
 use rtgt_proto::pdu::{LoginResponse, LoginStage};
 use rtgt_proto::text::value;
@@ -11,25 +11,8 @@ use std::time::Duration;
 
 const Q: u16 = 0x5700;
 
-const fn s(
-    id: &'static str,
-    clause: &'static str,
-    level: Level,
-    requirement: &'static str,
-    run: fn(&mut Context) -> Verdict,
-) -> Scenario {
-    Scenario {
-        id,
-        clause,
-        level,
-        requirement,
-        needs: Needs::NONE,
-        run,
-    }
-}
-
 pub const SCENARIOS: &[Scenario] = &[
-    s(
+    Scenario::new(
         "iscsi.login.statsn-increments",
         "RFC 7143 §11.13",
         Level::Must,
@@ -37,7 +20,7 @@ pub const SCENARIOS: &[Scenario] = &[
        Response carries the previous StatSN plus one",
         statsn_increments,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.expcmdsn-is-login-cmdsn",
         "RFC 7143 §11.12.8",
         Level::Must,
@@ -45,7 +28,7 @@ pub const SCENARIOS: &[Scenario] = &[
        carries as ExpCmdSN the CmdSN of the Login Requests",
         expcmdsn,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.maxcmdsn-window",
         "RFC 7143 §4.2.2.1",
         Level::Must,
@@ -53,21 +36,21 @@ pub const SCENARIOS: &[Scenario] = &[
        arithmetic): the command window is never negative",
         maxcmdsn,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.itt-echoed",
         "RFC 7143 §11.13",
         Level::Must,
         "every Login Response carries the Initiator Task Tag of the Login Request",
         itt_echoed,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.reserved-fields-zero",
         "RFC 7143 §11.2",
         Level::Must,
         "the reserved bits and bytes of every Login Response are zero",
         reserved_zero,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.tpgt-in-first-response",
         "RFC 7143 §13.9",
         Level::Must,
@@ -75,14 +58,14 @@ pub const SCENARIOS: &[Scenario] = &[
        TargetPortalGroupTag with a 16-bit value",
         tpgt_first,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.failure-closes-connection",
         "RFC 7143 §11.13.5",
         Level::Must,
         "after a Login Response whose Status-Class is not 0 the target closes the connection",
         failure_closes,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.stalled-login-ends",
         "RFC 7143 §6.3",
         Level::May,

@@ -1,60 +1,56 @@
 //! Sessions and connections at login: reinstatement, concurrent sessions,
 //! connections added to a session (RFC 7143 §6.3.1, §6.3.5, §13.2).
 
-use super::raw::{last_value, RawLogin, Step};
+use super::raw::{last_value, RawLogin, Refusal, Step};
 use crate::context::Context;
-use crate::scenario::{Level, Needs, Outcome, Scenario, Verdict};
+use crate::scenario::{Level, Outcome, Scenario, Verdict};
 use crate::wire::isid;
 
 const Q: u16 = 0x5400;
 const TOO_MANY: u16 = 0x0206;
 
-const fn s(
-    id: &'static str,
-    clause: &'static str,
-    requirement: &'static str,
-    run: fn(&mut Context) -> Verdict,
-) -> Scenario {
-    Scenario {
-        id,
-        clause,
-        level: Level::Must,
-        requirement,
-        needs: Needs::NONE,
-        run,
-    }
-}
-
 pub const SCENARIOS: &[Scenario] = &[
-    s(
+    Scenario::new(
         "iscsi.login.reinstatement-closes-old",
         "RFC 7143 §6.3.5",
+        Level::Must,
         "a new login with the ISID and initiator name of a live session and TSIH 0 reinstates it: \
        the login succeeds and the old session's connection is closed",
         reinstatement,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.sessions-with-distinct-isids-coexist",
         "RFC 7143 §6.3.1",
+        Level::Must,
         "a second session from the same initiator with another ISID leaves the first working",
         coexist,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.tsih-distinct-per-session",
         "RFC 7143 §11.13.4",
+        Level::Must,
         "two live sessions of one initiator get different TSIHs",
         tsih_distinct,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.add-connection-over-limit",
-        "RFC 7143 §13.2",
+        "RFC 7143 §13.2, §11.13.5",
+        Level::Must,
         "with MaxConnections=1 negotiated, a login adding a second connection to the session is \
-       refused with 0x0206 (Too many connections)",
+         refused with an initiator error (status class 2)",
         over_limit,
     ),
-    s(
+    Scenario::new(
+        "iscsi.login.add-connection-over-limit-detail",
+        "RFC 7143 §11.13.5",
+        Level::Should,
+        "that refusal says 0x0206 (Too many connections)",
+        over_limit_detail,
+    ),
+    Scenario::new(
         "iscsi.login.add-connection",
         "RFC 7143 §6.3.1",
+        Level::Must,
         "when MaxConnections allows it, a login with the session's ISID and TSIH and a new CID \
        adds a working connection whose Final-Response carries that TSIH",
         add_connection,
@@ -138,7 +134,7 @@ fn tsih_distinct(ctx: &mut Context) -> Verdict {
     ))
 }
 
-fn over_limit(ctx: &mut Context) -> Verdict {
+fn over_limit_judged(ctx: &mut Context, judge: Refusal) -> Verdict {
     let (lead, pairs) = match session(ctx, Q + 5, &[("MaxConnections", "1")])? {
         Ok(s) => s,
         Err(outcome) => return Ok(outcome),
@@ -152,16 +148,15 @@ fn over_limit(ctx: &mut Context) -> Verdict {
         }
     }
     let (_, step) = RawLogin::join(ctx, isid(Q + 5), lead.tsih, 1)?;
-    Ok(match step {
-        Step::Refused(reply) => Outcome::check(
-            reply.status() == Some(TOO_MANY),
-            "status 0x0206 (Too many connections)",
-            reply.describe(),
-        ),
-        Step::Done(_) => {
-            Outcome::fail("status 0x0206 (Too many connections)", "a successful login")
-        }
-    })
+    Ok(judge.judge(&step))
+}
+
+fn over_limit(ctx: &mut Context) -> Verdict {
+    over_limit_judged(ctx, Refusal::Class)
+}
+
+fn over_limit_detail(ctx: &mut Context) -> Verdict {
+    over_limit_judged(ctx, Refusal::Detail(TOO_MANY, "Too many connections"))
 }
 
 fn add_connection(ctx: &mut Context) -> Verdict {

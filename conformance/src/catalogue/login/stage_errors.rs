@@ -4,7 +4,7 @@
 use super::raw::{expect_refusal, RawLogin};
 use super::stages::{after_security, borrowed, first};
 use crate::context::Context;
-use crate::scenario::{Level, Needs, Scenario, Verdict};
+use crate::scenario::{Level, Scenario, Verdict};
 use rtgt_proto::pdu::LoginStage;
 
 const SEC: LoginStage = LoginStage::SecurityNegotiation;
@@ -12,25 +12,8 @@ const OP: LoginStage = LoginStage::LoginOperationalNegotiation;
 const FFP: LoginStage = LoginStage::FullFeaturePhase;
 const Q: u16 = 0x5180;
 
-const fn s(
-    id: &'static str,
-    clause: &'static str,
-    level: Level,
-    requirement: &'static str,
-    run: fn(&mut Context) -> Verdict,
-) -> Scenario {
-    Scenario {
-        id,
-        clause,
-        level,
-        requirement,
-        needs: Needs::NONE,
-        run,
-    }
-}
-
 pub const SCENARIOS: &[Scenario] = &[
-    s(
+    Scenario::new(
         "iscsi.login.back-to-security",
         "RFC 7143 §6.3",
         Level::Should,
@@ -38,7 +21,7 @@ pub const SCENARIOS: &[Scenario] = &[
        is refused as an initiator error",
         back_to_security,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.nsg-backwards",
         "RFC 7143 §6.3",
         Level::Should,
@@ -46,7 +29,7 @@ pub const SCENARIOS: &[Scenario] = &[
        (NSG=0, T=1) is refused as an initiator error",
         nsg_backwards,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.csg-full-feature",
         "RFC 7143 §11.12.3",
         Level::Should,
@@ -54,14 +37,14 @@ pub const SCENARIOS: &[Scenario] = &[
        initiator error",
         csg_full_feature,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.csg-reserved",
         "RFC 7143 §11.12.3",
         Level::Should,
         "a Login Request with the reserved stage code 2 as CSG is refused as an initiator error",
         csg_reserved,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.nsg-reserved",
         "RFC 7143 §11.12.3",
         Level::Should,
@@ -69,7 +52,7 @@ pub const SCENARIOS: &[Scenario] = &[
        initiator error",
         nsg_reserved,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.transit-with-continue",
         "RFC 7143 §11.12.2",
         Level::Should,

@@ -3,7 +3,7 @@
 
 use super::raw::{RawLogin, Reply, Step};
 use crate::context::Context;
-use crate::scenario::{Level, Needs, Outcome, Scenario, Verdict};
+use crate::scenario::{Level, Outcome, Scenario, Verdict};
 use rtgt_proto::pdu::{LoginStage, LoginStatusClass};
 
 const SEC: LoginStage = LoginStage::SecurityNegotiation;
@@ -11,25 +11,8 @@ const OP: LoginStage = LoginStage::LoginOperationalNegotiation;
 const FFP: LoginStage = LoginStage::FullFeaturePhase;
 const Q: u16 = 0x5100;
 
-const fn s(
-    id: &'static str,
-    clause: &'static str,
-    level: Level,
-    requirement: &'static str,
-    run: fn(&mut Context) -> Verdict,
-) -> Scenario {
-    Scenario {
-        id,
-        clause,
-        level,
-        requirement,
-        needs: Needs::NONE,
-        run,
-    }
-}
-
 pub const SCENARIOS: &[Scenario] = &[
-    s(
+    Scenario::new(
         "iscsi.login.three-stage-login",
         "RFC 7143 §6.3",
         Level::Must,
@@ -37,7 +20,7 @@ pub const SCENARIOS: &[Scenario] = &[
        phase succeeds, ending with a Final-Response (T=1, CSG=1, NSG=3, status 0)",
         three_stage,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.skip-security",
         "RFC 7143 §6.3",
         Level::Must,
@@ -45,7 +28,7 @@ pub const SCENARIOS: &[Scenario] = &[
        in the operational stage (CSG=1)",
         skip_security,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.security-straight-to-full-feature",
         "RFC 7143 §6.3",
         Level::Must,
@@ -53,21 +36,21 @@ pub const SCENARIOS: &[Scenario] = &[
        the target either does so or picks the operational stage, and the login succeeds",
         security_to_ffp,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.csg-echoed",
         "RFC 7143 §6.3",
         Level::Must,
         "every Login Response carries the CSG of the request it answers",
         csg_echoed,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.nsg-not-above-request",
         "RFC 7143 §6.3",
         Level::Must,
         "a Login Response with T=1 never names a next stage beyond the one the request named",
         nsg_not_above,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.no-unasked-transit-security",
         "RFC 7143 §6.3",
         Level::Must,
@@ -75,14 +58,14 @@ pub const SCENARIOS: &[Scenario] = &[
        the initiator proposed it",
         no_transit_security,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.no-unasked-transit-operational",
         "RFC 7143 §6.3",
         Level::Must,
         "the target answers an operational-stage request with T=0 with T=0",
         no_transit_operational,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.repeated-t0-exchanges",
         "RFC 7143 §6.3",
         Level::Must,

@@ -3,74 +3,65 @@
 
 use super::raw::{RawLogin, Reply, Step};
 use crate::context::Context;
-use crate::scenario::{Level, Needs, Outcome, Scenario, Verdict};
+use crate::scenario::{Level, Outcome, Scenario, Verdict};
 use rtgt_proto::pdu::{LoginStage, LoginStatusClass};
 
 const Q: u16 = 0x5200;
 const UNSUPPORTED: u16 = 0x0205;
 
-const fn s(
-    id: &'static str,
-    clause: &'static str,
-    requirement: &'static str,
-    run: fn(&mut Context) -> Verdict,
-) -> Scenario {
-    Scenario {
-        id,
-        clause,
-        level: Level::Must,
-        requirement,
-        needs: Needs::NONE,
-        run,
-    }
-}
-
 pub const SCENARIOS: &[Scenario] = &[
-    s(
+    Scenario::new(
         "iscsi.login.version-unsupported",
         "RFC 7143 §11.13.5",
+        Level::Must,
         "a login asking only for versions 1 to 255 (none defined) is refused with status 0x0205 \
        (Unsupported version), unless the target really runs a version in that range",
         version_unsupported,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.version-reject-names-lowest",
         "RFC 7143 §11.13.2",
+        Level::Must,
         "when the target refuses the version range, Version-active carries the lowest version it \
        supports (0 for a target of RFC 7143)",
         version_reject_lowest,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.version-max-below-min",
         "RFC 7143 §11.12.4",
+        Level::Must,
         "a Login Request whose Version-max is below its Version-min (an empty range) is refused \
        (0x0205, or another initiator-error status)",
         version_inverted,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.version-active-in-range",
         "RFC 7143 §11.13.2",
+        Level::Must,
         "with Version-min = Version-max = 0, every Login Response has Version-active 0 and a \
        Version-max not below it",
         version_active_in_range,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.version-wide-range",
         "RFC 7143 §11.13.2",
+        Level::Must,
         "a login offering versions 0 to 255 succeeds, with Version-active inside the range and \
        not above the target's Version-max",
         version_wide_range,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.version-constant",
         "RFC 7143 §11.13.1",
+        Level::Must,
         "every Login Response of one login carries the same Version-max and the same \
        Version-active",
         version_constant,
     ),
-    s(
+    Scenario::new(
         "iscsi.login.version-kept-when-request-changes",
         "RFC 7143 §11.13.2",
+        Level::Must,
         "when a later Login Request carries another version range (an initiator error), the \
        target refuses the login or goes on with the Version-max and Version-active of its \
        first response",

@@ -4,50 +4,19 @@
 
 use super::answer::{expect_one_of, expect_reject, offer};
 use crate::context::Context;
-use crate::scenario::{Level, Needs, Scenario, Verdict};
+use crate::scenario::{Level, Scenario, Verdict};
 
 const Q: u16 = 0x6200;
 
-const fn s(
-    id: &'static str,
-    clause: &'static str,
-    requirement: &'static str,
-    run: fn(&mut Context) -> Verdict,
-) -> Scenario {
-    Scenario {
-        id,
-        clause,
-        level: Level::Must,
-        requirement,
-        needs: Needs::NONE,
-        run,
-    }
-}
-
 pub const SCENARIOS: &[Scenario] = &[
-    s("iscsi.negotiation.initial-r2t-or-yes", "RFC 7143 §13.10",
-      "InitialR2T is an OR: an offer of Yes decides the result, so any answer is Yes",
-      initial_r2t_yes),
-    s("iscsi.negotiation.initial-r2t-or-no-answered", "RFC 7143 §6.2.2",
-      "an offer of InitialR2T=No leaves the result to the target, which must answer Yes or No",
-      initial_r2t_no),
-    s("iscsi.negotiation.immediate-data-and-no", "RFC 7143 §13.11",
-      "ImmediateData is an AND: an offer of No decides the result, so any answer is No",
-      immediate_data_no),
-    s("iscsi.negotiation.immediate-data-and-yes-answered", "RFC 7143 §6.2.2",
-      "an offer of ImmediateData=Yes leaves the result to the target, which must answer Yes or No",
-      immediate_data_yes),
-    s("iscsi.negotiation.data-pdu-in-order-or-yes", "RFC 7143 §13.18",
-      "DataPDUInOrder is an OR: an offer of Yes makes any answer Yes", data_pdu_in_order),
-    s("iscsi.negotiation.data-sequence-in-order-or-yes", "RFC 7143 §13.19",
-      "DataSequenceInOrder is an OR: an offer of Yes makes any answer Yes",
-      data_sequence_in_order),
-    s("iscsi.negotiation.boolean-not-yes-or-no", "RFC 7143 §6.2.2",
-      "InitialR2T=Maybe (not a Boolean value) is answered Reject, or the login is refused",
-      initial_r2t_maybe),
-    s("iscsi.negotiation.boolean-numeric", "RFC 7143 §6.2.2",
-      "ImmediateData=1 (a number, not Yes or No) is answered Reject, or the login is refused",
-      immediate_data_numeric),
+    Scenario::new("iscsi.negotiation.initial-r2t-or-yes", "RFC 7143 §13.10", Level::Must, "InitialR2T is an OR: an offer of Yes decides the result, so any answer is Yes", initial_r2t_yes),
+    Scenario::new("iscsi.negotiation.initial-r2t-or-no-answered", "RFC 7143 §6.2.2", Level::Must, "an offer of InitialR2T=No leaves the result to the target, which must answer Yes or No", initial_r2t_no),
+    Scenario::new("iscsi.negotiation.immediate-data-and-no", "RFC 7143 §13.11", Level::Must, "ImmediateData is an AND: an offer of No decides the result, so any answer is No", immediate_data_no),
+    Scenario::new("iscsi.negotiation.immediate-data-and-yes-answered", "RFC 7143 §6.2.2", Level::Must, "an offer of ImmediateData=Yes leaves the result to the target, which must answer Yes or No", immediate_data_yes),
+    Scenario::new("iscsi.negotiation.data-pdu-in-order-or-yes", "RFC 7143 §13.18", Level::Must, "DataPDUInOrder is an OR: an offer of Yes makes any answer Yes", data_pdu_in_order),
+    Scenario::new("iscsi.negotiation.data-sequence-in-order-or-yes", "RFC 7143 §13.19", Level::Must, "DataSequenceInOrder is an OR: an offer of Yes makes any answer Yes", data_sequence_in_order),
+    Scenario::new("iscsi.negotiation.boolean-not-yes-or-no", "RFC 7143 §6.2.2", Level::Must, "InitialR2T=Maybe (not a Boolean value) is answered Reject, or the login is refused", initial_r2t_maybe),
+    Scenario::new("iscsi.negotiation.boolean-numeric", "RFC 7143 §6.2.2", Level::Must, "ImmediateData=1 (a number, not Yes or No) is answered Reject, or the login is refused", immediate_data_numeric),
 ];
 
 fn initial_r2t_yes(ctx: &mut Context) -> Verdict {

@@ -4,7 +4,7 @@
 use super::answer::legal_value;
 use crate::catalogue::login::raw::{last_value, RawLogin, Step, LOGIN_CMD_SN};
 use crate::context::Context;
-use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
+use crate::scenario::{Level, Outcome, Scenario, ScenarioError, Verdict};
 use crate::wire::{keys_of, Received};
 use bytes::Bytes;
 use rtgt_proto::pdu::{Pdu, TextRequest};
@@ -12,32 +12,15 @@ use rtgt_proto::text::{self, Pair};
 
 const Q: u16 = 0x6500;
 
-const fn s(
-    id: &'static str,
-    clause: &'static str,
-    level: Level,
-    requirement: &'static str,
-    run: fn(&mut Context) -> Verdict,
-) -> Scenario {
-    Scenario {
-        id,
-        clause,
-        level,
-        requirement,
-        needs: Needs::NONE,
-        run,
-    }
-}
-
 pub const SCENARIOS: &[Scenario] = &[
-    s(
+    Scenario::new(
         "iscsi.negotiation.rfc-keys-understood",
         "RFC 7143 §6.2",
         Level::Must,
         "no key of RFC 7143 §13 offered as specified is answered NotUnderstood",
         keys_understood,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.negotiated-keys-answered",
         "RFC 7143 §6.2.2",
         Level::Must,
@@ -45,7 +28,7 @@ pub const SCENARIOS: &[Scenario] = &[
        open, gets an answer",
         keys_answered,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.answers-well-formed",
         "RFC 7143 §13",
         Level::Must,
@@ -54,14 +37,14 @@ pub const SCENARIOS: &[Scenario] = &[
        value of the key's type and range, or a reserved answer constant",
         answers_well_formed,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.initiator-alias-accepted",
         "RFC 7143 §13.7",
         Level::Must,
         "an InitiatorAlias declaration is taken without a NotUnderstood or Reject answer",
         initiator_alias,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.discovery-irrelevant-keys",
         "RFC 7143 §13",
         Level::Must,
@@ -69,7 +52,7 @@ pub const SCENARIOS: &[Scenario] = &[
        do not break its login: each is answered Irrelevant, a legal value, or not at all",
         discovery_irrelevant,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.mrdsl-in-full-feature-text",
         "RFC 7143 §13.12",
         Level::Must,
@@ -77,7 +60,7 @@ pub const SCENARIOS: &[Scenario] = &[
        carrying it gets a Text Response without NotUnderstood or Reject",
         mrdsl_in_text,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.login-only-key-in-full-feature-text",
         "RFC 7143 §13",
         Level::Should,

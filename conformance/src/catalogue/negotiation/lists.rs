@@ -4,77 +4,69 @@
 use super::answer::{expect_one_of, expect_reject, of, offer, Answer};
 use crate::catalogue::login::raw::{RawLogin, Reply};
 use crate::context::Context;
-use crate::scenario::{Level, Needs, Outcome, Scenario, Verdict};
+use crate::scenario::{Level, Outcome, Scenario, Verdict};
 use crate::wire::{keys_of, value_of};
 use rtgt_proto::pdu::LoginStage;
 
 const Q: u16 = 0x6100;
 
-const fn s(
-    id: &'static str,
-    clause: &'static str,
-    requirement: &'static str,
-    run: fn(&mut Context) -> Verdict,
-) -> Scenario {
-    Scenario {
-        id,
-        clause,
-        level: Level::Must,
-        requirement,
-        needs: Needs::NONE,
-        run,
-    }
-}
-
 pub const SCENARIOS: &[Scenario] = &[
-    s(
+    Scenario::new(
         "iscsi.negotiation.header-digest-answer-from-offer",
         "RFC 7143 §6.2.1",
+        Level::Must,
         "HeaderDigest=CRC32C,None is answered with exactly one of the offered values",
         header_digest_from_offer,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.data-digest-answer-from-offer",
         "RFC 7143 §6.2.1",
+        Level::Must,
         "DataDigest=CRC32C,None is answered with exactly one of the offered values",
         data_digest_from_offer,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.list-order-respected",
         "RFC 7143 §6.2.1",
+        Level::Must,
         "the answer to a list is the first offered value the target supports: offering \
        None,CRC32C never yields CRC32C when CRC32C,None yielded None",
         list_order,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.header-digest-unknown-value",
         "RFC 7143 §6.2.1",
+        Level::Must,
         "a HeaderDigest offer with no value the target supports (MD5) is answered Reject",
         header_digest_unknown,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.data-digest-unknown-value",
         "RFC 7143 §6.2.1",
+        Level::Must,
         "a DataDigest offer with no value the target supports (Adler32) is answered Reject",
         data_digest_unknown,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.list-skips-unknown-values",
         "RFC 7143 §6.2.1",
+        Level::Must,
         "HeaderDigest=MD5,None skips the unknown value: the answer is None (or Reject from a \
        target that insists on CRC32C), never MD5",
         list_skips_unknown,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.task-reporting-answer-from-offer",
         "RFC 7143 §13.23",
+        Level::Must,
         "TaskReporting=ResponseFence,RFC3720 is answered with one of the offered values \
        (an RFC 7143 key, so never NotUnderstood)",
         task_reporting,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.auth-method-unknown",
         "RFC 7143 §6.2.1",
+        Level::Must,
         "an AuthMethod offer naming only an unknown method is answered AuthMethod=Reject, or \
        the login fails as an initiator error (0x0201 or another class 2 status)",
         auth_method_unknown,

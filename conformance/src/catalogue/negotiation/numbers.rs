@@ -4,138 +4,140 @@
 use super::answer::{expect_number, expect_reject, offer, Answer};
 use crate::catalogue::login::raw::{last_value, RawLogin, Step};
 use crate::context::Context;
-use crate::scenario::{Level, Needs, Outcome, Scenario, Verdict};
+use crate::scenario::{Level, Outcome, Scenario, Verdict};
 use rtgt_proto::text::value;
 
 const Q: u16 = 0x6300;
 
-const fn s(
-    id: &'static str,
-    clause: &'static str,
-    requirement: &'static str,
-    run: fn(&mut Context) -> Verdict,
-) -> Scenario {
-    Scenario {
-        id,
-        clause,
-        level: Level::Must,
-        requirement,
-        needs: Needs::NONE,
-        run,
-    }
-}
-
 pub const SCENARIOS: &[Scenario] = &[
-    s(
+    Scenario::new(
         "iscsi.negotiation.max-connections-minimum",
         "RFC 7143 §13.2",
+        Level::Must,
         "MaxConnections=4 is answered with a number from 1 to 4 (result: the minimum)",
         max_connections,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.max-burst-length-minimum",
         "RFC 7143 §13.13",
+        Level::Must,
         "MaxBurstLength=131072 is answered with a number from 512 to 131072",
         max_burst,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.first-burst-length-minimum",
         "RFC 7143 §13.14",
+        Level::Must,
         "FirstBurstLength=32768 is answered with a number from 512 to 32768 (or Irrelevant \
        when the target makes it so)",
         first_burst,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.default-time2wait-maximum",
         "RFC 7143 §13.15",
+        Level::Must,
         "DefaultTime2Wait=1 is answered with a number from 1 to 3600 (result: the maximum)",
         time2wait,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.default-time2retain-minimum",
         "RFC 7143 §13.16",
+        Level::Must,
         "DefaultTime2Retain=10 is answered with a number from 0 to 10",
         time2retain,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.max-outstanding-r2t-minimum",
         "RFC 7143 §13.17",
+        Level::Must,
         "MaxOutstandingR2T=2 is answered with a number from 1 to 2",
         max_outstanding,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.error-recovery-level-minimum",
         "RFC 7143 §13.20",
+        Level::Must,
         "ErrorRecoveryLevel=2 is answered with a number from 0 to 2",
         erl,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.protocol-level-minimum",
         "RFC 7144 §2.1",
+        Level::Must,
         "iSCSIProtocolLevel=1 is answered with 0 or 1 (NotUnderstood from a target predating \
        RFC 7144)",
         protocol_level,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.number-in-hex",
         "RFC 7143 §6.1",
+        Level::Must,
         "a numerical value may be written in hex: MaxBurstLength=0x20000 is answered with a \
        number from 512 to 131072",
         number_in_hex,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.max-connections-zero",
         "RFC 7143 §6.2.2",
+        Level::Must,
         "MaxConnections=0 (below its range 1-65535) is answered Reject, or the login refused",
         max_connections_zero,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.max-burst-length-below-range",
         "RFC 7143 §6.2.2",
+        Level::Must,
         "MaxBurstLength=511 (below its range 512 to 2^24-1) is answered Reject, or the login \
        refused",
         max_burst_below,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.first-burst-length-below-range",
         "RFC 7143 §6.2.2",
+        Level::Must,
         "FirstBurstLength=511 (below its range) is answered Reject, or the login refused",
         first_burst_below,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.default-time2wait-above-range",
         "RFC 7143 §6.2.2",
+        Level::Must,
         "DefaultTime2Wait=3601 (above its range 0-3600) is answered Reject, or the login refused",
         time2wait_above,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.max-outstanding-r2t-zero",
         "RFC 7143 §6.2.2",
+        Level::Must,
         "MaxOutstandingR2T=0 (below its range 1-65535) is answered Reject, or the login refused",
         max_outstanding_zero,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.number-not-numeric",
         "RFC 7143 §6.2.2",
+        Level::Must,
         "MaxBurstLength=lots (not a number) is answered Reject, or the login refused",
         not_numeric,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.number-empty",
         "RFC 7143 §6.2.2",
+        Level::Must,
         "MaxOutstandingR2T= (an empty value) is answered Reject, or the login refused",
         empty,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.number-beyond-64-bits",
         "RFC 7143 §6.1",
+        Level::Must,
         "DefaultTime2Wait with a 41-digit value (no numerical value exceeds 64 bits) is \
        answered Reject, or the login refused",
         beyond_64_bits,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.first-burst-not-above-max-burst",
         "RFC 7143 §13.14",
+        Level::Must,
         "offering MaxBurstLength=16384 with FirstBurstLength=65536 never yields a \
        FirstBurstLength above the negotiated MaxBurstLength",
         first_burst_above_max,

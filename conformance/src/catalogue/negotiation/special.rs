@@ -5,37 +5,20 @@
 use super::answer::{expect_one_of, expect_reject, of, offer, Answer};
 use crate::catalogue::login::raw::{RawLogin, Reply, Step};
 use crate::context::Context;
-use crate::scenario::{Level, Needs, Outcome, Scenario, Verdict};
+use crate::scenario::{Level, Outcome, Scenario, Verdict};
 use rtgt_proto::pdu::LoginStage;
 
 const Q: u16 = 0x6400;
 
-const fn s(
-    id: &'static str,
-    clause: &'static str,
-    level: Level,
-    requirement: &'static str,
-    run: fn(&mut Context) -> Verdict,
-) -> Scenario {
-    Scenario {
-        id,
-        clause,
-        level,
-        requirement,
-        needs: Needs::NONE,
-        run,
-    }
-}
-
 pub const SCENARIOS: &[Scenario] = &[
-    s(
+    Scenario::new(
         "iscsi.negotiation.unknown-key",
         "RFC 7143 §6.2",
         Level::Must,
         "a key the target does not know is answered key=NotUnderstood and the login goes on",
         unknown_key,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.private-extension-key",
         "RFC 7143 §13.22",
         Level::Must,
@@ -43,7 +26,7 @@ pub const SCENARIOS: &[Scenario] = &[
        that implements it answers with a value)",
         private_extension,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.registered-extension-key",
         "RFC 7143 §13.22",
         Level::Must,
@@ -51,7 +34,7 @@ pub const SCENARIOS: &[Scenario] = &[
        target that implements it answers with a value)",
         registered_extension,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.key-name-too-long",
         "RFC 7143 §6.1",
         Level::Must,
@@ -59,7 +42,7 @@ pub const SCENARIOS: &[Scenario] = &[
        NotUnderstood or Reject, or the login is refused",
         key_name_too_long,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.value-too-long",
         "RFC 7143 §6.1",
         Level::Must,
@@ -67,7 +50,7 @@ pub const SCENARIOS: &[Scenario] = &[
        login is refused",
         value_too_long,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.reserved-constant-offered",
         "RFC 7143 §6.2",
         Level::Must,
@@ -75,7 +58,7 @@ pub const SCENARIOS: &[Scenario] = &[
        login is refused, or at least the offer answered Reject",
         reserved_constant,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.duplicate-key-one-request",
         "RFC 7143 §6.2",
         Level::Must,
@@ -83,7 +66,7 @@ pub const SCENARIOS: &[Scenario] = &[
        initiator error",
         duplicate_one_request,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.duplicate-key-two-requests",
         "RFC 7143 §6.2",
         Level::Must,
@@ -91,7 +74,7 @@ pub const SCENARIOS: &[Scenario] = &[
        refuse the login as an initiator error",
         duplicate_two_requests,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.markers-obsolete",
         "RFC 7143 §13.25",
         Level::Must,
@@ -99,14 +82,14 @@ pub const SCENARIOS: &[Scenario] = &[
        never Yes",
         markers,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.marker-intervals-obsolete",
         "RFC 7143 §13.25",
         Level::Must,
         "OFMarkInt and IFMarkInt (obsolete) are each answered Reject or Irrelevant",
         marker_intervals,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.security-key-in-operational-stage",
         "RFC 7143 §12.1",
         Level::Should,
@@ -114,7 +97,7 @@ pub const SCENARIOS: &[Scenario] = &[
        negotiated there: it is answered Reject or Irrelevant, or the login is refused",
         security_key_in_operational,
     ),
-    s(
+    Scenario::new(
         "iscsi.negotiation.text-continuation",
         "RFC 7143 §6.1",
         Level::Must,

@@ -75,16 +75,20 @@ pub fn standard_inquiry(
     }
 }
 
+/// Room for any VPD page a block device returns in one answer, and well
+/// under the 64 KiB transfers some targets never answer.
+const VPD_ALLOCATION: u16 = 4096;
+
 /// The raw answer to INQUIRY with EVPD for `page`.
 pub fn vpd_reply(ctx: &mut Context, s: &mut Scsi, page: u8) -> Result<Reply, ScenarioError> {
     let cdb = Inquiry {
         evpd: true,
         page_code: page,
-        allocation_length: 0xfffc,
+        allocation_length: VPD_ALLOCATION,
         ..Default::default()
     }
     .encode();
-    s.read(ctx, &cdb, 0xfffc)
+    s.read(ctx, &cdb, u32::from(VPD_ALLOCATION))
 }
 
 /// The VPD pages the LUN lists in page 00h (empty when it does not answer).

@@ -54,11 +54,15 @@ fn rsoc(options: u8, opcode: u8) -> [u8; 12] {
     ReportSupportedOperationCodes {
         reporting_options: options,
         requested_opcode: opcode,
-        allocation_length: 65536,
+        allocation_length: RSOC_ALLOCATION,
         ..Default::default()
     }
     .encode()
 }
+
+/// Room for 400 command descriptors with timeouts (20 bytes each), and
+/// well under the 64 KiB transfers some targets never answer.
+const RSOC_ALLOCATION: u32 = 8192;
 
 /// Refused as a whole: not implemented.
 fn refused(r: &Reply) -> bool {
@@ -74,7 +78,7 @@ fn all_commands(
     ctx: &mut Context,
     s: &mut Scsi,
 ) -> Result<Option<SupportedOpcodes>, ScenarioError> {
-    let r = s.read(ctx, &rsoc(reporting_options::ALL, 0), 65536)?;
+    let r = s.read(ctx, &rsoc(reporting_options::ALL, 0), RSOC_ALLOCATION)?;
     if refused(&r) {
         return Ok(None);
     }
@@ -176,7 +180,11 @@ fn one(
     s: &mut Scsi,
     opcode: u8,
 ) -> Result<Result<OneCommand, Outcome>, ScenarioError> {
-    let r = s.read(ctx, &rsoc(reporting_options::OPCODE, opcode), 65536)?;
+    let r = s.read(
+        ctx,
+        &rsoc(reporting_options::OPCODE, opcode),
+        RSOC_ALLOCATION,
+    )?;
     if refused(&r) {
         return Ok(Err(Outcome::not_applicable(
             "the device does not answer REPORTING OPTIONS 001b",
@@ -213,7 +221,7 @@ fn one_unsupported(ctx: &mut Context) -> Verdict {
         if let Err(outcome) = one(ctx, s, op::INQUIRY)? {
             return Ok(outcome);
         }
-        let r = s.read(ctx, &rsoc(reporting_options::OPCODE, 0x59), 65536)?;
+        let r = s.read(ctx, &rsoc(reporting_options::OPCODE, 0x59), RSOC_ALLOCATION)?;
         let d = match OneCommand::decode(&r.data) {
             Ok(d) if r.good() => d.value,
             _ => {

@@ -110,10 +110,11 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         id: "scsi.read10.reserved-bits",
         clause: "SPC-5 §4.2.5, SBC-4 READ (10)",
-        level: Level::Should,
+        // SPC-5: "Recipients are not required to check reserved bits": a MAY.
+        level: Level::May,
         requirement:
-            "READ (10) with the reserved bits of byte 6 set is refused with INVALID FIELD \
-                      IN CDB (field pointer, when given, at byte 6)",
+            "READ (10) with the reserved bits of byte 6 set may be refused with INVALID FIELD \
+                      IN CDB (field pointer, when given, at byte 6); checking is optional",
         needs: Needs::NONE,
         run: read10_reserved,
     },

@@ -51,8 +51,9 @@ pub const SCENARIOS: &[Scenario] = &[
         id: "iscsi.text.continued-request",
         clause: "RFC 7143 §11.10.2, §11.11",
         level: Level::Must,
-        requirement: "a Text Request split over two PDUs with the C bit is answered once \
-                      whole: an empty continuation response first, then the answer",
+        requirement: "a Text Request split over two PDUs with the C bit (inside a key name) \
+                      is answered once whole: an empty continuation response first, then an \
+                      answer naming the whole key",
         needs: Needs::NONE,
         run: continued,
     },
@@ -144,7 +145,10 @@ fn continued(ctx: &mut Context) -> Verdict {
         ttt: TTT_RESERVED,
         cmd_sn: s.take_cmd_sn(),
         exp_stat_sn: s.exp_stat_sn,
-        data: Bytes::from_static(b"SendTar"),
+        // SendTargets must fit one PDU (RFC 7143 Appendix C): split an
+        // extension key instead, which the target answers NotUnderstood or
+        // with a value, either way naming it whole (§6.2).
+        data: Bytes::from_static(SPLIT_KEY.split_at(12).0.as_bytes()),
         ..TextRequest::default()
     };
     s.send(ctx, first)?;
@@ -176,7 +180,7 @@ fn continued(ctx: &mut Context) -> Verdict {
         ttt: r.ttt,
         cmd_sn: s.take_cmd_sn(),
         exp_stat_sn: s.exp_stat_sn,
-        data: Bytes::from_static(b"gets=\0"),
+        data: Bytes::from(format!("{}=Yes\0", SPLIT_KEY.split_at(12).1)),
         ..TextRequest::default()
     };
     s.send(ctx, second)?;
@@ -187,13 +191,18 @@ fn continued(ctx: &mut Context) -> Verdict {
         }
     };
     s.logout(ctx);
-    let text = String::from_utf8_lossy(&r.data).into_owned();
+    let answered = crate::wire::keys_of(&r.data)
+        .iter()
+        .any(|p| p.key == SPLIT_KEY);
     Ok(Outcome::check(
-        text.contains("TargetName=") || text.contains("TargetAddress="),
-        "the SendTargets answer",
-        text,
+        answered,
+        format!("an answer to {SPLIT_KEY}"),
+        String::from_utf8_lossy(&r.data).into_owned(),
     ))
 }
+
+/// An extension key (RFC 7143 §6.2 X- form) the continued request splits.
+const SPLIT_KEY: &str = "X-org.rtgt.conformance-split-key";
 
 fn mrdsl(ctx: &mut Context) -> Verdict {
     let (responses, pairs) = discovery(ctx, &[("MaxRecvDataSegmentLength", "512")], "All")?;

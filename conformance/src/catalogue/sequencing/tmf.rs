@@ -23,7 +23,7 @@ pub const SCENARIOS: &[Scenario] = &[
         clause: "RFC 7143 §11.5.1, §11.6.1",
         level: Level::Must,
         requirement: "ABORT TASK of a write waiting for its data answers Function complete \
-                      (or Task does not exist), and the aborted write gets no response after it",
+                      (the task exists), and the aborted write gets no response after it",
         needs: Needs::NONE,
         run: abort_task,
     },
@@ -284,13 +284,9 @@ fn task_set_during_write(
 }
 
 fn abort_task(ctx: &mut Context) -> Verdict {
-    abort_held_write(
-        ctx,
-        &[
-            TmfResponseCode::FunctionComplete,
-            TmfResponseCode::TaskDoesNotExist,
-        ],
-    )
+    // RFC 7143 §11.6.1: "Task does not exist" is for a task the target
+    // does not find; this one is alive, waiting for its data.
+    abort_held_write(ctx, &[TmfResponseCode::FunctionComplete])
 }
 
 fn abort_task_set(ctx: &mut Context) -> Verdict {
