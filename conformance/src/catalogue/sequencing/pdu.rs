@@ -43,7 +43,7 @@ fn opcode(ctx: &mut Context, op: u8) -> Verdict {
     let raw = RawPdu::new(bhs, Bytes::new(), Bytes::new());
     let digests = s.wire.digests();
     s.wire.send_raw(ctx, &raw, digests)?;
-    let (got, closed) = s.gather_quiet(ctx)?;
+    let (got, closed) = s.gather_until(ctx, |p| matches!(p, Pdu::Reject(_)))?;
     let reject = got.iter().find_map(|p| match p {
         Pdu::Reject(r) => Some(r.clone()),
         _ => None,

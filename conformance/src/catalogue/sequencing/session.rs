@@ -413,17 +413,35 @@ impl RawSession {
         }
     }
 
-    /// PDUs that arrive within `quiet`, for "nothing must come" checks.
+    /// PDUs that arrive within `quiet`, for "nothing must come" checks;
+    /// whether the connection closed.
     pub(crate) fn gather_quiet(
         &mut self,
         ctx: &mut Context,
+    ) -> Result<(Vec<Pdu>, bool), ScenarioError> {
+        self.gather_until(ctx, |_| false)
+    }
+
+    /// As [`RawSession::gather_quiet`], but done as soon as a PDU `enough`
+    /// accepts arrives: an answer that decides the scenario needs no
+    /// silence after it.
+    pub(crate) fn gather_until(
+        &mut self,
+        ctx: &mut Context,
+        enough: impl Fn(&Pdu) -> bool,
     ) -> Result<(Vec<Pdu>, bool), ScenarioError> {
         let deadline = Instant::now() + ctx.target.quiet;
         let mut got = Vec::new();
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.recv(ctx, left)? {
-                Received::Pdu(p) => got.push(p),
+                Received::Pdu(p) => {
+                    let done = enough(&p);
+                    got.push(p);
+                    if done {
+                        return Ok((got, false));
+                    }
+                }
                 Received::Timeout => return Ok((got, false)),
                 Received::Closed => return Ok((got, true)),
                 Received::Undecodable(..) | Received::DecodeError(_) => return Ok((got, true)),
