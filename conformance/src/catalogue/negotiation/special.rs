@@ -116,8 +116,12 @@ fn unknown_key(ctx: &mut Context) -> Verdict {
 
 fn extension(ctx: &mut Context, q: u16, key: &str) -> Verdict {
     let a = offer(ctx, q, &[(key, "Yes")], key)?;
+    // RFC 7143 §6.2: a key the target does not understand is answered
+    // NotUnderstood; Reject (or Irrelevant) would claim it knows the key
+    // and finds the probe's value wrong or moot, which no target
+    // implementing this invented key can.
     Ok(Outcome::check(
-        matches!(a, Answer::Value(_)),
+        matches!(&a, Answer::Value(v) if v != "Reject" && v != "Irrelevant"),
         format!("{key}=NotUnderstood, or the value of a target implementing it"),
         a.describe(key),
     ))

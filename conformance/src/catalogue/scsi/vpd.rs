@@ -130,7 +130,14 @@ fn supported_ascending(ctx: &mut Context) -> Verdict {
 fn listed_pages_answer(ctx: &mut Context) -> Verdict {
     with_session(ctx, |ctx, s| {
         let (inq, _) = standard_inquiry(ctx, s)?;
-        for page in supported_pages(ctx, s)? {
+        let pages = supported_pages(ctx, s)?;
+        if pages.is_empty() {
+            // Nothing listed is nothing checked: not a pass.
+            return Ok(Outcome::not_applicable(
+                "page 00h listed no page (scsi.vpd.supported-pages-* judge page 00h itself)",
+            ));
+        }
+        for page in pages {
             let reply = vpd_reply(ctx, s, page)?;
             let decoded = Vpd::decode(&reply.data);
             let ok = match &decoded {
