@@ -4,7 +4,7 @@ use rtgt_proto::pdu::{LoginStage, Pdu, TextRequest, TTT_RESERVED};
 use rtgt_proto::text;
 
 use super::harness::*;
-use crate::core::ConnId;
+use crate::ConnId;
 
 fn discovery_login(rig: &mut Rig, c: ConnId, mrdsl: &str) {
     let req = rig.login_req(

@@ -1,4 +1,4 @@
-//! The target engine, sans-IO.
+//! rtgt's iSCSI target engine (RFC 7143), sans-IO.
 //!
 //! One [`TargetCore`] serves a portal group: every connection, session and
 //! logical unit of it. A driver runs it like this:
@@ -19,7 +19,10 @@
 //!   arm a timer for core.poll_timeout()
 //! ```
 //!
-//! Nothing here reads the clock, a socket, a file or a global RNG.
+//! Nothing here reads the clock, a socket, a file or a global RNG; this
+//! crate's dependencies (rtgt-proto, rtgt-scsi) hold no IO crate either.
+//! SCSI semantics come from `rtgt-scsi`, every byte format from `rtgt-proto`.
+#![forbid(unsafe_code)]
 
 mod async_msg;
 mod command;
@@ -39,6 +42,9 @@ mod reject;
 mod state;
 mod tmf;
 mod window;
+
+#[cfg(test)]
+mod tests;
 
 pub use config::{
     AuthConfig, ChapAccount, Cidr, CidrError, Limits, NopConfig, PortalGroupConfig, SessionLimits,

@@ -33,7 +33,7 @@ fn read_is_split_with_status_in_last_data_in() {
 
 use rtgt_proto::pdu::{ReadyToTransfer, ScsiCommand, TTT_RESERVED};
 
-use crate::core::ConnId;
+use crate::ConnId;
 
 /// Write settings, as negotiated.
 #[derive(Clone, Copy)]

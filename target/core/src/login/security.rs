@@ -6,9 +6,9 @@ use rtgt_proto::pdu::{LoginRequest, LoginStatus};
 use rtgt_proto::text::Pair;
 
 use super::{value, Failure};
-use crate::core::config::AuthConfig;
-use crate::core::events::ConnId;
-use crate::core::TargetCore;
+use crate::config::AuthConfig;
+use crate::events::ConnId;
+use crate::TargetCore;
 
 /// Challenge length in bytes: at least as long as the longest digest.
 const CHALLENGE_LEN: usize = 32;

@@ -3,7 +3,7 @@
 use rtgt_proto::pdu::{LoginRequest, LoginStage, LoginStatus, Pdu};
 
 use super::harness::*;
-use crate::core::{Cidr, Event};
+use crate::{Cidr, Event};
 
 const OPER: LoginStage = LoginStage::LoginOperationalNegotiation;
 const FFP: LoginStage = LoginStage::FullFeaturePhase;

@@ -6,7 +6,7 @@ use rtgt_proto::pdu::{LoginStage, LoginStatus, Pdu};
 use rtgt_proto::text::{self, Pair};
 
 use super::harness::*;
-use crate::core::{AuthConfig, ChapAccount, ConnId};
+use crate::{AuthConfig, ChapAccount, ConnId};
 
 const SEC: LoginStage = LoginStage::SecurityNegotiation;
 const OPER: LoginStage = LoginStage::LoginOperationalNegotiation;

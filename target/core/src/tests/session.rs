@@ -8,7 +8,7 @@ use rtgt_proto::pdu::{
 };
 
 use super::harness::*;
-use crate::core::{CloseReason, ConnId, Event};
+use crate::{CloseReason, ConnId, Event};
 
 fn logout(rig: &mut Rig, c: ConnId, reason: LogoutReason, cid: u16) -> Pdu {
     let l = LogoutRequest {

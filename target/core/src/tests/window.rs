@@ -6,7 +6,7 @@ use std::time::Duration;
 use rtgt_proto::pdu::{NopOut, Pdu, ITT_RESERVED, TTT_RESERVED};
 
 use super::harness::*;
-use crate::core::{CloseReason, ConnId, Event};
+use crate::{CloseReason, ConnId, Event};
 
 fn logged_in() -> (Rig, ConnId) {
     let mut rig = Rig::new();

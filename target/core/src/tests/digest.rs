@@ -4,7 +4,7 @@
 use rtgt_proto::pdu::{Digests, Pdu, RawPdu, RejectReason, ScsiStatus, SnackRequest, BHS_LEN};
 
 use super::harness::*;
-use crate::core::{CloseReason, ConnId, Event, RandomSource, SeededRandom};
+use crate::{CloseReason, ConnId, Event, RandomSource, SeededRandom};
 
 fn with_digests() -> (Rig, ConnId) {
     let mut rig = Rig::new();

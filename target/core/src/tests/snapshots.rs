@@ -3,7 +3,7 @@
 use rtgt_proto::pdu::{LoginStage, Pdu};
 
 use super::harness::*;
-use crate::core::ConnId;
+use crate::ConnId;
 
 /// Sends `pdu`, appending it and every answer to `log`; gives the answers.
 fn exchange(rig: &mut Rig, c: ConnId, pdu: impl Into<Pdu>, log: &mut String) -> Vec<Pdu> {

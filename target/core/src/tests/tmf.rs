@@ -3,7 +3,7 @@
 use rtgt_proto::pdu::{Lun, Pdu, ScsiStatus, TaskManagementRequest, TmfFunction, TmfResponseCode};
 
 use super::harness::*;
-use crate::core::ConnId;
+use crate::ConnId;
 
 fn setup() -> (Rig, ConnId) {
     let mut rig = Rig::new();

@@ -10,9 +10,9 @@ use rtgt_proto::text::{DigestKind, OperationalParams, SessionType};
 use rtgt_scsi::Nexus;
 
 use super::Failure;
-use crate::core::events::{CloseReason, ConnId, Event};
-use crate::core::state::{Phase, Session};
-use crate::core::TargetCore;
+use crate::events::{CloseReason, ConnId, Event};
+use crate::state::{Phase, Session};
+use crate::TargetCore;
 
 /// What a finished login leaves for the connection: digests and the
 /// initiator's MaxRecvDataSegmentLength, our own.

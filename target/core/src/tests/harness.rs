@@ -14,9 +14,7 @@ use rtgt_proto::scsi::cdb::{Read10, Write10};
 use rtgt_proto::text::{self, Pair};
 use rtgt_scsi::{BlockSize, Disk, DiskConfig, IoRequest, LunMap, RamBackstore};
 
-use crate::core::{
-    ConnId, Event, IoTag, PortalGroupConfig, SeededRandom, TargetConfig, TargetCore,
-};
+use crate::{ConnId, Event, IoTag, PortalGroupConfig, SeededRandom, TargetConfig, TargetCore};
 
 pub const TARGET: &str = "iqn.2024-01.org.rtgt:t0";
 pub const INITIATOR: &str = "iqn.2024-01.org.rtgt:host1";

@@ -5,9 +5,9 @@ use rtgt_proto::pdu::{LoginStage, LoginStatus};
 use rtgt_proto::text::{DigestKind, LocalConfig, Negotiator, Pair, SessionType, Stage};
 
 use super::{Failure, ROLE};
-use crate::core::config::SessionLimits;
-use crate::core::events::ConnId;
-use crate::core::TargetCore;
+use crate::config::SessionLimits;
+use crate::events::ConnId;
+use crate::TargetCore;
 
 fn digest_list(kinds: &[DigestKind]) -> String {
     let names: Vec<&str> = kinds
