@@ -7,9 +7,9 @@ use rtgt_proto::pdu::Opcode;
 use rtgt_proto::text::{Outcome, Pair};
 
 use super::{LoginError, LoginState};
-use crate::core::config::ChapConfig;
-use crate::core::violation::{ProtocolViolation, Stop, ViolationKind};
-use crate::core::Initiator;
+use crate::config::ChapConfig;
+use crate::violation::{ProtocolViolation, Stop, ViolationKind};
+use crate::Initiator;
 
 /// Where the CHAP exchange is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

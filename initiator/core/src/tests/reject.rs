@@ -8,8 +8,8 @@ use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
 use rtgt_proto::scsi::sense::Sense;
 
 use super::*;
-use crate::core::command::MAX_RETRIES;
-use crate::core::{CloseReason, ScsiRequest, TaskHandle, TaskOutcome};
+use crate::command::MAX_RETRIES;
+use crate::{CloseReason, ScsiRequest, TaskHandle, TaskOutcome};
 
 const WRITE10: [u8; 10] = [0x2a, 0, 0, 0, 0, 0, 0, 0, 1, 0];
 

@@ -8,7 +8,7 @@ use rtgt_proto::pdu::{Isid, IsidType, LoginStage, LoginStatus};
 use rtgt_proto::text::{self, Pair};
 
 use super::*;
-use crate::core::{Auth, ChapConfig, CloseReason, Host, LoginError, Phase};
+use crate::{Auth, ChapConfig, CloseReason, Host, LoginError, Phase};
 
 #[test]
 fn login_none_reaches_full_feature() {
@@ -212,7 +212,7 @@ fn chap_algorithm_not_offered_is_a_violation() {
     );
     let ev = events(&mut ini);
     assert!(
-        matches!(&ev[0], Event::Violation(v) if v.kind == crate::core::ViolationKind::Chap && v.clause == "RFC 7143 §12.1.3"),
+        matches!(&ev[0], Event::Violation(v) if v.kind == crate::ViolationKind::Chap && v.clause == "RFC 7143 §12.1.3"),
         "{ev:#?}"
     );
     assert_eq!(ini.phase(), Phase::Closed);

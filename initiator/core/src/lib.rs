@@ -1,4 +1,12 @@
-//! The sans-IO initiator: one session over one connection.
+//! rtgt's iSCSI initiator engine, sans-IO: one session over one connection.
+//!
+//! Bytes from the target go in through [`Initiator::handle_bytes`], bytes for
+//! the target come out of [`Initiator::poll_transmit`], time enters as an
+//! argument and randomness from an injected [`RandomSource`]. It is "the
+//! strictest initiator there is": every field a target sends is checked
+//! against RFC 7143 and each deviation is reported as a
+//! [`ProtocolViolation`] naming its clause. Nothing here reads the clock, a
+//! socket or a global RNG; the tokio client is in `rtgt-initiator`.
 //!
 //! A driver runs it like this:
 //!
@@ -19,6 +27,7 @@
 //! Every PDU from the target is checked (see `validate`, `window`, and the
 //! checks next to each handler); a deviation becomes an
 //! [`Event::Violation`] and, under [`Strictness::Strict`], ends the session.
+#![forbid(unsafe_code)]
 
 mod address;
 mod async_msg;

@@ -7,7 +7,7 @@ use rtgt_proto::scsi::asc::SenseKey;
 use rtgt_proto::scsi::sense::Sense;
 
 use super::*;
-use crate::core::{Residual, ScsiRequest, TaskOutcome};
+use crate::{Residual, ScsiRequest, TaskOutcome};
 
 const READ10: [u8; 10] = [0x28, 0, 0, 0, 0, 0, 0, 0, 8, 0];
 const WRITE10: [u8; 10] = [0x2a, 0, 0, 0, 0, 0, 0, 0, 8, 0];
@@ -19,7 +19,7 @@ fn cmd(p: &Pdu) -> ScsiCommand {
     }
 }
 
-fn completed(ev: &[Event]) -> crate::core::ScsiResult {
+fn completed(ev: &[Event]) -> crate::ScsiResult {
     for e in ev {
         if let Event::TaskComplete {
             outcome: TaskOutcome::Completed(r),

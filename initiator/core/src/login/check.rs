@@ -4,8 +4,8 @@
 use rtgt_proto::pdu::{LoginResponse, LoginStage, LoginStatus, Opcode};
 
 use super::LoginState;
-use crate::core::violation::{Flow, ProtocolViolation, ViolationKind};
-use crate::core::Initiator;
+use crate::violation::{Flow, ProtocolViolation, ViolationKind};
+use crate::Initiator;
 
 fn stage_rank(s: LoginStage) -> Option<u8> {
     match s {

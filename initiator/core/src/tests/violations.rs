@@ -10,7 +10,7 @@ use rtgt_proto::pdu::{
 use rtgt_proto::text::{self, Pair};
 
 use super::*;
-use crate::core::{CloseReason, Phase, ScsiRequest, SendTargets, ViolationKind as K};
+use crate::{CloseReason, Phase, ScsiRequest, SendTargets, ViolationKind as K};
 
 const READ: [u8; 10] = [0x28, 0, 0, 0, 0, 0, 0, 0, 1, 0];
 
@@ -531,7 +531,7 @@ fn chap_is_always_fatal() {
     // A CHAP value we cannot use ends the login whatever the strictness:
     // covered in login.rs; here the kind is checked to exist in lenient mode.
     let mut ini = Initiator::new(
-        lenient(config().with_chap(crate::core::ChapConfig::one_way("u", b"secret-12345"))),
+        lenient(config().with_chap(crate::ChapConfig::one_way("u", b"secret-12345"))),
         SeededRandom::new(1),
     );
     let mut t = Target::new();

@@ -10,7 +10,7 @@ use rtgt_proto::pdu::{
 use rtgt_proto::text::{self, LocalConfig, Pair};
 
 use super::*;
-use crate::core::{CloseReason, Phase, ScsiRequest, SendTargets, TaskOutcome};
+use crate::{CloseReason, Phase, ScsiRequest, SendTargets, TaskOutcome};
 
 const READ10: [u8; 10] = [0x28, 0, 0, 0, 0, 0, 0, 0, 8, 0];
 
@@ -136,7 +136,7 @@ fn logout_closes() {
     let h = ini.logout(t.now, LogoutReason::CloseSession).unwrap();
     assert_eq!(
         ini.submit(t.now, ScsiRequest::none(Lun::ZERO, &[0; 6])),
-        Err(crate::core::UsageError::LoggingOut)
+        Err(crate::UsageError::LoggingOut)
     );
     let Pdu::LogoutRequest(r) = &t.recv(&mut ini)[0] else {
         panic!()
