@@ -45,7 +45,9 @@ impl RandomSource for SeededRandom {
     fn fill(&mut self, buf: &mut [u8]) {
         for chunk in buf.chunks_mut(8) {
             let v = self.next().to_le_bytes();
-            chunk.copy_from_slice(&v[..chunk.len()]);
+            for (d, s) in chunk.iter_mut().zip(v) {
+                *d = s;
+            }
         }
     }
 }

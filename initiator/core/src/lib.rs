@@ -28,6 +28,17 @@
 //! checks next to each handler); a deviation becomes an
 //! [`Event::Violation`] and, under [`Strictness::Strict`], ends the session.
 #![forbid(unsafe_code)]
+// Target input never panics the initiator (RFC 7143 peers are untrusted):
+// no unwrap, expect, panic or unchecked indexing outside tests.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
 
 mod address;
 mod async_msg;

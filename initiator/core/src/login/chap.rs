@@ -152,7 +152,9 @@ impl Initiator {
                     // RFC 7143 §12.1.3: our challenge must differ from the
                     // one we were sent (no reflection).
                     if bytes == challenge {
-                        bytes[0] ^= 0xff;
+                        if let Some(first) = bytes.first_mut() {
+                            *first ^= 0xff;
+                        }
                     }
                     let ours = Challenge::from_random(id, &bytes).map_err(|e| {
                         self.chap_fail(LoginError::ChapUnusable {
