@@ -23,6 +23,17 @@
 //! crate's dependencies (rtgt-proto, rtgt-scsi) hold no IO crate either.
 //! SCSI semantics come from `rtgt-scsi`, every byte format from `rtgt-proto`.
 #![forbid(unsafe_code)]
+// Peer input never panics the target:
+// no unwrap, expect, panic or unchecked indexing outside tests.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
 
 mod async_msg;
 mod command;
