@@ -1,7 +1,9 @@
-//! rtgt's deterministic simulator: the real target core (`rtgt-target`,
-//! with real `rtgt-scsi` disks) and several real initiator cores
-//! (`rtgt-initiator`) run over a simulated network and a simulated disk,
-//! with faults, all from one `u64` seed.
+//! rtgt's deterministic simulator: the real target core
+//! (`rtgt-target-core`, with real `rtgt-scsi` disks) and several real
+//! initiator cores (`rtgt-initiator-core`) run over a simulated network and a
+//! simulated disk, with faults, all from one `u64` seed. It depends on the
+//! sans-IO crates only (in Cargo.toml under the names `rtgt-target` and
+//! `rtgt-initiator`).
 //!
 //! # Determinism
 //! - Time is virtual: an `Instant` epoch plus a `Duration` that only the

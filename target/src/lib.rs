@@ -1,9 +1,10 @@
 //! rtgt's iSCSI target (RFC 7143).
 //!
-//! [`core`] is the protocol engine, sans-IO: one [`TargetCore`] per portal
-//! group takes bytes, timeouts and backstore completions and gives bytes,
-//! backstore requests, deadlines and events. SCSI semantics come from
-//! `rtgt-scsi`, every byte format from `rtgt-proto`.
+//! The protocol engine is `rtgt-target-core`, sans-IO, re-exported here as
+//! [`core`]: one [`TargetCore`] per portal group takes bytes, timeouts and
+//! backstore completions and gives bytes, backstore requests, deadlines and
+//! events. SCSI semantics come from `rtgt-scsi`, every byte format from
+//! `rtgt-proto`.
 //!
 //! Around it: [`backstore`] (files and block devices), [`config`] (the
 //! `rtgt.toml` file) and [`daemon`] (the tokio server behind `rtgtd`).
@@ -11,11 +12,9 @@
 
 pub mod backstore;
 pub mod config;
-pub mod core;
 pub mod daemon;
 
-#[cfg(test)]
-mod tests;
+pub use rtgt_target_core as core;
 
 pub use crate::core::{
     AuthConfig, ChapAccount, Cidr, CloseReason, ConnId, Event, IoTag, Limits, NopConfig,

@@ -14,6 +14,7 @@ mod real_peers_target;
 mod sim;
 mod test;
 mod test_cu;
+mod tidy;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};

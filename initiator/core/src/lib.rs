@@ -1,0 +1,422 @@
+//! rtgt's iSCSI initiator engine, sans-IO: one session over one connection.
+//!
+//! Bytes from the target go in through [`Initiator::handle_bytes`], bytes for
+//! the target come out of [`Initiator::poll_transmit`], time enters as an
+//! argument and randomness from an injected [`RandomSource`]. It is "the
+//! strictest initiator there is": every field a target sends is checked
+//! against RFC 7143 and each deviation is reported as a
+//! [`ProtocolViolation`] naming its clause. Nothing here reads the clock, a
+//! socket or a global RNG; the tokio client is in `rtgt-initiator`.
+//!
+//! A driver runs it like this:
+//!
+//! ```text
+//! let mut ini = Initiator::new(config, rng);
+//! ini.login(now)?;
+//! loop {
+//!     while let Some(out) = ini.poll_transmit() { socket.write_all_vectored(out.slices()) }
+//!     while let Some(ev) = ini.poll_event() { act on ev; Event::Closed(_) ends the loop }
+//!     select {
+//!         bytes = socket.read() => ini.handle_bytes(now(), &bytes),
+//!         _ = sleep_until(ini.poll_timeout()) => ini.handle_timeout(now()),
+//!         request = caller => ini.submit(now(), request) / ping / logout ...,
+//!     }
+//! }
+//! ```
+//!
+//! Every PDU from the target is checked (see `validate`, `window`, and the
+//! checks next to each handler); a deviation becomes an
+//! [`Event::Violation`] and, under [`Strictness::Strict`], ends the session.
+#![forbid(unsafe_code)]
+// Target input never panics the initiator (RFC 7143 peers are untrusted):
+// no unwrap, expect, panic or unchecked indexing outside tests.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+mod address;
+mod async_msg;
+mod command;
+mod config;
+mod connection;
+mod discovery;
+mod event;
+mod login;
+mod logout;
+mod nop;
+mod r2t;
+mod raw;
+mod session;
+mod tmf;
+mod validate;
+mod violation;
+mod window;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use rtgt_proto::pdu::{EncodedParts, Isid, IsidType, LoginStatusClass, Pdu, RawPdu, Role};
+
+pub use address::{AddressError, Host, TargetAddress, ISCSI_PORT};
+pub use config::{
+    Auth, ChapConfig, InitiatorConfig, MutualChap, RandomSource, ReceiveMode, SeededRandom,
+    Strictness, DEFAULT_MAX_RECV_DATA_SEGMENT_LENGTH,
+};
+pub use connection::Connection;
+pub use discovery::{DiscoveredTarget, SendTargets};
+pub use event::{CloseReason, Event, Residual, ScsiResult, TaskHandle, TaskOutcome, UsageError};
+pub use login::LoginError;
+pub use session::{DataDirection, ScsiRequest, Session};
+pub use violation::{ProtocolViolation, ViolationKind};
+pub use window::{serial_gt, serial_le, serial_lt};
+
+use config::Rng;
+use login::LoginState;
+use session::TaskKind;
+use violation::{Flow, Stop};
+
+/// Where the session is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Created; [`Initiator::login`] not yet called.
+    Idle,
+    /// Login requests and responses are being exchanged.
+    Login,
+    /// Full feature phase.
+    FullFeature,
+    /// A Logout Request was sent.
+    LoggingOut,
+    /// Over; the driver closes the connection.
+    Closed,
+}
+
+/// The initiator core: one session, one connection.
+#[derive(Debug)]
+pub struct Initiator {
+    config: InitiatorConfig,
+    rng: Rng,
+    session: Session,
+    conn: Connection,
+    phase: Phase,
+    login: Option<LoginState>,
+    events: VecDeque<Event>,
+    /// AsyncEvent 1: the time by which we must have logged out.
+    async_logout_at: Option<Instant>,
+    keepalive_at: Option<Instant>,
+}
+
+impl Initiator {
+    /// A new initiator. Nothing is sent before [`Initiator::login`], so raw
+    /// PDUs can be sent first.
+    pub fn new(config: InitiatorConfig, rng: impl RandomSource + Send + 'static) -> Self {
+        let mut rng = Rng(Box::new(rng));
+        let isid = config.isid.unwrap_or_else(|| {
+            // RFC 7143 §11.12.5: T=10b "Random": A reserved, B and C random,
+            // D the qualifier.
+            let r: [u8; 5] = rng.bytes();
+            Isid {
+                t: IsidType::Random,
+                a: 0,
+                b: u16::from_be_bytes([r[0], r[1]]),
+                c: r[2],
+                d: u16::from_be_bytes([r[3], r[4]]),
+            }
+        });
+        let session = Session::new(isid, config.session_type(), config.initial_cmd_sn);
+        let conn = Connection::new(config.cid);
+        Initiator {
+            config,
+            rng,
+            session,
+            conn,
+            phase: Phase::Idle,
+            login: None,
+            events: VecDeque::new(),
+            async_logout_at: None,
+            keepalive_at: None,
+        }
+    }
+
+    /// The phase.
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// Session state (CmdSN window, parameters, ISID, TSIH).
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// Connection state (StatSN, digests).
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &InitiatorConfig {
+        &self.config
+    }
+
+    /// Changes what a violation costs, from the next PDU on.
+    pub fn set_strictness(&mut self, s: Strictness) {
+        self.config.strictness = s;
+    }
+
+    /// Changes raw delivery of received PDUs, from the next PDU on.
+    pub fn set_receive_mode(&mut self, m: ReceiveMode) {
+        self.config.receive_mode = m;
+    }
+
+    /// Bytes from the target, in any split.
+    pub fn handle_bytes(&mut self, now: Instant, bytes: &[u8]) {
+        if self.phase == Phase::Closed {
+            return;
+        }
+        self.conn.decoder.feed(bytes);
+        while self.phase != Phase::Closed {
+            let Some(frame) = self.conn.decoder.next_frame() else {
+                break;
+            };
+            let _ = match frame {
+                Ok(raw) => self.handle_frame(now, raw),
+                Err(e) => self.handle_decode_error(now, e),
+            };
+            if self.phase != Phase::Closed {
+                self.pump(now);
+            }
+        }
+    }
+
+    /// Time has reached a deadline given by [`Initiator::poll_timeout`].
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.phase == Phase::Closed {
+            return;
+        }
+        if self.login_timed_out(now) {
+            return;
+        }
+        let expired: Vec<u32> = self
+            .session
+            .tasks
+            .iter()
+            .filter(|(_, t)| matches!(t.kind, TaskKind::Nop { deadline, .. } if deadline <= now))
+            .map(|(&itt, _)| itt)
+            .collect();
+        if let Some(&itt) = expired.first() {
+            self.session.tasks.remove(&itt);
+            self.events.push_back(Event::PingTimeout {
+                task: TaskHandle(itt),
+            });
+            self.close(CloseReason::PingTimeout);
+            return;
+        }
+        if self.async_logout_at.is_some_and(|t| t <= now) {
+            self.async_logout_now(now);
+        }
+        if self.keepalive_at.is_some_and(|t| t <= now) && self.phase == Phase::FullFeature {
+            self.keepalive_at = self.config.keepalive.map(|k| now + k);
+            let _ = self.ping(now, bytes::Bytes::new());
+        }
+    }
+
+    /// The next frame to write: header, data segment (shared, not copied)
+    /// and trailer.
+    pub fn poll_transmit(&mut self) -> Option<EncodedParts> {
+        let out = self.conn.queue.pop_front()?;
+        if let Some(itt) = out.ends_r2t_of {
+            if let Some(TaskKind::Scsi(t)) = self.session.tasks.get_mut(&itt).map(|t| &mut t.kind) {
+                t.r2t_outstanding = t.r2t_outstanding.saturating_sub(1);
+            }
+        }
+        Some(out.parts)
+    }
+
+    /// The earliest deadline at which [`Initiator::handle_timeout`] must be
+    /// called.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.phase == Phase::Closed {
+            return None;
+        }
+        let nops = self.session.tasks.values().filter_map(|t| match t.kind {
+            TaskKind::Nop { deadline, .. } => Some(deadline),
+            _ => None,
+        });
+        let login = self.login.as_ref().and_then(|l| l.deadline);
+        nops.chain(login)
+            .chain(self.async_logout_at)
+            .chain(self.keepalive_at)
+            .min()
+    }
+
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// Ends the session locally (e.g. the driver saw the socket close).
+    pub fn close_local(&mut self) {
+        self.close(CloseReason::Local);
+    }
+
+    /// Reports a violation; under `Strict` the session closes and processing
+    /// of the PDU stops.
+    pub(crate) fn violation(&mut self, v: ProtocolViolation) -> Flow {
+        self.events.push_back(Event::Violation(v));
+        match self.config.strictness {
+            Strictness::Strict => {
+                self.close(CloseReason::Violation);
+                Err(Stop)
+            }
+            Strictness::Lenient => Ok(()),
+        }
+    }
+
+    /// Closes the session: every task still outstanding ends.
+    pub(crate) fn close(&mut self, reason: CloseReason) {
+        if self.phase == Phase::Closed {
+            return;
+        }
+        self.phase = Phase::Closed;
+        self.login = None;
+        self.conn.queue.clear();
+        self.session.waiting.clear();
+        for (itt, task) in std::mem::take(&mut self.session.tasks) {
+            if let TaskKind::Scsi(_) = task.kind {
+                self.events.push_back(Event::TaskComplete {
+                    task: TaskHandle(itt),
+                    outcome: TaskOutcome::SessionClosed,
+                });
+            }
+        }
+        self.events.push_back(Event::Closed(reason));
+    }
+
+    fn handle_frame(&mut self, now: Instant, raw: RawPdu) -> Flow {
+        match self.config.receive_mode {
+            ReceiveMode::Process => {}
+            ReceiveMode::Also => self.events.push_back(Event::Received(raw.clone())),
+            ReceiveMode::Only => {
+                self.events.push_back(Event::Received(raw));
+                return Ok(());
+            }
+        }
+        let pdu = match Pdu::decode_from(&raw, Role::Target) {
+            Ok(p) => p,
+            Err(e) => {
+                // RFC 7143 §11.2.1.2: opcodes 0x20-0x3f are the target's;
+                // only those RFC 7143 defines may be sent.
+                return self.violation(
+                    ProtocolViolation::new(
+                        ViolationKind::IllegalOpcode,
+                        "RFC 7143 §11.2.1.2",
+                        "a target opcode defined by RFC 7143",
+                        e.to_string(),
+                    )
+                    .on(raw.opcode(), raw.itt()),
+                );
+            }
+        };
+        // RFC 7143 §11.13.5: a failure status says why the target refused
+        // the login; it is reported even when the response also breaks a
+        // rule and the session closes for that.
+        let refused = match (&self.phase, &pdu) {
+            (Phase::Login, Pdu::LoginResponse(r))
+                if matches!(
+                    r.status.class(),
+                    LoginStatusClass::InitiatorError | LoginStatusClass::TargetError
+                ) =>
+            {
+                Some(r.status)
+            }
+            _ => None,
+        };
+        let flow = self.handle_pdu(now, raw, pdu);
+        if let (Err(_), Some(status)) = (&flow, refused) {
+            if !self
+                .events
+                .iter()
+                .any(|e| matches!(e, Event::LoginFailed(_)))
+            {
+                self.events
+                    .push_back(Event::LoginFailed(LoginError::from_status(status)));
+            }
+        }
+        flow
+    }
+
+    fn handle_pdu(&mut self, now: Instant, raw: RawPdu, pdu: Pdu) -> Flow {
+        self.check_common(&raw, &pdu)?;
+        self.apply_sequence(&pdu)?;
+        if let Some(TaskKind::Raw) = self.session.tasks.get(&raw.itt()).map(|t| &t.kind) {
+            if self.config.receive_mode == ReceiveMode::Process {
+                self.events.push_back(Event::Received(raw));
+            }
+            return Ok(());
+        }
+        match (self.phase, pdu) {
+            (Phase::Login, Pdu::LoginResponse(r)) => self.on_login_response(now, r),
+            (Phase::FullFeature | Phase::LoggingOut, pdu) => match pdu {
+                Pdu::NopIn(p) => self.on_nop_in(now, p),
+                Pdu::ScsiResponse(p) => self.on_scsi_response(p),
+                Pdu::DataIn(p) => self.on_data_in(p),
+                Pdu::ReadyToTransfer(p) => self.on_r2t(p),
+                Pdu::TaskManagementResponse(p) => self.on_tmf_response(p),
+                Pdu::TextResponse(p) => self.on_text_response(p),
+                Pdu::LogoutResponse(p) => self.on_logout_response(p),
+                Pdu::AsyncMessage(p) => self.on_async(now, p),
+                Pdu::Reject(p) => self.on_reject(p),
+                other => {
+                    self.unexpected(&other, "RFC 7143 §6.3", "no Login Response after the login")
+                }
+            },
+            (Phase::Login, other) => self.unexpected(
+                &other,
+                "RFC 7143 §6.3",
+                "only Login Responses during the login phase",
+            ),
+            (_, other) => self.unexpected(&other, "RFC 7143 §6.3", "no PDU before a Login Request"),
+        }
+    }
+
+    fn unexpected(&mut self, pdu: &Pdu, clause: &'static str, expected: &str) -> Flow {
+        self.violation(
+            ProtocolViolation::new(
+                ViolationKind::UnexpectedPdu,
+                clause,
+                expected,
+                pdu.opcode().to_string(),
+            )
+            .on(pdu.opcode(), pdu.itt()),
+        )
+    }
+
+    /// Sends whatever the CmdSN window admits, and a logout the target asked
+    /// for once our tasks are done.
+    fn pump(&mut self, now: Instant) {
+        while self.phase != Phase::Closed && self.window_open() {
+            let Some(itt) = self.session.waiting.pop_front() else {
+                break;
+            };
+            match self.session.tasks.get(&itt).map(|t| &t.kind) {
+                Some(TaskKind::Scsi(_)) => self.issue_scsi(itt, false),
+                Some(TaskKind::Text(_)) => self.issue_text(itt),
+                _ => {}
+            }
+        }
+        if self.async_logout_at.is_some()
+            && self.phase == Phase::FullFeature
+            && !self.session.scsi_outstanding()
+        {
+            self.async_logout_now(now);
+        }
+    }
+}

@@ -1,0 +1,397 @@
+//! rtgt's iSCSI target engine (RFC 7143), sans-IO.
+//!
+//! One [`TargetCore`] serves a portal group: every connection, session and
+//! logical unit of it. A driver runs it like this:
+//!
+//! ```text
+//! let mut core = TargetCore::new(config, Box::new(os_random));
+//! on accept:        core.accept(conn, peer, local, now)
+//! on bytes read:    core.handle_bytes(conn, now, &bytes)
+//! on EOF or error:  core.handle_closed(conn, now)
+//! on timer:         core.handle_timeout(now)
+//! on IO done:       core.handle_io_complete(tag, result)
+//! then, each time:
+//!   while let Some((conn, parts)) = core.poll_transmit() { write parts to conn }
+//!   while let Some((tag, io)) = core.poll_io() { run io, later handle_io_complete }
+//!   while let Some((tag, pr)) = core.poll_persist() { store pr, later handle_io_complete }
+//!   while let Some(ev) = core.poll_event() { log it; on Event::Close, close conn
+//!                                             after writing what was queued }
+//!   arm a timer for core.poll_timeout()
+//! ```
+//!
+//! Nothing here reads the clock, a socket, a file or a global RNG; this
+//! crate's dependencies (rtgt-proto, rtgt-scsi) hold no IO crate either.
+//! SCSI semantics come from `rtgt-scsi`, every byte format from `rtgt-proto`.
+#![forbid(unsafe_code)]
+// Peer input never panics the target:
+// no unwrap, expect, panic or unchecked indexing outside tests.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+mod async_msg;
+mod command;
+mod config;
+mod data_in;
+mod data_out;
+mod discovery;
+mod events;
+mod frames;
+mod limits;
+mod login;
+mod logout;
+mod nop;
+mod r2t;
+mod random;
+mod reject;
+mod state;
+mod tmf;
+mod window;
+
+#[cfg(test)]
+mod tests;
+
+pub use config::{
+    AuthConfig, ChapAccount, Cidr, CidrError, Limits, NopConfig, PortalGroupConfig, SessionLimits,
+    TargetConfig,
+};
+pub use events::{CloseReason, ConnId, Event};
+pub use random::{RandomSource, SeededRandom};
+
+use std::collections::{BTreeMap, VecDeque};
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use rtgt_proto::pdu::{DecoderConfig, Digests, EncodedParts, StreamDecoder};
+use rtgt_scsi::{BackstoreError, IoData, IoId, IoRequest};
+
+use state::{Conn, Phase, Session};
+
+/// Names one backstore request: the target, the LUN and the disk's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct IoTag {
+    /// Index of the target in [`PortalGroupConfig::targets`].
+    pub target: usize,
+    pub lun: u16,
+    pub id: IoId,
+}
+
+/// The iSCSI target engine of one portal group. See the module docs.
+#[derive(Debug)]
+pub struct TargetCore {
+    cfg: PortalGroupConfig,
+    rng: Box<dyn RandomSource>,
+    conns: BTreeMap<ConnId, Conn>,
+    /// Sessions by serial number (never reused).
+    sessions: BTreeMap<u64, Session>,
+    next_serial: u64,
+    tx: VecDeque<(ConnId, EncodedParts)>,
+    events: VecDeque<Event>,
+    /// Set by [`TargetCore::shutdown`]: refuse logins, close at this time.
+    shutting_down: Option<Instant>,
+}
+
+impl TargetCore {
+    /// A core serving `cfg`, with randomness from `rng`.
+    pub fn new(cfg: PortalGroupConfig, rng: Box<dyn RandomSource>) -> Self {
+        TargetCore {
+            cfg,
+            rng,
+            conns: BTreeMap::new(),
+            sessions: BTreeMap::new(),
+            next_serial: 1,
+            tx: VecDeque::new(),
+            events: VecDeque::new(),
+            shutting_down: None,
+        }
+    }
+
+    /// The configuration (targets with their LUN maps included).
+    pub fn config(&self) -> &PortalGroupConfig {
+        &self.cfg
+    }
+
+    /// A new transport connection from `peer` to our `local` address.
+    pub fn accept(&mut self, conn: ConnId, peer: SocketAddr, local: SocketAddr, now: Instant) {
+        let stat_sn = self.rng.next_u32();
+        self.conns.insert(
+            conn,
+            Conn {
+                peer,
+                local,
+                decoder: StreamDecoder::new(DecoderConfig::LOGIN),
+                digests: Digests::NONE,
+                phase: Phase::Login,
+                login: None,
+                session: None,
+                cid: 0,
+                stat_sn,
+                exp_stat_sn: 0,
+                max_send: rtgt_proto::pdu::LOGIN_MAX_DATA_SEGMENT_LENGTH,
+                login_deadline: Some(now + self.cfg.limits.login_timeout),
+                last_rx: now,
+                ping: None,
+                text: None,
+                text_in: None,
+                close_at: None,
+            },
+        );
+        self.check_connection_limit(conn);
+        if self.shutting_down.is_some() {
+            self.close_conn(conn, CloseReason::Shutdown);
+        }
+    }
+
+    /// Bytes received on `conn`, in any split.
+    pub fn handle_bytes(&mut self, conn: ConnId, now: Instant, bytes: &[u8]) {
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        if c.phase == Phase::Closed {
+            return;
+        }
+        c.last_rx = now;
+        c.decoder.feed(bytes);
+        while self.is_open(conn) {
+            let Some(c) = self.conns.get_mut(&conn) else {
+                break;
+            };
+            match c.decoder.next_frame() {
+                None => break,
+                Some(Ok(raw)) => self.on_frame(conn, now, raw),
+                Some(Err(e)) => self.on_decode_error(conn, now, e),
+            }
+        }
+        self.check_buffer_limit(conn);
+        self.pump(now);
+    }
+
+    /// The transport connection closed (EOF, reset, or after our own close).
+    pub fn handle_closed(&mut self, conn: ConnId, now: Instant) {
+        if self.is_open(conn) {
+            self.drop_conn(
+                conn,
+                CloseReason::StreamLost("closed by the peer".into()),
+                false,
+            );
+        }
+        self.conns.remove(&conn);
+        self.pump(now);
+    }
+
+    /// Time passed: login timeouts, NOP-In pings and their timeouts, the end
+    /// of a shutdown's grace period.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let ids: Vec<ConnId> = self.conns.keys().copied().collect();
+        for id in ids {
+            let Some(c) = self.conns.get(&id) else {
+                continue;
+            };
+            if c.phase == Phase::Closed {
+                continue;
+            }
+            if c.login_deadline.is_some_and(|d| now >= d) {
+                self.close_conn(id, CloseReason::LoginTimeout);
+            } else if c.close_at.is_some_and(|d| now >= d) {
+                self.close_conn(id, CloseReason::Shutdown);
+            } else {
+                self.nop_timer(id, now);
+            }
+        }
+        self.pump(now);
+    }
+
+    /// A backstore request finished.
+    pub fn handle_io_complete(
+        &mut self,
+        tag: IoTag,
+        result: Result<IoData, BackstoreError>,
+        now: Instant,
+    ) {
+        if let Some(t) = self.cfg.targets.get_mut(tag.target) {
+            t.luns.handle_io_complete(tag.lun, tag.id, result);
+        }
+        self.pump(now);
+    }
+
+    /// The next frame to write, in three parts for a vectored write (the
+    /// data segment is shared, not copied).
+    pub fn poll_transmit(&mut self) -> Option<(ConnId, EncodedParts)> {
+        self.tx.pop_front()
+    }
+
+    /// The next backstore request to run.
+    pub fn poll_io(&mut self) -> Option<(IoTag, IoRequest)> {
+        self.cfg.targets.iter_mut().enumerate().find_map(|(i, t)| {
+            t.luns.poll_io().map(|(lun, io)| {
+                let tag = IoTag {
+                    target: i,
+                    lun,
+                    id: io.id,
+                };
+                (tag, io)
+            })
+        })
+    }
+
+    /// The next persistent reservation state to store durably (a LUN whose
+    /// reservations have APTPL set, SPC-5 §5.14.5): the driver writes and
+    /// syncs it, then completes it like a backstore request with
+    /// [`TargetCore::handle_io_complete`] (`Ok(IoData::Done)`, or an error,
+    /// which fails the PERSISTENT RESERVE OUT command).
+    pub fn poll_persist(&mut self) -> Option<(IoTag, rtgt_scsi::PrState)> {
+        self.cfg.targets.iter_mut().enumerate().find_map(|(i, t)| {
+            t.luns.poll_persist().map(|(lun, p)| {
+                let tag = IoTag {
+                    target: i,
+                    lun,
+                    id: p.id,
+                };
+                (tag, p.state)
+            })
+        })
+    }
+
+    /// The next event: connections to close and lines to log.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// The earliest deadline, if any.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let nop = self.cfg.nop;
+        self.conns
+            .values()
+            .filter(|c| c.phase != Phase::Closed)
+            .flat_map(|c| {
+                let ping = match (c.phase, c.ping, nop.interval) {
+                    (_, Some((_, d)), _) => Some(d),
+                    (Phase::Full, None, Some(i)) => Some(c.last_rx + i),
+                    _ => None,
+                };
+                [c.login_deadline, c.close_at, ping]
+            })
+            .flatten()
+            .min()
+    }
+
+    /// Sessions in full feature phase.
+    pub fn session_count(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// Connections not yet closed.
+    pub fn connection_count(&self) -> usize {
+        self.conns
+            .values()
+            .filter(|c| c.phase != Phase::Closed)
+            .count()
+    }
+
+    fn is_open(&self, conn: ConnId) -> bool {
+        self.conns
+            .get(&conn)
+            .is_some_and(|c| c.phase != Phase::Closed)
+    }
+
+    /// Moves disk completions to the initiators.
+    fn pump(&mut self, _now: Instant) {
+        loop {
+            let next = self
+                .cfg
+                .targets
+                .iter_mut()
+                .enumerate()
+                .find_map(|(i, t)| t.luns.poll_completion().map(|c| (i, c)));
+            let Some((target, completion)) = next else {
+                break;
+            };
+            self.on_completion(target, completion);
+        }
+    }
+
+    /// Asks for a connection to be closed (after what was queued for it),
+    /// ending what depended on it.
+    pub(crate) fn close_conn(&mut self, conn: ConnId, reason: CloseReason) {
+        self.drop_conn(conn, reason, true);
+    }
+
+    fn drop_conn(&mut self, conn: ConnId, reason: CloseReason, announce: bool) {
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        if c.phase == Phase::Closed {
+            return;
+        }
+        c.phase = Phase::Closed;
+        c.login = None;
+        let (peer, session, cid) = (c.peer, c.session.take(), c.cid);
+        if announce {
+            self.events.push_back(Event::Close {
+                conn,
+                peer,
+                reason: reason.clone(),
+            });
+        }
+        if let Some(serial) = session {
+            self.conn_gone(serial, cid, conn, &reason);
+        }
+    }
+
+    /// A connection of a session is gone. RFC 7143 §6.3.4 and §7.1.4: at
+    /// ErrorRecoveryLevel 0 the tasks allegiant to it are terminated; the
+    /// session ends with its last connection.
+    fn conn_gone(&mut self, serial: u64, cid: u16, conn: ConnId, reason: &CloseReason) {
+        let Some(s) = self.sessions.get_mut(&serial) else {
+            return;
+        };
+        if s.conns.get(&cid) == Some(&conn) {
+            s.conns.remove(&cid);
+        }
+        if s.conns.is_empty() {
+            let why = match reason {
+                CloseReason::Logout => "logout".to_string(),
+                other => format!("{other:?}"),
+            };
+            self.end_session(serial, &why);
+        } else {
+            self.terminate_conn_tasks(serial, conn);
+        }
+    }
+
+    /// Ends a session: closes its connections, aborts its tasks (I_T nexus
+    /// loss, SAM-5 §6.3.4) and forgets it.
+    pub(crate) fn end_session(&mut self, serial: u64, why: &str) {
+        let Some(s) = self.sessions.remove(&serial) else {
+            return;
+        };
+        for &conn in s.conns.values() {
+            if let Some(c) = self.conns.get_mut(&conn) {
+                c.session = None;
+            }
+            self.close_conn(conn, CloseReason::SessionEnded);
+        }
+        if let Some(t) = s.target.and_then(|i| self.cfg.targets.get_mut(i)) {
+            for n in t.luns.luns().iter().filter_map(|l| l.index()) {
+                if let Some(d) = t.luns.disk_mut(n) {
+                    d.nexus_loss(&s.nexus);
+                }
+            }
+        }
+        self.events.push_back(Event::SessionEnded {
+            tsih: s.tsih,
+            initiator: s.initiator.clone(),
+            target: s
+                .target
+                .and_then(|i| self.cfg.targets.get(i))
+                .map(|t| t.name.clone()),
+            reason: why.into(),
+        });
+    }
+}

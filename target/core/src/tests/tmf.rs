@@ -1,0 +1,159 @@
+//! Task management during outstanding I/O (RFC 7143 §11.5, §11.6).
+
+use rtgt_proto::pdu::{Lun, Pdu, ScsiStatus, TaskManagementRequest, TmfFunction, TmfResponseCode};
+
+use super::harness::*;
+use crate::ConnId;
+
+fn setup() -> (Rig, ConnId) {
+    let mut rig = Rig::new();
+    let c = rig.connect(1);
+    rig.login(c, &[]);
+    rig.clear_ua(c);
+    (rig, c)
+}
+
+fn tmf(rig: &mut Rig, f: TmfFunction, referenced: u32, ref_cmd_sn: u32) -> TaskManagementRequest {
+    TaskManagementRequest {
+        immediate: true,
+        function: f,
+        lun: Lun::single_level(0),
+        itt: rig.next_itt(),
+        referenced_task_tag: referenced,
+        cmd_sn: rig.cmd_sn,
+        ref_cmd_sn,
+        ..TaskManagementRequest::default()
+    }
+}
+
+/// Sends a read that stays in flight, then `f`; checks the response waits
+/// for the abort and no status comes for the read.
+fn during_io(f: TmfFunction) {
+    let (mut rig, c) = setup();
+    rig.hold_io = true;
+    let read = rig.read10(0, 8);
+    let itt = read.itt;
+    rig.send(c, read);
+    assert!(rig.nothing(c));
+    let r = rig.cmd_sn - 1;
+    let t = tmf(&mut rig, f, itt, r);
+    rig.send(c, t);
+    assert!(rig.nothing(c), "{f:?} answered before its task ended");
+    rig.release_io();
+    let pdus = rig.recv_all(c);
+    assert_eq!(pdus.len(), 1, "{f:?}: {pdus:?}");
+    let Pdu::TaskManagementResponse(r) = &pdus[0] else {
+        panic!()
+    };
+    assert_eq!(r.response, TmfResponseCode::FunctionComplete, "{f:?}");
+    // The session goes on (except after a cold reset).
+    if f != TmfFunction::TargetColdReset {
+        let cmd = rig.read10(0, 1);
+        rig.send(c, cmd);
+        let p = rig.recv(c);
+        assert!(matches!(p, Pdu::DataIn(_) | Pdu::ScsiResponse(_)));
+    } else {
+        assert!(rig.closed(c));
+    }
+}
+
+#[test]
+fn each_tmf_during_outstanding_io() {
+    for f in [
+        TmfFunction::AbortTask,
+        TmfFunction::AbortTaskSet,
+        TmfFunction::ClearTaskSet,
+        TmfFunction::LogicalUnitReset,
+        TmfFunction::TargetWarmReset,
+        TmfFunction::TargetColdReset,
+    ] {
+        during_io(f);
+    }
+}
+
+#[test]
+fn abort_of_unknown_task() {
+    let (mut rig, c) = setup();
+    let r = rig.cmd_sn.wrapping_sub(1);
+    let t = tmf(&mut rig, TmfFunction::AbortTask, 0x9999, r);
+    rig.send(c, t);
+    let Pdu::TaskManagementResponse(r) = rig.recv(c) else {
+        panic!()
+    };
+    assert_eq!(r.response, TmfResponseCode::TaskDoesNotExist);
+}
+
+#[test]
+fn abort_of_a_write_collecting_data() {
+    let (mut rig, c) = setup();
+    let w = rig.write10(0, 8);
+    let itt = w.itt;
+    rig.send(c, w);
+    assert!(matches!(rig.recv(c), Pdu::ReadyToTransfer(_)));
+    let r = rig.cmd_sn - 1;
+    let t = tmf(&mut rig, TmfFunction::AbortTask, itt, r);
+    rig.send(c, t);
+    let Pdu::TaskManagementResponse(r) = rig.recv(c) else {
+        panic!()
+    };
+    assert_eq!(r.response, TmfResponseCode::FunctionComplete);
+}
+
+#[test]
+fn unsupported_functions_and_missing_lun() {
+    let (mut rig, c) = setup();
+    for (f, want) in [
+        (TmfFunction::ClearAca, TmfResponseCode::FunctionNotSupported),
+        (
+            TmfFunction::TaskReassign,
+            TmfResponseCode::ReassignmentNotSupported,
+        ),
+        (TmfFunction::Other(0x33), TmfResponseCode::FunctionRejected),
+    ] {
+        let t = tmf(&mut rig, f, 0, 0);
+        rig.send(c, t);
+        let Pdu::TaskManagementResponse(r) = rig.recv(c) else {
+            panic!()
+        };
+        assert_eq!(r.response, want);
+    }
+    let mut t = tmf(&mut rig, TmfFunction::LogicalUnitReset, 0, 0);
+    t.lun = Lun::single_level(5);
+    rig.send(c, t);
+    let Pdu::TaskManagementResponse(r) = rig.recv(c) else {
+        panic!()
+    };
+    assert_eq!(r.response, TmfResponseCode::LunDoesNotExist);
+}
+
+#[test]
+fn lun_reset_raises_a_unit_attention_for_every_session() {
+    let (mut rig, c) = setup();
+    // Each session numbers its own commands.
+    let sn1 = rig.cmd_sn;
+    rig.isid = 2;
+    rig.cmd_sn = 1000;
+    let c2 = rig.connect(2);
+    rig.login(c2, &[]);
+    rig.clear_ua(c2);
+    let sn2 = rig.cmd_sn;
+    rig.cmd_sn = sn1;
+    let t = tmf(&mut rig, TmfFunction::LogicalUnitReset, 0, 0);
+    rig.send(c, t);
+    rig.recv(c);
+    // SAM-5 §6.3.3: the session that asked for the reset has its unit
+    // attention too.
+    let cmd = rig.read10(0, 1);
+    rig.send(c, cmd);
+    let Pdu::ScsiResponse(r) = rig.recv(c) else {
+        panic!()
+    };
+    assert_eq!(r.status, ScsiStatus::CheckCondition);
+    rig.cmd_sn = sn2;
+    let cmd = rig.read10(0, 1);
+    rig.send(c2, cmd);
+    let Pdu::ScsiResponse(r) = rig.recv(c2) else {
+        panic!()
+    };
+    assert_eq!(r.status, ScsiStatus::CheckCondition);
+}
