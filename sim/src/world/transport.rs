@@ -5,10 +5,22 @@
 use super::{Ev, World};
 use std::time::Duration;
 
+use rtgt_proto::pdu::EncodedParts;
+
 use crate::net::{DOWN, UP};
 use crate::trace::HostId;
 
 impl World {
+    /// A PDU a core wants sent, counted in the stats: its bytes in one piece
+    /// and its opcode.
+    pub(crate) fn outgoing_pdu(&mut self, parts: &EncodedParts) -> (Vec<u8>, u8) {
+        self.stats.pdus += 1;
+        let bytes = parts.slices().concat();
+        self.stats.bytes += bytes.len() as u64;
+        let op = bytes.first().map_or(0, |b| b & 0x3f);
+        (bytes, op)
+    }
+
     /// Moves everything the cores want out: bytes, IO, events.
     pub(crate) fn pump(&mut self) {
         loop {
