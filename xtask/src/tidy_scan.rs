@@ -2,10 +2,12 @@
 //! call, and how long any Rust file may grow.
 //!
 //! A core crate's non-test source is every `.rs` file under its `src/`,
-//! except files under a folder named `tests` and files named `tests.rs`,
-//! and in each file only the lines before the first line that starts with
-//! `#[cfg(test)]`: by the house convention a file's unit tests are its last
-//! item. Comment lines (trimmed text starting with `//`, doc comments
+//! except files under a folder named `tests` and files named `tests.rs` or
+//! `*_tests.rs`, and in each file only the lines before the first line that
+//! starts with `#[cfg(test)]`: by the house convention a file's unit tests
+//! are its last item. A `#[cfg(test)]` on a one-line item (`mod tests;`,
+//! after any further attributes such as `#[path = ..]`) skips that item
+//! only. Comment lines (trimmed text starting with `//`, doc comments
 //! included) and the comment at the end of a line are not read.
 
 use crate::tidy::{relative, Finding};
@@ -130,9 +132,22 @@ fn only_net_values(code: &str) -> bool {
 /// The findings of one file's non-test code.
 fn scan_core_file(path: &str, text: &str) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for (index, line) in text.lines().enumerate() {
+    let mut lines = text.lines().enumerate().peekable();
+    while let Some((index, line)) = lines.next() {
         let trimmed = line.trim_start();
         if trimmed.starts_with("#[cfg(test)]") {
+            // A one-line test item, after its other attributes, is skipped;
+            // a test block ends the scan of the file.
+            while lines
+                .next_if(|(_, l)| l.trim_start().starts_with("#["))
+                .is_some()
+            {}
+            if lines
+                .next_if(|(_, l)| l.trim_end().ends_with(';'))
+                .is_some()
+            {
+                continue;
+            }
             break;
         }
         if trimmed.starts_with("//") {
@@ -160,7 +175,11 @@ pub fn scan_core_sources(root: &Path, crate_dir: &Path) -> Result<Vec<Finding>> 
     let is_tests = |dir: &Path| dir.file_name().is_some_and(|n| n == "tests");
     let mut findings = Vec::new();
     for file in rust_files(root, &crate_dir.join("src"), &is_tests)? {
-        if file.file_name().is_some_and(|n| n == "tests.rs") {
+        let name = file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if name == "tests.rs" || name.ends_with("_tests.rs") {
             continue;
         }
         let text = std::fs::read_to_string(&file)
@@ -244,7 +263,13 @@ mod tests {
         std::fs::write(core.join("src/lib.rs"), lib).unwrap();
         std::fs::write(
             core.join("src/io.rs"),
-            "use std::net::TcpStream;\nuse std::collections::HashMap;\n",
+            "use std::net::TcpStream;\nuse std::collections::HashMap;\n#[cfg(test)]\n\
+             #[path = \"io_tests.rs\"]\nmod tests;\nfn f() { let _ = std::fs::read(\"x\"); }\n",
+        )
+        .unwrap();
+        std::fs::write(
+            core.join("src/io_tests.rs"),
+            "use std::collections::HashSet;\n",
         )
         .unwrap();
         std::fs::write(core.join("src/long.rs"), "\n".repeat(MAX_LINES + 1)).unwrap();
@@ -256,6 +281,7 @@ mod tests {
                 "demo/core/src/io.rs:1: core code uses sockets or name resolution (`std::net`)"
                     .to_string(),
                 "demo/core/src/io.rs:2: core code uses a HashMap (`HashMap`)".to_string(),
+                "demo/core/src/io.rs:6: core code touches the file system (`std::fs`)".to_string(),
                 format!(
                     "demo/core/src/lib.rs:{planted}: core code reads the clock (`Instant::now`)"
                 ),
