@@ -265,11 +265,15 @@ pub fn forbidden_dependencies(metadata: &Value, root: &Path) -> Result<Vec<Findi
                     core.name,
                     chain.join(" -> ")
                 ),
-                fix: format!(
-                    "a core stays sans-IO: drop `{first}` or the feature that pulls {} in, \
-                     and let the driver crate do it",
-                    node.name
-                ),
+                fix: if chain.len() == 1 {
+                    format!("a core stays sans-IO: drop `{first}` and let the driver crate do it")
+                } else {
+                    format!(
+                        "a core stays sans-IO: drop `{first}` or the feature that pulls {} in, \
+                         and let the driver crate do it",
+                        node.name
+                    )
+                },
             });
         }
     }
@@ -359,6 +363,15 @@ mod tests {
             .iter()
             .map(|f| format!("{}:{}: {}", f.path, f.line, f.what))
             .collect();
+        assert_eq!(
+            findings[0].fix,
+            "a core stays sans-IO: drop `libc` and let the driver crate do it"
+        );
+        assert_eq!(
+            findings[1].fix,
+            "a core stays sans-IO: drop `helper` or the feature that pulls mio in, \
+             and let the driver crate do it"
+        );
         assert_eq!(
             shown,
             [
