@@ -35,7 +35,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Formatting, clippy, tidy, every workspace test, the fuzz corpus replay and the fuzz targets' build
+    /// Formatting, tidy, clippy, every workspace test, the fuzz corpus replay and the fuzz targets' build
     Test,
     /// Everything CI runs (what `.ci/run` calls)
     Ci,

@@ -33,9 +33,10 @@ enum Match {
 ///
 /// `libc` is matched only as a direct dependency: today `cpufeatures` (under
 /// `sha1`, `sha2` and `sha3`, which CHAP needs) depends on it on aarch64
-/// Linux, Android and Apple targets to read the CPU's feature bits
-/// (`getauxval`, `sysctlbyname`), which is neither IO nor a clock nor
-/// randomness. A core that names `libc` itself is caught.
+/// (Linux, Android, Apple) and loongarch64 Linux targets to read the CPU's
+/// feature bits (`getauxval`, `sysctlbyname`), which is neither IO nor a
+/// clock nor randomness. A core that names `libc` itself is caught, and so
+/// is any crate above that pulls `libc` in for IO (tokio, mio, rustix, ...).
 const FORBIDDEN: &[(Match, &str)] = &[
     (
         Match::Name("tokio"),
