@@ -52,8 +52,12 @@ pub fn pdu_stream(data: &[u8]) {
     } else {
         Role::Target
     };
-    let max_data_segment_length =
-        [512, 8192, 65536, (1 << 24) - 1][usize::from(config_byte >> 3 & 3)];
+    let max_data_segment_length = match config_byte >> 3 & 3 {
+        0 => 512,
+        1 => 8192,
+        2 => 65536,
+        _ => (1 << 24) - 1,
+    };
     let config = DecoderConfig {
         digests,
         max_data_segment_length,
@@ -145,12 +149,12 @@ pub fn text_kv(data: &[u8]) {
 /// `;`-separated fields: algorithm list, identifier, challenge, response.
 pub fn chap(data: &[u8]) {
     let mut input = Input { data };
-    let algorithm = [
-        ChapAlgorithm::Md5,
-        ChapAlgorithm::Sha1,
-        ChapAlgorithm::Sha256,
-        ChapAlgorithm::Sha3_256,
-    ][usize::from(input.byte() & 3)];
+    let algorithm = match input.byte() & 3 {
+        0 => ChapAlgorithm::Md5,
+        1 => ChapAlgorithm::Sha1,
+        2 => ChapAlgorithm::Sha256,
+        _ => ChapAlgorithm::Sha3_256,
+    };
     let Ok(text) = std::str::from_utf8(input.data) else {
         return;
     };

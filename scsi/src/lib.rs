@@ -13,6 +13,11 @@
 //! Every byte format comes from `rtgt_proto::scsi`; this crate holds the
 //! semantics only. Every check cites its clause.
 #![forbid(unsafe_code)]
+// House rule 1: peer input never panics. Outside tests, no unwrap, expect,
+// panic or unchecked index/slice: commands check lengths and read through
+// `get` or slice patterns.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+#![cfg_attr(not(test), deny(clippy::panic, clippy::indexing_slicing))]
 
 pub mod backstore;
 mod capacity;

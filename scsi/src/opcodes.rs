@@ -14,7 +14,9 @@ use rtgt_proto::scsi::params::{CommandDescriptor, CommandTimeouts, OneCommand, S
 pub fn cdb_usage(opcode: u8, service_action: Option<u8>) -> Vec<u8> {
     let len = cdb_len_from_group(opcode).unwrap_or(16);
     let mut raw = vec![0u8; len];
-    raw[0] = opcode;
+    if let Some(b) = raw.first_mut() {
+        *b = opcode;
+    }
     if let (Some(sa), Some(b)) = (service_action, raw.get_mut(1)) {
         *b = sa;
     }
@@ -22,9 +24,11 @@ pub fn cdb_usage(opcode: u8, service_action: Option<u8>) -> Vec<u8> {
         return raw;
     };
     let mut usage = vec![0u8; len];
-    usage[0] = opcode;
-    if service_action.is_some() {
-        usage[1] = 0x1f;
+    if let Some(b) = usage.first_mut() {
+        *b = opcode;
+    }
+    if let (Some(_), Some(b)) = (service_action, usage.get_mut(1)) {
+        *b = 0x1f;
     }
     for f in cdb.fields() {
         if f.reserved || f.name.starts_with("obsolete") || f.name == "control" {

@@ -98,7 +98,11 @@ impl LuState {
 /// repeated over each block, inverted on the last pass when INVERT is one
 /// and the OVERWRITE COUNT even (only the last pass remains on the medium).
 fn overwrite_ops(list: &[u8], bs: u64, size: u64) -> CmdResult<Vec<IoOp>> {
-    let (b0, b1) = (list[0], list[1]);
+    // The caller admits 5 or more bytes (SBC-4 §5.30.2.2, checked against
+    // the PARAMETER LIST LENGTH).
+    let &[b0, b1, p0, p1, ref pattern @ ..] = list else {
+        return Err(invalid_param(0, None));
+    };
     let invert = b0 & 0x80 != 0;
     let test = (b0 >> 5) & 0b11;
     let count = b0 & 0x1f;
@@ -113,21 +117,17 @@ fn overwrite_ops(list: &[u8], bs: u64, size: u64) -> CmdResult<Vec<IoOp>> {
     if b1 != 0 {
         return Err(invalid_param(1, None));
     }
-    let plen = u64::from(u16::from_be_bytes([list[2], list[3]]));
+    let plen = u64::from(u16::from_be_bytes([p0, p1]));
     // SBC-4 §5.30.2.2: INITIALIZATION PATTERN LENGTH from one to the
     // logical block length, and matching the parameter list.
     if plen == 0 || plen > bs || plen + 4 != list.len() as u64 {
         return Err(invalid_param(2, None));
     }
-    let pattern: Vec<u8> = list[4..]
+    let pattern: Vec<u8> = pattern
         .iter()
         .map(|&b| if invert && count % 2 == 0 { !b } else { b })
         .collect();
-    let mut block = Vec::with_capacity(bs as usize);
-    while (block.len() as u64) < bs {
-        let n = (bs as usize - block.len()).min(pattern.len());
-        block.extend_from_slice(&pattern[..n]);
-    }
+    let block: Vec<u8> = pattern.iter().copied().cycle().take(bs as usize).collect();
     let piece = PIECE.max(bs).min(size);
     let mut fill = BytesMut::with_capacity(piece as usize);
     while (fill.len() as u64) < piece {

@@ -137,11 +137,11 @@ impl LuState {
         let data = Self::data_out(out, len)?;
         // SPC-4 §6.3.1: a list too short for its header, or shorter than
         // the descriptor lists it declares, is PARAMETER LIST LENGTH ERROR.
-        if data.len() < 16 {
+        let [_, _, c0, c1, _, _, _, _, s0, s1, s2, s3, _, _, _, _, ..] = *data else {
             return Err(parameter_list_length());
-        }
-        let cscd_len = u32::from(u16::from_be_bytes([data[2], data[3]]));
-        let seg_len = u32::from_be_bytes([data[8], data[9], data[10], data[11]]);
+        };
+        let cscd_len = u32::from(u16::from_be_bytes([c0, c1]));
+        let seg_len = u32::from_be_bytes([s0, s1, s2, s3]);
         // SPC-4 §6.3.1: the two lists together past MAXIMUM DESCRIPTOR
         // LIST LENGTH is PARAMETER LIST LENGTH ERROR.
         if u64::from(cscd_len) + u64::from(seg_len) > u64::from(MAX_LIST_LENGTH) {

@@ -69,8 +69,10 @@
 //! # Workloads
 //! Reads, writes, FUA writes, SYNCHRONIZE CACHE, COMPARE AND WRITE, UNMAP
 //! (thin LUN), ABORT TASK and LOGICAL UNIT RESET at a mix and queue depth
-//! the seed picks ([`swarm`]). Persistent reservation handovers are not
-//! exercised: `rtgt-scsi` does not implement PERSISTENT RESERVE yet.
+//! the seed picks ([`swarm`]). Reservations are not exercised: `rtgt-scsi`
+//! implements PERSISTENT RESERVE IN and OUT (SPC-5 §5.14, with APTPL) and
+//! RESERVE/RELEASE, but no workload registers a key, reserves, preempts or
+//! hands a reservation over.
 
 #![forbid(unsafe_code)]
 

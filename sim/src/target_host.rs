@@ -135,13 +135,7 @@ impl World {
             };
             if let Some((conn, parts)) = core.poll_transmit() {
                 progress = true;
-                self.stats.pdus += 1;
-                let mut bytes = Vec::with_capacity(parts.len());
-                bytes.extend_from_slice(&parts.header);
-                bytes.extend_from_slice(&parts.data);
-                bytes.extend_from_slice(&parts.trailer);
-                self.stats.bytes += bytes.len() as u64;
-                let op = bytes.first().map_or(0, |b| b & 0x3f);
+                let (bytes, op) = self.outgoing_pdu(&parts);
                 self.trace
                     .record(self.now, HostId::Target, "tx-pdu", &bytes, || {
                         format!("link {} opcode {op:#04x} {} bytes", conn.0, bytes.len())

@@ -15,6 +15,8 @@ mod sim;
 mod test;
 mod test_cu;
 mod tidy;
+mod tidy_deps;
+mod tidy_scan;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -33,7 +35,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Formatting, clippy, every workspace test and the fuzz corpus replay
+    /// Formatting, tidy, clippy, every workspace test, the fuzz corpus replay and the fuzz targets' build
     Test,
     /// Everything CI runs (what `.ci/run` calls)
     Ci,
@@ -51,6 +53,8 @@ enum Command {
     Conformance(conformance::ConformanceArgs),
     /// Benchmark rtgt-iscsi beside libiscsi's iscsi-perf on the same tgtd LUN
     Bench(bench::BenchArgs),
+    /// Check the house rules: the core crates' dependencies and calls, file lengths
+    Tidy,
 }
 
 /// Prints the error chain on one line and exits with 1 (no backtrace, even
@@ -76,5 +80,6 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::Bench(args) => bench::run(&args),
         Command::Conformance(args) => conformance::run(&args),
         Command::Sim(args) => sim::run(&args),
+        Command::Tidy => tidy::run(),
     }
 }

@@ -1,73 +1,96 @@
-//! Tidy checks, run as xtask's own tests so that `cargo xtask test` (which
-//! runs every workspace test) keeps them: the sans-IO crates depend on no
-//! crate that does IO, reads the clock or draws the OS's randomness.
+//! `cargo xtask tidy`: the house rules a compiler does not check.
+//!
+//! - The core crates (the workspace packages `rtgt-proto`, `rtgt-scsi` and
+//!   every package whose name ends in `-core`) depend on no crate that does
+//!   IO, reads the clock or draws OS randomness ([`tidy_deps`]).
+//! - Their non-test source calls none of those either, and iterates no
+//!   `HashMap`/`HashSet` ([`tidy_scan::scan_core_sources`]).
+//! - No Rust source file of the repository passes [`tidy_scan::MAX_LINES`]
+//!   lines ([`tidy_scan::scan_file_lengths`]).
+//!
+//! Each finding is printed as `path:line: what is wrong — what to do`, then
+//! their count; any finding fails the command (and `cargo xtask test`).
 
-#[cfg(test)]
-mod tests {
-    use crate::cmd::{cargo, display};
+use crate::cmd::{cargo, display, workspace_root};
+use crate::{tidy_deps, tidy_scan};
+use anyhow::{bail, Context, Result};
+use std::fmt;
+use std::path::Path;
 
-    /// The crates that must stay sans-IO (see ARCHITECTURE.md).
-    const SANS_IO: &[&str] = &[
-        "rtgt-proto",
-        "rtgt-scsi",
-        "rtgt-target-core",
-        "rtgt-initiator-core",
-    ];
+/// One broken rule, at a place in the repository.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Finding {
+    /// Path relative to the repository root, with `/` separators.
+    pub path: String,
+    /// 1-based line number.
+    pub line: usize,
+    /// What is wrong.
+    pub what: String,
+    /// What to do about it.
+    pub fix: String,
+}
 
-    /// Crates for sockets, files, timers, the wall clock or OS randomness,
-    /// and runtimes and subscribers that would bring them in.
-    const IO_CRATES: &[&str] = &[
-        "async-std",
-        "chrono",
-        "getrandom",
-        "mio",
-        "nix",
-        "rand",
-        "rand_core",
-        "rustix",
-        "smol",
-        "socket2",
-        "time",
-        "tokio",
-        "tracing-subscriber",
-    ];
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}: {} — {}",
+            self.path, self.line, self.what, self.fix
+        )
+    }
+}
 
-    #[test]
-    fn sans_io_crates_depend_on_no_io_crate() {
-        for krate in SANS_IO {
-            let mut tree = cargo();
-            tree.args([
-                "tree",
-                "--package",
-                krate,
-                "--edges",
-                "normal",
-                "--prefix",
-                "none",
-                "--format",
-                "{p}",
-            ]);
-            let out = tree.output().expect("cargo runs");
-            assert!(
-                out.status.success(),
-                "`{}` failed: {}",
-                display(&tree),
-                String::from_utf8_lossy(&out.stderr)
-            );
-            let listing = String::from_utf8_lossy(&out.stdout);
-            let mut found: Vec<&str> = listing
-                .lines()
-                .filter_map(|line| line.split_whitespace().next())
-                .filter(|name| IO_CRATES.contains(name))
-                .collect();
-            found.sort_unstable();
-            found.dedup();
-            assert!(
-                found.is_empty(),
-                "{krate} must stay sans-IO but depends on {found:?} \
-                 (`{}`); move the IO to a driver crate or put a trait at the seam",
-                display(&tree)
-            );
+/// `path` relative to `root`, with `/` separators, as findings name it.
+pub fn relative(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+/// Every finding of every rule in the workspace at the repository root.
+pub fn check() -> Result<Vec<Finding>> {
+    let root = workspace_root();
+    let mut command = cargo();
+    command.args(["metadata", "--format-version", "1"]);
+    let shown = display(&command);
+    println!("$ {shown}");
+    let output = command
+        .output()
+        .with_context(|| format!("could not start `{shown}`"))?;
+    if !output.status.success() {
+        bail!(
+            "`{shown}` failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .with_context(|| format!("`{shown}` printed something other than JSON"))?;
+
+    let cores = tidy_deps::core_crates(&metadata)?;
+    let mut findings = tidy_deps::forbidden_dependencies(&metadata, &root)?;
+    for core in &cores {
+        findings.extend(tidy_scan::scan_core_sources(&root, &core.dir)?);
+    }
+    findings.extend(tidy_scan::scan_file_lengths(&root)?);
+    findings.sort();
+    findings.dedup();
+    let names: Vec<&str> = cores.iter().map(|c| c.name.as_str()).collect();
+    println!("tidy: core crates: {}", names.join(", "));
+    Ok(findings)
+}
+
+pub fn run() -> Result<()> {
+    let findings = check()?;
+    for finding in &findings {
+        println!("{finding}");
+    }
+    match findings.len() {
+        0 => {
+            println!("tidy: 0 findings");
+            Ok(())
         }
+        n => bail!("tidy: {n} finding(s); fix each one above"),
     }
 }

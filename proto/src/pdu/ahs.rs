@@ -119,7 +119,7 @@ impl Ahs {
         let mut out = Vec::new();
         let mut offset = 0;
         while offset < area.len() {
-            let rest = &area[offset..];
+            let rest = area.get(offset..).unwrap_or_default();
             let [l0, l1, ahs_type, ..] = *rest else {
                 return Err(AhsError::Truncated {
                     offset,

@@ -32,31 +32,41 @@ pub(crate) const I_BIT: u8 = 0x40;
 pub(crate) const F_BIT: u8 = 0x80;
 
 pub(crate) fn be16(b: &Bhs, off: usize) -> u16 {
-    u16::from_be_bytes([b[off], b[off + 1]])
+    u16::from_be_bytes(arr(b, off))
 }
 
 pub(crate) fn be32(b: &Bhs, off: usize) -> u32 {
-    u32::from_be_bytes([b[off], b[off + 1], b[off + 2], b[off + 3]])
+    u32::from_be_bytes(arr(b, off))
 }
 
 pub(crate) fn put16(b: &mut Bhs, off: usize, v: u16) {
-    b[off..off + 2].copy_from_slice(&v.to_be_bytes());
+    put_arr(b, off, &v.to_be_bytes());
 }
 
 pub(crate) fn put32(b: &mut Bhs, off: usize, v: u32) {
-    b[off..off + 4].copy_from_slice(&v.to_be_bytes());
+    put_arr(b, off, &v.to_be_bytes());
 }
 
-/// `N` bytes of the BHS starting at `off` (offsets are constants of the
-/// format, always inside the 48 bytes).
+/// `N` bytes of the BHS starting at `off`. Offsets are constants of the
+/// format, always inside the 48 bytes; one that is not reads zeros (and
+/// fails a debug build), never panics on peer input.
 pub(crate) fn arr<const N: usize>(b: &Bhs, off: usize) -> [u8; N] {
-    let mut out = [0u8; N];
-    out.copy_from_slice(&b[off..off + N]);
-    out
+    debug_assert!(off + N <= b.len(), "BHS field {off}+{N} outside the BHS");
+    b.get(off..off + N)
+        .and_then(|s| <[u8; N]>::try_from(s).ok())
+        .unwrap_or([0; N])
 }
 
+/// Writes `v` into the BHS at `off` (a constant of the format; see [`arr`]).
 pub(crate) fn put_arr(b: &mut Bhs, off: usize, v: &[u8]) {
-    b[off..off + v.len()].copy_from_slice(v);
+    debug_assert!(
+        off + v.len() <= b.len(),
+        "BHS field {off}+{} outside the BHS",
+        v.len()
+    );
+    if let Some(field) = b.get_mut(off..off + v.len()) {
+        field.copy_from_slice(v);
+    }
 }
 
 /// DataSegmentLength, bytes 5-7 (RFC 7143 §11.2.1.5).

@@ -99,7 +99,8 @@ impl RawPdu {
     /// A frame from its parts, with TotalAHSLength and DataSegmentLength set
     /// from `ahs` and `data`, and zero padding.
     pub fn new(bhs: [u8; BHS_LEN], ahs: Bytes, data: Bytes) -> RawPdu {
-        let padding = Bytes::from_static(&ZEROS[..pad_len(data.len())]);
+        // RFC 7143 §11.2.4: at most 3 bytes pad to a multiple of 4; ZEROS has 3.
+        let padding = Bytes::from_static(ZEROS.get(..pad_len(data.len())).unwrap_or_default());
         let mut raw = RawPdu {
             bhs,
             ahs,

@@ -54,10 +54,12 @@ pub(crate) trait Wire: Sized {
 
 impl Wire for u8 {
     fn get(b: &Bhs, off: usize) -> Self {
-        b[off]
+        b.get(off).copied().unwrap_or_default()
     }
     fn put(&self, b: &mut Bhs, off: usize) {
-        b[off] = *self;
+        if let Some(byte) = b.get_mut(off) {
+            *byte = *self;
+        }
     }
 }
 

@@ -110,7 +110,9 @@ impl ScsiCommand {
     pub fn set_cdb(&mut self, cdb: &[u8]) {
         let (head, tail) = cdb.split_at(cdb.len().min(16));
         self.cdb = [0; 16];
-        self.cdb[..head.len()].copy_from_slice(head);
+        for (byte, &value) in self.cdb.iter_mut().zip(head) {
+            *byte = value;
+        }
         self.ahs.retain(|a| a.kind() != AhsType::ExtendedCdb);
         if !tail.is_empty() {
             self.ahs.insert(0, Ahs::extended_cdb(tail));

@@ -229,7 +229,7 @@ impl StreamDecoder {
             State::Desynchronized => return,
             State::Skipping(n) => {
                 let k = n.min(bytes.len());
-                bytes = &bytes[k..];
+                bytes = bytes.get(k..).unwrap_or_default();
                 self.state = if n > k {
                     State::Skipping(n - k)
                 } else {
@@ -257,7 +257,9 @@ impl StreamDecoder {
         }
         if digests.header {
             let received = digest_at(&self.buf, layout.ahs_end);
-            let computed = crate::digest::crc32c(&self.buf[..layout.ahs_end]);
+            // The buffer holds header_end bytes, past ahs_end (checked above).
+            let computed =
+                crate::digest::crc32c(self.buf.get(..layout.ahs_end).unwrap_or_default());
             if received != computed {
                 self.state = State::Desynchronized;
                 self.buf = BytesMut::new();

@@ -21,7 +21,7 @@ impl LocalConfig {
 
     /// The RFC 7143 §13 defaults of every operational key both sides may
     /// negotiate (not TaskReporting, iSCSIProtocolLevel or the obsolete
-    /// markers), so that [`Negotiator::propose`] offers them all.
+    /// markers), so that [`super::negotiate::Negotiator::propose`] offers them all.
     pub fn rfc_defaults() -> Self {
         let mut c = LocalConfig::new();
         for k in keys::KEYS {

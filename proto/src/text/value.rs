@@ -186,7 +186,8 @@ fn to_u64(bytes: &[u8]) -> Result<u64, ValueError> {
     let significant = bytes
         .iter()
         .position(|&b| b != 0)
-        .map_or(&[][..], |i| &bytes[i..]);
+        .and_then(|i| bytes.get(i..))
+        .unwrap_or_default();
     if significant.len() > 8 {
         return Err(ValueError::Overflow);
     }

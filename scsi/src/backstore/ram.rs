@@ -78,9 +78,12 @@ impl Backstore for RamBackstore {
         check_range(offset, buf.len() as u64, self.size)?;
         let chunks = self.lock();
         Self::pieces(offset, buf.len() as u64, |idx, from, at, n| {
-            let out = &mut buf[at..at + n];
-            match chunks.get(&idx) {
-                Some(c) => out.copy_from_slice(&c[from..from + n]),
+            // `pieces` keeps each piece inside its chunk and the buffer.
+            let Some(out) = buf.get_mut(at..at + n) else {
+                return;
+            };
+            match chunks.get(&idx).and_then(|c| c.get(from..from + n)) {
+                Some(c) => out.copy_from_slice(c),
                 None => out.fill(0),
             }
         });
@@ -93,7 +96,9 @@ impl Backstore for RamBackstore {
         // Check space first so a failed write changes nothing.
         let mut new = 0u64;
         Self::pieces(offset, data.len() as u64, |idx, _, at, n| {
-            let nonzero = data[at..at + n].iter().any(|&b| b != 0);
+            let nonzero = data
+                .get(at..at + n)
+                .is_some_and(|s| s.iter().any(|&b| b != 0));
             if nonzero && !chunks.contains_key(&idx) {
                 new += 1;
             }
@@ -104,15 +109,18 @@ impl Backstore for RamBackstore {
             }
         }
         Self::pieces(offset, data.len() as u64, |idx, from, at, n| {
-            let src = &data[at..at + n];
-            match chunks.get_mut(&idx) {
-                Some(c) => c[from..from + n].copy_from_slice(src),
-                None if src.iter().all(|&b| b == 0) => {}
-                None => {
-                    let mut c = vec![0u8; CHUNK as usize].into_boxed_slice();
-                    c[from..from + n].copy_from_slice(src);
-                    chunks.insert(idx, c);
-                }
+            let Some(src) = data.get(at..at + n) else {
+                return;
+            };
+            let chunk = match chunks.get_mut(&idx) {
+                Some(c) => c,
+                None if src.iter().all(|&b| b == 0) => return,
+                None => chunks
+                    .entry(idx)
+                    .or_insert_with(|| vec![0u8; CHUNK as usize].into_boxed_slice()),
+            };
+            if let Some(dst) = chunk.get_mut(from..from + n) {
+                dst.copy_from_slice(src);
             }
         });
         Ok(())
@@ -128,8 +136,9 @@ impl Backstore for RamBackstore {
         Self::pieces(offset, len, |idx, from, _, n| {
             if n as u64 == CHUNK {
                 chunks.remove(&idx);
-            } else if let Some(c) = chunks.get_mut(&idx) {
-                c[from..from + n].fill(0);
+            } else if let Some(range) = chunks.get_mut(&idx).and_then(|c| c.get_mut(from..from + n))
+            {
+                range.fill(0);
             }
         });
         Ok(())

@@ -139,11 +139,19 @@ impl ModeParameters {
         };
         out.extend_from_slice(&bd);
         out.extend_from_slice(&pages);
+        // MODE DATA LENGTH counts the bytes after itself (SPC-5 §7.5.5).
         match kind {
-            HeaderKind::Six => out[0] = (out.len() - 1).min(255) as u8,
+            HeaderKind::Six => {
+                let n = (out.len() - 1).min(255) as u8;
+                if let Some(length) = out.first_mut() {
+                    *length = n;
+                }
+            }
             HeaderKind::Ten => {
                 let n = (out.len() - 2).min(0xffff) as u16;
-                out[..2].copy_from_slice(&n.to_be_bytes());
+                if let Some(length) = out.get_mut(..2) {
+                    length.copy_from_slice(&n.to_be_bytes());
+                }
             }
         }
         out

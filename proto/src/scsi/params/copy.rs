@@ -51,7 +51,9 @@ impl CscdDescriptor {
                 d[5] = *designator_byte;
                 let n = designator.len().min(20);
                 d[7] = n as u8;
-                d[8..8 + n].copy_from_slice(designator.get(..n).unwrap_or(&[]));
+                for (byte, &value) in d.iter_mut().skip(8).zip(designator.iter().take(n)) {
+                    *byte = value;
+                }
                 d[28..].copy_from_slice(device_specific);
                 out.extend_from_slice(&d);
             }
@@ -273,25 +275,27 @@ pub struct CopyOperatingParameters {
 
 impl CopyOperatingParameters {
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = vec![0u8; 44];
-        out[4] = u8::from(self.snlid);
-        out[8..10].copy_from_slice(&self.max_cscd_descriptors.to_be_bytes());
-        out[10..12].copy_from_slice(&self.max_segment_descriptors.to_be_bytes());
-        out[12..16].copy_from_slice(&self.max_descriptor_list_length.to_be_bytes());
-        out[16..20].copy_from_slice(&self.max_segment_length.to_be_bytes());
-        out[20..24].copy_from_slice(&self.max_inline_data_length.to_be_bytes());
-        out[24..28].copy_from_slice(&self.held_data_limit.to_be_bytes());
-        out[28..32].copy_from_slice(&self.max_stream_device_transfer_size.to_be_bytes());
-        out[34..36].copy_from_slice(&self.total_concurrent_copies.to_be_bytes());
-        out[36] = self.max_concurrent_copies;
-        out[37] = self.data_segment_granularity;
-        out[38] = self.inline_data_granularity;
-        out[39] = self.held_data_granularity;
+        let mut head = [0u8; 44];
+        head[4] = u8::from(self.snlid);
+        head[8..10].copy_from_slice(&self.max_cscd_descriptors.to_be_bytes());
+        head[10..12].copy_from_slice(&self.max_segment_descriptors.to_be_bytes());
+        head[12..16].copy_from_slice(&self.max_descriptor_list_length.to_be_bytes());
+        head[16..20].copy_from_slice(&self.max_segment_length.to_be_bytes());
+        head[20..24].copy_from_slice(&self.max_inline_data_length.to_be_bytes());
+        head[24..28].copy_from_slice(&self.held_data_limit.to_be_bytes());
+        head[28..32].copy_from_slice(&self.max_stream_device_transfer_size.to_be_bytes());
+        head[34..36].copy_from_slice(&self.total_concurrent_copies.to_be_bytes());
+        head[36] = self.max_concurrent_copies;
+        head[37] = self.data_segment_granularity;
+        head[38] = self.inline_data_granularity;
+        head[39] = self.held_data_granularity;
         let n = self.implemented_descriptors.len().min(255);
-        out[43] = n as u8;
+        head[43] = n as u8;
+        // AVAILABLE DATA counts the bytes after byte 3.
+        let len = (head.len() - 4 + n) as u32;
+        head[..4].copy_from_slice(&len.to_be_bytes());
+        let mut out = head.to_vec();
         out.extend_from_slice(self.implemented_descriptors.get(..n).unwrap_or(&[]));
-        let len = (out.len() - 4) as u32;
-        out[..4].copy_from_slice(&len.to_be_bytes());
         out
     }
 
@@ -351,14 +355,14 @@ pub struct CopyStatus {
 
 impl CopyStatus {
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = vec![0u8; 12];
+        let mut out = [0u8; 12];
         // AVAILABLE DATA counts the bytes after byte 3: 8.
         out[3] = 8;
         out[4] = u8::from(self.hdd) << 7 | (self.status & 0x7f);
         out[5..7].copy_from_slice(&self.segments_processed.to_be_bytes());
         out[7] = self.transfer_count_units;
         out[8..12].copy_from_slice(&self.transfer_count.to_be_bytes());
-        out
+        out.to_vec()
     }
 
     pub fn decode(buf: &[u8]) -> Result<CopyStatus, ParamError> {

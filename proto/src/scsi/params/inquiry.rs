@@ -100,41 +100,46 @@ impl StandardInquiry {
     /// is set. The ADDITIONAL LENGTH is computed (saturated at 255).
     pub fn encode(&self) -> Vec<u8> {
         let o = self.other_bits;
-        let mut out = vec![0u8; 36];
-        out[0] = (self.peripheral_qualifier & 0x07) << 5 | (self.peripheral_device_type & 0x1f);
-        out[1] = u8::from(self.rmb) << 7 | u8::from(self.lu_cong) << 6 | (o[0] & OTHER_MASKS[0]);
-        out[2] = self.version;
-        out[3] = u8::from(self.normaca) << 5
+        let mut head = [0u8; 36];
+        head[0] = (self.peripheral_qualifier & 0x07) << 5 | (self.peripheral_device_type & 0x1f);
+        head[1] = u8::from(self.rmb) << 7 | u8::from(self.lu_cong) << 6 | (o[0] & OTHER_MASKS[0]);
+        head[2] = self.version;
+        head[3] = u8::from(self.normaca) << 5
             | u8::from(self.hisup) << 4
             | (self.response_data_format & 0x0f)
             | (o[1] & OTHER_MASKS[1]);
-        out[5] = u8::from(self.sccs) << 7
+        head[5] = u8::from(self.sccs) << 7
             | u8::from(self.acc) << 6
             | (self.tpgs & 0x03) << 4
             | u8::from(self.three_pc) << 3
             | u8::from(self.protect)
             | (o[2] & OTHER_MASKS[2]);
-        out[6] = u8::from(self.encserv) << 6 | u8::from(self.multip) << 4 | (o[3] & OTHER_MASKS[3]);
-        out[7] = u8::from(self.cmdque) << 1 | (o[4] & OTHER_MASKS[4]);
-        out[8..16].copy_from_slice(&self.vendor_id);
-        out[16..32].copy_from_slice(&self.product_id);
-        out[32..36].copy_from_slice(&self.product_revision);
+        head[6] =
+            u8::from(self.encserv) << 6 | u8::from(self.multip) << 4 | (o[3] & OTHER_MASKS[3]);
+        head[7] = u8::from(self.cmdque) << 1 | (o[4] & OTHER_MASKS[4]);
+        head[8..16].copy_from_slice(&self.vendor_id);
+        head[16..32].copy_from_slice(&self.product_id);
+        head[32..36].copy_from_slice(&self.product_revision);
         let long = !self.version_descriptors.is_empty()
             || self.reserved_56 != [0; 2]
             || self.reserved_74 != [0; 22]
             || !self.vendor_tail.is_empty()
             || self.vendor_specific != [0; 20];
+        let mut tail = Vec::new();
         if long {
-            out.extend_from_slice(&self.vendor_specific);
-            out.extend_from_slice(&self.reserved_56);
+            tail.extend_from_slice(&self.vendor_specific);
+            tail.extend_from_slice(&self.reserved_56);
             for k in 0..8 {
                 let v = self.version_descriptors.get(k).copied().unwrap_or(0);
-                out.extend_from_slice(&v.to_be_bytes());
+                tail.extend_from_slice(&v.to_be_bytes());
             }
-            out.extend_from_slice(&self.reserved_74);
-            out.extend_from_slice(&self.vendor_tail);
+            tail.extend_from_slice(&self.reserved_74);
+            tail.extend_from_slice(&self.vendor_tail);
         }
-        out[4] = (out.len() - 5).min(255) as u8;
+        // ADDITIONAL LENGTH counts the bytes after byte 4 (SPC-5 §6.7.2).
+        head[4] = (head.len() - 5 + tail.len()).min(255) as u8;
+        let mut out = head.to_vec();
+        out.extend_from_slice(&tail);
         out
     }
 
@@ -156,7 +161,7 @@ impl StandardInquiry {
             }
             v
         };
-        let masked = |i: usize, k: usize| u8_at(b, i) & OTHER_MASKS[k];
+        let masked = |i: usize, k: usize| u8_at(b, i) & OTHER_MASKS.get(k).copied().unwrap_or(0);
         let inq = StandardInquiry {
             peripheral_qualifier: u8_at(b, 0) >> 5,
             peripheral_device_type: u8_at(b, 0) & 0x1f,

@@ -218,7 +218,9 @@ impl SupportedTmfs {
         ];
         if let Some(ext) = &self.extended {
             // ADDITIONAL DATA LENGTH is 0Ch in the extended format.
-            out[3] = 0x0c;
+            if let Some(length) = out.get_mut(3) {
+                *length = 0x0c;
+            }
             out.extend_from_slice(ext);
         }
         out

@@ -93,7 +93,10 @@ pub(super) fn encode(s: &Sense) -> Vec<u8> {
         }
         out.truncate(cut);
     }
-    out[7] = (out.len() - 8) as u8;
+    let additional = (out.len() - 8) as u8;
+    if let Some(length) = out.get_mut(7) {
+        *length = additional;
+    }
     out
 }
 

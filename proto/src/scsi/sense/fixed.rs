@@ -15,36 +15,37 @@ use crate::scsi::params::{need, Decoded, ParamError};
 
 /// Encodes `s` in fixed format: 18 bytes plus any additional sense bytes.
 pub(super) fn encode(s: &Sense) -> Vec<u8> {
-    let mut out = vec![0u8; 18];
+    let mut head = [0u8; 18];
     // SPC-5 §4.4.3: an INFORMATION value that does not fit in four bytes
     // cannot be reported in fixed format, so VALID is left clear.
     let info = s.information.and_then(|i| u32::try_from(i).ok());
-    out[0] = (if s.deferred { 0x71 } else { 0x70 }) | if info.is_some() { 0x80 } else { 0 };
-    out[1] = s.obsolete;
-    out[2] = u8::from(s.filemark) << 7
+    head[0] = (if s.deferred { 0x71 } else { 0x70 }) | if info.is_some() { 0x80 } else { 0 };
+    head[1] = s.obsolete;
+    head[2] = u8::from(s.filemark) << 7
         | u8::from(s.eom) << 6
         | u8::from(s.ili) << 5
         | u8::from(s.sdat_ovfl) << 4
         | (s.key.0 & 0x0f);
-    out[3..7].copy_from_slice(&info.unwrap_or(0).to_be_bytes());
+    head[3..7].copy_from_slice(&info.unwrap_or(0).to_be_bytes());
     let csi = s
         .command_specific
         .and_then(|c| u32::try_from(c).ok())
         .unwrap_or(0);
-    out[8..12].copy_from_slice(&csi.to_be_bytes());
-    out[12] = s.asc.asc;
-    out[13] = s.asc.ascq;
-    out[14] = s.fru;
+    head[8..12].copy_from_slice(&csi.to_be_bytes());
+    head[12] = s.asc.asc;
+    head[13] = s.asc.ascq;
+    head[14] = s.fru;
     if let Some(sks) = s.sks {
-        out[15..18].copy_from_slice(&sks.encode());
+        head[15..18].copy_from_slice(&sks.encode());
     }
     // The ADDITIONAL SENSE LENGTH field is one byte: at most 244 extra bytes.
     let extra = s
         .additional_bytes
         .get(..s.additional_bytes.len().min(244))
         .unwrap_or(&[]);
+    head[7] = (head.len() - 8 + extra.len()) as u8;
+    let mut out = head.to_vec();
     out.extend_from_slice(extra);
-    out[7] = (out.len() - 8) as u8;
     out
 }
 

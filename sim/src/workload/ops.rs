@@ -1,0 +1,281 @@
+//! The workload's operation generators: each tick picks the next operation
+//! of the seed's mix (reads, writes, FUA writes, cache flushes, COMPARE AND
+//! WRITE, UNMAP, task management), builds its command and submits it.
+
+use super::{lun, pattern, Op, OpKind, OpSpec, COMMAND_TIMEOUT, TMF_TIMEOUT};
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use rtgt_initiator::{ScsiRequest, TaskHandle};
+use rtgt_proto::pdu::{LogoutReason, TmfFunction};
+use rtgt_proto::scsi::cdb::{CompareAndWrite, Read10, SynchronizeCache10, Unmap, Write10};
+use rtgt_proto::scsi::params::{UnmapDescriptor, UnmapList};
+
+use crate::trace::HostId;
+use crate::world::{Ev, World};
+
+impl World {
+    pub(crate) fn work_tick(&mut self, i: usize) {
+        if !self.inis[i].logged_in || self.inis[i].done {
+            if self.inis[i].up && !self.inis[i].done {
+                self.at(self.now + Duration::from_secs(1), Ev::Tick(i));
+            }
+            return;
+        }
+        let now = self.instant();
+        let sim_now = self.now;
+        // Command timeouts: abort, then drop the session.
+        let mut abort = None;
+        let mut drop_session = false;
+        for (&h, op) in self.inis[i].ops.iter() {
+            match op.abort_at {
+                None if sim_now >= op.sent_at + COMMAND_TIMEOUT => {
+                    abort = Some((h, op.spec.lun));
+                    break;
+                }
+                Some(a) if sim_now >= a + TMF_TIMEOUT * 2 => drop_session = true,
+                _ => {}
+            }
+        }
+        if self.inis[i]
+            .tmfs
+            .values()
+            .any(|&(_, _, at)| sim_now >= at + TMF_TIMEOUT)
+        {
+            drop_session = true;
+        }
+        if drop_session {
+            self.trace.record(
+                self.now,
+                HostId::Initiator(i),
+                "drop-session",
+                &[],
+                String::new,
+            );
+            if let Some(c) = self.inis[i].core.as_mut() {
+                c.close_local();
+            }
+            return;
+        }
+        if let Some((h, l)) = abort {
+            if let Some(op) = self.inis[i].ops.get_mut(&h) {
+                op.abort_at = Some(sim_now);
+            }
+            self.send_tmf(i, TmfFunction::AbortTask, l, Some(TaskHandle(h)));
+        }
+        let qd = self.p.queue_depth as usize;
+        while self.inis[i].logged_in && !self.inis[i].logging_out && self.inis[i].ops.len() < qd {
+            let spec = match self.inis[i].retry.pop_front() {
+                Some(s) => s,
+                None if self.inis[i].issued < self.inis[i].budget
+                    && self.now >= self.inis[i].next_issue =>
+                {
+                    self.inis[i].issued += 1;
+                    let pace =
+                        self.p.heal_at.as_micros() as u64 / u64::from(self.inis[i].budget.max(1));
+                    let gap = Duration::from_micros(self.work_rng.below(2 * pace + 1));
+                    self.inis[i].next_issue = self.now + gap;
+                    self.at(self.now + gap, Ev::Tick(i));
+                    match self.pick_op(i) {
+                        Some(s) => s,
+                        None => continue,
+                    }
+                }
+                None => break,
+            };
+            self.submit(i, spec, now);
+        }
+        let h = &self.inis[i];
+        if h.logged_in
+            && !h.logging_out
+            && h.ops.is_empty()
+            && h.retry.is_empty()
+            && h.issued >= h.budget
+        {
+            if let Some(c) = self.inis[i].core.as_mut() {
+                if c.logout(now, LogoutReason::CloseSession).is_ok() {
+                    self.inis[i].logging_out = true;
+                }
+            }
+        }
+        self.at(self.now + Duration::from_secs(1), Ev::Tick(i));
+    }
+
+    pub(super) fn send_tmf(
+        &mut self,
+        i: usize,
+        f: TmfFunction,
+        lun_n: u16,
+        task: Option<TaskHandle>,
+    ) {
+        let now = self.instant();
+        if let Some(c) = self.inis[i].core.as_mut() {
+            if let Ok(h) = c.task_management(now, f, lun(lun_n), task) {
+                self.inis[i].tmfs.insert(h.0, (f, lun_n, self.now));
+            }
+        }
+    }
+
+    /// Picks the next operation from the mix; task management is issued
+    /// here directly and gives `None`.
+    pub(super) fn pick_op(&mut self, i: usize) -> Option<OpSpec> {
+        let m = self.p.mix.clone();
+        let r = &mut self.work_rng;
+        let weights = [
+            m.read,
+            m.write,
+            m.write_fua,
+            m.sync,
+            m.compare_and_write,
+            m.unmap,
+            m.abort_task,
+            m.lun_reset,
+        ];
+        let total: u32 = weights.iter().sum();
+        let mut x = r.below(u64::from(total)) as u32;
+        let mut which = 0;
+        for (k, w) in weights.iter().enumerate() {
+            if x < *w {
+                which = k;
+                break;
+            }
+            x -= w;
+        }
+        let lun_n = r.below(2) as u16;
+        let blocks = r.range(1, self.p.max_op_blocks.min(self.p.lun_blocks));
+        let lba = r.below(self.p.lun_blocks - blocks + 1);
+        let h = &mut self.inis[i];
+        let token = ((i as u64 + 1) << 40) | h.next_token;
+        h.next_token += 1;
+        let kind = match which {
+            0 => OpKind::Read,
+            1 => OpKind::Write { fua: false },
+            2 => OpKind::Write { fua: true },
+            3 => OpKind::Sync,
+            4 => OpKind::CompareAndWrite {
+                expect: h.known.get(&(lun_n, lba)).copied().unwrap_or(0),
+            },
+            5 => OpKind::Unmap,
+            6 => {
+                let target = h.ops.keys().copied().nth(r.index(h.ops.len().max(1)));
+                if let Some(t) = target {
+                    let l = h.ops.get(&t).map_or(0, |o| o.spec.lun);
+                    self.send_tmf(i, TmfFunction::AbortTask, l, Some(TaskHandle(t)));
+                }
+                return None;
+            }
+            _ => {
+                self.send_tmf(i, TmfFunction::LogicalUnitReset, lun_n, None);
+                return None;
+            }
+        };
+        let (lun_n, blocks) = match kind {
+            OpKind::Unmap => (1, blocks),
+            OpKind::CompareAndWrite { .. } => (lun_n, 1),
+            _ => (lun_n, blocks),
+        };
+        Some(OpSpec {
+            kind,
+            lun: lun_n,
+            lba,
+            blocks,
+            token,
+            tries: 0,
+        })
+    }
+
+    pub(super) fn submit(&mut self, i: usize, spec: OpSpec, now: Instant) {
+        let l = lun(spec.lun);
+        let (lba, n) = (spec.lba, spec.blocks);
+        let req = match spec.kind {
+            OpKind::Read => {
+                let cdb = Read10 {
+                    lba: lba as u32,
+                    transfer_length: n as u16,
+                    ..Read10::default()
+                };
+                ScsiRequest::read(l, &cdb.encode(), (n * 512) as u32)
+            }
+            OpKind::Write { fua } => {
+                let cdb = Write10 {
+                    lba: lba as u32,
+                    transfer_length: n as u16,
+                    fua,
+                    ..Write10::default()
+                };
+                ScsiRequest::write(l, &cdb.encode(), pattern(spec.token, lba, n))
+            }
+            OpKind::Sync => ScsiRequest::none(l, &SynchronizeCache10::default().encode()),
+            OpKind::CompareAndWrite { expect } => {
+                let cdb = CompareAndWrite {
+                    lba,
+                    number_of_blocks: 1,
+                    ..CompareAndWrite::default()
+                };
+                let mut data = BytesMut::new();
+                data.extend_from_slice(&pattern(expect, lba, 1));
+                data.extend_from_slice(&pattern(spec.token, lba, 1));
+                ScsiRequest::write(l, &cdb.encode(), data.freeze())
+            }
+            OpKind::Unmap => {
+                let list = UnmapList {
+                    reserved: 0,
+                    descriptors: vec![UnmapDescriptor {
+                        lba,
+                        blocks: n as u32,
+                        reserved: 0,
+                    }],
+                }
+                .encode();
+                let cdb = Unmap {
+                    parameter_list_length: list.len() as u16,
+                    ..Unmap::default()
+                };
+                ScsiRequest::write(l, &cdb.encode(), Bytes::from(list))
+            }
+        };
+        let Some(core) = self.inis[i].core.as_mut() else {
+            self.inis[i].retry.push_front(spec);
+            return;
+        };
+        let Ok(handle) = core.submit(now, req) else {
+            self.inis[i].retry.push_front(spec);
+            return;
+        };
+        self.stats.commands += 1;
+        let t = self.tick();
+        let host = HostId::Initiator(i);
+        let rec = match spec.kind {
+            OpKind::Write { fua } => Some(
+                self.oracle
+                    .submit_write(spec.token, spec.lun, lba, n, fua, host, t),
+            ),
+            OpKind::CompareAndWrite { .. } => Some(
+                self.oracle
+                    .submit_write(spec.token, spec.lun, lba, 1, false, host, t),
+            ),
+            OpKind::Unmap => Some(
+                self.oracle
+                    .submit_write(0, spec.lun, lba, n, false, host, t),
+            ),
+            _ => None,
+        };
+        let kind = spec.kind;
+        self.trace.record(self.now, host, "submit", &[], || {
+            format!(
+                "task {:#x} {kind:?} lun {} lba {lba} x{n}",
+                handle.0, spec.lun
+            )
+        });
+        self.inis[i].ops.insert(
+            handle.0,
+            Op {
+                spec,
+                rec,
+                submit: t,
+                sent_at: self.now,
+                abort_at: None,
+            },
+        );
+    }
+}
