@@ -13,20 +13,20 @@ pub(super) fn render(run: &RunReport) -> String {
     let mut out = String::new();
     heading(&mut out, run);
     table(&mut out, run);
-    let failures: Vec<&Judged> = run
+    let mut failures: Vec<&Judged> = run
         .results
         .iter()
         .filter(|j| matches!(j.report.outcome, Outcome::Fail { .. }))
         .collect();
-    // Failures that fail the run first: they are what needs reading.
-    let rank = |j: &&&Judged| match j.judgement.weight() {
+    // Failures that fail the run first: they are what needs reading; then
+    // warnings, notes and the expected ones (a stable sort keeps the
+    // catalogue's order within each).
+    failures.sort_by_key(|j| match j.judgement.weight() {
         Some(Weight::Failure) => 0,
         Some(Weight::Warning) => 1,
         Some(Weight::Note) => 2,
         None => 3,
-    };
-    let mut failures = failures;
-    failures.sort_by_key(|j| rank(&j));
+    });
     for judged in failures {
         failure(&mut out, judged);
     }
