@@ -71,8 +71,9 @@ pub fn ci() -> Result<()> {
     ])?;
     // Debian's tgtd and istgt against their profiles, each in the set-ups
     // "chap" and "plain" (conformance/tests/runner_peers.rs). Each istgt run
-    // takes 400 to 750 s: istgt answers each first Login Request after about
-    // a second and leaves 28 SCSI commands unanswered until the 2 s timeout.
+    // takes about 400 s (the tests run side by side): istgt answers each
+    // first Login Request after about a second and leaves 28 SCSI commands
+    // unanswered until the 2 s timeout.
     run_command(cargo().args([
         "test",
         "--package",
