@@ -15,9 +15,17 @@ pub const DEFAULT_INITIATOR: &str = "iqn.2024-01.org.rtgt:conformance";
     about = "Check an iSCSI target against RFC 7143, SPC-5 and SBC-4",
     long_about = "Check an iSCSI target against RFC 7143, SPC-5 and SBC-4.\n\n\
         Runs every scenario of the catalogue (or those --filter picks) against the target at \
-        --target, prints a table per area and every failure with the PDU exchange that led to \
-        it, and exits 0 when every result matches the profile. Without --profile that means: \
-        no scenario failed (a skip or a not-applicable always says why, and is never a pass).\n\n\
+        --target, prints a table per area and per level and every failure with the PDU \
+        exchange that led to it, and exits 0 when every result matches the profile.\n\n\
+        Each scenario has a level, from the standard's wording. A failure of a MUST fails the \
+        run; a failure of a SHOULD is reported as a warning and fails the run only with \
+        --strict; a failure of a MAY is reported as a note and never fails the run. A skip or \
+        a not-applicable always says why, and is never a pass.\n\n\
+        A profile (--profile) lists the departures known of a kind of target: each expected \
+        failure pinned to a part of the answer the target gives, so that failing the same \
+        scenario in another way is still unexpected, and a listed scenario that passes fails \
+        the run (the profile is stale). A profile verified under several set-ups of the \
+        target needs --setup to say which one this run is.\n\n\
         Scenarios that need something the options do not give (a CHAP account, a second \
         initiator name, leave to write outside the scratch range) are skipped with that reason.\n\n\
         Without --allow-destructive, nothing is written outside LBAs \
@@ -28,10 +36,12 @@ pub const DEFAULT_INITIATOR: &str = "iqn.2024-01.org.rtgt:conformance";
     after_help = "Examples:\n  \
         rtgt-conformance --target 127.0.0.1:3260 --lun 1\n  \
         rtgt-conformance --target 192.0.2.7:3260 --iqn iqn.2003-01.org.example:disk \
-            --chap alice:secret123456 --profile tgtd --junit report.xml\n  \
+            --chap alice:secret123456 --mutual-chap tgt:secret654321 --profile tgtd \
+            --setup chap --junit report.xml\n  \
         rtgt-conformance --list --filter 'iscsi.chap.*'\n\n\
-        Exit status: 0 every result matches the profile; 1 an unexpected failure or an \
-        unexpected pass; 2 bad options, profile or target."
+        Exit status: 0 every result matches the profile (warnings and notes do not count); \
+        1 an unexpected failure of a MUST (or, with --strict, of a SHOULD), or an unexpected \
+        pass; 2 bad options, profile or target."
 )]
 pub struct Options {
     /// The target's portal, HOST:PORT ([IPV6]:PORT); required unless --list
@@ -74,6 +84,14 @@ pub struct Options {
     /// of one in conformance/profiles/ (tgtd, istgt, lio)
     #[arg(long, value_name = "FILE")]
     pub profile: Option<String>,
+    /// The set-up of the target this run is, one the profile declares
+    /// ([[setup]] name); required with a profile that declares any
+    #[arg(long, value_name = "NAME")]
+    pub setup: Option<String>,
+    /// Let a SHOULD failure the profile does not list fail the run (without
+    /// it: a warning); a MAY failure never fails the run
+    #[arg(long)]
+    pub strict: bool,
     /// Also write the results as JUnit XML to FILE
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,

@@ -75,7 +75,33 @@ fn the_shipped_profiles_name_only_known_scenarios() {
             .unwrap_or_else(|e| panic!("{path}: {e}"));
         assert_eq!(profile.target, kind);
         assert_eq!(profile.verified, kind != "lio", "{kind}");
+        let setups: Vec<&str> = profile.setups.iter().map(|s| s.name.as_str()).collect();
+        let expected: &[&str] = if kind == "lio" {
+            &[]
+        } else {
+            &["chap", "plain"]
+        };
+        assert_eq!(setups, expected, "{kind}");
     }
+}
+
+#[test]
+fn a_profile_with_setups_needs_setup() {
+    let out = suite(&["--target", "127.0.0.1:9", "--profile", "tgtd"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("set-ups chap, plain"), "{stderr}");
+    assert!(stderr.contains("--setup NAME"), "{stderr}");
+    let out = suite(&[
+        "--target",
+        "127.0.0.1:9",
+        "--profile",
+        "tgtd",
+        "--setup",
+        "ldap",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("declares no such set-up"));
 }
 
 #[test]
@@ -108,6 +134,11 @@ fn help_explains_the_options_and_the_exit_status() {
         "--list",
         "--allow-destructive",
         "--profile",
+        "--setup",
+        "--strict",
+        "MUST",
+        "SHOULD",
+        "MAY",
         "--junit",
         "--json",
         "--jobs",

@@ -1,9 +1,16 @@
 //! The whole catalogue against Debian's tgtd and istgt, each started on
-//! loopback with the configuration the suite expects (a LUN, an incoming and
-//! an outgoing CHAP account for normal and discovery sessions, every
-//! initiator name allowed from 127.0.0.1),
-//! through the `rtgt-conformance` program itself: every result must match
-//! conformance/profiles/<target>.toml. `cargo xtask ci` runs this.
+//! loopback in the two set-ups their profiles declare, through the
+//! `rtgt-conformance` program itself: every result must match
+//! conformance/profiles/<target>.toml in that set-up (`--setup`).
+//!
+//! - "chap": a LUN, an incoming and an outgoing CHAP account for normal and
+//!   discovery sessions, every initiator name allowed from 127.0.0.1; the
+//!   suite logs in with CHAP and may use mutual CHAP.
+//! - "plain": a LUN, no authentication on any session, every initiator
+//!   address allowed (tgtadm's `-I ALL`, istgt's `Netmask ALL`); the suite
+//!   is given no CHAP account.
+//!
+//! `cargo xtask ci` runs this.
 #![cfg(feature = "real-peers")]
 
 use rtgt_peers::istgt::{Istgt, IstgtAuth, IstgtConfig};
@@ -21,31 +28,53 @@ fn manifest() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Runs the suite with the profile of `kind`, printing its report; fails
-/// with the lines of the report that do not match the profile. A result
-/// that does not match is run up to twice more (`--retries 2`): a real
-/// target's answers near a timeout can vary from run to run, and the
-/// report lists such results as unsteady.
-fn suite(kind: &str, portal: &str, iqn: &str, lun: u32) -> Result<(), String> {
+/// The set-ups of the profiles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Setup {
+    Chap,
+    Plain,
+}
+
+impl Setup {
+    fn name(self) -> &'static str {
+        match self {
+            Setup::Chap => "chap",
+            Setup::Plain => "plain",
+        }
+    }
+}
+
+/// Runs the suite with the profile of `kind` in `setup`, printing its
+/// report; fails with the lines of the report that do not match the
+/// profile. A result that does not match is run up to twice more
+/// (`--retries 2`): a real target's answers near a timeout can vary from
+/// run to run, and the report lists such results as unsteady.
+fn suite(kind: &str, setup: Setup, portal: &str, iqn: &str, lun: u32) -> Result<(), String> {
     let reports = manifest().join("../build/conformance");
+    let name = format!("{kind}-{}", setup.name());
     let mut command = Command::new(env!("CARGO_BIN_EXE_rtgt-conformance"));
     command
         .args(["--target", portal, "--iqn", iqn, "--lun", &lun.to_string()])
-        .args(["--chap", &format!("{USER}:{SECRET}")])
-        .args(["--mutual-chap", &format!("{TARGET_USER}:{TARGET_SECRET}")])
+        .args(["--setup", setup.name()]);
+    if setup == Setup::Chap {
+        command
+            .args(["--chap", &format!("{USER}:{SECRET}")])
+            .args(["--mutual-chap", &format!("{TARGET_USER}:{TARGET_SECRET}")]);
+    }
+    command
         .args(["--initiator-name-2", INITIATOR_2])
         .args(["--jobs", "1", "--quiet-time", "500ms", "--timeout", "2s"])
         .args(["--retries", "2"])
         .arg("--profile")
         .arg(manifest().join(format!("profiles/{kind}.toml")))
         .arg("--junit")
-        .arg(reports.join(format!("{kind}.xml")))
+        .arg(reports.join(format!("{name}.xml")))
         .arg("--json")
-        .arg(reports.join(format!("{kind}.json")));
+        .arg(reports.join(format!("{name}.json")));
     let output = command.output().expect("run rtgt-conformance");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    println!("== {kind}\n{stdout}");
+    println!("== {name}\n{stdout}");
     if output.status.success() {
         return Ok(());
     }
@@ -55,39 +84,69 @@ fn suite(kind: &str, portal: &str, iqn: &str, lun: u32) -> Result<(), String> {
         .filter(|l| l.contains("UNEXPECTED") || l.starts_with("result:"))
         .collect();
     Err(format!(
-        "the {kind} run does not match profiles/{kind}.toml ({}):\n{}\n{stderr}",
+        "the {name} run does not match profiles/{kind}.toml ({}):\n{}\n{stderr}",
         output.status,
         departures.join("\n")
     ))
 }
 
-#[test]
-fn tgtd_matches_its_profile() -> Result<(), String> {
+fn tgtd(setup: Setup) -> Result<(), String> {
     let mut config = TgtdConfig::new("iqn.2024-01.org.rtgt.peer:tgtd");
-    config.incoming = Some(Chap::new(USER, SECRET));
-    config.outgoing = Some(Chap::new(TARGET_USER, TARGET_SECRET));
-    config.discovery_auth = true;
+    match setup {
+        Setup::Chap => {
+            config.incoming = Some(Chap::new(USER, SECRET));
+            config.outgoing = Some(Chap::new(TARGET_USER, TARGET_SECRET));
+            config.discovery_auth = true;
+        }
+        Setup::Plain => config.initiator_addresses = vec!["ALL".to_owned()],
+    }
     let tgtd = Tgtd::start(config).expect("start tgtd");
     suite(
         "tgtd",
+        setup,
         &tgtd.portal(),
         "iqn.2024-01.org.rtgt.peer:tgtd",
         rtgt_peers::tgtd::LUN,
     )
 }
 
-#[test]
-fn istgt_matches_its_profile() -> Result<(), String> {
+fn istgt(setup: Setup) -> Result<(), String> {
     let mut config = IstgtConfig::new("iqn.2024-01.org.rtgt.peer", "istgt");
-    config.incoming = Some(Chap::new(USER, SECRET));
-    config.outgoing = Some(Chap::new(TARGET_USER, TARGET_SECRET));
-    config.auth = IstgtAuth::Chap;
-    config.discovery_auth = IstgtAuth::Chap;
+    match setup {
+        Setup::Chap => {
+            config.incoming = Some(Chap::new(USER, SECRET));
+            config.outgoing = Some(Chap::new(TARGET_USER, TARGET_SECRET));
+            config.auth = IstgtAuth::Chap;
+            config.discovery_auth = IstgtAuth::Chap;
+        }
+        Setup::Plain => config.netmasks = vec!["ALL".to_owned()],
+    }
     let istgt = Istgt::start(config).expect("start istgt");
     suite(
         "istgt",
+        setup,
         &istgt.portal(),
         &istgt.target_iqn(),
         rtgt_peers::istgt::LUN,
     )
+}
+
+#[test]
+fn tgtd_with_chap_matches_its_profile() -> Result<(), String> {
+    tgtd(Setup::Chap)
+}
+
+#[test]
+fn tgtd_without_authentication_matches_its_profile() -> Result<(), String> {
+    tgtd(Setup::Plain)
+}
+
+#[test]
+fn istgt_with_chap_matches_its_profile() -> Result<(), String> {
+    istgt(Setup::Chap)
+}
+
+#[test]
+fn istgt_without_authentication_matches_its_profile() -> Result<(), String> {
+    istgt(Setup::Plain)
 }

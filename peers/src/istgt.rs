@@ -5,7 +5,8 @@
 //! temporary folder, runs `istgt -D` (in the foreground) on a free loopback
 //! port, and waits until the portal accepts connections. The one target is
 //! `<node base>:<name>` with LUN 0 backed by a sparse temporary file, open
-//! to every initiator name from 127.0.0.1, and CHAP as configured. Dropping
+//! to every initiator name from the configured addresses (127.0.0.1 unless
+//! told otherwise), and CHAP as configured. Dropping
 //! the [`Istgt`] kills the daemon by its process id, waits for it and
 //! removes the folder.
 //!
@@ -70,6 +71,10 @@ pub struct IstgtConfig {
     /// What discovery sessions require (`DiscoveryAuthMethod`); with CHAP,
     /// the same accounts as normal sessions.
     pub discovery_auth: IstgtAuth,
+    /// The initiator addresses allowed to log in (istgt's `Netmask` lines
+    /// of the initiator group): addresses, `ADDR/BITS`, or `ALL` for every
+    /// address (tgtadm's `-I ALL`).
+    pub netmasks: Vec<String>,
 }
 
 impl IstgtConfig {
@@ -83,6 +88,7 @@ impl IstgtConfig {
             outgoing: None,
             auth: IstgtAuth::None,
             discovery_auth: IstgtAuth::None,
+            netmasks: vec!["127.0.0.1".to_owned()],
         }
     }
 
@@ -229,6 +235,13 @@ fn istgt_conf(
         quoted(&account.user)?;
         quoted(&account.secret)?;
     }
+    let mut netmasks = String::new();
+    for netmask in &config.netmasks {
+        if netmask.is_empty() || netmask.contains(char::is_whitespace) {
+            bail!("{netmask:?}: give an address, ADDR/BITS or ALL as an istgt netmask");
+        }
+        let _ = writeln!(netmasks, "  Netmask {netmask}");
+    }
     let (auth_group, discovery_group) = if config.incoming.is_some() {
         (
             "  AuthGroup AuthGroup1\n",
@@ -261,7 +274,7 @@ fn istgt_conf(
          \x20 Portal DA1 127.0.0.1:{port}\n\
          [InitiatorGroup1]\n\
          \x20 InitiatorName \"ALL\"\n\
-         \x20 Netmask 127.0.0.1\n\
+         {netmasks}\
          [LogicalUnit1]\n\
          \x20 TargetName {name}\n\
          \x20 Mapping PortalGroup1 InitiatorGroup1\n\
@@ -294,12 +307,19 @@ mod tests {
         assert!(conf.contains("  DiscoveryAuthMethod CHAP\n  DiscoveryAuthGroup AuthGroup1\n"));
         assert!(conf.contains("  AuthMethod CHAP\n  AuthGroup AuthGroup1\n"));
         assert!(conf.contains("  LUN0 Storage /tmp/x/lun0.img 16MB\n"));
+        assert!(conf.contains("  InitiatorName \"ALL\"\n  Netmask 127.0.0.1\n[LogicalUnit1]"));
         assert_eq!(
             auth_conf(&config),
             "[AuthGroup1]\n  Comment \"rtgt\"\n  \
              Auth \"user\" \"incoming-secret\" \"target\" \"outgoing-secret\"\n"
         );
         assert_eq!(config.target_iqn(), "iqn.2024-01.org.rtgt.istgt:disk");
+        config.netmasks = vec!["ALL".into()];
+        let conf = istgt_conf(&config, std::path::Path::new("/tmp/x"), 3260, 3261).unwrap();
+        assert!(conf.contains("  InitiatorName \"ALL\"\n  Netmask ALL\n[LogicalUnit1]"));
+        config.netmasks = vec!["127.0.0.1 ALL".into()];
+        assert!(istgt_conf(&config, std::path::Path::new("/tmp/x"), 1, 2).is_err());
+        config.netmasks = vec!["ALL".into()];
         config.name = "a\"b".into();
         assert!(istgt_conf(&config, std::path::Path::new("/tmp/x"), 1, 2).is_err());
     }

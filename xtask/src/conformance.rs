@@ -45,7 +45,7 @@ pub fn run(args: &ConformanceArgs) -> Result<()> {
 
 /// What `cargo xtask ci` runs: the suite against rtgtd with no profile
 /// (every scenario must pass or be skipped for a stated reason), then
-/// against Debian's tgtd and istgt with their profiles. Reports land in
+/// against Debian's tgtd and istgt with their profiles, in each set-up. Reports land in
 /// build/conformance/.
 pub fn ci() -> Result<()> {
     let reports = workspace_root().join("build/conformance");
@@ -60,10 +60,11 @@ pub fn ci() -> Result<()> {
         json.display().to_string(),
     ])?;
     same_verdicts_for_any_jobs(&json)?;
-    // Debian's tgtd and istgt against their profiles
-    // (conformance/tests/runner_peers.rs). The istgt run takes about 400 s:
-    // istgt answers each first Login Request after about a second and leaves
-    // 28 SCSI commands unanswered until the 2 s timeout.
+    // Debian's tgtd and istgt against their profiles, each in the set-ups
+    // "chap" and "plain" (conformance/tests/runner_peers.rs). Each istgt run
+    // takes about 400 s (the tests run side by side): istgt answers each
+    // first Login Request after about a second and leaves 28 SCSI commands
+    // unanswered until the 2 s timeout.
     run_command(cargo().args([
         "test",
         "--package",

@@ -9,7 +9,7 @@ use rtgt_conformance::discover::discover_iqn;
 use rtgt_conformance::glob::Filter;
 use rtgt_conformance::listing;
 use rtgt_conformance::options::Options;
-use rtgt_conformance::profile::{judge, Profile};
+use rtgt_conformance::profile::{judge, Profile, Rules};
 use rtgt_conformance::progress::Progress;
 use rtgt_conformance::report::RunReport;
 use rtgt_conformance::runner::{default_limit, rerun_mismatches, run_all, Observer, Silent};
@@ -50,9 +50,15 @@ fn run(options: &Options) -> Result<bool> {
                     path.display()
                 );
             }
+            profile.check_setup(options.setup.as_deref())?;
             Some(profile)
         }
         None => None,
+    };
+    let rules = Rules {
+        profile: profile.as_ref(),
+        setup: options.setup.as_deref(),
+        strict: options.strict,
     };
     let Some(addr) = &options.target else {
         bail!("give the target's portal with --target HOST:PORT");
@@ -83,16 +89,9 @@ fn run(options: &Options) -> Result<bool> {
         &target,
         limit,
         options.retries,
-        |report| judge(profile.as_ref(), report).is_ok(),
+        |report| judge(&rules, report).is_ok(),
     );
-    let run = RunReport::new(
-        addr,
-        &iqn,
-        options.lun,
-        profile.as_ref(),
-        reports,
-        started.elapsed(),
-    );
+    let run = RunReport::new(addr, &iqn, options.lun, &rules, reports, started.elapsed());
     print!("{}", run.text());
     if let Some(path) = &options.junit {
         write(path, &run.junit())?;

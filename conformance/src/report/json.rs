@@ -1,8 +1,10 @@
-//! JSON: the run, its totals and per-area counts, and every result with its
+//! JSON: the run (with its set-up and whether it was strict), its totals,
+//! per-area and per-level counts, and every result with its level, its
 //! outcome (`pass`, `fail`, `skip`, `n/a`), how it stands against the
-//! profile (`fine`, `expected-failure`, `not-exercised`,
-//! `unexpected-failure`, `unexpected-pass`), and the exchange of every
-//! non-pass; `earlier_attempts` lists the outcomes of attempts that did
+//! profile and the level rules (`fine`, `expected-failure`,
+//! `not-exercised`, `unexpected-failure`, `warning`, `note`,
+//! `unexpected-pass`; `profile_pin` when a listed failure lacks its pin),
+//! and the exchange of every non-pass; `earlier_attempts` lists the outcomes of attempts that did
 //! not match before the one reported (`--retries`). Keys are sorted, so the
 //! file is stable for diffs.
 
@@ -21,16 +23,28 @@ pub(super) fn render(run: &RunReport) -> String {
             value
         })
         .collect();
+    let levels: Vec<Value> = run
+        .levels()
+        .iter()
+        .map(|(level, counts)| {
+            let mut value = counts_json(counts);
+            value["level"] = json!(level.to_string());
+            value
+        })
+        .collect();
     let value = json!({
         "target": { "addr": run.addr, "iqn": run.iqn, "lun": run.lun },
         "profile": run.profile.as_ref().map(|name| json!({
             "target": name,
             "verified": run.profile_verified,
         })),
+        "setup": run.setup,
+        "strict": run.strict,
         "ok": run.ok(),
         "elapsed_ms": millis(run.elapsed),
         "totals": counts_json(&run.totals()),
         "areas": areas,
+        "levels": levels,
         "results": run.results.iter().map(result).collect::<Vec<_>>(),
     });
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_else(|_| "{}".into());
@@ -48,6 +62,8 @@ fn counts_json(c: &Counts) -> Value {
         "expected_failures": c.expected_failures,
         "unexpected_failures": c.unexpected_failures,
         "unexpected_passes": c.unexpected_passes,
+        "warnings": c.warnings,
+        "notes": c.notes,
     })
 }
 
@@ -72,14 +88,20 @@ fn result(judged: &Judged) -> Value {
             value["reason"] = json!(reason);
         }
     }
-    let (judgement, profile_reason) = match &judged.judgement {
-        Judgement::Fine => ("fine", None),
-        Judgement::ExpectedFailure(reason) => ("expected-failure", Some(reason)),
-        Judgement::NotExercised(reason) => ("not-exercised", Some(reason)),
-        Judgement::UnexpectedFailure => ("unexpected-failure", None),
-        Judgement::UnexpectedPass(_, reason) => ("unexpected-pass", Some(reason)),
+    let profile_reason = match &judged.judgement {
+        Judgement::Fine | Judgement::Unexcused { mismatch: None, .. } => None,
+        Judgement::ExpectedFailure(reason)
+        | Judgement::NotExercised(reason)
+        | Judgement::UnexpectedPass(_, reason) => Some(reason),
+        Judgement::Unexcused {
+            mismatch: Some(mismatch),
+            ..
+        } => {
+            value["profile_pin"] = json!(mismatch.pin);
+            Some(&mismatch.reason)
+        }
     };
-    value["judgement"] = json!(judgement);
+    value["judgement"] = json!(judged.judgement.label());
     if let Some(reason) = profile_reason {
         value["profile_reason"] = json!(reason);
     }

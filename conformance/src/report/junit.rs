@@ -1,15 +1,20 @@
-//! JUnit XML: one `<testsuite>` per area, one `<testcase>` per scenario.
+//! JUnit XML: one `<testsuite>` per area, one `<testcase>` per scenario,
+//! whose properties give its clause, its level and its judgement (as in
+//! the JSON report).
 //!
 //! A skip is `<skipped message="...">`; a not-applicable is skipped too,
 //! its message starting with `not applicable: `. A failure is `<failure>`
 //! whose type says whether the profile expected it (`expected`) or not
 //! (`unexpected`); a pass the profile did not expect carries a `<failure
 //! type="unexpected-pass">`, so the file's failures agree with the exit
-//! status once expected ones are set aside. The exchange of every non-pass
-//! is in `<system-out>`.
+//! status once expected ones are set aside. A failure that does not fail
+//! the run (a SHOULD without `--strict`, a MAY) is no `<failure>`: the
+//! testcase passes, its judgement property says `warning` or `note`, and
+//! its `<system-out>` begins with what was expected and what happened. The
+//! exchange of every non-pass is in `<system-out>`.
 
-use super::{Judged, RunReport};
-use crate::profile::Judgement;
+use super::{Counts, Judged, RunReport};
+use crate::profile::{Judgement, Weight};
 use crate::scenario::Outcome;
 use std::fmt::Write as _;
 
@@ -21,7 +26,7 @@ pub(super) fn render(run: &RunReport) -> String {
         "<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" skipped=\"{}\" time=\"{:.3}\">",
         attr(&suite_name(run)),
         totals.total(),
-        totals.fail + totals.unexpected_passes,
+        failures(&totals),
         totals.skip + totals.not_applicable,
         run.elapsed.as_secs_f64()
     );
@@ -37,7 +42,7 @@ pub(super) fn render(run: &RunReport) -> String {
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" skipped=\"{}\" time=\"{time:.3}\">",
             attr(area),
             counts.total(),
-            counts.fail + counts.unexpected_passes,
+            failures(&counts),
             counts.skip + counts.not_applicable,
         );
         for judged in cases {
@@ -47,6 +52,12 @@ pub(super) fn render(run: &RunReport) -> String {
     }
     out.push_str("</testsuites>\n");
     out
+}
+
+/// The `<failure>` elements: every failure but warnings and notes, and
+/// every unexpected pass.
+fn failures(c: &Counts) -> usize {
+    c.fail - c.warnings - c.notes + c.unexpected_passes
 }
 
 fn suite_name(run: &RunReport) -> String {
@@ -69,10 +80,13 @@ fn case(out: &mut String, judged: &Judged) {
     let _ = writeln!(
         out,
         "      <properties><property name=\"clause\" value=\"{}\"/>\
-         <property name=\"level\" value=\"{}\"/></properties>",
+         <property name=\"level\" value=\"{}\"/>\
+         <property name=\"judgement\" value=\"{}\"/></properties>",
         attr(r.clause),
-        r.level
+        r.level,
+        judged.judgement.label()
     );
+    let mut system_out = String::new();
     match (&r.outcome, &judged.judgement) {
         (Outcome::Pass, Judgement::UnexpectedPass(expected, reason)) => {
             let _ = writeln!(
@@ -85,11 +99,37 @@ fn case(out: &mut String, judged: &Judged) {
             );
         }
         (Outcome::Pass, _) => {}
+        (
+            Outcome::Fail { expected, actual },
+            Judgement::Unexcused {
+                weight: weight @ (Weight::Warning | Weight::Note),
+                ..
+            },
+        ) => {
+            let rule = match weight {
+                Weight::Warning => "a SHOULD failure, which fails the run only under --strict",
+                _ => "a MAY failure, which never fails the run",
+            };
+            system_out = format!(
+                "{}: {rule}: expected {expected}; actual {actual}\n",
+                weight.label()
+            );
+        }
         (Outcome::Fail { expected, actual }, judgement) => {
             let (kind, prefix) = match judgement {
                 Judgement::ExpectedFailure(reason) => {
                     ("expected", format!("expected by the profile ({reason}): "))
                 }
+                Judgement::Unexcused {
+                    mismatch: Some(mismatch),
+                    ..
+                } => (
+                    "unexpected",
+                    format!(
+                        "failing in another way than the profile expects ({}; pinned {:?}): ",
+                        mismatch.reason, mismatch.pin
+                    ),
+                ),
                 _ => ("unexpected", String::new()),
             };
             let _ = writeln!(
@@ -110,12 +150,9 @@ fn case(out: &mut String, judged: &Judged) {
             );
         }
     }
-    if !r.transcript.is_empty() {
-        let _ = writeln!(
-            out,
-            "      <system-out>{}</system-out>",
-            text(&r.transcript)
-        );
+    system_out.push_str(&r.transcript);
+    if !system_out.is_empty() {
+        let _ = writeln!(out, "      <system-out>{}</system-out>", text(&system_out));
     }
     out.push_str("    </testcase>\n");
 }

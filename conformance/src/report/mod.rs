@@ -10,9 +10,9 @@ mod text;
 #[cfg(test)]
 mod tests;
 
-use crate::profile::{judge, Judgement, Profile};
+use crate::profile::{judge, Judgement, Rules, Weight};
 use crate::runner::ScenarioReport;
-use crate::scenario::Outcome;
+use crate::scenario::{Level, Outcome};
 use std::time::Duration;
 
 /// One scenario's report and how it stands against the profile.
@@ -33,6 +33,10 @@ pub struct RunReport {
     pub profile: Option<String>,
     /// False when the profile was never confirmed against a real run.
     pub profile_verified: bool,
+    /// The set-up the target was configured as (`--setup`).
+    pub setup: Option<String>,
+    /// Whether a SHOULD failure fails the run (`--strict`).
+    pub strict: bool,
     pub results: Vec<Judged>,
     pub elapsed: Duration,
 }
@@ -46,8 +50,13 @@ pub struct Counts {
     pub not_applicable: usize,
     /// Failures the profile expects (included in `fail`).
     pub expected_failures: usize,
-    /// Failures nobody expected (included in `fail`).
+    /// Failures nobody expected that fail the run: MUST ones, and SHOULD
+    /// ones under `--strict` (included in `fail`).
     pub unexpected_failures: usize,
+    /// SHOULD failures nobody expected, without `--strict` (included in `fail`).
+    pub warnings: usize,
+    /// MAY failures nobody expected (included in `fail`).
+    pub notes: usize,
     /// Passes the profile did not expect (included in `pass`).
     pub unexpected_passes: usize,
 }
@@ -62,7 +71,11 @@ impl Counts {
         }
         match judged.judgement {
             Judgement::ExpectedFailure(_) => self.expected_failures += 1,
-            Judgement::UnexpectedFailure => self.unexpected_failures += 1,
+            Judgement::Unexcused { weight, .. } => match weight {
+                Weight::Failure => self.unexpected_failures += 1,
+                Weight::Warning => self.warnings += 1,
+                Weight::Note => self.notes += 1,
+            },
             Judgement::UnexpectedPass(..) => self.unexpected_passes += 1,
             Judgement::Fine | Judgement::NotExercised(_) => {}
         }
@@ -74,19 +87,19 @@ impl Counts {
 }
 
 impl RunReport {
-    /// Judges `reports` (in catalogue order) against `profile`.
+    /// Judges `reports` (in catalogue order) by `rules`.
     pub fn new(
         addr: &str,
         iqn: &str,
         lun: u64,
-        profile: Option<&Profile>,
+        rules: &Rules,
         reports: Vec<ScenarioReport>,
         elapsed: Duration,
     ) -> RunReport {
         let results = reports
             .into_iter()
             .map(|report| Judged {
-                judgement: judge(profile, &report),
+                judgement: judge(rules, &report),
                 report,
             })
             .collect();
@@ -94,8 +107,10 @@ impl RunReport {
             addr: addr.to_owned(),
             iqn: iqn.to_owned(),
             lun,
-            profile: profile.map(|p| p.target.clone()),
-            profile_verified: profile.is_none_or(|p| p.verified),
+            profile: rules.profile.map(|p| p.target.clone()),
+            profile_verified: rules.profile.is_none_or(|p| p.verified),
+            setup: rules.setup.map(str::to_owned),
+            strict: rules.strict,
             results,
             elapsed,
         }
@@ -118,6 +133,21 @@ impl RunReport {
         areas
     }
 
+    /// Counts per level, MUST, SHOULD, MAY, each level listed whether or
+    /// not the run had scenarios of it.
+    pub fn levels(&self) -> Vec<(Level, Counts)> {
+        [Level::Must, Level::Should, Level::May]
+            .into_iter()
+            .map(|level| {
+                let mut counts = Counts::default();
+                for judged in self.results.iter().filter(|j| j.report.level == level) {
+                    counts.add(judged);
+                }
+                (level, counts)
+            })
+            .collect()
+    }
+
     pub fn totals(&self) -> Counts {
         let mut counts = Counts::default();
         for judged in &self.results {
@@ -126,8 +156,8 @@ impl RunReport {
         counts
     }
 
-    /// Whether every result matches the profile (without one: nothing
-    /// failed). This is the exit status.
+    /// Whether every result matches the profile (without one: no MUST
+    /// failed, nor a SHOULD under `--strict`). This is the exit status.
     pub fn ok(&self) -> bool {
         self.results.iter().all(|j| j.judgement.is_ok())
     }

@@ -2,7 +2,7 @@
 //! every kind, judged against a profile, and a clean run without one.
 
 use super::RunReport;
-use crate::profile::Profile;
+use crate::profile::{Profile, Rules};
 use crate::runner::ScenarioReport;
 use crate::scenario::{Level, Outcome};
 use std::time::Duration;
@@ -75,36 +75,76 @@ fn mixed() -> Vec<ScenarioReport> {
             "",
         ),
         report("scsi.read10.fixed", "scsi", Level::Must, Outcome::Pass, ""),
+        report(
+            "iscsi.login.other-way",
+            "login",
+            Level::Must,
+            Outcome::fail("a Reject", "a Text Response PDU"),
+            "",
+        ),
+        report(
+            "iscsi.text.should",
+            "text",
+            Level::Should,
+            Outcome::fail("NotUnderstood", "the connection closed"),
+            "-> target\nText Request\n-- connection closed\n",
+        ),
+        report(
+            "iscsi.chap.may",
+            "chap",
+            Level::May,
+            Outcome::fail("CHAP_A=7 accepted", "status 0x0200"),
+            "",
+        ),
     ]
 }
 
 const PROFILE: &str = r#"
 target = "fixture"
+[[setup]]
+name = "plain"
+description = "no authentication"
 [[expected-failure]]
 id = "iscsi.login.expected"
 reason = "closes the connection instead of rejecting"
+actual = "connection closed"
 [[expected-failure]]
 id = "iscsi.chap.not-exercised"
 reason = "mutual CHAP answer is wrong"
+actual = "status 0x0201"
 [[expected-failure]]
 id = "scsi.read10.fixed"
 reason = "used to return the wrong sense"
+actual = "24h/00h"
+[[expected-failure]]
+id = "iscsi.login.other-way"
+reason = "closes the connection instead of rejecting"
+actual = "the connection closed"
 "#;
 
 fn known() -> Vec<&'static str> {
     mixed().iter().map(|r| r.id).collect()
 }
 
-fn profiled() -> RunReport {
+fn judged(strict: bool) -> RunReport {
     let profile = Profile::parse(PROFILE, &known()).unwrap();
+    let rules = Rules {
+        profile: Some(&profile),
+        setup: Some("plain"),
+        strict,
+    };
     RunReport::new(
         "127.0.0.1:3260",
         "iqn.2024-01.org.rtgt:fixture",
         1,
-        Some(&profile),
+        &rules,
         mixed(),
         Duration::from_millis(1234),
     )
+}
+
+fn profiled() -> RunReport {
+    judged(false)
 }
 
 fn clean() -> RunReport {
@@ -116,7 +156,7 @@ fn clean() -> RunReport {
         "[::1]:3260",
         "iqn.2024-01.org.rtgt:demo",
         0,
-        None,
+        &Rules::default(),
         reports,
         Duration::from_millis(500),
     )
@@ -128,15 +168,98 @@ fn counts_and_verdict() {
     let totals = run.totals();
     assert_eq!(
         (totals.pass, totals.fail, totals.skip, totals.not_applicable),
-        (2, 2, 2, 1)
+        (2, 5, 2, 1)
     );
     assert_eq!(totals.expected_failures, 1);
-    assert_eq!(totals.unexpected_failures, 1);
+    assert_eq!(
+        totals.unexpected_failures, 2,
+        "one unlisted, one of another kind"
+    );
     assert_eq!(totals.unexpected_passes, 1);
+    assert_eq!((totals.warnings, totals.notes), (1, 1));
     assert!(!run.ok());
     let areas: Vec<_> = run.areas().into_iter().map(|(name, _)| name).collect();
-    assert_eq!(areas, ["login", "chap", "scsi"]);
+    assert_eq!(areas, ["login", "chap", "scsi", "text"]);
+    let levels: Vec<_> = run
+        .levels()
+        .into_iter()
+        .map(|(level, c)| (level, c.fail, c.warnings, c.notes))
+        .collect();
+    assert_eq!(
+        levels,
+        [
+            (Level::Must, 2, 0, 0),
+            (Level::Should, 2, 1, 0),
+            (Level::May, 1, 0, 1)
+        ]
+    );
     assert!(clean().ok());
+}
+
+/// A run whose only departures are a SHOULD and a MAY failure.
+fn lenient(strict: bool) -> RunReport {
+    let reports = mixed()
+        .into_iter()
+        .filter(|r| r.level != Level::Must || !matches!(r.outcome, Outcome::Fail { .. }))
+        .filter(|r| r.id != "iscsi.login.expected")
+        .collect();
+    RunReport::new(
+        "[::1]:3260",
+        "iqn.2024-01.org.rtgt:demo",
+        0,
+        &Rules {
+            strict,
+            ..Rules::default()
+        },
+        reports,
+        Duration::from_millis(500),
+    )
+}
+
+#[test]
+fn should_and_may_failures_do_not_fail_the_run_unless_strict() {
+    let run = lenient(false);
+    assert!(run.ok());
+    let text = run.text();
+    assert!(text.contains("FAIL iscsi.text.should (SHOULD, RFC 7143 §11.12.4): WARNING"));
+    assert!(text.contains("FAIL iscsi.chap.may (MAY, RFC 7143 §11.12.4): NOTE"));
+    assert!(
+        text.contains(
+            "by level: MUST 0 failing the run (0 expected), SHOULD 1 warning \
+                       (0 expected), MAY 1 note (0 expected)"
+        ),
+        "{text}"
+    );
+    let junit = run.junit();
+    assert!(junit.contains("failures=\"0\""), "{junit}");
+    assert!(junit.contains("<property name=\"judgement\" value=\"warning\"/>"));
+    assert!(
+        junit.contains("<system-out>warning: a SHOULD failure"),
+        "{junit}"
+    );
+    let strict = lenient(true);
+    assert!(!strict.ok());
+    assert_eq!(strict.totals().unexpected_failures, 1);
+    assert_eq!(strict.totals().notes, 1, "a MAY never fails the run");
+    assert!(strict.junit().contains("failures=\"1\""));
+    let value: serde_json::Value = serde_json::from_str(&strict.json()).unwrap();
+    assert_eq!(value["strict"], true);
+    assert_eq!(value["levels"][1]["level"], "SHOULD");
+    assert_eq!(value["levels"][1]["unexpected_failures"], 1);
+}
+
+#[test]
+fn a_failure_of_another_kind_shows_the_pin_and_the_answer() {
+    let text = profiled().text();
+    assert!(
+        text.contains("  pinned:      the connection closed\n  actual:      a Text Response PDU"),
+        "{text}"
+    );
+    let value: serde_json::Value = serde_json::from_str(&profiled().json()).unwrap();
+    let other = &value["results"][7];
+    assert_eq!(other["id"], "iscsi.login.other-way");
+    assert_eq!(other["judgement"], "unexpected-failure");
+    assert_eq!(other["profile_pin"], "the connection closed");
 }
 
 #[test]
@@ -173,7 +296,7 @@ fn an_unsteady_result_shows_its_earlier_attempts() {
         "[::1]:3260",
         "iqn.2024-01.org.rtgt:demo",
         0,
-        None,
+        &Rules::default(),
         reports,
         Duration::from_millis(500),
     );

@@ -1,10 +1,11 @@
-//! The report a person reads: a table per area, then every failure with the
-//! exchange that led to it, every unexpected pass, every result that
-//! matched only when run again, every skip and n/a with its reason, and the
-//! verdict.
+//! The report a person reads: a table per area and one per level, then
+//! every failure with the exchange that led to it (those that fail the run
+//! first, then warnings, notes and expected ones), every unexpected pass,
+//! every result that matched only when run again, every skip and n/a with
+//! its reason, and the verdict.
 
 use super::{Counts, Judged, RunReport};
-use crate::profile::Judgement;
+use crate::profile::{Judgement, Weight};
 use crate::scenario::Outcome;
 use std::fmt::Write as _;
 
@@ -12,16 +13,21 @@ pub(super) fn render(run: &RunReport) -> String {
     let mut out = String::new();
     heading(&mut out, run);
     table(&mut out, run);
-    let failures: Vec<&Judged> = run
+    let mut failures: Vec<&Judged> = run
         .results
         .iter()
         .filter(|j| matches!(j.report.outcome, Outcome::Fail { .. }))
         .collect();
-    // Unexpected failures first: they are what needs reading.
-    for judged in failures.iter().filter(|j| !j.judgement.is_ok()) {
-        failure(&mut out, judged);
-    }
-    for judged in failures.iter().filter(|j| j.judgement.is_ok()) {
+    // Failures that fail the run first: they are what needs reading; then
+    // warnings, notes and the expected ones (a stable sort keeps the
+    // catalogue's order within each).
+    failures.sort_by_key(|j| match j.judgement.weight() {
+        Some(Weight::Failure) => 0,
+        Some(Weight::Warning) => 1,
+        Some(Weight::Note) => 2,
+        None => 3,
+    });
+    for judged in failures {
         failure(&mut out, judged);
     }
     for judged in &run.results {
@@ -53,7 +59,7 @@ pub(super) fn render(run: &RunReport) -> String {
             out.push('\n');
             first = false;
         }
-        let _ = write!(out, "{label} {}: {reason}", r.id);
+        let _ = write!(out, "{label} {} ({}): {reason}", r.id, r.level);
         if let Judgement::NotExercised(why) = &judged.judgement {
             let _ = write!(
                 out,
@@ -78,27 +84,47 @@ fn heading(out: &mut String, run: &RunReport) {
             out.push_str(" (unverified: never confirmed against a real run)");
         }
     }
+    if let Some(setup) = &run.setup {
+        let _ = write!(out, ", set-up {setup}");
+    }
+    if run.strict {
+        out.push_str(", strict (SHOULD failures fail the run)");
+    }
     out.push_str("\n\n");
 }
 
 fn table(out: &mut String, run: &RunReport) {
-    let areas = run.areas();
+    let areas: Vec<(String, Counts)> = run
+        .areas()
+        .into_iter()
+        .map(|(name, counts)| (name.to_owned(), counts))
+        .collect();
+    let levels: Vec<(String, Counts)> = run
+        .levels()
+        .into_iter()
+        .map(|(level, counts)| (level.to_string(), counts))
+        .collect();
     let width = areas
         .iter()
+        .chain(&levels)
         .map(|(name, _)| name.len())
         .chain(["total".len()])
         .max()
         .unwrap_or(5);
     let profiled = run.profile.is_some();
-    let _ = write!(
-        out,
-        "{:<width$}  {:>5}  {:>5}  {:>5}  {:>5}  {:>5}",
-        "area", "pass", "fail", "skip", "n/a", "total"
-    );
-    if profiled {
-        let _ = write!(out, "  {:>8}  {:>10}", "expected", "unexpected");
-    }
-    out.push('\n');
+    let header = |out: &mut String, first: &str| {
+        let _ = write!(
+            out,
+            "{first:<width$}  {:>5}  {:>5}  {:>5}  {:>5}  {:>5}",
+            "pass", "fail", "skip", "n/a", "total"
+        );
+        if profiled {
+            let _ = write!(out, "  {:>8}  {:>10}", "expected", "unexpected");
+        } else {
+            let _ = write!(out, "  {:>10}", "unexpected");
+        }
+        let _ = writeln!(out, "  {:>7}  {:>5}", "warning", "note");
+    };
     let row = |out: &mut String, name: &str, c: &Counts| {
         let _ = write!(
             out,
@@ -116,19 +142,32 @@ fn table(out: &mut String, run: &RunReport) {
                 c.expected_failures,
                 c.unexpected_failures + c.unexpected_passes
             );
+        } else {
+            let _ = write!(out, "  {:>10}", c.unexpected_failures);
         }
-        out.push('\n');
+        let _ = writeln!(out, "  {:>7}  {:>5}", c.warnings, c.notes);
     };
-    for (name, counts) in &areas {
-        row(out, name, counts);
+    let totals = run.totals();
+    for (first, rows) in [("area", &areas), ("level", &levels)] {
+        header(out, first);
+        for (name, counts) in rows {
+            row(out, name, counts);
+        }
+        row(out, "total", &totals);
+        out.push('\n');
     }
-    row(out, "total", &run.totals());
     if profiled {
         out.push_str(
-            "(expected: failures the profile lists; unexpected: failures it does not list \
-             and passes of scenarios it does)\n",
+            "(expected: failures the profile lists, failing as it pins; unexpected: other \
+             failures that fail the run, and passes of scenarios the profile lists)\n",
         );
     }
+    let should = if run.strict {
+        "SHOULD failures fail the run (--strict)"
+    } else {
+        "warning: SHOULD failures, which fail the run only under --strict"
+    };
+    let _ = writeln!(out, "({should}; note: MAY failures, which never do)");
 }
 
 fn failure(out: &mut String, judged: &Judged) {
@@ -137,14 +176,34 @@ fn failure(out: &mut String, judged: &Judged) {
         return;
     };
     let _ = write!(out, "\nFAIL {} ({}, {})", r.id, r.level, r.clause);
+    let mut pinned = None;
     match &judged.judgement {
         Judgement::ExpectedFailure(reason) => {
             let _ = write!(out, ": expected by the profile: {reason}");
         }
-        _ => out.push_str(": UNEXPECTED"),
+        Judgement::Unexcused { weight, mismatch } => {
+            out.push_str(match weight {
+                Weight::Failure => ": UNEXPECTED",
+                Weight::Warning => ": WARNING (a SHOULD; fails the run under --strict)",
+                Weight::Note => ": NOTE (a MAY; never fails the run)",
+            });
+            if let Some(mismatch) = mismatch {
+                let _ = write!(
+                    out,
+                    ", failing in another way than the profile expects ({}): its pin is not \
+                     in the actual answer",
+                    mismatch.reason
+                );
+                pinned = Some(&mismatch.pin);
+            }
+        }
+        _ => {}
     }
     let _ = writeln!(out, "\n  requirement: {}", r.requirement);
     let _ = writeln!(out, "  expected:    {expected}");
+    if let Some(pin) = pinned {
+        let _ = writeln!(out, "  pinned:      {pin}");
+    }
     let _ = writeln!(out, "  actual:      {actual}");
     if r.transcript.is_empty() {
         out.push_str("  exchange:    (none)\n");
@@ -208,7 +267,8 @@ fn verdict(out: &mut String, run: &RunReport) {
             None => {
                 let _ = writeln!(
                     out,
-                    "result: OK, no failure ({} skipped, {} not applicable) in {seconds:.1} s",
+                    "result: OK, no failure that fails the run ({} skipped, {} not applicable) \
+                     in {seconds:.1} s",
                     c.skip, c.not_applicable
                 );
             }
@@ -228,6 +288,19 @@ fn verdict(out: &mut String, run: &RunReport) {
         c.fail,
         c.skip + c.not_applicable
     );
+    let levels: Vec<String> = run
+        .levels()
+        .iter()
+        .map(|(level, c)| {
+            let departures = match c.warnings + c.notes {
+                0 => format!("{} failing the run", c.unexpected_failures),
+                _ if c.warnings > 0 => plural(c.warnings, "warning"),
+                _ => plural(c.notes, "note"),
+            };
+            format!("{level} {departures} ({} expected)", c.expected_failures)
+        })
+        .collect();
+    let _ = writeln!(out, "by level: {}", levels.join(", "));
 }
 
 /// `1 unexpected pass`, `2 unexpected passes`.
