@@ -14,6 +14,7 @@ mod real_peers_target;
 mod sim;
 mod test;
 mod test_cu;
+mod traceability;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -50,6 +51,8 @@ enum Command {
     Conformance(conformance::ConformanceArgs),
     /// Benchmark rtgt-iscsi beside libiscsi's iscsi-perf on the same tgtd LUN
     Bench(bench::BenchArgs),
+    /// Regenerate conformance/TRACEABILITY.md (RFC 7143 against the catalogue), or --check it
+    Traceability(traceability::TraceabilityArgs),
 }
 
 /// Prints the error chain on one line and exits with 1 (no backtrace, even
@@ -75,5 +78,6 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::Bench(args) => bench::run(&args),
         Command::Conformance(args) => conformance::run(&args),
         Command::Sim(args) => sim::run(&args),
+        Command::Traceability(args) => traceability::run(&args),
     }
 }

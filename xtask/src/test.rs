@@ -17,7 +17,8 @@ pub fn run_all() -> Result<()> {
     run_command(cargo().args(["test", "--workspace", "--all-targets"]))?;
     // Doc tests are not part of --all-targets.
     run_command(cargo().args(["test", "--workspace", "--doc"]))?;
-    fuzz_corpus_replay()
+    fuzz_corpus_replay()?;
+    crate::traceability::check()
 }
 
 /// Replays every committed fuzz corpus entry and crash artifact through the
