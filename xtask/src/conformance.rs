@@ -120,8 +120,8 @@ fn same_verdicts_for_any_jobs(default_json: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Each scenario's id and verdict (its outcome and reason, without times)
-/// from a JSON report.
+/// Each scenario's id and verdict (outcome, judgement, reason, expected,
+/// actual; not the exchange or the time) from a JSON report.
 fn verdicts(json: &Path) -> Result<BTreeMap<String, String>> {
     let text =
         std::fs::read_to_string(json).with_context(|| format!("reading {}", json.display()))?;
@@ -133,13 +133,13 @@ fn verdicts(json: &Path) -> Result<BTreeMap<String, String>> {
     Ok(results
         .iter()
         .map(|r| {
-            let mut verdict = r.clone();
-            if let Some(fields) = verdict.as_object_mut() {
-                fields.remove("elapsed_ms");
-            }
+            // The exchange and the time differ from run to run (CHAP
+            // challenges, TSIHs); the verdict does not.
+            let fields = ["outcome", "judgement", "reason", "expected", "actual"];
+            let verdict: Vec<String> = fields.iter().map(|f| r[*f].to_string()).collect();
             (
                 r["id"].as_str().unwrap_or_default().to_owned(),
-                verdict.to_string(),
+                verdict.join(" "),
             )
         })
         .collect())
@@ -215,21 +215,26 @@ mod tests {
     use super::verdicts;
 
     #[test]
-    fn verdicts_keep_outcome_and_reason_and_drop_times() {
+    fn verdicts_keep_outcome_and_reason_and_drop_times_and_exchanges() {
         let dir = std::env::temp_dir().join(format!("xtask-verdicts-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let write = |name: &str, elapsed: u32, reason: &str| {
             let path = dir.join(name);
             let json = format!(
                 r#"{{"results": [{{"id": "iscsi.a.b", "outcome": "pass", "elapsed_ms": 3}},
-                   {{"id": "iscsi.a.c", "outcome": "n/a", "reason": "{reason}", "elapsed_ms": {elapsed}}}]}}"#
+                   {{"id": "iscsi.a.c", "outcome": "n/a", "reason": "{reason}",
+                     "elapsed_ms": {elapsed}, "transcript": "CHAP_C=0x{elapsed}"}}]}}"#
             );
             std::fs::write(&path, json).unwrap();
             verdicts(&path).unwrap()
         };
         let one = write("one.json", 5, "no ping");
         assert_eq!(one.len(), 2);
-        assert_eq!(one, write("two.json", 900, "no ping"), "times do not count");
+        assert_eq!(
+            one,
+            write("two.json", 900, "no ping"),
+            "times and exchanges do not count"
+        );
         assert_ne!(one, write("three.json", 5, "another reason"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
