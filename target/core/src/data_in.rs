@@ -10,6 +10,7 @@ use rtgt_scsi::{Completion, Reply, Residual};
 use super::events::ConnId;
 use super::state::Phase;
 use super::TargetCore;
+use crate::TargetId;
 
 /// The U/O flags and count of a residual (RFC 7143 §11.4.5).
 fn residual_fields(r: Residual) -> (bool, bool, u32) {
@@ -22,7 +23,7 @@ fn residual_fields(r: Residual) -> (bool, bool, u32) {
 
 impl TargetCore {
     /// A command finished at its logical unit.
-    pub(crate) fn on_completion(&mut self, target: usize, c: Completion) {
+    pub(crate) fn on_completion(&mut self, target: TargetId, c: Completion) {
         let serial = c.tag >> 32;
         let itt = c.tag as u32;
         let lun = c.lun.index();

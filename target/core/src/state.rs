@@ -16,6 +16,7 @@ use super::events::ConnId;
 use super::login::Login;
 use super::tmf::PendingTmf;
 use super::TargetCore;
+use crate::TargetId;
 
 /// Where a connection is in its life (RFC 7143 §6.3, §4.2.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +72,7 @@ pub(crate) struct Session {
     pub isid: Isid,
     pub initiator: String,
     /// Index of the target; `None` for a discovery session.
-    pub target: Option<usize>,
+    pub target: Option<TargetId>,
     pub nexus: Arc<Nexus>,
     pub params: OperationalParams,
     /// Connections by CID.
