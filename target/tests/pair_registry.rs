@@ -5,8 +5,10 @@
 mod pair;
 
 use pair::*;
-use rtgt_initiator::{ChapConfig, Event as IEvent, InitiatorConfig, ScsiRequest, SendTargets};
-use rtgt_proto::pdu::{Lun, ScsiStatus};
+use rtgt_initiator::{
+    ChapConfig, Event as IEvent, InitiatorConfig, ScsiRequest, SendTargets, TaskHandle,
+};
+use rtgt_proto::pdu::{Lun, ScsiStatus, TmfFunction, TmfResponseCode};
 use rtgt_proto::scsi::asc::AscAscq;
 use rtgt_proto::scsi::cdb::ReportLuns;
 use rtgt_proto::scsi::params::ReportLuns as LunList;
@@ -180,18 +182,29 @@ fn a_lun_removed_is_gone_and_the_other_session_is_told_once() {
     p.assert_clean();
 }
 
-#[test]
-fn a_lun_with_commands_in_flight_is_removed_only_with_force() {
+/// A READ on LUN 1 of one session whose backstore request is held; gives
+/// the pair, the link and the read.
+fn slow_read_on_lun_1() -> (Pair, usize, TaskHandle) {
     let mut p = Pair::new(one_target());
     add_lun(&mut p, T1, 1, 11);
     let l = ready(&mut p, normal());
     let _ = p.exec(l, tur(1));
     p.hold_io = true;
-    let mut req = read_req(0, 8);
-    req.lun = Lun::single_level(1);
-    let slow = p.submit(l, req);
+    let slow = p.submit(l, read_on_lun_1());
     p.run();
     assert_eq!(p.held_io.len(), 1);
+    (p, l, slow)
+}
+
+fn read_on_lun_1() -> ScsiRequest {
+    let mut req = read_req(0, 8);
+    req.lun = Lun::single_level(1);
+    req
+}
+
+#[test]
+fn a_lun_with_commands_in_flight_is_removed_only_with_force() {
+    let (mut p, l, slow) = slow_read_on_lun_1();
     let now = p.now();
     let err = p.target.remove_lun(T1, 1, false, now).unwrap_err();
     assert_eq!(
@@ -207,9 +220,7 @@ fn a_lun_with_commands_in_flight_is_removed_only_with_force() {
     // reach it.
     add_lun(&mut p, T1, 1, 12);
     assert_eq!(asc_of(&p.exec(l, tur(1))), Some(AscAscq::POWER_ON_RESET));
-    let mut req = read_req(0, 8);
-    req.lun = Lun::single_level(1);
-    let fresh = p.submit(l, req);
+    let fresh = p.submit(l, read_on_lun_1());
     p.run();
     assert_eq!(p.held_io.len(), 2);
     assert_eq!(p.held_io[0].0.id, p.held_io[1].0.id, "the disks reuse ids");
@@ -289,4 +300,34 @@ fn an_acl_changed_applies_to_the_next_login_and_to_discovery() {
     let near = Cidr::parse("192.0.2.0/24").unwrap();
     p.target.set_target_acl(T1, Vec::new(), vec![near]).unwrap();
     p.login(normal());
+}
+
+#[test]
+fn a_reset_waiting_for_a_removed_lun_answers() {
+    let (mut p, l, _) = slow_read_on_lun_1();
+    let now = p.now();
+    let reset = p
+        .ini_mut(l)
+        .task_management(
+            now,
+            TmfFunction::LogicalUnitReset,
+            Lun::single_level(1),
+            None,
+        )
+        .expect("tmf");
+    p.run();
+    let answer = |p: &Pair| {
+        p.events(l).iter().find_map(|e| match e {
+            IEvent::TmfComplete { task, response, .. } if *task == reset => Some(*response),
+            _ => None,
+        })
+    };
+    // RFC 7143 §4.2.3.3: the response waits for the affected task.
+    assert_eq!(answer(&p), None);
+    p.target.remove_lun(T1, 1, true, now).unwrap();
+    p.run();
+    assert_eq!(answer(&p), Some(TmfResponseCode::FunctionComplete));
+    p.release_io();
+    p.exec(l, tur(0));
+    p.exec_good(l, tur(0));
 }
