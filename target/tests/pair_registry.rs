@@ -138,6 +138,11 @@ fn a_target_with_a_session_is_removed_only_with_force() {
 fn a_lun_added_is_reported_and_the_other_session_is_told_once() {
     let mut p = Pair::new(one_target());
     let (a, b) = two_sessions(&mut p);
+    // A session that has sent no command yet.
+    let quiet = p.login(InitiatorConfig::normal(
+        "iqn.2024-01.org.rtgt:host3",
+        TARGET,
+    ));
     add_lun(&mut p, T1, 1, 11);
     assert_eq!(
         p.target.add_lun(T1, 1, disk(12)).unwrap_err(),
@@ -157,6 +162,15 @@ fn a_lun_added_is_reported_and_the_other_session_is_told_once() {
     // The new LUN's first command per nexus reports its power on.
     assert_eq!(asc_of(&p.exec(b, tur(1))), Some(AscAscq::POWER_ON_RESET));
     p.exec_good(b, tur(1));
+    // SAM-5 §5.14: its first command reports the power on, which comes
+    // first; the change follows, once.
+    assert_eq!(
+        asc_of(&p.exec(quiet, tur(0))),
+        Some(AscAscq::POWER_ON_RESET)
+    );
+    let r = p.exec(quiet, tur(0));
+    assert_eq!(asc_of(&r), Some(AscAscq::REPORTED_LUNS_DATA_HAS_CHANGED));
+    p.exec_good(quiet, tur(0));
     p.assert_clean();
 }
 

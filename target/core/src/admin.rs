@@ -9,7 +9,8 @@
 //!   them (as a logout would, their tasks aborted: I_T nexus loss); logins
 //!   in progress for it are closed either way. Its id is never given again.
 //! - A LUN added or removed establishes REPORTED LUNS DATA HAS CHANGED on
-//!   every nexus the target's other LUNs know (`rtgt_scsi::LunMap`).
+//!   the target's other LUNs for every nexus of its sessions (and every
+//!   other nexus those LUNs know, `rtgt_scsi::LunMap`).
 //! - A LUN removed while commands of it are at the logical unit is refused
 //!   unless `force`, which aborts them as a LOGICAL UNIT RESET would: they
 //!   end without a response (SAM-5 §5.6) and the task management functions
@@ -93,10 +94,11 @@ impl TargetCore {
         if lun > MAX_LUN {
             return Err(RegistryError::LunOutOfRange(lun));
         }
-        let t = self.reg.get_mut(id).ok_or(RegistryError::NoTarget(id))?;
+        let t = self.reg.get(id).ok_or(RegistryError::NoTarget(id))?;
         if t.luns.disk(lun).is_some() {
             return Err(RegistryError::DuplicateLun { target: id, lun });
         }
+        let t = self.sessions_told(id)?;
         // SPC-5 §6.33: the other LUNs' nexuses get REPORTED LUNS DATA HAS
         // CHANGED (LunMap::insert establishes it).
         t.luns.insert(lun, disk);
@@ -135,7 +137,7 @@ impl TargetCore {
             }
             self.tmf_task_done(id, Some(lun), Session::tag(serial, itt));
         }
-        let t = self.reg.get_mut(id).ok_or(RegistryError::NoTarget(id))?;
+        let t = self.sessions_told(id)?;
         // SPC-5 §6.33: REPORTED LUNS DATA HAS CHANGED on the other LUNs
         // (LunMap::remove establishes it).
         let disk = t
@@ -173,6 +175,26 @@ impl TargetCore {
         self.cfg.discovery_auth = auth;
     }
 
+    /// Target `id`, its LUNs made to know every nexus of its sessions, so
+    /// that a change of its inventory reaches them all (SAM-5 §5.14).
+    fn sessions_told(&mut self, id: TargetId) -> Result<&mut TargetConfig, RegistryError> {
+        let nexuses = self.nexuses_of(id);
+        let t = self.reg.get_mut(id).ok_or(RegistryError::NoTarget(id))?;
+        for n in &nexuses {
+            t.luns.register(n);
+        }
+        Ok(t)
+    }
+
+    /// The I_T nexuses of target `id`'s sessions.
+    fn nexuses_of(&self, id: TargetId) -> Vec<std::sync::Arc<rtgt_scsi::Nexus>> {
+        self.sessions
+            .values()
+            .filter(|s| s.target == Some(id))
+            .map(|s| s.nexus.clone())
+            .collect()
+    }
+
     /// The serials of target `id`'s sessions.
     pub(crate) fn sessions_of(&self, id: TargetId) -> Vec<u64> {
         self.sessions
@@ -201,12 +223,7 @@ impl TargetCore {
     /// Aborts every task of the LUN (SAM-5 §7.7, as a LOGICAL UNIT RESET)
     /// and delivers what ends at once.
     fn abort_lun(&mut self, id: TargetId, lun: u16, now: Instant) {
-        let nexuses: Vec<_> = self
-            .sessions
-            .values()
-            .filter(|s| s.target == Some(id))
-            .map(|s| s.nexus.clone())
-            .collect();
+        let nexuses = self.nexuses_of(id);
         if let Some(d) = self.reg.get_mut(id).and_then(|t| t.luns.disk_mut(lun)) {
             for n in &nexuses {
                 d.abort_task_set(n);
