@@ -14,6 +14,8 @@
 //! - [`runner`]: running one scenario or a whole selection on N threads;
 //! - [`profile`], [`report`]: the expected departures of known targets,
 //!   and the text, JUnit and JSON reports judged against them;
+//! - [`traceability`]: the RFC 7143 requirements and the scenarios that
+//!   check them (TRACEABILITY.md);
 //! - [`options`], [`glob`], [`discover`], [`listing`], [`progress`]: the
 //!   command line of `rtgt-conformance`.
 #![forbid(unsafe_code)]
@@ -30,5 +32,6 @@ pub mod progress;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod traceability;
 pub mod transcript;
 pub mod wire;

@@ -28,6 +28,16 @@ fn manifest() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Scenarios side by side: tgtd takes them as rtgtd does; istgt times out
+/// logins that come together (a run with `--jobs 4` fails dozens of login
+/// scenarios it passes alone), so it gets one at a time.
+fn jobs(kind: &str) -> &'static str {
+    match kind {
+        "tgtd" => "4",
+        _ => "1",
+    }
+}
+
 /// The set-ups of the profiles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Setup {
@@ -63,7 +73,14 @@ fn suite(kind: &str, setup: Setup, portal: &str, iqn: &str, lun: u32) -> Result<
     }
     command
         .args(["--initiator-name-2", INITIATOR_2])
-        .args(["--jobs", "1", "--quiet-time", "500ms", "--timeout", "2s"])
+        .args([
+            "--jobs",
+            jobs(kind),
+            "--quiet-time",
+            "500ms",
+            "--timeout",
+            "2s",
+        ])
         .args(["--retries", "2"])
         .arg("--profile")
         .arg(manifest().join(format!("profiles/{kind}.toml")))
@@ -90,8 +107,10 @@ fn suite(kind: &str, setup: Setup, portal: &str, iqn: &str, lun: u32) -> Result<
     ))
 }
 
-fn tgtd(setup: Setup) -> Result<(), String> {
-    let mut config = TgtdConfig::new("iqn.2024-01.org.rtgt.peer:tgtd");
+const TGTD_IQN: &str = "iqn.2024-01.org.rtgt.peer:tgtd";
+
+fn start_tgtd(setup: Setup) -> Tgtd {
+    let mut config = TgtdConfig::new(TGTD_IQN);
     match setup {
         Setup::Chap => {
             config.incoming = Some(Chap::new(USER, SECRET));
@@ -100,14 +119,83 @@ fn tgtd(setup: Setup) -> Result<(), String> {
         }
         Setup::Plain => config.initiator_addresses = vec!["ALL".to_owned()],
     }
-    let tgtd = Tgtd::start(config).expect("start tgtd");
+    Tgtd::start(config).expect("start tgtd")
+}
+
+fn tgtd(setup: Setup) -> Result<(), String> {
+    let tgtd = start_tgtd(setup);
     suite(
         "tgtd",
         setup,
         &tgtd.portal(),
-        "iqn.2024-01.org.rtgt.peer:tgtd",
+        TGTD_IQN,
         rtgt_peers::tgtd::LUN,
     )
+}
+
+/// Each scenario's verdict (outcome, reason, expected, actual; no times)
+/// from a run against `portal` with `--jobs jobs` and no profile.
+fn verdicts(portal: &str, jobs: &str) -> Vec<(String, String)> {
+    let json = manifest().join(format!("../build/conformance/tgtd-jobs-{jobs}.json"));
+    let status = Command::new(env!("CARGO_BIN_EXE_rtgt-conformance"))
+        .args(["--target", portal, "--iqn", TGTD_IQN])
+        .args(["--lun", &rtgt_peers::tgtd::LUN.to_string()])
+        .args(["--chap", &format!("{USER}:{SECRET}")])
+        .args(["--mutual-chap", &format!("{TARGET_USER}:{TARGET_SECRET}")])
+        .args(["--initiator-name-2", INITIATOR_2])
+        .args([
+            "--jobs",
+            jobs,
+            "--quiet-time",
+            "500ms",
+            "--timeout",
+            "2s",
+            "--quiet",
+        ])
+        .arg("--json")
+        .arg(&json)
+        .status()
+        .expect("run rtgt-conformance");
+    // Failures are tgtd's departures: the exit status says nothing here.
+    let _ = status;
+    let text = std::fs::read_to_string(&json).expect("the JSON report");
+    let report: serde_json::Value = serde_json::from_str(&text).expect("a JSON report");
+    report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            // The exchange and the time differ from run to run (CHAP
+            // challenges, TSIHs); the verdict does not.
+            let fields = ["outcome", "judgement", "reason", "expected", "actual"];
+            let verdict: Vec<String> = fields.iter().map(|f| r[*f].to_string()).collect();
+            (
+                r["id"].as_str().unwrap_or_default().to_owned(),
+                verdict.join(" "),
+            )
+        })
+        .collect()
+}
+
+/// Running scenarios side by side does not change what the suite says of
+/// tgtd: `--jobs 1` and `--jobs 4` give the same verdicts.
+#[test]
+fn tgtd_verdicts_do_not_depend_on_jobs() {
+    let tgtd = start_tgtd(Setup::Chap);
+    let one = verdicts(&tgtd.portal(), "1");
+    let four = verdicts(&tgtd.portal(), "4");
+    assert_eq!(one.len(), four.len());
+    let differ: Vec<String> = one
+        .iter()
+        .zip(&four)
+        .filter(|(a, b)| a != b)
+        .map(|(a, b)| format!("{}\n  --jobs 1: {}\n  --jobs 4: {}", a.0, a.1, b.1))
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "verdicts depend on --jobs:\n{}",
+        differ.join("\n")
+    );
 }
 
 fn istgt(setup: Setup) -> Result<(), String> {

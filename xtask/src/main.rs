@@ -17,6 +17,7 @@ mod test_cu;
 mod tidy;
 mod tidy_deps;
 mod tidy_scan;
+mod traceability;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -55,6 +56,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Check the house rules: the core crates' dependencies and calls, file lengths
     Tidy,
+    /// Regenerate conformance/TRACEABILITY.md (RFC 7143 against the catalogue), or --check it
+    Traceability(traceability::TraceabilityArgs),
 }
 
 /// Prints the error chain on one line and exits with 1 (no backtrace, even
@@ -81,5 +84,6 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::Conformance(args) => conformance::run(&args),
         Command::Sim(args) => sim::run(&args),
         Command::Tidy => tidy::run(),
+        Command::Traceability(args) => traceability::run(&args),
     }
 }

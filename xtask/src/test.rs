@@ -19,7 +19,8 @@ pub fn run_all() -> Result<()> {
     // Doc tests are not part of --all-targets.
     run_command(cargo().args(["test", "--workspace", "--doc"]))?;
     fuzz_corpus_replay()?;
-    fuzz_targets_build()
+    fuzz_targets_build()?;
+    crate::traceability::check()
 }
 
 /// Replays every committed fuzz corpus entry and crash artifact through the

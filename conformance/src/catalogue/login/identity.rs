@@ -40,7 +40,7 @@ pub const SCENARIOS: &[Scenario] = &[
     ),
     Scenario::new(
         "iscsi.login.tsih-zero-until-final",
-        "RFC 7143 §11.13.4",
+        "RFC 7143 §11.13.3",
         Level::Must,
         "in a new session the target returns its TSIH only in the Final-Response: every earlier \
        Login Response carries the request's TSIH, 0",
@@ -48,7 +48,7 @@ pub const SCENARIOS: &[Scenario] = &[
     ),
     Scenario::new(
         "iscsi.login.tsih-nonzero-final",
-        "RFC 7143 §11.13.4",
+        "RFC 7143 §11.13.3",
         Level::Must,
         "the Final-Response of a new session's login carries a TSIH other than 0",
         tsih_nonzero_final,

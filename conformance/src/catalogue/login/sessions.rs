@@ -27,7 +27,7 @@ pub const SCENARIOS: &[Scenario] = &[
     ),
     Scenario::new(
         "iscsi.login.tsih-distinct-per-session",
-        "RFC 7143 §11.13.4",
+        "RFC 7143 §11.13.3",
         Level::Must,
         "two live sessions of one initiator get different TSIHs",
         tsih_distinct,

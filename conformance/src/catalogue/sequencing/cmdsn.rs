@@ -48,7 +48,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "iscsi.cmdsn.immediate-not-numbered",
-        clause: "RFC 7143 §4.2.2.1, §3.2.2.1",
+        clause: "RFC 7143 §4.2.2.1",
         level: Level::Must,
         requirement: "an immediate command carries the next CmdSN without taking it: its \
                       response leaves ExpCmdSN where it was, and a command with that number \

@@ -11,7 +11,7 @@ use rtgt_proto::pdu::Pdu;
 pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         id: "iscsi.datain.order",
-        clause: "RFC 7143 §11.7.4, §11.7.5",
+        clause: "RFC 7143 §11.7.5, §11.7.6",
         level: Level::Must,
         requirement: "the Data-In of a read number DataSN from 0 up by one and carry Buffer \
                       Offsets contiguous from 0, covering the transfer exactly",
@@ -47,7 +47,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "iscsi.datain.exp-data-sn",
-        clause: "RFC 7143 §11.4.6",
+        clause: "RFC 7143 §11.4.8",
         level: Level::Must,
         requirement: "a SCSI Response after Data-In carries ExpDataSN equal to the number of \
                       Data-In PDUs sent for the command",

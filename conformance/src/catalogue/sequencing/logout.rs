@@ -29,7 +29,8 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         id: "iscsi.logout.remove-for-recovery",
         clause: "RFC 7143 §11.14.1, §11.15.1",
-        level: Level::Must,
+        // §11.15.1 defines response 2 for this case without a keyword.
+        level: Level::Should,
         requirement: "at ErrorRecoveryLevel 0 a logout removing the connection for recovery \
                       is answered with response 2 (connection recovery not supported)",
         needs: Needs::NONE,

@@ -189,20 +189,75 @@ fn function(
     Ok((response, answered_later(ctx, s, watch)?))
 }
 
-/// ABORT TASK with a held write, judged by `allowed`.
+/// When a function's response came, against the Data-Out of the held
+/// write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Answered {
+    /// Within the quiet time, the R2T still unanswered.
+    BeforeTheData,
+    /// Once the Data-Out for the R2T was sent.
+    AfterTheData,
+}
+
+/// Sends `f` while `held` waits at its R2T and waits the quiet time for
+/// the function's response; when none came, sends the Data-Out for the R2T
+/// and waits for the response. The response, when it came, and whether the
+/// held write got a SCSI Response before it.
+fn function_during_held_write(
+    ctx: &mut Context,
+    s: &mut RawSession,
+    held: &HeldWrite,
+    bs: u32,
+    f: TmfFunction,
+    l: Lun,
+    (referenced, ref_cmd_sn): (u32, u32),
+) -> Result<(TmfResponseCode, Answered), ScenarioError> {
+    let tmf = send_function(ctx, s, f, l, referenced, ref_cmd_sn)?;
+    let (early, _) = s.gather_until(
+        ctx,
+        |p| matches!(p, Pdu::TaskManagementResponse(r) if r.itt == tmf),
+    )?;
+    let early = early.iter().find_map(|p| match p {
+        Pdu::TaskManagementResponse(r) if r.itt == tmf => Some(r.response),
+        _ => None,
+    });
+    if let Some(response) = early {
+        return Ok((response, Answered::BeforeTheData));
+    }
+    let r2t = &held.r2t;
+    let data = super::blocks::pattern(8 * bs as usize, 0x7d);
+    for d in s.data_out(
+        held.itt,
+        r2t.ttt,
+        r2t.lun,
+        &data,
+        r2t.buffer_offset,
+        r2t.desired_data_transfer_length,
+    ) {
+        s.send(ctx, d)?;
+    }
+    let (response, _) = function_response(ctx, s, tmf, held.itt)?;
+    Ok((response, Answered::AfterTheData))
+}
+
+/// ABORT TASK of a write held at its R2T, judged by `allowed`. RFC 7143
+/// sets no rule on the aborted task's outstanding R2T for ABORT TASK
+/// (§4.2.3.3 covers the task set functions): the target may answer at
+/// once or once the Data-Out came, and both pass.
 fn abort_held_write(ctx: &mut Context, allowed: &'static [TmfResponseCode]) -> Verdict {
     with_scratch(ctx, 8, move |ctx, lba, bs| {
         let (mut s, held) = held_write(ctx, lba, bs)?;
+        let referenced = (held.itt, held.cmd_sn);
         let f = TmfFunction::AbortTask;
-        let (response, answered) =
-            function(ctx, &mut s, f, lun(ctx), held.itt, held.cmd_sn, held.itt)?;
-        drop(s);
+        let (response, _) =
+            function_during_held_write(ctx, &mut s, &held, bs, f, lun(ctx), referenced)?;
         if !allowed.contains(&response) {
             return Ok(Outcome::fail(
                 format!("{allowed:?}"),
                 format!("{response:?}"),
             ));
         }
+        let answered = answered_later(ctx, &mut s, held.itt)?;
         Ok(Outcome::check(
             response != TmfResponseCode::FunctionComplete || !answered,
             "no response for the aborted write",
@@ -234,39 +289,17 @@ fn task_set_during_write(
         } else {
             lun(ctx)
         };
-        let ref_cmd_sn = s.cmd_sn;
-        let tmf = send_function(ctx, &mut s, f, l, TTT_RESERVED, ref_cmd_sn)?;
-        let (early, _) = s.gather_quiet(ctx)?;
-        let early = early.iter().find_map(|p| match p {
-            Pdu::TaskManagementResponse(r) if r.itt == tmf => Some(r.response),
-            _ => None,
-        });
-        let response = match early {
-            Some(TmfResponseCode::FunctionComplete) => {
-                return Ok(Outcome::fail(
-                    "the response only after our Data-Out for the outstanding R2T",
-                    "Function complete while the R2T was still unanswered",
-                ))
-            }
-            Some(refused) => refused,
-            None => {
-                let r2t = &held.r2t;
-                let data = super::blocks::pattern(8 * bs as usize, 0x7d);
-                for d in s.data_out(
-                    held.itt,
-                    r2t.ttt,
-                    r2t.lun,
-                    &data,
-                    r2t.buffer_offset,
-                    r2t.desired_data_transfer_length,
-                ) {
-                    s.send(ctx, d)?;
-                }
-                function_response(ctx, &mut s, tmf, held.itt)?.0
-            }
-        };
+        let referenced = (TTT_RESERVED, s.cmd_sn);
+        let (response, answered) =
+            function_during_held_write(ctx, &mut s, &held, bs, f, l, referenced)?;
         if na == Some(response) {
             return Ok(Outcome::not_applicable(format!("{f:?}: {response:?}")));
+        }
+        if response == TmfResponseCode::FunctionComplete && answered == Answered::BeforeTheData {
+            return Ok(Outcome::fail(
+                "the response only after our Data-Out for the outstanding R2T",
+                "Function complete while the R2T was still unanswered",
+            ));
         }
         if !allowed.contains(&response) {
             return Ok(Outcome::fail(
@@ -274,9 +307,9 @@ fn task_set_during_write(
                 format!("{response:?}"),
             ));
         }
-        let answered = answered_later(ctx, &mut s, held.itt)?;
+        let late = answered_later(ctx, &mut s, held.itt)?;
         Ok(Outcome::check(
-            response != TmfResponseCode::FunctionComplete || !answered,
+            response != TmfResponseCode::FunctionComplete || !late,
             "no response for the aborted write after the function's response",
             "a SCSI Response for it after the function's response",
         ))
