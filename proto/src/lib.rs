@@ -19,5 +19,6 @@ pub mod digest;
 #[allow(clippy::expect_used)]
 pub mod fuzzing;
 pub mod pdu;
+pub mod random;
 pub mod scsi;
 pub mod text;

@@ -117,7 +117,7 @@ pub struct Initiator {
 impl Initiator {
     /// A new initiator. Nothing is sent before [`Initiator::login`], so raw
     /// PDUs can be sent first.
-    pub fn new(config: InitiatorConfig, rng: impl RandomSource + Send + 'static) -> Self {
+    pub fn new(config: InitiatorConfig, rng: impl RandomSource + 'static) -> Self {
         let mut rng = Rng(Box::new(rng));
         let isid = config.isid.unwrap_or_else(|| {
             // RFC 7143 §11.12.5: T=10b "Random": A reserved, B and C random,

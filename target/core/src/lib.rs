@@ -48,7 +48,6 @@ mod login;
 mod logout;
 mod nop;
 mod r2t;
-mod random;
 mod reject;
 mod state;
 mod tmf;
@@ -62,7 +61,7 @@ pub use config::{
     TargetConfig,
 };
 pub use events::{CloseReason, ConnId, Event};
-pub use random::{RandomSource, SeededRandom};
+pub use rtgt_proto::random::{RandomSource, SeededRandom};
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
