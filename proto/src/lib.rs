@@ -21,4 +21,5 @@ pub mod fuzzing;
 pub mod pdu;
 pub mod random;
 pub mod scsi;
+pub mod serial;
 pub mod text;

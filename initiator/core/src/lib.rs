@@ -77,7 +77,6 @@ pub use event::{CloseReason, Event, Residual, ScsiResult, TaskHandle, TaskOutcom
 pub use login::LoginError;
 pub use session::{DataDirection, ScsiRequest, Session};
 pub use violation::{ProtocolViolation, ViolationKind};
-pub use window::{serial_gt, serial_le, serial_lt};
 
 use config::Rng;
 use login::LoginState;
