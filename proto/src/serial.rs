@@ -83,18 +83,6 @@ impl Serial {
     }
 }
 
-impl From<u32> for Serial {
-    fn from(n: u32) -> Self {
-        Serial(n)
-    }
-}
-
-impl From<Serial> for u32 {
-    fn from(s: Serial) -> Self {
-        s.0
-    }
-}
-
 impl fmt::Display for Serial {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fmt(f)

@@ -128,7 +128,7 @@ impl Pair {
             epoch: Instant::now(),
             offset: Duration::ZERO,
             seed,
-            mix: Mix(seed ^ 0x5eed),
+            mix: Mix(SeededRandom::new(seed ^ 0x5eed)),
         }
     }
 
