@@ -12,15 +12,6 @@ use super::state::Phase;
 use super::TargetCore;
 use crate::TargetId;
 
-/// The U/O flags and count of a residual (RFC 7143 §11.4.5).
-fn residual_fields(r: Residual) -> (bool, bool, u32) {
-    match r {
-        Residual::None => (false, false, 0),
-        Residual::Underflow(n) => (true, false, n),
-        Residual::Overflow(n) => (false, true, n),
-    }
-}
-
 impl TargetCore {
     /// A command finished at its logical unit.
     pub(crate) fn on_completion(&mut self, target: TargetId, c: Completion) {
@@ -97,7 +88,7 @@ impl TargetCore {
                     // RFC 7143 §11.7.4: the status may ride on the last
                     // Data-In (S bit) when there is no sense data; the
                     // residual goes with it (§11.7.6).
-                    let (u, o, n) = residual_fields(r.residual);
+                    let (u, o, n) = r.residual.fields();
                     pdu.status_present = true;
                     pdu.status = status;
                     pdu.underflow = u;
@@ -128,7 +119,7 @@ impl TargetCore {
         let Some(serial) = self.session_of(conn) else {
             return;
         };
-        let (u, o, n) = residual_fields(residual);
+        let (u, o, n) = residual.fields();
         let (exp, max) = self.window(serial);
         let pdu = ScsiResponse {
             response: ScsiResponseCode::CommandCompleted,

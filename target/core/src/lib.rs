@@ -49,7 +49,6 @@ mod login;
 mod logout;
 mod nop;
 mod r2t;
-mod random;
 mod registry;
 mod reject;
 mod state;
@@ -64,8 +63,8 @@ pub use config::{
     TargetConfig,
 };
 pub use events::{CloseReason, ConnId, Event};
-pub use random::{RandomSource, SeededRandom};
 pub use registry::{RegistryError, TargetId, MAX_LUN};
+pub use rtgt_proto::random::{RandomSource, SeededRandom};
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;

@@ -7,11 +7,11 @@ use std::collections::BTreeSet;
 use rtgt_proto::pdu::{
     TaskManagementRequest, TaskManagementResponse, TmfFunction, TmfResponseCode,
 };
+use rtgt_proto::serial::Serial;
 
 use super::command::TaskPhase;
 use super::events::ConnId;
-use super::state::{sn_gt, Session};
-use super::window::in_window;
+use super::state::Session;
 use super::TargetCore;
 use crate::TargetId;
 
@@ -162,7 +162,9 @@ impl TargetCore {
                     return TmfResponseCode::FunctionComplete;
                 }
                 let max = s.refresh_max_cmd_sn();
-                if in_window(r, s.exp_cmd_sn, max) && sn_gt(t.cmd_sn, r) {
+                if Serial(r).in_window(Serial(s.exp_cmd_sn), Serial(max))
+                    && Serial(t.cmd_sn).is_after(Serial(r))
+                {
                     // RFC 7143 §11.5.1: a RefCmdSN inside the window and
                     // below the TMF's CmdSN is taken as received (and the
                     // command, when it comes, not executed): function

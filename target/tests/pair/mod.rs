@@ -133,7 +133,7 @@ impl Pair {
             epoch: Instant::now(),
             offset: Duration::ZERO,
             seed,
-            mix: Mix(seed ^ 0x5eed),
+            mix: Mix(SeededRandom::new(seed ^ 0x5eed)),
         }
     }
 
