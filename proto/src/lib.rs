@@ -19,5 +19,7 @@ pub mod digest;
 #[allow(clippy::expect_used)]
 pub mod fuzzing;
 pub mod pdu;
+pub mod random;
 pub mod scsi;
+pub mod serial;
 pub mod text;

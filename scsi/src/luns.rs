@@ -7,7 +7,7 @@ use crate::dispatch::{cdb_error, common_checks};
 use crate::inquiry::inquiry_no_lu;
 use crate::plan::{cut, Plan, Work};
 use crate::sense::{invalid_named, lun_not_supported, CmdResult};
-use crate::task::{Command, Completion};
+use crate::task::{Command, Completion, Nexus};
 use rtgt_proto::scsi::asc::AscAscq;
 use rtgt_proto::scsi::cdb::{op, select_report, Cdb, ReportLuns as ReportLunsCdb};
 use rtgt_proto::scsi::params::{Lun, ReportLuns};
@@ -67,6 +67,16 @@ impl LunMap {
             self.inventory_changed();
         }
         d
+    }
+
+    /// Makes every disk know `nexus`, so that the conditions established
+    /// from now on reach it before its first command to that disk (which
+    /// still reports POWER ON, RESET, OR BUS DEVICE RESET OCCURRED first,
+    /// SAM-5 §5.14).
+    pub fn register(&mut self, nexus: &Nexus) {
+        for d in self.disks.values_mut() {
+            d.lu.ua.touch(nexus);
+        }
     }
 
     fn inventory_changed(&mut self) {

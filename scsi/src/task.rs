@@ -2,6 +2,7 @@
 //! (a [`Completion`]).
 
 use bytes::Bytes;
+pub use rtgt_proto::pdu::Residual;
 use rtgt_proto::scsi::params::Lun;
 use rtgt_proto::scsi::status::Status;
 use std::sync::Arc;
@@ -65,32 +66,6 @@ pub struct Command {
     pub expected_len: u32,
 }
 
-/// The iSCSI residual of a command (RFC 7143 §11.4.5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Residual {
-    #[default]
-    None,
-    /// The command transferred this many bytes fewer than expected.
-    Underflow(u32),
-    /// The command wanted this many bytes more than expected.
-    Overflow(u32),
-}
-
-impl Residual {
-    /// The residual of a command that wanted `wanted` bytes with `expected`
-    /// expected.
-    pub fn of(wanted: u64, expected: u32) -> Self {
-        let e = u64::from(expected);
-        match wanted.cmp(&e) {
-            std::cmp::Ordering::Equal => Residual::None,
-            std::cmp::Ordering::Less => Residual::Underflow((e - wanted) as u32),
-            std::cmp::Ordering::Greater => {
-                Residual::Overflow(u32::try_from(wanted - e).unwrap_or(u32::MAX))
-            }
-        }
-    }
-}
-
 /// The answer to a command: status, sense, Data-In, residual.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
@@ -121,18 +96,5 @@ impl Completion {
     /// The status, `None` for an aborted task.
     pub fn status(&self) -> Option<Status> {
         self.reply.as_ref().map(|r| r.status)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn residuals() {
-        assert_eq!(Residual::of(512, 512), Residual::None);
-        assert_eq!(Residual::of(36, 255), Residual::Underflow(219));
-        assert_eq!(Residual::of(4096, 512), Residual::Overflow(3584));
-        assert_eq!(Residual::of(u64::MAX, 0), Residual::Overflow(u32::MAX));
     }
 }

@@ -111,13 +111,7 @@ impl Rng {
     }
 }
 
-impl rtgt_initiator::RandomSource for Rng {
-    fn fill(&mut self, buf: &mut [u8]) {
-        Rng::fill(self, buf);
-    }
-}
-
-impl rtgt_target::RandomSource for Rng {
+impl rtgt_proto::random::RandomSource for Rng {
     fn fill(&mut self, buf: &mut [u8]) {
         Rng::fill(self, buf);
     }

@@ -18,5 +18,6 @@ pub use rtgt_target_core as core;
 
 pub use crate::core::{
     AuthConfig, ChapAccount, Cidr, CloseReason, ConnId, Event, IoTag, Limits, NopConfig,
-    PortalGroupConfig, RandomSource, SeededRandom, SessionLimits, TargetConfig, TargetCore,
+    PortalGroupConfig, RandomSource, RegistryError, SeededRandom, SessionLimits, TargetConfig,
+    TargetCore, TargetId,
 };

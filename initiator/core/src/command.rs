@@ -421,13 +421,7 @@ impl Initiator {
         let Some(TaskKind::Scsi(t)) = self.session.tasks.get(&itt).map(|t| &t.kind) else {
             return Ok(());
         };
-        let residual = if r.underflow {
-            Residual::Underflow(r.residual_count)
-        } else if r.overflow {
-            Residual::Overflow(r.residual_count)
-        } else {
-            Residual::None
-        };
+        let residual = Residual::from_fields(r.underflow, r.overflow, r.residual_count);
         let sense_bytes = match (r.response, r.sense_data()) {
             (ScsiResponseCode::CommandCompleted, Some(s)) => Bytes::copy_from_slice(s),
             _ => Bytes::new(),

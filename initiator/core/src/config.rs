@@ -1,56 +1,16 @@
 //! What the caller decides before a login: names, credentials, the keys to
 //! propose (legal or not), strictness, timers, and the source of randomness.
 
-use std::fmt;
 use std::time::Duration;
 
 use rtgt_proto::chap::{ChapAlgorithm, ChapSecret};
 use rtgt_proto::pdu::Isid;
 use rtgt_proto::text::{LocalConfig, SessionType};
 
-/// Randomness for the ISID qualifier and CHAP challenges and identifiers.
-/// The OS fills it in production, a seed in the simulator and tests.
-pub trait RandomSource {
-    /// Fills `buf` with random bytes.
-    fn fill(&mut self, buf: &mut [u8]);
-}
-
-impl<F: FnMut(&mut [u8])> RandomSource for F {
-    fn fill(&mut self, buf: &mut [u8]) {
-        self(buf)
-    }
-}
-
-/// A small deterministic generator (SplitMix64) for seeded runs. Not for
-/// secrets on a real network: use the OS there.
-#[derive(Debug, Clone)]
-pub struct SeededRandom(u64);
-
-impl SeededRandom {
-    /// A generator from a seed.
-    pub fn new(seed: u64) -> Self {
-        SeededRandom(seed)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-}
-
-impl RandomSource for SeededRandom {
-    fn fill(&mut self, buf: &mut [u8]) {
-        for chunk in buf.chunks_mut(8) {
-            let v = self.next().to_le_bytes();
-            for (d, s) in chunk.iter_mut().zip(v) {
-                *d = s;
-            }
-        }
-    }
-}
+/// Randomness for the ISID qualifier and CHAP challenges and identifiers
+/// comes from a [`RandomSource`]: the OS in production, a seed in the
+/// simulator and tests.
+pub use rtgt_proto::random::{RandomSource, SeededRandom};
 
 /// What to do when the target breaks a rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -237,14 +197,9 @@ impl InitiatorConfig {
     }
 }
 
-/// A boxed random source that prints as such.
-pub(crate) struct Rng(pub Box<dyn RandomSource + Send>);
-
-impl fmt::Debug for Rng {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("RandomSource")
-    }
-}
+/// The session's random source.
+#[derive(Debug)]
+pub(crate) struct Rng(pub Box<dyn RandomSource>);
 
 impl Rng {
     pub(crate) fn bytes<const N: usize>(&mut self) -> [u8; N] {

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
+pub use rtgt_proto::pdu::Residual;
 use rtgt_proto::pdu::{
     AsyncMessage, Isid, RawPdu, RejectReason, ScsiResponseCode, ScsiStatus, TmfFunction,
     TmfResponseCode,
@@ -20,18 +21,6 @@ use super::violation::ProtocolViolation;
 /// A task of ours, named by its Initiator Task Tag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TaskHandle(pub u32);
-
-/// The residual of a SCSI command (RFC 7143 §11.4.5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Residual {
-    /// All the expected data moved.
-    #[default]
-    None,
-    /// The U bit: this many bytes of the expected length were not moved.
-    Underflow(u32),
-    /// The O bit: the command wanted this many bytes more than expected.
-    Overflow(u32),
-}
 
 /// A SCSI command that ran to a response.
 #[derive(Debug, Clone, PartialEq, Eq)]

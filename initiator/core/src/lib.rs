@@ -77,7 +77,6 @@ pub use event::{CloseReason, Event, Residual, ScsiResult, TaskHandle, TaskOutcom
 pub use login::LoginError;
 pub use session::{DataDirection, ScsiRequest, Session};
 pub use violation::{ProtocolViolation, ViolationKind};
-pub use window::{serial_gt, serial_le, serial_lt};
 
 use config::Rng;
 use login::LoginState;
@@ -117,7 +116,7 @@ pub struct Initiator {
 impl Initiator {
     /// A new initiator. Nothing is sent before [`Initiator::login`], so raw
     /// PDUs can be sent first.
-    pub fn new(config: InitiatorConfig, rng: impl RandomSource + Send + 'static) -> Self {
+    pub fn new(config: InitiatorConfig, rng: impl RandomSource + 'static) -> Self {
         let mut rng = Rng(Box::new(rng));
         let isid = config.isid.unwrap_or_else(|| {
             // RFC 7143 §11.12.5: T=10b "Random": A reserved, B and C random,

@@ -7,6 +7,7 @@ use rtgt_proto::pdu::{
     Lun, Opcode, Pdu, TaskManagementRequest, TaskManagementResponse, TmfFunction, TmfResponseCode,
     TTT_RESERVED,
 };
+use rtgt_proto::serial::Serial;
 use rtgt_proto::text::SessionType;
 
 use super::event::{CloseReason, Event, TaskHandle, TaskOutcome, UsageError};
@@ -168,7 +169,7 @@ impl Initiator {
 /// request sent with `tmf_sn`.
 fn covered(task_sn: Option<u32>, tmf_sn: Option<u32>) -> bool {
     match (task_sn, tmf_sn) {
-        (Some(t), Some(m)) => super::window::serial_lt(t, m),
+        (Some(t), Some(m)) => Serial(t).is_before(Serial(m)),
         _ => false,
     }
 }

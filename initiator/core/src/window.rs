@@ -2,25 +2,10 @@
 //! (RFC 7143 §4.2.2.1) and StatSN acknowledgement (RFC 7143 §4.2.2.2).
 
 use rtgt_proto::pdu::Opcode;
+use rtgt_proto::serial::Serial;
 
 use super::violation::{Flow, ProtocolViolation, ViolationKind};
 use super::Initiator;
-
-/// `a < b` in 32-bit serial arithmetic (RFC 1982 §3.2). Values exactly 2^31
-/// apart are not comparable and give false both ways.
-pub fn serial_lt(a: u32, b: u32) -> bool {
-    a != b && (b.wrapping_sub(a) as i32) > 0
-}
-
-/// `a <= b` in serial arithmetic.
-pub fn serial_le(a: u32, b: u32) -> bool {
-    a == b || serial_lt(a, b)
-}
-
-/// `a > b` in serial arithmetic.
-pub fn serial_gt(a: u32, b: u32) -> bool {
-    serial_lt(b, a)
-}
 
 /// How a PDU treats the connection's StatSN.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,7 +60,7 @@ impl Initiator {
     pub(crate) fn take_window(&mut self, exp: u32, max: u32, opcode: Opcode, itt: u32) -> Flow {
         // RFC 7143 §4.2.2.1: MaxCmdSN - ExpCmdSN + 1 < 0 is invalid; the
         // initiator ignores both values.
-        if serial_lt(max, exp.wrapping_sub(1)) {
+        if Serial(max).is_before(Serial(exp).wrapping_sub(1)) {
             self.violation(
                 ProtocolViolation::new(
                     ViolationKind::CmdSnWindow,
@@ -90,7 +75,7 @@ impl Initiator {
         // RFC 7143 §4.2.2.1: ExpCmdSN acknowledges every CmdSN below it;
         // it cannot pass the next CmdSN we have not yet used.
         let next = self.session.cmd_sn;
-        if serial_gt(exp, next) {
+        if Serial(exp).is_after(Serial(next)) {
             self.violation(
                 ProtocolViolation::new(
                     ViolationKind::ExpCmdSn,
@@ -104,10 +89,10 @@ impl Initiator {
         }
         // RFC 7143 §4.2.2.1: only values above the ones held are taken (a
         // PDU may overtake another on a different connection).
-        if serial_gt(exp, self.session.exp_cmd_sn) {
+        if Serial(exp).is_after(Serial(self.session.exp_cmd_sn)) {
             self.session.exp_cmd_sn = exp;
         }
-        if serial_gt(max, self.session.max_cmd_sn) {
+        if Serial(max).is_after(Serial(self.session.max_cmd_sn)) {
             self.session.max_cmd_sn = max;
         }
         Ok(())
@@ -115,23 +100,6 @@ impl Initiator {
 
     /// Whether the window admits one more non-immediate command.
     pub(crate) fn window_open(&self) -> bool {
-        serial_le(self.session.cmd_sn, self.session.max_cmd_sn)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn serial_compare() {
-        assert!(serial_lt(1, 2));
-        assert!(serial_lt(u32::MAX, 0));
-        assert!(serial_gt(0, u32::MAX));
-        assert!(!serial_lt(5, 5));
-        assert!(serial_le(5, 5));
-        assert!(!serial_lt(0, 1 << 31));
-        assert!(!serial_gt(0, 1 << 31));
-        assert!(serial_lt(0x7fff_fff0, 0x8000_0010));
+        Serial(self.session.cmd_sn).is_at_or_before(Serial(self.session.max_cmd_sn))
     }
 }

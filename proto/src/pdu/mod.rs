@@ -29,6 +29,7 @@ mod nop;
 mod opcode;
 mod pdu_enum;
 mod reject;
+mod residual;
 mod scsi;
 mod snack;
 mod stream;
@@ -49,6 +50,7 @@ pub use nop::{NopIn, NopOut};
 pub use opcode::{Opcode, Role};
 pub use pdu_enum::{Pdu, PduError};
 pub use reject::{Reject, RejectReason};
+pub use residual::Residual;
 pub use scsi::{ScsiCommand, ScsiResponse, ScsiResponseCode, ScsiStatus, TaskAttribute};
 pub use snack::{SnackRequest, SnackType};
 pub use stream::{

@@ -229,7 +229,7 @@ impl TargetCore {
             data_out: std::mem::take(&mut t.data).freeze(),
             expected_len: t.edtl,
         };
-        if let Some(tg) = target.and_then(|i| self.cfg.targets.get_mut(i)) {
+        if let Some(tg) = target.and_then(|i| self.reg.get_mut(i)) {
             tg.luns.submit(cmd);
         }
     }
@@ -273,7 +273,7 @@ impl TargetCore {
             if t.phase == TaskPhase::Submitted {
                 let lun = rtgt_proto::scsi::params::Lun(t.lun.0).index();
                 if let Some(d) = target
-                    .and_then(|i| self.cfg.targets.get_mut(i))
+                    .and_then(|i| self.reg.get_mut(i))
                     .and_then(|tg| lun.and_then(|n| tg.luns.disk_mut(n)))
                 {
                     d.abort_task(&nexus, Session::tag(serial, itt));

@@ -10,19 +10,11 @@ use rtgt_scsi::{Completion, Reply, Residual};
 use super::events::ConnId;
 use super::state::Phase;
 use super::TargetCore;
-
-/// The U/O flags and count of a residual (RFC 7143 §11.4.5).
-fn residual_fields(r: Residual) -> (bool, bool, u32) {
-    match r {
-        Residual::None => (false, false, 0),
-        Residual::Underflow(n) => (true, false, n),
-        Residual::Overflow(n) => (false, true, n),
-    }
-}
+use crate::TargetId;
 
 impl TargetCore {
     /// A command finished at its logical unit.
-    pub(crate) fn on_completion(&mut self, target: usize, c: Completion) {
+    pub(crate) fn on_completion(&mut self, target: TargetId, c: Completion) {
         let serial = c.tag >> 32;
         let itt = c.tag as u32;
         let lun = c.lun.index();
@@ -96,7 +88,7 @@ impl TargetCore {
                     // RFC 7143 §11.7.4: the status may ride on the last
                     // Data-In (S bit) when there is no sense data; the
                     // residual goes with it (§11.7.6).
-                    let (u, o, n) = residual_fields(r.residual);
+                    let (u, o, n) = r.residual.fields();
                     pdu.status_present = true;
                     pdu.status = status;
                     pdu.underflow = u;
@@ -127,7 +119,7 @@ impl TargetCore {
         let Some(serial) = self.session_of(conn) else {
             return;
         };
-        let (u, o, n) = residual_fields(residual);
+        let (u, o, n) = residual.fields();
         let (exp, max) = self.window(serial);
         let pdu = ScsiResponse {
             response: ScsiResponseCode::CommandCompleted,

@@ -15,6 +15,7 @@ use super::state::TextPending;
 /// sets no bound; this keeps a peer from growing it without end).
 const MAX_TEXT_REQUEST: usize = 65_536;
 use super::TargetCore;
+use crate::TargetId;
 
 /// `addr:port` as TargetAddress writes it (RFC 7143 §13.8: IPv6 in
 /// brackets).
@@ -204,20 +205,19 @@ impl TargetCore {
         let Some(c) = self.conns.get(&conn) else {
             return Vec::new();
         };
-        let names: Vec<usize> = match (s.target, value) {
+        // SendTargets lists the targets by ascending id: a stable order.
+        let names: Vec<TargetId> = match (s.target, value) {
             // RFC 7143 Appendix C: All is for discovery sessions; a normal
             // session is answered SendTargets=Reject.
             (Some(_), "All") => return vec![Pair::new("SendTargets", "Reject")],
             // Appendix C: an empty value in a normal session names the
             // session's own target.
             (Some(t), "") => vec![t],
-            (None, "All") => (0..self.cfg.targets.len()).collect(),
+            (None, "All") => self.reg.ids(),
             (None, "") => Vec::new(),
             (_, name) => self
-                .cfg
-                .targets
-                .iter()
-                .position(|t| t.name.eq_ignore_ascii_case(name))
+                .reg
+                .find(name)
                 .into_iter()
                 .filter(|&i| s.target.is_none() || s.target == Some(i))
                 .collect(),
@@ -229,7 +229,7 @@ impl TargetCore {
         };
         let mut out = Vec::new();
         for i in names {
-            let Some(t) = self.cfg.targets.get(i) else {
+            let Some(t) = self.reg.get(i) else {
                 continue;
             };
             // Only the targets the initiator may log in to are listed.

@@ -32,6 +32,8 @@ pub enum CloseReason {
     Reinstated,
     /// The target is shutting down.
     Shutdown,
+    /// The target the login or session was for was removed.
+    TargetRemoved,
 }
 
 /// Something worth a log line. Secrets never appear here.

@@ -35,6 +35,7 @@
     )
 )]
 
+mod admin;
 mod async_msg;
 mod command;
 mod config;
@@ -48,7 +49,7 @@ mod login;
 mod logout;
 mod nop;
 mod r2t;
-mod random;
+mod registry;
 mod reject;
 mod state;
 mod tmf;
@@ -62,7 +63,8 @@ pub use config::{
     TargetConfig,
 };
 pub use events::{CloseReason, ConnId, Event};
-pub use random::{RandomSource, SeededRandom};
+pub use registry::{RegistryError, TargetId, MAX_LUN};
+pub use rtgt_proto::random::{RandomSource, SeededRandom};
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
@@ -71,21 +73,29 @@ use std::time::Instant;
 use rtgt_proto::pdu::{DecoderConfig, Digests, EncodedParts, StreamDecoder};
 use rtgt_scsi::{BackstoreError, IoData, IoId, IoRequest};
 
+use registry::Registry;
 use state::{Conn, Phase, Session};
 
 /// Names one backstore request: the target, the LUN and the disk's id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct IoTag {
-    /// Index of the target in [`PortalGroupConfig::targets`].
-    pub target: usize,
+    /// The target's id.
+    pub target: TargetId,
     pub lun: u16,
     pub id: IoId,
+    /// The instance of the LUN's disk the request belongs to: a LUN removed
+    /// and added again has a new one, and completions of the old one's
+    /// requests are dropped.
+    pub instance: u64,
 }
 
 /// The iSCSI target engine of one portal group. See the module docs.
 #[derive(Debug)]
 pub struct TargetCore {
+    /// The configuration, its targets moved to `reg`.
     cfg: PortalGroupConfig,
+    /// The live targets by id.
+    reg: Registry,
     rng: Box<dyn RandomSource>,
     conns: BTreeMap<ConnId, Conn>,
     /// Sessions by serial number (never reused).
@@ -98,10 +108,13 @@ pub struct TargetCore {
 }
 
 impl TargetCore {
-    /// A core serving `cfg`, with randomness from `rng`.
-    pub fn new(cfg: PortalGroupConfig, rng: Box<dyn RandomSource>) -> Self {
+    /// A core serving `cfg`, with randomness from `rng`. The targets of
+    /// `cfg` get ids 1, 2, 3... in order ([`TargetId::from_position`]).
+    pub fn new(mut cfg: PortalGroupConfig, rng: Box<dyn RandomSource>) -> Self {
+        let reg = Registry::new(std::mem::take(&mut cfg.targets));
         TargetCore {
             cfg,
+            reg,
             rng,
             conns: BTreeMap::new(),
             sessions: BTreeMap::new(),
@@ -112,7 +125,8 @@ impl TargetCore {
         }
     }
 
-    /// The configuration (targets with their LUN maps included).
+    /// The configuration of the portal group; its `targets` are empty,
+    /// the live targets are given by [`TargetCore::targets`].
     pub fn config(&self) -> &PortalGroupConfig {
         &self.cfg
     }
@@ -214,8 +228,12 @@ impl TargetCore {
         result: Result<IoData, BackstoreError>,
         now: Instant,
     ) {
-        if let Some(t) = self.cfg.targets.get_mut(tag.target) {
-            t.luns.handle_io_complete(tag.lun, tag.id, result);
+        // A request of a removed LUN (or of a disk since replaced at its
+        // number) has nobody to complete: it is dropped.
+        if self.reg.instance(tag.target, tag.lun) == tag.instance {
+            if let Some(t) = self.reg.get_mut(tag.target) {
+                t.luns.handle_io_complete(tag.lun, tag.id, result);
+            }
         }
         self.pump(now);
     }
@@ -228,16 +246,12 @@ impl TargetCore {
 
     /// The next backstore request to run.
     pub fn poll_io(&mut self) -> Option<(IoTag, IoRequest)> {
-        self.cfg.targets.iter_mut().enumerate().find_map(|(i, t)| {
-            t.luns.poll_io().map(|(lun, io)| {
-                let tag = IoTag {
-                    target: i,
-                    lun,
-                    id: io.id,
-                };
-                (tag, io)
-            })
-        })
+        let (target, lun, io) = self
+            .reg
+            .iter_mut()
+            .find_map(|(i, t)| t.luns.poll_io().map(|(lun, io)| (i, lun, io)))?;
+        let tag = self.io_tag(target, lun, io.id);
+        Some((tag, io))
     }
 
     /// The next persistent reservation state to store durably (a LUN whose
@@ -246,16 +260,21 @@ impl TargetCore {
     /// [`TargetCore::handle_io_complete`] (`Ok(IoData::Done)`, or an error,
     /// which fails the PERSISTENT RESERVE OUT command).
     pub fn poll_persist(&mut self) -> Option<(IoTag, rtgt_scsi::PrState)> {
-        self.cfg.targets.iter_mut().enumerate().find_map(|(i, t)| {
-            t.luns.poll_persist().map(|(lun, p)| {
-                let tag = IoTag {
-                    target: i,
-                    lun,
-                    id: p.id,
-                };
-                (tag, p.state)
-            })
-        })
+        let (target, lun, p) = self
+            .reg
+            .iter_mut()
+            .find_map(|(i, t)| t.luns.poll_persist().map(|(lun, p)| (i, lun, p)))?;
+        let tag = self.io_tag(target, lun, p.id);
+        Some((tag, p.state))
+    }
+
+    fn io_tag(&self, target: TargetId, lun: u16, id: IoId) -> IoTag {
+        IoTag {
+            target,
+            lun,
+            id,
+            instance: self.reg.instance(target, lun),
+        }
     }
 
     /// The next event: connections to close and lines to log.
@@ -301,13 +320,11 @@ impl TargetCore {
     }
 
     /// Moves disk completions to the initiators.
-    fn pump(&mut self, _now: Instant) {
+    pub(crate) fn pump(&mut self, _now: Instant) {
         loop {
             let next = self
-                .cfg
-                .targets
+                .reg
                 .iter_mut()
-                .enumerate()
                 .find_map(|(i, t)| t.luns.poll_completion().map(|c| (i, c)));
             let Some((target, completion)) = next else {
                 break;
@@ -377,7 +394,7 @@ impl TargetCore {
             }
             self.close_conn(conn, CloseReason::SessionEnded);
         }
-        if let Some(t) = s.target.and_then(|i| self.cfg.targets.get_mut(i)) {
+        if let Some(t) = s.target.and_then(|i| self.reg.get_mut(i)) {
             for n in t.luns.luns().iter().filter_map(|l| l.index()) {
                 if let Some(d) = t.luns.disk_mut(n) {
                     d.nexus_loss(&s.nexus);
@@ -389,7 +406,7 @@ impl TargetCore {
             initiator: s.initiator.clone(),
             target: s
                 .target
-                .and_then(|i| self.cfg.targets.get(i))
+                .and_then(|i| self.reg.get(i))
                 .map(|t| t.name.clone()),
             reason: why.into(),
         });

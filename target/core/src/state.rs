@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use rtgt_proto::pdu::{Digests, Isid, Pdu, StreamDecoder};
+use rtgt_proto::serial::Serial;
 use rtgt_proto::text::OperationalParams;
 use rtgt_scsi::Nexus;
 
@@ -16,6 +17,7 @@ use super::events::ConnId;
 use super::login::Login;
 use super::tmf::PendingTmf;
 use super::TargetCore;
+use crate::TargetId;
 
 /// Where a connection is in its life (RFC 7143 §6.3, §4.2.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +73,7 @@ pub(crate) struct Session {
     pub isid: Isid,
     pub initiator: String,
     /// Index of the target; `None` for a discovery session.
-    pub target: Option<usize>,
+    pub target: Option<TargetId>,
     pub nexus: Arc<Nexus>,
     pub params: OperationalParams,
     /// Connections by CID.
@@ -112,7 +114,7 @@ impl Session {
     pub fn refresh_max_cmd_sn(&mut self) -> u32 {
         let free = self.queue_depth.saturating_sub(self.slots_used());
         let max = self.exp_cmd_sn.wrapping_add(free).wrapping_sub(1);
-        if sn_gt(max, self.max_cmd_sn) {
+        if Serial(max).is_after(Serial(self.max_cmd_sn)) {
             self.max_cmd_sn = max;
         }
         self.max_cmd_sn
@@ -124,11 +126,6 @@ impl Session {
     pub fn tag(serial: u64, itt: u32) -> u64 {
         (serial << 32) | u64::from(itt)
     }
-}
-
-/// Serial number arithmetic (RFC 1982, RFC 7143 §4.2.2.1): `a > b`.
-pub(crate) fn sn_gt(a: u32, b: u32) -> bool {
-    a != b && a.wrapping_sub(b) < (1 << 31)
 }
 
 impl TargetCore {
@@ -181,19 +178,5 @@ impl TargetCore {
         self.conns
             .get(&conn)
             .map_or(SocketAddr::from(([0, 0, 0, 0], 0)), |c| c.peer)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn serial_arithmetic() {
-        assert!(sn_gt(1, 0));
-        assert!(sn_gt(0, u32::MAX));
-        assert!(!sn_gt(5, 5));
-        assert!(!sn_gt(0, 1));
-        assert!(sn_gt(0x8000_0000 - 1, 0));
     }
 }

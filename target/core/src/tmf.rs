@@ -7,12 +7,13 @@ use std::collections::BTreeSet;
 use rtgt_proto::pdu::{
     TaskManagementRequest, TaskManagementResponse, TmfFunction, TmfResponseCode,
 };
+use rtgt_proto::serial::Serial;
 
 use super::command::TaskPhase;
 use super::events::ConnId;
-use super::state::{sn_gt, Session};
-use super::window::in_window;
+use super::state::Session;
 use super::TargetCore;
+use crate::TargetId;
 
 /// A TMF waiting for its affected tasks.
 #[derive(Debug)]
@@ -21,9 +22,9 @@ pub(crate) struct PendingTmf {
     pub itt: u32,
     pub response: TmfResponseCode,
     /// (target, disk tag) of each affected task still running.
-    pub waiting: BTreeSet<(usize, u64)>,
+    pub waiting: BTreeSet<(TargetId, u64)>,
     /// TARGET COLD RESET: the target's sessions end after the response.
-    pub cold: Option<usize>,
+    pub cold: Option<TargetId>,
 }
 
 impl TargetCore {
@@ -42,8 +43,7 @@ impl TargetCore {
         };
         let lun = rtgt_proto::scsi::params::Lun(t.lun.0).index();
         let lun_ok = lun.is_some_and(|n| {
-            self.cfg
-                .targets
+            self.reg
                 .get(target)
                 .is_some_and(|tg| tg.luns.disk(n).is_some())
         });
@@ -63,12 +63,7 @@ impl TargetCore {
                 let own_only = t.function == TmfFunction::AbortTaskSet;
                 self.collect(target, Some(n), own_only.then_some(serial), &mut waiting);
                 self.end_unsubmitted(serial, target, Some(n), &mut waiting);
-                if let Some(d) = self
-                    .cfg
-                    .targets
-                    .get_mut(target)
-                    .and_then(|tg| tg.luns.disk_mut(n))
-                {
+                if let Some(d) = self.reg.get_mut(target).and_then(|tg| tg.luns.disk_mut(n)) {
                     match t.function {
                         // SAM-5 §7.3, §7.5, §7.7.
                         TmfFunction::AbortTaskSet => d.abort_task_set(&nexus),
@@ -84,7 +79,7 @@ impl TargetCore {
                 // once the response is sent.
                 self.collect(target, None, None, &mut waiting);
                 self.end_unsubmitted(serial, target, None, &mut waiting);
-                if let Some(tg) = self.cfg.targets.get_mut(target) {
+                if let Some(tg) = self.reg.get_mut(target) {
                     for n in tg.luns.luns().iter().filter_map(|l| l.index()) {
                         if let Some(d) = tg.luns.disk_mut(n) {
                             d.lun_reset(&nexus);
@@ -123,9 +118,9 @@ impl TargetCore {
     fn abort_task(
         &mut self,
         serial: u64,
-        target: usize,
+        target: TargetId,
         t: &TaskManagementRequest,
-        waiting: &mut BTreeSet<(usize, u64)>,
+        waiting: &mut BTreeSet<(TargetId, u64)>,
     ) -> TmfResponseCode {
         let Some(s) = self.sessions.get_mut(&serial) else {
             return TmfResponseCode::TaskDoesNotExist;
@@ -142,12 +137,9 @@ impl TargetCore {
                 waiting.insert((target, tag));
                 let lun = rtgt_proto::scsi::params::Lun(task.lun.0).index();
                 let nexus = s.nexus.clone();
-                if let Some(d) = lun.and_then(|n| {
-                    self.cfg
-                        .targets
-                        .get_mut(target)
-                        .and_then(|tg| tg.luns.disk_mut(n))
-                }) {
+                if let Some(d) =
+                    lun.and_then(|n| self.reg.get_mut(target).and_then(|tg| tg.luns.disk_mut(n)))
+                {
                     d.abort_task(&nexus, tag);
                 }
                 TmfResponseCode::FunctionComplete
@@ -170,7 +162,9 @@ impl TargetCore {
                     return TmfResponseCode::FunctionComplete;
                 }
                 let max = s.refresh_max_cmd_sn();
-                if in_window(r, s.exp_cmd_sn, max) && sn_gt(t.cmd_sn, r) {
+                if Serial(r).in_window(Serial(s.exp_cmd_sn), Serial(max))
+                    && Serial(t.cmd_sn).is_after(Serial(r))
+                {
                     // RFC 7143 §11.5.1: a RefCmdSN inside the window and
                     // below the TMF's CmdSN is taken as received (and the
                     // command, when it comes, not executed): function
@@ -189,10 +183,10 @@ impl TargetCore {
     /// `target`, of one session or all.
     fn collect(
         &self,
-        target: usize,
+        target: TargetId,
         lun: Option<u16>,
         only: Option<u64>,
-        waiting: &mut BTreeSet<(usize, u64)>,
+        waiting: &mut BTreeSet<(TargetId, u64)>,
     ) {
         for (&serial, s) in &self.sessions {
             if s.target != Some(target) || only.is_some_and(|o| o != serial) {
@@ -217,9 +211,9 @@ impl TargetCore {
     fn end_unsubmitted(
         &mut self,
         serial: u64,
-        target: usize,
+        target: TargetId,
         lun: Option<u16>,
-        waiting: &mut BTreeSet<(usize, u64)>,
+        waiting: &mut BTreeSet<(TargetId, u64)>,
     ) {
         let Some(s) = self.sessions.get_mut(&serial) else {
             return;
@@ -253,7 +247,7 @@ impl TargetCore {
     }
 
     /// An affected task is over; answers the TMFs that waited only for it.
-    pub(crate) fn tmf_task_done(&mut self, target: usize, _lun: Option<u16>, tag: u64) {
+    pub(crate) fn tmf_task_done(&mut self, target: TargetId, _lun: Option<u16>, tag: u64) {
         let mut ready = Vec::new();
         for s in self.sessions.values_mut() {
             for p in &mut s.tmfs {
@@ -273,13 +267,7 @@ impl TargetCore {
     fn tmf_finish(&mut self, p: PendingTmf) {
         self.tmf_answer(p.conn, p.itt, p.response);
         if let Some(target) = p.cold {
-            let serials: Vec<u64> = self
-                .sessions
-                .iter()
-                .filter(|(_, s)| s.target == Some(target))
-                .map(|(&k, _)| k)
-                .collect();
-            for serial in serials {
+            for serial in self.sessions_of(target) {
                 self.end_session(serial, "target cold reset");
             }
         }

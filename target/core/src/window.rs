@@ -5,6 +5,7 @@
 use std::time::Instant;
 
 use rtgt_proto::pdu::{Pdu, RawPdu};
+use rtgt_proto::serial::Serial;
 
 use super::events::ConnId;
 use super::TargetCore;
@@ -19,13 +20,6 @@ fn numbering(pdu: &Pdu) -> Option<(u32, bool)> {
         Pdu::LogoutRequest(p) => (p.cmd_sn, p.immediate),
         _ => return None,
     })
-}
-
-/// Whether `sn` lies in [exp, max] (serial arithmetic).
-pub(crate) fn in_window(sn: u32, exp: u32, max: u32) -> bool {
-    let span = max.wrapping_sub(exp).wrapping_add(1);
-    // A closed window (MaxCmdSN = ExpCmdSN - 1) has span 0.
-    span <= (1 << 31) && sn.wrapping_sub(exp) < span
 }
 
 impl TargetCore {
@@ -45,7 +39,7 @@ impl TargetCore {
             return;
         }
         let (exp, max) = self.window(serial);
-        if !in_window(sn, exp, max) {
+        if !Serial(sn).in_window(Serial(exp), Serial(max)) {
             // RFC 7143 §4.2.2.1: a non-immediate command outside
             // [ExpCmdSN, MaxCmdSN] (a duplicate included) is silently
             // ignored.
@@ -123,23 +117,5 @@ impl TargetCore {
         self.conns
             .get(&conn)
             .is_some_and(|c| c.phase == super::state::Phase::Full)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::in_window;
-
-    #[test]
-    fn window_edges() {
-        assert!(in_window(10, 10, 41));
-        assert!(in_window(41, 10, 41));
-        assert!(!in_window(42, 10, 41));
-        assert!(!in_window(9, 10, 41));
-        // Closed window.
-        assert!(!in_window(10, 10, 9));
-        // Wrapping.
-        assert!(in_window(2, u32::MAX - 1, 5));
-        assert!(!in_window(u32::MAX - 2, u32::MAX - 1, 5));
     }
 }

@@ -15,14 +15,15 @@ use super::{Config, ConfigError};
 use crate::backstore::{FileBackstore, FileOptions};
 use crate::core::{
     AuthConfig, ChapAccount, Limits, NopConfig, PortalGroupConfig, SessionLimits, TargetConfig,
+    TargetId,
 };
 
 /// What the daemon runs: the core's configuration, the backend of each
-/// LUN (by target index and LUN number) and the addresses to listen on.
+/// LUN (by target id, as the core numbers the targets, and LUN number) and the addresses to listen on.
 #[derive(Debug)]
 pub struct Built {
     pub group: PortalGroupConfig,
-    pub luns: BTreeMap<(usize, u16), LunBackend>,
+    pub luns: BTreeMap<(TargetId, u16), LunBackend>,
     pub listen: Vec<SocketAddr>,
     pub log_level: Option<&'static str>,
     pub worker_threads: Option<usize>,
@@ -105,7 +106,7 @@ pub(super) fn build(cfg: &Config) -> Result<Built, ConfigError> {
         let (target, backends) = build_target(cfg, t.get_ref(), &state_dir)?;
         targets.push(target);
         for (lun, backend) in backends {
-            luns.insert((ti, lun), backend);
+            luns.insert((TargetId::from_position(ti), lun), backend);
         }
     }
     Ok(Built {

@@ -167,7 +167,10 @@ fn physical_block_and_sanitize_rate() {
     let b = with("physical_block_size = \"64K\"\nsanitize_rate = \"32M\"").unwrap();
     let disk = b.group.targets[0].luns.disk(0).unwrap();
     assert_eq!(disk.config().physical_block_exponent(), 7);
-    assert_eq!(b.luns[&(0, 0)].sanitize_rate, Some(32 << 20));
+    assert_eq!(
+        b.luns[&(crate::TargetId(1), 0)].sanitize_rate,
+        Some(32 << 20)
+    );
     let b = with("").unwrap();
     let disk = b.group.targets[0].luns.disk(0).unwrap();
     assert_eq!(
@@ -175,7 +178,7 @@ fn physical_block_and_sanitize_rate() {
         3,
         "4096 by default"
     );
-    assert_eq!(b.luns[&(0, 0)].sanitize_rate, None);
+    assert_eq!(b.luns[&(crate::TargetId(1), 0)].sanitize_rate, None);
     for bad in ["physical_block_size = 1536", "physical_block_size = 256"] {
         let msg = with(bad).unwrap_err().to_string();
         assert!(msg.contains("times a power of two"), "{bad}: {msg}");

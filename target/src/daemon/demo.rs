@@ -7,7 +7,7 @@ use std::sync::Arc;
 use rtgt_scsi::{BlockSize, Disk, DiskConfig, LunMap, RamBackstore};
 
 use crate::config::{Built, LunBackend};
-use crate::core::{AuthConfig, ChapAccount, NopConfig, PortalGroupConfig, TargetConfig};
+use crate::core::{AuthConfig, ChapAccount, NopConfig, PortalGroupConfig, TargetConfig, TargetId};
 
 /// The demo target's name.
 pub const DEMO_IQN: &str = "iqn.2024-01.org.rtgt:demo";
@@ -71,7 +71,7 @@ pub fn demo(opts: &DemoOptions) -> Result<Built, rtgt_scsi::ConfigError> {
     };
     // The demo's RAM disk does not offer APTPL: nothing to store.
     let store = Arc::new(RamBackstore::new(blocks * 512));
-    let luns = BTreeMap::from([((0, 0), LunBackend::new(store))]);
+    let luns = BTreeMap::from([((TargetId::from_position(0), 0), LunBackend::new(store))]);
     let portals = if opts.listen.iter().any(|a| a.ip().is_unspecified()) {
         Vec::new()
     } else {

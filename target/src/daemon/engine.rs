@@ -13,9 +13,9 @@ use tracing::{debug, info, warn, Span};
 use super::conn::{ConnHandle, Input, Out};
 use crate::backstore::aligned_read_buffer;
 use crate::config::LunBackend;
-use crate::core::{CloseReason, ConnId, Event, IoTag, TargetCore};
+use crate::core::{CloseReason, ConnId, Event, IoTag, TargetCore, TargetId};
 
-type Luns = BTreeMap<(usize, u16), LunBackend>;
+type Luns = BTreeMap<(TargetId, u16), LunBackend>;
 type IoDone = (IoTag, Result<IoData, BackstoreError>);
 
 /// Input messages handled per wake-up before the outputs are drained.
@@ -26,7 +26,7 @@ struct Engine {
     luns: Luns,
     /// Per LUN with a `sanitize_rate`: when its pacing lets the next
     /// background request start.
-    background_next: BTreeMap<(usize, u16), Instant>,
+    background_next: BTreeMap<(TargetId, u16), Instant>,
     conns: BTreeMap<ConnId, Conn>,
     sessions: BTreeMap<u16, Span>,
     io_tx: mpsc::UnboundedSender<IoDone>,
@@ -135,7 +135,7 @@ impl Engine {
         self.in_flight = self.in_flight.saturating_sub(1);
         if let Err(err) = &res {
             warn!(
-                target_index = tag.target,
+                tid = tag.target.0,
                 lun = tag.lun,
                 "backstore request failed: {err}"
             );
@@ -268,6 +268,7 @@ impl Engine {
                     | CloseReason::Shutdown
                     | CloseReason::SessionEnded
                     | CloseReason::Reinstated
+                    | CloseReason::TargetRemoved
                     | CloseReason::LoginFailed(_) => info!(%peer, ?reason, "closing"),
                     _ => warn!(%peer, ?reason, "closing"),
                 }
@@ -328,9 +329,9 @@ impl Engine {
             let store = backend.store.clone();
             let res = tokio::task::spawn_blocking(move || store.flush()).await;
             match res {
-                Ok(Ok(())) => debug!(target_index = t, lun, "synced"),
-                Ok(Err(e)) => warn!(target_index = t, lun, "sync failed: {e}"),
-                Err(e) => warn!(target_index = t, lun, "sync task failed: {e}"),
+                Ok(Ok(())) => debug!(tid = t.0, lun, "synced"),
+                Ok(Err(e)) => warn!(tid = t.0, lun, "sync failed: {e}"),
+                Err(e) => warn!(tid = t.0, lun, "sync task failed: {e}"),
             }
         }
     }

@@ -30,7 +30,9 @@ use rtgt_initiator::{
 };
 use rtgt_proto::pdu::{EncodedParts, Pdu, RawPdu, Role, BHS_LEN};
 use rtgt_scsi::{IoRequest, RamBackstore};
-use rtgt_target::{ConnId, Event as TEvent, IoTag, PortalGroupConfig, SeededRandom, TargetCore};
+use rtgt_target::{
+    ConnId, Event as TEvent, IoTag, PortalGroupConfig, SeededRandom, TargetCore, TargetId,
+};
 
 /// One frame as a side sent it (before any fault), for transcripts.
 #[derive(Debug, Clone)]
@@ -84,7 +86,7 @@ pub struct Pair {
     pub target: TargetCore,
     pub links: Vec<Link>,
     /// RAM disks by (target index, LUN).
-    pub stores: BTreeMap<(usize, u16), RamBackstore>,
+    pub stores: BTreeMap<(TargetId, u16), RamBackstore>,
     /// Every event the target gave, in order.
     pub target_events: Vec<TEvent>,
     /// When set, backstore requests wait in `held_io` (a slow disk).
@@ -113,7 +115,10 @@ impl Pair {
                     continue;
                 };
                 if let Some(d) = t.luns.disk(n) {
-                    stores.insert((i, n), RamBackstore::new(d.config().size_bytes()));
+                    stores.insert(
+                        (TargetId::from_position(i), n),
+                        RamBackstore::new(d.config().size_bytes()),
+                    );
                 }
             }
         }
@@ -128,7 +133,7 @@ impl Pair {
             epoch: Instant::now(),
             offset: Duration::ZERO,
             seed,
-            mix: Mix(seed ^ 0x5eed),
+            mix: Mix(SeededRandom::new(seed ^ 0x5eed)),
         }
     }
 

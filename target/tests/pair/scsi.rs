@@ -98,7 +98,7 @@ impl Pair {
     pub fn disk_bytes(&self, offset: u64, len: usize) -> Vec<u8> {
         use rtgt_scsi::Backstore;
         let mut buf = vec![0u8; len];
-        self.stores[&(0, 0)]
+        self.stores[&(rtgt_target::TargetId(1), 0)]
             .read_at(offset, &mut buf)
             .expect("disk read");
         buf

@@ -2,6 +2,7 @@
 //! how reads are split.
 
 use rtgt_proto::pdu::{EncodedParts, Opcode};
+use rtgt_proto::random::SeededRandom;
 
 /// Which way bytes travel on a link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -105,15 +106,11 @@ pub fn take_match(faults: &mut Vec<Fault>, parts: &EncodedParts) -> Option<Actio
 
 /// SplitMix64, for read splits and workloads.
 #[derive(Debug, Clone)]
-pub struct Mix(pub u64);
+pub struct Mix(pub SeededRandom);
 
 impl Mix {
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// A number in `lo..=hi`.

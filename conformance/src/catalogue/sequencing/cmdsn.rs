@@ -8,6 +8,7 @@ use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
 use bytes::Bytes;
 use rtgt_proto::pdu::{NopOut, Pdu, ScsiCommand};
+use rtgt_proto::serial::Serial;
 
 pub const SCENARIOS: &[Scenario] = &[
     Scenario {
@@ -230,8 +231,9 @@ fn acknowledges(ctx: &mut Context) -> Verdict {
         let pdus = s.run(ctx, cmd, None)?;
         for p in &pdus {
             if let Pdu::ScsiResponse(r) = p {
-                let ok = rtgt_initiator::serial_gt(r.exp_cmd_sn, sn)
-                    && !rtgt_initiator::serial_lt(r.max_cmd_sn, r.exp_cmd_sn.wrapping_sub(1));
+                let exp = Serial(r.exp_cmd_sn);
+                let ok = exp.is_after(Serial(sn))
+                    && !Serial(r.max_cmd_sn).is_before(exp.wrapping_sub(1));
                 if !ok {
                     return Ok(Outcome::fail(
                         format!("ExpCmdSN past {sn}, MaxCmdSN >= ExpCmdSN - 1"),
@@ -265,7 +267,7 @@ fn nop(ctx: &mut Context) -> Verdict {
     };
     s.logout(ctx);
     Ok(Outcome::check(
-        rtgt_initiator::serial_gt(answer.exp_cmd_sn, sn),
+        Serial(answer.exp_cmd_sn).is_after(Serial(sn)),
         format!("ExpCmdSN past {sn}"),
         format!("ExpCmdSN {}", answer.exp_cmd_sn),
     ))

@@ -11,6 +11,7 @@ use bytes::Bytes;
 use rtgt_proto::pdu::{
     DataOut, Digests, Lun, NopOut, Pdu, ScsiCommand, ITT_RESERVED, TTT_RESERVED,
 };
+use rtgt_proto::serial::Serial;
 use rtgt_proto::text::{self, Pair};
 use std::time::{Duration, Instant};
 
@@ -201,7 +202,7 @@ impl RawSession {
         if status {
             self.exp_stat_sn = stat.wrapping_add(1);
         }
-        if rtgt_initiator::serial_gt(exp, self.exp_cmd_sn) || exp == self.exp_cmd_sn {
+        if Serial(self.exp_cmd_sn).is_at_or_before(Serial(exp)) {
             self.exp_cmd_sn = exp;
         }
         self.max_cmd_sn = max;

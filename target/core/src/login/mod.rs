@@ -16,6 +16,7 @@ use rtgt_proto::text::{
 
 use super::events::ConnId;
 use super::TargetCore;
+use crate::TargetId;
 use security::Auth;
 
 /// The versions rtgt speaks: RFC 7143 §11.12.4 defines only 0x00.
@@ -29,7 +30,7 @@ pub(crate) struct Login {
     pub cid: u16,
     pub initiator: String,
     /// The target, for a normal session.
-    pub target: Option<usize>,
+    pub target: Option<TargetId>,
     pub neg: Negotiator,
     /// The stage the next request must be in.
     pub stage: LoginStage,
@@ -280,7 +281,7 @@ impl TargetCore {
         conn: ConnId,
         pairs: &[Pair],
         session_type: SessionType,
-    ) -> Result<Option<usize>, Failure> {
+    ) -> Result<Option<TargetId>, Failure> {
         let initiator = value(pairs, "InitiatorName").unwrap_or_default();
         let peer = self.peer_of(conn);
         if session_type == SessionType::Discovery {
@@ -294,12 +295,7 @@ impl TargetCore {
             return Ok(None);
         }
         let name = value(pairs, "TargetName").unwrap_or_default();
-        let Some(i) = self
-            .cfg
-            .targets
-            .iter()
-            .position(|t| t.name.eq_ignore_ascii_case(name))
-        else {
+        let Some(i) = self.reg.find(name) else {
             // RFC 7143 §11.13.5: 0x0203, no such target.
             return Err(Failure::new(
                 LoginStatus::NotFound,
@@ -307,8 +303,7 @@ impl TargetCore {
             ));
         };
         let allowed = self
-            .cfg
-            .targets
+            .reg
             .get(i)
             .is_some_and(|t| t.allows(initiator, peer.ip()));
         if !allowed {

@@ -8,6 +8,7 @@ use super::{Failure, ROLE};
 use crate::config::SessionLimits;
 use crate::events::ConnId;
 use crate::TargetCore;
+use crate::TargetId;
 
 fn digest_list(kinds: &[DigestKind]) -> String {
     let names: Vec<&str> = kinds
@@ -81,13 +82,13 @@ impl TargetCore {
     /// The negotiator for a new login.
     pub(crate) fn target_negotiator(
         &self,
-        target: Option<usize>,
+        target: Option<TargetId>,
         session_type: SessionType,
         joining: bool,
         csg: LoginStage,
     ) -> Negotiator {
         let discovery = session_type == SessionType::Discovery;
-        let t = target.and_then(|i| self.cfg.targets.get(i));
+        let t = target.and_then(|i| self.reg.get(i));
         let limits = t.map(|t| t.session.clone()).unwrap_or_default();
         let alias = t.and_then(|t| t.alias.as_deref());
         let chap = self.auth_config(target).requires_chap();
@@ -142,7 +143,7 @@ impl TargetCore {
         let leading = login.joining.is_none();
         let limits = login
             .target
-            .and_then(|i| self.cfg.targets.get(i))
+            .and_then(|i| self.reg.get(i))
             .map(|t| t.session.clone());
         let Some(login) = self.conns.get_mut(&conn).and_then(|c| c.login.as_mut()) else {
             return Err(Failure::new(LoginStatus::TargetError, "login state lost"));

@@ -9,6 +9,7 @@ use super::{value, Failure};
 use crate::config::AuthConfig;
 use crate::events::ConnId;
 use crate::TargetCore;
+use crate::TargetId;
 
 /// Challenge length in bytes: at least as long as the longest digest.
 const CHALLENGE_LEN: usize = 32;
@@ -31,8 +32,8 @@ pub(crate) enum Auth {
 
 impl TargetCore {
     /// The CHAP accounts of a target, or discovery's.
-    pub(crate) fn auth_config(&self, target: Option<usize>) -> &AuthConfig {
-        match target.and_then(|i| self.cfg.targets.get(i)) {
+    pub(crate) fn auth_config(&self, target: Option<TargetId>) -> &AuthConfig {
+        match target.and_then(|i| self.reg.get(i)) {
             Some(t) => &t.auth,
             None => &self.cfg.discovery_auth,
         }

@@ -13,6 +13,7 @@ use super::Failure;
 use crate::events::{CloseReason, ConnId, Event};
 use crate::state::{Phase, Session};
 use crate::TargetCore;
+use crate::TargetId;
 
 /// What a finished login leaves for the connection: digests and the
 /// initiator's MaxRecvDataSegmentLength, our own.
@@ -30,7 +31,7 @@ impl TargetCore {
         _conn: ConnId,
         req: &LoginRequest,
         initiator: &str,
-        target: Option<usize>,
+        target: Option<TargetId>,
         session_type: SessionType,
     ) -> Result<Option<u64>, Failure> {
         if req.tsih == 0 {
@@ -126,7 +127,7 @@ impl TargetCore {
                     self.end_session(old, "reinstated by a new login");
                 }
                 let tsih = self.new_tsih();
-                let t = target.and_then(|i| self.cfg.targets.get(i));
+                let t = target.and_then(|i| self.reg.get(i));
                 let target_name = t.map(|t| t.name.clone()).unwrap_or_default();
                 let depth = t.map_or(4, |t| t.session.queue_depth.max(1));
                 let isid = u64::from_be_bytes({
@@ -185,7 +186,7 @@ impl TargetCore {
         &self,
         initiator: &str,
         isid: rtgt_proto::pdu::Isid,
-        target: Option<usize>,
+        target: Option<TargetId>,
     ) -> Option<u64> {
         self.sessions
             .iter()

@@ -14,7 +14,9 @@ use rtgt_proto::scsi::cdb::{Read10, Write10};
 use rtgt_proto::text::{self, Pair};
 use rtgt_scsi::{BlockSize, Disk, DiskConfig, IoRequest, LunMap, RamBackstore};
 
-use crate::{ConnId, Event, IoTag, PortalGroupConfig, SeededRandom, TargetConfig, TargetCore};
+use crate::{
+    ConnId, Event, IoTag, PortalGroupConfig, SeededRandom, TargetConfig, TargetCore, TargetId,
+};
 
 pub const TARGET: &str = "iqn.2024-01.org.rtgt:t0";
 pub const INITIATOR: &str = "iqn.2024-01.org.rtgt:host1";
@@ -55,7 +57,7 @@ pub fn isid(n: u16) -> Isid {
 
 pub struct Rig {
     pub core: TargetCore,
-    pub stores: BTreeMap<(usize, u16), RamBackstore>,
+    pub stores: BTreeMap<(TargetId, u16), RamBackstore>,
     pub now: Instant,
     rx: BTreeMap<ConnId, StreamDecoder>,
     tx_digests: BTreeMap<ConnId, Digests>,
@@ -81,7 +83,7 @@ impl Rig {
             for lun in t.luns.luns() {
                 let n = lun.index().unwrap();
                 let size = t.luns.disk(n).unwrap().config().size_bytes();
-                stores.insert((i, n), RamBackstore::new(size));
+                stores.insert((TargetId::from_position(i), n), RamBackstore::new(size));
             }
         }
         Rig {

@@ -6,6 +6,7 @@ mod discovery;
 mod harness;
 mod io;
 mod login;
+mod registry;
 mod session;
 mod snapshots;
 mod tmf;

@@ -1,0 +1,234 @@
+//! Runtime changes of the registry: targets, LUNs, accounts and ACLs added,
+//! removed or replaced while the core serves.
+//!
+//! Every change is checked first and either made whole or refused with a
+//! [`RegistryError`] that leaves everything as it was. What a change means
+//! for the sessions:
+//!
+//! - A target removed with sessions is refused unless `force`, which ends
+//!   them (as a logout would, their tasks aborted: I_T nexus loss); logins
+//!   in progress for it are closed either way. Its id is never given again.
+//! - A LUN added or removed establishes REPORTED LUNS DATA HAS CHANGED on
+//!   the target's other LUNs for every nexus of its sessions (and every
+//!   other nexus those LUNs know, `rtgt_scsi::LunMap`).
+//! - A LUN removed while commands of it are at the logical unit is refused
+//!   unless `force`, which aborts them as a LOGICAL UNIT RESET would: they
+//!   end without a response (SAM-5 §5.6) and the task management functions
+//!   waiting for them answer. Commands still collecting their data, or not
+//!   yet delivered, reach the LUN map later and are answered LOGICAL UNIT
+//!   NOT SUPPORTED. Backstore completions of the removed LUN are dropped
+//!   (its [`IoTag::instance`](crate::IoTag) is no longer current).
+//! - Accounts and ACLs are read at login: a change applies to the next
+//!   login; sessions already in full feature phase keep running.
+
+use std::time::Instant;
+
+use rtgt_scsi::Disk;
+
+use crate::command::TaskPhase;
+use crate::config::{AuthConfig, Cidr, TargetConfig};
+use crate::events::{CloseReason, ConnId};
+use crate::registry::{RegistryError, TargetId, MAX_LUN};
+use crate::state::{Phase, Session};
+use crate::TargetCore;
+
+impl TargetCore {
+    /// The live targets, by ascending id.
+    pub fn targets(&self) -> impl Iterator<Item = (TargetId, &TargetConfig)> {
+        self.reg.iter()
+    }
+
+    /// The target with id `id`.
+    pub fn target(&self, id: TargetId) -> Option<&TargetConfig> {
+        self.reg.get(id)
+    }
+
+    /// Adds a target under a new id; its name must be free.
+    pub fn add_target(&mut self, target: TargetConfig) -> Result<TargetId, RegistryError> {
+        // RFC 7143 §4.2.7.1: iSCSI names compare without case; one name
+        // names one target of the portal group.
+        if self.reg.find(&target.name).is_some() {
+            return Err(RegistryError::DuplicateName(target.name));
+        }
+        self.reg.insert(target)
+    }
+
+    /// Removes a target, giving back its configuration and disks. With
+    /// sessions it is refused unless `force`, which ends them.
+    pub fn remove_target(
+        &mut self,
+        id: TargetId,
+        force: bool,
+        now: Instant,
+    ) -> Result<TargetConfig, RegistryError> {
+        if self.reg.get(id).is_none() {
+            return Err(RegistryError::NoTarget(id));
+        }
+        let serials = self.sessions_of(id);
+        if !serials.is_empty() && !force {
+            return Err(RegistryError::TargetBusy {
+                id,
+                sessions: serials.len(),
+            });
+        }
+        for serial in serials {
+            self.end_session(serial, "target removed");
+        }
+        let logins: Vec<ConnId> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| c.phase == Phase::Login)
+            .filter(|(_, c)| c.login.as_ref().is_some_and(|l| l.target == Some(id)))
+            .map(|(&k, _)| k)
+            .collect();
+        for conn in logins {
+            self.close_conn(conn, CloseReason::TargetRemoved);
+        }
+        self.pump(now);
+        self.reg.remove(id).ok_or(RegistryError::NoTarget(id))
+    }
+
+    /// Adds `disk` as LUN `lun` of target `id`.
+    pub fn add_lun(&mut self, id: TargetId, lun: u16, disk: Disk) -> Result<(), RegistryError> {
+        // SAM-5 §4.7: the flat space addressing method has 14 bits.
+        if lun > MAX_LUN {
+            return Err(RegistryError::LunOutOfRange(lun));
+        }
+        let t = self.reg.get(id).ok_or(RegistryError::NoTarget(id))?;
+        if t.luns.disk(lun).is_some() {
+            return Err(RegistryError::DuplicateLun { target: id, lun });
+        }
+        let t = self.sessions_told(id)?;
+        // SPC-5 §6.33: the other LUNs' nexuses get REPORTED LUNS DATA HAS
+        // CHANGED (LunMap::insert establishes it).
+        t.luns.insert(lun, disk);
+        self.reg.stamp(id, lun);
+        Ok(())
+    }
+
+    /// Removes LUN `lun` of target `id`, giving back its disk. With
+    /// commands at the logical unit it is refused unless `force`, which
+    /// aborts them (see the module docs).
+    pub fn remove_lun(
+        &mut self,
+        id: TargetId,
+        lun: u16,
+        force: bool,
+        now: Instant,
+    ) -> Result<Disk, RegistryError> {
+        let t = self.reg.get(id).ok_or(RegistryError::NoTarget(id))?;
+        if t.luns.disk(lun).is_none() {
+            return Err(RegistryError::NoLun { target: id, lun });
+        }
+        let at_lu = self.submitted_on(id, lun);
+        if !at_lu.is_empty() && !force {
+            return Err(RegistryError::LunBusy {
+                target: id,
+                lun,
+                tasks: at_lu.len(),
+            });
+        }
+        self.abort_lun(id, lun, now);
+        // Tasks whose aborts wait for backstore requests end here: those
+        // requests' completions will find no disk.
+        for (serial, itt) in self.submitted_on(id, lun) {
+            if let Some(s) = self.sessions.get_mut(&serial) {
+                s.tasks.remove(&itt);
+            }
+            self.tmf_task_done(id, Some(lun), Session::tag(serial, itt));
+        }
+        let t = self.sessions_told(id)?;
+        // SPC-5 §6.33: REPORTED LUNS DATA HAS CHANGED on the other LUNs
+        // (LunMap::remove establishes it).
+        let disk = t
+            .luns
+            .remove(lun)
+            .ok_or(RegistryError::NoLun { target: id, lun })?;
+        self.reg.unstamp(id, lun);
+        Ok(disk)
+    }
+
+    /// Replaces the CHAP accounts of target `id`, for its next logins.
+    pub fn set_target_auth(&mut self, id: TargetId, auth: AuthConfig) -> Result<(), RegistryError> {
+        let t = self.reg.get_mut(id).ok_or(RegistryError::NoTarget(id))?;
+        t.auth = auth;
+        Ok(())
+    }
+
+    /// Replaces the ACL of target `id` (initiator names and networks; an
+    /// empty list allows all), for its next logins.
+    pub fn set_target_acl(
+        &mut self,
+        id: TargetId,
+        initiators: Vec<String>,
+        networks: Vec<Cidr>,
+    ) -> Result<(), RegistryError> {
+        let t = self.reg.get_mut(id).ok_or(RegistryError::NoTarget(id))?;
+        t.allowed_initiators = initiators;
+        t.allowed_networks = networks;
+        Ok(())
+    }
+
+    /// Replaces the CHAP accounts of discovery sessions, for the next
+    /// discovery logins.
+    pub fn set_discovery_auth(&mut self, auth: AuthConfig) {
+        self.cfg.discovery_auth = auth;
+    }
+
+    /// Target `id`, its LUNs made to know every nexus of its sessions, so
+    /// that a change of its inventory reaches them all (SAM-5 §5.14).
+    fn sessions_told(&mut self, id: TargetId) -> Result<&mut TargetConfig, RegistryError> {
+        let nexuses = self.nexuses_of(id);
+        let t = self.reg.get_mut(id).ok_or(RegistryError::NoTarget(id))?;
+        for n in &nexuses {
+            t.luns.register(n);
+        }
+        Ok(t)
+    }
+
+    /// The I_T nexuses of target `id`'s sessions.
+    fn nexuses_of(&self, id: TargetId) -> Vec<std::sync::Arc<rtgt_scsi::Nexus>> {
+        self.sessions
+            .values()
+            .filter(|s| s.target == Some(id))
+            .map(|s| s.nexus.clone())
+            .collect()
+    }
+
+    /// The serials of target `id`'s sessions.
+    pub(crate) fn sessions_of(&self, id: TargetId) -> Vec<u64> {
+        self.sessions
+            .iter()
+            .filter(|(_, s)| s.target == Some(id))
+            .map(|(&k, _)| k)
+            .collect()
+    }
+
+    /// The tasks of target `id`'s sessions that are at LUN `lun`'s logical
+    /// unit, as (session serial, ITT).
+    fn submitted_on(&self, id: TargetId, lun: u16) -> Vec<(u64, u32)> {
+        self.sessions
+            .iter()
+            .filter(|(_, s)| s.target == Some(id))
+            .flat_map(|(&serial, s)| {
+                s.tasks
+                    .iter()
+                    .filter(|(_, t)| t.phase == TaskPhase::Submitted)
+                    .filter(|(_, t)| rtgt_proto::scsi::params::Lun(t.lun.0).index() == Some(lun))
+                    .map(move |(&itt, _)| (serial, itt))
+            })
+            .collect()
+    }
+
+    /// Aborts every task of the LUN (SAM-5 §7.7, as a LOGICAL UNIT RESET)
+    /// and delivers what ends at once.
+    fn abort_lun(&mut self, id: TargetId, lun: u16, now: Instant) {
+        let nexuses = self.nexuses_of(id);
+        if let Some(d) = self.reg.get_mut(id).and_then(|t| t.luns.disk_mut(lun)) {
+            for n in &nexuses {
+                d.abort_task_set(n);
+            }
+        }
+        self.pump(now);
+    }
+}
