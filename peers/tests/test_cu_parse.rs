@@ -1,8 +1,8 @@
 //! The iscsi-test-cu reader against a real run: libiscsi 1.19.0's
 //! iscsi-test-cu (`-d -t ALL`, two initiator names) against Debian's tgtd
 //! 1.0.85 with a 256 MiB file LUN, which must give the same per-test outcomes
-//! as the reference run in ../shared/reference/ (229 tests: 159 passed,
-//! 62 skipped, 8 failed).
+//! as the reference run in fixtures/tgtd-1.0.85-iscsi-test-cu-reference.txt
+//! (229 tests: 159 passed, 62 skipped, 8 failed).
 
 use rtgt_peers::test_cu::{Outcome, Summary};
 
@@ -35,12 +35,8 @@ fn skipped_is_not_passed_and_failures_keep_their_message() {
 
 #[test]
 fn every_outcome_matches_the_reference_file() {
-    let reference = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/reference/tgtd-1.0.85-iscsi-test-cu.txt"
-    ));
-    // The reference lives beside the repository (../shared), as on CI.
-    let reference = reference.expect("../shared/reference/tgtd-1.0.85-iscsi-test-cu.txt");
+    // The reference outcomes of that run, kept with the test.
+    let reference = include_str!("fixtures/tgtd-1.0.85-iscsi-test-cu-reference.txt");
     let summary = tgtd_run();
     let mut compared = 0;
     for line in reference
