@@ -45,7 +45,7 @@ mod run;
 use crate::backstore::{BackstoreError, IoData, IoId, IoRequest};
 use crate::config::{ConfigError, DiskConfig};
 use crate::dispatch::LuState;
-use crate::plan::Plan;
+use crate::plan::{Plan, Work};
 use crate::pr::PrState;
 use crate::sense::{backstore_sense, IoDirection};
 use crate::task::{Command, Completion, Nexus, Reply, Residual, TaskAttribute};
@@ -64,25 +64,95 @@ struct Task {
     tag: u64,
     lun: Lun,
     expected_len: u32,
-    head: bool,
-    ordered: bool,
+    attr: TaskAttribute,
     plan: Plan,
-    started: bool,
-    outstanding: usize,
+    phase: Phase,
     error: Option<Sense>,
-    aborted: bool,
+    /// The bytes the last read returned.
     read: Option<Bytes>,
-    /// COMPARE AND WRITE, ORWRITE: the read is done and the write issued.
-    writing: bool,
+    progress: Progress,
+}
+
+/// Where a task is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Waiting for the earlier tasks it conflicts with.
+    Queued,
+    /// Started, with `outstanding` backstore requests not yet returned.
+    Running { outstanding: usize },
+    /// Aborted by task management while requests were outstanding: ends,
+    /// with no reply, once they are back.
+    Aborted { outstanding: usize },
+    /// A started task whose command is over (its completion is out) while
+    /// its work runs on: an IMMED write, or a SANITIZE whose command was
+    /// aborted.
+    Detached { outstanding: usize },
+}
+
+impl Phase {
+    /// The backstore requests not yet returned.
+    fn outstanding(self) -> usize {
+        match self {
+            Phase::Queued => 0,
+            Phase::Running { outstanding }
+            | Phase::Aborted { outstanding }
+            | Phase::Detached { outstanding } => outstanding,
+        }
+    }
+
+    /// The same phase with `outstanding` requests not yet returned.
+    fn with_outstanding(self, outstanding: usize) -> Phase {
+        match self {
+            Phase::Queued => Phase::Queued,
+            Phase::Running { .. } => Phase::Running { outstanding },
+            Phase::Aborted { .. } => Phase::Aborted { outstanding },
+            Phase::Detached { .. } => Phase::Detached { outstanding },
+        }
+    }
+}
+
+/// Which half of a read-then-write command a task is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Half {
+    Reading,
+    Writing,
+}
+
+/// What a task of a multi-step kind keeps between its steps.
+#[derive(Debug)]
+enum Progress {
+    /// A command of one step.
+    Plain,
+    /// COMPARE AND WRITE, ORWRITE: the read, then the write.
+    ReadWrite(Half),
     /// GET LBA STATUS: the allocation the backstore reported.
-    extents: Option<Vec<crate::backstore::Extent>>,
-    /// EXTENDED COPY: the chunk being copied.
-    copy_at: usize,
-    /// SANITIZE: not aborted by task management; ends the sanitize state.
-    sanitize: bool,
-    /// A started SANITIZE whose command was aborted: the command is over
-    /// (its `reply: None` completion is out) while the operation runs on.
-    detached: bool,
+    LbaStatus {
+        extents: Option<Vec<crate::backstore::Extent>>,
+    },
+    /// EXTENDED COPY: chunk `at`, being read or written.
+    Copy { at: usize, half: Half },
+    /// SANITIZE: not aborted by task management once started; ends the
+    /// sanitize state; its requests run in the background.
+    Sanitize,
+}
+
+impl Progress {
+    fn of(plan: &Plan) -> Progress {
+        if plan.sanitize {
+            return Progress::Sanitize;
+        }
+        match plan.work {
+            Work::CompareAndWrite { .. } | Work::OrWrite { .. } => {
+                Progress::ReadWrite(Half::Reading)
+            }
+            Work::LbaStatus { .. } => Progress::LbaStatus { extents: None },
+            Work::Copy(_) => Progress::Copy {
+                at: 0,
+                half: Half::Reading,
+            },
+            _ => Progress::Plain,
+        }
+    }
 }
 
 /// A virtual SCSI disk (SBC-4 direct access block device), sans-IO.
@@ -156,10 +226,9 @@ impl Disk {
     /// Accepts a command. Its completion comes out of
     /// [`Disk::poll_completion`], after any backstore work.
     pub fn submit(&mut self, cmd: Command) {
-        let dup = self
-            .tasks
-            .values()
-            .any(|t| t.tag == cmd.tag && t.nexus == cmd.nexus && !t.detached);
+        let dup = self.tasks.values().any(|t| {
+            t.tag == cmd.tag && t.nexus == cmd.nexus && !matches!(t.phase, Phase::Detached { .. })
+        });
         let result = if dup {
             // SAM-5 §5.9.2: a task tag already in use on the nexus is an
             // overlapped command: ABORTED COMMAND, OVERLAPPED COMMANDS
@@ -201,7 +270,7 @@ impl Disk {
         };
         let id = self.next_task;
         self.next_task += 1;
-        let sanitize = plan.sanitize;
+        let progress = Progress::of(&plan);
         self.tasks.insert(
             id,
             Task {
@@ -209,19 +278,12 @@ impl Disk {
                 tag: cmd.tag,
                 lun: cmd.lun,
                 expected_len: cmd.expected_len,
-                head: cmd.attr == TaskAttribute::HeadOfQueue,
-                ordered: cmd.attr == TaskAttribute::Ordered,
+                attr: cmd.attr,
                 plan,
-                started: false,
-                outstanding: 0,
+                phase: Phase::Queued,
                 error: None,
-                aborted: false,
                 read: None,
-                writing: false,
-                extents: None,
-                copy_at: 0,
-                sanitize,
-                detached: false,
+                progress,
             },
         );
         self.schedule();
@@ -246,7 +308,8 @@ impl Disk {
         let Some(t) = self.tasks.get_mut(&tid) else {
             return false;
         };
-        t.outstanding = t.outstanding.saturating_sub(1);
+        let outstanding = t.phase.outstanding().saturating_sub(1);
+        t.phase = t.phase.with_outstanding(outstanding);
         match result {
             Err(e) => {
                 if t.error.is_none() {
@@ -254,10 +317,14 @@ impl Disk {
                 }
             }
             Ok(IoData::Read(b)) => t.read = Some(b),
-            Ok(IoData::Allocation(e)) => t.extents = Some(e),
+            Ok(IoData::Allocation(e)) => {
+                if let Progress::LbaStatus { extents } = &mut t.progress {
+                    *extents = Some(e);
+                }
+            }
             Ok(IoData::Done) => {}
         }
-        if t.outstanding == 0 {
+        if outstanding == 0 {
             self.step(tid);
             self.schedule();
         }

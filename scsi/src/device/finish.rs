@@ -1,7 +1,7 @@
 //! Ending the tasks of a [`Disk`]: their replies, and task management
 //! (SAM-5 §7), which aborts them.
 
-use super::{make_reply, Disk, Task};
+use super::{make_reply, Disk, Phase, Progress, Task};
 use crate::task::{Completion, Nexus, Reply, Residual};
 use bytes::Bytes;
 use rtgt_proto::scsi::asc::AscAscq;
@@ -23,10 +23,10 @@ impl Disk {
         let Some(t) = self.tasks.remove(&tid) else {
             return;
         };
-        if t.sanitize {
+        if matches!(t.progress, Progress::Sanitize) {
             self.lu.sanitizing = false;
         }
-        if t.detached {
+        if matches!(t.phase, Phase::Detached { .. }) {
             return;
         }
         let reply = self.reply(result, t.plan.out_wanted, t.expected_len);
@@ -58,7 +58,7 @@ impl Disk {
 
     pub(super) fn drop_aborted(&mut self, tid: u64) {
         if let Some(t) = self.tasks.remove(&tid) {
-            if t.sanitize {
+            if matches!(t.progress, Progress::Sanitize) {
                 self.lu.sanitizing = false;
             }
             self.done.push_back(Completion {
@@ -81,19 +81,22 @@ impl Disk {
         let ids: Vec<u64> = self
             .tasks
             .iter()
-            .filter(|(_, t)| !t.aborted && !t.detached && pick(t))
+            .filter(|(_, t)| {
+                !matches!(t.phase, Phase::Aborted { .. } | Phase::Detached { .. }) && pick(t)
+            })
             .map(|(&id, _)| id)
             .collect();
         for &id in &ids {
             let Some(t) = self.tasks.get_mut(&id) else {
                 continue;
             };
-            if t.sanitize && t.started {
+            if matches!(t.progress, Progress::Sanitize) && t.phase != Phase::Queued {
                 self.detach(id, None);
                 continue;
             }
-            t.aborted = true;
-            if t.outstanding == 0 {
+            let outstanding = t.phase.outstanding();
+            t.phase = Phase::Aborted { outstanding };
+            if outstanding == 0 {
                 self.drop_aborted(id);
             }
         }
@@ -108,7 +111,9 @@ impl Disk {
         let Some(t) = self.tasks.get_mut(&tid) else {
             return;
         };
-        t.detached = true;
+        t.phase = Phase::Detached {
+            outstanding: t.phase.outstanding(),
+        };
         let done = Completion {
             nexus: t.nexus.clone(),
             tag: t.tag,

@@ -2,10 +2,11 @@
 //! of [`crate::device`]'s Ordering section), the backstore requests each
 //! step issues, and the steps of each command's plan.
 
-use super::{Disk, PersistRequest};
+use super::{Disk, Half, PersistRequest, Phase, Progress};
 use crate::backstore::{IoId, IoOp, IoRequest};
 use crate::plan::Work;
 use crate::sense::IoDirection;
+use crate::task::TaskAttribute;
 use bytes::Bytes;
 
 impl Disk {
@@ -14,17 +15,17 @@ impl Disk {
         let waiting: Vec<u64> = self
             .tasks
             .iter()
-            .filter(|(_, t)| !t.started)
+            .filter(|(_, t)| t.phase == Phase::Queued)
             .map(|(&id, _)| id)
             .collect();
         for id in waiting {
             let Some(t) = self.tasks.get(&id) else {
                 continue;
             };
-            let blocked = !t.head
+            let blocked = t.attr != TaskAttribute::HeadOfQueue
                 && self.tasks.range(..id).any(|(_, e)| {
-                    e.ordered
-                        || t.ordered
+                    e.attr == TaskAttribute::Ordered
+                        || t.attr == TaskAttribute::Ordered
                         || matches!((&e.plan.access, &t.plan.access), (Some(a), Some(b)) if a.conflicts(b))
                 });
             if !blocked {
@@ -44,8 +45,8 @@ impl Disk {
         self.io_owner.insert(id, (tid, dir));
         let mut background = false;
         if let Some(t) = self.tasks.get_mut(&tid) {
-            t.outstanding += 1;
-            background = t.sanitize;
+            t.phase = t.phase.with_outstanding(t.phase.outstanding() + 1);
+            background = matches!(t.progress, Progress::Sanitize);
         }
         self.io_out.push_back(IoRequest {
             id,
@@ -59,7 +60,7 @@ impl Disk {
         let Some(t) = self.tasks.get_mut(&tid) else {
             return;
         };
-        t.started = true;
+        t.phase = Phase::Running { outstanding: 0 };
         match t.plan.work.clone() {
             Work::Ready(data) => self.finish(tid, Ok(data)),
             Work::Read { offset, len } | Work::Verify { offset, len, .. } => {
@@ -86,7 +87,7 @@ impl Disk {
                 self.persist_out
                     .push_back(PersistRequest { id, state: *state });
                 if let Some(t) = self.tasks.get_mut(&tid) {
-                    t.outstanding += 1;
+                    t.phase = t.phase.with_outstanding(t.phase.outstanding() + 1);
                 }
             }
             Work::Writes(ops) if ops.is_empty() => self.finish(tid, Ok(Bytes::new())),
@@ -121,8 +122,12 @@ impl Disk {
             return;
         };
         if let Some(t) = self.tasks.get_mut(&tid) {
-            t.copy_at = at;
-            t.writing = read.is_some();
+            let half = if read.is_some() {
+                Half::Writing
+            } else {
+                Half::Reading
+            };
+            t.progress = Progress::Copy { at, half };
         }
         match read {
             None => {
@@ -151,7 +156,7 @@ impl Disk {
         let Some(t) = self.tasks.get_mut(&tid) else {
             return;
         };
-        if t.aborted {
+        if matches!(t.phase, Phase::Aborted { .. }) {
             self.drop_aborted(tid);
             return;
         }
@@ -164,8 +169,11 @@ impl Disk {
             return;
         }
         let read = t.read.take().unwrap_or_default();
-        let writing = t.writing;
-        let copy_at = t.copy_at;
+        let (writing, copy_at) = match t.progress {
+            Progress::ReadWrite(half) => (half == Half::Writing, 0),
+            Progress::Copy { at, half } => (half == Half::Writing, at),
+            _ => (false, 0),
+        };
         match t.plan.work.clone() {
             Work::Ready(d) => self.finish(tid, Ok(d)),
             Work::Read { .. } => self.finish(tid, Ok(read)),
@@ -189,7 +197,7 @@ impl Disk {
                     self.finish(tid, Err(s));
                 } else {
                     if let Some(t) = self.tasks.get_mut(&tid) {
-                        t.writing = true;
+                        t.progress = Progress::ReadWrite(Half::Writing);
                     }
                     let fua = fua || !self.lu.mode.wce();
                     let op = IoOp::Write {
@@ -207,7 +215,10 @@ impl Disk {
                 let ext = self
                     .tasks
                     .get_mut(&tid)
-                    .and_then(|t| t.extents.take())
+                    .and_then(|t| match &mut t.progress {
+                        Progress::LbaStatus { extents } => extents.take(),
+                        _ => None,
+                    })
                     .unwrap_or_default();
                 let data = self.lu.lba_status_data(lba, &ext, alloc);
                 self.finish(tid, Ok(data));
@@ -217,7 +228,7 @@ impl Disk {
                     self.finish(tid, Ok(Bytes::new()));
                 } else {
                     if let Some(t) = self.tasks.get_mut(&tid) {
-                        t.writing = true;
+                        t.progress = Progress::ReadWrite(Half::Writing);
                     }
                     // SBC-4 §5.11: the medium's bytes ORed with the Data-Out.
                     let merged: Vec<u8> = data
