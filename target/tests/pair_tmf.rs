@@ -67,24 +67,31 @@ fn abort_task_on_a_slow_read() {
     p.assert_clean();
 }
 
-#[test]
-fn abort_task_on_a_half_sent_write() {
+/// A write of 32 KiB in 8 KiB bursts (ImmediateData=No) that has sent its
+/// first burst, its second R2T held in the pipe to the initiator: the pair,
+/// the link, where the write's PDUs start (`Pair::mark`) and the write.
+fn half_sent_write() -> (Pair, usize, usize, TaskHandle) {
     let mut p = Pair::new(one_target());
     let l = ready(
         &mut p,
         &[("ImmediateData", "No"), ("MaxBurstLength", "8192")],
     );
-    // The second R2T stays in the pipe: 8 KiB of 32 KiB have been sent.
     p.fault(
         l,
         Dir::ToInitiator,
         Match::Opcode(Opcode::ReadyToTransfer),
         Action::StallAfter,
     );
-    let m = p.mark();
-    let w = p.submit(l, write_req(0, &pattern(32 << 10, 6)));
+    let mark = p.mark();
+    let write = p.submit(l, write_req(0, &pattern(32 << 10, 6)));
     p.run();
-    assert_eq!(p.count_since(m, l, Dir::ToTarget, Opcode::DataOut), 1);
+    assert_eq!(p.count_since(mark, l, Dir::ToTarget, Opcode::DataOut), 1);
+    (p, l, mark, write)
+}
+
+#[test]
+fn abort_task_on_a_half_sent_write() {
+    let (mut p, l, m, w) = half_sent_write();
     assert!(p.pending(l, Dir::ToInitiator) > 0);
     let t = tmf(&mut p, l, TmfFunction::AbortTask, Some(w));
     p.stall(l, Dir::ToInitiator, false);
@@ -133,21 +140,7 @@ fn abort_task_on_a_half_sent_write() {
 /// wait for the Data-Out answering that R2T (a currently valid TTT of an
 /// affected task of the issuing initiator) before it answers `f`.
 fn task_set_waits_for_outstanding_data(f: TmfFunction) {
-    let mut p = Pair::new(one_target());
-    let l = ready(
-        &mut p,
-        &[("ImmediateData", "No"), ("MaxBurstLength", "8192")],
-    );
-    p.fault(
-        l,
-        Dir::ToInitiator,
-        Match::Opcode(Opcode::ReadyToTransfer),
-        Action::StallAfter,
-    );
-    let m = p.mark();
-    let w = p.submit(l, write_req(0, &pattern(32 << 10, 6)));
-    p.run();
-    assert_eq!(p.count_since(m, l, Dir::ToTarget, Opcode::DataOut), 1);
+    let (mut p, l, m, w) = half_sent_write();
     let t = tmf(&mut p, l, f, None);
     // The initiator gets the second R2T and answers it, but its Data-Out
     // waits in the pipe: the target must not answer the function yet.

@@ -251,19 +251,31 @@ fn abort_held_write(ctx: &mut Context, allowed: &'static [TmfResponseCode]) -> V
         let f = TmfFunction::AbortTask;
         let (response, _) =
             function_during_held_write(ctx, &mut s, &held, bs, f, lun(ctx), referenced)?;
-        if !allowed.contains(&response) {
-            return Ok(Outcome::fail(
-                format!("{allowed:?}"),
-                format!("{response:?}"),
-            ));
-        }
-        let answered = answered_later(ctx, &mut s, held.itt)?;
-        Ok(Outcome::check(
-            response != TmfResponseCode::FunctionComplete || !answered,
-            "no response for the aborted write",
-            "a SCSI Response for it after the function",
-        ))
+        answered_then_silent(ctx, &mut s, &held, response, allowed)
     })
+}
+
+/// The verdict on a function's `response`: one of `allowed`, and, when it
+/// is Function complete, no SCSI Response for the aborted write after it.
+fn answered_then_silent(
+    ctx: &mut Context,
+    s: &mut RawSession,
+    held: &HeldWrite,
+    response: TmfResponseCode,
+    allowed: &[TmfResponseCode],
+) -> Verdict {
+    if !allowed.contains(&response) {
+        return Ok(Outcome::fail(
+            format!("{allowed:?}"),
+            format!("{response:?}"),
+        ));
+    }
+    let late = answered_later(ctx, s, held.itt)?;
+    Ok(Outcome::check(
+        response != TmfResponseCode::FunctionComplete || !late,
+        "no response for the aborted write after the function's response",
+        "a SCSI Response for it after the function's response",
+    ))
 }
 
 /// A task set function (ABORT TASK SET, CLEAR TASK SET, LOGICAL UNIT
@@ -301,18 +313,7 @@ fn task_set_during_write(
                 "Function complete while the R2T was still unanswered",
             ));
         }
-        if !allowed.contains(&response) {
-            return Ok(Outcome::fail(
-                format!("{allowed:?}"),
-                format!("{response:?}"),
-            ));
-        }
-        let late = answered_later(ctx, &mut s, held.itt)?;
-        Ok(Outcome::check(
-            response != TmfResponseCode::FunctionComplete || !late,
-            "no response for the aborted write after the function's response",
-            "a SCSI Response for it after the function's response",
-        ))
+        answered_then_silent(ctx, &mut s, &held, response, allowed)
     })
 }
 
