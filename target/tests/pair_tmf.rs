@@ -89,6 +89,14 @@ fn half_sent_write() -> (Pair, usize, usize, TaskHandle) {
     (p, l, mark, write)
 }
 
+/// The opcodes the target sent on link `l` since mark `m`.
+fn opcodes_to_initiator(p: &Pair, m: usize, l: usize) -> Vec<Opcode> {
+    p.pdus_since(m, l, Dir::ToInitiator)
+        .iter()
+        .map(|pdu| pdu.opcode())
+        .collect()
+}
+
 #[test]
 fn abort_task_on_a_half_sent_write() {
     let (mut p, l, m, w) = half_sent_write();
@@ -115,11 +123,7 @@ fn abort_task_on_a_half_sent_write() {
     // that Data-Out meets a task already gone. Dropping it or rejecting it
     // both leave the session sound; rtgt rejects it (after the TMF
     // response), and the initiator takes the Reject without complaint.
-    let back: Vec<Opcode> = p
-        .pdus_since(m, l, Dir::ToInitiator)
-        .iter()
-        .map(|p| p.opcode())
-        .collect();
+    let back = opcodes_to_initiator(&p, m, l);
     assert_eq!(
         back,
         [
@@ -167,11 +171,7 @@ fn task_set_waits_for_outstanding_data(f: TmfFunction) {
         "nothing was written"
     );
     assert!(p.violations().is_empty(), "{:#?}", p.violations());
-    let back: Vec<Opcode> = p
-        .pdus_since(m, l, Dir::ToInitiator)
-        .iter()
-        .map(|p| p.opcode())
-        .collect();
+    let back = opcodes_to_initiator(&p, m, l);
     assert_eq!(
         back,
         [
