@@ -27,6 +27,9 @@ pub enum ClientError {
     /// Reading or writing the socket failed.
     #[error("the connection to the target failed: {0}; log in again")]
     Io(std::io::Error),
+    /// The operating system gave no random bytes for the ISID and CHAP.
+    #[error("the operating system's random generator failed: {0}")]
+    Random(std::io::Error),
     /// The target closed the TCP connection.
     #[error("the target closed the connection; check the target's log, then log in again")]
     ConnectionClosed,

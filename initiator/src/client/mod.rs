@@ -33,5 +33,6 @@ mod session;
 pub use discover::{discover, discover_with};
 pub use driver::LoginInfo;
 pub use error::{ClientError, Result};
+pub use rtgt_os::OsRandom;
 pub use scsi::{check_good, Capacity};
-pub use session::{parse_portal, ClientConfig, OsRandom, PendingCommand, Session};
+pub use session::{parse_portal, ClientConfig, PendingCommand, Session};

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
+use rtgt_os::OsRandom;
 use rtgt_proto::pdu::{Lun, TmfFunction, TmfResponseCode};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
@@ -15,20 +16,8 @@ use tokio::sync::{mpsc, oneshot};
 use super::driver::{Driver, LoginInfo, LoginOutcome, Request};
 use super::error::{ClientError, Result};
 use crate::core::{
-    Host, Initiator, InitiatorConfig, RandomSource, ScsiRequest, ScsiResult, TargetAddress,
-    TaskHandle,
+    Host, Initiator, InitiatorConfig, ScsiRequest, ScsiResult, TargetAddress, TaskHandle,
 };
-
-/// Randomness from the operating system (ISIDs, CHAP challenges).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct OsRandom;
-
-impl RandomSource for OsRandom {
-    fn fill(&mut self, buf: &mut [u8]) {
-        // The OS generator failing is a broken machine, not peer input.
-        getrandom::fill(buf).expect("the operating system's random generator failed");
-    }
-}
 
 /// How a [`Session`] connects and how long it waits.
 #[derive(Debug, Clone)]
@@ -171,7 +160,10 @@ impl Session {
         let mut redirects = 0;
         loop {
             let stream = connect(&portal, config.connect_timeout).await?;
-            let ini = Initiator::new(config.initiator.clone(), OsRandom);
+            let ini = Initiator::new(
+                config.initiator.clone(),
+                OsRandom::new().map_err(ClientError::Random)?,
+            );
             let (tx, rx) = mpsc::channel(config.queue.max(1));
             let (login_tx, login_rx) = oneshot::channel();
             tokio::spawn(Driver::run(ini, stream, rx, login_tx));

@@ -12,11 +12,10 @@ mod conn;
 mod demo;
 mod engine;
 mod logging;
-mod random;
 
 pub use demo::{demo, DemoOptions, DEMO_IQN};
 pub use logging::init_logging;
-pub use random::OsRandom;
+pub use rtgt_os::OsRandom;
 
 use std::future::Future;
 use std::net::SocketAddr;
