@@ -4,7 +4,7 @@
 //! `rtgt-bench-vs` program of peers/, which starts the targets and prints the
 //! tables.
 
-use crate::cmd::{cargo, run_command, workspace_root};
+use crate::cmd::{build_bins, cargo, run_command, Profile};
 use anyhow::Result;
 
 #[derive(Debug, clap::Args)]
@@ -16,20 +16,12 @@ pub struct BenchArgs {
 
 pub fn run(args: &BenchArgs) -> Result<()> {
     crate::peers::ensure_installed()?;
-    run_command(cargo().args([
-        "build",
-        "--release",
-        "--package",
-        "rtgt-initiator",
-        "--bin",
-        "rtgt-iscsi",
-        "--package",
-        "rtgt-target",
-        "--bin",
-        "rtgtd",
-    ]))?;
-    let rtgt_iscsi = workspace_root().join("build/release/rtgt-iscsi");
-    let rtgtd = workspace_root().join("build/release/rtgtd");
+    let built = build_bins(
+        Profile::Release,
+        &[("rtgt-initiator", "rtgt-iscsi"), ("rtgt-target", "rtgtd")],
+    )?;
+    let rtgt_iscsi = built.join("rtgt-iscsi");
+    let rtgtd = built.join("rtgtd");
     run_command(
         cargo()
             .args([

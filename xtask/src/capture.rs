@@ -3,7 +3,7 @@
 //! the peers when missing, builds rtgt's own initiator CLI (one scenario uses
 //! it), then runs the `rtgt-capture` program of peers/ with it on PATH.
 
-use crate::cmd::{cargo, run_command, workspace_root};
+use crate::cmd::{build_bins, cargo, run_command, Profile};
 use anyhow::Result;
 
 #[derive(Debug, clap::Args)]
@@ -15,15 +15,7 @@ pub struct CaptureArgs {
 
 pub fn run(args: &CaptureArgs) -> Result<()> {
     crate::peers::ensure_installed()?;
-    run_command(cargo().args([
-        "build",
-        "--quiet",
-        "--package",
-        "rtgt-initiator",
-        "--bin",
-        "rtgt-iscsi",
-    ]))?;
-    let built = workspace_root().join("build/debug");
+    let built = build_bins(Profile::Debug, &[("rtgt-initiator", "rtgt-iscsi")])?;
     let path = std::env::var_os("PATH").unwrap_or_default();
     let path = std::env::join_paths(std::iter::once(built).chain(std::env::split_paths(&path)))?;
     run_command(

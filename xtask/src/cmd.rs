@@ -55,3 +55,29 @@ pub fn on_path(program: &str) -> bool {
         .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
         .unwrap_or(false)
 }
+
+/// How [`build_bins`] builds: the debug profile quietly, or release.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    Debug,
+    Release,
+}
+
+/// Builds the binaries named as `(package, binary)` pairs in one cargo call
+/// and returns the folder they are in (`build/debug` or `build/release`).
+pub fn build_bins(profile: Profile, bins: &[(&str, &str)]) -> Result<PathBuf> {
+    let mut command = cargo();
+    command.arg("build");
+    command.arg(match profile {
+        Profile::Debug => "--quiet",
+        Profile::Release => "--release",
+    });
+    for (package, bin) in bins {
+        command.args(["--package", package, "--bin", bin]);
+    }
+    run_command(&mut command)?;
+    Ok(workspace_root().join(match profile {
+        Profile::Debug => "build/debug",
+        Profile::Release => "build/release",
+    }))
+}

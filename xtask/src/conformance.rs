@@ -11,7 +11,7 @@
 //! against Debian's tgtd and istgt through conformance/tests/runner_peers.rs
 //! (every result must match conformance/profiles/<target>.toml).
 
-use crate::cmd::{cargo, run_command, workspace_root};
+use crate::cmd::{build_bins, cargo, run_command, workspace_root, Profile};
 use anyhow::{bail, Context, Result};
 use rtgt_peers::rtgtd::Rtgtd;
 use std::collections::BTreeMap;
@@ -37,8 +37,7 @@ pub fn run(args: &ConformanceArgs) -> Result<()> {
             || a.starts_with("--target=")
     });
     if external {
-        build_suite()?;
-        return run_command(Command::new(suite_binary()).args(&args.args));
+        return run_command(Command::new(build_suite()?).args(&args.args));
     }
     against_rtgtd(&args.args)
 }
@@ -145,37 +144,23 @@ fn verdicts(json: &Path) -> Result<BTreeMap<String, String>> {
         .collect())
 }
 
-fn build_suite() -> Result<()> {
-    run_command(cargo().args([
-        "build",
-        "--quiet",
-        "--package",
-        "rtgt-conformance",
-        "--bin",
-        "rtgt-conformance",
-    ]))
-}
-
-fn suite_binary() -> PathBuf {
-    workspace_root().join("build/debug/rtgt-conformance")
+/// Builds the suite and returns its binary.
+fn build_suite() -> Result<PathBuf> {
+    Ok(
+        build_bins(Profile::Debug, &[("rtgt-conformance", "rtgt-conformance")])?
+            .join("rtgt-conformance"),
+    )
 }
 
 /// Builds and starts rtgtd, runs the suite with `extra` arguments, stops
 /// rtgtd whatever the suite's verdict.
 fn against_rtgtd(extra: &[String]) -> Result<()> {
-    run_command(cargo().args([
-        "build",
-        "--quiet",
-        "--package",
-        "rtgt-target",
-        "--bin",
-        "rtgtd",
-    ]))?;
-    build_suite()?;
+    let rtgtd = build_bins(Profile::Debug, &[("rtgt-target", "rtgtd")])?.join("rtgtd");
+    let suite_binary = build_suite()?;
     let log_dir = workspace_root().join("build/conformance");
     std::fs::create_dir_all(&log_dir).with_context(|| format!("creating {}", log_dir.display()))?;
     let mut daemon = Rtgtd::demo(
-        &workspace_root().join("build/debug/rtgtd"),
+        &rtgtd,
         &[
             "--chap",
             CHAP,
@@ -192,7 +177,7 @@ fn against_rtgtd(extra: &[String]) -> Result<()> {
         ],
         &log_dir.join("rtgtd.log"),
     )?;
-    let mut suite = Command::new(suite_binary());
+    let mut suite = Command::new(suite_binary);
     suite
         .args([
             "--target",

@@ -2,21 +2,14 @@
 //! iSCSI` and rtgt's own `rtgt-iscsi` against a started rtgtd (rtgt-target's
 //! `real-peers` feature).
 
-use crate::cmd::{cargo, run_command, workspace_root};
+use crate::cmd::{build_bins, cargo, run_command, Profile};
 use anyhow::Result;
 
 pub fn run() -> Result<()> {
     println!("$ cargo xtask peers --install-only");
     crate::peers::ensure_installed()?;
-    run_command(cargo().args([
-        "build",
-        "--quiet",
-        "--package",
-        "rtgt-initiator",
-        "--bin",
-        "rtgt-iscsi",
-    ]))?;
-    let rtgt_iscsi = workspace_root().join("build/debug/rtgt-iscsi");
+    let rtgt_iscsi =
+        build_bins(Profile::Debug, &[("rtgt-initiator", "rtgt-iscsi")])?.join("rtgt-iscsi");
     run_command(cargo().env("RTGT_ISCSI", rtgt_iscsi).args([
         "test",
         "--package",

@@ -5,7 +5,7 @@
 //! [`config`]), summarised by `rtgt-test-cu`. Fails on any failed
 //! test, or on more than three skipped.
 
-use crate::cmd::{cargo, run_command, workspace_root};
+use crate::cmd::{build_bins, run_command, Profile};
 use anyhow::{bail, Result};
 use rtgt_peers::rtgtd::{Rtgtd, READY_TIMEOUT};
 use std::path::Path;
@@ -77,18 +77,10 @@ physical_block_size = 512
 pub fn run() -> Result<()> {
     let started = Instant::now();
     crate::peers::ensure_installed()?;
-    run_command(cargo().args([
-        "build",
-        "--package",
-        "rtgt-target",
-        "--bin",
-        "rtgtd",
-        "--package",
-        "rtgt-peers",
-        "--bin",
-        "rtgt-test-cu",
-    ]))?;
-    let bin = workspace_root().join("build").join("debug");
+    let bin = build_bins(
+        Profile::Debug,
+        &[("rtgt-target", "rtgtd"), ("rtgt-peers", "rtgt-test-cu")],
+    )?;
     let dir = std::env::temp_dir().join(format!("rtgt-test-cu-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let cfg = dir.join("rtgt.toml");
