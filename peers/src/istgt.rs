@@ -13,14 +13,14 @@
 //! istgt logs to syslog only; its stdout and stderr (startup lines) go to
 //! `istgt.log` in the folder.
 
-use crate::process::{command_line, installed};
+use crate::process::{installed, spawn_logged};
 use crate::tgtd::{free_loopback_port, Chap};
 use anyhow::{bail, Context, Result};
 use std::fmt::Write as _;
 use std::fs::{self, File};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 /// The LUN istgt serves the file on.
@@ -127,20 +127,10 @@ impl Istgt {
         fs::write(dir.join("auth.conf"), auth_conf(&config))?;
         let conf = dir.join("istgt.conf");
         fs::write(&conf, istgt_conf(&config, &dir, port, control_port)?)?;
-        let log_path = dir.join("istgt.log");
-        let log = File::create(&log_path)?;
-        let mut command = Command::new("istgt");
-        command
-            .arg("-D")
-            .arg("-c")
-            .arg(&conf)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log);
-        println!("$ {} > {}", command_line(&command), log_path.display());
-        let child = command
-            .spawn()
-            .context("could not start istgt; run `cargo xtask peers`")?;
+        let child = spawn_logged(
+            Command::new("istgt").arg("-D").arg("-c").arg(&conf),
+            &dir.join("istgt.log"),
+        )?;
         let mut istgt = Self {
             child,
             port,

@@ -43,3 +43,18 @@ pub fn installed(program: &str) -> bool {
     };
     std::env::split_paths(&path).any(|folder| folder.join(program).is_file())
 }
+
+/// Starts a daemon in the foreground with its output in `log` (created
+/// anew), printing the command line and where the log goes.
+pub fn spawn_logged(command: &mut Command, log: &std::path::Path) -> Result<std::process::Child> {
+    let file = std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
+    command
+        .stdin(std::process::Stdio::null())
+        .stdout(file.try_clone()?)
+        .stderr(file);
+    let line = command_line(command);
+    println!("$ {line} > {}", log.display());
+    command
+        .spawn()
+        .with_context(|| format!("could not start `{line}`; run `cargo xtask peers`"))
+}

@@ -11,7 +11,7 @@
 //! tgtd ignores SIGTERM (it expects `tgtadm --op delete --mode system`), so the
 //! daemon is stopped with SIGKILL; it holds no state worth flushing here.
 
-use crate::process::{command_line, installed, run_shown};
+use crate::process::{installed, run_shown, spawn_logged};
 use anyhow::{bail, Context, Result};
 use std::fs::{self, File};
 use std::net::{Ipv4Addr, TcpListener};
@@ -110,21 +110,13 @@ impl Tgtd {
         let control_port = control_port_for(port);
         let dir = std::env::temp_dir().join(format!("rtgt-tgtd-{}-{port}", std::process::id()));
         fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        let log_path = dir.join("tgtd.log");
-        let log = File::create(&log_path)?;
-
-        let mut command = Command::new("tgtd");
-        command
-            .arg("-f")
-            .args(["-C", &control_port.to_string()])
-            .args(["--iscsi", &format!("portal=127.0.0.1:{port}")])
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log);
-        println!("$ {} > {}", command_line(&command), log_path.display());
-        let child = command
-            .spawn()
-            .context("could not start tgtd; run `cargo xtask peers`")?;
+        let child = spawn_logged(
+            Command::new("tgtd")
+                .arg("-f")
+                .args(["-C", &control_port.to_string()])
+                .args(["--iscsi", &format!("portal=127.0.0.1:{port}")]),
+            &dir.join("tgtd.log"),
+        )?;
         let mut tgtd = Self {
             child,
             port,
