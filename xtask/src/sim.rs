@@ -8,47 +8,17 @@ use crate::cmd::{cargo, run_command};
 
 #[derive(Debug, Args)]
 pub struct SimArgs {
-    /// Run this many seeds.
-    #[arg(long)]
-    seeds: Option<u64>,
-    /// First seed of a sweep.
-    #[arg(long)]
-    from: Option<u64>,
-    /// Worker threads of a sweep (each seed stays single-threaded).
-    #[arg(long)]
-    jobs: Option<usize>,
-    /// Replay one seed.
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Print the replayed seed's readable event trace.
-    #[arg(long)]
-    trace: bool,
-    /// Write the replayed seed's iSCSI traffic as a pcap file.
-    #[arg(long)]
-    pcap: Option<String>,
-    /// Shrink a failing seed to the smallest run that still fails.
-    #[arg(long)]
-    shrink: bool,
-    /// Run each seed twice and fail if its trace hash differs.
-    #[arg(long)]
-    twice: bool,
     /// Build the simulator with a deliberately broken core variant
-    /// (broken-fua, broken-datasn, broken-abort).
+    /// (broken-fua, broken-datasn, broken-abort); give it before the
+    /// simulator's own arguments.
     #[arg(long)]
     broken: Option<String>,
-    /// Limits for replaying a shrunk run, passed through.
-    #[arg(long)]
-    initiators: Option<usize>,
-    #[arg(long)]
-    ops: Option<u32>,
-    #[arg(long)]
-    no_crashes: bool,
-    #[arg(long)]
-    no_net_faults: bool,
-    #[arg(long)]
-    no_disk_faults: bool,
-    #[arg(long)]
-    no_tmf: bool,
+    /// The simulator's arguments (`--seeds N`, `--from N`, `--jobs N`,
+    /// `--seed N --trace`, `--pcap FILE`, `--shrink`, `--twice`, limits such
+    /// as `--initiators N`, `--ops N`, `--no-crashes`; `-- --help` lists
+    /// them). Without `--seed` or `--seeds`, 1000 seeds run.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
 }
 
 fn sim_command(features: Option<&str>, args: &[String]) -> Result<()> {
@@ -71,34 +41,11 @@ fn sim_command(features: Option<&str>, args: &[String]) -> Result<()> {
 }
 
 pub fn run(a: &SimArgs) -> Result<()> {
-    let mut args: Vec<String> = Vec::new();
-    let mut opt = |name: &str, v: Option<String>| {
-        if let Some(v) = v {
-            args.push(name.into());
-            args.push(v);
-        }
-    };
-    opt("--seeds", a.seeds.map(|v| v.to_string()));
-    opt("--from", a.from.map(|v| v.to_string()));
-    opt("--jobs", a.jobs.map(|v| v.to_string()));
-    opt("--seed", a.seed.map(|v| v.to_string()));
-    opt("--pcap", a.pcap.clone());
-    opt("--initiators", a.initiators.map(|v| v.to_string()));
-    opt("--ops", a.ops.map(|v| v.to_string()));
-    for (on, flag) in [
-        (a.trace, "--trace"),
-        (a.shrink, "--shrink"),
-        (a.twice, "--twice"),
-        (a.no_crashes, "--no-crashes"),
-        (a.no_net_faults, "--no-net-faults"),
-        (a.no_disk_faults, "--no-disk-faults"),
-        (a.no_tmf, "--no-tmf"),
-    ] {
-        if on {
-            args.push(flag.into());
-        }
-    }
-    if a.seed.is_none() && a.seeds.is_none() {
+    let mut args = a.args.clone();
+    let names_seeds = args
+        .iter()
+        .any(|arg| ["--seed", "--seeds", "--help", "-h"].contains(&arg.as_str()));
+    if !names_seeds {
         args.extend(["--seeds".into(), "1000".into()]);
     }
     sim_command(a.broken.as_deref(), &args)
