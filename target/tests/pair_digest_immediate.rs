@@ -107,9 +107,7 @@ fn immediate_data_digest_error_is_rejected_and_the_command_sent_again() {
     assert_eq!(p.disk_bytes(40 * BS as u64, 2 * BS), d);
     assert!(p.violations().is_empty(), "{:#?}", p.violations());
     // Later commands go on: no CmdSN gap is left.
-    let d2 = pattern(4 * BS, 8);
-    p.write(l, 0, &d2);
-    assert_eq!(p.read(l, 0, 4).as_ref(), d2.as_slice());
+    p.write_read_back(l, 0, 4, 8);
 }
 
 #[test]
@@ -241,7 +239,5 @@ fn unsolicited_data_out_digest_error_ends_with_crc_error() {
     assert_eq!(p.disk_bytes(64 * BS as u64, 16 * BS), vec![0u8; 16 * BS]);
     assert!(p.violations().is_empty(), "{:#?}", p.violations());
     // The session goes on.
-    let d2 = pattern(2 * BS, 5);
-    p.write(l, 64, &d2);
-    assert_eq!(p.read(l, 64, 2).as_ref(), d2.as_slice());
+    p.write_read_back(l, 64, 2, 5);
 }

@@ -29,9 +29,7 @@ fn io_with_both_digests_and_random_splits() {
     let (mut p, l) = with_digests(&[("MaxRecvDataSegmentLength", "2048")]);
     p.split(l, Dir::ToTarget, Split::Random { max: 13 });
     p.split(l, Dir::ToInitiator, Split::Random { max: 13 });
-    let d = pattern(24 * BS, 5);
-    p.write(l, 10, &d);
-    assert_eq!(p.read(l, 10, 24).as_ref(), d.as_slice());
+    p.write_read_back(l, 10, 24, 5);
     p.assert_clean();
 }
 
@@ -114,9 +112,7 @@ fn data_bit_flip_in_a_data_out_is_rejected_and_the_command_fails() {
     assert_eq!(p.disk_bytes(0, 8 * BS), vec![0u8; 8 * BS]);
     assert!(p.violations().is_empty(), "{:#?}", p.violations());
     // The connection lives on.
-    let d = pattern(2 * BS, 2);
-    p.write(l, 0, &d);
-    assert_eq!(p.read(l, 0, 2).as_ref(), d.as_slice());
+    p.write_read_back(l, 0, 2, 2);
 }
 
 #[test]
@@ -141,9 +137,7 @@ fn data_bit_flip_in_a_data_in_ends_the_task_and_the_session_goes_on() {
         p.events(l)
     );
     assert!(p.violations().is_empty(), "{:#?}", p.violations());
-    let d = pattern(8 * BS, 4);
-    p.write(l, 0, &d);
-    assert_eq!(p.read(l, 0, 8).as_ref(), d.as_slice());
+    p.write_read_back(l, 0, 8, 4);
 }
 
 #[test]

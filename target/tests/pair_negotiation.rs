@@ -128,9 +128,7 @@ fn digests_negotiate_each_way() {
             );
             assert_eq!(p.ini(l).connection().receive_digests(), want);
             p.clear_ua(l);
-            let d = pattern(4 * BS, 1);
-            p.write(l, 0, &d);
-            assert_eq!(p.read(l, 0, 4).as_ref(), d.as_slice());
+            p.write_read_back(l, 0, 4, 1);
             p.assert_clean();
         }
     }

@@ -13,9 +13,7 @@ fn write_with_r2ts_and_exp_data_sn_zero_is_no_violation() {
     let mut p = Pair::new(one_target());
     let l = p.login(normal_with(&[("ImmediateData", "No")]));
     p.clear_ua(l);
-    let data = pattern(16 * BS, 1);
-    p.write(l, 0, &data);
-    assert_eq!(p.read(l, 0, 16).as_ref(), data.as_slice());
+    p.write_read_back(l, 0, 16, 1);
     p.assert_clean();
 }
 

@@ -61,9 +61,7 @@ fn abort_task_on_a_slow_read() {
         ScsiStatus::Good,
         "the other read is untouched"
     );
-    let d = pattern(BS, 3);
-    p.write(l, 0, &d);
-    assert_eq!(p.read(l, 0, 1).as_ref(), d.as_slice());
+    p.write_read_back(l, 0, 1, 3);
     p.assert_clean();
 }
 
@@ -134,9 +132,7 @@ fn abort_task_on_a_half_sent_write() {
         ]
     );
     // The session goes on.
-    let d = pattern(4 * BS, 8);
-    p.write(l, 0, &d);
-    assert_eq!(p.read(l, 0, 4).as_ref(), d.as_slice());
+    p.write_read_back(l, 0, 4, 8);
 }
 
 /// A write of 32 KiB in 8 KiB bursts has sent its first burst and has its
@@ -182,9 +178,7 @@ fn task_set_waits_for_outstanding_data(f: TmfFunction) {
         "{f:?}: no third R2T, no response for the aborted write"
     );
     p.clear_ua(l);
-    let d = pattern(4 * BS, 8);
-    p.write(l, 0, &d);
-    assert_eq!(p.read(l, 0, 4).as_ref(), d.as_slice());
+    p.write_read_back(l, 0, 4, 8);
 }
 
 #[test]

@@ -10,7 +10,7 @@
 //! p.write(l, 0, &data);  assert_eq!(p.read(l, 0, 8).data, data);
 //! p.assert_clean();       // no violation, no peer error
 //! ```
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 mod scsi;
 mod setup;

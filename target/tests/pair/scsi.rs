@@ -89,6 +89,14 @@ impl Pair {
         self.exec_good(l, write_req(lba, data));
     }
 
+    /// Writes `blocks` blocks of [`pattern`]`(_, seed)` at `lba` and reads
+    /// them back, requiring the same bytes: the session still moves data.
+    pub fn write_read_back(&mut self, l: usize, lba: u64, blocks: usize, seed: u8) {
+        let data = pattern(blocks * BS, seed);
+        self.write(l, lba, &data);
+        assert_eq!(self.read(l, lba, blocks as u32).as_ref(), data.as_slice());
+    }
+
     /// A TEST UNIT READY, to take the unit attention of a new nexus.
     pub fn clear_ua(&mut self, l: usize) {
         let _ = self.exec(l, ScsiRequest::none(Lun::single_level(0), &[0u8; 6]));
