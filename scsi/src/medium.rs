@@ -10,7 +10,6 @@
 //! any nexus prevents removal, and the prevention of a nexus ends with its
 //! PREVENT zero, its loss, and a logical unit reset.
 
-use crate::dispatch::LuState;
 use crate::plan::Plan;
 use crate::sense::{invalid_named, CmdResult};
 use crate::task::Nexus;
@@ -19,21 +18,14 @@ use rtgt_proto::scsi::cdb::{Cdb, PreventAllowMediumRemoval, StartStopUnit};
 use rtgt_proto::scsi::sense::Sense;
 use std::collections::BTreeSet;
 
-/// The state of a removable medium.
+/// The medium of a logical unit: whether it is removable (RMB), loaded,
+/// and which I_T nexuses prevent its removal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Medium {
-    pub loaded: bool,
+    removable: bool,
+    loaded: bool,
     /// The I_T nexuses that prevent removal (SBC-4 §5.13).
-    pub prevent: BTreeSet<Nexus>,
-}
-
-impl Default for Medium {
-    fn default() -> Self {
-        Medium {
-            loaded: true,
-            prevent: BTreeSet::new(),
-        }
-    }
+    prevent: BTreeSet<Nexus>,
 }
 
 /// NOT READY, MEDIUM NOT PRESENT (SBC-4 §4.3, SPC-5 §4.4).
@@ -77,11 +69,35 @@ pub(crate) fn needs_medium(cdb: &Cdb) -> bool {
         )
 }
 
-impl LuState {
+impl Medium {
+    /// A loaded medium, removable or not.
+    pub(crate) fn new(removable: bool) -> Self {
+        Medium {
+            removable,
+            loaded: true,
+            prevent: BTreeSet::new(),
+        }
+    }
+
+    /// False while a removable medium is ejected.
+    pub(crate) fn loaded(&self) -> bool {
+        self.loaded
+    }
+
+    /// SBC-4 §5.13: a logical unit reset ends every prevention of removal.
+    pub(crate) fn reset(&mut self) {
+        self.prevent.clear();
+    }
+
+    /// SBC-4 §5.13: the loss of an I_T nexus ends its prevention.
+    pub(crate) fn nexus_loss(&mut self, nexus: &Nexus) {
+        self.prevent.remove(nexus);
+    }
+
     /// NOT READY, MEDIUM NOT PRESENT for a command that needs the medium
     /// while it is ejected.
-    pub(crate) fn check_medium(&self, cdb: &Cdb) -> CmdResult<()> {
-        if !self.medium.loaded && needs_medium(cdb) {
+    pub(crate) fn check(&self, cdb: &Cdb) -> CmdResult<()> {
+        if !self.loaded && needs_medium(cdb) {
             return Err(no_medium());
         }
         Ok(())
@@ -105,15 +121,15 @@ impl LuState {
         }
         // SBC-4 §5.27: LOEJ loads or ejects a removable medium; a disk
         // whose medium is not removable (RMB zero) has none to move.
-        if !self.cfg.removable {
+        if !self.removable {
             return Err(invalid_named(&c, "loej"));
         }
         // SBC-4 §5.27 and §5.13: while removal is prevented the medium
         // is not ejected; rtgt keeps the tray locked for loading too.
-        if !self.medium.prevent.is_empty() {
+        if !self.prevent.is_empty() {
             return Err(removal_prevented());
         }
-        self.medium.loaded = cdb.start;
+        self.loaded = cdb.start;
         Ok(Plan::good())
     }
 
@@ -130,11 +146,11 @@ impl LuState {
                 "prevent",
             ));
         }
-        if self.cfg.removable {
+        if self.removable {
             if cdb.prevent == 1 {
-                self.medium.prevent.insert(nexus.clone());
+                self.prevent.insert(nexus.clone());
             } else {
-                self.medium.prevent.remove(nexus);
+                self.prevent.remove(nexus);
             }
         }
         Ok(Plan::good())

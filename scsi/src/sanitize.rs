@@ -13,16 +13,15 @@
 //! then reports the sanitize in progress (without a progress indication).
 
 use crate::backstore::IoOp;
-use crate::dispatch::LuState;
-use crate::plan::{Access, Plan, Work};
+use crate::dispatch::data_out;
+use crate::plan::{Access, Plan, TaskKind, Work};
+use crate::rw::Blocks;
 use crate::sense::{invalid_named, invalid_param, CmdResult};
-use bytes::{Bytes, BytesMut};
+use crate::unmap::repeat_block;
+use bytes::Bytes;
 use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
 use rtgt_proto::scsi::cdb::{op, Cdb, Sanitize, SanitizeAction};
 use rtgt_proto::scsi::sense::Sense;
-
-/// The largest write an overwrite pass is issued in.
-const PIECE: u64 = 1 << 20;
 
 /// NOT READY, LOGICAL UNIT NOT READY, SANITIZE IN PROGRESS (SBC-4 §4.11).
 pub(crate) fn in_progress() -> Sense {
@@ -32,33 +31,66 @@ pub(crate) fn in_progress() -> Sense {
     )
 }
 
-/// True for the commands served while a sanitize runs (SBC-4 §4.11.2).
-pub(crate) fn allowed_while_sanitizing(opcode: Option<u8>) -> bool {
-    matches!(
-        opcode,
-        Some(op::INQUIRY | op::REPORT_LUNS | op::REQUEST_SENSE)
-    )
+/// Whether `action` is served on a LU, thin or not (for REPORT SUPPORTED
+/// OPERATION CODES too): OVERWRITE and EXIT FAILURE MODE always, BLOCK
+/// ERASE on a thin LU (it deallocates).
+pub(crate) fn served(action: u8, thin: bool) -> bool {
+    match action {
+        0x01 | 0x1f => true,
+        0x02 => thin,
+        _ => false,
+    }
 }
 
-impl LuState {
-    /// Whether `action` is served on this LU (for REPORT SUPPORTED
-    /// OPERATION CODES too): OVERWRITE and EXIT FAILURE MODE always, BLOCK
-    /// ERASE on a thin LU (it deallocates).
-    pub(crate) fn sanitize_served(&self, action: u8) -> bool {
-        match action {
-            0x01 | 0x1f => true,
-            0x02 => self.cfg.thin,
-            _ => false,
-        }
+/// The sanitize state of a logical unit (SBC-4 §4.11): whether a sanitize
+/// operation runs.
+#[derive(Debug, Default)]
+pub(crate) struct SanitizeState {
+    running: bool,
+}
+
+impl SanitizeState {
+    /// True while a sanitize operation runs.
+    pub(crate) fn running(&self) -> bool {
+        self.running
     }
 
+    /// SBC-4 §4.11.2: while a sanitize runs, every command but INQUIRY,
+    /// REPORT LUNS and REQUEST SENSE answers SANITIZE IN PROGRESS.
+    pub(crate) fn check(&self, opcode: Option<u8>) -> CmdResult<()> {
+        let allowed = matches!(
+            opcode,
+            Some(op::INQUIRY | op::REPORT_LUNS | op::REQUEST_SENSE)
+        );
+        if self.running && !allowed {
+            return Err(in_progress());
+        }
+        Ok(())
+    }
+
+    /// A checked SANITIZE that starts an operation puts the LU in the
+    /// sanitize state; gives `plan` back.
+    pub(crate) fn begin(&mut self, plan: Plan) -> Plan {
+        if matches!(plan.kind, TaskKind::Sanitize { .. }) {
+            self.running = true;
+        }
+        plan
+    }
+
+    /// The operation ended (its task completed or was dropped).
+    pub(crate) fn end(&mut self) {
+        self.running = false;
+    }
+}
+
+impl Blocks<'_> {
     /// SBC-4 §5.30.
     pub(crate) fn sanitize(&self, c: &Sanitize, out: &Bytes) -> CmdResult<Plan> {
         let cdb = Cdb::Sanitize(*c);
         let sa = c.service_action.value();
         // SBC-4 §5.30.1: a service action the device server does not
         // support is INVALID FIELD IN CDB.
-        if !self.sanitize_served(sa) {
+        if !served(sa, self.cfg.thin) {
             return Err(invalid_named(&cdb, "service_action"));
         }
         let pll = u64::from(c.parameter_list_length);
@@ -79,7 +111,7 @@ impl LuState {
         self.check_writable()?;
         let (size, blocks) = (self.cfg.size_bytes(), self.cfg.blocks);
         let ops = if c.service_action == SanitizeAction::Overwrite {
-            let list = Self::data_out(out, pll)?;
+            let list = data_out(out, pll)?;
             overwrite_ops(&list, bs, size)?
         } else {
             // SBC-4 §5.30.2.3: BLOCK ERASE on a thin LU: every block is
@@ -89,7 +121,12 @@ impl LuState {
                 len: size,
             }]
         };
-        Ok(Plan::io(Work::Writes(ops), Access::write(0, blocks)).taking(pll))
+        let plan = Plan::io(Work::Writes(ops), Access::write(0, blocks));
+        Ok(Plan {
+            kind: TaskKind::Sanitize { immediate: c.immed },
+            ..plan
+        }
+        .taking(pll))
     }
 }
 
@@ -128,25 +165,8 @@ fn overwrite_ops(list: &[u8], bs: u64, size: u64) -> CmdResult<Vec<IoOp>> {
         .map(|&b| if invert && count % 2 == 0 { !b } else { b })
         .collect();
     let block: Vec<u8> = pattern.iter().copied().cycle().take(bs as usize).collect();
-    let piece = PIECE.max(bs).min(size);
-    let mut fill = BytesMut::with_capacity(piece as usize);
-    while (fill.len() as u64) < piece {
-        fill.extend_from_slice(&block);
-    }
-    let fill = fill.freeze();
-    let mut ops = Vec::new();
-    let mut at = 0;
-    while at < size {
-        let n = piece.min(size - at);
-        ops.push(IoOp::Write {
-            offset: at,
-            data: fill.slice(..n as usize),
-            // The sanitized medium is stable when the command completes.
-            fua: true,
-        });
-        at += n;
-    }
-    Ok(ops)
+    // The sanitized medium is stable when the command completes (FUA).
+    Ok(repeat_block(&block, 0, size, true))
 }
 
 #[cfg(test)]
