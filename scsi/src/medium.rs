@@ -160,7 +160,7 @@ impl Medium {
 #[cfg(test)]
 mod tests {
     use crate::config::{BlockSize, DiskConfig};
-    use crate::tests::{assert_check, assert_field, nexus, Rig};
+    use crate::tests::{assert_check, assert_field, assert_illegal, nexus, Rig};
     use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
 
     const EJECT: [u8; 6] = [0x1b, 0, 0, 0, 0x02, 0];
@@ -170,9 +170,7 @@ mod tests {
     const TUR: [u8; 6] = [0; 6];
 
     fn removable() -> Rig {
-        let mut r = Rig::with(DiskConfig::new(1, "SN1", BlockSize::B512, 64).removable(true));
-        r.ready();
-        r
+        Rig::ready_with(DiskConfig::new(1, "SN1", BlockSize::B512, 64).removable(true))
     }
 
     #[test]
@@ -212,40 +210,24 @@ mod tests {
         let mut r = removable();
         r.good(&PREVENT, &[], 0);
         let rep = r.run(&EJECT, &[], 0);
-        assert_check(
-            &rep,
-            SenseKey::ILLEGAL_REQUEST,
-            AscAscq::MEDIUM_REMOVAL_PREVENTED,
-        );
+        assert_illegal(&rep, AscAscq::MEDIUM_REMOVAL_PREVENTED);
         // Another nexus cannot eject either.
         let first = r.nexus.clone();
         r.nexus = nexus("init1");
         r.ready();
         let rep = r.run(&EJECT, &[], 0);
-        assert_check(
-            &rep,
-            SenseKey::ILLEGAL_REQUEST,
-            AscAscq::MEDIUM_REMOVAL_PREVENTED,
-        );
+        assert_illegal(&rep, AscAscq::MEDIUM_REMOVAL_PREVENTED);
         // Its ALLOW does not lift the first nexus's prevention.
         r.good(&ALLOW, &[], 0);
         let rep = r.run(&EJECT, &[], 0);
-        assert_check(
-            &rep,
-            SenseKey::ILLEGAL_REQUEST,
-            AscAscq::MEDIUM_REMOVAL_PREVENTED,
-        );
+        assert_illegal(&rep, AscAscq::MEDIUM_REMOVAL_PREVENTED);
         r.nexus = first;
         r.good(&ALLOW, &[], 0);
         r.good(&EJECT, &[], 0);
         // Loading while prevented is refused too.
         r.good(&PREVENT, &[], 0);
         let rep = r.run(&LOAD, &[], 0);
-        assert_check(
-            &rep,
-            SenseKey::ILLEGAL_REQUEST,
-            AscAscq::MEDIUM_REMOVAL_PREVENTED,
-        );
+        assert_illegal(&rep, AscAscq::MEDIUM_REMOVAL_PREVENTED);
         r.good(&ALLOW, &[], 0);
         r.good(&LOAD, &[], 0);
         // PREVENT 10b is obsolete.
@@ -259,22 +241,12 @@ mod tests {
         r.good(&PREVENT, &[], 0);
         let n = r.nexus.clone();
         r.disk.nexus_loss(&n);
-        let rep = r.run(&TUR, &[], 0);
-        assert_check(
-            &rep,
-            SenseKey::UNIT_ATTENTION,
-            AscAscq::I_T_NEXUS_LOSS_OCCURRED,
-        );
+        r.expect_ua(AscAscq::I_T_NEXUS_LOSS_OCCURRED);
         r.good(&EJECT, &[], 0);
         r.good(&LOAD, &[], 0);
         r.good(&PREVENT, &[], 0);
         r.disk.lun_reset(&n);
-        let rep = r.run(&TUR, &[], 0);
-        assert_check(
-            &rep,
-            SenseKey::UNIT_ATTENTION,
-            AscAscq::BUS_DEVICE_RESET_FUNCTION_OCCURRED,
-        );
+        r.expect_ua(AscAscq::BUS_DEVICE_RESET_FUNCTION_OCCURRED);
         r.good(&EJECT, &[], 0);
         r.good(&LOAD, &[], 0);
     }

@@ -172,8 +172,36 @@ fn overwrite_ops(list: &[u8], bs: u64, size: u64) -> CmdResult<Vec<IoOp>> {
 #[cfg(test)]
 mod tests {
     use crate::config::{BlockSize, DiskConfig};
-    use crate::tests::{assert_check, assert_field, read10, write10, Rig};
+    use crate::task::{Command, Reply};
+    use crate::tests::{assert_check, assert_field, assert_illegal, read10, write10, Rig};
     use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
+    use rtgt_proto::scsi::status::Status;
+
+    /// Submits `c`, which is answered before any backstore work; gives
+    /// its reply.
+    fn answer_now(r: &mut Rig, c: Command) -> Reply {
+        let tag = c.tag;
+        r.disk.submit(c);
+        std::iter::from_fn(|| r.disk.poll_completion())
+            .find(|c| c.tag == tag)
+            .and_then(|c| c.reply)
+            .expect("answered at once")
+    }
+
+    /// `cdb` with no Data-Out, answered at once.
+    fn now(r: &mut Rig, cdb: &[u8]) -> Reply {
+        let c = r.command(cdb, &[], 255);
+        answer_now(r, c)
+    }
+
+    /// NOT READY, SANITIZE IN PROGRESS.
+    fn assert_sanitizing(rep: &Reply) {
+        assert_check(
+            rep,
+            SenseKey::NOT_READY,
+            AscAscq::LUN_NOT_READY_SANITIZE_IN_PROGRESS,
+        );
+    }
 
     fn sanitize(sa: u8, len: u16) -> [u8; 10] {
         let mut c = [0u8; 10];
@@ -234,11 +262,7 @@ mod tests {
             },
         ] {
             let rep = r.run(&sanitize(0x01, bad.len() as u16), &bad, bad.len() as u32);
-            assert_check(
-                &rep,
-                SenseKey::ILLEGAL_REQUEST,
-                AscAscq::INVALID_FIELD_IN_PARAMETER_LIST,
-            );
+            assert_illegal(&rep, AscAscq::INVALID_FIELD_IN_PARAMETER_LIST);
         }
     }
 
@@ -255,17 +279,11 @@ mod tests {
         // CRYPTOGRAPHIC ERASE is not served; reserved service actions.
         assert_field(&r.run(&sanitize(0x03, 0), &[], 0), 1, Some(4));
         let rep = r.run(&sanitize(0x04, 0), &[], 0);
-        assert_check(
-            &rep,
-            SenseKey::ILLEGAL_REQUEST,
-            AscAscq::INVALID_FIELD_IN_CDB,
-        );
+        assert_illegal(&rep, AscAscq::INVALID_FIELD_IN_CDB);
         // BLOCK ERASE needs a thin LU.
-        let mut thick = Rig::with(DiskConfig::new(2, "T", BlockSize::B512, 64));
-        thick.ready();
+        let mut thick = Rig::ready_with(DiskConfig::new(2, "T", BlockSize::B512, 64));
         assert_field(&thick.run(&sanitize(0x02, 0), &[], 0), 1, Some(4));
-        let mut ro = Rig::with(DiskConfig::new(2, "T", BlockSize::B512, 64).read_only(true));
-        ro.ready();
+        let mut ro = Rig::ready_with(DiskConfig::new(2, "T", BlockSize::B512, 64).read_only(true));
         let p = params(0x01, &[1]);
         let rep = ro.run(&sanitize(0x01, 5), &p, 5);
         assert_check(&rep, SenseKey::DATA_PROTECT, AscAscq::WRITE_PROTECTED);
@@ -278,24 +296,11 @@ mod tests {
         let c = r.command(&sanitize(0x01, 5), &p, 5);
         let sanitize_tag = c.tag;
         r.disk.submit(c);
-        let now = |r: &mut Rig, cdb: &[u8]| {
-            let c = r.command(cdb, &[], 255);
-            let tag = c.tag;
-            r.disk.submit(c);
-            std::iter::from_fn(|| r.disk.poll_completion())
-                .find(|c| c.tag == tag)
-                .and_then(|c| c.reply)
-                .expect("answered at once")
-        };
         // Nothing ran yet: the LU is sanitizing.
         let rep = now(&mut r, &[0; 6]);
-        assert_check(
-            &rep,
-            SenseKey::NOT_READY,
-            AscAscq::LUN_NOT_READY_SANITIZE_IN_PROGRESS,
-        );
+        assert_sanitizing(&rep);
         let rep = now(&mut r, &[0x12, 0, 0, 0, 36, 0]);
-        assert_eq!(rep.status, rtgt_proto::scsi::status::Status::GOOD);
+        assert_eq!(rep.status, Status::GOOD);
         // REQUEST SENSE is served and reports the sanitize.
         let rep = now(&mut r, &[0x03, 0, 0, 0, 18, 0]);
         let d = &rep.data_in;
@@ -316,27 +321,14 @@ mod tests {
             AscAscq::BUS_DEVICE_RESET_FUNCTION_OCCURRED,
         );
         let rep = now(&mut r, &[0; 6]);
-        assert_check(
-            &rep,
-            SenseKey::NOT_READY,
-            AscAscq::LUN_NOT_READY_SANITIZE_IN_PROGRESS,
-        );
+        assert_sanitizing(&rep);
         // The tag of the aborted command is free again.
         let mut c = r.command(&[0x12, 0, 0, 0, 36, 0], &[], 255);
         c.tag = sanitize_tag;
-        r.disk.submit(c);
-        let reused = r
-            .disk
-            .poll_completion()
-            .and_then(|c| c.reply)
-            .expect("answered");
-        assert_eq!(reused.status, rtgt_proto::scsi::status::Status::GOOD);
+        let reused = answer_now(&mut r, c);
+        assert_eq!(reused.status, Status::GOOD);
         let rep = now(&mut r, &[0; 6]);
-        assert_check(
-            &rep,
-            SenseKey::NOT_READY,
-            AscAscq::LUN_NOT_READY_SANITIZE_IN_PROGRESS,
-        );
+        assert_sanitizing(&rep);
         r.disk.handle_io_complete(io.id, io.execute(&r.store));
         let done = r.drain();
         assert!(done.iter().all(|c| c.tag != sanitize_tag), "answered once");
@@ -360,19 +352,10 @@ mod tests {
             .expect("answered before the medium is done");
         assert_eq!(done.tag, tag);
         let good = done.reply.expect("a reply");
-        assert_eq!(good.status, rtgt_proto::scsi::status::Status::GOOD);
+        assert_eq!(good.status, Status::GOOD);
         let c = r.command(&[0; 6], &[], 0);
-        r.disk.submit(c);
-        let tur = r
-            .disk
-            .poll_completion()
-            .and_then(|c| c.reply)
-            .expect("answered");
-        assert_check(
-            &tur,
-            SenseKey::NOT_READY,
-            AscAscq::LUN_NOT_READY_SANITIZE_IN_PROGRESS,
-        );
+        let tur = answer_now(&mut r, c);
+        assert_sanitizing(&tur);
         r.disk.handle_io_complete(io.id, io.execute(&r.store));
         let later = r.drain();
         assert!(later.iter().all(|c| c.tag != tag), "answered once");

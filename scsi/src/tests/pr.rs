@@ -100,11 +100,7 @@ fn bad_pr_fields_and_lengths() {
     // SPC-5 §6.17.3: the basic list is 24 bytes.
     let d = basic(0, 1, false);
     let rep = r.run(&prout_cdb(REGISTER, 0, 20), &d[..20], 20);
-    assert_check(
-        &rep,
-        SenseKey::ILLEGAL_REQUEST,
-        AscAscq::PARAMETER_LIST_LENGTH_ERROR,
-    );
+    assert_illegal(&rep, AscAscq::PARAMETER_LIST_LENGTH_ERROR);
     prout(&mut r, &a, REGISTER, 0, 0, 1);
     // An undefined TYPE is INVALID FIELD IN CDB.
     let rep = prout(&mut r, &a, RESERVE, 2, 1, 0);
@@ -112,11 +108,7 @@ fn bad_pr_fields_and_lengths() {
     // RELEASE with another type is INVALID RELEASE OF PERSISTENT RESERVATION.
     assert_eq!(prout(&mut r, &a, RESERVE, 1, 1, 0).status, Status::GOOD);
     let rep = prout(&mut r, &a, RELEASE, 3, 1, 0);
-    assert_check(
-        &rep,
-        SenseKey::ILLEGAL_REQUEST,
-        AscAscq::INVALID_RELEASE_OF_PERSISTENT_RESERVATION,
-    );
+    assert_illegal(&rep, AscAscq::INVALID_RELEASE_OF_PERSISTENT_RESERVATION);
 }
 
 /// The access a second nexus gets under each type, registered or not
@@ -206,12 +198,7 @@ fn clear_and_preempt() {
     assert_eq!(keys(&mut r, &b), vec![0xb]);
     assert_eq!(reservation(&mut r, &b), Some((0xb, 3)));
     r.nexus = a.clone();
-    let rep = r.run(&[0; 6], &[], 0);
-    assert_check(
-        &rep,
-        SenseKey::UNIT_ATTENTION,
-        AscAscq::REGISTRATIONS_PREEMPTED,
-    );
+    r.expect_ua(AscAscq::REGISTRATIONS_PREEMPTED);
     // A key nobody holds is RESERVATION CONFLICT.
     let rep = prout(&mut r, &b, PREEMPT, 3, 0xb, 0x77);
     assert_eq!(rep.status, Status::RESERVATION_CONFLICT);
@@ -220,12 +207,7 @@ fn clear_and_preempt() {
     assert!(keys(&mut r, &a).is_empty());
     assert_eq!(reservation(&mut r, &a), None);
     r.nexus = b.clone();
-    let rep = r.run(&[0; 6], &[], 0);
-    assert_check(
-        &rep,
-        SenseKey::UNIT_ATTENTION,
-        AscAscq::RESERVATIONS_PREEMPTED,
-    );
+    r.expect_ua(AscAscq::RESERVATIONS_PREEMPTED);
 }
 
 #[test]
@@ -323,8 +305,7 @@ fn aptpl_state_is_handed_out_before_completion() {
 
 #[test]
 fn without_persistence_aptpl_is_refused() {
-    let mut r = Rig::with(DiskConfig::new(1, "SN0001", BlockSize::B512, 2048).persist(false));
-    r.ready();
+    let mut r = Rig::ready_with(DiskConfig::new(1, "SN0001", BlockSize::B512, 2048).persist(false));
     let n = r.nexus.clone();
     // SPC-5 §6.16.4: PTPL_C zero.
     let caps = prin(&mut r, &n, 2);
@@ -333,11 +314,7 @@ fn without_persistence_aptpl_is_refused() {
     for sa in [REGISTER, REGISTER_IGNORE] {
         let d = basic(0, 0x5, true);
         let rep = r.run(&prout_cdb(sa, 0, 24), &d, 24);
-        let s = assert_check(
-            &rep,
-            SenseKey::ILLEGAL_REQUEST,
-            AscAscq::INVALID_FIELD_IN_PARAMETER_LIST,
-        );
+        let s = assert_illegal(&rep, AscAscq::INVALID_FIELD_IN_PARAMETER_LIST);
         assert!(s.sks.is_some());
     }
     // APTPL zero registers, and nothing is handed out to store.
