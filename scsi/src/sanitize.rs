@@ -171,6 +171,7 @@ fn overwrite_ops(list: &[u8], bs: u64, size: u64) -> CmdResult<Vec<IoOp>> {
 
 #[cfg(test)]
 mod tests {
+    use crate::backstore::IoRequest;
     use crate::config::{BlockSize, DiskConfig};
     use crate::task::{Command, Reply};
     use crate::tests::{assert_check, assert_field, assert_illegal, read10, write10, Rig};
@@ -192,6 +193,17 @@ mod tests {
     fn now(r: &mut Rig, cdb: &[u8]) -> Reply {
         let c = r.command(cdb, &[], 255);
         answer_now(r, c)
+    }
+
+    /// Completes the one request of the OVERWRITE of task `tag`: the
+    /// command is not answered again, the LU is ready, and block `lba`
+    /// holds `byte`.
+    fn finish_overwrite(r: &mut Rig, io: &IoRequest, tag: u64, lba: u32, byte: u8) {
+        r.disk.handle_io_complete(io.id, io.execute(&r.store));
+        let done = r.drain();
+        assert!(done.iter().all(|c| c.tag != tag), "answered once");
+        r.good(&[0; 6], &[], 0);
+        assert_eq!(r.good(&read10(lba, 1), &[], 512), &[byte; 512][..]);
     }
 
     /// NOT READY, SANITIZE IN PROGRESS.
@@ -329,11 +341,7 @@ mod tests {
         assert_eq!(reused.status, Status::GOOD);
         let rep = now(&mut r, &[0; 6]);
         assert_sanitizing(&rep);
-        r.disk.handle_io_complete(io.id, io.execute(&r.store));
-        let done = r.drain();
-        assert!(done.iter().all(|c| c.tag != sanitize_tag), "answered once");
-        r.good(&[0; 6], &[], 0);
-        assert_eq!(r.good(&read10(100, 1), &[], 512), &[0xee; 512][..]);
+        finish_overwrite(&mut r, &io, sanitize_tag, 100, 0xee);
     }
 
     #[test]
@@ -356,10 +364,6 @@ mod tests {
         let c = r.command(&[0; 6], &[], 0);
         let tur = answer_now(&mut r, c);
         assert_sanitizing(&tur);
-        r.disk.handle_io_complete(io.id, io.execute(&r.store));
-        let later = r.drain();
-        assert!(later.iter().all(|c| c.tag != tag), "answered once");
-        r.good(&[0; 6], &[], 0);
-        assert_eq!(r.good(&read10(7, 1), &[], 512), &[0x5a; 512][..]);
+        finish_overwrite(&mut r, &io, tag, 7, 0x5a);
     }
 }

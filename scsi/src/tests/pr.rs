@@ -23,6 +23,16 @@ fn pair() -> (Rig, Arc<Nexus>, Arc<Nexus>) {
     (r, a, b)
 }
 
+/// A pair registered with keys 0xa (A) and 0xb (B), A holding a
+/// reservation of type `t`.
+fn a_holds(t: u8) -> (Rig, Arc<Nexus>, Arc<Nexus>) {
+    let (mut r, a, b) = pair();
+    prout(&mut r, &a, REGISTER, 0, 0, 0xa);
+    prout(&mut r, &b, REGISTER, 0, 0, 0xb);
+    prout(&mut r, &a, RESERVE, t, 0xa, 0);
+    (r, a, b)
+}
+
 fn prout_cdb(sa: u8, t: u8, len: u32) -> [u8; 10] {
     let mut c = [0x5f, sa, t, 0, 0, 0, 0, 0, 0, 0];
     c[5..9].copy_from_slice(&len.to_be_bytes());
@@ -189,10 +199,7 @@ fn ownership_after_unregister() {
 
 #[test]
 fn clear_and_preempt() {
-    let (mut r, a, b) = pair();
-    prout(&mut r, &a, REGISTER, 0, 0, 0xa);
-    prout(&mut r, &b, REGISTER, 0, 0, 0xb);
-    prout(&mut r, &a, RESERVE, 1, 0xa, 0);
+    let (mut r, a, b) = a_holds(1);
     // B preempts A: A's registration and reservation go, B holds.
     assert_eq!(prout(&mut r, &b, PREEMPT, 3, 0xb, 0xa).status, Status::GOOD);
     assert_eq!(keys(&mut r, &b), vec![0xb]);
@@ -212,10 +219,7 @@ fn clear_and_preempt() {
 
 #[test]
 fn preempt_and_abort_ends_the_tasks_of_the_preempted() {
-    let (mut r, a, b) = pair();
-    prout(&mut r, &a, REGISTER, 0, 0, 0xa);
-    prout(&mut r, &b, REGISTER, 0, 0, 0xb);
-    prout(&mut r, &a, RESERVE, 5, 0xa, 0);
+    let (mut r, a, b) = a_holds(5);
     // A write of A in flight.
     r.nexus = a.clone();
     let w = r.command(&write10(0, 1, false), &[1; 512], 512);
