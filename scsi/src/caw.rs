@@ -1,7 +1,8 @@
 //! COMPARE AND WRITE (SBC-4 §5.3), and the comparison VERIFY uses too.
 
-use crate::dispatch::LuState;
+use crate::dispatch::data_out;
 use crate::plan::{Access, Plan, Work};
+use crate::rw::Blocks;
 use crate::sense::{invalid_named, CmdResult};
 use bytes::Bytes;
 use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
@@ -27,7 +28,7 @@ pub(crate) fn compare(expect: &[u8], got: &[u8]) -> Result<(), Sense> {
     }
 }
 
-impl LuState {
+impl Blocks<'_> {
     pub(crate) fn compare_and_write(
         &self,
         cdb: &Cdb,
@@ -58,7 +59,7 @@ impl LuState {
         if blocks == 0 {
             return Ok(Plan::good());
         }
-        let data = Self::data_out(out, 2 * n)?;
+        let data = data_out(out, 2 * n)?;
         let fua = c.fua || !self.mode.wce();
         let work = Work::CompareAndWrite {
             offset: io.lba * bs,

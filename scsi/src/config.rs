@@ -205,6 +205,13 @@ impl DiskConfig {
         (self.physical_block_bytes / self.block_size.bytes()).trailing_zeros() as u8
     }
 
+    /// The largest WRITE ATOMIC (16), in blocks (Block Limits page, SBC-4
+    /// §6.6.4): a backstore write is one request, and the disk never lets
+    /// another request overlap it.
+    pub(crate) fn max_atomic_blocks(&self) -> u32 {
+        self.max_transfer_blocks.min(u32::from(u16::MAX))
+    }
+
     /// Capacity in bytes.
     pub fn size_bytes(&self) -> u64 {
         self.blocks.saturating_mul(self.block_bytes())

@@ -45,7 +45,7 @@ mod run;
 use crate::backstore::{BackstoreError, IoData, IoId, IoRequest};
 use crate::config::{ConfigError, DiskConfig};
 use crate::dispatch::LuState;
-use crate::plan::{Plan, Work};
+use crate::plan::{Plan, TaskKind, Work};
 use crate::pr::PrState;
 use crate::sense::{backstore_sense, IoDirection};
 use crate::task::{Command, Completion, Nexus, Reply, Residual, TaskAttribute};
@@ -138,7 +138,7 @@ enum Progress {
 
 impl Progress {
     fn of(plan: &Plan) -> Progress {
-        if plan.sanitize {
+        if let TaskKind::Sanitize { .. } = plan.kind {
             return Progress::Sanitize;
         }
         match plan.work {
@@ -197,15 +197,13 @@ impl Disk {
 
     /// The persistent reservation state.
     pub fn reservations(&self) -> &PrState {
-        &self.lu.pr
+        self.lu.res.persistent()
     }
 
     /// Restores persistent reservations saved with APTPL (at start, before
     /// any command; SPC-5 §5.14.5). State without APTPL is not restored.
     pub fn restore_reservations(&mut self, state: PrState) {
-        if state.aptpl {
-            self.lu.pr = state;
-        }
+        self.lu.res.restore(state);
     }
 
     /// The next reservation state to store (see [`PersistRequest`]).
@@ -242,7 +240,7 @@ impl Disk {
         };
         // SPC-5 §5.14.11.5: PREEMPT AND ABORT ends the tasks of the
         // preempted I_T nexuses (the command itself goes on).
-        let preempted = std::mem::take(&mut self.lu.preempted);
+        let preempted = self.lu.res.take_preempted();
         if !preempted.is_empty() {
             let me = cmd.nexus.clone();
             self.abort_where(|t| *t.nexus != *me && preempted.iter().any(|r| r.matches(&t.nexus)));

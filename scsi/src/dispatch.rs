@@ -2,38 +2,37 @@
 //! command shares, and dispatch to the command families.
 
 use crate::config::DiskConfig;
+use crate::medium::Medium;
 use crate::mode::ModeState;
 use crate::plan::Plan;
-use crate::pr::{PrState, Registrant};
+use crate::pr::Reservations;
+use crate::rw::Blocks;
+use crate::sanitize::SanitizeState;
 use crate::sense::ua::UnitAttentions;
 use crate::sense::{invalid_field, invalid_opcode, CmdResult};
 use crate::task::{Command, Nexus};
+use crate::xcopy::{CopyManager, PeerLu};
+use bytes::Bytes;
 use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
-use rtgt_proto::scsi::cdb::{op, Cdb, CdbAnswer, CdbError, FieldPointer};
+use rtgt_proto::scsi::cdb::{op, Cdb, CdbAnswer, CdbError, FieldPointer, RequestSense};
 use rtgt_proto::scsi::sense::Sense;
 
-/// The state of a logical unit that commands read and change.
+/// The state of a logical unit that commands read and change: its
+/// configuration and one value per concern, each owning its data.
 #[derive(Debug)]
 pub(crate) struct LuState {
     pub cfg: DiskConfig,
     pub mode: ModeState,
     pub ua: UnitAttentions,
-    /// Persistent reservations (SPC-5 §5.14).
-    pub pr: PrState,
-    /// The I_T nexus holding an SPC-2 RESERVE reservation.
-    pub spc2: Option<Nexus>,
-    /// Registrations PREEMPT AND ABORT removed, whose tasks the disk aborts.
-    pub preempted: Vec<Registrant>,
+    /// Persistent and SPC-2 reservations (SPC-5 §5.14, SPC-2 §5.5.1).
+    pub res: Reservations,
     /// The removable medium (SBC-4 §5.13, §5.27).
-    pub medium: crate::medium::Medium,
-    /// A SANITIZE is running (SBC-4 §4.11).
-    pub sanitizing: bool,
-    /// Held EXTENDED COPY results by I_T nexus and list identifier
-    /// (SPC-4 §6.18.2), oldest first.
-    pub copies: Vec<(Nexus, u8, rtgt_proto::scsi::params::CopyStatus)>,
-    /// The other logical units of the target, which EXTENDED COPY can
-    /// reach (kept by [`crate::LunMap`]).
-    pub peers: Vec<crate::xcopy::PeerLu>,
+    pub medium: Medium,
+    /// The sanitize state (SBC-4 §4.11).
+    pub sanitize: SanitizeState,
+    /// The copy manager: held EXTENDED COPY results and the other logical
+    /// units a copy reaches (SPC-4 §6.3, §6.18).
+    pub copies: CopyManager,
 }
 
 /// The sense of a CDB that does not decode (SPC-5 §4.2.5.1, §4.2.5.2).
@@ -49,6 +48,16 @@ pub(crate) fn cdb_error(e: CdbError) -> Sense {
 /// length) is shorter than the CDB asks for.
 pub(crate) fn short_data_out() -> Sense {
     Sense::new(SenseKey::ILLEGAL_REQUEST, AscAscq::new(0x0e, 0x03))
+}
+
+/// The first `n` bytes of the Data-Out, or INVALID FIELD IN COMMAND
+/// INFORMATION UNIT when fewer arrived.
+pub(crate) fn data_out(out: &Bytes, n: u64) -> CmdResult<Bytes> {
+    let n = usize::try_from(n).map_err(|_| short_data_out())?;
+    if out.len() < n {
+        return Err(short_data_out());
+    }
+    Ok(out.slice(..n))
 }
 
 /// Checks the CONTROL byte and reserved fields every CDB has.
@@ -76,16 +85,21 @@ pub(crate) fn common_checks(cdb: &Cdb) -> CmdResult<()> {
 impl LuState {
     pub(crate) fn new(cfg: DiskConfig) -> Self {
         LuState {
+            medium: Medium::new(cfg.removable),
             cfg,
             mode: ModeState::default(),
             ua: UnitAttentions::default(),
-            pr: PrState::default(),
-            spc2: None,
-            preempted: Vec::new(),
-            medium: crate::medium::Medium::default(),
-            copies: Vec::new(),
-            peers: Vec::new(),
-            sanitizing: false,
+            res: Reservations::default(),
+            sanitize: SanitizeState::default(),
+            copies: CopyManager::default(),
+        }
+    }
+
+    /// The block commands' view of this LU.
+    pub(crate) fn blocks(&self) -> Blocks<'_> {
+        Blocks {
+            cfg: &self.cfg,
+            mode: &self.mode,
         }
     }
 
@@ -95,10 +109,47 @@ impl LuState {
         self.mode = ModeState::default();
         // SPC-2 §5.5.1: a reset releases RESERVE reservations (persistent
         // reservations survive it, SPC-5 §5.14.4).
-        self.spc2 = None;
+        self.res.reset();
         // SBC-4 §5.13: a logical unit reset ends every prevention of
         // medium removal.
-        self.medium.prevent.clear();
+        self.medium.reset();
+    }
+
+    /// The I_T nexus is gone (SAM-5 §6.3.4).
+    pub(crate) fn nexus_loss(&mut self, nexus: &Nexus) {
+        // SPC-2 §5.5.1: an I_T nexus loss releases its RESERVE reservation.
+        self.res.nexus_loss(nexus);
+        // SBC-4 §5.13: the loss of an I_T nexus ends its prevention of
+        // medium removal.
+        self.medium.nexus_loss(nexus);
+    }
+
+    /// This LU as a copy reaches it (`lun` as [`PeerLu::lun`]).
+    pub(crate) fn as_peer(&self, lun: Option<u16>) -> PeerLu {
+        PeerLu {
+            lun,
+            naa: self.cfg.naa(),
+            block_bytes: self.cfg.block_bytes(),
+            blocks: self.cfg.blocks,
+            write_protect: self.blocks().write_protect(),
+            no_medium: !self.medium.loaded(),
+        }
+    }
+
+    /// SPC-5 §6.39: the sense data of a pending unit attention (which is
+    /// then cleared), or NO SENSE; in the format DESC asks for.
+    fn request_sense(&mut self, nexus: &Nexus, cdb: &RequestSense) -> Plan {
+        // SPC-5 §6.39: with no unit attention, the sense data describes the
+        // logical unit's state: a sanitize in progress or an ejected medium
+        // (SBC-4 §4.11, §4.3), else NO SENSE.
+        let sense = match self.ua.take(nexus) {
+            Some(code) => Sense::new(SenseKey::UNIT_ATTENTION, code),
+            None if self.sanitize.running() => crate::sanitize::in_progress(),
+            None if !self.medium.loaded() => crate::medium::no_medium(),
+            None => Sense::new(SenseKey::NO_SENSE, AscAscq::NO_ADDITIONAL_SENSE),
+        };
+        let data = sense.encode_for(cdb.desc);
+        Plan::data(crate::plan::cut(data, cdb.allocation_length.into()))
     }
 
     /// Checks one command and says what it takes.
@@ -118,61 +169,66 @@ impl LuState {
         }
         // SBC-4 §4.11.2: while a sanitize runs, only INQUIRY, REPORT LUNS
         // and REQUEST SENSE are served.
-        if self.sanitizing && !crate::sanitize::allowed_while_sanitizing(opcode) {
-            return Err(crate::sanitize::in_progress());
-        }
+        self.sanitize.check(opcode)?;
         let cdb = Cdb::decode(&cmd.cdb).map_err(cdb_error)?;
         common_checks(&cdb)?;
         // SPC-5 §5.14.3 and SPC-2 §5.5.1: a reservation held through another
         // I_T nexus may refuse the command.
-        if self.reservation_conflict(&cmd.nexus, &cdb) {
+        if self.res.conflict(&cmd.nexus, &cdb) {
             return Ok(Plan::conflict());
         }
-        self.check_medium(&cdb)?;
-        let out = &cmd.data_out;
+        self.medium.check(&cdb)?;
+        let (nexus, out) = (&cmd.nexus, &cmd.data_out);
+        let cfg = &self.cfg;
         match &cdb {
             Cdb::TestUnitReady(_) => Ok(Plan::good()),
-            Cdb::RequestSense(c) => self.request_sense(&cmd.nexus, c),
-            Cdb::Inquiry(c) => self.inquiry(&cmd.nexus, c),
+            Cdb::RequestSense(c) => Ok(self.request_sense(nexus, c)),
+            Cdb::Inquiry(c) => crate::inquiry::inquiry(cfg, nexus, c),
             Cdb::ReportLuns(c) => crate::luns::report_luns(&[cmd.lun], c),
-            Cdb::ReadCapacity10(_) => Ok(self.read_capacity10()),
-            Cdb::ReadCapacity16(c) => Ok(self.read_capacity16(c)),
-            Cdb::ModeSense6(c) => self.mode_sense6(c),
-            Cdb::ModeSense10(c) => self.mode_sense10(c),
-            Cdb::ModeSelect6(c) => self.mode_select6(&cmd.nexus, c, out),
-            Cdb::ModeSelect10(c) => self.mode_select10(&cmd.nexus, c, out),
-            Cdb::SynchronizeCache10(c) => self.sync_cache(c.lba.into(), c.number_of_blocks.into()),
-            Cdb::SynchronizeCache16(c) => self.sync_cache(c.lba, c.number_of_blocks.into()),
-            Cdb::StartStopUnit(c) => self.start_stop(c),
-            Cdb::PreventAllowMediumRemoval(c) => self.prevent_allow(&cmd.nexus, c),
-            Cdb::WriteSame10(_) | Cdb::WriteSame16(_) => self.write_same(&cdb, out),
-            Cdb::Unmap(c) => self.unmap(c, out),
-            Cdb::CompareAndWrite(c) => self.compare_and_write(&cdb, c, out),
-            Cdb::ReportSupportedOperationCodes(c) => self.report_opcodes(c),
-            Cdb::PersistentReserveIn(c) => self.persistent_reserve_in(c),
-            Cdb::PersistentReserveOut(c) => self.persistent_reserve_out(&cmd.nexus, c, out),
-            Cdb::Reserve6(_) | Cdb::Reserve10(_) => self.reserve_spc2(&cmd.nexus, &cdb),
-            Cdb::PreFetch10(_) | Cdb::PreFetch16(_) => self.prefetch(&cdb),
-            Cdb::OrWrite16(_) => self.orwrite(&cdb, out),
-            Cdb::WriteAtomic16(c) => self.write_atomic(&cdb, c, out),
-            Cdb::GetLbaStatus(c) => self.get_lba_status(c),
-            Cdb::ReadDefectData10(c) => Ok(self.read_defect_data10(c)),
-            Cdb::ReadDefectData12(c) => Ok(self.read_defect_data12(c)),
-            Cdb::FormatUnit(c) => self.format_unit(c),
-            Cdb::ReportTargetPortGroups(c) => self.report_target_port_groups(&cmd.nexus, c),
-            Cdb::ReportSupportedTaskManagementFunctions(c) => Ok(self.report_tmfs(c)),
-            Cdb::Release6(_) | Cdb::Release10(_) => self.release_spc2(&cmd.nexus, &cdb),
-            Cdb::ExtendedCopy(c) => self.extended_copy(c, out),
-            Cdb::Sanitize(c) => {
-                let mut plan = self.sanitize(c, out)?;
-                if plan.access.is_some() {
-                    plan.sanitize = true;
-                    plan.immediate = c.immed;
-                    self.sanitizing = true;
-                }
-                Ok(plan)
+            Cdb::ReadCapacity10(_) => Ok(crate::capacity::read_capacity10(cfg)),
+            Cdb::ReadCapacity16(c) => Ok(crate::capacity::read_capacity16(cfg, c)),
+            Cdb::ModeSense6(c) => self.mode.sense(cfg, c.into()),
+            Cdb::ModeSense10(c) => self.mode.sense(cfg, c.into()),
+            Cdb::ModeSelect6(c) => self.mode.select(cfg, &mut self.ua, nexus, c.into(), out),
+            Cdb::ModeSelect10(c) => self.mode.select(cfg, &mut self.ua, nexus, c.into(), out),
+            Cdb::SynchronizeCache10(c) => self
+                .blocks()
+                .sync_cache(c.lba.into(), c.number_of_blocks.into()),
+            Cdb::SynchronizeCache16(c) => {
+                self.blocks().sync_cache(c.lba, c.number_of_blocks.into())
             }
-            Cdb::ReceiveCopyResults(c) => self.receive_copy_results(&cmd.nexus, c),
+            Cdb::StartStopUnit(c) => self.medium.start_stop(c),
+            Cdb::PreventAllowMediumRemoval(c) => self.medium.prevent_allow(nexus, c),
+            Cdb::WriteSame10(_) | Cdb::WriteSame16(_) => self.blocks().write_same(&cdb, out),
+            Cdb::Unmap(c) => self.blocks().unmap(c, out),
+            Cdb::CompareAndWrite(c) => self.blocks().compare_and_write(&cdb, c, out),
+            Cdb::ReportSupportedOperationCodes(c) => crate::opcodes::report_opcodes(cfg, c),
+            Cdb::PersistentReserveIn(c) => self.res.persistent_reserve_in(c, cfg.persist),
+            Cdb::PersistentReserveOut(c) => {
+                let persist = cfg.persist;
+                self.res
+                    .persistent_reserve_out(nexus, c, out, persist, &mut self.ua)
+            }
+            Cdb::Reserve6(_) | Cdb::Reserve10(_) => self.res.reserve_spc2(nexus, &cdb),
+            Cdb::PreFetch10(_) | Cdb::PreFetch16(_) => self.blocks().prefetch(&cdb),
+            Cdb::OrWrite16(_) => self.blocks().orwrite(&cdb, out),
+            Cdb::WriteAtomic16(c) => self.blocks().write_atomic(&cdb, c, out),
+            Cdb::GetLbaStatus(c) => self.blocks().get_lba_status(c),
+            Cdb::ReadDefectData10(c) => Ok(crate::sbc_more::read_defect_data10(c)),
+            Cdb::ReadDefectData12(c) => Ok(crate::sbc_more::read_defect_data12(c)),
+            Cdb::FormatUnit(c) => self.blocks().format_unit(c),
+            Cdb::ReportTargetPortGroups(c) => crate::spc_more::report_target_port_groups(nexus, c),
+            Cdb::ReportSupportedTaskManagementFunctions(c) => Ok(crate::spc_more::report_tmfs(c)),
+            Cdb::Release6(_) | Cdb::Release10(_) => self.res.release_spc2(nexus, &cdb),
+            Cdb::ExtendedCopy(c) => self.copies.extended_copy(self.as_peer(None), c, out),
+            Cdb::Sanitize(c) => {
+                let plan = self.blocks().sanitize(c, out)?;
+                Ok(self.sanitize.begin(plan))
+            }
+            Cdb::ReceiveCopyResults(c) => {
+                let block_bytes = cfg.block_bytes();
+                self.copies.receive_copy_results(nexus, c, block_bytes)
+            }
             Cdb::Read6(_)
             | Cdb::Read10(_)
             | Cdb::Read12(_)
@@ -186,79 +242,67 @@ impl LuState {
             | Cdb::Verify16(_)
             | Cdb::WriteAndVerify10(_)
             | Cdb::WriteAndVerify12(_)
-            | Cdb::WriteAndVerify16(_) => self.read_write(&cdb, out),
+            | Cdb::WriteAndVerify16(_) => self.blocks().read_write(&cdb, out),
             // SPC-5 §4.2.5.1: every other command is not supported.
             _ => Err(invalid_opcode()),
         }
     }
 }
 
-/// The commands [`LuState::command`] serves, as (operation code, service
-/// action), for REPORT SUPPORTED OPERATION CODES.
-pub(crate) const SUPPORTED: &[(u8, Option<u8>)] = &[
-    (op::TEST_UNIT_READY, None),
-    (op::FORMAT_UNIT, None),
-    (op::REQUEST_SENSE, None),
-    (op::READ_6, None),
-    (op::WRITE_6, None),
-    (op::INQUIRY, None),
-    (op::MODE_SELECT_6, None),
-    (op::MODE_SENSE_6, None),
-    (op::START_STOP_UNIT, None),
-    (op::PREVENT_ALLOW_MEDIUM_REMOVAL, None),
-    (op::READ_CAPACITY_10, None),
-    (op::READ_10, None),
-    (op::WRITE_10, None),
-    (op::WRITE_AND_VERIFY_10, None),
-    (op::VERIFY_10, None),
-    (op::PRE_FETCH_10, None),
-    (op::SYNCHRONIZE_CACHE_10, None),
-    (op::READ_DEFECT_DATA_10, None),
-    (op::WRITE_SAME_10, None),
-    (op::UNMAP, None),
-    (op::RESERVE_6, None),
-    (op::RELEASE_6, None),
-    (op::RESERVE_10, None),
-    (op::RELEASE_10, None),
-    (op::PERSISTENT_RESERVE_IN, Some(0x00)),
-    (op::PERSISTENT_RESERVE_IN, Some(0x01)),
-    (op::PERSISTENT_RESERVE_IN, Some(0x02)),
-    (op::PERSISTENT_RESERVE_IN, Some(0x03)),
-    (op::PERSISTENT_RESERVE_OUT, Some(0x00)),
-    (op::PERSISTENT_RESERVE_OUT, Some(0x01)),
-    (op::PERSISTENT_RESERVE_OUT, Some(0x02)),
-    (op::PERSISTENT_RESERVE_OUT, Some(0x03)),
-    (op::PERSISTENT_RESERVE_OUT, Some(0x04)),
-    (op::PERSISTENT_RESERVE_OUT, Some(0x05)),
-    (op::PERSISTENT_RESERVE_OUT, Some(0x06)),
-    (op::PERSISTENT_RESERVE_OUT, Some(0x07)),
-    (op::SANITIZE, Some(0x01)),
-    (op::SANITIZE, Some(0x02)),
-    (op::SANITIZE, Some(0x1f)),
-    (op::MODE_SELECT_10, None),
-    (op::MODE_SENSE_10, None),
-    (op::EXTENDED_COPY, Some(0x00)),
-    (op::RECEIVE_COPY_RESULTS, Some(0x00)),
-    (op::RECEIVE_COPY_RESULTS, Some(0x03)),
-    (op::READ_16, None),
-    (op::COMPARE_AND_WRITE, None),
-    (op::WRITE_16, None),
-    (op::ORWRITE_16, None),
-    (op::WRITE_AND_VERIFY_16, None),
-    (op::VERIFY_16, None),
-    (op::PRE_FETCH_16, None),
-    (op::SYNCHRONIZE_CACHE_16, None),
-    (op::WRITE_SAME_16, None),
-    (op::WRITE_ATOMIC_16, None),
-    (op::SERVICE_ACTION_IN_16, Some(0x10)),
-    (op::SERVICE_ACTION_IN_16, Some(0x12)),
-    (op::REPORT_LUNS, None),
-    (op::MAINTENANCE_IN, Some(0x0a)),
-    (op::MAINTENANCE_IN, Some(0x0c)),
-    (op::MAINTENANCE_IN, Some(0x0d)),
-    (op::READ_12, None),
-    (op::WRITE_12, None),
-    (op::WRITE_AND_VERIFY_12, None),
-    (op::VERIFY_12, None),
-    (op::READ_DEFECT_DATA_12, None),
+/// The commands [`LuState::command`] serves, for REPORT SUPPORTED OPERATION
+/// CODES: each operation code with its service actions (none for a
+/// command without).
+pub(crate) const SUPPORTED: &[(u8, &[u8])] = &[
+    (op::TEST_UNIT_READY, &[]),
+    (op::FORMAT_UNIT, &[]),
+    (op::REQUEST_SENSE, &[]),
+    (op::READ_6, &[]),
+    (op::WRITE_6, &[]),
+    (op::INQUIRY, &[]),
+    (op::MODE_SELECT_6, &[]),
+    (op::MODE_SENSE_6, &[]),
+    (op::START_STOP_UNIT, &[]),
+    (op::PREVENT_ALLOW_MEDIUM_REMOVAL, &[]),
+    (op::READ_CAPACITY_10, &[]),
+    (op::READ_10, &[]),
+    (op::WRITE_10, &[]),
+    (op::WRITE_AND_VERIFY_10, &[]),
+    (op::VERIFY_10, &[]),
+    (op::PRE_FETCH_10, &[]),
+    (op::SYNCHRONIZE_CACHE_10, &[]),
+    (op::READ_DEFECT_DATA_10, &[]),
+    (op::WRITE_SAME_10, &[]),
+    (op::UNMAP, &[]),
+    (op::RESERVE_6, &[]),
+    (op::RELEASE_6, &[]),
+    (op::RESERVE_10, &[]),
+    (op::RELEASE_10, &[]),
+    (op::PERSISTENT_RESERVE_IN, &[0x00, 0x01, 0x02, 0x03]),
+    (
+        op::PERSISTENT_RESERVE_OUT,
+        &[0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07],
+    ),
+    (op::SANITIZE, &[0x01, 0x02, 0x1f]),
+    (op::MODE_SELECT_10, &[]),
+    (op::MODE_SENSE_10, &[]),
+    (op::EXTENDED_COPY, &[0x00]),
+    (op::RECEIVE_COPY_RESULTS, &[0x00, 0x03]),
+    (op::READ_16, &[]),
+    (op::COMPARE_AND_WRITE, &[]),
+    (op::WRITE_16, &[]),
+    (op::ORWRITE_16, &[]),
+    (op::WRITE_AND_VERIFY_16, &[]),
+    (op::VERIFY_16, &[]),
+    (op::PRE_FETCH_16, &[]),
+    (op::SYNCHRONIZE_CACHE_16, &[]),
+    (op::WRITE_SAME_16, &[]),
+    (op::WRITE_ATOMIC_16, &[]),
+    (op::SERVICE_ACTION_IN_16, &[0x10, 0x12]),
+    (op::REPORT_LUNS, &[]),
+    (op::MAINTENANCE_IN, &[0x0a, 0x0c, 0x0d]),
+    (op::READ_12, &[]),
+    (op::WRITE_12, &[]),
+    (op::WRITE_AND_VERIFY_12, &[]),
+    (op::VERIFY_12, &[]),
+    (op::READ_DEFECT_DATA_12, &[]),
 ];

@@ -2,7 +2,6 @@
 //! no logical unit. VPD pages are in [`crate::vpd`].
 
 use crate::config::DiskConfig;
-use crate::dispatch::LuState;
 use crate::plan::{cut, Plan};
 use crate::sense::{invalid_named, CmdResult};
 use crate::task::Nexus;
@@ -92,15 +91,14 @@ pub(crate) fn inquiry_no_lu(cfg_vendor: &str, cdb: &Inquiry) -> CmdResult<Plan> 
     Ok(Plan::data(cut(data.encode(), cdb.allocation_length.into())))
 }
 
-impl LuState {
-    pub(crate) fn inquiry(&self, nexus: &Nexus, cdb: &Inquiry) -> CmdResult<Plan> {
-        check(cdb)?;
-        let data = if cdb.evpd {
-            self.vpd(nexus, cdb)?
-        } else {
-            standard_inquiry(&self.cfg).encode()
-        };
-        // SPC-5 §4.2.5.6: the data is cut to the ALLOCATION LENGTH.
-        Ok(Plan::data(cut(data, cdb.allocation_length.into())))
-    }
+/// INQUIRY to a LU with `cfg`, through `nexus`.
+pub(crate) fn inquiry(cfg: &DiskConfig, nexus: &Nexus, cdb: &Inquiry) -> CmdResult<Plan> {
+    check(cdb)?;
+    let data = if cdb.evpd {
+        crate::vpd::page(cfg, nexus, cdb)?
+    } else {
+        standard_inquiry(cfg).encode()
+    };
+    // SPC-5 §4.2.5.6: the data is cut to the ALLOCATION LENGTH.
+    Ok(Plan::data(cut(data, cdb.allocation_length.into())))
 }

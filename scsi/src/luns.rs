@@ -156,7 +156,7 @@ impl LunMap {
             .map(|(&n, d)| d.lu.as_peer(Some(n)))
             .collect();
         if let Some(d) = self.disks.get_mut(&lun) {
-            d.lu.peers = peers;
+            d.lu.copies.peers = peers;
         }
     }
 

@@ -10,7 +10,6 @@
 //! any nexus prevents removal, and the prevention of a nexus ends with its
 //! PREVENT zero, its loss, and a logical unit reset.
 
-use crate::dispatch::LuState;
 use crate::plan::Plan;
 use crate::sense::{invalid_named, CmdResult};
 use crate::task::Nexus;
@@ -19,21 +18,14 @@ use rtgt_proto::scsi::cdb::{Cdb, PreventAllowMediumRemoval, StartStopUnit};
 use rtgt_proto::scsi::sense::Sense;
 use std::collections::BTreeSet;
 
-/// The state of a removable medium.
+/// The medium of a logical unit: whether it is removable (RMB), loaded,
+/// and which I_T nexuses prevent its removal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Medium {
-    pub loaded: bool,
+    removable: bool,
+    loaded: bool,
     /// The I_T nexuses that prevent removal (SBC-4 §5.13).
-    pub prevent: BTreeSet<Nexus>,
-}
-
-impl Default for Medium {
-    fn default() -> Self {
-        Medium {
-            loaded: true,
-            prevent: BTreeSet::new(),
-        }
-    }
+    prevent: BTreeSet<Nexus>,
 }
 
 /// NOT READY, MEDIUM NOT PRESENT (SBC-4 §4.3, SPC-5 §4.4).
@@ -77,11 +69,35 @@ pub(crate) fn needs_medium(cdb: &Cdb) -> bool {
         )
 }
 
-impl LuState {
+impl Medium {
+    /// A loaded medium, removable or not.
+    pub(crate) fn new(removable: bool) -> Self {
+        Medium {
+            removable,
+            loaded: true,
+            prevent: BTreeSet::new(),
+        }
+    }
+
+    /// False while a removable medium is ejected.
+    pub(crate) fn loaded(&self) -> bool {
+        self.loaded
+    }
+
+    /// SBC-4 §5.13: a logical unit reset ends every prevention of removal.
+    pub(crate) fn reset(&mut self) {
+        self.prevent.clear();
+    }
+
+    /// SBC-4 §5.13: the loss of an I_T nexus ends its prevention.
+    pub(crate) fn nexus_loss(&mut self, nexus: &Nexus) {
+        self.prevent.remove(nexus);
+    }
+
     /// NOT READY, MEDIUM NOT PRESENT for a command that needs the medium
     /// while it is ejected.
-    pub(crate) fn check_medium(&self, cdb: &Cdb) -> CmdResult<()> {
-        if !self.medium.loaded && needs_medium(cdb) {
+    pub(crate) fn check(&self, cdb: &Cdb) -> CmdResult<()> {
+        if !self.loaded && needs_medium(cdb) {
             return Err(no_medium());
         }
         Ok(())
@@ -105,15 +121,15 @@ impl LuState {
         }
         // SBC-4 §5.27: LOEJ loads or ejects a removable medium; a disk
         // whose medium is not removable (RMB zero) has none to move.
-        if !self.cfg.removable {
+        if !self.removable {
             return Err(invalid_named(&c, "loej"));
         }
         // SBC-4 §5.27 and §5.13: while removal is prevented the medium
         // is not ejected; rtgt keeps the tray locked for loading too.
-        if !self.medium.prevent.is_empty() {
+        if !self.prevent.is_empty() {
             return Err(removal_prevented());
         }
-        self.medium.loaded = cdb.start;
+        self.loaded = cdb.start;
         Ok(Plan::good())
     }
 
@@ -130,11 +146,11 @@ impl LuState {
                 "prevent",
             ));
         }
-        if self.cfg.removable {
+        if self.removable {
             if cdb.prevent == 1 {
-                self.medium.prevent.insert(nexus.clone());
+                self.prevent.insert(nexus.clone());
             } else {
-                self.medium.prevent.remove(nexus);
+                self.prevent.remove(nexus);
             }
         }
         Ok(Plan::good())
@@ -144,7 +160,7 @@ impl LuState {
 #[cfg(test)]
 mod tests {
     use crate::config::{BlockSize, DiskConfig};
-    use crate::tests::{assert_check, assert_field, nexus, Rig};
+    use crate::tests::{assert_check, assert_field, assert_illegal, nexus, Rig};
     use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
 
     const EJECT: [u8; 6] = [0x1b, 0, 0, 0, 0x02, 0];
@@ -154,9 +170,7 @@ mod tests {
     const TUR: [u8; 6] = [0; 6];
 
     fn removable() -> Rig {
-        let mut r = Rig::with(DiskConfig::new(1, "SN1", BlockSize::B512, 64).removable(true));
-        r.ready();
-        r
+        Rig::ready_with(DiskConfig::new(1, "SN1", BlockSize::B512, 64).removable(true))
     }
 
     #[test]
@@ -196,40 +210,24 @@ mod tests {
         let mut r = removable();
         r.good(&PREVENT, &[], 0);
         let rep = r.run(&EJECT, &[], 0);
-        assert_check(
-            &rep,
-            SenseKey::ILLEGAL_REQUEST,
-            AscAscq::MEDIUM_REMOVAL_PREVENTED,
-        );
+        assert_illegal(&rep, AscAscq::MEDIUM_REMOVAL_PREVENTED);
         // Another nexus cannot eject either.
         let first = r.nexus.clone();
         r.nexus = nexus("init1");
         r.ready();
         let rep = r.run(&EJECT, &[], 0);
-        assert_check(
-            &rep,
-            SenseKey::ILLEGAL_REQUEST,
-            AscAscq::MEDIUM_REMOVAL_PREVENTED,
-        );
+        assert_illegal(&rep, AscAscq::MEDIUM_REMOVAL_PREVENTED);
         // Its ALLOW does not lift the first nexus's prevention.
         r.good(&ALLOW, &[], 0);
         let rep = r.run(&EJECT, &[], 0);
-        assert_check(
-            &rep,
-            SenseKey::ILLEGAL_REQUEST,
-            AscAscq::MEDIUM_REMOVAL_PREVENTED,
-        );
+        assert_illegal(&rep, AscAscq::MEDIUM_REMOVAL_PREVENTED);
         r.nexus = first;
         r.good(&ALLOW, &[], 0);
         r.good(&EJECT, &[], 0);
         // Loading while prevented is refused too.
         r.good(&PREVENT, &[], 0);
         let rep = r.run(&LOAD, &[], 0);
-        assert_check(
-            &rep,
-            SenseKey::ILLEGAL_REQUEST,
-            AscAscq::MEDIUM_REMOVAL_PREVENTED,
-        );
+        assert_illegal(&rep, AscAscq::MEDIUM_REMOVAL_PREVENTED);
         r.good(&ALLOW, &[], 0);
         r.good(&LOAD, &[], 0);
         // PREVENT 10b is obsolete.
@@ -243,22 +241,12 @@ mod tests {
         r.good(&PREVENT, &[], 0);
         let n = r.nexus.clone();
         r.disk.nexus_loss(&n);
-        let rep = r.run(&TUR, &[], 0);
-        assert_check(
-            &rep,
-            SenseKey::UNIT_ATTENTION,
-            AscAscq::I_T_NEXUS_LOSS_OCCURRED,
-        );
+        r.expect_ua(AscAscq::I_T_NEXUS_LOSS_OCCURRED);
         r.good(&EJECT, &[], 0);
         r.good(&LOAD, &[], 0);
         r.good(&PREVENT, &[], 0);
         r.disk.lun_reset(&n);
-        let rep = r.run(&TUR, &[], 0);
-        assert_check(
-            &rep,
-            SenseKey::UNIT_ATTENTION,
-            AscAscq::BUS_DEVICE_RESET_FUNCTION_OCCURRED,
-        );
+        r.expect_ua(AscAscq::BUS_DEVICE_RESET_FUNCTION_OCCURRED);
         r.good(&EJECT, &[], 0);
         r.good(&LOAD, &[], 0);
     }

@@ -2,7 +2,7 @@
 //! the Read-Write Error Recovery, Caching and Control pages. MODE SELECT is
 //! in [`crate::mode_select`].
 
-use crate::dispatch::LuState;
+use crate::config::DiskConfig;
 use crate::plan::{cut, Plan};
 use crate::sense::{invalid_named, CmdResult};
 use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
@@ -81,7 +81,9 @@ pub(crate) const PAGE_CODES: [u8; 3] = [
 ];
 
 /// The fields of MODE SENSE (6) and (10) that matter here.
-struct SenseArgs {
+pub(crate) struct SenseArgs {
+    cdb: Cdb,
+    kind: HeaderKind,
     dbd: bool,
     llbaa: bool,
     pc: PageControl,
@@ -90,32 +92,34 @@ struct SenseArgs {
     allocation_length: u64,
 }
 
-impl LuState {
-    pub(crate) fn mode_sense6(&self, c: &ModeSense6) -> CmdResult<Plan> {
-        let args = SenseArgs {
-            dbd: c.dbd,
-            llbaa: false,
-            pc: c.pc,
-            page_code: c.page_code,
-            subpage_code: c.subpage_code,
-            allocation_length: c.allocation_length.into(),
-        };
-        self.mode_sense(&Cdb::ModeSense6(*c), args, HeaderKind::Six)
-    }
+/// `SenseArgs` from MODE SENSE (6) or (10): the CDB, its header kind and
+/// its LLBAA (which MODE SENSE (6) does not have).
+macro_rules! sense_args {
+    ($cdb:ident, $kind:ident, |$c:ident| $llbaa:expr) => {
+        impl From<&$cdb> for SenseArgs {
+            fn from($c: &$cdb) -> Self {
+                SenseArgs {
+                    cdb: Cdb::$cdb(*$c),
+                    kind: HeaderKind::$kind,
+                    llbaa: $llbaa,
+                    dbd: $c.dbd,
+                    pc: $c.pc,
+                    page_code: $c.page_code,
+                    subpage_code: $c.subpage_code,
+                    allocation_length: $c.allocation_length.into(),
+                }
+            }
+        }
+    };
+}
 
-    pub(crate) fn mode_sense10(&self, c: &ModeSense10) -> CmdResult<Plan> {
-        let args = SenseArgs {
-            dbd: c.dbd,
-            llbaa: c.llbaa,
-            pc: c.pc,
-            page_code: c.page_code,
-            subpage_code: c.subpage_code,
-            allocation_length: c.allocation_length.into(),
-        };
-        self.mode_sense(&Cdb::ModeSense10(*c), args, HeaderKind::Ten)
-    }
+sense_args!(ModeSense6, Six, |c| false);
+sense_args!(ModeSense10, Ten, |c| c.llbaa);
 
-    fn mode_sense(&self, cdb: &Cdb, a: SenseArgs, kind: HeaderKind) -> CmdResult<Plan> {
+impl ModeState {
+    /// MODE SENSE (6) or (10) on a LU with `cfg`.
+    pub(crate) fn sense(&self, cfg: &DiskConfig, a: SenseArgs) -> CmdResult<Plan> {
+        let (cdb, kind) = (&a.cdb, a.kind);
         // SPC-5 §6.13.1 (page control table): saved values are not
         // supported: ILLEGAL REQUEST, SAVING PARAMETERS NOT SUPPORTED.
         if a.pc == PageControl::Saved {
@@ -129,7 +133,7 @@ impl LuState {
             PageControl::Default => PageControl::Default,
             _ => PageControl::Current,
         };
-        let all = self.mode.pages(pc);
+        let all = self.pages(pc);
         let pages: Vec<ModePage> = if a.page_code == PAGE_ALL {
             // SPC-5 §6.13.1: page 3Fh with subpage 00h gives every page_0
             // page, with FFh every page and subpage.
@@ -160,12 +164,12 @@ impl LuState {
         } else {
             // SBC-4 §6.5.2: one descriptor with the capacity and block length.
             vec![BlockDescriptor {
-                blocks: self.cfg.blocks,
-                block_length: self.cfg.block_size.bytes(),
+                blocks: cfg.blocks,
+                block_length: cfg.block_size.bytes(),
                 reserved: 0,
             }]
         };
-        let mut header = ModeHeader::disk(self.cfg.read_only || self.mode.control.swp(), true);
+        let mut header = ModeHeader::disk(cfg.read_only || self.control.swp(), true);
         header.longlba = long;
         let data = ModeParameters {
             header,

@@ -1,9 +1,11 @@
 //! MODE SELECT (6) and (10) (SPC-5 §6.11, §6.12): changes WCE, D_SENSE and SWP;
 //! every other bit must be sent as it is.
 
-use crate::dispatch::{short_data_out, LuState};
+use crate::config::DiskConfig;
+use crate::dispatch::{data_out, short_data_out};
 use crate::mode::{ModeState, PAGE_CODES};
 use crate::plan::Plan;
+use crate::sense::ua::UnitAttentions;
 use crate::sense::{invalid_named, invalid_param, parameter_list_length, CmdResult};
 use crate::task::Nexus;
 use bytes::Bytes;
@@ -13,12 +15,35 @@ use rtgt_proto::scsi::mode::{HeaderKind, ModePage, ModeParameters, Page};
 use rtgt_proto::scsi::params::ParamError;
 
 /// The fields of MODE SELECT (6) and (10) that matter here.
-struct SelectArgs {
+pub(crate) struct SelectArgs {
+    cdb: Cdb,
+    kind: HeaderKind,
     pf: bool,
     rtd: bool,
     sp: bool,
     len: usize,
 }
+
+/// `SelectArgs` from MODE SELECT (6) or (10), with its header kind.
+macro_rules! select_args {
+    ($cdb:ident, $kind:ident) => {
+        impl From<&$cdb> for SelectArgs {
+            fn from(c: &$cdb) -> Self {
+                SelectArgs {
+                    cdb: Cdb::$cdb(*c),
+                    kind: HeaderKind::$kind,
+                    pf: c.pf,
+                    rtd: c.rtd,
+                    sp: c.sp,
+                    len: c.parameter_list_length.into(),
+                }
+            }
+        }
+    };
+}
+
+select_args!(ModeSelect6, Six);
+select_args!(ModeSelect10, Ten);
 
 /// The page body bytes as a slice, with the offset of the body in the page.
 fn body(p: &ModePage) -> Option<(&[u8], usize)> {
@@ -30,45 +55,18 @@ fn body(p: &ModePage) -> Option<(&[u8], usize)> {
     }
 }
 
-impl LuState {
-    pub(crate) fn mode_select6(
+impl ModeState {
+    /// MODE SELECT (6) or (10) from `nexus` on a LU with `cfg`; a change
+    /// is a unit attention for the other nexuses in `ua`.
+    pub(crate) fn select(
         &mut self,
-        n: &Nexus,
-        c: &ModeSelect6,
-        out: &Bytes,
-    ) -> CmdResult<Plan> {
-        let a = SelectArgs {
-            pf: c.pf,
-            rtd: c.rtd,
-            sp: c.sp,
-            len: c.parameter_list_length.into(),
-        };
-        self.mode_select(n, &Cdb::ModeSelect6(*c), a, HeaderKind::Six, out)
-    }
-
-    pub(crate) fn mode_select10(
-        &mut self,
-        n: &Nexus,
-        c: &ModeSelect10,
-        out: &Bytes,
-    ) -> CmdResult<Plan> {
-        let a = SelectArgs {
-            pf: c.pf,
-            rtd: c.rtd,
-            sp: c.sp,
-            len: c.parameter_list_length.into(),
-        };
-        self.mode_select(n, &Cdb::ModeSelect10(*c), a, HeaderKind::Ten, out)
-    }
-
-    fn mode_select(
-        &mut self,
+        cfg: &DiskConfig,
+        ua: &mut UnitAttentions,
         nexus: &Nexus,
-        cdb: &Cdb,
         a: SelectArgs,
-        kind: HeaderKind,
         out: &Bytes,
     ) -> CmdResult<Plan> {
+        let (cdb, kind) = (&a.cdb, a.kind);
         // SPC-5 §6.11: SP one asks to save pages, which rtgt cannot.
         if a.sp {
             return Err(invalid_named(cdb, "sp"));
@@ -78,7 +76,7 @@ impl LuState {
             if a.len != 0 {
                 return Err(invalid_named(cdb, "rtd"));
             }
-            return Ok(self.apply(nexus, ModeState::default()));
+            return Ok(self.apply(ua, nexus, ModeState::default()));
         }
         // SPC-5 §6.11: PF zero means vendor specific pages; rtgt has none.
         if !a.pf && a.len != 0 {
@@ -87,7 +85,7 @@ impl LuState {
         if a.len == 0 {
             return Ok(Plan::good());
         }
-        let list = LuState::data_out(out, a.len as u64).map_err(|_| short_data_out())?;
+        let list = data_out(out, a.len as u64).map_err(|_| short_data_out())?;
         let params = ModeParameters::decode_select(&list, kind).map_err(|e| match e {
             // SPC-5 §6.11: a list too short for its header, or whose
             // lengths run past it, is PARAMETER LIST LENGTH ERROR.
@@ -95,13 +93,18 @@ impl LuState {
             ParamError::BadValue { .. } => invalid_param(0, None),
         })?;
         let hdr = if kind == HeaderKind::Six { 4 } else { 8 };
-        let new = self.check_select(&params, hdr)?;
-        Ok(self.apply(nexus, new).taking(a.len as u64))
+        let new = self.check_select(cfg, &params, hdr)?;
+        Ok(self.apply(ua, nexus, new).taking(a.len as u64))
     }
 
     /// Checks the header, descriptors and pages against what may change;
     /// gives the new state. Field pointers are parameter list offsets.
-    fn check_select(&self, p: &ModeParameters, hdr: usize) -> CmdResult<ModeState> {
+    fn check_select(
+        &self,
+        cfg: &DiskConfig,
+        p: &ModeParameters,
+        hdr: usize,
+    ) -> CmdResult<ModeState> {
         // SPC-5 §7.5.5: MEDIUM TYPE is zero for a disk (SBC-4 §6.5.1).
         if p.header.medium_type != 0 {
             return Err(invalid_param(if hdr == 4 { 1 } else { 2 }, None));
@@ -111,23 +114,23 @@ impl LuState {
         for (i, d) in p.block_descriptors.iter().enumerate() {
             let at = hdr + i * desc_len;
             // SBC-4 §6.5.2: the block length cannot change.
-            if d.block_length != self.cfg.block_size.bytes() {
+            if d.block_length != cfg.block_size.bytes() {
                 return Err(invalid_param(at + desc_len - 3, None));
             }
             // SBC-4 §6.5.2.2: zero keeps the capacity; any other number of
             // blocks must be the current one (short descriptors saturate).
             let cur = if long {
-                self.cfg.blocks
+                cfg.blocks
             } else {
-                self.cfg.blocks.min(u64::from(u32::MAX))
+                cfg.blocks.min(u64::from(u32::MAX))
             };
             if d.blocks != 0 && d.blocks != cur {
                 return Err(invalid_param(at, None));
             }
         }
         let changeable = ModeState::changeable().pages(PageControl::Current);
-        let current = self.mode.pages(PageControl::Current);
-        let mut new = self.mode;
+        let current = self.pages(PageControl::Current);
+        let mut new = *self;
         let mut at = hdr + p.block_descriptors.len() * desc_len;
         for page in &p.pages {
             let mut enc = Vec::new();
@@ -176,11 +179,10 @@ impl LuState {
 
     /// Installs `new`; SPC-5 §6.11 and SAM-5 §5.14: when it differs, every
     /// other nexus gets MODE PARAMETERS CHANGED.
-    fn apply(&mut self, nexus: &Nexus, new: ModeState) -> Plan {
-        if new != self.mode {
-            self.mode = new;
-            self.ua
-                .establish(Some(nexus), AscAscq::MODE_PARAMETERS_CHANGED);
+    fn apply(&mut self, ua: &mut UnitAttentions, nexus: &Nexus, new: ModeState) -> Plan {
+        if new != *self {
+            *self = new;
+            ua.establish(Some(nexus), AscAscq::MODE_PARAMETERS_CHANGED);
         }
         Plan::good()
     }

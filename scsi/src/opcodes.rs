@@ -1,6 +1,7 @@
 //! REPORT SUPPORTED OPERATION CODES (SPC-5 §6.35).
 
-use crate::dispatch::{LuState, SUPPORTED};
+use crate::config::DiskConfig;
+use crate::dispatch::SUPPORTED;
 use crate::plan::{cut, Plan};
 use crate::sense::{invalid_named, CmdResult};
 use rtgt_proto::scsi::cdb::opcode::{cdb_len_from_group, has_service_actions};
@@ -49,70 +50,76 @@ pub fn cdb_usage(opcode: u8, service_action: Option<u8>) -> Vec<u8> {
     usage
 }
 
-impl LuState {
-    /// The commands this LU serves (UNMAP only when thin).
-    fn served(&self) -> impl Iterator<Item = &'static (u8, Option<u8>)> + '_ {
-        SUPPORTED.iter().filter(move |&&(o, sa)| match o {
-            op::UNMAP => self.cfg.thin,
-            op::SANITIZE => self.sanitize_served(sa.unwrap_or(0)),
+/// The commands a LU with `cfg` serves, as (operation code, service
+/// action): UNMAP only when thin, the SANITIZE service actions it serves.
+fn served(cfg: &DiskConfig) -> impl Iterator<Item = (u8, Option<u8>)> + '_ {
+    SUPPORTED
+        .iter()
+        .flat_map(|&(o, sas)| match sas {
+            [] => vec![(o, None)],
+            _ => sas.iter().map(|&sa| (o, Some(sa))).collect(),
+        })
+        .filter(move |&(o, sa)| match o {
+            op::UNMAP => cfg.thin,
+            op::SANITIZE => crate::sanitize::served(sa.unwrap_or(0), cfg.thin),
             _ => true,
         })
-    }
+}
 
-    pub(crate) fn report_opcodes(&self, c: &ReportSupportedOperationCodes) -> CmdResult<Plan> {
-        let cdb = Cdb::ReportSupportedOperationCodes(*c);
-        let timeouts = c.rctd.then(CommandTimeouts::default);
-        let data = match c.reporting_options {
-            reporting_options::ALL => SupportedOpcodes {
-                commands: self
-                    .served()
-                    .map(|&(opcode, sa)| CommandDescriptor {
-                        opcode,
-                        service_action: sa.map_or(0, u16::from),
-                        servactv: sa.is_some(),
-                        other_bits: 0,
-                        cdb_length: cdb_len_from_group(opcode).unwrap_or(16) as u16,
-                        timeouts,
-                    })
-                    .collect(),
+/// REPORT SUPPORTED OPERATION CODES for a LU with `cfg`.
+pub(crate) fn report_opcodes(
+    cfg: &DiskConfig,
+    c: &ReportSupportedOperationCodes,
+) -> CmdResult<Plan> {
+    let cdb = Cdb::ReportSupportedOperationCodes(*c);
+    let timeouts = c.rctd.then(CommandTimeouts::default);
+    let data = match c.reporting_options {
+        reporting_options::ALL => SupportedOpcodes {
+            commands: served(cfg)
+                .map(|(opcode, sa)| CommandDescriptor {
+                    opcode,
+                    service_action: sa.map_or(0, u16::from),
+                    servactv: sa.is_some(),
+                    other_bits: 0,
+                    cdb_length: cdb_len_from_group(opcode).unwrap_or(16) as u16,
+                    timeouts,
+                })
+                .collect(),
+        }
+        .encode(),
+        o @ (reporting_options::OPCODE
+        | reporting_options::OPCODE_AND_SERVICE_ACTION
+        | reporting_options::OPCODE_MAYBE_SERVICE_ACTION) => {
+            let opcode = c.requested_opcode;
+            let with_sa = has_service_actions(opcode);
+            // SPC-5 §6.35.1: option 001b names a command without
+            // service actions, 010b one with; otherwise INVALID FIELD
+            // IN CDB at REQUESTED OPERATION CODE.
+            if (o == reporting_options::OPCODE && with_sa)
+                || (o == reporting_options::OPCODE_AND_SERVICE_ACTION && !with_sa)
+            {
+                return Err(invalid_named(&cdb, "requested_opcode"));
             }
-            .encode(),
-            o @ (reporting_options::OPCODE
-            | reporting_options::OPCODE_AND_SERVICE_ACTION
-            | reporting_options::OPCODE_MAYBE_SERVICE_ACTION) => {
-                let opcode = c.requested_opcode;
-                let with_sa = has_service_actions(opcode);
-                // SPC-5 §6.35.1: option 001b names a command without
-                // service actions, 010b one with; otherwise INVALID FIELD
-                // IN CDB at REQUESTED OPERATION CODE.
-                if (o == reporting_options::OPCODE && with_sa)
-                    || (o == reporting_options::OPCODE_AND_SERVICE_ACTION && !with_sa)
-                {
-                    return Err(invalid_named(&cdb, "requested_opcode"));
-                }
-                let sa = with_sa.then_some(c.requested_service_action);
-                let found = self
-                    .served()
-                    .find(|&&(o2, s2)| o2 == opcode && s2.map(u16::from) == sa);
-                match found {
-                    Some(&(opcode, sa)) => OneCommand {
-                        support: SUPPORT_STANDARD,
-                        other_bits: 0,
-                        cdb_usage: cdb_usage(opcode, sa),
-                        timeouts,
-                    },
-                    None => OneCommand {
-                        support: SUPPORT_NOT_SUPPORTED,
-                        ..OneCommand::default()
-                    },
-                }
-                .encode()
+            let sa = with_sa.then_some(c.requested_service_action);
+            let found = served(cfg).find(|&(o2, s2)| o2 == opcode && s2.map(u16::from) == sa);
+            match found {
+                Some((opcode, sa)) => OneCommand {
+                    support: SUPPORT_STANDARD,
+                    other_bits: 0,
+                    cdb_usage: cdb_usage(opcode, sa),
+                    timeouts,
+                },
+                None => OneCommand {
+                    support: SUPPORT_NOT_SUPPORTED,
+                    ..OneCommand::default()
+                },
             }
-            // SPC-5 §6.35.1: REPORTING OPTIONS 100b-111b are reserved.
-            _ => return Err(invalid_named(&cdb, "reporting_options")),
-        };
-        Ok(Plan::data(cut(data, c.allocation_length.into())))
-    }
+            .encode()
+        }
+        // SPC-5 §6.35.1: REPORTING OPTIONS 100b-111b are reserved.
+        _ => return Err(invalid_named(&cdb, "reporting_options")),
+    };
+    Ok(Plan::data(cut(data, c.allocation_length.into())))
 }
 
 #[cfg(test)]

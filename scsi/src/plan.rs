@@ -4,12 +4,19 @@
 use crate::backstore::IoOp;
 use bytes::Bytes;
 
+/// Whether a command reads or writes the blocks it touches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AccessKind {
+    Read,
+    Write,
+}
+
 /// The blocks a command touches, for ordering (see [`crate::device`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Access {
     pub first: u64,
     pub blocks: u64,
-    pub write: bool,
+    pub kind: AccessKind,
 }
 
 impl Access {
@@ -17,7 +24,7 @@ impl Access {
         Access {
             first,
             blocks,
-            write: false,
+            kind: AccessKind::Read,
         }
     }
 
@@ -25,7 +32,7 @@ impl Access {
         Access {
             first,
             blocks,
-            write: true,
+            kind: AccessKind::Write,
         }
     }
 
@@ -33,8 +40,22 @@ impl Access {
     pub(crate) fn conflicts(&self, other: &Access) -> bool {
         let a_end = self.first.saturating_add(self.blocks);
         let b_end = other.first.saturating_add(other.blocks);
-        (self.write || other.write) && self.first < b_end && other.first < a_end
+        let writes = self.kind == AccessKind::Write || other.kind == AccessKind::Write;
+        writes && self.first < b_end && other.first < a_end
     }
+}
+
+/// The kind of task a checked command becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TaskKind {
+    /// Completes when its work does; task management aborts it.
+    Ordinary,
+    /// A SANITIZE that starts an operation: the LU is in the sanitize state
+    /// until its work ends, and task management does not end the operation
+    /// (SBC-4 §4.11). With `immediate` (IMMED, SBC-4 §5.30.1) the command
+    /// completes with GOOD as soon as the work is issued, which then runs
+    /// on detached.
+    Sanitize { immediate: bool },
 }
 
 /// The backstore work of a command.
@@ -88,12 +109,7 @@ pub(crate) struct Plan {
     pub lba: u64,
     /// Bytes of Data-Out the command takes, for the residual.
     pub out_wanted: u64,
-    /// A SANITIZE: the LU is in the sanitize state until it completes, and
-    /// task management does not abort it (SBC-4 §4.11).
-    pub sanitize: bool,
-    /// GOOD as soon as the work is issued, which then runs on detached
-    /// (SANITIZE with IMMED, SBC-4 §5.30.1).
-    pub immediate: bool,
+    pub kind: TaskKind,
 }
 
 impl Plan {
@@ -104,8 +120,7 @@ impl Plan {
             access: None,
             lba: 0,
             out_wanted: 0,
-            sanitize: false,
-            immediate: false,
+            kind: TaskKind::Ordinary,
         }
     }
 
@@ -143,8 +158,7 @@ impl Plan {
             access: Some(access),
             lba: access.first,
             out_wanted: 0,
-            sanitize: false,
-            immediate: false,
+            kind: TaskKind::Ordinary,
         }
     }
 }

@@ -3,11 +3,45 @@
 //! [`BlockIo`] view.
 
 use crate::backstore::IoOp;
-use crate::dispatch::{short_data_out, LuState};
+use crate::config::DiskConfig;
+use crate::dispatch::data_out;
+use crate::mode::ModeState;
 use crate::plan::{Access, Plan, Work};
 use crate::sense::{invalid_named, lba_out_of_range, write_protected, CmdResult};
 use bytes::{Bytes, BytesMut};
+use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
 use rtgt_proto::scsi::cdb::{BlockIo, BlockIoKind, Cdb, BYTCHK_RESERVED};
+use rtgt_proto::scsi::sense::Sense;
+
+/// The block commands of a logical unit (SBC-4): the commands that read,
+/// write or describe its medium, over its configuration and mode pages.
+/// They keep no state of their own.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Blocks<'a> {
+    pub cfg: &'a DiskConfig,
+    pub mode: &'a ModeState,
+}
+
+/// Why writes to a logical unit are refused (SBC-4 §4.11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WriteProtect {
+    /// Configured read-only.
+    ReadOnly,
+    /// SWP of the Control mode page is set (SPC-5 §7.5.8).
+    Software,
+}
+
+impl WriteProtect {
+    /// DATA PROTECT, WRITE PROTECTED or SOFTWARE WRITE PROTECTED.
+    pub(crate) fn sense(self) -> Sense {
+        match self {
+            WriteProtect::ReadOnly => write_protected(),
+            WriteProtect::Software => {
+                Sense::new(SenseKey::DATA_PROTECT, AscAscq::SOFTWARE_WRITE_PROTECTED)
+            }
+        }
+    }
+}
 
 /// The name of the length field of a block command in proto's CDB structs.
 pub(crate) fn length_field(cdb: &Cdb) -> &'static str {
@@ -33,13 +67,9 @@ fn protect_field(io: &BlockIo) -> &'static str {
     }
 }
 
-impl LuState {
+impl Blocks<'_> {
     /// Checks an LBA range that must lie within the medium.
-    pub(crate) fn check_range(
-        &self,
-        lba: u64,
-        blocks: u64,
-    ) -> Result<(), rtgt_proto::scsi::sense::Sense> {
+    pub(crate) fn check_range(&self, lba: u64, blocks: u64) -> CmdResult<()> {
         // SBC-4 §4.5: a range that starts or runs past the last LBA is
         // LOGICAL BLOCK ADDRESS OUT OF RANGE.
         match lba.checked_add(blocks) {
@@ -48,21 +78,26 @@ impl LuState {
         }
     }
 
+    /// The write protection of the LU: configured read-only first, then
+    /// SWP of the Control mode page (SPC-5 §7.5.8).
+    pub(crate) fn write_protect(&self) -> Option<WriteProtect> {
+        if self.cfg.read_only {
+            Some(WriteProtect::ReadOnly)
+        } else if self.mode.control.swp() {
+            Some(WriteProtect::Software)
+        } else {
+            None
+        }
+    }
+
     /// SBC-4 §4.11: a write-protected LU answers DATA PROTECT to commands
     /// that write: WRITE PROTECTED when configured read-only, SOFTWARE
-    /// WRITE PROTECTED when the Control mode page has SWP set (SPC-5
-    /// §7.5.8).
+    /// WRITE PROTECTED when the Control mode page has SWP set.
     pub(crate) fn check_writable(&self) -> CmdResult<()> {
-        if self.cfg.read_only {
-            return Err(write_protected());
+        match self.write_protect() {
+            Some(p) => Err(p.sense()),
+            None => Ok(()),
         }
-        if self.mode.control.swp() {
-            return Err(rtgt_proto::scsi::sense::Sense::new(
-                rtgt_proto::scsi::asc::SenseKey::DATA_PROTECT,
-                rtgt_proto::scsi::asc::AscAscq::SOFTWARE_WRITE_PROTECTED,
-            ));
-        }
-        Ok(())
     }
 
     /// The checks shared by block commands: protection field, write
@@ -95,16 +130,6 @@ impl LuState {
         self.check_range(io.lba, io.blocks.into())
     }
 
-    /// The first `n` bytes of the Data-Out, or INVALID FIELD IN COMMAND
-    /// INFORMATION UNIT when fewer arrived.
-    pub(crate) fn data_out(out: &Bytes, n: u64) -> CmdResult<Bytes> {
-        let n = usize::try_from(n).map_err(|_| short_data_out())?;
-        if out.len() < n {
-            return Err(short_data_out());
-        }
-        Ok(out.slice(..n))
-    }
-
     pub(crate) fn read_write(&self, cdb: &Cdb, out: &Bytes) -> CmdResult<Plan> {
         let Some(io) = cdb.block_io() else {
             return Err(crate::sense::invalid_opcode());
@@ -135,14 +160,14 @@ impl LuState {
                     // SBC-4 §5.30: BYTCHK 11b sends one block, compared
                     // with every block of the range.
                     3 => {
-                        let one = Self::data_out(out, bs)?;
+                        let one = data_out(out, bs)?;
                         let mut all = BytesMut::with_capacity(len as usize);
                         for _ in 0..blocks {
                             all.extend_from_slice(&one);
                         }
                         Some(all.freeze())
                     }
-                    _ => Some(Self::data_out(out, len)?),
+                    _ => Some(data_out(out, len)?),
                 };
                 Plan::io(
                     Work::Verify {
@@ -171,7 +196,7 @@ impl LuState {
                     return Ok(Plan::good().taking(out_bytes));
                 }
                 let len = blocks * bs;
-                let data = Self::data_out(out, len)?;
+                let data = data_out(out, len)?;
                 // SBC-4 §5.40: FUA makes the write reach the medium before
                 // GOOD; with the write cache off (WCE zero) every write does.
                 // WRITE AND VERIFY verifies the medium, so it writes through.

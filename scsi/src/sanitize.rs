@@ -13,16 +13,15 @@
 //! then reports the sanitize in progress (without a progress indication).
 
 use crate::backstore::IoOp;
-use crate::dispatch::LuState;
-use crate::plan::{Access, Plan, Work};
+use crate::dispatch::data_out;
+use crate::plan::{Access, Plan, TaskKind, Work};
+use crate::rw::Blocks;
 use crate::sense::{invalid_named, invalid_param, CmdResult};
-use bytes::{Bytes, BytesMut};
+use crate::unmap::repeat_block;
+use bytes::Bytes;
 use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
 use rtgt_proto::scsi::cdb::{op, Cdb, Sanitize, SanitizeAction};
 use rtgt_proto::scsi::sense::Sense;
-
-/// The largest write an overwrite pass is issued in.
-const PIECE: u64 = 1 << 20;
 
 /// NOT READY, LOGICAL UNIT NOT READY, SANITIZE IN PROGRESS (SBC-4 §4.11).
 pub(crate) fn in_progress() -> Sense {
@@ -32,33 +31,66 @@ pub(crate) fn in_progress() -> Sense {
     )
 }
 
-/// True for the commands served while a sanitize runs (SBC-4 §4.11.2).
-pub(crate) fn allowed_while_sanitizing(opcode: Option<u8>) -> bool {
-    matches!(
-        opcode,
-        Some(op::INQUIRY | op::REPORT_LUNS | op::REQUEST_SENSE)
-    )
+/// Whether `action` is served on a LU, thin or not (for REPORT SUPPORTED
+/// OPERATION CODES too): OVERWRITE and EXIT FAILURE MODE always, BLOCK
+/// ERASE on a thin LU (it deallocates).
+pub(crate) fn served(action: u8, thin: bool) -> bool {
+    match action {
+        0x01 | 0x1f => true,
+        0x02 => thin,
+        _ => false,
+    }
 }
 
-impl LuState {
-    /// Whether `action` is served on this LU (for REPORT SUPPORTED
-    /// OPERATION CODES too): OVERWRITE and EXIT FAILURE MODE always, BLOCK
-    /// ERASE on a thin LU (it deallocates).
-    pub(crate) fn sanitize_served(&self, action: u8) -> bool {
-        match action {
-            0x01 | 0x1f => true,
-            0x02 => self.cfg.thin,
-            _ => false,
-        }
+/// The sanitize state of a logical unit (SBC-4 §4.11): whether a sanitize
+/// operation runs.
+#[derive(Debug, Default)]
+pub(crate) struct SanitizeState {
+    running: bool,
+}
+
+impl SanitizeState {
+    /// True while a sanitize operation runs.
+    pub(crate) fn running(&self) -> bool {
+        self.running
     }
 
+    /// SBC-4 §4.11.2: while a sanitize runs, every command but INQUIRY,
+    /// REPORT LUNS and REQUEST SENSE answers SANITIZE IN PROGRESS.
+    pub(crate) fn check(&self, opcode: Option<u8>) -> CmdResult<()> {
+        let allowed = matches!(
+            opcode,
+            Some(op::INQUIRY | op::REPORT_LUNS | op::REQUEST_SENSE)
+        );
+        if self.running && !allowed {
+            return Err(in_progress());
+        }
+        Ok(())
+    }
+
+    /// A checked SANITIZE that starts an operation puts the LU in the
+    /// sanitize state; gives `plan` back.
+    pub(crate) fn begin(&mut self, plan: Plan) -> Plan {
+        if matches!(plan.kind, TaskKind::Sanitize { .. }) {
+            self.running = true;
+        }
+        plan
+    }
+
+    /// The operation ended (its task completed or was dropped).
+    pub(crate) fn end(&mut self) {
+        self.running = false;
+    }
+}
+
+impl Blocks<'_> {
     /// SBC-4 §5.30.
     pub(crate) fn sanitize(&self, c: &Sanitize, out: &Bytes) -> CmdResult<Plan> {
         let cdb = Cdb::Sanitize(*c);
         let sa = c.service_action.value();
         // SBC-4 §5.30.1: a service action the device server does not
         // support is INVALID FIELD IN CDB.
-        if !self.sanitize_served(sa) {
+        if !served(sa, self.cfg.thin) {
             return Err(invalid_named(&cdb, "service_action"));
         }
         let pll = u64::from(c.parameter_list_length);
@@ -79,7 +111,7 @@ impl LuState {
         self.check_writable()?;
         let (size, blocks) = (self.cfg.size_bytes(), self.cfg.blocks);
         let ops = if c.service_action == SanitizeAction::Overwrite {
-            let list = Self::data_out(out, pll)?;
+            let list = data_out(out, pll)?;
             overwrite_ops(&list, bs, size)?
         } else {
             // SBC-4 §5.30.2.3: BLOCK ERASE on a thin LU: every block is
@@ -89,7 +121,12 @@ impl LuState {
                 len: size,
             }]
         };
-        Ok(Plan::io(Work::Writes(ops), Access::write(0, blocks)).taking(pll))
+        let plan = Plan::io(Work::Writes(ops), Access::write(0, blocks));
+        Ok(Plan {
+            kind: TaskKind::Sanitize { immediate: c.immed },
+            ..plan
+        }
+        .taking(pll))
     }
 }
 
@@ -128,32 +165,55 @@ fn overwrite_ops(list: &[u8], bs: u64, size: u64) -> CmdResult<Vec<IoOp>> {
         .map(|&b| if invert && count % 2 == 0 { !b } else { b })
         .collect();
     let block: Vec<u8> = pattern.iter().copied().cycle().take(bs as usize).collect();
-    let piece = PIECE.max(bs).min(size);
-    let mut fill = BytesMut::with_capacity(piece as usize);
-    while (fill.len() as u64) < piece {
-        fill.extend_from_slice(&block);
-    }
-    let fill = fill.freeze();
-    let mut ops = Vec::new();
-    let mut at = 0;
-    while at < size {
-        let n = piece.min(size - at);
-        ops.push(IoOp::Write {
-            offset: at,
-            data: fill.slice(..n as usize),
-            // The sanitized medium is stable when the command completes.
-            fua: true,
-        });
-        at += n;
-    }
-    Ok(ops)
+    // The sanitized medium is stable when the command completes (FUA).
+    Ok(repeat_block(&block, 0, size, true))
 }
 
 #[cfg(test)]
 mod tests {
+    use crate::backstore::IoRequest;
     use crate::config::{BlockSize, DiskConfig};
-    use crate::tests::{assert_check, assert_field, read10, write10, Rig};
+    use crate::task::{Command, Reply};
+    use crate::tests::{assert_check, assert_field, assert_illegal, read10, write10, Rig};
     use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
+    use rtgt_proto::scsi::status::Status;
+
+    /// Submits `c`, which is answered before any backstore work; gives
+    /// its reply.
+    fn answer_now(r: &mut Rig, c: Command) -> Reply {
+        let tag = c.tag;
+        r.disk.submit(c);
+        std::iter::from_fn(|| r.disk.poll_completion())
+            .find(|c| c.tag == tag)
+            .and_then(|c| c.reply)
+            .expect("answered at once")
+    }
+
+    /// `cdb` with no Data-Out, answered at once.
+    fn now(r: &mut Rig, cdb: &[u8]) -> Reply {
+        let c = r.command(cdb, &[], 255);
+        answer_now(r, c)
+    }
+
+    /// Completes the one request of the OVERWRITE of task `tag`: the
+    /// command is not answered again, the LU is ready, and block `lba`
+    /// holds `byte`.
+    fn finish_overwrite(r: &mut Rig, io: &IoRequest, tag: u64, lba: u32, byte: u8) {
+        r.disk.handle_io_complete(io.id, io.execute(&r.store));
+        let done = r.drain();
+        assert!(done.iter().all(|c| c.tag != tag), "answered once");
+        r.good(&[0; 6], &[], 0);
+        assert_eq!(r.good(&read10(lba, 1), &[], 512), &[byte; 512][..]);
+    }
+
+    /// NOT READY, SANITIZE IN PROGRESS.
+    fn assert_sanitizing(rep: &Reply) {
+        assert_check(
+            rep,
+            SenseKey::NOT_READY,
+            AscAscq::LUN_NOT_READY_SANITIZE_IN_PROGRESS,
+        );
+    }
 
     fn sanitize(sa: u8, len: u16) -> [u8; 10] {
         let mut c = [0u8; 10];
@@ -214,11 +274,7 @@ mod tests {
             },
         ] {
             let rep = r.run(&sanitize(0x01, bad.len() as u16), &bad, bad.len() as u32);
-            assert_check(
-                &rep,
-                SenseKey::ILLEGAL_REQUEST,
-                AscAscq::INVALID_FIELD_IN_PARAMETER_LIST,
-            );
+            assert_illegal(&rep, AscAscq::INVALID_FIELD_IN_PARAMETER_LIST);
         }
     }
 
@@ -235,17 +291,11 @@ mod tests {
         // CRYPTOGRAPHIC ERASE is not served; reserved service actions.
         assert_field(&r.run(&sanitize(0x03, 0), &[], 0), 1, Some(4));
         let rep = r.run(&sanitize(0x04, 0), &[], 0);
-        assert_check(
-            &rep,
-            SenseKey::ILLEGAL_REQUEST,
-            AscAscq::INVALID_FIELD_IN_CDB,
-        );
+        assert_illegal(&rep, AscAscq::INVALID_FIELD_IN_CDB);
         // BLOCK ERASE needs a thin LU.
-        let mut thick = Rig::with(DiskConfig::new(2, "T", BlockSize::B512, 64));
-        thick.ready();
+        let mut thick = Rig::ready_with(DiskConfig::new(2, "T", BlockSize::B512, 64));
         assert_field(&thick.run(&sanitize(0x02, 0), &[], 0), 1, Some(4));
-        let mut ro = Rig::with(DiskConfig::new(2, "T", BlockSize::B512, 64).read_only(true));
-        ro.ready();
+        let mut ro = Rig::ready_with(DiskConfig::new(2, "T", BlockSize::B512, 64).read_only(true));
         let p = params(0x01, &[1]);
         let rep = ro.run(&sanitize(0x01, 5), &p, 5);
         assert_check(&rep, SenseKey::DATA_PROTECT, AscAscq::WRITE_PROTECTED);
@@ -258,24 +308,11 @@ mod tests {
         let c = r.command(&sanitize(0x01, 5), &p, 5);
         let sanitize_tag = c.tag;
         r.disk.submit(c);
-        let now = |r: &mut Rig, cdb: &[u8]| {
-            let c = r.command(cdb, &[], 255);
-            let tag = c.tag;
-            r.disk.submit(c);
-            std::iter::from_fn(|| r.disk.poll_completion())
-                .find(|c| c.tag == tag)
-                .and_then(|c| c.reply)
-                .expect("answered at once")
-        };
         // Nothing ran yet: the LU is sanitizing.
         let rep = now(&mut r, &[0; 6]);
-        assert_check(
-            &rep,
-            SenseKey::NOT_READY,
-            AscAscq::LUN_NOT_READY_SANITIZE_IN_PROGRESS,
-        );
+        assert_sanitizing(&rep);
         let rep = now(&mut r, &[0x12, 0, 0, 0, 36, 0]);
-        assert_eq!(rep.status, rtgt_proto::scsi::status::Status::GOOD);
+        assert_eq!(rep.status, Status::GOOD);
         // REQUEST SENSE is served and reports the sanitize.
         let rep = now(&mut r, &[0x03, 0, 0, 0, 18, 0]);
         let d = &rep.data_in;
@@ -296,32 +333,15 @@ mod tests {
             AscAscq::BUS_DEVICE_RESET_FUNCTION_OCCURRED,
         );
         let rep = now(&mut r, &[0; 6]);
-        assert_check(
-            &rep,
-            SenseKey::NOT_READY,
-            AscAscq::LUN_NOT_READY_SANITIZE_IN_PROGRESS,
-        );
+        assert_sanitizing(&rep);
         // The tag of the aborted command is free again.
         let mut c = r.command(&[0x12, 0, 0, 0, 36, 0], &[], 255);
         c.tag = sanitize_tag;
-        r.disk.submit(c);
-        let reused = r
-            .disk
-            .poll_completion()
-            .and_then(|c| c.reply)
-            .expect("answered");
-        assert_eq!(reused.status, rtgt_proto::scsi::status::Status::GOOD);
+        let reused = answer_now(&mut r, c);
+        assert_eq!(reused.status, Status::GOOD);
         let rep = now(&mut r, &[0; 6]);
-        assert_check(
-            &rep,
-            SenseKey::NOT_READY,
-            AscAscq::LUN_NOT_READY_SANITIZE_IN_PROGRESS,
-        );
-        r.disk.handle_io_complete(io.id, io.execute(&r.store));
-        let done = r.drain();
-        assert!(done.iter().all(|c| c.tag != sanitize_tag), "answered once");
-        r.good(&[0; 6], &[], 0);
-        assert_eq!(r.good(&read10(100, 1), &[], 512), &[0xee; 512][..]);
+        assert_sanitizing(&rep);
+        finish_overwrite(&mut r, &io, sanitize_tag, 100, 0xee);
     }
 
     #[test]
@@ -340,23 +360,10 @@ mod tests {
             .expect("answered before the medium is done");
         assert_eq!(done.tag, tag);
         let good = done.reply.expect("a reply");
-        assert_eq!(good.status, rtgt_proto::scsi::status::Status::GOOD);
+        assert_eq!(good.status, Status::GOOD);
         let c = r.command(&[0; 6], &[], 0);
-        r.disk.submit(c);
-        let tur = r
-            .disk
-            .poll_completion()
-            .and_then(|c| c.reply)
-            .expect("answered");
-        assert_check(
-            &tur,
-            SenseKey::NOT_READY,
-            AscAscq::LUN_NOT_READY_SANITIZE_IN_PROGRESS,
-        );
-        r.disk.handle_io_complete(io.id, io.execute(&r.store));
-        let later = r.drain();
-        assert!(later.iter().all(|c| c.tag != tag), "answered once");
-        r.good(&[0; 6], &[], 0);
-        assert_eq!(r.good(&read10(7, 1), &[], 512), &[0x5a; 512][..]);
+        let tur = answer_now(&mut r, c);
+        assert_sanitizing(&tur);
+        finish_overwrite(&mut r, &io, tag, 7, 0x5a);
     }
 }

@@ -3,8 +3,9 @@
 //! (10) and (12) (§5.22, §5.23), FORMAT UNIT (§5.4).
 
 use crate::backstore::{Extent, IoOp};
-use crate::dispatch::LuState;
+use crate::dispatch::data_out;
 use crate::plan::{cut, Access, Plan, Work};
+use crate::rw::Blocks;
 use crate::sense::{invalid_named, lba_out_of_range, CmdResult};
 use bytes::Bytes;
 use rtgt_proto::scsi::cdb::{
@@ -17,14 +18,7 @@ use rtgt_proto::scsi::params::{DefectData, LbaStatus, LbaStatusDescriptor};
 /// end before the last LBA; SBC-4 §5.8.1 lets the initiator ask again).
 const LBA_STATUS_SPAN: u64 = 1 << 30;
 
-impl LuState {
-    /// The largest WRITE ATOMIC (16), in blocks (Block Limits page): a
-    /// backstore write is one request, and the disk never lets another
-    /// request overlap it.
-    pub(crate) fn max_atomic_blocks(&self) -> u32 {
-        self.cfg.max_transfer_blocks.min(u32::from(u16::MAX))
-    }
-
+impl Blocks<'_> {
     /// SBC-4 §5.18: the range is checked (zero blocks means to the last
     /// LBA); the virtual medium needs no cache loading, and every block
     /// "fits in the cache", so the answer is CONDITION MET.
@@ -49,7 +43,7 @@ impl LuState {
         }
         let bs = self.cfg.block_bytes();
         let blocks = u64::from(io.blocks);
-        let data = Self::data_out(out, blocks * bs)?;
+        let data = data_out(out, blocks * bs)?;
         let work = Work::OrWrite {
             offset: io.lba * bs,
             data,
@@ -70,7 +64,7 @@ impl LuState {
         if c.atomic_boundary != 0 {
             return Err(invalid_named(cdb, "atomic_boundary"));
         }
-        if u32::from(c.transfer_length) > self.max_atomic_blocks() {
+        if u32::from(c.transfer_length) > self.cfg.max_atomic_blocks() {
             return Err(invalid_named(cdb, "transfer_length"));
         }
         self.read_write(cdb, out)
@@ -158,29 +152,6 @@ impl LuState {
         cut(data, alloc.into())
     }
 
-    /// SBC-4 §5.22: the medium has no defects: an empty list in the
-    /// format asked for.
-    pub(crate) fn read_defect_data10(&self, c: &ReadDefectData10) -> Plan {
-        let d = DefectData {
-            plistv: c.req_plist,
-            glistv: c.req_glist,
-            format: c.defect_list_format,
-            ..DefectData::default()
-        };
-        Plan::data(cut(d.encode10(), c.allocation_length.into()))
-    }
-
-    /// SBC-4 §5.23: as (10), with the (12) header.
-    pub(crate) fn read_defect_data12(&self, c: &ReadDefectData12) -> Plan {
-        let d = DefectData {
-            plistv: c.req_plist,
-            glistv: c.req_glist,
-            format: c.defect_list_format,
-            ..DefectData::default()
-        };
-        Plan::data(cut(d.encode12(), c.allocation_length.into()))
-    }
-
     /// SBC-4 §5.4: FORMAT UNIT without parameter data; a thin LU gives
     /// its blocks back, a thick one keeps its data (SBC-4 leaves the
     /// content after a format unspecified unless the initialization
@@ -212,4 +183,28 @@ impl LuState {
         };
         Ok(Plan::io(Work::Writes(vec![op]), Access::write(0, blocks)))
     }
+}
+
+/// The empty defect list (the medium has no defects) in the format asked
+/// for, with the PLISTV and GLISTV asked for.
+fn no_defects(req_plist: bool, req_glist: bool, format: u8) -> DefectData {
+    DefectData {
+        plistv: req_plist,
+        glistv: req_glist,
+        format,
+        ..DefectData::default()
+    }
+}
+
+/// SBC-4 §5.22: the medium has no defects: an empty list in the format
+/// asked for.
+pub(crate) fn read_defect_data10(c: &ReadDefectData10) -> Plan {
+    let d = no_defects(c.req_plist, c.req_glist, c.defect_list_format);
+    Plan::data(cut(d.encode10(), c.allocation_length.into()))
+}
+
+/// SBC-4 §5.23: as (10), with the (12) header.
+pub(crate) fn read_defect_data12(c: &ReadDefectData12) -> Plan {
+    let d = no_defects(c.req_plist, c.req_glist, c.defect_list_format);
+    Plan::data(cut(d.encode12(), c.allocation_length.into()))
 }

@@ -1,8 +1,9 @@
 //! WRITE SAME (10) and (16) (SBC-4 §5.47, §5.48) and UNMAP (SBC-4 §5.32).
 
 use crate::backstore::IoOp;
-use crate::dispatch::{short_data_out, LuState};
+use crate::dispatch::{data_out, short_data_out};
 use crate::plan::{Access, Plan, Work};
+use crate::rw::Blocks;
 use crate::sense::{
     invalid_named, invalid_opcode, invalid_param, parameter_list_length, CmdResult,
 };
@@ -10,10 +11,38 @@ use bytes::{Bytes, BytesMut};
 use rtgt_proto::scsi::cdb::{Cdb, Unmap};
 use rtgt_proto::scsi::params::UnmapList;
 
-/// The largest single write a non-zero WRITE SAME pattern is issued in.
+/// The largest single write a repeated block is issued in.
 const PATTERN_PIECE: u64 = 1 << 20;
 
-impl LuState {
+/// The writes that fill `len` bytes at `offset` with `block` repeated
+/// (WRITE SAME, SBC-4 §5.47; the OVERWRITE of SANITIZE, §5.30.2.2), in
+/// pieces of at most [`PATTERN_PIECE`] bytes (or one block) sharing one
+/// buffer.
+pub(crate) fn repeat_block(block: &[u8], offset: u64, len: u64, fua: bool) -> Vec<IoOp> {
+    if block.is_empty() {
+        return Vec::new();
+    }
+    let piece = PATTERN_PIECE.max(block.len() as u64).min(len);
+    let mut pattern = BytesMut::with_capacity(piece as usize);
+    while (pattern.len() as u64) < piece {
+        pattern.extend_from_slice(block);
+    }
+    let pattern = pattern.freeze();
+    let mut ops = Vec::new();
+    let mut at = 0;
+    while at < len {
+        let n = piece.min(len - at);
+        ops.push(IoOp::Write {
+            offset: offset + at,
+            data: pattern.slice(..n as usize),
+            fua,
+        });
+        at += n;
+    }
+    ops
+}
+
+impl Blocks<'_> {
     pub(crate) fn write_same(&self, cdb: &Cdb, out: &Bytes) -> CmdResult<Plan> {
         let Some(io) = cdb.block_io() else {
             return Err(invalid_opcode());
@@ -68,24 +97,7 @@ impl LuState {
         } else if block.iter().all(|&b| b == 0) {
             vec![IoOp::WriteZeroes { offset, len, fua }]
         } else {
-            let piece = PATTERN_PIECE.max(bs).min(len);
-            let mut pattern = BytesMut::with_capacity(piece as usize);
-            while (pattern.len() as u64) < piece {
-                pattern.extend_from_slice(&block);
-            }
-            let pattern = pattern.freeze();
-            let mut ops = Vec::new();
-            let mut at = 0;
-            while at < len {
-                let n = piece.min(len - at);
-                ops.push(IoOp::Write {
-                    offset: offset + at,
-                    data: pattern.slice(..n as usize),
-                    fua,
-                });
-                at += n;
-            }
-            ops
+            repeat_block(&block, offset, len, fua)
         };
         let taken = if io.ndob { 0 } else { bs };
         Ok(Plan::io(Work::Writes(ops), Access::write(io.lba, blocks)).taking(taken))
@@ -112,7 +124,7 @@ impl LuState {
         if pll < 8 {
             return Err(parameter_list_length());
         }
-        let list = Self::data_out(out, pll)?;
+        let list = data_out(out, pll)?;
         let decoded = UnmapList::decode(&list).map_err(|_| parameter_list_length())?;
         // SBC-4 §5.32.2: descriptors running past the parameter list length
         // are a PARAMETER LIST LENGTH ERROR.

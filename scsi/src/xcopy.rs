@@ -15,8 +15,9 @@
 //! hold them are kept per I_T nexus and list identifier until COPY STATUS
 //! reports them.
 
-use crate::dispatch::LuState;
+use crate::dispatch::data_out;
 use crate::plan::{cut, Access, Plan, Work};
+use crate::rw::WriteProtect;
 use crate::sense::{
     invalid_named, invalid_param, parameter_list_length, write_protected, CmdResult,
 };
@@ -72,8 +73,8 @@ pub(crate) struct PeerLu {
     pub naa: (u32, u64, u64),
     pub block_bytes: u64,
     pub blocks: u64,
-    /// Writes are refused (read-only or software write protected).
-    pub write_protected: bool,
+    /// Why writes are refused, if they are.
+    pub write_protect: Option<WriteProtect>,
     /// No medium (ejected): nothing to copy from or to.
     pub no_medium: bool,
 }
@@ -103,38 +104,50 @@ fn illegal(asc: AscAscq) -> Sense {
     Sense::new(SenseKey::ILLEGAL_REQUEST, asc)
 }
 
-impl LuState {
-    /// SPC-4 §6.18.4: the limits this copy manager enforces.
-    pub(crate) fn copy_parameters(&self) -> CopyOperatingParameters {
-        CopyOperatingParameters {
-            snlid: false,
-            max_cscd_descriptors: MAX_CSCDS,
-            max_segment_descriptors: MAX_SEGMENTS,
-            max_descriptor_list_length: MAX_LIST_LENGTH,
-            max_segment_length: MAX_SEGMENT_BYTES,
-            // No inline or held data, no stream devices.
-            max_inline_data_length: 0,
-            held_data_limit: 0,
-            max_stream_device_transfer_size: 0,
-            // Copies on one LU run one after another.
-            total_concurrent_copies: 1,
-            max_concurrent_copies: 1,
-            data_segment_granularity: self.cfg.block_size.bytes().trailing_zeros() as u8,
-            inline_data_granularity: 0,
-            held_data_granularity: 0,
-            implemented_descriptors: vec![SEGMENT_BLOCK_TO_BLOCK, CSCD_IDENTIFICATION],
-        }
-    }
+/// The copy manager of a logical unit (SPC-4 §6.3, §6.18): the other
+/// logical units of the target a copy reaches, and the held results.
+#[derive(Debug, Default)]
+pub(crate) struct CopyManager {
+    /// Held EXTENDED COPY results by I_T nexus and list identifier
+    /// (SPC-4 §6.18.2), oldest first.
+    held: Vec<(Nexus, u8, CopyStatus)>,
+    /// The other logical units of the target (kept by [`crate::LunMap`]).
+    pub peers: Vec<PeerLu>,
+}
 
-    /// SPC-4 §6.3: EXTENDED COPY (LID1).
-    pub(crate) fn extended_copy(&self, c: &XcopyCdb, out: &Bytes) -> CmdResult<Plan> {
+/// SPC-4 §6.18.4: the limits this copy manager enforces, for a LU of
+/// `block_bytes` bytes per block.
+fn copy_parameters(block_bytes: u64) -> CopyOperatingParameters {
+    CopyOperatingParameters {
+        snlid: false,
+        max_cscd_descriptors: MAX_CSCDS,
+        max_segment_descriptors: MAX_SEGMENTS,
+        max_descriptor_list_length: MAX_LIST_LENGTH,
+        max_segment_length: MAX_SEGMENT_BYTES,
+        // No inline or held data, no stream devices.
+        max_inline_data_length: 0,
+        held_data_limit: 0,
+        max_stream_device_transfer_size: 0,
+        // Copies on one LU run one after another.
+        total_concurrent_copies: 1,
+        max_concurrent_copies: 1,
+        data_segment_granularity: block_bytes.trailing_zeros() as u8,
+        inline_data_granularity: 0,
+        held_data_granularity: 0,
+        implemented_descriptors: vec![SEGMENT_BLOCK_TO_BLOCK, CSCD_IDENTIFICATION],
+    }
+}
+
+impl CopyManager {
+    /// SPC-4 §6.3: EXTENDED COPY (LID1) received by the LU `this`.
+    pub(crate) fn extended_copy(&self, this: PeerLu, c: &XcopyCdb, out: &Bytes) -> CmdResult<Plan> {
         let len = u64::from(c.parameter_list_length);
         // SPC-4 §6.3.1: a PARAMETER LIST LENGTH of zero is not an error;
         // nothing is copied.
         if len == 0 {
             return Ok(Plan::good());
         }
-        let data = Self::data_out(out, len)?;
+        let data = data_out(out, len)?;
         // SPC-4 §6.3.1: a list too short for its header, or shorter than
         // the descriptor lists it declares, is PARAMETER LIST LENGTH ERROR.
         let [_, _, c0, c1, _, _, _, _, s0, s1, s2, s3, _, _, _, _, ..] = *data else {
@@ -172,7 +185,7 @@ impl LuState {
             .cscds
             .iter()
             .enumerate()
-            .map(|(i, d)| self.cscd_lu(d, 16 + i * 32))
+            .map(|(i, d)| self.cscd_lu(this, d, 16 + i * 32))
             .collect::<CmdResult<Vec<Option<PeerLu>>>>()?;
         let mut job = CopyJob {
             chunks: Vec::new(),
@@ -209,12 +222,12 @@ impl LuState {
             if from.no_medium || to.no_medium {
                 return Err(unreachable());
             }
-            if to.write_protected && blocks > 0 {
+            if let (Some(p), true) = (to.write_protect, blocks > 0) {
                 // This LU says which protection (software or not).
-                match to.lun {
-                    None => self.check_writable()?,
-                    Some(_) => return Err(write_protected()),
-                }
+                return Err(match to.lun {
+                    None => p.sense(),
+                    Some(_) => write_protected(),
+                });
             }
             // SPC-4 §6.3.7.5: NUMBER OF BLOCKS counts source blocks; the
             // bytes must fill whole destination blocks.
@@ -256,14 +269,14 @@ impl LuState {
         }
         Ok(Plan::io(
             Work::Copy(std::sync::Arc::new(job)),
-            Access::write(0, self.cfg.blocks),
+            Access::write(0, this.blocks),
         ))
     }
 
     /// Checks one CSCD descriptor (at byte `at` of the parameter list) and
     /// finds the logical unit it names: this one, another of the target, or
     /// none (`None`: unreachable if a segment uses it).
-    fn cscd_lu(&self, d: &CscdDescriptor, at: usize) -> CmdResult<Option<PeerLu>> {
+    fn cscd_lu(&self, this: PeerLu, d: &CscdDescriptor, at: usize) -> CmdResult<Option<PeerLu>> {
         let CscdDescriptor::Identification {
             byte1,
             code_set,
@@ -295,8 +308,8 @@ impl LuState {
                 && (designator_byte >> 4) & 0b11 == d.association
                 && *designator == d.designator
         };
-        let lu = if names(self.cfg.naa()) {
-            self.as_peer(None)
+        let lu = if names(this.naa) {
+            this
         } else if let Some(p) = self.peers.iter().find(|p| names(p.naa)) {
             *p
         } else {
@@ -309,27 +322,15 @@ impl LuState {
         Ok(Some(lu))
     }
 
-    /// This LU as a copy reaches it (`lun` as [`PeerLu::lun`]).
-    pub(crate) fn as_peer(&self, lun: Option<u16>) -> PeerLu {
-        PeerLu {
-            lun,
-            naa: self.cfg.naa(),
-            block_bytes: self.cfg.block_bytes(),
-            blocks: self.cfg.blocks,
-            write_protected: self.check_writable().is_err(),
-            no_medium: !self.medium.loaded,
-        }
-    }
-
     /// Records the end of a copy whose result is held.
     pub(crate) fn copy_done(&mut self, nexus: &Nexus, job: &CopyJob, ok: bool) {
         let Some(list) = job.hold else {
             return;
         };
-        if self.copies.len() >= MAX_HELD {
-            self.copies.remove(0);
+        if self.held.len() >= MAX_HELD {
+            self.held.remove(0);
         }
-        self.copies.retain(|(n, l, _)| !(n == nexus && *l == list));
+        self.held.retain(|(n, l, _)| !(n == nexus && *l == list));
         let status = CopyStatus {
             hdd: false,
             status: if ok {
@@ -345,7 +346,7 @@ impl LuState {
                 0
             },
         };
-        self.copies.push((nexus.clone(), list, status));
+        self.held.push((nexus.clone(), list, status));
     }
 
     /// SPC-4 §6.18: RECEIVE COPY RESULTS, the LID1 service actions.
@@ -353,22 +354,23 @@ impl LuState {
         &mut self,
         nexus: &Nexus,
         c: &ReceiveCopyResults,
+        block_bytes: u64,
     ) -> CmdResult<Plan> {
         let cdb = Cdb::ReceiveCopyResults(*c);
         let data = match c.service_action {
-            CopyResultsAction::OperatingParameters => self.copy_parameters().encode(),
+            CopyResultsAction::OperatingParameters => copy_parameters(block_bytes).encode(),
             CopyResultsAction::CopyStatus => {
                 // SPC-4 §6.18.2: a LIST IDENTIFIER of no held copy of this
                 // I_T nexus is INVALID FIELD IN CDB; a reported status is
                 // then discarded.
                 let Some(i) = self
-                    .copies
+                    .held
                     .iter()
                     .position(|(n, l, _)| n == nexus && *l == c.list_identifier)
                 else {
                     return Err(invalid_named(&cdb, "list_identifier"));
                 };
-                self.copies.remove(i).2.encode()
+                self.held.remove(i).2.encode()
             }
             // SPC-4 §6.18.3, §6.18.5: no copy holds data (HELD DATA LIMIT
             // zero) and no failed segment details are kept.

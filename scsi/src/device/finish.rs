@@ -24,7 +24,7 @@ impl Disk {
             return;
         };
         if matches!(t.progress, Progress::Sanitize) {
-            self.lu.sanitizing = false;
+            self.lu.sanitize.end();
         }
         if matches!(t.phase, Phase::Detached { .. }) {
             return;
@@ -59,7 +59,7 @@ impl Disk {
     pub(super) fn drop_aborted(&mut self, tid: u64) {
         if let Some(t) = self.tasks.remove(&tid) {
             if matches!(t.progress, Progress::Sanitize) {
-                self.lu.sanitizing = false;
+                self.lu.sanitize.end();
             }
             self.done.push_back(Completion {
                 nexus: t.nexus,
@@ -172,13 +172,9 @@ impl Disk {
     /// for it, reported if the nexus comes back.
     pub fn nexus_loss(&mut self, nexus: &Nexus) -> usize {
         let n = self.abort_task_set(nexus);
-        // SPC-2 §5.5.1: an I_T nexus loss releases its RESERVE reservation.
-        if self.lu.spc2.as_ref() == Some(nexus) {
-            self.lu.spc2 = None;
-        }
-        // SBC-4 §5.13: the loss of an I_T nexus ends its prevention of
-        // medium removal.
-        self.lu.medium.prevent.remove(nexus);
+        // SPC-2 §5.5.1, SBC-4 §5.13: its RESERVE reservation and its
+        // prevention of medium removal end.
+        self.lu.nexus_loss(nexus);
         self.lu
             .ua
             .establish_for(nexus, AscAscq::I_T_NEXUS_LOSS_OCCURRED);

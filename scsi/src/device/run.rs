@@ -4,7 +4,7 @@
 
 use super::{Disk, Half, PersistRequest, Phase, Progress};
 use crate::backstore::{IoId, IoOp, IoRequest};
-use crate::plan::Work;
+use crate::plan::{TaskKind, Work};
 use crate::sense::IoDirection;
 use crate::task::TaskAttribute;
 use bytes::Bytes;
@@ -95,7 +95,11 @@ impl Disk {
                 for op in ops {
                     self.issue(tid, op, IoDirection::Write);
                 }
-                if let Some(t) = self.tasks.get(&tid).filter(|t| t.plan.immediate) {
+                if let Some(t) = self
+                    .tasks
+                    .get(&tid)
+                    .filter(|t| matches!(t.plan.kind, TaskKind::Sanitize { immediate: true }))
+                {
                     let reply = self.reply(Ok(Bytes::new()), t.plan.out_wanted, t.expected_len);
                     self.detach(tid, Some(reply));
                 }
@@ -116,7 +120,7 @@ impl Disk {
         let Some(chunk) = job.chunks.get(at).copied() else {
             if let Some(t) = self.tasks.get(&tid) {
                 let nexus = t.nexus.clone();
-                self.lu.copy_done(&nexus, job, true);
+                self.lu.copies.copy_done(&nexus, job, true);
             }
             self.finish(tid, Ok(Bytes::new()));
             return;
@@ -163,7 +167,7 @@ impl Disk {
         if let Some(sense) = t.error.take() {
             if let Work::Copy(job) = &t.plan.work {
                 let (nexus, job) = (t.nexus.clone(), job.clone());
-                self.lu.copy_done(&nexus, &job, false);
+                self.lu.copies.copy_done(&nexus, &job, false);
             }
             self.finish(tid, Err(sense));
             return;
@@ -220,7 +224,7 @@ impl Disk {
                         _ => None,
                     })
                     .unwrap_or_default();
-                let data = self.lu.lba_status_data(lba, &ext, alloc);
+                let data = self.lu.blocks().lba_status_data(lba, &ext, alloc);
                 self.finish(tid, Ok(data));
             }
             Work::OrWrite { offset, data, fua } => {

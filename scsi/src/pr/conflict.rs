@@ -2,8 +2,7 @@
 //! commands that are allowed in the presence of various reservations",
 //! SBC-4 §4.17 table of SBC commands, SPC-2 §5.5.1 for RESERVE/RELEASE).
 
-use super::{exclusive_access, registrants_type};
-use crate::dispatch::LuState;
+use super::{exclusive_access, registrants_type, Reservations};
 use crate::task::Nexus;
 use rtgt_proto::scsi::cdb::Cdb;
 
@@ -60,10 +59,10 @@ impl Class {
     }
 }
 
-impl LuState {
+impl Reservations {
     /// True when a reservation makes `cdb` from `nexus` a RESERVATION
     /// CONFLICT.
-    pub(crate) fn reservation_conflict(&self, nexus: &Nexus, cdb: &Cdb) -> bool {
+    pub(crate) fn conflict(&self, nexus: &Nexus, cdb: &Cdb) -> bool {
         let class = Class::of(cdb);
         if let Some(holder) = &self.spc2 {
             // SPC-2 §5.5.1: while another I_T nexus holds a RESERVE

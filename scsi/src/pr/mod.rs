@@ -129,6 +129,52 @@ pub struct PrState {
     pub reservation: Option<PrReservation>,
 }
 
+/// The reservations of a logical unit: the persistent ones (SPC-5 §5.14),
+/// the SPC-2 RESERVE reservation, and the registrations the last PREEMPT
+/// AND ABORT removed, whose tasks the disk aborts.
+#[derive(Debug, Default)]
+pub(crate) struct Reservations {
+    /// Persistent reservations (SPC-5 §5.14).
+    pr: PrState,
+    /// The I_T nexus holding an SPC-2 RESERVE reservation.
+    spc2: Option<Nexus>,
+    /// Registrations PREEMPT AND ABORT removed (SPC-5 §5.14.11.5).
+    preempted: Vec<Registrant>,
+}
+
+impl Reservations {
+    /// The persistent reservation state.
+    pub(crate) fn persistent(&self) -> &PrState {
+        &self.pr
+    }
+
+    /// Restores persistent reservations saved with APTPL (SPC-5 §5.14.5);
+    /// state without APTPL is not restored.
+    pub(crate) fn restore(&mut self, state: PrState) {
+        if state.aptpl {
+            self.pr = state;
+        }
+    }
+
+    /// The registrations PREEMPT AND ABORT removed since the last call.
+    pub(crate) fn take_preempted(&mut self) -> Vec<Registrant> {
+        std::mem::take(&mut self.preempted)
+    }
+
+    /// SPC-2 §5.5.1: a reset releases the RESERVE reservation (persistent
+    /// reservations survive it, SPC-5 §5.14.4).
+    pub(crate) fn reset(&mut self) {
+        self.spc2 = None;
+    }
+
+    /// SPC-2 §5.5.1: an I_T nexus loss releases its RESERVE reservation.
+    pub(crate) fn nexus_loss(&mut self, nexus: &Nexus) {
+        if self.spc2.as_ref() == Some(nexus) {
+            self.spc2 = None;
+        }
+    }
+}
+
 /// The most registrations a LU keeps (SPC-5 §5.14.7: beyond it,
 /// INSUFFICIENT REGISTRATION RESOURCES).
 pub const MAX_REGISTRANTS: usize = 256;

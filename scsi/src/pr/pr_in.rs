@@ -1,8 +1,7 @@
 //! PERSISTENT RESERVE IN (SPC-5 §6.16): READ KEYS, READ RESERVATION,
 //! REPORT CAPABILITIES, READ FULL STATUS.
 
-use super::all_registrants;
-use crate::dispatch::LuState;
+use super::{all_registrants, Reservations};
 use crate::plan::{cut, Plan};
 use crate::sense::{invalid_named, CmdResult};
 use rtgt_proto::scsi::cdb::{pr_type, Cdb, PersistentReserveIn, PrInAction};
@@ -14,8 +13,14 @@ use rtgt_proto::scsi::params::pr_in::{
 /// PERSISTENT RESERVATION TYPE MASK bits (SPC-5 §6.16.4): every type.
 const TYPE_MASK_ALL: u16 = 0x8000 | 0x4000 | 0x2000 | 0x0800 | 0x0200 | 0x0001;
 
-impl LuState {
-    pub(crate) fn persistent_reserve_in(&self, c: &PersistentReserveIn) -> CmdResult<Plan> {
+impl Reservations {
+    /// PERSISTENT RESERVE IN; `persist` says whether APTPL is offered
+    /// (PTPL_C).
+    pub(crate) fn persistent_reserve_in(
+        &self,
+        c: &PersistentReserveIn,
+        persist: bool,
+    ) -> CmdResult<Plan> {
         let pr = &self.pr;
         let data = match c.service_action {
             // SPC-5 §6.16.2: every registered key, one per registration.
@@ -43,7 +48,7 @@ impl LuState {
                 crh: true,
                 sip_c: true,
                 atp_c: true,
-                ptpl_c: self.cfg.persist,
+                ptpl_c: persist,
                 tmv: true,
                 // SPC-5 §6.16.4 ALLOW COMMANDS 000b: no statement beyond the
                 // reservation tables.

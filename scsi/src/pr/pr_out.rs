@@ -2,10 +2,11 @@
 
 use super::{
     all_registrants, registrants_type, valid_type, PrInitiator, PrReservation, PrState, Registrant,
-    MAX_REGISTRANTS,
+    Reservations, MAX_REGISTRANTS,
 };
-use crate::dispatch::{short_data_out, LuState};
+use crate::dispatch::{data_out, short_data_out};
 use crate::plan::{Plan, Work};
+use crate::sense::ua::UnitAttentions;
 use crate::sense::{invalid_named, invalid_param, parameter_list_length, CmdResult};
 use crate::task::Nexus;
 use bytes::Bytes;
@@ -20,6 +21,17 @@ fn no_registration_room() -> Sense {
         SenseKey::ILLEGAL_REQUEST,
         AscAscq::INSUFFICIENT_REGISTRATION_RESOURCES,
     )
+}
+
+/// A PREEMPT or PREEMPT AND ABORT (`action`): the registration `me` of
+/// the sending nexus, the new reservation TYPE and the SERVICE ACTION
+/// RESERVATION KEY preempted.
+#[derive(Debug, Clone, Copy)]
+struct Preempt {
+    action: PrOutAction,
+    me: usize,
+    pr_type: u8,
+    key: u64,
 }
 
 impl PrState {
@@ -66,19 +78,22 @@ impl PrState {
     }
 }
 
-impl LuState {
-    /// Establishes `code` for every nexus the registrations in `regs`
-    /// name, except `me`.
-    fn ua_registrants(&mut self, me: &Nexus, regs: &[Registrant], code: AscAscq) {
-        self.ua
-            .establish_matching(me, |n| regs.iter().any(|r| r.matches(n)), code);
-    }
+/// Establishes `code` in `ua` for every nexus the registrations in `regs`
+/// name, except `me`.
+fn tell(ua: &mut UnitAttentions, me: &Nexus, regs: &[Registrant], code: AscAscq) {
+    ua.establish_matching(me, |n| regs.iter().any(|r| r.matches(n)), code);
+}
 
+impl Reservations {
+    /// PERSISTENT RESERVE OUT from `nexus`; `persist` says whether APTPL
+    /// is offered (PTPL_C), and the changes others learn of go to `ua`.
     pub(crate) fn persistent_reserve_out(
         &mut self,
         nexus: &Nexus,
         c: &PersistentReserveOut,
         out: &Bytes,
+        persist: bool,
+        ua: &mut UnitAttentions,
     ) -> CmdResult<Plan> {
         let cdb = Cdb::PersistentReserveOut(*c);
         let pll = u64::from(c.parameter_list_length);
@@ -105,12 +120,12 @@ impl LuState {
         if pll < 24 {
             return Err(parameter_list_length());
         }
-        let data = Self::data_out(out, pll).map_err(|_| short_data_out())?;
+        let data = data_out(out, pll).map_err(|_| short_data_out())?;
         let before = self.pr.clone();
         let plan = if c.service_action == PrOutAction::RegisterAndMove {
             let p = PrOutRegisterAndMove::decode(&data).map_err(|_| parameter_list_length())?;
             // SPC-5 §6.17.4: APTPL one without PTPL_C.
-            if p.aptpl && !self.cfg.persist {
+            if p.aptpl && !persist {
                 return Err(invalid_param(17, Some(0)));
             }
             self.register_and_move(nexus, &p)?
@@ -126,10 +141,10 @@ impl LuState {
                 c.service_action,
                 PrOutAction::Register | PrOutAction::RegisterAndIgnoreExistingKey
             );
-            if registers && p.aptpl && !self.cfg.persist {
+            if registers && p.aptpl && !persist {
                 return Err(invalid_param(20, Some(0)));
             }
-            self.basic(nexus, c, &p)?
+            self.basic(nexus, c, &p, ua)?
         };
         // SPC-5 §5.14.5: with APTPL the state goes to non-volatile storage
         // before the command completes (and once more when APTPL clears).
@@ -151,6 +166,7 @@ impl LuState {
         nexus: &Nexus,
         c: &PersistentReserveOut,
         p: &PrOutBasic,
+        ua: &mut UnitAttentions,
     ) -> CmdResult<Plan> {
         let registering = matches!(
             c.service_action,
@@ -162,7 +178,7 @@ impl LuState {
         }
         let me = self.pr.registration(nexus);
         if registering {
-            return self.register(nexus, c.service_action, p, me);
+            return self.register(nexus, c.service_action, p, me, ua);
         }
         // SPC-5 §5.14.11.1: the other service actions need the I_T nexus
         // registered with the key sent, or RESERVATION CONFLICT.
@@ -172,19 +188,24 @@ impl LuState {
         };
         match c.service_action {
             PrOutAction::Reserve => Ok(self.reserve(nexus, me, c.pr_type)),
-            PrOutAction::Release => self.release(nexus, c.pr_type),
+            PrOutAction::Release => self.release(nexus, c.pr_type, ua),
             PrOutAction::Clear => {
                 // SPC-5 §5.14.11.6: every registration and the reservation go;
                 // the others learn RESERVATIONS PREEMPTED.
                 let removed = std::mem::take(&mut self.pr.registrants);
                 self.pr.reservation = None;
                 self.pr.bump();
-                self.ua_registrants(nexus, &removed, AscAscq::RESERVATIONS_PREEMPTED);
+                tell(ua, nexus, &removed, AscAscq::RESERVATIONS_PREEMPTED);
                 Ok(Plan::good())
             }
             PrOutAction::Preempt | PrOutAction::PreemptAndAbort => {
-                let abort = c.service_action == PrOutAction::PreemptAndAbort;
-                self.preempt(nexus, me, c.pr_type, p.service_action_key, abort)
+                let preempt = Preempt {
+                    me,
+                    pr_type: c.pr_type,
+                    key: p.service_action_key,
+                    action: c.service_action,
+                };
+                self.preempt(nexus, preempt, ua)
             }
             _ => Err(invalid_named(
                 &Cdb::PersistentReserveOut(*c),
@@ -200,6 +221,7 @@ impl LuState {
         action: PrOutAction,
         p: &PrOutBasic,
         me: Option<usize>,
+        ua: &mut UnitAttentions,
     ) -> CmdResult<Plan> {
         let ignore = action == PrOutAction::RegisterAndIgnoreExistingKey;
         let sark = p.service_action_key;
@@ -272,7 +294,7 @@ impl LuState {
                     // released this way tells the other registrants.
                     if released && res_type.is_some_and(registrants_type) {
                         let rest = self.pr.registrants.clone();
-                        self.ua_registrants(nexus, &rest, AscAscq::RESERVATIONS_RELEASED);
+                        tell(ua, nexus, &rest, AscAscq::RESERVATIONS_RELEASED);
                     }
                 } else if let Some(r) = self.pr.registrants.get_mut(i) {
                     r.key = sark;
@@ -308,7 +330,7 @@ impl LuState {
     }
 
     /// RELEASE (SPC-5 §5.14.11.2).
-    fn release(&mut self, nexus: &Nexus, t: u8) -> CmdResult<Plan> {
+    fn release(&mut self, nexus: &Nexus, t: u8, ua: &mut UnitAttentions) -> CmdResult<Plan> {
         let Some(res) = &self.pr.reservation else {
             return Ok(Plan::good());
         };
@@ -330,20 +352,19 @@ impl LuState {
         // registrants reservation tells the other registrants.
         if registrants_type(t) {
             let rest = self.pr.registrants.clone();
-            self.ua_registrants(nexus, &rest, AscAscq::RESERVATIONS_RELEASED);
+            tell(ua, nexus, &rest, AscAscq::RESERVATIONS_RELEASED);
         }
         Ok(Plan::good())
     }
 
     /// PREEMPT and PREEMPT AND ABORT (SPC-5 §5.14.11.4, §5.14.11.5).
-    fn preempt(
-        &mut self,
-        nexus: &Nexus,
-        me: usize,
-        t: u8,
-        sark: u64,
-        abort: bool,
-    ) -> CmdResult<Plan> {
+    fn preempt(&mut self, nexus: &Nexus, p: Preempt, ua: &mut UnitAttentions) -> CmdResult<Plan> {
+        let Preempt {
+            action,
+            me,
+            pr_type: t,
+            key: sark,
+        } = p;
         let res = self.pr.reservation.clone();
         let holder_key = self.pr.reservation_key();
         let removed = match res {
@@ -372,7 +393,7 @@ impl LuState {
                 // old reservation for the remaining registrants.
                 if r.pr_type != t {
                     let rest = self.pr.registrants.clone();
-                    self.ua_registrants(nexus, &rest, AscAscq::RESERVATIONS_RELEASED);
+                    tell(ua, nexus, &rest, AscAscq::RESERVATIONS_RELEASED);
                 }
                 removed
             }
@@ -395,8 +416,8 @@ impl LuState {
             }
         };
         self.pr.bump();
-        self.ua_registrants(nexus, &removed, AscAscq::REGISTRATIONS_PREEMPTED);
-        if abort {
+        tell(ua, nexus, &removed, AscAscq::REGISTRATIONS_PREEMPTED);
+        if action == PrOutAction::PreemptAndAbort {
             // SPC-5 §5.14.11.5: the tasks of the preempted nexuses end.
             self.preempted.extend(removed);
         }

@@ -1,14 +1,13 @@
 //! RESERVE and RELEASE (6) and (10) (SPC-2 §7.21-§7.24), and how they
 //! meet persistent reservations (SPC-3 §5.6.3, kept by SPC-5 §5.14.3).
 
-use super::registrants_type;
-use crate::dispatch::LuState;
+use super::{registrants_type, Reservations};
 use crate::plan::Plan;
 use crate::sense::{invalid_named, CmdResult};
 use crate::task::Nexus;
 use rtgt_proto::scsi::cdb::Cdb;
 
-impl LuState {
+impl Reservations {
     /// RESERVE (6) or (10).
     pub(crate) fn reserve_spc2(&mut self, nexus: &Nexus, cdb: &Cdb) -> CmdResult<Plan> {
         // SPC-2 §7.21, §7.22: extents and third-party reservations are

@@ -9,11 +9,10 @@ use rtgt_proto::scsi::vpd::{Vpd, VpdPage};
 
 #[test]
 fn power_on_unit_attention_once_per_nexus_and_inquiry_passes_it() {
-    let mut r = Rig::with(DiskConfig::new(1, "SN1", BlockSize::B512, 64));
+    let mut r = Rig::ready_with(DiskConfig::new(1, "SN1", BlockSize::B512, 64));
     // SAM-5 §5.14: INQUIRY is answered with a unit attention pending.
     let inq = r.good(&[0x12, 0, 0, 0, 96, 0], &[], 96);
     assert_eq!(inq[0], 0x00);
-    r.ready();
     r.good(&[0; 6], &[], 0);
     // A second initiator gets its own.
     r.nexus = nexus("init1");
@@ -32,11 +31,7 @@ fn power_on_unit_attention_once_per_nexus_and_inquiry_passes_it() {
 fn shared_cdb_checks() {
     let mut r = Rig::new();
     let bad = r.run(&[0xc0, 0, 0, 0, 0, 0], &[], 0);
-    assert_check(
-        &bad,
-        SenseKey::ILLEGAL_REQUEST,
-        AscAscq::INVALID_COMMAND_OPERATION_CODE,
-    );
+    assert_illegal(&bad, AscAscq::INVALID_COMMAND_OPERATION_CODE);
     // RECEIVE COPY RESULTS (RECEIVE DATA) is decoded by proto but not
     // served (no held data): INVALID FIELD IN CDB at SERVICE ACTION.
     let mut gls = [0u8; 16];
@@ -98,8 +93,7 @@ fn vpd_pages_decode() {
 #[test]
 fn read_capacity_10_saturates_and_16_reports_thin() {
     let big = 1u64 << 33;
-    let mut r = Rig::with(DiskConfig::new(1, "SN", BlockSize::B4096, big).thin(true));
-    r.ready();
+    let mut r = Rig::ready_with(DiskConfig::new(1, "SN", BlockSize::B4096, big).thin(true));
     let d = r.good(&[0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0], &[], 8);
     assert_eq!(&d[..], &[0xff, 0xff, 0xff, 0xff, 0, 0, 0x10, 0]);
     let mut c = [0u8; 16];
@@ -149,11 +143,7 @@ fn lun_map_report_luns_and_missing_luns() {
     // SPC-5 §6.7.2: qualifier 011b, type 1Fh.
     assert_eq!(run(5, &[0x12, 0, 0, 0, 36, 0]).data_in[0], 0x7f);
     let tur = run(5, &[0; 6]);
-    assert_check(
-        &tur,
-        SenseKey::ILLEGAL_REQUEST,
-        AscAscq::LOGICAL_UNIT_NOT_SUPPORTED,
-    );
+    assert_illegal(&tur, AscAscq::LOGICAL_UNIT_NOT_SUPPORTED);
     let rs = run(5, &[0x03, 0, 0, 0, 18, 0]);
     assert_eq!(rs.status, Status::GOOD);
     assert_eq!(

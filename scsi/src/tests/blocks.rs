@@ -73,8 +73,7 @@ fn write_same_patterns_zeroes_and_unmap() {
     assert_eq!(r.good(&read10(2040, 8), &[], 8 * 512), &[7; 8 * 512][..]);
     let mut cfg = DiskConfig::new(9, "WS", BlockSize::B512, 4096);
     cfg.max_write_same_blocks = 16;
-    let mut small = Rig::with(cfg);
-    small.ready();
+    let mut small = Rig::ready_with(cfg);
     // More than MAXIMUM WRITE SAME LENGTH, given or implied by zero.
     assert_field(
         &small.run(&write_same16(0, 17, false, false), &[0; 512], 512),
@@ -95,8 +94,7 @@ fn write_same_patterns_zeroes_and_unmap() {
     assert!(matches!(r.log[..], [IoOp::Deallocate { .. }]));
     assert_eq!(r.good(&read10(120, 4), &[], 4 * 512), &[0; 4 * 512][..]);
     // A fully provisioned LU does not implement UNMAP: it writes.
-    let mut thick = Rig::with(DiskConfig::new(8, "WS-THICK", BlockSize::B512, 64));
-    thick.ready();
+    let mut thick = Rig::ready_with(DiskConfig::new(8, "WS-THICK", BlockSize::B512, 64));
     thick.good(&write_same16(4, 2, true, false), &[0xee; 512], 512);
     assert_eq!(
         thick.good(&read10(4, 2), &[], 2 * 512),
@@ -141,35 +139,29 @@ fn unmap_deallocates_within_the_limits() {
     assert_eq!(&d[1024..2048], &[0; 1024][..]);
     assert_eq!(&d[..1024], &[9; 1024][..]);
     r.good(&unmap_cdb(0), &[], 0);
-    assert_check(
+    assert_illegal(
         &r.run(&unmap_cdb(4), &l, 4),
-        SenseKey::ILLEGAL_REQUEST,
         AscAscq::PARAMETER_LIST_LENGTH_ERROR,
     );
     let l = unmap_list(&[(2047, 2)]);
-    assert_check(
+    assert_illegal(
         &r.run(&unmap_cdb(l.len() as u16), &l, l.len() as u32),
-        SenseKey::ILLEGAL_REQUEST,
         AscAscq::LBA_OUT_OF_RANGE,
     );
     let mut cfg = DiskConfig::new(9, "UM", BlockSize::B512, 4096).thin(true);
     cfg.max_unmap_descriptors = 1;
     cfg.max_unmap_blocks = 4;
-    let mut small = Rig::with(cfg);
-    small.ready();
+    let mut small = Rig::ready_with(cfg);
     for l in [unmap_list(&[(0, 1), (2, 1)]), unmap_list(&[(0, 5)])] {
-        assert_check(
+        assert_illegal(
             &small.run(&unmap_cdb(l.len() as u16), &l, l.len() as u32),
-            SenseKey::ILLEGAL_REQUEST,
             AscAscq::INVALID_FIELD_IN_PARAMETER_LIST,
         );
     }
     // A thick LU does not have UNMAP (SBC-4 §5.32.1, LBPU zero).
-    let mut thick = Rig::with(DiskConfig::new(9, "TK", BlockSize::B512, 64));
-    thick.ready();
-    assert_check(
+    let mut thick = Rig::ready_with(DiskConfig::new(9, "TK", BlockSize::B512, 64));
+    assert_illegal(
         &thick.run(&unmap_cdb(0), &[], 0),
-        SenseKey::ILLEGAL_REQUEST,
         AscAscq::INVALID_COMMAND_OPERATION_CODE,
     );
 }
@@ -201,8 +193,7 @@ fn compare_and_write_several_blocks() {
     );
     let mut cfg = DiskConfig::new(9, "CW", BlockSize::B4096, 64);
     cfg.max_compare_and_write_blocks = 2;
-    let mut small = Rig::with(cfg);
-    small.ready();
+    let mut small = Rig::ready_with(cfg);
     assert_field(&small.run(&caw(0, 3), &[], 0), 13, Some(7));
 }
 
@@ -267,10 +258,10 @@ fn data_out_must_match_caw_and_write_same() {
             &vec![0; sent],
             sent as u32,
         );
-        assert_check(&rep, SenseKey::ILLEGAL_REQUEST, bad);
+        assert_illegal(&rep, bad);
     }
     let rep = r.run(&write_same16(0, 1, true, true), &[0; 512], 512);
-    assert_check(&rep, SenseKey::ILLEGAL_REQUEST, bad);
+    assert_illegal(&rep, bad);
     r.good(&write_same16(0, 1, true, true), &[], 0);
 }
 
@@ -283,5 +274,5 @@ fn unmap_zero_blocks_at_the_capacity() {
     r.good(&unmap_cdb(l.len() as u16), &l, l.len() as u32);
     let l = unmap_list(&[(2049, 0)]);
     let rep = r.run(&unmap_cdb(l.len() as u16), &l, l.len() as u32);
-    assert_check(&rep, SenseKey::ILLEGAL_REQUEST, AscAscq::LBA_OUT_OF_RANGE);
+    assert_illegal(&rep, AscAscq::LBA_OUT_OF_RANGE);
 }

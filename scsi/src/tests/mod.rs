@@ -56,18 +56,28 @@ impl Rig {
         }
     }
 
-    /// 1 MiB of 512-byte blocks, thin, with the power-on unit attention
-    /// already taken.
-    pub fn new() -> Rig {
-        let mut r = Rig::with(DiskConfig::new(1, "SN0001", BlockSize::B512, 2048).thin(true));
+    /// A disk with `cfg`, with the power-on unit attention already taken.
+    pub fn ready_with(cfg: DiskConfig) -> Rig {
+        let mut r = Rig::with(cfg);
         r.ready();
         r
     }
 
+    /// 1 MiB of 512-byte blocks, thin, with the power-on unit attention
+    /// already taken.
+    pub fn new() -> Rig {
+        Rig::ready_with(DiskConfig::new(1, "SN0001", BlockSize::B512, 2048).thin(true))
+    }
+
     /// Takes the power-on unit attention with TEST UNIT READY.
     pub fn ready(&mut self) {
+        self.expect_ua(AscAscq::POWER_ON_RESET);
+    }
+
+    /// TEST UNIT READY answers UNIT ATTENTION with `code`.
+    pub fn expect_ua(&mut self, code: AscAscq) {
         let r = self.run(&[0; 6], &[], 0);
-        assert_check(&r, SenseKey::UNIT_ATTENTION, AscAscq::POWER_ON_RESET);
+        assert_check(&r, SenseKey::UNIT_ATTENTION, code);
     }
 
     pub fn command(&mut self, cdb: &[u8], out: &[u8], expected: u32) -> Command {
@@ -126,9 +136,14 @@ pub(crate) fn assert_check(r: &Reply, key: SenseKey, asc: AscAscq) -> Sense {
     s
 }
 
+/// CHECK CONDITION, ILLEGAL REQUEST with `asc`.
+pub(crate) fn assert_illegal(r: &Reply, asc: AscAscq) -> Sense {
+    assert_check(r, SenseKey::ILLEGAL_REQUEST, asc)
+}
+
 /// INVALID FIELD IN CDB at `byte`/`bit`.
 pub(crate) fn assert_field(r: &Reply, byte: u16, bit: Option<u8>) {
-    let s = assert_check(r, SenseKey::ILLEGAL_REQUEST, AscAscq::INVALID_FIELD_IN_CDB);
+    let s = assert_illegal(r, AscAscq::INVALID_FIELD_IN_CDB);
     assert_eq!(
         s.sks,
         Some(rtgt_proto::scsi::sense::SenseKeySpecific::FieldPointer {

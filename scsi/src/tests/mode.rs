@@ -28,9 +28,8 @@ fn mode_sense_all_pages_and_page_control() {
     };
     assert!(ctl.d_sense() && ctl.qerr() == 0);
     // SPC-5 §6.13.1: saved values are not supported.
-    assert_check(
+    assert_illegal(
         &r.run(&all_pages6(3), &[], 255),
-        SenseKey::ILLEGAL_REQUEST,
         AscAscq::SAVING_PARAMETERS_NOT_SUPPORTED,
     );
     assert_field(&r.run(&[0x1a, 0, 0x19, 0, 255, 0], &[], 255), 2, Some(5));
@@ -75,12 +74,7 @@ fn mode_select_d_sense_switches_the_sense_format_and_tells_others() {
     assert_eq!(bad.sense[0], 0x72, "descriptor format after D_SENSE");
     assert_eq!(sense(&bad).asc, AscAscq::LBA_OUT_OF_RANGE);
     r.nexus = other;
-    let ua = r.run(&[0; 6], &[], 0);
-    assert_check(
-        &ua,
-        SenseKey::UNIT_ATTENTION,
-        AscAscq::MODE_PARAMETERS_CHANGED,
-    );
+    r.expect_ua(AscAscq::MODE_PARAMETERS_CHANGED);
     // A LUN reset brings the defaults back: fixed format again.
     let me = r.nexus.clone();
     r.disk.lun_reset(&me);
@@ -104,9 +98,8 @@ fn mode_select_refusals() {
     // A bit that cannot change: Caching byte 2 bit 0 (RCD), at list offset 6.
     let list = select_list(&mut r, 0x08, |d| d[4 + 2] |= 0x01);
     let n = list.len() as u8;
-    let s = assert_check(
+    let s = assert_illegal(
         &r.run(&[0x15, 0x10, 0, 0, n, 0], &list, n.into()),
-        SenseKey::ILLEGAL_REQUEST,
         AscAscq::INVALID_FIELD_IN_PARAMETER_LIST,
     );
     assert_eq!(
@@ -128,17 +121,15 @@ fn mode_select_refusals() {
         1,
         Some(4),
     );
-    assert_check(
+    assert_illegal(
         &r.run(&[0x15, 0x10, 0, 0, 2, 0], &list, 2),
-        SenseKey::ILLEGAL_REQUEST,
         AscAscq::PARAMETER_LIST_LENGTH_ERROR,
     );
     // An unknown page.
     let mut odd = list.clone();
     odd[4] = 0x19;
-    assert_check(
+    assert_illegal(
         &r.run(&[0x15, 0x10, 0, 0, n, 0], &odd, n.into()),
-        SenseKey::ILLEGAL_REQUEST,
         AscAscq::INVALID_FIELD_IN_PARAMETER_LIST,
     );
     // Unchanged pages, MODE SELECT (10): accepted, nothing to announce.

@@ -64,8 +64,7 @@ proptest! {
     #[test]
     fn disk_matches_a_byte_array(ops in proptest::collection::vec(op(), 1..40), b4k in any::<bool>()) {
         let bs = if b4k { BlockSize::B4096 } else { BlockSize::B512 };
-        let mut r = Rig::with(DiskConfig::new(5, "MODEL", bs, BLOCKS).thin(true));
-        r.ready();
+        let mut r = Rig::ready_with(DiskConfig::new(5, "MODEL", bs, BLOCKS).thin(true));
         let n = u64::from(bs.bytes());
         let mut model = vec![0u8; (BLOCKS * n) as usize];
         for op in ops {

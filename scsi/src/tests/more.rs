@@ -30,7 +30,7 @@ fn prefetch_is_condition_met_within_the_medium() {
         Status::CONDITION_MET
     );
     let rep = r.run(&cdb16(0x90, 2047, 2), &[], 0);
-    assert_check(&rep, SenseKey::ILLEGAL_REQUEST, AscAscq::LBA_OUT_OF_RANGE);
+    assert_illegal(&rep, AscAscq::LBA_OUT_OF_RANGE);
 }
 
 #[test]
@@ -44,7 +44,7 @@ fn orwrite_ors_into_the_medium() {
     c[1] = 0x20;
     assert_field(&r.run(&c, &[0; 512], 512), 1, Some(7));
     let rep = r.run(&cdb16(0x8b, 2048, 1), &[0; 512], 512);
-    assert_check(&rep, SenseKey::ILLEGAL_REQUEST, AscAscq::LBA_OUT_OF_RANGE);
+    assert_illegal(&rep, AscAscq::LBA_OUT_OF_RANGE);
 }
 
 #[test]
@@ -92,10 +92,9 @@ fn get_lba_status_reports_mapped_and_deallocated_extents() {
         &[],
         24,
     );
-    assert_check(&rep, SenseKey::ILLEGAL_REQUEST, AscAscq::LBA_OUT_OF_RANGE);
+    assert_illegal(&rep, AscAscq::LBA_OUT_OF_RANGE);
     // A thick LU is mapped everywhere.
-    let mut thick = Rig::with(DiskConfig::new(2, "SN2", BlockSize::B512, 64));
-    thick.ready();
+    let mut thick = Rig::ready_with(DiskConfig::new(2, "SN2", BlockSize::B512, 64));
     let s = get_lba_status(&mut thick, 0);
     assert_eq!(s.descriptors[0].provisioning_status, PROVISIONING_MAPPED);
 }

@@ -10,6 +10,17 @@ fn submit(r: &mut Rig, cdb: &[u8], out: &[u8], attr: TaskAttribute) -> u64 {
     tag
 }
 
+/// Submits a SIMPLE WRITE (10) of `blocks` blocks of `byte` at `lba`.
+fn write(r: &mut Rig, lba: u32, blocks: u16, byte: u8) -> u64 {
+    let data = vec![byte; usize::from(blocks) * 512];
+    submit(
+        r,
+        &write10(lba, blocks, false),
+        &data,
+        TaskAttribute::Simple,
+    )
+}
+
 fn pending_io(r: &mut Rig) -> Vec<crate::backstore::IoRequest> {
     std::iter::from_fn(|| r.disk.poll_io()).collect()
 }
@@ -17,24 +28,9 @@ fn pending_io(r: &mut Rig) -> Vec<crate::backstore::IoRequest> {
 #[test]
 fn overlapping_writes_run_one_after_the_other() {
     let mut r = Rig::new();
-    submit(
-        &mut r,
-        &write10(0, 4, false),
-        &[1; 2048],
-        TaskAttribute::Simple,
-    );
-    submit(
-        &mut r,
-        &write10(2, 4, false),
-        &[2; 2048],
-        TaskAttribute::Simple,
-    );
-    submit(
-        &mut r,
-        &write10(100, 1, false),
-        &[3; 512],
-        TaskAttribute::Simple,
-    );
+    write(&mut r, 0, 4, 1);
+    write(&mut r, 2, 4, 2);
+    write(&mut r, 100, 1, 3);
     submit(&mut r, &read10(3, 1), &[], TaskAttribute::Simple);
     // The first write and the disjoint one go; the second write and the
     // read wait.
@@ -56,12 +52,7 @@ fn overlapping_writes_run_one_after_the_other() {
 #[test]
 fn ordered_waits_for_all_and_head_of_queue_for_none() {
     let mut r = Rig::new();
-    submit(
-        &mut r,
-        &write10(0, 1, false),
-        &[1; 512],
-        TaskAttribute::Simple,
-    );
+    write(&mut r, 0, 1, 1);
     let ord = submit(&mut r, &[0; 6], &[], TaskAttribute::Ordered);
     let after = submit(&mut r, &read10(50, 1), &[], TaskAttribute::Simple);
     let hoq = submit(&mut r, &read10(0, 1), &[], TaskAttribute::HeadOfQueue);
@@ -85,18 +76,8 @@ fn ordered_waits_for_all_and_head_of_queue_for_none() {
 #[test]
 fn abort_waiting_and_running_tasks() {
     let mut r = Rig::new();
-    let t1 = submit(
-        &mut r,
-        &write10(0, 1, false),
-        &[1; 512],
-        TaskAttribute::Simple,
-    );
-    let t2 = submit(
-        &mut r,
-        &write10(0, 1, false),
-        &[2; 512],
-        TaskAttribute::Simple,
-    );
+    let t1 = write(&mut r, 0, 1, 1);
+    let t2 = write(&mut r, 0, 1, 2);
     let nexus = r.nexus.clone();
     // The waiting one goes at once, with no response.
     assert!(r.disk.abort_task(&nexus, t2));
@@ -110,12 +91,7 @@ fn abort_waiting_and_running_tasks() {
     assert_eq!((done[0].tag, done[0].reply.is_none()), (t1, true));
     assert!(!r.disk.abort_task(&nexus, t1));
     // Duplicate tags are overlapped commands.
-    let t = submit(
-        &mut r,
-        &write10(9, 1, false),
-        &[1; 512],
-        TaskAttribute::Simple,
-    );
+    let t = write(&mut r, 9, 1, 1);
     let mut dup = r.command(&[0; 6], &[], 0);
     dup.tag = t;
     r.disk.submit(dup);
@@ -135,51 +111,21 @@ fn resets_and_nexus_loss_raise_unit_attentions() {
     let other = nexus("init1");
     r.nexus = other.clone();
     r.ready();
-    submit(
-        &mut r,
-        &write10(0, 1, false),
-        &[1; 512],
-        TaskAttribute::Simple,
-    );
+    write(&mut r, 0, 1, 1);
     r.nexus = me.clone();
     assert_eq!(r.disk.lun_reset(&me), 1);
     r.drain();
     // SAM-5 §6.3.3: every nexus, the one that asked included.
-    let ua = r.run(&[0; 6], &[], 0);
-    assert_check(
-        &ua,
-        SenseKey::UNIT_ATTENTION,
-        AscAscq::BUS_DEVICE_RESET_FUNCTION_OCCURRED,
-    );
+    r.expect_ua(AscAscq::BUS_DEVICE_RESET_FUNCTION_OCCURRED);
     r.nexus = other.clone();
-    let ua = r.run(&[0; 6], &[], 0);
-    assert_check(
-        &ua,
-        SenseKey::UNIT_ATTENTION,
-        AscAscq::BUS_DEVICE_RESET_FUNCTION_OCCURRED,
-    );
+    r.expect_ua(AscAscq::BUS_DEVICE_RESET_FUNCTION_OCCURRED);
     r.disk.nexus_loss(&other);
-    let ua = r.run(&[0; 6], &[], 0);
-    assert_check(
-        &ua,
-        SenseKey::UNIT_ATTENTION,
-        AscAscq::I_T_NEXUS_LOSS_OCCURRED,
-    );
-    submit(
-        &mut r,
-        &write10(0, 1, false),
-        &[1; 512],
-        TaskAttribute::Simple,
-    );
+    r.expect_ua(AscAscq::I_T_NEXUS_LOSS_OCCURRED);
+    write(&mut r, 0, 1, 1);
     r.nexus = me;
     let me = r.nexus.clone();
     assert_eq!(r.disk.clear_task_set(&me), 1);
     r.drain();
     r.nexus = other;
-    let ua = r.run(&[0; 6], &[], 0);
-    assert_check(
-        &ua,
-        SenseKey::UNIT_ATTENTION,
-        AscAscq::COMMANDS_CLEARED_BY_ANOTHER_INITIATOR,
-    );
+    r.expect_ua(AscAscq::COMMANDS_CLEARED_BY_ANOTHER_INITIATOR);
 }

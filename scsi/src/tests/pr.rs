@@ -23,6 +23,16 @@ fn pair() -> (Rig, Arc<Nexus>, Arc<Nexus>) {
     (r, a, b)
 }
 
+/// A pair registered with keys 0xa (A) and 0xb (B), A holding a
+/// reservation of type `t`.
+fn a_holds(t: u8) -> (Rig, Arc<Nexus>, Arc<Nexus>) {
+    let (mut r, a, b) = pair();
+    prout(&mut r, &a, REGISTER, 0, 0, 0xa);
+    prout(&mut r, &b, REGISTER, 0, 0, 0xb);
+    prout(&mut r, &a, RESERVE, t, 0xa, 0);
+    (r, a, b)
+}
+
 fn prout_cdb(sa: u8, t: u8, len: u32) -> [u8; 10] {
     let mut c = [0x5f, sa, t, 0, 0, 0, 0, 0, 0, 0];
     c[5..9].copy_from_slice(&len.to_be_bytes());
@@ -100,11 +110,7 @@ fn bad_pr_fields_and_lengths() {
     // SPC-5 §6.17.3: the basic list is 24 bytes.
     let d = basic(0, 1, false);
     let rep = r.run(&prout_cdb(REGISTER, 0, 20), &d[..20], 20);
-    assert_check(
-        &rep,
-        SenseKey::ILLEGAL_REQUEST,
-        AscAscq::PARAMETER_LIST_LENGTH_ERROR,
-    );
+    assert_illegal(&rep, AscAscq::PARAMETER_LIST_LENGTH_ERROR);
     prout(&mut r, &a, REGISTER, 0, 0, 1);
     // An undefined TYPE is INVALID FIELD IN CDB.
     let rep = prout(&mut r, &a, RESERVE, 2, 1, 0);
@@ -112,11 +118,7 @@ fn bad_pr_fields_and_lengths() {
     // RELEASE with another type is INVALID RELEASE OF PERSISTENT RESERVATION.
     assert_eq!(prout(&mut r, &a, RESERVE, 1, 1, 0).status, Status::GOOD);
     let rep = prout(&mut r, &a, RELEASE, 3, 1, 0);
-    assert_check(
-        &rep,
-        SenseKey::ILLEGAL_REQUEST,
-        AscAscq::INVALID_RELEASE_OF_PERSISTENT_RESERVATION,
-    );
+    assert_illegal(&rep, AscAscq::INVALID_RELEASE_OF_PERSISTENT_RESERVATION);
 }
 
 /// The access a second nexus gets under each type, registered or not
@@ -197,21 +199,13 @@ fn ownership_after_unregister() {
 
 #[test]
 fn clear_and_preempt() {
-    let (mut r, a, b) = pair();
-    prout(&mut r, &a, REGISTER, 0, 0, 0xa);
-    prout(&mut r, &b, REGISTER, 0, 0, 0xb);
-    prout(&mut r, &a, RESERVE, 1, 0xa, 0);
+    let (mut r, a, b) = a_holds(1);
     // B preempts A: A's registration and reservation go, B holds.
     assert_eq!(prout(&mut r, &b, PREEMPT, 3, 0xb, 0xa).status, Status::GOOD);
     assert_eq!(keys(&mut r, &b), vec![0xb]);
     assert_eq!(reservation(&mut r, &b), Some((0xb, 3)));
     r.nexus = a.clone();
-    let rep = r.run(&[0; 6], &[], 0);
-    assert_check(
-        &rep,
-        SenseKey::UNIT_ATTENTION,
-        AscAscq::REGISTRATIONS_PREEMPTED,
-    );
+    r.expect_ua(AscAscq::REGISTRATIONS_PREEMPTED);
     // A key nobody holds is RESERVATION CONFLICT.
     let rep = prout(&mut r, &b, PREEMPT, 3, 0xb, 0x77);
     assert_eq!(rep.status, Status::RESERVATION_CONFLICT);
@@ -220,20 +214,12 @@ fn clear_and_preempt() {
     assert!(keys(&mut r, &a).is_empty());
     assert_eq!(reservation(&mut r, &a), None);
     r.nexus = b.clone();
-    let rep = r.run(&[0; 6], &[], 0);
-    assert_check(
-        &rep,
-        SenseKey::UNIT_ATTENTION,
-        AscAscq::RESERVATIONS_PREEMPTED,
-    );
+    r.expect_ua(AscAscq::RESERVATIONS_PREEMPTED);
 }
 
 #[test]
 fn preempt_and_abort_ends_the_tasks_of_the_preempted() {
-    let (mut r, a, b) = pair();
-    prout(&mut r, &a, REGISTER, 0, 0, 0xa);
-    prout(&mut r, &b, REGISTER, 0, 0, 0xb);
-    prout(&mut r, &a, RESERVE, 5, 0xa, 0);
+    let (mut r, a, b) = a_holds(5);
     // A write of A in flight.
     r.nexus = a.clone();
     let w = r.command(&write10(0, 1, false), &[1; 512], 512);
@@ -323,8 +309,7 @@ fn aptpl_state_is_handed_out_before_completion() {
 
 #[test]
 fn without_persistence_aptpl_is_refused() {
-    let mut r = Rig::with(DiskConfig::new(1, "SN0001", BlockSize::B512, 2048).persist(false));
-    r.ready();
+    let mut r = Rig::ready_with(DiskConfig::new(1, "SN0001", BlockSize::B512, 2048).persist(false));
     let n = r.nexus.clone();
     // SPC-5 §6.16.4: PTPL_C zero.
     let caps = prin(&mut r, &n, 2);
@@ -333,11 +318,7 @@ fn without_persistence_aptpl_is_refused() {
     for sa in [REGISTER, REGISTER_IGNORE] {
         let d = basic(0, 0x5, true);
         let rep = r.run(&prout_cdb(sa, 0, 24), &d, 24);
-        let s = assert_check(
-            &rep,
-            SenseKey::ILLEGAL_REQUEST,
-            AscAscq::INVALID_FIELD_IN_PARAMETER_LIST,
-        );
+        let s = assert_illegal(&rep, AscAscq::INVALID_FIELD_IN_PARAMETER_LIST);
         assert!(s.sks.is_some());
     }
     // APTPL zero registers, and nothing is handed out to store.

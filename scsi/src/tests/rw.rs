@@ -50,22 +50,21 @@ fn fua_and_write_cache_decide_the_write_flag() {
     r.good(&s16, &[], 0);
     assert_eq!(r.log, vec![IoOp::Flush, IoOp::Flush]);
     let out = r.run(&[0x35, 0, 0, 0, 0x10, 0, 0, 0, 0, 0], &[], 0);
-    assert_check(&out, SenseKey::ILLEGAL_REQUEST, AscAscq::LBA_OUT_OF_RANGE);
+    assert_illegal(&out, AscAscq::LBA_OUT_OF_RANGE);
 }
 
 #[test]
 fn range_length_and_field_checks() {
     let mut r = Rig::new();
     let past = r.run(&read10(2047, 2), &[], 1024);
-    assert_check(&past, SenseKey::ILLEGAL_REQUEST, AscAscq::LBA_OUT_OF_RANGE);
+    assert_illegal(&past, AscAscq::LBA_OUT_OF_RANGE);
     let past = r.run(&read10(2048, 0), &[], 0);
-    assert_check(&past, SenseKey::ILLEGAL_REQUEST, AscAscq::LBA_OUT_OF_RANGE);
+    assert_illegal(&past, AscAscq::LBA_OUT_OF_RANGE);
     // Zero blocks at a valid LBA is not an error.
     r.good(&read10(2047, 0), &[], 0);
     let mut cfg = DiskConfig::new(2, "SN2", BlockSize::B512, 1 << 20);
     cfg.max_transfer_blocks = 8;
-    let mut small = Rig::with(cfg);
-    small.ready();
+    let mut small = Rig::ready_with(cfg);
     // SBC-4 §6.6.4: over MAXIMUM TRANSFER LENGTH, pointing at the length.
     assert_field(&small.run(&read10(0, 9), &[], 9 * 512), 7, Some(7));
     let mut rd = read10(0, 1);
@@ -85,7 +84,7 @@ fn range_length_and_field_checks() {
     assert_eq!(none.residual, Residual::Overflow(512));
     // A partial block cannot be written; the residual is still reported.
     let part = r.run(&write10(0, 1, false), &[0; 200], 200);
-    assert_check(&part, SenseKey::ILLEGAL_REQUEST, AscAscq::new(0x0e, 0x03));
+    assert_illegal(&part, AscAscq::new(0x0e, 0x03));
     assert_eq!(part.residual, Residual::Overflow(312));
     // More than needed: the rest is an underflow residual.
     let more = r.run(&write10(0, 1, false), &[0; 1024], 1024);
@@ -94,8 +93,7 @@ fn range_length_and_field_checks() {
 
 #[test]
 fn read_only_refuses_writes() {
-    let mut r = Rig::with(DiskConfig::new(3, "RO", BlockSize::B4096, 16).read_only(true));
-    r.ready();
+    let mut r = Rig::ready_with(DiskConfig::new(3, "RO", BlockSize::B4096, 16).read_only(true));
     let w = r.run(&write10(0, 1, false), &[0; 4096], 4096);
     assert_check(&w, SenseKey::DATA_PROTECT, AscAscq::WRITE_PROTECTED);
     assert_eq!(r.good(&read10(0, 1), &[], 4096).len(), 4096);
@@ -134,9 +132,8 @@ fn backstore_failures_map_to_sense() {
 #[test]
 fn real_no_space_from_a_full_ram_store() {
     let cfg = DiskConfig::new(4, "SN4", BlockSize::B512, 1024).thin(true);
-    let mut r = Rig::with(cfg);
+    let mut r = Rig::ready_with(cfg);
     r.store = RamBackstore::new(1024 * 512).with_space_limit(crate::backstore::RAM_CHUNK);
-    r.ready();
     r.good(&write10(0, 1, false), &[1; 512], 512);
     let full = r.run(&write10(512, 1, false), &[1; 512], 512);
     assert_check(

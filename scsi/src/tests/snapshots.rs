@@ -25,9 +25,7 @@ fn dump(bytes: &[u8], fields: &[(&str, std::ops::Range<usize>)]) -> String {
 }
 
 fn rig() -> Rig {
-    let mut r = Rig::with(DiskConfig::new(0x42, "RTGT0042", BlockSize::B512, 1 << 21).thin(true));
-    r.ready();
-    r
+    Rig::ready_with(DiskConfig::new(0x42, "RTGT0042", BlockSize::B512, 1 << 21).thin(true))
 }
 
 #[test]

@@ -116,30 +116,18 @@ fn operating_parameters_are_the_limits_enforced() {
     let cs = vec![this_lu(&r); n + 1];
     let p = list(0, 0b11, cs, vec![b2b(0, 0, 1, 0, 1)]);
     let rep = xcopy(&mut r, &p);
-    assert_check(
-        &rep,
-        SenseKey::ILLEGAL_REQUEST,
-        AscAscq::TOO_MANY_TARGET_DESCRIPTORS,
-    );
+    assert_illegal(&rep, AscAscq::TOO_MANY_TARGET_DESCRIPTORS);
     let segs = vec![b2b(0, 0, 1, 0, 1); usize::from(op.max_segment_descriptors) + 1];
     let p = list(0, 0b11, vec![this_lu(&r)], segs);
     let rep = xcopy(&mut r, &p);
-    assert_check(
-        &rep,
-        SenseKey::ILLEGAL_REQUEST,
-        AscAscq::TOO_MANY_SEGMENT_DESCRIPTORS,
-    );
+    assert_illegal(&rep, AscAscq::TOO_MANY_SEGMENT_DESCRIPTORS);
     // Past MAXIMUM DESCRIPTOR LIST LENGTH: PARAMETER LIST LENGTH ERROR,
     // checked before the counts.
     let cs = vec![this_lu(&r); n + 1];
     let segs = vec![b2b(0, 0, 1, 0, 1); usize::from(op.max_segment_descriptors) + 1];
     let p = list(0, 0b11, cs, segs);
     let rep = xcopy(&mut r, &p);
-    assert_check(
-        &rep,
-        SenseKey::ILLEGAL_REQUEST,
-        AscAscq::PARAMETER_LIST_LENGTH_ERROR,
-    );
+    assert_illegal(&rep, AscAscq::PARAMETER_LIST_LENGTH_ERROR);
     // RECEIVE DATA: no held data.
     let rep = r.run(&rcr_cdb(1, 0, 64), &[], 64);
     assert_field(&rep, 1, Some(4));
@@ -152,21 +140,13 @@ fn malformed_lists_and_unsupported_descriptors() {
     // The list cut inside the CSCD, then inside the segment.
     for cut in [16 + 31, 16 + 32 + 27, 15] {
         let rep = xcopy(&mut r, &p[..cut]);
-        assert_check(
-            &rep,
-            SenseKey::ILLEGAL_REQUEST,
-            AscAscq::PARAMETER_LIST_LENGTH_ERROR,
-        );
+        assert_illegal(&rep, AscAscq::PARAMETER_LIST_LENGTH_ERROR);
     }
     let mut fc = [0u8; 32];
     fc[0] = 0xe0;
     let p = list(0, 0b11, vec![CscdDescriptor::Raw(fc)], vec![]);
     let rep = xcopy(&mut r, &p);
-    assert_check(
-        &rep,
-        SenseKey::ILLEGAL_REQUEST,
-        AscAscq::UNSUPPORTED_TARGET_DESCRIPTOR_TYPE,
-    );
+    assert_illegal(&rep, AscAscq::UNSUPPORTED_TARGET_DESCRIPTOR_TYPE);
     let stream = SegmentDescriptor::Raw {
         type_code: 0x01,
         byte1: 0,
@@ -174,19 +154,11 @@ fn malformed_lists_and_unsupported_descriptors() {
     };
     let p = list(0, 0b11, vec![this_lu(&r)], vec![stream]);
     let rep = xcopy(&mut r, &p);
-    assert_check(
-        &rep,
-        SenseKey::ILLEGAL_REQUEST,
-        AscAscq::UNSUPPORTED_SEGMENT_DESCRIPTOR_TYPE,
-    );
+    assert_illegal(&rep, AscAscq::UNSUPPORTED_SEGMENT_DESCRIPTOR_TYPE);
     // LIST ID USAGE 01b is reserved.
     let p = list(0, 0b01, vec![this_lu(&r)], vec![b2b(0, 0, 1, 0, 1)]);
     let rep = xcopy(&mut r, &p);
-    assert_check(
-        &rep,
-        SenseKey::ILLEGAL_REQUEST,
-        AscAscq::INVALID_FIELD_IN_PARAMETER_LIST,
-    );
+    assert_illegal(&rep, AscAscq::INVALID_FIELD_IN_PARAMETER_LIST);
     // A DISK BLOCK LENGTH other than the LU's.
     let mut other = this_lu(&r);
     if let CscdDescriptor::Identification {
@@ -197,11 +169,7 @@ fn malformed_lists_and_unsupported_descriptors() {
     }
     let p = list(0, 0b11, vec![other], vec![b2b(0, 0, 1, 0, 1)]);
     let rep = xcopy(&mut r, &p);
-    assert_check(
-        &rep,
-        SenseKey::ILLEGAL_REQUEST,
-        AscAscq::INVALID_FIELD_IN_PARAMETER_LIST,
-    );
+    assert_illegal(&rep, AscAscq::INVALID_FIELD_IN_PARAMETER_LIST);
 }
 
 #[test]
@@ -232,13 +200,13 @@ fn unreachable_targets_and_ranges_abort_the_copy() {
 
 #[test]
 fn read_only_and_no_medium() {
-    let mut r = Rig::with(DiskConfig::new(1, "SN0001", BlockSize::B512, 2048).read_only(true));
-    r.ready();
+    let mut r =
+        Rig::ready_with(DiskConfig::new(1, "SN0001", BlockSize::B512, 2048).read_only(true));
     let p = list(0, 0b11, vec![this_lu(&r)], vec![b2b(0, 0, 1, 0, 1)]);
     let rep = xcopy(&mut r, &p);
     assert_check(&rep, SenseKey::DATA_PROTECT, AscAscq::WRITE_PROTECTED);
-    let mut r = Rig::with(DiskConfig::new(1, "SN0001", BlockSize::B512, 2048).removable(true));
-    r.ready();
+    let mut r =
+        Rig::ready_with(DiskConfig::new(1, "SN0001", BlockSize::B512, 2048).removable(true));
     r.good(&[0x1b, 0, 0, 0, 0x02, 0], &[], 0);
     let p = list(0, 0b11, vec![this_lu(&r)], vec![b2b(0, 0, 1, 0, 1)]);
     let rep = xcopy(&mut r, &p);
@@ -249,8 +217,7 @@ fn read_only_and_no_medium() {
 
 #[test]
 fn copies_span_several_chunks_in_order() {
-    let mut r = Rig::with(DiskConfig::new(1, "SN0001", BlockSize::B512, 8192).thin(true));
-    r.ready();
+    let mut r = Rig::ready_with(DiskConfig::new(1, "SN0001", BlockSize::B512, 8192).thin(true));
     let data: Vec<u8> = (0..4096 * 512).map(|i| (i / 512 % 253) as u8).collect();
     for part in 0..4u32 {
         let at = part as usize * 1024 * 512;
