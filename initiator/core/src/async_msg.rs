@@ -8,8 +8,9 @@ use rtgt_proto::pdu::{AsyncEvent, AsyncMessage, Opcode, Reject, RejectReason};
 use super::command::Retry;
 use super::event::{CloseReason, Event, TaskOutcome};
 use super::session::TaskKind;
+use super::state::{FullFeature, State};
 use super::violation::{Flow, ProtocolViolation, ViolationKind};
-use super::{Initiator, Phase};
+use super::Initiator;
 
 impl Initiator {
     pub(crate) fn on_async(&mut self, now: Instant, a: AsyncMessage) -> Flow {
@@ -18,12 +19,14 @@ impl Initiator {
             // RFC 7143 §11.9.1: log out as early as possible and within
             // Parameter3 seconds; we wait for our tasks to end but no longer
             // than that.
-            AsyncEvent::LogoutRequest
-                if self.phase == Phase::FullFeature && self.async_logout_at.is_none() =>
-            {
-                let within = Duration::from_secs(u64::from(a.parameter3));
-                self.events.push_back(Event::LogoutRequested { within });
-                self.async_logout_at = Some(now + within);
+            AsyncEvent::LogoutRequest => {
+                if let State::FullFeature(f) = &mut self.state {
+                    if f.async_logout_at.is_none() {
+                        let within = Duration::from_secs(u64::from(a.parameter3));
+                        self.events.push_back(Event::LogoutRequested { within });
+                        f.async_logout_at = Some(now + within);
+                    }
+                }
             }
             AsyncEvent::ConnectionDrop | AsyncEvent::SessionDrop => {
                 // RFC 7143 §11.9.1: the target drops the connection (our only
@@ -86,7 +89,8 @@ impl Initiator {
             Some(TaskKind::Scsi(_)) => self.complete_scsi(itt, TaskOutcome::Rejected(r.reason))?,
             Some(TaskKind::Logout) => {
                 self.session.tasks.remove(&itt);
-                self.phase = Phase::FullFeature;
+                // Both deadlines were dropped when the logout was sent.
+                self.state = State::FullFeature(FullFeature::default());
             }
             Some(TaskKind::Raw) | None => {}
             Some(_) => {

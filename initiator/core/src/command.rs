@@ -37,7 +37,7 @@ pub(crate) enum Retry {
 impl Initiator {
     /// Checks that a new task may start.
     pub(crate) fn can_start(&self) -> Result<(), UsageError> {
-        match self.phase {
+        match self.phase() {
             Phase::FullFeature => Ok(()),
             Phase::LoggingOut => Err(UsageError::LoggingOut),
             Phase::Closed => Err(UsageError::Closed),

@@ -53,6 +53,7 @@ mod nop;
 mod r2t;
 mod raw;
 mod session;
+mod state;
 mod tmf;
 mod validate;
 mod violation;
@@ -76,27 +77,13 @@ pub use discovery::{DiscoveredTarget, SendTargets};
 pub use event::{CloseReason, Event, Residual, ScsiResult, TaskHandle, TaskOutcome, UsageError};
 pub use login::LoginError;
 pub use session::{DataDirection, ScsiRequest, Session};
+pub use state::Phase;
 pub use violation::{ProtocolViolation, ViolationKind};
 
 use config::Rng;
-use login::LoginState;
 use session::TaskKind;
+use state::{FullFeature, State};
 use violation::{Flow, Stop};
-
-/// Where the session is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    /// Created; [`Initiator::login`] not yet called.
-    Idle,
-    /// Login requests and responses are being exchanged.
-    Login,
-    /// Full feature phase.
-    FullFeature,
-    /// A Logout Request was sent.
-    LoggingOut,
-    /// Over; the driver closes the connection.
-    Closed,
-}
 
 /// The initiator core: one session, one connection.
 #[derive(Debug)]
@@ -105,12 +92,8 @@ pub struct Initiator {
     rng: Rng,
     session: Session,
     conn: Connection,
-    phase: Phase,
-    login: Option<LoginState>,
+    state: State,
     events: VecDeque<Event>,
-    /// AsyncEvent 1: the time by which we must have logged out.
-    async_logout_at: Option<Instant>,
-    keepalive_at: Option<Instant>,
 }
 
 impl Initiator {
@@ -137,17 +120,14 @@ impl Initiator {
             rng,
             session,
             conn,
-            phase: Phase::Idle,
-            login: None,
+            state: State::Idle,
             events: VecDeque::new(),
-            async_logout_at: None,
-            keepalive_at: None,
         }
     }
 
     /// The phase.
     pub fn phase(&self) -> Phase {
-        self.phase
+        self.state.phase()
     }
 
     /// Session state (CmdSN window, parameters, ISID, TSIH).
@@ -177,11 +157,11 @@ impl Initiator {
 
     /// Bytes from the target, in any split.
     pub fn handle_bytes(&mut self, now: Instant, bytes: &[u8]) {
-        if self.phase == Phase::Closed {
+        if self.state.is_closed() {
             return;
         }
         self.conn.decoder.feed(bytes);
-        while self.phase != Phase::Closed {
+        while !self.state.is_closed() {
             let Some(frame) = self.conn.decoder.next_frame() else {
                 break;
             };
@@ -189,7 +169,7 @@ impl Initiator {
                 Ok(raw) => self.handle_frame(now, raw),
                 Err(e) => self.handle_decode_error(now, e),
             };
-            if self.phase != Phase::Closed {
+            if !self.state.is_closed() {
                 self.pump(now);
             }
         }
@@ -197,7 +177,7 @@ impl Initiator {
 
     /// Time has reached a deadline given by [`Initiator::poll_timeout`].
     pub fn handle_timeout(&mut self, now: Instant) {
-        if self.phase == Phase::Closed {
+        if self.state.is_closed() {
             return;
         }
         if self.login_timed_out(now) {
@@ -218,11 +198,19 @@ impl Initiator {
             self.close(CloseReason::PingTimeout);
             return;
         }
-        if self.async_logout_at.is_some_and(|t| t <= now) {
+        if self
+            .full_feature()
+            .is_some_and(|f| f.async_logout_at.is_some_and(|t| t <= now))
+        {
             self.async_logout_now(now);
         }
-        if self.keepalive_at.is_some_and(|t| t <= now) && self.phase == Phase::FullFeature {
-            self.keepalive_at = self.config.keepalive.map(|k| now + k);
+        let keepalive = self.config.keepalive;
+        if let State::FullFeature(f) = &mut self.state {
+            if f.keepalive_at.is_some_and(|t| t <= now) {
+                f.keepalive_at = keepalive.map(|k| now + k);
+            } else {
+                return;
+            }
             let _ = self.ping(now, bytes::Bytes::new());
         }
     }
@@ -242,18 +230,19 @@ impl Initiator {
     /// The earliest deadline at which [`Initiator::handle_timeout`] must be
     /// called.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        if self.phase == Phase::Closed {
+        if self.state.is_closed() {
             return None;
         }
         let nops = self.session.tasks.values().filter_map(|t| match t.kind {
             TaskKind::Nop { deadline, .. } => Some(deadline),
             _ => None,
         });
-        let login = self.login.as_ref().and_then(|l| l.deadline);
-        nops.chain(login)
-            .chain(self.async_logout_at)
-            .chain(self.keepalive_at)
-            .min()
+        let (login, async_logout, keepalive) = match &self.state {
+            State::Login(l) => (l.deadline, None, None),
+            State::FullFeature(f) => (None, f.async_logout_at, f.keepalive_at),
+            _ => (None, None, None),
+        };
+        nops.chain(login).chain(async_logout).chain(keepalive).min()
     }
 
     /// The next event.
@@ -281,11 +270,10 @@ impl Initiator {
 
     /// Closes the session: every task still outstanding ends.
     pub(crate) fn close(&mut self, reason: CloseReason) {
-        if self.phase == Phase::Closed {
+        if self.state.is_closed() {
             return;
         }
-        self.phase = Phase::Closed;
-        self.login = None;
+        self.state = State::Closed;
         self.conn.queue.clear();
         self.session.waiting.clear();
         for (itt, task) in std::mem::take(&mut self.session.tasks) {
@@ -327,8 +315,8 @@ impl Initiator {
         // RFC 7143 §11.13.5: a failure status says why the target refused
         // the login; it is reported even when the response also breaks a
         // rule and the session closes for that.
-        let refused = match (&self.phase, &pdu) {
-            (Phase::Login, Pdu::LoginResponse(r))
+        let refused = match (&self.state, &pdu) {
+            (State::Login(_), Pdu::LoginResponse(r))
                 if matches!(
                     r.status.class(),
                     LoginStatusClass::InitiatorError | LoginStatusClass::TargetError
@@ -361,7 +349,7 @@ impl Initiator {
             }
             return Ok(());
         }
-        match (self.phase, pdu) {
+        match (self.state.phase(), pdu) {
             (Phase::Login, Pdu::LoginResponse(r)) => self.on_login_response(now, r),
             (Phase::FullFeature | Phase::LoggingOut, pdu) => match pdu {
                 Pdu::NopIn(p) => self.on_nop_in(now, p),
@@ -401,7 +389,7 @@ impl Initiator {
     /// Sends whatever the CmdSN window admits, and a logout the target asked
     /// for once our tasks are done.
     fn pump(&mut self, now: Instant) {
-        while self.phase != Phase::Closed && self.window_open() {
+        while !self.state.is_closed() && self.window_open() {
             let Some(itt) = self.session.waiting.pop_front() else {
                 break;
             };
@@ -411,11 +399,20 @@ impl Initiator {
                 _ => {}
             }
         }
-        if self.async_logout_at.is_some()
-            && self.phase == Phase::FullFeature
+        if self
+            .full_feature()
+            .is_some_and(|f| f.async_logout_at.is_some())
             && !self.session.scsi_outstanding()
         {
             self.async_logout_now(now);
+        }
+    }
+
+    /// The full feature phase's data, when in it.
+    fn full_feature(&self) -> Option<&FullFeature> {
+        match &self.state {
+            State::FullFeature(f) => Some(f),
+            _ => None,
         }
     }
 }

@@ -7,8 +7,9 @@ use rtgt_proto::pdu::{LogoutReason, LogoutRequest, LogoutResponse, Opcode, Pdu};
 
 use super::event::{CloseReason, Event, TaskHandle, UsageError};
 use super::session::{Task, TaskKind};
+use super::state::State;
 use super::violation::{Flow, ProtocolViolation, ViolationKind};
-use super::{Initiator, Phase};
+use super::Initiator;
 
 impl Initiator {
     /// Sends a Logout Request; [`Event::LoggedOut`] and
@@ -44,17 +45,15 @@ impl Initiator {
                 kind: TaskKind::Logout,
             },
         );
-        self.phase = Phase::LoggingOut;
-        self.async_logout_at = None;
-        self.keepalive_at = None;
+        self.state = State::LoggingOut;
         Ok(TaskHandle(itt))
     }
 
     /// The target asked for a logout and its time is up, or our tasks are
     /// done: log out now.
     pub(crate) fn async_logout_now(&mut self, now: Instant) {
-        self.async_logout_at = None;
-        if self.phase == Phase::FullFeature {
+        if let State::FullFeature(f) = &mut self.state {
+            f.async_logout_at = None;
             // RFC 7143 §11.9.1: the logout closes the connection or the
             // session; with one connection both end the session.
             let _ = self.logout(now, LogoutReason::CloseSession);

@@ -22,8 +22,9 @@ pub use status::LoginError;
 use super::address::TargetAddress;
 use super::config::Auth;
 use super::event::{CloseReason, Event, UsageError};
+use super::state::{FullFeature, State};
 use super::violation::{Flow, ProtocolViolation, Stop, ViolationKind};
-use super::{Initiator, Phase};
+use super::Initiator;
 use chap::ChapState;
 
 /// What our last Login Request asked for.
@@ -59,7 +60,7 @@ fn stage_of(s: LoginStage) -> Stage {
 impl Initiator {
     /// Starts the login: the first Login Request is queued.
     pub fn login(&mut self, now: Instant) -> Result<(), UsageError> {
-        if self.phase != Phase::Idle {
+        if !matches!(self.state, State::Idle) {
             return Err(UsageError::LoginStarted);
         }
         let itt = self.session.alloc_itt()?;
@@ -93,9 +94,8 @@ impl Initiator {
             target_keys: Vec::new(),
             deadline: self.config.login_timeout.map(|t| now + t),
         };
-        self.phase = Phase::Login;
         self.send_login(&mut ls, transit, nsg, &pairs);
-        self.login = Some(ls);
+        self.state = State::Login(Box::new(ls));
         Ok(())
     }
 
@@ -145,12 +145,15 @@ impl Initiator {
     }
 
     pub(crate) fn on_login_response(&mut self, now: Instant, r: LoginResponse) -> Flow {
-        let Some(mut ls) = self.login.take() else {
+        // The login's state is taken out while it is worked on; the step
+        // leaves the state Idle unless it ends the login (full feature phase
+        // or closed), and then the login's state is dropped.
+        let State::Login(mut ls) = std::mem::replace(&mut self.state, State::Idle) else {
             return Ok(());
         };
         let res = self.login_step(now, &mut ls, r);
-        if self.phase == Phase::Login {
-            self.login = Some(ls);
+        if matches!(self.state, State::Idle) {
+            self.state = State::Login(ls);
         }
         res
     }
@@ -278,11 +281,10 @@ impl Initiator {
 
     /// Gives up the login when its deadline passed.
     pub(crate) fn login_timed_out(&mut self, now: Instant) -> bool {
-        let due = self
-            .login
-            .as_ref()
-            .and_then(|l| l.deadline)
-            .is_some_and(|d| d <= now);
+        let due = match &self.state {
+            State::Login(l) => l.deadline.is_some_and(|d| d <= now),
+            _ => false,
+        };
         if due {
             self.login_failed(LoginError::Timeout);
         }
@@ -333,8 +335,10 @@ impl Initiator {
         self.conn.max_send_data_segment_length = params.target_max_recv_data_segment_length;
         self.session.tsih = r.tsih;
         self.session.params = params;
-        self.phase = Phase::FullFeature;
-        self.keepalive_at = self.config.keepalive.map(|k| now + k);
+        self.state = State::FullFeature(FullFeature {
+            async_logout_at: None,
+            keepalive_at: self.config.keepalive.map(|k| now + k),
+        });
         self.events.push_back(Event::LoginComplete {
             isid: self.session.isid,
             tsih: r.tsih,

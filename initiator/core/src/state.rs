@@ -1,0 +1,62 @@
+//! Where the connection is in its life (RFC 7143 §6.3 login phase, §3.2.3
+//! full feature phase, §11.14 logout), each stage holding only its own data.
+
+use std::time::Instant;
+
+use super::login::LoginState;
+
+/// Where the session is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Created; [`crate::Initiator::login`] not yet called.
+    Idle,
+    /// Login requests and responses are being exchanged.
+    Login,
+    /// Full feature phase.
+    FullFeature,
+    /// A Logout Request was sent.
+    LoggingOut,
+    /// Over; the driver closes the connection.
+    Closed,
+}
+
+/// The connection's state; each variant owns exactly the data of its stage.
+#[derive(Debug)]
+pub(crate) enum State {
+    /// Created, nothing sent by the core yet.
+    Idle,
+    /// Logging in: the negotiation and CHAP state of the login.
+    Login(Box<LoginState>),
+    /// Full feature phase.
+    FullFeature(FullFeature),
+    /// A Logout Request is outstanding.
+    LoggingOut,
+    /// Over: logged out, refused, failed or closed.
+    Closed,
+}
+
+/// What only exists in full feature phase.
+#[derive(Debug, Default)]
+pub(crate) struct FullFeature {
+    /// AsyncEvent 1: the time by which we must have logged out.
+    pub async_logout_at: Option<Instant>,
+    /// When the next keepalive ping is due.
+    pub keepalive_at: Option<Instant>,
+}
+
+impl State {
+    /// The public view of the state.
+    pub(crate) fn phase(&self) -> Phase {
+        match self {
+            State::Idle => Phase::Idle,
+            State::Login(_) => Phase::Login,
+            State::FullFeature(_) => Phase::FullFeature,
+            State::LoggingOut => Phase::LoggingOut,
+            State::Closed => Phase::Closed,
+        }
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        matches!(self, State::Closed)
+    }
+}
