@@ -8,7 +8,8 @@ use rtgt_proto::pdu::{AsyncEvent, AsyncMessage, Opcode, Reject, RejectReason};
 use super::command::Retry;
 use super::event::{CloseReason, Event, TaskOutcome};
 use super::session::TaskKind;
-use super::state::{FullFeature, State};
+use super::state::State;
+use super::timers::Timer;
 use super::violation::{Flow, ProtocolViolation, ViolationKind};
 use super::Initiator;
 
@@ -19,14 +20,13 @@ impl Initiator {
             // RFC 7143 §11.9.1: log out as early as possible and within
             // Parameter3 seconds; we wait for our tasks to end but no longer
             // than that.
-            AsyncEvent::LogoutRequest => {
-                if let State::FullFeature(f) = &mut self.state {
-                    if f.async_logout_at.is_none() {
-                        let within = Duration::from_secs(u64::from(a.parameter3));
-                        self.events.push_back(Event::LogoutRequested { within });
-                        f.async_logout_at = Some(now + within);
-                    }
-                }
+            AsyncEvent::LogoutRequest
+                if matches!(self.state, State::FullFeature)
+                    && !self.timers.is_armed(Timer::AsyncLogout) =>
+            {
+                let within = Duration::from_secs(u64::from(a.parameter3));
+                self.events.push_back(Event::LogoutRequested { within });
+                self.timers.set(Timer::AsyncLogout, now + within);
             }
             AsyncEvent::ConnectionDrop | AsyncEvent::SessionDrop => {
                 // RFC 7143 §11.9.1: the target drops the connection (our only
@@ -89,12 +89,14 @@ impl Initiator {
             Some(TaskKind::Scsi(_)) => self.complete_scsi(itt, TaskOutcome::Rejected(r.reason))?,
             Some(TaskKind::Logout) => {
                 self.session.tasks.remove(&itt);
-                // Both deadlines were dropped when the logout was sent.
-                self.state = State::FullFeature(FullFeature::default());
+                // The logout disarmed the keepalive and requested-logout
+                // timers; they stay disarmed.
+                self.state = State::FullFeature;
             }
             Some(TaskKind::Raw) | None => {}
             Some(_) => {
                 self.session.tasks.remove(&itt);
+                self.timers.cancel(Timer::Nop(itt));
             }
         }
         Ok(())

@@ -54,6 +54,7 @@ mod r2t;
 mod raw;
 mod session;
 mod state;
+mod timers;
 mod tmf;
 mod validate;
 mod violation;
@@ -82,7 +83,8 @@ pub use violation::{ProtocolViolation, ViolationKind};
 
 use config::Rng;
 use session::TaskKind;
-use state::{FullFeature, State};
+use state::State;
+use timers::{Timer, Timers};
 use violation::{Flow, Stop};
 
 /// The initiator core: one session, one connection.
@@ -93,6 +95,7 @@ pub struct Initiator {
     session: Session,
     conn: Connection,
     state: State,
+    timers: Timers,
     events: VecDeque<Event>,
 }
 
@@ -121,6 +124,7 @@ impl Initiator {
             session,
             conn,
             state: State::Idle,
+            timers: Timers::default(),
             events: VecDeque::new(),
         }
     }
@@ -175,43 +179,38 @@ impl Initiator {
         }
     }
 
-    /// Time has reached a deadline given by [`Initiator::poll_timeout`].
+    /// Time has reached a deadline given by [`Initiator::poll_timeout`]:
+    /// the timers due fire in the order of [`Timer`].
     pub fn handle_timeout(&mut self, now: Instant) {
-        if self.state.is_closed() {
-            return;
-        }
-        if self.login_timed_out(now) {
-            return;
-        }
-        let expired: Vec<u32> = self
-            .session
-            .tasks
-            .iter()
-            .filter(|(_, t)| matches!(t.kind, TaskKind::Nop { deadline, .. } if deadline <= now))
-            .map(|(&itt, _)| itt)
-            .collect();
-        if let Some(&itt) = expired.first() {
-            self.session.tasks.remove(&itt);
-            self.events.push_back(Event::PingTimeout {
-                task: TaskHandle(itt),
-            });
-            self.close(CloseReason::PingTimeout);
-            return;
-        }
-        if self
-            .full_feature()
-            .is_some_and(|f| f.async_logout_at.is_some_and(|t| t <= now))
-        {
-            self.async_logout_now(now);
-        }
-        let keepalive = self.config.keepalive;
-        if let State::FullFeature(f) = &mut self.state {
-            if f.keepalive_at.is_some_and(|t| t <= now) {
-                f.keepalive_at = keepalive.map(|k| now + k);
-            } else {
+        for timer in self.timers.due(now) {
+            if self.state.is_closed() {
                 return;
             }
-            let _ = self.ping(now, bytes::Bytes::new());
+            // A timer an earlier one disarmed (a logout drops the
+            // keepalive) does not fire.
+            if self.timers.cancel(timer) {
+                self.fire(now, timer);
+            }
+        }
+    }
+
+    fn fire(&mut self, now: Instant, timer: Timer) {
+        match timer {
+            Timer::Login => self.login_failed(LoginError::Timeout),
+            Timer::Nop(itt) => {
+                self.session.tasks.remove(&itt);
+                self.events.push_back(Event::PingTimeout {
+                    task: TaskHandle(itt),
+                });
+                self.close(CloseReason::PingTimeout);
+            }
+            Timer::AsyncLogout => self.async_logout_now(now),
+            Timer::Keepalive => {
+                if let Some(k) = self.config.keepalive {
+                    self.timers.set(Timer::Keepalive, now + k);
+                }
+                let _ = self.ping(now, bytes::Bytes::new());
+            }
         }
     }
 
@@ -230,19 +229,7 @@ impl Initiator {
     /// The earliest deadline at which [`Initiator::handle_timeout`] must be
     /// called.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        if self.state.is_closed() {
-            return None;
-        }
-        let nops = self.session.tasks.values().filter_map(|t| match t.kind {
-            TaskKind::Nop { deadline, .. } => Some(deadline),
-            _ => None,
-        });
-        let (login, async_logout, keepalive) = match &self.state {
-            State::Login(l) => (l.deadline, None, None),
-            State::FullFeature(f) => (None, f.async_logout_at, f.keepalive_at),
-            _ => (None, None, None),
-        };
-        nops.chain(login).chain(async_logout).chain(keepalive).min()
+        self.timers.earliest()
     }
 
     /// The next event.
@@ -274,6 +261,7 @@ impl Initiator {
             return;
         }
         self.state = State::Closed;
+        self.timers.clear();
         self.conn.queue.clear();
         self.session.waiting.clear();
         for (itt, task) in std::mem::take(&mut self.session.tasks) {
@@ -399,20 +387,11 @@ impl Initiator {
                 _ => {}
             }
         }
-        if self
-            .full_feature()
-            .is_some_and(|f| f.async_logout_at.is_some())
+        if matches!(self.state, State::FullFeature)
+            && self.timers.is_armed(Timer::AsyncLogout)
             && !self.session.scsi_outstanding()
         {
             self.async_logout_now(now);
-        }
-    }
-
-    /// The full feature phase's data, when in it.
-    fn full_feature(&self) -> Option<&FullFeature> {
-        match &self.state {
-            State::FullFeature(f) => Some(f),
-            _ => None,
         }
     }
 }

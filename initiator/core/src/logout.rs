@@ -8,6 +8,7 @@ use rtgt_proto::pdu::{LogoutReason, LogoutRequest, LogoutResponse, Opcode, Pdu};
 use super::event::{CloseReason, Event, TaskHandle, UsageError};
 use super::session::{Task, TaskKind};
 use super::state::State;
+use super::timers::Timer;
 use super::violation::{Flow, ProtocolViolation, ViolationKind};
 use super::Initiator;
 
@@ -46,14 +47,16 @@ impl Initiator {
             },
         );
         self.state = State::LoggingOut;
+        self.timers.cancel(Timer::AsyncLogout);
+        self.timers.cancel(Timer::Keepalive);
         Ok(TaskHandle(itt))
     }
 
     /// The target asked for a logout and its time is up, or our tasks are
     /// done: log out now.
     pub(crate) fn async_logout_now(&mut self, now: Instant) {
-        if let State::FullFeature(f) = &mut self.state {
-            f.async_logout_at = None;
+        self.timers.cancel(Timer::AsyncLogout);
+        if matches!(self.state, State::FullFeature) {
             // RFC 7143 §11.9.1: the logout closes the connection or the
             // session; with one connection both end the session.
             let _ = self.logout(now, LogoutReason::CloseSession);

@@ -8,6 +8,7 @@ use rtgt_proto::pdu::{Lun, NopIn, NopOut, Opcode, Pdu, ITT_RESERVED, TTT_RESERVE
 
 use super::event::{Event, TaskHandle, UsageError};
 use super::session::{Task, TaskKind};
+use super::timers::Timer;
 use super::violation::{Flow, ProtocolViolation, ViolationKind};
 use super::Initiator;
 
@@ -36,13 +37,11 @@ impl Initiator {
             itt,
             Task {
                 cmd_sn: Some(self.session.cmd_sn),
-                kind: TaskKind::Nop {
-                    sent: now,
-                    data,
-                    deadline: now + self.config.nop_timeout,
-                },
+                kind: TaskKind::Nop { sent: now, data },
             },
         );
+        self.timers
+            .set(Timer::Nop(itt), now + self.config.nop_timeout);
         Ok(TaskHandle(itt))
     }
 
@@ -98,6 +97,7 @@ impl Initiator {
             ))?;
         }
         self.session.tasks.remove(&n.itt);
+        self.timers.cancel(Timer::Nop(n.itt));
         self.events.push_back(Event::PingReply {
             task: TaskHandle(n.itt),
             data: n.data,

@@ -101,10 +101,10 @@ pub(crate) struct ScsiTask {
 #[derive(Debug, Clone)]
 pub(crate) enum TaskKind {
     Scsi(Box<ScsiTask>),
+    /// Our ping; its deadline is `Timer::Nop` of its ITT.
     Nop {
         sent: Instant,
         data: Bytes,
-        deadline: Instant,
     },
     Tmf {
         function: TmfFunction,

@@ -1,8 +1,6 @@
 //! Where the connection is in its life (RFC 7143 §6.3 login phase, §3.2.3
 //! full feature phase, §11.14 logout), each stage holding only its own data.
 
-use std::time::Instant;
-
 use super::login::LoginState;
 
 /// Where the session is in its life.
@@ -27,21 +25,12 @@ pub(crate) enum State {
     Idle,
     /// Logging in: the negotiation and CHAP state of the login.
     Login(Box<LoginState>),
-    /// Full feature phase.
-    FullFeature(FullFeature),
+    /// Full feature phase (its deadlines are in the timer table).
+    FullFeature,
     /// A Logout Request is outstanding.
     LoggingOut,
     /// Over: logged out, refused, failed or closed.
     Closed,
-}
-
-/// What only exists in full feature phase.
-#[derive(Debug, Default)]
-pub(crate) struct FullFeature {
-    /// AsyncEvent 1: the time by which we must have logged out.
-    pub async_logout_at: Option<Instant>,
-    /// When the next keepalive ping is due.
-    pub keepalive_at: Option<Instant>,
 }
 
 impl State {
@@ -50,7 +39,7 @@ impl State {
         match self {
             State::Idle => Phase::Idle,
             State::Login(_) => Phase::Login,
-            State::FullFeature(_) => Phase::FullFeature,
+            State::FullFeature => Phase::FullFeature,
             State::LoggingOut => Phase::LoggingOut,
             State::Closed => Phase::Closed,
         }

@@ -22,7 +22,8 @@ pub use status::LoginError;
 use super::address::TargetAddress;
 use super::config::Auth;
 use super::event::{CloseReason, Event, UsageError};
-use super::state::{FullFeature, State};
+use super::state::State;
+use super::timers::Timer;
 use super::violation::{Flow, ProtocolViolation, Stop, ViolationKind};
 use super::Initiator;
 use chap::ChapState;
@@ -47,7 +48,6 @@ pub(crate) struct LoginState {
     pub outbox: VecDeque<Bytes>,
     pub chap: Option<ChapState>,
     pub target_keys: Vec<Pair>,
-    pub deadline: Option<Instant>,
 }
 
 fn stage_of(s: LoginStage) -> Stage {
@@ -92,8 +92,10 @@ impl Initiator {
             outbox: VecDeque::new(),
             chap,
             target_keys: Vec::new(),
-            deadline: self.config.login_timeout.map(|t| now + t),
         };
+        if let Some(t) = self.config.login_timeout {
+            self.timers.set(Timer::Login, now + t);
+        }
         self.send_login(&mut ls, transit, nsg, &pairs);
         self.state = State::Login(Box::new(ls));
         Ok(())
@@ -279,18 +281,6 @@ impl Initiator {
         self.close(CloseReason::LoginFailed);
     }
 
-    /// Gives up the login when its deadline passed.
-    pub(crate) fn login_timed_out(&mut self, now: Instant) -> bool {
-        let due = match &self.state {
-            State::Login(l) => l.deadline.is_some_and(|d| d <= now),
-            _ => false,
-        };
-        if due {
-            self.login_failed(LoginError::Timeout);
-        }
-        due
-    }
-
     fn login_complete(&mut self, now: Instant, ls: &mut LoginState, r: &LoginResponse) -> Flow {
         let unanswered: Vec<String> = ls.neg.unanswered().iter().map(|s| s.to_string()).collect();
         if !unanswered.is_empty() {
@@ -335,10 +325,11 @@ impl Initiator {
         self.conn.max_send_data_segment_length = params.target_max_recv_data_segment_length;
         self.session.tsih = r.tsih;
         self.session.params = params;
-        self.state = State::FullFeature(FullFeature {
-            async_logout_at: None,
-            keepalive_at: self.config.keepalive.map(|k| now + k),
-        });
+        self.state = State::FullFeature;
+        self.timers.cancel(Timer::Login);
+        if let Some(k) = self.config.keepalive {
+            self.timers.set(Timer::Keepalive, now + k);
+        }
         self.events.push_back(Event::LoginComplete {
             isid: self.session.isid,
             tsih: r.tsih,
