@@ -5,10 +5,10 @@ use std::time::{Duration, Instant};
 
 use rtgt_proto::pdu::{AsyncEvent, AsyncMessage, Opcode, Reject, RejectReason};
 
-use super::command::Retry;
 use super::event::{CloseReason, Event, TaskOutcome};
-use super::session::TaskKind;
+use super::issue::Retry;
 use super::state::State;
+use super::tasks::TaskKind;
 use super::timers::Timer;
 use super::violation::{Flow, ProtocolViolation, ViolationKind};
 use super::Initiator;
@@ -68,8 +68,11 @@ impl Initiator {
             // RFC 7143 §7.3 and §7.8: the target discarded the command and
             // did not count its CmdSN; we must plug the gap. §11.17.1 lets
             // the whole command, immediate data included, be sent again.
-            match self.retry_scsi(itt) {
-                Retry::Sent => return Ok(()),
+            match self.session.retry_command(itt, &self.conn) {
+                Retry::Send(pdus) => {
+                    self.conn.push_pdus(pdus);
+                    return Ok(());
+                }
                 Retry::Exhausted => {
                     // RFC 7143 §7.8: either side may escalate a digest error
                     // to session recovery, the only recovery at
@@ -85,17 +88,17 @@ impl Initiator {
         // FIXME: RFC 7143 §7.3 also asks the initiator to plug the CmdSN gap
         // a non-immediate command rejected for another reason leaves (by
         // ABORT TASK with its RefCmdSN); the task just ends here.
-        match self.session.tasks.get(&itt).map(|t| &t.kind) {
+        match self.session.tasks.kind(itt) {
             Some(TaskKind::Scsi(_)) => self.complete_scsi(itt, TaskOutcome::Rejected(r.reason))?,
             Some(TaskKind::Logout) => {
-                self.session.tasks.remove(&itt);
+                self.session.tasks.remove(itt);
                 // The logout disarmed the keepalive and requested-logout
                 // timers; they stay disarmed.
                 self.state = State::FullFeature;
             }
             Some(TaskKind::Raw) | None => {}
             Some(_) => {
-                self.session.tasks.remove(&itt);
+                self.session.tasks.remove(itt);
                 self.timers.cancel(Timer::Nop(itt));
             }
         }

@@ -5,34 +5,16 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use rtgt_proto::pdu::{
-    DataIn, DataOut, Opcode, Pdu, ScsiCommand, ScsiResponse, ScsiResponseCode, ScsiStatus,
-    ITT_RESERVED, TTT_RESERVED,
+    DataIn, Opcode, ScsiResponse, ScsiResponseCode, ScsiStatus, ITT_RESERVED, TTT_RESERVED,
 };
 use rtgt_proto::scsi::sense::Sense;
 use rtgt_proto::text::SessionType;
 
 use super::event::{Event, Residual, ScsiResult, TaskHandle, TaskOutcome, UsageError};
-use super::session::{DataDirection, ScsiRequest, ScsiTask, Task, TaskKind};
+use super::session::{DataDirection, ScsiRequest};
+use super::tasks::{ScsiTask, TaskKind};
 use super::violation::{Flow, ProtocolViolation, ViolationKind};
 use super::{Initiator, Phase};
-
-/// The most read buffer reserved before any Data-In arrives.
-const READ_RESERVE_MAX: usize = 16 << 20;
-
-/// How many times a command rejected for a data digest error is sent again
-/// before the session is given up (RFC 7143 §7.8: session recovery).
-pub(crate) const MAX_RETRIES: u8 = 3;
-
-/// What [`Initiator::retry_scsi`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Retry {
-    /// The command went out again.
-    Sent,
-    /// [`MAX_RETRIES`] retries were spent.
-    Exhausted,
-    /// Not an outstanding command the target never started.
-    NotApplicable,
-}
 
 impl Initiator {
     /// Checks that a new task may start.
@@ -53,45 +35,16 @@ impl Initiator {
         if self.session.session_type == SessionType::Discovery {
             return Err(UsageError::DiscoverySession);
         }
-        let itt = self.session.alloc_itt()?;
-        let edtl = match &req.data {
-            DataDirection::None => 0,
-            DataDirection::Read(n) => *n,
-            DataDirection::Write(d) => u32::try_from(d.len()).unwrap_or(u32::MAX),
-        };
+        let itt = self.session.tasks.alloc_itt()?;
         let immediate = req.immediate;
-        let read_len = match &req.data {
-            DataDirection::Read(n) => (*n as usize).min(READ_RESERVE_MAX),
-            _ => 0,
-        };
-        let task = ScsiTask {
-            req,
-            edtl,
-            // Room for the whole read up front (the caller's own length, not
-            // peer data), so that Data-In is copied once.
-            read_buf: Vec::with_capacity(read_len),
-            next_offset: 0,
-            received: 0,
-            seq_bytes: 0,
-            exp_data_sn: 0,
-            exp_r2t_sn: 0,
-            unsolicited_end: 0,
-            next_r2t_offset: 0,
-            r2t_outstanding: 0,
-            lost: false,
-            retries: 0,
-        };
-        self.session.tasks.insert(
-            itt,
-            Task {
-                cmd_sn: None,
-                kind: TaskKind::Scsi(Box::new(task)),
-            },
-        );
+        let task = ScsiTask::new(req);
+        self.session
+            .tasks
+            .insert(itt, None, TaskKind::Scsi(Box::new(task)));
         if immediate {
             self.issue_scsi(itt, true);
         } else {
-            self.session.waiting.push_back(itt);
+            self.session.tasks.wait(itt);
             self.pump(now);
         }
         Ok(TaskHandle(itt))
@@ -99,115 +52,11 @@ impl Initiator {
 
     /// Sends a SCSI command with its immediate and unsolicited data.
     pub(crate) fn issue_scsi(&mut self, itt: u32, immediate: bool) {
-        let cmd_sn = if immediate {
-            self.session.cmd_sn
-        } else {
-            self.session.take_cmd_sn()
-        };
-        self.send_scsi(itt, cmd_sn, immediate);
-    }
-
-    /// Sends a command the target rejected for a data digest error again
-    /// (RFC 7143 §7.2.1: a retry carries the original ITT, flags, CDB and
-    /// CmdSN, on the same connection), with its immediate and unsolicited
-    /// data. It plugs the CmdSN gap the discarded command left (§7.3).
-    pub(crate) fn retry_scsi(&mut self, itt: u32) -> Retry {
-        let Some(task) = self.session.tasks.get_mut(&itt) else {
-            return Retry::NotApplicable;
-        };
-        let Some(cmd_sn) = task.cmd_sn else {
-            return Retry::NotApplicable;
-        };
-        let TaskKind::Scsi(t) = &mut task.kind else {
-            return Retry::NotApplicable;
-        };
-        // A target that answered anything for the task has started it: the
-        // Reject cannot be for its command PDU.
-        let started = t.received > 0 || t.exp_data_sn != 0 || t.exp_r2t_sn != 0;
-        if started || t.lost {
-            return Retry::NotApplicable;
-        }
-        if t.retries >= MAX_RETRIES {
-            return Retry::Exhausted;
-        }
-        t.retries += 1;
-        let immediate = t.req.immediate;
-        self.send_scsi(itt, cmd_sn, immediate);
-        Retry::Sent
-    }
-
-    /// Puts the command PDU of task `itt` and its unsolicited Data-Out on
-    /// the wire with `cmd_sn`.
-    fn send_scsi(&mut self, itt: u32, cmd_sn: u32, immediate: bool) {
-        let p = self.session.params;
-        let mrdsl = self.conn.max_send_data_segment_length.max(1);
-        let exp_stat_sn = self.conn.exp_stat_sn_value();
-        let Some(task) = self.session.tasks.get_mut(&itt) else {
-            return;
-        };
-        task.cmd_sn = Some(cmd_sn);
-        let TaskKind::Scsi(t) = &mut task.kind else {
-            return;
-        };
-        let write = match &t.req.data {
-            DataDirection::Write(d) => d.clone(),
-            _ => Bytes::new(),
-        };
-        let edtl = t.edtl;
-        let is_write = matches!(t.req.data, DataDirection::Write(_));
-        // RFC 7143 §13.11 and §13.14: immediate data up to FirstBurstLength
-        // and the target's MaxRecvDataSegmentLength; §13.10: with
-        // InitialR2T=No, unsolicited Data-Out up to FirstBurstLength.
-        let imm = if !is_write {
-            0
-        } else if p.immediate_data {
-            edtl.min(p.first_burst_length).min(mrdsl)
-        } else {
-            0
-        };
-        let unsolicited = if p.initial_r2t || !is_write {
-            imm
-        } else {
-            edtl.min(p.first_burst_length)
-        };
-        t.unsolicited_end = unsolicited;
-        t.next_r2t_offset = unsolicited;
-        let mut cmd = ScsiCommand {
-            immediate,
-            final_bit: unsolicited == imm,
-            read: matches!(t.req.data, DataDirection::Read(_)),
-            write: matches!(t.req.data, DataDirection::Write(_)),
-            attr: t.req.attr,
-            lun: t.req.lun,
-            itt,
-            expected_data_transfer_length: edtl,
-            cmd_sn,
-            exp_stat_sn,
-            data: write.slice(..imm as usize),
-            ..ScsiCommand::default()
-        };
-        cmd.set_cdb(&t.req.cdb);
-        self.conn.push_pdu(&Pdu::ScsiCommand(cmd));
-        let mut data_sn = 0;
-        let mut off = imm;
-        while off < unsolicited {
-            let end = off.saturating_add(mrdsl).min(unsolicited);
-            // RFC 7143 §11.7.5: unsolicited data carries TTT 0xffffffff;
-            // §11.7.1: F marks the last PDU of the sequence.
-            let out = DataOut {
-                final_bit: end == unsolicited,
-                itt,
-                ttt: TTT_RESERVED,
-                exp_stat_sn,
-                data_sn,
-                buffer_offset: off,
-                data: write.slice(off as usize..end as usize),
-                ..DataOut::default()
-            };
-            self.conn.push_pdu(&Pdu::DataOut(out));
-            data_sn += 1;
-            off = end;
-        }
+        let cmd_sn = self.session.cmd_sn_for(immediate);
+        let pdus = self
+            .session
+            .command_pdus(itt, cmd_sn, immediate, &self.conn);
+        self.conn.push_pdus(pdus);
     }
 
     /// The SCSI task `itt`, or a violation for a tag naming none.
@@ -217,7 +66,7 @@ impl Initiator {
         op: Opcode,
         clause: &'static str,
     ) -> Result<bool, super::violation::Stop> {
-        match self.session.tasks.get(&itt).map(|t| &t.kind) {
+        match self.session.tasks.kind(itt) {
             Some(TaskKind::Scsi(_)) => Ok(true),
             _ => {
                 self.violation(
@@ -243,7 +92,7 @@ impl Initiator {
             ProtocolViolation::new(kind, clause, expected, received).on(Opcode::DataIn, itt)
         };
         let p = self.session.params;
-        let Some(TaskKind::Scsi(t)) = self.session.tasks.get(&itt).map(|t| &t.kind) else {
+        let Some(t) = self.session.tasks.scsi(itt) else {
             return Ok(());
         };
         if t.lost {
@@ -361,7 +210,7 @@ impl Initiator {
         for pv in problems {
             self.violation(pv)?;
         }
-        let Some(TaskKind::Scsi(t)) = self.session.tasks.get_mut(&itt).map(|t| &mut t.kind) else {
+        let Some(t) = self.session.tasks.scsi_mut(itt) else {
             return Ok(());
         };
         let start = (d.buffer_offset as usize).min(edtl as usize);
@@ -408,7 +257,7 @@ impl Initiator {
         } else {
             Opcode::ScsiResponse
         };
-        let Some(TaskKind::Scsi(t)) = self.session.tasks.get(&itt).map(|t| &t.kind) else {
+        let Some(t) = self.session.tasks.scsi(itt) else {
             return Ok(());
         };
         if t.lost {
@@ -418,7 +267,7 @@ impl Initiator {
         for (kind, clause, expected, received) in problems {
             self.violation(ProtocolViolation::new(kind, clause, expected, received).on(op, itt))?;
         }
-        let Some(TaskKind::Scsi(t)) = self.session.tasks.get(&itt).map(|t| &t.kind) else {
+        let Some(t) = self.session.tasks.scsi(itt) else {
             return Ok(());
         };
         let residual = Residual::from_fields(r.underflow, r.overflow, r.residual_count);
@@ -443,8 +292,7 @@ impl Initiator {
 
     pub(crate) fn complete_scsi(&mut self, itt: u32, outcome: TaskOutcome) -> Flow {
         if itt != ITT_RESERVED {
-            self.session.tasks.remove(&itt);
-            self.session.waiting.retain(|&w| w != itt);
+            self.session.tasks.finish(itt);
         }
         self.events.push_back(Event::TaskComplete {
             task: TaskHandle(itt),

@@ -5,12 +5,12 @@
 use std::time::Instant;
 
 use bytes::Bytes;
-use rtgt_proto::pdu::{Opcode, Pdu, TextRequest, TextResponse, TTT_RESERVED};
+use rtgt_proto::pdu::{Opcode, TextResponse, TTT_RESERVED};
 use rtgt_proto::text::{self, Pair, TextAccumulator};
 
 use super::address::TargetAddress;
 use super::event::{Event, TaskHandle, UsageError};
-use super::session::{Task, TaskKind};
+use super::tasks::{Task, TaskKind};
 use super::violation::{Flow, ProtocolViolation, ViolationKind};
 use super::Initiator;
 
@@ -59,49 +59,19 @@ impl Initiator {
             SendTargets::Current => "",
         };
         let data = Bytes::from(text::encode(&[Pair::new("SendTargets", value)]));
-        let itt = self.session.alloc_itt()?;
+        let itt = self.session.tasks.alloc_itt()?;
         let task = TextTask {
             acc: TextAccumulator::default(),
             first: Some(data),
             ttt: TTT_RESERVED,
             pairs: Vec::new(),
         };
-        self.session.tasks.insert(
-            itt,
-            Task {
-                cmd_sn: None,
-                kind: TaskKind::Text(Box::new(task)),
-            },
-        );
-        self.session.waiting.push_back(itt);
+        self.session
+            .tasks
+            .insert(itt, None, TaskKind::Text(Box::new(task)));
+        self.session.tasks.wait(itt);
         self.pump(now);
         Ok(TaskHandle(itt))
-    }
-
-    /// Sends the next Text Request of an exchange (non-immediate: it takes a
-    /// CmdSN, RFC 7143 §11.10).
-    pub(crate) fn issue_text(&mut self, itt: u32) {
-        let cmd_sn = self.session.take_cmd_sn();
-        let exp_stat_sn = self.conn.exp_stat_sn_value();
-        let Some(task) = self.session.tasks.get_mut(&itt) else {
-            return;
-        };
-        task.cmd_sn = Some(cmd_sn);
-        let TaskKind::Text(t) = &mut task.kind else {
-            return;
-        };
-        // RFC 7143 §11.10.4: the first request has TTT 0xffffffff; a
-        // continuation returns the target's TTT with an empty text.
-        let req = TextRequest {
-            final_bit: true,
-            itt,
-            ttt: t.ttt,
-            cmd_sn,
-            exp_stat_sn,
-            data: t.first.take().unwrap_or_default(),
-            ..TextRequest::default()
-        };
-        self.conn.push_pdu(&Pdu::TextRequest(req));
     }
 
     pub(crate) fn on_text_response(&mut self, r: TextResponse) -> Flow {
@@ -109,10 +79,7 @@ impl Initiator {
         let v = |kind, clause, expected: &str, received: String| {
             ProtocolViolation::new(kind, clause, expected, received).on(Opcode::TextResponse, itt)
         };
-        if !matches!(
-            self.session.tasks.get(&itt).map(|t| &t.kind),
-            Some(TaskKind::Text(_))
-        ) {
+        if !matches!(self.session.tasks.kind(itt), Some(TaskKind::Text(_))) {
             // RFC 7143 §11.11: the response carries our request's ITT.
             return self.violation(v(
                 ViolationKind::UnknownItt,
@@ -147,7 +114,7 @@ impl Initiator {
                 "TTT 0xffffffff".into(),
             ))?;
         }
-        let Some(TaskKind::Text(t)) = self.session.tasks.get_mut(&itt).map(|t| &mut t.kind) else {
+        let Some(TaskKind::Text(t)) = self.session.tasks.get_mut(itt).map(|t| &mut t.kind) else {
             return Ok(());
         };
         let pushed = t.acc.push(&r.data, r.continue_bit);
@@ -164,16 +131,16 @@ impl Initiator {
             ))?;
         }
         if !r.final_bit || r.continue_bit {
-            if let Some(TaskKind::Text(t)) = self.session.tasks.get_mut(&itt).map(|t| &mut t.kind) {
+            if let Some(TaskKind::Text(t)) = self.session.tasks.get_mut(itt).map(|t| &mut t.kind) {
                 t.ttt = r.ttt;
             }
-            self.session.waiting.push_back(itt);
+            self.session.tasks.wait(itt);
             return Ok(());
         }
         let Some(Task {
             kind: TaskKind::Text(t),
             ..
-        }) = self.session.tasks.remove(&itt)
+        }) = self.session.tasks.remove(itt)
         else {
             return Ok(());
         };

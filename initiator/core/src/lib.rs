@@ -47,6 +47,7 @@ mod config;
 mod connection;
 mod discovery;
 mod event;
+mod issue;
 mod login;
 mod logout;
 mod nop;
@@ -54,6 +55,7 @@ mod r2t;
 mod raw;
 mod session;
 mod state;
+mod tasks;
 mod timers;
 mod tmf;
 mod validate;
@@ -82,8 +84,8 @@ pub use state::Phase;
 pub use violation::{ProtocolViolation, ViolationKind};
 
 use config::Rng;
-use session::TaskKind;
 use state::State;
+use tasks::TaskKind;
 use timers::{Timer, Timers};
 use violation::{Flow, Stop};
 
@@ -198,7 +200,7 @@ impl Initiator {
         match timer {
             Timer::Login => self.login_failed(LoginError::Timeout),
             Timer::Nop(itt) => {
-                self.session.tasks.remove(&itt);
+                self.session.tasks.remove(itt);
                 self.events.push_back(Event::PingTimeout {
                     task: TaskHandle(itt),
                 });
@@ -219,9 +221,7 @@ impl Initiator {
     pub fn poll_transmit(&mut self) -> Option<EncodedParts> {
         let out = self.conn.queue.pop_front()?;
         if let Some(itt) = out.ends_r2t_of {
-            if let Some(TaskKind::Scsi(t)) = self.session.tasks.get_mut(&itt).map(|t| &mut t.kind) {
-                t.r2t_outstanding = t.r2t_outstanding.saturating_sub(1);
-            }
+            self.session.tasks.r2t_answered(itt);
         }
         Some(out.parts)
     }
@@ -263,14 +263,11 @@ impl Initiator {
         self.state = State::Closed;
         self.timers.clear();
         self.conn.queue.clear();
-        self.session.waiting.clear();
-        for (itt, task) in std::mem::take(&mut self.session.tasks) {
-            if let TaskKind::Scsi(_) = task.kind {
-                self.events.push_back(Event::TaskComplete {
-                    task: TaskHandle(itt),
-                    outcome: TaskOutcome::SessionClosed,
-                });
-            }
+        for itt in self.session.tasks.clear() {
+            self.events.push_back(Event::TaskComplete {
+                task: TaskHandle(itt),
+                outcome: TaskOutcome::SessionClosed,
+            });
         }
         self.events.push_back(Event::Closed(reason));
     }
@@ -331,7 +328,7 @@ impl Initiator {
     fn handle_pdu(&mut self, now: Instant, raw: RawPdu, pdu: Pdu) -> Flow {
         self.check_common(&raw, &pdu)?;
         self.apply_sequence(&pdu)?;
-        if let Some(TaskKind::Raw) = self.session.tasks.get(&raw.itt()).map(|t| &t.kind) {
+        if let Some(TaskKind::Raw) = self.session.tasks.kind(raw.itt()) {
             if self.config.receive_mode == ReceiveMode::Process {
                 self.events.push_back(Event::Received(raw));
             }
@@ -377,19 +374,23 @@ impl Initiator {
     /// Sends whatever the CmdSN window admits, and a logout the target asked
     /// for once our tasks are done.
     fn pump(&mut self, now: Instant) {
-        while !self.state.is_closed() && self.window_open() {
-            let Some(itt) = self.session.waiting.pop_front() else {
+        while !self.state.is_closed() && self.session.window_open() {
+            let Some(itt) = self.session.tasks.next_waiting() else {
                 break;
             };
-            match self.session.tasks.get(&itt).map(|t| &t.kind) {
+            match self.session.tasks.kind(itt) {
                 Some(TaskKind::Scsi(_)) => self.issue_scsi(itt, false),
-                Some(TaskKind::Text(_)) => self.issue_text(itt),
+                Some(TaskKind::Text(_)) => {
+                    if let Some(req) = self.session.text_request(itt, &self.conn) {
+                        self.conn.push_pdu(&req);
+                    }
+                }
                 _ => {}
             }
         }
         if matches!(self.state, State::FullFeature)
             && self.timers.is_armed(Timer::AsyncLogout)
-            && !self.session.scsi_outstanding()
+            && !self.session.tasks.scsi_outstanding()
         {
             self.async_logout_now(now);
         }

@@ -6,8 +6,8 @@ use std::time::Instant;
 use rtgt_proto::pdu::{LogoutReason, LogoutRequest, LogoutResponse, Opcode, Pdu};
 
 use super::event::{CloseReason, Event, TaskHandle, UsageError};
-use super::session::{Task, TaskKind};
 use super::state::State;
+use super::tasks::TaskKind;
 use super::timers::Timer;
 use super::violation::{Flow, ProtocolViolation, ViolationKind};
 use super::Initiator;
@@ -21,7 +21,7 @@ impl Initiator {
         reason: LogoutReason,
     ) -> Result<TaskHandle, UsageError> {
         self.can_start()?;
-        let itt = self.session.alloc_itt()?;
+        let itt = self.session.tasks.alloc_itt()?;
         // RFC 7143 §11.14.3: the CID is that of the connection to close and
         // reserved when closing the session.
         let cid = if reason == LogoutReason::CloseSession {
@@ -39,13 +39,9 @@ impl Initiator {
             ..LogoutRequest::default()
         };
         self.conn.push_pdu(&Pdu::LogoutRequest(req));
-        self.session.tasks.insert(
-            itt,
-            Task {
-                cmd_sn: Some(self.session.cmd_sn),
-                kind: TaskKind::Logout,
-            },
-        );
+        self.session
+            .tasks
+            .insert(itt, Some(self.session.cmd_sn), TaskKind::Logout);
         self.state = State::LoggingOut;
         self.timers.cancel(Timer::AsyncLogout);
         self.timers.cancel(Timer::Keepalive);
@@ -64,10 +60,7 @@ impl Initiator {
     }
 
     pub(crate) fn on_logout_response(&mut self, r: LogoutResponse) -> Flow {
-        if !matches!(
-            self.session.tasks.get(&r.itt).map(|t| &t.kind),
-            Some(TaskKind::Logout)
-        ) {
+        if !matches!(self.session.tasks.kind(r.itt), Some(TaskKind::Logout)) {
             // RFC 7143 §11.15: the response carries our Logout's ITT.
             return self.violation(
                 ProtocolViolation::new(
@@ -79,7 +72,7 @@ impl Initiator {
                 .on(Opcode::LogoutResponse, r.itt),
             );
         }
-        self.session.tasks.remove(&r.itt);
+        self.session.tasks.remove(r.itt);
         self.events.push_back(Event::LoggedOut {
             response: r.response,
             time2wait: r.time2wait,

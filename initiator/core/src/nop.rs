@@ -7,7 +7,7 @@ use bytes::Bytes;
 use rtgt_proto::pdu::{Lun, NopIn, NopOut, Opcode, Pdu, ITT_RESERVED, TTT_RESERVED};
 
 use super::event::{Event, TaskHandle, UsageError};
-use super::session::{Task, TaskKind};
+use super::tasks::TaskKind;
 use super::timers::Timer;
 use super::violation::{Flow, ProtocolViolation, ViolationKind};
 use super::Initiator;
@@ -18,7 +18,7 @@ impl Initiator {
     /// gives [`Event::PingTimeout`] and closes the session.
     pub fn ping(&mut self, now: Instant, data: Bytes) -> Result<TaskHandle, UsageError> {
         self.can_start()?;
-        let itt = self.session.alloc_itt()?;
+        let itt = self.session.tasks.alloc_itt()?;
         // RFC 7143 §11.18: a ping that wants an answer has a real ITT and
         // TTT 0xffffffff; sent immediate, it carries the next CmdSN without
         // taking it (§4.2.2.1).
@@ -35,10 +35,8 @@ impl Initiator {
         self.conn.push_pdu(&Pdu::NopOut(nop));
         self.session.tasks.insert(
             itt,
-            Task {
-                cmd_sn: Some(self.session.cmd_sn),
-                kind: TaskKind::Nop { sent: now, data },
-            },
+            Some(self.session.cmd_sn),
+            TaskKind::Nop { sent: now, data },
         );
         self.timers
             .set(Timer::Nop(itt), now + self.config.nop_timeout);
@@ -67,9 +65,7 @@ impl Initiator {
         let v = |kind, clause, expected: String, received: String| {
             ProtocolViolation::new(kind, clause, expected, received).on(Opcode::NopIn, n.itt)
         };
-        let Some(TaskKind::Nop { sent, data, .. }) =
-            self.session.tasks.get(&n.itt).map(|t| t.kind.clone())
-        else {
+        let Some(TaskKind::Nop { sent, data, .. }) = self.session.tasks.kind(n.itt).cloned() else {
             // RFC 7143 §11.19.1: a NOP-In with a real ITT answers our ping.
             return self.violation(v(
                 ViolationKind::UnknownItt,
@@ -96,7 +92,7 @@ impl Initiator {
                 format!("{} bytes, differing", n.data.len()),
             ))?;
         }
-        self.session.tasks.remove(&n.itt);
+        self.session.tasks.remove(n.itt);
         self.timers.cancel(Timer::Nop(n.itt));
         self.events.push_back(Event::PingReply {
             task: TaskHandle(n.itt),

@@ -6,7 +6,8 @@ use rtgt_proto::pdu::{
     DataOut, Opcode, Pdu, ReadyToTransfer, ScsiResponse, ScsiResponseCode, ScsiStatus, TTT_RESERVED,
 };
 
-use super::session::{DataDirection, ScsiTask, TaskKind};
+use super::session::DataDirection;
+use super::tasks::ScsiTask;
 use super::violation::{Flow, ProtocolViolation, ViolationKind};
 use super::Initiator;
 
@@ -131,8 +132,8 @@ impl Initiator {
             ProtocolViolation::new(kind, clause, expected, received)
                 .on(Opcode::ReadyToTransfer, itt)
         };
-        let t = match self.session.tasks.get(&itt).map(|t| &t.kind) {
-            Some(TaskKind::Scsi(t)) if matches!(t.req.data, DataDirection::Write(_)) => t,
+        let t = match self.session.tasks.scsi(itt) {
+            Some(t) if matches!(t.req.data, DataDirection::Write(_)) => t,
             _ => {
                 // RFC 7143 §11.8: an R2T asks for data of an outstanding
                 // write command.
@@ -212,7 +213,7 @@ impl Initiator {
         }
         let start = (r.buffer_offset as usize).min(data.len());
         let stop = (end as usize).min(data.len());
-        if let Some(TaskKind::Scsi(t)) = self.session.tasks.get_mut(&itt).map(|t| &mut t.kind) {
+        if let Some(t) = self.session.tasks.scsi_mut(itt) {
             t.exp_r2t_sn = r.r2t_sn.wrapping_add(1);
             t.next_r2t_offset = stop as u32;
             if stop > start {

@@ -11,7 +11,7 @@ use rtgt_proto::serial::Serial;
 use rtgt_proto::text::SessionType;
 
 use super::event::{CloseReason, Event, TaskHandle, TaskOutcome, UsageError};
-use super::session::{Task, TaskKind};
+use super::tasks::{TaskKind, TaskTable};
 use super::violation::{Flow, ProtocolViolation, ViolationKind};
 use super::Initiator;
 
@@ -38,7 +38,7 @@ impl Initiator {
         lun: Lun,
         referenced: Option<u32>,
     ) -> Result<TaskHandle, UsageError> {
-        let itt = self.session.alloc_itt()?;
+        let itt = self.session.tasks.alloc_itt()?;
         let cmd_sn = self.session.cmd_sn;
         let referenced = referenced.unwrap_or(TTT_RESERVED);
         let ref_cmd_sn = match function {
@@ -46,7 +46,7 @@ impl Initiator {
             TmfFunction::AbortTask => self
                 .session
                 .tasks
-                .get(&referenced)
+                .get(referenced)
                 .and_then(|t| t.cmd_sn)
                 .unwrap_or(cmd_sn),
             // ...and for ABORT TASK SET and CLEAR TASK SET the CmdSN of the
@@ -77,13 +77,11 @@ impl Initiator {
         self.conn.push_pdu(&Pdu::TaskManagementRequest(req));
         self.session.tasks.insert(
             itt,
-            Task {
-                cmd_sn: Some(cmd_sn),
-                kind: TaskKind::Tmf {
-                    function,
-                    lun,
-                    referenced,
-                },
+            Some(cmd_sn),
+            TaskKind::Tmf {
+                function,
+                lun,
+                referenced,
             },
         );
         Ok(TaskHandle(itt))
@@ -94,7 +92,7 @@ impl Initiator {
             function,
             lun,
             referenced,
-        }) = self.session.tasks.get(&r.itt).map(|t| t.kind.clone())
+        }) = self.session.tasks.kind(r.itt).cloned()
         else {
             // RFC 7143 §11.6: the response carries the request's ITT.
             return self.violation(
@@ -107,15 +105,53 @@ impl Initiator {
                 .on(Opcode::TaskManagementResponse, r.itt),
             );
         };
-        let tmf_sn = self.session.tasks.remove(&r.itt).and_then(|t| t.cmd_sn);
+        let tmf_sn = self.session.tasks.remove(r.itt).and_then(|t| t.cmd_sn);
         let done = r.response == TmfResponseCode::FunctionComplete;
         // RFC 7143 §4.2.3 and SAM-5 §7: once the function completed, the
         // tasks it covers are gone and no response for them follows.
-        let affected: Vec<(u32, bool)> = self
+        let affected = self
             .session
             .tasks
-            .iter()
-            .filter_map(|(&itt, t)| match &t.kind {
+            .ended_by(function, lun, referenced, tmf_sn, done);
+        for (itt, lost) in affected {
+            let outcome = if lost {
+                TaskOutcome::DataDigestError
+            } else {
+                TaskOutcome::Aborted {
+                    function,
+                    by: TaskHandle(r.itt),
+                }
+            };
+            self.complete_scsi(itt, outcome)?;
+        }
+        self.events.push_back(Event::TmfComplete {
+            task: TaskHandle(r.itt),
+            function,
+            response: r.response,
+        });
+        if done && function == TmfFunction::TargetColdReset {
+            // RFC 7143 §11.5.1: after a cold reset the target closes every
+            // connection.
+            self.close(CloseReason::TargetColdReset);
+        }
+        Ok(())
+    }
+}
+
+impl TaskTable {
+    /// The SCSI commands a task management function sent with `tmf_sn` ends,
+    /// each with whether its Data-In was lost; `done` when the function
+    /// completed.
+    fn ended_by(
+        &self,
+        function: TmfFunction,
+        lun: Lun,
+        referenced: u32,
+        tmf_sn: Option<u32>,
+        done: bool,
+    ) -> Vec<(u32, bool)> {
+        self.iter()
+            .filter_map(|(itt, t)| match &t.kind {
                 TaskKind::Scsi(s) => {
                     let hit = match function {
                         TmfFunction::AbortTask => itt == referenced,
@@ -139,29 +175,7 @@ impl Initiator {
                 }
                 _ => None,
             })
-            .collect();
-        for (itt, lost) in affected {
-            let outcome = if lost {
-                TaskOutcome::DataDigestError
-            } else {
-                TaskOutcome::Aborted {
-                    function,
-                    by: TaskHandle(r.itt),
-                }
-            };
-            self.complete_scsi(itt, outcome)?;
-        }
-        self.events.push_back(Event::TmfComplete {
-            task: TaskHandle(r.itt),
-            function,
-            response: r.response,
-        });
-        if done && function == TmfFunction::TargetColdReset {
-            // RFC 7143 §11.5.1: after a cold reset the target closes every
-            // connection.
-            self.close(CloseReason::TargetColdReset);
-        }
-        Ok(())
+            .collect()
     }
 }
 

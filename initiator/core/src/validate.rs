@@ -7,7 +7,6 @@ use std::time::Instant;
 use rtgt_proto::pdu::{DecodeError, Opcode, Pdu, RawPdu, ITT_RESERVED};
 
 use super::event::{CloseReason, Event, TaskOutcome};
-use super::session::TaskKind;
 use super::violation::{Flow, ProtocolViolation, ViolationKind};
 use super::window::StatSnUse;
 use super::Initiator;
@@ -200,14 +199,20 @@ impl Initiator {
         )
     }
 
+    /// Checks and takes the StatSN, ExpCmdSN and MaxCmdSN of a target PDU.
     pub(crate) fn apply_sequence(&mut self, pdu: &Pdu) -> Flow {
         let seq = sequence(pdu);
         let (op, itt) = (pdu.opcode(), pdu.itt());
         if let Some((sn, how)) = seq.stat {
-            self.take_stat_sn(sn, how, op, itt)?;
+            if let Some(v) = self.conn.stat_sn_gap(sn) {
+                self.violation(v.on(op, itt))?;
+            }
+            self.conn.acknowledge(sn, how);
         }
         if let Some((exp, max)) = seq.window {
-            self.take_window(exp, max, op, itt)?;
+            if let Err(v) = self.session.update_window(exp, max) {
+                self.violation(v.on(op, itt))?;
+            }
         }
         Ok(())
     }
@@ -235,10 +240,7 @@ impl Initiator {
                 if let Some(pdu) = &pdu {
                     self.apply_sequence(pdu)?;
                 }
-                let is_scsi = matches!(
-                    self.session.tasks.get(&itt).map(|t| &t.kind),
-                    Some(TaskKind::Scsi(_))
-                );
+                let is_scsi = self.session.tasks.scsi(itt).is_some();
                 if frame.opcode() == Opcode::DataIn && is_scsi {
                     // RFC 7143 §7.8: a lost data PDU at ErrorRecoveryLevel 0
                     // ends the command: abort it.
@@ -268,11 +270,8 @@ impl Initiator {
 
     /// Marks a SCSI task whose Data-In was lost and aborts it.
     fn lose_task(&mut self, itt: u32) {
-        let lun = match self.session.tasks.get_mut(&itt).map(|t| &mut t.kind) {
-            Some(TaskKind::Scsi(t)) => {
-                if t.lost {
-                    return;
-                }
+        let lun = match self.session.tasks.scsi_mut(itt) {
+            Some(t) if !t.lost => {
                 t.lost = true;
                 t.req.lun
             }
@@ -281,7 +280,7 @@ impl Initiator {
         let abort =
             self.task_management_inner(rtgt_proto::pdu::TmfFunction::AbortTask, lun, Some(itt));
         if abort.is_err() {
-            self.session.tasks.remove(&itt);
+            self.session.tasks.remove(itt);
             self.events.push_back(Event::TaskComplete {
                 task: super::TaskHandle(itt),
                 outcome: TaskOutcome::DataDigestError,

@@ -63,7 +63,7 @@ impl Initiator {
         if !matches!(self.state, State::Idle) {
             return Err(UsageError::LoginStarted);
         }
-        let itt = self.session.alloc_itt()?;
+        let itt = self.session.tasks.alloc_itt()?;
         let csg = if self.config.skip_security {
             LoginStage::LoginOperationalNegotiation
         } else {
