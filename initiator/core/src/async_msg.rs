@@ -7,6 +7,7 @@ use rtgt_proto::pdu::{AsyncEvent, AsyncMessage, Opcode, Reject, RejectReason};
 
 use super::event::{CloseReason, Event, TaskOutcome};
 use super::issue::Retry;
+use super::reaction::Reaction;
 use super::state::State;
 use super::tasks::TaskKind;
 use super::timers::Timer;
@@ -89,7 +90,9 @@ impl Initiator {
         // a non-immediate command rejected for another reason leaves (by
         // ABORT TASK with its RefCmdSN); the task just ends here.
         match self.session.tasks.kind(itt) {
-            Some(TaskKind::Scsi(_)) => self.complete_scsi(itt, TaskOutcome::Rejected(r.reason))?,
+            Some(TaskKind::Scsi(_)) => {
+                self.react(Reaction::completed(itt, TaskOutcome::Rejected(r.reason)))?
+            }
             Some(TaskKind::Logout) => {
                 self.session.tasks.remove(itt);
                 // The logout disarmed the keepalive and requested-logout

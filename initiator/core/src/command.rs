@@ -4,34 +4,23 @@
 use std::time::Instant;
 
 use bytes::Bytes;
-use rtgt_proto::pdu::{
-    DataIn, Opcode, ScsiResponse, ScsiResponseCode, ScsiStatus, ITT_RESERVED, TTT_RESERVED,
-};
+use rtgt_proto::pdu::{DataIn, Opcode, ScsiResponse, ScsiResponseCode, ScsiStatus, TTT_RESERVED};
 use rtgt_proto::scsi::sense::Sense;
 use rtgt_proto::text::SessionType;
 
-use super::event::{Event, Residual, ScsiResult, TaskHandle, TaskOutcome, UsageError};
-use super::session::{DataDirection, ScsiRequest};
+use super::event::{Residual, ScsiResult, TaskHandle, TaskOutcome, UsageError};
+use super::reaction::Reaction;
+use super::session::{DataDirection, ScsiRequest, Session};
 use super::tasks::{ScsiTask, TaskKind};
-use super::violation::{Flow, ProtocolViolation, ViolationKind};
-use super::{Initiator, Phase};
+use super::violation::{ProtocolViolation, ViolationKind};
+use super::Initiator;
 
 impl Initiator {
-    /// Checks that a new task may start.
-    pub(crate) fn can_start(&self) -> Result<(), UsageError> {
-        match self.phase() {
-            Phase::FullFeature => Ok(()),
-            Phase::LoggingOut => Err(UsageError::LoggingOut),
-            Phase::Closed => Err(UsageError::Closed),
-            Phase::Idle | Phase::Login => Err(UsageError::NotLoggedIn),
-        }
-    }
-
     /// Queues a SCSI command. It is sent when the CmdSN window admits it
     /// (at once if `req.immediate`); the outcome comes as
     /// [`Event::TaskComplete`].
     pub fn submit(&mut self, now: Instant, req: ScsiRequest) -> Result<TaskHandle, UsageError> {
-        self.can_start()?;
+        self.state.can_start()?;
         if self.session.session_type == SessionType::Discovery {
             return Err(UsageError::DiscoverySession);
         }
@@ -42,69 +31,57 @@ impl Initiator {
             .tasks
             .insert(itt, None, TaskKind::Scsi(Box::new(task)));
         if immediate {
-            self.issue_scsi(itt, true);
+            let pdus = self.session.issue_command(itt, true, &self.conn);
+            self.conn.push_pdus(pdus);
         } else {
             self.session.tasks.wait(itt);
             self.pump(now);
         }
         Ok(TaskHandle(itt))
     }
+}
 
-    /// Sends a SCSI command with its immediate and unsolicited data.
-    pub(crate) fn issue_scsi(&mut self, itt: u32, immediate: bool) {
-        let cmd_sn = self.session.cmd_sn_for(immediate);
-        let pdus = self
-            .session
-            .command_pdus(itt, cmd_sn, immediate, &self.conn);
-        self.conn.push_pdus(pdus);
-    }
-
-    /// The SCSI task `itt`, or a violation for a tag naming none.
-    fn scsi_task(
-        &mut self,
-        itt: u32,
-        op: Opcode,
-        clause: &'static str,
-    ) -> Result<bool, super::violation::Stop> {
-        match self.session.tasks.kind(itt) {
-            Some(TaskKind::Scsi(_)) => Ok(true),
-            _ => {
-                self.violation(
-                    ProtocolViolation::new(
-                        ViolationKind::UnknownItt,
-                        clause,
-                        "the ITT of an outstanding SCSI command",
-                        format!("ITT {itt:#010x}"),
-                    )
-                    .on(op, itt),
-                )?;
-                Ok(false)
-            }
+impl Session {
+    /// A violation unless `itt` names an outstanding SCSI command.
+    fn expect_scsi(&self, itt: u32, op: Opcode, clause: &'static str) -> Result<(), Reaction> {
+        match self.tasks.kind(itt) {
+            Some(TaskKind::Scsi(_)) => Ok(()),
+            _ => Err(Reaction::violation(
+                ProtocolViolation::new(
+                    ViolationKind::UnknownItt,
+                    clause,
+                    "the ITT of an outstanding SCSI command",
+                    format!("ITT {itt:#010x}"),
+                )
+                .on(op, itt),
+            )),
         }
     }
 
-    pub(crate) fn on_data_in(&mut self, d: DataIn) -> Flow {
+    /// A Data-In: checked (RFC 7143 §11.7), its data placed, and with S the
+    /// command's status.
+    pub(crate) fn on_data_in(&mut self, d: DataIn) -> Reaction {
         let itt = d.itt;
-        if !self.scsi_task(itt, Opcode::DataIn, "RFC 7143 §11.7")? {
-            return Ok(());
+        if let Err(r) = self.expect_scsi(itt, Opcode::DataIn, "RFC 7143 §11.7") {
+            return r;
         }
         let v = |kind, clause, expected: String, received: String| {
             ProtocolViolation::new(kind, clause, expected, received).on(Opcode::DataIn, itt)
         };
-        let p = self.session.params;
-        let Some(t) = self.session.tasks.scsi(itt) else {
-            return Ok(());
+        let p = self.params;
+        let Some(t) = self.tasks.scsi(itt) else {
+            return Reaction::default();
         };
         if t.lost {
-            return Ok(());
+            return Reaction::default();
         }
         let is_read = matches!(t.req.data, DataDirection::Read(_));
         let (edtl, exp_sn, next_off, seq_bytes) =
             (t.edtl, t.exp_data_sn, t.next_offset, t.seq_bytes);
-        let mut problems = Vec::new();
+        let mut problems = Reaction::default();
         if !is_read {
             // RFC 7143 §11.3.1: Data-In answers a command with the R bit.
-            problems.push(v(
+            problems.report(v(
                 ViolationKind::UnexpectedPdu,
                 "RFC 7143 §11.3.1",
                 "no Data-In for a command without R".into(),
@@ -114,7 +91,7 @@ impl Initiator {
         // RFC 7143 §11.7.3: S implies F; O and U exclude each other and mean
         // something only with S. Status with S is a good status only.
         if d.status_present && !d.final_bit {
-            problems.push(v(
+            problems.report(v(
                 ViolationKind::InvalidFlags,
                 "RFC 7143 §11.7.3",
                 "F=1 when S=1".into(),
@@ -122,7 +99,7 @@ impl Initiator {
             ));
         }
         if (d.overflow || d.underflow) && !d.status_present || d.overflow && d.underflow {
-            problems.push(v(
+            problems.report(v(
                 ViolationKind::InvalidFlags,
                 "RFC 7143 §11.7.3",
                 "O or U only with S, never both".into(),
@@ -140,7 +117,7 @@ impl Initiator {
                 ScsiStatus::Good | ScsiStatus::ConditionMet | ScsiStatus::Other(0x14)
             )
         {
-            problems.push(v(
+            problems.report(v(
                 ViolationKind::InvalidFlags,
                 "RFC 7143 §11.7.3",
                 "status with S only GOOD, CONDITION MET or INTERMEDIATE-CONDITION MET".into(),
@@ -149,7 +126,7 @@ impl Initiator {
         }
         if d.acknowledge && p.error_recovery_level == 0 {
             // RFC 7143 §11.7.2: the A bit is for ErrorRecoveryLevel > 0.
-            problems.push(v(
+            problems.report(v(
                 ViolationKind::InvalidFlags,
                 "RFC 7143 §11.7.2",
                 "A=0 at ErrorRecoveryLevel 0".into(),
@@ -158,7 +135,7 @@ impl Initiator {
         }
         if !d.acknowledge && d.ttt != TTT_RESERVED {
             // RFC 7143 §11.7.5: without A the TTT is 0xffffffff.
-            problems.push(v(
+            problems.report(v(
                 ViolationKind::TargetTransferTag,
                 "RFC 7143 §11.7.5",
                 "TTT 0xffffffff".into(),
@@ -168,7 +145,7 @@ impl Initiator {
         if d.data_sn != exp_sn {
             // RFC 7143 §11.7.6: DataSN counts the Data-In PDUs of a command
             // from 0.
-            problems.push(v(
+            problems.report(v(
                 ViolationKind::DataSn,
                 "RFC 7143 §11.7.6",
                 format!("DataSN {exp_sn}"),
@@ -180,7 +157,7 @@ impl Initiator {
         if p.data_pdu_in_order && d.buffer_offset != next_off {
             // RFC 7143 §13.18: with DataPDUInOrder=Yes the offsets increase
             // without gaps (§11.7.7).
-            problems.push(v(
+            problems.report(v(
                 ViolationKind::BufferOffset,
                 "RFC 7143 §11.7.7",
                 format!("Buffer Offset {next_off}"),
@@ -190,7 +167,7 @@ impl Initiator {
         if end > u64::from(edtl) {
             // RFC 7143 §11.3.4: no more data than the Expected Data Transfer
             // Length moves; the rest is reported as overflow.
-            problems.push(v(
+            problems.report(v(
                 ViolationKind::DataOverrun,
                 "RFC 7143 §11.3.4",
                 format!("data within {edtl} bytes"),
@@ -200,18 +177,15 @@ impl Initiator {
         if seq_bytes + len > u64::from(p.max_burst_length) {
             // RFC 7143 §13.13: a Data-In sequence carries at most
             // MaxBurstLength bytes.
-            problems.push(v(
+            problems.report(v(
                 ViolationKind::BurstLength,
                 "RFC 7143 §13.13",
                 format!("at most {} bytes per Data-In sequence", p.max_burst_length),
                 format!("{} bytes", seq_bytes + len),
             ));
         }
-        for pv in problems {
-            self.violation(pv)?;
-        }
-        let Some(t) = self.session.tasks.scsi_mut(itt) else {
-            return Ok(());
+        let Some(t) = self.tasks.scsi_mut(itt) else {
+            return problems;
         };
         let start = (d.buffer_offset as usize).min(edtl as usize);
         let end = (end as usize).min(edtl as usize);
@@ -236,40 +210,41 @@ impl Initiator {
                 exp_data_sn: d.data_sn.wrapping_add(1),
                 ..ScsiResponse::default()
             };
-            return self.finish_scsi(rsp, true);
+            self.finish(rsp, true, &mut problems);
         }
-        Ok(())
+        problems
     }
 
-    pub(crate) fn on_scsi_response(&mut self, r: ScsiResponse) -> Flow {
-        if !self.scsi_task(r.itt, Opcode::ScsiResponse, "RFC 7143 §11.4")? {
-            return Ok(());
+    /// A SCSI Response (RFC 7143 §11.4).
+    pub(crate) fn on_scsi_response(&mut self, r: ScsiResponse) -> Reaction {
+        if let Err(re) = self.expect_scsi(r.itt, Opcode::ScsiResponse, "RFC 7143 §11.4") {
+            return re;
         }
-        self.finish_scsi(r, false)
+        let mut re = Reaction::default();
+        self.finish(r, false, &mut re);
+        re
     }
 
     /// Checks a command's status (from a SCSI Response or a Data-In with S)
     /// and ends the task.
-    fn finish_scsi(&mut self, r: ScsiResponse, in_data_in: bool) -> Flow {
+    fn finish(&self, r: ScsiResponse, in_data_in: bool, re: &mut Reaction) {
         let itt = r.itt;
         let op = if in_data_in {
             Opcode::DataIn
         } else {
             Opcode::ScsiResponse
         };
-        let Some(t) = self.session.tasks.scsi(itt) else {
-            return Ok(());
+        let Some(t) = self.tasks.scsi(itt) else {
+            return;
         };
         if t.lost {
-            return self.complete_scsi(itt, TaskOutcome::DataDigestError);
+            re.complete(itt, TaskOutcome::DataDigestError);
+            return;
         }
         let problems = super::r2t::response_problems(t, &r, in_data_in);
         for (kind, clause, expected, received) in problems {
-            self.violation(ProtocolViolation::new(kind, clause, expected, received).on(op, itt))?;
+            re.report(ProtocolViolation::new(kind, clause, expected, received).on(op, itt));
         }
-        let Some(t) = self.session.tasks.scsi(itt) else {
-            return Ok(());
-        };
         let residual = Residual::from_fields(r.underflow, r.overflow, r.residual_count);
         let sense_bytes = match (r.response, r.sense_data()) {
             (ScsiResponseCode::CommandCompleted, Some(s)) => Bytes::copy_from_slice(s),
@@ -287,17 +262,6 @@ impl Initiator {
             sense,
             status_in_data_in: in_data_in,
         };
-        self.complete_scsi(itt, TaskOutcome::Completed(result))
-    }
-
-    pub(crate) fn complete_scsi(&mut self, itt: u32, outcome: TaskOutcome) -> Flow {
-        if itt != ITT_RESERVED {
-            self.session.tasks.finish(itt);
-        }
-        self.events.push_back(Event::TaskComplete {
-            task: TaskHandle(itt),
-            outcome,
-        });
-        Ok(())
+        re.complete(itt, TaskOutcome::Completed(result));
     }
 }

@@ -25,14 +25,21 @@ pub(crate) enum Retry {
 }
 
 impl Session {
-    /// The CmdSN a command carries: the next one, taken unless the command
-    /// is immediate (RFC 7143 §3.2.2.1).
-    pub(crate) fn cmd_sn_for(&mut self, immediate: bool) -> u32 {
-        if immediate {
+    /// SCSI task `itt` with the next CmdSN, taken unless the command is
+    /// immediate (RFC 7143 §3.2.2.1): its command PDU and unsolicited
+    /// Data-Out.
+    pub(crate) fn issue_command(
+        &mut self,
+        itt: u32,
+        immediate: bool,
+        conn: &Connection,
+    ) -> Vec<Pdu> {
+        let cmd_sn = if immediate {
             self.cmd_sn
         } else {
             self.take_cmd_sn()
-        }
+        };
+        self.command_pdus(itt, cmd_sn, immediate, conn)
     }
 
     /// The command PDU of SCSI task `itt` and its unsolicited Data-Out,

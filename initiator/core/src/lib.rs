@@ -53,6 +53,7 @@ mod logout;
 mod nop;
 mod r2t;
 mod raw;
+mod reaction;
 mod session;
 mod state;
 mod tasks;
@@ -337,38 +338,24 @@ impl Initiator {
         match (self.state.phase(), pdu) {
             (Phase::Login, Pdu::LoginResponse(r)) => self.on_login_response(now, r),
             (Phase::FullFeature | Phase::LoggingOut, pdu) => match pdu {
-                Pdu::NopIn(p) => self.on_nop_in(now, p),
-                Pdu::ScsiResponse(p) => self.on_scsi_response(p),
-                Pdu::DataIn(p) => self.on_data_in(p),
-                Pdu::ReadyToTransfer(p) => self.on_r2t(p),
-                Pdu::TaskManagementResponse(p) => self.on_tmf_response(p),
-                Pdu::TextResponse(p) => self.on_text_response(p),
-                Pdu::LogoutResponse(p) => self.on_logout_response(p),
                 Pdu::AsyncMessage(p) => self.on_async(now, p),
                 Pdu::Reject(p) => self.on_reject(p),
-                other => {
-                    self.unexpected(&other, "RFC 7143 §6.3", "no Login Response after the login")
+                pdu => {
+                    let r = self.session.on_response(now, pdu, &self.conn);
+                    self.react(r)
                 }
             },
-            (Phase::Login, other) => self.unexpected(
+            (Phase::Login, other) => self.violation(ProtocolViolation::unexpected(
                 &other,
                 "RFC 7143 §6.3",
                 "only Login Responses during the login phase",
-            ),
-            (_, other) => self.unexpected(&other, "RFC 7143 §6.3", "no PDU before a Login Request"),
+            )),
+            (_, other) => self.violation(ProtocolViolation::unexpected(
+                &other,
+                "RFC 7143 §6.3",
+                "no PDU before a Login Request",
+            )),
         }
-    }
-
-    fn unexpected(&mut self, pdu: &Pdu, clause: &'static str, expected: &str) -> Flow {
-        self.violation(
-            ProtocolViolation::new(
-                ViolationKind::UnexpectedPdu,
-                clause,
-                expected,
-                pdu.opcode().to_string(),
-            )
-            .on(pdu.opcode(), pdu.itt()),
-        )
     }
 
     /// Sends whatever the CmdSN window admits, and a logout the target asked
@@ -379,7 +366,10 @@ impl Initiator {
                 break;
             };
             match self.session.tasks.kind(itt) {
-                Some(TaskKind::Scsi(_)) => self.issue_scsi(itt, false),
+                Some(TaskKind::Scsi(_)) => {
+                    let pdus = self.session.issue_command(itt, false, &self.conn);
+                    self.conn.push_pdus(pdus);
+                }
                 Some(TaskKind::Text(_)) => {
                     if let Some(req) = self.session.text_request(itt, &self.conn) {
                         self.conn.push_pdu(&req);

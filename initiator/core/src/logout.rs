@@ -6,10 +6,12 @@ use std::time::Instant;
 use rtgt_proto::pdu::{LogoutReason, LogoutRequest, LogoutResponse, Opcode, Pdu};
 
 use super::event::{CloseReason, Event, TaskHandle, UsageError};
+use super::reaction::Reaction;
+use super::session::Session;
 use super::state::State;
 use super::tasks::TaskKind;
 use super::timers::Timer;
-use super::violation::{Flow, ProtocolViolation, ViolationKind};
+use super::violation::{ProtocolViolation, ViolationKind};
 use super::Initiator;
 
 impl Initiator {
@@ -20,7 +22,7 @@ impl Initiator {
         _now: Instant,
         reason: LogoutReason,
     ) -> Result<TaskHandle, UsageError> {
-        self.can_start()?;
+        self.state.can_start()?;
         let itt = self.session.tasks.alloc_itt()?;
         // RFC 7143 §11.14.3: the CID is that of the connection to close and
         // reserved when closing the session.
@@ -58,11 +60,14 @@ impl Initiator {
             let _ = self.logout(now, LogoutReason::CloseSession);
         }
     }
+}
 
-    pub(crate) fn on_logout_response(&mut self, r: LogoutResponse) -> Flow {
-        if !matches!(self.session.tasks.kind(r.itt), Some(TaskKind::Logout)) {
+impl Session {
+    /// The Logout Response: the session is over.
+    pub(crate) fn on_logout_response(&mut self, r: LogoutResponse) -> Reaction {
+        if !matches!(self.tasks.kind(r.itt), Some(TaskKind::Logout)) {
             // RFC 7143 §11.15: the response carries our Logout's ITT.
-            return self.violation(
+            return Reaction::violation(
                 ProtocolViolation::new(
                     ViolationKind::UnknownItt,
                     "RFC 7143 §11.15",
@@ -72,13 +77,14 @@ impl Initiator {
                 .on(Opcode::LogoutResponse, r.itt),
             );
         }
-        self.session.tasks.remove(r.itt);
-        self.events.push_back(Event::LoggedOut {
+        self.tasks.remove(r.itt);
+        let mut re = Reaction::default();
+        re.event(Event::LoggedOut {
             response: r.response,
             time2wait: r.time2wait,
             time2retain: r.time2retain,
         });
-        self.close(CloseReason::LoggedOut);
-        Ok(())
+        re.close(CloseReason::LoggedOut);
+        re
     }
 }

@@ -6,7 +6,14 @@ use bytes::Bytes;
 use rtgt_proto::pdu::{Isid, Lun, TaskAttribute};
 use rtgt_proto::text::{OperationalParams, SessionType};
 
+use std::time::Instant;
+
+use rtgt_proto::pdu::Pdu;
+
+use super::connection::Connection;
+use super::reaction::Reaction;
 use super::tasks::TaskTable;
+use super::violation::ProtocolViolation;
 
 /// Which way a SCSI command moves data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,5 +110,24 @@ impl Session {
     /// Number of tasks outstanding (sent or waiting).
     pub fn outstanding(&self) -> usize {
         self.tasks.len()
+    }
+
+    /// A PDU of the full feature phase answering or concerning our tasks,
+    /// handed to its handler.
+    pub(crate) fn on_response(&mut self, now: Instant, pdu: Pdu, conn: &Connection) -> Reaction {
+        match pdu {
+            Pdu::NopIn(p) => self.on_nop_in(now, p, conn),
+            Pdu::ScsiResponse(p) => self.on_scsi_response(p),
+            Pdu::DataIn(p) => self.on_data_in(p),
+            Pdu::ReadyToTransfer(p) => self.on_r2t(p, conn),
+            Pdu::TaskManagementResponse(p) => self.on_tmf_response(p),
+            Pdu::TextResponse(p) => self.on_text_response(p),
+            Pdu::LogoutResponse(p) => self.on_logout_response(p),
+            other => Reaction::violation(ProtocolViolation::unexpected(
+                &other,
+                "RFC 7143 §6.3",
+                "no Login Response after the login",
+            )),
+        }
     }
 }

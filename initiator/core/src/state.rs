@@ -1,6 +1,7 @@
 //! Where the connection is in its life (RFC 7143 §6.3 login phase, §3.2.3
 //! full feature phase, §11.14 logout), each stage holding only its own data.
 
+use super::event::UsageError;
 use super::login::LoginState;
 
 /// Where the session is in its life.
@@ -47,5 +48,15 @@ impl State {
 
     pub(crate) fn is_closed(&self) -> bool {
         matches!(self, State::Closed)
+    }
+
+    /// Whether a new task may start: only in full feature phase.
+    pub(crate) fn can_start(&self) -> Result<(), UsageError> {
+        match self {
+            State::FullFeature => Ok(()),
+            State::LoggingOut => Err(UsageError::LoggingOut),
+            State::Closed => Err(UsageError::Closed),
+            State::Idle | State::Login(_) => Err(UsageError::NotLoggedIn),
+        }
     }
 }

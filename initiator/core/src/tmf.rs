@@ -10,9 +10,12 @@ use rtgt_proto::pdu::{
 use rtgt_proto::serial::Serial;
 use rtgt_proto::text::SessionType;
 
+use super::connection::Connection;
 use super::event::{CloseReason, Event, TaskHandle, TaskOutcome, UsageError};
+use super::reaction::Reaction;
+use super::session::Session;
 use super::tasks::{TaskKind, TaskTable};
-use super::violation::{Flow, ProtocolViolation, ViolationKind};
+use super::violation::{ProtocolViolation, ViolationKind};
 use super::Initiator;
 
 impl Initiator {
@@ -25,26 +28,34 @@ impl Initiator {
         lun: Lun,
         referenced: Option<TaskHandle>,
     ) -> Result<TaskHandle, UsageError> {
-        self.can_start()?;
+        self.state.can_start()?;
         if self.session.session_type == SessionType::Discovery {
             return Err(UsageError::DiscoverySession);
         }
-        self.task_management_inner(function, lun, referenced.map(|t| t.0))
+        let (task, req) =
+            self.session
+                .tmf_request(function, lun, referenced.map(|t| t.0), &self.conn)?;
+        self.conn.push_pdu(&req);
+        Ok(task)
     }
+}
 
-    pub(crate) fn task_management_inner(
+impl Session {
+    /// A task management request, recorded as a task (immediate: it carries
+    /// the next CmdSN without taking it, RFC 7143 §3.2.2.1).
+    pub(crate) fn tmf_request(
         &mut self,
         function: TmfFunction,
         lun: Lun,
         referenced: Option<u32>,
-    ) -> Result<TaskHandle, UsageError> {
-        let itt = self.session.tasks.alloc_itt()?;
-        let cmd_sn = self.session.cmd_sn;
+        conn: &Connection,
+    ) -> Result<(TaskHandle, Pdu), UsageError> {
+        let itt = self.tasks.alloc_itt()?;
+        let cmd_sn = self.cmd_sn;
         let referenced = referenced.unwrap_or(TTT_RESERVED);
         let ref_cmd_sn = match function {
             // RFC 7143 §11.5.3: RefCmdSN is the CmdSN of the task to abort...
             TmfFunction::AbortTask => self
-                .session
                 .tasks
                 .get(referenced)
                 .and_then(|t| t.cmd_sn)
@@ -70,12 +81,11 @@ impl Initiator {
                 TTT_RESERVED
             },
             cmd_sn,
-            exp_stat_sn: self.conn.exp_stat_sn_value(),
+            exp_stat_sn: conn.exp_stat_sn_value(),
             ref_cmd_sn,
             ..TaskManagementRequest::default()
         };
-        self.conn.push_pdu(&Pdu::TaskManagementRequest(req));
-        self.session.tasks.insert(
+        self.tasks.insert(
             itt,
             Some(cmd_sn),
             TaskKind::Tmf {
@@ -84,18 +94,19 @@ impl Initiator {
                 referenced,
             },
         );
-        Ok(TaskHandle(itt))
+        Ok((TaskHandle(itt), Pdu::TaskManagementRequest(req)))
     }
 
-    pub(crate) fn on_tmf_response(&mut self, r: TaskManagementResponse) -> Flow {
+    /// A Task Management Function Response (RFC 7143 §11.6).
+    pub(crate) fn on_tmf_response(&mut self, r: TaskManagementResponse) -> Reaction {
         let Some(TaskKind::Tmf {
             function,
             lun,
             referenced,
-        }) = self.session.tasks.kind(r.itt).cloned()
+        }) = self.tasks.kind(r.itt).cloned()
         else {
             // RFC 7143 §11.6: the response carries the request's ITT.
-            return self.violation(
+            return Reaction::violation(
                 ProtocolViolation::new(
                     ViolationKind::UnknownItt,
                     "RFC 7143 §11.6",
@@ -105,14 +116,12 @@ impl Initiator {
                 .on(Opcode::TaskManagementResponse, r.itt),
             );
         };
-        let tmf_sn = self.session.tasks.remove(r.itt).and_then(|t| t.cmd_sn);
+        let tmf_sn = self.tasks.remove(r.itt).and_then(|t| t.cmd_sn);
         let done = r.response == TmfResponseCode::FunctionComplete;
         // RFC 7143 §4.2.3 and SAM-5 §7: once the function completed, the
         // tasks it covers are gone and no response for them follows.
-        let affected = self
-            .session
-            .tasks
-            .ended_by(function, lun, referenced, tmf_sn, done);
+        let mut re = Reaction::default();
+        let affected = self.tasks.ended_by(function, lun, referenced, tmf_sn, done);
         for (itt, lost) in affected {
             let outcome = if lost {
                 TaskOutcome::DataDigestError
@@ -122,9 +131,9 @@ impl Initiator {
                     by: TaskHandle(r.itt),
                 }
             };
-            self.complete_scsi(itt, outcome)?;
+            re.complete(itt, outcome);
         }
-        self.events.push_back(Event::TmfComplete {
+        re.event(Event::TmfComplete {
             task: TaskHandle(r.itt),
             function,
             response: r.response,
@@ -132,9 +141,9 @@ impl Initiator {
         if done && function == TmfFunction::TargetColdReset {
             // RFC 7143 §11.5.1: after a cold reset the target closes every
             // connection.
-            self.close(CloseReason::TargetColdReset);
+            re.close(CloseReason::TargetColdReset);
         }
-        Ok(())
+        re
     }
 }
 

@@ -277,14 +277,21 @@ impl Initiator {
             }
             _ => return,
         };
-        let abort =
-            self.task_management_inner(rtgt_proto::pdu::TmfFunction::AbortTask, lun, Some(itt));
-        if abort.is_err() {
-            self.session.tasks.remove(itt);
-            self.events.push_back(Event::TaskComplete {
-                task: super::TaskHandle(itt),
-                outcome: TaskOutcome::DataDigestError,
-            });
+        let abort = self.session.tmf_request(
+            rtgt_proto::pdu::TmfFunction::AbortTask,
+            lun,
+            Some(itt),
+            &self.conn,
+        );
+        match abort {
+            Ok((_, req)) => self.conn.push_pdu(&req),
+            Err(_) => {
+                self.session.tasks.remove(itt);
+                self.events.push_back(Event::TaskComplete {
+                    task: super::TaskHandle(itt),
+                    outcome: TaskOutcome::DataDigestError,
+                });
+            }
         }
     }
 }
