@@ -69,7 +69,9 @@ mod tests;
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use rtgt_proto::pdu::{EncodedParts, Isid, IsidType, LoginStatusClass, Pdu, RawPdu, Role};
+use rtgt_proto::pdu::{
+    EncodedParts, Isid, IsidType, LoginStatusClass, LogoutReason, Pdu, RawPdu, Role,
+};
 
 pub use address::{AddressError, Host, TargetAddress, ISCSI_PORT};
 pub use config::{
@@ -207,7 +209,12 @@ impl Initiator {
                 });
                 self.close(CloseReason::PingTimeout);
             }
-            Timer::AsyncLogout => self.async_logout_now(now),
+            // RFC 7143 §11.9.1: the logout closes the connection or the
+            // session; with one connection both end the session.
+            Timer::AsyncLogout if matches!(self.state, State::FullFeature) => {
+                let _ = self.logout(now, LogoutReason::CloseSession);
+            }
+            Timer::AsyncLogout => {}
             Timer::Keepalive => {
                 if let Some(k) = self.config.keepalive {
                     self.timers.set(Timer::Keepalive, now + k);
@@ -327,7 +334,9 @@ impl Initiator {
     }
 
     fn handle_pdu(&mut self, now: Instant, raw: RawPdu, pdu: Pdu) -> Flow {
-        self.check_common(&raw, &pdu)?;
+        if let Some(v) = validate::reserved_violation(&raw, &pdu) {
+            self.violation(v)?;
+        }
         self.apply_sequence(&pdu)?;
         if let Some(TaskKind::Raw) = self.session.tasks.kind(raw.itt()) {
             if self.config.receive_mode == ReceiveMode::Process {
@@ -378,11 +387,13 @@ impl Initiator {
                 _ => {}
             }
         }
+        // RFC 7143 §11.9.1: the logout the target asked for goes as soon as
+        // our commands are done (the timer is disarmed as it goes).
         if matches!(self.state, State::FullFeature)
-            && self.timers.is_armed(Timer::AsyncLogout)
             && !self.session.tasks.scsi_outstanding()
+            && self.timers.cancel(Timer::AsyncLogout)
         {
-            self.async_logout_now(now);
+            let _ = self.logout(now, LogoutReason::CloseSession);
         }
     }
 }

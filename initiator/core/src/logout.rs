@@ -49,17 +49,6 @@ impl Initiator {
         self.timers.cancel(Timer::Keepalive);
         Ok(TaskHandle(itt))
     }
-
-    /// The target asked for a logout and its time is up, or our tasks are
-    /// done: log out now.
-    pub(crate) fn async_logout_now(&mut self, now: Instant) {
-        self.timers.cancel(Timer::AsyncLogout);
-        if matches!(self.state, State::FullFeature) {
-            // RFC 7143 §11.9.1: the logout closes the connection or the
-            // session; with one connection both end the session.
-            let _ = self.logout(now, LogoutReason::CloseSession);
-        }
-    }
 }
 
 impl Session {
