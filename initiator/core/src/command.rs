@@ -18,7 +18,7 @@ use super::Initiator;
 impl Initiator {
     /// Queues a SCSI command. It is sent when the CmdSN window admits it
     /// (at once if `req.immediate`); the outcome comes as
-    /// [`Event::TaskComplete`].
+    /// [`crate::Event::TaskComplete`].
     pub fn submit(&mut self, now: Instant, req: ScsiRequest) -> Result<TaskHandle, UsageError> {
         self.state.can_start()?;
         if self.session.session_type == SessionType::Discovery {

@@ -27,6 +27,14 @@
 //! Every PDU from the target is checked (see `validate`, `window`, and the
 //! checks next to each handler); a deviation becomes an
 //! [`Event::Violation`] and, under [`Strictness::Strict`], ends the session.
+//!
+//! Inside, [`Initiator`] is the driver API and the dispatch: it holds the
+//! connection state (`state::State`, whose login variant owns the login's
+//! `LoginState`), the timer table (`timers::Timers`), the [`Session`] with
+//! its CmdSN window and task table (`tasks::TaskTable`), and the
+//! [`Connection`]. The session answers the PDUs about its tasks with a
+//! `reaction::Reaction` (violations, then actions) that the initiator
+//! reports and carries out.
 #![forbid(unsafe_code)]
 // Target input never panics the initiator (RFC 7143 peers are untrusted):
 // no unwrap, expect, panic or unchecked indexing outside tests.
@@ -92,7 +100,8 @@ use tasks::TaskKind;
 use timers::{Timer, Timers};
 use violation::{Flow, Stop};
 
-/// The initiator core: one session, one connection.
+/// The initiator core: one session, one connection; the public driver API
+/// and the dispatch of what the target sends.
 #[derive(Debug)]
 pub struct Initiator {
     config: InitiatorConfig,
@@ -185,7 +194,8 @@ impl Initiator {
     }
 
     /// Time has reached a deadline given by [`Initiator::poll_timeout`]:
-    /// the timers due fire in the order of [`Timer`].
+    /// the timers due fire, login first, then pings, the logout the target
+    /// asked for and the keepalive.
     pub fn handle_timeout(&mut self, now: Instant) {
         for timer in self.timers.due(now) {
             if self.state.is_closed() {
