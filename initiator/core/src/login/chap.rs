@@ -10,16 +10,16 @@ use super::LoginError;
 use crate::config::{ChapConfig, Rng};
 use crate::violation::{ProtocolViolation, ViolationKind};
 
-/// Where the CHAP exchange is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where the CHAP exchange is, with what that stage needs.
+#[derive(Debug, Clone)]
 pub(crate) enum Step {
     /// AuthMethod offered, answer awaited.
     Method,
     /// CHAP_A sent, CHAP_A/CHAP_I/CHAP_C awaited.
     Algorithm,
-    /// Our CHAP_R (and challenge) sent; for mutual CHAP the target's
-    /// CHAP_N/CHAP_R awaited.
-    Response,
+    /// Mutual CHAP: our CHAP_R and our challenge sent with the algorithm
+    /// chosen; the target's CHAP_N/CHAP_R awaited.
+    Response { alg: ChapAlgorithm, ours: Challenge },
     /// Authenticated (or no CHAP chosen).
     Done,
 }
@@ -29,8 +29,6 @@ pub(crate) enum Step {
 pub(crate) struct ChapState {
     cfg: ChapConfig,
     step: Step,
-    alg: Option<ChapAlgorithm>,
-    ours: Option<Challenge>,
 }
 
 impl ChapState {
@@ -38,8 +36,6 @@ impl ChapState {
         ChapState {
             cfg,
             step: Step::Method,
-            alg: None,
-            ours: None,
         }
     }
 }
@@ -76,7 +72,7 @@ impl ChapState {
         auth: &[Pair],
         rng: &mut Rng,
     ) -> Result<(Vec<Pair>, bool), ChapError> {
-        match self.step {
+        match &self.step {
             Step::Method => match method {
                 Some("CHAP") => {
                     self.step = Step::Algorithm;
@@ -127,7 +123,6 @@ impl ChapState {
                         ))
                     }
                 };
-                self.alg = Some(alg);
                 let response = alg.response(id, &self.cfg.secret, &challenge);
                 let mut out = vec![
                     Pair::new("CHAP_N", self.cfg.user.clone()),
@@ -151,21 +146,19 @@ impl ChapState {
                     })?;
                     out.push(Pair::new("CHAP_I", ours.id_value()));
                     out.push(Pair::new("CHAP_C", ours.value_hex()));
-                    self.ours = Some(ours);
-                    self.step = Step::Response;
+                    self.step = Step::Response { alg, ours };
                 } else {
                     self.step = Step::Done;
                 }
                 Ok((out, true))
             }
-            Step::Response => {
+            Step::Response { alg, ours } => {
                 let (Some(n), Some(r)) = (get(auth, "CHAP_N"), get(auth, "CHAP_R")) else {
                     return Err(ChapError::Failed(LoginError::TargetAuthFailed {
                         reason: "no CHAP_N and CHAP_R in answer to our challenge".into(),
                     }));
                 };
-                let (Some(m), Some(ours), Some(alg)) = (&self.cfg.mutual, &self.ours, self.alg)
-                else {
+                let Some(m) = &self.cfg.mutual else {
                     return Ok((Vec::new(), true));
                 };
                 if m.target_user.as_deref().is_some_and(|u| u != n) {
@@ -174,7 +167,7 @@ impl ChapState {
                     }));
                 }
                 let ok = chap::parse_binary(r)
-                    .map(|resp| ours.verify(alg, &m.target_secret, &resp))
+                    .map(|resp| ours.verify(*alg, &m.target_secret, &resp))
                     .unwrap_or(false);
                 if !ok {
                     return Err(ChapError::Failed(LoginError::TargetAuthFailed {
