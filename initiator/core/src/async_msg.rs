@@ -5,11 +5,14 @@ use std::time::{Duration, Instant};
 
 use rtgt_proto::pdu::{AsyncEvent, AsyncMessage, Opcode, Reject, RejectReason};
 
-use super::command::Retry;
 use super::event::{CloseReason, Event, TaskOutcome};
-use super::session::TaskKind;
+use super::issue::Retry;
+use super::reaction::Reaction;
+use super::state::State;
+use super::tasks::TaskKind;
+use super::timers::Timer;
 use super::violation::{Flow, ProtocolViolation, ViolationKind};
-use super::{Initiator, Phase};
+use super::Initiator;
 
 impl Initiator {
     pub(crate) fn on_async(&mut self, now: Instant, a: AsyncMessage) -> Flow {
@@ -19,11 +22,12 @@ impl Initiator {
             // Parameter3 seconds; we wait for our tasks to end but no longer
             // than that.
             AsyncEvent::LogoutRequest
-                if self.phase == Phase::FullFeature && self.async_logout_at.is_none() =>
+                if matches!(self.state, State::FullFeature)
+                    && !self.timers.is_armed(Timer::AsyncLogout) =>
             {
                 let within = Duration::from_secs(u64::from(a.parameter3));
                 self.events.push_back(Event::LogoutRequested { within });
-                self.async_logout_at = Some(now + within);
+                self.timers.set(Timer::AsyncLogout, now + within);
             }
             AsyncEvent::ConnectionDrop | AsyncEvent::SessionDrop => {
                 // RFC 7143 §11.9.1: the target drops the connection (our only
@@ -65,8 +69,11 @@ impl Initiator {
             // RFC 7143 §7.3 and §7.8: the target discarded the command and
             // did not count its CmdSN; we must plug the gap. §11.17.1 lets
             // the whole command, immediate data included, be sent again.
-            match self.retry_scsi(itt) {
-                Retry::Sent => return Ok(()),
+            match self.session.retry_command(itt, &self.conn) {
+                Retry::Send(pdus) => {
+                    self.conn.push_pdus(pdus);
+                    return Ok(());
+                }
                 Retry::Exhausted => {
                     // RFC 7143 §7.8: either side may escalate a digest error
                     // to session recovery, the only recovery at
@@ -82,15 +89,20 @@ impl Initiator {
         // FIXME: RFC 7143 §7.3 also asks the initiator to plug the CmdSN gap
         // a non-immediate command rejected for another reason leaves (by
         // ABORT TASK with its RefCmdSN); the task just ends here.
-        match self.session.tasks.get(&itt).map(|t| &t.kind) {
-            Some(TaskKind::Scsi(_)) => self.complete_scsi(itt, TaskOutcome::Rejected(r.reason))?,
+        match self.session.tasks.kind(itt) {
+            Some(TaskKind::Scsi(_)) => {
+                self.react(Reaction::completed(itt, TaskOutcome::Rejected(r.reason)))?
+            }
             Some(TaskKind::Logout) => {
-                self.session.tasks.remove(&itt);
-                self.phase = Phase::FullFeature;
+                self.session.tasks.remove(itt);
+                // The logout disarmed the keepalive and requested-logout
+                // timers; they stay disarmed.
+                self.state = State::FullFeature;
             }
             Some(TaskKind::Raw) | None => {}
             Some(_) => {
-                self.session.tasks.remove(&itt);
+                self.session.tasks.remove(itt);
+                self.timers.cancel(Timer::Nop(itt));
             }
         }
         Ok(())

@@ -4,258 +4,84 @@
 use std::time::Instant;
 
 use bytes::Bytes;
-use rtgt_proto::pdu::{
-    DataIn, DataOut, Opcode, Pdu, ScsiCommand, ScsiResponse, ScsiResponseCode, ScsiStatus,
-    ITT_RESERVED, TTT_RESERVED,
-};
+use rtgt_proto::pdu::{DataIn, Opcode, ScsiResponse, ScsiResponseCode, ScsiStatus, TTT_RESERVED};
 use rtgt_proto::scsi::sense::Sense;
 use rtgt_proto::text::SessionType;
 
-use super::event::{Event, Residual, ScsiResult, TaskHandle, TaskOutcome, UsageError};
-use super::session::{DataDirection, ScsiRequest, ScsiTask, Task, TaskKind};
-use super::violation::{Flow, ProtocolViolation, ViolationKind};
-use super::{Initiator, Phase};
-
-/// The most read buffer reserved before any Data-In arrives.
-const READ_RESERVE_MAX: usize = 16 << 20;
-
-/// How many times a command rejected for a data digest error is sent again
-/// before the session is given up (RFC 7143 §7.8: session recovery).
-pub(crate) const MAX_RETRIES: u8 = 3;
-
-/// What [`Initiator::retry_scsi`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Retry {
-    /// The command went out again.
-    Sent,
-    /// [`MAX_RETRIES`] retries were spent.
-    Exhausted,
-    /// Not an outstanding command the target never started.
-    NotApplicable,
-}
+use super::event::{Residual, ScsiResult, TaskHandle, TaskOutcome, UsageError};
+use super::reaction::Reaction;
+use super::session::{DataDirection, ScsiRequest, Session};
+use super::tasks::{ScsiTask, TaskKind};
+use super::violation::{ProtocolViolation, ViolationKind};
+use super::Initiator;
 
 impl Initiator {
-    /// Checks that a new task may start.
-    pub(crate) fn can_start(&self) -> Result<(), UsageError> {
-        match self.phase {
-            Phase::FullFeature => Ok(()),
-            Phase::LoggingOut => Err(UsageError::LoggingOut),
-            Phase::Closed => Err(UsageError::Closed),
-            Phase::Idle | Phase::Login => Err(UsageError::NotLoggedIn),
-        }
-    }
-
     /// Queues a SCSI command. It is sent when the CmdSN window admits it
     /// (at once if `req.immediate`); the outcome comes as
-    /// [`Event::TaskComplete`].
+    /// [`crate::Event::TaskComplete`].
     pub fn submit(&mut self, now: Instant, req: ScsiRequest) -> Result<TaskHandle, UsageError> {
-        self.can_start()?;
+        self.state.can_start()?;
         if self.session.session_type == SessionType::Discovery {
             return Err(UsageError::DiscoverySession);
         }
-        let itt = self.session.alloc_itt()?;
-        let edtl = match &req.data {
-            DataDirection::None => 0,
-            DataDirection::Read(n) => *n,
-            DataDirection::Write(d) => u32::try_from(d.len()).unwrap_or(u32::MAX),
-        };
+        let itt = self.session.tasks.alloc_itt()?;
         let immediate = req.immediate;
-        let read_len = match &req.data {
-            DataDirection::Read(n) => (*n as usize).min(READ_RESERVE_MAX),
-            _ => 0,
-        };
-        let task = ScsiTask {
-            req,
-            edtl,
-            // Room for the whole read up front (the caller's own length, not
-            // peer data), so that Data-In is copied once.
-            read_buf: Vec::with_capacity(read_len),
-            next_offset: 0,
-            received: 0,
-            seq_bytes: 0,
-            exp_data_sn: 0,
-            exp_r2t_sn: 0,
-            unsolicited_end: 0,
-            next_r2t_offset: 0,
-            r2t_outstanding: 0,
-            lost: false,
-            retries: 0,
-        };
-        self.session.tasks.insert(
-            itt,
-            Task {
-                cmd_sn: None,
-                kind: TaskKind::Scsi(Box::new(task)),
-            },
-        );
+        let task = ScsiTask::new(req);
+        self.session
+            .tasks
+            .insert(itt, None, TaskKind::Scsi(Box::new(task)));
         if immediate {
-            self.issue_scsi(itt, true);
+            let pdus = self.session.issue_command(itt, true, &self.conn);
+            self.conn.push_pdus(pdus);
         } else {
-            self.session.waiting.push_back(itt);
+            self.session.tasks.wait(itt);
             self.pump(now);
         }
         Ok(TaskHandle(itt))
     }
+}
 
-    /// Sends a SCSI command with its immediate and unsolicited data.
-    pub(crate) fn issue_scsi(&mut self, itt: u32, immediate: bool) {
-        let cmd_sn = if immediate {
-            self.session.cmd_sn
-        } else {
-            self.session.take_cmd_sn()
-        };
-        self.send_scsi(itt, cmd_sn, immediate);
-    }
-
-    /// Sends a command the target rejected for a data digest error again
-    /// (RFC 7143 §7.2.1: a retry carries the original ITT, flags, CDB and
-    /// CmdSN, on the same connection), with its immediate and unsolicited
-    /// data. It plugs the CmdSN gap the discarded command left (§7.3).
-    pub(crate) fn retry_scsi(&mut self, itt: u32) -> Retry {
-        let Some(task) = self.session.tasks.get_mut(&itt) else {
-            return Retry::NotApplicable;
-        };
-        let Some(cmd_sn) = task.cmd_sn else {
-            return Retry::NotApplicable;
-        };
-        let TaskKind::Scsi(t) = &mut task.kind else {
-            return Retry::NotApplicable;
-        };
-        // A target that answered anything for the task has started it: the
-        // Reject cannot be for its command PDU.
-        let started = t.received > 0 || t.exp_data_sn != 0 || t.exp_r2t_sn != 0;
-        if started || t.lost {
-            return Retry::NotApplicable;
-        }
-        if t.retries >= MAX_RETRIES {
-            return Retry::Exhausted;
-        }
-        t.retries += 1;
-        let immediate = t.req.immediate;
-        self.send_scsi(itt, cmd_sn, immediate);
-        Retry::Sent
-    }
-
-    /// Puts the command PDU of task `itt` and its unsolicited Data-Out on
-    /// the wire with `cmd_sn`.
-    fn send_scsi(&mut self, itt: u32, cmd_sn: u32, immediate: bool) {
-        let p = self.session.params;
-        let mrdsl = self.conn.max_send_data_segment_length.max(1);
-        let exp_stat_sn = self.conn.exp_stat_sn_value();
-        let Some(task) = self.session.tasks.get_mut(&itt) else {
-            return;
-        };
-        task.cmd_sn = Some(cmd_sn);
-        let TaskKind::Scsi(t) = &mut task.kind else {
-            return;
-        };
-        let write = match &t.req.data {
-            DataDirection::Write(d) => d.clone(),
-            _ => Bytes::new(),
-        };
-        let edtl = t.edtl;
-        let is_write = matches!(t.req.data, DataDirection::Write(_));
-        // RFC 7143 §13.11 and §13.14: immediate data up to FirstBurstLength
-        // and the target's MaxRecvDataSegmentLength; §13.10: with
-        // InitialR2T=No, unsolicited Data-Out up to FirstBurstLength.
-        let imm = if !is_write {
-            0
-        } else if p.immediate_data {
-            edtl.min(p.first_burst_length).min(mrdsl)
-        } else {
-            0
-        };
-        let unsolicited = if p.initial_r2t || !is_write {
-            imm
-        } else {
-            edtl.min(p.first_burst_length)
-        };
-        t.unsolicited_end = unsolicited;
-        t.next_r2t_offset = unsolicited;
-        let mut cmd = ScsiCommand {
-            immediate,
-            final_bit: unsolicited == imm,
-            read: matches!(t.req.data, DataDirection::Read(_)),
-            write: matches!(t.req.data, DataDirection::Write(_)),
-            attr: t.req.attr,
-            lun: t.req.lun,
-            itt,
-            expected_data_transfer_length: edtl,
-            cmd_sn,
-            exp_stat_sn,
-            data: write.slice(..imm as usize),
-            ..ScsiCommand::default()
-        };
-        cmd.set_cdb(&t.req.cdb);
-        self.conn.push_pdu(&Pdu::ScsiCommand(cmd));
-        let mut data_sn = 0;
-        let mut off = imm;
-        while off < unsolicited {
-            let end = off.saturating_add(mrdsl).min(unsolicited);
-            // RFC 7143 §11.7.5: unsolicited data carries TTT 0xffffffff;
-            // §11.7.1: F marks the last PDU of the sequence.
-            let out = DataOut {
-                final_bit: end == unsolicited,
-                itt,
-                ttt: TTT_RESERVED,
-                exp_stat_sn,
-                data_sn,
-                buffer_offset: off,
-                data: write.slice(off as usize..end as usize),
-                ..DataOut::default()
-            };
-            self.conn.push_pdu(&Pdu::DataOut(out));
-            data_sn += 1;
-            off = end;
+impl Session {
+    /// A violation unless `itt` names an outstanding SCSI command.
+    fn expect_scsi(&self, itt: u32, op: Opcode, clause: &'static str) -> Result<(), Reaction> {
+        match self.tasks.kind(itt) {
+            Some(TaskKind::Scsi(_)) => Ok(()),
+            _ => Err(Reaction::violation(
+                ProtocolViolation::new(
+                    ViolationKind::UnknownItt,
+                    clause,
+                    "the ITT of an outstanding SCSI command",
+                    format!("ITT {itt:#010x}"),
+                )
+                .on(op, itt),
+            )),
         }
     }
 
-    /// The SCSI task `itt`, or a violation for a tag naming none.
-    fn scsi_task(
-        &mut self,
-        itt: u32,
-        op: Opcode,
-        clause: &'static str,
-    ) -> Result<bool, super::violation::Stop> {
-        match self.session.tasks.get(&itt).map(|t| &t.kind) {
-            Some(TaskKind::Scsi(_)) => Ok(true),
-            _ => {
-                self.violation(
-                    ProtocolViolation::new(
-                        ViolationKind::UnknownItt,
-                        clause,
-                        "the ITT of an outstanding SCSI command",
-                        format!("ITT {itt:#010x}"),
-                    )
-                    .on(op, itt),
-                )?;
-                Ok(false)
-            }
-        }
-    }
-
-    pub(crate) fn on_data_in(&mut self, d: DataIn) -> Flow {
+    /// A Data-In: checked (RFC 7143 §11.7), its data placed, and with S the
+    /// command's status.
+    pub(crate) fn on_data_in(&mut self, d: DataIn) -> Reaction {
         let itt = d.itt;
-        if !self.scsi_task(itt, Opcode::DataIn, "RFC 7143 §11.7")? {
-            return Ok(());
+        if let Err(r) = self.expect_scsi(itt, Opcode::DataIn, "RFC 7143 §11.7") {
+            return r;
         }
         let v = |kind, clause, expected: String, received: String| {
             ProtocolViolation::new(kind, clause, expected, received).on(Opcode::DataIn, itt)
         };
-        let p = self.session.params;
-        let Some(TaskKind::Scsi(t)) = self.session.tasks.get(&itt).map(|t| &t.kind) else {
-            return Ok(());
+        let p = self.params;
+        let Some(t) = self.tasks.scsi(itt) else {
+            return Reaction::default();
         };
         if t.lost {
-            return Ok(());
+            return Reaction::default();
         }
         let is_read = matches!(t.req.data, DataDirection::Read(_));
         let (edtl, exp_sn, next_off, seq_bytes) =
             (t.edtl, t.exp_data_sn, t.next_offset, t.seq_bytes);
-        let mut problems = Vec::new();
+        let mut problems = Reaction::default();
         if !is_read {
             // RFC 7143 §11.3.1: Data-In answers a command with the R bit.
-            problems.push(v(
+            problems.report(v(
                 ViolationKind::UnexpectedPdu,
                 "RFC 7143 §11.3.1",
                 "no Data-In for a command without R".into(),
@@ -265,7 +91,7 @@ impl Initiator {
         // RFC 7143 §11.7.3: S implies F; O and U exclude each other and mean
         // something only with S. Status with S is a good status only.
         if d.status_present && !d.final_bit {
-            problems.push(v(
+            problems.report(v(
                 ViolationKind::InvalidFlags,
                 "RFC 7143 §11.7.3",
                 "F=1 when S=1".into(),
@@ -273,7 +99,7 @@ impl Initiator {
             ));
         }
         if (d.overflow || d.underflow) && !d.status_present || d.overflow && d.underflow {
-            problems.push(v(
+            problems.report(v(
                 ViolationKind::InvalidFlags,
                 "RFC 7143 §11.7.3",
                 "O or U only with S, never both".into(),
@@ -291,7 +117,7 @@ impl Initiator {
                 ScsiStatus::Good | ScsiStatus::ConditionMet | ScsiStatus::Other(0x14)
             )
         {
-            problems.push(v(
+            problems.report(v(
                 ViolationKind::InvalidFlags,
                 "RFC 7143 §11.7.3",
                 "status with S only GOOD, CONDITION MET or INTERMEDIATE-CONDITION MET".into(),
@@ -300,7 +126,7 @@ impl Initiator {
         }
         if d.acknowledge && p.error_recovery_level == 0 {
             // RFC 7143 §11.7.2: the A bit is for ErrorRecoveryLevel > 0.
-            problems.push(v(
+            problems.report(v(
                 ViolationKind::InvalidFlags,
                 "RFC 7143 §11.7.2",
                 "A=0 at ErrorRecoveryLevel 0".into(),
@@ -309,7 +135,7 @@ impl Initiator {
         }
         if !d.acknowledge && d.ttt != TTT_RESERVED {
             // RFC 7143 §11.7.5: without A the TTT is 0xffffffff.
-            problems.push(v(
+            problems.report(v(
                 ViolationKind::TargetTransferTag,
                 "RFC 7143 §11.7.5",
                 "TTT 0xffffffff".into(),
@@ -319,7 +145,7 @@ impl Initiator {
         if d.data_sn != exp_sn {
             // RFC 7143 §11.7.6: DataSN counts the Data-In PDUs of a command
             // from 0.
-            problems.push(v(
+            problems.report(v(
                 ViolationKind::DataSn,
                 "RFC 7143 §11.7.6",
                 format!("DataSN {exp_sn}"),
@@ -331,7 +157,7 @@ impl Initiator {
         if p.data_pdu_in_order && d.buffer_offset != next_off {
             // RFC 7143 §13.18: with DataPDUInOrder=Yes the offsets increase
             // without gaps (§11.7.7).
-            problems.push(v(
+            problems.report(v(
                 ViolationKind::BufferOffset,
                 "RFC 7143 §11.7.7",
                 format!("Buffer Offset {next_off}"),
@@ -341,7 +167,7 @@ impl Initiator {
         if end > u64::from(edtl) {
             // RFC 7143 §11.3.4: no more data than the Expected Data Transfer
             // Length moves; the rest is reported as overflow.
-            problems.push(v(
+            problems.report(v(
                 ViolationKind::DataOverrun,
                 "RFC 7143 §11.3.4",
                 format!("data within {edtl} bytes"),
@@ -351,18 +177,15 @@ impl Initiator {
         if seq_bytes + len > u64::from(p.max_burst_length) {
             // RFC 7143 §13.13: a Data-In sequence carries at most
             // MaxBurstLength bytes.
-            problems.push(v(
+            problems.report(v(
                 ViolationKind::BurstLength,
                 "RFC 7143 §13.13",
                 format!("at most {} bytes per Data-In sequence", p.max_burst_length),
                 format!("{} bytes", seq_bytes + len),
             ));
         }
-        for pv in problems {
-            self.violation(pv)?;
-        }
-        let Some(TaskKind::Scsi(t)) = self.session.tasks.get_mut(&itt).map(|t| &mut t.kind) else {
-            return Ok(());
+        let Some(t) = self.tasks.scsi_mut(itt) else {
+            return problems;
         };
         let start = (d.buffer_offset as usize).min(edtl as usize);
         let end = (end as usize).min(edtl as usize);
@@ -387,40 +210,41 @@ impl Initiator {
                 exp_data_sn: d.data_sn.wrapping_add(1),
                 ..ScsiResponse::default()
             };
-            return self.finish_scsi(rsp, true);
+            self.finish(rsp, true, &mut problems);
         }
-        Ok(())
+        problems
     }
 
-    pub(crate) fn on_scsi_response(&mut self, r: ScsiResponse) -> Flow {
-        if !self.scsi_task(r.itt, Opcode::ScsiResponse, "RFC 7143 §11.4")? {
-            return Ok(());
+    /// A SCSI Response (RFC 7143 §11.4).
+    pub(crate) fn on_scsi_response(&mut self, r: ScsiResponse) -> Reaction {
+        if let Err(re) = self.expect_scsi(r.itt, Opcode::ScsiResponse, "RFC 7143 §11.4") {
+            return re;
         }
-        self.finish_scsi(r, false)
+        let mut re = Reaction::default();
+        self.finish(r, false, &mut re);
+        re
     }
 
     /// Checks a command's status (from a SCSI Response or a Data-In with S)
     /// and ends the task.
-    fn finish_scsi(&mut self, r: ScsiResponse, in_data_in: bool) -> Flow {
+    fn finish(&self, r: ScsiResponse, in_data_in: bool, re: &mut Reaction) {
         let itt = r.itt;
         let op = if in_data_in {
             Opcode::DataIn
         } else {
             Opcode::ScsiResponse
         };
-        let Some(TaskKind::Scsi(t)) = self.session.tasks.get(&itt).map(|t| &t.kind) else {
-            return Ok(());
+        let Some(t) = self.tasks.scsi(itt) else {
+            return;
         };
         if t.lost {
-            return self.complete_scsi(itt, TaskOutcome::DataDigestError);
+            re.complete(itt, TaskOutcome::DataDigestError);
+            return;
         }
         let problems = super::r2t::response_problems(t, &r, in_data_in);
         for (kind, clause, expected, received) in problems {
-            self.violation(ProtocolViolation::new(kind, clause, expected, received).on(op, itt))?;
+            re.report(ProtocolViolation::new(kind, clause, expected, received).on(op, itt));
         }
-        let Some(TaskKind::Scsi(t)) = self.session.tasks.get(&itt).map(|t| &t.kind) else {
-            return Ok(());
-        };
         let residual = Residual::from_fields(r.underflow, r.overflow, r.residual_count);
         let sense_bytes = match (r.response, r.sense_data()) {
             (ScsiResponseCode::CommandCompleted, Some(s)) => Bytes::copy_from_slice(s),
@@ -438,18 +262,6 @@ impl Initiator {
             sense,
             status_in_data_in: in_data_in,
         };
-        self.complete_scsi(itt, TaskOutcome::Completed(result))
-    }
-
-    pub(crate) fn complete_scsi(&mut self, itt: u32, outcome: TaskOutcome) -> Flow {
-        if itt != ITT_RESERVED {
-            self.session.tasks.remove(&itt);
-            self.session.waiting.retain(|&w| w != itt);
-        }
-        self.events.push_back(Event::TaskComplete {
-            task: TaskHandle(itt),
-            outcome,
-        });
-        Ok(())
+        re.complete(itt, TaskOutcome::Completed(result));
     }
 }

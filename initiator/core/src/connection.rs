@@ -60,6 +60,12 @@ impl Connection {
         self.push_raw(&pdu.to_raw(), None, None);
     }
 
+    pub(crate) fn push_pdus(&mut self, pdus: Vec<Pdu>) {
+        for pdu in &pdus {
+            self.push_pdu(pdu);
+        }
+    }
+
     pub(crate) fn push_raw(
         &mut self,
         raw: &RawPdu,

@@ -5,13 +5,15 @@
 use std::time::Instant;
 
 use bytes::Bytes;
-use rtgt_proto::pdu::{Opcode, Pdu, TextRequest, TextResponse, TTT_RESERVED};
+use rtgt_proto::pdu::{Opcode, TextResponse, TTT_RESERVED};
 use rtgt_proto::text::{self, Pair, TextAccumulator};
 
 use super::address::TargetAddress;
 use super::event::{Event, TaskHandle, UsageError};
-use super::session::{Task, TaskKind};
-use super::violation::{Flow, ProtocolViolation, ViolationKind};
+use super::reaction::Reaction;
+use super::session::Session;
+use super::tasks::{Task, TaskKind};
+use super::violation::{ProtocolViolation, ViolationKind};
 use super::Initiator;
 
 /// What to ask SendTargets for.
@@ -52,69 +54,41 @@ impl Initiator {
         now: Instant,
         query: SendTargets,
     ) -> Result<TaskHandle, UsageError> {
-        self.can_start()?;
+        self.state.can_start()?;
         let value = match &query {
             SendTargets::All => "All",
             SendTargets::Target(n) => n.as_str(),
             SendTargets::Current => "",
         };
         let data = Bytes::from(text::encode(&[Pair::new("SendTargets", value)]));
-        let itt = self.session.alloc_itt()?;
+        let itt = self.session.tasks.alloc_itt()?;
         let task = TextTask {
             acc: TextAccumulator::default(),
             first: Some(data),
             ttt: TTT_RESERVED,
             pairs: Vec::new(),
         };
-        self.session.tasks.insert(
-            itt,
-            Task {
-                cmd_sn: None,
-                kind: TaskKind::Text(Box::new(task)),
-            },
-        );
-        self.session.waiting.push_back(itt);
+        self.session
+            .tasks
+            .insert(itt, None, TaskKind::Text(Box::new(task)));
+        self.session.tasks.wait(itt);
         self.pump(now);
         Ok(TaskHandle(itt))
     }
+}
 
-    /// Sends the next Text Request of an exchange (non-immediate: it takes a
-    /// CmdSN, RFC 7143 §11.10).
-    pub(crate) fn issue_text(&mut self, itt: u32) {
-        let cmd_sn = self.session.take_cmd_sn();
-        let exp_stat_sn = self.conn.exp_stat_sn_value();
-        let Some(task) = self.session.tasks.get_mut(&itt) else {
-            return;
-        };
-        task.cmd_sn = Some(cmd_sn);
-        let TaskKind::Text(t) = &mut task.kind else {
-            return;
-        };
-        // RFC 7143 §11.10.4: the first request has TTT 0xffffffff; a
-        // continuation returns the target's TTT with an empty text.
-        let req = TextRequest {
-            final_bit: true,
-            itt,
-            ttt: t.ttt,
-            cmd_sn,
-            exp_stat_sn,
-            data: t.first.take().unwrap_or_default(),
-            ..TextRequest::default()
-        };
-        self.conn.push_pdu(&Pdu::TextRequest(req));
-    }
-
-    pub(crate) fn on_text_response(&mut self, r: TextResponse) -> Flow {
+impl Session {
+    /// A Text Response (RFC 7143 §11.11): more text asked for, or the
+    /// SendTargets answer.
+    pub(crate) fn on_text_response(&mut self, r: TextResponse) -> Reaction {
+        let mut re = Reaction::default();
         let itt = r.itt;
         let v = |kind, clause, expected: &str, received: String| {
             ProtocolViolation::new(kind, clause, expected, received).on(Opcode::TextResponse, itt)
         };
-        if !matches!(
-            self.session.tasks.get(&itt).map(|t| &t.kind),
-            Some(TaskKind::Text(_))
-        ) {
+        if !matches!(self.tasks.kind(itt), Some(TaskKind::Text(_))) {
             // RFC 7143 §11.11: the response carries our request's ITT.
-            return self.violation(v(
+            return Reaction::violation(v(
                 ViolationKind::UnknownItt,
                 "RFC 7143 §11.11",
                 "the ITT of an outstanding Text Request",
@@ -123,32 +97,32 @@ impl Initiator {
         }
         if r.continue_bit && r.final_bit {
             // RFC 7143 §11.11.2: C=1 requires F=0.
-            self.violation(v(
+            re.report(v(
                 ViolationKind::InvalidFlags,
                 "RFC 7143 §11.11.2",
                 "F=0 when C=1",
                 "F=1 C=1".into(),
-            ))?;
+            ));
         }
         if r.final_bit && r.ttt != TTT_RESERVED {
             // RFC 7143 §11.11.4: the final response has TTT 0xffffffff...
-            self.violation(v(
+            re.report(v(
                 ViolationKind::TargetTransferTag,
                 "RFC 7143 §11.11.4",
                 "TTT 0xffffffff with F=1",
                 format!("TTT {:#010x}", r.ttt),
-            ))?;
+            ));
         } else if !r.final_bit && r.ttt == TTT_RESERVED {
             // ...and any other a tag the initiator returns to continue.
-            self.violation(v(
+            re.report(v(
                 ViolationKind::TargetTransferTag,
                 "RFC 7143 §11.11.4",
                 "a TTT other than 0xffffffff with F=0",
                 "TTT 0xffffffff".into(),
-            ))?;
+            ));
         }
-        let Some(TaskKind::Text(t)) = self.session.tasks.get_mut(&itt).map(|t| &mut t.kind) else {
-            return Ok(());
+        let Some(TaskKind::Text(t)) = self.tasks.get_mut(itt).map(|t| &mut t.kind) else {
+            return re;
         };
         let pushed = t.acc.push(&r.data, r.continue_bit);
         if let Ok(Some(pairs)) = &pushed {
@@ -156,26 +130,26 @@ impl Initiator {
         }
         if let Err(e) = pushed {
             // RFC 7143 §6.1: key=value pairs, each NUL-terminated.
-            self.violation(v(
+            re.report(v(
                 ViolationKind::Text,
                 "RFC 7143 §6.1",
                 "well-formed key=value text",
                 e.to_string(),
-            ))?;
+            ));
         }
         if !r.final_bit || r.continue_bit {
-            if let Some(TaskKind::Text(t)) = self.session.tasks.get_mut(&itt).map(|t| &mut t.kind) {
+            if let Some(TaskKind::Text(t)) = self.tasks.get_mut(itt).map(|t| &mut t.kind) {
                 t.ttt = r.ttt;
             }
-            self.session.waiting.push_back(itt);
-            return Ok(());
+            self.tasks.wait(itt);
+            return re;
         }
         let Some(Task {
             kind: TaskKind::Text(t),
             ..
-        }) = self.session.tasks.remove(&itt)
+        }) = self.tasks.remove(itt)
         else {
-            return Ok(());
+            return re;
         };
         let mut targets: Vec<DiscoveredTarget> = Vec::new();
         for p in &t.pairs {
@@ -197,22 +171,22 @@ impl Initiator {
                                 (_, Err(e)) => e.to_string(),
                                 _ => String::new(),
                             };
-                            self.violation(v(
+                            re.report(v(
                                 ViolationKind::Text,
                                 "RFC 7143 §13.8",
                                 "TargetAddress=host[:port][,tag] after its TargetName",
                                 received,
-                            ))?;
+                            ));
                         }
                     }
                 }
                 _ => {}
             }
         }
-        self.events.push_back(Event::Discovery {
+        re.event(Event::Discovery {
             task: super::TaskHandle(itt),
             targets,
         });
-        Ok(())
+        re
     }
 }

@@ -27,6 +27,14 @@
 //! Every PDU from the target is checked (see `validate`, `window`, and the
 //! checks next to each handler); a deviation becomes an
 //! [`Event::Violation`] and, under [`Strictness::Strict`], ends the session.
+//!
+//! Inside, [`Initiator`] is the driver API and the dispatch: it holds the
+//! connection state (`state::State`, whose login variant owns the login's
+//! `LoginState`), the timer table (`timers::Timers`), the [`Session`] with
+//! its CmdSN window and task table (`tasks::TaskTable`), and the
+//! [`Connection`]. The session answers the PDUs about its tasks with a
+//! `reaction::Reaction` (violations, then actions) that the initiator
+//! reports and carries out.
 #![forbid(unsafe_code)]
 // Target input never panics the initiator (RFC 7143 peers are untrusted):
 // no unwrap, expect, panic or unchecked indexing outside tests.
@@ -47,12 +55,17 @@ mod config;
 mod connection;
 mod discovery;
 mod event;
+mod issue;
 mod login;
 mod logout;
 mod nop;
 mod r2t;
 mod raw;
+mod reaction;
 mod session;
+mod state;
+mod tasks;
+mod timers;
 mod tmf;
 mod validate;
 mod violation;
@@ -64,7 +77,9 @@ mod tests;
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use rtgt_proto::pdu::{EncodedParts, Isid, IsidType, LoginStatusClass, Pdu, RawPdu, Role};
+use rtgt_proto::pdu::{
+    EncodedParts, Isid, IsidType, LoginStatusClass, LogoutReason, Pdu, RawPdu, Role,
+};
 
 pub use address::{AddressError, Host, TargetAddress, ISCSI_PORT};
 pub use config::{
@@ -76,41 +91,26 @@ pub use discovery::{DiscoveredTarget, SendTargets};
 pub use event::{CloseReason, Event, Residual, ScsiResult, TaskHandle, TaskOutcome, UsageError};
 pub use login::LoginError;
 pub use session::{DataDirection, ScsiRequest, Session};
+pub use state::Phase;
 pub use violation::{ProtocolViolation, ViolationKind};
 
 use config::Rng;
-use login::LoginState;
-use session::TaskKind;
+use state::State;
+use tasks::TaskKind;
+use timers::{Timer, Timers};
 use violation::{Flow, Stop};
 
-/// Where the session is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    /// Created; [`Initiator::login`] not yet called.
-    Idle,
-    /// Login requests and responses are being exchanged.
-    Login,
-    /// Full feature phase.
-    FullFeature,
-    /// A Logout Request was sent.
-    LoggingOut,
-    /// Over; the driver closes the connection.
-    Closed,
-}
-
-/// The initiator core: one session, one connection.
+/// The initiator core: one session, one connection; the public driver API
+/// and the dispatch of what the target sends.
 #[derive(Debug)]
 pub struct Initiator {
     config: InitiatorConfig,
     rng: Rng,
     session: Session,
     conn: Connection,
-    phase: Phase,
-    login: Option<LoginState>,
+    state: State,
+    timers: Timers,
     events: VecDeque<Event>,
-    /// AsyncEvent 1: the time by which we must have logged out.
-    async_logout_at: Option<Instant>,
-    keepalive_at: Option<Instant>,
 }
 
 impl Initiator {
@@ -137,17 +137,15 @@ impl Initiator {
             rng,
             session,
             conn,
-            phase: Phase::Idle,
-            login: None,
+            state: State::Idle,
+            timers: Timers::default(),
             events: VecDeque::new(),
-            async_logout_at: None,
-            keepalive_at: None,
         }
     }
 
     /// The phase.
     pub fn phase(&self) -> Phase {
-        self.phase
+        self.state.phase()
     }
 
     /// Session state (CmdSN window, parameters, ISID, TSIH).
@@ -177,11 +175,11 @@ impl Initiator {
 
     /// Bytes from the target, in any split.
     pub fn handle_bytes(&mut self, now: Instant, bytes: &[u8]) {
-        if self.phase == Phase::Closed {
+        if self.state.is_closed() {
             return;
         }
         self.conn.decoder.feed(bytes);
-        while self.phase != Phase::Closed {
+        while !self.state.is_closed() {
             let Some(frame) = self.conn.decoder.next_frame() else {
                 break;
             };
@@ -189,41 +187,50 @@ impl Initiator {
                 Ok(raw) => self.handle_frame(now, raw),
                 Err(e) => self.handle_decode_error(now, e),
             };
-            if self.phase != Phase::Closed {
+            if !self.state.is_closed() {
                 self.pump(now);
             }
         }
     }
 
-    /// Time has reached a deadline given by [`Initiator::poll_timeout`].
+    /// Time has reached a deadline given by [`Initiator::poll_timeout`]:
+    /// the timers due fire, login first, then pings, the logout the target
+    /// asked for and the keepalive.
     pub fn handle_timeout(&mut self, now: Instant) {
-        if self.phase == Phase::Closed {
-            return;
+        for timer in self.timers.due(now) {
+            if self.state.is_closed() {
+                return;
+            }
+            // A timer an earlier one disarmed (a logout drops the
+            // keepalive) does not fire.
+            if self.timers.cancel(timer) {
+                self.fire(now, timer);
+            }
         }
-        if self.login_timed_out(now) {
-            return;
-        }
-        let expired: Vec<u32> = self
-            .session
-            .tasks
-            .iter()
-            .filter(|(_, t)| matches!(t.kind, TaskKind::Nop { deadline, .. } if deadline <= now))
-            .map(|(&itt, _)| itt)
-            .collect();
-        if let Some(&itt) = expired.first() {
-            self.session.tasks.remove(&itt);
-            self.events.push_back(Event::PingTimeout {
-                task: TaskHandle(itt),
-            });
-            self.close(CloseReason::PingTimeout);
-            return;
-        }
-        if self.async_logout_at.is_some_and(|t| t <= now) {
-            self.async_logout_now(now);
-        }
-        if self.keepalive_at.is_some_and(|t| t <= now) && self.phase == Phase::FullFeature {
-            self.keepalive_at = self.config.keepalive.map(|k| now + k);
-            let _ = self.ping(now, bytes::Bytes::new());
+    }
+
+    fn fire(&mut self, now: Instant, timer: Timer) {
+        match timer {
+            Timer::Login => self.login_failed(LoginError::Timeout),
+            Timer::Nop(itt) => {
+                self.session.tasks.remove(itt);
+                self.events.push_back(Event::PingTimeout {
+                    task: TaskHandle(itt),
+                });
+                self.close(CloseReason::PingTimeout);
+            }
+            // RFC 7143 §11.9.1: the logout closes the connection or the
+            // session; with one connection both end the session.
+            Timer::AsyncLogout if matches!(self.state, State::FullFeature) => {
+                let _ = self.logout(now, LogoutReason::CloseSession);
+            }
+            Timer::AsyncLogout => {}
+            Timer::Keepalive => {
+                if let Some(k) = self.config.keepalive {
+                    self.timers.set(Timer::Keepalive, now + k);
+                }
+                let _ = self.ping(now, bytes::Bytes::new());
+            }
         }
     }
 
@@ -232,9 +239,7 @@ impl Initiator {
     pub fn poll_transmit(&mut self) -> Option<EncodedParts> {
         let out = self.conn.queue.pop_front()?;
         if let Some(itt) = out.ends_r2t_of {
-            if let Some(TaskKind::Scsi(t)) = self.session.tasks.get_mut(&itt).map(|t| &mut t.kind) {
-                t.r2t_outstanding = t.r2t_outstanding.saturating_sub(1);
-            }
+            self.session.tasks.r2t_answered(itt);
         }
         Some(out.parts)
     }
@@ -242,18 +247,7 @@ impl Initiator {
     /// The earliest deadline at which [`Initiator::handle_timeout`] must be
     /// called.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        if self.phase == Phase::Closed {
-            return None;
-        }
-        let nops = self.session.tasks.values().filter_map(|t| match t.kind {
-            TaskKind::Nop { deadline, .. } => Some(deadline),
-            _ => None,
-        });
-        let login = self.login.as_ref().and_then(|l| l.deadline);
-        nops.chain(login)
-            .chain(self.async_logout_at)
-            .chain(self.keepalive_at)
-            .min()
+        self.timers.earliest()
     }
 
     /// The next event.
@@ -281,20 +275,17 @@ impl Initiator {
 
     /// Closes the session: every task still outstanding ends.
     pub(crate) fn close(&mut self, reason: CloseReason) {
-        if self.phase == Phase::Closed {
+        if self.state.is_closed() {
             return;
         }
-        self.phase = Phase::Closed;
-        self.login = None;
+        self.state = State::Closed;
+        self.timers.clear();
         self.conn.queue.clear();
-        self.session.waiting.clear();
-        for (itt, task) in std::mem::take(&mut self.session.tasks) {
-            if let TaskKind::Scsi(_) = task.kind {
-                self.events.push_back(Event::TaskComplete {
-                    task: TaskHandle(itt),
-                    outcome: TaskOutcome::SessionClosed,
-                });
-            }
+        for itt in self.session.tasks.clear() {
+            self.events.push_back(Event::TaskComplete {
+                task: TaskHandle(itt),
+                outcome: TaskOutcome::SessionClosed,
+            });
         }
         self.events.push_back(Event::Closed(reason));
     }
@@ -327,8 +318,8 @@ impl Initiator {
         // RFC 7143 §11.13.5: a failure status says why the target refused
         // the login; it is reported even when the response also breaks a
         // rule and the session closes for that.
-        let refused = match (&self.phase, &pdu) {
-            (Phase::Login, Pdu::LoginResponse(r))
+        let refused = match (&self.state, &pdu) {
+            (State::Login(_), Pdu::LoginResponse(r))
                 if matches!(
                     r.status.class(),
                     LoginStatusClass::InitiatorError | LoginStatusClass::TargetError
@@ -353,69 +344,66 @@ impl Initiator {
     }
 
     fn handle_pdu(&mut self, now: Instant, raw: RawPdu, pdu: Pdu) -> Flow {
-        self.check_common(&raw, &pdu)?;
+        if let Some(v) = validate::reserved_violation(&raw, &pdu) {
+            self.violation(v)?;
+        }
         self.apply_sequence(&pdu)?;
-        if let Some(TaskKind::Raw) = self.session.tasks.get(&raw.itt()).map(|t| &t.kind) {
+        if let Some(TaskKind::Raw) = self.session.tasks.kind(raw.itt()) {
             if self.config.receive_mode == ReceiveMode::Process {
                 self.events.push_back(Event::Received(raw));
             }
             return Ok(());
         }
-        match (self.phase, pdu) {
+        match (self.state.phase(), pdu) {
             (Phase::Login, Pdu::LoginResponse(r)) => self.on_login_response(now, r),
             (Phase::FullFeature | Phase::LoggingOut, pdu) => match pdu {
-                Pdu::NopIn(p) => self.on_nop_in(now, p),
-                Pdu::ScsiResponse(p) => self.on_scsi_response(p),
-                Pdu::DataIn(p) => self.on_data_in(p),
-                Pdu::ReadyToTransfer(p) => self.on_r2t(p),
-                Pdu::TaskManagementResponse(p) => self.on_tmf_response(p),
-                Pdu::TextResponse(p) => self.on_text_response(p),
-                Pdu::LogoutResponse(p) => self.on_logout_response(p),
                 Pdu::AsyncMessage(p) => self.on_async(now, p),
                 Pdu::Reject(p) => self.on_reject(p),
-                other => {
-                    self.unexpected(&other, "RFC 7143 §6.3", "no Login Response after the login")
+                pdu => {
+                    let r = self.session.on_response(now, pdu, &self.conn);
+                    self.react(r)
                 }
             },
-            (Phase::Login, other) => self.unexpected(
+            (Phase::Login, other) => self.violation(ProtocolViolation::unexpected(
                 &other,
                 "RFC 7143 §6.3",
                 "only Login Responses during the login phase",
-            ),
-            (_, other) => self.unexpected(&other, "RFC 7143 §6.3", "no PDU before a Login Request"),
+            )),
+            (_, other) => self.violation(ProtocolViolation::unexpected(
+                &other,
+                "RFC 7143 §6.3",
+                "no PDU before a Login Request",
+            )),
         }
-    }
-
-    fn unexpected(&mut self, pdu: &Pdu, clause: &'static str, expected: &str) -> Flow {
-        self.violation(
-            ProtocolViolation::new(
-                ViolationKind::UnexpectedPdu,
-                clause,
-                expected,
-                pdu.opcode().to_string(),
-            )
-            .on(pdu.opcode(), pdu.itt()),
-        )
     }
 
     /// Sends whatever the CmdSN window admits, and a logout the target asked
     /// for once our tasks are done.
     fn pump(&mut self, now: Instant) {
-        while self.phase != Phase::Closed && self.window_open() {
-            let Some(itt) = self.session.waiting.pop_front() else {
+        while !self.state.is_closed() && self.session.window_open() {
+            let Some(itt) = self.session.tasks.next_waiting() else {
                 break;
             };
-            match self.session.tasks.get(&itt).map(|t| &t.kind) {
-                Some(TaskKind::Scsi(_)) => self.issue_scsi(itt, false),
-                Some(TaskKind::Text(_)) => self.issue_text(itt),
+            match self.session.tasks.kind(itt) {
+                Some(TaskKind::Scsi(_)) => {
+                    let pdus = self.session.issue_command(itt, false, &self.conn);
+                    self.conn.push_pdus(pdus);
+                }
+                Some(TaskKind::Text(_)) => {
+                    if let Some(req) = self.session.text_request(itt, &self.conn) {
+                        self.conn.push_pdu(&req);
+                    }
+                }
                 _ => {}
             }
         }
-        if self.async_logout_at.is_some()
-            && self.phase == Phase::FullFeature
-            && !self.session.scsi_outstanding()
+        // RFC 7143 §11.9.1: the logout the target asked for goes as soon as
+        // our commands are done (the timer is disarmed as it goes).
+        if matches!(self.state, State::FullFeature)
+            && !self.session.tasks.scsi_outstanding()
+            && self.timers.cancel(Timer::AsyncLogout)
         {
-            self.async_logout_now(now);
+            let _ = self.logout(now, LogoutReason::CloseSession);
         }
     }
 }

@@ -6,9 +6,13 @@ use std::time::Instant;
 use rtgt_proto::pdu::{LogoutReason, LogoutRequest, LogoutResponse, Opcode, Pdu};
 
 use super::event::{CloseReason, Event, TaskHandle, UsageError};
-use super::session::{Task, TaskKind};
-use super::violation::{Flow, ProtocolViolation, ViolationKind};
-use super::{Initiator, Phase};
+use super::reaction::Reaction;
+use super::session::Session;
+use super::state::State;
+use super::tasks::TaskKind;
+use super::timers::Timer;
+use super::violation::{ProtocolViolation, ViolationKind};
+use super::Initiator;
 
 impl Initiator {
     /// Sends a Logout Request; [`Event::LoggedOut`] and
@@ -18,8 +22,8 @@ impl Initiator {
         _now: Instant,
         reason: LogoutReason,
     ) -> Result<TaskHandle, UsageError> {
-        self.can_start()?;
-        let itt = self.session.alloc_itt()?;
+        self.state.can_start()?;
+        let itt = self.session.tasks.alloc_itt()?;
         // RFC 7143 §11.14.3: the CID is that of the connection to close and
         // reserved when closing the session.
         let cid = if reason == LogoutReason::CloseSession {
@@ -37,37 +41,22 @@ impl Initiator {
             ..LogoutRequest::default()
         };
         self.conn.push_pdu(&Pdu::LogoutRequest(req));
-        self.session.tasks.insert(
-            itt,
-            Task {
-                cmd_sn: Some(self.session.cmd_sn),
-                kind: TaskKind::Logout,
-            },
-        );
-        self.phase = Phase::LoggingOut;
-        self.async_logout_at = None;
-        self.keepalive_at = None;
+        self.session
+            .tasks
+            .insert(itt, Some(self.session.cmd_sn), TaskKind::Logout);
+        self.state = State::LoggingOut;
+        self.timers.cancel(Timer::AsyncLogout);
+        self.timers.cancel(Timer::Keepalive);
         Ok(TaskHandle(itt))
     }
+}
 
-    /// The target asked for a logout and its time is up, or our tasks are
-    /// done: log out now.
-    pub(crate) fn async_logout_now(&mut self, now: Instant) {
-        self.async_logout_at = None;
-        if self.phase == Phase::FullFeature {
-            // RFC 7143 §11.9.1: the logout closes the connection or the
-            // session; with one connection both end the session.
-            let _ = self.logout(now, LogoutReason::CloseSession);
-        }
-    }
-
-    pub(crate) fn on_logout_response(&mut self, r: LogoutResponse) -> Flow {
-        if !matches!(
-            self.session.tasks.get(&r.itt).map(|t| &t.kind),
-            Some(TaskKind::Logout)
-        ) {
+impl Session {
+    /// The Logout Response: the session is over.
+    pub(crate) fn on_logout_response(&mut self, r: LogoutResponse) -> Reaction {
+        if !matches!(self.tasks.kind(r.itt), Some(TaskKind::Logout)) {
             // RFC 7143 §11.15: the response carries our Logout's ITT.
-            return self.violation(
+            return Reaction::violation(
                 ProtocolViolation::new(
                     ViolationKind::UnknownItt,
                     "RFC 7143 §11.15",
@@ -77,13 +66,14 @@ impl Initiator {
                 .on(Opcode::LogoutResponse, r.itt),
             );
         }
-        self.session.tasks.remove(&r.itt);
-        self.events.push_back(Event::LoggedOut {
+        self.tasks.remove(r.itt);
+        let mut re = Reaction::default();
+        re.event(Event::LoggedOut {
             response: r.response,
             time2wait: r.time2wait,
             time2retain: r.time2retain,
         });
-        self.close(CloseReason::LoggedOut);
-        Ok(())
+        re.close(CloseReason::LoggedOut);
+        re
     }
 }

@@ -6,9 +6,13 @@ use std::time::Instant;
 use bytes::Bytes;
 use rtgt_proto::pdu::{Lun, NopIn, NopOut, Opcode, Pdu, ITT_RESERVED, TTT_RESERVED};
 
+use super::connection::Connection;
 use super::event::{Event, TaskHandle, UsageError};
-use super::session::{Task, TaskKind};
-use super::violation::{Flow, ProtocolViolation, ViolationKind};
+use super::reaction::Reaction;
+use super::session::Session;
+use super::tasks::TaskKind;
+use super::timers::Timer;
+use super::violation::{ProtocolViolation, ViolationKind};
 use super::Initiator;
 
 impl Initiator {
@@ -16,8 +20,8 @@ impl Initiator {
     /// answer comes as [`Event::PingReply`]; none within the NOP timeout
     /// gives [`Event::PingTimeout`] and closes the session.
     pub fn ping(&mut self, now: Instant, data: Bytes) -> Result<TaskHandle, UsageError> {
-        self.can_start()?;
-        let itt = self.session.alloc_itt()?;
+        self.state.can_start()?;
+        let itt = self.session.tasks.alloc_itt()?;
         // RFC 7143 §11.18: a ping that wants an answer has a real ITT and
         // TTT 0xffffffff; sent immediate, it carries the next CmdSN without
         // taking it (§4.2.2.1).
@@ -34,19 +38,19 @@ impl Initiator {
         self.conn.push_pdu(&Pdu::NopOut(nop));
         self.session.tasks.insert(
             itt,
-            Task {
-                cmd_sn: Some(self.session.cmd_sn),
-                kind: TaskKind::Nop {
-                    sent: now,
-                    data,
-                    deadline: now + self.config.nop_timeout,
-                },
-            },
+            Some(self.session.cmd_sn),
+            TaskKind::Nop { sent: now, data },
         );
+        self.timers
+            .set(Timer::Nop(itt), now + self.config.nop_timeout);
         Ok(TaskHandle(itt))
     }
+}
 
-    pub(crate) fn on_nop_in(&mut self, now: Instant, n: NopIn) -> Flow {
+impl Session {
+    /// A NOP-In: the target's ping, answered, or the answer to ours.
+    pub(crate) fn on_nop_in(&mut self, now: Instant, n: NopIn, conn: &Connection) -> Reaction {
+        let mut re = Reaction::default();
         if n.itt == ITT_RESERVED {
             if n.ttt != TTT_RESERVED {
                 // RFC 7143 §11.19.2: a valid TTT asks for a NOP-Out with the
@@ -56,23 +60,21 @@ impl Initiator {
                     itt: ITT_RESERVED,
                     ttt: n.ttt,
                     lun: n.lun,
-                    cmd_sn: self.session.cmd_sn,
-                    exp_stat_sn: self.conn.exp_stat_sn_value(),
+                    cmd_sn: self.cmd_sn,
+                    exp_stat_sn: conn.exp_stat_sn_value(),
                     ..NopOut::default()
                 };
-                self.conn.push_pdu(&Pdu::NopOut(nop));
-                self.events.push_back(Event::TargetPing { ttt: n.ttt });
+                re.send(Pdu::NopOut(nop), None);
+                re.event(Event::TargetPing { ttt: n.ttt });
             }
-            return Ok(());
+            return re;
         }
         let v = |kind, clause, expected: String, received: String| {
             ProtocolViolation::new(kind, clause, expected, received).on(Opcode::NopIn, n.itt)
         };
-        let Some(TaskKind::Nop { sent, data, .. }) =
-            self.session.tasks.get(&n.itt).map(|t| t.kind.clone())
-        else {
+        let Some(TaskKind::Nop { sent, data, .. }) = self.tasks.kind(n.itt).cloned() else {
             // RFC 7143 §11.19.1: a NOP-In with a real ITT answers our ping.
-            return self.violation(v(
+            return Reaction::violation(v(
                 ViolationKind::UnknownItt,
                 "RFC 7143 §11.19.1",
                 "the ITT of an outstanding ping".into(),
@@ -81,28 +83,29 @@ impl Initiator {
         };
         if n.ttt != TTT_RESERVED {
             // RFC 7143 §11.19.2: an answer to a ping has TTT 0xffffffff.
-            self.violation(v(
+            re.report(v(
                 ViolationKind::TargetTransferTag,
                 "RFC 7143 §11.19.2",
                 "TTT 0xffffffff".into(),
                 format!("TTT {:#010x}", n.ttt),
-            ))?;
+            ));
         }
         if n.data != data {
             // RFC 7143 §11.19.3: the ping data is returned as sent.
-            self.violation(v(
+            re.report(v(
                 ViolationKind::NopData,
                 "RFC 7143 §11.19.3",
                 format!("{} bytes echoed", data.len()),
                 format!("{} bytes, differing", n.data.len()),
-            ))?;
+            ));
         }
-        self.session.tasks.remove(&n.itt);
-        self.events.push_back(Event::PingReply {
+        self.tasks.remove(n.itt);
+        re.disarm(Timer::Nop(n.itt));
+        re.event(Event::PingReply {
             task: TaskHandle(n.itt),
             data: n.data,
             rtt: now.saturating_duration_since(sent),
         });
-        Ok(())
+        re
     }
 }

@@ -6,9 +6,11 @@ use rtgt_proto::pdu::{
     DataOut, Opcode, Pdu, ReadyToTransfer, ScsiResponse, ScsiResponseCode, ScsiStatus, TTT_RESERVED,
 };
 
-use super::session::{DataDirection, ScsiTask, TaskKind};
-use super::violation::{Flow, ProtocolViolation, ViolationKind};
-use super::Initiator;
+use super::connection::Connection;
+use super::reaction::Reaction;
+use super::session::{DataDirection, Session};
+use super::tasks::ScsiTask;
+use super::violation::{ProtocolViolation, ViolationKind};
 
 type Problem = (ViolationKind, &'static str, String, String);
 
@@ -121,22 +123,23 @@ pub(crate) fn response_problems(t: &ScsiTask, r: &ScsiResponse, in_data_in: bool
     out
 }
 
-impl Initiator {
-    pub(crate) fn on_r2t(&mut self, r: ReadyToTransfer) -> Flow {
+impl Session {
+    /// An R2T: checked, and answered with the Data-Out it asks for.
+    pub(crate) fn on_r2t(&mut self, r: ReadyToTransfer, conn: &Connection) -> Reaction {
         let itt = r.itt;
-        let p = self.session.params;
-        let mrdsl = self.conn.max_send_data_segment_length.max(1);
-        let exp_stat_sn = self.conn.exp_stat_sn_value();
+        let p = self.params;
+        let mrdsl = conn.max_send_data_segment_length.max(1);
+        let exp_stat_sn = conn.exp_stat_sn_value();
         let v = |kind, clause, expected: String, received: String| {
             ProtocolViolation::new(kind, clause, expected, received)
                 .on(Opcode::ReadyToTransfer, itt)
         };
-        let t = match self.session.tasks.get(&itt).map(|t| &t.kind) {
-            Some(TaskKind::Scsi(t)) if matches!(t.req.data, DataDirection::Write(_)) => t,
+        let t = match self.tasks.scsi(itt) {
+            Some(t) if matches!(t.req.data, DataDirection::Write(_)) => t,
             _ => {
                 // RFC 7143 §11.8: an R2T asks for data of an outstanding
                 // write command.
-                return self.violation(v(
+                return Reaction::violation(v(
                     ViolationKind::UnknownItt,
                     "RFC 7143 §11.8",
                     "the ITT of an outstanding write command".into(),
@@ -145,13 +148,13 @@ impl Initiator {
             }
         };
         let DataDirection::Write(data) = &t.req.data else {
-            return Ok(());
+            return Reaction::default();
         };
         let data = data.clone();
-        let mut problems = Vec::new();
+        let mut re = Reaction::default();
         if r.ttt == TTT_RESERVED {
             // RFC 7143 §11.8.4: the TTT of an R2T is a real tag.
-            problems.push(v(
+            re.report(v(
                 ViolationKind::TargetTransferTag,
                 "RFC 7143 §11.8.4",
                 "a TTT other than 0xffffffff".into(),
@@ -160,7 +163,7 @@ impl Initiator {
         }
         if r.r2t_sn != t.exp_r2t_sn {
             // RFC 7143 §11.8.1: R2TSN counts the R2Ts of a command from 0.
-            problems.push(v(
+            re.report(v(
                 ViolationKind::R2tSn,
                 "RFC 7143 §11.8.1",
                 format!("R2TSN {}", t.exp_r2t_sn),
@@ -171,7 +174,7 @@ impl Initiator {
         if ddtl == 0 || ddtl > p.max_burst_length {
             // RFC 7143 §11.8.3: the desired length is not 0 and not beyond
             // MaxBurstLength (§13.13).
-            problems.push(v(
+            re.report(v(
                 ViolationKind::R2tLength,
                 "RFC 7143 §11.8.3",
                 format!("Desired Data Transfer Length 1..={}", p.max_burst_length),
@@ -182,7 +185,7 @@ impl Initiator {
         if end > u64::from(t.edtl) || r.buffer_offset < t.unsolicited_end {
             // RFC 7143 §11.8.3: the data asked for lies within the command's
             // expected length and was not already sent unsolicited.
-            problems.push(v(
+            re.report(v(
                 ViolationKind::R2tRange,
                 "RFC 7143 §11.8.3",
                 format!("bytes within {}..{}", t.unsolicited_end, t.edtl),
@@ -191,7 +194,7 @@ impl Initiator {
         } else if p.data_sequence_in_order && r.buffer_offset != t.next_r2t_offset {
             // RFC 7143 §13.19: with DataSequenceInOrder=Yes the sequences
             // follow each other in offset order.
-            problems.push(v(
+            re.report(v(
                 ViolationKind::R2tRange,
                 "RFC 7143 §13.19",
                 format!("Buffer Offset {}", t.next_r2t_offset),
@@ -200,19 +203,16 @@ impl Initiator {
         }
         if t.r2t_outstanding >= u32::from(p.max_outstanding_r2t) {
             // RFC 7143 §13.17: at most MaxOutstandingR2T R2Ts per task.
-            problems.push(v(
+            re.report(v(
                 ViolationKind::R2tOutstanding,
                 "RFC 7143 §13.17",
                 format!("at most {} R2Ts outstanding", p.max_outstanding_r2t),
                 format!("{} outstanding", t.r2t_outstanding + 1),
             ));
         }
-        for pv in problems {
-            self.violation(pv)?;
-        }
         let start = (r.buffer_offset as usize).min(data.len());
         let stop = (end as usize).min(data.len());
-        if let Some(TaskKind::Scsi(t)) = self.session.tasks.get_mut(&itt).map(|t| &mut t.kind) {
+        if let Some(t) = self.tasks.scsi_mut(itt) {
             t.exp_r2t_sn = r.r2t_sn.wrapping_add(1);
             t.next_r2t_offset = stop as u32;
             if stop > start {
@@ -237,10 +237,10 @@ impl Initiator {
                 ..DataOut::default()
             };
             let ends = (next == stop).then_some(itt);
-            self.conn.push_raw(&Pdu::DataOut(out).to_raw(), None, ends);
+            re.send(Pdu::DataOut(out), ends);
             data_sn += 1;
             off = next;
         }
-        Ok(())
+        re
     }
 }

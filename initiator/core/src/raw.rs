@@ -6,7 +6,7 @@ use bytes::Bytes;
 use rtgt_proto::pdu::{Digests, Pdu, RawPdu};
 
 use super::event::{TaskHandle, UsageError};
-use super::session::{Task, TaskKind};
+use super::tasks::TaskKind;
 use super::Initiator;
 
 impl Initiator {
@@ -54,25 +54,15 @@ impl Initiator {
     /// (their StatSN and window fields are still checked and applied) until
     /// [`Initiator::release_raw_tag`].
     pub fn claim_raw_tag(&mut self) -> Result<TaskHandle, UsageError> {
-        let itt = self.session.alloc_itt()?;
-        self.session.tasks.insert(
-            itt,
-            Task {
-                cmd_sn: None,
-                kind: TaskKind::Raw,
-            },
-        );
+        let itt = self.session.tasks.alloc_itt()?;
+        self.session.tasks.insert(itt, None, TaskKind::Raw);
         Ok(TaskHandle(itt))
     }
 
     /// Releases a tag from [`Initiator::claim_raw_tag`].
     pub fn release_raw_tag(&mut self, tag: TaskHandle) {
-        if let Some(Task {
-            kind: TaskKind::Raw,
-            ..
-        }) = self.session.tasks.get(&tag.0)
-        {
-            self.session.tasks.remove(&tag.0);
+        if let Some(TaskKind::Raw) = self.session.tasks.kind(tag.0) {
+            self.session.tasks.remove(tag.0);
         }
     }
 }

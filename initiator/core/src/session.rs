@@ -1,15 +1,19 @@
 //! Session state (RFC 7143 §4.2.2.1: command numbering is per session): the
-//! CmdSN window, the outstanding tasks by Initiator Task Tag, and the
-//! commands waiting for the window to open.
-
-use std::collections::{BTreeMap, VecDeque};
-use std::time::Instant;
+//! CmdSN window (its logic in `window`, RFC 7143 §3.2.2.1), the task table
+//! (`tasks`) and what the session sends for its tasks (`issue`).
 
 use bytes::Bytes;
-use rtgt_proto::pdu::{Isid, Lun, TaskAttribute, TmfFunction, ITT_RESERVED};
+use rtgt_proto::pdu::{Isid, Lun, TaskAttribute};
 use rtgt_proto::text::{OperationalParams, SessionType};
 
-use super::event::UsageError;
+use std::time::Instant;
+
+use rtgt_proto::pdu::Pdu;
+
+use super::connection::Connection;
+use super::reaction::Reaction;
+use super::tasks::TaskTable;
+use super::violation::ProtocolViolation;
 
 /// Which way a SCSI command moves data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,67 +70,8 @@ impl ScsiRequest {
     }
 }
 
-/// A SCSI command in flight.
-#[derive(Debug, Clone)]
-pub(crate) struct ScsiTask {
-    pub req: ScsiRequest,
-    /// Expected Data Transfer Length.
-    pub edtl: u32,
-    /// Read data gathered so far.
-    pub read_buf: Vec<u8>,
-    /// The Buffer Offset the next Data-In must carry (DataPDUInOrder).
-    pub next_offset: u32,
-    /// Bytes of Data-In received.
-    pub received: u64,
-    /// Bytes of the current Data-In sequence (since the last F bit).
-    pub seq_bytes: u64,
-    /// The DataSN the next Data-In must carry.
-    pub exp_data_sn: u32,
-    /// The R2TSN the next R2T must carry.
-    pub exp_r2t_sn: u32,
-    /// Bytes sent as immediate or unsolicited data.
-    pub unsolicited_end: u32,
-    /// The Buffer Offset the next R2T must start at (DataSequenceInOrder).
-    pub next_r2t_offset: u32,
-    /// R2Ts whose Data-Out has not all left.
-    pub r2t_outstanding: u32,
-    /// Data-In was lost to a digest error; the task is being aborted.
-    pub lost: bool,
-    /// Times the command was sent again after a Reject for a data digest
-    /// error (RFC 7143 §7.2.1).
-    pub retries: u8,
-}
-
-/// What an outstanding task is.
-#[derive(Debug, Clone)]
-pub(crate) enum TaskKind {
-    Scsi(Box<ScsiTask>),
-    Nop {
-        sent: Instant,
-        data: Bytes,
-        deadline: Instant,
-    },
-    Tmf {
-        function: TmfFunction,
-        lun: Lun,
-        referenced: u32,
-    },
-    Text(Box<super::discovery::TextTask>),
-    Logout,
-    /// A tag handed to the caller for PDUs it builds itself: responses are
-    /// delivered raw, not checked.
-    Raw,
-}
-
-/// One outstanding task.
-#[derive(Debug, Clone)]
-pub(crate) struct Task {
-    /// The CmdSN it was sent with (None while waiting for the window).
-    pub cmd_sn: Option<u32>,
-    pub kind: TaskKind,
-}
-
-/// The session: what all its connections share.
+/// The session: what all its connections share. It owns its CmdSN window
+/// (`cmd_sn`, `exp_cmd_sn`, `max_cmd_sn`) and its task table.
 #[derive(Debug, Clone)]
 pub struct Session {
     /// ISID.
@@ -143,9 +88,8 @@ pub struct Session {
     pub max_cmd_sn: u32,
     /// Parameters in force (defaults until the login completes).
     pub params: OperationalParams,
-    pub(crate) tasks: BTreeMap<u32, Task>,
-    pub(crate) waiting: VecDeque<u32>,
-    next_itt: u32,
+    /// The outstanding tasks and those waiting for the window.
+    pub(crate) tasks: TaskTable,
 }
 
 impl Session {
@@ -159,22 +103,8 @@ impl Session {
             // A window of one until the target says otherwise.
             max_cmd_sn: cmd_sn,
             params: OperationalParams::default(),
-            tasks: BTreeMap::new(),
-            waiting: VecDeque::new(),
-            next_itt: 0,
+            tasks: TaskTable::default(),
         }
-    }
-
-    /// A free Initiator Task Tag (never 0xffffffff, RFC 7143 §11.2.1.8).
-    pub(crate) fn alloc_itt(&mut self) -> Result<u32, UsageError> {
-        for _ in 0..1024 {
-            let itt = self.next_itt;
-            self.next_itt = self.next_itt.wrapping_add(1);
-            if itt != ITT_RESERVED && !self.tasks.contains_key(&itt) {
-                return Ok(itt);
-            }
-        }
-        Err(UsageError::NoFreeTag)
     }
 
     /// Number of tasks outstanding (sent or waiting).
@@ -182,17 +112,22 @@ impl Session {
         self.tasks.len()
     }
 
-    /// Whether SCSI tasks are outstanding.
-    pub(crate) fn scsi_outstanding(&self) -> bool {
-        self.tasks
-            .values()
-            .any(|t| matches!(t.kind, TaskKind::Scsi(_)))
-    }
-
-    /// Takes the next CmdSN for a non-immediate command.
-    pub(crate) fn take_cmd_sn(&mut self) -> u32 {
-        let sn = self.cmd_sn;
-        self.cmd_sn = self.cmd_sn.wrapping_add(1);
-        sn
+    /// A PDU of the full feature phase answering or concerning our tasks,
+    /// handed to its handler.
+    pub(crate) fn on_response(&mut self, now: Instant, pdu: Pdu, conn: &Connection) -> Reaction {
+        match pdu {
+            Pdu::NopIn(p) => self.on_nop_in(now, p, conn),
+            Pdu::ScsiResponse(p) => self.on_scsi_response(p),
+            Pdu::DataIn(p) => self.on_data_in(p),
+            Pdu::ReadyToTransfer(p) => self.on_r2t(p, conn),
+            Pdu::TaskManagementResponse(p) => self.on_tmf_response(p),
+            Pdu::TextResponse(p) => self.on_text_response(p),
+            Pdu::LogoutResponse(p) => self.on_logout_response(p),
+            other => Reaction::violation(ProtocolViolation::unexpected(
+                &other,
+                "RFC 7143 §6.3",
+                "no Login Response after the login",
+            )),
+        }
     }
 }

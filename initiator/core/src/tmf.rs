@@ -10,9 +10,12 @@ use rtgt_proto::pdu::{
 use rtgt_proto::serial::Serial;
 use rtgt_proto::text::SessionType;
 
+use super::connection::Connection;
 use super::event::{CloseReason, Event, TaskHandle, TaskOutcome, UsageError};
-use super::session::{Task, TaskKind};
-use super::violation::{Flow, ProtocolViolation, ViolationKind};
+use super::reaction::Reaction;
+use super::session::Session;
+use super::tasks::{TaskKind, TaskTable};
+use super::violation::{ProtocolViolation, ViolationKind};
 use super::Initiator;
 
 impl Initiator {
@@ -25,28 +28,36 @@ impl Initiator {
         lun: Lun,
         referenced: Option<TaskHandle>,
     ) -> Result<TaskHandle, UsageError> {
-        self.can_start()?;
+        self.state.can_start()?;
         if self.session.session_type == SessionType::Discovery {
             return Err(UsageError::DiscoverySession);
         }
-        self.task_management_inner(function, lun, referenced.map(|t| t.0))
+        let (task, req) =
+            self.session
+                .tmf_request(function, lun, referenced.map(|t| t.0), &self.conn)?;
+        self.conn.push_pdu(&req);
+        Ok(task)
     }
+}
 
-    pub(crate) fn task_management_inner(
+impl Session {
+    /// A task management request, recorded as a task (immediate: it carries
+    /// the next CmdSN without taking it, RFC 7143 §3.2.2.1).
+    pub(crate) fn tmf_request(
         &mut self,
         function: TmfFunction,
         lun: Lun,
         referenced: Option<u32>,
-    ) -> Result<TaskHandle, UsageError> {
-        let itt = self.session.alloc_itt()?;
-        let cmd_sn = self.session.cmd_sn;
+        conn: &Connection,
+    ) -> Result<(TaskHandle, Pdu), UsageError> {
+        let itt = self.tasks.alloc_itt()?;
+        let cmd_sn = self.cmd_sn;
         let referenced = referenced.unwrap_or(TTT_RESERVED);
         let ref_cmd_sn = match function {
             // RFC 7143 §11.5.3: RefCmdSN is the CmdSN of the task to abort...
             TmfFunction::AbortTask => self
-                .session
                 .tasks
-                .get(&referenced)
+                .get(referenced)
                 .and_then(|t| t.cmd_sn)
                 .unwrap_or(cmd_sn),
             // ...and for ABORT TASK SET and CLEAR TASK SET the CmdSN of the
@@ -70,34 +81,32 @@ impl Initiator {
                 TTT_RESERVED
             },
             cmd_sn,
-            exp_stat_sn: self.conn.exp_stat_sn_value(),
+            exp_stat_sn: conn.exp_stat_sn_value(),
             ref_cmd_sn,
             ..TaskManagementRequest::default()
         };
-        self.conn.push_pdu(&Pdu::TaskManagementRequest(req));
-        self.session.tasks.insert(
+        self.tasks.insert(
             itt,
-            Task {
-                cmd_sn: Some(cmd_sn),
-                kind: TaskKind::Tmf {
-                    function,
-                    lun,
-                    referenced,
-                },
+            Some(cmd_sn),
+            TaskKind::Tmf {
+                function,
+                lun,
+                referenced,
             },
         );
-        Ok(TaskHandle(itt))
+        Ok((TaskHandle(itt), Pdu::TaskManagementRequest(req)))
     }
 
-    pub(crate) fn on_tmf_response(&mut self, r: TaskManagementResponse) -> Flow {
+    /// A Task Management Function Response (RFC 7143 §11.6).
+    pub(crate) fn on_tmf_response(&mut self, r: TaskManagementResponse) -> Reaction {
         let Some(TaskKind::Tmf {
             function,
             lun,
             referenced,
-        }) = self.session.tasks.get(&r.itt).map(|t| t.kind.clone())
+        }) = self.tasks.kind(r.itt).cloned()
         else {
             // RFC 7143 §11.6: the response carries the request's ITT.
-            return self.violation(
+            return Reaction::violation(
                 ProtocolViolation::new(
                     ViolationKind::UnknownItt,
                     "RFC 7143 §11.6",
@@ -107,15 +116,51 @@ impl Initiator {
                 .on(Opcode::TaskManagementResponse, r.itt),
             );
         };
-        let tmf_sn = self.session.tasks.remove(&r.itt).and_then(|t| t.cmd_sn);
+        let tmf_sn = self.tasks.remove(r.itt).and_then(|t| t.cmd_sn);
         let done = r.response == TmfResponseCode::FunctionComplete;
         // RFC 7143 §4.2.3 and SAM-5 §7: once the function completed, the
         // tasks it covers are gone and no response for them follows.
-        let affected: Vec<(u32, bool)> = self
-            .session
-            .tasks
-            .iter()
-            .filter_map(|(&itt, t)| match &t.kind {
+        let mut re = Reaction::default();
+        let affected = self.tasks.ended_by(function, lun, referenced, tmf_sn, done);
+        for (itt, lost) in affected {
+            let outcome = if lost {
+                TaskOutcome::DataDigestError
+            } else {
+                TaskOutcome::Aborted {
+                    function,
+                    by: TaskHandle(r.itt),
+                }
+            };
+            re.complete(itt, outcome);
+        }
+        re.event(Event::TmfComplete {
+            task: TaskHandle(r.itt),
+            function,
+            response: r.response,
+        });
+        if done && function == TmfFunction::TargetColdReset {
+            // RFC 7143 §11.5.1: after a cold reset the target closes every
+            // connection.
+            re.close(CloseReason::TargetColdReset);
+        }
+        re
+    }
+}
+
+impl TaskTable {
+    /// The SCSI commands a task management function sent with `tmf_sn` ends,
+    /// each with whether its Data-In was lost; `done` when the function
+    /// completed.
+    fn ended_by(
+        &self,
+        function: TmfFunction,
+        lun: Lun,
+        referenced: u32,
+        tmf_sn: Option<u32>,
+        done: bool,
+    ) -> Vec<(u32, bool)> {
+        self.iter()
+            .filter_map(|(itt, t)| match &t.kind {
                 TaskKind::Scsi(s) => {
                     let hit = match function {
                         TmfFunction::AbortTask => itt == referenced,
@@ -139,29 +184,7 @@ impl Initiator {
                 }
                 _ => None,
             })
-            .collect();
-        for (itt, lost) in affected {
-            let outcome = if lost {
-                TaskOutcome::DataDigestError
-            } else {
-                TaskOutcome::Aborted {
-                    function,
-                    by: TaskHandle(r.itt),
-                }
-            };
-            self.complete_scsi(itt, outcome)?;
-        }
-        self.events.push_back(Event::TmfComplete {
-            task: TaskHandle(r.itt),
-            function,
-            response: r.response,
-        });
-        if done && function == TmfFunction::TargetColdReset {
-            // RFC 7143 §11.5.1: after a cold reset the target closes every
-            // connection.
-            self.close(CloseReason::TargetColdReset);
-        }
-        Ok(())
+            .collect()
     }
 }
 

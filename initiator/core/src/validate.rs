@@ -4,10 +4,12 @@
 
 use std::time::Instant;
 
-use rtgt_proto::pdu::{DecodeError, Opcode, Pdu, RawPdu, ITT_RESERVED};
+use rtgt_proto::pdu::{DecodeError, Opcode, Pdu, RawPdu, TmfFunction, ITT_RESERVED};
 
+use super::connection::Connection;
 use super::event::{CloseReason, Event, TaskOutcome};
-use super::session::TaskKind;
+use super::reaction::Reaction;
+use super::session::Session;
 use super::violation::{Flow, ProtocolViolation, ViolationKind};
 use super::window::StatSnUse;
 use super::Initiator;
@@ -179,35 +181,40 @@ pub(crate) fn sequence(pdu: &Pdu) -> Seq {
     Seq { stat, window }
 }
 
-impl Initiator {
-    pub(crate) fn check_common(&mut self, raw: &RawPdu, pdu: &Pdu) -> Flow {
-        let (mut bad, clause) = reserved_problems(pdu);
-        // RFC 7143 §11.2.4: the data segment is padded with zero bytes.
-        if raw.padding.iter().any(|&b| b != 0) {
-            bad.push(format!("padding={:02x?}", raw.padding.as_ref()));
-        }
-        if bad.is_empty() {
-            return Ok(());
-        }
-        self.violation(
-            ProtocolViolation::new(
-                ViolationKind::ReservedField,
-                clause,
-                "reserved fields zero and fixed bits as defined",
-                bad.join(", "),
-            )
-            .on(raw.opcode(), raw.itt()),
-        )
+/// The reserved fields, fixed bits and padding of a target PDU that are
+/// wrong, as one violation.
+pub(crate) fn reserved_violation(raw: &RawPdu, pdu: &Pdu) -> Option<ProtocolViolation> {
+    let (mut bad, clause) = reserved_problems(pdu);
+    // RFC 7143 §11.2.4: the data segment is padded with zero bytes.
+    if raw.padding.iter().any(|&b| b != 0) {
+        bad.push(format!("padding={:02x?}", raw.padding.as_ref()));
     }
+    (!bad.is_empty()).then(|| {
+        ProtocolViolation::new(
+            ViolationKind::ReservedField,
+            clause,
+            "reserved fields zero and fixed bits as defined",
+            bad.join(", "),
+        )
+        .on(raw.opcode(), raw.itt())
+    })
+}
 
+impl Initiator {
+    /// Checks and takes the StatSN, ExpCmdSN and MaxCmdSN of a target PDU.
     pub(crate) fn apply_sequence(&mut self, pdu: &Pdu) -> Flow {
         let seq = sequence(pdu);
         let (op, itt) = (pdu.opcode(), pdu.itt());
         if let Some((sn, how)) = seq.stat {
-            self.take_stat_sn(sn, how, op, itt)?;
+            if let Some(v) = self.conn.stat_sn_gap(sn) {
+                self.violation(v.on(op, itt))?;
+            }
+            self.conn.acknowledge(sn, how);
         }
         if let Some((exp, max)) = seq.window {
-            self.take_window(exp, max, op, itt)?;
+            if let Err(v) = self.session.update_window(exp, max) {
+                self.violation(v.on(op, itt))?;
+            }
         }
         Ok(())
     }
@@ -235,15 +242,12 @@ impl Initiator {
                 if let Some(pdu) = &pdu {
                     self.apply_sequence(pdu)?;
                 }
-                let is_scsi = matches!(
-                    self.session.tasks.get(&itt).map(|t| &t.kind),
-                    Some(TaskKind::Scsi(_))
-                );
+                let is_scsi = self.session.tasks.scsi(itt).is_some();
                 if frame.opcode() == Opcode::DataIn && is_scsi {
                     // RFC 7143 §7.8: a lost data PDU at ErrorRecoveryLevel 0
                     // ends the command: abort it.
-                    self.lose_task(itt);
-                    return Ok(());
+                    let r = self.session.lose_task(itt, &self.conn);
+                    return self.react(r);
                 }
                 // RFC 7143 §7.8: a lost response or unsolicited PDU needs a
                 // Status SNACK, a connection logout or a session reset; at
@@ -265,27 +269,24 @@ impl Initiator {
             }
         }
     }
+}
 
-    /// Marks a SCSI task whose Data-In was lost and aborts it.
-    fn lose_task(&mut self, itt: u32) {
-        let lun = match self.session.tasks.get_mut(&itt).map(|t| &mut t.kind) {
-            Some(TaskKind::Scsi(t)) => {
-                if t.lost {
-                    return;
-                }
+impl Session {
+    /// Marks SCSI task `itt`, whose Data-In was lost, and aborts it (RFC
+    /// 7143 §7.8); without a free tag for the abort it just ends.
+    fn lose_task(&mut self, itt: u32, conn: &Connection) -> Reaction {
+        let lun = match self.tasks.scsi_mut(itt) {
+            Some(t) if !t.lost => {
                 t.lost = true;
                 t.req.lun
             }
-            _ => return,
+            _ => return Reaction::default(),
         };
-        let abort =
-            self.task_management_inner(rtgt_proto::pdu::TmfFunction::AbortTask, lun, Some(itt));
-        if abort.is_err() {
-            self.session.tasks.remove(&itt);
-            self.events.push_back(Event::TaskComplete {
-                task: super::TaskHandle(itt),
-                outcome: TaskOutcome::DataDigestError,
-            });
+        let mut re = Reaction::default();
+        match self.tmf_request(TmfFunction::AbortTask, lun, Some(itt), conn) {
+            Ok((_, req)) => re.send(req, None),
+            Err(_) => re.complete(itt, TaskOutcome::DataDigestError),
         }
+        re
     }
 }

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use rtgt_proto::pdu::Opcode;
+use rtgt_proto::pdu::{Opcode, Pdu};
 
 /// Which rule a target broke. Each kind is detected at one family of checks;
 /// [`ProtocolViolation::clause`] names the exact clause.
@@ -107,6 +107,17 @@ impl ProtocolViolation {
             opcode: None,
             itt: None,
         }
+    }
+
+    /// A PDU the target may not send now (its clause says when it may).
+    pub(crate) fn unexpected(pdu: &Pdu, clause: &'static str, expected: &str) -> Self {
+        ProtocolViolation::new(
+            ViolationKind::UnexpectedPdu,
+            clause,
+            expected,
+            pdu.opcode().to_string(),
+        )
+        .on(pdu.opcode(), pdu.itt())
     }
 
     /// Attaches the offending PDU's opcode and ITT.

@@ -1,11 +1,13 @@
-//! Sequence numbers: serial arithmetic (RFC 1982), the CmdSN window
-//! (RFC 7143 §4.2.2.1) and StatSN acknowledgement (RFC 7143 §4.2.2.2).
+//! Sequence numbers: serial arithmetic (RFC 1982), the session's CmdSN
+//! window (RFC 7143 §4.2.2.1, §3.2.2.1) and the connection's StatSN
+//! acknowledgement (RFC 7143 §4.2.2.2). The checks return the violation;
+//! the caller reports it.
 
-use rtgt_proto::pdu::Opcode;
 use rtgt_proto::serial::Serial;
 
-use super::violation::{Flow, ProtocolViolation, ViolationKind};
-use super::Initiator;
+use super::connection::Connection;
+use super::session::Session;
+use super::violation::{ProtocolViolation, ViolationKind};
 
 /// How a PDU treats the connection's StatSN.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,89 +19,82 @@ pub(crate) enum StatSnUse {
     Peek,
 }
 
-impl Initiator {
-    /// Checks StatSN against the connection's ExpStatSN and acknowledges it.
-    pub(crate) fn take_stat_sn(
-        &mut self,
-        stat_sn: u32,
-        how: StatSnUse,
-        opcode: Opcode,
-        itt: u32,
-    ) -> Flow {
-        let Some(exp) = self.conn.exp_stat_sn else {
-            // The first response of a connection sets the starting StatSN
-            // (RFC 7143 §11.13: the first Login Response carries it).
-            self.conn.exp_stat_sn = Some(match how {
-                StatSnUse::Advance => stat_sn.wrapping_add(1),
-                StatSnUse::Peek => stat_sn,
-            });
-            return Ok(());
-        };
-        if stat_sn != exp {
-            // RFC 7143 §4.2.2.2: StatSNs of a connection are consecutive; at
-            // ErrorRecoveryLevel 0 a gap cannot be recovered.
-            self.violation(
-                ProtocolViolation::new(
-                    ViolationKind::StatSn,
-                    "RFC 7143 §4.2.2.2",
-                    format!("StatSN {exp}"),
-                    format!("StatSN {stat_sn}"),
-                )
-                .on(opcode, itt),
-            )?;
-        }
-        if how == StatSnUse::Advance {
-            // Lenient: resynchronise on what the target sent.
-            self.conn.exp_stat_sn = Some(stat_sn.wrapping_add(1));
-        }
-        Ok(())
+impl Session {
+    /// Takes the next CmdSN for a non-immediate command (RFC 7143
+    /// §3.2.2.1: an immediate command carries it without taking it).
+    pub(crate) fn take_cmd_sn(&mut self) -> u32 {
+        let sn = self.cmd_sn;
+        self.cmd_sn = self.cmd_sn.wrapping_add(1);
+        sn
     }
 
-    /// Checks and applies ExpCmdSN and MaxCmdSN of a target PDU, then sends
-    /// commands the window now admits.
-    pub(crate) fn take_window(&mut self, exp: u32, max: u32, opcode: Opcode, itt: u32) -> Flow {
+    /// Whether the window admits one more non-immediate command (RFC 7143
+    /// §3.2.2.1: CmdSN up to MaxCmdSN).
+    pub(crate) fn window_open(&self) -> bool {
+        Serial(self.cmd_sn).is_at_or_before(Serial(self.max_cmd_sn))
+    }
+
+    /// Takes ExpCmdSN and MaxCmdSN from a target PDU, or gives the rule they
+    /// break; then neither is taken.
+    pub(crate) fn update_window(&mut self, exp: u32, max: u32) -> Result<(), ProtocolViolation> {
         // RFC 7143 §4.2.2.1: MaxCmdSN - ExpCmdSN + 1 < 0 is invalid; the
         // initiator ignores both values.
         if Serial(max).is_before(Serial(exp).wrapping_sub(1)) {
-            self.violation(
-                ProtocolViolation::new(
-                    ViolationKind::CmdSnWindow,
-                    "RFC 7143 §4.2.2.1",
-                    format!("MaxCmdSN >= ExpCmdSN - 1 = {}", exp.wrapping_sub(1)),
-                    format!("ExpCmdSN {exp}, MaxCmdSN {max}"),
-                )
-                .on(opcode, itt),
-            )?;
-            return Ok(());
+            return Err(ProtocolViolation::new(
+                ViolationKind::CmdSnWindow,
+                "RFC 7143 §4.2.2.1",
+                format!("MaxCmdSN >= ExpCmdSN - 1 = {}", exp.wrapping_sub(1)),
+                format!("ExpCmdSN {exp}, MaxCmdSN {max}"),
+            ));
         }
         // RFC 7143 §4.2.2.1: ExpCmdSN acknowledges every CmdSN below it;
         // it cannot pass the next CmdSN we have not yet used.
-        let next = self.session.cmd_sn;
+        let next = self.cmd_sn;
         if Serial(exp).is_after(Serial(next)) {
-            self.violation(
-                ProtocolViolation::new(
-                    ViolationKind::ExpCmdSn,
-                    "RFC 7143 §4.2.2.1",
-                    format!("ExpCmdSN <= {next} (the next CmdSN unsent)"),
-                    format!("ExpCmdSN {exp}"),
-                )
-                .on(opcode, itt),
-            )?;
-            return Ok(());
+            return Err(ProtocolViolation::new(
+                ViolationKind::ExpCmdSn,
+                "RFC 7143 §4.2.2.1",
+                format!("ExpCmdSN <= {next} (the next CmdSN unsent)"),
+                format!("ExpCmdSN {exp}"),
+            ));
         }
         // RFC 7143 §4.2.2.1: only values above the ones held are taken (a
         // PDU may overtake another on a different connection).
-        if Serial(exp).is_after(Serial(self.session.exp_cmd_sn)) {
-            self.session.exp_cmd_sn = exp;
+        if Serial(exp).is_after(Serial(self.exp_cmd_sn)) {
+            self.exp_cmd_sn = exp;
         }
-        if Serial(max).is_after(Serial(self.session.max_cmd_sn)) {
-            self.session.max_cmd_sn = max;
+        if Serial(max).is_after(Serial(self.max_cmd_sn)) {
+            self.max_cmd_sn = max;
         }
         Ok(())
     }
+}
 
-    /// Whether the window admits one more non-immediate command.
-    pub(crate) fn window_open(&self) -> bool {
-        Serial(self.session.cmd_sn).is_at_or_before(Serial(self.session.max_cmd_sn))
+impl Connection {
+    /// The gap between `stat_sn` and ExpStatSN, if any (RFC 7143 §4.2.2.2:
+    /// StatSNs of a connection are consecutive; at ErrorRecoveryLevel 0 a
+    /// gap cannot be recovered).
+    pub(crate) fn stat_sn_gap(&self, stat_sn: u32) -> Option<ProtocolViolation> {
+        let exp = self.exp_stat_sn?;
+        (stat_sn != exp).then(|| {
+            ProtocolViolation::new(
+                ViolationKind::StatSn,
+                "RFC 7143 §4.2.2.2",
+                format!("StatSN {exp}"),
+                format!("StatSN {stat_sn}"),
+            )
+        })
+    }
+
+    /// Acknowledges `stat_sn`. The first response of a connection sets the
+    /// starting StatSN (RFC 7143 §11.13: the first Login Response carries
+    /// it); a gap resynchronises on what the target sent.
+    pub(crate) fn acknowledge(&mut self, stat_sn: u32, how: StatSnUse) {
+        match how {
+            StatSnUse::Advance => self.exp_stat_sn = Some(stat_sn.wrapping_add(1)),
+            StatSnUse::Peek => {
+                self.exp_stat_sn.get_or_insert(stat_sn);
+            }
+        }
     }
 }

@@ -4,23 +4,22 @@
 
 use rtgt_proto::chap::{self, Challenge, ChapAlgorithm, MAX_BINARY_LEN};
 use rtgt_proto::pdu::Opcode;
-use rtgt_proto::text::{Outcome, Pair};
+use rtgt_proto::text::Pair;
 
-use super::{LoginError, LoginState};
-use crate::config::ChapConfig;
-use crate::violation::{ProtocolViolation, Stop, ViolationKind};
-use crate::Initiator;
+use super::LoginError;
+use crate::config::{ChapConfig, Rng};
+use crate::violation::{ProtocolViolation, ViolationKind};
 
-/// Where the CHAP exchange is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where the CHAP exchange is, with what that stage needs.
+#[derive(Debug, Clone)]
 pub(crate) enum Step {
     /// AuthMethod offered, answer awaited.
     Method,
     /// CHAP_A sent, CHAP_A/CHAP_I/CHAP_C awaited.
     Algorithm,
-    /// Our CHAP_R (and challenge) sent; for mutual CHAP the target's
-    /// CHAP_N/CHAP_R awaited.
-    Response,
+    /// Mutual CHAP: our CHAP_R and our challenge sent with the algorithm
+    /// chosen; the target's CHAP_N/CHAP_R awaited.
+    Response { alg: ChapAlgorithm, ours: Challenge },
     /// Authenticated (or no CHAP chosen).
     Done,
 }
@@ -30,8 +29,6 @@ pub(crate) enum Step {
 pub(crate) struct ChapState {
     cfg: ChapConfig,
     step: Step,
-    alg: Option<ChapAlgorithm>,
-    ours: Option<Challenge>,
 }
 
 impl ChapState {
@@ -39,8 +36,6 @@ impl ChapState {
         ChapState {
             cfg,
             step: Step::Method,
-            alg: None,
-            ours: None,
         }
     }
 }
@@ -52,54 +47,43 @@ fn get<'a>(pairs: &'a [Pair], key: &str) -> Option<&'a str> {
         .map(|p| p.value.as_str())
 }
 
-impl Initiator {
-    /// One step of the security stage. Returns the pairs to send and whether
-    /// we are ready to leave the stage (the T bit).
-    pub(super) fn security_step(
+/// Why the CHAP exchange ends the login.
+#[derive(Debug)]
+pub(crate) enum ChapError {
+    /// The login fails.
+    Failed(LoginError),
+    /// The target broke RFC 7143 §12.1.3; the login fails.
+    Violation(ProtocolViolation, LoginError),
+}
+
+fn unusable(kind: ViolationKind, expected: &str, received: String) -> ChapError {
+    let v = ProtocolViolation::new(kind, "RFC 7143 §12.1.3", expected, received.clone())
+        .on(Opcode::LoginResponse, u32::MAX);
+    ChapError::Violation(v, LoginError::ChapUnusable { reason: received })
+}
+
+impl ChapState {
+    /// One step of the exchange: `method` is the AuthMethod negotiated so
+    /// far, `auth` the target's CHAP keys. Gives the keys to send and
+    /// whether we are ready to leave the security stage.
+    pub(crate) fn step(
         &mut self,
-        ls: &mut LoginState,
-        outcome: &Outcome,
-    ) -> Result<(Vec<Pair>, bool), Stop> {
-        let Some(mut st) = ls.chap.take() else {
-            return Ok((Vec::new(), true));
-        };
-        let res = self.chap_step(ls, &mut st, &outcome.auth);
-        ls.chap = Some(st);
-        res
-    }
-
-    fn chap_fail(&mut self, e: LoginError) -> Stop {
-        self.login_failed(e);
-        Stop
-    }
-
-    fn chap_violation(&mut self, kind: ViolationKind, expected: &str, received: String) -> Stop {
-        // RFC 7143 §12.1.3 gives every CHAP key's form; without a usable value
-        // the exchange cannot go on, whatever the strictness.
-        let v = ProtocolViolation::new(kind, "RFC 7143 §12.1.3", expected, received.clone())
-            .on(Opcode::LoginResponse, u32::MAX);
-        let _ = self.violation(v);
-        self.chap_fail(LoginError::ChapUnusable { reason: received })
-    }
-
-    fn chap_step(
-        &mut self,
-        ls: &mut LoginState,
-        st: &mut ChapState,
+        method: Option<&str>,
         auth: &[Pair],
-    ) -> Result<(Vec<Pair>, bool), Stop> {
-        match st.step {
-            Step::Method => match ls.neg.result("AuthMethod") {
+        rng: &mut Rng,
+    ) -> Result<(Vec<Pair>, bool), ChapError> {
+        match &self.step {
+            Step::Method => match method {
                 Some("CHAP") => {
-                    st.step = Step::Algorithm;
-                    let list = chap::encode_algorithm_list(&st.cfg.algorithms);
+                    self.step = Step::Algorithm;
+                    let list = chap::encode_algorithm_list(&self.cfg.algorithms);
                     Ok((vec![Pair::new("CHAP_A", list)], false))
                 }
                 Some("None") => {
-                    st.step = Step::Done;
+                    self.step = Step::Done;
                     Ok((Vec::new(), true))
                 }
-                Some(other) => Err(self.chap_fail(LoginError::AuthMethodRejected {
+                Some(other) => Err(ChapError::Failed(LoginError::AuthMethodRejected {
                     answer: other.to_owned(),
                 })),
                 // Not answered yet (the target may need another round).
@@ -111,16 +95,16 @@ impl Initiator {
                     get(auth, "CHAP_I"),
                     get(auth, "CHAP_C"),
                 ) else {
-                    return Err(self.chap_violation(
+                    return Err(unusable(
                         ViolationKind::MissingKey,
                         "CHAP_A, CHAP_I and CHAP_C together",
                         format!("{auth:?}"),
                     ));
                 };
-                let alg = match chap::parse_chosen_algorithm(a, &st.cfg.algorithms) {
+                let alg = match chap::parse_chosen_algorithm(a, &self.cfg.algorithms) {
                     Ok(alg) => alg,
                     Err(e) => {
-                        return Err(self.chap_violation(
+                        return Err(unusable(
                             ViolationKind::Chap,
                             "CHAP_A: one of the algorithms we offered",
                             e.to_string(),
@@ -132,23 +116,22 @@ impl Initiator {
                 let (id, challenge) = match (id, challenge) {
                     (Ok(id), Ok(ch)) => (id, ch),
                     (Err(e), _) | (_, Err(e)) => {
-                        return Err(self.chap_violation(
+                        return Err(unusable(
                             ViolationKind::Chap,
                             "CHAP_I 0-255 and CHAP_C of 1-1024 bytes",
                             e.to_string(),
                         ))
                     }
                 };
-                st.alg = Some(alg);
-                let response = alg.response(id, &st.cfg.secret, &challenge);
+                let response = alg.response(id, &self.cfg.secret, &challenge);
                 let mut out = vec![
-                    Pair::new("CHAP_N", st.cfg.user.clone()),
+                    Pair::new("CHAP_N", self.cfg.user.clone()),
                     Pair::new("CHAP_R", chap::encode_response(&response)),
                 ];
-                if let Some(m) = &st.cfg.mutual {
-                    let id = self.rng.bytes::<1>()[0];
+                if let Some(m) = &self.cfg.mutual {
+                    let id = rng.bytes::<1>()[0];
                     let len = m.challenge_len.clamp(1, MAX_BINARY_LEN);
-                    let mut bytes = self.rng.vec(len);
+                    let mut bytes = rng.vec(len);
                     // RFC 7143 §12.1.3: our challenge must differ from the
                     // one we were sent (no reflection).
                     if bytes == challenge {
@@ -157,42 +140,41 @@ impl Initiator {
                         }
                     }
                     let ours = Challenge::from_random(id, &bytes).map_err(|e| {
-                        self.chap_fail(LoginError::ChapUnusable {
+                        ChapError::Failed(LoginError::ChapUnusable {
                             reason: e.to_string(),
                         })
                     })?;
                     out.push(Pair::new("CHAP_I", ours.id_value()));
                     out.push(Pair::new("CHAP_C", ours.value_hex()));
-                    st.ours = Some(ours);
-                    st.step = Step::Response;
+                    self.step = Step::Response { alg, ours };
                 } else {
-                    st.step = Step::Done;
+                    self.step = Step::Done;
                 }
                 Ok((out, true))
             }
-            Step::Response => {
+            Step::Response { alg, ours } => {
                 let (Some(n), Some(r)) = (get(auth, "CHAP_N"), get(auth, "CHAP_R")) else {
-                    return Err(self.chap_fail(LoginError::TargetAuthFailed {
+                    return Err(ChapError::Failed(LoginError::TargetAuthFailed {
                         reason: "no CHAP_N and CHAP_R in answer to our challenge".into(),
                     }));
                 };
-                let (Some(m), Some(ours), Some(alg)) = (&st.cfg.mutual, &st.ours, st.alg) else {
+                let Some(m) = &self.cfg.mutual else {
                     return Ok((Vec::new(), true));
                 };
                 if m.target_user.as_deref().is_some_and(|u| u != n) {
-                    return Err(self.chap_fail(LoginError::TargetAuthFailed {
+                    return Err(ChapError::Failed(LoginError::TargetAuthFailed {
                         reason: format!("CHAP_N {n:?} is not the expected target user"),
                     }));
                 }
                 let ok = chap::parse_binary(r)
-                    .map(|resp| ours.verify(alg, &m.target_secret, &resp))
+                    .map(|resp| ours.verify(*alg, &m.target_secret, &resp))
                     .unwrap_or(false);
                 if !ok {
-                    return Err(self.chap_fail(LoginError::TargetAuthFailed {
+                    return Err(ChapError::Failed(LoginError::TargetAuthFailed {
                         reason: "CHAP_R does not match our challenge and the target secret".into(),
                     }));
                 }
-                st.step = Step::Done;
+                self.step = Step::Done;
                 Ok((Vec::new(), true))
             }
             Step::Done => Ok((Vec::new(), true)),

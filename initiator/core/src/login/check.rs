@@ -3,9 +3,10 @@
 
 use rtgt_proto::pdu::{LoginResponse, LoginStage, LoginStatus, Opcode};
 
+use rtgt_proto::pdu::Isid;
+
 use super::LoginState;
-use crate::violation::{Flow, ProtocolViolation, ViolationKind};
-use crate::Initiator;
+use crate::violation::{ProtocolViolation, ViolationKind};
 
 fn stage_rank(s: LoginStage) -> Option<u8> {
     match s {
@@ -16,104 +17,114 @@ fn stage_rank(s: LoginStage) -> Option<u8> {
     }
 }
 
-impl Initiator {
-    pub(super) fn check_login_response(&mut self, ls: &LoginState, r: &LoginResponse) -> Flow {
+impl LoginState {
+    /// What is wrong with a Login Response answering our last request, in
+    /// the order the rules are checked. `isid`, `version` (max, min) and
+    /// `tsih` are what we sent.
+    pub(super) fn response_problems(
+        &self,
+        r: &LoginResponse,
+        isid: Isid,
+        version: (u8, u8),
+        tsih: u16,
+    ) -> Vec<ProtocolViolation> {
+        let mut out = Vec::new();
         let v = |kind, clause, expected: String, received: String| {
             ProtocolViolation::new(kind, clause, expected, received)
                 .on(Opcode::LoginResponse, r.itt)
         };
-        if r.itt != ls.itt {
+        if r.itt != self.itt {
             // RFC 7143 §11.13: the response carries the request's ITT.
-            self.violation(v(
+            out.push(v(
                 ViolationKind::UnknownItt,
                 "RFC 7143 §11.13",
-                format!("ITT {:#010x}", ls.itt),
+                format!("ITT {:#010x}", self.itt),
                 format!("ITT {:#010x}", r.itt),
-            ))?;
+            ));
         }
-        if r.isid != self.session.isid {
+        if r.isid != isid {
             // RFC 7143 §11.13: the ISID of the request is echoed.
-            self.violation(v(
+            out.push(v(
                 ViolationKind::LoginIsid,
                 "RFC 7143 §11.13",
-                format!("ISID {:02x?}", self.session.isid.to_bytes()),
+                format!("ISID {:02x?}", isid.to_bytes()),
                 format!("ISID {:02x?}", r.isid.to_bytes()),
-            ))?;
+            ));
         }
         if r.status == LoginStatus::UnsupportedVersion {
-            return Ok(());
+            return out;
         }
-        let (max, min) = self.config.version;
+        let (max, min) = version;
         if r.status == LoginStatus::Success && !(min..=max).contains(&r.version_active) {
             // RFC 7143 §11.13.2: Version-active is the version chosen from
             // our Version-min..Version-max.
-            self.violation(v(
+            out.push(v(
                 ViolationKind::LoginVersion,
                 "RFC 7143 §11.13.2",
                 format!("Version-active in {min}..={max}"),
                 format!("Version-active {}", r.version_active),
-            ))?;
+            ));
         }
         if r.status != LoginStatus::Success {
-            return Ok(());
+            return out;
         }
         if r.transit && r.continue_bit {
             // RFC 7143 §11.12.2: C=1 with T=1 is a protocol error, in
             // requests and responses alike.
-            self.violation(v(
+            out.push(v(
                 ViolationKind::InvalidFlags,
                 "RFC 7143 §11.12.2",
                 "T=0 when C=1".into(),
                 "T=1 and C=1".into(),
-            ))?;
+            ));
         }
-        if r.csg != ls.csg {
+        if r.csg != self.csg {
             // RFC 7143 §11.13: CSG is the stage the request was in.
-            self.violation(v(
+            out.push(v(
                 ViolationKind::LoginStage,
                 "RFC 7143 §11.13",
-                format!("CSG {}", ls.csg.raw()),
+                format!("CSG {}", self.csg.raw()),
                 format!("CSG {}", r.csg.raw()),
-            ))?;
+            ));
         }
         if r.transit {
-            let sent = ls.sent;
+            let sent = self.sent;
             let nsg = stage_rank(r.nsg);
-            let csg = stage_rank(ls.csg).unwrap_or(0);
+            let csg = stage_rank(self.csg).unwrap_or(0);
             let sent_nsg = stage_rank(sent.nsg).unwrap_or(3);
             // RFC 7143 §11.13.3: T=1 only when the initiator's T was 1, and
             // §6.3: the next stage is a later one, no later than the one the
             // initiator asked for (NSG 2 is reserved, §11.12.3).
-            let problem = if !sent.transit || !ls.outbox.is_empty() {
+            let problem = if !sent.transit || !self.outbox.is_empty() {
                 Some("T=0 (our request had T=0)".to_owned())
             } else if !nsg.is_some_and(|n| n > csg && n <= sent_nsg) {
                 Some(format!(
                     "NSG after CSG {} and at most our NSG {}",
-                    ls.csg.raw(),
+                    self.csg.raw(),
                     sent.nsg.raw()
                 ))
             } else {
                 None
             };
             if let Some(expected) = problem {
-                self.violation(v(
+                out.push(v(
                     ViolationKind::LoginStage,
                     "RFC 7143 §11.13.3",
                     expected,
                     format!("T=1 NSG {}", r.nsg.raw()),
-                ))?;
+                ));
             }
         } else if r.nsg.raw() != 0 {
             // RFC 7143 §11.12.3: NSG is reserved when T=0.
-            self.violation(v(
+            out.push(v(
                 ViolationKind::ReservedField,
                 "RFC 7143 §11.12.3",
                 "NSG 0 when T=0".into(),
                 format!("NSG {}", r.nsg.raw()),
-            ))?;
+            ));
         }
         let final_response = r.transit && r.nsg == LoginStage::FullFeaturePhase;
-        let ours = self.config.tsih;
+        let ours = tsih;
         // RFC 7143 §11.13.4: a new session gets its non-zero TSIH in the
         // final response only; otherwise the initiator's TSIH is echoed.
         let expected = match (ours, final_response) {
@@ -123,13 +134,13 @@ impl Initiator {
             _ => None,
         };
         if let Some(expected) = expected {
-            self.violation(v(
+            out.push(v(
                 ViolationKind::LoginTsih,
                 "RFC 7143 §11.13.4",
                 expected.into(),
                 format!("TSIH {:#06x}", r.tsih),
-            ))?;
+            ));
         }
-        Ok(())
+        out
     }
 }

@@ -22,9 +22,11 @@ pub use status::LoginError;
 use super::address::TargetAddress;
 use super::config::Auth;
 use super::event::{CloseReason, Event, UsageError};
+use super::state::State;
+use super::timers::Timer;
 use super::violation::{Flow, ProtocolViolation, Stop, ViolationKind};
-use super::{Initiator, Phase};
-use chap::ChapState;
+use super::Initiator;
+use chap::{ChapError, ChapState};
 
 /// What our last Login Request asked for.
 #[derive(Debug, Clone, Copy)]
@@ -46,7 +48,6 @@ pub(crate) struct LoginState {
     pub outbox: VecDeque<Bytes>,
     pub chap: Option<ChapState>,
     pub target_keys: Vec<Pair>,
-    pub deadline: Option<Instant>,
 }
 
 fn stage_of(s: LoginStage) -> Stage {
@@ -59,10 +60,10 @@ fn stage_of(s: LoginStage) -> Stage {
 impl Initiator {
     /// Starts the login: the first Login Request is queued.
     pub fn login(&mut self, now: Instant) -> Result<(), UsageError> {
-        if self.phase != Phase::Idle {
+        if !matches!(self.state, State::Idle) {
             return Err(UsageError::LoginStarted);
         }
-        let itt = self.session.alloc_itt()?;
+        let itt = self.session.tasks.alloc_itt()?;
         let csg = if self.config.skip_security {
             LoginStage::LoginOperationalNegotiation
         } else {
@@ -91,17 +92,41 @@ impl Initiator {
             outbox: VecDeque::new(),
             chap,
             target_keys: Vec::new(),
-            deadline: self.config.login_timeout.map(|t| now + t),
         };
-        self.phase = Phase::Login;
-        self.send_login(&mut ls, transit, nsg, &pairs);
-        self.login = Some(ls);
+        if let Some(t) = self.config.login_timeout {
+            self.timers.set(Timer::Login, now + t);
+        }
+        ls.send(self, transit, nsg, &pairs);
+        self.state = State::Login(Box::new(ls));
         Ok(())
     }
 
+    /// A Login Response during the login phase.
+    pub(crate) fn on_login_response(&mut self, now: Instant, r: LoginResponse) -> Flow {
+        // The login's state is taken out while it is worked on; the step
+        // leaves the state Idle unless it ends the login (full feature phase
+        // or closed), and then the login's state is dropped.
+        let State::Login(mut ls) = std::mem::replace(&mut self.state, State::Idle) else {
+            return Ok(());
+        };
+        let res = ls.step(self, now, r);
+        if matches!(self.state, State::Idle) {
+            self.state = State::Login(ls);
+        }
+        res
+    }
+
+    /// The login failed: the session closes.
+    pub(crate) fn login_failed(&mut self, e: LoginError) {
+        self.events.push_back(Event::LoginFailed(e));
+        self.close(CloseReason::LoginFailed);
+    }
+}
+
+impl LoginState {
     /// Queues a Login Request carrying `pairs`, split into segments with the
     /// C bit when they pass 8192 bytes (RFC 7143 §6.1, §11.12.2).
-    fn send_login(&mut self, ls: &mut LoginState, transit: bool, nsg: LoginStage, pairs: &[Pair]) {
+    fn send(&mut self, ini: &mut Initiator, transit: bool, nsg: LoginStage, pairs: &[Pair]) {
         let encoded = text::encode(pairs);
         let segs: Vec<Bytes> =
             text::split_segments(&encoded, LOGIN_MAX_DATA_SEGMENT_LENGTH as usize)
@@ -110,78 +135,72 @@ impl Initiator {
                 .collect();
         let mut segs = VecDeque::from(segs);
         let first = segs.pop_front().unwrap_or_default();
-        ls.outbox = segs;
-        ls.sent = Sent { transit, nsg };
-        self.send_login_segment(ls, first);
+        self.outbox = segs;
+        self.sent = Sent { transit, nsg };
+        self.send_segment(ini, first);
     }
 
-    fn send_login_segment(&mut self, ls: &LoginState, data: Bytes) {
-        let cont = !ls.outbox.is_empty();
+    /// Queues one segment of our text as a Login Request.
+    fn send_segment(&self, ini: &mut Initiator, data: Bytes) {
+        let cont = !self.outbox.is_empty();
         // RFC 7143 §11.12.2: with C=1, T must be 0; NSG is meaningful only
         // with T=1 (§11.12.3) and is sent as zero otherwise.
-        let transit = ls.sent.transit && !cont;
+        let transit = self.sent.transit && !cont;
         let req = LoginRequest {
             immediate: true,
             transit,
             continue_bit: cont,
-            csg: ls.csg,
+            csg: self.csg,
             nsg: if transit {
-                ls.sent.nsg
+                self.sent.nsg
             } else {
                 LoginStage::SecurityNegotiation
             },
-            version_max: self.config.version.0,
-            version_min: self.config.version.1,
-            isid: self.session.isid,
-            tsih: self.config.tsih,
-            itt: ls.itt,
-            cid: self.conn.cid,
-            cmd_sn: self.session.cmd_sn,
-            exp_stat_sn: self.conn.exp_stat_sn_value(),
+            version_max: ini.config.version.0,
+            version_min: ini.config.version.1,
+            isid: ini.session.isid,
+            tsih: ini.config.tsih,
+            itt: self.itt,
+            cid: ini.conn.cid,
+            cmd_sn: ini.session.cmd_sn,
+            exp_stat_sn: ini.conn.exp_stat_sn_value(),
             data,
             ..LoginRequest::default()
         };
-        self.conn.push_pdu(&Pdu::LoginRequest(req));
+        ini.conn.push_pdu(&Pdu::LoginRequest(req));
     }
 
-    pub(crate) fn on_login_response(&mut self, now: Instant, r: LoginResponse) -> Flow {
-        let Some(mut ls) = self.login.take() else {
-            return Ok(());
-        };
-        let res = self.login_step(now, &mut ls, r);
-        if self.phase == Phase::Login {
-            self.login = Some(ls);
+    /// A Login Response: checked against our request, then the next request
+    /// of the negotiation, or the end of the login.
+    fn step(&mut self, ini: &mut Initiator, now: Instant, r: LoginResponse) -> Flow {
+        for v in self.response_problems(&r, ini.session.isid, ini.config.version, ini.config.tsih) {
+            ini.violation(v)?;
         }
-        res
-    }
-
-    fn login_step(&mut self, now: Instant, ls: &mut LoginState, r: LoginResponse) -> Flow {
-        self.check_login_response(ls, &r)?;
         match r.status.class() {
             LoginStatusClass::Success => {}
-            LoginStatusClass::Redirection => return self.redirected(&r),
+            LoginStatusClass::Redirection => return Self::redirected(ini, &r),
             _ => {
-                self.login_failed(LoginError::from_status(r.status));
+                ini.login_failed(LoginError::from_status(r.status));
                 return Err(Stop);
             }
         }
-        if let Some(next) = ls.outbox.pop_front() {
+        if let Some(next) = self.outbox.pop_front() {
             // RFC 7143 §11.13: a target answers a C=1 request with an empty
             // response until our text is complete.
-            self.send_login_segment(ls, next);
+            self.send_segment(ini, next);
             return Ok(());
         }
-        let pairs = match ls.acc.push(&r.data, r.continue_bit) {
+        let pairs = match self.acc.push(&r.data, r.continue_bit) {
             Ok(Some(p)) => p,
             Ok(None) => {
                 // RFC 7143 §11.13.2: more text follows; ask for it with an
                 // empty request.
-                let sent = ls.sent;
-                self.send_login(ls, sent.transit, sent.nsg, &[]);
+                let sent = self.sent;
+                self.send(ini, sent.transit, sent.nsg, &[]);
                 return Ok(());
             }
             Err(e) => {
-                self.violation(
+                ini.violation(
                     ProtocolViolation::new(
                         ViolationKind::Text,
                         "RFC 7143 §6.1",
@@ -193,11 +212,11 @@ impl Initiator {
                 Vec::new()
             }
         };
-        ls.target_keys.extend(pairs.iter().cloned());
-        let outcome = match ls.neg.handle(&pairs) {
+        self.target_keys.extend(pairs.iter().cloned());
+        let outcome = match self.neg.handle(&pairs) {
             Ok(o) => o,
             Err(e) => {
-                self.violation(
+                ini.violation(
                     ProtocolViolation::new(
                         ViolationKind::Negotiation,
                         "RFC 7143 §6.2",
@@ -211,41 +230,67 @@ impl Initiator {
         };
         let mut send = outcome.responses.clone();
         let mut ready = true;
-        if ls.csg == LoginStage::SecurityNegotiation {
-            let (more, chap_ready) = self.security_step(ls, &outcome)?;
+        if self.csg == LoginStage::SecurityNegotiation {
+            let (more, chap_ready) = self.security_step(ini, &outcome)?;
             send.extend(more);
             ready = chap_ready;
         }
         if r.transit {
             if r.nsg == LoginStage::FullFeaturePhase {
-                return self.login_complete(now, ls, &r);
+                return self.complete(ini, now, &r);
             }
-            ls.csg = r.nsg;
-            ls.neg.set_stage(stage_of(r.nsg));
-            send.extend(ls.neg.propose());
-            self.send_login(ls, true, LoginStage::FullFeaturePhase, &send);
+            self.csg = r.nsg;
+            self.neg.set_stage(stage_of(r.nsg));
+            send.extend(self.neg.propose());
+            self.send(ini, true, LoginStage::FullFeaturePhase, &send);
             return Ok(());
         }
-        if ls.csg != LoginStage::SecurityNegotiation {
-            send.extend(ls.neg.propose());
+        if self.csg != LoginStage::SecurityNegotiation {
+            send.extend(self.neg.propose());
         }
-        let nsg = ls.sent.nsg;
-        self.send_login(ls, ready, nsg, &send);
+        let nsg = self.sent.nsg;
+        self.send(ini, ready, nsg, &send);
         Ok(())
     }
 
-    fn redirected(&mut self, r: &LoginResponse) -> Flow {
+    /// The CHAP exchange of the security stage, when we authenticate (RFC
+    /// 7143 §12.1.3): the keys to send and whether we are ready to move on.
+    fn security_step(
+        &mut self,
+        ini: &mut Initiator,
+        outcome: &Outcome,
+    ) -> Result<(Vec<Pair>, bool), Stop> {
+        let Some(chap) = &mut self.chap else {
+            return Ok((Vec::new(), true));
+        };
+        match chap.step(self.neg.result("AuthMethod"), &outcome.auth, &mut ini.rng) {
+            Ok(step) => Ok(step),
+            Err(ChapError::Failed(e)) => {
+                ini.login_failed(e);
+                Err(Stop)
+            }
+            Err(ChapError::Violation(v, e)) => {
+                let _ = ini.violation(v);
+                ini.login_failed(e);
+                Err(Stop)
+            }
+        }
+    }
+
+    /// A redirection (RFC 7143 §11.13.5): the login ends with the address
+    /// to use instead.
+    fn redirected(ini: &mut Initiator, r: &LoginResponse) -> Flow {
         let addr = text::decode(&r.data)
             .ok()
             .and_then(|pairs| pairs.into_iter().find(|p| p.key == "TargetAddress"))
             .map(|p| p.value.parse::<TargetAddress>());
         match addr {
             Some(Ok(address)) => {
-                self.events.push_back(Event::Redirected {
+                ini.events.push_back(Event::Redirected {
                     permanent: r.status.detail() == 0x02,
                     address,
                 });
-                self.close(CloseReason::Redirected);
+                ini.close(CloseReason::Redirected);
             }
             other => {
                 // RFC 7143 §11.13.5: a redirect carries the TargetAddress to
@@ -254,7 +299,7 @@ impl Initiator {
                     Some(Err(e)) => e.to_string(),
                     _ => "no TargetAddress key".to_owned(),
                 };
-                self.violation(
+                ini.violation(
                     ProtocolViolation::new(
                         ViolationKind::MissingKey,
                         "RFC 7143 §11.13.5",
@@ -263,7 +308,7 @@ impl Initiator {
                     )
                     .on(rtgt_proto::pdu::Opcode::LoginResponse, r.itt),
                 )?;
-                self.login_failed(LoginError::RedirectWithoutAddress {
+                ini.login_failed(LoginError::RedirectWithoutAddress {
                     status: r.status.raw(),
                 });
             }
@@ -271,30 +316,19 @@ impl Initiator {
         Err(Stop)
     }
 
-    pub(crate) fn login_failed(&mut self, e: LoginError) {
-        self.events.push_back(Event::LoginFailed(e));
-        self.close(CloseReason::LoginFailed);
-    }
-
-    /// Gives up the login when its deadline passed.
-    pub(crate) fn login_timed_out(&mut self, now: Instant) -> bool {
-        let due = self
-            .login
-            .as_ref()
-            .and_then(|l| l.deadline)
-            .is_some_and(|d| d <= now);
-        if due {
-            self.login_failed(LoginError::Timeout);
-        }
-        due
-    }
-
-    fn login_complete(&mut self, now: Instant, ls: &mut LoginState, r: &LoginResponse) -> Flow {
-        let unanswered: Vec<String> = ls.neg.unanswered().iter().map(|s| s.to_string()).collect();
+    /// The final Login Response: the negotiated parameters take effect and
+    /// the connection enters full feature phase.
+    fn complete(&mut self, ini: &mut Initiator, now: Instant, r: &LoginResponse) -> Flow {
+        let unanswered: Vec<String> = self
+            .neg
+            .unanswered()
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         if !unanswered.is_empty() {
             // RFC 7143 §6.2: every offered key gets an answer (a value,
             // Reject, Irrelevant or NotUnderstood).
-            self.violation(
+            ini.violation(
                 ProtocolViolation::new(
                     ViolationKind::Negotiation,
                     "RFC 7143 §6.2",
@@ -304,10 +338,10 @@ impl Initiator {
                 .on(rtgt_proto::pdu::Opcode::LoginResponse, r.itt),
             )?;
         }
-        let params = match ls.neg.params() {
+        let params = match self.neg.params() {
             Ok(p) => p,
             Err(e) => {
-                self.violation(
+                ini.violation(
                     ProtocolViolation::new(
                         ViolationKind::Negotiation,
                         "RFC 7143 §13",
@@ -325,21 +359,24 @@ impl Initiator {
         };
         // RFC 7143 §13.1: digests start with the first PDU after the final
         // Login Response; §13.12: our declared bound applies from then on.
-        self.conn.digests = digests;
-        self.conn.decoder.set_config(DecoderConfig {
+        ini.conn.digests = digests;
+        ini.conn.decoder.set_config(DecoderConfig {
             digests,
-            max_data_segment_length: self.config.max_recv_data_segment_length(),
+            max_data_segment_length: ini.config.max_recv_data_segment_length(),
         });
-        self.conn.max_send_data_segment_length = params.target_max_recv_data_segment_length;
-        self.session.tsih = r.tsih;
-        self.session.params = params;
-        self.phase = Phase::FullFeature;
-        self.keepalive_at = self.config.keepalive.map(|k| now + k);
-        self.events.push_back(Event::LoginComplete {
-            isid: self.session.isid,
+        ini.conn.max_send_data_segment_length = params.target_max_recv_data_segment_length;
+        ini.session.tsih = r.tsih;
+        ini.session.params = params;
+        ini.state = State::FullFeature;
+        ini.timers.cancel(Timer::Login);
+        if let Some(k) = ini.config.keepalive {
+            ini.timers.set(Timer::Keepalive, now + k);
+        }
+        ini.events.push_back(Event::LoginComplete {
+            isid: ini.session.isid,
             tsih: r.tsih,
             params,
-            target_keys: std::mem::take(&mut ls.target_keys),
+            target_keys: std::mem::take(&mut self.target_keys),
         });
         Ok(())
     }

@@ -60,25 +60,13 @@ fn skip_security_and_reuse_isid() {
 
 /// The target side of CHAP, scripted by hand.
 fn chap_login(cfg: ChapConfig, target_alg: ChapAlgorithm, tamper_r: bool) -> Vec<Event> {
-    let mut ini = Initiator::new(config().with_chap(cfg.clone()), SeededRandom::new(3));
-    let mut t = Target::new();
-    ini.login(t.now).unwrap();
+    let (mut ini, mut t, req) = start_login(config().with_chap(cfg.clone()), 3);
     // 1: AuthMethod.
-    let req = login_req(&t.recv(&mut ini)[0]);
     assert!(!req.transit);
     let pairs = text::decode(&req.data).unwrap();
     assert!(pairs.contains(&Pair::new("AuthMethod", "CHAP")));
-    t.send(
-        &mut ini,
-        login_rsp(
-            &req,
-            false,
-            LoginStage::SecurityNegotiation,
-            &[Pair::new("AuthMethod", "CHAP")],
-        ),
-    );
     // 2: CHAP_A.
-    let req = login_req(&t.recv(&mut ini)[0]);
+    let req = answer_security(&mut ini, &mut t, &req, &[Pair::new("AuthMethod", "CHAP")]);
     let pairs = text::decode(&req.data).unwrap();
     assert_eq!(
         pairs,
@@ -88,21 +76,17 @@ fn chap_login(cfg: ChapConfig, target_alg: ChapAlgorithm, tamper_r: bool) -> Vec
         )]
     );
     let challenge = [0x11u8; 16];
-    t.send(
-        &mut ini,
-        login_rsp(
-            &req,
-            false,
-            LoginStage::SecurityNegotiation,
-            &[
-                Pair::new("CHAP_A", target_alg.code().to_string()),
-                Pair::new("CHAP_I", "7"),
-                Pair::new("CHAP_C", text::value::encode_hex(&challenge)),
-            ],
-        ),
-    );
     // 3: CHAP_N/CHAP_R (and our challenge).
-    let req = login_req(&t.recv(&mut ini)[0]);
+    let req = answer_security(
+        &mut ini,
+        &mut t,
+        &req,
+        &[
+            Pair::new("CHAP_A", target_alg.code().to_string()),
+            Pair::new("CHAP_I", "7"),
+            Pair::new("CHAP_C", text::value::encode_hex(&challenge)),
+        ],
+    );
     assert!(req.transit);
     let pairs = text::decode(&req.data).unwrap();
     let get = |k: &str| pairs.iter().find(|p| p.key == k).map(|p| p.value.clone());
@@ -183,32 +167,14 @@ fn chap_mutual_wrong_target_response() {
 fn chap_algorithm_not_offered_is_a_violation() {
     let mut cfg = ChapConfig::one_way("user", b"secret-12345");
     cfg.algorithms = vec![ChapAlgorithm::Sha256];
-    let mut ini = Initiator::new(config().with_chap(cfg), SeededRandom::new(3));
-    let mut t = Target::new();
-    ini.login(t.now).unwrap();
-    let req = login_req(&t.recv(&mut ini)[0]);
-    t.send(
-        &mut ini,
-        login_rsp(
-            &req,
-            false,
-            LoginStage::SecurityNegotiation,
-            &[Pair::new("AuthMethod", "CHAP")],
-        ),
-    );
-    let req = login_req(&t.recv(&mut ini)[0]);
-    t.send(
-        &mut ini,
-        login_rsp(
-            &req,
-            false,
-            LoginStage::SecurityNegotiation,
-            &[
-                Pair::new("CHAP_A", "5"),
-                Pair::new("CHAP_I", "1"),
-                Pair::new("CHAP_C", "0x0102"),
-            ],
-        ),
+    let mut ini = chap_challenged(
+        config().with_chap(cfg),
+        3,
+        &[
+            Pair::new("CHAP_A", "5"),
+            Pair::new("CHAP_I", "1"),
+            Pair::new("CHAP_C", "0x0102"),
+        ],
     );
     let ev = events(&mut ini);
     assert!(
@@ -224,10 +190,7 @@ fn redirect_is_reported_with_its_address() {
         (LoginStatus::TargetMovedTemporarily, false),
         (LoginStatus::TargetMovedPermanently, true),
     ] {
-        let mut ini = Initiator::new(config(), SeededRandom::new(1));
-        let mut t = Target::new();
-        ini.login(t.now).unwrap();
-        let req = login_req(&t.recv(&mut ini)[0]);
+        let (mut ini, mut t, req) = start_login(config(), 1);
         let mut rsp = login_rsp(
             &req,
             false,
@@ -257,10 +220,7 @@ fn every_failure_status_is_typed() {
         0x0200u16, 0x0201, 0x0202, 0x0203, 0x0204, 0x0205, 0x0206, 0x0207, 0x0208, 0x0209, 0x020a,
         0x020b, 0x0300, 0x0301, 0x0302,
     ] {
-        let mut ini = Initiator::new(config(), SeededRandom::new(1));
-        let mut t = Target::new();
-        ini.login(t.now).unwrap();
-        let req = login_req(&t.recv(&mut ini)[0]);
+        let (mut ini, mut t, req) = start_login(config(), 1);
         let mut rsp = login_rsp(&req, false, LoginStage::SecurityNegotiation, &[]);
         rsp.status = LoginStatus::from_raw(raw);
         t.send(&mut ini, rsp);
@@ -275,10 +235,7 @@ fn every_failure_status_is_typed() {
 
 #[test]
 fn target_text_continuation_is_followed() {
-    let mut ini = Initiator::new(config(), SeededRandom::new(1));
-    let mut t = Target::new();
-    ini.login(t.now).unwrap();
-    let req = login_req(&t.recv(&mut ini)[0]);
+    let (mut ini, mut t, req) = start_login(config(), 1);
     // AuthMethod=None split over two responses with C=1.
     let mut a = login_rsp(&req, false, LoginStage::SecurityNegotiation, &[]);
     a.continue_bit = true;

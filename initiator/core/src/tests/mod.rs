@@ -181,6 +181,44 @@ pub(super) fn login_req(p: &Pdu) -> LoginRequest {
     }
 }
 
+/// An initiator seeded with `seed` that has queued its first Login Request,
+/// its target, and that request.
+pub(super) fn start_login(cfg: InitiatorConfig, seed: u64) -> (Initiator, Target, LoginRequest) {
+    let mut ini = Initiator::new(cfg, SeededRandom::new(seed));
+    let mut t = Target::new();
+    ini.login(t.now).unwrap();
+    let req = login_req(&t.recv(&mut ini)[0]);
+    (ini, t, req)
+}
+
+/// Answers `req` in the security stage with `pairs` (T=0) and returns the
+/// next Login Request.
+pub(super) fn answer_security(
+    ini: &mut Initiator,
+    t: &mut Target,
+    req: &LoginRequest,
+    pairs: &[Pair],
+) -> LoginRequest {
+    t.send(
+        ini,
+        login_rsp(req, false, LoginStage::SecurityNegotiation, pairs),
+    );
+    login_req(&t.recv(ini)[0])
+}
+
+/// A CHAP login (`cfg` has CHAP, the initiator is seeded with `seed`) whose
+/// target agrees to CHAP and then sends `challenge` (CHAP_A, CHAP_I,
+/// CHAP_C).
+pub(super) fn chap_challenged(cfg: InitiatorConfig, seed: u64, challenge: &[Pair]) -> Initiator {
+    let (mut ini, mut t, req) = start_login(cfg, seed);
+    let req = answer_security(&mut ini, &mut t, &req, &[Pair::new("AuthMethod", "CHAP")]);
+    t.send(
+        &mut ini,
+        login_rsp(&req, false, LoginStage::SecurityNegotiation, challenge),
+    );
+    ini
+}
+
 /// Runs the target side of a login with AuthMethod=None, answering every
 /// key with a target negotiator over `keys`.
 pub(super) fn run_login(ini: &mut Initiator, t: &mut Target, keys: LocalConfig) {

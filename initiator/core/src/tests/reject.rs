@@ -8,7 +8,7 @@ use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
 use rtgt_proto::scsi::sense::Sense;
 
 use super::*;
-use crate::command::MAX_RETRIES;
+use crate::issue::MAX_RETRIES;
 use crate::{CloseReason, ScsiRequest, TaskHandle, TaskOutcome};
 
 const WRITE10: [u8; 10] = [0x2a, 0, 0, 0, 0, 0, 0, 0, 1, 0];

@@ -4,8 +4,8 @@
 
 use bytes::Bytes;
 use rtgt_proto::pdu::{
-    AsyncEvent, AsyncMessage, DataIn, LoginStage, Lun, NopIn, Pdu, RawPdu, ReadyToTransfer, Reject,
-    RejectReason, ScsiResponse, ScsiStatus, TextResponse, BHS_LEN,
+    AsyncEvent, AsyncMessage, DataIn, LoginResponse, LoginStage, Lun, NopIn, Pdu, RawPdu,
+    ReadyToTransfer, Reject, RejectReason, ScsiResponse, ScsiStatus, TextResponse, BHS_LEN,
 };
 use rtgt_proto::text::{self, Pair};
 
@@ -47,10 +47,31 @@ fn r2t(itt: u32, sn: u32, off: u32, len: u32) -> ReadyToTransfer {
     }
 }
 
+/// A NOP-In with ITT 0xffffffff that asks for no answer.
+fn unsolicited_nop() -> NopIn {
+    NopIn {
+        itt: u32::MAX,
+        ..NopIn::default()
+    }
+}
+
+/// A Data-In for task `itt` carrying `data` at offset 0.
+fn data_in(itt: u32, data: &'static [u8]) -> DataIn {
+    DataIn {
+        itt,
+        data: Bytes::from_static(data),
+        ..DataIn::default()
+    }
+}
+
+/// `cfg` under each strictness: strict (the default) first, then lenient.
+fn each_strictness(cfg: InitiatorConfig) -> [(bool, InitiatorConfig); 2] {
+    [(true, cfg.clone()), (false, lenient(cfg))]
+}
+
 /// Runs `provoke` in full feature phase, under both strictness settings.
 fn in_ffp(kind: K, provoke: impl Fn(&mut Initiator, &mut Target)) {
-    for strict in [true, false] {
-        let cfg = if strict { config() } else { lenient(config()) };
+    for (strict, cfg) in each_strictness(config()) {
         let (mut ini, mut t) = logged_in(cfg, target_keys().with("ImmediateData", "No"));
         provoke(&mut ini, &mut t);
         check(&mut ini, kind, strict);
@@ -59,15 +80,40 @@ fn in_ffp(kind: K, provoke: impl Fn(&mut Initiator, &mut Target)) {
 
 /// Runs `provoke` with the login under way (the first request queued).
 fn in_login(kind: K, provoke: impl Fn(&mut Initiator, &mut Target, rtgt_proto::pdu::LoginRequest)) {
-    for strict in [true, false] {
-        let cfg = if strict { config() } else { lenient(config()) };
-        let mut ini = Initiator::new(cfg, SeededRandom::new(5));
-        let mut t = Target::new();
-        ini.login(t.now).unwrap();
-        let req = login_req(&t.recv(&mut ini)[0]);
+    for (strict, cfg) in each_strictness(config()) {
+        let (mut ini, mut t, req) = start_login(cfg, 5);
         provoke(&mut ini, &mut t, req);
         check(&mut ini, kind, strict);
     }
+}
+
+/// A Data-In of 1024 bytes for a read of 1024, after a login with our
+/// `keys`, under both strictness settings.
+fn oversized_data_in(kind: K, keys: &[(&str, &str)]) {
+    let mut cfg = config();
+    for (k, v) in keys {
+        cfg.keys.set(k, v);
+    }
+    for (strict, cfg) in each_strictness(cfg) {
+        let (mut ini, mut t) = logged_in(cfg, target_keys());
+        let itt = read(&mut ini, &mut t, 1024);
+        t.send(
+            &mut ini,
+            DataIn {
+                itt,
+                data: Bytes::from(vec![0u8; 1024]),
+                ..DataIn::default()
+            },
+        );
+        check(&mut ini, kind, strict);
+    }
+}
+
+/// A read of `len` answered by four bytes of Data-In, then `status` for it.
+fn read_then_status(ini: &mut Initiator, t: &mut Target, len: u32, status: ScsiResponse) {
+    let itt = read(ini, t, len);
+    t.send(ini, data_in(itt, b"1234"));
+    t.send(ini, ScsiResponse { itt, ..status });
 }
 
 fn check(ini: &mut Initiator, kind: K, strict: bool) {
@@ -120,9 +166,8 @@ fn reserved_field() {
         t.send(
             ini,
             NopIn {
-                itt: u32::MAX,
                 reserved2: [0, 1],
-                ..NopIn::default()
+                ..unsolicited_nop()
             },
         );
     });
@@ -137,9 +182,7 @@ fn invalid_flags() {
             DataIn {
                 status_present: true,
                 final_bit: false,
-                itt,
-                data: Bytes::from_static(b"12345678"),
-                ..DataIn::default()
+                ..data_in(itt, b"12345678")
             },
         );
     });
@@ -162,13 +205,7 @@ fn unknown_itt() {
 fn stat_sn() {
     in_ffp(K::StatSn, |ini, t| {
         t.stat_sn += 5;
-        t.send(
-            ini,
-            NopIn {
-                itt: u32::MAX,
-                ..NopIn::default()
-            },
-        );
+        t.send(ini, unsolicited_nop());
     });
 }
 
@@ -177,13 +214,7 @@ fn cmd_sn_window() {
     in_ffp(K::CmdSnWindow, |ini, t| {
         t.exp_cmd_sn = 1;
         t.max_cmd_sn = u32::MAX - 3;
-        t.send(
-            ini,
-            NopIn {
-                itt: u32::MAX,
-                ..NopIn::default()
-            },
-        );
+        t.send(ini, unsolicited_nop());
     });
 }
 
@@ -192,13 +223,7 @@ fn exp_cmd_sn() {
     in_ffp(K::ExpCmdSn, |ini, t| {
         t.exp_cmd_sn = 50;
         t.max_cmd_sn = 60;
-        t.send(
-            ini,
-            NopIn {
-                itt: u32::MAX,
-                ..NopIn::default()
-            },
-        );
+        t.send(ini, unsolicited_nop());
     });
 }
 
@@ -209,10 +234,8 @@ fn data_sn() {
         t.send(
             ini,
             DataIn {
-                itt,
                 data_sn: 1,
-                data: Bytes::from_static(b"12345678"),
-                ..DataIn::default()
+                ..data_in(itt, b"12345678")
             },
         );
     });
@@ -225,10 +248,8 @@ fn buffer_offset() {
         t.send(
             ini,
             DataIn {
-                itt,
                 buffer_offset: 8,
-                data: Bytes::from_static(b"12345678"),
-                ..DataIn::default()
+                ..data_in(itt, b"12345678")
             },
         );
     });
@@ -238,61 +259,24 @@ fn buffer_offset() {
 fn data_overrun() {
     in_ffp(K::DataOverrun, |ini, t| {
         let itt = read(ini, t, 4);
-        t.send(
-            ini,
-            DataIn {
-                itt,
-                data: Bytes::from_static(b"12345678"),
-                ..DataIn::default()
-            },
-        );
+        t.send(ini, data_in(itt, b"12345678"));
     });
 }
 
 #[test]
 fn burst_length() {
-    for strict in [true, false] {
-        let mut cfg = config();
-        cfg.keys
-            .set("MaxBurstLength", "512")
-            .set("FirstBurstLength", "512");
-        if !strict {
-            cfg = lenient(cfg);
-        }
-        let (mut ini, mut t) = logged_in(cfg, target_keys());
-        let itt = read(&mut ini, &mut t, 1024);
-        t.send(
-            &mut ini,
-            DataIn {
-                itt,
-                data: Bytes::from(vec![0u8; 1024]),
-                ..DataIn::default()
-            },
-        );
-        check(&mut ini, K::BurstLength, strict);
-    }
+    oversized_data_in(
+        K::BurstLength,
+        &[("MaxBurstLength", "512"), ("FirstBurstLength", "512")],
+    );
 }
 
 #[test]
 fn data_segment_too_long() {
-    for strict in [true, false] {
-        let mut cfg = config();
-        cfg.keys.set("MaxRecvDataSegmentLength", "512");
-        if !strict {
-            cfg = lenient(cfg);
-        }
-        let (mut ini, mut t) = logged_in(cfg, target_keys());
-        let itt = read(&mut ini, &mut t, 1024);
-        t.send(
-            &mut ini,
-            DataIn {
-                itt,
-                data: Bytes::from(vec![0u8; 1024]),
-                ..DataIn::default()
-            },
-        );
-        check(&mut ini, K::DataSegmentTooLong, strict);
-    }
+    oversized_data_in(
+        K::DataSegmentTooLong,
+        &[("MaxRecvDataSegmentLength", "512")],
+    );
 }
 
 #[test]
@@ -336,10 +320,8 @@ fn target_transfer_tag() {
         t.send(
             ini,
             DataIn {
-                itt,
                 ttt: 5,
-                data: Bytes::from_static(b"1234"),
-                ..DataIn::default()
+                ..data_in(itt, b"1234")
             },
         );
     });
@@ -347,46 +329,28 @@ fn target_transfer_tag() {
 
 #[test]
 fn login_violations() {
-    in_login(K::LoginVersion, |ini, t, req| {
-        let mut r = login_rsp(
-            &req,
-            true,
-            LoginStage::LoginOperationalNegotiation,
-            &[Pair::new("AuthMethod", "None")],
-        );
-        r.version_active = 1;
-        t.send(ini, r);
-    });
-    in_login(K::LoginIsid, |ini, t, req| {
-        let mut r = login_rsp(
-            &req,
-            true,
-            LoginStage::LoginOperationalNegotiation,
-            &[Pair::new("AuthMethod", "None")],
-        );
-        r.isid.d ^= 1;
-        t.send(ini, r);
-    });
-    in_login(K::LoginTsih, |ini, t, req| {
-        let mut r = login_rsp(
-            &req,
-            true,
-            LoginStage::LoginOperationalNegotiation,
-            &[Pair::new("AuthMethod", "None")],
-        );
-        r.tsih = 9;
-        t.send(ini, r);
-    });
-    in_login(K::LoginStage, |ini, t, req| {
-        let mut r = login_rsp(
-            &req,
-            true,
-            LoginStage::LoginOperationalNegotiation,
-            &[Pair::new("AuthMethod", "None")],
-        );
-        r.csg = LoginStage::LoginOperationalNegotiation;
-        t.send(ini, r);
-    });
+    // Each breaks one field of an otherwise good answer to the first request.
+    type Tamper = fn(&mut LoginResponse);
+    let cases: [(K, Tamper); 4] = [
+        (K::LoginVersion, |r| r.version_active = 1),
+        (K::LoginIsid, |r| r.isid.d ^= 1),
+        (K::LoginTsih, |r| r.tsih = 9),
+        (K::LoginStage, |r| {
+            r.csg = LoginStage::LoginOperationalNegotiation
+        }),
+    ];
+    for (kind, tamper) in cases {
+        in_login(kind, |ini, t, req| {
+            let mut r = login_rsp(
+                &req,
+                true,
+                LoginStage::LoginOperationalNegotiation,
+                &[Pair::new("AuthMethod", "None")],
+            );
+            tamper(&mut r);
+            t.send(ini, r);
+        });
+    }
     in_login(K::Negotiation, |ini, t, req| {
         t.send(
             ini,
@@ -409,12 +373,8 @@ fn login_violations() {
 fn missing_key_on_redirect() {
     // Without an address a redirect cannot be followed: the login fails in
     // lenient mode too, after the violation.
-    for strict in [true, false] {
-        let cfg = if strict { config() } else { lenient(config()) };
-        let mut ini = Initiator::new(cfg, SeededRandom::new(5));
-        let mut t = Target::new();
-        ini.login(t.now).unwrap();
-        let req = login_req(&t.recv(&mut ini)[0]);
+    for (strict, cfg) in each_strictness(config()) {
+        let (mut ini, mut t, req) = start_login(cfg, 5);
         let mut r = login_rsp(&req, false, LoginStage::SecurityNegotiation, &[]);
         r.status = rtgt_proto::pdu::LoginStatus::TargetMovedTemporarily;
         t.send(&mut ini, r);
@@ -435,25 +395,13 @@ fn missing_key_on_redirect() {
 #[test]
 fn residual() {
     in_ffp(K::Residual, |ini, t| {
-        let itt = read(ini, t, 8);
-        t.send(
-            ini,
-            DataIn {
-                itt,
-                data: Bytes::from_static(b"1234"),
-                ..DataIn::default()
-            },
-        );
-        t.send(
-            ini,
-            ScsiResponse {
-                itt,
-                underflow: true,
-                residual_count: 2,
-                exp_data_sn: 1,
-                ..ScsiResponse::default()
-            },
-        );
+        let status = ScsiResponse {
+            underflow: true,
+            residual_count: 2,
+            exp_data_sn: 1,
+            ..ScsiResponse::default()
+        };
+        read_then_status(ini, t, 8, status);
     });
 }
 
@@ -475,23 +423,11 @@ fn sense() {
 #[test]
 fn exp_data_sn() {
     in_ffp(K::ExpDataSn, |ini, t| {
-        let itt = read(ini, t, 4);
-        t.send(
-            ini,
-            DataIn {
-                itt,
-                data: Bytes::from_static(b"1234"),
-                ..DataIn::default()
-            },
-        );
-        t.send(
-            ini,
-            ScsiResponse {
-                itt,
-                exp_data_sn: 3,
-                ..ScsiResponse::default()
-            },
-        );
+        let status = ScsiResponse {
+            exp_data_sn: 3,
+            ..ScsiResponse::default()
+        };
+        read_then_status(ini, t, 4, status);
     });
 }
 
@@ -530,35 +466,15 @@ fn reject_header() {
 fn chap_is_always_fatal() {
     // A CHAP value we cannot use ends the login whatever the strictness:
     // covered in login.rs; here the kind is checked to exist in lenient mode.
-    let mut ini = Initiator::new(
-        lenient(config().with_chap(crate::ChapConfig::one_way("u", b"secret-12345"))),
-        SeededRandom::new(1),
-    );
-    let mut t = Target::new();
-    ini.login(t.now).unwrap();
-    let req = login_req(&t.recv(&mut ini)[0]);
-    t.send(
-        &mut ini,
-        login_rsp(
-            &req,
-            false,
-            LoginStage::SecurityNegotiation,
-            &[Pair::new("AuthMethod", "CHAP")],
-        ),
-    );
-    let req = login_req(&t.recv(&mut ini)[0]);
-    t.send(
-        &mut ini,
-        login_rsp(
-            &req,
-            false,
-            LoginStage::SecurityNegotiation,
-            &[
-                Pair::new("CHAP_A", "5"),
-                Pair::new("CHAP_I", "300"),
-                Pair::new("CHAP_C", "0x01"),
-            ],
-        ),
+    let cfg = lenient(config().with_chap(crate::ChapConfig::one_way("u", b"secret-12345")));
+    let mut ini = chap_challenged(
+        cfg,
+        1,
+        &[
+            Pair::new("CHAP_A", "5"),
+            Pair::new("CHAP_I", "300"),
+            Pair::new("CHAP_C", "0x01"),
+        ],
     );
     let ev = events(&mut ini);
     assert!(
