@@ -1,11 +1,13 @@
 //! The declaration macro of CDB layouts.
 
 /// Declares one CDB: a struct whose public fields are every field of the
-/// standard's table (reserved and obsolete ones included, the CONTROL byte
-/// last), with `decode`, `encode`, `FIELDS` and `reserved_violation`.
+/// standard's table (reserved and obsolete ones included), with `decode`,
+/// `encode`, `FIELDS` and `reserved_violation`.
 ///
 /// Field syntax: `field name: Type = (byte, bytes, shift, width)` or
-/// `reserved name: Type = (...)`; see [`super::field`].
+/// `reserved name: Type = (...)`; see [`super::field`]. The CONTROL byte is
+/// not listed: every CDB ends with it (SPC-5 §4.2.5), so the macro adds it as
+/// the last field, `control`, at byte `len - 1`.
 macro_rules! cdb_struct {
     (
         $(#[$meta:meta])*
@@ -23,6 +25,8 @@ macro_rules! cdb_struct {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
         pub struct $name {
             $( $(#[$fmeta])* pub $field: $ty, )*
+            /// CONTROL, the last byte (SPC-5 §4.2.5).
+            pub control: $crate::scsi::cdb::field::Control,
         }
 
         impl $name {
@@ -44,6 +48,14 @@ macro_rules! cdb_struct {
                     width: $width,
                     reserved: cdb_struct!(@reserved $kind),
                 }, )*
+                $crate::scsi::cdb::field::FieldInfo {
+                    name: "control",
+                    byte: $len - 1,
+                    nbytes: 1,
+                    shift: 0,
+                    width: 8,
+                    reserved: false,
+                },
             ];
 
             /// Decodes the first `LEN` bytes of `bytes` (more bytes, such as
@@ -54,6 +66,9 @@ macro_rules! cdb_struct {
                     $( $field: <$ty as $crate::scsi::cdb::field::FieldValue>::from_raw(
                         $crate::scsi::cdb::field::get_bits(b, $byte, $nbytes, $shift, $width),
                     ), )*
+                    control: $crate::scsi::cdb::field::FieldValue::from_raw(
+                        $crate::scsi::cdb::field::get_bits(b, $len - 1, 1, 0, 8),
+                    ),
                 })
             }
 
@@ -69,6 +84,10 @@ macro_rules! cdb_struct {
                     &mut b, $byte, $nbytes, $shift, $width,
                     $crate::scsi::cdb::field::FieldValue::to_raw(&self.$field),
                 ); )*
+                $crate::scsi::cdb::field::set_bits(
+                    &mut b, $len - 1, 1, 0, 8,
+                    $crate::scsi::cdb::field::FieldValue::to_raw(&self.control),
+                );
                 b
             }
 
@@ -91,6 +110,10 @@ macro_rules! cdb_struct {
                             let v = it.next().map_or(0, |(r, f)| r & $crate::scsi::cdb::field::mask(f.width));
                             <$ty as $crate::scsi::cdb::field::FieldValue>::from_raw(v)
                         }, )*
+                        control: {
+                            let v = it.next().map_or(0, |(r, f)| r & $crate::scsi::cdb::field::mask(f.width));
+                            $crate::scsi::cdb::field::FieldValue::from_raw(v)
+                        },
                     }
                 })
             }

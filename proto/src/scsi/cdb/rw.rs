@@ -7,7 +7,6 @@
 //! LENGTH of zero means 256 blocks; in the others zero means no block, which
 //! is not an error (SBC-4 READ (10)); see [`super::BlockIo`].
 
-use super::field::Control;
 use super::macros::cdb_struct;
 use super::opcode::op;
 
@@ -23,8 +22,6 @@ cdb_struct! {
         field lba: u32 = (1, 3, 0, 21),
         /// TRANSFER LENGTH in blocks; zero means 256.
         field transfer_length: u8 = (4, 1, 0, 8),
-        /// CONTROL.
-        field control: Control = (5, 1, 0, 8),
     }
 }
 
@@ -40,8 +37,6 @@ cdb_struct! {
         field lba: u32 = (1, 3, 0, 21),
         /// TRANSFER LENGTH in blocks; zero means 256.
         field transfer_length: u8 = (4, 1, 0, 8),
-        /// CONTROL.
-        field control: Control = (5, 1, 0, 8),
     }
 }
 
@@ -71,8 +66,6 @@ cdb_struct! {
         field group_number: u8 = (6, 1, 0, 6),
         /// TRANSFER LENGTH in blocks, bytes 7-8.
         field transfer_length: u16 = (7, 2, 0, 16),
-        /// CONTROL.
-        field control: Control = (9, 1, 0, 8),
     }
 }
 
@@ -102,8 +95,6 @@ cdb_struct! {
         field group_number: u8 = (6, 1, 0, 6),
         /// TRANSFER LENGTH in blocks, bytes 7-8.
         field transfer_length: u16 = (7, 2, 0, 16),
-        /// CONTROL.
-        field control: Control = (9, 1, 0, 8),
     }
 }
 
@@ -135,8 +126,6 @@ cdb_struct! {
         reserved reserved_10: bool = (10, 1, 6, 1),
         /// GROUP NUMBER, byte 10 bits 5-0.
         field group_number: u8 = (10, 1, 0, 6),
-        /// CONTROL.
-        field control: Control = (11, 1, 0, 8),
     }
 }
 
@@ -168,8 +157,6 @@ cdb_struct! {
         reserved reserved_10: bool = (10, 1, 6, 1),
         /// GROUP NUMBER, byte 10 bits 5-0.
         field group_number: u8 = (10, 1, 0, 6),
-        /// CONTROL.
-        field control: Control = (11, 1, 0, 8),
     }
 }
 
@@ -201,8 +188,6 @@ cdb_struct! {
         field dld0: bool = (14, 1, 6, 1),
         /// GROUP NUMBER, byte 14 bits 5-0.
         field group_number: u8 = (14, 1, 0, 6),
-        /// CONTROL.
-        field control: Control = (15, 1, 0, 8),
     }
 }
 
@@ -234,101 +219,5 @@ cdb_struct! {
         field dld0: bool = (14, 1, 6, 1),
         /// GROUP NUMBER, byte 14 bits 5-0.
         field group_number: u8 = (14, 1, 0, 6),
-        /// CONTROL.
-        field control: Control = (15, 1, 0, 8),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn read6_layout() {
-        // READ (6), LBA 0x012345, 0 blocks (= 256), NACA set in CONTROL.
-        let b = [0x08, 0x01, 0x23, 0x45, 0x00, 0x04];
-        let r = Read6::decode(&b).unwrap();
-        assert_eq!(r.lba, 0x012345);
-        assert_eq!(r.transfer_length, 0);
-        assert!(r.control.naca);
-        assert_eq!(r.encode(), b);
-        let reserved = [0x08, 0x21, 0, 0, 1, 0];
-        let r = Read6::decode(&reserved).unwrap();
-        assert_eq!(r.reserved_1, 1);
-        assert_eq!(r.lba, 0x010000);
-        assert_eq!(
-            r.reserved_violation(),
-            Some(crate::scsi::cdb::FieldPointer::bit(1, 7))
-        );
-    }
-
-    #[test]
-    fn write6_layout() {
-        let b = [0x0a, 0x1f, 0xff, 0xff, 0x08, 0x00];
-        let w = Write6::decode(&b).unwrap();
-        assert_eq!((w.lba, w.transfer_length), (0x1f_ffff, 8));
-        assert_eq!(w.reserved_violation(), None);
-    }
-
-    #[test]
-    fn read10_layout() {
-        // RDPROTECT 3, DPO, FUA, LBA 0x11223344, group 0x21, 0x0102 blocks.
-        let b = [0x28, 0x78, 0x11, 0x22, 0x33, 0x44, 0x21, 0x01, 0x02, 0x00];
-        let r = Read10::decode(&b).unwrap();
-        assert_eq!(r.rdprotect, 3);
-        assert!(r.dpo && r.fua && !r.rarc);
-        assert_eq!(
-            (r.lba, r.group_number, r.transfer_length),
-            (0x1122_3344, 0x21, 0x102)
-        );
-        assert_eq!(r.encode(), b);
-        // Reserved bits of byte 6 point at bit 7.
-        let r = Read10 { reserved_6: 1, ..r };
-        assert_eq!(
-            r.reserved_violation(),
-            Some(crate::scsi::cdb::FieldPointer::bit(6, 7))
-        );
-    }
-
-    #[test]
-    fn write10_layout() {
-        let b = [0x2a, 0x0c, 0, 0, 0x10, 0, 0, 0, 8, 0];
-        let w = Write10::decode(&b).unwrap();
-        assert!(w.fua && w.reserved_1_2 && !w.dpo);
-        assert_eq!((w.lba, w.transfer_length), (0x1000, 8));
-        assert_eq!(
-            w.reserved_violation(),
-            Some(crate::scsi::cdb::FieldPointer::bit(1, 2))
-        );
-    }
-
-    #[test]
-    fn read12_write12_layout() {
-        let b = [0xa8, 0x10, 0, 0, 0, 1, 0, 1, 0, 0, 0x85, 0];
-        let r = Read12::decode(&b).unwrap();
-        assert!(r.dpo && r.mmc_restricted);
-        assert_eq!((r.lba, r.transfer_length, r.group_number), (1, 0x10000, 5));
-        let mut w = b;
-        w[0] = 0xaa;
-        let w = Write12::decode(&w).unwrap();
-        assert_eq!((w.lba, w.transfer_length, w.group_number), (1, 0x10000, 5));
-    }
-
-    #[test]
-    fn read16_write16_layout() {
-        let b = [
-            0x88, 0x01, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0, 0, 0x10, 0, 0xc3, 0x00,
-        ];
-        let r = Read16::decode(&b).unwrap();
-        assert_eq!(r.lba, 0x0102_0304_0506_0708);
-        assert_eq!(r.transfer_length, 0x1000);
-        assert!(r.dld2 && r.dld1 && r.dld0);
-        assert_eq!(r.group_number, 3);
-        assert_eq!(r.encode(), b);
-        let mut w = b;
-        w[0] = 0x8a;
-        w[1] = 0x08;
-        let w = Write16::decode(&w).unwrap();
-        assert!(w.fua && !w.dld2);
     }
 }
