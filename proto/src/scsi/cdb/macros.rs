@@ -8,7 +8,35 @@
 /// `reserved name: Type = (...)`; see [`super::field`]. The CONTROL byte is
 /// not listed: every CDB ends with it (SPC-5 §4.2.5), so the macro adds it as
 /// the last field, `control`, at byte `len - 1`.
+///
+/// Commands whose tables are the same but for the operation code (RESERVE
+/// and RELEASE, READ (6) and WRITE (6)) are declared together, each struct
+/// with its documentation and operation code, then their one table:
+/// `pub struct A = op::A; pub struct B = op::B; service_action: ..., len:
+/// ..., { fields }`.
 macro_rules! cdb_struct {
+    (
+        $(
+            $(#[$meta:meta])*
+            pub struct $name:ident = $op:expr;
+        )+
+        service_action: $sa:expr,
+        len: $len:expr,
+        $table:tt
+    ) => {
+        $( cdb_struct!(@one [$(#[$meta])*] $name, $op, $sa, $len, $table); )+
+    };
+    (@one [$($meta:tt)*] $name:ident, $op:expr, $sa:expr, $len:expr, { $($fields:tt)* }) => {
+        cdb_struct! {
+            $($meta)*
+            pub struct $name {
+                opcode: $op,
+                service_action: $sa,
+                len: $len,
+                $($fields)*
+            }
+        }
+    };
     (
         $(#[$meta:meta])*
         pub struct $name:ident {
