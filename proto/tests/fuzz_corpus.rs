@@ -26,7 +26,7 @@ fn inputs(target: &str) -> Vec<PathBuf> {
     files
 }
 
-fn replay(target: &str, harness: fn(&[u8])) -> usize {
+fn replay(target: &str, harness: Harness) -> usize {
     let files = inputs(target);
     for file in &files {
         let data = std::fs::read(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
@@ -35,8 +35,11 @@ fn replay(target: &str, harness: fn(&[u8])) -> usize {
     files.len()
 }
 
+/// A fuzz harness body.
+type Harness = fn(&[u8]);
+
 /// Every fuzz target with its harness body.
-const TARGETS: &[(&str, fn(&[u8]))] = &[
+const TARGETS: &[(&str, Harness)] = &[
     ("pdu_stream", rtgt_proto::fuzzing::pdu_stream),
     ("text_kv", rtgt_proto::fuzzing::text_kv),
     ("chap", rtgt_proto::fuzzing::chap),
