@@ -126,8 +126,7 @@ impl Negotiator {
     /// text negotiation in full feature phase changes only what it names).
     pub fn params_over(&self, base: OperationalParams) -> Result<OperationalParams, ParamsError> {
         let mut p = base;
-        p.header_digest = self.outcome("HeaderDigest", p.header_digest)?;
-        p.data_digest = self.outcome("DataDigest", p.data_digest)?;
+        // RFC 7143 §13.12: each side declares what it can receive.
         let ours = self.our_value("MaxRecvDataSegmentLength");
         let theirs = self.peer_value("MaxRecvDataSegmentLength");
         let (i, t) = match self.role() {
@@ -139,17 +138,25 @@ impl Negotiator {
             parse_or(mrdsl, i, p.initiator_max_recv_data_segment_length)?;
         p.target_max_recv_data_segment_length =
             parse_or(mrdsl, t, p.target_max_recv_data_segment_length)?;
-        p.max_burst_length = self.outcome("MaxBurstLength", p.max_burst_length)?;
-        p.first_burst_length = self.outcome("FirstBurstLength", p.first_burst_length)?;
+        // RFC 7143 §13.1.
+        p.header_digest = self.outcome("HeaderDigest", p.header_digest)?;
+        p.data_digest = self.outcome("DataDigest", p.data_digest)?;
+        // Data transfer: bursts and R2Ts (RFC 7143 §13.10, §13.11, §13.13,
+        // §13.14, §13.17).
         p.initial_r2t = self.outcome("InitialR2T", p.initial_r2t)?;
         p.immediate_data = self.outcome("ImmediateData", p.immediate_data)?;
+        p.max_burst_length = self.outcome("MaxBurstLength", p.max_burst_length)?;
+        p.first_burst_length = self.outcome("FirstBurstLength", p.first_burst_length)?;
         p.max_outstanding_r2t = self.outcome("MaxOutstandingR2T", p.max_outstanding_r2t)?;
-        p.max_connections = self.outcome("MaxConnections", p.max_connections)?;
-        p.error_recovery_level = self.outcome("ErrorRecoveryLevel", p.error_recovery_level)?;
+        // Ordering (§13.18, §13.19).
         p.data_pdu_in_order = self.outcome("DataPDUInOrder", p.data_pdu_in_order)?;
         p.data_sequence_in_order = self.outcome("DataSequenceInOrder", p.data_sequence_in_order)?;
+        // Session and recovery (§13.2, §13.15, §13.16, §13.20, §13.23;
+        // iSCSIProtocolLevel: RFC 7144 §2.1).
+        p.max_connections = self.outcome("MaxConnections", p.max_connections)?;
         p.default_time2wait = self.outcome("DefaultTime2Wait", p.default_time2wait)?;
         p.default_time2retain = self.outcome("DefaultTime2Retain", p.default_time2retain)?;
+        p.error_recovery_level = self.outcome("ErrorRecoveryLevel", p.error_recovery_level)?;
         p.task_reporting = self.outcome("TaskReporting", p.task_reporting)?;
         p.iscsi_protocol_level = self.outcome("iSCSIProtocolLevel", p.iscsi_protocol_level)?;
         // RFC 7143 §13.14: FirstBurstLength MUST NOT exceed MaxBurstLength.

@@ -248,8 +248,8 @@ fn unmap_layout() {
 
 #[test]
 fn compare_and_write_layout() {
-    let b = [0x89, 0x08, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 1, 0, 0];
-    let c = CompareAndWrite::decode(&b).unwrap();
+    let c =
+        CompareAndWrite::decode(&[0x89, 0x08, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 1, 0, 0]).unwrap();
     assert!(c.fua);
     assert_eq!((c.lba, c.number_of_blocks), (5, 1));
     let c = CompareAndWrite {
@@ -262,12 +262,10 @@ fn compare_and_write_layout() {
 
 #[test]
 fn orwrite_and_write_atomic_layout() {
-    let b = [0x8b, 0x10, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0];
-    let o = OrWrite16::decode(&b).unwrap();
+    let o = OrWrite16::decode(&[0x8b, 0x10, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0]).unwrap();
     assert!(o.dpo);
     assert_eq!((o.lba, o.transfer_length), (2, 3));
-    let b = [0x9c, 0x08, 0, 0, 0, 0, 0, 0, 0, 8, 0, 4, 0, 2, 0, 0];
-    let a = WriteAtomic16::decode(&b).unwrap();
+    let a = WriteAtomic16::decode(&[0x9c, 0x08, 0, 0, 0, 0, 0, 0, 0, 8, 0, 4, 0, 2, 0, 0]).unwrap();
     assert!(a.fua);
     assert_eq!((a.lba, a.atomic_boundary, a.transfer_length), (8, 4, 2));
 }

@@ -26,6 +26,25 @@ macro_rules! cdb_struct {
     ) => {
         $( cdb_struct!(@one [$(#[$meta])*] $name, $op, $sa, $len, $table); )+
     };
+    // READ, WRITE, VERIFY and WRITE AND VERIFY (10), (12) and (16) start
+    // byte 1 alike (SBC-4): the protection field (RDPROTECT, WRPROTECT or
+    // VRPROTECT, named `$prot`) in bits 7-5, DPO in bit 4.
+    (@protected [$($meta:tt)*] $name:ident, $op:expr, $len:expr, $prot:ident, { $($fields:tt)* }) => {
+        cdb_struct! {
+            $($meta)*
+            pub struct $name {
+                opcode: $op,
+                service_action: None,
+                len: $len,
+                /// Protection field (RDPROTECT, WRPROTECT or VRPROTECT), byte 1
+                /// bits 7-5.
+                field $prot: u8 = (1, 1, 5, 3),
+                /// DPO (disable page out), byte 1 bit 4.
+                field dpo: bool = (1, 1, 4, 1),
+                $($fields)*
+            }
+        }
+    };
     (@one [$($meta:tt)*] $name:ident, $op:expr, $sa:expr, $len:expr, { $($fields:tt)* }) => {
         cdb_struct! {
             $($meta)*

@@ -97,50 +97,76 @@ cdb_struct! {
     }
 }
 
-cdb_struct! {
-    /// RESERVE (6), SPC-2 RESERVE (6) command.
-    pub struct Reserve6 = op::RESERVE_6;
-    /// RELEASE (6), SPC-2 RELEASE (6) command.
-    pub struct Release6 = op::RELEASE_6;
-    service_action: None,
-    len: 6,
-    {
-        /// Byte 1 bits 7-5: reserved (once the LUN).
-        reserved reserved_1: u8 = (1, 1, 5, 3),
-        /// Byte 1 bits 4-0: obsolete (third-party and extent fields).
-        field obsolete_1: u8 = (1, 1, 0, 5),
-        /// Byte 2: obsolete (once RESERVATION IDENTIFICATION).
-        field obsolete_2: u8 = (2, 1, 0, 8),
-        /// Bytes 3-4: obsolete (once EXTENT LIST LENGTH).
-        field obsolete_3: u16 = (3, 2, 0, 16),
-    }
+macro_rules! reserve6 {
+    ($name:ident, $op:expr, $doc:literal) => {
+        cdb_struct! {
+            #[doc = $doc]
+            pub struct $name {
+                opcode: $op,
+                service_action: None,
+                len: 6,
+                /// Byte 1 bits 7-5: reserved (once the LUN).
+                reserved reserved_1: u8 = (1, 1, 5, 3),
+                /// Byte 1 bits 4-0: obsolete (third-party and extent fields).
+                field obsolete_1: u8 = (1, 1, 0, 5),
+                /// Byte 2: obsolete (once RESERVATION IDENTIFICATION).
+                field obsolete_2: u8 = (2, 1, 0, 8),
+                /// Bytes 3-4: obsolete (once EXTENT LIST LENGTH).
+                field obsolete_3: u16 = (3, 2, 0, 16),
+            }
+        }
+    };
 }
 
-cdb_struct! {
-    /// RESERVE (10), SPC-2 RESERVE (10) command.
-    pub struct Reserve10 = op::RESERVE_10;
-    /// RELEASE (10), SPC-2 RELEASE (10) command.
-    pub struct Release10 = op::RELEASE_10;
-    service_action: None,
-    len: 10,
-    {
-        /// Byte 1 bits 7-5: reserved.
-        reserved reserved_1_hi: u8 = (1, 1, 5, 3),
-        /// 3RDPTY, byte 1 bit 4: third-party reservation.
-        field third_party: bool = (1, 1, 4, 1),
-        /// Byte 1 bits 3-2: reserved.
-        reserved reserved_1_mid: u8 = (1, 1, 2, 2),
-        /// LONGID, byte 1 bit 1: the device ID comes as parameter data.
-        field long_id: bool = (1, 1, 1, 1),
-        /// Byte 1 bit 0: obsolete (once EXTENT).
-        field obsolete_1_0: bool = (1, 1, 0, 1),
-        /// Byte 2: obsolete (once RESERVATION IDENTIFICATION).
-        field obsolete_2: u8 = (2, 1, 0, 8),
-        /// THIRD PARTY DEVICE ID, byte 3.
-        field third_party_device_id: u8 = (3, 1, 0, 8),
-        /// Bytes 4-6: reserved.
-        reserved reserved_4: u32 = (4, 3, 0, 24),
-        /// PARAMETER LIST LENGTH, bytes 7-8.
-        field parameter_list_length: u16 = (7, 2, 0, 16),
-    }
+reserve6!(
+    Reserve6,
+    op::RESERVE_6,
+    "RESERVE (6), SPC-2 RESERVE (6) command."
+);
+reserve6!(
+    Release6,
+    op::RELEASE_6,
+    "RELEASE (6), SPC-2 RELEASE (6) command."
+);
+
+macro_rules! reserve10 {
+    ($name:ident, $op:expr, $doc:literal) => {
+        cdb_struct! {
+            #[doc = $doc]
+            pub struct $name {
+                opcode: $op,
+                service_action: None,
+                len: 10,
+                /// Byte 1 bits 7-5: reserved.
+                reserved reserved_1_hi: u8 = (1, 1, 5, 3),
+                /// 3RDPTY, byte 1 bit 4: third-party reservation.
+                field third_party: bool = (1, 1, 4, 1),
+                /// Byte 1 bits 3-2: reserved.
+                reserved reserved_1_mid: u8 = (1, 1, 2, 2),
+                /// LONGID, byte 1 bit 1: the device ID comes as parameter data.
+                field long_id: bool = (1, 1, 1, 1),
+                /// Byte 1 bit 0: obsolete (once EXTENT).
+                field obsolete_1_0: bool = (1, 1, 0, 1),
+                /// Byte 2: obsolete (once RESERVATION IDENTIFICATION).
+                field obsolete_2: u8 = (2, 1, 0, 8),
+                /// THIRD PARTY DEVICE ID, byte 3.
+                field third_party_device_id: u8 = (3, 1, 0, 8),
+                /// Bytes 4-6: reserved.
+                reserved reserved_4: u32 = (4, 3, 0, 24),
+                /// PARAMETER LIST LENGTH, bytes 7-8.
+                field parameter_list_length: u16 = (7, 2, 0, 16),
+            }
+        }
+    };
 }
+
+reserve10!(
+    Reserve10,
+    op::RESERVE_10,
+    "RESERVE (10), SPC-2 RESERVE (10) command."
+);
+reserve10!(
+    Release10,
+    op::RELEASE_10,
+    "RELEASE (10), SPC-2 RELEASE (10) command."
+);

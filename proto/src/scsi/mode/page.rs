@@ -124,13 +124,8 @@ impl ModePage {
                 (2, usize::from(u8_at(d, 1)))
             }
         });
-        if let (Some(len), false) = (pages.overrun, truncated) {
-            return Err(ParamError::BadLength {
-                what: "mode page",
-                len,
-                reason: "runs past the mode parameter list",
-            });
-        }
+        let pages =
+            pages.or_bad_length(truncated, "mode page", "runs past the mode parameter list")?;
         let page = |d: &[u8]| {
             let b0 = u8_at(d, 0);
             let (sub, body) = if sub_page(d) {
@@ -143,7 +138,7 @@ impl ModePage {
                 page: Self::typed(b0 & 0x3f, sub, body),
             }
         };
-        Ok(pages.complete.into_iter().map(page).collect())
+        Ok(pages.into_iter().map(page).collect())
     }
 }
 

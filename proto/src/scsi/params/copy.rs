@@ -210,14 +210,11 @@ impl ExtendedCopy {
             .map(CscdDescriptor::decode)
             .collect();
         let segs = slice(buf, 16 + cscd_len, 16 + cscd_len + seg_len);
-        let walk = descriptors(segs, 1, |d| (4, usize::from(u16_at(d, 2))));
-        if let Some(len) = walk.overrun {
-            return Err(ParamError::BadLength {
-                what: "extended copy segment descriptor",
-                len,
-                reason: "runs past the segment descriptor list",
-            });
-        }
+        let walk = descriptors(segs, 1, |d| (4, usize::from(u16_at(d, 2)))).or_bad_length(
+            false,
+            "extended copy segment descriptor",
+            "runs past the segment descriptor list",
+        )?;
         let segment = |d: &[u8]| {
             let ty = u8_at(d, 0);
             if ty == SEGMENT_BLOCK_TO_BLOCK && u16_at(d, 2) == 0x18 {
@@ -238,7 +235,7 @@ impl ExtendedCopy {
                 }
             }
         };
-        let segments = walk.complete.into_iter().map(segment).collect();
+        let segments = walk.into_iter().map(segment).collect();
         Ok(ExtendedCopy {
             list_id: u8_at(buf, 0),
             flags: u8_at(buf, 1),

@@ -6,6 +6,8 @@
 //! report truncation through [`super::Decoded`]; these helpers only make sure
 //! that a mistake in that check can never panic.
 
+use super::ParamError;
+
 /// The byte at `i`, or zero past the end.
 pub(crate) fn u8_at(b: &[u8], i: usize) -> u8 {
     b.get(i).copied().unwrap_or(0)
@@ -58,6 +60,24 @@ pub(crate) struct Descriptors<'a> {
     /// The length field of the first descriptor that runs past the list, if
     /// one does; the walk stops there.
     pub overrun: Option<usize>,
+}
+
+impl<'a> Descriptors<'a> {
+    /// The complete descriptors. One that runs past the list is dropped when
+    /// the list was `cut` short (by the allocation length), and is otherwise
+    /// malformed: a BadLength error naming `what`, the length it declares
+    /// and `reason`.
+    pub(crate) fn or_bad_length(
+        self,
+        cut: bool,
+        what: &'static str,
+        reason: &'static str,
+    ) -> Result<Vec<&'a [u8]>, ParamError> {
+        match self.overrun {
+            Some(len) if !cut => Err(ParamError::BadLength { what, len, reason }),
+            _ => Ok(self.complete),
+        }
+    }
 }
 
 /// Walks the descriptors of `list`. A descriptor is read while at least

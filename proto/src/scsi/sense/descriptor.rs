@@ -115,19 +115,15 @@ pub(super) fn decode(buf: &[u8], deferred: bool) -> Result<Decoded<Sense>, Param
         ..Sense::default()
     };
     let list = slice(buf, 8, declared);
-    let walk = descriptors(list, 2, |d| (2, usize::from(u8_at(d, 1))));
-    if let Some(len) = walk.overrun {
-        // A descriptor cut by the allocation length is dropped; one that
-        // runs past the declared length is malformed (SPC-5 §4.4.2.1).
-        if list.len() + 8 >= declared {
-            return Err(ParamError::BadLength {
-                what: "sense data descriptor",
-                len,
-                reason: "runs past the additional sense length",
-            });
-        }
-    }
-    for d in walk.complete {
+    // A descriptor cut by the allocation length is dropped; one that runs
+    // past the declared length is malformed (SPC-5 §4.4.2.1).
+    let cut = list.len() + 8 < declared;
+    let walk = descriptors(list, 2, |d| (2, usize::from(u8_at(d, 1)))).or_bad_length(
+        cut,
+        "sense data descriptor",
+        "runs past the additional sense length",
+    )?;
+    for d in walk {
         let (ty, len) = (u8_at(d, 0), usize::from(u8_at(d, 1)));
         let body = slice(d, 2, d.len());
         match (ty, len) {

@@ -246,13 +246,11 @@ impl Designation {
         truncated: bool,
     ) -> Result<Vec<Designation>, ParamError> {
         let list = descriptors(body, 1, |d| (4, usize::from(u8_at(d, 3))));
-        if let (Some(len), false) = (list.overrun, truncated) {
-            return Err(ParamError::BadLength {
-                what: "designation descriptor",
-                len,
-                reason: "runs past the page length",
-            });
-        }
+        let list = list.or_bad_length(
+            truncated,
+            "designation descriptor",
+            "runs past the page length",
+        )?;
         let designation = |d: &[u8]| Designation {
             protocol_identifier: u8_at(d, 0) >> 4,
             code_set: u8_at(d, 0) & 0x0f,
@@ -262,7 +260,7 @@ impl Designation {
             reserved: [u8_at(d, 1) & 0x40, u8_at(d, 2)],
             designator: slice(d, 4, d.len()).to_vec(),
         };
-        Ok(list.complete.into_iter().map(designation).collect())
+        Ok(list.into_iter().map(designation).collect())
     }
 }
 
