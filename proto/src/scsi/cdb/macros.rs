@@ -13,8 +13,39 @@
 /// and RELEASE, READ (6) and WRITE (6)) are declared together, each struct
 /// with its documentation and operation code, then their one table:
 /// `pub struct A = op::A; pub struct B = op::B; service_action: ..., len:
-/// ..., { fields }`.
+/// ..., { fields }`. A `protection: name,` line after `len` adds the
+/// protection field and DPO that begin byte 1 of the SBC-4 read and write
+/// commands.
 macro_rules! cdb_struct {
+    // `protection: name,` after `len`: byte 1 starts with the protection
+    // field (RDPROTECT, WRPROTECT, VRPROTECT or ORPROTECT) in bits 7-5 and
+    // DPO in bit 4, as in READ, WRITE, VERIFY, WRITE AND VERIFY, COMPARE AND
+    // WRITE, ORWRITE and WRITE ATOMIC (SBC-4).
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            opcode: $op:expr,
+            service_action: $sa:expr,
+            len: $len:expr,
+            protection: $prot:ident,
+            $($fields:tt)*
+        }
+    ) => {
+        cdb_struct! {
+            $(#[$meta])*
+            pub struct $name {
+                opcode: $op,
+                service_action: $sa,
+                len: $len,
+                /// Protection field (RDPROTECT, WRPROTECT, VRPROTECT or
+                /// ORPROTECT), byte 1 bits 7-5.
+                field $prot: u8 = (1, 1, 5, 3),
+                /// DPO (disable page out), byte 1 bit 4.
+                field dpo: bool = (1, 1, 4, 1),
+                $($fields)*
+            }
+        }
+    };
     (
         $(
             $(#[$meta:meta])*
@@ -25,25 +56,6 @@ macro_rules! cdb_struct {
         $table:tt
     ) => {
         $( cdb_struct!(@one [$(#[$meta])*] $name, $op, $sa, $len, $table); )+
-    };
-    // READ, WRITE, VERIFY and WRITE AND VERIFY (10), (12) and (16) start
-    // byte 1 alike (SBC-4): the protection field (RDPROTECT, WRPROTECT or
-    // VRPROTECT, named `$prot`) in bits 7-5, DPO in bit 4.
-    (@protected [$($meta:tt)*] $name:ident, $op:expr, $len:expr, $prot:ident, { $($fields:tt)* }) => {
-        cdb_struct! {
-            $($meta)*
-            pub struct $name {
-                opcode: $op,
-                service_action: None,
-                len: $len,
-                /// Protection field (RDPROTECT, WRPROTECT or VRPROTECT), byte 1
-                /// bits 7-5.
-                field $prot: u8 = (1, 1, 5, 3),
-                /// DPO (disable page out), byte 1 bit 4.
-                field dpo: bool = (1, 1, 4, 1),
-                $($fields)*
-            }
-        }
     };
     (@one [$($meta:tt)*] $name:ident, $op:expr, $sa:expr, $len:expr, { $($fields:tt)* }) => {
         cdb_struct! {

@@ -43,16 +43,23 @@ macro_rules! read_write {
     };
     (@one [$($meta:tt)*] $name:ident, $op:expr, $len:expr, $prot:ident, $k2:ident $b2:ident,
      { $($rest:tt)* }) => {
-        cdb_struct!(@protected [$($meta)*] $name, $op, $len, $prot, {
-            /// FUA (force unit access), byte 1 bit 3.
-            field fua: bool = (1, 1, 3, 1),
-            /// Byte 1 bit 2: RARC (rebuild assist recovery control) in
-            /// READ, reserved in WRITE.
-            $k2 $b2: bool = (1, 1, 2, 1),
-            /// Byte 1 bit 1: obsolete (once FUA_NV).
-            field obsolete_1_1: bool = (1, 1, 1, 1),
-            $($rest)*
-        });
+        cdb_struct! {
+            $($meta)*
+            pub struct $name {
+                opcode: $op,
+                service_action: None,
+                len: $len,
+                protection: $prot,
+                /// FUA (force unit access), byte 1 bit 3.
+                field fua: bool = (1, 1, 3, 1),
+                /// Byte 1 bit 2: RARC (rebuild assist recovery control) in
+                /// READ, reserved in WRITE.
+                $k2 $b2: bool = (1, 1, 2, 1),
+                /// Byte 1 bit 1: obsolete (once FUA_NV).
+                field obsolete_1_1: bool = (1, 1, 1, 1),
+                $($rest)*
+            }
+        }
     };
 }
 

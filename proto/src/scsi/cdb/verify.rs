@@ -16,22 +16,29 @@ pub const BYTCHK_RESERVED: u8 = 0b10;
 macro_rules! verify_family {
     ($name:ident, $op:expr, $len:expr, $prot:ident, $doc:literal,
      lba: $lw:expr, len: ($lb:expr, $ln:expr), group: $gb:expr) => {
-        cdb_struct!(@protected [#[doc = $doc]] $name, $op, $len, $prot, {
-            /// Byte 1 bit 3: reserved.
-            reserved reserved_1_3: bool = (1, 1, 3, 1),
-            /// BYTCHK, byte 1 bits 2-1 (10b is reserved).
-            field bytchk: u8 = (1, 1, 1, 2),
-            /// Byte 1 bit 0: obsolete.
-            field obsolete_1_0: bool = (1, 1, 0, 1),
-            /// LOGICAL BLOCK ADDRESS, from byte 2.
-            field lba: u64 = (2, $lw, 0, $lw * 8),
-            /// Length in blocks (VERIFICATION LENGTH or TRANSFER LENGTH).
-            field length: u32 = ($lb, $ln, 0, $ln * 8),
-            /// Bits 7-6 of the GROUP NUMBER byte: reserved.
-            reserved reserved_group: u8 = ($gb, 1, 6, 2),
-            /// GROUP NUMBER, bits 5-0.
-            field group_number: u8 = ($gb, 1, 0, 6),
-        });
+        cdb_struct! {
+            #[doc = $doc]
+            pub struct $name {
+                opcode: $op,
+                service_action: None,
+                len: $len,
+                protection: $prot,
+                /// Byte 1 bit 3: reserved.
+                reserved reserved_1_3: bool = (1, 1, 3, 1),
+                /// BYTCHK, byte 1 bits 2-1 (10b is reserved).
+                field bytchk: u8 = (1, 1, 1, 2),
+                /// Byte 1 bit 0: obsolete.
+                field obsolete_1_0: bool = (1, 1, 0, 1),
+                /// LOGICAL BLOCK ADDRESS, from byte 2.
+                field lba: u64 = (2, $lw, 0, $lw * 8),
+                /// Length in blocks (VERIFICATION LENGTH or TRANSFER LENGTH).
+                field length: u32 = ($lb, $ln, 0, $ln * 8),
+                /// Bits 7-6 of the GROUP NUMBER byte: reserved.
+                reserved reserved_group: u8 = ($gb, 1, 6, 2),
+                /// GROUP NUMBER, bits 5-0.
+                field group_number: u8 = ($gb, 1, 0, 6),
+            }
+        }
     };
 }
 

@@ -93,10 +93,7 @@ cdb_struct! {
         opcode: op::COMPARE_AND_WRITE,
         service_action: None,
         len: 16,
-        /// WRPROTECT, byte 1 bits 7-5.
-        field wrprotect: u8 = (1, 1, 5, 3),
-        /// DPO, byte 1 bit 4.
-        field dpo: bool = (1, 1, 4, 1),
+        protection: wrprotect,
         /// FUA, byte 1 bit 3.
         field fua: bool = (1, 1, 3, 1),
         /// Byte 1 bit 2: reserved.
@@ -124,10 +121,7 @@ cdb_struct! {
         opcode: op::ORWRITE_16,
         service_action: None,
         len: 16,
-        /// ORPROTECT, byte 1 bits 7-5.
-        field orprotect: u8 = (1, 1, 5, 3),
-        /// DPO, byte 1 bit 4.
-        field dpo: bool = (1, 1, 4, 1),
+        protection: orprotect,
         /// FUA, byte 1 bit 3.
         field fua: bool = (1, 1, 3, 1),
         /// Byte 1 bit 2: reserved.
@@ -153,10 +147,7 @@ cdb_struct! {
         opcode: op::WRITE_ATOMIC_16,
         service_action: None,
         len: 16,
-        /// WRPROTECT, byte 1 bits 7-5.
-        field wrprotect: u8 = (1, 1, 5, 3),
-        /// DPO, byte 1 bit 4.
-        field dpo: bool = (1, 1, 4, 1),
+        protection: wrprotect,
         /// FUA, byte 1 bit 3.
         field fua: bool = (1, 1, 3, 1),
         /// Byte 1 bits 2-0: reserved.
