@@ -195,52 +195,25 @@ fn scenario(name: &str) -> String {
     indices.iter().map(|&i| connection(name, i)).collect()
 }
 
-#[test]
-fn discovery_without_authentication() {
-    let summary = scenario("discovery-none");
-    assert!(summary.contains("Discovery session, auth None"));
-    insta::assert_snapshot!(summary);
-}
+/// Each capture: the snapshot of its summary and lines the summary must hold.
+#[rustfmt::skip]
+const SCENARIOS: &[(&str, &str, &[&str])] = &[
+    ("discovery_without_authentication", "discovery-none", &["Discovery session, auth None"]),
+    ("one_way_chap", "chap-oneway", &["Discovery session, auth CHAP one-way"]),
+    ("mutual_chap", "chap-mutual", &["Discovery session, auth CHAP mutual", "Normal session, auth CHAP mutual"]),
+    ("inquiry_and_read_capacity", "inquiry", &[]),
+    ("io_with_header_digests", "io-header-digest", &["HeaderDigest CRC32C", "SCSI Data-Out"]),
+    ("task_management", "tmf", &["Task Management Function Request"]),
+    ("io_with_header_and_data_digests", "io-data-digest", &["HeaderDigest CRC32C, DataDigest CRC32C", "SCSI Data-In"]),
+];
 
 #[test]
-fn one_way_chap() {
-    let summary = scenario("chap-oneway");
-    assert!(summary.contains("Discovery session, auth CHAP one-way"));
-    insta::assert_snapshot!(summary);
-}
-
-#[test]
-fn mutual_chap() {
-    let summary = scenario("chap-mutual");
-    assert!(summary.contains("Discovery session, auth CHAP mutual"));
-    assert!(summary.contains("Normal session, auth CHAP mutual"));
-    insta::assert_snapshot!(summary);
-}
-
-#[test]
-fn inquiry_and_read_capacity() {
-    insta::assert_snapshot!(scenario("inquiry"));
-}
-
-#[test]
-fn io_with_header_digests() {
-    let summary = scenario("io-header-digest");
-    assert!(summary.contains("HeaderDigest CRC32C"));
-    assert!(summary.contains("SCSI Data-Out"));
-    insta::assert_snapshot!(summary);
-}
-
-#[test]
-fn task_management() {
-    let summary = scenario("tmf");
-    assert!(summary.contains("Task Management Function Request"));
-    insta::assert_snapshot!(summary);
-}
-
-#[test]
-fn io_with_header_and_data_digests() {
-    let summary = scenario("io-data-digest");
-    assert!(summary.contains("HeaderDigest CRC32C, DataDigest CRC32C"));
-    assert!(summary.contains("SCSI Data-In"));
-    insta::assert_snapshot!(summary);
+fn capture_summaries() {
+    for &(snapshot, name, lines) in SCENARIOS {
+        let summary = scenario(name);
+        for line in lines {
+            assert!(summary.contains(line), "{name}: no {line:?} in\n{summary}");
+        }
+        insta::assert_snapshot!(snapshot, summary);
+    }
 }

@@ -26,7 +26,7 @@ fn inputs(target: &str) -> Vec<PathBuf> {
     files
 }
 
-fn replay(target: &str, harness: fn(&[u8])) -> usize {
+fn replay(target: &str, harness: Harness) -> usize {
     let files = inputs(target);
     for file in &files {
         let data = std::fs::read(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
@@ -35,32 +35,22 @@ fn replay(target: &str, harness: fn(&[u8])) -> usize {
     files.len()
 }
 
-#[test]
-fn pdu_stream_corpus() {
-    let replayed = replay("pdu_stream", rtgt_proto::fuzzing::pdu_stream);
-    assert!(replayed > 0, "fuzz/corpus/pdu_stream has no seeds");
-}
+/// A fuzz harness body.
+type Harness = fn(&[u8]);
+
+/// Every fuzz target with its harness body.
+const TARGETS: &[(&str, Harness)] = &[
+    ("pdu_stream", rtgt_proto::fuzzing::pdu_stream),
+    ("text_kv", rtgt_proto::fuzzing::text_kv),
+    ("chap", rtgt_proto::fuzzing::chap),
+    ("cdb", rtgt_proto::fuzzing::cdb),
+    ("scsi_data", rtgt_proto::fuzzing::scsi_data),
+];
 
 #[test]
-fn text_kv_corpus() {
-    let replayed = replay("text_kv", rtgt_proto::fuzzing::text_kv);
-    assert!(replayed > 0, "fuzz/corpus/text_kv has no seeds");
-}
-
-#[test]
-fn chap_corpus() {
-    let replayed = replay("chap", rtgt_proto::fuzzing::chap);
-    assert!(replayed > 0, "fuzz/corpus/chap has no seeds");
-}
-
-#[test]
-fn cdb_corpus() {
-    let replayed = replay("cdb", rtgt_proto::fuzzing::cdb);
-    assert!(replayed > 0, "fuzz/corpus/cdb has no seeds");
-}
-
-#[test]
-fn scsi_data_corpus() {
-    let replayed = replay("scsi_data", rtgt_proto::fuzzing::scsi_data);
-    assert!(replayed > 0, "fuzz/corpus/scsi_data has no seeds");
+fn corpora_replay() {
+    for &(target, harness) in TARGETS {
+        let replayed = replay(target, harness);
+        assert!(replayed > 0, "fuzz/corpus/{target} has no seeds");
+    }
 }

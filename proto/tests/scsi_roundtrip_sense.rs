@@ -12,76 +12,66 @@ fn sks(key: u8) -> impl Strategy<Value = Option<SenseKeySpecific>> {
     })
 }
 
-fn fixed_sense() -> impl Strategy<Value = Sense> {
-    (0u8..16, any::<(bool, u8, u8, u8, u8)>())
-        .prop_flat_map(|(key, rest)| (Just(key), Just(rest), sks(key)))
-        .prop_flat_map(|(key, (deferred, asc, ascq, fru, obsolete), sks)| {
-            (
-                Just((key, deferred, asc, ascq, fru, obsolete, sks)),
-                proptest::option::of(any::<u32>()),
-                proptest::option::of(1u32..),
-                any::<[bool; 4]>(),
-                vec(any::<u8>(), 0..40),
-            )
+/// The fields both sense formats carry: key, ASC/ASCQ, sense-key specific
+/// bytes, FRU and the four flags; the format-specific fields are empty.
+fn common_sense(format: SenseFormat) -> impl Strategy<Value = Sense> {
+    (0u8..16, any::<(bool, u8, u8, u8)>())
+        .prop_flat_map(|(key, rest)| (Just(key), Just(rest), sks(key), any::<[bool; 4]>()))
+        .prop_map(move |(key, (deferred, asc, ascq, fru), sks, f)| Sense {
+            format,
+            deferred,
+            key: SenseKey(key),
+            asc: AscAscq::new(asc, ascq),
+            information: None,
+            command_specific: None,
+            sks,
+            fru,
+            filemark: f[0],
+            eom: f[1],
+            ili: f[2],
+            sdat_ovfl: f[3],
+            obsolete: 0,
+            additional_bytes: Vec::new(),
+            other_descriptors: Vec::new(),
         })
-        .prop_map(
-            |((key, deferred, asc, ascq, fru, obsolete, sks), info, csi, f, extra)| Sense {
-                format: SenseFormat::Fixed,
-                deferred,
-                key: SenseKey(key),
-                asc: AscAscq::new(asc, ascq),
-                information: info.map(u64::from),
-                command_specific: csi.map(u64::from),
-                sks,
-                fru,
-                filemark: f[0],
-                eom: f[1],
-                ili: f[2],
-                sdat_ovfl: f[3],
-                obsolete,
-                additional_bytes: extra,
-                other_descriptors: Vec::new(),
-            },
-        )
+}
+
+fn fixed_sense() -> impl Strategy<Value = Sense> {
+    (
+        common_sense(SenseFormat::Fixed),
+        any::<u8>(),
+        proptest::option::of(any::<u32>()),
+        proptest::option::of(1u32..),
+        vec(any::<u8>(), 0..40),
+    )
+        .prop_map(|(s, obsolete, info, csi, extra)| Sense {
+            information: info.map(u64::from),
+            command_specific: csi.map(u64::from),
+            obsolete,
+            additional_bytes: extra,
+            ..s
+        })
 }
 
 fn descriptor_sense() -> impl Strategy<Value = Sense> {
-    (0u8..16, any::<(bool, u8, u8, u8)>())
-        .prop_flat_map(|(key, rest)| (Just(key), Just(rest), sks(key)))
-        .prop_flat_map(|(key, (deferred, asc, ascq, fru), sks)| {
-            (
-                Just((key, deferred, asc, ascq, fru, sks)),
-                proptest::option::of(any::<u64>()),
-                proptest::option::of(any::<u64>()),
-                any::<[bool; 4]>(),
-                vec((6u8.., vec(any::<u8>(), 0..24)), 0..5),
-            )
+    (
+        common_sense(SenseFormat::Descriptor),
+        proptest::option::of(any::<u64>()),
+        proptest::option::of(any::<u64>()),
+        vec((6u8.., vec(any::<u8>(), 0..24)), 0..5),
+    )
+        .prop_map(|(s, info, csi, raw)| Sense {
+            information: info,
+            command_specific: csi,
+            other_descriptors: raw
+                .into_iter()
+                .map(|(descriptor_type, data)| RawDescriptor {
+                    descriptor_type,
+                    data,
+                })
+                .collect(),
+            ..s
         })
-        .prop_map(
-            |((key, deferred, asc, ascq, fru, sks), info, csi, f, raw)| Sense {
-                format: SenseFormat::Descriptor,
-                deferred,
-                key: SenseKey(key),
-                asc: AscAscq::new(asc, ascq),
-                information: info,
-                command_specific: csi,
-                sks,
-                fru,
-                filemark: f[0],
-                eom: f[1],
-                ili: f[2],
-                sdat_ovfl: f[3],
-                obsolete: 0,
-                additional_bytes: Vec::new(),
-                other_descriptors: raw
-                    .into_iter()
-                    .map(|(descriptor_type, data)| RawDescriptor {
-                        descriptor_type,
-                        data,
-                    })
-                    .collect(),
-            },
-        )
 }
 
 proptest! {

@@ -21,6 +21,13 @@ fn answer(n: &mut Negotiator, key: &str, offer: &str) -> String {
         .join(" ")
 }
 
+/// Asserts the target's answer to each offer in turn: (key, offer, answer).
+fn answers(n: &mut Negotiator, cases: &[(&str, &str, &str)]) {
+    for (key, offer, expected) in cases {
+        assert_eq!(answer(n, key, offer), *expected, "{key}={offer}");
+    }
+}
+
 struct Case {
     key: &'static str,
     ours: &'static str,
@@ -122,9 +129,14 @@ fn target_answers() {
 fn decided_booleans_may_go_unanswered() {
     // RFC 7143 §6.2.2: AND with No and OR with Yes need no answer.
     let mut n = target(&[]).answer_decided_booleans(false);
-    assert_eq!(answer(&mut n, "ImmediateData", "No"), "");
-    assert_eq!(answer(&mut n, "InitialR2T", "Yes"), "");
-    assert_eq!(answer(&mut n, "DataPDUInOrder", "No"), "DataPDUInOrder=Yes");
+    answers(
+        &mut n,
+        &[
+            ("ImmediateData", "No", ""),
+            ("InitialR2T", "Yes", ""),
+            ("DataPDUInOrder", "No", "DataPDUInOrder=Yes"),
+        ],
+    );
     assert_eq!(n.result("ImmediateData"), Some("No"));
     assert_eq!(n.result("InitialR2T"), Some("Yes"));
 }
@@ -133,8 +145,13 @@ fn decided_booleans_may_go_unanswered() {
 fn markers_may_be_answered_no() {
     // RFC 7143 §13.25: No is allowed for the Boolean markers, never for the intervals.
     let mut n = target(&[]).markers_answer_no(true);
-    assert_eq!(answer(&mut n, "OFMarker", "Yes"), "OFMarker=No");
-    assert_eq!(answer(&mut n, "OFMarkInt", "1~2"), "OFMarkInt=Reject");
+    answers(
+        &mut n,
+        &[
+            ("OFMarker", "Yes", "OFMarker=No"),
+            ("OFMarkInt", "1~2", "OFMarkInt=Reject"),
+        ],
+    );
 }
 
 #[test]
@@ -171,14 +188,13 @@ fn discovery_session_irrelevant_keys() {
         assert_eq!(n.result(key), None);
     }
     // Still relevant in discovery.
-    assert_eq!(answer(&mut n, "HeaderDigest", "None"), "HeaderDigest=None");
-    assert_eq!(
-        answer(&mut n, "ErrorRecoveryLevel", "0"),
-        "ErrorRecoveryLevel=0"
-    );
-    assert_eq!(
-        answer(&mut n, "DefaultTime2Wait", "0"),
-        "DefaultTime2Wait=2"
+    answers(
+        &mut n,
+        &[
+            ("HeaderDigest", "None", "HeaderDigest=None"),
+            ("ErrorRecoveryLevel", "0", "ErrorRecoveryLevel=0"),
+            ("DefaultTime2Wait", "0", "DefaultTime2Wait=2"),
+        ],
     );
 }
 
@@ -186,13 +202,12 @@ fn discovery_session_irrelevant_keys() {
 fn first_burst_rules() {
     // RFC 7143 §13.14: clamped to the MaxBurstLength outcome.
     let mut n = target(&[("MaxBurstLength", "16384"), ("FirstBurstLength", "65536")]);
-    assert_eq!(
-        answer(&mut n, "MaxBurstLength", "262144"),
-        "MaxBurstLength=16384"
-    );
-    assert_eq!(
-        answer(&mut n, "FirstBurstLength", "65536"),
-        "FirstBurstLength=16384"
+    answers(
+        &mut n,
+        &[
+            ("MaxBurstLength", "262144", "MaxBurstLength=16384"),
+            ("FirstBurstLength", "65536", "FirstBurstLength=16384"),
+        ],
     );
     assert_eq!(n.params().unwrap().first_burst_length, 16384);
     // Irrelevant when InitialR2T=Yes and ImmediateData=No.
@@ -254,77 +269,46 @@ fn protocol_errors() {
             peer: Role::Target
         }
     );
-    // Wrong stage.
-    let mut n = target(&[]);
-    assert_eq!(
-        err(&mut n, &[("AuthMethod", "None")]),
-        E::WrongStage {
-            key: "AuthMethod".into(),
-            stage: Stage::Operational
-        }
-    );
-    assert_eq!(
-        err(&mut n, &[("CHAP_A", "5")]),
-        E::WrongStage {
-            key: "CHAP_A".into(),
-            stage: Stage::Operational
-        }
-    );
-    let mut n = target(&[]);
-    n.set_stage(Stage::Security);
-    assert_eq!(
-        err(&mut n, &[("MaxBurstLength", "512")]),
-        E::WrongStage {
-            key: "MaxBurstLength".into(),
-            stage: Stage::Security
-        }
-    );
+    // Wrong stage: each key offered in a stage that does not negotiate it.
+    #[rustfmt::skip]
+    let wrong_stage = [
+        (Stage::Operational, "AuthMethod", "None"),
+        (Stage::Operational, "CHAP_A", "5"),
+        (Stage::Security, "MaxBurstLength", "512"),
+        (Stage::FullFeature, "ImmediateData", "Yes"),
+        (Stage::Operational, "SendTargets", "All"),
+    ];
+    for (stage, key, value) in wrong_stage {
+        let mut n = target(&[]);
+        n.set_stage(stage);
+        let key = key.to_string();
+        assert_eq!(err(&mut n, &[(&key, value)]), E::WrongStage { key, stage });
+    }
+    // MaxRecvDataSegmentLength may still be declared in full feature phase.
     let mut n = target(&[]);
     n.set_stage(Stage::FullFeature);
-    assert_eq!(
-        err(&mut n, &[("ImmediateData", "Yes")]),
-        E::WrongStage {
-            key: "ImmediateData".into(),
-            stage: Stage::FullFeature
-        }
-    );
     assert_eq!(
         answer(&mut n, "MaxRecvDataSegmentLength", "4096"),
         "MaxRecvDataSegmentLength=8192"
     );
-    let mut n = target(&[]);
-    n.set_stage(Stage::Operational);
-    assert_eq!(
-        err(&mut n, &[("SendTargets", "All")]),
-        E::WrongStage {
-            key: "SendTargets".into(),
-            stage: Stage::Operational
-        }
-    );
-    // Reserved constants are not offers.
-    assert_eq!(
-        err(&mut n, &[("MaxBurstLength", "Reject")]),
-        E::ReservedValueOffered {
-            key: "MaxBurstLength".into(),
-            value: "Reject".into()
-        }
-    );
-    // Bad declarations.
-    assert_eq!(
-        err(&mut n, &[("MaxRecvDataSegmentLength", "511")]),
-        E::InvalidDeclaration {
-            key: "MaxRecvDataSegmentLength".into(),
-            value: "511".into()
-        }
-    );
-    n.set_stage(Stage::Security);
-    assert_eq!(
-        err(&mut n, &[("SessionType", "Normal,Discovery")]),
-        E::InvalidDeclaration {
-            key: "SessionType".into(),
-            value: "Normal,Discovery".into()
-        }
-    );
+    // Reserved constants are not offers; bad declarations.
+    type ValueError = fn(String, String) -> NegotiationError;
+    let reserved: ValueError = |key, value| E::ReservedValueOffered { key, value };
+    let invalid: ValueError = |key, value| E::InvalidDeclaration { key, value };
+    #[rustfmt::skip]
+    let bad_values = [
+        (Stage::Operational, "MaxBurstLength", "Reject", reserved),
+        (Stage::Operational, "MaxRecvDataSegmentLength", "511", invalid),
+        (Stage::Security, "SessionType", "Normal,Discovery", invalid),
+    ];
+    for (stage, key, value, expected) in bad_values {
+        let mut n = target(&[]);
+        n.set_stage(stage);
+        assert_eq!(
+            err(&mut n, &[(key, value)]),
+            expected(key.into(), value.into())
+        );
+    }
 }
 
 #[test]
@@ -404,13 +388,12 @@ fn answers_to_our_offers() {
 #[test]
 fn non_leading_connection() {
     let mut n = target(&[]).non_leading();
-    assert_eq!(
-        answer(&mut n, "MaxBurstLength", "4096"),
-        "MaxBurstLength=Irrelevant"
-    );
-    assert_eq!(
-        answer(&mut n, "HeaderDigest", "CRC32C,None"),
-        "HeaderDigest=None"
+    answers(
+        &mut n,
+        &[
+            ("MaxBurstLength", "4096", "MaxBurstLength=Irrelevant"),
+            ("HeaderDigest", "CRC32C,None", "HeaderDigest=None"),
+        ],
     );
 }
 

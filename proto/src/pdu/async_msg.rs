@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 
-use super::bhs::{Lun, F_BIT, ITT_RESERVED};
+use super::bhs::{Lun, ITT_RESERVED};
 use super::codes::code_enum;
 use super::layout::pdu;
 
@@ -24,10 +24,7 @@ pdu! {
     pub struct AsyncMessage {
         /// Reserved bits 7-6 of byte 0, in place.
         pub reserved0: u8 => reserved0,
-        /// F bit; always 1.
-        pub final_bit: bool = true => final_bit,
-        /// Reserved bits 6-0 of byte 1.
-        pub reserved_flags: u8 => rbits(!F_BIT),
+        ..final_always,
         /// Bytes 2-3, reserved.
         pub reserved2: [u8; 2] => reserved(2),
         /// LUN (for SCSI asynchronous events and task termination).

@@ -97,10 +97,7 @@ pdu! {
     pub struct ReadyToTransfer {
         /// Reserved bits 7-6 of byte 0, in place.
         pub reserved0: u8 => reserved0,
-        /// F bit; always 1.
-        pub final_bit: bool = true => final_bit,
-        /// Reserved bits 6-0 of byte 1.
-        pub reserved_flags: u8 => rbits(!F_BIT),
+        ..final_always,
         /// Bytes 2-3, reserved.
         pub reserved2: [u8; 2] => reserved(2),
         /// LUN.

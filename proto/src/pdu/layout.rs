@@ -7,10 +7,18 @@
 //! so the three cannot disagree.
 //!
 //! A field is written `pub name: Type [= default] => kind(args),`; a
-//! missing default is `Default::default()`. Two groups stand for several
-//! fields each: `..initiator_sns,` for CmdSN and ExpStatSN (bytes 24-31 of
-//! initiator PDUs), `..target_sns,` for StatSN, ExpCmdSN and MaxCmdSN (bytes
-//! 24-35 of target PDUs). The kinds (see [`pdu_field!`]):
+//! missing default is `Default::default()`. Groups stand for several
+//! fields each:
+//!
+//! | group | fields |
+//! |---|---|
+//! | `..final_always,` | byte 1: F always 1, bits 6-0 reserved (`final_bit`, `reserved_flags`) |
+//! | `..login_flags,` | byte 1 and Version-max of both login PDUs (T, C, CSG, NSG; §11.12-§11.13) |
+//! | `..initiator_sns,` | CmdSN and ExpStatSN, bytes 24-31 of initiator PDUs |
+//! | `..target_sns,` | StatSN, ExpCmdSN and MaxCmdSN, bytes 24-35 of target PDUs |
+//! | `..text_data,` | a data segment of text key=value pairs (`data`, and `Codec::text_data`) |
+//!
+//! The kinds (see [`pdu_field!`]):
 //!
 //! | kind | where | dump line |
 //! |---|---|---|
@@ -139,6 +147,47 @@ macro_rules! pdu {
         $crate::pdu::layout::pdu!(
             @expand [$(#[$meta])* pub struct $name] [$($($extra)*)?] [] $($body)*
         );
+    };
+    // RFC 7143 §11.2.1.3: byte 1 of the PDUs that are always final holds
+    // the F bit, set, and reserved bits.
+    (@expand $head:tt $extra:tt [$($done:tt)*] ..final_always, $($rest:tt)*) => {
+        $crate::pdu::layout::pdu!(@expand $head $extra [$($done)*
+            /// F bit; always 1.
+            pub final_bit: bool = true => final_bit,
+            /// Reserved bits 6-0 of byte 1.
+            pub reserved_flags: u8 => rbits(!$crate::pdu::bhs::F_BIT),
+        ] $($rest)*);
+    };
+    // Byte 1 and byte 2 of the Login Request and Response (RFC 7143
+    // §11.12.1-§11.12.4, §11.13.1-§11.13.3): T, C, two reserved bits, CSG,
+    // NSG, then Version-max. The bit constants are the login module's.
+    (@expand $head:tt $extra:tt [$($done:tt)*] ..login_flags, $($rest:tt)*) => {
+        $crate::pdu::layout::pdu!(@expand $head $extra [$($done)*
+            /// T bit (§11.12.1, §11.13.3): move to the next stage.
+            pub transit: bool => flag(T_BIT, "T (transit)", "move to the next stage"),
+            /// C bit (§11.12.2): the text continues in the next PDU.
+            pub continue_bit: bool => flag(C_BIT, "C (continue)", "text continues in the next PDU"),
+            /// Reserved bits 5-4 of byte 1, in place.
+            pub reserved_flags: u8 => rbits(FLAGS_RESERVED),
+            /// CSG, current stage (§11.12.3).
+            pub csg: LoginStage = LoginStage::SecurityNegotiation => code_bits(3, 2, "CSG"),
+            /// NSG, next stage; meaningful only with T (§11.12.3).
+            pub nsg: LoginStage = LoginStage::SecurityNegotiation => code_bits(3, 0, "NSG"),
+            /// Version-max (§11.12.4, §11.13.1).
+            pub version_max: u8 => value(2, "Version-max", ""),
+        ] $($rest)*);
+    };
+    // A data segment of text key=value pairs, NUL-separated (RFC 7143
+    // §6.1): the Login and Text PDUs.
+    (@expand $head:tt [$($extra:tt)*] [$($done:tt)*] ..text_data, $($rest:tt)*) => {
+        $crate::pdu::layout::pdu!(@expand $head [$($extra)*
+            fn text_data() -> bool {
+                true
+            }
+        ] [$($done)*
+            /// Text key=value pairs, NUL-separated.
+            pub data: ::bytes::Bytes => data,
+        ] $($rest)*);
     };
     // CmdSN and ExpStatSN, bytes 24-31 of most initiator PDUs.
     (@expand $head:tt $extra:tt [$($done:tt)*] ..initiator_sns, $($rest:tt)*) => {

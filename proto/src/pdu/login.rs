@@ -1,7 +1,5 @@
 //! Login Request (RFC 7143 §11.12) and Login Response (RFC 7143 §11.13).
 
-use bytes::Bytes;
-
 use super::bhs::{arr, put_arr, Bhs};
 use super::codes::code_enum;
 use super::dump::Dump;
@@ -179,18 +177,7 @@ pdu! {
         pub immediate: bool = true => immediate,
         /// Reserved bit 7 of byte 0, in place.
         pub reserved0: u8 => reserved0,
-        /// T bit (§11.12.1).
-        pub transit: bool => flag(T_BIT, "T (transit)", "move to the next stage"),
-        /// C bit (§11.12.2).
-        pub continue_bit: bool => flag(C_BIT, "C (continue)", "text continues in the next PDU"),
-        /// Reserved bits 5-4 of byte 1, in place.
-        pub reserved_flags: u8 => rbits(FLAGS_RESERVED),
-        /// CSG, current stage (§11.12.3).
-        pub csg: LoginStage = LoginStage::SecurityNegotiation => code_bits(3, 2, "CSG"),
-        /// NSG, next stage; meaningful only with T (§11.12.3).
-        pub nsg: LoginStage = LoginStage::SecurityNegotiation => code_bits(3, 0, "NSG"),
-        /// Version-max (§11.12.4).
-        pub version_max: u8 => value(2, "Version-max", ""),
+        ..login_flags,
         /// Version-min (§11.12.4).
         pub version_min: u8 => value(3, "Version-min", ""),
         /// ISID.
@@ -206,13 +193,7 @@ pdu! {
         ..initiator_sns,
         /// Bytes 32-47, reserved.
         pub reserved32: [u8; 16] => reserved(32),
-        /// Text key=value pairs, NUL-separated.
-        pub data: Bytes => data,
-    }
-    codec {
-        fn text_data() -> bool {
-            true
-        }
+        ..text_data,
     }
 }
 
@@ -221,18 +202,7 @@ pdu! {
     pub struct LoginResponse {
         /// Reserved bits 7-6 of byte 0, in place.
         pub reserved0: u8 => reserved0,
-        /// T bit (§11.13.3).
-        pub transit: bool => flag(T_BIT, "T (transit)", "move to the next stage"),
-        /// C bit.
-        pub continue_bit: bool => flag(C_BIT, "C (continue)", "text continues in the next PDU"),
-        /// Reserved bits 5-4 of byte 1, in place.
-        pub reserved_flags: u8 => rbits(FLAGS_RESERVED),
-        /// CSG.
-        pub csg: LoginStage = LoginStage::SecurityNegotiation => code_bits(3, 2, "CSG"),
-        /// NSG.
-        pub nsg: LoginStage = LoginStage::SecurityNegotiation => code_bits(3, 0, "NSG"),
-        /// Version-max (§11.13.1).
-        pub version_max: u8 => value(2, "Version-max", ""),
+        ..login_flags,
         /// Version-active (§11.13.2).
         pub version_active: u8 => value(3, "Version-active", ""),
         /// ISID, echoed.
@@ -248,13 +218,7 @@ pdu! {
         pub status: LoginStatus = LoginStatus::Success => custom(36, dump_status),
         /// Bytes 38-47, reserved.
         pub reserved38: [u8; 10] => reserved(38),
-        /// Text key=value pairs, NUL-separated.
-        pub data: Bytes => data,
-    }
-    codec {
-        fn text_data() -> bool {
-            true
-        }
+        ..text_data,
     }
 }
 

@@ -63,10 +63,7 @@ pdu! {
     pub struct LogoutResponse {
         /// Reserved bits 7-6 of byte 0, in place.
         pub reserved0: u8 => reserved0,
-        /// F bit; always 1.
-        pub final_bit: bool = true => final_bit,
-        /// Reserved bits 6-0 of byte 1.
-        pub reserved_flags: u8 => rbits(!F_BIT),
+        ..final_always,
         /// Response (§11.15.1).
         pub response: LogoutResponseCode = LogoutResponseCode::Success => code(2, "Response"),
         /// Byte 3, reserved.

@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 
-use super::bhs::{Lun, F_BIT, ITT_RESERVED, TTT_RESERVED};
+use super::bhs::{Lun, ITT_RESERVED, TTT_RESERVED};
 use super::layout::pdu;
 
 pdu! {
@@ -13,10 +13,7 @@ pdu! {
         pub immediate: bool => immediate,
         /// Reserved bit 7 of byte 0, in place.
         pub reserved0: u8 => reserved0,
-        /// F bit; RFC 7143 §11.18: always 1.
-        pub final_bit: bool = true => final_bit,
-        /// Reserved bits 6-0 of byte 1.
-        pub reserved_flags: u8 => rbits(!F_BIT),
+        ..final_always,
         /// Bytes 2-3, reserved.
         pub reserved2: [u8; 2] => reserved(2),
         /// LUN (§11.18.2: meaningful when answering a NOP-In with a valid TTT).
@@ -41,10 +38,7 @@ pdu! {
     pub struct NopIn {
         /// Reserved bits 7-6 of byte 0, in place.
         pub reserved0: u8 => reserved0,
-        /// F bit; always 1.
-        pub final_bit: bool = true => final_bit,
-        /// Reserved bits 6-0 of byte 1.
-        pub reserved_flags: u8 => rbits(!F_BIT),
+        ..final_always,
         /// Bytes 2-3, reserved.
         pub reserved2: [u8; 2] => reserved(2),
         /// LUN (§11.19.2: meaningful with a valid TTT).

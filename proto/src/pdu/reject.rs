@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 
-use super::bhs::{BHS_LEN, F_BIT, ITT_RESERVED};
+use super::bhs::{BHS_LEN, ITT_RESERVED};
 use super::codes::code_enum;
 use super::dump::Dump;
 use super::frame::RawPdu;
@@ -48,10 +48,7 @@ pdu! {
     pub struct Reject {
         /// Reserved bits 7-6 of byte 0, in place.
         pub reserved0: u8 => reserved0,
-        /// F bit; always 1.
-        pub final_bit: bool = true => final_bit,
-        /// Reserved bits 6-0 of byte 1.
-        pub reserved_flags: u8 => rbits(!F_BIT),
+        ..final_always,
         /// Reason (§11.17.1).
         pub reason: RejectReason = RejectReason::ProtocolError => code_hex(2, "Reason"),
         /// Byte 3, reserved.

@@ -1,7 +1,5 @@
 //! Text Request (RFC 7143 §11.10) and Text Response (RFC 7143 §11.11).
 
-use bytes::Bytes;
-
 use super::bhs::{Lun, F_BIT, TTT_RESERVED};
 use super::layout::pdu;
 
@@ -33,13 +31,7 @@ pdu! {
         ..initiator_sns,
         /// Bytes 32-47, reserved.
         pub reserved32: [u8; 16] => reserved(32),
-        /// Text key=value pairs, NUL-separated.
-        pub data: Bytes => data,
-    }
-    codec {
-        fn text_data() -> bool {
-            true
-        }
+        ..text_data,
     }
 }
 
@@ -66,18 +58,14 @@ pdu! {
         ..target_sns,
         /// Bytes 36-47, reserved.
         pub reserved36: [u8; 12] => reserved(36),
-        /// Text key=value pairs, NUL-separated.
-        pub data: Bytes => data,
-    }
-    codec {
-        fn text_data() -> bool {
-            true
-        }
+        ..text_data,
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use bytes::Bytes;
+
     use super::super::bhs::be32;
     use super::super::pdu_enum::Codec;
     use super::*;

@@ -116,36 +116,21 @@ pub struct KeyDef {
     pub clause: &'static str,
 }
 
-const SEC: Stages = Stages {
-    security: true,
-    operational: false,
-    full_feature: false,
-};
-const OPER: Stages = Stages {
-    security: false,
-    operational: true,
-    full_feature: false,
-};
-const LOGIN: Stages = Stages {
-    security: true,
-    operational: true,
-    full_feature: false,
-};
-const ALL: Stages = Stages {
-    security: true,
-    operational: true,
-    full_feature: true,
-};
-const OPER_FFP: Stages = Stages {
-    security: false,
-    operational: true,
-    full_feature: true,
-};
-const FFP: Stages = Stages {
-    security: false,
-    operational: false,
-    full_feature: true,
-};
+/// The stages a key may be sent in: security, operational, full feature.
+const fn in_stages(security: bool, operational: bool, full_feature: bool) -> Stages {
+    Stages {
+        security,
+        operational,
+        full_feature,
+    }
+}
+
+const SEC: Stages = in_stages(true, false, false);
+const OPER: Stages = in_stages(false, true, false);
+const LOGIN: Stages = in_stages(true, true, false);
+const ALL: Stages = in_stages(true, true, true);
+const OPER_FFP: Stages = in_stages(false, true, true);
+const FFP: Stages = in_stages(false, false, true);
 
 /// RFC 7143 §13.12-§13.14: 512 to 2^24-1 bytes.
 const LEN_MAX: u64 = (1 << 24) - 1;

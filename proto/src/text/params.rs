@@ -126,14 +126,7 @@ impl Negotiator {
     /// text negotiation in full feature phase changes only what it names).
     pub fn params_over(&self, base: OperationalParams) -> Result<OperationalParams, ParamsError> {
         let mut p = base;
-        let digest = |key: &'static str, d: DigestKind| match self.result(key) {
-            None => Ok(d),
-            Some("None") => Ok(DigestKind::None),
-            Some("CRC32C") => Ok(DigestKind::Crc32c),
-            Some(v) => Err(bad(key, v)),
-        };
-        p.header_digest = digest("HeaderDigest", p.header_digest)?;
-        p.data_digest = digest("DataDigest", p.data_digest)?;
+        // RFC 7143 §13.12: each side declares what it can receive.
         let ours = self.our_value("MaxRecvDataSegmentLength");
         let theirs = self.peer_value("MaxRecvDataSegmentLength");
         let (i, t) = match self.role() {
@@ -142,57 +135,30 @@ impl Negotiator {
         };
         let mrdsl = "MaxRecvDataSegmentLength";
         p.initiator_max_recv_data_segment_length =
-            num_or(mrdsl, i, p.initiator_max_recv_data_segment_length)?;
+            parse_or(mrdsl, i, p.initiator_max_recv_data_segment_length)?;
         p.target_max_recv_data_segment_length =
-            num_or(mrdsl, t, p.target_max_recv_data_segment_length)?;
-        let r = |k| self.result(k);
-        p.max_burst_length = num_or("MaxBurstLength", r("MaxBurstLength"), p.max_burst_length)?;
-        p.first_burst_length = num_or(
-            "FirstBurstLength",
-            r("FirstBurstLength"),
-            p.first_burst_length,
-        )?;
-        p.initial_r2t = bool_or("InitialR2T", r("InitialR2T"), p.initial_r2t)?;
-        p.immediate_data = bool_or("ImmediateData", r("ImmediateData"), p.immediate_data)?;
-        p.max_outstanding_r2t = num_or(
-            "MaxOutstandingR2T",
-            r("MaxOutstandingR2T"),
-            p.max_outstanding_r2t,
-        )?;
-        p.max_connections = num_or("MaxConnections", r("MaxConnections"), p.max_connections)?;
-        p.error_recovery_level = num_or(
-            "ErrorRecoveryLevel",
-            r("ErrorRecoveryLevel"),
-            p.error_recovery_level,
-        )?;
-        p.data_pdu_in_order = bool_or("DataPDUInOrder", r("DataPDUInOrder"), p.data_pdu_in_order)?;
-        p.data_sequence_in_order = bool_or(
-            "DataSequenceInOrder",
-            r("DataSequenceInOrder"),
-            p.data_sequence_in_order,
-        )?;
-        p.default_time2wait = num_or(
-            "DefaultTime2Wait",
-            r("DefaultTime2Wait"),
-            p.default_time2wait,
-        )?;
-        p.default_time2retain = num_or(
-            "DefaultTime2Retain",
-            r("DefaultTime2Retain"),
-            p.default_time2retain,
-        )?;
-        p.task_reporting = match r("TaskReporting") {
-            None => p.task_reporting,
-            Some("RFC3720") => TaskReporting::Rfc3720,
-            Some("ResponseFence") => TaskReporting::ResponseFence,
-            Some("FastAbort") => TaskReporting::FastAbort,
-            Some(v) => return Err(bad("TaskReporting", v)),
-        };
-        p.iscsi_protocol_level = num_or(
-            "iSCSIProtocolLevel",
-            r("iSCSIProtocolLevel"),
-            p.iscsi_protocol_level,
-        )?;
+            parse_or(mrdsl, t, p.target_max_recv_data_segment_length)?;
+        // RFC 7143 §13.1.
+        p.header_digest = self.outcome("HeaderDigest", p.header_digest)?;
+        p.data_digest = self.outcome("DataDigest", p.data_digest)?;
+        // Data transfer: bursts and R2Ts (RFC 7143 §13.10, §13.11, §13.13,
+        // §13.14, §13.17).
+        p.initial_r2t = self.outcome("InitialR2T", p.initial_r2t)?;
+        p.immediate_data = self.outcome("ImmediateData", p.immediate_data)?;
+        p.max_burst_length = self.outcome("MaxBurstLength", p.max_burst_length)?;
+        p.first_burst_length = self.outcome("FirstBurstLength", p.first_burst_length)?;
+        p.max_outstanding_r2t = self.outcome("MaxOutstandingR2T", p.max_outstanding_r2t)?;
+        // Ordering (§13.18, §13.19).
+        p.data_pdu_in_order = self.outcome("DataPDUInOrder", p.data_pdu_in_order)?;
+        p.data_sequence_in_order = self.outcome("DataSequenceInOrder", p.data_sequence_in_order)?;
+        // Session and recovery (§13.2, §13.15, §13.16, §13.20, §13.23;
+        // iSCSIProtocolLevel: RFC 7144 §2.1).
+        p.max_connections = self.outcome("MaxConnections", p.max_connections)?;
+        p.default_time2wait = self.outcome("DefaultTime2Wait", p.default_time2wait)?;
+        p.default_time2retain = self.outcome("DefaultTime2Retain", p.default_time2retain)?;
+        p.error_recovery_level = self.outcome("ErrorRecoveryLevel", p.error_recovery_level)?;
+        p.task_reporting = self.outcome("TaskReporting", p.task_reporting)?;
+        p.iscsi_protocol_level = self.outcome("iSCSIProtocolLevel", p.iscsi_protocol_level)?;
         // RFC 7143 §13.14: FirstBurstLength MUST NOT exceed MaxBurstLength.
         // It does not matter when FirstBurstLength is irrelevant (InitialR2T=Yes
         // and ImmediateData=No: no unsolicited data at all).
@@ -214,19 +180,64 @@ fn bad(key: &'static str, v: &str) -> ParamsError {
     }
 }
 
-fn num_or<T: TryFrom<u64>>(key: &'static str, v: Option<&str>, d: T) -> Result<T, ParamsError> {
-    match v {
-        None => Ok(d),
-        Some(v) => value::parse_numerical(v)
-            .ok()
-            .and_then(|n| T::try_from(n).ok())
-            .ok_or_else(|| bad(key, v)),
+impl Negotiator {
+    /// The negotiated outcome of `key` as a `T`, or `d` when the key was
+    /// not negotiated.
+    fn outcome<T: FromValue>(&self, key: &'static str, d: T) -> Result<T, ParamsError> {
+        parse_or(key, self.result(key), d)
     }
 }
 
-fn bool_or(key: &'static str, v: Option<&str>, d: bool) -> Result<bool, ParamsError> {
+/// `v` as a `T`, or `d` when there is no value.
+fn parse_or<T: FromValue>(key: &'static str, v: Option<&str>, d: T) -> Result<T, ParamsError> {
     match v {
         None => Ok(d),
-        Some(v) => value::parse_bool(v).map_err(|_| bad(key, v)),
+        Some(v) => T::from_value(v).ok_or_else(|| bad(key, v)),
+    }
+}
+
+/// A parameter as a key's value spells it (RFC 7143 §13); None when the
+/// value does not fit the parameter.
+trait FromValue: Sized {
+    fn from_value(v: &str) -> Option<Self>;
+}
+
+macro_rules! numerical_value {
+    ($($t:ty),*) => {$(
+        impl FromValue for $t {
+            fn from_value(v: &str) -> Option<Self> {
+                value::parse_numerical(v).ok().and_then(|n| Self::try_from(n).ok())
+            }
+        }
+    )*};
+}
+numerical_value!(u8, u16, u32);
+
+impl FromValue for bool {
+    fn from_value(v: &str) -> Option<Self> {
+        value::parse_bool(v).ok()
+    }
+}
+
+/// RFC 7143 §13.1: HeaderDigest and DataDigest.
+impl FromValue for DigestKind {
+    fn from_value(v: &str) -> Option<Self> {
+        match v {
+            "None" => Some(DigestKind::None),
+            "CRC32C" => Some(DigestKind::Crc32c),
+            _ => None,
+        }
+    }
+}
+
+/// RFC 7143 §13.23: TaskReporting.
+impl FromValue for TaskReporting {
+    fn from_value(v: &str) -> Option<Self> {
+        match v {
+            "RFC3720" => Some(TaskReporting::Rfc3720),
+            "ResponseFence" => Some(TaskReporting::ResponseFence),
+            "FastAbort" => Some(TaskReporting::FastAbort),
+            _ => None,
+        }
     }
 }

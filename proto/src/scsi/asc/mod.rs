@@ -252,28 +252,19 @@ mod tests {
 
     #[test]
     fn lookups() {
-        assert_eq!(
-            AscAscq::new(0x24, 0x00).name(),
-            Some("INVALID FIELD IN CDB")
-        );
-        assert_eq!(
-            AscAscq::new(0x21, 0x00).name(),
-            Some("LOGICAL BLOCK ADDRESS OUT OF RANGE")
-        );
-        assert_eq!(
-            AscAscq::new(0x3f, 0x0e).name(),
-            Some("REPORTED LUNS DATA HAS CHANGED")
-        );
-        assert_eq!(
-            AscAscq::new(0x29, 0x07).name(),
-            Some("I_T NEXUS LOSS OCCURRED")
-        );
-        assert_eq!(
-            AscAscq::new(0x40, 0x12).name(),
-            Some("DIAGNOSTIC FAILURE ON COMPONENT NN")
-        );
-        assert_eq!(AscAscq::new(0x24, 0x90).name(), Some("VENDOR SPECIFIC"));
-        assert_eq!(AscAscq::new(0x24, 0x7f).name(), None);
+        #[rustfmt::skip]
+        let names = [
+            ((0x24, 0x00), Some("INVALID FIELD IN CDB")),
+            ((0x21, 0x00), Some("LOGICAL BLOCK ADDRESS OUT OF RANGE")),
+            ((0x3f, 0x0e), Some("REPORTED LUNS DATA HAS CHANGED")),
+            ((0x29, 0x07), Some("I_T NEXUS LOSS OCCURRED")),
+            ((0x40, 0x12), Some("DIAGNOSTIC FAILURE ON COMPONENT NN")),
+            ((0x24, 0x90), Some("VENDOR SPECIFIC")),
+            ((0x24, 0x7f), None),
+        ];
+        for ((asc, ascq), name) in names {
+            assert_eq!(AscAscq::new(asc, ascq).name(), name, "{asc:02x}/{ascq:02x}");
+        }
         assert_eq!(
             AscAscq::new(0x25, 0).to_string(),
             "25/00 LOGICAL UNIT NOT SUPPORTED"

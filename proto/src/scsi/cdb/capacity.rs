@@ -1,7 +1,6 @@
 //! READ CAPACITY (10) and (16), GET LBA STATUS, SYNCHRONIZE CACHE (10) and
 //! (16), PRE-FETCH (10) and (16) (SBC-4, clauses of the same names).
 
-use super::field::Control;
 use super::macros::cdb_struct;
 use super::opcode::{op, sa};
 
@@ -23,8 +22,6 @@ cdb_struct! {
         reserved reserved_8: u8 = (8, 1, 1, 7),
         /// Byte 8 bit 0: obsolete (once PMI).
         field obsolete_pmi: bool = (8, 1, 0, 1),
-        /// CONTROL.
-        field control: Control = (9, 1, 0, 8),
     }
 }
 
@@ -45,8 +42,6 @@ cdb_struct! {
         reserved reserved_14: u8 = (14, 1, 1, 7),
         /// Byte 14 bit 0: obsolete (once PMI).
         field obsolete_pmi: bool = (14, 1, 0, 1),
-        /// CONTROL.
-        field control: Control = (15, 1, 0, 8),
     }
 }
 
@@ -68,8 +63,6 @@ cdb_struct! {
         /// REPORT TYPE, byte 14 bits 1-0 (0 all, 1 non-zero, 2 mapped, 3
         /// unmapped; SBC-4 REPORT TYPE field table).
         field report_type: u8 = (14, 1, 0, 2),
-        /// CONTROL.
-        field control: Control = (15, 1, 0, 8),
     }
 }
 
@@ -96,8 +89,6 @@ cdb_struct! {
         field group_number: u8 = (6, 1, 0, 6),
         /// NUMBER OF LOGICAL BLOCKS, bytes 7-8.
         field number_of_blocks: u16 = (7, 2, 0, 16),
-        /// CONTROL.
-        field control: Control = (9, 1, 0, 8),
     }
 }
 
@@ -123,8 +114,6 @@ cdb_struct! {
         reserved reserved_14: u8 = (14, 1, 6, 2),
         /// GROUP NUMBER, byte 14 bits 5-0.
         field group_number: u8 = (14, 1, 0, 6),
-        /// CONTROL.
-        field control: Control = (15, 1, 0, 8),
     }
 }
 
@@ -149,8 +138,6 @@ cdb_struct! {
         field group_number: u8 = (6, 1, 0, 6),
         /// PREFETCH LENGTH, bytes 7-8.
         field prefetch_length: u16 = (7, 2, 0, 16),
-        /// CONTROL.
-        field control: Control = (9, 1, 0, 8),
     }
 }
 
@@ -174,75 +161,5 @@ cdb_struct! {
         reserved reserved_14: u8 = (14, 1, 6, 2),
         /// GROUP NUMBER, byte 14 bits 5-0.
         field group_number: u8 = (14, 1, 0, 6),
-        /// CONTROL.
-        field control: Control = (15, 1, 0, 8),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::scsi::cdb::{CdbError, FieldPointer};
-
-    #[test]
-    fn read_capacity10_layout() {
-        let r = ReadCapacity10::decode(&[0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap();
-        assert_eq!(r, ReadCapacity10::default());
-        let r = ReadCapacity10::decode(&[0x25, 0, 0, 0, 0, 9, 0, 0, 1, 0]).unwrap();
-        assert!(r.obsolete_pmi);
-        assert_eq!(r.obsolete_lba, 9);
-    }
-
-    #[test]
-    fn read_capacity16_layout() {
-        let b = [0x9e, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x20, 0, 0];
-        let r = ReadCapacity16::decode(&b).unwrap();
-        assert_eq!(r.allocation_length, 32);
-        assert_eq!(r.encode(), b);
-        let r = ReadCapacity16::decode(&[0x9e, 0x30, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-        assert_eq!(
-            r.unwrap().reserved_violation(),
-            Some(FieldPointer::bit(1, 7))
-        );
-        let e = ReadCapacity16::decode(&[0x9e, 0x12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-        assert_eq!(
-            e,
-            Err(CdbError::InvalidServiceAction {
-                opcode: 0x9e,
-                service_action: 0x12
-            })
-        );
-    }
-
-    #[test]
-    fn get_lba_status_layout() {
-        let b = [
-            0x9e, 0x12, 0, 0, 0, 0, 0, 0, 0x10, 0, 0, 0, 0x10, 0, 0x02, 0,
-        ];
-        let g = GetLbaStatus::decode(&b).unwrap();
-        assert_eq!(
-            (g.lba, g.allocation_length, g.report_type),
-            (0x1000, 0x1000, 2)
-        );
-    }
-
-    #[test]
-    fn synchronize_cache_layout() {
-        let s = SynchronizeCache10::decode(&[0x35, 0x02, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap();
-        assert!(s.immed);
-        assert_eq!((s.lba, s.number_of_blocks), (0, 0));
-        let b = [0x91, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0];
-        let s = SynchronizeCache16::decode(&b).unwrap();
-        assert_eq!((s.lba, s.number_of_blocks, s.immed), (1, 2, false));
-    }
-
-    #[test]
-    fn pre_fetch_layout() {
-        let p = PreFetch10::decode(&[0x34, 0x02, 0, 0, 0, 4, 0, 0, 8, 0]).unwrap();
-        assert_eq!((p.immed, p.lba, p.prefetch_length), (true, 4, 8));
-        let b = [0x90, 0x04, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 8, 0, 0];
-        let p = PreFetch16::decode(&b).unwrap();
-        assert_eq!((p.reserved_1, p.lba, p.prefetch_length), (1, 4, 8));
-        assert_eq!(p.reserved_violation(), Some(FieldPointer::bit(1, 7)));
     }
 }

@@ -2,7 +2,7 @@
 //! 0x00, and RECEIVE COPY RESULTS, operation code 0x84 (SPC-5 and SPC-4,
 //! clauses EXTENDED COPY (LID1) and RECEIVE COPY RESULTS).
 
-use super::field::{field_enum, Control};
+use super::field::field_enum;
 use super::macros::cdb_struct;
 use super::opcode::{op, sa};
 
@@ -20,8 +20,6 @@ cdb_struct! {
         field parameter_list_length: u32 = (10, 4, 0, 32),
         /// Byte 14: reserved.
         reserved reserved_14: u8 = (14, 1, 0, 8),
-        /// CONTROL.
-        field control: Control = (15, 1, 0, 8),
     }
 }
 
@@ -58,38 +56,5 @@ cdb_struct! {
         field allocation_length: u32 = (10, 4, 0, 32),
         /// Byte 14: reserved.
         reserved reserved_14: u8 = (14, 1, 0, 8),
-        /// CONTROL.
-        field control: Control = (15, 1, 0, 8),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::scsi::cdb::FieldPointer;
-
-    #[test]
-    fn extended_copy_layout() {
-        let b = [0x83, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x00, 0, 0];
-        let x = ExtendedCopy::decode(&b).unwrap();
-        assert_eq!(x.parameter_list_length, 0x100);
-        assert_eq!(x.encode(), b);
-        let x = ExtendedCopy { reserved_2: 1, ..x };
-        assert_eq!(x.reserved_violation(), Some(FieldPointer::bit(2, 7)));
-    }
-
-    #[test]
-    fn receive_copy_results_layout() {
-        let b = [0x84, 0x03, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02, 0x00, 0, 0];
-        let r = ReceiveCopyResults::decode(&b).unwrap();
-        assert_eq!(r.service_action, CopyResultsAction::OperatingParameters);
-        assert_eq!(r.allocation_length, 0x200);
-        let r =
-            ReceiveCopyResults::decode(&[0x84, 0x00, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0, 0]);
-        let r = r.unwrap();
-        assert_eq!(
-            (r.service_action, r.list_identifier),
-            (CopyResultsAction::CopyStatus, 7)
-        );
     }
 }

@@ -48,44 +48,20 @@ impl Cdb {
             op::READ_DEFECT_DATA_10 => ReadDefectData10::decode(bytes)?.into(),
             op::WRITE_SAME_10 => WriteSame10::decode(bytes)?.into(),
             op::UNMAP => Unmap::decode(bytes)?.into(),
-            op::SANITIZE => {
-                let c = Sanitize::decode(bytes)?;
-                // SBC-4 SANITIZE: a reserved service action is INVALID FIELD IN CDB.
-                if c.service_action.is_reserved() {
-                    return Err(bad_sa);
-                }
-                c.into()
-            }
+            // SBC-4 SANITIZE: a reserved service action is INVALID FIELD IN CDB.
+            op::SANITIZE => checked_sa(Sanitize::decode(bytes)?, bad_sa)?,
             op::MODE_SELECT_10 => ModeSelect10::decode(bytes)?.into(),
             op::RESERVE_10 => Reserve10::decode(bytes)?.into(),
             op::RELEASE_10 => Release10::decode(bytes)?.into(),
             op::MODE_SENSE_10 => ModeSense10::decode(bytes)?.into(),
-            op::PERSISTENT_RESERVE_IN => {
-                let c = PersistentReserveIn::decode(bytes)?;
-                // SPC-5 PERSISTENT RESERVE IN: reserved service actions are invalid.
-                if c.service_action.is_reserved() {
-                    return Err(bad_sa);
-                }
-                c.into()
-            }
-            op::PERSISTENT_RESERVE_OUT => {
-                let c = PersistentReserveOut::decode(bytes)?;
-                // SPC-5 PERSISTENT RESERVE OUT: reserved service actions are invalid.
-                if c.service_action.is_reserved() {
-                    return Err(bad_sa);
-                }
-                c.into()
-            }
+            // SPC-5 PERSISTENT RESERVE IN: reserved service actions are invalid.
+            op::PERSISTENT_RESERVE_IN => checked_sa(PersistentReserveIn::decode(bytes)?, bad_sa)?,
+            // SPC-5 PERSISTENT RESERVE OUT: reserved service actions are invalid.
+            op::PERSISTENT_RESERVE_OUT => checked_sa(PersistentReserveOut::decode(bytes)?, bad_sa)?,
             // SPC-5 third-party copy: only the LID1 EXTENDED COPY is served.
             op::EXTENDED_COPY => ExtendedCopy::decode(bytes)?.into(),
-            op::RECEIVE_COPY_RESULTS => {
-                let c = ReceiveCopyResults::decode(bytes)?;
-                // SPC-4 RECEIVE COPY RESULTS: other service actions are not served.
-                if c.service_action.is_reserved() {
-                    return Err(bad_sa);
-                }
-                c.into()
-            }
+            // SPC-4 RECEIVE COPY RESULTS: other service actions are not served.
+            op::RECEIVE_COPY_RESULTS => checked_sa(ReceiveCopyResults::decode(bytes)?, bad_sa)?,
             op::READ_16 => Read16::decode(bytes)?.into(),
             op::COMPARE_AND_WRITE => CompareAndWrite::decode(bytes)?.into(),
             op::WRITE_16 => Write16::decode(bytes)?.into(),
@@ -139,5 +115,37 @@ impl Cdb {
             }
             other => other,
         }
+    }
+}
+
+/// Commands whose SERVICE ACTION is a field of their own, with values the
+/// standard reserves (or rtgt does not serve).
+trait OwnServiceAction: Into<Cdb> {
+    fn service_action_reserved(&self) -> bool;
+}
+
+macro_rules! own_service_action {
+    ($($t:ty),*) => {$(
+        impl OwnServiceAction for $t {
+            fn service_action_reserved(&self) -> bool {
+                self.service_action.is_reserved()
+            }
+        }
+    )*};
+}
+own_service_action!(
+    Sanitize,
+    PersistentReserveIn,
+    PersistentReserveOut,
+    ReceiveCopyResults
+);
+
+/// The command, or `bad_sa` (INVALID FIELD IN CDB on the SERVICE ACTION)
+/// when its service action is reserved.
+fn checked_sa(c: impl OwnServiceAction, bad_sa: CdbError) -> Result<Cdb, CdbError> {
+    if c.service_action_reserved() {
+        Err(bad_sa)
+    } else {
+        Ok(c.into())
     }
 }

@@ -1,7 +1,6 @@
 //! TEST UNIT READY, REQUEST SENSE, INQUIRY and REPORT LUNS (SPC-5, clauses
 //! of the same names).
 
-use super::field::Control;
 use super::macros::cdb_struct;
 use super::opcode::op;
 
@@ -13,8 +12,6 @@ cdb_struct! {
         len: 6,
         /// Bytes 1-4: reserved.
         reserved reserved_1: u32 = (1, 4, 0, 32),
-        /// CONTROL.
-        field control: Control = (5, 1, 0, 8),
     }
 }
 
@@ -32,8 +29,6 @@ cdb_struct! {
         reserved reserved_2: u16 = (2, 2, 0, 16),
         /// ALLOCATION LENGTH, byte 4.
         field allocation_length: u8 = (4, 1, 0, 8),
-        /// CONTROL.
-        field control: Control = (5, 1, 0, 8),
     }
 }
 
@@ -54,8 +49,6 @@ cdb_struct! {
         field page_code: u8 = (2, 1, 0, 8),
         /// ALLOCATION LENGTH, bytes 3-4.
         field allocation_length: u16 = (3, 2, 0, 16),
-        /// CONTROL.
-        field control: Control = (5, 1, 0, 8),
     }
 }
 
@@ -87,57 +80,5 @@ cdb_struct! {
         field allocation_length: u32 = (6, 4, 0, 32),
         /// Byte 10: reserved.
         reserved reserved_10: u8 = (10, 1, 0, 8),
-        /// CONTROL.
-        field control: Control = (11, 1, 0, 8),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::scsi::cdb::FieldPointer;
-
-    #[test]
-    fn test_unit_ready_layout() {
-        let t = TestUnitReady::decode(&[0, 0, 0, 0, 0, 0]).unwrap();
-        assert_eq!(t, TestUnitReady::default());
-        let t = TestUnitReady::decode(&[0, 0, 0, 1, 0, 0]).unwrap();
-        assert_eq!(t.reserved_1, 0x100);
-        assert_eq!(t.reserved_violation(), Some(FieldPointer::bit(1, 7)));
-        let t = TestUnitReady::decode(&[0, 0, 0, 0, 0, 0x08]).unwrap();
-        assert_eq!(t.reserved_violation(), Some(FieldPointer::bit(5, 5)));
-    }
-
-    #[test]
-    fn request_sense_layout() {
-        let b = [0x03, 0x01, 0, 0, 0xfc, 0];
-        let r = RequestSense::decode(&b).unwrap();
-        assert!(r.desc);
-        assert_eq!(r.allocation_length, 252);
-        assert_eq!(r.encode(), b);
-    }
-
-    #[test]
-    fn inquiry_layout() {
-        // Standard INQUIRY, 36 bytes; then VPD page 0x83, 0x1000 bytes.
-        let i = Inquiry::decode(&[0x12, 0, 0, 0, 36, 0]).unwrap();
-        assert!(!i.evpd);
-        assert_eq!((i.page_code, i.allocation_length), (0, 36));
-        let b = [0x12, 0x01, 0x83, 0x10, 0x00, 0];
-        let i = Inquiry::decode(&b).unwrap();
-        assert!(i.evpd);
-        assert_eq!((i.page_code, i.allocation_length), (0x83, 0x1000));
-        assert_eq!(i.encode(), b);
-        let i = Inquiry::decode(&[0x12, 0x02, 0, 0, 36, 0]).unwrap();
-        assert!(i.obsolete_cmddt && !i.evpd);
-    }
-
-    #[test]
-    fn report_luns_layout() {
-        let b = [0xa0, 0, 0x02, 0, 0, 0, 0, 0, 0x10, 0, 0, 0];
-        let r = ReportLuns::decode(&b).unwrap();
-        assert_eq!(r.select_report, select_report::ALL);
-        assert_eq!(r.allocation_length, 0x1000);
-        assert_eq!(r.encode(), b);
     }
 }

@@ -1,12 +1,73 @@
 //! The declaration macro of CDB layouts.
 
 /// Declares one CDB: a struct whose public fields are every field of the
-/// standard's table (reserved and obsolete ones included, the CONTROL byte
-/// last), with `decode`, `encode`, `FIELDS` and `reserved_violation`.
+/// standard's table (reserved and obsolete ones included), with `decode`,
+/// `encode`, `FIELDS` and `reserved_violation`.
 ///
 /// Field syntax: `field name: Type = (byte, bytes, shift, width)` or
-/// `reserved name: Type = (...)`; see [`super::field`].
+/// `reserved name: Type = (...)`; see [`super::field`]. The CONTROL byte is
+/// not listed: every CDB ends with it (SPC-5 §4.2.5), so the macro adds it as
+/// the last field, `control`, at byte `len - 1`.
+///
+/// Commands whose tables are the same but for the operation code (RESERVE
+/// and RELEASE, READ (6) and WRITE (6)) are declared together, each struct
+/// with its documentation and operation code, then their one table:
+/// `pub struct A = op::A; pub struct B = op::B; service_action: ..., len:
+/// ..., { fields }`. A `protection: name,` line after `len` adds the
+/// protection field and DPO that begin byte 1 of the SBC-4 read and write
+/// commands.
 macro_rules! cdb_struct {
+    // `protection: name,` after `len`: byte 1 starts with the protection
+    // field (RDPROTECT, WRPROTECT, VRPROTECT or ORPROTECT) in bits 7-5 and
+    // DPO in bit 4, as in READ, WRITE, VERIFY, WRITE AND VERIFY, COMPARE AND
+    // WRITE, ORWRITE and WRITE ATOMIC (SBC-4).
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            opcode: $op:expr,
+            service_action: $sa:expr,
+            len: $len:expr,
+            protection: $prot:ident,
+            $($fields:tt)*
+        }
+    ) => {
+        cdb_struct! {
+            $(#[$meta])*
+            pub struct $name {
+                opcode: $op,
+                service_action: $sa,
+                len: $len,
+                /// Protection field (RDPROTECT, WRPROTECT, VRPROTECT or
+                /// ORPROTECT), byte 1 bits 7-5.
+                field $prot: u8 = (1, 1, 5, 3),
+                /// DPO (disable page out), byte 1 bit 4.
+                field dpo: bool = (1, 1, 4, 1),
+                $($fields)*
+            }
+        }
+    };
+    (
+        $(
+            $(#[$meta:meta])*
+            pub struct $name:ident = $op:expr;
+        )+
+        service_action: $sa:expr,
+        len: $len:expr,
+        $table:tt
+    ) => {
+        $( cdb_struct!(@one [$(#[$meta])*] $name, $op, $sa, $len, $table); )+
+    };
+    (@one [$($meta:tt)*] $name:ident, $op:expr, $sa:expr, $len:expr, { $($fields:tt)* }) => {
+        cdb_struct! {
+            $($meta)*
+            pub struct $name {
+                opcode: $op,
+                service_action: $sa,
+                len: $len,
+                $($fields)*
+            }
+        }
+    };
     (
         $(#[$meta:meta])*
         pub struct $name:ident {
@@ -23,6 +84,8 @@ macro_rules! cdb_struct {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
         pub struct $name {
             $( $(#[$fmeta])* pub $field: $ty, )*
+            /// CONTROL, the last byte (SPC-5 §4.2.5).
+            pub control: $crate::scsi::cdb::field::Control,
         }
 
         impl $name {
@@ -44,6 +107,14 @@ macro_rules! cdb_struct {
                     width: $width,
                     reserved: cdb_struct!(@reserved $kind),
                 }, )*
+                $crate::scsi::cdb::field::FieldInfo {
+                    name: "control",
+                    byte: $len - 1,
+                    nbytes: 1,
+                    shift: 0,
+                    width: 8,
+                    reserved: false,
+                },
             ];
 
             /// Decodes the first `LEN` bytes of `bytes` (more bytes, such as
@@ -54,6 +125,9 @@ macro_rules! cdb_struct {
                     $( $field: <$ty as $crate::scsi::cdb::field::FieldValue>::from_raw(
                         $crate::scsi::cdb::field::get_bits(b, $byte, $nbytes, $shift, $width),
                     ), )*
+                    control: $crate::scsi::cdb::field::FieldValue::from_raw(
+                        $crate::scsi::cdb::field::get_bits(b, $len - 1, 1, 0, 8),
+                    ),
                 })
             }
 
@@ -69,6 +143,10 @@ macro_rules! cdb_struct {
                     &mut b, $byte, $nbytes, $shift, $width,
                     $crate::scsi::cdb::field::FieldValue::to_raw(&self.$field),
                 ); )*
+                $crate::scsi::cdb::field::set_bits(
+                    &mut b, $len - 1, 1, 0, 8,
+                    $crate::scsi::cdb::field::FieldValue::to_raw(&self.control),
+                );
                 b
             }
 
@@ -91,6 +169,10 @@ macro_rules! cdb_struct {
                             let v = it.next().map_or(0, |(r, f)| r & $crate::scsi::cdb::field::mask(f.width));
                             <$ty as $crate::scsi::cdb::field::FieldValue>::from_raw(v)
                         }, )*
+                        control: {
+                            let v = it.next().map_or(0, |(r, f)| r & $crate::scsi::cdb::field::mask(f.width));
+                            $crate::scsi::cdb::field::FieldValue::from_raw(v)
+                        },
                     }
                 })
             }

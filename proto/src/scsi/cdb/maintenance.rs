@@ -2,7 +2,6 @@
 //! SUPPORTED OPERATION CODES, REPORT SUPPORTED TASK MANAGEMENT FUNCTIONS
 //! (SPC-5, clauses of the same names).
 
-use super::field::Control;
 use super::macros::cdb_struct;
 use super::opcode::{op, sa};
 
@@ -21,8 +20,6 @@ cdb_struct! {
         field allocation_length: u32 = (6, 4, 0, 32),
         /// Byte 10: reserved.
         reserved reserved_10: u8 = (10, 1, 0, 8),
-        /// CONTROL.
-        field control: Control = (11, 1, 0, 8),
     }
 }
 
@@ -63,8 +60,6 @@ cdb_struct! {
         field allocation_length: u32 = (6, 4, 0, 32),
         /// Byte 10: reserved.
         reserved reserved_10: u8 = (10, 1, 0, 8),
-        /// CONTROL.
-        field control: Control = (11, 1, 0, 8),
     }
 }
 
@@ -86,47 +81,5 @@ cdb_struct! {
         field allocation_length: u32 = (6, 4, 0, 32),
         /// Byte 10: reserved.
         reserved reserved_10: u8 = (10, 1, 0, 8),
-        /// CONTROL.
-        field control: Control = (11, 1, 0, 8),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn report_target_port_groups_layout() {
-        let b = [0xa3, 0x2a, 0, 0, 0, 0, 0, 0, 0x04, 0, 0, 0];
-        let r = ReportTargetPortGroups::decode(&b).unwrap();
-        assert_eq!((r.parameter_data_format, r.allocation_length), (1, 0x400));
-        assert_eq!(r.reserved_violation(), None);
-        assert_eq!(r.encode(), b);
-    }
-
-    #[test]
-    fn report_supported_operation_codes_layout() {
-        // One command: SERVICE ACTION IN (16) / READ CAPACITY (16), with timeouts.
-        let b = [0xa3, 0x0c, 0x82, 0x9e, 0x00, 0x10, 0, 0, 0x02, 0x00, 0, 0];
-        let r = ReportSupportedOperationCodes::decode(&b).unwrap();
-        assert!(r.rctd);
-        assert_eq!(
-            r.reporting_options,
-            reporting_options::OPCODE_AND_SERVICE_ACTION
-        );
-        assert_eq!(
-            (r.requested_opcode, r.requested_service_action),
-            (0x9e, 0x10)
-        );
-        assert_eq!(r.allocation_length, 0x200);
-        assert_eq!(r.encode(), b);
-    }
-
-    #[test]
-    fn report_supported_tmf_layout() {
-        let b = [0xa3, 0x0d, 0x80, 0, 0, 0, 0, 0, 0, 0x10, 0, 0];
-        let r = ReportSupportedTaskManagementFunctions::decode(&b).unwrap();
-        assert!(r.repd);
-        assert_eq!(r.allocation_length, 16);
     }
 }

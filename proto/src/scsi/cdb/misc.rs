@@ -1,7 +1,7 @@
 //! START STOP UNIT, PREVENT ALLOW MEDIUM REMOVAL, SANITIZE, READ DEFECT DATA
 //! (10) and (12), FORMAT UNIT (SBC-4, clauses of the same names).
 
-use super::field::{field_enum, Control};
+use super::field::field_enum;
 use super::macros::cdb_struct;
 use super::opcode::op;
 
@@ -32,8 +32,6 @@ cdb_struct! {
         field loej: bool = (4, 1, 1, 1),
         /// START, byte 4 bit 0.
         field start: bool = (4, 1, 0, 1),
-        /// CONTROL.
-        field control: Control = (5, 1, 0, 8),
     }
 }
 
@@ -50,8 +48,6 @@ cdb_struct! {
         /// PREVENT, byte 4 bits 1-0 (00b allowed, 01b prevented; 10b and
         /// 11b obsolete).
         field prevent: u8 = (4, 1, 0, 2),
-        /// CONTROL.
-        field control: Control = (5, 1, 0, 8),
     }
 }
 
@@ -87,8 +83,6 @@ cdb_struct! {
         reserved reserved_2: u64 = (2, 5, 0, 40),
         /// PARAMETER LIST LENGTH, bytes 7-8.
         field parameter_list_length: u16 = (7, 2, 0, 16),
-        /// CONTROL.
-        field control: Control = (9, 1, 0, 8),
     }
 }
 
@@ -112,8 +106,6 @@ cdb_struct! {
         reserved reserved_3: u32 = (3, 4, 0, 32),
         /// ALLOCATION LENGTH, bytes 7-8.
         field allocation_length: u16 = (7, 2, 0, 16),
-        /// CONTROL.
-        field control: Control = (9, 1, 0, 8),
     }
 }
 
@@ -137,8 +129,6 @@ cdb_struct! {
         field allocation_length: u32 = (6, 4, 0, 32),
         /// Byte 10: reserved.
         reserved reserved_10: u8 = (10, 1, 0, 8),
-        /// CONTROL.
-        field control: Control = (11, 1, 0, 8),
     }
 }
 
@@ -166,67 +156,5 @@ cdb_struct! {
         reserved reserved_4: u8 = (4, 1, 2, 6),
         /// FFMT, byte 4 bits 1-0: fast format.
         field ffmt: u8 = (4, 1, 0, 2),
-        /// CONTROL.
-        field control: Control = (5, 1, 0, 8),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::scsi::cdb::FieldPointer;
-
-    #[test]
-    fn start_stop_unit_layout() {
-        // IMMED, power condition 3 (STANDBY), modifier 1, START.
-        let b = [0x1b, 0x01, 0, 0x01, 0x31, 0];
-        let s = StartStopUnit::decode(&b).unwrap();
-        assert!(s.immed && s.start && !s.loej);
-        assert_eq!((s.power_condition, s.power_condition_modifier), (3, 1));
-        assert_eq!(s.encode(), b);
-        let s = StartStopUnit::decode(&[0x1b, 0, 0, 0, 0x0a, 0]).unwrap();
-        assert!(s.reserved_4 && s.loej);
-        assert_eq!(s.reserved_violation(), Some(FieldPointer::bit(4, 3)));
-    }
-
-    #[test]
-    fn prevent_allow_layout() {
-        let p = PreventAllowMediumRemoval::decode(&[0x1e, 0, 0, 0, 1, 0]).unwrap();
-        assert_eq!(p.prevent, 1);
-        assert_eq!(p.reserved_violation(), None);
-    }
-
-    #[test]
-    fn sanitize_layout() {
-        let b = [0x48, 0xa2, 0, 0, 0, 0, 0, 0, 0, 0];
-        let s = Sanitize::decode(&b).unwrap();
-        assert!(s.immed && s.ause);
-        assert_eq!(s.service_action, SanitizeAction::BlockErase);
-        let s = Sanitize::decode(&[0x48, 0x05, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap();
-        assert_eq!(s.service_action, SanitizeAction::Reserved(5));
-    }
-
-    #[test]
-    fn read_defect_data_layout() {
-        let r = ReadDefectData10::decode(&[0x37, 0, 0x1d, 0, 0, 0, 0, 0, 8, 0]).unwrap();
-        assert!(r.req_plist && r.req_glist);
-        assert_eq!((r.defect_list_format, r.allocation_length), (5, 8));
-        let b = [0xb7, 0x0c, 0, 0, 0, 2, 0, 0, 0x01, 0, 0, 0];
-        let r = ReadDefectData12::decode(&b).unwrap();
-        assert!(r.req_glist && !r.req_plist);
-        assert_eq!((r.defect_list_format, r.address_descriptor_index), (4, 2));
-        assert_eq!(r.allocation_length, 0x100);
-    }
-
-    #[test]
-    fn format_unit_layout() {
-        let b = [0x04, 0xd8, 0, 0, 0x01, 0];
-        let f = FormatUnit::decode(&b).unwrap();
-        assert_eq!(
-            (f.fmtpinfo, f.fmtdata, f.cmplst, f.ffmt),
-            (3, true, true, 1)
-        );
-        assert!(!f.longlist);
-        assert_eq!(f.encode(), b);
     }
 }

@@ -281,4 +281,6 @@ impl Cdb {
 
 // After `for_each_cdb`, which the tests use.
 #[cfg(test)]
+mod layout_tests;
+#[cfg(test)]
 mod tests;

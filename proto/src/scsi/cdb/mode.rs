@@ -1,7 +1,7 @@
 //! MODE SENSE (6) and (10), MODE SELECT (6) and (10) (SPC-5, clauses of the
 //! same names).
 
-use super::field::{Control, FieldValue};
+use super::field::FieldValue;
 use super::macros::cdb_struct;
 use super::opcode::op;
 
@@ -56,8 +56,6 @@ cdb_struct! {
         field subpage_code: u8 = (3, 1, 0, 8),
         /// ALLOCATION LENGTH, byte 4.
         field allocation_length: u8 = (4, 1, 0, 8),
-        /// CONTROL.
-        field control: Control = (5, 1, 0, 8),
     }
 }
 
@@ -85,8 +83,6 @@ cdb_struct! {
         reserved reserved_4: u32 = (4, 3, 0, 24),
         /// ALLOCATION LENGTH, bytes 7-8.
         field allocation_length: u16 = (7, 2, 0, 16),
-        /// CONTROL.
-        field control: Control = (9, 1, 0, 8),
     }
 }
 
@@ -110,8 +106,6 @@ cdb_struct! {
         reserved reserved_2: u16 = (2, 2, 0, 16),
         /// PARAMETER LIST LENGTH, byte 4.
         field parameter_list_length: u8 = (4, 1, 0, 8),
-        /// CONTROL.
-        field control: Control = (5, 1, 0, 8),
     }
 }
 
@@ -135,50 +129,5 @@ cdb_struct! {
         reserved reserved_2: u64 = (2, 5, 0, 40),
         /// PARAMETER LIST LENGTH, bytes 7-8.
         field parameter_list_length: u16 = (7, 2, 0, 16),
-        /// CONTROL.
-        field control: Control = (9, 1, 0, 8),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::scsi::cdb::FieldPointer;
-
-    #[test]
-    fn mode_sense6_layout() {
-        // All pages, changeable values, DBD, 0xff bytes.
-        let b = [0x1a, 0x08, 0x7f, 0x00, 0xff, 0];
-        let m = ModeSense6::decode(&b).unwrap();
-        assert!(m.dbd);
-        assert_eq!(
-            (m.pc, m.page_code, m.subpage_code),
-            (PageControl::Changeable, 0x3f, 0)
-        );
-        assert_eq!(m.allocation_length, 0xff);
-        assert_eq!(m.encode(), b);
-    }
-
-    #[test]
-    fn mode_sense10_layout() {
-        let b = [0x5a, 0x10, 0xc8, 0x01, 0, 0, 0, 0x02, 0x00, 0];
-        let m = ModeSense10::decode(&b).unwrap();
-        assert!(m.llbaa && !m.dbd);
-        assert_eq!(
-            (m.pc, m.page_code, m.subpage_code),
-            (PageControl::Saved, 0x08, 1)
-        );
-        assert_eq!(m.allocation_length, 0x200);
-    }
-
-    #[test]
-    fn mode_select_layout() {
-        let m = ModeSelect6::decode(&[0x15, 0x11, 0, 0, 0x18, 0]).unwrap();
-        assert!(m.pf && m.sp && !m.rtd);
-        assert_eq!(m.parameter_list_length, 24);
-        let m = ModeSelect10::decode(&[0x55, 0x12, 0, 0, 0, 0, 1, 0, 0x20, 0]).unwrap();
-        assert!(m.pf && m.rtd);
-        assert_eq!((m.reserved_2, m.parameter_list_length), (1, 0x20));
-        assert_eq!(m.reserved_violation(), Some(FieldPointer::bit(2, 7)));
     }
 }

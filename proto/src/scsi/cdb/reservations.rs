@@ -1,7 +1,7 @@
 //! PERSISTENT RESERVE IN and OUT (SPC-5), and the SPC-2 RESERVE and RELEASE
 //! (6) and (10) commands that SPC-3 made obsolete but initiators still send.
 
-use super::field::{field_enum, Control};
+use super::field::field_enum;
 use super::macros::cdb_struct;
 use super::opcode::op;
 
@@ -73,8 +73,6 @@ cdb_struct! {
         reserved reserved_2: u64 = (2, 5, 0, 40),
         /// ALLOCATION LENGTH, bytes 7-8.
         field allocation_length: u16 = (7, 2, 0, 16),
-        /// CONTROL.
-        field control: Control = (9, 1, 0, 8),
     }
 }
 
@@ -96,8 +94,6 @@ cdb_struct! {
         reserved reserved_3: u16 = (3, 2, 0, 16),
         /// PARAMETER LIST LENGTH, bytes 5-8.
         field parameter_list_length: u32 = (5, 4, 0, 32),
-        /// CONTROL.
-        field control: Control = (9, 1, 0, 8),
     }
 }
 
@@ -117,8 +113,6 @@ macro_rules! reserve6 {
                 field obsolete_2: u8 = (2, 1, 0, 8),
                 /// Bytes 3-4: obsolete (once EXTENT LIST LENGTH).
                 field obsolete_3: u16 = (3, 2, 0, 16),
-                /// CONTROL.
-                field control: Control = (5, 1, 0, 8),
             }
         }
     };
@@ -161,8 +155,6 @@ macro_rules! reserve10 {
                 reserved reserved_4: u32 = (4, 3, 0, 24),
                 /// PARAMETER LIST LENGTH, bytes 7-8.
                 field parameter_list_length: u16 = (7, 2, 0, 16),
-                /// CONTROL.
-                field control: Control = (9, 1, 0, 8),
             }
         }
     };
@@ -178,51 +170,3 @@ reserve10!(
     op::RELEASE_10,
     "RELEASE (10), SPC-2 RELEASE (10) command."
 );
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn persistent_reserve_in_layout() {
-        let b = [0x5e, 0x03, 0, 0, 0, 0, 0, 0x20, 0, 0];
-        let p = PersistentReserveIn::decode(&b).unwrap();
-        assert_eq!(p.service_action, PrInAction::ReadFullStatus);
-        assert_eq!(p.allocation_length, 0x2000);
-        let p = PersistentReserveIn::decode(&[0x5e, 0x1f, 0, 0, 0, 0, 0, 0, 8, 0]).unwrap();
-        assert_eq!(p.service_action, PrInAction::Reserved(0x1f));
-        assert_eq!(p.encode()[1], 0x1f);
-    }
-
-    #[test]
-    fn persistent_reserve_out_layout() {
-        // PREEMPT AND ABORT, LU_SCOPE, EXCLUSIVE ACCESS REGISTRANTS ONLY, 24 bytes.
-        let b = [0x5f, 0x05, 0x06, 0, 0, 0, 0, 0, 0x18, 0];
-        let p = PersistentReserveOut::decode(&b).unwrap();
-        assert_eq!(p.service_action, PrOutAction::PreemptAndAbort);
-        assert_eq!(
-            (p.scope, p.pr_type),
-            (
-                pr_type::LU_SCOPE,
-                pr_type::EXCLUSIVE_ACCESS_REGISTRANTS_ONLY
-            )
-        );
-        assert_eq!(p.parameter_list_length, 24);
-        assert_eq!(p.encode(), b);
-    }
-
-    #[test]
-    fn reserve_release_layout() {
-        assert_eq!(
-            Reserve6::decode(&[0x16, 0, 0, 0, 0, 0]).unwrap(),
-            Reserve6::default()
-        );
-        let r = Release6::decode(&[0x17, 0x01, 0x02, 0, 0x03, 0]).unwrap();
-        assert_eq!((r.obsolete_1, r.obsolete_2, r.obsolete_3), (1, 2, 3));
-        let r = Reserve10::decode(&[0x56, 0x12, 0, 0x07, 0, 0, 0, 0, 8, 0]).unwrap();
-        assert!(r.third_party && r.long_id);
-        assert_eq!((r.third_party_device_id, r.parameter_list_length), (7, 8));
-        let r = Release10::decode(&[0x57, 0, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap();
-        assert_eq!(r, Release10::default());
-    }
-}

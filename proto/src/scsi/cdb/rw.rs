@@ -7,60 +7,69 @@
 //! LENGTH of zero means 256 blocks; in the others zero means no block, which
 //! is not an error (SBC-4 READ (10)); see [`super::BlockIo`].
 
-use super::field::Control;
 use super::macros::cdb_struct;
 use super::opcode::op;
 
 cdb_struct! {
     /// READ (6), SBC-4 READ (6) command: 21-bit LBA, TRANSFER LENGTH 0 = 256.
-    pub struct Read6 {
-        opcode: op::READ_6,
-        service_action: None,
-        len: 6,
-        /// Byte 1 bits 7-5: reserved (once the LUN).
-        reserved reserved_1: u8 = (1, 1, 5, 3),
-        /// LOGICAL BLOCK ADDRESS: byte 1 bits 4-0 and bytes 2-3.
-        field lba: u32 = (1, 3, 0, 21),
-        /// TRANSFER LENGTH in blocks; zero means 256.
-        field transfer_length: u8 = (4, 1, 0, 8),
-        /// CONTROL.
-        field control: Control = (5, 1, 0, 8),
-    }
-}
-
-cdb_struct! {
+    pub struct Read6 = op::READ_6;
     /// WRITE (6), SBC-4 WRITE (6) command: 21-bit LBA, TRANSFER LENGTH 0 = 256.
-    pub struct Write6 {
-        opcode: op::WRITE_6,
-        service_action: None,
-        len: 6,
+    pub struct Write6 = op::WRITE_6;
+    service_action: None,
+    len: 6,
+    {
         /// Byte 1 bits 7-5: reserved (once the LUN).
         reserved reserved_1: u8 = (1, 1, 5, 3),
         /// LOGICAL BLOCK ADDRESS: byte 1 bits 4-0 and bytes 2-3.
         field lba: u32 = (1, 3, 0, 21),
         /// TRANSFER LENGTH in blocks; zero means 256.
         field transfer_length: u8 = (4, 1, 0, 8),
-        /// CONTROL.
-        field control: Control = (5, 1, 0, 8),
     }
 }
 
-cdb_struct! {
+/// The READ and WRITE forms of one length share their table but for the
+/// names of byte 1: RDPROTECT and RARC (bit 2) in READ, WRPROTECT and a
+/// reserved bit 2 in WRITE (SBC-4 READ (n), WRITE (n)). Both are declared
+/// from bits 1-0 of byte 1 on, given once.
+macro_rules! read_write {
+    (
+        $(#[$rmeta:meta])* pub struct $read:ident = $rop:expr;
+        $(#[$wmeta:meta])* pub struct $write:ident = $wop:expr;
+        len: $len:expr,
+        $rest:tt
+    ) => {
+        read_write!(@one [$(#[$rmeta])*] $read, $rop, $len, rdprotect, field rarc, $rest);
+        read_write!(@one [$(#[$wmeta])*] $write, $wop, $len, wrprotect, reserved reserved_1_2, $rest);
+    };
+    (@one [$($meta:tt)*] $name:ident, $op:expr, $len:expr, $prot:ident, $k2:ident $b2:ident,
+     { $($rest:tt)* }) => {
+        cdb_struct! {
+            $($meta)*
+            pub struct $name {
+                opcode: $op,
+                service_action: None,
+                len: $len,
+                protection: $prot,
+                /// FUA (force unit access), byte 1 bit 3.
+                field fua: bool = (1, 1, 3, 1),
+                /// Byte 1 bit 2: RARC (rebuild assist recovery control) in
+                /// READ, reserved in WRITE.
+                $k2 $b2: bool = (1, 1, 2, 1),
+                /// Byte 1 bit 1: obsolete (once FUA_NV).
+                field obsolete_1_1: bool = (1, 1, 1, 1),
+                $($rest)*
+            }
+        }
+    };
+}
+
+read_write! {
     /// READ (10), SBC-4 READ (10) command.
-    pub struct Read10 {
-        opcode: op::READ_10,
-        service_action: None,
-        len: 10,
-        /// RDPROTECT, byte 1 bits 7-5.
-        field rdprotect: u8 = (1, 1, 5, 3),
-        /// DPO (disable page out), byte 1 bit 4.
-        field dpo: bool = (1, 1, 4, 1),
-        /// FUA (force unit access), byte 1 bit 3.
-        field fua: bool = (1, 1, 3, 1),
-        /// RARC (rebuild assist recovery control), byte 1 bit 2.
-        field rarc: bool = (1, 1, 2, 1),
-        /// Byte 1 bit 1: obsolete (once FUA_NV).
-        field obsolete_1_1: bool = (1, 1, 1, 1),
+    pub struct Read10 = op::READ_10;
+    /// WRITE (10), SBC-4 WRITE (10) command.
+    pub struct Write10 = op::WRITE_10;
+    len: 10,
+    {
         /// Byte 1 bit 0: obsolete (once RELADR).
         field obsolete_1_0: bool = (1, 1, 0, 1),
         /// LOGICAL BLOCK ADDRESS, bytes 2-5.
@@ -71,91 +80,16 @@ cdb_struct! {
         field group_number: u8 = (6, 1, 0, 6),
         /// TRANSFER LENGTH in blocks, bytes 7-8.
         field transfer_length: u16 = (7, 2, 0, 16),
-        /// CONTROL.
-        field control: Control = (9, 1, 0, 8),
     }
 }
 
-cdb_struct! {
-    /// WRITE (10), SBC-4 WRITE (10) command.
-    pub struct Write10 {
-        opcode: op::WRITE_10,
-        service_action: None,
-        len: 10,
-        /// WRPROTECT, byte 1 bits 7-5.
-        field wrprotect: u8 = (1, 1, 5, 3),
-        /// DPO, byte 1 bit 4.
-        field dpo: bool = (1, 1, 4, 1),
-        /// FUA, byte 1 bit 3.
-        field fua: bool = (1, 1, 3, 1),
-        /// Byte 1 bit 2: reserved.
-        reserved reserved_1_2: bool = (1, 1, 2, 1),
-        /// Byte 1 bit 1: obsolete (once FUA_NV).
-        field obsolete_1_1: bool = (1, 1, 1, 1),
-        /// Byte 1 bit 0: obsolete.
-        field obsolete_1_0: bool = (1, 1, 0, 1),
-        /// LOGICAL BLOCK ADDRESS, bytes 2-5.
-        field lba: u32 = (2, 4, 0, 32),
-        /// Byte 6 bits 7-6: reserved.
-        reserved reserved_6: u8 = (6, 1, 6, 2),
-        /// GROUP NUMBER, byte 6 bits 5-0.
-        field group_number: u8 = (6, 1, 0, 6),
-        /// TRANSFER LENGTH in blocks, bytes 7-8.
-        field transfer_length: u16 = (7, 2, 0, 16),
-        /// CONTROL.
-        field control: Control = (9, 1, 0, 8),
-    }
-}
-
-cdb_struct! {
+read_write! {
     /// READ (12), SBC-4 READ (12) command.
-    pub struct Read12 {
-        opcode: op::READ_12,
-        service_action: None,
-        len: 12,
-        /// RDPROTECT, byte 1 bits 7-5.
-        field rdprotect: u8 = (1, 1, 5, 3),
-        /// DPO, byte 1 bit 4.
-        field dpo: bool = (1, 1, 4, 1),
-        /// FUA, byte 1 bit 3.
-        field fua: bool = (1, 1, 3, 1),
-        /// RARC, byte 1 bit 2.
-        field rarc: bool = (1, 1, 2, 1),
-        /// Byte 1 bit 1: obsolete.
-        field obsolete_1_1: bool = (1, 1, 1, 1),
-        /// Byte 1 bit 0: obsolete.
-        field obsolete_1_0: bool = (1, 1, 0, 1),
-        /// LOGICAL BLOCK ADDRESS, bytes 2-5.
-        field lba: u32 = (2, 4, 0, 32),
-        /// TRANSFER LENGTH in blocks, bytes 6-9.
-        field transfer_length: u32 = (6, 4, 0, 32),
-        /// Byte 10 bit 7: restricted for MMC-6.
-        field mmc_restricted: bool = (10, 1, 7, 1),
-        /// Byte 10 bit 6: reserved.
-        reserved reserved_10: bool = (10, 1, 6, 1),
-        /// GROUP NUMBER, byte 10 bits 5-0.
-        field group_number: u8 = (10, 1, 0, 6),
-        /// CONTROL.
-        field control: Control = (11, 1, 0, 8),
-    }
-}
-
-cdb_struct! {
+    pub struct Read12 = op::READ_12;
     /// WRITE (12), SBC-4 WRITE (12) command.
-    pub struct Write12 {
-        opcode: op::WRITE_12,
-        service_action: None,
-        len: 12,
-        /// WRPROTECT, byte 1 bits 7-5.
-        field wrprotect: u8 = (1, 1, 5, 3),
-        /// DPO, byte 1 bit 4.
-        field dpo: bool = (1, 1, 4, 1),
-        /// FUA, byte 1 bit 3.
-        field fua: bool = (1, 1, 3, 1),
-        /// Byte 1 bit 2: reserved.
-        reserved reserved_1_2: bool = (1, 1, 2, 1),
-        /// Byte 1 bit 1: obsolete.
-        field obsolete_1_1: bool = (1, 1, 1, 1),
+    pub struct Write12 = op::WRITE_12;
+    len: 12,
+    {
         /// Byte 1 bit 0: obsolete.
         field obsolete_1_0: bool = (1, 1, 0, 1),
         /// LOGICAL BLOCK ADDRESS, bytes 2-5.
@@ -168,27 +102,16 @@ cdb_struct! {
         reserved reserved_10: bool = (10, 1, 6, 1),
         /// GROUP NUMBER, byte 10 bits 5-0.
         field group_number: u8 = (10, 1, 0, 6),
-        /// CONTROL.
-        field control: Control = (11, 1, 0, 8),
     }
 }
 
-cdb_struct! {
+read_write! {
     /// READ (16), SBC-4 READ (16) command.
-    pub struct Read16 {
-        opcode: op::READ_16,
-        service_action: None,
-        len: 16,
-        /// RDPROTECT, byte 1 bits 7-5.
-        field rdprotect: u8 = (1, 1, 5, 3),
-        /// DPO, byte 1 bit 4.
-        field dpo: bool = (1, 1, 4, 1),
-        /// FUA, byte 1 bit 3.
-        field fua: bool = (1, 1, 3, 1),
-        /// RARC, byte 1 bit 2.
-        field rarc: bool = (1, 1, 2, 1),
-        /// Byte 1 bit 1: obsolete.
-        field obsolete_1_1: bool = (1, 1, 1, 1),
+    pub struct Read16 = op::READ_16;
+    /// WRITE (16), SBC-4 WRITE (16) command.
+    pub struct Write16 = op::WRITE_16;
+    len: 16,
+    {
         /// DLD2, byte 1 bit 0 (command duration limit descriptor, bit 2).
         field dld2: bool = (1, 1, 0, 1),
         /// LOGICAL BLOCK ADDRESS, bytes 2-9.
@@ -201,134 +124,5 @@ cdb_struct! {
         field dld0: bool = (14, 1, 6, 1),
         /// GROUP NUMBER, byte 14 bits 5-0.
         field group_number: u8 = (14, 1, 0, 6),
-        /// CONTROL.
-        field control: Control = (15, 1, 0, 8),
-    }
-}
-
-cdb_struct! {
-    /// WRITE (16), SBC-4 WRITE (16) command.
-    pub struct Write16 {
-        opcode: op::WRITE_16,
-        service_action: None,
-        len: 16,
-        /// WRPROTECT, byte 1 bits 7-5.
-        field wrprotect: u8 = (1, 1, 5, 3),
-        /// DPO, byte 1 bit 4.
-        field dpo: bool = (1, 1, 4, 1),
-        /// FUA, byte 1 bit 3.
-        field fua: bool = (1, 1, 3, 1),
-        /// Byte 1 bit 2: reserved.
-        reserved reserved_1_2: bool = (1, 1, 2, 1),
-        /// Byte 1 bit 1: obsolete.
-        field obsolete_1_1: bool = (1, 1, 1, 1),
-        /// DLD2, byte 1 bit 0.
-        field dld2: bool = (1, 1, 0, 1),
-        /// LOGICAL BLOCK ADDRESS, bytes 2-9.
-        field lba: u64 = (2, 8, 0, 64),
-        /// TRANSFER LENGTH in blocks, bytes 10-13.
-        field transfer_length: u32 = (10, 4, 0, 32),
-        /// DLD1, byte 14 bit 7.
-        field dld1: bool = (14, 1, 7, 1),
-        /// DLD0, byte 14 bit 6.
-        field dld0: bool = (14, 1, 6, 1),
-        /// GROUP NUMBER, byte 14 bits 5-0.
-        field group_number: u8 = (14, 1, 0, 6),
-        /// CONTROL.
-        field control: Control = (15, 1, 0, 8),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn read6_layout() {
-        // READ (6), LBA 0x012345, 0 blocks (= 256), NACA set in CONTROL.
-        let b = [0x08, 0x01, 0x23, 0x45, 0x00, 0x04];
-        let r = Read6::decode(&b).unwrap();
-        assert_eq!(r.lba, 0x012345);
-        assert_eq!(r.transfer_length, 0);
-        assert!(r.control.naca);
-        assert_eq!(r.encode(), b);
-        let reserved = [0x08, 0x21, 0, 0, 1, 0];
-        let r = Read6::decode(&reserved).unwrap();
-        assert_eq!(r.reserved_1, 1);
-        assert_eq!(r.lba, 0x010000);
-        assert_eq!(
-            r.reserved_violation(),
-            Some(crate::scsi::cdb::FieldPointer::bit(1, 7))
-        );
-    }
-
-    #[test]
-    fn write6_layout() {
-        let b = [0x0a, 0x1f, 0xff, 0xff, 0x08, 0x00];
-        let w = Write6::decode(&b).unwrap();
-        assert_eq!((w.lba, w.transfer_length), (0x1f_ffff, 8));
-        assert_eq!(w.reserved_violation(), None);
-    }
-
-    #[test]
-    fn read10_layout() {
-        // RDPROTECT 3, DPO, FUA, LBA 0x11223344, group 0x21, 0x0102 blocks.
-        let b = [0x28, 0x78, 0x11, 0x22, 0x33, 0x44, 0x21, 0x01, 0x02, 0x00];
-        let r = Read10::decode(&b).unwrap();
-        assert_eq!(r.rdprotect, 3);
-        assert!(r.dpo && r.fua && !r.rarc);
-        assert_eq!(
-            (r.lba, r.group_number, r.transfer_length),
-            (0x1122_3344, 0x21, 0x102)
-        );
-        assert_eq!(r.encode(), b);
-        // Reserved bits of byte 6 point at bit 7.
-        let r = Read10 { reserved_6: 1, ..r };
-        assert_eq!(
-            r.reserved_violation(),
-            Some(crate::scsi::cdb::FieldPointer::bit(6, 7))
-        );
-    }
-
-    #[test]
-    fn write10_layout() {
-        let b = [0x2a, 0x0c, 0, 0, 0x10, 0, 0, 0, 8, 0];
-        let w = Write10::decode(&b).unwrap();
-        assert!(w.fua && w.reserved_1_2 && !w.dpo);
-        assert_eq!((w.lba, w.transfer_length), (0x1000, 8));
-        assert_eq!(
-            w.reserved_violation(),
-            Some(crate::scsi::cdb::FieldPointer::bit(1, 2))
-        );
-    }
-
-    #[test]
-    fn read12_write12_layout() {
-        let b = [0xa8, 0x10, 0, 0, 0, 1, 0, 1, 0, 0, 0x85, 0];
-        let r = Read12::decode(&b).unwrap();
-        assert!(r.dpo && r.mmc_restricted);
-        assert_eq!((r.lba, r.transfer_length, r.group_number), (1, 0x10000, 5));
-        let mut w = b;
-        w[0] = 0xaa;
-        let w = Write12::decode(&w).unwrap();
-        assert_eq!((w.lba, w.transfer_length, w.group_number), (1, 0x10000, 5));
-    }
-
-    #[test]
-    fn read16_write16_layout() {
-        let b = [
-            0x88, 0x01, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0, 0, 0x10, 0, 0xc3, 0x00,
-        ];
-        let r = Read16::decode(&b).unwrap();
-        assert_eq!(r.lba, 0x0102_0304_0506_0708);
-        assert_eq!(r.transfer_length, 0x1000);
-        assert!(r.dld2 && r.dld1 && r.dld0);
-        assert_eq!(r.group_number, 3);
-        assert_eq!(r.encode(), b);
-        let mut w = b;
-        w[0] = 0x8a;
-        w[1] = 0x08;
-        let w = Write16::decode(&w).unwrap();
-        assert!(w.fua && !w.dld2);
     }
 }

@@ -7,7 +7,6 @@
 //! table). A VERIFICATION LENGTH or TRANSFER LENGTH of zero verifies nothing
 //! and is not an error.
 
-use super::field::Control;
 use super::macros::cdb_struct;
 use super::opcode::op;
 
@@ -23,10 +22,7 @@ macro_rules! verify_family {
                 opcode: $op,
                 service_action: None,
                 len: $len,
-                /// Protection field (VRPROTECT or WRPROTECT), byte 1 bits 7-5.
-                field $prot: u8 = (1, 1, 5, 3),
-                /// DPO, byte 1 bit 4.
-                field dpo: bool = (1, 1, 4, 1),
+                protection: $prot,
                 /// Byte 1 bit 3: reserved.
                 reserved reserved_1_3: bool = (1, 1, 3, 1),
                 /// BYTCHK, byte 1 bits 2-1 (10b is reserved).
@@ -41,8 +37,6 @@ macro_rules! verify_family {
                 reserved reserved_group: u8 = ($gb, 1, 6, 2),
                 /// GROUP NUMBER, bits 5-0.
                 field group_number: u8 = ($gb, 1, 0, 6),
-                /// CONTROL.
-                field control: Control = ($len - 1, 1, 0, 8),
             }
         }
     };
@@ -63,45 +57,3 @@ verify_family!(WriteAndVerify12, op::WRITE_AND_VERIFY_12, 12, wrprotect,
 verify_family!(WriteAndVerify16, op::WRITE_AND_VERIFY_16, 16, wrprotect,
     "WRITE AND VERIFY (16), SBC-4 WRITE AND VERIFY (16) command.",
     lba: 8, len: (10, 4), group: 14);
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::scsi::cdb::FieldPointer;
-
-    #[test]
-    fn verify10_layout() {
-        // VRPROTECT 1, DPO, BYTCHK 01b, LBA 0x10, 4 blocks, group 2.
-        let b = [0x2f, 0x32, 0, 0, 0, 0x10, 0x02, 0, 4, 0];
-        let v = Verify10::decode(&b).unwrap();
-        assert_eq!((v.vrprotect, v.dpo, v.bytchk), (1, true, 1));
-        assert_eq!((v.lba, v.length, v.group_number), (0x10, 4, 2));
-        assert_eq!(v.encode(), b);
-    }
-
-    #[test]
-    fn verify12_and_16_layout() {
-        let b = [0xaf, 0x06, 0, 0, 1, 0, 0, 0, 0, 9, 0, 0];
-        let v = Verify12::decode(&b).unwrap();
-        assert_eq!((v.bytchk, v.lba, v.length), (3, 0x100, 9));
-        let b = [0x8f, 0x04, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 1, 0x40, 0];
-        let v = Verify16::decode(&b).unwrap();
-        assert_eq!((v.bytchk, v.lba, v.length), (BYTCHK_RESERVED, 7, 1));
-        assert_eq!(v.reserved_violation(), Some(FieldPointer::bit(14, 7)));
-    }
-
-    #[test]
-    fn write_and_verify_layout() {
-        let b = [0x2e, 0x02, 0, 0, 0, 8, 0, 0, 1, 0];
-        let w = WriteAndVerify10::decode(&b).unwrap();
-        assert_eq!((w.wrprotect, w.bytchk, w.lba, w.length), (0, 1, 8, 1));
-        let b = [0xae, 0xe8, 0, 0, 0, 8, 0, 0, 0, 2, 0, 0];
-        let w = WriteAndVerify12::decode(&b).unwrap();
-        assert_eq!((w.wrprotect, w.length), (7, 2));
-        assert_eq!(w.reserved_violation(), Some(FieldPointer::bit(1, 3)));
-        let b = [0x8e, 0x10, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 3, 0, 0];
-        let w = WriteAndVerify16::decode(&b).unwrap();
-        assert!(w.dpo);
-        assert_eq!((w.lba, w.length), (1, 3));
-    }
-}

@@ -1,7 +1,6 @@
 //! WRITE SAME (10) and (16), UNMAP, COMPARE AND WRITE, ORWRITE (16) and
 //! WRITE ATOMIC (16) (SBC-4, one clause each).
 
-use super::field::Control;
 use super::macros::cdb_struct;
 use super::opcode::op;
 
@@ -33,8 +32,6 @@ cdb_struct! {
         field group_number: u8 = (6, 1, 0, 6),
         /// NUMBER OF LOGICAL BLOCKS, bytes 7-8.
         field number_of_blocks: u16 = (7, 2, 0, 16),
-        /// CONTROL.
-        field control: Control = (9, 1, 0, 8),
     }
 }
 
@@ -65,8 +62,6 @@ cdb_struct! {
         reserved reserved_14: u8 = (14, 1, 6, 2),
         /// GROUP NUMBER, byte 14 bits 5-0.
         field group_number: u8 = (14, 1, 0, 6),
-        /// CONTROL.
-        field control: Control = (15, 1, 0, 8),
     }
 }
 
@@ -88,8 +83,6 @@ cdb_struct! {
         field group_number: u8 = (6, 1, 0, 6),
         /// PARAMETER LIST LENGTH, bytes 7-8.
         field parameter_list_length: u16 = (7, 2, 0, 16),
-        /// CONTROL.
-        field control: Control = (9, 1, 0, 8),
     }
 }
 
@@ -100,10 +93,7 @@ cdb_struct! {
         opcode: op::COMPARE_AND_WRITE,
         service_action: None,
         len: 16,
-        /// WRPROTECT, byte 1 bits 7-5.
-        field wrprotect: u8 = (1, 1, 5, 3),
-        /// DPO, byte 1 bit 4.
-        field dpo: bool = (1, 1, 4, 1),
+        protection: wrprotect,
         /// FUA, byte 1 bit 3.
         field fua: bool = (1, 1, 3, 1),
         /// Byte 1 bit 2: reserved.
@@ -122,8 +112,6 @@ cdb_struct! {
         reserved reserved_14: u8 = (14, 1, 6, 2),
         /// GROUP NUMBER, byte 14 bits 5-0.
         field group_number: u8 = (14, 1, 0, 6),
-        /// CONTROL.
-        field control: Control = (15, 1, 0, 8),
     }
 }
 
@@ -133,10 +121,7 @@ cdb_struct! {
         opcode: op::ORWRITE_16,
         service_action: None,
         len: 16,
-        /// ORPROTECT, byte 1 bits 7-5.
-        field orprotect: u8 = (1, 1, 5, 3),
-        /// DPO, byte 1 bit 4.
-        field dpo: bool = (1, 1, 4, 1),
+        protection: orprotect,
         /// FUA, byte 1 bit 3.
         field fua: bool = (1, 1, 3, 1),
         /// Byte 1 bit 2: reserved.
@@ -153,8 +138,6 @@ cdb_struct! {
         reserved reserved_14: u8 = (14, 1, 6, 2),
         /// GROUP NUMBER, byte 14 bits 5-0.
         field group_number: u8 = (14, 1, 0, 6),
-        /// CONTROL.
-        field control: Control = (15, 1, 0, 8),
     }
 }
 
@@ -164,10 +147,7 @@ cdb_struct! {
         opcode: op::WRITE_ATOMIC_16,
         service_action: None,
         len: 16,
-        /// WRPROTECT, byte 1 bits 7-5.
-        field wrprotect: u8 = (1, 1, 5, 3),
-        /// DPO, byte 1 bit 4.
-        field dpo: bool = (1, 1, 4, 1),
+        protection: wrprotect,
         /// FUA, byte 1 bit 3.
         field fua: bool = (1, 1, 3, 1),
         /// Byte 1 bits 2-0: reserved.
@@ -182,68 +162,5 @@ cdb_struct! {
         reserved reserved_14: u8 = (14, 1, 6, 2),
         /// GROUP NUMBER, byte 14 bits 5-0.
         field group_number: u8 = (14, 1, 0, 6),
-        /// CONTROL.
-        field control: Control = (15, 1, 0, 8),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::scsi::cdb::FieldPointer;
-
-    #[test]
-    fn write_same10_layout() {
-        let b = [0x41, 0x18, 0, 0, 0, 0x20, 0, 0, 0x10, 0];
-        let w = WriteSame10::decode(&b).unwrap();
-        assert!(w.anchor && w.unmap);
-        assert_eq!((w.lba, w.number_of_blocks), (0x20, 0x10));
-        assert_eq!(w.encode(), b);
-    }
-
-    #[test]
-    fn write_same16_layout() {
-        let b = [0x93, 0x09, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0];
-        let w = WriteSame16::decode(&b).unwrap();
-        assert!(w.unmap && w.ndob && !w.anchor);
-        assert_eq!((w.lba, w.number_of_blocks), (0x100, 0));
-    }
-
-    #[test]
-    fn unmap_layout() {
-        let b = [0x42, 0x01, 0, 0, 0, 0, 0, 0, 0x18, 0];
-        let u = Unmap::decode(&b).unwrap();
-        assert!(u.anchor);
-        assert_eq!(u.parameter_list_length, 24);
-        let bad = [0x42, 0x00, 0, 0, 0, 1, 0, 0, 0x18, 0];
-        let u = Unmap::decode(&bad).unwrap();
-        assert_eq!(u.reserved_2, 1);
-        assert_eq!(u.reserved_violation(), Some(FieldPointer::bit(2, 7)));
-    }
-
-    #[test]
-    fn compare_and_write_layout() {
-        let b = [0x89, 0x08, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 1, 0, 0];
-        let c = CompareAndWrite::decode(&b).unwrap();
-        assert!(c.fua);
-        assert_eq!((c.lba, c.number_of_blocks), (5, 1));
-        let c = CompareAndWrite {
-            reserved_10: 0x100,
-            ..c
-        };
-        assert_eq!(c.encode()[11], 1);
-        assert_eq!(c.reserved_violation(), Some(FieldPointer::bit(10, 7)));
-    }
-
-    #[test]
-    fn orwrite_and_write_atomic_layout() {
-        let b = [0x8b, 0x10, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0];
-        let o = OrWrite16::decode(&b).unwrap();
-        assert!(o.dpo);
-        assert_eq!((o.lba, o.transfer_length), (2, 3));
-        let b = [0x9c, 0x08, 0, 0, 0, 0, 0, 0, 0, 8, 0, 4, 0, 2, 0, 0];
-        let a = WriteAtomic16::decode(&b).unwrap();
-        assert!(a.fua);
-        assert_eq!((a.lba, a.atomic_boundary, a.transfer_length), (8, 4, 2));
     }
 }

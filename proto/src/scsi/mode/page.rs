@@ -4,7 +4,7 @@
 use super::pages::{
     Caching, Control, ControlExtension, InformationalExceptions, ReadWriteErrorRecovery,
 };
-use crate::scsi::params::wire::{slice, u16_at, u8_at};
+use crate::scsi::params::wire::{descriptors, slice, u16_at, u8_at};
 use crate::scsi::params::ParamError;
 
 /// One mode page: PS, and its typed or raw content.
@@ -115,38 +115,30 @@ impl ModePage {
     /// end of complete data is malformed (MODE SELECT answers PARAMETER
     /// LIST LENGTH ERROR or INVALID FIELD IN PARAMETER LIST).
     pub fn decode_list(buf: &[u8], truncated: bool) -> Result<Vec<ModePage>, ParamError> {
-        let mut out = Vec::new();
-        let mut at = 0;
-        while at < buf.len() {
-            let b0 = u8_at(buf, at);
-            let spf = b0 & 0x40 != 0;
-            let (sub, hdr, len) = if spf {
-                (
-                    Some(u8_at(buf, at + 1)),
-                    4,
-                    usize::from(u16_at(buf, at + 2)),
-                )
+        // SPF (byte 0 bit 6) selects the sub_page format, with a 4-byte header.
+        let sub_page = |d: &[u8]| u8_at(d, 0) & 0x40 != 0;
+        let pages = descriptors(buf, 1, |d| {
+            if sub_page(d) {
+                (4, usize::from(u16_at(d, 2)))
             } else {
-                (None, 2, usize::from(u8_at(buf, at + 1)))
-            };
-            let end = at + hdr + len;
-            if end > buf.len() {
-                if truncated {
-                    break;
-                }
-                return Err(ParamError::BadLength {
-                    what: "mode page",
-                    len,
-                    reason: "runs past the mode parameter list",
-                });
+                (2, usize::from(u8_at(d, 1)))
             }
-            out.push(ModePage {
+        });
+        let pages =
+            pages.or_bad_length(truncated, "mode page", "runs past the mode parameter list")?;
+        let page = |d: &[u8]| {
+            let b0 = u8_at(d, 0);
+            let (sub, body) = if sub_page(d) {
+                (Some(u8_at(d, 1)), slice(d, 4, d.len()))
+            } else {
+                (None, slice(d, 2, d.len()))
+            };
+            ModePage {
                 ps: b0 & 0x80 != 0,
-                page: Self::typed(b0 & 0x3f, sub, slice(buf, at + hdr, end)),
-            });
-            at = end;
-        }
-        Ok(out)
+                page: Self::typed(b0 & 0x3f, sub, body),
+            }
+        };
+        Ok(pages.into_iter().map(page).collect())
     }
 }
 

@@ -1,7 +1,7 @@
 //! EXTENDED COPY (LID1) parameter list and RECEIVE COPY RESULTS operating
 //! parameters (SPC-4 §6.3 and §6.18.4; kept as "LID1" in SPC-5).
 
-use super::wire::{arr_at, slice, u16_at, u32_at, u64_at, u8_at};
+use super::wire::{arr_at, descriptors, slice, u16_at, u32_at, u64_at, u8_at};
 use super::{need, Decoded, ParamError};
 
 /// Identification descriptor CSCD type code (SPC-4 §6.3.6.2).
@@ -210,38 +210,32 @@ impl ExtendedCopy {
             .map(CscdDescriptor::decode)
             .collect();
         let segs = slice(buf, 16 + cscd_len, 16 + cscd_len + seg_len);
-        let mut segments = Vec::new();
-        let mut at = 0;
-        while at < segs.len() {
-            let len = usize::from(u16_at(segs, at + 2));
-            let end = at + 4 + len;
-            if at + 4 > segs.len() || end > segs.len() {
-                return Err(ParamError::BadLength {
-                    what: "extended copy segment descriptor",
-                    len,
-                    reason: "runs past the segment descriptor list",
-                });
-            }
-            let ty = u8_at(segs, at);
-            segments.push(if ty == SEGMENT_BLOCK_TO_BLOCK && len == 0x18 {
+        let walk = descriptors(segs, 1, |d| (4, usize::from(u16_at(d, 2)))).or_bad_length(
+            false,
+            "extended copy segment descriptor",
+            "runs past the segment descriptor list",
+        )?;
+        let segment = |d: &[u8]| {
+            let ty = u8_at(d, 0);
+            if ty == SEGMENT_BLOCK_TO_BLOCK && u16_at(d, 2) == 0x18 {
                 SegmentDescriptor::BlockToBlock {
-                    flags: u8_at(segs, at + 1),
-                    source: u16_at(segs, at + 4),
-                    destination: u16_at(segs, at + 6),
-                    reserved: u16_at(segs, at + 8),
-                    blocks: u16_at(segs, at + 10),
-                    source_lba: u64_at(segs, at + 12),
-                    destination_lba: u64_at(segs, at + 20),
+                    flags: u8_at(d, 1),
+                    source: u16_at(d, 4),
+                    destination: u16_at(d, 6),
+                    reserved: u16_at(d, 8),
+                    blocks: u16_at(d, 10),
+                    source_lba: u64_at(d, 12),
+                    destination_lba: u64_at(d, 20),
                 }
             } else {
                 SegmentDescriptor::Raw {
                     type_code: ty,
-                    byte1: u8_at(segs, at + 1),
-                    body: slice(segs, at + 4, end).to_vec(),
+                    byte1: u8_at(d, 1),
+                    body: slice(d, 4, d.len()).to_vec(),
                 }
-            });
-            at = end;
-        }
+            }
+        };
+        let segments = walk.into_iter().map(segment).collect();
         Ok(ExtendedCopy {
             list_id: u8_at(buf, 0),
             flags: u8_at(buf, 1),

@@ -1,7 +1,7 @@
 //! REPORT SUPPORTED OPERATION CODES (SPC-5 §6.35) and REPORT SUPPORTED TASK
 //! MANAGEMENT FUNCTIONS (SPC-5 §6.37) parameter data.
 
-use super::wire::{slice, u16_at, u32_at, u8_at};
+use super::wire::{descriptors, slice, u16_at, u32_at, u8_at};
 use super::{need, Decoded, ParamError};
 
 /// A command timeouts descriptor (SPC-5 table 260): 12 bytes.
@@ -81,25 +81,18 @@ impl SupportedOpcodes {
         need("report supported operation codes data", buf, 4)?;
         let declared = (u32_at(buf, 0) as usize).saturating_add(4);
         let list = slice(buf, 4, declared);
-        let mut commands = Vec::new();
-        let mut at = 0;
-        while at + 8 <= list.len() {
-            let b5 = u8_at(list, at + 5);
-            let ctdp = b5 & 0x02 != 0;
-            let len = if ctdp { 20 } else { 8 };
-            if at + len > list.len() {
-                break;
-            }
-            commands.push(CommandDescriptor {
-                opcode: u8_at(list, at),
-                service_action: u16_at(list, at + 2),
-                servactv: b5 & 0x01 != 0,
-                other_bits: b5 & 0xfc,
-                cdb_length: u16_at(list, at + 6),
-                timeouts: ctdp.then(|| CommandTimeouts::decode(slice(list, at + 8, at + 20))),
-            });
-            at += len;
-        }
+        // CTDP (byte 5 bit 1): a 12-byte command timeouts descriptor follows.
+        let ctdp = |d: &[u8]| u8_at(d, 5) & 0x02 != 0;
+        let walk = descriptors(list, 8, |d| (8, if ctdp(d) { 12 } else { 0 }));
+        let command = |d: &[u8]| CommandDescriptor {
+            opcode: u8_at(d, 0),
+            service_action: u16_at(d, 2),
+            servactv: u8_at(d, 5) & 0x01 != 0,
+            other_bits: u8_at(d, 5) & 0xfc,
+            cdb_length: u16_at(d, 6),
+            timeouts: ctdp(d).then(|| CommandTimeouts::decode(slice(d, 8, 20))),
+        };
+        let commands = walk.complete.into_iter().map(command).collect();
         Ok(Decoded {
             value: SupportedOpcodes { commands },
             declared,

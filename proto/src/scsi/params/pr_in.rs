@@ -1,7 +1,7 @@
 //! PERSISTENT RESERVE IN parameter data (SPC-5 §6.16).
 
 use super::transport_id::TransportId;
-use super::wire::{slice, u16_at, u32_at, u64_at, u8_at};
+use super::wire::{self, slice, u16_at, u32_at, u64_at, u8_at};
 use super::{need, Decoded, ParamError};
 
 /// Persistent reservation TYPE codes (SPC-5 table 171).
@@ -234,25 +234,24 @@ impl ReadFullStatus {
     pub fn decode(buf: &[u8]) -> Result<Decoded<ReadFullStatus>, ParamError> {
         let (generation, declared) = header("read full status data", buf)?;
         let list = slice(buf, 8, declared);
-        let mut descriptors = Vec::new();
-        let mut at = 0usize;
-        while at + 24 <= list.len() {
-            let d = slice(list, at, list.len());
-            let tid_len = u32_at(d, 20) as usize;
-            let Some(end) = tid_len.checked_add(24).filter(|&e| e <= d.len()) else {
-                break;
-            };
-            descriptors.push(FullStatusDescriptor {
+        // ADDITIONAL DESCRIPTOR LENGTH (bytes 20-23): the TransportID.
+        let walk = wire::descriptors(list, 24, |d| (24, u32_at(d, 20) as usize));
+        let descriptor = |d: &[u8]| {
+            Ok(FullStatusDescriptor {
                 key: u64_at(d, 0),
                 all_tg_pt: u8_at(d, 12) & 0x02 != 0,
                 r_holder: u8_at(d, 12) & 0x01 != 0,
                 scope: u8_at(d, 13) >> 4,
                 pr_type: u8_at(d, 13) & 0x0f,
                 relative_target_port: u16_at(d, 18),
-                transport_id: TransportId::decode(slice(d, 24, end))?,
-            });
-            at += end;
-        }
+                transport_id: TransportId::decode(slice(d, 24, d.len()))?,
+            })
+        };
+        let descriptors = walk
+            .complete
+            .into_iter()
+            .map(descriptor)
+            .collect::<Result<_, ParamError>>()?;
         Ok(Decoded {
             value: ReadFullStatus {
                 generation,

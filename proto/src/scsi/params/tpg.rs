@@ -1,6 +1,6 @@
 //! REPORT TARGET PORT GROUPS parameter data (SPC-5 §6.36).
 
-use super::wire::{slice, u16_at, u32_at, u8_at};
+use super::wire::{descriptors, slice, u16_at, u32_at, u8_at};
 use super::{need, Decoded, ParamError};
 
 /// ASYMMETRIC ACCESS STATE values (SPC-5 table 265).
@@ -71,27 +71,21 @@ impl TargetPortGroups {
         )?;
         let declared = (u32_at(buf, 0) as usize).saturating_add(4);
         let list = slice(buf, if extended { 8 } else { 4 }, declared);
-        let mut groups = Vec::new();
-        let mut at = 0;
-        while at + 8 <= list.len() {
-            let count = usize::from(u8_at(list, at + 7));
-            let end = at + 8 + 4 * count;
-            if end > list.len() {
-                break;
-            }
-            groups.push(TargetPortGroup {
-                pref: u8_at(list, at) & 0x80 != 0,
-                asymmetric_access_state: u8_at(list, at) & 0x0f,
-                supported_states: u8_at(list, at + 1),
-                group: u16_at(list, at + 2),
-                status_code: u8_at(list, at + 5),
-                vendor_specific: u8_at(list, at + 6),
-                ports: (0..count)
-                    .map(|k| u16_at(list, at + 8 + 4 * k + 2))
-                    .collect(),
-            });
-            at = end;
-        }
+        // TARGET PORT COUNT (byte 7) target port descriptors of 4 bytes each.
+        let walk = descriptors(list, 8, |d| (8, 4 * usize::from(u8_at(d, 7))));
+        let group = |d: &[u8]| TargetPortGroup {
+            pref: u8_at(d, 0) & 0x80 != 0,
+            asymmetric_access_state: u8_at(d, 0) & 0x0f,
+            supported_states: u8_at(d, 1),
+            group: u16_at(d, 2),
+            status_code: u8_at(d, 5),
+            vendor_specific: u8_at(d, 6),
+            ports: slice(d, 8, d.len())
+                .chunks_exact(4)
+                .map(|p| u16_at(p, 2))
+                .collect(),
+        };
+        let groups = walk.complete.into_iter().map(group).collect();
         Ok(Decoded {
             value: TargetPortGroups {
                 extended: extended.then(|| u8_at(buf, 5)),

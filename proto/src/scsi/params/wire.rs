@@ -6,6 +6,8 @@
 //! report truncation through [`super::Decoded`]; these helpers only make sure
 //! that a mistake in that check can never panic.
 
+use super::ParamError;
+
 /// The byte at `i`, or zero past the end.
 pub(crate) fn u8_at(b: &[u8], i: usize) -> u8 {
     b.get(i).copied().unwrap_or(0)
@@ -50,6 +52,66 @@ pub(crate) fn slice(b: &[u8], from: usize, to: usize) -> &[u8] {
     b.get(from.min(to)..to).unwrap_or(&[])
 }
 
+/// Descriptors laid end to end, each with a header that gives its length, as
+/// parameter data, sense data, VPD and mode pages carry them.
+pub(crate) struct Descriptors<'a> {
+    /// Every complete descriptor, header included, in order.
+    pub complete: Vec<&'a [u8]>,
+    /// The length field of the first descriptor that runs past the list, if
+    /// one does; the walk stops there.
+    pub overrun: Option<usize>,
+}
+
+impl<'a> Descriptors<'a> {
+    /// The complete descriptors. One that runs past the list is dropped when
+    /// the list was `cut` short (by the allocation length), and is otherwise
+    /// malformed: a BadLength error naming `what`, the length it declares
+    /// and `reason`.
+    pub(crate) fn or_bad_length(
+        self,
+        cut: bool,
+        what: &'static str,
+        reason: &'static str,
+    ) -> Result<Vec<&'a [u8]>, ParamError> {
+        match self.overrun {
+            Some(len) if !cut => Err(ParamError::BadLength { what, len, reason }),
+            _ => Ok(self.complete),
+        }
+    }
+}
+
+/// Walks the descriptors of `list`. A descriptor is read while at least
+/// `min` bytes of it are left; `lengths(rest)`, given the bytes from the
+/// descriptor on, reads the length of its header and the length its header
+/// declares for the rest.
+pub(crate) fn descriptors(
+    list: &[u8],
+    min: usize,
+    lengths: impl Fn(&[u8]) -> (usize, usize),
+) -> Descriptors<'_> {
+    let mut complete = Vec::new();
+    let mut rest = list;
+    while !rest.is_empty() && rest.len() >= min {
+        let (header, len) = lengths(rest);
+        match rest.split_at_checked(header.saturating_add(len)) {
+            Some((d, tail)) if !d.is_empty() => {
+                complete.push(d);
+                rest = tail;
+            }
+            _ => {
+                return Descriptors {
+                    complete,
+                    overrun: Some(len),
+                }
+            }
+        }
+    }
+    Descriptors {
+        complete,
+        overrun: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,5 +126,15 @@ mod tests {
         assert_eq!(arr_at::<4>(&b, 2), [0x56, 0, 0, 0]);
         assert_eq!(slice(&b, 2, 10), &[0x56]);
         assert_eq!(slice(&b, 5, 10), &[] as &[u8]);
+    }
+
+    #[test]
+    fn descriptors_stop_at_the_first_overrun() {
+        let lengths = |d: &[u8]| (2, usize::from(u8_at(d, 1)));
+        let d = descriptors(&[1, 1, 0xaa, 2, 0, 3, 5, 0], 2, lengths);
+        assert_eq!(d.complete, [&[1, 1, 0xaa][..], &[2, 0]]);
+        assert_eq!(d.overrun, Some(5));
+        let d = descriptors(&[1, 0, 9], 2, lengths);
+        assert_eq!((d.complete.len(), d.overrun), (1, None));
     }
 }

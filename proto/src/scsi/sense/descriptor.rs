@@ -10,7 +10,7 @@
 
 use super::{Sense, SenseFormat, SenseKeySpecific};
 use crate::scsi::asc::{AscAscq, SenseKey};
-use crate::scsi::params::wire::{arr_at, bit, slice, u64_at, u8_at};
+use crate::scsi::params::wire::{arr_at, bit, descriptors, slice, u64_at, u8_at};
 use crate::scsi::params::{need, Decoded, ParamError};
 
 /// Information descriptor type (SPC-5 §4.4.2.2).
@@ -115,24 +115,17 @@ pub(super) fn decode(buf: &[u8], deferred: bool) -> Result<Decoded<Sense>, Param
         ..Sense::default()
     };
     let list = slice(buf, 8, declared);
-    let mut at = 0;
-    while at + 2 <= list.len() {
-        let ty = u8_at(list, at);
-        let len = usize::from(u8_at(list, at + 1));
-        let end = at + 2 + len;
-        if end > list.len() {
-            // A descriptor cut by the allocation length is dropped; one that
-            // runs past the declared length is malformed (SPC-5 §4.4.2.1).
-            if list.len() + 8 < declared {
-                break;
-            }
-            return Err(ParamError::BadLength {
-                what: "sense data descriptor",
-                len,
-                reason: "runs past the additional sense length",
-            });
-        }
-        let body = slice(list, at + 2, end);
+    // A descriptor cut by the allocation length is dropped; one that runs
+    // past the declared length is malformed (SPC-5 §4.4.2.1).
+    let cut = list.len() + 8 < declared;
+    let walk = descriptors(list, 2, |d| (2, usize::from(u8_at(d, 1)))).or_bad_length(
+        cut,
+        "sense data descriptor",
+        "runs past the additional sense length",
+    )?;
+    for d in walk {
+        let (ty, len) = (u8_at(d, 0), usize::from(u8_at(d, 1)));
+        let body = slice(d, 2, d.len());
         match (ty, len) {
             (DESC_INFORMATION, 0x0a) => {
                 if bit(body, 0, 7) {
@@ -155,7 +148,6 @@ pub(super) fn decode(buf: &[u8], deferred: bool) -> Result<Decoded<Sense>, Param
                 data: body.to_vec(),
             }),
         }
-        at = end;
     }
     Ok(Decoded {
         value: s,

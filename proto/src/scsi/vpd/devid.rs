@@ -9,7 +9,7 @@
 //! 4-n DESIGNATOR
 //! ```
 
-use crate::scsi::params::wire::{slice, u16_at, u8_at};
+use crate::scsi::params::wire::{descriptors, slice, u16_at, u8_at};
 use crate::scsi::params::ParamError;
 
 /// CODE SET values (SPC-5 table 599).
@@ -245,33 +245,22 @@ impl Designation {
         body: &[u8],
         truncated: bool,
     ) -> Result<Vec<Designation>, ParamError> {
-        let mut out = Vec::new();
-        let mut at = 0;
-        while at < body.len() {
-            let len = usize::from(u8_at(body, at + 3));
-            let end = at + 4 + len;
-            if end > body.len() {
-                if truncated {
-                    break;
-                }
-                return Err(ParamError::BadLength {
-                    what: "designation descriptor",
-                    len,
-                    reason: "runs past the page length",
-                });
-            }
-            out.push(Designation {
-                protocol_identifier: u8_at(body, at) >> 4,
-                code_set: u8_at(body, at) & 0x0f,
-                piv: u8_at(body, at + 1) & 0x80 != 0,
-                association: (u8_at(body, at + 1) >> 4) & 0x03,
-                designator_type: u8_at(body, at + 1) & 0x0f,
-                reserved: [u8_at(body, at + 1) & 0x40, u8_at(body, at + 2)],
-                designator: slice(body, at + 4, end).to_vec(),
-            });
-            at = end;
-        }
-        Ok(out)
+        let list = descriptors(body, 1, |d| (4, usize::from(u8_at(d, 3))));
+        let list = list.or_bad_length(
+            truncated,
+            "designation descriptor",
+            "runs past the page length",
+        )?;
+        let designation = |d: &[u8]| Designation {
+            protocol_identifier: u8_at(d, 0) >> 4,
+            code_set: u8_at(d, 0) & 0x0f,
+            piv: u8_at(d, 1) & 0x80 != 0,
+            association: (u8_at(d, 1) >> 4) & 0x03,
+            designator_type: u8_at(d, 1) & 0x0f,
+            reserved: [u8_at(d, 1) & 0x40, u8_at(d, 2)],
+            designator: slice(d, 4, d.len()).to_vec(),
+        };
+        Ok(list.into_iter().map(designation).collect())
     }
 }
 

@@ -4,6 +4,7 @@
 //! kept as its 60 body bytes, with accessors for the fields a disk target
 //! and its initiators use, so no bit is ever lost.
 
+use crate::scsi::accessors::{bits, flag, int};
 use crate::scsi::params::wire::{arr_at, u16_at};
 
 /// The 60 bytes after the page header (page bytes 4-63).
@@ -18,34 +19,13 @@ impl Default for ExtendedInquiry {
     }
 }
 
-/// Getter and builder-style setter for a flag at page byte `$byte`, bit `$bit`.
-macro_rules! flag {
-    ($(#[$doc:meta])* $get:ident, $set:ident, $byte:expr, $bit:expr) => {
-        $(#[$doc])*
-        pub fn $get(&self) -> bool {
-            self.body[$byte - 4] & (1 << $bit) != 0
-        }
-        $(#[$doc])*
-        pub fn $set(mut self, on: bool) -> Self {
-            if on {
-                self.body[$byte - 4] |= 1 << $bit;
-            } else {
-                self.body[$byte - 4] &= !(1 << $bit);
-            }
-            self
-        }
-    };
-}
-
 impl ExtendedInquiry {
-    /// SPT: supported protection types (page byte 4 bits 5-3).
-    pub fn spt(&self) -> u8 {
-        (self.body[0] >> 3) & 0x07
-    }
-    pub fn with_spt(mut self, spt: u8) -> Self {
-        self.body[0] = (self.body[0] & !0x38) | (spt & 0x07) << 3;
-        self
-    }
+    /// Bytes before `body`: the page header.
+    const HEADER: usize = 4;
+
+    bits!(
+        /// SPT: supported protection types (page byte 4 bits 5-3).
+        spt, with_spt, 4, 3, 3);
     /// ACTIVATE MICROCODE (page byte 4 bits 7-6).
     pub fn activate_microcode(&self) -> u8 {
         self.body[0] >> 6
@@ -82,14 +62,9 @@ impl ExtendedInquiry {
     pub fn extended_self_test_minutes(&self) -> u16 {
         u16_at(&self.body, 6)
     }
-    /// MAXIMUM SUPPORTED SENSE DATA LENGTH (page byte 13).
-    pub fn max_sense_length(&self) -> u8 {
-        self.body[9]
-    }
-    pub fn with_max_sense_length(mut self, n: u8) -> Self {
-        self.body[9] = n;
-        self
-    }
+    int!(
+        /// MAXIMUM SUPPORTED SENSE DATA LENGTH (page byte 13).
+        max_sense_length, with_max_sense_length, u8, 13, 1);
 
     pub(super) fn encode_body(&self) -> Vec<u8> {
         self.body.to_vec()
