@@ -1,0 +1,119 @@
+//! The text tgtd answers `--op show` with, byte for byte.
+
+use std::fmt::Write;
+
+use super::state::{AdminState, LunInfo};
+
+/// tgt's `_TAB1`..`_TAB3` (`usr/util.h`): four spaces a level.
+const TAB1: &str = "    ";
+const TAB2: &str = "        ";
+const TAB3: &str = "            ";
+
+/// A size as tgt prints it (`print_disksize`, `usr/target.c`): its
+/// approximation of decimal megabytes, in C's unsigned 64-bit arithmetic.
+pub fn disk_size(size: u64) -> String {
+    let blocks = size / 512;
+    let mb = blocks.wrapping_sub((blocks / 625).wrapping_sub(974)) / 1950;
+    format!("{mb} MB")
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b {
+        "Yes"
+    } else {
+        "No"
+    }
+}
+
+/// One LUN's lines (`tgt_target_show_all`); SCSI ID and SN as tgt makes
+/// them from the tid and the LUN (`usr/spc.c` `spc_lu_init`).
+fn lun(out: &mut String, tid: i32, n: u64, l: &LunInfo) {
+    let _ = write!(
+        out,
+        "{TAB2}LUN: {n}\n\
+         {TAB3}Type: {}\n\
+         {TAB3}SCSI ID: IET     {:04x}{n:04x}\n\
+         {TAB3}SCSI SN: beaf{tid}{n}\n\
+         {TAB3}Size: {}, Block size: {}\n\
+         {TAB3}Online: Yes\n\
+         {TAB3}Removable media: {}\n\
+         {TAB3}Prevent removal: No\n\
+         {TAB3}Readonly: {}\n\
+         {TAB3}SWP: No\n\
+         {TAB3}Thin-provisioning: {}\n\
+         {TAB3}Backing store type: {}\n\
+         {TAB3}Backing store path: {}\n\
+         {TAB3}Backing store flags: {}\n",
+        if l.controller { "controller" } else { "disk" },
+        tid,
+        disk_size(l.size),
+        l.block_size,
+        yes_no(l.removable),
+        yes_no(l.read_only),
+        yes_no(l.thin),
+        l.bstype,
+        l.path.as_deref().unwrap_or("None"),
+        l.flags,
+    );
+}
+
+/// `--op show --mode target` without `--tid`: every target by ascending
+/// tid (`tgt_target_show_all`, `usr/target.c`). The I_T nexus list is
+/// left empty: sessions are not listed yet.
+pub fn targets(state: &AdminState) -> String {
+    let mut out = String::new();
+    for (tid, t) in state.targets() {
+        let _ = write!(
+            out,
+            "Target {tid}: {}\n\
+             {TAB1}System information:\n\
+             {TAB2}Driver: iscsi\n\
+             {TAB2}State: ready\n\
+             {TAB1}I_T nexus information:\n\
+             {TAB1}LUN information:\n",
+            t.name
+        );
+        for (&n, l) in &t.luns {
+            lun(&mut out, tid, n, l);
+        }
+        let _ = writeln!(out, "{TAB1}Account information:");
+        for user in state.incoming_users(&t.bindings) {
+            let _ = writeln!(out, "{TAB2}{user}");
+        }
+        if let Some(user) = state.outgoing_user(&t.bindings) {
+            let _ = writeln!(out, "{TAB2}{user} (outgoing)");
+        }
+        let _ = writeln!(out, "{TAB1}ACL information:");
+        for a in t.acl_addresses.iter().chain(&t.acl_names) {
+            let _ = writeln!(out, "{TAB2}{a}");
+        }
+    }
+    out
+}
+
+/// `--op show --mode account` (`account_show`, `usr/target.c`): nothing
+/// without accounts, else the newest first (tgt adds to the list's head).
+pub fn accounts(state: &AdminState) -> String {
+    let mut out = String::new();
+    let mut users = state.users().peekable();
+    if users.peek().is_some() {
+        out.push_str("Account list:\n");
+    }
+    for u in users {
+        let _ = writeln!(out, "{TAB1}{u}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_print_as_tgt_prints_them() {
+        assert_eq!(disk_size(0), "0 MB");
+        assert_eq!(disk_size(64 << 20), "67 MB");
+        assert_eq!(disk_size(16 << 20), "17 MB");
+        assert_eq!(disk_size(u64::MAX), disk_size(u64::MAX));
+    }
+}
