@@ -250,7 +250,7 @@ fn add_lun(
     let bs = o.block_size.bytes();
     // The disk's identity: tgt's serial for it ("beaf" tid LUN, usr/spc.c)
     // and a number unique to the tid and LUN.
-    let id = (0x7467_74u64 << 40) | (u64::from(tid as u32) << 16) | u64::from(n);
+    let id = (0x0074_6774_u64 << 40) | (u64::from(tid as u32) << 16) | u64::from(n);
     let dc = DiskConfig::new(
         id,
         &format!("beaf{tid}{lun}"),
