@@ -2,70 +2,58 @@
 //! `usr/tgtadm_error.h`, with the text `tgtadm_strerror` (`usr/tgtadm.c`)
 //! prints for each.
 
-/// One `tgtadm_errno`; the discriminant is the number on the wire.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u32)]
-pub enum AdmError {
-    Unknown = 1,
-    NoMem = 2,
-    NoDriver = 3,
-    NoTarget = 4,
-    NoLun = 5,
-    NoSession = 6,
-    NoConnection = 7,
-    NoBinding = 8,
-    TargetExist = 9,
-    LunExist = 10,
-    BindingExist = 11,
-    AclExist = 12,
-    AclNoExist = 13,
-    UserExist = 14,
-    NoUser = 15,
-    TooManyUser = 16,
-    InvalidRequest = 17,
-    OutAccountExist = 18,
-    TargetActive = 19,
-    LunActive = 20,
-    DriverActive = 21,
-    UnsupportedOperation = 22,
-    UnknownParam = 23,
-    PreventRemoval = 24,
+/// The enum and its messages from one table: variant, number, message.
+macro_rules! adm_errors {
+    ($($variant:ident = $code:literal => $message:literal,)*) => {
+        /// One `tgtadm_errno`; the discriminant is the number on the wire.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[repr(u32)]
+        pub enum AdmError {
+            $($variant = $code,)*
+        }
+
+        impl AdmError {
+            /// What tgtadm prints for it (`tgtadm_strerror`, `usr/tgtadm.c`).
+            pub fn message(self) -> &'static str {
+                match self {
+                    $(AdmError::$variant => $message,)*
+                }
+            }
+        }
+    };
+}
+
+adm_errors! {
+    Unknown = 1 => "unknown error",
+    NoMem = 2 => "out of memory",
+    NoDriver = 3 => "can't find the driver",
+    NoTarget = 4 => "can't find the target",
+    NoLun = 5 => "can't find the logical unit",
+    NoSession = 6 => "can't find the session",
+    NoConnection = 7 => "can't find the connection",
+    NoBinding = 8 => "can't find the binding",
+    TargetExist = 9 => "this target already exists",
+    LunExist = 10 => "this logical unit number already exists",
+    BindingExist = 11 => "this binding already exists",
+    AclExist = 12 => "this access control rule already exists",
+    AclNoExist = 13 => "this access control rule does not exist",
+    UserExist = 14 => "this account already exists",
+    NoUser = 15 => "can't find the account",
+    TooManyUser = 16 => "too many accounts",
+    InvalidRequest = 17 => "invalid request",
+    OutAccountExist = 18 => "this target already has an outgoing account",
+    TargetActive = 19 => "this target is still active",
+    LunActive = 20 => "this logical unit is still active",
+    DriverActive = 21 => "this driver is busy",
+    UnsupportedOperation = 22 => "this operation isn't supported",
+    UnknownParam = 23 => "unknown parameter",
+    PreventRemoval = 24 => "this device has Prevent Removal set",
 }
 
 impl AdmError {
     /// The number tgtadm reads from `tgtadm_rsp.err`.
     pub fn code(self) -> u32 {
         self as u32
-    }
-
-    /// What tgtadm prints for it (`tgtadm_strerror`, `usr/tgtadm.c`).
-    pub fn message(self) -> &'static str {
-        match self {
-            AdmError::Unknown => "unknown error",
-            AdmError::NoMem => "out of memory",
-            AdmError::NoDriver => "can't find the driver",
-            AdmError::NoTarget => "can't find the target",
-            AdmError::NoLun => "can't find the logical unit",
-            AdmError::NoSession => "can't find the session",
-            AdmError::NoConnection => "can't find the connection",
-            AdmError::NoBinding => "can't find the binding",
-            AdmError::TargetExist => "this target already exists",
-            AdmError::LunExist => "this logical unit number already exists",
-            AdmError::BindingExist => "this binding already exists",
-            AdmError::AclExist => "this access control rule already exists",
-            AdmError::AclNoExist => "this access control rule does not exist",
-            AdmError::UserExist => "this account already exists",
-            AdmError::NoUser => "can't find the account",
-            AdmError::TooManyUser => "too many accounts",
-            AdmError::InvalidRequest => "invalid request",
-            AdmError::OutAccountExist => "this target already has an outgoing account",
-            AdmError::TargetActive => "this target is still active",
-            AdmError::LunActive => "this logical unit is still active",
-            AdmError::DriverActive => "this driver is busy",
-            AdmError::UnsupportedOperation => "this operation isn't supported",
-            AdmError::UnknownParam => "unknown parameter",
-            AdmError::PreventRemoval => "this device has Prevent Removal set",
-        }
     }
 }
 

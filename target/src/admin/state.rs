@@ -181,38 +181,44 @@ impl AdminState {
         self.targets.remove(&tid)
     }
 
+    /// The rules `rule` gives (the address, then the name), each with the
+    /// list of target `tid` it belongs in.
+    fn rule_lists<'a>(
+        &'a mut self,
+        tid: i32,
+        rule: &'a AclRule,
+    ) -> Result<Vec<(&'a String, &'a mut Vec<String>)>, AdmError> {
+        let t = self.target_mut(tid)?;
+        let lists = [
+            (&rule.address, &mut t.acl_addresses),
+            (&rule.name, &mut t.acl_names),
+        ];
+        Ok(lists
+            .into_iter()
+            .filter_map(|(v, l)| v.as_ref().map(|v| (v, l)))
+            .collect())
+    }
+
     /// `acl_add` then `iqn_acl_add` (`target_mgmt`): the first refusal
     /// stops, what was added before it stays.
     pub fn bind(&mut self, tid: i32, rule: &AclRule) -> Result<(), AdmError> {
-        let t = self.target_mut(tid)?;
-        for (value, list) in [
-            (&rule.address, &mut t.acl_addresses),
-            (&rule.name, &mut t.acl_names),
-        ] {
-            if let Some(v) = value {
-                if list.contains(v) {
-                    return Err(AdmError::AclExist);
-                }
-                list.push(v.clone());
+        for (v, list) in self.rule_lists(tid, rule)? {
+            if list.contains(v) {
+                return Err(AdmError::AclExist);
             }
+            list.push(v.clone());
         }
         Ok(())
     }
 
     /// `acl_del` then `iqn_acl_del`.
     pub fn unbind(&mut self, tid: i32, rule: &AclRule) -> Result<(), AdmError> {
-        let t = self.target_mut(tid)?;
-        for (value, list) in [
-            (&rule.address, &mut t.acl_addresses),
-            (&rule.name, &mut t.acl_names),
-        ] {
-            if let Some(v) = value {
-                let i = list
-                    .iter()
-                    .position(|a| a == v)
-                    .ok_or(AdmError::AclNoExist)?;
-                list.remove(i);
-            }
+        for (v, list) in self.rule_lists(tid, rule)? {
+            let i = list
+                .iter()
+                .position(|a| a == v)
+                .ok_or(AdmError::AclNoExist)?;
+            list.remove(i);
         }
         Ok(())
     }
