@@ -108,6 +108,83 @@ pub fn accounts(state: &AdminState) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::admin::command::AclRule;
+    use crate::admin::state::TargetEntry;
+    use crate::core::TargetId;
+
+    /// tgtd 1.0.85's answer after the seed sequence of `tgtadm_seed`.
+    const TGTD: &str = "\
+Target 1: iqn.2013-05.com.magedu:tsan.disk1
+    System information:
+        Driver: iscsi
+        State: ready
+    I_T nexus information:
+    LUN information:
+        LUN: 0
+            Type: controller
+            SCSI ID: IET     00010000
+            SCSI SN: beaf10
+            Size: 0 MB, Block size: 1
+            Online: Yes
+            Removable media: No
+            Prevent removal: No
+            Readonly: No
+            SWP: No
+            Thin-provisioning: No
+            Backing store type: null
+            Backing store path: None
+            Backing store flags: 
+        LUN: 1
+            Type: disk
+            SCSI ID: IET     00010001
+            SCSI SN: beaf11
+            Size: 67 MB, Block size: 512
+            Online: Yes
+            Removable media: No
+            Prevent removal: No
+            Readonly: No
+            SWP: No
+            Thin-provisioning: No
+            Backing store type: rdwr
+            Backing store path: /tmp/adm_t/lun1.img
+            Backing store flags: 
+    Account information:
+        christina
+        clyde (outgoing)
+    ACL information:
+        172.16.0.0/16
+";
+
+    #[test]
+    fn targets_print_as_tgtd_prints_them() {
+        let mut s = AdminState::default();
+        let mut t = TargetEntry::new(TargetId(1), "iqn.2013-05.com.magedu:tsan.disk1");
+        t.luns.insert(
+            1,
+            LunInfo {
+                controller: false,
+                size: 64 << 20,
+                block_size: 512,
+                bstype: "rdwr".into(),
+                path: Some("/tmp/adm_t/lun1.img".into()),
+                ..LunInfo::controller()
+            },
+        );
+        s.insert_target(1, t);
+        let rule = AclRule {
+            address: Some("172.16.0.0/16".into()),
+            name: None,
+        };
+        s.bind(1, &rule).unwrap();
+        for user in ["christina", "clyde"] {
+            s.account_new(user, "123456").unwrap();
+        }
+        s.account_bind(1, "christina", false).unwrap();
+        s.account_bind(1, "clyde", true).unwrap();
+        assert_eq!(targets(&s), TGTD);
+        assert_eq!(accounts(&s), "Account list:\n    clyde\n    christina\n");
+        assert_eq!(accounts(&AdminState::default()), "");
+    }
 
     #[test]
     fn sizes_print_as_tgt_prints_them() {
