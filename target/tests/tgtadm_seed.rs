@@ -84,25 +84,37 @@ fn diff(a: &str, b: &str) -> String {
     out
 }
 
-#[test]
-fn tgtadm_sequence_shows_the_same_as_tgtd() {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let lun = dir.path().join("lun1.img");
-    std::fs::File::create(&lun)
-        .and_then(|f| f.set_len(64 << 20))
+/// A sparse file of `len` bytes in `dir`, for a LUN.
+fn backing_file(dir: &Path, len: u64) -> String {
+    let path = dir.join("lun1.img");
+    std::fs::File::create(&path)
+        .and_then(|f| f.set_len(len))
         .expect("backing file");
-    let lun = lun.to_str().expect("UTF-8 path").to_owned();
-    let tgtd = Tgtd::start(dir.path());
-    let config = dir.path().join("rtgt.toml");
+    path.to_str().expect("UTF-8 path").to_owned()
+}
+
+/// rtgtd on loopback without targets, its control socket in `dir`; gives
+/// the `TGT_IPC_SOCKET` for tgtadm.
+fn start_rtgtd(dir: &Path) -> (Rtgtd, PathBuf) {
+    let config = dir.join("rtgt.toml");
     std::fs::write(&config, "portals = [\"127.0.0.1:0\"]\n").expect("config");
-    let rsock = dir.path().join("rtgtd-socket");
-    let control = format!("{}.{CONTROL_PORT}", rsock.display());
-    let mut rtgtd = Rtgtd::start(&[
+    let sock = dir.join("rtgtd-socket");
+    let control = format!("{}.{CONTROL_PORT}", sock.display());
+    let rtgtd = Rtgtd::start(&[
         "--config",
         config.to_str().expect("UTF-8 path"),
         "--control-socket",
         &control,
     ]);
+    (rtgtd, sock)
+}
+
+#[test]
+fn tgtadm_sequence_shows_the_same_as_tgtd() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let lun = backing_file(dir.path(), 64 << 20);
+    let tgtd = Tgtd::start(dir.path());
+    let (mut rtgtd, rsock) = start_rtgtd(dir.path());
     // FILE stands for the backing file.
     let steps = [
         "--op new --mode target --tid 1 -T iqn.2013-05.com.magedu:tsan.disk1",
@@ -187,5 +199,55 @@ fn tgtadm_sequence_shows_the_same_as_tgtd() {
         log.contains("§12.1.3"),
         "short CHAP secrets are warned about:\n{log}"
     );
+    assert!(rtgtd.stop().success());
+}
+
+/// Runs `tgtadm ARGS` against `sock` and insists it succeeds.
+fn tgtadm_ok(sock: &Path, line: &str) {
+    let args: Vec<&str> = line.split_whitespace().collect();
+    let out = tgtadm(sock, &args);
+    assert!(out.status.success(), "tgtadm {line}: {out:?}");
+}
+
+/// What tgtadm configures is what initiators get: a new target admits
+/// nobody until bound, its LUN serves the file, a bound account makes
+/// CHAP required, and a removed LUN is gone.
+#[test]
+fn targets_made_by_tgtadm_serve_initiators() {
+    const IQN: &str = "iqn.2024-01.org.rtgt:tgtadm";
+    const LIMIT: Duration = Duration::from_secs(30);
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let lun = backing_file(dir.path(), 16 << 20);
+    let (mut rtgtd, sock) = start_rtgtd(dir.path());
+    let url = |chap: &str| format!("iscsi://{chap}{}/{IQN}/1", rtgtd.addr);
+    let capacity = |chap: &str| common::run("iscsi-readcapacity16", &[&url(chap)], LIMIT);
+    let portals = tgtadm(&sock, &["--op", "show", "--mode", "portal"]);
+    let want = format!("Portal: {},1\n", rtgtd.addr);
+    assert_eq!(String::from_utf8_lossy(&portals.stdout), want);
+    tgtadm_ok(&sock, &format!("--op new --mode target --tid 1 -T {IQN}"));
+    tgtadm_ok(
+        &sock,
+        &format!("--op new --mode logicalunit --tid 1 --lun 1 -b {lun}"),
+    );
+    let (ok, out) = capacity("");
+    assert!(!ok, "a target without an ACL rule admits nobody: {out}");
+    tgtadm_ok(&sock, "--op bind --mode target --tid 1 -I 127.0.0.1");
+    let (ok, out) = capacity("");
+    assert!(ok && out.contains("16777216"), "{out}");
+    tgtadm_ok(
+        &sock,
+        "--op new --mode account --user alice --password alice-secret-1",
+    );
+    tgtadm_ok(&sock, "--op bind --mode account --tid 1 --user alice");
+    let (ok, out) = capacity("");
+    assert!(!ok, "a bound account makes CHAP required: {out}");
+    let (ok, out) = capacity("alice%alice-secret-1@");
+    assert!(ok, "{out}");
+    tgtadm_ok(&sock, "--op unbind --mode account --tid 1 --user alice");
+    let (ok, out) = capacity("");
+    assert!(ok, "{out}");
+    tgtadm_ok(&sock, "--op delete --mode logicalunit --tid 1 --lun 1");
+    let (ok, out) = capacity("");
+    assert!(!ok, "the LUN is gone: {out}");
     assert!(rtgtd.stop().success());
 }

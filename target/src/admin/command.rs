@@ -75,6 +75,8 @@ pub enum Command {
         user: String,
         outgoing: bool,
     },
+    /// `--op show --mode portal` (`iscsi_target_show_portals`).
+    PortalShow,
 }
 
 /// The value after `key=` in `params`, up to the end of the text: tgtd
@@ -125,6 +127,7 @@ pub fn parse(req: &Request) -> Result<Command, AdmError> {
             _ => Err(AdmError::UnsupportedOperation),
         },
         Mode::Account => account(op, tid, h.ac_dir == ACCOUNT_OUTGOING, p),
+        Mode::Portal if op == Op::Show => Ok(Command::PortalShow),
         _ => Err(AdmError::UnsupportedOperation),
     }
 }

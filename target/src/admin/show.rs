@@ -1,6 +1,7 @@
 //! The text tgtd answers `--op show` with, byte for byte.
 
 use std::fmt::Write;
+use std::net::SocketAddr;
 
 use super::state::{AdminState, LunInfo};
 
@@ -105,6 +106,17 @@ pub fn accounts(state: &AdminState) -> String {
     out
 }
 
+/// `--op show --mode portal`: each portal with the portal group tag
+/// (`iscsi_target_show_portals`, `usr/iscsi/target.c`).
+pub fn portals(tpgt: u16, addrs: &[SocketAddr]) -> String {
+    let mut out = String::new();
+    for a in addrs {
+        // SocketAddr prints IPv6 in brackets, as tgt does.
+        let _ = writeln!(out, "Portal: {a},{tpgt}");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,6 +196,18 @@ Target 1: iqn.2013-05.com.magedu:tsan.disk1
         assert_eq!(targets(&s), TGTD);
         assert_eq!(accounts(&s), "Account list:\n    clyde\n    christina\n");
         assert_eq!(accounts(&AdminState::default()), "");
+    }
+
+    #[test]
+    fn portals_print_as_tgtd_prints_them() {
+        let addrs = [
+            "127.0.0.1:3260".parse().unwrap(),
+            "[::1]:3261".parse().unwrap(),
+        ];
+        assert_eq!(
+            portals(1, &addrs),
+            "Portal: 127.0.0.1:3260,1\nPortal: [::1]:3261,1\n"
+        );
     }
 
     #[test]

@@ -166,6 +166,10 @@ fn apply(
             }
         }
         Command::AccountShow => return Ok(show::accounts(admin)),
+        Command::PortalShow => {
+            let c = core.config();
+            return Ok(show::portals(c.tpgt, &c.portals));
+        }
         Command::AccountBind {
             tid,
             user,
