@@ -281,4 +281,19 @@ mod tests {
         unknown.header.mode = 99;
         assert_eq!(parse(&unknown), Err(AdmError::InvalidRequest));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_request_parses_without_panic(
+            mode in 0u32..10,
+            op in 0u32..10,
+            tid in proptest::num::i32::ANY,
+            params in ".{0,80}",
+        ) {
+            let mut r = req(Mode::Target, Op::Show, tid, &params);
+            r.header.mode = mode;
+            r.header.op = op;
+            let _ = parse(&r);
+        }
+    }
 }
