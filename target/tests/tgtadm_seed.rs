@@ -159,6 +159,7 @@ fn tgtadm_sequence_shows_the_same_as_tgtd() {
         "--op delete --mode logicalunit --tid 1 --lun 1",
         "--op delete --mode target --tid 1",
         "--op delete --mode target --tid 9",
+        "--op show --mode target --tid 9",
         "--op show --mode target",
     ];
     let mut failures = String::new();
@@ -235,6 +236,9 @@ fn targets_made_by_tgtadm_serve_initiators() {
     let (ok, out) = capacity("");
     assert!(!ok, "a target without an ACL rule admits nobody: {out}");
     tgtadm_ok(&sock, "--op bind --mode target --tid 1 -I 127.0.0.1");
+    let params = tgtadm(&sock, &["--op", "show", "--mode", "target", "--tid", "1"]);
+    let params = String::from_utf8_lossy(&params.stdout);
+    assert!(params.contains("\nMaxBurstLength=262144\n"), "{params}");
     let (ok, out) = capacity("");
     assert!(ok && out.contains("16777216"), "{out}");
     tgtadm_ok(

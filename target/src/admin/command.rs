@@ -40,6 +40,11 @@ pub enum Command {
     },
     /// `--op show --mode target` without `--tid` (`tgt_target_show_all`).
     TargetShowAll,
+    /// `--op show --mode target --tid N`: its iSCSI parameters
+    /// (`iscsi_target_show`).
+    TargetShow {
+        tid: i32,
+    },
     TargetBind {
         tid: i32,
         rule: AclRule,
@@ -156,7 +161,8 @@ fn target(op: Op, tid: i32, force: bool, bare: bool, p: &str) -> Result<Command,
         Op::Bind | Op::Unbind if bare => Err(AdmError::UnsupportedOperation),
         Op::Bind => Ok(Command::TargetBind { tid, rule: rule() }),
         Op::Unbind => Ok(Command::TargetUnbind { tid, rule: rule() }),
-        Op::Show | Op::Update | Op::Stats => Err(AdmError::UnsupportedOperation),
+        Op::Show => Ok(Command::TargetShow { tid }),
+        Op::Update | Op::Stats => Err(AdmError::UnsupportedOperation),
         _ => Err(AdmError::InvalidRequest),
     }
 }

@@ -3,7 +3,10 @@
 use std::fmt::Write;
 use std::net::SocketAddr;
 
+use rtgt_proto::text::DigestKind;
+
 use super::state::{AdminState, LunInfo};
+use crate::core::{NopConfig, SessionLimits};
 
 /// tgt's `_TAB1`..`_TAB3` (`usr/util.h`): four spaces a level.
 const TAB1: &str = "    ";
@@ -106,6 +109,66 @@ pub fn accounts(state: &AdminState) -> String {
     out
 }
 
+/// tgt's `digest_val_to_str`: `CRC32C` when accepted, else `None`.
+fn digest(kinds: &[DigestKind]) -> &'static str {
+    if kinds.contains(&DigestKind::Crc32c) {
+        "CRC32C"
+    } else {
+        "None"
+    }
+}
+
+/// `--op show --mode target --tid N`: tgt's `show_nop_info` then
+/// `show_iscsi_param` (`usr/iscsi/target.c`), in tgt's key order
+/// (`session_keys`, `usr/iscsi/param.c`), with what rtgt offers. rtgt
+/// pings idle connections and closes one whose ping goes unanswered for
+/// the timeout: `nop_count` is that timeout in intervals. tgt's iSER keys
+/// (RFC 7145) and its local `MaxXmitDataSegmentLength` are left out: rtgt
+/// has no such setting.
+pub fn target_params(s: &SessionLimits, nop: &NopConfig) -> String {
+    let interval = nop.interval.map_or(0, |i| i.as_secs().max(1));
+    let count = match interval {
+        0 => 0,
+        i => nop.timeout.as_secs().div_ceil(i).max(1),
+    };
+    let yn = yes_no;
+    format!(
+        "nop_interval={interval}\n\
+         nop_count={count}\n\
+         MaxRecvDataSegmentLength={}\n\
+         HeaderDigest={}\n\
+         DataDigest={}\n\
+         InitialR2T={}\n\
+         MaxOutstandingR2T={}\n\
+         ImmediateData={}\n\
+         FirstBurstLength={}\n\
+         MaxBurstLength={}\n\
+         DataPDUInOrder=Yes\n\
+         DataSequenceInOrder=Yes\n\
+         ErrorRecoveryLevel=0\n\
+         IFMarker=No\n\
+         OFMarker=No\n\
+         DefaultTime2Wait={}\n\
+         DefaultTime2Retain={}\n\
+         OFMarkInt=Reject\n\
+         IFMarkInt=Reject\n\
+         MaxConnections={}\n\
+         MaxQueueCmd={}\n",
+        s.max_recv_data_segment_length,
+        digest(&s.header_digests),
+        digest(&s.data_digests),
+        yn(s.initial_r2t),
+        s.max_outstanding_r2t,
+        yn(s.immediate_data),
+        s.first_burst_length,
+        s.max_burst_length,
+        s.default_time2wait,
+        s.default_time2retain,
+        s.max_connections,
+        s.queue_depth,
+    )
+}
+
 /// `--op show --mode portal`: each portal with the portal group tag
 /// (`iscsi_target_show_portals`, `usr/iscsi/target.c`).
 pub fn portals(tpgt: u16, addrs: &[SocketAddr]) -> String {
@@ -196,6 +259,21 @@ Target 1: iqn.2013-05.com.magedu:tsan.disk1
         assert_eq!(targets(&s), TGTD);
         assert_eq!(accounts(&s), "Account list:\n    clyde\n    christina\n");
         assert_eq!(accounts(&AdminState::default()), "");
+    }
+
+    #[test]
+    fn target_parameters_follow_tgts_keys() {
+        let text = target_params(&SessionLimits::default(), &NopConfig::default());
+        let keys: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(keys.first(), Some(&"nop_interval"));
+        assert_eq!(keys.get(2), Some(&"MaxRecvDataSegmentLength"));
+        assert_eq!(keys.last(), Some(&"MaxQueueCmd"));
+        assert!(text.contains("\nHeaderDigest=CRC32C\n"), "{text}");
+        assert!(text.contains("\nInitialR2T=Yes\n"), "{text}");
     }
 
     #[test]

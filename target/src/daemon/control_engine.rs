@@ -118,6 +118,11 @@ fn apply(
             info!(tid, "target removed");
         }
         Command::TargetShowAll => return Ok(show::targets(admin)),
+        Command::TargetShow { tid } => {
+            let id = admin.target(tid)?.id;
+            let t = core.target(id).ok_or(AdmError::NoTarget)?;
+            return Ok(show::target_params(&t.session, &core.config().nop));
+        }
         Command::TargetBind { tid, rule } => {
             let r = admin.bind(tid, &rule);
             sync_acl(core, admin, tid)?;
