@@ -6,7 +6,9 @@
 //! requests run on tokio's blocking pool, never on a network thread. A
 //! single owner was chosen over a core behind a mutex: connection tasks
 //! never contend for a lock, the core's outputs are routed in one place,
-//! and the core stays as deterministic as in the simulator.
+//! and the core stays as deterministic as in the simulator. tgtadm's
+//! requests, from the optional control socket (`control`), reach the
+//! same engine task over a channel of their own (`control_engine`).
 
 mod conn;
 mod control;
