@@ -7,9 +7,11 @@
 //! `rtgt-proto`.
 //!
 //! Around it: [`backstore`] (files and block devices), [`config`] (the
-//! `rtgt.toml` file) and [`daemon`] (the tokio server behind `rtgtd`).
+//! `rtgt.toml` file), [`daemon`] (the tokio server behind `rtgtd`) and
+//! [`admin`] (tgtd's management protocol, for tgtadm).
 #![forbid(unsafe_code)]
 
+pub mod admin;
 pub mod backstore;
 pub mod config;
 pub mod daemon;

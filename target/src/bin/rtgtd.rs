@@ -4,6 +4,7 @@
 //! rtgtd --demo                       # a 1 GiB RAM disk on 127.0.0.1:3260
 //! rtgtd --config rtgt.toml           # what the file says
 //! rtgtd --config rtgt.toml --check   # check the file and exit
+//! rtgtd --config rtgt.toml --tgt-compat-port 0   # tgtadm drives it too
 //! ```
 
 use std::net::SocketAddr;
@@ -12,7 +13,9 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 use rtgt_target::config::{Built, Config, Size};
-use rtgt_target::daemon::{demo, init_logging, shutdown_signal, DemoOptions, Server, DEMO_IQN};
+use rtgt_target::daemon::{
+    demo, init_logging, shutdown_signal, tgt_socket_path, DemoOptions, Server, DEMO_IQN,
+};
 
 #[derive(Debug, Parser)]
 #[command(name = "rtgtd", version, about = "rtgt's iSCSI target daemon")]
@@ -48,6 +51,13 @@ struct Args {
     /// error, warn, info, debug or trace (RUST_LOG overrides it).
     #[arg(long)]
     log_level: Option<String>,
+    /// Serve tgtd's management protocol (for tgtadm) on this AF_LOCAL socket.
+    #[arg(long, value_name = "PATH", conflicts_with = "tgt_compat_port")]
+    control_socket: Option<PathBuf>,
+    /// Serve it where tgtadm -C N looks: $TGT_IPC_SOCKET.N, or
+    /// /var/run/tgtd/socket.N.
+    #[arg(long, value_name = "N")]
+    tgt_compat_port: Option<u16>,
     /// Seconds initiators get to log out on SIGINT or SIGTERM.
     #[arg(long, default_value_t = 5)]
     grace: u64,
@@ -133,6 +143,14 @@ fn main() -> Result<()> {
         let stop = shutdown_signal().context("signal handlers")?;
         let mut server = Server::bind(built)?;
         server.grace = std::time::Duration::from_secs(args.grace);
+        let control = args
+            .control_socket
+            .clone()
+            .or_else(|| args.tgt_compat_port.map(tgt_socket_path));
+        if let Some(path) = &control {
+            server.listen_control(path)?;
+            println!("rtgtd: control socket {}", path.display());
+        }
         let addrs = server.local_addrs();
         for a in &addrs {
             println!("rtgtd: listening on {a}");

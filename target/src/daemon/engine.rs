@@ -11,6 +11,9 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, info, warn, Span};
 
 use super::conn::{ConnHandle, Input, Out};
+use super::control::AdminCall;
+use super::control_engine;
+use crate::admin::AdminState;
 use crate::backstore::aligned_read_buffer;
 use crate::config::LunBackend;
 use crate::core::{CloseReason, ConnId, Event, IoTag, TargetCore, TargetId};
@@ -31,6 +34,8 @@ struct Engine {
     sessions: BTreeMap<u16, Span>,
     io_tx: mpsc::UnboundedSender<IoDone>,
     in_flight: usize,
+    /// tgtd's view of the targets, for the control socket.
+    admin: AdminState,
 }
 
 struct Conn {
@@ -46,11 +51,14 @@ pub(crate) async fn run(
     core: TargetCore,
     luns: Luns,
     mut input: mpsc::Receiver<Input>,
+    mut admin_rx: mpsc::Receiver<AdminCall>,
     mut stop: oneshot::Receiver<()>,
     grace: Duration,
 ) {
     let (io_tx, mut io_rx) = mpsc::unbounded_channel();
+    let admin = control_engine::seed(&core, &luns);
     let mut e = Engine {
+        admin,
         core,
         luns,
         background_next: BTreeMap::new(),
@@ -80,6 +88,9 @@ pub(crate) async fn run(
                         Err(_) => break,
                     }
                 }
+            }
+            Some(call) = admin_rx.recv() => {
+                control_engine::handle(&mut e.core, &mut e.luns, &mut e.admin, call, Instant::now());
             }
             _ = tokio::time::sleep_until(deadline.into()) => {
                 e.core.handle_timeout(Instant::now());

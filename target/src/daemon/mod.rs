@@ -6,19 +6,25 @@
 //! requests run on tokio's blocking pool, never on a network thread. A
 //! single owner was chosen over a core behind a mutex: connection tasks
 //! never contend for a lock, the core's outputs are routed in one place,
-//! and the core stays as deterministic as in the simulator.
+//! and the core stays as deterministic as in the simulator. tgtadm's
+//! requests, from the optional control socket (`control`), reach the
+//! same engine task over a channel of their own (`control_engine`).
 
 mod conn;
+mod control;
+mod control_engine;
 mod demo;
 mod engine;
 mod logging;
 
+pub use control::tgt_socket_path;
 pub use demo::{demo, DemoOptions, DEMO_IQN};
 pub use logging::init_logging;
 pub use rtgt_os::OsRandom;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,6 +46,8 @@ const INPUT_QUEUE: usize = 1024;
 pub struct Server {
     built: Built,
     listeners: Vec<TcpListener>,
+    /// The control socket for tgtadm, and its path.
+    control: Option<(std::os::unix::net::UnixListener, PathBuf)>,
     /// How long initiators get to log out at shutdown.
     pub grace: Duration,
 }
@@ -64,8 +72,16 @@ impl Server {
         Ok(Server {
             built,
             listeners,
+            control: None,
             grace: Duration::from_secs(5),
         })
+    }
+
+    /// Also serves tgtd's management protocol on the AF_LOCAL socket at
+    /// `path`, for tgtadm (see `daemon::control`).
+    pub fn listen_control(&mut self, path: &Path) -> Result<()> {
+        self.control = Some((control::bind(path)?, path.to_path_buf()));
+        Ok(())
     }
 
     /// The addresses listened on (with the ports the OS chose for port 0).
@@ -96,13 +112,22 @@ impl Server {
             accepts.push(tokio::spawn(accept_loop(l, tx, next, max_queued)));
         }
         drop(input_tx);
+        let (admin_tx, admin_rx) = mpsc::channel(control::CONTROL_QUEUE);
+        let control = self.control.map(|(l, path)| {
+            info!(path = %path.display(), "control socket");
+            (tokio::spawn(control::serve(l, admin_tx)), path)
+        });
         tokio::spawn(async move {
             shutdown.await;
             let _ = stop_tx.send(());
         });
-        engine::run(core, luns, input_rx, stop_rx, self.grace).await;
+        engine::run(core, luns, input_rx, admin_rx, stop_rx, self.grace).await;
         for a in accepts {
             a.abort();
+        }
+        if let Some((task, path)) = control {
+            task.abort();
+            let _ = std::fs::remove_file(path);
         }
         info!("stopped");
         Ok(())
