@@ -1,6 +1,7 @@
 //! The target against real peers: libiscsi's tools, `iscsi-test-cu -t
 //! iSCSI` and rtgt's own `rtgt-iscsi` against a started rtgtd (rtgt-target's
-//! `real-peers` feature).
+//! `real-peers` feature), and Debian's tgtadm against rtgtd's control socket
+//! beside a real tgtd (`tgtadm_seed`).
 
 use crate::cmd::{build_bins, cargo, run_command, Profile};
 use anyhow::Result;
@@ -22,5 +23,7 @@ pub fn run() -> Result<()> {
         "libiscsi_test_cu",
         "--test",
         "rtgt_iscsi",
+        "--test",
+        "tgtadm_seed",
     ]))
 }
