@@ -29,7 +29,7 @@ use crate::command::TaskPhase;
 use crate::config::{AuthConfig, Cidr, TargetConfig};
 use crate::events::{CloseReason, ConnId};
 use crate::registry::{RegistryError, TargetId, MAX_LUN};
-use crate::state::{Phase, Session};
+use crate::state::Session;
 use crate::TargetCore;
 
 impl TargetCore {
@@ -77,8 +77,7 @@ impl TargetCore {
         let logins: Vec<ConnId> = self
             .conns
             .iter()
-            .filter(|(_, c)| c.phase == Phase::Login)
-            .filter(|(_, c)| c.login.as_ref().is_some_and(|l| l.target == Some(id)))
+            .filter(|(_, c)| c.login().is_some_and(|l| l.target == Some(id)))
             .map(|(&k, _)| k)
             .collect();
         for conn in logins {

@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 use rtgt_proto::pdu::{AsyncEvent, AsyncMessage, ITT_RESERVED};
 
 use super::events::{CloseReason, ConnId};
-use super::state::Phase;
 use super::TargetCore;
 
 impl TargetCore {
@@ -18,17 +17,18 @@ impl TargetCore {
         self.shutting_down = Some(at);
         let ids: Vec<ConnId> = self.conns.keys().copied().collect();
         for id in ids {
-            let phase = self.conns.get(&id).map(|c| c.phase);
-            match phase {
-                Some(Phase::Login) => self.close_conn(id, CloseReason::Shutdown),
-                Some(Phase::Full) => {
-                    let secs = grace.as_secs().max(1).min(u64::from(u16::MAX)) as u16;
-                    self.send_async(id, AsyncEvent::LogoutRequest, secs);
-                    if let Some(c) = self.conns.get_mut(&id) {
-                        c.close_at = Some(at);
-                    }
+            let (in_login, full) = match self.conns.get(&id) {
+                Some(c) => (c.in_login(), c.full().is_some()),
+                None => continue,
+            };
+            if in_login {
+                self.close_conn(id, CloseReason::Shutdown);
+            } else if full {
+                let secs = grace.as_secs().max(1).min(u64::from(u16::MAX)) as u16;
+                self.send_async(id, AsyncEvent::LogoutRequest, secs);
+                if let Some(f) = self.conns.get_mut(&id).and_then(|c| c.full_mut()) {
+                    f.close_at = Some(at);
                 }
-                _ => {}
             }
         }
     }

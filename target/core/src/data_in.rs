@@ -8,7 +8,6 @@ use rtgt_proto::pdu::{DataIn, ScsiResponse, ScsiResponseCode, ScsiStatus};
 use rtgt_scsi::{Completion, Reply, Residual};
 
 use super::events::ConnId;
-use super::state::Phase;
 use super::TargetCore;
 use crate::TargetId;
 
@@ -36,7 +35,7 @@ impl TargetCore {
         let open = self
             .conns
             .get(&conn)
-            .is_some_and(|c| c.phase == Phase::Full && c.session == Some(serial));
+            .is_some_and(|c| c.session() == Some(serial));
         if open {
             self.send_reply(conn, serial, itt, task.lun, reply);
         }

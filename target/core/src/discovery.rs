@@ -35,7 +35,8 @@ impl TargetCore {
         let receiving = self
             .conns
             .get(&conn)
-            .and_then(|c| c.text_in.as_ref())
+            .and_then(|c| c.full())
+            .and_then(|f| f.text_in.as_ref())
             .is_some_and(|t| t.itt == req.itt && t.ttt == req.ttt);
         if receiving || (req.continue_bit && req.ttt == TTT_RESERVED) {
             self.on_text_part(conn, serial, req, raw);
@@ -44,7 +45,11 @@ impl TargetCore {
         if req.ttt != TTT_RESERVED {
             // RFC 7143 §11.10.4: a TTT other than 0xffffffff asks for the
             // next part of an answer we split.
-            let pending = self.conns.get_mut(&conn).and_then(|c| c.text.take());
+            let pending = self
+                .conns
+                .get_mut(&conn)
+                .and_then(|c| c.full_mut())
+                .and_then(|f| f.text.take());
             match pending {
                 Some(p) if p.itt == req.itt && p.ttt == req.ttt => {
                     self.send_text(conn, serial, req.itt, p.rest);
@@ -63,10 +68,10 @@ impl TargetCore {
             self.reject(conn, raw, RejectReason::CommandNotSupported);
             return;
         }
-        if let Some(c) = self.conns.get_mut(&conn) {
+        if let Some(f) = self.conns.get_mut(&conn).and_then(|c| c.full_mut()) {
             // RFC 7143 §11.10.4: a new request abandons an unfinished
             // answer.
-            c.text = None;
+            f.text = None;
         }
         self.answer_text(conn, serial, req.itt, &req.data, raw);
     }
@@ -76,13 +81,13 @@ impl TargetCore {
     /// Response whose TTT the next part returns; the last part (C=0) gets
     /// the answer to the whole text.
     fn on_text_part(&mut self, conn: ConnId, serial: u64, req: TextRequest, raw: &RawPdu) {
-        let Some(c) = self.conns.get_mut(&conn) else {
+        let Some(f) = self.conns.get_mut(&conn).and_then(|c| c.full_mut()) else {
             return;
         };
-        let mut part = match c.text_in.take() {
+        let mut part = match f.text_in.take() {
             Some(p) if p.itt == req.itt && p.ttt == req.ttt => p,
             _ => {
-                c.text = None;
+                f.text = None;
                 TextPending {
                     itt: req.itt,
                     ttt: TTT_RESERVED,
@@ -106,8 +111,8 @@ impl TargetCore {
         }
         part.rest = Bytes::from(all);
         let ttt = part.ttt;
-        if let Some(c) = self.conns.get_mut(&conn) {
-            c.text_in = Some(part);
+        if let Some(f) = self.conns.get_mut(&conn).and_then(|c| c.full_mut()) {
+            f.text_in = Some(part);
         }
         let (exp, max_sn) = self.window(serial);
         // RFC 7143 §11.11: an empty response with F=0 asks for the rest;
@@ -171,8 +176,8 @@ impl TargetCore {
         let ttt = match rest {
             Some(rest) => {
                 let ttt = self.sessions.get_mut(&serial).map_or(0, |s| s.ttt());
-                if let Some(c) = self.conns.get_mut(&conn) {
-                    c.text = Some(TextPending { itt, ttt, rest });
+                if let Some(f) = self.conns.get_mut(&conn).and_then(|c| c.full_mut()) {
+                    f.text = Some(TextPending { itt, ttt, rest });
                 }
                 ttt
             }

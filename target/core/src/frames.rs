@@ -8,21 +8,20 @@ use rtgt_proto::pdu::{
 };
 
 use super::events::{CloseReason, ConnId, Event};
-use super::state::Phase;
 use super::TargetCore;
 
 impl TargetCore {
     /// One frame from the decoder.
     pub(crate) fn on_frame(&mut self, conn: ConnId, now: Instant, raw: RawPdu) {
-        let phase = match self.conns.get(&conn) {
-            Some(c) => c.phase,
-            None => return,
+        let in_login = match self.conns.get(&conn) {
+            Some(c) if c.is_open() => c.in_login(),
+            _ => return,
         };
         let pdu = match Pdu::decode_from(&raw, Role::Initiator) {
             Ok(p) => p,
             Err(e) => {
                 self.peer_error(conn, format!("{e}"));
-                if phase == Phase::Login {
+                if in_login {
                     // RFC 7143 §11.13.5: a login phase PDU the target cannot
                     // use is an initiator error (0x0200).
                     self.login_reject_raw(conn, &raw, LoginStatus::InitiatorError, &e.to_string());
@@ -38,8 +37,8 @@ impl TargetCore {
                 return;
             }
         };
-        match phase {
-            Phase::Login => match pdu {
+        if in_login {
+            match pdu {
                 Pdu::LoginRequest(req) => self.on_login(conn, now, req),
                 other => {
                     // RFC 7143 §11.13.5: 0x020b, a non-login PDU during login.
@@ -50,9 +49,9 @@ impl TargetCore {
                         &format!("{} during login", other.opcode().name()),
                     );
                 }
-            },
-            Phase::Full => self.on_full_feature(conn, now, pdu, &raw),
-            Phase::Closed => {}
+            }
+        } else {
+            self.on_full_feature(conn, now, pdu, &raw);
         }
     }
 
@@ -101,10 +100,7 @@ impl TargetCore {
     /// A frame that failed the decoder's checks.
     pub(crate) fn on_decode_error(&mut self, conn: ConnId, _now: Instant, e: DecodeError) {
         self.peer_error(conn, e.to_string());
-        let in_login = self
-            .conns
-            .get(&conn)
-            .is_some_and(|c| c.phase == Phase::Login);
+        let in_login = self.conns.get(&conn).is_some_and(|c| c.in_login());
         if in_login {
             // RFC 7143 §6.3 and §13.12: a login PDU over 8192 bytes of data
             // breaks the login; answered 0x0200 (initiator error).
@@ -163,7 +159,7 @@ impl TargetCore {
         resp.tsih = 0;
         resp.data = Default::default();
         resp.stat_sn = self.take_stat_sn(conn);
-        if let Some(l) = self.conns.get(&conn).and_then(|c| c.login.as_ref()) {
+        if let Some(l) = self.conns.get(&conn).and_then(|c| c.login()) {
             resp.exp_cmd_sn = l.exp_cmd_sn;
             resp.max_cmd_sn = l.exp_cmd_sn;
         }

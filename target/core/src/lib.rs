@@ -74,7 +74,7 @@ use rtgt_proto::pdu::{DecoderConfig, Digests, EncodedParts, StreamDecoder};
 use rtgt_scsi::{BackstoreError, IoData, IoId, IoRequest};
 
 use registry::Registry;
-use state::{Conn, Phase, Session};
+use state::{Conn, ConnState, Session};
 
 /// Names one backstore request: the target, the LUN and the disk's id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -141,19 +141,15 @@ impl TargetCore {
                 local,
                 decoder: StreamDecoder::new(DecoderConfig::LOGIN),
                 digests: Digests::NONE,
-                phase: Phase::Login,
-                login: None,
-                session: None,
+                state: ConnState::Login {
+                    login: None,
+                    deadline: now + self.cfg.limits.login_timeout,
+                },
                 cid: 0,
                 stat_sn,
                 exp_stat_sn: 0,
                 max_send: rtgt_proto::pdu::LOGIN_MAX_DATA_SEGMENT_LENGTH,
-                login_deadline: Some(now + self.cfg.limits.login_timeout),
                 last_rx: now,
-                ping: None,
-                text: None,
-                text_in: None,
-                close_at: None,
             },
         );
         self.check_connection_limit(conn);
@@ -167,7 +163,7 @@ impl TargetCore {
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
         };
-        if c.phase == Phase::Closed {
+        if !c.is_open() {
             return;
         }
         c.last_rx = now;
@@ -207,12 +203,14 @@ impl TargetCore {
             let Some(c) = self.conns.get(&id) else {
                 continue;
             };
-            if c.phase == Phase::Closed {
-                continue;
-            }
-            if c.login_deadline.is_some_and(|d| now >= d) {
+            let (login_due, close_due) = match &c.state {
+                ConnState::Login { deadline, .. } => (now >= *deadline, false),
+                ConnState::Full(f) => (false, f.close_at.is_some_and(|d| now >= d)),
+                ConnState::Closed => continue,
+            };
+            if login_due {
                 self.close_conn(id, CloseReason::LoginTimeout);
-            } else if c.close_at.is_some_and(|d| now >= d) {
+            } else if close_due {
                 self.close_conn(id, CloseReason::Shutdown);
             } else {
                 self.nop_timer(id, now);
@@ -287,14 +285,17 @@ impl TargetCore {
         let nop = self.cfg.nop;
         self.conns
             .values()
-            .filter(|c| c.phase != Phase::Closed)
-            .flat_map(|c| {
-                let ping = match (c.phase, c.ping, nop.interval) {
-                    (_, Some((_, d)), _) => Some(d),
-                    (Phase::Full, None, Some(i)) => Some(c.last_rx + i),
-                    _ => None,
-                };
-                [c.login_deadline, c.close_at, ping]
+            .flat_map(|c| match &c.state {
+                ConnState::Login { deadline, .. } => [Some(*deadline), None, None],
+                ConnState::Full(f) => {
+                    let ping = match (f.ping, nop.interval) {
+                        (Some((_, d)), _) => Some(d),
+                        (None, Some(i)) => Some(c.last_rx + i),
+                        _ => None,
+                    };
+                    [None, f.close_at, ping]
+                }
+                ConnState::Closed => [None, None, None],
             })
             .flatten()
             .min()
@@ -307,16 +308,11 @@ impl TargetCore {
 
     /// Connections not yet closed.
     pub fn connection_count(&self) -> usize {
-        self.conns
-            .values()
-            .filter(|c| c.phase != Phase::Closed)
-            .count()
+        self.conns.values().filter(|c| c.is_open()).count()
     }
 
     fn is_open(&self, conn: ConnId) -> bool {
-        self.conns
-            .get(&conn)
-            .is_some_and(|c| c.phase != Phase::Closed)
+        self.conns.get(&conn).is_some_and(Conn::is_open)
     }
 
     /// Moves disk completions to the initiators.
@@ -343,12 +339,12 @@ impl TargetCore {
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
         };
-        if c.phase == Phase::Closed {
-            return;
-        }
-        c.phase = Phase::Closed;
-        c.login = None;
-        let (peer, session, cid) = (c.peer, c.session.take(), c.cid);
+        let session = match std::mem::replace(&mut c.state, ConnState::Closed) {
+            ConnState::Closed => return,
+            ConnState::Login { .. } => None,
+            ConnState::Full(f) => Some(f.session),
+        };
+        let (peer, cid) = (c.peer, c.cid);
         if announce {
             self.events.push_back(Event::Close {
                 conn,
@@ -389,9 +385,8 @@ impl TargetCore {
             return;
         };
         for &conn in s.conns.values() {
-            if let Some(c) = self.conns.get_mut(&conn) {
-                c.session = None;
-            }
+            // The session is gone already: closing its connections ends
+            // nothing more.
             self.close_conn(conn, CloseReason::SessionEnded);
         }
         if let Some(t) = s.target.and_then(|i| self.reg.get_mut(i)) {

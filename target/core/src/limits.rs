@@ -2,17 +2,12 @@
 //! an event naming the limit and its address.
 
 use super::events::{CloseReason, ConnId, Event};
-use super::state::Phase;
 use super::TargetCore;
 
 impl TargetCore {
     /// Refuses a connection beyond [`Limits::max_connections`](super::Limits).
     pub(crate) fn check_connection_limit(&mut self, conn: ConnId) {
-        let open = self
-            .conns
-            .values()
-            .filter(|c| c.phase != Phase::Closed)
-            .count();
+        let open = self.conns.values().filter(|c| c.is_open()).count();
         if open > self.cfg.limits.max_connections {
             self.limit_hit(conn, "connections");
         }
@@ -25,11 +20,11 @@ impl TargetCore {
         let Some(c) = self.conns.get(&conn) else {
             return;
         };
-        if c.phase == Phase::Closed {
+        if !c.is_open() {
             return;
         }
         let mut held = c.decoder.buffered();
-        if let Some(s) = c.session.and_then(|k| self.sessions.get(&k)) {
+        if let Some(s) = c.session().and_then(|k| self.sessions.get(&k)) {
             held += s
                 .tasks
                 .values()

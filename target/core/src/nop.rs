@@ -5,7 +5,6 @@ use std::time::Instant;
 use rtgt_proto::pdu::{NopIn, NopOut, ITT_RESERVED, TTT_RESERVED};
 
 use super::events::{CloseReason, ConnId};
-use super::state::Phase;
 use super::TargetCore;
 
 impl TargetCore {
@@ -40,7 +39,7 @@ impl TargetCore {
     /// A NOP-Out with the reserved ITT: the answer to our ping, or a bare
     /// ExpStatSN update.
     pub(crate) fn on_nop_reply(&mut self, conn: ConnId, n: &NopOut) {
-        let Some(c) = self.conns.get_mut(&conn) else {
+        let Some(f) = self.conns.get_mut(&conn).and_then(|c| c.full_mut()) else {
             return;
         };
         // RFC 7143 §11.18.1: with ITT 0xffffffff the I bit is set.
@@ -49,8 +48,8 @@ impl TargetCore {
             self.peer_error(conn, what);
             return;
         }
-        match c.ping {
-            Some((ttt, _)) if ttt == n.ttt => c.ping = None,
+        match f.ping {
+            Some((ttt, _)) if ttt == n.ttt => f.ping = None,
             _ if n.ttt == TTT_RESERVED => {}
             _ => {
                 // RFC 7143 §11.18.4: the TTT must be the one of our NOP-In.
@@ -65,10 +64,10 @@ impl TargetCore {
         let Some(c) = self.conns.get(&conn) else {
             return;
         };
-        if c.phase != Phase::Full {
+        let Some(f) = c.full() else {
             return;
-        }
-        if let Some((_, deadline)) = c.ping {
+        };
+        if let Some((_, deadline)) = f.ping {
             if now >= deadline {
                 self.close_conn(conn, CloseReason::NopTimeout);
             }
@@ -80,9 +79,7 @@ impl TargetCore {
         if now < c.last_rx + interval {
             return;
         }
-        let Some(serial) = c.session else {
-            return;
-        };
+        let serial = f.session;
         let ttt = self.sessions.get_mut(&serial).map_or(0, |s| s.ttt());
         let (exp, max) = self.window(serial);
         let ping = NopIn {
@@ -96,8 +93,8 @@ impl TargetCore {
             ..NopIn::default()
         };
         self.send(conn, ping.into());
-        if let Some(c) = self.conns.get_mut(&conn) {
-            c.ping = Some((ttt, now + nop.timeout));
+        if let Some(f) = self.conns.get_mut(&conn).and_then(|c| c.full_mut()) {
+            f.ping = Some((ttt, now + nop.timeout));
         }
     }
 }

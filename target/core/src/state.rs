@@ -19,20 +19,56 @@ use super::tmf::PendingTmf;
 use super::TargetCore;
 use crate::TargetId;
 
-/// Where a connection is in its life (RFC 7143 §6.3, §4.2.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Phase {
-    Login,
-    Full,
-    Closed,
-}
-
 /// The rest of a Text Response split with the C bit (RFC 7143 §11.11.2).
 #[derive(Debug)]
 pub(crate) struct TextPending {
     pub itt: u32,
     pub ttt: u32,
     pub rest: Bytes,
+}
+
+/// Where a connection is in its life (RFC 7143 §6.3, §4.2.1), each stage
+/// with the data that exists only in it.
+#[derive(Debug)]
+pub(crate) enum ConnState {
+    /// Login phase: the login from its first request on, and when the
+    /// whole login times out.
+    Login {
+        login: Option<Box<Login>>,
+        deadline: Instant,
+    },
+    /// Full feature phase, in a session.
+    Full(FullFeature),
+    /// Closed or being closed: nothing more is read or sent.
+    Closed,
+}
+
+/// What a connection in full feature phase holds.
+#[derive(Debug)]
+pub(crate) struct FullFeature {
+    /// The session's serial.
+    pub session: u64,
+    /// An outstanding NOP-In ping: its TTT and when it times out.
+    pub ping: Option<(u32, Instant)>,
+    /// The rest of a Text Response split with the C bit.
+    pub text: Option<TextPending>,
+    /// A Text Request being received in parts with the C bit (RFC 7143
+    /// §11.10.2): its ITT, the TTT we gave, and the text so far.
+    pub text_in: Option<TextPending>,
+    /// Close at this time (after a shutdown's logout request).
+    pub close_at: Option<Instant>,
+}
+
+impl FullFeature {
+    pub fn new(session: u64) -> Self {
+        FullFeature {
+            session,
+            ping: None,
+            text: None,
+            text_in: None,
+            close_at: None,
+        }
+    }
 }
 
 /// One transport connection.
@@ -43,10 +79,7 @@ pub(crate) struct Conn {
     pub decoder: StreamDecoder,
     /// Digests on what we send.
     pub digests: Digests,
-    pub phase: Phase,
-    pub login: Option<Box<Login>>,
-    /// The session, once in full feature phase.
-    pub session: Option<u64>,
+    pub state: ConnState,
     pub cid: u16,
     /// The next StatSN to give (RFC 7143 §4.2.2.2, per connection).
     pub stat_sn: u32,
@@ -54,16 +87,68 @@ pub(crate) struct Conn {
     pub exp_stat_sn: u32,
     /// The initiator's MaxRecvDataSegmentLength (RFC 7143 §13.12).
     pub max_send: u32,
-    pub login_deadline: Option<Instant>,
     pub last_rx: Instant,
-    /// An outstanding NOP-In ping: its TTT and when it times out.
-    pub ping: Option<(u32, Instant)>,
-    pub text: Option<TextPending>,
-    /// A Text Request being received in parts with the C bit (RFC 7143
-    /// §11.10.2): its ITT, the TTT we gave, and the text so far.
-    pub text_in: Option<TextPending>,
-    /// Close at this time (after a shutdown's logout request).
-    pub close_at: Option<Instant>,
+}
+
+impl Conn {
+    /// Not closed (nor being closed).
+    pub fn is_open(&self) -> bool {
+        !matches!(self.state, ConnState::Closed)
+    }
+
+    /// In the login phase.
+    pub fn in_login(&self) -> bool {
+        matches!(self.state, ConnState::Login { .. })
+    }
+
+    /// The session, in full feature phase.
+    pub fn session(&self) -> Option<u64> {
+        self.full().map(|f| f.session)
+    }
+
+    pub fn full(&self) -> Option<&FullFeature> {
+        match &self.state {
+            ConnState::Full(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    pub fn full_mut(&mut self) -> Option<&mut FullFeature> {
+        match &mut self.state {
+            ConnState::Full(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The login in progress, once its first request came.
+    pub fn login(&self) -> Option<&Login> {
+        match &self.state {
+            ConnState::Login { login, .. } => login.as_deref(),
+            _ => None,
+        }
+    }
+
+    pub fn login_mut(&mut self) -> Option<&mut Login> {
+        match &mut self.state {
+            ConnState::Login { login, .. } => login.as_deref_mut(),
+            _ => None,
+        }
+    }
+
+    /// Keeps the login started by a first request.
+    pub fn set_login(&mut self, l: Login) {
+        if let ConnState::Login { login, .. } = &mut self.state {
+            *login = Some(Box::new(l));
+        }
+    }
+
+    /// Takes the finished login out of the connection.
+    pub fn take_login(&mut self) -> Option<Box<Login>> {
+        match &mut self.state {
+            ConnState::Login { login, .. } => login.take(),
+            _ => None,
+        }
+    }
 }
 
 /// One session (RFC 7143 §4.2.1).
@@ -134,7 +219,7 @@ impl TargetCore {
         let Some(c) = self.conns.get(&conn) else {
             return;
         };
-        if c.phase == Phase::Closed {
+        if !c.is_open() {
             return;
         }
         self.tx.push_back((conn, pdu.encode_parts(c.digests)));
@@ -171,7 +256,7 @@ impl TargetCore {
 
     /// The session of a connection in full feature phase.
     pub(crate) fn session_of(&self, conn: ConnId) -> Option<u64> {
-        self.conns.get(&conn).and_then(|c| c.session)
+        self.conns.get(&conn).and_then(Conn::session)
     }
 
     pub(crate) fn peer_of(&self, conn: ConnId) -> SocketAddr {

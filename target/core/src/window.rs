@@ -114,8 +114,6 @@ impl TargetCore {
     }
 
     fn is_open_conn(&self, conn: ConnId) -> bool {
-        self.conns
-            .get(&conn)
-            .is_some_and(|c| c.phase == super::state::Phase::Full)
+        self.conns.get(&conn).is_some_and(|c| c.full().is_some())
     }
 }

@@ -92,7 +92,7 @@ impl TargetCore {
                             return;
                         }
                     }
-                } else if let Some(l) = self.conns.get(&conn).and_then(|c| c.login.as_ref()) {
+                } else if let Some(l) = self.conns.get(&conn).and_then(|c| c.login()) {
                     resp.exp_cmd_sn = l.exp_cmd_sn;
                     resp.max_cmd_sn = l.exp_cmd_sn;
                 }
@@ -125,11 +125,11 @@ impl TargetCore {
                 format!("version-min {:#04x} is above 0x00", req.version_min),
             ));
         }
-        let first = self.conns.get(&conn).is_some_and(|c| c.login.is_none());
+        let first = self.conns.get(&conn).is_some_and(|c| c.login().is_none());
         if first {
             self.start_login(conn, now, req)?;
         }
-        let Some(login) = self.conns.get_mut(&conn).and_then(|c| c.login.as_mut()) else {
+        let Some(login) = self.conns.get_mut(&conn).and_then(|c| c.login_mut()) else {
             return Err(Failure::new(LoginStatus::TargetError, "login state lost"));
         };
         // RFC 7143 §11.12.5 and §6.3: ISID, TSIH, CID and ITT stay the same
@@ -182,7 +182,7 @@ impl TargetCore {
             LoginStage::SecurityNegotiation => self.security_step(conn, &pairs, req, &mut out)?,
             _ => self.operational_step(conn, &pairs, req.transit, &mut out)?,
         };
-        let Some(login) = self.conns.get_mut(&conn).and_then(|c| c.login.as_mut()) else {
+        let Some(login) = self.conns.get_mut(&conn).and_then(|c| c.login_mut()) else {
             return Err(Failure::new(LoginStatus::TargetError, "login state lost"));
         };
         let transit = req.transit && ready;
@@ -259,7 +259,7 @@ impl TargetCore {
             return Err(Failure::new(LoginStatus::TargetError, "connection lost"));
         };
         c.cid = req.cid;
-        c.login = Some(Box::new(Login {
+        c.set_login(Login {
             isid: req.isid,
             tsih: req.tsih,
             cid: req.cid,
@@ -271,7 +271,7 @@ impl TargetCore {
             accum: TextAccumulator::new(self.cfg.limits.max_text_bytes),
             exp_cmd_sn,
             joining,
-        }));
+        });
         Ok(())
     }
 

@@ -114,7 +114,7 @@ impl TargetCore {
         transit: bool,
         out: &mut Vec<Pair>,
     ) -> Result<bool, Failure> {
-        let Some(login) = self.conns.get(&conn).and_then(|c| c.login.as_ref()) else {
+        let Some(login) = self.conns.get(&conn).and_then(|c| c.login()) else {
             return Err(Failure::new(LoginStatus::TargetError, "login state lost"));
         };
         let done = matches!(login.auth, super::security::Auth::Done);
@@ -126,7 +126,7 @@ impl TargetCore {
                 "authentication required before operational negotiation",
             ));
         }
-        let Some(login) = self.conns.get_mut(&conn).and_then(|c| c.login.as_mut()) else {
+        let Some(login) = self.conns.get_mut(&conn).and_then(|c| c.login_mut()) else {
             return Err(Failure::new(LoginStatus::TargetError, "login state lost"));
         };
         login.auth = super::security::Auth::Done;
@@ -145,7 +145,7 @@ impl TargetCore {
             .target
             .and_then(|i| self.reg.get(i))
             .map(|t| t.session.clone());
-        let Some(login) = self.conns.get_mut(&conn).and_then(|c| c.login.as_mut()) else {
+        let Some(login) = self.conns.get_mut(&conn).and_then(|c| c.login_mut()) else {
             return Err(Failure::new(LoginStatus::TargetError, "login state lost"));
         };
         if let (true, true, Some(l)) = (transit, leading, limits) {

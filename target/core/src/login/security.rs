@@ -47,7 +47,7 @@ impl TargetCore {
         req: &LoginRequest,
         out: &mut Vec<Pair>,
     ) -> Result<bool, Failure> {
-        let Some(login) = self.conns.get_mut(&conn).and_then(|c| c.login.as_mut()) else {
+        let Some(login) = self.conns.get_mut(&conn).and_then(|c| c.login_mut()) else {
             return Err(Failure::new(LoginStatus::TargetError, "login state lost"));
         };
         let target = login.target;
@@ -58,7 +58,7 @@ impl TargetCore {
         out.extend(login.neg.propose());
         let method = login.neg.result("AuthMethod").map(str::to_owned);
         let auth = self.auth_config(target).clone();
-        let mut state = match self.conns.get(&conn).and_then(|c| c.login.as_ref()) {
+        let mut state = match self.conns.get(&conn).and_then(|c| c.login()) {
             Some(l) => l.auth.clone(),
             None => Auth::Start,
         };
@@ -91,7 +91,7 @@ impl TargetCore {
             state = Auth::Done;
         }
         let ready = matches!(state, Auth::Done);
-        if let Some(l) = self.conns.get_mut(&conn).and_then(|c| c.login.as_mut()) {
+        if let Some(l) = self.conns.get_mut(&conn).and_then(|c| c.login_mut()) {
             l.auth = state;
         }
         Ok(ready)

@@ -11,7 +11,7 @@ use rtgt_scsi::Nexus;
 
 use super::Failure;
 use crate::events::{CloseReason, ConnId, Event};
-use crate::state::{Phase, Session};
+use crate::state::{ConnState, FullFeature, Session};
 use crate::TargetCore;
 use crate::TargetId;
 
@@ -85,7 +85,7 @@ impl TargetCore {
         _now: Instant,
         resp: &mut LoginResponse,
     ) -> Result<ConnParams, Failure> {
-        let Some(login) = self.conns.get_mut(&conn).and_then(|c| c.login.take()) else {
+        let Some(login) = self.conns.get_mut(&conn).and_then(|c| c.take_login()) else {
             return Err(Failure::new(LoginStatus::TargetError, "login state lost"));
         };
         let bad = |e: rtgt_proto::text::ParamsError| {
@@ -210,9 +210,11 @@ impl TargetCore {
         resp.exp_cmd_sn = exp;
         resp.max_cmd_sn = max;
         if let Some(c) = self.conns.get_mut(&conn) {
-            c.session = Some(serial);
             c.cid = cid;
-            c.login_deadline = None;
+            if c.is_open() {
+                // The login is over: no more login deadline.
+                c.state = ConnState::Full(FullFeature::new(serial));
+            }
         }
         ConnParams {
             digests: Digests {
@@ -228,7 +230,6 @@ impl TargetCore {
     /// segment bound take effect (RFC 7143 §13.1, §13.12).
     pub(crate) fn enter_full_feature(&mut self, conn: ConnId, p: ConnParams, now: Instant) {
         if let Some(c) = self.conns.get_mut(&conn) {
-            c.phase = Phase::Full;
             c.digests = p.digests;
             c.max_send = p.max_send;
             c.last_rx = now;
