@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use rtgt_proto::pdu::{AsyncEvent, AsyncMessage, ITT_RESERVED};
 
 use super::events::{CloseReason, ConnId};
+use super::timers::Timer;
 use super::TargetCore;
 
 impl TargetCore {
@@ -14,7 +15,7 @@ impl TargetCore {
     /// connected after `grace` is closed.
     pub fn shutdown(&mut self, now: Instant, grace: Duration) {
         let at = now + grace;
-        self.shutting_down = Some(at);
+        self.shutting_down = true;
         let ids: Vec<ConnId> = self.conns.keys().copied().collect();
         for id in ids {
             let (in_login, full) = match self.conns.get(&id) {
@@ -26,9 +27,7 @@ impl TargetCore {
             } else if full {
                 let secs = grace.as_secs().max(1).min(u64::from(u16::MAX)) as u16;
                 self.send_async(id, AsyncEvent::LogoutRequest, secs);
-                if let Some(f) = self.conns.get_mut(&id).and_then(|c| c.full_mut()) {
-                    f.close_at = Some(at);
-                }
+                self.timers.set(id, Timer::CloseAfterLogout, at);
             }
         }
     }

@@ -52,6 +52,7 @@ mod r2t;
 mod registry;
 mod reject;
 mod state;
+mod timers;
 mod tmf;
 mod window;
 
@@ -75,6 +76,7 @@ use rtgt_scsi::{BackstoreError, IoData, IoId, IoRequest};
 
 use registry::Registry;
 use state::{Conn, ConnState, Session};
+use timers::{Timer, Timers};
 
 /// Names one backstore request: the target, the LUN and the disk's id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -103,8 +105,11 @@ pub struct TargetCore {
     next_serial: u64,
     tx: VecDeque<(ConnId, EncodedParts)>,
     events: VecDeque<Event>,
-    /// Set by [`TargetCore::shutdown`]: refuse logins, close at this time.
-    shutting_down: Option<Instant>,
+    /// Every deadline of the core.
+    timers: Timers,
+    /// Set by [`TargetCore::shutdown`]: logins are refused and new
+    /// connections closed.
+    shutting_down: bool,
 }
 
 impl TargetCore {
@@ -121,7 +126,8 @@ impl TargetCore {
             next_serial: 1,
             tx: VecDeque::new(),
             events: VecDeque::new(),
-            shutting_down: None,
+            timers: Timers::default(),
+            shutting_down: false,
         }
     }
 
@@ -141,19 +147,17 @@ impl TargetCore {
                 local,
                 decoder: StreamDecoder::new(DecoderConfig::LOGIN),
                 digests: Digests::NONE,
-                state: ConnState::Login {
-                    login: None,
-                    deadline: now + self.cfg.limits.login_timeout,
-                },
+                state: ConnState::Login { login: None },
                 cid: 0,
                 stat_sn,
                 exp_stat_sn: 0,
                 max_send: rtgt_proto::pdu::LOGIN_MAX_DATA_SEGMENT_LENGTH,
-                last_rx: now,
             },
         );
+        self.timers
+            .set(conn, Timer::Login, now + self.cfg.limits.login_timeout);
         self.check_connection_limit(conn);
-        if self.shutting_down.is_some() {
+        if self.shutting_down {
             self.close_conn(conn, CloseReason::Shutdown);
         }
     }
@@ -166,7 +170,6 @@ impl TargetCore {
         if !c.is_open() {
             return;
         }
-        c.last_rx = now;
         c.decoder.feed(bytes);
         while self.is_open(conn) {
             let Some(c) = self.conns.get_mut(&conn) else {
@@ -178,6 +181,7 @@ impl TargetCore {
                 Some(Err(e)) => self.on_decode_error(conn, now, e),
             }
         }
+        self.rearm_nop(conn, now);
         self.check_buffer_limit(conn);
         self.pump(now);
     }
@@ -198,22 +202,16 @@ impl TargetCore {
     /// Time passed: login timeouts, NOP-In pings and their timeouts, the end
     /// of a shutdown's grace period.
     pub fn handle_timeout(&mut self, now: Instant) {
-        let ids: Vec<ConnId> = self.conns.keys().copied().collect();
-        for id in ids {
-            let Some(c) = self.conns.get(&id) else {
+        for (id, timer) in self.timers.due(now) {
+            // An earlier timer may have closed this connection.
+            if !self.is_open(id) {
                 continue;
-            };
-            let (login_due, close_due) = match &c.state {
-                ConnState::Login { deadline, .. } => (now >= *deadline, false),
-                ConnState::Full(f) => (false, f.close_at.is_some_and(|d| now >= d)),
-                ConnState::Closed => continue,
-            };
-            if login_due {
-                self.close_conn(id, CloseReason::LoginTimeout);
-            } else if close_due {
-                self.close_conn(id, CloseReason::Shutdown);
-            } else {
-                self.nop_timer(id, now);
+            }
+            match timer {
+                Timer::Login => self.close_conn(id, CloseReason::LoginTimeout),
+                Timer::CloseAfterLogout => self.close_conn(id, CloseReason::Shutdown),
+                Timer::PingAnswer => self.close_conn(id, CloseReason::NopTimeout),
+                Timer::NopDue => self.ping(id, now),
             }
         }
         self.pump(now);
@@ -282,23 +280,7 @@ impl TargetCore {
 
     /// The earliest deadline, if any.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let nop = self.cfg.nop;
-        self.conns
-            .values()
-            .flat_map(|c| match &c.state {
-                ConnState::Login { deadline, .. } => [Some(*deadline), None, None],
-                ConnState::Full(f) => {
-                    let ping = match (f.ping, nop.interval) {
-                        (Some((_, d)), _) => Some(d),
-                        (None, Some(i)) => Some(c.last_rx + i),
-                        _ => None,
-                    };
-                    [None, f.close_at, ping]
-                }
-                ConnState::Closed => [None, None, None],
-            })
-            .flatten()
-            .min()
+        self.timers.earliest()
     }
 
     /// Sessions in full feature phase.
@@ -345,6 +327,7 @@ impl TargetCore {
             ConnState::Full(f) => Some(f.session),
         };
         let (peer, cid) = (c.peer, c.cid);
+        self.timers.cancel_all(conn);
         if announce {
             self.events.push_back(Event::Close {
                 conn,

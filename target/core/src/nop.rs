@@ -4,7 +4,8 @@ use std::time::Instant;
 
 use rtgt_proto::pdu::{NopIn, NopOut, ITT_RESERVED, TTT_RESERVED};
 
-use super::events::{CloseReason, ConnId};
+use super::events::ConnId;
+use super::timers::Timer;
 use super::TargetCore;
 
 impl TargetCore {
@@ -49,7 +50,10 @@ impl TargetCore {
             return;
         }
         match f.ping {
-            Some((ttt, _)) if ttt == n.ttt => f.ping = None,
+            Some(ttt) if ttt == n.ttt => {
+                f.ping = None;
+                self.timers.cancel(conn, Timer::PingAnswer);
+            }
             _ if n.ttt == TTT_RESERVED => {}
             _ => {
                 // RFC 7143 §11.18.4: the TTT must be the one of our NOP-In.
@@ -58,28 +62,26 @@ impl TargetCore {
         }
     }
 
-    /// Pings an idle connection, or closes one whose ping went unanswered.
-    pub(crate) fn nop_timer(&mut self, conn: ConnId, now: Instant) {
-        let nop = self.cfg.nop;
-        let Some(c) = self.conns.get(&conn) else {
-            return;
-        };
-        let Some(f) = c.full() else {
-            return;
-        };
-        if let Some((_, deadline)) = f.ping {
-            if now >= deadline {
-                self.close_conn(conn, CloseReason::NopTimeout);
-            }
-            return;
+    /// Re-arms the idle timer of a connection in full feature phase with
+    /// no ping outstanding: something was received at `now`.
+    pub(crate) fn rearm_nop(&mut self, conn: ConnId, now: Instant) {
+        let idle = self
+            .conns
+            .get(&conn)
+            .and_then(|c| c.full())
+            .is_some_and(|f| f.ping.is_none());
+        if let (true, Some(interval)) = (idle, self.cfg.nop.interval) {
+            self.timers.set(conn, Timer::NopDue, now + interval);
         }
-        let Some(interval) = nop.interval else {
+    }
+
+    /// Pings a connection idle for the NOP interval; the answer is due
+    /// within the NOP timeout.
+    pub(crate) fn ping(&mut self, conn: ConnId, now: Instant) {
+        self.timers.cancel(conn, Timer::NopDue);
+        let Some(serial) = self.session_of(conn) else {
             return;
         };
-        if now < c.last_rx + interval {
-            return;
-        }
-        let serial = f.session;
         let ttt = self.sessions.get_mut(&serial).map_or(0, |s| s.ttt());
         let (exp, max) = self.window(serial);
         let ping = NopIn {
@@ -94,7 +96,9 @@ impl TargetCore {
         };
         self.send(conn, ping.into());
         if let Some(f) = self.conns.get_mut(&conn).and_then(|c| c.full_mut()) {
-            f.ping = Some((ttt, now + nop.timeout));
+            f.ping = Some(ttt);
         }
+        self.timers
+            .set(conn, Timer::PingAnswer, now + self.cfg.nop.timeout);
     }
 }

@@ -4,7 +4,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
 
 use bytes::Bytes;
 use rtgt_proto::pdu::{Digests, Isid, Pdu, StreamDecoder};
@@ -31,12 +30,9 @@ pub(crate) struct TextPending {
 /// with the data that exists only in it.
 #[derive(Debug)]
 pub(crate) enum ConnState {
-    /// Login phase: the login from its first request on, and when the
-    /// whole login times out.
-    Login {
-        login: Option<Box<Login>>,
-        deadline: Instant,
-    },
+    /// Login phase: the login from its first request on (its deadline is
+    /// the connection's [`Timer::Login`](crate::timers::Timer)).
+    Login { login: Option<Box<Login>> },
     /// Full feature phase, in a session.
     Full(FullFeature),
     /// Closed or being closed: nothing more is read or sent.
@@ -48,15 +44,14 @@ pub(crate) enum ConnState {
 pub(crate) struct FullFeature {
     /// The session's serial.
     pub session: u64,
-    /// An outstanding NOP-In ping: its TTT and when it times out.
-    pub ping: Option<(u32, Instant)>,
+    /// The TTT of an outstanding NOP-In ping (its deadline is the
+    /// connection's [`Timer::PingAnswer`](crate::timers::Timer)).
+    pub ping: Option<u32>,
     /// The rest of a Text Response split with the C bit.
     pub text: Option<TextPending>,
     /// A Text Request being received in parts with the C bit (RFC 7143
     /// §11.10.2): its ITT, the TTT we gave, and the text so far.
     pub text_in: Option<TextPending>,
-    /// Close at this time (after a shutdown's logout request).
-    pub close_at: Option<Instant>,
 }
 
 impl FullFeature {
@@ -66,7 +61,6 @@ impl FullFeature {
             ping: None,
             text: None,
             text_in: None,
-            close_at: None,
         }
     }
 }
@@ -87,7 +81,6 @@ pub(crate) struct Conn {
     pub exp_stat_sn: u32,
     /// The initiator's MaxRecvDataSegmentLength (RFC 7143 §13.12).
     pub max_send: u32,
-    pub last_rx: Instant,
 }
 
 impl Conn {

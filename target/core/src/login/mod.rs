@@ -241,7 +241,7 @@ impl TargetCore {
                 ))
             }
         };
-        if self.shutting_down.is_some() {
+        if self.shutting_down {
             // RFC 7143 §11.13.5: 0x0301, the target is going away.
             return Err(Failure::new(
                 LoginStatus::ServiceUnavailable,

@@ -12,6 +12,7 @@ use rtgt_scsi::Nexus;
 use super::Failure;
 use crate::events::{CloseReason, ConnId, Event};
 use crate::state::{ConnState, FullFeature, Session};
+use crate::timers::Timer;
 use crate::TargetCore;
 use crate::TargetId;
 
@@ -212,8 +213,9 @@ impl TargetCore {
         if let Some(c) = self.conns.get_mut(&conn) {
             c.cid = cid;
             if c.is_open() {
-                // The login is over: no more login deadline.
                 c.state = ConnState::Full(FullFeature::new(serial));
+                // The login is over: no more login deadline.
+                self.timers.cancel(conn, Timer::Login);
             }
         }
         ConnParams {
@@ -232,12 +234,12 @@ impl TargetCore {
         if let Some(c) = self.conns.get_mut(&conn) {
             c.digests = p.digests;
             c.max_send = p.max_send;
-            c.last_rx = now;
             c.decoder.set_config(DecoderConfig {
                 digests: p.digests,
                 max_data_segment_length: p.max_recv,
             });
         }
+        self.rearm_nop(conn, now);
     }
 
     /// A TSIH not in use, never 0 (RFC 7143 §11.12.6), from the injected
