@@ -25,11 +25,10 @@ use std::time::Instant;
 
 use rtgt_scsi::Disk;
 
-use crate::command::TaskPhase;
 use crate::config::{AuthConfig, Cidr, TargetConfig};
 use crate::events::{CloseReason, ConnId};
 use crate::registry::{RegistryError, TargetId, MAX_LUN};
-use crate::state::Session;
+use crate::session::Session;
 use crate::TargetCore;
 
 impl TargetCore {
@@ -132,7 +131,7 @@ impl TargetCore {
         // requests' completions will find no disk.
         for (serial, itt) in self.submitted_on(id, lun) {
             if let Some(s) = self.sessions.get_mut(&serial) {
-                s.tasks.remove(&itt);
+                s.tasks.remove(itt);
             }
             self.tmf_task_done(id, Some(lun), Session::tag(serial, itt));
         }
@@ -211,10 +210,9 @@ impl TargetCore {
             .filter(|(_, s)| s.target == Some(id))
             .flat_map(|(&serial, s)| {
                 s.tasks
-                    .iter()
-                    .filter(|(_, t)| t.phase == TaskPhase::Submitted)
-                    .filter(|(_, t)| rtgt_proto::scsi::params::Lun(t.lun.0).index() == Some(lun))
-                    .map(move |(&itt, _)| (serial, itt))
+                    .submitted(Some(lun))
+                    .into_iter()
+                    .map(move |itt| (serial, itt))
             })
             .collect()
     }

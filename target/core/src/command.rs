@@ -10,8 +10,8 @@ use rtgt_scsi::{Command, TaskAttribute};
 use std::collections::BTreeMap;
 
 use super::events::ConnId;
-use super::r2t::R2t;
-use super::state::Session;
+use super::session::Session;
+use super::tasks::{Task, TaskPhase};
 use super::TargetCore;
 
 /// RFC 7143 §11.4.7.2: iSCSI conditions reported as CHECK CONDITION with
@@ -24,54 +24,6 @@ pub(crate) mod condition {
     pub const INCORRECT_AMOUNT_OF_DATA: AscAscq = AscAscq::new(0x0c, 0x0d);
     /// Protocol service CRC error (47h/05h).
     pub const PROTOCOL_SERVICE_CRC_ERROR: AscAscq = AscAscq::new(0x47, 0x05);
-}
-
-/// A task of a session, from its command to its status.
-#[derive(Debug)]
-pub(crate) struct Task {
-    /// The connection the task is allegiant to (RFC 7143 §4.2.2.1).
-    pub conn: ConnId,
-    pub lun: pdu::Lun,
-    pub immediate: bool,
-    pub cdb: Bytes,
-    pub attr: TaskAttribute,
-    /// Expected Data Transfer Length.
-    pub edtl: u32,
-    pub write: bool,
-    /// Write data received so far (always in order, DataPDUInOrder=Yes).
-    pub data: BytesMut,
-    /// Where the unsolicited data (immediate and Data-Out with the reserved
-    /// TTT) ends.
-    pub unsol_end: u32,
-    /// The next DataSN of the unsolicited sequence.
-    pub unsol_data_sn: u32,
-    /// Outstanding R2Ts by TTT.
-    pub r2ts: BTreeMap<u32, R2t>,
-    pub next_r2t_offset: u32,
-    pub r2t_sn: u32,
-    /// A Data-Out of this task failed its data digest (RFC 7143 §7.8).
-    pub crc_error: bool,
-    pub phase: TaskPhase,
-}
-
-/// Where a task is in its life at the iSCSI layer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TaskPhase {
-    /// Collecting its write data (immediate, unsolicited, then solicited).
-    Collecting,
-    /// Aborted by a task management function of its own session while
-    /// R2Ts were outstanding: RFC 7143 §4.2.3.3 has the target wait for
-    /// the Data-Out answering those R2Ts before it answers the function.
-    /// No new R2T is issued; the task ends silently once they are in.
-    Draining,
-    /// Handed to the logical unit.
-    Submitted,
-}
-
-impl Task {
-    pub fn received(&self) -> u32 {
-        self.data.len() as u32
-    }
 }
 
 fn attribute(a: pdu::TaskAttribute) -> TaskAttribute {
@@ -102,7 +54,7 @@ impl TargetCore {
         }
         // RFC 7143 §11.2.1.8 (ITT): 0xffffffff is reserved, and a tag names
         // one task of the session.
-        if cmd.itt == ITT_RESERVED || s.tasks.contains_key(&cmd.itt) {
+        if cmd.itt == ITT_RESERVED || s.tasks.contains(cmd.itt) {
             self.peer_error(conn, format!("ITT {:#x} reserved or in use", cmd.itt));
             self.reject(conn, raw, RejectReason::ProtocolError);
             return;
@@ -180,7 +132,7 @@ impl TargetCore {
     /// Moves a task on once data arrived: more R2Ts, or the command to the
     /// logical unit once all its data is in.
     pub(crate) fn advance_write(&mut self, serial: u64, itt: u32) {
-        let Some(t) = self.sessions.get(&serial).and_then(|s| s.tasks.get(&itt)) else {
+        let Some(t) = self.sessions.get(&serial).and_then(|s| s.tasks.get(itt)) else {
             return;
         };
         if t.phase == TaskPhase::Draining {
@@ -198,7 +150,7 @@ impl TargetCore {
                 // PROTOCOL SERVICE CRC ERROR.
                 let conn = t.conn;
                 if let Some(s) = self.sessions.get_mut(&serial) {
-                    s.tasks.remove(&itt);
+                    s.tasks.remove(itt);
                 }
                 self.fail_command(conn, itt, condition::PROTOCOL_SERVICE_CRC_ERROR);
             } else {
@@ -216,7 +168,7 @@ impl TargetCore {
         };
         let nexus = s.nexus.clone();
         let target = s.target;
-        let Some(t) = s.tasks.get_mut(&itt) else {
+        let Some(t) = s.tasks.get_mut(itt) else {
             return;
         };
         t.phase = TaskPhase::Submitted;
@@ -260,26 +212,15 @@ impl TargetCore {
         let Some(s) = self.sessions.get_mut(&serial) else {
             return;
         };
-        let itts: Vec<u32> = s
-            .tasks
-            .iter()
-            .filter(|(_, t)| t.conn == conn)
-            .map(|(&i, _)| i)
-            .collect();
+        let at_lu = s.tasks.terminate_conn(conn);
         let nexus = s.nexus.clone();
         let target = s.target;
-        for itt in itts {
-            let Some(t) = s.tasks.get(&itt) else { continue };
-            if t.phase == TaskPhase::Submitted {
-                let lun = rtgt_proto::scsi::params::Lun(t.lun.0).index();
-                if let Some(d) = target
-                    .and_then(|i| self.reg.get_mut(i))
-                    .and_then(|tg| lun.and_then(|n| tg.luns.disk_mut(n)))
-                {
-                    d.abort_task(&nexus, Session::tag(serial, itt));
-                }
-            } else {
-                s.tasks.remove(&itt);
+        for (itt, lun) in at_lu {
+            if let Some(d) = target
+                .and_then(|i| self.reg.get_mut(i))
+                .and_then(|tg| lun.and_then(|n| tg.luns.disk_mut(n)))
+            {
+                d.abort_task(&nexus, Session::tag(serial, itt));
             }
         }
     }

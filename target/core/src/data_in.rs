@@ -24,7 +24,7 @@ impl TargetCore {
         if s.target != Some(target) {
             return;
         }
-        let Some(task) = s.tasks.remove(&itt) else {
+        let Some(task) = s.tasks.remove(itt) else {
             return;
         };
         let Some(reply) = c.reply else {

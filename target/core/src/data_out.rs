@@ -4,8 +4,9 @@
 use bytes::Bytes;
 use rtgt_proto::pdu::{DataOut, Opcode, Pdu, RawPdu, RejectReason, TTT_RESERVED};
 
-use super::command::{condition, TaskPhase};
+use super::command::condition;
 use super::events::ConnId;
+use super::tasks::TaskPhase;
 use super::TargetCore;
 
 /// How a Data-Out fits its task.
@@ -35,7 +36,7 @@ impl TargetCore {
             }
             Verdict::End(asc) => {
                 if let Some(s) = self.sessions.get_mut(&serial) {
-                    s.tasks.remove(&d.itt);
+                    s.tasks.remove(d.itt);
                 }
                 self.fail_command(conn, d.itt, asc);
             }
@@ -52,7 +53,7 @@ impl TargetCore {
         let Some(s) = self.sessions.get_mut(&serial) else {
             return Verdict::Drop;
         };
-        let Some(t) = s.tasks.get_mut(&d.itt) else {
+        let Some(t) = s.tasks.get_mut(d.itt) else {
             // Unsolicited data of a task that already ended (for example
             // with a CHECK CONDITION) may still be on the wire: dropped.
             // Data for a TTT we never gave is an invalid field (RFC 7143
@@ -156,7 +157,7 @@ impl TargetCore {
             if let Some(t) = self
                 .sessions
                 .get_mut(&serial)
-                .and_then(|s| s.tasks.get_mut(&itt))
+                .and_then(|s| s.tasks.get_mut(itt))
             {
                 t.crc_error = true;
             }

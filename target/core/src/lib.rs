@@ -51,7 +51,9 @@ mod nop;
 mod r2t;
 mod registry;
 mod reject;
+mod session;
 mod state;
+mod tasks;
 mod timers;
 mod tmf;
 mod window;
@@ -75,7 +77,8 @@ use rtgt_proto::pdu::{DecoderConfig, Digests, EncodedParts, StreamDecoder};
 use rtgt_scsi::{BackstoreError, IoData, IoId, IoRequest};
 
 use registry::Registry;
-use state::{Conn, ConnState, Session};
+use session::Session;
+use state::{Conn, ConnState};
 use timers::{Timer, Timers};
 
 /// Names one backstore request: the target, the LUN and the disk's id.

@@ -25,12 +25,7 @@ impl TargetCore {
         }
         let mut held = c.decoder.buffered();
         if let Some(s) = c.session().and_then(|k| self.sessions.get(&k)) {
-            held += s
-                .tasks
-                .values()
-                .filter(|t| t.conn == conn)
-                .map(|t| t.data.len())
-                .sum::<usize>();
+            held += s.tasks.buffered_on(conn);
         }
         if held > self.cfg.limits.max_buffered_bytes {
             self.limit_hit(conn, "buffered bytes");

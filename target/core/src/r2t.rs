@@ -27,7 +27,7 @@ impl TargetCore {
             let max_out = usize::from(s.params.max_outstanding_r2t.max(1));
             let burst = s.params.max_burst_length.max(1);
             let ttt = s.ttt();
-            let Some(t) = s.tasks.get_mut(&itt) else {
+            let Some(t) = s.tasks.get_mut(itt) else {
                 return;
             };
             // RFC 7143 §13.17: at most MaxOutstandingR2T R2Ts per task.

@@ -1,22 +1,15 @@
-//! The state the core keeps per connection and per session, and the
-//! helpers that stamp sequence numbers on outgoing PDUs.
+//! The state the core keeps per connection, and the helpers that stamp
+//! sequence numbers on outgoing PDUs.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use bytes::Bytes;
-use rtgt_proto::pdu::{Digests, Isid, Pdu, StreamDecoder};
-use rtgt_proto::serial::Serial;
-use rtgt_proto::text::OperationalParams;
-use rtgt_scsi::Nexus;
+use rtgt_proto::pdu::{Digests, Pdu, StreamDecoder};
 
-use super::command::Task;
 use super::events::ConnId;
 use super::login::Login;
-use super::tmf::PendingTmf;
+use super::session::Session;
 use super::TargetCore;
-use crate::TargetId;
 
 /// The rest of a Text Response split with the C bit (RFC 7143 §11.11.2).
 #[derive(Debug)]
@@ -144,68 +137,6 @@ impl Conn {
     }
 }
 
-/// One session (RFC 7143 §4.2.1).
-#[derive(Debug)]
-pub(crate) struct Session {
-    pub tsih: u16,
-    pub isid: Isid,
-    pub initiator: String,
-    /// Index of the target; `None` for a discovery session.
-    pub target: Option<TargetId>,
-    pub nexus: Arc<Nexus>,
-    pub params: OperationalParams,
-    /// Connections by CID.
-    pub conns: BTreeMap<u16, ConnId>,
-    /// RFC 7143 §4.2.2.1: the next CmdSN expected.
-    pub exp_cmd_sn: u32,
-    /// The last MaxCmdSN sent (it never goes back).
-    pub max_cmd_sn: u32,
-    pub queue_depth: u32,
-    /// Non-immediate commands that arrived ahead of a gap, by CmdSN.
-    pub held: BTreeMap<u32, (ConnId, Pdu)>,
-    /// CmdSNs a TMF declared received (RFC 7143 §11.5.1, RefCmdSN).
-    pub skip_cmd_sn: BTreeSet<u32>,
-    /// Tasks by ITT.
-    pub tasks: BTreeMap<u32, Task>,
-    pub tmfs: Vec<PendingTmf>,
-    pub next_ttt: u32,
-}
-
-impl Session {
-    /// A fresh Target Transfer Tag, never the reserved 0xffffffff.
-    pub fn ttt(&mut self) -> u32 {
-        let t = self.next_ttt;
-        self.next_ttt = self.next_ttt.wrapping_add(1);
-        if self.next_ttt == u32::MAX {
-            self.next_ttt = 0;
-        }
-        t
-    }
-
-    /// Non-immediate tasks in flight: they hold slots of the window.
-    pub fn slots_used(&self) -> u32 {
-        self.tasks.values().filter(|t| !t.immediate).count() as u32
-    }
-
-    /// RFC 7143 §4.2.2.1: MaxCmdSN = ExpCmdSN + free slots - 1, never
-    /// lower than what was already sent (the window only moves forward).
-    pub fn refresh_max_cmd_sn(&mut self) -> u32 {
-        let free = self.queue_depth.saturating_sub(self.slots_used());
-        let max = self.exp_cmd_sn.wrapping_add(free).wrapping_sub(1);
-        if Serial(max).is_after(Serial(self.max_cmd_sn)) {
-            self.max_cmd_sn = max;
-        }
-        self.max_cmd_sn
-    }
-
-    /// The tag a task of this session has in its disk: the session's
-    /// serial above the ITT, so that a reinstated session's ITTs never
-    /// meet the old one's.
-    pub fn tag(serial: u64, itt: u32) -> u64 {
-        (serial << 32) | u64::from(itt)
-    }
-}
-
 impl TargetCore {
     /// Encodes `pdu` with the connection's digests and queues it.
     pub(crate) fn send(&mut self, conn: ConnId, pdu: Pdu) {
@@ -238,13 +169,9 @@ impl TargetCore {
 
     /// ExpCmdSN and MaxCmdSN of a session.
     pub(crate) fn window(&mut self, serial: u64) -> (u32, u32) {
-        match self.sessions.get_mut(&serial) {
-            Some(s) => {
-                let max = s.refresh_max_cmd_sn();
-                (s.exp_cmd_sn, max)
-            }
-            None => (0, 0),
-        }
+        self.sessions
+            .get_mut(&serial)
+            .map_or((0, 0), Session::window)
     }
 
     /// The session of a connection in full feature phase.

@@ -7,11 +7,10 @@ use std::collections::BTreeSet;
 use rtgt_proto::pdu::{
     TaskManagementRequest, TaskManagementResponse, TmfFunction, TmfResponseCode,
 };
-use rtgt_proto::serial::Serial;
 
-use super::command::TaskPhase;
 use super::events::ConnId;
-use super::state::Session;
+use super::session::Session;
+use super::tasks::TaskPhase;
 use super::TargetCore;
 use crate::TargetId;
 
@@ -126,7 +125,7 @@ impl TargetCore {
             return TmfResponseCode::TaskDoesNotExist;
         };
         let itt = t.referenced_task_tag;
-        match s.tasks.get(&itt) {
+        match s.tasks.get(itt) {
             // Test only: with `broken-abort`, forget the task and answer at once.
             Some(task) if task.phase == TaskPhase::Submitted && cfg!(feature = "broken-abort") => {
                 let _ = task;
@@ -135,7 +134,7 @@ impl TargetCore {
             Some(task) if task.phase == TaskPhase::Submitted => {
                 let tag = Session::tag(serial, itt);
                 waiting.insert((target, tag));
-                let lun = rtgt_proto::scsi::params::Lun(task.lun.0).index();
+                let lun = task.lun_index();
                 let nexus = s.nexus.clone();
                 if let Some(d) =
                     lun.and_then(|n| self.reg.get_mut(target).and_then(|tg| tg.luns.disk_mut(n)))
@@ -151,28 +150,16 @@ impl TargetCore {
             }
             Some(_) => {
                 // Still collecting its Data-Out: it ends here.
-                s.tasks.remove(&itt);
+                s.tasks.remove(itt);
                 TmfResponseCode::FunctionComplete
             }
             None => {
-                let r = t.ref_cmd_sn;
-                if s.held.remove(&r).is_some() {
-                    // RFC 7143 §11.5.1: a command not yet delivered is
-                    // aborted before it runs.
-                    return TmfResponseCode::FunctionComplete;
-                }
-                let max = s.refresh_max_cmd_sn();
-                if Serial(r).in_window(Serial(s.exp_cmd_sn), Serial(max))
-                    && Serial(t.cmd_sn).is_after(Serial(r))
-                {
-                    // RFC 7143 §11.5.1: a RefCmdSN inside the window and
-                    // below the TMF's CmdSN is taken as received (and the
-                    // command, when it comes, not executed): function
-                    // complete.
-                    s.skip_cmd_sn.insert(r);
+                // RFC 7143 §11.5.1: a task not seen yet is looked for by its
+                // RefCmdSN in the window.
+                let used = s.tasks.slots_used();
+                if s.window.abort_unseen(t.ref_cmd_sn, t.cmd_sn, used) {
                     TmfResponseCode::FunctionComplete
                 } else {
-                    // RFC 7143 §11.5.1: otherwise the task does not exist.
                     TmfResponseCode::TaskDoesNotExist
                 }
             }
@@ -192,11 +179,8 @@ impl TargetCore {
             if s.target != Some(target) || only.is_some_and(|o| o != serial) {
                 continue;
             }
-            for (&itt, t) in &s.tasks {
-                let n = rtgt_proto::scsi::params::Lun(t.lun.0).index();
-                if t.phase == TaskPhase::Submitted && (lun.is_none() || n == lun) {
-                    waiting.insert((target, Session::tag(serial, itt)));
-                }
+            for itt in s.tasks.submitted(lun) {
+                waiting.insert((target, Session::tag(serial, itt)));
             }
         }
     }
@@ -218,18 +202,9 @@ impl TargetCore {
         let Some(s) = self.sessions.get_mut(&serial) else {
             return;
         };
-        s.tasks.retain(|&itt, t| {
-            let n = rtgt_proto::scsi::params::Lun(t.lun.0).index();
-            if t.phase != TaskPhase::Collecting || (lun.is_some() && n != lun) {
-                return true;
-            }
-            if t.r2ts.is_empty() {
-                return false;
-            }
-            t.phase = TaskPhase::Draining;
+        for itt in s.tasks.end_unsubmitted(lun) {
             waiting.insert((target, Session::tag(serial, itt)));
-            true
-        });
+        }
     }
 
     /// A draining task has had the Data-Out for all its R2Ts: it ends
@@ -242,7 +217,7 @@ impl TargetCore {
         let Some(target) = s.target else {
             return;
         };
-        s.tasks.remove(&itt);
+        s.tasks.remove(itt);
         self.tmf_task_done(target, None, Session::tag(serial, itt));
     }
 

@@ -252,7 +252,7 @@ impl TargetCore {
         let joining = self.check_session_rules(conn, req, &initiator, target, session_type)?;
         let neg = self.target_negotiator(target, session_type, joining.is_some(), req.csg);
         let exp_cmd_sn = match joining.and_then(|s| self.sessions.get(&s)) {
-            Some(s) => s.exp_cmd_sn,
+            Some(s) => s.window.exp_cmd_sn(),
             None => req.cmd_sn,
         };
         let Some(c) = self.conns.get_mut(&conn) else {

@@ -11,8 +11,11 @@ use rtgt_scsi::Nexus;
 
 use super::Failure;
 use crate::events::{CloseReason, ConnId, Event};
-use crate::state::{ConnState, FullFeature, Session};
+use crate::session::Session;
+use crate::state::{ConnState, FullFeature};
+use crate::tasks::TaskTable;
 use crate::timers::Timer;
+use crate::window::CommandWindow;
 use crate::TargetCore;
 use crate::TargetId;
 
@@ -158,12 +161,8 @@ impl TargetCore {
                         nexus,
                         params,
                         conns,
-                        exp_cmd_sn: login.exp_cmd_sn,
-                        max_cmd_sn: login.exp_cmd_sn.wrapping_sub(1),
-                        queue_depth: depth,
-                        held: BTreeMap::new(),
-                        skip_cmd_sn: BTreeSet::new(),
-                        tasks: BTreeMap::new(),
+                        window: CommandWindow::new(login.exp_cmd_sn, depth),
+                        tasks: TaskTable::default(),
                         tmfs: Vec::new(),
                         next_ttt,
                     },
