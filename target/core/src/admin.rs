@@ -26,7 +26,7 @@ use std::time::Instant;
 use rtgt_scsi::Disk;
 
 use crate::config::{AuthConfig, Cidr, TargetConfig};
-use crate::events::{CloseReason, ConnId};
+use crate::events::CloseReason;
 use crate::registry::{RegistryError, TargetId, MAX_LUN};
 use crate::session::Session;
 use crate::TargetCore;
@@ -63,7 +63,7 @@ impl TargetCore {
         if self.reg.get(id).is_none() {
             return Err(RegistryError::NoTarget(id));
         }
-        let serials = self.sessions_of(id);
+        let serials = self.sessions.of_target(id);
         if !serials.is_empty() && !force {
             return Err(RegistryError::TargetBusy {
                 id,
@@ -73,13 +73,7 @@ impl TargetCore {
         for serial in serials {
             self.end_session(serial, "target removed");
         }
-        let logins: Vec<ConnId> = self
-            .conns
-            .iter()
-            .filter(|(_, c)| c.login().is_some_and(|l| l.target == Some(id)))
-            .map(|(&k, _)| k)
-            .collect();
-        for conn in logins {
+        for conn in self.conns.logins_for(id) {
             self.close_conn(conn, CloseReason::TargetRemoved);
         }
         self.pump(now);
@@ -118,7 +112,7 @@ impl TargetCore {
         if t.luns.disk(lun).is_none() {
             return Err(RegistryError::NoLun { target: id, lun });
         }
-        let at_lu = self.submitted_on(id, lun);
+        let at_lu = self.sessions.submitted_on(id, Some(lun), None);
         if !at_lu.is_empty() && !force {
             return Err(RegistryError::LunBusy {
                 target: id,
@@ -129,7 +123,7 @@ impl TargetCore {
         self.abort_lun(id, lun, now);
         // Tasks whose aborts wait for backstore requests end here: those
         // requests' completions will find no disk.
-        for (serial, itt) in self.submitted_on(id, lun) {
+        for (serial, itt) in self.sessions.submitted_on(id, Some(lun), None) {
             if let Some(s) = self.sessions.get_mut(&serial) {
                 s.tasks.remove(itt);
             }
@@ -176,7 +170,7 @@ impl TargetCore {
     /// Target `id`, its LUNs made to know every nexus of its sessions, so
     /// that a change of its inventory reaches them all (SAM-5 §5.14).
     fn sessions_told(&mut self, id: TargetId) -> Result<&mut TargetConfig, RegistryError> {
-        let nexuses = self.nexuses_of(id);
+        let nexuses = self.sessions.nexuses_of(id);
         let t = self.reg.get_mut(id).ok_or(RegistryError::NoTarget(id))?;
         for n in &nexuses {
             t.luns.register(n);
@@ -184,43 +178,10 @@ impl TargetCore {
         Ok(t)
     }
 
-    /// The I_T nexuses of target `id`'s sessions.
-    fn nexuses_of(&self, id: TargetId) -> Vec<std::sync::Arc<rtgt_scsi::Nexus>> {
-        self.sessions
-            .values()
-            .filter(|s| s.target == Some(id))
-            .map(|s| s.nexus.clone())
-            .collect()
-    }
-
-    /// The serials of target `id`'s sessions.
-    pub(crate) fn sessions_of(&self, id: TargetId) -> Vec<u64> {
-        self.sessions
-            .iter()
-            .filter(|(_, s)| s.target == Some(id))
-            .map(|(&k, _)| k)
-            .collect()
-    }
-
-    /// The tasks of target `id`'s sessions that are at LUN `lun`'s logical
-    /// unit, as (session serial, ITT).
-    fn submitted_on(&self, id: TargetId, lun: u16) -> Vec<(u64, u32)> {
-        self.sessions
-            .iter()
-            .filter(|(_, s)| s.target == Some(id))
-            .flat_map(|(&serial, s)| {
-                s.tasks
-                    .submitted(Some(lun))
-                    .into_iter()
-                    .map(move |itt| (serial, itt))
-            })
-            .collect()
-    }
-
     /// Aborts every task of the LUN (SAM-5 §7.7, as a LOGICAL UNIT RESET)
     /// and delivers what ends at once.
     fn abort_lun(&mut self, id: TargetId, lun: u16, now: Instant) {
-        let nexuses = self.nexuses_of(id);
+        let nexuses = self.sessions.nexuses_of(id);
         if let Some(d) = self.reg.get_mut(id).and_then(|t| t.luns.disk_mut(lun)) {
             for n in &nexuses {
                 d.abort_task_set(n);

@@ -16,8 +16,7 @@ impl TargetCore {
     pub fn shutdown(&mut self, now: Instant, grace: Duration) {
         let at = now + grace;
         self.shutting_down = true;
-        let ids: Vec<ConnId> = self.conns.keys().copied().collect();
-        for id in ids {
+        for id in self.conns.ids() {
             let (in_login, full) = match self.conns.get(&id) {
                 Some(c) => (c.in_login(), c.full().is_some()),
                 None => continue,
@@ -35,20 +34,20 @@ impl TargetCore {
     /// Sends an Asynchronous Message; for event 1 (logout request)
     /// `param3` is the time to log out in seconds (RFC 7143 §11.9.1).
     pub(crate) fn send_async(&mut self, conn: ConnId, event: AsyncEvent, param3: u16) {
-        let Some(serial) = self.session_of(conn) else {
+        let Some(serial) = self.conns.session_of(conn) else {
             return;
         };
-        let (exp, max) = self.window(serial);
+        let (exp, max) = self.sessions.window(serial);
         let msg = AsyncMessage {
             // RFC 7143 §11.9: ITT is reserved (0xffffffff).
             itt: ITT_RESERVED,
-            stat_sn: self.take_stat_sn(conn),
+            stat_sn: self.conns.take_stat_sn(conn),
             exp_cmd_sn: exp,
             max_cmd_sn: max,
             async_event: event,
             parameter3: param3,
             ..AsyncMessage::default()
         };
-        self.send(conn, msg.into());
+        self.conns.send(conn, msg.into());
     }
 }

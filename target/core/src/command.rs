@@ -40,7 +40,7 @@ fn attribute(a: pdu::TaskAttribute) -> TaskAttribute {
 impl TargetCore {
     /// A SCSI Command the window let through.
     pub(crate) fn on_scsi_command(&mut self, conn: ConnId, cmd: ScsiCommand, raw: &RawPdu) {
-        let Some(serial) = self.session_of(conn) else {
+        let Some(serial) = self.conns.session_of(conn) else {
             return;
         };
         let Some(s) = self.sessions.get(&serial) else {
@@ -60,7 +60,7 @@ impl TargetCore {
             return;
         }
         if s.tasks.len() >= self.cfg.limits.max_outstanding_commands {
-            let peer = self.peer_of(conn);
+            let peer = self.conns.peer_of(conn);
             self.events.push_back(super::Event::LimitExceeded {
                 conn,
                 peer,

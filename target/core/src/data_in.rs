@@ -53,7 +53,7 @@ impl TargetCore {
         let collapse = r.sense.is_empty() && !r.data_in.is_empty();
         let mut data_sn = 0u32;
         if !r.data_in.is_empty() {
-            let max_seg = self.conns.get(&conn).map_or(8192, |c| c.max_send).max(1);
+            let max_seg = self.conns.max_send(conn, 8192).max(1);
             let burst = self
                 .sessions
                 .get(&serial)
@@ -69,7 +69,7 @@ impl TargetCore {
                 // RFC 7143 §11.7.1: F ends each Data-In sequence, at most
                 // MaxBurstLength bytes (§13.13), and the last PDU.
                 let final_bit = last || end % burst == 0;
-                let (exp, max) = self.window(serial);
+                let (exp, max) = self.sessions.window(serial);
                 let mut pdu = DataIn {
                     final_bit,
                     lun,
@@ -93,9 +93,9 @@ impl TargetCore {
                     pdu.underflow = u;
                     pdu.overflow = o;
                     pdu.residual_count = n;
-                    pdu.stat_sn = self.take_stat_sn(conn);
+                    pdu.stat_sn = self.conns.take_stat_sn(conn);
                 }
-                self.send(conn, pdu.into());
+                self.conns.send(conn, pdu.into());
                 data_sn += u32::from(!cfg!(feature = "broken-datasn")); // Test only: reuse DataSN.
                 offset = end;
             }
@@ -115,11 +115,11 @@ impl TargetCore {
         residual: Residual,
         exp_data_sn: u32,
     ) {
-        let Some(serial) = self.session_of(conn) else {
+        let Some(serial) = self.conns.session_of(conn) else {
             return;
         };
         let (u, o, n) = residual.fields();
-        let (exp, max) = self.window(serial);
+        let (exp, max) = self.sessions.window(serial);
         let pdu = ScsiResponse {
             response: ScsiResponseCode::CommandCompleted,
             status,
@@ -127,7 +127,7 @@ impl TargetCore {
             overflow: o,
             residual_count: n,
             itt,
-            stat_sn: self.take_stat_sn(conn),
+            stat_sn: self.conns.take_stat_sn(conn),
             exp_cmd_sn: exp,
             max_cmd_sn: max,
             // RFC 7143 §11.4.8: ExpDataSN is the number of Data-In PDUs
@@ -141,6 +141,6 @@ impl TargetCore {
             },
             ..ScsiResponse::default()
         };
-        self.send(conn, pdu.into());
+        self.conns.send(conn, pdu.into());
     }
 }

@@ -24,7 +24,7 @@ enum Verdict {
 impl TargetCore {
     /// A Data-Out PDU.
     pub(crate) fn on_data_out(&mut self, conn: ConnId, d: DataOut, raw: &RawPdu) {
-        let Some(serial) = self.session_of(conn) else {
+        let Some(serial) = self.conns.session_of(conn) else {
             return;
         };
         let verdict = self.take_data_out(serial, conn, &d);
@@ -146,7 +146,7 @@ impl TargetCore {
         let Ok(Pdu::DataOut(mut d)) = Pdu::decode(frame) else {
             return;
         };
-        let Some(serial) = self.session_of(conn) else {
+        let Some(serial) = self.conns.session_of(conn) else {
             return;
         };
         // The bytes are untrustworthy: account for them as zeros so the

@@ -29,7 +29,7 @@ fn address(a: SocketAddr) -> String {
 impl TargetCore {
     /// A Text Request.
     pub(crate) fn on_text(&mut self, conn: ConnId, req: TextRequest, raw: &RawPdu) {
-        let Some(serial) = self.session_of(conn) else {
+        let Some(serial) = self.conns.session_of(conn) else {
             return;
         };
         let receiving = self
@@ -107,14 +107,14 @@ impl TargetCore {
             return;
         }
         if part.ttt == TTT_RESERVED {
-            part.ttt = self.sessions.get_mut(&serial).map_or(0, |s| s.ttt());
+            part.ttt = self.sessions.ttt(serial);
         }
         part.rest = Bytes::from(all);
         let ttt = part.ttt;
         if let Some(f) = self.conns.get_mut(&conn).and_then(|c| c.full_mut()) {
             f.text_in = Some(part);
         }
-        let (exp, max_sn) = self.window(serial);
+        let (exp, max_sn) = self.sessions.window(serial);
         // RFC 7143 §11.11: an empty response with F=0 asks for the rest;
         // its TTT ties the next part to this exchange.
         let resp = TextResponse {
@@ -122,12 +122,12 @@ impl TargetCore {
             continue_bit: false,
             itt: req.itt,
             ttt,
-            stat_sn: self.take_stat_sn(conn),
+            stat_sn: self.conns.take_stat_sn(conn),
             exp_cmd_sn: exp,
             max_cmd_sn: max_sn,
             ..TextResponse::default()
         };
-        self.send(conn, resp.into());
+        self.conns.send(conn, resp.into());
     }
 
     /// Answers the whole text of a request.
@@ -167,7 +167,7 @@ impl TargetCore {
 
     /// Sends the next segment of an answer, keeping the rest.
     fn send_text(&mut self, conn: ConnId, serial: u64, itt: u32, data: Bytes) {
-        let max = self.conns.get(&conn).map_or(8192, |c| c.max_send).max(1) as usize;
+        let max = self.conns.max_send(conn, 8192).max(1) as usize;
         let (now, rest) = if data.len() > max {
             (data.slice(..max), Some(data.slice(max..)))
         } else {
@@ -175,7 +175,7 @@ impl TargetCore {
         };
         let ttt = match rest {
             Some(rest) => {
-                let ttt = self.sessions.get_mut(&serial).map_or(0, |s| s.ttt());
+                let ttt = self.sessions.ttt(serial);
                 if let Some(f) = self.conns.get_mut(&conn).and_then(|c| c.full_mut()) {
                     f.text = Some(TextPending { itt, ttt, rest });
                 }
@@ -184,7 +184,7 @@ impl TargetCore {
             None => TTT_RESERVED,
         };
         let more = ttt != TTT_RESERVED;
-        let (exp, max_sn) = self.window(serial);
+        let (exp, max_sn) = self.sessions.window(serial);
         let resp = TextResponse {
             // RFC 7143 §11.11.1-2: F clear and C set while more follows;
             // the TTT then names the continuation.
@@ -192,13 +192,13 @@ impl TargetCore {
             continue_bit: more,
             itt,
             ttt,
-            stat_sn: self.take_stat_sn(conn),
+            stat_sn: self.conns.take_stat_sn(conn),
             exp_cmd_sn: exp,
             max_cmd_sn: max_sn,
             data: now,
             ..TextResponse::default()
         };
-        self.send(conn, resp.into());
+        self.conns.send(conn, resp.into());
     }
 
     /// The SendTargets answer (RFC 7143 §13.3, Appendix C): the targets

@@ -158,14 +158,14 @@ impl TargetCore {
         resp.nsg = rtgt_proto::pdu::LoginStage::SecurityNegotiation;
         resp.tsih = 0;
         resp.data = Default::default();
-        resp.stat_sn = self.take_stat_sn(conn);
+        resp.stat_sn = self.conns.take_stat_sn(conn);
         if let Some(l) = self.conns.get(&conn).and_then(|c| c.login()) {
             resp.exp_cmd_sn = l.exp_cmd_sn;
             resp.max_cmd_sn = l.exp_cmd_sn;
         }
         let status = resp.status;
-        self.send(conn, resp.into());
-        let peer = self.peer_of(conn);
+        self.conns.send(conn, resp.into());
+        let peer = self.conns.peer_of(conn);
         self.events.push_back(Event::LoginFailed {
             conn,
             peer,
@@ -177,7 +177,7 @@ impl TargetCore {
 
     /// Logs a peer's mistake.
     pub(crate) fn peer_error(&mut self, conn: ConnId, what: String) {
-        let peer = self.peer_of(conn);
+        let peer = self.conns.peer_of(conn);
         self.events.push_back(Event::PeerError { conn, peer, what });
     }
 }

@@ -69,7 +69,7 @@ pub use events::{CloseReason, ConnId, Event};
 pub use registry::{RegistryError, TargetId, MAX_LUN};
 pub use rtgt_proto::random::{RandomSource, SeededRandom};
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -77,8 +77,8 @@ use rtgt_proto::pdu::{DecoderConfig, Digests, EncodedParts, StreamDecoder};
 use rtgt_scsi::{BackstoreError, IoData, IoId, IoRequest};
 
 use registry::Registry;
-use session::Session;
-use state::{Conn, ConnState};
+use session::SessionTable;
+use state::{Conn, ConnState, ConnTable};
 use timers::{Timer, Timers};
 
 /// Names one backstore request: the target, the LUN and the disk's id.
@@ -102,11 +102,8 @@ pub struct TargetCore {
     /// The live targets by id.
     reg: Registry,
     rng: Box<dyn RandomSource>,
-    conns: BTreeMap<ConnId, Conn>,
-    /// Sessions by serial number (never reused).
-    sessions: BTreeMap<u64, Session>,
-    next_serial: u64,
-    tx: VecDeque<(ConnId, EncodedParts)>,
+    conns: ConnTable,
+    sessions: SessionTable,
     events: VecDeque<Event>,
     /// Every deadline of the core.
     timers: Timers,
@@ -124,10 +121,8 @@ impl TargetCore {
             cfg,
             reg,
             rng,
-            conns: BTreeMap::new(),
-            sessions: BTreeMap::new(),
-            next_serial: 1,
-            tx: VecDeque::new(),
+            conns: ConnTable::default(),
+            sessions: SessionTable::default(),
             events: VecDeque::new(),
             timers: Timers::default(),
             shutting_down: false,
@@ -174,7 +169,7 @@ impl TargetCore {
             return;
         }
         c.decoder.feed(bytes);
-        while self.is_open(conn) {
+        while self.conns.is_open(conn) {
             let Some(c) = self.conns.get_mut(&conn) else {
                 break;
             };
@@ -191,7 +186,7 @@ impl TargetCore {
 
     /// The transport connection closed (EOF, reset, or after our own close).
     pub fn handle_closed(&mut self, conn: ConnId, now: Instant) {
-        if self.is_open(conn) {
+        if self.conns.is_open(conn) {
             self.drop_conn(
                 conn,
                 CloseReason::StreamLost("closed by the peer".into()),
@@ -207,7 +202,7 @@ impl TargetCore {
     pub fn handle_timeout(&mut self, now: Instant) {
         for (id, timer) in self.timers.due(now) {
             // An earlier timer may have closed this connection.
-            if !self.is_open(id) {
+            if !self.conns.is_open(id) {
                 continue;
             }
             match timer {
@@ -240,7 +235,7 @@ impl TargetCore {
     /// The next frame to write, in three parts for a vectored write (the
     /// data segment is shared, not copied).
     pub fn poll_transmit(&mut self) -> Option<(ConnId, EncodedParts)> {
-        self.tx.pop_front()
+        self.conns.pop_tx()
     }
 
     /// The next backstore request to run.
@@ -249,7 +244,7 @@ impl TargetCore {
             .reg
             .iter_mut()
             .find_map(|(i, t)| t.luns.poll_io().map(|(lun, io)| (i, lun, io)))?;
-        let tag = self.io_tag(target, lun, io.id);
+        let tag = self.reg.io_tag(target, lun, io.id);
         Some((tag, io))
     }
 
@@ -263,17 +258,8 @@ impl TargetCore {
             .reg
             .iter_mut()
             .find_map(|(i, t)| t.luns.poll_persist().map(|(lun, p)| (i, lun, p)))?;
-        let tag = self.io_tag(target, lun, p.id);
+        let tag = self.reg.io_tag(target, lun, p.id);
         Some((tag, p.state))
-    }
-
-    fn io_tag(&self, target: TargetId, lun: u16, id: IoId) -> IoTag {
-        IoTag {
-            target,
-            lun,
-            id,
-            instance: self.reg.instance(target, lun),
-        }
     }
 
     /// The next event: connections to close and lines to log.
@@ -293,11 +279,7 @@ impl TargetCore {
 
     /// Connections not yet closed.
     pub fn connection_count(&self) -> usize {
-        self.conns.values().filter(|c| c.is_open()).count()
-    }
-
-    fn is_open(&self, conn: ConnId) -> bool {
-        self.conns.get(&conn).is_some_and(Conn::is_open)
+        self.conns.open_count()
     }
 
     /// Moves disk completions to the initiators.

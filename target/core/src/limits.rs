@@ -7,7 +7,7 @@ use super::TargetCore;
 impl TargetCore {
     /// Refuses a connection beyond [`Limits::max_connections`](super::Limits).
     pub(crate) fn check_connection_limit(&mut self, conn: ConnId) {
-        let open = self.conns.values().filter(|c| c.is_open()).count();
+        let open = self.conns.open_count();
         if open > self.cfg.limits.max_connections {
             self.limit_hit(conn, "connections");
         }
@@ -33,7 +33,7 @@ impl TargetCore {
     }
 
     fn limit_hit(&mut self, conn: ConnId, limit: &'static str) {
-        let peer = self.peer_of(conn);
+        let peer = self.conns.peer_of(conn);
         self.events
             .push_back(Event::LimitExceeded { conn, peer, limit });
         self.close_conn(conn, CloseReason::Limit(limit));

@@ -11,7 +11,7 @@ use super::TargetCore;
 impl TargetCore {
     /// A NOP-Out ping from the initiator (ITT not reserved).
     pub(crate) fn on_nop_out(&mut self, conn: ConnId, n: NopOut) {
-        let Some(serial) = self.session_of(conn) else {
+        let Some(serial) = self.conns.session_of(conn) else {
             return;
         };
         if n.ttt != TTT_RESERVED {
@@ -19,14 +19,14 @@ impl TargetCore {
             // reserved ITT; with a real ITT the TTT must be 0xffffffff.
             self.peer_error(conn, "NOP-Out with an ITT and a TTT".into());
         }
-        let max = self.conns.get(&conn).map_or(0, |c| c.max_send) as usize;
-        let (exp, max_sn) = self.window(serial);
+        let max = self.conns.max_send(conn, 0) as usize;
+        let (exp, max_sn) = self.sessions.window(serial);
         let reply = NopIn {
             lun: n.lun,
             itt: n.itt,
             // RFC 7143 §11.19.2: TTT 0xffffffff in an answer.
             ttt: TTT_RESERVED,
-            stat_sn: self.take_stat_sn(conn),
+            stat_sn: self.conns.take_stat_sn(conn),
             exp_cmd_sn: exp,
             max_cmd_sn: max_sn,
             // RFC 7143 §11.18.5: the ping data comes back, up to what the
@@ -34,7 +34,7 @@ impl TargetCore {
             data: n.data.slice(..n.data.len().min(max)),
             ..NopIn::default()
         };
-        self.send(conn, reply.into());
+        self.conns.send(conn, reply.into());
     }
 
     /// A NOP-Out with the reserved ITT: the answer to our ping, or a bare
@@ -79,22 +79,22 @@ impl TargetCore {
     /// within the NOP timeout.
     pub(crate) fn ping(&mut self, conn: ConnId, now: Instant) {
         self.timers.cancel(conn, Timer::NopDue);
-        let Some(serial) = self.session_of(conn) else {
+        let Some(serial) = self.conns.session_of(conn) else {
             return;
         };
-        let ttt = self.sessions.get_mut(&serial).map_or(0, |s| s.ttt());
-        let (exp, max) = self.window(serial);
+        let ttt = self.sessions.ttt(serial);
+        let (exp, max) = self.sessions.window(serial);
         let ping = NopIn {
             // RFC 7143 §11.19: a ping asking for an answer has ITT
             // 0xffffffff and a TTT of ours; StatSN is not advanced.
             itt: ITT_RESERVED,
             ttt,
-            stat_sn: self.peek_stat_sn(conn),
+            stat_sn: self.conns.peek_stat_sn(conn),
             exp_cmd_sn: exp,
             max_cmd_sn: max,
             ..NopIn::default()
         };
-        self.send(conn, ping.into());
+        self.conns.send(conn, ping.into());
         if let Some(f) = self.conns.get_mut(&conn).and_then(|c| c.full_mut()) {
             f.ping = Some(ttt);
         }

@@ -51,13 +51,13 @@ impl TargetCore {
                 },
             );
             let (conn, lun) = (t.conn, t.lun);
-            let (exp, max) = self.window(serial);
+            let (exp, max) = self.sessions.window(serial);
             let pdu = ReadyToTransfer {
                 lun,
                 itt,
                 ttt,
                 // RFC 7143 §11.8.3: StatSN is the next one, not advanced.
-                stat_sn: self.peek_stat_sn(conn),
+                stat_sn: self.conns.peek_stat_sn(conn),
                 exp_cmd_sn: exp,
                 max_cmd_sn: max,
                 r2t_sn,
@@ -65,7 +65,7 @@ impl TargetCore {
                 desired_data_transfer_length: len,
                 ..ReadyToTransfer::default()
             };
-            self.send(conn, pdu.into());
+            self.conns.send(conn, pdu.into());
         }
     }
 }

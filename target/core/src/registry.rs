@@ -127,6 +127,16 @@ impl Registry {
         self.instances.remove(&(id, lun));
     }
 
+    /// The tag of backstore request `io` of the disk at `lun` of `id`.
+    pub fn io_tag(&self, id: TargetId, lun: u16, io: rtgt_scsi::IoId) -> crate::IoTag {
+        crate::IoTag {
+            target: id,
+            lun,
+            id: io,
+            instance: self.instance(id, lun),
+        }
+    }
+
     /// The instance number of the disk at `lun` of `id` (0: none).
     pub fn instance(&self, id: TargetId, lun: u16) -> u64 {
         self.instances.get(&(id, lun)).copied().unwrap_or(0)

@@ -1,15 +1,15 @@
-//! The state the core keeps per connection, and the helpers that stamp
-//! sequence numbers on outgoing PDUs.
+//! The state the core keeps per connection, and the connection table that
+//! stamps StatSN on outgoing PDUs and queues them.
 
+use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 
 use bytes::Bytes;
-use rtgt_proto::pdu::{Digests, Pdu, StreamDecoder};
+use rtgt_proto::pdu::{Digests, EncodedParts, Pdu, StreamDecoder};
 
 use super::events::ConnId;
 use super::login::Login;
-use super::session::Session;
-use super::TargetCore;
+use crate::TargetId;
 
 /// The rest of a Text Response split with the C bit (RFC 7143 §11.11.2).
 #[derive(Debug)]
@@ -137,9 +137,57 @@ impl Conn {
     }
 }
 
-impl TargetCore {
+/// The connections by id, and the frames encoded for them waiting to be
+/// written.
+#[derive(Debug, Default)]
+pub(crate) struct ConnTable {
+    conns: BTreeMap<ConnId, Conn>,
+    tx: VecDeque<(ConnId, EncodedParts)>,
+}
+
+impl ConnTable {
+    pub fn get(&self, conn: &ConnId) -> Option<&Conn> {
+        self.conns.get(conn)
+    }
+
+    pub fn get_mut(&mut self, conn: &ConnId) -> Option<&mut Conn> {
+        self.conns.get_mut(conn)
+    }
+
+    pub fn insert(&mut self, id: ConnId, conn: Conn) {
+        self.conns.insert(id, conn);
+    }
+
+    /// Forgets a connection the driver closed.
+    pub fn remove(&mut self, conn: &ConnId) {
+        self.conns.remove(conn);
+    }
+
+    /// Every connection id, ascending.
+    pub fn ids(&self) -> Vec<ConnId> {
+        self.conns.keys().copied().collect()
+    }
+
+    /// The connections in the login phase of a login for `target`.
+    pub fn logins_for(&self, target: TargetId) -> Vec<ConnId> {
+        self.conns
+            .iter()
+            .filter(|(_, c)| c.login().is_some_and(|l| l.target == Some(target)))
+            .map(|(&k, _)| k)
+            .collect()
+    }
+
+    /// Connections not closed.
+    pub fn open_count(&self) -> usize {
+        self.conns.values().filter(|c| c.is_open()).count()
+    }
+
+    pub fn is_open(&self, conn: ConnId) -> bool {
+        self.conns.get(&conn).is_some_and(Conn::is_open)
+    }
+
     /// Encodes `pdu` with the connection's digests and queues it.
-    pub(crate) fn send(&mut self, conn: ConnId, pdu: Pdu) {
+    pub fn send(&mut self, conn: ConnId, pdu: Pdu) {
         let Some(c) = self.conns.get(&conn) else {
             return;
         };
@@ -149,8 +197,13 @@ impl TargetCore {
         self.tx.push_back((conn, pdu.encode_parts(c.digests)));
     }
 
+    /// The next frame to write.
+    pub fn pop_tx(&mut self) -> Option<(ConnId, EncodedParts)> {
+        self.tx.pop_front()
+    }
+
     /// The StatSN for a new status on `conn`, advancing it.
-    pub(crate) fn take_stat_sn(&mut self, conn: ConnId) -> u32 {
+    pub fn take_stat_sn(&mut self, conn: ConnId) -> u32 {
         match self.conns.get_mut(&conn) {
             Some(c) => {
                 let s = c.stat_sn;
@@ -163,25 +216,24 @@ impl TargetCore {
 
     /// The StatSN to put in a PDU that does not advance it (R2T, NOP-In
     /// ping, RFC 7143 §11.8.3 and §11.19.3).
-    pub(crate) fn peek_stat_sn(&self, conn: ConnId) -> u32 {
+    pub fn peek_stat_sn(&self, conn: ConnId) -> u32 {
         self.conns.get(&conn).map_or(0, |c| c.stat_sn)
     }
 
-    /// ExpCmdSN and MaxCmdSN of a session.
-    pub(crate) fn window(&mut self, serial: u64) -> (u32, u32) {
-        self.sessions
-            .get_mut(&serial)
-            .map_or((0, 0), Session::window)
-    }
-
     /// The session of a connection in full feature phase.
-    pub(crate) fn session_of(&self, conn: ConnId) -> Option<u64> {
+    pub fn session_of(&self, conn: ConnId) -> Option<u64> {
         self.conns.get(&conn).and_then(Conn::session)
     }
 
-    pub(crate) fn peer_of(&self, conn: ConnId) -> SocketAddr {
+    pub fn peer_of(&self, conn: ConnId) -> SocketAddr {
         self.conns
             .get(&conn)
             .map_or(SocketAddr::from(([0, 0, 0, 0], 0)), |c| c.peer)
+    }
+
+    /// The initiator's MaxRecvDataSegmentLength on `conn` (RFC 7143
+    /// §13.12), `default` for a connection gone.
+    pub fn max_send(&self, conn: ConnId, default: u32) -> u32 {
+        self.conns.get(&conn).map_or(default, |c| c.max_send)
     }
 }

@@ -29,7 +29,7 @@ pub(crate) struct PendingTmf {
 impl TargetCore {
     /// A Task Management Function Request.
     pub(crate) fn on_tmf(&mut self, conn: ConnId, t: TaskManagementRequest) {
-        let Some(serial) = self.session_of(conn) else {
+        let Some(serial) = self.conns.session_of(conn) else {
             return;
         };
         let Some(s) = self.sessions.get(&serial) else {
@@ -60,7 +60,10 @@ impl TargetCore {
                     return;
                 };
                 let own_only = t.function == TmfFunction::AbortTaskSet;
-                self.collect(target, Some(n), own_only.then_some(serial), &mut waiting);
+                let only = own_only.then_some(serial);
+                for (serial, itt) in self.sessions.submitted_on(target, Some(n), only) {
+                    waiting.insert((target, Session::tag(serial, itt)));
+                }
                 self.end_unsubmitted(serial, target, Some(n), &mut waiting);
                 if let Some(d) = self.reg.get_mut(target).and_then(|tg| tg.luns.disk_mut(n)) {
                     match t.function {
@@ -76,7 +79,9 @@ impl TargetCore {
                 // RFC 7143 §11.5.1: a target reset resets every logical unit
                 // of the target; a cold reset also closes every session of it
                 // once the response is sent.
-                self.collect(target, None, None, &mut waiting);
+                for (serial, itt) in self.sessions.submitted_on(target, None, None) {
+                    waiting.insert((target, Session::tag(serial, itt)));
+                }
                 self.end_unsubmitted(serial, target, None, &mut waiting);
                 if let Some(tg) = self.reg.get_mut(target) {
                     for n in tg.luns.luns().iter().filter_map(|l| l.index()) {
@@ -166,25 +171,6 @@ impl TargetCore {
         }
     }
 
-    /// The submitted tasks a TMF affects: on `lun` (or every LUN) of
-    /// `target`, of one session or all.
-    fn collect(
-        &self,
-        target: TargetId,
-        lun: Option<u16>,
-        only: Option<u64>,
-        waiting: &mut BTreeSet<(TargetId, u64)>,
-    ) {
-        for (&serial, s) in &self.sessions {
-            if s.target != Some(target) || only.is_some_and(|o| o != serial) {
-                continue;
-            }
-            for itt in s.tasks.submitted(lun) {
-                waiting.insert((target, Session::tag(serial, itt)));
-            }
-        }
-    }
-
     /// Ends the issuing session's tasks on `lun` (or every LUN) that never
     /// reached their logical unit. RFC 7143 §4.2.3.3: for ABORT TASK SET,
     /// CLEAR TASK SET, LOGICAL UNIT RESET and the target resets, the target
@@ -223,18 +209,7 @@ impl TargetCore {
 
     /// An affected task is over; answers the TMFs that waited only for it.
     pub(crate) fn tmf_task_done(&mut self, target: TargetId, _lun: Option<u16>, tag: u64) {
-        let mut ready = Vec::new();
-        for s in self.sessions.values_mut() {
-            for p in &mut s.tmfs {
-                p.waiting.remove(&(target, tag));
-            }
-            let (done, wait): (Vec<_>, Vec<_>) = std::mem::take(&mut s.tmfs)
-                .into_iter()
-                .partition(|p| p.waiting.is_empty());
-            s.tmfs = wait;
-            ready.extend(done);
-        }
-        for p in ready {
+        for p in self.sessions.tmfs_done(target, tag) {
             self.tmf_finish(p);
         }
     }
@@ -242,25 +217,25 @@ impl TargetCore {
     fn tmf_finish(&mut self, p: PendingTmf) {
         self.tmf_answer(p.conn, p.itt, p.response);
         if let Some(target) = p.cold {
-            for serial in self.sessions_of(target) {
+            for serial in self.sessions.of_target(target) {
                 self.end_session(serial, "target cold reset");
             }
         }
     }
 
     fn tmf_answer(&mut self, conn: ConnId, itt: u32, response: TmfResponseCode) {
-        let Some(serial) = self.session_of(conn) else {
+        let Some(serial) = self.conns.session_of(conn) else {
             return;
         };
-        let (exp, max) = self.window(serial);
+        let (exp, max) = self.sessions.window(serial);
         let pdu = TaskManagementResponse {
             response,
             itt,
-            stat_sn: self.take_stat_sn(conn),
+            stat_sn: self.conns.take_stat_sn(conn),
             exp_cmd_sn: exp,
             max_cmd_sn: max,
             ..TaskManagementResponse::default()
         };
-        self.send(conn, pdu.into());
+        self.conns.send(conn, pdu.into());
     }
 }

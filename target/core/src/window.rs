@@ -149,7 +149,7 @@ impl TargetCore {
     /// Lets a numbered PDU through its session's window, holds it, or
     /// drops it; then delivers what waited for it.
     pub(crate) fn admit(&mut self, conn: ConnId, now: Instant, pdu: Pdu, raw: &RawPdu) {
-        let Some(serial) = self.session_of(conn) else {
+        let Some(serial) = self.conns.session_of(conn) else {
             return;
         };
         let Some((sn, immediate)) = numbering(&pdu) else {
