@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 use rtgt_proto::pdu::{AsyncEvent, AsyncMessage, ITT_RESERVED};
 
 use super::events::{CloseReason, ConnId};
+use super::session::SessionTable;
+use super::state::ConnTable;
 use super::timers::Timer;
 use super::TargetCore;
 
@@ -25,29 +27,38 @@ impl TargetCore {
                 self.close_conn(id, CloseReason::Shutdown);
             } else if full {
                 let secs = grace.as_secs().max(1).min(u64::from(u16::MAX)) as u16;
-                self.send_async(id, AsyncEvent::LogoutRequest, secs);
+                self.conns
+                    .send_async(&mut self.sessions, id, AsyncEvent::LogoutRequest, secs);
                 self.timers.set(id, Timer::CloseAfterLogout, at);
             }
         }
     }
+}
 
+impl ConnTable {
     /// Sends an Asynchronous Message; for event 1 (logout request)
     /// `param3` is the time to log out in seconds (RFC 7143 §11.9.1).
-    pub(crate) fn send_async(&mut self, conn: ConnId, event: AsyncEvent, param3: u16) {
-        let Some(serial) = self.conns.session_of(conn) else {
+    pub fn send_async(
+        &mut self,
+        sessions: &mut SessionTable,
+        conn: ConnId,
+        event: AsyncEvent,
+        param3: u16,
+    ) {
+        let Some(serial) = self.session_of(conn) else {
             return;
         };
-        let (exp, max) = self.sessions.window(serial);
+        let (exp, max) = sessions.window(serial);
         let msg = AsyncMessage {
             // RFC 7143 §11.9: ITT is reserved (0xffffffff).
             itt: ITT_RESERVED,
-            stat_sn: self.conns.take_stat_sn(conn),
+            stat_sn: self.take_stat_sn(conn),
             exp_cmd_sn: exp,
             max_cmd_sn: max,
             async_event: event,
             parameter3: param3,
             ..AsyncMessage::default()
         };
-        self.conns.send(conn, msg.into());
+        self.send(conn, msg.into());
     }
 }

@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 
 use super::events::ConnId;
 use super::session::Session;
+use super::session::SessionTable;
+use super::state::ConnTable;
 use super::tasks::{Task, TaskPhase};
 use super::TargetCore;
 
@@ -49,14 +51,16 @@ impl TargetCore {
         if s.target.is_none() {
             // RFC 7143 §13.21: a discovery session carries only Text,
             // NOP and Logout; a SCSI command is a protocol error.
-            self.reject(conn, raw, RejectReason::ProtocolError);
+            self.conns
+                .reject(&mut self.sessions, conn, raw, RejectReason::ProtocolError);
             return;
         }
         // RFC 7143 §11.2.1.8 (ITT): 0xffffffff is reserved, and a tag names
         // one task of the session.
         if cmd.itt == ITT_RESERVED || s.tasks.contains(cmd.itt) {
             self.peer_error(conn, format!("ITT {:#x} reserved or in use", cmd.itt));
-            self.reject(conn, raw, RejectReason::ProtocolError);
+            self.conns
+                .reject(&mut self.sessions, conn, raw, RejectReason::ProtocolError);
             return;
         }
         if s.tasks.len() >= self.cfg.limits.max_outstanding_commands {
@@ -70,9 +74,19 @@ impl TargetCore {
             // target cannot queue; a numbered one gets TASK SET FULL
             // (SAM-5 §5.3.1).
             if cmd.immediate {
-                self.reject(conn, raw, RejectReason::ImmediateCommandReject);
+                self.conns.reject(
+                    &mut self.sessions,
+                    conn,
+                    raw,
+                    RejectReason::ImmediateCommandReject,
+                );
             } else {
-                self.send_plain_status(conn, cmd.itt, pdu::ScsiStatus::TaskSetFull);
+                self.conns.send_plain_status(
+                    &mut self.sessions,
+                    conn,
+                    cmd.itt,
+                    pdu::ScsiStatus::TaskSetFull,
+                );
             }
             return;
         }
@@ -84,21 +98,36 @@ impl TargetCore {
             // RFC 7143 §13.11 and §11.4.7.2: data with a command when
             // ImmediateData=No (or with a command that writes nothing) is
             // unexpected unsolicited data.
-            self.fail_command(conn, cmd.itt, condition::UNEXPECTED_UNSOLICITED_DATA);
+            self.conns.fail_command(
+                &mut self.sessions,
+                conn,
+                cmd.itt,
+                condition::UNEXPECTED_UNSOLICITED_DATA,
+            );
             return;
         }
         if imm > first_burst {
             // RFC 7143 §13.14 and §11.4.7.2: more unsolicited data than
             // FirstBurstLength (or than the transfer) is an incorrect
             // amount of data.
-            self.fail_command(conn, cmd.itt, condition::INCORRECT_AMOUNT_OF_DATA);
+            self.conns.fail_command(
+                &mut self.sessions,
+                conn,
+                cmd.itt,
+                condition::INCORRECT_AMOUNT_OF_DATA,
+            );
             return;
         }
         let unsolicited_follows = cmd.write && !cmd.final_bit;
         if unsolicited_follows && params.initial_r2t {
             // RFC 7143 §13.10: with InitialR2T=Yes no Data-Out may precede
             // the first R2T; F=0 announces some (§11.3.1).
-            self.fail_command(conn, cmd.itt, condition::UNEXPECTED_UNSOLICITED_DATA);
+            self.conns.fail_command(
+                &mut self.sessions,
+                conn,
+                cmd.itt,
+                condition::UNEXPECTED_UNSOLICITED_DATA,
+            );
             return;
         }
         let unsol_end = if unsolicited_follows {
@@ -152,7 +181,12 @@ impl TargetCore {
                 if let Some(s) = self.sessions.get_mut(&serial) {
                     s.tasks.remove(itt);
                 }
-                self.fail_command(conn, itt, condition::PROTOCOL_SERVICE_CRC_ERROR);
+                self.conns.fail_command(
+                    &mut self.sessions,
+                    conn,
+                    itt,
+                    condition::PROTOCOL_SERVICE_CRC_ERROR,
+                );
             } else {
                 self.submit(serial, itt);
             }
@@ -186,25 +220,6 @@ impl TargetCore {
         }
     }
 
-    /// Ends a command with CHECK CONDITION, ABORTED COMMAND and an iSCSI
-    /// condition (RFC 7143 §11.4.7.2).
-    pub(crate) fn fail_command(&mut self, conn: ConnId, itt: u32, asc: AscAscq) {
-        let sense = Sense::new(SenseKey::ABORTED_COMMAND, asc).encode();
-        self.send_response(
-            conn,
-            itt,
-            pdu::ScsiStatus::CheckCondition,
-            &sense,
-            rtgt_scsi::Residual::None,
-            0,
-        );
-    }
-
-    /// A status without sense or data (TASK SET FULL, BUSY).
-    fn send_plain_status(&mut self, conn: ConnId, itt: u32, status: pdu::ScsiStatus) {
-        self.send_response(conn, itt, status, &[], rtgt_scsi::Residual::None, 0);
-    }
-
     /// Terminates the tasks allegiant to a connection that is gone (RFC
     /// 7143 §6.3.4 at ErrorRecoveryLevel 0): aborted at the logical unit,
     /// no status sent.
@@ -223,5 +238,47 @@ impl TargetCore {
                 d.abort_task(&nexus, Session::tag(serial, itt));
             }
         }
+    }
+}
+
+impl ConnTable {
+    /// Ends a command with CHECK CONDITION, ABORTED COMMAND and an iSCSI
+    /// condition (RFC 7143 §11.4.7.2).
+    pub fn fail_command(
+        &mut self,
+        sessions: &mut SessionTable,
+        conn: ConnId,
+        itt: u32,
+        asc: AscAscq,
+    ) {
+        let sense = Sense::new(SenseKey::ABORTED_COMMAND, asc).encode();
+        self.send_response(
+            sessions,
+            conn,
+            itt,
+            pdu::ScsiStatus::CheckCondition,
+            &sense,
+            rtgt_scsi::Residual::None,
+            0,
+        );
+    }
+
+    /// A status without sense or data (TASK SET FULL, BUSY).
+    fn send_plain_status(
+        &mut self,
+        sessions: &mut SessionTable,
+        conn: ConnId,
+        itt: u32,
+        status: pdu::ScsiStatus,
+    ) {
+        self.send_response(
+            sessions,
+            conn,
+            itt,
+            status,
+            &[],
+            rtgt_scsi::Residual::None,
+            0,
+        );
     }
 }

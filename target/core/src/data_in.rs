@@ -8,6 +8,8 @@ use rtgt_proto::pdu::{DataIn, ScsiResponse, ScsiResponseCode, ScsiStatus};
 use rtgt_scsi::{Completion, Reply, Residual};
 
 use super::events::ConnId;
+use super::session::SessionTable;
+use super::state::ConnTable;
 use super::TargetCore;
 use crate::TargetId;
 
@@ -37,12 +39,16 @@ impl TargetCore {
             .get(&conn)
             .is_some_and(|c| c.session() == Some(serial));
         if open {
-            self.send_reply(conn, serial, itt, task.lun, reply);
+            self.conns
+                .send_reply(&mut self.sessions, conn, serial, itt, task.lun, reply);
         }
     }
+}
 
+impl ConnTable {
     fn send_reply(
         &mut self,
+        sessions: &mut SessionTable,
         conn: ConnId,
         serial: u64,
         itt: u32,
@@ -53,9 +59,8 @@ impl TargetCore {
         let collapse = r.sense.is_empty() && !r.data_in.is_empty();
         let mut data_sn = 0u32;
         if !r.data_in.is_empty() {
-            let max_seg = self.conns.max_send(conn, 8192).max(1);
-            let burst = self
-                .sessions
+            let max_seg = self.max_send(conn, 8192).max(1);
+            let burst = sessions
                 .get(&serial)
                 .map_or(262_144, |s| s.params.max_burst_length)
                 .max(1);
@@ -69,7 +74,7 @@ impl TargetCore {
                 // RFC 7143 §11.7.1: F ends each Data-In sequence, at most
                 // MaxBurstLength bytes (§13.13), and the last PDU.
                 let final_bit = last || end % burst == 0;
-                let (exp, max) = self.sessions.window(serial);
+                let (exp, max) = sessions.window(serial);
                 let mut pdu = DataIn {
                     final_bit,
                     lun,
@@ -93,21 +98,22 @@ impl TargetCore {
                     pdu.underflow = u;
                     pdu.overflow = o;
                     pdu.residual_count = n;
-                    pdu.stat_sn = self.conns.take_stat_sn(conn);
+                    pdu.stat_sn = self.take_stat_sn(conn);
                 }
-                self.conns.send(conn, pdu.into());
+                self.send(conn, pdu.into());
                 data_sn += u32::from(!cfg!(feature = "broken-datasn")); // Test only: reuse DataSN.
                 offset = end;
             }
         }
         if !collapse {
-            self.send_response(conn, itt, status, &r.sense, r.residual, data_sn);
+            self.send_response(sessions, conn, itt, status, &r.sense, r.residual, data_sn);
         }
     }
 
     /// A SCSI Response (RFC 7143 §11.4).
-    pub(crate) fn send_response(
+    pub fn send_response(
         &mut self,
+        sessions: &mut SessionTable,
         conn: ConnId,
         itt: u32,
         status: ScsiStatus,
@@ -115,11 +121,11 @@ impl TargetCore {
         residual: Residual,
         exp_data_sn: u32,
     ) {
-        let Some(serial) = self.conns.session_of(conn) else {
+        let Some(serial) = self.session_of(conn) else {
             return;
         };
         let (u, o, n) = residual.fields();
-        let (exp, max) = self.sessions.window(serial);
+        let (exp, max) = sessions.window(serial);
         let pdu = ScsiResponse {
             response: ScsiResponseCode::CommandCompleted,
             status,
@@ -127,7 +133,7 @@ impl TargetCore {
             overflow: o,
             residual_count: n,
             itt,
-            stat_sn: self.conns.take_stat_sn(conn),
+            stat_sn: self.take_stat_sn(conn),
             exp_cmd_sn: exp,
             max_cmd_sn: max,
             // RFC 7143 §11.4.8: ExpDataSN is the number of Data-In PDUs
@@ -141,6 +147,6 @@ impl TargetCore {
             },
             ..ScsiResponse::default()
         };
-        self.conns.send(conn, pdu.into());
+        self.send(conn, pdu.into());
     }
 }

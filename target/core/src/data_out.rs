@@ -32,13 +32,14 @@ impl TargetCore {
             Verdict::Taken => self.advance_write(serial, d.itt),
             Verdict::Reject(reason) => {
                 self.peer_error(conn, format!("Data-Out of ITT {:#x} refused", d.itt));
-                self.reject(conn, raw, reason);
+                self.conns.reject(&mut self.sessions, conn, raw, reason);
             }
             Verdict::End(asc) => {
                 if let Some(s) = self.sessions.get_mut(&serial) {
                     s.tasks.remove(d.itt);
                 }
-                self.fail_command(conn, d.itt, asc);
+                self.conns
+                    .fail_command(&mut self.sessions, conn, d.itt, asc);
             }
             Verdict::Drop => {
                 self.peer_error(

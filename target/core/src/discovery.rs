@@ -14,6 +14,8 @@ use super::state::TextPending;
 /// The most text a continued Text Request may gather (RFC 7143 §11.10.2
 /// sets no bound; this keeps a peer from growing it without end).
 const MAX_TEXT_REQUEST: usize = 65_536;
+use super::session::SessionTable;
+use super::state::ConnTable;
 use super::TargetCore;
 use crate::TargetId;
 
@@ -52,12 +54,14 @@ impl TargetCore {
                 .and_then(|f| f.text.take());
             match pending {
                 Some(p) if p.itt == req.itt && p.ttt == req.ttt => {
-                    self.send_text(conn, serial, req.itt, p.rest);
+                    self.conns
+                        .send_text(&mut self.sessions, conn, serial, req.itt, p.rest);
                 }
                 _ => {
                     // RFC 7143 §11.17.1: a TTT we did not give is an
                     // invalid PDU field.
-                    self.reject(conn, raw, RejectReason::InvalidPduField);
+                    self.conns
+                        .reject(&mut self.sessions, conn, raw, RejectReason::InvalidPduField);
                 }
             }
             return;
@@ -65,7 +69,12 @@ impl TargetCore {
         if !req.final_bit {
             // RFC 7143 §11.10.1: F=0 without C opens a multi-step text
             // negotiation, which rtgt does not hold in full feature phase.
-            self.reject(conn, raw, RejectReason::CommandNotSupported);
+            self.conns.reject(
+                &mut self.sessions,
+                conn,
+                raw,
+                RejectReason::CommandNotSupported,
+            );
             return;
         }
         if let Some(f) = self.conns.get_mut(&conn).and_then(|c| c.full_mut()) {
@@ -97,7 +106,8 @@ impl TargetCore {
         };
         if part.rest.len() + req.data.len() > MAX_TEXT_REQUEST {
             self.peer_error(conn, "text request continued past the limit".into());
-            self.reject(conn, raw, RejectReason::ProtocolError);
+            self.conns
+                .reject(&mut self.sessions, conn, raw, RejectReason::ProtocolError);
             return;
         }
         let mut all = part.rest.to_vec();
@@ -136,7 +146,8 @@ impl TargetCore {
             Ok(p) => p,
             Err(e) => {
                 self.peer_error(conn, format!("text request: {e}"));
-                self.reject(conn, raw, RejectReason::ProtocolError);
+                self.conns
+                    .reject(&mut self.sessions, conn, raw, RejectReason::ProtocolError);
                 return;
             }
         };
@@ -145,7 +156,8 @@ impl TargetCore {
             Ok(o) => o,
             Err(e) => {
                 self.peer_error(conn, format!("text request: {e}"));
-                self.reject(conn, raw, RejectReason::ProtocolError);
+                self.conns
+                    .reject(&mut self.sessions, conn, raw, RejectReason::ProtocolError);
                 return;
             }
         };
@@ -162,43 +174,8 @@ impl TargetCore {
             out.push(Pair::new(r.key, value));
         }
         let data = Bytes::from(text::encode(&out));
-        self.send_text(conn, serial, itt, data);
-    }
-
-    /// Sends the next segment of an answer, keeping the rest.
-    fn send_text(&mut self, conn: ConnId, serial: u64, itt: u32, data: Bytes) {
-        let max = self.conns.max_send(conn, 8192).max(1) as usize;
-        let (now, rest) = if data.len() > max {
-            (data.slice(..max), Some(data.slice(max..)))
-        } else {
-            (data, None)
-        };
-        let ttt = match rest {
-            Some(rest) => {
-                let ttt = self.sessions.ttt(serial);
-                if let Some(f) = self.conns.get_mut(&conn).and_then(|c| c.full_mut()) {
-                    f.text = Some(TextPending { itt, ttt, rest });
-                }
-                ttt
-            }
-            None => TTT_RESERVED,
-        };
-        let more = ttt != TTT_RESERVED;
-        let (exp, max_sn) = self.sessions.window(serial);
-        let resp = TextResponse {
-            // RFC 7143 §11.11.1-2: F clear and C set while more follows;
-            // the TTT then names the continuation.
-            final_bit: !more,
-            continue_bit: more,
-            itt,
-            ttt,
-            stat_sn: self.conns.take_stat_sn(conn),
-            exp_cmd_sn: exp,
-            max_cmd_sn: max_sn,
-            data: now,
-            ..TextResponse::default()
-        };
-        self.conns.send(conn, resp.into());
+        self.conns
+            .send_text(&mut self.sessions, conn, serial, itt, data);
     }
 
     /// The SendTargets answer (RFC 7143 §13.3, Appendix C): the targets
@@ -251,6 +228,51 @@ impl TargetCore {
             }
         }
         out
+    }
+}
+
+impl ConnTable {
+    /// Sends the next segment of an answer, keeping the rest.
+    fn send_text(
+        &mut self,
+        sessions: &mut SessionTable,
+        conn: ConnId,
+        serial: u64,
+        itt: u32,
+        data: Bytes,
+    ) {
+        let max = self.max_send(conn, 8192).max(1) as usize;
+        let (now, rest) = if data.len() > max {
+            (data.slice(..max), Some(data.slice(max..)))
+        } else {
+            (data, None)
+        };
+        let ttt = match rest {
+            Some(rest) => {
+                let ttt = sessions.ttt(serial);
+                if let Some(f) = self.get_mut(&conn).and_then(|c| c.full_mut()) {
+                    f.text = Some(TextPending { itt, ttt, rest });
+                }
+                ttt
+            }
+            None => TTT_RESERVED,
+        };
+        let more = ttt != TTT_RESERVED;
+        let (exp, max_sn) = sessions.window(serial);
+        let resp = TextResponse {
+            // RFC 7143 §11.11.1-2: F clear and C set while more follows;
+            // the TTT then names the continuation.
+            final_bit: !more,
+            continue_bit: more,
+            itt,
+            ttt,
+            stat_sn: self.take_stat_sn(conn),
+            exp_cmd_sn: exp,
+            max_cmd_sn: max_sn,
+            data: now,
+            ..TextResponse::default()
+        };
+        self.send(conn, resp.into());
     }
 }
 

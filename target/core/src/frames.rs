@@ -28,7 +28,9 @@ impl TargetCore {
                     return;
                 }
                 match e.answer() {
-                    Answer::Reject(reason) => self.reject(conn, &raw, reason),
+                    Answer::Reject(reason) => {
+                        self.conns.reject(&mut self.sessions, conn, &raw, reason)
+                    }
                     Answer::CloseConnection => {
                         self.close_conn(conn, CloseReason::ProtocolError(e.to_string()))
                     }
@@ -68,12 +70,14 @@ impl TargetCore {
             Pdu::LoginRequest(_) => {
                 // RFC 7143 §6.3: login requests belong to the login phase;
                 // one in full feature phase is a protocol error.
-                self.reject(conn, raw, RejectReason::ProtocolError)
+                self.conns
+                    .reject(&mut self.sessions, conn, raw, RejectReason::ProtocolError)
             }
             Pdu::SnackRequest(_) => {
                 // RFC 7143 §13.20: SNACK needs ErrorRecoveryLevel >= 1;
                 // rtgt runs at 0, where it is a protocol error.
-                self.reject(conn, raw, RejectReason::ProtocolError)
+                self.conns
+                    .reject(&mut self.sessions, conn, raw, RejectReason::ProtocolError)
             }
             Pdu::NopOut(n) if n.itt == rtgt_proto::pdu::ITT_RESERVED => {
                 // RFC 7143 §11.18: a NOP-Out with the reserved ITT answers
@@ -93,7 +97,9 @@ impl TargetCore {
             Pdu::TextRequest(t) => self.on_text(conn, t, raw),
             Pdu::LogoutRequest(l) => self.on_logout(conn, now, l),
             // Every other opcode was routed before the window.
-            _ => self.reject(conn, raw, RejectReason::ProtocolError),
+            _ => self
+                .conns
+                .reject(&mut self.sessions, conn, raw, RejectReason::ProtocolError),
         }
     }
 
@@ -112,12 +118,12 @@ impl TargetCore {
             (DecodeError::DataDigest { frame, .. }, Answer::Reject(reason)) => {
                 // RFC 7143 §7.8: reject with "Data (payload) Digest Error"
                 // and discard the PDU; a Data-Out's task ends later.
-                self.reject(conn, frame, reason);
+                self.conns.reject(&mut self.sessions, conn, frame, reason);
                 self.data_digest_error(conn, frame);
             }
             (_, Answer::Reject(reason)) => {
                 let raw = RawPdu::new(*e.header(), Default::default(), Default::default());
-                self.reject(conn, &raw, reason);
+                self.conns.reject(&mut self.sessions, conn, &raw, reason);
             }
             // RFC 7143 §7.8: after a header digest error the next PDU cannot
             // be found: close the connection.

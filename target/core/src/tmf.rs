@@ -10,6 +10,8 @@ use rtgt_proto::pdu::{
 
 use super::events::ConnId;
 use super::session::Session;
+use super::session::SessionTable;
+use super::state::ConnTable;
 use super::tasks::TaskPhase;
 use super::TargetCore;
 use crate::TargetId;
@@ -37,7 +39,12 @@ impl TargetCore {
         };
         let Some(target) = s.target else {
             // A discovery session has no tasks to manage.
-            self.tmf_answer(conn, t.itt, TmfResponseCode::FunctionRejected);
+            self.conns.tmf_answer(
+                &mut self.sessions,
+                conn,
+                t.itt,
+                TmfResponseCode::FunctionRejected,
+            );
             return;
         };
         let lun = rtgt_proto::scsi::params::Lun(t.lun.0).index();
@@ -56,7 +63,12 @@ impl TargetCore {
             | TmfFunction::LogicalUnitReset => {
                 let Some(n) = lun.filter(|_| lun_ok) else {
                     // RFC 7143 §11.6.1: response 2, LUN does not exist.
-                    self.tmf_answer(conn, t.itt, TmfResponseCode::LunDoesNotExist);
+                    self.conns.tmf_answer(
+                        &mut self.sessions,
+                        conn,
+                        t.itt,
+                        TmfResponseCode::LunDoesNotExist,
+                    );
                     return;
                 };
                 let own_only = t.function == TmfFunction::AbortTaskSet;
@@ -215,27 +227,36 @@ impl TargetCore {
     }
 
     fn tmf_finish(&mut self, p: PendingTmf) {
-        self.tmf_answer(p.conn, p.itt, p.response);
+        self.conns
+            .tmf_answer(&mut self.sessions, p.conn, p.itt, p.response);
         if let Some(target) = p.cold {
             for serial in self.sessions.of_target(target) {
                 self.end_session(serial, "target cold reset");
             }
         }
     }
+}
 
-    fn tmf_answer(&mut self, conn: ConnId, itt: u32, response: TmfResponseCode) {
-        let Some(serial) = self.conns.session_of(conn) else {
+impl ConnTable {
+    fn tmf_answer(
+        &mut self,
+        sessions: &mut SessionTable,
+        conn: ConnId,
+        itt: u32,
+        response: TmfResponseCode,
+    ) {
+        let Some(serial) = self.session_of(conn) else {
             return;
         };
-        let (exp, max) = self.sessions.window(serial);
+        let (exp, max) = sessions.window(serial);
         let pdu = TaskManagementResponse {
             response,
             itt,
-            stat_sn: self.conns.take_stat_sn(conn),
+            stat_sn: self.take_stat_sn(conn),
             exp_cmd_sn: exp,
             max_cmd_sn: max,
             ..TaskManagementResponse::default()
         };
-        self.conns.send(conn, pdu.into());
+        self.send(conn, pdu.into());
     }
 }
