@@ -120,7 +120,15 @@ impl TargetCore {
                 tasks: at_lu.len(),
             });
         }
-        self.abort_lun(id, lun, now);
+        // Every task of the LUN is aborted (SAM-5 §7.7, as a LOGICAL UNIT
+        // RESET) and what ends at once is delivered.
+        let nexuses = self.sessions.nexuses_of(id);
+        if let Some(d) = self.reg.get_mut(id).and_then(|t| t.luns.disk_mut(lun)) {
+            for n in &nexuses {
+                d.abort_task_set(n);
+            }
+        }
+        self.pump(now);
         // Tasks whose aborts wait for backstore requests end here: those
         // requests' completions will find no disk.
         for (serial, itt) in self.sessions.submitted_on(id, Some(lun), None) {
@@ -176,17 +184,5 @@ impl TargetCore {
             t.luns.register(n);
         }
         Ok(t)
-    }
-
-    /// Aborts every task of the LUN (SAM-5 §7.7, as a LOGICAL UNIT RESET)
-    /// and delivers what ends at once.
-    fn abort_lun(&mut self, id: TargetId, lun: u16, now: Instant) {
-        let nexuses = self.sessions.nexuses_of(id);
-        if let Some(d) = self.reg.get_mut(id).and_then(|t| t.luns.disk_mut(lun)) {
-            for n in &nexuses {
-                d.abort_task_set(n);
-            }
-        }
-        self.pump(now);
     }
 }

@@ -15,6 +15,7 @@ use super::session::SessionTable;
 use super::state::ConnTable;
 use super::tasks::{Task, TaskPhase};
 use super::TargetCore;
+use crate::TargetId;
 
 /// RFC 7143 §11.4.7.2: iSCSI conditions reported as CHECK CONDITION with
 /// ABORTED COMMAND.
@@ -58,7 +59,11 @@ impl TargetCore {
         // RFC 7143 §11.2.1.8 (ITT): 0xffffffff is reserved, and a tag names
         // one task of the session.
         if cmd.itt == ITT_RESERVED || s.tasks.contains(cmd.itt) {
-            self.peer_error(conn, format!("ITT {:#x} reserved or in use", cmd.itt));
+            self.events.peer_error(
+                conn,
+                self.conns.peer_of(conn),
+                format!("ITT {:#x} reserved or in use", cmd.itt),
+            );
             self.conns
                 .reject(&mut self.sessions, conn, raw, RejectReason::ProtocolError);
             return;
@@ -188,23 +193,29 @@ impl TargetCore {
                     condition::PROTOCOL_SERVICE_CRC_ERROR,
                 );
             } else {
-                self.submit(serial, itt);
+                // Hands the complete command to its logical unit.
+                let next = self
+                    .sessions
+                    .get_mut(&serial)
+                    .and_then(|s| s.submit(serial, itt));
+                if let Some((tg, cmd)) = next.and_then(|(i, cmd)| Some((self.reg.get_mut(i)?, cmd)))
+                {
+                    tg.luns.submit(cmd);
+                }
             }
         } else if !unsol_open {
-            self.issue_r2ts(serial, itt);
+            self.conns.issue_r2ts(&mut self.sessions, serial, itt);
         }
     }
+}
 
-    /// Hands a complete command to its logical unit.
-    fn submit(&mut self, serial: u64, itt: u32) {
-        let Some(s) = self.sessions.get_mut(&serial) else {
-            return;
-        };
-        let nexus = s.nexus.clone();
-        let target = s.target;
-        let Some(t) = s.tasks.get_mut(itt) else {
-            return;
-        };
+impl Session {
+    /// Task `itt`, all its data in, goes to its logical unit: the command
+    /// for the disk, and the target it is for.
+    fn submit(&mut self, serial: u64, itt: u32) -> Option<(TargetId, Command)> {
+        let nexus = self.nexus.clone();
+        let target = self.target;
+        let t = self.tasks.get_mut(itt)?;
         t.phase = TaskPhase::Submitted;
         let cmd = Command {
             nexus,
@@ -215,29 +226,7 @@ impl TargetCore {
             data_out: std::mem::take(&mut t.data).freeze(),
             expected_len: t.edtl,
         };
-        if let Some(tg) = target.and_then(|i| self.reg.get_mut(i)) {
-            tg.luns.submit(cmd);
-        }
-    }
-
-    /// Terminates the tasks allegiant to a connection that is gone (RFC
-    /// 7143 §6.3.4 at ErrorRecoveryLevel 0): aborted at the logical unit,
-    /// no status sent.
-    pub(crate) fn terminate_conn_tasks(&mut self, serial: u64, conn: ConnId) {
-        let Some(s) = self.sessions.get_mut(&serial) else {
-            return;
-        };
-        let at_lu = s.tasks.terminate_conn(conn);
-        let nexus = s.nexus.clone();
-        let target = s.target;
-        for (itt, lun) in at_lu {
-            if let Some(d) = target
-                .and_then(|i| self.reg.get_mut(i))
-                .and_then(|tg| lun.and_then(|n| tg.luns.disk_mut(n)))
-            {
-                d.abort_task(&nexus, Session::tag(serial, itt));
-            }
-        }
+        Some((target?, cmd))
     }
 }
 

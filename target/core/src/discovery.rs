@@ -14,9 +14,13 @@ use super::state::TextPending;
 /// The most text a continued Text Request may gather (RFC 7143 §11.10.2
 /// sets no bound; this keeps a peer from growing it without end).
 const MAX_TEXT_REQUEST: usize = 65_536;
+use super::registry::Registry;
+use super::session::Session;
 use super::session::SessionTable;
+use super::state::Conn;
 use super::state::ConnTable;
 use super::TargetCore;
+use crate::PortalGroupConfig;
 use crate::TargetId;
 
 /// `addr:port` as TargetAddress writes it (RFC 7143 §13.8: IPv6 in
@@ -105,7 +109,11 @@ impl TargetCore {
             }
         };
         if part.rest.len() + req.data.len() > MAX_TEXT_REQUEST {
-            self.peer_error(conn, "text request continued past the limit".into());
+            self.events.peer_error(
+                conn,
+                self.conns.peer_of(conn),
+                "text request continued past the limit".into(),
+            );
             self.conns
                 .reject(&mut self.sessions, conn, raw, RejectReason::ProtocolError);
             return;
@@ -145,7 +153,11 @@ impl TargetCore {
         let pairs = match text::decode(data) {
             Ok(p) => p,
             Err(e) => {
-                self.peer_error(conn, format!("text request: {e}"));
+                self.events.peer_error(
+                    conn,
+                    self.conns.peer_of(conn),
+                    format!("text request: {e}"),
+                );
                 self.conns
                     .reject(&mut self.sessions, conn, raw, RejectReason::ProtocolError);
                 return;
@@ -155,7 +167,11 @@ impl TargetCore {
         let outcome = match neg.handle(&pairs) {
             Ok(o) => o,
             Err(e) => {
-                self.peer_error(conn, format!("text request: {e}"));
+                self.events.peer_error(
+                    conn,
+                    self.conns.peer_of(conn),
+                    format!("text request: {e}"),
+                );
                 self.conns
                     .reject(&mut self.sessions, conn, raw, RejectReason::ProtocolError);
                 return;
@@ -163,7 +179,9 @@ impl TargetCore {
         };
         let mut out: Vec<Pair> = Vec::new();
         for q in outcome.queries.iter().filter(|q| q.key == "SendTargets") {
-            out.extend(self.send_targets(conn, serial, &q.value));
+            if let (Some(s), Some(c)) = (self.sessions.get(&serial), self.conns.get(&conn)) {
+                out.extend(self.reg.send_targets(s, c, &self.cfg, &q.value));
+            }
         }
         // Keys negotiated in full feature phase are refused: rtgt keeps the
         // login's values (RFC 7143 §6.2: Reject refuses an offer). Keys not
@@ -177,16 +195,18 @@ impl TargetCore {
         self.conns
             .send_text(&mut self.sessions, conn, serial, itt, data);
     }
+}
 
+impl Registry {
     /// The SendTargets answer (RFC 7143 §13.3, Appendix C): the targets
     /// this initiator may see, each with its addresses.
-    fn send_targets(&self, conn: ConnId, serial: u64, value: &str) -> Vec<Pair> {
-        let Some(s) = self.sessions.get(&serial) else {
-            return Vec::new();
-        };
-        let Some(c) = self.conns.get(&conn) else {
-            return Vec::new();
-        };
+    fn send_targets(
+        &self,
+        s: &Session,
+        c: &Conn,
+        cfg: &PortalGroupConfig,
+        value: &str,
+    ) -> Vec<Pair> {
         // SendTargets lists the targets by ascending id: a stable order.
         let names: Vec<TargetId> = match (s.target, value) {
             // RFC 7143 Appendix C: All is for discovery sessions; a normal
@@ -195,23 +215,22 @@ impl TargetCore {
             // Appendix C: an empty value in a normal session names the
             // session's own target.
             (Some(t), "") => vec![t],
-            (None, "All") => self.reg.ids(),
+            (None, "All") => self.ids(),
             (None, "") => Vec::new(),
             (_, name) => self
-                .reg
                 .find(name)
                 .into_iter()
                 .filter(|&i| s.target.is_none() || s.target == Some(i))
                 .collect(),
         };
-        let portals = if self.cfg.portals.is_empty() {
+        let portals = if cfg.portals.is_empty() {
             vec![c.local]
         } else {
-            self.cfg.portals.clone()
+            cfg.portals.clone()
         };
         let mut out = Vec::new();
         for i in names {
-            let Some(t) = self.reg.get(i) else {
+            let Some(t) = self.get(i) else {
                 continue;
             };
             // Only the targets the initiator may log in to are listed.
@@ -223,7 +242,7 @@ impl TargetCore {
                 // RFC 7143 §13.8: address, port and portal group tag.
                 out.push(Pair::new(
                     "TargetAddress",
-                    format!("{},{}", address(*p), self.cfg.tpgt),
+                    format!("{},{}", address(*p), cfg.tpgt),
                 ));
             }
         }

@@ -20,11 +20,16 @@ impl TargetCore {
         let pdu = match Pdu::decode_from(&raw, Role::Initiator) {
             Ok(p) => p,
             Err(e) => {
-                self.peer_error(conn, format!("{e}"));
+                self.events
+                    .peer_error(conn, self.conns.peer_of(conn), format!("{e}"));
                 if in_login {
                     // RFC 7143 §11.13.5: a login phase PDU the target cannot
                     // use is an initiator error (0x0200).
-                    self.login_reject_raw(conn, &raw, LoginStatus::InitiatorError, &e.to_string());
+                    self.fail_login(
+                        conn,
+                        login_failure(&raw, LoginStatus::InitiatorError),
+                        &e.to_string(),
+                    );
                     return;
                 }
                 match e.answer() {
@@ -44,10 +49,9 @@ impl TargetCore {
                 Pdu::LoginRequest(req) => self.on_login(conn, now, req),
                 other => {
                     // RFC 7143 §11.13.5: 0x020b, a non-login PDU during login.
-                    self.login_reject_raw(
+                    self.fail_login(
                         conn,
-                        &raw,
-                        LoginStatus::InvalidDuringLogin,
+                        login_failure(&raw, LoginStatus::InvalidDuringLogin),
                         &format!("{} during login", other.opcode().name()),
                     );
                 }
@@ -105,13 +109,18 @@ impl TargetCore {
 
     /// A frame that failed the decoder's checks.
     pub(crate) fn on_decode_error(&mut self, conn: ConnId, _now: Instant, e: DecodeError) {
-        self.peer_error(conn, e.to_string());
+        self.events
+            .peer_error(conn, self.conns.peer_of(conn), e.to_string());
         let in_login = self.conns.get(&conn).is_some_and(|c| c.in_login());
         if in_login {
             // RFC 7143 §6.3 and §13.12: a login PDU over 8192 bytes of data
             // breaks the login; answered 0x0200 (initiator error).
             let raw = RawPdu::new(*e.header(), Default::default(), Default::default());
-            self.login_reject_raw(conn, &raw, LoginStatus::InitiatorError, &e.to_string());
+            self.fail_login(
+                conn,
+                login_failure(&raw, LoginStatus::InitiatorError),
+                &e.to_string(),
+            );
             return;
         }
         match (&e, e.answer_for(Role::Target)) {
@@ -132,29 +141,6 @@ impl TargetCore {
             }
             (_, Answer::Discard) => {}
         }
-    }
-
-    /// Answers a login-phase PDU with a failing Login Response and closes
-    /// (RFC 7143 §11.13.5: any status class but 0 ends the login).
-    pub(crate) fn login_reject_raw(
-        &mut self,
-        conn: ConnId,
-        raw: &RawPdu,
-        status: LoginStatus,
-        why: &str,
-    ) {
-        let mut resp = LoginResponse {
-            itt: raw.itt(),
-            status,
-            ..LoginResponse::default()
-        };
-        if raw.opcode() == Opcode::LoginRequest {
-            if let Ok(Pdu::LoginRequest(r)) = Pdu::decode(raw) {
-                resp.isid = r.isid;
-                resp.csg = r.csg;
-            }
-        }
-        self.fail_login(conn, resp, why);
     }
 
     /// Sends a failing Login Response and closes the connection.
@@ -180,12 +166,23 @@ impl TargetCore {
         });
         self.close_conn(conn, CloseReason::LoginFailed(status));
     }
+}
 
-    /// Logs a peer's mistake.
-    pub(crate) fn peer_error(&mut self, conn: ConnId, what: String) {
-        let peer = self.conns.peer_of(conn);
-        self.events.push_back(Event::PeerError { conn, peer, what });
+/// The failing Login Response to a login-phase PDU the target cannot use
+/// (RFC 7143 §11.13.5: any status class but 0 ends the login).
+fn login_failure(raw: &RawPdu, status: LoginStatus) -> LoginResponse {
+    let mut resp = LoginResponse {
+        itt: raw.itt(),
+        status,
+        ..LoginResponse::default()
+    };
+    if raw.opcode() == Opcode::LoginRequest {
+        if let Ok(Pdu::LoginRequest(r)) = Pdu::decode(raw) {
+            resp.isid = r.isid;
+            resp.csg = r.csg;
+        }
     }
+    resp
 }
 
 /// The ExpStatSN field of initiator PDUs that carry one.

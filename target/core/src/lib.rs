@@ -65,11 +65,11 @@ pub use config::{
     AuthConfig, ChapAccount, Cidr, CidrError, Limits, NopConfig, PortalGroupConfig, SessionLimits,
     TargetConfig,
 };
+use events::EventQueue;
 pub use events::{CloseReason, ConnId, Event};
 pub use registry::{RegistryError, TargetId, MAX_LUN};
 pub use rtgt_proto::random::{RandomSource, SeededRandom};
 
-use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -77,7 +77,7 @@ use rtgt_proto::pdu::{DecoderConfig, Digests, EncodedParts, StreamDecoder};
 use rtgt_scsi::{BackstoreError, IoData, IoId, IoRequest};
 
 use registry::Registry;
-use session::SessionTable;
+use session::{Session, SessionTable};
 use state::{Conn, ConnState, ConnTable};
 use timers::{Timer, Timers};
 
@@ -104,7 +104,7 @@ pub struct TargetCore {
     rng: Box<dyn RandomSource>,
     conns: ConnTable,
     sessions: SessionTable,
-    events: VecDeque<Event>,
+    events: EventQueue,
     /// Every deadline of the core.
     timers: Timers,
     /// Set by [`TargetCore::shutdown`]: logins are refused and new
@@ -123,7 +123,7 @@ impl TargetCore {
             rng,
             conns: ConnTable::default(),
             sessions: SessionTable::default(),
-            events: VecDeque::new(),
+            events: EventQueue::default(),
             timers: Timers::default(),
             shutting_down: false,
         }
@@ -154,7 +154,10 @@ impl TargetCore {
         );
         self.timers
             .set(conn, Timer::Login, now + self.cfg.limits.login_timeout);
-        self.check_connection_limit(conn);
+        if self.conns.open_count() > self.cfg.limits.max_connections {
+            // Limits::max_connections: the newest connection is refused.
+            self.limit_hit(conn, "connections");
+        }
         if self.shutting_down {
             self.close_conn(conn, CloseReason::Shutdown);
         }
@@ -180,7 +183,12 @@ impl TargetCore {
             }
         }
         self.rearm_nop(conn, now);
-        self.check_buffer_limit(conn);
+        let held = self.conns.held_bytes(conn, &self.sessions);
+        if held.is_some_and(|n| n > self.cfg.limits.max_buffered_bytes) {
+            // Limits::max_buffered_bytes: unframed input plus the write
+            // data of the connection's tasks.
+            self.limit_hit(conn, "buffered bytes");
+        }
         self.pump(now);
     }
 
@@ -342,7 +350,14 @@ impl TargetCore {
             };
             self.end_session(serial, &why);
         } else {
-            self.terminate_conn_tasks(serial, conn);
+            // RFC 7143 §6.3.4 at ErrorRecoveryLevel 0: the tasks allegiant
+            // to the connection are terminated, aborted at their logical
+            // unit, no status sent.
+            let (nexus, target) = (s.nexus.clone(), s.target);
+            for (itt, lun) in s.tasks.terminate_conn(conn) {
+                self.reg
+                    .abort_task(target, lun, &nexus, Session::tag(serial, itt));
+            }
         }
     }
 

@@ -17,7 +17,11 @@ impl TargetCore {
         if n.ttt != TTT_RESERVED {
             // RFC 7143 §11.18.3: a NOP-Out answering a NOP-In carries the
             // reserved ITT; with a real ITT the TTT must be 0xffffffff.
-            self.peer_error(conn, "NOP-Out with an ITT and a TTT".into());
+            self.events.peer_error(
+                conn,
+                self.conns.peer_of(conn),
+                "NOP-Out with an ITT and a TTT".into(),
+            );
         }
         let max = self.conns.max_send(conn, 0) as usize;
         let (exp, max_sn) = self.sessions.window(serial);
@@ -46,7 +50,7 @@ impl TargetCore {
         // RFC 7143 §11.18.1: with ITT 0xffffffff the I bit is set.
         if !n.immediate {
             let what = "NOP-Out with the reserved ITT and no I bit".to_string();
-            self.peer_error(conn, what);
+            self.events.peer_error(conn, self.conns.peer_of(conn), what);
             return;
         }
         match f.ping {
@@ -57,7 +61,11 @@ impl TargetCore {
             _ if n.ttt == TTT_RESERVED => {}
             _ => {
                 // RFC 7143 §11.18.4: the TTT must be the one of our NOP-In.
-                self.peer_error(conn, format!("NOP-Out answers unknown TTT {:#x}", n.ttt));
+                self.events.peer_error(
+                    conn,
+                    self.conns.peer_of(conn),
+                    format!("NOP-Out answers unknown TTT {:#x}", n.ttt),
+                );
             }
         }
     }

@@ -3,6 +3,8 @@
 
 use rtgt_proto::pdu::ReadyToTransfer;
 
+use super::session::SessionTable;
+use super::state::ConnTable;
 use super::TargetCore;
 
 /// One outstanding R2T: the data sequence it asked for.
@@ -16,12 +18,14 @@ pub(crate) struct R2t {
     pub next_data_sn: u32,
 }
 
-impl TargetCore {
+impl TargetCore {}
+
+impl ConnTable {
     /// Sends R2Ts for a task until MaxOutstandingR2T are out or all its
     /// data is asked for.
-    pub(crate) fn issue_r2ts(&mut self, serial: u64, itt: u32) {
+    pub fn issue_r2ts(&mut self, sessions: &mut SessionTable, serial: u64, itt: u32) {
         loop {
-            let Some(s) = self.sessions.get_mut(&serial) else {
+            let Some(s) = sessions.get_mut(&serial) else {
                 return;
             };
             let max_out = usize::from(s.params.max_outstanding_r2t.max(1));
@@ -51,13 +55,13 @@ impl TargetCore {
                 },
             );
             let (conn, lun) = (t.conn, t.lun);
-            let (exp, max) = self.sessions.window(serial);
+            let (exp, max) = sessions.window(serial);
             let pdu = ReadyToTransfer {
                 lun,
                 itt,
                 ttt,
                 // RFC 7143 §11.8.3: StatSN is the next one, not advanced.
-                stat_sn: self.conns.peek_stat_sn(conn),
+                stat_sn: self.peek_stat_sn(conn),
                 exp_cmd_sn: exp,
                 max_cmd_sn: max,
                 r2t_sn,
@@ -65,7 +69,7 @@ impl TargetCore {
                 desired_data_transfer_length: len,
                 ..ReadyToTransfer::default()
             };
-            self.conns.send(conn, pdu.into());
+            self.send(conn, pdu.into());
         }
     }
 }

@@ -137,6 +137,23 @@ impl Registry {
         }
     }
 
+    /// Aborts the task tagged `tag` of `nexus` at LUN `lun` of target `id`
+    /// (SAM-5 §7.2), when both exist.
+    pub fn abort_task(
+        &mut self,
+        id: Option<TargetId>,
+        lun: Option<u16>,
+        nexus: &rtgt_scsi::Nexus,
+        tag: u64,
+    ) {
+        let disk = id
+            .and_then(|i| self.targets.get_mut(&i))
+            .and_then(|t| lun.and_then(|n| t.luns.disk_mut(n)));
+        if let Some(d) = disk {
+            d.abort_task(nexus, tag);
+        }
+    }
+
     /// The instance number of the disk at `lun` of `id` (0: none).
     pub fn instance(&self, id: TargetId, lun: u16) -> u64 {
         self.instances.get(&(id, lun)).copied().unwrap_or(0)

@@ -76,7 +76,9 @@ impl TargetCore {
                 for (serial, itt) in self.sessions.submitted_on(target, Some(n), only) {
                     waiting.insert((target, Session::tag(serial, itt)));
                 }
-                self.end_unsubmitted(serial, target, Some(n), &mut waiting);
+                if let Some(s) = self.sessions.get_mut(&serial) {
+                    s.end_unsubmitted(serial, target, Some(n), &mut waiting);
+                }
                 if let Some(d) = self.reg.get_mut(target).and_then(|tg| tg.luns.disk_mut(n)) {
                     match t.function {
                         // SAM-5 §7.3, §7.5, §7.7.
@@ -94,7 +96,9 @@ impl TargetCore {
                 for (serial, itt) in self.sessions.submitted_on(target, None, None) {
                     waiting.insert((target, Session::tag(serial, itt)));
                 }
-                self.end_unsubmitted(serial, target, None, &mut waiting);
+                if let Some(s) = self.sessions.get_mut(&serial) {
+                    s.end_unsubmitted(serial, target, None, &mut waiting);
+                }
                 if let Some(tg) = self.reg.get_mut(target) {
                     for n in tg.luns.luns().iter().filter_map(|l| l.index()) {
                         if let Some(d) = tg.luns.disk_mut(n) {
@@ -153,11 +157,7 @@ impl TargetCore {
                 waiting.insert((target, tag));
                 let lun = task.lun_index();
                 let nexus = s.nexus.clone();
-                if let Some(d) =
-                    lun.and_then(|n| self.reg.get_mut(target).and_then(|tg| tg.luns.disk_mut(n)))
-                {
-                    d.abort_task(&nexus, tag);
-                }
+                self.reg.abort_task(Some(target), lun, &nexus, tag);
                 TmfResponseCode::FunctionComplete
             }
             Some(task) if task.phase == TaskPhase::Draining => {
@@ -180,28 +180,6 @@ impl TargetCore {
                     TmfResponseCode::TaskDoesNotExist
                 }
             }
-        }
-    }
-
-    /// Ends the issuing session's tasks on `lun` (or every LUN) that never
-    /// reached their logical unit. RFC 7143 §4.2.3.3: for ABORT TASK SET,
-    /// CLEAR TASK SET, LOGICAL UNIT RESET and the target resets, the target
-    /// "MUST wait for responses on currently valid Target Transfer Tags of
-    /// the affected tasks from the issuing initiator": a task with R2Ts
-    /// outstanding drains them first (and the function waits for it); the
-    /// others end here. Third parties' tasks are not waited for (a MAY).
-    fn end_unsubmitted(
-        &mut self,
-        serial: u64,
-        target: TargetId,
-        lun: Option<u16>,
-        waiting: &mut BTreeSet<(TargetId, u64)>,
-    ) {
-        let Some(s) = self.sessions.get_mut(&serial) else {
-            return;
-        };
-        for itt in s.tasks.end_unsubmitted(lun) {
-            waiting.insert((target, Session::tag(serial, itt)));
         }
     }
 
@@ -233,6 +211,27 @@ impl TargetCore {
             for serial in self.sessions.of_target(target) {
                 self.end_session(serial, "target cold reset");
             }
+        }
+    }
+}
+
+impl Session {
+    /// Ends the issuing session's tasks on `lun` (or every LUN) that never
+    /// reached their logical unit. RFC 7143 §4.2.3.3: for ABORT TASK SET,
+    /// CLEAR TASK SET, LOGICAL UNIT RESET and the target resets, the target
+    /// "MUST wait for responses on currently valid Target Transfer Tags of
+    /// the affected tasks from the issuing initiator": a task with R2Ts
+    /// outstanding drains them first (and the function waits for it); the
+    /// others end here. Third parties' tasks are not waited for (a MAY).
+    fn end_unsubmitted(
+        &mut self,
+        serial: u64,
+        target: TargetId,
+        lun: Option<u16>,
+        waiting: &mut BTreeSet<(TargetId, u64)>,
+    ) {
+        for itt in self.tasks.end_unsubmitted(lun) {
+            waiting.insert((target, Session::tag(serial, itt)));
         }
     }
 }

@@ -166,7 +166,7 @@ impl TargetCore {
             return;
         };
         match s.offer(conn, sn, pdu) {
-            Admission::Ignored(why) => self.peer_error(conn, why),
+            Admission::Ignored(why) => self.events.peer_error(conn, self.conns.peer_of(conn), why),
             Admission::Held => {}
             Admission::Deliver(pdu) => {
                 self.deliver(conn, now, sn, serial, pdu, raw);

@@ -116,7 +116,10 @@ impl TargetCore {
                 resp.stat_sn = self.conns.take_stat_sn(conn);
                 self.conns.send(conn, resp.into());
                 if let Some(p) = params {
-                    self.enter_full_feature(conn, p, now);
+                    if let Some(c) = self.conns.get_mut(&conn) {
+                        p.apply(c);
+                    }
+                    self.rearm_nop(conn, now);
                 }
             }
             Ok(None) => {}

@@ -12,7 +12,7 @@ use rtgt_scsi::Nexus;
 use super::{Failure, LoginCtx};
 use crate::events::{CloseReason, ConnId, Event};
 use crate::session::Session;
-use crate::state::{ConnState, FullFeature};
+use crate::state::{Conn, ConnState, FullFeature};
 use crate::tasks::TaskTable;
 use crate::timers::Timer;
 use crate::window::CommandWindow;
@@ -206,18 +206,18 @@ impl TargetCore {
             max_recv: params.target_max_recv_data_segment_length,
         }
     }
+}
 
+impl ConnParams {
     /// After the final Login Response went out: digests and the data
-    /// segment bound take effect (RFC 7143 §13.1, §13.12).
-    pub(crate) fn enter_full_feature(&mut self, conn: ConnId, p: ConnParams, now: Instant) {
-        if let Some(c) = self.conns.get_mut(&conn) {
-            c.digests = p.digests;
-            c.max_send = p.max_send;
-            c.decoder.set_config(DecoderConfig {
-                digests: p.digests,
-                max_data_segment_length: p.max_recv,
-            });
-        }
-        self.rearm_nop(conn, now);
+    /// segment bound take effect on the connection (RFC 7143 §13.1,
+    /// §13.12).
+    pub(crate) fn apply(&self, c: &mut Conn) {
+        c.digests = self.digests;
+        c.max_send = self.max_send;
+        c.decoder.set_config(DecoderConfig {
+            digests: self.digests,
+            max_data_segment_length: self.max_recv,
+        });
     }
 }
