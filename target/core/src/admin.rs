@@ -90,7 +90,7 @@ impl TargetCore {
         if t.luns.disk(lun).is_some() {
             return Err(RegistryError::DuplicateLun { target: id, lun });
         }
-        let t = self.sessions_told(id)?;
+        let t = self.reg.told(id, &self.sessions.nexuses_of(id))?;
         // SPC-5 §6.33: the other LUNs' nexuses get REPORTED LUNS DATA HAS
         // CHANGED (LunMap::insert establishes it).
         t.luns.insert(lun, disk);
@@ -137,7 +137,7 @@ impl TargetCore {
             }
             self.tmf_task_done(id, Some(lun), Session::tag(serial, itt));
         }
-        let t = self.sessions_told(id)?;
+        let t = self.reg.told(id, &self.sessions.nexuses_of(id))?;
         // SPC-5 §6.33: REPORTED LUNS DATA HAS CHANGED on the other LUNs
         // (LunMap::remove establishes it).
         let disk = t
@@ -173,16 +173,5 @@ impl TargetCore {
     /// discovery logins.
     pub fn set_discovery_auth(&mut self, auth: AuthConfig) {
         self.cfg.discovery_auth = auth;
-    }
-
-    /// Target `id`, its LUNs made to know every nexus of its sessions, so
-    /// that a change of its inventory reaches them all (SAM-5 §5.14).
-    fn sessions_told(&mut self, id: TargetId) -> Result<&mut TargetConfig, RegistryError> {
-        let nexuses = self.sessions.nexuses_of(id);
-        let t = self.reg.get_mut(id).ok_or(RegistryError::NoTarget(id))?;
-        for n in &nexuses {
-            t.luns.register(n);
-        }
-        Ok(t)
     }
 }

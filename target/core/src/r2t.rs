@@ -5,7 +5,6 @@ use rtgt_proto::pdu::ReadyToTransfer;
 
 use super::session::SessionTable;
 use super::state::ConnTable;
-use super::TargetCore;
 
 /// One outstanding R2T: the data sequence it asked for.
 #[derive(Debug, Clone)]
@@ -17,8 +16,6 @@ pub(crate) struct R2t {
     /// The next DataSN in this sequence (RFC 7143 §11.7.5: from 0 per R2T).
     pub next_data_sn: u32,
 }
-
-impl TargetCore {}
 
 impl ConnTable {
     /// Sends R2Ts for a task until MaxOutstandingR2T are out or all its

@@ -137,6 +137,24 @@ impl Registry {
         }
     }
 
+    /// Target `id`, its LUNs made to know `nexuses` (those of its
+    /// sessions), so that a change of its inventory reaches them all
+    /// (SAM-5 §5.14).
+    pub fn told(
+        &mut self,
+        id: TargetId,
+        nexuses: &[std::sync::Arc<rtgt_scsi::Nexus>],
+    ) -> Result<&mut TargetConfig, RegistryError> {
+        let t = self
+            .targets
+            .get_mut(&id)
+            .ok_or(RegistryError::NoTarget(id))?;
+        for n in nexuses {
+            t.luns.register(n);
+        }
+        Ok(t)
+    }
+
     /// Aborts the task tagged `tag` of `nexus` at LUN `lun` of target `id`
     /// (SAM-5 §7.2), when both exist.
     pub fn abort_task(

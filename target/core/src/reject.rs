@@ -5,9 +5,6 @@ use rtgt_proto::pdu::{RawPdu, Reject, RejectReason};
 use super::events::ConnId;
 use super::session::SessionTable;
 use super::state::ConnTable;
-use super::TargetCore;
-
-impl TargetCore {}
 
 impl ConnTable {
     /// Rejects `raw` for `reason`; the Reject carries its header (RFC 7143

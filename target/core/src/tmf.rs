@@ -9,6 +9,7 @@ use rtgt_proto::pdu::{
 };
 
 use super::events::ConnId;
+use super::registry::Registry;
 use super::session::Session;
 use super::session::SessionTable;
 use super::state::ConnTable;
@@ -57,7 +58,10 @@ impl TargetCore {
         let mut cold = None;
         let nexus = s.nexus.clone();
         let response = match t.function {
-            TmfFunction::AbortTask => self.abort_task(serial, target, &t, &mut waiting),
+            TmfFunction::AbortTask => match self.sessions.get_mut(&serial) {
+                Some(s) => s.abort_task(serial, target, &t, &mut waiting, &mut self.reg),
+                None => TmfResponseCode::TaskDoesNotExist,
+            },
             TmfFunction::AbortTaskSet
             | TmfFunction::ClearTaskSet
             | TmfFunction::LogicalUnitReset => {
@@ -134,55 +138,6 @@ impl TargetCore {
         }
     }
 
-    /// ABORT TASK (RFC 7143 §11.5.1, SAM-5 §7.2).
-    fn abort_task(
-        &mut self,
-        serial: u64,
-        target: TargetId,
-        t: &TaskManagementRequest,
-        waiting: &mut BTreeSet<(TargetId, u64)>,
-    ) -> TmfResponseCode {
-        let Some(s) = self.sessions.get_mut(&serial) else {
-            return TmfResponseCode::TaskDoesNotExist;
-        };
-        let itt = t.referenced_task_tag;
-        match s.tasks.get(itt) {
-            // Test only: with `broken-abort`, forget the task and answer at once.
-            Some(task) if task.phase == TaskPhase::Submitted && cfg!(feature = "broken-abort") => {
-                let _ = task;
-                TmfResponseCode::FunctionComplete
-            }
-            Some(task) if task.phase == TaskPhase::Submitted => {
-                let tag = Session::tag(serial, itt);
-                waiting.insert((target, tag));
-                let lun = task.lun_index();
-                let nexus = s.nexus.clone();
-                self.reg.abort_task(Some(target), lun, &nexus, tag);
-                TmfResponseCode::FunctionComplete
-            }
-            Some(task) if task.phase == TaskPhase::Draining => {
-                // Already aborted by a task set function, which waits for
-                // its outstanding Data-Out.
-                TmfResponseCode::FunctionComplete
-            }
-            Some(_) => {
-                // Still collecting its Data-Out: it ends here.
-                s.tasks.remove(itt);
-                TmfResponseCode::FunctionComplete
-            }
-            None => {
-                // RFC 7143 §11.5.1: a task not seen yet is looked for by its
-                // RefCmdSN in the window.
-                let used = s.tasks.slots_used();
-                if s.window.abort_unseen(t.ref_cmd_sn, t.cmd_sn, used) {
-                    TmfResponseCode::FunctionComplete
-                } else {
-                    TmfResponseCode::TaskDoesNotExist
-                }
-            }
-        }
-    }
-
     /// A draining task has had the Data-Out for all its R2Ts: it ends
     /// without a response (it was aborted) and the function waiting for it
     /// may answer.
@@ -216,6 +171,53 @@ impl TargetCore {
 }
 
 impl Session {
+    /// ABORT TASK (RFC 7143 §11.5.1, SAM-5 §7.2).
+    fn abort_task(
+        &mut self,
+        serial: u64,
+        target: TargetId,
+        t: &TaskManagementRequest,
+        waiting: &mut BTreeSet<(TargetId, u64)>,
+        reg: &mut Registry,
+    ) -> TmfResponseCode {
+        let itt = t.referenced_task_tag;
+        match self.tasks.get(itt) {
+            // Test only: with `broken-abort`, forget the task and answer at once.
+            Some(task) if task.phase == TaskPhase::Submitted && cfg!(feature = "broken-abort") => {
+                let _ = task;
+                TmfResponseCode::FunctionComplete
+            }
+            Some(task) if task.phase == TaskPhase::Submitted => {
+                let tag = Session::tag(serial, itt);
+                waiting.insert((target, tag));
+                let lun = task.lun_index();
+                let nexus = self.nexus.clone();
+                reg.abort_task(Some(target), lun, &nexus, tag);
+                TmfResponseCode::FunctionComplete
+            }
+            Some(task) if task.phase == TaskPhase::Draining => {
+                // Already aborted by a task set function, which waits for
+                // its outstanding Data-Out.
+                TmfResponseCode::FunctionComplete
+            }
+            Some(_) => {
+                // Still collecting its Data-Out: it ends here.
+                self.tasks.remove(itt);
+                TmfResponseCode::FunctionComplete
+            }
+            None => {
+                // RFC 7143 §11.5.1: a task not seen yet is looked for by its
+                // RefCmdSN in the window.
+                let used = self.tasks.slots_used();
+                if self.window.abort_unseen(t.ref_cmd_sn, t.cmd_sn, used) {
+                    TmfResponseCode::FunctionComplete
+                } else {
+                    TmfResponseCode::TaskDoesNotExist
+                }
+            }
+        }
+    }
+
     /// Ends the issuing session's tasks on `lun` (or every LUN) that never
     /// reached their logical unit. RFC 7143 §4.2.3.3: for ABORT TASK SET,
     /// CLEAR TASK SET, LOGICAL UNIT RESET and the target resets, the target

@@ -19,6 +19,7 @@ use rtgt_proto::text::{
 use super::events::ConnId;
 use super::registry::Registry;
 use super::session::SessionTable;
+use super::state::Conn;
 use super::TargetCore;
 use crate::{PortalGroupConfig, RandomSource, TargetId};
 use security::Auth;
@@ -93,7 +94,18 @@ impl TargetCore {
             version_active: VERSION,
             ..LoginResponse::default()
         };
-        let result = self.login_step(conn, now, &req);
+        let mut ctx = LoginCtx {
+            cfg: &self.cfg,
+            reg: &self.reg,
+            sessions: &self.sessions,
+            rng: &mut *self.rng,
+            peer: self.conns.peer_of(conn),
+            shutting_down: self.shutting_down,
+        };
+        let result = match self.conns.get_mut(&conn) {
+            Some(c) => c.login_step(&mut ctx, &req),
+            None => Err(Failure::new(LoginStatus::TargetError, "login state lost")),
+        };
         match result {
             Ok(Some(resp)) => {
                 let done = resp.transit && resp.nsg == LoginStage::FullFeaturePhase;
@@ -129,12 +141,14 @@ impl TargetCore {
             }
         }
     }
+}
 
-    /// Runs one request; `Ok(None)` when nothing is to be sent.
+impl Conn {
+    /// Runs one login request on this connection; `Ok(None)` when nothing
+    /// is to be sent.
     fn login_step(
         &mut self,
-        conn: ConnId,
-        _now: Instant,
+        ctx: &mut LoginCtx<'_>,
         req: &LoginRequest,
     ) -> Result<Option<LoginResponse>, Failure> {
         // RFC 7143 §11.12.4: Version-min above what we speak fails with
@@ -145,29 +159,15 @@ impl TargetCore {
                 format!("version-min {:#04x} is above 0x00", req.version_min),
             ));
         }
-        let mut ctx = LoginCtx {
-            cfg: &self.cfg,
-            reg: &self.reg,
-            sessions: &self.sessions,
-            rng: &mut *self.rng,
-            peer: self
-                .conns
-                .get(&conn)
-                .map_or(SocketAddr::from(([0, 0, 0, 0], 0)), |c| c.peer),
-            shutting_down: self.shutting_down,
-        };
-        let Some(c) = self.conns.get_mut(&conn) else {
-            return Err(Failure::new(LoginStatus::TargetError, "login state lost"));
-        };
-        if c.login().is_none() {
-            let login = Login::start(&ctx, req)?;
-            c.cid = req.cid;
-            c.set_login(login);
+        if self.login().is_none() {
+            let login = Login::start(ctx, req)?;
+            self.cid = req.cid;
+            self.set_login(login);
         }
-        let Some(login) = c.login_mut() else {
+        let Some(login) = self.login_mut() else {
             return Err(Failure::new(LoginStatus::TargetError, "login state lost"));
         };
-        login.step(&mut ctx, req)
+        login.step(ctx, req)
     }
 }
 
