@@ -9,6 +9,7 @@ use rtgt_proto::scsi::sense::Sense;
 use rtgt_scsi::{Command, TaskAttribute};
 use std::collections::BTreeMap;
 
+use super::data_in::Outcome;
 use super::events::ConnId;
 use super::session::Session;
 use super::session::SessionTable;
@@ -245,9 +246,11 @@ impl ConnTable {
             sessions,
             conn,
             itt,
-            pdu::ScsiStatus::CheckCondition,
-            &sense,
-            rtgt_scsi::Residual::None,
+            Outcome {
+                status: pdu::ScsiStatus::CheckCondition,
+                sense: &sense,
+                residual: rtgt_scsi::Residual::None,
+            },
             0,
         );
     }
@@ -264,9 +267,11 @@ impl ConnTable {
             sessions,
             conn,
             itt,
-            status,
-            &[],
-            rtgt_scsi::Residual::None,
+            Outcome {
+                status,
+                sense: &[],
+                residual: rtgt_scsi::Residual::None,
+            },
             0,
         );
     }

@@ -13,6 +13,14 @@ use super::state::ConnTable;
 use super::TargetCore;
 use crate::TargetId;
 
+/// What a SCSI Response reports of a command (RFC 7143 §11.4): its status,
+/// sense data and residual.
+pub(crate) struct Outcome<'a> {
+    pub status: ScsiStatus,
+    pub sense: &'a [u8],
+    pub residual: Residual,
+}
+
 impl TargetCore {
     /// A command finished at its logical unit.
     pub(crate) fn on_completion(&mut self, target: TargetId, c: Completion) {
@@ -106,7 +114,12 @@ impl ConnTable {
             }
         }
         if !collapse {
-            self.send_response(sessions, conn, itt, status, &r.sense, r.residual, data_sn);
+            let outcome = Outcome {
+                status,
+                sense: &r.sense,
+                residual: r.residual,
+            };
+            self.send_response(sessions, conn, itt, outcome, data_sn);
         }
     }
 
@@ -116,14 +129,17 @@ impl ConnTable {
         sessions: &mut SessionTable,
         conn: ConnId,
         itt: u32,
-        status: ScsiStatus,
-        sense: &[u8],
-        residual: Residual,
+        outcome: Outcome<'_>,
         exp_data_sn: u32,
     ) {
         let Some(serial) = self.session_of(conn) else {
             return;
         };
+        let Outcome {
+            status,
+            sense,
+            residual,
+        } = outcome;
         let (u, o, n) = residual.fields();
         let (exp, max) = sessions.window(serial);
         let pdu = ScsiResponse {

@@ -32,6 +32,16 @@ fn address(a: SocketAddr) -> String {
     }
 }
 
+/// Where a part of a continued Text Request leaves the exchange.
+enum TextPart {
+    /// The last part came: the whole text, to answer.
+    Whole(Vec<u8>),
+    /// Acknowledged (or not for this connection): nothing more to do now.
+    Pending,
+    /// The text grew past [`MAX_TEXT_REQUEST`].
+    TooLong,
+}
+
 impl TargetCore {
     /// A Text Request.
     pub(crate) fn on_text(&mut self, conn: ConnId, req: TextRequest, raw: &RawPdu) {
@@ -45,7 +55,19 @@ impl TargetCore {
             .and_then(|f| f.text_in.as_ref())
             .is_some_and(|t| t.itt == req.itt && t.ttt == req.ttt);
         if receiving || (req.continue_bit && req.ttt == TTT_RESERVED) {
-            self.on_text_part(conn, serial, req, raw);
+            match self.conns.text_part(&mut self.sessions, conn, serial, &req) {
+                TextPart::Whole(all) => self.answer_text(conn, serial, req.itt, &all, raw),
+                TextPart::Pending => {}
+                TextPart::TooLong => {
+                    self.events.peer_error(
+                        conn,
+                        self.conns.peer_of(conn),
+                        "text request continued past the limit".into(),
+                    );
+                    self.conns
+                        .reject(&mut self.sessions, conn, raw, RejectReason::ProtocolError);
+                }
+            }
             return;
         }
         if req.ttt != TTT_RESERVED {
@@ -87,65 +109,6 @@ impl TargetCore {
             f.text = None;
         }
         self.answer_text(conn, serial, req.itt, &req.data, raw);
-    }
-
-    /// One part of a Text Request continued with the C bit (RFC 7143
-    /// §11.10.2): parts are gathered, each answered by an empty Text
-    /// Response whose TTT the next part returns; the last part (C=0) gets
-    /// the answer to the whole text.
-    fn on_text_part(&mut self, conn: ConnId, serial: u64, req: TextRequest, raw: &RawPdu) {
-        let Some(f) = self.conns.get_mut(&conn).and_then(|c| c.full_mut()) else {
-            return;
-        };
-        let mut part = match f.text_in.take() {
-            Some(p) if p.itt == req.itt && p.ttt == req.ttt => p,
-            _ => {
-                f.text = None;
-                TextPending {
-                    itt: req.itt,
-                    ttt: TTT_RESERVED,
-                    rest: Bytes::new(),
-                }
-            }
-        };
-        if part.rest.len() + req.data.len() > MAX_TEXT_REQUEST {
-            self.events.peer_error(
-                conn,
-                self.conns.peer_of(conn),
-                "text request continued past the limit".into(),
-            );
-            self.conns
-                .reject(&mut self.sessions, conn, raw, RejectReason::ProtocolError);
-            return;
-        }
-        let mut all = part.rest.to_vec();
-        all.extend_from_slice(&req.data);
-        if !req.continue_bit {
-            self.answer_text(conn, serial, req.itt, &all, raw);
-            return;
-        }
-        if part.ttt == TTT_RESERVED {
-            part.ttt = self.sessions.ttt(serial);
-        }
-        part.rest = Bytes::from(all);
-        let ttt = part.ttt;
-        if let Some(f) = self.conns.get_mut(&conn).and_then(|c| c.full_mut()) {
-            f.text_in = Some(part);
-        }
-        let (exp, max_sn) = self.sessions.window(serial);
-        // RFC 7143 §11.11: an empty response with F=0 asks for the rest;
-        // its TTT ties the next part to this exchange.
-        let resp = TextResponse {
-            final_bit: false,
-            continue_bit: false,
-            itt: req.itt,
-            ttt,
-            stat_sn: self.conns.take_stat_sn(conn),
-            exp_cmd_sn: exp,
-            max_cmd_sn: max_sn,
-            ..TextResponse::default()
-        };
-        self.conns.send(conn, resp.into());
     }
 
     /// Answers the whole text of a request.
@@ -251,6 +214,64 @@ impl Registry {
 }
 
 impl ConnTable {
+    /// One part of a Text Request continued with the C bit (RFC 7143
+    /// §11.10.2): parts are gathered, each answered by an empty Text
+    /// Response whose TTT the next part returns; the last part (C=0) gives
+    /// the whole text to answer.
+    fn text_part(
+        &mut self,
+        sessions: &mut SessionTable,
+        conn: ConnId,
+        serial: u64,
+        req: &TextRequest,
+    ) -> TextPart {
+        let Some(f) = self.get_mut(&conn).and_then(|c| c.full_mut()) else {
+            return TextPart::Pending;
+        };
+        let mut part = match f.text_in.take() {
+            Some(p) if p.itt == req.itt && p.ttt == req.ttt => p,
+            _ => {
+                f.text = None;
+                TextPending {
+                    itt: req.itt,
+                    ttt: TTT_RESERVED,
+                    rest: Bytes::new(),
+                }
+            }
+        };
+        if part.rest.len() + req.data.len() > MAX_TEXT_REQUEST {
+            return TextPart::TooLong;
+        }
+        let mut all = part.rest.to_vec();
+        all.extend_from_slice(&req.data);
+        if !req.continue_bit {
+            return TextPart::Whole(all);
+        }
+        if part.ttt == TTT_RESERVED {
+            part.ttt = sessions.ttt(serial);
+        }
+        part.rest = Bytes::from(all);
+        let ttt = part.ttt;
+        if let Some(f) = self.get_mut(&conn).and_then(|c| c.full_mut()) {
+            f.text_in = Some(part);
+        }
+        let (exp, max_sn) = sessions.window(serial);
+        // RFC 7143 §11.11: an empty response with F=0 asks for the rest;
+        // its TTT ties the next part to this exchange.
+        let resp = TextResponse {
+            final_bit: false,
+            continue_bit: false,
+            itt: req.itt,
+            ttt,
+            stat_sn: self.take_stat_sn(conn),
+            exp_cmd_sn: exp,
+            max_cmd_sn: max_sn,
+            ..TextResponse::default()
+        };
+        self.send(conn, resp.into());
+        TextPart::Pending
+    }
+
     /// Sends the next segment of an answer, keeping the rest.
     fn send_text(
         &mut self,

@@ -182,7 +182,8 @@ impl TargetCore {
                 Some(Err(e)) => self.on_decode_error(conn, now, e),
             }
         }
-        self.rearm_nop(conn, now);
+        self.conns
+            .rearm_nop(&mut self.timers, conn, self.cfg.nop.interval, now);
         let held = self.conns.held_bytes(conn, &self.sessions);
         if held.is_some_and(|n| n > self.cfg.limits.max_buffered_bytes) {
             // Limits::max_buffered_bytes: unframed input plus the write
@@ -217,7 +218,11 @@ impl TargetCore {
                 Timer::Login => self.close_conn(id, CloseReason::LoginTimeout),
                 Timer::CloseAfterLogout => self.close_conn(id, CloseReason::Shutdown),
                 Timer::PingAnswer => self.close_conn(id, CloseReason::NopTimeout),
-                Timer::NopDue => self.ping(id, now),
+                Timer::NopDue => {
+                    let deadline = now + self.cfg.nop.timeout;
+                    self.conns
+                        .ping(&mut self.sessions, &mut self.timers, id, deadline)
+                }
             }
         }
         self.pump(now);

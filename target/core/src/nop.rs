@@ -1,11 +1,13 @@
 //! NOP-Out answers and NOP-In pings (RFC 7143 §11.18, §11.19).
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rtgt_proto::pdu::{NopIn, NopOut, ITT_RESERVED, TTT_RESERVED};
 
 use super::events::ConnId;
-use super::timers::Timer;
+use super::session::SessionTable;
+use super::state::ConnTable;
+use super::timers::{Timer, Timers};
 use super::TargetCore;
 
 impl TargetCore {
@@ -69,44 +71,56 @@ impl TargetCore {
             }
         }
     }
+}
 
+impl ConnTable {
     /// Re-arms the idle timer of a connection in full feature phase with
     /// no ping outstanding: something was received at `now`.
-    pub(crate) fn rearm_nop(&mut self, conn: ConnId, now: Instant) {
+    pub fn rearm_nop(
+        &self,
+        timers: &mut Timers,
+        conn: ConnId,
+        interval: Option<Duration>,
+        now: Instant,
+    ) {
         let idle = self
-            .conns
             .get(&conn)
             .and_then(|c| c.full())
             .is_some_and(|f| f.ping.is_none());
-        if let (true, Some(interval)) = (idle, self.cfg.nop.interval) {
-            self.timers.set(conn, Timer::NopDue, now + interval);
+        if let (true, Some(interval)) = (idle, interval) {
+            timers.set(conn, Timer::NopDue, now + interval);
         }
     }
 
-    /// Pings a connection idle for the NOP interval; the answer is due
-    /// within the NOP timeout.
-    pub(crate) fn ping(&mut self, conn: ConnId, now: Instant) {
-        self.timers.cancel(conn, Timer::NopDue);
-        let Some(serial) = self.conns.session_of(conn) else {
+    /// Pings a connection idle for the NOP interval; the answer is due by
+    /// `deadline`.
+    pub fn ping(
+        &mut self,
+        sessions: &mut SessionTable,
+        timers: &mut Timers,
+        conn: ConnId,
+        deadline: Instant,
+    ) {
+        timers.cancel(conn, Timer::NopDue);
+        let Some(serial) = self.session_of(conn) else {
             return;
         };
-        let ttt = self.sessions.ttt(serial);
-        let (exp, max) = self.sessions.window(serial);
+        let ttt = sessions.ttt(serial);
+        let (exp, max) = sessions.window(serial);
         let ping = NopIn {
             // RFC 7143 §11.19: a ping asking for an answer has ITT
             // 0xffffffff and a TTT of ours; StatSN is not advanced.
             itt: ITT_RESERVED,
             ttt,
-            stat_sn: self.conns.peek_stat_sn(conn),
+            stat_sn: self.peek_stat_sn(conn),
             exp_cmd_sn: exp,
             max_cmd_sn: max,
             ..NopIn::default()
         };
-        self.conns.send(conn, ping.into());
-        if let Some(f) = self.conns.get_mut(&conn).and_then(|c| c.full_mut()) {
+        self.send(conn, ping.into());
+        if let Some(f) = self.get_mut(&conn).and_then(|c| c.full_mut()) {
             f.ping = Some(ttt);
         }
-        self.timers
-            .set(conn, Timer::PingAnswer, now + self.cfg.nop.timeout);
+        timers.set(conn, Timer::PingAnswer, deadline);
     }
 }

@@ -131,7 +131,8 @@ impl TargetCore {
                     if let Some(c) = self.conns.get_mut(&conn) {
                         p.apply(c);
                     }
-                    self.rearm_nop(conn, now);
+                    self.conns
+                        .rearm_nop(&mut self.timers, conn, self.cfg.nop.interval, now);
                 }
             }
             Ok(None) => {}

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use rtgt_proto::pdu::{DecoderConfig, Digests, LoginRequest, LoginResponse, LoginStatus};
-use rtgt_proto::text::{DigestKind, OperationalParams, SessionType};
+use rtgt_proto::text::{DigestKind, SessionType};
 use rtgt_scsi::Nexus;
 
 use super::{Failure, LoginCtx};
@@ -97,7 +97,7 @@ impl TargetCore {
             Failure::new(LoginStatus::InitiatorError, e.to_string())
         };
         let peer = self.conns.peer_of(conn);
-        let cp = match login.joining {
+        let (serial, params) = match login.joining {
             Some(serial) => {
                 let Some(s) = self.sessions.get_mut(&serial) else {
                     // The session ended during this login.
@@ -119,7 +119,7 @@ impl TargetCore {
                     cid: login.cid,
                     conn,
                 });
-                self.finish_conn(conn, serial, login.cid, params, resp)
+                (serial, params)
             }
             None => {
                 let params = login.neg.params().map_err(bad)?;
@@ -170,41 +170,29 @@ impl TargetCore {
                     target: t.map(|_| target_name),
                     peer,
                 });
-                self.finish_conn(conn, serial, login.cid, params, resp)
+                (serial, params)
             }
         };
-        Ok(cp)
-    }
-
-    fn finish_conn(
-        &mut self,
-        conn: ConnId,
-        serial: u64,
-        cid: u16,
-        params: OperationalParams,
-        resp: &mut LoginResponse,
-    ) -> ConnParams {
         let (exp, max) = self.sessions.window(serial);
-        let tsih = self.sessions.get(&serial).map_or(0, |s| s.tsih);
-        resp.tsih = tsih;
+        resp.tsih = self.sessions.get(&serial).map_or(0, |s| s.tsih);
         resp.exp_cmd_sn = exp;
         resp.max_cmd_sn = max;
         if let Some(c) = self.conns.get_mut(&conn) {
-            c.cid = cid;
+            c.cid = login.cid;
             if c.is_open() {
                 c.state = ConnState::Full(FullFeature::new(serial));
                 // The login is over: no more login deadline.
                 self.timers.cancel(conn, Timer::Login);
             }
         }
-        ConnParams {
+        Ok(ConnParams {
             digests: Digests {
                 header: params.header_digest == DigestKind::Crc32c,
                 data: params.data_digest == DigestKind::Crc32c,
             },
             max_send: params.initiator_max_recv_data_segment_length,
             max_recv: params.target_max_recv_data_segment_length,
-        }
+        })
     }
 }
 
