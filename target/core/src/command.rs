@@ -172,7 +172,17 @@ impl TargetCore {
         };
         if t.phase == TaskPhase::Draining {
             if t.r2ts.is_empty() {
-                self.drained(serial, itt);
+                // Aborted while draining: its R2Ts are answered, it ends
+                // without a response and the function waiting for it may
+                // answer (RFC 7143 §4.2.3.3).
+                let target = self.sessions.get_mut(&serial).and_then(|s| {
+                    let target = s.target?;
+                    s.tasks.remove(itt);
+                    Some(target)
+                });
+                if let Some(target) = target {
+                    self.tmf_task_done(target, None, Session::tag(serial, itt));
+                }
             }
             return;
         }

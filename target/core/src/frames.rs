@@ -86,7 +86,9 @@ impl TargetCore {
             Pdu::NopOut(n) if n.itt == rtgt_proto::pdu::ITT_RESERVED => {
                 // RFC 7143 §11.18: a NOP-Out with the reserved ITT answers
                 // our ping and takes no CmdSN.
-                self.on_nop_reply(conn, &n)
+                if let Some(what) = self.conns.nop_reply(&mut self.timers, conn, &n) {
+                    self.events.peer_error(conn, self.conns.peer_of(conn), what);
+                }
             }
             other => self.admit(conn, now, other, raw),
         }
@@ -96,7 +98,11 @@ impl TargetCore {
     pub(crate) fn dispatch(&mut self, conn: ConnId, now: Instant, pdu: Pdu, raw: &RawPdu) {
         match pdu {
             Pdu::ScsiCommand(c) => self.on_scsi_command(conn, c, raw),
-            Pdu::NopOut(n) => self.on_nop_out(conn, n),
+            Pdu::NopOut(n) => {
+                if let Some(what) = self.conns.answer_nop_out(&mut self.sessions, conn, n) {
+                    self.events.peer_error(conn, self.conns.peer_of(conn), what);
+                }
+            }
             Pdu::TaskManagementRequest(t) => self.on_tmf(conn, t),
             Pdu::TextRequest(t) => self.on_text(conn, t, raw),
             Pdu::LogoutRequest(l) => self.on_logout(conn, now, l),

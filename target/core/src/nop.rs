@@ -8,31 +8,28 @@ use super::events::ConnId;
 use super::session::SessionTable;
 use super::state::ConnTable;
 use super::timers::{Timer, Timers};
-use super::TargetCore;
 
-impl TargetCore {
-    /// A NOP-Out ping from the initiator (ITT not reserved).
-    pub(crate) fn on_nop_out(&mut self, conn: ConnId, n: NopOut) {
-        let Some(serial) = self.conns.session_of(conn) else {
-            return;
-        };
-        if n.ttt != TTT_RESERVED {
-            // RFC 7143 §11.18.3: a NOP-Out answering a NOP-In carries the
-            // reserved ITT; with a real ITT the TTT must be 0xffffffff.
-            self.events.peer_error(
-                conn,
-                self.conns.peer_of(conn),
-                "NOP-Out with an ITT and a TTT".into(),
-            );
-        }
-        let max = self.conns.max_send(conn, 0) as usize;
-        let (exp, max_sn) = self.sessions.window(serial);
+impl ConnTable {
+    /// Answers a NOP-Out ping from the initiator (ITT not reserved); gives
+    /// what to log of a malformed one.
+    pub fn answer_nop_out(
+        &mut self,
+        sessions: &mut SessionTable,
+        conn: ConnId,
+        n: NopOut,
+    ) -> Option<String> {
+        let serial = self.session_of(conn)?;
+        // RFC 7143 §11.18.3: a NOP-Out answering a NOP-In carries the
+        // reserved ITT; with a real ITT the TTT must be 0xffffffff.
+        let warning = (n.ttt != TTT_RESERVED).then(|| "NOP-Out with an ITT and a TTT".to_string());
+        let max = self.max_send(conn, 0) as usize;
+        let (exp, max_sn) = sessions.window(serial);
         let reply = NopIn {
             lun: n.lun,
             itt: n.itt,
             // RFC 7143 §11.19.2: TTT 0xffffffff in an answer.
             ttt: TTT_RESERVED,
-            stat_sn: self.conns.take_stat_sn(conn),
+            stat_sn: self.take_stat_sn(conn),
             exp_cmd_sn: exp,
             max_cmd_sn: max_sn,
             // RFC 7143 §11.18.5: the ping data comes back, up to what the
@@ -40,40 +37,30 @@ impl TargetCore {
             data: n.data.slice(..n.data.len().min(max)),
             ..NopIn::default()
         };
-        self.conns.send(conn, reply.into());
+        self.send(conn, reply.into());
+        warning
     }
 
     /// A NOP-Out with the reserved ITT: the answer to our ping, or a bare
-    /// ExpStatSN update.
-    pub(crate) fn on_nop_reply(&mut self, conn: ConnId, n: &NopOut) {
-        let Some(f) = self.conns.get_mut(&conn).and_then(|c| c.full_mut()) else {
-            return;
-        };
+    /// ExpStatSN update; gives what to log of a malformed one.
+    pub fn nop_reply(&mut self, timers: &mut Timers, conn: ConnId, n: &NopOut) -> Option<String> {
+        let f = self.get_mut(&conn).and_then(|c| c.full_mut())?;
         // RFC 7143 §11.18.1: with ITT 0xffffffff the I bit is set.
         if !n.immediate {
-            let what = "NOP-Out with the reserved ITT and no I bit".to_string();
-            self.events.peer_error(conn, self.conns.peer_of(conn), what);
-            return;
+            return Some("NOP-Out with the reserved ITT and no I bit".to_string());
         }
         match f.ping {
             Some(ttt) if ttt == n.ttt => {
                 f.ping = None;
-                self.timers.cancel(conn, Timer::PingAnswer);
+                timers.cancel(conn, Timer::PingAnswer);
+                None
             }
-            _ if n.ttt == TTT_RESERVED => {}
-            _ => {
-                // RFC 7143 §11.18.4: the TTT must be the one of our NOP-In.
-                self.events.peer_error(
-                    conn,
-                    self.conns.peer_of(conn),
-                    format!("NOP-Out answers unknown TTT {:#x}", n.ttt),
-                );
-            }
+            _ if n.ttt == TTT_RESERVED => None,
+            // RFC 7143 §11.18.4: the TTT must be the one of our NOP-In.
+            _ => Some(format!("NOP-Out answers unknown TTT {:#x}", n.ttt)),
         }
     }
-}
 
-impl ConnTable {
     /// Re-arms the idle timer of a connection in full feature phase with
     /// no ping outstanding: something was received at `now`.
     pub fn rearm_nop(

@@ -138,20 +138,6 @@ impl TargetCore {
         }
     }
 
-    /// A draining task has had the Data-Out for all its R2Ts: it ends
-    /// without a response (it was aborted) and the function waiting for it
-    /// may answer.
-    pub(crate) fn drained(&mut self, serial: u64, itt: u32) {
-        let Some(s) = self.sessions.get_mut(&serial) else {
-            return;
-        };
-        let Some(target) = s.target else {
-            return;
-        };
-        s.tasks.remove(itt);
-        self.tmf_task_done(target, None, Session::tag(serial, itt));
-    }
-
     /// An affected task is over; answers the TMFs that waited only for it.
     pub(crate) fn tmf_task_done(&mut self, target: TargetId, _lun: Option<u16>, tag: u64) {
         for p in self.sessions.tmfs_done(target, tag) {
