@@ -113,21 +113,11 @@ impl TargetCore {
 
     /// Answers the whole text of a request.
     fn answer_text(&mut self, conn: ConnId, serial: u64, itt: u32, data: &[u8], raw: &RawPdu) {
-        let pairs = match text::decode(data) {
-            Ok(p) => p,
-            Err(e) => {
-                self.events.peer_error(
-                    conn,
-                    self.conns.peer_of(conn),
-                    format!("text request: {e}"),
-                );
-                self.conns
-                    .reject(&mut self.sessions, conn, raw, RejectReason::ProtocolError);
-                return;
-            }
-        };
         let mut neg = Negotiator::new(Role::Target, Stage::FullFeature, LocalConfig::new());
-        let outcome = match neg.handle(&pairs) {
+        let outcome = text::decode(data)
+            .map_err(|e| e.to_string())
+            .and_then(|pairs| neg.handle(&pairs).map_err(|e| e.to_string()));
+        let outcome = match outcome {
             Ok(o) => o,
             Err(e) => {
                 self.events.peer_error(

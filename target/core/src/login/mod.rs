@@ -103,7 +103,9 @@ impl TargetCore {
             shutting_down: self.shutting_down,
         };
         let result = match self.conns.get_mut(&conn) {
-            Some(c) => c.login_step(&mut ctx, &req),
+            Some(c) => c
+                .login_for(&ctx, &req)
+                .and_then(|login| login.step(&mut ctx, &req)),
             None => Err(Failure::new(LoginStatus::TargetError, "login state lost")),
         };
         match result {
@@ -145,13 +147,9 @@ impl TargetCore {
 }
 
 impl Conn {
-    /// Runs one login request on this connection; `Ok(None)` when nothing
-    /// is to be sent.
-    fn login_step(
-        &mut self,
-        ctx: &mut LoginCtx<'_>,
-        req: &LoginRequest,
-    ) -> Result<Option<LoginResponse>, Failure> {
+    /// The login a request continues on this connection, started by the
+    /// first request.
+    fn login_for(&mut self, ctx: &LoginCtx<'_>, req: &LoginRequest) -> Result<&mut Login, Failure> {
         // RFC 7143 §11.12.4: Version-min above what we speak fails with
         // 0x0205; below it we answer with ours in Version-active.
         if req.version_min > VERSION {
@@ -165,10 +163,8 @@ impl Conn {
             self.cid = req.cid;
             self.set_login(login);
         }
-        let Some(login) = self.login_mut() else {
-            return Err(Failure::new(LoginStatus::TargetError, "login state lost"));
-        };
-        login.step(ctx, req)
+        self.login_mut()
+            .ok_or_else(|| Failure::new(LoginStatus::TargetError, "login state lost"))
     }
 }
 
