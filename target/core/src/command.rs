@@ -100,40 +100,27 @@ impl TargetCore {
         let edtl = cmd.expected_data_transfer_length;
         let imm = cmd.data.len() as u32;
         let first_burst = params.first_burst_length.min(edtl);
-        if imm > 0 && !(cmd.write && params.immediate_data) {
+        let unsolicited_follows = cmd.write && !cmd.final_bit;
+        let refused = if imm > 0 && !(cmd.write && params.immediate_data) {
             // RFC 7143 §13.11 and §11.4.7.2: data with a command when
             // ImmediateData=No (or with a command that writes nothing) is
             // unexpected unsolicited data.
-            self.conns.fail_command(
-                &mut self.sessions,
-                conn,
-                cmd.itt,
-                condition::UNEXPECTED_UNSOLICITED_DATA,
-            );
-            return;
-        }
-        if imm > first_burst {
+            Some(condition::UNEXPECTED_UNSOLICITED_DATA)
+        } else if imm > first_burst {
             // RFC 7143 §13.14 and §11.4.7.2: more unsolicited data than
             // FirstBurstLength (or than the transfer) is an incorrect
             // amount of data.
-            self.conns.fail_command(
-                &mut self.sessions,
-                conn,
-                cmd.itt,
-                condition::INCORRECT_AMOUNT_OF_DATA,
-            );
-            return;
-        }
-        let unsolicited_follows = cmd.write && !cmd.final_bit;
-        if unsolicited_follows && params.initial_r2t {
+            Some(condition::INCORRECT_AMOUNT_OF_DATA)
+        } else if unsolicited_follows && params.initial_r2t {
             // RFC 7143 §13.10: with InitialR2T=Yes no Data-Out may precede
             // the first R2T; F=0 announces some (§11.3.1).
-            self.conns.fail_command(
-                &mut self.sessions,
-                conn,
-                cmd.itt,
-                condition::UNEXPECTED_UNSOLICITED_DATA,
-            );
+            Some(condition::UNEXPECTED_UNSOLICITED_DATA)
+        } else {
+            None
+        };
+        if let Some(asc) = refused {
+            self.conns
+                .fail_command(&mut self.sessions, conn, cmd.itt, asc);
             return;
         }
         let unsol_end = if unsolicited_follows {

@@ -308,11 +308,8 @@ fn too_much_unsolicited_data_ends_the_task() {
     let mut cmd = rig.write10(0, 16);
     cmd.data = bytes::Bytes::from(vec![1u8; 8192]);
     rig.send(c, cmd);
-    let Pdu::ScsiResponse(r) = rig.recv(c) else {
-        panic!()
-    };
-    assert_eq!(r.status, ScsiStatus::CheckCondition);
-    let sense = r.sense_data().unwrap();
+    let (status, sense) = rig.recv_status(c);
+    assert_eq!(status, ScsiStatus::CheckCondition);
     assert_eq!((sense[12], sense[13]), (0x0c, 0x0d));
     // Unsolicited Data-Out beyond FirstBurstLength.
     let mut cmd = rig.write10(0, 16);
@@ -323,11 +320,8 @@ fn too_much_unsolicited_data_ends_the_task() {
     // The burst is over: the target asks for the rest.
     assert!(matches!(rig.recv(c), Pdu::ReadyToTransfer(_)));
     rig.send(c, data_out(itt, TTT_RESERVED, 1, 4096, vec![0; 4096], true));
-    let Pdu::ScsiResponse(r) = rig.recv(c) else {
-        panic!()
-    };
-    assert_eq!(r.status, ScsiStatus::CheckCondition);
-    let sense = r.sense_data().unwrap();
+    let (status, sense) = rig.recv_status(c);
+    assert_eq!(status, ScsiStatus::CheckCondition);
     assert_eq!((sense[12], sense[13]), (0x0c, 0x0d));
     // The connection still works.
     assert_eq!(read_back(&mut rig, c, 0, 1).len(), 512);
@@ -347,10 +341,7 @@ fn unsolicited_data_with_initial_r2t_is_unexpected() {
     let mut cmd = rig.write10(0, 8);
     cmd.data = bytes::Bytes::from(vec![1u8; 512]);
     rig.send(c, cmd);
-    let Pdu::ScsiResponse(r) = rig.recv(c) else {
-        panic!()
-    };
-    let sense = r.sense_data().unwrap();
+    let (_, sense) = rig.recv_status(c);
     assert_eq!((sense[12], sense[13]), (0x0c, 0x0c));
 }
 

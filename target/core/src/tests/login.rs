@@ -17,6 +17,15 @@ fn base(rig: &Rig) -> LoginRequest {
     )
 }
 
+/// The status a new connection `n` of `rig` gets for [`base`] changed by
+/// `edit`.
+fn base_status(rig: &mut Rig, n: u64, edit: impl FnOnce(&mut LoginRequest)) -> LoginStatus {
+    let c = rig.connect(n);
+    let mut req = base(rig);
+    edit(&mut req);
+    rig.login_status(c, req)
+}
+
 #[test]
 fn one_step_login_declares_and_negotiates() {
     let mut rig = Rig::new();
@@ -150,30 +159,26 @@ fn bad_session_type_is_0209() {
 #[test]
 fn unknown_tsih_is_020a() {
     let mut rig = Rig::new();
-    let c = rig.connect(1);
-    let mut req = base(&rig);
-    req.tsih = 0x77;
-    assert_eq!(rig.login_status(c, req), LoginStatus::SessionDoesNotExist);
+    let status = base_status(&mut rig, 1, |req| req.tsih = 0x77);
+    assert_eq!(status, LoginStatus::SessionDoesNotExist);
 }
 
 #[test]
 fn unsupported_version_is_0205() {
     let mut rig = Rig::new();
-    let c = rig.connect(1);
-    let mut req = base(&rig);
-    req.version_min = 1;
-    req.version_max = 1;
-    assert_eq!(rig.login_status(c, req), LoginStatus::UnsupportedVersion);
+    let status = base_status(&mut rig, 1, |req| {
+        req.version_min = 1;
+        req.version_max = 1;
+    });
+    assert_eq!(status, LoginStatus::UnsupportedVersion);
 }
 
 #[test]
 fn stage_errors_are_0200() {
     // Reserved NSG 2.
     let mut rig = Rig::new();
-    let c = rig.connect(1);
-    let mut req = base(&rig);
-    req.nsg = LoginStage::Other(2);
-    assert_eq!(rig.login_status(c, req), LoginStatus::InitiatorError);
+    let status = base_status(&mut rig, 1, |req| req.nsg = LoginStage::Other(2));
+    assert_eq!(status, LoginStatus::InitiatorError);
     // Going back from operational to security.
     let c = rig.connect(2);
     let mut req = base(&rig);
@@ -184,10 +189,8 @@ fn stage_errors_are_0200() {
     let req = rig.login_req(SEC, OPER, &[]);
     assert_eq!(rig.login_status(c, req), LoginStatus::InitiatorError);
     // C and T both set.
-    let c = rig.connect(3);
-    let mut req = base(&rig);
-    req.continue_bit = true;
-    assert_eq!(rig.login_status(c, req), LoginStatus::InitiatorError);
+    let status = base_status(&mut rig, 3, |req| req.continue_bit = true);
+    assert_eq!(status, LoginStatus::InitiatorError);
     // A key negotiated twice.
     let c = rig.connect(4);
     let req = rig.login_req(

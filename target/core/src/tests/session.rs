@@ -4,13 +4,14 @@
 use std::time::Duration;
 
 use rtgt_proto::pdu::{
-    AsyncEvent, LoginStatus, LogoutReason, LogoutRequest, LogoutResponseCode, Pdu,
+    AsyncEvent, LoginStatus, LogoutReason, LogoutRequest, LogoutResponse, LogoutResponseCode, Pdu,
 };
 
 use super::harness::*;
 use crate::{CloseReason, ConnId, Event};
 
-fn logout(rig: &mut Rig, c: ConnId, reason: LogoutReason, cid: u16) -> Pdu {
+/// Sends a Logout Request on `c` and gives the Logout Response.
+fn logout(rig: &mut Rig, c: ConnId, reason: LogoutReason, cid: u16) -> LogoutResponse {
     let l = LogoutRequest {
         immediate: true,
         reason,
@@ -20,7 +21,10 @@ fn logout(rig: &mut Rig, c: ConnId, reason: LogoutReason, cid: u16) -> Pdu {
         ..LogoutRequest::default()
     };
     rig.send(c, l);
-    rig.recv(c)
+    let Pdu::LogoutResponse(r) = rig.recv(c) else {
+        panic!("no Logout Response")
+    };
+    r
 }
 
 fn tsih_of(rig: &Rig) -> u16 {
@@ -39,9 +43,7 @@ fn logout_close_session() {
     let mut rig = Rig::new();
     let c = rig.connect(1);
     rig.login(c, &[]);
-    let Pdu::LogoutResponse(r) = logout(&mut rig, c, LogoutReason::CloseSession, 0) else {
-        panic!()
-    };
+    let r = logout(&mut rig, c, LogoutReason::CloseSession, 0);
     assert_eq!(r.response, LogoutResponseCode::Success);
     assert_eq!((r.time2wait, r.time2retain), (2, 20));
     assert!(rig.closed(c));
@@ -57,19 +59,12 @@ fn logout_codes() {
     let mut rig = Rig::new();
     let c = rig.connect(1);
     rig.login(c, &[]);
-    let Pdu::LogoutResponse(r) = logout(&mut rig, c, LogoutReason::CloseConnection, 9) else {
-        panic!()
-    };
+    let r = logout(&mut rig, c, LogoutReason::CloseConnection, 9);
     assert_eq!(r.response, LogoutResponseCode::CidNotFound);
-    let Pdu::LogoutResponse(r) = logout(&mut rig, c, LogoutReason::RemoveConnectionForRecovery, 0)
-    else {
-        panic!()
-    };
+    let r = logout(&mut rig, c, LogoutReason::RemoveConnectionForRecovery, 0);
     assert_eq!(r.response, LogoutResponseCode::RecoveryNotSupported);
     assert!(!rig.closed(c));
-    let Pdu::LogoutResponse(r) = logout(&mut rig, c, LogoutReason::CloseConnection, 0) else {
-        panic!()
-    };
+    let r = logout(&mut rig, c, LogoutReason::CloseConnection, 0);
     assert_eq!(r.response, LogoutResponseCode::Success);
     assert!(rig.closed(c));
     assert_eq!(rig.core.session_count(), 0);
