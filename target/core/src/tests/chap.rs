@@ -84,6 +84,19 @@ fn chap(
     (s, p)
 }
 
+/// CHAP on a new connection of a new rig whose target has no account for
+/// mutual CHAP; gives the rig, the connection and the status.
+fn chap_new(
+    alg: ChapAlgorithm,
+    secret: &[u8],
+    mutual: Option<&[u8]>,
+) -> (Rig, ConnId, LoginStatus) {
+    let mut rig = rig_with_chap(false);
+    let c = rig.connect(1);
+    let (s, _) = chap(&mut rig, c, alg, secret, mutual);
+    (rig, c, s)
+}
+
 #[test]
 fn one_way_chap_with_every_algorithm() {
     for alg in ChapAlgorithm::ALL {
@@ -117,30 +130,14 @@ fn mutual_chap_with_every_algorithm() {
 
 #[test]
 fn wrong_secret_is_0201() {
-    let mut rig = rig_with_chap(false);
-    let c = rig.connect(1);
-    let (s, _) = chap(
-        &mut rig,
-        c,
-        ChapAlgorithm::Sha256,
-        b"wrong-secret-000",
-        None,
-    );
+    let (rig, c, s) = chap_new(ChapAlgorithm::Sha256, b"wrong-secret-000", None);
     assert_eq!(s, LoginStatus::AuthenticationFailure);
     assert!(rig.closed(c));
 }
 
 #[test]
 fn mutual_without_outgoing_account_is_0201() {
-    let mut rig = rig_with_chap(false);
-    let c = rig.connect(1);
-    let (s, _) = chap(
-        &mut rig,
-        c,
-        ChapAlgorithm::Md5,
-        b"initiator-secret",
-        Some(&[1u8; 16]),
-    );
+    let (_, _, s) = chap_new(ChapAlgorithm::Md5, b"initiator-secret", Some(&[1u8; 16]));
     assert_eq!(s, LoginStatus::AuthenticationFailure);
 }
 

@@ -47,6 +47,21 @@ struct W {
     seg: u32,
 }
 
+impl W {
+    /// FirstBurstLength 4 KiB, MaxBurstLength and segments 8 KiB, one R2T
+    /// at a time.
+    fn small_bursts(immediate: bool, initial_r2t: bool) -> W {
+        W {
+            immediate,
+            initial_r2t,
+            first_burst: 4096,
+            max_burst: 8192,
+            max_r2t: 1,
+            seg: 8192,
+        }
+    }
+}
+
 fn write_rig(w: W) -> (Rig, ConnId) {
     let mut cfg = config();
     let s = &mut cfg.targets[0].session;
@@ -295,14 +310,7 @@ fn check_condition_goes_in_a_scsi_response_with_sense() {
 
 #[test]
 fn too_much_unsolicited_data_ends_the_task() {
-    let w = W {
-        immediate: true,
-        initial_r2t: false,
-        first_burst: 4096,
-        max_burst: 8192,
-        max_r2t: 1,
-        seg: 8192,
-    };
+    let w = W::small_bursts(true, false);
     let (mut rig, c) = write_rig(w);
     // Immediate data beyond FirstBurstLength.
     let mut cmd = rig.write10(0, 16);
@@ -329,14 +337,7 @@ fn too_much_unsolicited_data_ends_the_task() {
 
 #[test]
 fn unsolicited_data_with_initial_r2t_is_unexpected() {
-    let w = W {
-        immediate: false,
-        initial_r2t: true,
-        first_burst: 4096,
-        max_burst: 8192,
-        max_r2t: 1,
-        seg: 8192,
-    };
+    let w = W::small_bursts(false, true);
     let (mut rig, c) = write_rig(w);
     let mut cmd = rig.write10(0, 8);
     cmd.data = bytes::Bytes::from(vec![1u8; 512]);

@@ -3,7 +3,7 @@
 use rtgt_proto::pdu::{LoginRequest, LoginStage, LoginStatus, Pdu};
 
 use super::harness::*;
-use crate::{Cidr, Event};
+use crate::{Cidr, ConnId, Event};
 
 const OPER: LoginStage = LoginStage::LoginOperationalNegotiation;
 const FFP: LoginStage = LoginStage::FullFeaturePhase;
@@ -15,6 +15,14 @@ fn base(rig: &Rig) -> LoginRequest {
         FFP,
         &[("InitiatorName", INITIATOR), ("TargetName", TARGET)],
     )
+}
+
+/// The status a new connection of `rig` gets for a first request with
+/// `keys`.
+fn keys_status(rig: &mut Rig, keys: &[(&str, &str)]) -> (ConnId, LoginStatus) {
+    let c = rig.connect(1);
+    let req = rig.login_req(OPER, FFP, keys);
+    (c, rig.login_status(c, req))
 }
 
 /// The status a new connection `n` of `rig` gets for [`base`] changed by
@@ -84,25 +92,20 @@ fn security_then_operational_stages() {
 #[test]
 fn missing_initiator_name_is_0207() {
     let mut rig = Rig::new();
-    let c = rig.connect(1);
-    let req = rig.login_req(OPER, FFP, &[("TargetName", TARGET)]);
-    assert_eq!(rig.login_status(c, req), LoginStatus::MissingParameter);
+    let (c, status) = keys_status(&mut rig, &[("TargetName", TARGET)]);
+    assert_eq!(status, LoginStatus::MissingParameter);
     assert!(rig.closed(c));
 }
 
 #[test]
 fn unknown_target_is_0203() {
     let mut rig = Rig::new();
-    let c = rig.connect(1);
-    let req = rig.login_req(
-        OPER,
-        FFP,
-        &[
-            ("InitiatorName", INITIATOR),
-            ("TargetName", "iqn.2024-01.org.rtgt:none"),
-        ],
-    );
-    assert_eq!(rig.login_status(c, req), LoginStatus::NotFound);
+    let keys = [
+        ("InitiatorName", INITIATOR),
+        ("TargetName", "iqn.2024-01.org.rtgt:none"),
+    ];
+    let (_, status) = keys_status(&mut rig, &keys);
+    assert_eq!(status, LoginStatus::NotFound);
 }
 
 #[test]
@@ -110,16 +113,14 @@ fn acl_by_name_and_address_is_0202() {
     let mut cfg = config();
     cfg.targets[0].allowed_initiators = vec!["iqn.2024-01.org.rtgt:other".into()];
     let mut rig = Rig::with(cfg);
-    let c = rig.connect(1);
-    let req = base(&rig);
-    assert_eq!(rig.login_status(c, req), LoginStatus::AuthorizationFailure);
+    let status = base_status(&mut rig, 1, |_| {});
+    assert_eq!(status, LoginStatus::AuthorizationFailure);
 
     let mut cfg = config();
     cfg.targets[0].allowed_networks = vec![Cidr::parse("10.0.0.0/8").unwrap()];
     let mut rig = Rig::with(cfg);
-    let c = rig.connect(1);
-    let req = base(&rig);
-    assert_eq!(rig.login_status(c, req), LoginStatus::AuthorizationFailure);
+    let status = base_status(&mut rig, 1, |_| {});
+    assert_eq!(status, LoginStatus::AuthorizationFailure);
     let c2 = rig.connect_from(2, "10.1.1.1:5000".parse().unwrap());
     rig.login(c2, &[]);
 }
@@ -127,33 +128,19 @@ fn acl_by_name_and_address_is_0202() {
 #[test]
 fn bad_session_type_is_0209() {
     let mut rig = Rig::new();
-    let c = rig.connect(1);
-    let req = rig.login_req(
-        OPER,
-        FFP,
-        &[
-            ("InitiatorName", INITIATOR),
-            ("SessionType", "Weird"),
-            ("TargetName", TARGET),
-        ],
-    );
-    assert_eq!(
-        rig.login_status(c, req),
-        LoginStatus::SessionTypeNotSupported
-    );
+    let keys = [
+        ("InitiatorName", INITIATOR),
+        ("SessionType", "Weird"),
+        ("TargetName", TARGET),
+    ];
+    let (_, status) = keys_status(&mut rig, &keys);
+    assert_eq!(status, LoginStatus::SessionTypeNotSupported);
     let mut cfg = config();
     cfg.discovery_enabled = false;
     let mut rig = Rig::with(cfg);
-    let c = rig.connect(1);
-    let req = rig.login_req(
-        OPER,
-        FFP,
-        &[("InitiatorName", INITIATOR), ("SessionType", "Discovery")],
-    );
-    assert_eq!(
-        rig.login_status(c, req),
-        LoginStatus::SessionTypeNotSupported
-    );
+    let keys = [("InitiatorName", INITIATOR), ("SessionType", "Discovery")];
+    let (_, status) = keys_status(&mut rig, &keys);
+    assert_eq!(status, LoginStatus::SessionTypeNotSupported);
 }
 
 #[test]
