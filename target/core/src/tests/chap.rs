@@ -45,6 +45,16 @@ fn step(
     )
 }
 
+/// The first security request, offering AuthMethod=CHAP only.
+fn offer_chap(rig: &mut Rig, c: ConnId) {
+    let keys = [
+        ("InitiatorName", INITIATOR),
+        ("TargetName", TARGET),
+        ("AuthMethod", "CHAP"),
+    ];
+    step(rig, c, false, &keys);
+}
+
 /// Runs CHAP up to the response; `mutual` is our challenge, if any.
 fn chap(
     rig: &mut Rig,
@@ -145,16 +155,7 @@ fn mutual_without_outgoing_account_is_0201() {
 fn reflected_challenge_is_refused() {
     let mut rig = rig_with_chap(true);
     let c = rig.connect(1);
-    step(
-        &mut rig,
-        c,
-        false,
-        &[
-            ("InitiatorName", INITIATOR),
-            ("TargetName", TARGET),
-            ("AuthMethod", "CHAP"),
-        ],
-    );
+    offer_chap(&mut rig, c);
     let (_, _, p) = step(&mut rig, c, false, &[("CHAP_A", "5")]);
     let id = chap::parse_identifier(get(&p, "CHAP_I").unwrap()).unwrap();
     let cc = get(&p, "CHAP_C").unwrap().to_string();
@@ -188,16 +189,7 @@ fn unsupported_algorithm_is_0201() {
     };
     let mut rig = Rig::with(cfg);
     let c = rig.connect(1);
-    step(
-        &mut rig,
-        c,
-        false,
-        &[
-            ("InitiatorName", INITIATOR),
-            ("TargetName", TARGET),
-            ("AuthMethod", "CHAP"),
-        ],
-    );
+    offer_chap(&mut rig, c);
     let (s, _, _) = step(&mut rig, c, false, &[("CHAP_A", "5,6")]);
     assert_eq!(s, LoginStatus::AuthenticationFailure);
 }
