@@ -77,7 +77,7 @@ use rtgt_proto::pdu::{DecoderConfig, Digests, EncodedParts, StreamDecoder};
 use rtgt_scsi::{BackstoreError, IoData, IoId, IoRequest};
 
 use registry::Registry;
-use session::{Session, SessionTable};
+use session::SessionTable;
 use state::{Conn, ConnState, ConnTable};
 use timers::{Timer, Timers};
 
@@ -333,36 +333,19 @@ impl TargetCore {
                 reason: reason.clone(),
             });
         }
-        if let Some(serial) = session {
-            self.conn_gone(serial, cid, conn, &reason);
-        }
-    }
-
-    /// A connection of a session is gone. RFC 7143 §6.3.4 and §7.1.4: at
-    /// ErrorRecoveryLevel 0 the tasks allegiant to it are terminated; the
-    /// session ends with its last connection.
-    fn conn_gone(&mut self, serial: u64, cid: u16, conn: ConnId, reason: &CloseReason) {
-        let Some(s) = self.sessions.get_mut(&serial) else {
+        let Some(serial) = session else {
             return;
         };
-        if s.conns.get(&cid) == Some(&conn) {
-            s.conns.remove(&cid);
-        }
-        if s.conns.is_empty() {
+        let last = self
+            .sessions
+            .get_mut(&serial)
+            .is_some_and(|s| s.conn_gone(serial, cid, conn, &mut self.reg));
+        if last {
             let why = match reason {
                 CloseReason::Logout => "logout".to_string(),
                 other => format!("{other:?}"),
             };
             self.end_session(serial, &why);
-        } else {
-            // RFC 7143 §6.3.4 at ErrorRecoveryLevel 0: the tasks allegiant
-            // to the connection are terminated, aborted at their logical
-            // unit, no status sent.
-            let (nexus, target) = (s.nexus.clone(), s.target);
-            for (itt, lun) in s.tasks.terminate_conn(conn) {
-                self.reg
-                    .abort_task(target, lun, &nexus, Session::tag(serial, itt));
-            }
         }
     }
 

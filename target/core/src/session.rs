@@ -11,6 +11,7 @@ use rtgt_proto::text::OperationalParams;
 use rtgt_scsi::Nexus;
 
 use super::events::ConnId;
+use super::registry::Registry;
 use super::tasks::TaskTable;
 use super::tmf::PendingTmf;
 use super::window::{Admission, CommandWindow};
@@ -56,6 +57,24 @@ impl Session {
     pub fn offer(&mut self, conn: ConnId, sn: u32, pdu: Pdu) -> Admission {
         let used = self.tasks.slots_used();
         self.window.offer(conn, sn, pdu, used)
+    }
+
+    /// Connection `conn` (CID `cid`) is gone and leaves the session (RFC
+    /// 7143 §6.3.4, §7.1.4); gives whether it was the last one, the
+    /// session then to end. Otherwise, at ErrorRecoveryLevel 0, the tasks
+    /// allegiant to it are terminated: aborted at their logical unit, no
+    /// status sent.
+    pub fn conn_gone(&mut self, serial: u64, cid: u16, conn: ConnId, reg: &mut Registry) -> bool {
+        if self.conns.get(&cid) == Some(&conn) {
+            self.conns.remove(&cid);
+        }
+        if self.conns.is_empty() {
+            return true;
+        }
+        for (itt, lun) in self.tasks.terminate_conn(conn) {
+            reg.abort_task(self.target, lun, &self.nexus, Session::tag(serial, itt));
+        }
+        false
     }
 
     /// The tag a task of this session has in its disk: the session's
