@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 
 use rtgt_proto::pdu::{AsyncEvent, AsyncMessage, ITT_RESERVED};
 
+use super::conn::ConnTable;
 use super::events::{CloseReason, ConnId};
 use super::session::SessionTable;
-use super::state::ConnTable;
 use super::timers::Timer;
 use super::TargetCore;
 

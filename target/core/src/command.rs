@@ -9,11 +9,11 @@ use rtgt_proto::scsi::sense::Sense;
 use rtgt_scsi::{Command, TaskAttribute};
 use std::collections::BTreeMap;
 
+use super::conn::ConnTable;
 use super::data_in::Outcome;
 use super::events::ConnId;
 use super::session::Session;
 use super::session::SessionTable;
-use super::state::ConnTable;
 use super::tasks::{Task, TaskPhase};
 use super::TargetCore;
 use crate::TargetId;

@@ -7,9 +7,9 @@ use bytes::Bytes;
 use rtgt_proto::pdu::{DataIn, ScsiResponse, ScsiResponseCode, ScsiStatus};
 use rtgt_scsi::{Completion, Reply, Residual};
 
+use super::conn::ConnTable;
 use super::events::ConnId;
 use super::session::SessionTable;
-use super::state::ConnTable;
 use super::TargetCore;
 use crate::TargetId;
 

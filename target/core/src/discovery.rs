@@ -8,17 +8,17 @@ use bytes::Bytes;
 use rtgt_proto::pdu::{RawPdu, RejectReason, TextRequest, TextResponse, TTT_RESERVED};
 use rtgt_proto::text::{self, LocalConfig, Negotiator, Pair, Role, Stage};
 
+use super::conn::TextPending;
 use super::events::ConnId;
-use super::state::TextPending;
 
 /// The most text a continued Text Request may gather (RFC 7143 §11.10.2
 /// sets no bound; this keeps a peer from growing it without end).
 const MAX_TEXT_REQUEST: usize = 65_536;
+use super::conn::Conn;
+use super::conn::ConnTable;
 use super::registry::Registry;
 use super::session::Session;
 use super::session::SessionTable;
-use super::state::Conn;
-use super::state::ConnTable;
 use super::TargetCore;
 use crate::PortalGroupConfig;
 use crate::TargetId;

@@ -39,6 +39,7 @@ mod admin;
 mod async_msg;
 mod command;
 mod config;
+mod conn;
 mod data_in;
 mod data_out;
 mod discovery;
@@ -52,7 +53,6 @@ mod r2t;
 mod registry;
 mod reject;
 mod session;
-mod state;
 mod tasks;
 mod timers;
 mod tmf;
@@ -76,9 +76,9 @@ use std::time::Instant;
 use rtgt_proto::pdu::{DecoderConfig, Digests, EncodedParts, StreamDecoder};
 use rtgt_scsi::{BackstoreError, IoData, IoId, IoRequest};
 
+use conn::{Conn, ConnState, ConnTable};
 use registry::Registry;
 use session::SessionTable;
-use state::{Conn, ConnState, ConnTable};
 use timers::{Timer, Timers};
 
 /// Names one backstore request: the target, the LUN and the disk's id.
@@ -95,6 +95,12 @@ pub struct IoTag {
 }
 
 /// The iSCSI target engine of one portal group. See the module docs.
+///
+/// It drives the parts that own the state: the connection table (each
+/// connection's stage, StatSN and queued frames), the session table (each
+/// session's CmdSN window, tasks and pending task management), the
+/// registry of targets, the timer table and the event queue; it routes
+/// each PDU to them and keeps what spans several of them.
 #[derive(Debug)]
 pub struct TargetCore {
     /// The configuration, its targets moved to `reg`.
@@ -102,8 +108,11 @@ pub struct TargetCore {
     /// The live targets by id.
     reg: Registry,
     rng: Box<dyn RandomSource>,
+    /// The connections and the frames queued for them.
     conns: ConnTable,
+    /// The sessions by serial.
     sessions: SessionTable,
+    /// What the driver is told besides bytes.
     events: EventQueue,
     /// Every deadline of the core.
     timers: Timers,

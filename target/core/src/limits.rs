@@ -1,9 +1,9 @@
 //! Resource limits: a peer that exceeds one loses its own connection, with
 //! an event naming the limit and its address.
 
+use super::conn::ConnTable;
 use super::events::{CloseReason, ConnId, Event};
 use super::session::SessionTable;
-use super::state::ConnTable;
 use super::TargetCore;
 
 impl ConnTable {

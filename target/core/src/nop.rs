@@ -4,9 +4,9 @@ use std::time::{Duration, Instant};
 
 use rtgt_proto::pdu::{NopIn, NopOut, ITT_RESERVED, TTT_RESERVED};
 
+use super::conn::ConnTable;
 use super::events::ConnId;
 use super::session::SessionTable;
-use super::state::ConnTable;
 use super::timers::{Timer, Timers};
 
 impl ConnTable {

@@ -3,8 +3,8 @@
 
 use rtgt_proto::pdu::ReadyToTransfer;
 
+use super::conn::ConnTable;
 use super::session::SessionTable;
-use super::state::ConnTable;
 
 /// One outstanding R2T: the data sequence it asked for.
 #[derive(Debug, Clone)]

@@ -2,9 +2,9 @@
 
 use rtgt_proto::pdu::{RawPdu, Reject, RejectReason};
 
+use super::conn::ConnTable;
 use super::events::ConnId;
 use super::session::SessionTable;
-use super::state::ConnTable;
 
 impl ConnTable {
     /// Rejects `raw` for `reason`; the Reject carries its header (RFC 7143

@@ -8,11 +8,11 @@ use rtgt_proto::pdu::{
     TaskManagementRequest, TaskManagementResponse, TmfFunction, TmfResponseCode,
 };
 
+use super::conn::ConnTable;
 use super::events::ConnId;
 use super::registry::Registry;
 use super::session::Session;
 use super::session::SessionTable;
-use super::state::ConnTable;
 use super::tasks::TaskPhase;
 use super::TargetCore;
 use crate::TargetId;

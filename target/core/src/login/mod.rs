@@ -16,10 +16,10 @@ use rtgt_proto::text::{
     self, NegotiationError, Negotiator, Pair, Role, SessionType, Stage, TextAccumulator,
 };
 
+use super::conn::Conn;
 use super::events::ConnId;
 use super::registry::Registry;
 use super::session::SessionTable;
-use super::state::Conn;
 use super::TargetCore;
 use crate::{PortalGroupConfig, RandomSource, TargetId};
 use security::Auth;

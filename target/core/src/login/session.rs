@@ -10,9 +10,9 @@ use rtgt_proto::text::{DigestKind, SessionType};
 use rtgt_scsi::Nexus;
 
 use super::{Failure, LoginCtx};
+use crate::conn::{Conn, ConnState, FullFeature};
 use crate::events::{CloseReason, ConnId, Event};
 use crate::session::Session;
-use crate::state::{Conn, ConnState, FullFeature};
 use crate::tasks::TaskTable;
 use crate::timers::Timer;
 use crate::window::CommandWindow;

@@ -1,5 +1,6 @@
-//! The state the core keeps per connection, and the connection table that
-//! stamps StatSN on outgoing PDUs and queues them.
+//! One connection: its stage ([`ConnState`]) with the data of that stage,
+//! and the connection table that stamps StatSN on outgoing PDUs and queues
+//! them.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
