@@ -25,11 +25,10 @@ use std::time::Instant;
 
 use rtgt_scsi::Disk;
 
-use crate::command::TaskPhase;
 use crate::config::{AuthConfig, Cidr, TargetConfig};
-use crate::events::{CloseReason, ConnId};
+use crate::events::CloseReason;
 use crate::registry::{RegistryError, TargetId, MAX_LUN};
-use crate::state::{Phase, Session};
+use crate::session::Session;
 use crate::TargetCore;
 
 impl TargetCore {
@@ -64,7 +63,7 @@ impl TargetCore {
         if self.reg.get(id).is_none() {
             return Err(RegistryError::NoTarget(id));
         }
-        let serials = self.sessions_of(id);
+        let serials = self.sessions.of_target(id);
         if !serials.is_empty() && !force {
             return Err(RegistryError::TargetBusy {
                 id,
@@ -74,14 +73,7 @@ impl TargetCore {
         for serial in serials {
             self.end_session(serial, "target removed");
         }
-        let logins: Vec<ConnId> = self
-            .conns
-            .iter()
-            .filter(|(_, c)| c.phase == Phase::Login)
-            .filter(|(_, c)| c.login.as_ref().is_some_and(|l| l.target == Some(id)))
-            .map(|(&k, _)| k)
-            .collect();
-        for conn in logins {
+        for conn in self.conns.logins_for(id) {
             self.close_conn(conn, CloseReason::TargetRemoved);
         }
         self.pump(now);
@@ -98,7 +90,7 @@ impl TargetCore {
         if t.luns.disk(lun).is_some() {
             return Err(RegistryError::DuplicateLun { target: id, lun });
         }
-        let t = self.sessions_told(id)?;
+        let t = self.reg.told(id, &self.sessions.nexuses_of(id))?;
         // SPC-5 §6.33: the other LUNs' nexuses get REPORTED LUNS DATA HAS
         // CHANGED (LunMap::insert establishes it).
         t.luns.insert(lun, disk);
@@ -120,7 +112,7 @@ impl TargetCore {
         if t.luns.disk(lun).is_none() {
             return Err(RegistryError::NoLun { target: id, lun });
         }
-        let at_lu = self.submitted_on(id, lun);
+        let at_lu = self.sessions.submitted_on(id, Some(lun), None);
         if !at_lu.is_empty() && !force {
             return Err(RegistryError::LunBusy {
                 target: id,
@@ -128,16 +120,24 @@ impl TargetCore {
                 tasks: at_lu.len(),
             });
         }
-        self.abort_lun(id, lun, now);
+        // Every task of the LUN is aborted (SAM-5 §7.7, as a LOGICAL UNIT
+        // RESET) and what ends at once is delivered.
+        let nexuses = self.sessions.nexuses_of(id);
+        if let Some(d) = self.reg.get_mut(id).and_then(|t| t.luns.disk_mut(lun)) {
+            for n in &nexuses {
+                d.abort_task_set(n);
+            }
+        }
+        self.pump(now);
         // Tasks whose aborts wait for backstore requests end here: those
         // requests' completions will find no disk.
-        for (serial, itt) in self.submitted_on(id, lun) {
+        for (serial, itt) in self.sessions.submitted_on(id, Some(lun), None) {
             if let Some(s) = self.sessions.get_mut(&serial) {
-                s.tasks.remove(&itt);
+                s.tasks.remove(itt);
             }
             self.tmf_task_done(id, Some(lun), Session::tag(serial, itt));
         }
-        let t = self.sessions_told(id)?;
+        let t = self.reg.told(id, &self.sessions.nexuses_of(id))?;
         // SPC-5 §6.33: REPORTED LUNS DATA HAS CHANGED on the other LUNs
         // (LunMap::remove establishes it).
         let disk = t
@@ -173,62 +173,5 @@ impl TargetCore {
     /// discovery logins.
     pub fn set_discovery_auth(&mut self, auth: AuthConfig) {
         self.cfg.discovery_auth = auth;
-    }
-
-    /// Target `id`, its LUNs made to know every nexus of its sessions, so
-    /// that a change of its inventory reaches them all (SAM-5 §5.14).
-    fn sessions_told(&mut self, id: TargetId) -> Result<&mut TargetConfig, RegistryError> {
-        let nexuses = self.nexuses_of(id);
-        let t = self.reg.get_mut(id).ok_or(RegistryError::NoTarget(id))?;
-        for n in &nexuses {
-            t.luns.register(n);
-        }
-        Ok(t)
-    }
-
-    /// The I_T nexuses of target `id`'s sessions.
-    fn nexuses_of(&self, id: TargetId) -> Vec<std::sync::Arc<rtgt_scsi::Nexus>> {
-        self.sessions
-            .values()
-            .filter(|s| s.target == Some(id))
-            .map(|s| s.nexus.clone())
-            .collect()
-    }
-
-    /// The serials of target `id`'s sessions.
-    pub(crate) fn sessions_of(&self, id: TargetId) -> Vec<u64> {
-        self.sessions
-            .iter()
-            .filter(|(_, s)| s.target == Some(id))
-            .map(|(&k, _)| k)
-            .collect()
-    }
-
-    /// The tasks of target `id`'s sessions that are at LUN `lun`'s logical
-    /// unit, as (session serial, ITT).
-    fn submitted_on(&self, id: TargetId, lun: u16) -> Vec<(u64, u32)> {
-        self.sessions
-            .iter()
-            .filter(|(_, s)| s.target == Some(id))
-            .flat_map(|(&serial, s)| {
-                s.tasks
-                    .iter()
-                    .filter(|(_, t)| t.phase == TaskPhase::Submitted)
-                    .filter(|(_, t)| rtgt_proto::scsi::params::Lun(t.lun.0).index() == Some(lun))
-                    .map(move |(&itt, _)| (serial, itt))
-            })
-            .collect()
-    }
-
-    /// Aborts every task of the LUN (SAM-5 §7.7, as a LOGICAL UNIT RESET)
-    /// and delivers what ends at once.
-    fn abort_lun(&mut self, id: TargetId, lun: u16, now: Instant) {
-        let nexuses = self.nexuses_of(id);
-        if let Some(d) = self.reg.get_mut(id).and_then(|t| t.luns.disk_mut(lun)) {
-            for n in &nexuses {
-                d.abort_task_set(n);
-            }
-        }
-        self.pump(now);
     }
 }

@@ -5,8 +5,10 @@ use std::time::{Duration, Instant};
 
 use rtgt_proto::pdu::{AsyncEvent, AsyncMessage, ITT_RESERVED};
 
+use super::conn::ConnTable;
 use super::events::{CloseReason, ConnId};
-use super::state::Phase;
+use super::session::SessionTable;
+use super::timers::Timer;
 use super::TargetCore;
 
 impl TargetCore {
@@ -15,31 +17,38 @@ impl TargetCore {
     /// connected after `grace` is closed.
     pub fn shutdown(&mut self, now: Instant, grace: Duration) {
         let at = now + grace;
-        self.shutting_down = Some(at);
-        let ids: Vec<ConnId> = self.conns.keys().copied().collect();
-        for id in ids {
-            let phase = self.conns.get(&id).map(|c| c.phase);
-            match phase {
-                Some(Phase::Login) => self.close_conn(id, CloseReason::Shutdown),
-                Some(Phase::Full) => {
-                    let secs = grace.as_secs().max(1).min(u64::from(u16::MAX)) as u16;
-                    self.send_async(id, AsyncEvent::LogoutRequest, secs);
-                    if let Some(c) = self.conns.get_mut(&id) {
-                        c.close_at = Some(at);
-                    }
-                }
-                _ => {}
+        self.shutting_down = true;
+        for id in self.conns.ids() {
+            let (in_login, full) = match self.conns.get(&id) {
+                Some(c) => (c.in_login(), c.full().is_some()),
+                None => continue,
+            };
+            if in_login {
+                self.close_conn(id, CloseReason::Shutdown);
+            } else if full {
+                let secs = grace.as_secs().max(1).min(u64::from(u16::MAX)) as u16;
+                self.conns
+                    .send_async(&mut self.sessions, id, AsyncEvent::LogoutRequest, secs);
+                self.timers.set(id, Timer::CloseAfterLogout, at);
             }
         }
     }
+}
 
+impl ConnTable {
     /// Sends an Asynchronous Message; for event 1 (logout request)
     /// `param3` is the time to log out in seconds (RFC 7143 §11.9.1).
-    pub(crate) fn send_async(&mut self, conn: ConnId, event: AsyncEvent, param3: u16) {
+    pub fn send_async(
+        &mut self,
+        sessions: &mut SessionTable,
+        conn: ConnId,
+        event: AsyncEvent,
+        param3: u16,
+    ) {
         let Some(serial) = self.session_of(conn) else {
             return;
         };
-        let (exp, max) = self.window(serial);
+        let (exp, max) = sessions.window(serial);
         let msg = AsyncMessage {
             // RFC 7143 §11.9: ITT is reserved (0xffffffff).
             itt: ITT_RESERVED,

@@ -9,10 +9,14 @@ use rtgt_proto::scsi::sense::Sense;
 use rtgt_scsi::{Command, TaskAttribute};
 use std::collections::BTreeMap;
 
+use super::conn::ConnTable;
+use super::data_in::Outcome;
 use super::events::ConnId;
-use super::r2t::R2t;
-use super::state::Session;
+use super::session::Session;
+use super::session::SessionTable;
+use super::tasks::{Task, TaskPhase};
 use super::TargetCore;
+use crate::TargetId;
 
 /// RFC 7143 §11.4.7.2: iSCSI conditions reported as CHECK CONDITION with
 /// ABORTED COMMAND.
@@ -24,54 +28,6 @@ pub(crate) mod condition {
     pub const INCORRECT_AMOUNT_OF_DATA: AscAscq = AscAscq::new(0x0c, 0x0d);
     /// Protocol service CRC error (47h/05h).
     pub const PROTOCOL_SERVICE_CRC_ERROR: AscAscq = AscAscq::new(0x47, 0x05);
-}
-
-/// A task of a session, from its command to its status.
-#[derive(Debug)]
-pub(crate) struct Task {
-    /// The connection the task is allegiant to (RFC 7143 §4.2.2.1).
-    pub conn: ConnId,
-    pub lun: pdu::Lun,
-    pub immediate: bool,
-    pub cdb: Bytes,
-    pub attr: TaskAttribute,
-    /// Expected Data Transfer Length.
-    pub edtl: u32,
-    pub write: bool,
-    /// Write data received so far (always in order, DataPDUInOrder=Yes).
-    pub data: BytesMut,
-    /// Where the unsolicited data (immediate and Data-Out with the reserved
-    /// TTT) ends.
-    pub unsol_end: u32,
-    /// The next DataSN of the unsolicited sequence.
-    pub unsol_data_sn: u32,
-    /// Outstanding R2Ts by TTT.
-    pub r2ts: BTreeMap<u32, R2t>,
-    pub next_r2t_offset: u32,
-    pub r2t_sn: u32,
-    /// A Data-Out of this task failed its data digest (RFC 7143 §7.8).
-    pub crc_error: bool,
-    pub phase: TaskPhase,
-}
-
-/// Where a task is in its life at the iSCSI layer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TaskPhase {
-    /// Collecting its write data (immediate, unsolicited, then solicited).
-    Collecting,
-    /// Aborted by a task management function of its own session while
-    /// R2Ts were outstanding: RFC 7143 §4.2.3.3 has the target wait for
-    /// the Data-Out answering those R2Ts before it answers the function.
-    /// No new R2T is issued; the task ends silently once they are in.
-    Draining,
-    /// Handed to the logical unit.
-    Submitted,
-}
-
-impl Task {
-    pub fn received(&self) -> u32 {
-        self.data.len() as u32
-    }
 }
 
 fn attribute(a: pdu::TaskAttribute) -> TaskAttribute {
@@ -88,7 +44,7 @@ fn attribute(a: pdu::TaskAttribute) -> TaskAttribute {
 impl TargetCore {
     /// A SCSI Command the window let through.
     pub(crate) fn on_scsi_command(&mut self, conn: ConnId, cmd: ScsiCommand, raw: &RawPdu) {
-        let Some(serial) = self.session_of(conn) else {
+        let Some(serial) = self.conns.session_of(conn) else {
             return;
         };
         let Some(s) = self.sessions.get(&serial) else {
@@ -97,18 +53,24 @@ impl TargetCore {
         if s.target.is_none() {
             // RFC 7143 §13.21: a discovery session carries only Text,
             // NOP and Logout; a SCSI command is a protocol error.
-            self.reject(conn, raw, RejectReason::ProtocolError);
+            self.conns
+                .reject(&mut self.sessions, conn, raw, RejectReason::ProtocolError);
             return;
         }
         // RFC 7143 §11.2.1.8 (ITT): 0xffffffff is reserved, and a tag names
         // one task of the session.
-        if cmd.itt == ITT_RESERVED || s.tasks.contains_key(&cmd.itt) {
-            self.peer_error(conn, format!("ITT {:#x} reserved or in use", cmd.itt));
-            self.reject(conn, raw, RejectReason::ProtocolError);
+        if cmd.itt == ITT_RESERVED || s.tasks.contains(cmd.itt) {
+            self.events.peer_error(
+                conn,
+                self.conns.peer_of(conn),
+                format!("ITT {:#x} reserved or in use", cmd.itt),
+            );
+            self.conns
+                .reject(&mut self.sessions, conn, raw, RejectReason::ProtocolError);
             return;
         }
         if s.tasks.len() >= self.cfg.limits.max_outstanding_commands {
-            let peer = self.peer_of(conn);
+            let peer = self.conns.peer_of(conn);
             self.events.push_back(super::Event::LimitExceeded {
                 conn,
                 peer,
@@ -118,9 +80,19 @@ impl TargetCore {
             // target cannot queue; a numbered one gets TASK SET FULL
             // (SAM-5 §5.3.1).
             if cmd.immediate {
-                self.reject(conn, raw, RejectReason::ImmediateCommandReject);
+                self.conns.reject(
+                    &mut self.sessions,
+                    conn,
+                    raw,
+                    RejectReason::ImmediateCommandReject,
+                );
             } else {
-                self.send_plain_status(conn, cmd.itt, pdu::ScsiStatus::TaskSetFull);
+                self.conns.send_plain_status(
+                    &mut self.sessions,
+                    conn,
+                    cmd.itt,
+                    pdu::ScsiStatus::TaskSetFull,
+                );
             }
             return;
         }
@@ -128,25 +100,27 @@ impl TargetCore {
         let edtl = cmd.expected_data_transfer_length;
         let imm = cmd.data.len() as u32;
         let first_burst = params.first_burst_length.min(edtl);
-        if imm > 0 && !(cmd.write && params.immediate_data) {
+        let unsolicited_follows = cmd.write && !cmd.final_bit;
+        let refused = if imm > 0 && !(cmd.write && params.immediate_data) {
             // RFC 7143 §13.11 and §11.4.7.2: data with a command when
             // ImmediateData=No (or with a command that writes nothing) is
             // unexpected unsolicited data.
-            self.fail_command(conn, cmd.itt, condition::UNEXPECTED_UNSOLICITED_DATA);
-            return;
-        }
-        if imm > first_burst {
+            Some(condition::UNEXPECTED_UNSOLICITED_DATA)
+        } else if imm > first_burst {
             // RFC 7143 §13.14 and §11.4.7.2: more unsolicited data than
             // FirstBurstLength (or than the transfer) is an incorrect
             // amount of data.
-            self.fail_command(conn, cmd.itt, condition::INCORRECT_AMOUNT_OF_DATA);
-            return;
-        }
-        let unsolicited_follows = cmd.write && !cmd.final_bit;
-        if unsolicited_follows && params.initial_r2t {
+            Some(condition::INCORRECT_AMOUNT_OF_DATA)
+        } else if unsolicited_follows && params.initial_r2t {
             // RFC 7143 §13.10: with InitialR2T=Yes no Data-Out may precede
             // the first R2T; F=0 announces some (§11.3.1).
-            self.fail_command(conn, cmd.itt, condition::UNEXPECTED_UNSOLICITED_DATA);
+            Some(condition::UNEXPECTED_UNSOLICITED_DATA)
+        } else {
+            None
+        };
+        if let Some(asc) = refused {
+            self.conns
+                .fail_command(&mut self.sessions, conn, cmd.itt, asc);
             return;
         }
         let unsol_end = if unsolicited_follows {
@@ -180,12 +154,22 @@ impl TargetCore {
     /// Moves a task on once data arrived: more R2Ts, or the command to the
     /// logical unit once all its data is in.
     pub(crate) fn advance_write(&mut self, serial: u64, itt: u32) {
-        let Some(t) = self.sessions.get(&serial).and_then(|s| s.tasks.get(&itt)) else {
+        let Some(t) = self.sessions.get(&serial).and_then(|s| s.tasks.get(itt)) else {
             return;
         };
         if t.phase == TaskPhase::Draining {
             if t.r2ts.is_empty() {
-                self.drained(serial, itt);
+                // Aborted while draining: its R2Ts are answered, it ends
+                // without a response and the function waiting for it may
+                // answer (RFC 7143 §4.2.3.3).
+                let target = self.sessions.get_mut(&serial).and_then(|s| {
+                    let target = s.target?;
+                    s.tasks.remove(itt);
+                    Some(target)
+                });
+                if let Some(target) = target {
+                    self.tmf_task_done(target, None, Session::tag(serial, itt));
+                }
             }
             return;
         }
@@ -198,27 +182,38 @@ impl TargetCore {
                 // PROTOCOL SERVICE CRC ERROR.
                 let conn = t.conn;
                 if let Some(s) = self.sessions.get_mut(&serial) {
-                    s.tasks.remove(&itt);
+                    s.tasks.remove(itt);
                 }
-                self.fail_command(conn, itt, condition::PROTOCOL_SERVICE_CRC_ERROR);
+                self.conns.fail_command(
+                    &mut self.sessions,
+                    conn,
+                    itt,
+                    condition::PROTOCOL_SERVICE_CRC_ERROR,
+                );
             } else {
-                self.submit(serial, itt);
+                // Hands the complete command to its logical unit.
+                let next = self
+                    .sessions
+                    .get_mut(&serial)
+                    .and_then(|s| s.submit(serial, itt));
+                if let Some((tg, cmd)) = next.and_then(|(i, cmd)| Some((self.reg.get_mut(i)?, cmd)))
+                {
+                    tg.luns.submit(cmd);
+                }
             }
         } else if !unsol_open {
-            self.issue_r2ts(serial, itt);
+            self.conns.issue_r2ts(&mut self.sessions, serial, itt);
         }
     }
+}
 
-    /// Hands a complete command to its logical unit.
-    fn submit(&mut self, serial: u64, itt: u32) {
-        let Some(s) = self.sessions.get_mut(&serial) else {
-            return;
-        };
-        let nexus = s.nexus.clone();
-        let target = s.target;
-        let Some(t) = s.tasks.get_mut(&itt) else {
-            return;
-        };
+impl Session {
+    /// Task `itt`, all its data in, goes to its logical unit: the command
+    /// for the disk, and the target it is for.
+    fn submit(&mut self, serial: u64, itt: u32) -> Option<(TargetId, Command)> {
+        let nexus = self.nexus.clone();
+        let target = self.target;
+        let t = self.tasks.get_mut(itt)?;
         t.phase = TaskPhase::Submitted;
         let cmd = Command {
             nexus,
@@ -229,58 +224,52 @@ impl TargetCore {
             data_out: std::mem::take(&mut t.data).freeze(),
             expected_len: t.edtl,
         };
-        if let Some(tg) = target.and_then(|i| self.reg.get_mut(i)) {
-            tg.luns.submit(cmd);
-        }
+        Some((target?, cmd))
     }
+}
 
+impl ConnTable {
     /// Ends a command with CHECK CONDITION, ABORTED COMMAND and an iSCSI
     /// condition (RFC 7143 §11.4.7.2).
-    pub(crate) fn fail_command(&mut self, conn: ConnId, itt: u32, asc: AscAscq) {
+    pub fn fail_command(
+        &mut self,
+        sessions: &mut SessionTable,
+        conn: ConnId,
+        itt: u32,
+        asc: AscAscq,
+    ) {
         let sense = Sense::new(SenseKey::ABORTED_COMMAND, asc).encode();
         self.send_response(
+            sessions,
             conn,
             itt,
-            pdu::ScsiStatus::CheckCondition,
-            &sense,
-            rtgt_scsi::Residual::None,
+            Outcome {
+                status: pdu::ScsiStatus::CheckCondition,
+                sense: &sense,
+                residual: rtgt_scsi::Residual::None,
+            },
             0,
         );
     }
 
     /// A status without sense or data (TASK SET FULL, BUSY).
-    fn send_plain_status(&mut self, conn: ConnId, itt: u32, status: pdu::ScsiStatus) {
-        self.send_response(conn, itt, status, &[], rtgt_scsi::Residual::None, 0);
-    }
-
-    /// Terminates the tasks allegiant to a connection that is gone (RFC
-    /// 7143 §6.3.4 at ErrorRecoveryLevel 0): aborted at the logical unit,
-    /// no status sent.
-    pub(crate) fn terminate_conn_tasks(&mut self, serial: u64, conn: ConnId) {
-        let Some(s) = self.sessions.get_mut(&serial) else {
-            return;
-        };
-        let itts: Vec<u32> = s
-            .tasks
-            .iter()
-            .filter(|(_, t)| t.conn == conn)
-            .map(|(&i, _)| i)
-            .collect();
-        let nexus = s.nexus.clone();
-        let target = s.target;
-        for itt in itts {
-            let Some(t) = s.tasks.get(&itt) else { continue };
-            if t.phase == TaskPhase::Submitted {
-                let lun = rtgt_proto::scsi::params::Lun(t.lun.0).index();
-                if let Some(d) = target
-                    .and_then(|i| self.reg.get_mut(i))
-                    .and_then(|tg| lun.and_then(|n| tg.luns.disk_mut(n)))
-                {
-                    d.abort_task(&nexus, Session::tag(serial, itt));
-                }
-            } else {
-                s.tasks.remove(&itt);
-            }
-        }
+    fn send_plain_status(
+        &mut self,
+        sessions: &mut SessionTable,
+        conn: ConnId,
+        itt: u32,
+        status: pdu::ScsiStatus,
+    ) {
+        self.send_response(
+            sessions,
+            conn,
+            itt,
+            Outcome {
+                status,
+                sense: &[],
+                residual: rtgt_scsi::Residual::None,
+            },
+            0,
+        );
     }
 }

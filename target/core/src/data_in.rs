@@ -7,10 +7,19 @@ use bytes::Bytes;
 use rtgt_proto::pdu::{DataIn, ScsiResponse, ScsiResponseCode, ScsiStatus};
 use rtgt_scsi::{Completion, Reply, Residual};
 
+use super::conn::ConnTable;
 use super::events::ConnId;
-use super::state::Phase;
+use super::session::SessionTable;
 use super::TargetCore;
 use crate::TargetId;
+
+/// What a SCSI Response reports of a command (RFC 7143 §11.4): its status,
+/// sense data and residual.
+pub(crate) struct Outcome<'a> {
+    pub status: ScsiStatus,
+    pub sense: &'a [u8],
+    pub residual: Residual,
+}
 
 impl TargetCore {
     /// A command finished at its logical unit.
@@ -25,7 +34,7 @@ impl TargetCore {
         if s.target != Some(target) {
             return;
         }
-        let Some(task) = s.tasks.remove(&itt) else {
+        let Some(task) = s.tasks.remove(itt) else {
             return;
         };
         let Some(reply) = c.reply else {
@@ -36,14 +45,18 @@ impl TargetCore {
         let open = self
             .conns
             .get(&conn)
-            .is_some_and(|c| c.phase == Phase::Full && c.session == Some(serial));
+            .is_some_and(|c| c.session() == Some(serial));
         if open {
-            self.send_reply(conn, serial, itt, task.lun, reply);
+            self.conns
+                .send_reply(&mut self.sessions, conn, serial, itt, task.lun, reply);
         }
     }
+}
 
+impl ConnTable {
     fn send_reply(
         &mut self,
+        sessions: &mut SessionTable,
         conn: ConnId,
         serial: u64,
         itt: u32,
@@ -54,9 +67,8 @@ impl TargetCore {
         let collapse = r.sense.is_empty() && !r.data_in.is_empty();
         let mut data_sn = 0u32;
         if !r.data_in.is_empty() {
-            let max_seg = self.conns.get(&conn).map_or(8192, |c| c.max_send).max(1);
-            let burst = self
-                .sessions
+            let max_seg = self.max_send(conn, 8192).max(1);
+            let burst = sessions
                 .get(&serial)
                 .map_or(262_144, |s| s.params.max_burst_length)
                 .max(1);
@@ -70,7 +82,7 @@ impl TargetCore {
                 // RFC 7143 §11.7.1: F ends each Data-In sequence, at most
                 // MaxBurstLength bytes (§13.13), and the last PDU.
                 let final_bit = last || end % burst == 0;
-                let (exp, max) = self.window(serial);
+                let (exp, max) = sessions.window(serial);
                 let mut pdu = DataIn {
                     final_bit,
                     lun,
@@ -102,25 +114,34 @@ impl TargetCore {
             }
         }
         if !collapse {
-            self.send_response(conn, itt, status, &r.sense, r.residual, data_sn);
+            let outcome = Outcome {
+                status,
+                sense: &r.sense,
+                residual: r.residual,
+            };
+            self.send_response(sessions, conn, itt, outcome, data_sn);
         }
     }
 
     /// A SCSI Response (RFC 7143 §11.4).
-    pub(crate) fn send_response(
+    pub fn send_response(
         &mut self,
+        sessions: &mut SessionTable,
         conn: ConnId,
         itt: u32,
-        status: ScsiStatus,
-        sense: &[u8],
-        residual: Residual,
+        outcome: Outcome<'_>,
         exp_data_sn: u32,
     ) {
         let Some(serial) = self.session_of(conn) else {
             return;
         };
+        let Outcome {
+            status,
+            sense,
+            residual,
+        } = outcome;
         let (u, o, n) = residual.fields();
-        let (exp, max) = self.window(serial);
+        let (exp, max) = sessions.window(serial);
         let pdu = ScsiResponse {
             response: ScsiResponseCode::CommandCompleted,
             status,

@@ -4,8 +4,10 @@
 use bytes::Bytes;
 use rtgt_proto::pdu::{DataOut, Opcode, Pdu, RawPdu, RejectReason, TTT_RESERVED};
 
-use super::command::{condition, TaskPhase};
+use super::command::condition;
 use super::events::ConnId;
+use super::session::Session;
+use super::tasks::TaskPhase;
 use super::TargetCore;
 
 /// How a Data-Out fits its task.
@@ -23,36 +25,83 @@ enum Verdict {
 impl TargetCore {
     /// A Data-Out PDU.
     pub(crate) fn on_data_out(&mut self, conn: ConnId, d: DataOut, raw: &RawPdu) {
-        let Some(serial) = self.session_of(conn) else {
+        let Some(serial) = self.conns.session_of(conn) else {
             return;
         };
-        let verdict = self.take_data_out(serial, conn, &d);
+        let verdict = self
+            .sessions
+            .get_mut(&serial)
+            .map_or(Verdict::Drop, |s| s.take_data_out(conn, &d));
         match verdict {
             Verdict::Taken => self.advance_write(serial, d.itt),
             Verdict::Reject(reason) => {
-                self.peer_error(conn, format!("Data-Out of ITT {:#x} refused", d.itt));
-                self.reject(conn, raw, reason);
+                self.events.peer_error(
+                    conn,
+                    self.conns.peer_of(conn),
+                    format!("Data-Out of ITT {:#x} refused", d.itt),
+                );
+                self.conns.reject(&mut self.sessions, conn, raw, reason);
             }
             Verdict::End(asc) => {
                 if let Some(s) = self.sessions.get_mut(&serial) {
-                    s.tasks.remove(&d.itt);
+                    s.tasks.remove(d.itt);
                 }
-                self.fail_command(conn, d.itt, asc);
+                self.conns
+                    .fail_command(&mut self.sessions, conn, d.itt, asc);
             }
             Verdict::Drop => {
-                self.peer_error(
+                self.events.peer_error(
                     conn,
+                    self.conns.peer_of(conn),
                     format!("Data-Out for ended task {:#x} dropped", d.itt),
                 );
             }
         }
     }
 
-    fn take_data_out(&mut self, serial: u64, conn: ConnId, d: &DataOut) -> Verdict {
-        let Some(s) = self.sessions.get_mut(&serial) else {
-            return Verdict::Drop;
+    /// A PDU failed its data digest (RFC 7143 §7.8). For a Data-Out the
+    /// task keeps collecting its data, then ends with PROTOCOL SERVICE CRC
+    /// ERROR; other PDUs are just discarded (the Reject was sent).
+    pub(crate) fn data_digest_error(&mut self, conn: ConnId, frame: &RawPdu) {
+        if frame.opcode() != Opcode::DataOut {
+            // RFC 7143 §7.8: a command with immediate data follows the rule
+            // of non-data PDUs: discarded, no task, no response. §7.3: its
+            // CmdSN is not counted even though the header was sound; the
+            // initiator plugs the gap by sending the command again (§7.2.1)
+            // or by ABORT TASK with its RefCmdSN (§11.5.1).
+            return;
+        }
+        let Ok(Pdu::DataOut(mut d)) = Pdu::decode(frame) else {
+            return;
         };
-        let Some(t) = s.tasks.get_mut(&d.itt) else {
+        let Some(serial) = self.conns.session_of(conn) else {
+            return;
+        };
+        // The bytes are untrustworthy: account for them as zeros so the
+        // sequence bookkeeping goes on.
+        d.data = Bytes::from(vec![0u8; d.data.len()]);
+        let itt = d.itt;
+        let verdict = self
+            .sessions
+            .get_mut(&serial)
+            .map_or(Verdict::Drop, |s| s.take_data_out(conn, &d));
+        if let Verdict::Taken = verdict {
+            if let Some(t) = self
+                .sessions
+                .get_mut(&serial)
+                .and_then(|s| s.tasks.get_mut(itt))
+            {
+                t.crc_error = true;
+            }
+            self.advance_write(serial, itt);
+        }
+    }
+}
+
+impl Session {
+    /// Takes a Data-Out into its task, or says why not.
+    fn take_data_out(&mut self, conn: ConnId, d: &DataOut) -> Verdict {
+        let Some(t) = self.tasks.get_mut(d.itt) else {
             // Unsolicited data of a task that already ended (for example
             // with a CHECK CONDITION) may still be on the wire: dropped.
             // Data for a TTT we never gave is an invalid field (RFC 7143
@@ -128,39 +177,5 @@ impl TargetCore {
         }
         t.data.extend_from_slice(&d.data);
         Verdict::Taken
-    }
-
-    /// A PDU failed its data digest (RFC 7143 §7.8). For a Data-Out the
-    /// task keeps collecting its data, then ends with PROTOCOL SERVICE CRC
-    /// ERROR; other PDUs are just discarded (the Reject was sent).
-    pub(crate) fn data_digest_error(&mut self, conn: ConnId, frame: &RawPdu) {
-        if frame.opcode() != Opcode::DataOut {
-            // RFC 7143 §7.8: a command with immediate data follows the rule
-            // of non-data PDUs: discarded, no task, no response. §7.3: its
-            // CmdSN is not counted even though the header was sound; the
-            // initiator plugs the gap by sending the command again (§7.2.1)
-            // or by ABORT TASK with its RefCmdSN (§11.5.1).
-            return;
-        }
-        let Ok(Pdu::DataOut(mut d)) = Pdu::decode(frame) else {
-            return;
-        };
-        let Some(serial) = self.session_of(conn) else {
-            return;
-        };
-        // The bytes are untrustworthy: account for them as zeros so the
-        // sequence bookkeeping goes on.
-        d.data = Bytes::from(vec![0u8; d.data.len()]);
-        let itt = d.itt;
-        if let Verdict::Taken = self.take_data_out(serial, conn, &d) {
-            if let Some(t) = self
-                .sessions
-                .get_mut(&serial)
-                .and_then(|s| s.tasks.get_mut(&itt))
-            {
-                t.crc_error = true;
-            }
-            self.advance_write(serial, itt);
-        }
     }
 }

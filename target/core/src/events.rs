@@ -1,6 +1,7 @@
 //! What the core tells its driver besides bytes: connections to close and
 //! events to log.
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 
 use rtgt_proto::pdu::{Isid, LoginStatus};
@@ -83,4 +84,23 @@ pub enum Event {
         peer: SocketAddr,
         what: String,
     },
+}
+
+/// The events waiting for the driver, oldest first.
+#[derive(Debug, Default)]
+pub(crate) struct EventQueue(VecDeque<Event>);
+
+impl EventQueue {
+    pub fn push_back(&mut self, e: Event) {
+        self.0.push_back(e);
+    }
+
+    pub fn pop_front(&mut self) -> Option<Event> {
+        self.0.pop_front()
+    }
+
+    /// Logs a peer's mistake.
+    pub fn peer_error(&mut self, conn: ConnId, peer: SocketAddr, what: String) {
+        self.push_back(Event::PeerError { conn, peer, what });
+    }
 }

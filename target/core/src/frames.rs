@@ -8,28 +8,34 @@ use rtgt_proto::pdu::{
 };
 
 use super::events::{CloseReason, ConnId, Event};
-use super::state::Phase;
 use super::TargetCore;
 
 impl TargetCore {
     /// One frame from the decoder.
     pub(crate) fn on_frame(&mut self, conn: ConnId, now: Instant, raw: RawPdu) {
-        let phase = match self.conns.get(&conn) {
-            Some(c) => c.phase,
-            None => return,
+        let in_login = match self.conns.get(&conn) {
+            Some(c) if c.is_open() => c.in_login(),
+            _ => return,
         };
         let pdu = match Pdu::decode_from(&raw, Role::Initiator) {
             Ok(p) => p,
             Err(e) => {
-                self.peer_error(conn, format!("{e}"));
-                if phase == Phase::Login {
+                self.events
+                    .peer_error(conn, self.conns.peer_of(conn), format!("{e}"));
+                if in_login {
                     // RFC 7143 §11.13.5: a login phase PDU the target cannot
                     // use is an initiator error (0x0200).
-                    self.login_reject_raw(conn, &raw, LoginStatus::InitiatorError, &e.to_string());
+                    self.fail_login(
+                        conn,
+                        login_failure(&raw, LoginStatus::InitiatorError),
+                        &e.to_string(),
+                    );
                     return;
                 }
                 match e.answer() {
-                    Answer::Reject(reason) => self.reject(conn, &raw, reason),
+                    Answer::Reject(reason) => {
+                        self.conns.reject(&mut self.sessions, conn, &raw, reason)
+                    }
                     Answer::CloseConnection => {
                         self.close_conn(conn, CloseReason::ProtocolError(e.to_string()))
                     }
@@ -38,21 +44,20 @@ impl TargetCore {
                 return;
             }
         };
-        match phase {
-            Phase::Login => match pdu {
+        if in_login {
+            match pdu {
                 Pdu::LoginRequest(req) => self.on_login(conn, now, req),
                 other => {
                     // RFC 7143 §11.13.5: 0x020b, a non-login PDU during login.
-                    self.login_reject_raw(
+                    self.fail_login(
                         conn,
-                        &raw,
-                        LoginStatus::InvalidDuringLogin,
+                        login_failure(&raw, LoginStatus::InvalidDuringLogin),
                         &format!("{} during login", other.opcode().name()),
                     );
                 }
-            },
-            Phase::Full => self.on_full_feature(conn, now, pdu, &raw),
-            Phase::Closed => {}
+            }
+        } else {
+            self.on_full_feature(conn, now, pdu, &raw);
         }
     }
 
@@ -69,17 +74,21 @@ impl TargetCore {
             Pdu::LoginRequest(_) => {
                 // RFC 7143 §6.3: login requests belong to the login phase;
                 // one in full feature phase is a protocol error.
-                self.reject(conn, raw, RejectReason::ProtocolError)
+                self.conns
+                    .reject(&mut self.sessions, conn, raw, RejectReason::ProtocolError)
             }
             Pdu::SnackRequest(_) => {
                 // RFC 7143 §13.20: SNACK needs ErrorRecoveryLevel >= 1;
                 // rtgt runs at 0, where it is a protocol error.
-                self.reject(conn, raw, RejectReason::ProtocolError)
+                self.conns
+                    .reject(&mut self.sessions, conn, raw, RejectReason::ProtocolError)
             }
             Pdu::NopOut(n) if n.itt == rtgt_proto::pdu::ITT_RESERVED => {
                 // RFC 7143 §11.18: a NOP-Out with the reserved ITT answers
                 // our ping and takes no CmdSN.
-                self.on_nop_reply(conn, &n)
+                if let Some(what) = self.conns.nop_reply(&mut self.timers, conn, &n) {
+                    self.events.peer_error(conn, self.conns.peer_of(conn), what);
+                }
             }
             other => self.admit(conn, now, other, raw),
         }
@@ -89,39 +98,47 @@ impl TargetCore {
     pub(crate) fn dispatch(&mut self, conn: ConnId, now: Instant, pdu: Pdu, raw: &RawPdu) {
         match pdu {
             Pdu::ScsiCommand(c) => self.on_scsi_command(conn, c, raw),
-            Pdu::NopOut(n) => self.on_nop_out(conn, n),
+            Pdu::NopOut(n) => {
+                if let Some(what) = self.conns.answer_nop_out(&mut self.sessions, conn, n) {
+                    self.events.peer_error(conn, self.conns.peer_of(conn), what);
+                }
+            }
             Pdu::TaskManagementRequest(t) => self.on_tmf(conn, t),
             Pdu::TextRequest(t) => self.on_text(conn, t, raw),
             Pdu::LogoutRequest(l) => self.on_logout(conn, now, l),
             // Every other opcode was routed before the window.
-            _ => self.reject(conn, raw, RejectReason::ProtocolError),
+            _ => self
+                .conns
+                .reject(&mut self.sessions, conn, raw, RejectReason::ProtocolError),
         }
     }
 
     /// A frame that failed the decoder's checks.
     pub(crate) fn on_decode_error(&mut self, conn: ConnId, _now: Instant, e: DecodeError) {
-        self.peer_error(conn, e.to_string());
-        let in_login = self
-            .conns
-            .get(&conn)
-            .is_some_and(|c| c.phase == Phase::Login);
+        self.events
+            .peer_error(conn, self.conns.peer_of(conn), e.to_string());
+        let in_login = self.conns.get(&conn).is_some_and(|c| c.in_login());
         if in_login {
             // RFC 7143 §6.3 and §13.12: a login PDU over 8192 bytes of data
             // breaks the login; answered 0x0200 (initiator error).
             let raw = RawPdu::new(*e.header(), Default::default(), Default::default());
-            self.login_reject_raw(conn, &raw, LoginStatus::InitiatorError, &e.to_string());
+            self.fail_login(
+                conn,
+                login_failure(&raw, LoginStatus::InitiatorError),
+                &e.to_string(),
+            );
             return;
         }
         match (&e, e.answer_for(Role::Target)) {
             (DecodeError::DataDigest { frame, .. }, Answer::Reject(reason)) => {
                 // RFC 7143 §7.8: reject with "Data (payload) Digest Error"
                 // and discard the PDU; a Data-Out's task ends later.
-                self.reject(conn, frame, reason);
+                self.conns.reject(&mut self.sessions, conn, frame, reason);
                 self.data_digest_error(conn, frame);
             }
             (_, Answer::Reject(reason)) => {
                 let raw = RawPdu::new(*e.header(), Default::default(), Default::default());
-                self.reject(conn, &raw, reason);
+                self.conns.reject(&mut self.sessions, conn, &raw, reason);
             }
             // RFC 7143 §7.8: after a header digest error the next PDU cannot
             // be found: close the connection.
@@ -132,29 +149,6 @@ impl TargetCore {
         }
     }
 
-    /// Answers a login-phase PDU with a failing Login Response and closes
-    /// (RFC 7143 §11.13.5: any status class but 0 ends the login).
-    pub(crate) fn login_reject_raw(
-        &mut self,
-        conn: ConnId,
-        raw: &RawPdu,
-        status: LoginStatus,
-        why: &str,
-    ) {
-        let mut resp = LoginResponse {
-            itt: raw.itt(),
-            status,
-            ..LoginResponse::default()
-        };
-        if raw.opcode() == Opcode::LoginRequest {
-            if let Ok(Pdu::LoginRequest(r)) = Pdu::decode(raw) {
-                resp.isid = r.isid;
-                resp.csg = r.csg;
-            }
-        }
-        self.fail_login(conn, resp, why);
-    }
-
     /// Sends a failing Login Response and closes the connection.
     pub(crate) fn fail_login(&mut self, conn: ConnId, mut resp: LoginResponse, why: &str) {
         resp.transit = false;
@@ -162,14 +156,14 @@ impl TargetCore {
         resp.nsg = rtgt_proto::pdu::LoginStage::SecurityNegotiation;
         resp.tsih = 0;
         resp.data = Default::default();
-        resp.stat_sn = self.take_stat_sn(conn);
-        if let Some(l) = self.conns.get(&conn).and_then(|c| c.login.as_ref()) {
+        resp.stat_sn = self.conns.take_stat_sn(conn);
+        if let Some(l) = self.conns.get(&conn).and_then(|c| c.login()) {
             resp.exp_cmd_sn = l.exp_cmd_sn;
             resp.max_cmd_sn = l.exp_cmd_sn;
         }
         let status = resp.status;
-        self.send(conn, resp.into());
-        let peer = self.peer_of(conn);
+        self.conns.send(conn, resp.into());
+        let peer = self.conns.peer_of(conn);
         self.events.push_back(Event::LoginFailed {
             conn,
             peer,
@@ -178,12 +172,23 @@ impl TargetCore {
         });
         self.close_conn(conn, CloseReason::LoginFailed(status));
     }
+}
 
-    /// Logs a peer's mistake.
-    pub(crate) fn peer_error(&mut self, conn: ConnId, what: String) {
-        let peer = self.peer_of(conn);
-        self.events.push_back(Event::PeerError { conn, peer, what });
+/// The failing Login Response to a login-phase PDU the target cannot use
+/// (RFC 7143 §11.13.5: any status class but 0 ends the login).
+fn login_failure(raw: &RawPdu, status: LoginStatus) -> LoginResponse {
+    let mut resp = LoginResponse {
+        itt: raw.itt(),
+        status,
+        ..LoginResponse::default()
+    };
+    if raw.opcode() == Opcode::LoginRequest {
+        if let Ok(Pdu::LoginRequest(r)) = Pdu::decode(raw) {
+            resp.isid = r.isid;
+            resp.csg = r.csg;
+        }
     }
+    resp
 }
 
 /// The ExpStatSN field of initiator PDUs that carry one.

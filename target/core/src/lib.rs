@@ -39,6 +39,7 @@ mod admin;
 mod async_msg;
 mod command;
 mod config;
+mod conn;
 mod data_in;
 mod data_out;
 mod discovery;
@@ -51,7 +52,9 @@ mod nop;
 mod r2t;
 mod registry;
 mod reject;
-mod state;
+mod session;
+mod tasks;
+mod timers;
 mod tmf;
 mod window;
 
@@ -62,19 +65,21 @@ pub use config::{
     AuthConfig, ChapAccount, Cidr, CidrError, Limits, NopConfig, PortalGroupConfig, SessionLimits,
     TargetConfig,
 };
+use events::EventQueue;
 pub use events::{CloseReason, ConnId, Event};
 pub use registry::{RegistryError, TargetId, MAX_LUN};
 pub use rtgt_proto::random::{RandomSource, SeededRandom};
 
-use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::Instant;
 
 use rtgt_proto::pdu::{DecoderConfig, Digests, EncodedParts, StreamDecoder};
 use rtgt_scsi::{BackstoreError, IoData, IoId, IoRequest};
 
+use conn::{Conn, ConnState, ConnTable};
 use registry::Registry;
-use state::{Conn, Phase, Session};
+use session::SessionTable;
+use timers::{Timer, Timers};
 
 /// Names one backstore request: the target, the LUN and the disk's id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -90,6 +95,12 @@ pub struct IoTag {
 }
 
 /// The iSCSI target engine of one portal group. See the module docs.
+///
+/// It drives the parts that own the state: the connection table (each
+/// connection's stage, StatSN and queued frames), the session table (each
+/// session's CmdSN window, tasks and pending task management), the
+/// registry of targets, the timer table and the event queue; it routes
+/// each PDU to them and keeps what spans several of them.
 #[derive(Debug)]
 pub struct TargetCore {
     /// The configuration, its targets moved to `reg`.
@@ -97,14 +108,17 @@ pub struct TargetCore {
     /// The live targets by id.
     reg: Registry,
     rng: Box<dyn RandomSource>,
-    conns: BTreeMap<ConnId, Conn>,
-    /// Sessions by serial number (never reused).
-    sessions: BTreeMap<u64, Session>,
-    next_serial: u64,
-    tx: VecDeque<(ConnId, EncodedParts)>,
-    events: VecDeque<Event>,
-    /// Set by [`TargetCore::shutdown`]: refuse logins, close at this time.
-    shutting_down: Option<Instant>,
+    /// The connections and the frames queued for them.
+    conns: ConnTable,
+    /// The sessions by serial.
+    sessions: SessionTable,
+    /// What the driver is told besides bytes.
+    events: EventQueue,
+    /// Every deadline of the core.
+    timers: Timers,
+    /// Set by [`TargetCore::shutdown`]: logins are refused and new
+    /// connections closed.
+    shutting_down: bool,
 }
 
 impl TargetCore {
@@ -116,12 +130,11 @@ impl TargetCore {
             cfg,
             reg,
             rng,
-            conns: BTreeMap::new(),
-            sessions: BTreeMap::new(),
-            next_serial: 1,
-            tx: VecDeque::new(),
-            events: VecDeque::new(),
-            shutting_down: None,
+            conns: ConnTable::default(),
+            sessions: SessionTable::default(),
+            events: EventQueue::default(),
+            timers: Timers::default(),
+            shutting_down: false,
         }
     }
 
@@ -141,23 +154,20 @@ impl TargetCore {
                 local,
                 decoder: StreamDecoder::new(DecoderConfig::LOGIN),
                 digests: Digests::NONE,
-                phase: Phase::Login,
-                login: None,
-                session: None,
+                state: ConnState::Login { login: None },
                 cid: 0,
                 stat_sn,
                 exp_stat_sn: 0,
                 max_send: rtgt_proto::pdu::LOGIN_MAX_DATA_SEGMENT_LENGTH,
-                login_deadline: Some(now + self.cfg.limits.login_timeout),
-                last_rx: now,
-                ping: None,
-                text: None,
-                text_in: None,
-                close_at: None,
             },
         );
-        self.check_connection_limit(conn);
-        if self.shutting_down.is_some() {
+        self.timers
+            .set(conn, Timer::Login, now + self.cfg.limits.login_timeout);
+        if self.conns.open_count() > self.cfg.limits.max_connections {
+            // Limits::max_connections: the newest connection is refused.
+            self.limit_hit(conn, "connections");
+        }
+        if self.shutting_down {
             self.close_conn(conn, CloseReason::Shutdown);
         }
     }
@@ -167,12 +177,11 @@ impl TargetCore {
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
         };
-        if c.phase == Phase::Closed {
+        if !c.is_open() {
             return;
         }
-        c.last_rx = now;
         c.decoder.feed(bytes);
-        while self.is_open(conn) {
+        while self.conns.is_open(conn) {
             let Some(c) = self.conns.get_mut(&conn) else {
                 break;
             };
@@ -182,13 +191,20 @@ impl TargetCore {
                 Some(Err(e)) => self.on_decode_error(conn, now, e),
             }
         }
-        self.check_buffer_limit(conn);
+        self.conns
+            .rearm_nop(&mut self.timers, conn, self.cfg.nop.interval, now);
+        let held = self.conns.held_bytes(conn, &self.sessions);
+        if held.is_some_and(|n| n > self.cfg.limits.max_buffered_bytes) {
+            // Limits::max_buffered_bytes: unframed input plus the write
+            // data of the connection's tasks.
+            self.limit_hit(conn, "buffered bytes");
+        }
         self.pump(now);
     }
 
     /// The transport connection closed (EOF, reset, or after our own close).
     pub fn handle_closed(&mut self, conn: ConnId, now: Instant) {
-        if self.is_open(conn) {
+        if self.conns.is_open(conn) {
             self.drop_conn(
                 conn,
                 CloseReason::StreamLost("closed by the peer".into()),
@@ -202,20 +218,20 @@ impl TargetCore {
     /// Time passed: login timeouts, NOP-In pings and their timeouts, the end
     /// of a shutdown's grace period.
     pub fn handle_timeout(&mut self, now: Instant) {
-        let ids: Vec<ConnId> = self.conns.keys().copied().collect();
-        for id in ids {
-            let Some(c) = self.conns.get(&id) else {
-                continue;
-            };
-            if c.phase == Phase::Closed {
+        for (id, timer) in self.timers.due(now) {
+            // An earlier timer may have closed this connection.
+            if !self.conns.is_open(id) {
                 continue;
             }
-            if c.login_deadline.is_some_and(|d| now >= d) {
-                self.close_conn(id, CloseReason::LoginTimeout);
-            } else if c.close_at.is_some_and(|d| now >= d) {
-                self.close_conn(id, CloseReason::Shutdown);
-            } else {
-                self.nop_timer(id, now);
+            match timer {
+                Timer::Login => self.close_conn(id, CloseReason::LoginTimeout),
+                Timer::CloseAfterLogout => self.close_conn(id, CloseReason::Shutdown),
+                Timer::PingAnswer => self.close_conn(id, CloseReason::NopTimeout),
+                Timer::NopDue => {
+                    let deadline = now + self.cfg.nop.timeout;
+                    self.conns
+                        .ping(&mut self.sessions, &mut self.timers, id, deadline)
+                }
             }
         }
         self.pump(now);
@@ -241,7 +257,7 @@ impl TargetCore {
     /// The next frame to write, in three parts for a vectored write (the
     /// data segment is shared, not copied).
     pub fn poll_transmit(&mut self) -> Option<(ConnId, EncodedParts)> {
-        self.tx.pop_front()
+        self.conns.pop_tx()
     }
 
     /// The next backstore request to run.
@@ -250,7 +266,7 @@ impl TargetCore {
             .reg
             .iter_mut()
             .find_map(|(i, t)| t.luns.poll_io().map(|(lun, io)| (i, lun, io)))?;
-        let tag = self.io_tag(target, lun, io.id);
+        let tag = self.reg.io_tag(target, lun, io.id);
         Some((tag, io))
     }
 
@@ -264,17 +280,8 @@ impl TargetCore {
             .reg
             .iter_mut()
             .find_map(|(i, t)| t.luns.poll_persist().map(|(lun, p)| (i, lun, p)))?;
-        let tag = self.io_tag(target, lun, p.id);
+        let tag = self.reg.io_tag(target, lun, p.id);
         Some((tag, p.state))
-    }
-
-    fn io_tag(&self, target: TargetId, lun: u16, id: IoId) -> IoTag {
-        IoTag {
-            target,
-            lun,
-            id,
-            instance: self.reg.instance(target, lun),
-        }
     }
 
     /// The next event: connections to close and lines to log.
@@ -284,20 +291,7 @@ impl TargetCore {
 
     /// The earliest deadline, if any.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let nop = self.cfg.nop;
-        self.conns
-            .values()
-            .filter(|c| c.phase != Phase::Closed)
-            .flat_map(|c| {
-                let ping = match (c.phase, c.ping, nop.interval) {
-                    (_, Some((_, d)), _) => Some(d),
-                    (Phase::Full, None, Some(i)) => Some(c.last_rx + i),
-                    _ => None,
-                };
-                [c.login_deadline, c.close_at, ping]
-            })
-            .flatten()
-            .min()
+        self.timers.earliest()
     }
 
     /// Sessions in full feature phase.
@@ -307,16 +301,7 @@ impl TargetCore {
 
     /// Connections not yet closed.
     pub fn connection_count(&self) -> usize {
-        self.conns
-            .values()
-            .filter(|c| c.phase != Phase::Closed)
-            .count()
-    }
-
-    fn is_open(&self, conn: ConnId) -> bool {
-        self.conns
-            .get(&conn)
-            .is_some_and(|c| c.phase != Phase::Closed)
+        self.conns.open_count()
     }
 
     /// Moves disk completions to the initiators.
@@ -343,12 +328,13 @@ impl TargetCore {
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
         };
-        if c.phase == Phase::Closed {
-            return;
-        }
-        c.phase = Phase::Closed;
-        c.login = None;
-        let (peer, session, cid) = (c.peer, c.session.take(), c.cid);
+        let session = match std::mem::replace(&mut c.state, ConnState::Closed) {
+            ConnState::Closed => return,
+            ConnState::Login { .. } => None,
+            ConnState::Full(f) => Some(f.session),
+        };
+        let (peer, cid) = (c.peer, c.cid);
+        self.timers.cancel_all(conn);
         if announce {
             self.events.push_back(Event::Close {
                 conn,
@@ -356,29 +342,19 @@ impl TargetCore {
                 reason: reason.clone(),
             });
         }
-        if let Some(serial) = session {
-            self.conn_gone(serial, cid, conn, &reason);
-        }
-    }
-
-    /// A connection of a session is gone. RFC 7143 §6.3.4 and §7.1.4: at
-    /// ErrorRecoveryLevel 0 the tasks allegiant to it are terminated; the
-    /// session ends with its last connection.
-    fn conn_gone(&mut self, serial: u64, cid: u16, conn: ConnId, reason: &CloseReason) {
-        let Some(s) = self.sessions.get_mut(&serial) else {
+        let Some(serial) = session else {
             return;
         };
-        if s.conns.get(&cid) == Some(&conn) {
-            s.conns.remove(&cid);
-        }
-        if s.conns.is_empty() {
+        let last = self
+            .sessions
+            .get_mut(&serial)
+            .is_some_and(|s| s.conn_gone(serial, cid, conn, &mut self.reg));
+        if last {
             let why = match reason {
                 CloseReason::Logout => "logout".to_string(),
                 other => format!("{other:?}"),
             };
             self.end_session(serial, &why);
-        } else {
-            self.terminate_conn_tasks(serial, conn);
         }
     }
 
@@ -389,9 +365,8 @@ impl TargetCore {
             return;
         };
         for &conn in s.conns.values() {
-            if let Some(c) = self.conns.get_mut(&conn) {
-                c.session = None;
-            }
+            // The session is gone already: closing its connections ends
+            // nothing more.
             self.close_conn(conn, CloseReason::SessionEnded);
         }
         if let Some(t) = s.target.and_then(|i| self.reg.get_mut(i)) {

@@ -1,49 +1,28 @@
 //! Resource limits: a peer that exceeds one loses its own connection, with
 //! an event naming the limit and its address.
 
+use super::conn::ConnTable;
 use super::events::{CloseReason, ConnId, Event};
-use super::state::Phase;
+use super::session::SessionTable;
 use super::TargetCore;
 
+impl ConnTable {
+    /// What `conn` holds, if open: unframed input plus the write data of
+    /// its tasks.
+    pub fn held_bytes(&self, conn: ConnId, sessions: &SessionTable) -> Option<usize> {
+        let c = self.get(&conn).filter(|c| c.is_open())?;
+        let tasks = c
+            .session()
+            .and_then(|k| sessions.get(&k))
+            .map_or(0, |s| s.tasks.buffered_on(conn));
+        Some(c.decoder.buffered() + tasks)
+    }
+}
+
 impl TargetCore {
-    /// Refuses a connection beyond [`Limits::max_connections`](super::Limits).
-    pub(crate) fn check_connection_limit(&mut self, conn: ConnId) {
-        let open = self
-            .conns
-            .values()
-            .filter(|c| c.phase != Phase::Closed)
-            .count();
-        if open > self.cfg.limits.max_connections {
-            self.limit_hit(conn, "connections");
-        }
-    }
-
-    /// Closes a connection holding more than
-    /// [`Limits::max_buffered_bytes`](super::Limits): unframed input plus
-    /// write data of its tasks.
-    pub(crate) fn check_buffer_limit(&mut self, conn: ConnId) {
-        let Some(c) = self.conns.get(&conn) else {
-            return;
-        };
-        if c.phase == Phase::Closed {
-            return;
-        }
-        let mut held = c.decoder.buffered();
-        if let Some(s) = c.session.and_then(|k| self.sessions.get(&k)) {
-            held += s
-                .tasks
-                .values()
-                .filter(|t| t.conn == conn)
-                .map(|t| t.data.len())
-                .sum::<usize>();
-        }
-        if held > self.cfg.limits.max_buffered_bytes {
-            self.limit_hit(conn, "buffered bytes");
-        }
-    }
-
-    fn limit_hit(&mut self, conn: ConnId, limit: &'static str) {
-        let peer = self.peer_of(conn);
+    /// Closes a connection over a limit, with an event naming the limit.
+    pub(crate) fn limit_hit(&mut self, conn: ConnId, limit: &'static str) {
+        let peer = self.conns.peer_of(conn);
         self.events
             .push_back(Event::LimitExceeded { conn, peer, limit });
         self.close_conn(conn, CloseReason::Limit(limit));

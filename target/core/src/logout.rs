@@ -11,7 +11,7 @@ use super::TargetCore;
 impl TargetCore {
     /// A Logout Request.
     pub(crate) fn on_logout(&mut self, conn: ConnId, _now: Instant, l: LogoutRequest) {
-        let Some(serial) = self.session_of(conn) else {
+        let Some(serial) = self.conns.session_of(conn) else {
             return;
         };
         let Some(s) = self.sessions.get(&serial) else {
@@ -36,11 +36,11 @@ impl TargetCore {
             _ => (LogoutResponseCode::CleanupFailed, None),
         };
         let params = s.params;
-        let (exp, max) = self.window(serial);
+        let (exp, max) = self.sessions.window(serial);
         let resp = LogoutResponse {
             response: code,
             itt: l.itt,
-            stat_sn: self.take_stat_sn(conn),
+            stat_sn: self.conns.take_stat_sn(conn),
             exp_cmd_sn: exp,
             max_cmd_sn: max,
             // RFC 7143 §11.15.2-3: ignored by the initiator below
@@ -49,7 +49,7 @@ impl TargetCore {
             time2retain: params.default_time2retain,
             ..LogoutResponse::default()
         };
-        self.send(conn, resp.into());
+        self.conns.send(conn, resp.into());
         match (l.reason, code) {
             (LogoutReason::CloseSession, LogoutResponseCode::Success) => {
                 self.close_conn(conn, CloseReason::Logout);

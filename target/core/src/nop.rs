@@ -1,26 +1,29 @@
 //! NOP-Out answers and NOP-In pings (RFC 7143 §11.18, §11.19).
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rtgt_proto::pdu::{NopIn, NopOut, ITT_RESERVED, TTT_RESERVED};
 
-use super::events::{CloseReason, ConnId};
-use super::state::Phase;
-use super::TargetCore;
+use super::conn::ConnTable;
+use super::events::ConnId;
+use super::session::SessionTable;
+use super::timers::{Timer, Timers};
 
-impl TargetCore {
-    /// A NOP-Out ping from the initiator (ITT not reserved).
-    pub(crate) fn on_nop_out(&mut self, conn: ConnId, n: NopOut) {
-        let Some(serial) = self.session_of(conn) else {
-            return;
-        };
-        if n.ttt != TTT_RESERVED {
-            // RFC 7143 §11.18.3: a NOP-Out answering a NOP-In carries the
-            // reserved ITT; with a real ITT the TTT must be 0xffffffff.
-            self.peer_error(conn, "NOP-Out with an ITT and a TTT".into());
-        }
-        let max = self.conns.get(&conn).map_or(0, |c| c.max_send) as usize;
-        let (exp, max_sn) = self.window(serial);
+impl ConnTable {
+    /// Answers a NOP-Out ping from the initiator (ITT not reserved); gives
+    /// what to log of a malformed one.
+    pub fn answer_nop_out(
+        &mut self,
+        sessions: &mut SessionTable,
+        conn: ConnId,
+        n: NopOut,
+    ) -> Option<String> {
+        let serial = self.session_of(conn)?;
+        // RFC 7143 §11.18.3: a NOP-Out answering a NOP-In carries the
+        // reserved ITT; with a real ITT the TTT must be 0xffffffff.
+        let warning = (n.ttt != TTT_RESERVED).then(|| "NOP-Out with an ITT and a TTT".to_string());
+        let max = self.max_send(conn, 0) as usize;
+        let (exp, max_sn) = sessions.window(serial);
         let reply = NopIn {
             lun: n.lun,
             itt: n.itt,
@@ -35,56 +38,62 @@ impl TargetCore {
             ..NopIn::default()
         };
         self.send(conn, reply.into());
+        warning
     }
 
     /// A NOP-Out with the reserved ITT: the answer to our ping, or a bare
-    /// ExpStatSN update.
-    pub(crate) fn on_nop_reply(&mut self, conn: ConnId, n: &NopOut) {
-        let Some(c) = self.conns.get_mut(&conn) else {
-            return;
-        };
+    /// ExpStatSN update; gives what to log of a malformed one.
+    pub fn nop_reply(&mut self, timers: &mut Timers, conn: ConnId, n: &NopOut) -> Option<String> {
+        let f = self.get_mut(&conn).and_then(|c| c.full_mut())?;
         // RFC 7143 §11.18.1: with ITT 0xffffffff the I bit is set.
         if !n.immediate {
-            let what = "NOP-Out with the reserved ITT and no I bit".to_string();
-            self.peer_error(conn, what);
-            return;
+            return Some("NOP-Out with the reserved ITT and no I bit".to_string());
         }
-        match c.ping {
-            Some((ttt, _)) if ttt == n.ttt => c.ping = None,
-            _ if n.ttt == TTT_RESERVED => {}
-            _ => {
-                // RFC 7143 §11.18.4: the TTT must be the one of our NOP-In.
-                self.peer_error(conn, format!("NOP-Out answers unknown TTT {:#x}", n.ttt));
+        match f.ping {
+            Some(ttt) if ttt == n.ttt => {
+                f.ping = None;
+                timers.cancel(conn, Timer::PingAnswer);
+                None
             }
+            _ if n.ttt == TTT_RESERVED => None,
+            // RFC 7143 §11.18.4: the TTT must be the one of our NOP-In.
+            _ => Some(format!("NOP-Out answers unknown TTT {:#x}", n.ttt)),
         }
     }
 
-    /// Pings an idle connection, or closes one whose ping went unanswered.
-    pub(crate) fn nop_timer(&mut self, conn: ConnId, now: Instant) {
-        let nop = self.cfg.nop;
-        let Some(c) = self.conns.get(&conn) else {
+    /// Re-arms the idle timer of a connection in full feature phase with
+    /// no ping outstanding: something was received at `now`.
+    pub fn rearm_nop(
+        &self,
+        timers: &mut Timers,
+        conn: ConnId,
+        interval: Option<Duration>,
+        now: Instant,
+    ) {
+        let idle = self
+            .get(&conn)
+            .and_then(|c| c.full())
+            .is_some_and(|f| f.ping.is_none());
+        if let (true, Some(interval)) = (idle, interval) {
+            timers.set(conn, Timer::NopDue, now + interval);
+        }
+    }
+
+    /// Pings a connection idle for the NOP interval; the answer is due by
+    /// `deadline`.
+    pub fn ping(
+        &mut self,
+        sessions: &mut SessionTable,
+        timers: &mut Timers,
+        conn: ConnId,
+        deadline: Instant,
+    ) {
+        timers.cancel(conn, Timer::NopDue);
+        let Some(serial) = self.session_of(conn) else {
             return;
         };
-        if c.phase != Phase::Full {
-            return;
-        }
-        if let Some((_, deadline)) = c.ping {
-            if now >= deadline {
-                self.close_conn(conn, CloseReason::NopTimeout);
-            }
-            return;
-        }
-        let Some(interval) = nop.interval else {
-            return;
-        };
-        if now < c.last_rx + interval {
-            return;
-        }
-        let Some(serial) = c.session else {
-            return;
-        };
-        let ttt = self.sessions.get_mut(&serial).map_or(0, |s| s.ttt());
-        let (exp, max) = self.window(serial);
+        let ttt = sessions.ttt(serial);
+        let (exp, max) = sessions.window(serial);
         let ping = NopIn {
             // RFC 7143 §11.19: a ping asking for an answer has ITT
             // 0xffffffff and a TTT of ours; StatSN is not advanced.
@@ -96,8 +105,9 @@ impl TargetCore {
             ..NopIn::default()
         };
         self.send(conn, ping.into());
-        if let Some(c) = self.conns.get_mut(&conn) {
-            c.ping = Some((ttt, now + nop.timeout));
+        if let Some(f) = self.get_mut(&conn).and_then(|c| c.full_mut()) {
+            f.ping = Some(ttt);
         }
+        timers.set(conn, Timer::PingAnswer, deadline);
     }
 }

@@ -3,7 +3,8 @@
 
 use rtgt_proto::pdu::ReadyToTransfer;
 
-use super::TargetCore;
+use super::conn::ConnTable;
+use super::session::SessionTable;
 
 /// One outstanding R2T: the data sequence it asked for.
 #[derive(Debug, Clone)]
@@ -16,18 +17,18 @@ pub(crate) struct R2t {
     pub next_data_sn: u32,
 }
 
-impl TargetCore {
+impl ConnTable {
     /// Sends R2Ts for a task until MaxOutstandingR2T are out or all its
     /// data is asked for.
-    pub(crate) fn issue_r2ts(&mut self, serial: u64, itt: u32) {
+    pub fn issue_r2ts(&mut self, sessions: &mut SessionTable, serial: u64, itt: u32) {
         loop {
-            let Some(s) = self.sessions.get_mut(&serial) else {
+            let Some(s) = sessions.get_mut(&serial) else {
                 return;
             };
             let max_out = usize::from(s.params.max_outstanding_r2t.max(1));
             let burst = s.params.max_burst_length.max(1);
             let ttt = s.ttt();
-            let Some(t) = s.tasks.get_mut(&itt) else {
+            let Some(t) = s.tasks.get_mut(itt) else {
                 return;
             };
             // RFC 7143 §13.17: at most MaxOutstandingR2T R2Ts per task.
@@ -51,7 +52,7 @@ impl TargetCore {
                 },
             );
             let (conn, lun) = (t.conn, t.lun);
-            let (exp, max) = self.window(serial);
+            let (exp, max) = sessions.window(serial);
             let pdu = ReadyToTransfer {
                 lun,
                 itt,

@@ -127,6 +127,51 @@ impl Registry {
         self.instances.remove(&(id, lun));
     }
 
+    /// The tag of backstore request `io` of the disk at `lun` of `id`.
+    pub fn io_tag(&self, id: TargetId, lun: u16, io: rtgt_scsi::IoId) -> crate::IoTag {
+        crate::IoTag {
+            target: id,
+            lun,
+            id: io,
+            instance: self.instance(id, lun),
+        }
+    }
+
+    /// Target `id`, its LUNs made to know `nexuses` (those of its
+    /// sessions), so that a change of its inventory reaches them all
+    /// (SAM-5 §5.14).
+    pub fn told(
+        &mut self,
+        id: TargetId,
+        nexuses: &[std::sync::Arc<rtgt_scsi::Nexus>],
+    ) -> Result<&mut TargetConfig, RegistryError> {
+        let t = self
+            .targets
+            .get_mut(&id)
+            .ok_or(RegistryError::NoTarget(id))?;
+        for n in nexuses {
+            t.luns.register(n);
+        }
+        Ok(t)
+    }
+
+    /// Aborts the task tagged `tag` of `nexus` at LUN `lun` of target `id`
+    /// (SAM-5 §7.2), when both exist.
+    pub fn abort_task(
+        &mut self,
+        id: Option<TargetId>,
+        lun: Option<u16>,
+        nexus: &rtgt_scsi::Nexus,
+        tag: u64,
+    ) {
+        let disk = id
+            .and_then(|i| self.targets.get_mut(&i))
+            .and_then(|t| lun.and_then(|n| t.luns.disk_mut(n)));
+        if let Some(d) = disk {
+            d.abort_task(nexus, tag);
+        }
+    }
+
     /// The instance number of the disk at `lun` of `id` (0: none).
     pub fn instance(&self, id: TargetId, lun: u16) -> u64 {
         self.instances.get(&(id, lun)).copied().unwrap_or(0)

@@ -7,11 +7,13 @@ use std::collections::BTreeSet;
 use rtgt_proto::pdu::{
     TaskManagementRequest, TaskManagementResponse, TmfFunction, TmfResponseCode,
 };
-use rtgt_proto::serial::Serial;
 
-use super::command::TaskPhase;
+use super::conn::ConnTable;
 use super::events::ConnId;
-use super::state::Session;
+use super::registry::Registry;
+use super::session::Session;
+use super::session::SessionTable;
+use super::tasks::TaskPhase;
 use super::TargetCore;
 use crate::TargetId;
 
@@ -30,7 +32,7 @@ pub(crate) struct PendingTmf {
 impl TargetCore {
     /// A Task Management Function Request.
     pub(crate) fn on_tmf(&mut self, conn: ConnId, t: TaskManagementRequest) {
-        let Some(serial) = self.session_of(conn) else {
+        let Some(serial) = self.conns.session_of(conn) else {
             return;
         };
         let Some(s) = self.sessions.get(&serial) else {
@@ -38,7 +40,12 @@ impl TargetCore {
         };
         let Some(target) = s.target else {
             // A discovery session has no tasks to manage.
-            self.tmf_answer(conn, t.itt, TmfResponseCode::FunctionRejected);
+            self.conns.tmf_answer(
+                &mut self.sessions,
+                conn,
+                t.itt,
+                TmfResponseCode::FunctionRejected,
+            );
             return;
         };
         let lun = rtgt_proto::scsi::params::Lun(t.lun.0).index();
@@ -51,18 +58,31 @@ impl TargetCore {
         let mut cold = None;
         let nexus = s.nexus.clone();
         let response = match t.function {
-            TmfFunction::AbortTask => self.abort_task(serial, target, &t, &mut waiting),
+            TmfFunction::AbortTask => match self.sessions.get_mut(&serial) {
+                Some(s) => s.abort_task(serial, target, &t, &mut waiting, &mut self.reg),
+                None => TmfResponseCode::TaskDoesNotExist,
+            },
             TmfFunction::AbortTaskSet
             | TmfFunction::ClearTaskSet
             | TmfFunction::LogicalUnitReset => {
                 let Some(n) = lun.filter(|_| lun_ok) else {
                     // RFC 7143 §11.6.1: response 2, LUN does not exist.
-                    self.tmf_answer(conn, t.itt, TmfResponseCode::LunDoesNotExist);
+                    self.conns.tmf_answer(
+                        &mut self.sessions,
+                        conn,
+                        t.itt,
+                        TmfResponseCode::LunDoesNotExist,
+                    );
                     return;
                 };
                 let own_only = t.function == TmfFunction::AbortTaskSet;
-                self.collect(target, Some(n), own_only.then_some(serial), &mut waiting);
-                self.end_unsubmitted(serial, target, Some(n), &mut waiting);
+                let only = own_only.then_some(serial);
+                for (serial, itt) in self.sessions.submitted_on(target, Some(n), only) {
+                    waiting.insert((target, Session::tag(serial, itt)));
+                }
+                if let Some(s) = self.sessions.get_mut(&serial) {
+                    s.end_unsubmitted(serial, target, Some(n), &mut waiting);
+                }
                 if let Some(d) = self.reg.get_mut(target).and_then(|tg| tg.luns.disk_mut(n)) {
                     match t.function {
                         // SAM-5 §7.3, §7.5, §7.7.
@@ -77,8 +97,12 @@ impl TargetCore {
                 // RFC 7143 §11.5.1: a target reset resets every logical unit
                 // of the target; a cold reset also closes every session of it
                 // once the response is sent.
-                self.collect(target, None, None, &mut waiting);
-                self.end_unsubmitted(serial, target, None, &mut waiting);
+                for (serial, itt) in self.sessions.submitted_on(target, None, None) {
+                    waiting.insert((target, Session::tag(serial, itt)));
+                }
+                if let Some(s) = self.sessions.get_mut(&serial) {
+                    s.end_unsubmitted(serial, target, None, &mut waiting);
+                }
                 if let Some(tg) = self.reg.get_mut(target) {
                     for n in tg.luns.luns().iter().filter_map(|l| l.index()) {
                         if let Some(d) = tg.luns.disk_mut(n) {
@@ -114,6 +138,25 @@ impl TargetCore {
         }
     }
 
+    /// An affected task is over; answers the TMFs that waited only for it.
+    pub(crate) fn tmf_task_done(&mut self, target: TargetId, _lun: Option<u16>, tag: u64) {
+        for p in self.sessions.tmfs_done(target, tag) {
+            self.tmf_finish(p);
+        }
+    }
+
+    fn tmf_finish(&mut self, p: PendingTmf) {
+        self.conns
+            .tmf_answer(&mut self.sessions, p.conn, p.itt, p.response);
+        if let Some(target) = p.cold {
+            for serial in self.sessions.of_target(target) {
+                self.end_session(serial, "target cold reset");
+            }
+        }
+    }
+}
+
+impl Session {
     /// ABORT TASK (RFC 7143 §11.5.1, SAM-5 §7.2).
     fn abort_task(
         &mut self,
@@ -121,12 +164,10 @@ impl TargetCore {
         target: TargetId,
         t: &TaskManagementRequest,
         waiting: &mut BTreeSet<(TargetId, u64)>,
+        reg: &mut Registry,
     ) -> TmfResponseCode {
-        let Some(s) = self.sessions.get_mut(&serial) else {
-            return TmfResponseCode::TaskDoesNotExist;
-        };
         let itt = t.referenced_task_tag;
-        match s.tasks.get(&itt) {
+        match self.tasks.get(itt) {
             // Test only: with `broken-abort`, forget the task and answer at once.
             Some(task) if task.phase == TaskPhase::Submitted && cfg!(feature = "broken-abort") => {
                 let _ = task;
@@ -135,13 +176,9 @@ impl TargetCore {
             Some(task) if task.phase == TaskPhase::Submitted => {
                 let tag = Session::tag(serial, itt);
                 waiting.insert((target, tag));
-                let lun = rtgt_proto::scsi::params::Lun(task.lun.0).index();
-                let nexus = s.nexus.clone();
-                if let Some(d) =
-                    lun.and_then(|n| self.reg.get_mut(target).and_then(|tg| tg.luns.disk_mut(n)))
-                {
-                    d.abort_task(&nexus, tag);
-                }
+                let lun = task.lun_index();
+                let nexus = self.nexus.clone();
+                reg.abort_task(Some(target), lun, &nexus, tag);
                 TmfResponseCode::FunctionComplete
             }
             Some(task) if task.phase == TaskPhase::Draining => {
@@ -151,51 +188,17 @@ impl TargetCore {
             }
             Some(_) => {
                 // Still collecting its Data-Out: it ends here.
-                s.tasks.remove(&itt);
+                self.tasks.remove(itt);
                 TmfResponseCode::FunctionComplete
             }
             None => {
-                let r = t.ref_cmd_sn;
-                if s.held.remove(&r).is_some() {
-                    // RFC 7143 §11.5.1: a command not yet delivered is
-                    // aborted before it runs.
-                    return TmfResponseCode::FunctionComplete;
-                }
-                let max = s.refresh_max_cmd_sn();
-                if Serial(r).in_window(Serial(s.exp_cmd_sn), Serial(max))
-                    && Serial(t.cmd_sn).is_after(Serial(r))
-                {
-                    // RFC 7143 §11.5.1: a RefCmdSN inside the window and
-                    // below the TMF's CmdSN is taken as received (and the
-                    // command, when it comes, not executed): function
-                    // complete.
-                    s.skip_cmd_sn.insert(r);
+                // RFC 7143 §11.5.1: a task not seen yet is looked for by its
+                // RefCmdSN in the window.
+                let used = self.tasks.slots_used();
+                if self.window.abort_unseen(t.ref_cmd_sn, t.cmd_sn, used) {
                     TmfResponseCode::FunctionComplete
                 } else {
-                    // RFC 7143 §11.5.1: otherwise the task does not exist.
                     TmfResponseCode::TaskDoesNotExist
-                }
-            }
-        }
-    }
-
-    /// The submitted tasks a TMF affects: on `lun` (or every LUN) of
-    /// `target`, of one session or all.
-    fn collect(
-        &self,
-        target: TargetId,
-        lun: Option<u16>,
-        only: Option<u64>,
-        waiting: &mut BTreeSet<(TargetId, u64)>,
-    ) {
-        for (&serial, s) in &self.sessions {
-            if s.target != Some(target) || only.is_some_and(|o| o != serial) {
-                continue;
-            }
-            for (&itt, t) in &s.tasks {
-                let n = rtgt_proto::scsi::params::Lun(t.lun.0).index();
-                if t.phase == TaskPhase::Submitted && (lun.is_none() || n == lun) {
-                    waiting.insert((target, Session::tag(serial, itt)));
                 }
             }
         }
@@ -215,69 +218,24 @@ impl TargetCore {
         lun: Option<u16>,
         waiting: &mut BTreeSet<(TargetId, u64)>,
     ) {
-        let Some(s) = self.sessions.get_mut(&serial) else {
-            return;
-        };
-        s.tasks.retain(|&itt, t| {
-            let n = rtgt_proto::scsi::params::Lun(t.lun.0).index();
-            if t.phase != TaskPhase::Collecting || (lun.is_some() && n != lun) {
-                return true;
-            }
-            if t.r2ts.is_empty() {
-                return false;
-            }
-            t.phase = TaskPhase::Draining;
+        for itt in self.tasks.end_unsubmitted(lun) {
             waiting.insert((target, Session::tag(serial, itt)));
-            true
-        });
-    }
-
-    /// A draining task has had the Data-Out for all its R2Ts: it ends
-    /// without a response (it was aborted) and the function waiting for it
-    /// may answer.
-    pub(crate) fn drained(&mut self, serial: u64, itt: u32) {
-        let Some(s) = self.sessions.get_mut(&serial) else {
-            return;
-        };
-        let Some(target) = s.target else {
-            return;
-        };
-        s.tasks.remove(&itt);
-        self.tmf_task_done(target, None, Session::tag(serial, itt));
-    }
-
-    /// An affected task is over; answers the TMFs that waited only for it.
-    pub(crate) fn tmf_task_done(&mut self, target: TargetId, _lun: Option<u16>, tag: u64) {
-        let mut ready = Vec::new();
-        for s in self.sessions.values_mut() {
-            for p in &mut s.tmfs {
-                p.waiting.remove(&(target, tag));
-            }
-            let (done, wait): (Vec<_>, Vec<_>) = std::mem::take(&mut s.tmfs)
-                .into_iter()
-                .partition(|p| p.waiting.is_empty());
-            s.tmfs = wait;
-            ready.extend(done);
-        }
-        for p in ready {
-            self.tmf_finish(p);
         }
     }
+}
 
-    fn tmf_finish(&mut self, p: PendingTmf) {
-        self.tmf_answer(p.conn, p.itt, p.response);
-        if let Some(target) = p.cold {
-            for serial in self.sessions_of(target) {
-                self.end_session(serial, "target cold reset");
-            }
-        }
-    }
-
-    fn tmf_answer(&mut self, conn: ConnId, itt: u32, response: TmfResponseCode) {
+impl ConnTable {
+    fn tmf_answer(
+        &mut self,
+        sessions: &mut SessionTable,
+        conn: ConnId,
+        itt: u32,
+        response: TmfResponseCode,
+    ) {
         let Some(serial) = self.session_of(conn) else {
             return;
         };
-        let (exp, max) = self.window(serial);
+        let (exp, max) = sessions.window(serial);
         let pdu = TaskManagementResponse {
             response,
             itt,

@@ -1,11 +1,13 @@
 //! The login phase (RFC 7143 §6.3, §11.12, §11.13): stages, transitions and
-//! their errors. Security is in [`security`], key negotiation limits in
-//! [`operational`], ISID/TSIH rules in [`session`].
+//! their errors. A [`Login`] runs its own requests against a [`LoginCtx`],
+//! what it reads of the rest of the core. Security is in [`security`], key
+//! negotiation limits in [`operational`], ISID/TSIH rules in [`session`].
 
 mod operational;
 mod security;
 mod session;
 
+use std::net::SocketAddr;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -14,9 +16,12 @@ use rtgt_proto::text::{
     self, NegotiationError, Negotiator, Pair, Role, SessionType, Stage, TextAccumulator,
 };
 
+use super::conn::Conn;
 use super::events::ConnId;
+use super::registry::Registry;
+use super::session::SessionTable;
 use super::TargetCore;
-use crate::TargetId;
+use crate::{PortalGroupConfig, RandomSource, TargetId};
 use security::Auth;
 
 /// The versions rtgt speaks: RFC 7143 §11.12.4 defines only 0x00.
@@ -41,6 +46,19 @@ pub(crate) struct Login {
     pub exp_cmd_sn: u32,
     /// The session being joined (TSIH given), by serial.
     pub joining: Option<u64>,
+}
+
+/// What a login reads of the rest of the core: the configuration, the
+/// targets, the sessions (to join or reinstate), the peer, and the random
+/// source its CHAP challenges come from.
+pub(crate) struct LoginCtx<'a> {
+    pub cfg: &'a PortalGroupConfig,
+    pub reg: &'a Registry,
+    pub sessions: &'a SessionTable,
+    pub rng: &'a mut dyn RandomSource,
+    pub peer: SocketAddr,
+    /// The target is shutting down: new logins are refused.
+    pub shutting_down: bool,
 }
 
 /// Why a login fails: the status and a line for the log.
@@ -76,7 +94,20 @@ impl TargetCore {
             version_active: VERSION,
             ..LoginResponse::default()
         };
-        let result = self.login_step(conn, now, &req);
+        let mut ctx = LoginCtx {
+            cfg: &self.cfg,
+            reg: &self.reg,
+            sessions: &self.sessions,
+            rng: &mut *self.rng,
+            peer: self.conns.peer_of(conn),
+            shutting_down: self.shutting_down,
+        };
+        let result = match self.conns.get_mut(&conn) {
+            Some(c) => c
+                .login_for(&ctx, &req)
+                .and_then(|login| login.step(&mut ctx, &req)),
+            None => Err(Failure::new(LoginStatus::TargetError, "login state lost")),
+        };
         match result {
             Ok(Some(resp)) => {
                 let done = resp.transit && resp.nsg == LoginStage::FullFeaturePhase;
@@ -92,14 +123,18 @@ impl TargetCore {
                             return;
                         }
                     }
-                } else if let Some(l) = self.conns.get(&conn).and_then(|c| c.login.as_ref()) {
+                } else if let Some(l) = self.conns.get(&conn).and_then(|c| c.login()) {
                     resp.exp_cmd_sn = l.exp_cmd_sn;
                     resp.max_cmd_sn = l.exp_cmd_sn;
                 }
-                resp.stat_sn = self.take_stat_sn(conn);
-                self.send(conn, resp.into());
+                resp.stat_sn = self.conns.take_stat_sn(conn);
+                self.conns.send(conn, resp.into());
                 if let Some(p) = params {
-                    self.enter_full_feature(conn, p, now);
+                    if let Some(c) = self.conns.get_mut(&conn) {
+                        p.apply(c);
+                    }
+                    self.conns
+                        .rearm_nop(&mut self.timers, conn, self.cfg.nop.interval, now);
                 }
             }
             Ok(None) => {}
@@ -109,14 +144,12 @@ impl TargetCore {
             }
         }
     }
+}
 
-    /// Runs one request; `Ok(None)` when nothing is to be sent.
-    fn login_step(
-        &mut self,
-        conn: ConnId,
-        now: Instant,
-        req: &LoginRequest,
-    ) -> Result<Option<LoginResponse>, Failure> {
+impl Conn {
+    /// The login a request continues on this connection, started by the
+    /// first request.
+    fn login_for(&mut self, ctx: &LoginCtx<'_>, req: &LoginRequest) -> Result<&mut Login, Failure> {
         // RFC 7143 §11.12.4: Version-min above what we speak fails with
         // 0x0205; below it we answer with ours in Version-active.
         if req.version_min > VERSION {
@@ -125,26 +158,36 @@ impl TargetCore {
                 format!("version-min {:#04x} is above 0x00", req.version_min),
             ));
         }
-        let first = self.conns.get(&conn).is_some_and(|c| c.login.is_none());
-        if first {
-            self.start_login(conn, now, req)?;
+        if self.login().is_none() {
+            let login = Login::start(ctx, req)?;
+            self.cid = req.cid;
+            self.set_login(login);
         }
-        let Some(login) = self.conns.get_mut(&conn).and_then(|c| c.login.as_mut()) else {
-            return Err(Failure::new(LoginStatus::TargetError, "login state lost"));
-        };
+        self.login_mut()
+            .ok_or_else(|| Failure::new(LoginStatus::TargetError, "login state lost"))
+    }
+}
+
+impl Login {
+    /// One request of this login, after the first one started it.
+    fn step(
+        &mut self,
+        ctx: &mut LoginCtx<'_>,
+        req: &LoginRequest,
+    ) -> Result<Option<LoginResponse>, Failure> {
         // RFC 7143 §11.12.5 and §6.3: ISID, TSIH, CID and ITT stay the same
-        // in every request of one login.
-        if req.isid != login.isid || req.tsih != login.tsih || req.cid != login.cid {
+        // in every request of one self.
+        if req.isid != self.isid || req.tsih != self.tsih || req.cid != self.cid {
             return Err(Failure::new(
                 LoginStatus::InitiatorError,
                 "ISID, TSIH or CID changed during login",
             ));
         }
         // RFC 7143 §11.12.3: CSG must be the stage we are in.
-        if req.csg != login.stage {
+        if req.csg != self.stage {
             return Err(Failure::new(
                 LoginStatus::InitiatorError,
-                format!("CSG {} while in {}", req.csg.name(), login.stage.name()),
+                format!("CSG {} while in {}", req.csg.name(), self.stage.name()),
             ));
         }
         // RFC 7143 §11.12.2: C and T together are a protocol error.
@@ -164,7 +207,7 @@ impl TargetCore {
         }
         // RFC 7143 §6.1.2 (text continuation): C-bit segments are joined and
         // each is acknowledged with an empty Login Response.
-        let pairs = match login.accum.push(&req.data, req.continue_bit) {
+        let pairs = match self.accum.push(&req.data, req.continue_bit) {
             Ok(Some(p)) => p,
             Ok(None) => {
                 return Ok(Some(LoginResponse {
@@ -179,23 +222,20 @@ impl TargetCore {
         };
         let mut out: Vec<Pair> = Vec::new();
         let ready = match req.csg {
-            LoginStage::SecurityNegotiation => self.security_step(conn, &pairs, req, &mut out)?,
-            _ => self.operational_step(conn, &pairs, req.transit, &mut out)?,
-        };
-        let Some(login) = self.conns.get_mut(&conn).and_then(|c| c.login.as_mut()) else {
-            return Err(Failure::new(LoginStatus::TargetError, "login state lost"));
+            LoginStage::SecurityNegotiation => self.security_step(ctx, &pairs, req, &mut out)?,
+            _ => self.operational_step(ctx, &pairs, req.transit, &mut out)?,
         };
         let transit = req.transit && ready;
         if transit {
-            login.stage = req.nsg;
+            self.stage = req.nsg;
             if req.nsg == LoginStage::LoginOperationalNegotiation {
-                login.neg.set_stage(Stage::Operational);
+                self.neg.set_stage(Stage::Operational);
             }
         }
         Ok(Some(LoginResponse {
             itt: req.itt,
             isid: req.isid,
-            tsih: login.tsih,
+            tsih: self.tsih,
             csg: req.csg,
             nsg: if transit { req.nsg } else { req.csg },
             transit,
@@ -207,12 +247,7 @@ impl TargetCore {
     }
 
     /// The first request: who is logging in, to what, with which session.
-    fn start_login(
-        &mut self,
-        conn: ConnId,
-        _now: Instant,
-        req: &LoginRequest,
-    ) -> Result<(), Failure> {
+    fn start(ctx: &LoginCtx<'_>, req: &LoginRequest) -> Result<Login, Failure> {
         let pairs = text::decode(&req.data)
             .map_err(|e| Failure::new(LoginStatus::InitiatorError, e.to_string()))?;
         if req.continue_bit {
@@ -241,25 +276,21 @@ impl TargetCore {
                 ))
             }
         };
-        if self.shutting_down.is_some() {
+        if ctx.shutting_down {
             // RFC 7143 §11.13.5: 0x0301, the target is going away.
             return Err(Failure::new(
                 LoginStatus::ServiceUnavailable,
                 "shutting down",
             ));
         }
-        let target = self.pick_target(conn, &pairs, session_type)?;
-        let joining = self.check_session_rules(conn, req, &initiator, target, session_type)?;
-        let neg = self.target_negotiator(target, session_type, joining.is_some(), req.csg);
-        let exp_cmd_sn = match joining.and_then(|s| self.sessions.get(&s)) {
-            Some(s) => s.exp_cmd_sn,
+        let target = ctx.pick_target(&pairs, session_type)?;
+        let joining = ctx.check_session_rules(req, &initiator, target, session_type)?;
+        let neg = ctx.negotiator(target, session_type, joining.is_some(), req.csg);
+        let exp_cmd_sn = match joining.and_then(|s| ctx.sessions.get(&s)) {
+            Some(s) => s.window.exp_cmd_sn(),
             None => req.cmd_sn,
         };
-        let Some(c) = self.conns.get_mut(&conn) else {
-            return Err(Failure::new(LoginStatus::TargetError, "connection lost"));
-        };
-        c.cid = req.cid;
-        c.login = Some(Box::new(Login {
+        Ok(Login {
             isid: req.isid,
             tsih: req.tsih,
             cid: req.cid,
@@ -268,22 +299,22 @@ impl TargetCore {
             neg,
             stage: req.csg,
             auth: Auth::Start,
-            accum: TextAccumulator::new(self.cfg.limits.max_text_bytes),
+            accum: TextAccumulator::new(ctx.cfg.limits.max_text_bytes),
             exp_cmd_sn,
             joining,
-        }));
-        Ok(())
+        })
     }
+}
 
+impl LoginCtx<'_> {
     /// The target named by TargetName, checked against its access list.
     fn pick_target(
         &self,
-        conn: ConnId,
         pairs: &[Pair],
         session_type: SessionType,
     ) -> Result<Option<TargetId>, Failure> {
         let initiator = value(pairs, "InitiatorName").unwrap_or_default();
-        let peer = self.peer_of(conn);
+        let peer = self.peer;
         if session_type == SessionType::Discovery {
             if !self.cfg.discovery_enabled {
                 // RFC 7143 §11.13.5: 0x0209 for a session type not served.

@@ -4,10 +4,8 @@
 use rtgt_proto::pdu::{LoginStage, LoginStatus};
 use rtgt_proto::text::{DigestKind, LocalConfig, Negotiator, Pair, SessionType, Stage};
 
-use super::{Failure, ROLE};
+use super::{Failure, Login, LoginCtx, ROLE};
 use crate::config::SessionLimits;
-use crate::events::ConnId;
-use crate::TargetCore;
 use crate::TargetId;
 
 fn digest_list(kinds: &[DigestKind]) -> String {
@@ -78,9 +76,9 @@ pub(crate) fn local_config(
     c
 }
 
-impl TargetCore {
+impl LoginCtx<'_> {
     /// The negotiator for a new login.
-    pub(crate) fn target_negotiator(
+    pub(crate) fn negotiator(
         &self,
         target: Option<TargetId>,
         session_type: SessionType,
@@ -104,21 +102,20 @@ impl TargetCore {
             n
         }
     }
+}
 
+impl Login {
     /// One request in LoginOperationalNegotiation; gives whether the stage
     /// may end.
     pub(crate) fn operational_step(
         &mut self,
-        conn: ConnId,
+        ctx: &LoginCtx<'_>,
         pairs: &[Pair],
         transit: bool,
         out: &mut Vec<Pair>,
     ) -> Result<bool, Failure> {
-        let Some(login) = self.conns.get(&conn).and_then(|c| c.login.as_ref()) else {
-            return Err(Failure::new(LoginStatus::TargetError, "login state lost"));
-        };
-        let done = matches!(login.auth, super::security::Auth::Done);
-        if !done && self.auth_config(login.target).requires_chap() {
+        let done = matches!(self.auth, super::security::Auth::Done);
+        if !done && ctx.auth_config(self.target).requires_chap() {
             // RFC 7143 §6.3.2: a target that requires authentication does
             // not let a login skip the security stage (0x0201).
             return Err(Failure::new(
@@ -126,11 +123,8 @@ impl TargetCore {
                 "authentication required before operational negotiation",
             ));
         }
-        let Some(login) = self.conns.get_mut(&conn).and_then(|c| c.login.as_mut()) else {
-            return Err(Failure::new(LoginStatus::TargetError, "login state lost"));
-        };
-        login.auth = super::security::Auth::Done;
-        let outcome = login.neg.handle(pairs)?;
+        self.auth = super::security::Auth::Done;
+        let outcome = self.neg.handle(pairs)?;
         if !outcome.auth.is_empty() {
             // RFC 7143 §13 "Use": CHAP keys belong to the security stage.
             return Err(Failure::new(
@@ -139,21 +133,18 @@ impl TargetCore {
             ));
         }
         out.extend(outcome.responses);
-        out.extend(login.neg.propose());
-        let leading = login.joining.is_none();
-        let limits = login
+        out.extend(self.neg.propose());
+        let leading = self.joining.is_none();
+        let limits = self
             .target
-            .and_then(|i| self.reg.get(i))
+            .and_then(|i| ctx.reg.get(i))
             .map(|t| t.session.clone());
-        let Some(login) = self.conns.get_mut(&conn).and_then(|c| c.login.as_mut()) else {
-            return Err(Failure::new(LoginStatus::TargetError, "login state lost"));
-        };
         if let (true, true, Some(l)) = (transit, leading, limits) {
-            out.extend(restrictive_offers(&mut login.neg, &l));
+            out.extend(restrictive_offers(&mut self.neg, &l));
         }
         // The stage may end once nothing we offered awaits an answer (the
         // target offers declarations only, RFC 7143 §6.2).
-        Ok(login.neg.unanswered().is_empty())
+        Ok(self.neg.unanswered().is_empty())
     }
 }
 

@@ -2,16 +2,20 @@
 //! session, a connection added to a session, session reinstatement and
 //! connection reinstatement at ErrorRecoveryLevel 0.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use rtgt_proto::pdu::{DecoderConfig, Digests, LoginRequest, LoginResponse, LoginStatus};
-use rtgt_proto::text::{DigestKind, OperationalParams, SessionType};
+use rtgt_proto::text::{DigestKind, SessionType};
 use rtgt_scsi::Nexus;
 
-use super::Failure;
+use super::{Failure, LoginCtx};
+use crate::conn::{Conn, ConnState, FullFeature};
 use crate::events::{CloseReason, ConnId, Event};
-use crate::state::{Phase, Session};
+use crate::session::Session;
+use crate::tasks::TaskTable;
+use crate::timers::Timer;
+use crate::window::CommandWindow;
 use crate::TargetCore;
 use crate::TargetId;
 
@@ -23,19 +27,18 @@ pub(crate) struct ConnParams {
     pub max_recv: u32,
 }
 
-impl TargetCore {
+impl LoginCtx<'_> {
     /// Checks TSIH and ISID of the first request; gives the session being
     /// joined, if any.
     pub(crate) fn check_session_rules(
         &self,
-        _conn: ConnId,
         req: &LoginRequest,
         initiator: &str,
         target: Option<TargetId>,
         session_type: SessionType,
     ) -> Result<Option<u64>, Failure> {
         if req.tsih == 0 {
-            let reinstating = self.find_session_by(initiator, req.isid, target).is_some();
+            let reinstating = self.sessions.find_by(initiator, req.isid, target).is_some();
             if !reinstating && self.sessions.len() >= self.cfg.limits.max_sessions {
                 // RFC 7143 §11.13.5: 0x0302, out of resources.
                 return Err(Failure::new(
@@ -76,7 +79,9 @@ impl TargetCore {
         }
         Ok(Some(serial))
     }
+}
 
+impl TargetCore {
     /// The final response of a successful login: creates, reinstates or
     /// joins the session and fills TSIH and the window.
     pub(crate) fn finish_login(
@@ -85,14 +90,14 @@ impl TargetCore {
         _now: Instant,
         resp: &mut LoginResponse,
     ) -> Result<ConnParams, Failure> {
-        let Some(login) = self.conns.get_mut(&conn).and_then(|c| c.login.take()) else {
+        let Some(login) = self.conns.get_mut(&conn).and_then(|c| c.take_login()) else {
             return Err(Failure::new(LoginStatus::TargetError, "login state lost"));
         };
         let bad = |e: rtgt_proto::text::ParamsError| {
             Failure::new(LoginStatus::InitiatorError, e.to_string())
         };
-        let peer = self.peer_of(conn);
-        let cp = match login.joining {
+        let peer = self.conns.peer_of(conn);
+        let (serial, params) = match login.joining {
             Some(serial) => {
                 let Some(s) = self.sessions.get_mut(&serial) else {
                     // The session ended during this login.
@@ -114,19 +119,19 @@ impl TargetCore {
                     cid: login.cid,
                     conn,
                 });
-                self.finish_conn(conn, serial, login.cid, params, resp)
+                (serial, params)
             }
             None => {
                 let params = login.neg.params().map_err(bad)?;
                 let target = login.target;
                 let key = (login.initiator.clone(), login.isid);
-                if let Some(old) = self.find_session_by(&key.0, login.isid, target) {
+                if let Some(old) = self.sessions.find_by(&key.0, login.isid, target) {
                     // RFC 7143 §6.3.5: a new session with the ISID and
                     // initiator of an existing one reinstates it: the old
                     // session is closed and its tasks end.
                     self.end_session(old, "reinstated by a new login");
                 }
-                let tsih = self.new_tsih();
+                let tsih = self.sessions.new_tsih(&mut *self.rng);
                 let t = target.and_then(|i| self.reg.get(i));
                 let target_name = t.map(|t| t.name.clone()).unwrap_or_default();
                 let depth = t.map_or(4, |t| t.session.queue_depth.max(1));
@@ -142,31 +147,22 @@ impl TargetCore {
                     tpgt: self.cfg.tpgt,
                     relative_target_port: 1,
                 });
-                let serial = self.next_serial;
-                self.next_serial += 1;
                 let next_ttt = self.rng.next_u32() & 0x7fff_ffff;
                 let mut conns = BTreeMap::new();
                 conns.insert(login.cid, conn);
-                self.sessions.insert(
-                    serial,
-                    Session {
-                        tsih,
-                        isid: login.isid,
-                        initiator: login.initiator.clone(),
-                        target,
-                        nexus,
-                        params,
-                        conns,
-                        exp_cmd_sn: login.exp_cmd_sn,
-                        max_cmd_sn: login.exp_cmd_sn.wrapping_sub(1),
-                        queue_depth: depth,
-                        held: BTreeMap::new(),
-                        skip_cmd_sn: BTreeSet::new(),
-                        tasks: BTreeMap::new(),
-                        tmfs: Vec::new(),
-                        next_ttt,
-                    },
-                );
+                let serial = self.sessions.insert(Session {
+                    tsih,
+                    isid: login.isid,
+                    initiator: login.initiator.clone(),
+                    target,
+                    nexus,
+                    params,
+                    conns,
+                    window: CommandWindow::new(login.exp_cmd_sn, depth),
+                    tasks: TaskTable::default(),
+                    tmfs: Vec::new(),
+                    next_ttt,
+                });
                 self.events.push_back(Event::SessionCreated {
                     tsih,
                     isid: login.isid,
@@ -174,81 +170,42 @@ impl TargetCore {
                     target: t.map(|_| target_name),
                     peer,
                 });
-                self.finish_conn(conn, serial, login.cid, params, resp)
+                (serial, params)
             }
         };
-        Ok(cp)
-    }
-
-    /// The session a TSIH-0 login would reinstate (RFC 7143 §6.3.5: same
-    /// initiator name, ISID and target).
-    fn find_session_by(
-        &self,
-        initiator: &str,
-        isid: rtgt_proto::pdu::Isid,
-        target: Option<TargetId>,
-    ) -> Option<u64> {
-        self.sessions
-            .iter()
-            .find(|(_, s)| {
-                s.isid == isid && s.target == target && s.initiator.eq_ignore_ascii_case(initiator)
-            })
-            .map(|(&k, _)| k)
-    }
-
-    fn finish_conn(
-        &mut self,
-        conn: ConnId,
-        serial: u64,
-        cid: u16,
-        params: OperationalParams,
-        resp: &mut LoginResponse,
-    ) -> ConnParams {
-        let (exp, max) = self.window(serial);
-        let tsih = self.sessions.get(&serial).map_or(0, |s| s.tsih);
-        resp.tsih = tsih;
+        let (exp, max) = self.sessions.window(serial);
+        resp.tsih = self.sessions.get(&serial).map_or(0, |s| s.tsih);
         resp.exp_cmd_sn = exp;
         resp.max_cmd_sn = max;
         if let Some(c) = self.conns.get_mut(&conn) {
-            c.session = Some(serial);
-            c.cid = cid;
-            c.login_deadline = None;
+            c.cid = login.cid;
+            if c.is_open() {
+                c.state = ConnState::Full(FullFeature::new(serial));
+                // The login is over: no more login deadline.
+                self.timers.cancel(conn, Timer::Login);
+            }
         }
-        ConnParams {
+        Ok(ConnParams {
             digests: Digests {
                 header: params.header_digest == DigestKind::Crc32c,
                 data: params.data_digest == DigestKind::Crc32c,
             },
             max_send: params.initiator_max_recv_data_segment_length,
             max_recv: params.target_max_recv_data_segment_length,
-        }
+        })
     }
+}
 
+impl ConnParams {
     /// After the final Login Response went out: digests and the data
-    /// segment bound take effect (RFC 7143 §13.1, §13.12).
-    pub(crate) fn enter_full_feature(&mut self, conn: ConnId, p: ConnParams, now: Instant) {
-        if let Some(c) = self.conns.get_mut(&conn) {
-            c.phase = Phase::Full;
-            c.digests = p.digests;
-            c.max_send = p.max_send;
-            c.last_rx = now;
-            c.decoder.set_config(DecoderConfig {
-                digests: p.digests,
-                max_data_segment_length: p.max_recv,
-            });
-        }
-    }
-
-    /// A TSIH not in use, never 0 (RFC 7143 §11.12.6), from the injected
-    /// random source.
-    fn new_tsih(&mut self) -> u16 {
-        let used: BTreeSet<u16> = self.sessions.values().map(|s| s.tsih).collect();
-        for _ in 0..64 {
-            let t = self.rng.next_u32() as u16;
-            if t != 0 && !used.contains(&t) {
-                return t;
-            }
-        }
-        (1..=u16::MAX).find(|t| !used.contains(t)).unwrap_or(1)
+    /// segment bound take effect on the connection (RFC 7143 §13.1,
+    /// §13.12).
+    pub(crate) fn apply(&self, c: &mut Conn) {
+        c.digests = self.digests;
+        c.max_send = self.max_send;
+        c.decoder.set_config(DecoderConfig {
+            digests: self.digests,
+            max_data_segment_length: self.max_recv,
+        });
     }
 }

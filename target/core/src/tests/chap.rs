@@ -45,6 +45,16 @@ fn step(
     )
 }
 
+/// The first security request, offering AuthMethod=CHAP only.
+fn offer_chap(rig: &mut Rig, c: ConnId) {
+    let keys = [
+        ("InitiatorName", INITIATOR),
+        ("TargetName", TARGET),
+        ("AuthMethod", "CHAP"),
+    ];
+    step(rig, c, false, &keys);
+}
+
 /// Runs CHAP up to the response; `mutual` is our challenge, if any.
 fn chap(
     rig: &mut Rig,
@@ -84,6 +94,19 @@ fn chap(
     (s, p)
 }
 
+/// CHAP on a new connection of a new rig whose target has no account for
+/// mutual CHAP; gives the rig, the connection and the status.
+fn chap_new(
+    alg: ChapAlgorithm,
+    secret: &[u8],
+    mutual: Option<&[u8]>,
+) -> (Rig, ConnId, LoginStatus) {
+    let mut rig = rig_with_chap(false);
+    let c = rig.connect(1);
+    let (s, _) = chap(&mut rig, c, alg, secret, mutual);
+    (rig, c, s)
+}
+
 #[test]
 fn one_way_chap_with_every_algorithm() {
     for alg in ChapAlgorithm::ALL {
@@ -117,30 +140,14 @@ fn mutual_chap_with_every_algorithm() {
 
 #[test]
 fn wrong_secret_is_0201() {
-    let mut rig = rig_with_chap(false);
-    let c = rig.connect(1);
-    let (s, _) = chap(
-        &mut rig,
-        c,
-        ChapAlgorithm::Sha256,
-        b"wrong-secret-000",
-        None,
-    );
+    let (rig, c, s) = chap_new(ChapAlgorithm::Sha256, b"wrong-secret-000", None);
     assert_eq!(s, LoginStatus::AuthenticationFailure);
     assert!(rig.closed(c));
 }
 
 #[test]
 fn mutual_without_outgoing_account_is_0201() {
-    let mut rig = rig_with_chap(false);
-    let c = rig.connect(1);
-    let (s, _) = chap(
-        &mut rig,
-        c,
-        ChapAlgorithm::Md5,
-        b"initiator-secret",
-        Some(&[1u8; 16]),
-    );
+    let (_, _, s) = chap_new(ChapAlgorithm::Md5, b"initiator-secret", Some(&[1u8; 16]));
     assert_eq!(s, LoginStatus::AuthenticationFailure);
 }
 
@@ -148,16 +155,7 @@ fn mutual_without_outgoing_account_is_0201() {
 fn reflected_challenge_is_refused() {
     let mut rig = rig_with_chap(true);
     let c = rig.connect(1);
-    step(
-        &mut rig,
-        c,
-        false,
-        &[
-            ("InitiatorName", INITIATOR),
-            ("TargetName", TARGET),
-            ("AuthMethod", "CHAP"),
-        ],
-    );
+    offer_chap(&mut rig, c);
     let (_, _, p) = step(&mut rig, c, false, &[("CHAP_A", "5")]);
     let id = chap::parse_identifier(get(&p, "CHAP_I").unwrap()).unwrap();
     let cc = get(&p, "CHAP_C").unwrap().to_string();
@@ -191,16 +189,7 @@ fn unsupported_algorithm_is_0201() {
     };
     let mut rig = Rig::with(cfg);
     let c = rig.connect(1);
-    step(
-        &mut rig,
-        c,
-        false,
-        &[
-            ("InitiatorName", INITIATOR),
-            ("TargetName", TARGET),
-            ("AuthMethod", "CHAP"),
-        ],
-    );
+    offer_chap(&mut rig, c);
     let (s, _, _) = step(&mut rig, c, false, &[("CHAP_A", "5,6")]);
     assert_eq!(s, LoginStatus::AuthenticationFailure);
 }

@@ -61,11 +61,8 @@ fn data_digest_error_on_data_out_ends_the_task_with_crc_error() {
         panic!()
     };
     assert_eq!(j.reason, RejectReason::DataDigestError);
-    let Pdu::ScsiResponse(s) = rig.recv(c) else {
-        panic!()
-    };
-    assert_eq!(s.status, ScsiStatus::CheckCondition);
-    let sense = s.sense_data().unwrap();
+    let (status, sense) = rig.recv_status(c);
+    assert_eq!(status, ScsiStatus::CheckCondition);
     assert_eq!((sense[2] & 0x0f, sense[12], sense[13]), (0x0b, 0x47, 0x05));
     // The connection still works.
     let cmd = rig.read10(0, 1);
@@ -162,11 +159,8 @@ fn data_digest_error_on_unsolicited_data_out_ends_the_task_with_crc_error() {
         (1024, 1024)
     );
     rig.send(c, data_out(itt, r.ttt, 0, 1024, vec![7u8; 1024], true));
-    let Pdu::ScsiResponse(s) = rig.recv(c) else {
-        panic!()
-    };
-    assert_eq!(s.status, ScsiStatus::CheckCondition);
-    let sense = s.sense_data().unwrap();
+    let (status, sense) = rig.recv_status(c);
+    assert_eq!(status, ScsiStatus::CheckCondition);
     assert_eq!((sense[2] & 0x0f, sense[12], sense[13]), (0x0b, 0x47, 0x05));
     // Nothing was written.
     let cmd = rig.read10(0, 4);

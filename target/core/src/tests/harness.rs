@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use rtgt_proto::pdu::{
     DataOut, DecoderConfig, Digests, Isid, IsidType, LoginRequest, LoginStage, LoginStatus, Lun,
-    Pdu, Role, ScsiCommand, StreamDecoder, MAX_DATA_SEGMENT_LENGTH_LIMIT,
+    Pdu, Role, ScsiCommand, ScsiStatus, StreamDecoder, MAX_DATA_SEGMENT_LENGTH_LIMIT,
 };
 use rtgt_proto::scsi::cdb::{Read10, Write10};
 use rtgt_proto::text::{self, Pair};
@@ -202,6 +202,15 @@ impl Rig {
             .get_mut(&conn)
             .and_then(|q| q.pop_front())
             .expect("no PDU from the target")
+    }
+
+    /// The next PDU on `conn`, a SCSI Response with sense data: its status
+    /// and the sense data.
+    pub fn recv_status(&mut self, conn: ConnId) -> (ScsiStatus, Vec<u8>) {
+        let Pdu::ScsiResponse(r) = self.recv(conn) else {
+            panic!("no SCSI Response")
+        };
+        (r.status, r.sense_data().unwrap().to_vec())
     }
 
     pub fn recv_all(&mut self, conn: ConnId) -> Vec<Pdu> {

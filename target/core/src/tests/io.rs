@@ -47,6 +47,21 @@ struct W {
     seg: u32,
 }
 
+impl W {
+    /// FirstBurstLength 4 KiB, MaxBurstLength and segments 8 KiB, one R2T
+    /// at a time.
+    fn small_bursts(immediate: bool, initial_r2t: bool) -> W {
+        W {
+            immediate,
+            initial_r2t,
+            first_burst: 4096,
+            max_burst: 8192,
+            max_r2t: 1,
+            seg: 8192,
+        }
+    }
+}
+
 fn write_rig(w: W) -> (Rig, ConnId) {
     let mut cfg = config();
     let s = &mut cfg.targets[0].session;
@@ -295,24 +310,14 @@ fn check_condition_goes_in_a_scsi_response_with_sense() {
 
 #[test]
 fn too_much_unsolicited_data_ends_the_task() {
-    let w = W {
-        immediate: true,
-        initial_r2t: false,
-        first_burst: 4096,
-        max_burst: 8192,
-        max_r2t: 1,
-        seg: 8192,
-    };
+    let w = W::small_bursts(true, false);
     let (mut rig, c) = write_rig(w);
     // Immediate data beyond FirstBurstLength.
     let mut cmd = rig.write10(0, 16);
     cmd.data = bytes::Bytes::from(vec![1u8; 8192]);
     rig.send(c, cmd);
-    let Pdu::ScsiResponse(r) = rig.recv(c) else {
-        panic!()
-    };
-    assert_eq!(r.status, ScsiStatus::CheckCondition);
-    let sense = r.sense_data().unwrap();
+    let (status, sense) = rig.recv_status(c);
+    assert_eq!(status, ScsiStatus::CheckCondition);
     assert_eq!((sense[12], sense[13]), (0x0c, 0x0d));
     // Unsolicited Data-Out beyond FirstBurstLength.
     let mut cmd = rig.write10(0, 16);
@@ -323,11 +328,8 @@ fn too_much_unsolicited_data_ends_the_task() {
     // The burst is over: the target asks for the rest.
     assert!(matches!(rig.recv(c), Pdu::ReadyToTransfer(_)));
     rig.send(c, data_out(itt, TTT_RESERVED, 1, 4096, vec![0; 4096], true));
-    let Pdu::ScsiResponse(r) = rig.recv(c) else {
-        panic!()
-    };
-    assert_eq!(r.status, ScsiStatus::CheckCondition);
-    let sense = r.sense_data().unwrap();
+    let (status, sense) = rig.recv_status(c);
+    assert_eq!(status, ScsiStatus::CheckCondition);
     assert_eq!((sense[12], sense[13]), (0x0c, 0x0d));
     // The connection still works.
     assert_eq!(read_back(&mut rig, c, 0, 1).len(), 512);
@@ -335,22 +337,12 @@ fn too_much_unsolicited_data_ends_the_task() {
 
 #[test]
 fn unsolicited_data_with_initial_r2t_is_unexpected() {
-    let w = W {
-        immediate: false,
-        initial_r2t: true,
-        first_burst: 4096,
-        max_burst: 8192,
-        max_r2t: 1,
-        seg: 8192,
-    };
+    let w = W::small_bursts(false, true);
     let (mut rig, c) = write_rig(w);
     let mut cmd = rig.write10(0, 8);
     cmd.data = bytes::Bytes::from(vec![1u8; 512]);
     rig.send(c, cmd);
-    let Pdu::ScsiResponse(r) = rig.recv(c) else {
-        panic!()
-    };
-    let sense = r.sense_data().unwrap();
+    let (_, sense) = rig.recv_status(c);
     assert_eq!((sense[12], sense[13]), (0x0c, 0x0c));
 }
 

@@ -3,7 +3,7 @@
 use rtgt_proto::pdu::{LoginRequest, LoginStage, LoginStatus, Pdu};
 
 use super::harness::*;
-use crate::{Cidr, Event};
+use crate::{Cidr, ConnId, Event};
 
 const OPER: LoginStage = LoginStage::LoginOperationalNegotiation;
 const FFP: LoginStage = LoginStage::FullFeaturePhase;
@@ -15,6 +15,23 @@ fn base(rig: &Rig) -> LoginRequest {
         FFP,
         &[("InitiatorName", INITIATOR), ("TargetName", TARGET)],
     )
+}
+
+/// The status a new connection of `rig` gets for a first request with
+/// `keys`.
+fn keys_status(rig: &mut Rig, keys: &[(&str, &str)]) -> (ConnId, LoginStatus) {
+    let c = rig.connect(1);
+    let req = rig.login_req(OPER, FFP, keys);
+    (c, rig.login_status(c, req))
+}
+
+/// The status a new connection `n` of `rig` gets for [`base`] changed by
+/// `edit`.
+fn base_status(rig: &mut Rig, n: u64, edit: impl FnOnce(&mut LoginRequest)) -> LoginStatus {
+    let c = rig.connect(n);
+    let mut req = base(rig);
+    edit(&mut req);
+    rig.login_status(c, req)
 }
 
 #[test]
@@ -75,25 +92,20 @@ fn security_then_operational_stages() {
 #[test]
 fn missing_initiator_name_is_0207() {
     let mut rig = Rig::new();
-    let c = rig.connect(1);
-    let req = rig.login_req(OPER, FFP, &[("TargetName", TARGET)]);
-    assert_eq!(rig.login_status(c, req), LoginStatus::MissingParameter);
+    let (c, status) = keys_status(&mut rig, &[("TargetName", TARGET)]);
+    assert_eq!(status, LoginStatus::MissingParameter);
     assert!(rig.closed(c));
 }
 
 #[test]
 fn unknown_target_is_0203() {
     let mut rig = Rig::new();
-    let c = rig.connect(1);
-    let req = rig.login_req(
-        OPER,
-        FFP,
-        &[
-            ("InitiatorName", INITIATOR),
-            ("TargetName", "iqn.2024-01.org.rtgt:none"),
-        ],
-    );
-    assert_eq!(rig.login_status(c, req), LoginStatus::NotFound);
+    let keys = [
+        ("InitiatorName", INITIATOR),
+        ("TargetName", "iqn.2024-01.org.rtgt:none"),
+    ];
+    let (_, status) = keys_status(&mut rig, &keys);
+    assert_eq!(status, LoginStatus::NotFound);
 }
 
 #[test]
@@ -101,16 +113,14 @@ fn acl_by_name_and_address_is_0202() {
     let mut cfg = config();
     cfg.targets[0].allowed_initiators = vec!["iqn.2024-01.org.rtgt:other".into()];
     let mut rig = Rig::with(cfg);
-    let c = rig.connect(1);
-    let req = base(&rig);
-    assert_eq!(rig.login_status(c, req), LoginStatus::AuthorizationFailure);
+    let status = base_status(&mut rig, 1, |_| {});
+    assert_eq!(status, LoginStatus::AuthorizationFailure);
 
     let mut cfg = config();
     cfg.targets[0].allowed_networks = vec![Cidr::parse("10.0.0.0/8").unwrap()];
     let mut rig = Rig::with(cfg);
-    let c = rig.connect(1);
-    let req = base(&rig);
-    assert_eq!(rig.login_status(c, req), LoginStatus::AuthorizationFailure);
+    let status = base_status(&mut rig, 1, |_| {});
+    assert_eq!(status, LoginStatus::AuthorizationFailure);
     let c2 = rig.connect_from(2, "10.1.1.1:5000".parse().unwrap());
     rig.login(c2, &[]);
 }
@@ -118,62 +128,44 @@ fn acl_by_name_and_address_is_0202() {
 #[test]
 fn bad_session_type_is_0209() {
     let mut rig = Rig::new();
-    let c = rig.connect(1);
-    let req = rig.login_req(
-        OPER,
-        FFP,
-        &[
-            ("InitiatorName", INITIATOR),
-            ("SessionType", "Weird"),
-            ("TargetName", TARGET),
-        ],
-    );
-    assert_eq!(
-        rig.login_status(c, req),
-        LoginStatus::SessionTypeNotSupported
-    );
+    let keys = [
+        ("InitiatorName", INITIATOR),
+        ("SessionType", "Weird"),
+        ("TargetName", TARGET),
+    ];
+    let (_, status) = keys_status(&mut rig, &keys);
+    assert_eq!(status, LoginStatus::SessionTypeNotSupported);
     let mut cfg = config();
     cfg.discovery_enabled = false;
     let mut rig = Rig::with(cfg);
-    let c = rig.connect(1);
-    let req = rig.login_req(
-        OPER,
-        FFP,
-        &[("InitiatorName", INITIATOR), ("SessionType", "Discovery")],
-    );
-    assert_eq!(
-        rig.login_status(c, req),
-        LoginStatus::SessionTypeNotSupported
-    );
+    let keys = [("InitiatorName", INITIATOR), ("SessionType", "Discovery")];
+    let (_, status) = keys_status(&mut rig, &keys);
+    assert_eq!(status, LoginStatus::SessionTypeNotSupported);
 }
 
 #[test]
 fn unknown_tsih_is_020a() {
     let mut rig = Rig::new();
-    let c = rig.connect(1);
-    let mut req = base(&rig);
-    req.tsih = 0x77;
-    assert_eq!(rig.login_status(c, req), LoginStatus::SessionDoesNotExist);
+    let status = base_status(&mut rig, 1, |req| req.tsih = 0x77);
+    assert_eq!(status, LoginStatus::SessionDoesNotExist);
 }
 
 #[test]
 fn unsupported_version_is_0205() {
     let mut rig = Rig::new();
-    let c = rig.connect(1);
-    let mut req = base(&rig);
-    req.version_min = 1;
-    req.version_max = 1;
-    assert_eq!(rig.login_status(c, req), LoginStatus::UnsupportedVersion);
+    let status = base_status(&mut rig, 1, |req| {
+        req.version_min = 1;
+        req.version_max = 1;
+    });
+    assert_eq!(status, LoginStatus::UnsupportedVersion);
 }
 
 #[test]
 fn stage_errors_are_0200() {
     // Reserved NSG 2.
     let mut rig = Rig::new();
-    let c = rig.connect(1);
-    let mut req = base(&rig);
-    req.nsg = LoginStage::Other(2);
-    assert_eq!(rig.login_status(c, req), LoginStatus::InitiatorError);
+    let status = base_status(&mut rig, 1, |req| req.nsg = LoginStage::Other(2));
+    assert_eq!(status, LoginStatus::InitiatorError);
     // Going back from operational to security.
     let c = rig.connect(2);
     let mut req = base(&rig);
@@ -184,10 +176,8 @@ fn stage_errors_are_0200() {
     let req = rig.login_req(SEC, OPER, &[]);
     assert_eq!(rig.login_status(c, req), LoginStatus::InitiatorError);
     // C and T both set.
-    let c = rig.connect(3);
-    let mut req = base(&rig);
-    req.continue_bit = true;
-    assert_eq!(rig.login_status(c, req), LoginStatus::InitiatorError);
+    let status = base_status(&mut rig, 3, |req| req.continue_bit = true);
+    assert_eq!(status, LoginStatus::InitiatorError);
     // A key negotiated twice.
     let c = rig.connect(4);
     let req = rig.login_req(

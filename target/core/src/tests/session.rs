@@ -4,13 +4,15 @@
 use std::time::Duration;
 
 use rtgt_proto::pdu::{
-    AsyncEvent, LoginStatus, LogoutReason, LogoutRequest, LogoutResponseCode, Pdu,
+    AsyncEvent, LoginRequest, LoginStatus, LogoutReason, LogoutRequest, LogoutResponse,
+    LogoutResponseCode, Pdu,
 };
 
 use super::harness::*;
 use crate::{CloseReason, ConnId, Event};
 
-fn logout(rig: &mut Rig, c: ConnId, reason: LogoutReason, cid: u16) -> Pdu {
+/// Sends a Logout Request on `c` and gives the Logout Response.
+fn logout(rig: &mut Rig, c: ConnId, reason: LogoutReason, cid: u16) -> LogoutResponse {
     let l = LogoutRequest {
         immediate: true,
         reason,
@@ -20,7 +22,23 @@ fn logout(rig: &mut Rig, c: ConnId, reason: LogoutReason, cid: u16) -> Pdu {
         ..LogoutRequest::default()
     };
     rig.send(c, l);
-    rig.recv(c)
+    let Pdu::LogoutResponse(r) = rig.recv(c) else {
+        panic!("no Logout Response")
+    };
+    r
+}
+
+/// A one-step login request for `target` joining session `tsih` with CID
+/// `cid`.
+fn join_req(rig: &Rig, target: &str, tsih: u16, cid: u16) -> LoginRequest {
+    let mut req = rig.login_req(
+        rtgt_proto::pdu::LoginStage::LoginOperationalNegotiation,
+        rtgt_proto::pdu::LoginStage::FullFeaturePhase,
+        &[("InitiatorName", INITIATOR), ("TargetName", target)],
+    );
+    req.tsih = tsih;
+    req.cid = cid;
+    req
 }
 
 fn tsih_of(rig: &Rig) -> u16 {
@@ -39,9 +57,7 @@ fn logout_close_session() {
     let mut rig = Rig::new();
     let c = rig.connect(1);
     rig.login(c, &[]);
-    let Pdu::LogoutResponse(r) = logout(&mut rig, c, LogoutReason::CloseSession, 0) else {
-        panic!()
-    };
+    let r = logout(&mut rig, c, LogoutReason::CloseSession, 0);
     assert_eq!(r.response, LogoutResponseCode::Success);
     assert_eq!((r.time2wait, r.time2retain), (2, 20));
     assert!(rig.closed(c));
@@ -57,19 +73,12 @@ fn logout_codes() {
     let mut rig = Rig::new();
     let c = rig.connect(1);
     rig.login(c, &[]);
-    let Pdu::LogoutResponse(r) = logout(&mut rig, c, LogoutReason::CloseConnection, 9) else {
-        panic!()
-    };
+    let r = logout(&mut rig, c, LogoutReason::CloseConnection, 9);
     assert_eq!(r.response, LogoutResponseCode::CidNotFound);
-    let Pdu::LogoutResponse(r) = logout(&mut rig, c, LogoutReason::RemoveConnectionForRecovery, 0)
-    else {
-        panic!()
-    };
+    let r = logout(&mut rig, c, LogoutReason::RemoveConnectionForRecovery, 0);
     assert_eq!(r.response, LogoutResponseCode::RecoveryNotSupported);
     assert!(!rig.closed(c));
-    let Pdu::LogoutResponse(r) = logout(&mut rig, c, LogoutReason::CloseConnection, 0) else {
-        panic!()
-    };
+    let r = logout(&mut rig, c, LogoutReason::CloseConnection, 0);
     assert_eq!(r.response, LogoutResponseCode::Success);
     assert!(rig.closed(c));
     assert_eq!(rig.core.session_count(), 0);
@@ -106,13 +115,7 @@ fn adding_a_connection_shares_the_window() {
     let tsih = tsih_of(&rig);
     rig.clear_ua(c1);
     let c2 = rig.connect(2);
-    let mut req = rig.login_req(
-        rtgt_proto::pdu::LoginStage::LoginOperationalNegotiation,
-        rtgt_proto::pdu::LoginStage::FullFeaturePhase,
-        &[("InitiatorName", INITIATOR), ("TargetName", TARGET)],
-    );
-    req.tsih = tsih;
-    req.cid = 1;
+    let req = join_req(&rig, TARGET, tsih, 1);
     rig.send(c2, req);
     let Pdu::LoginResponse(r) = rig.recv(c2) else {
         panic!()
@@ -131,13 +134,7 @@ fn adding_a_connection_shares_the_window() {
     assert!(matches!(rig.recv(c2), Pdu::DataIn(_)));
     // A third connection is over MaxConnections.
     let c3 = rig.connect(3);
-    let mut req = rig.login_req(
-        rtgt_proto::pdu::LoginStage::LoginOperationalNegotiation,
-        rtgt_proto::pdu::LoginStage::FullFeaturePhase,
-        &[("InitiatorName", INITIATOR), ("TargetName", TARGET)],
-    );
-    req.tsih = tsih;
-    req.cid = 2;
+    let req = join_req(&rig, TARGET, tsih, 2);
     assert_eq!(rig.login_status(c3, req), LoginStatus::TooManyConnections);
     // Closing one connection leaves the session.
     rig.core.handle_closed(c2, rig.now);
@@ -155,12 +152,7 @@ fn connection_reinstatement_replaces_the_old_connection() {
     rig.login(c1, &[]);
     let tsih = tsih_of(&rig);
     let c2 = rig.connect(2);
-    let mut req = rig.login_req(
-        rtgt_proto::pdu::LoginStage::LoginOperationalNegotiation,
-        rtgt_proto::pdu::LoginStage::FullFeaturePhase,
-        &[("InitiatorName", INITIATOR), ("TargetName", TARGET)],
-    );
-    req.tsih = tsih;
+    let req = join_req(&rig, TARGET, tsih, 0);
     assert_eq!(rig.login_status(c2, req), LoginStatus::Success);
     assert!(rig.events.iter().any(|e| matches!(
         e,
@@ -182,16 +174,7 @@ fn tsih_of_another_target_is_0208() {
     rig.login(c1, &[]);
     let tsih = tsih_of(&rig);
     let c2 = rig.connect(2);
-    let mut req = rig.login_req(
-        rtgt_proto::pdu::LoginStage::LoginOperationalNegotiation,
-        rtgt_proto::pdu::LoginStage::FullFeaturePhase,
-        &[
-            ("InitiatorName", INITIATOR),
-            ("TargetName", "iqn.2024-01.org.rtgt:t1"),
-        ],
-    );
-    req.tsih = tsih;
-    req.cid = 1;
+    let req = join_req(&rig, "iqn.2024-01.org.rtgt:t1", tsih, 1);
     assert_eq!(rig.login_status(c2, req), LoginStatus::CantIncludeInSession);
 }
 
