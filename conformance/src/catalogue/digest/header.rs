@@ -2,8 +2,8 @@
 //! or closes the connection; if it discards, the connection goes on.
 
 use super::{bad_header_digest, crc_session};
-use crate::catalogue::sequencing::blocks;
 use crate::context::Context;
+use crate::harness::blocks;
 use crate::scenario::{Level, Needs, Outcome, Scenario, Verdict};
 use bytes::Bytes;
 use rtgt_proto::pdu::{NopOut, Pdu};

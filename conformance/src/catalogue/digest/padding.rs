@@ -2,8 +2,8 @@
 //! data, whatever its bytes, and the data digest covers it.
 
 use super::{crc_session, digest_without_padding};
-use crate::catalogue::sequencing::session::RawSession;
 use crate::context::Context;
+use crate::harness::session::RawSession;
 use crate::scenario::{Level, Needs, Outcome, Scenario, Verdict};
 use bytes::Bytes;
 use rtgt_proto::pdu::{NopOut, Pdu, RawPdu, RejectReason};

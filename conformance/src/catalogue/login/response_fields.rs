@@ -1,8 +1,8 @@
 //! The fields of Login Responses (RFC 7143 §11.13) and what follows a
 //! failed login.
 
-use super::raw::{RawLogin, Reply, Step, LOGIN_CMD_SN, LOGIN_ITT};
 use crate::context::Context;
+use crate::harness::login::{RawLogin, Reply, Step, LOGIN_CMD_SN, LOGIN_ITT};
 use crate::scenario::{Level, Outcome, Scenario, Verdict};
 use crate::wire::keys_of;
 use rtgt_proto::pdu::{LoginResponse, LoginStage};
@@ -219,7 +219,7 @@ fn stalled_login(ctx: &mut Context) -> Verdict {
     let mut login = RawLogin::connect(ctx, Q + 7)?;
     let mut keys = RawLogin::first_keys(ctx);
     keys.push(("AuthMethod".into(), "None".into()));
-    let keys: Vec<(&str, &str)> = keys.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let keys = crate::wire::borrowed(&keys);
     let sec = LoginStage::SecurityNegotiation;
     let reply = login.exchange(ctx, sec, sec, false, &keys)?;
     if reply.status() != Some(0) {

@@ -1,10 +1,11 @@
 //! Illegal stage codes and transitions in Login Requests (RFC 7143 §6.3,
 //! §11.12.2, §11.12.3): each is an initiator error the target refuses.
 
-use super::raw::{expect_refusal, RawLogin};
-use super::stages::{after_security, borrowed, first};
+use super::stages::{after_security, first};
 use crate::context::Context;
+use crate::harness::login::{expect_refusal, RawLogin};
 use crate::scenario::{Level, Scenario, Verdict};
+use crate::wire::borrowed;
 use rtgt_proto::pdu::LoginStage;
 
 const SEC: LoginStage = LoginStage::SecurityNegotiation;

@@ -1,9 +1,10 @@
 //! Login stages and their transitions: CSG, NSG and the T and C bits
 //! (RFC 7143 §6.3, §11.12.1-§11.12.3, §11.13.3).
 
-use super::raw::{RawLogin, Reply, Step};
 use crate::context::Context;
+use crate::harness::login::{RawLogin, Reply, Step};
 use crate::scenario::{Level, Outcome, Scenario, Verdict};
+use crate::wire::borrowed;
 use rtgt_proto::pdu::{LoginStage, LoginStatusClass};
 
 const SEC: LoginStage = LoginStage::SecurityNegotiation;
@@ -77,10 +78,6 @@ pub const SCENARIOS: &[Scenario] = &[
 
 pub(super) fn first(ctx: &Context) -> Vec<(String, String)> {
     RawLogin::first_keys(ctx)
-}
-
-pub(super) fn borrowed(keys: &[(String, String)]) -> Vec<(&str, &str)> {
-    keys.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
 
 /// Not applicable when the suite authenticates: the target may require it.

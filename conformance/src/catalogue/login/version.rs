@@ -1,13 +1,12 @@
 //! Version-max, Version-min and Version-active (RFC 7143 §11.12.4,
 //! §11.13.1, §11.13.2; the only version defined is 0).
 
-use super::raw::{RawLogin, Reply, Step};
 use crate::context::Context;
+use crate::harness::login::{RawLogin, Reply, Step};
 use crate::scenario::{Level, Outcome, Scenario, Verdict};
-use rtgt_proto::pdu::{LoginStage, LoginStatusClass};
+use rtgt_proto::pdu::{LoginStage, LoginStatus, LoginStatusClass};
 
 const Q: u16 = 0x5200;
-const UNSUPPORTED: u16 = 0x0205;
 
 pub const SCENARIOS: &[Scenario] = &[
     Scenario::new(
@@ -86,7 +85,7 @@ fn first_reply(
         "None"
     };
     keys.push(("AuthMethod".into(), method.into()));
-    let keys: Vec<(&str, &str)> = keys.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let keys = crate::wire::borrowed(&keys);
     let reply = login.exchange(
         ctx,
         LoginStage::SecurityNegotiation,
@@ -106,7 +105,7 @@ fn version_unsupported(ctx: &mut Context) -> Verdict {
             format!("success with Version-active {}", r.version_active),
         ),
         other => Outcome::check(
-            other.status() == Some(UNSUPPORTED),
+            other.status() == Some(LoginStatus::UnsupportedVersion.raw()),
             "status 0x0205 (Unsupported version)",
             other.describe(),
         ),
@@ -116,7 +115,7 @@ fn version_unsupported(ctx: &mut Context) -> Verdict {
 fn version_reject_lowest(ctx: &mut Context) -> Verdict {
     let (_, reply) = first_reply(ctx, Q + 1, 255, 1)?;
     Ok(match &reply {
-        Reply::Response(r) if r.status.raw() == UNSUPPORTED => Outcome::check(
+        Reply::Response(r) if r.status == LoginStatus::UnsupportedVersion => Outcome::check(
             r.version_active == 0,
             "Version-active 0, the lowest (only) version of RFC 7143",
             format!("Version-active {}", r.version_active),

@@ -1,9 +1,10 @@
 //! Offering keys in a login and judging the target's answers (RFC 7143
 //! §6.2): shared by the negotiation scenarios.
 
-use crate::catalogue::login::raw::{last_value, RawLogin, Reply, Step};
 use crate::context::Context;
+use crate::harness::login::{RawLogin, Reply, Step};
 use crate::scenario::{Outcome, ScenarioError};
+use crate::wire::last_value;
 use rtgt_proto::text::{self, value, KeyKind, ValueSpec};
 
 /// What the target made of an offer.

@@ -2,9 +2,10 @@
 //! full feature phase Text negotiation (RFC 7143 §6.2, §6.2.2, §13).
 
 use super::answer::legal_value;
-use crate::catalogue::login::raw::{last_value, RawLogin, Step, LOGIN_CMD_SN};
 use crate::context::Context;
+use crate::harness::login::{RawLogin, Step, LOGIN_CMD_SN};
 use crate::scenario::{Level, Outcome, Scenario, ScenarioError, Verdict};
+use crate::wire::last_value;
 use crate::wire::{keys_of, Received};
 use bytes::Bytes;
 use rtgt_proto::pdu::{Pdu, TextRequest};

@@ -2,8 +2,8 @@
 //! (RFC 7143 §6.2.1, §12.1, §13.1, §13.23).
 
 use super::answer::{expect_one_of, expect_reject, of, offer, Answer};
-use crate::catalogue::login::raw::{RawLogin, Reply};
 use crate::context::Context;
+use crate::harness::login::{RawLogin, Reply};
 use crate::scenario::{Level, Outcome, Scenario, Verdict};
 use crate::wire::{keys_of, value_of};
 use rtgt_proto::pdu::LoginStage;
@@ -157,7 +157,7 @@ fn auth_method_unknown(ctx: &mut Context) -> Verdict {
     let mut login = RawLogin::connect(ctx, Q + 8)?;
     let mut keys = RawLogin::first_keys(ctx);
     keys.push(("AuthMethod".into(), "Kerberos9".into()));
-    let keys: Vec<(&str, &str)> = keys.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let keys = crate::wire::borrowed(&keys);
     let reply = login.exchange(
         ctx,
         LoginStage::SecurityNegotiation,
@@ -172,10 +172,7 @@ fn auth_method_unknown(ctx: &mut Context) -> Verdict {
                 None => Answer::Absent,
             }
         }
-        _ => of(
-            &crate::catalogue::login::raw::Step::Refused(reply),
-            "AuthMethod",
-        ),
+        _ => of(&crate::harness::login::Step::Refused(reply), "AuthMethod"),
     };
     Ok(expect_reject(&answer, "AuthMethod"))
 }

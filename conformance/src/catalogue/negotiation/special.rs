@@ -3,8 +3,8 @@
 //! (RFC 7143 §6.1, §6.2, §13, §13.25).
 
 use super::answer::{expect_one_of, expect_reject, of, offer, Answer};
-use crate::catalogue::login::raw::{RawLogin, Reply, Step};
 use crate::context::Context;
+use crate::harness::login::{RawLogin, Reply, Step};
 use crate::scenario::{Level, Outcome, Scenario, Verdict};
 use rtgt_proto::pdu::LoginStage;
 
@@ -127,12 +127,9 @@ fn extension(ctx: &mut Context, q: u16, key: &str) -> Verdict {
     ))
 }
 
-fn private_extension(ctx: &mut Context) -> Verdict {
-    extension(ctx, Q + 1, "X-org.rtgt.ConformanceProbe")
-}
-
-fn registered_extension(ctx: &mut Context) -> Verdict {
-    extension(ctx, Q + 2, "X#RtgtConformanceProbe")
+cases! {
+    private_extension => extension(Q + 1, "X-org.rtgt.ConformanceProbe");
+    registered_extension => extension(Q + 2, "X#RtgtConformanceProbe");
 }
 
 fn key_name_too_long(ctx: &mut Context) -> Verdict {

@@ -13,11 +13,6 @@ use rtgt_proto::scsi::cdb::{
 };
 use rtgt_proto::scsi::params::{PrOutBasic, ReadKeys, ReadReservation};
 
-const SECOND: Needs = Needs {
-    second_initiator: true,
-    ..Needs::NONE
-};
-
 pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         id: "scsi.pr.register-read-keys",
@@ -70,7 +65,7 @@ pub const SCENARIOS: &[Scenario] = &[
         requirement: "under a Write Exclusive reservation another initiator's WRITE gets \
                       RESERVATION CONFLICT while its READ succeeds; once released its WRITE \
                       succeeds",
-        needs: SECOND,
+        needs: Needs::SECOND_INITIATOR,
         run: write_exclusive_conflict,
     },
     Scenario {
@@ -80,7 +75,7 @@ pub const SCENARIOS: &[Scenario] = &[
         requirement: "under a RESERVE (6) another initiator's READ and RESERVE get RESERVATION \
                       CONFLICT, its RELEASE is GOOD but releases nothing; after the holder's \
                       RELEASE its READ succeeds",
-        needs: SECOND,
+        needs: Needs::SECOND_INITIATOR,
         run: reserve6_conflict,
     },
 ];
@@ -248,22 +243,31 @@ fn reservation(ctx: &mut Context, s: &mut Scsi) -> Result<Option<(u64, u8)>, Sce
     }
 }
 
+/// Registers [`KEY`] and reserves WRITE EXCLUSIVE with it (SPC-5 §6.17);
+/// the expectation that failed when either is not GOOD.
+fn reserve_write_exclusive(
+    ctx: &mut Context,
+    s: &mut Scsi,
+) -> Result<Option<Outcome>, ScenarioError> {
+    let r = out(ctx, s, PrOutAction::Register, 0, 0, KEY)?;
+    if !r.good() {
+        return Ok(Some(expect_good(&r)));
+    }
+    let r = out(
+        ctx,
+        s,
+        PrOutAction::Reserve,
+        pr_type::WRITE_EXCLUSIVE,
+        KEY,
+        0,
+    )?;
+    Ok((!r.good()).then(|| expect_good(&r)))
+}
+
 fn read_reservation(ctx: &mut Context) -> Verdict {
     with_pr(ctx, |ctx, s| {
-        let r = out(ctx, s, PrOutAction::Register, 0, 0, KEY)?;
-        if !r.good() {
-            return Ok(expect_good(&r));
-        }
-        let r = out(
-            ctx,
-            s,
-            PrOutAction::Reserve,
-            pr_type::WRITE_EXCLUSIVE,
-            KEY,
-            0,
-        )?;
-        if !r.good() {
-            return Ok(expect_good(&r));
+        if let Some(refused) = reserve_write_exclusive(ctx, s)? {
+            return Ok(refused);
         }
         let held = reservation(ctx, s)?;
         let r = out(
@@ -289,20 +293,8 @@ fn write_exclusive_conflict(ctx: &mut Context) -> Verdict {
             Ok(sc) => sc,
             Err(outcome) => return Ok(outcome),
         };
-        let r = out(ctx, a, PrOutAction::Register, 0, 0, KEY)?;
-        if !r.good() {
-            return Ok(expect_good(&r));
-        }
-        let r = out(
-            ctx,
-            a,
-            PrOutAction::Reserve,
-            pr_type::WRITE_EXCLUSIVE,
-            KEY,
-            0,
-        )?;
-        if !r.good() {
-            return Ok(expect_good(&r));
+        if let Some(refused) = reserve_write_exclusive(ctx, a)? {
+            return Ok(refused);
         }
         let mut b = Scsi::open_second(ctx)?;
         let block = pattern(1, sc.cap.block_len, 0x5f);

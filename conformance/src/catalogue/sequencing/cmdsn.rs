@@ -2,9 +2,9 @@
 //! CmdSN order, holds those after a gap, silently ignores those outside the
 //! window and duplicates, and immediate commands take no number.
 
-use super::blocks::{lun, run_past_ua};
-use super::session::RawSession;
 use crate::context::Context;
+use crate::harness::blocks::{lun, run_past_ua};
+use crate::harness::session::RawSession;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
 use bytes::Bytes;
 use rtgt_proto::pdu::{NopOut, Pdu, ScsiCommand};
@@ -121,7 +121,7 @@ fn ignored(ctx: &mut Context, mut s: RawSession, cmd: ScsiCommand) -> Verdict {
     let pdus = s.run(ctx, next, None)?;
     s.logout(ctx);
     Ok(Outcome::check(
-        super::blocks::status_of(&pdus).is_some(),
+        crate::harness::blocks::status_of(&pdus).is_some(),
         "the next command in sequence completed",
         "no status",
     ))
@@ -217,7 +217,7 @@ fn immediate(ctx: &mut Context) -> Verdict {
     let pdus = s.run(ctx, next, None)?;
     s.logout(ctx);
     Ok(Outcome::check(
-        super::blocks::status_of(&pdus).is_some(),
+        crate::harness::blocks::status_of(&pdus).is_some(),
         "a command with the same CmdSN completed",
         "no status",
     ))

@@ -2,8 +2,8 @@
 //! in its three forms, an unknown key, a request continued over two PDUs,
 //! and answers cut to our MaxRecvDataSegmentLength.
 
-use super::session::RawSession;
 use crate::context::Context;
+use crate::harness::session::RawSession;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
 use crate::wire::value_of;
 use bytes::Bytes;

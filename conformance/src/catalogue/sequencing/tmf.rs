@@ -4,17 +4,13 @@
 //! The task set functions must also wait for the Data-Out answering the
 //! outstanding R2T before answering (§4.2.3.3).
 
-use super::blocks::{lun, with_scratch, write10};
-use super::session::RawSession;
 use crate::context::Context;
+use crate::harness::blocks::{lun, write10};
+use crate::harness::scratch::with_scratch;
+use crate::harness::session::RawSession;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
 use rtgt_proto::pdu::{
     Lun, Pdu, ReadyToTransfer, TaskManagementRequest, TmfFunction, TmfResponseCode, TTT_RESERVED,
-};
-
-const DESTRUCTIVE: Needs = Needs {
-    destructive: true,
-    ..Needs::NONE
 };
 
 pub const SCENARIOS: &[Scenario] = &[
@@ -74,7 +70,7 @@ pub const SCENARIOS: &[Scenario] = &[
         requirement: "TARGET WARM RESET with a write waiting at its R2T answers Function \
                       complete only after the Data-Out for that R2T, or Function \
                       authorization failed or Function not supported",
-        needs: DESTRUCTIVE,
+        needs: Needs::DESTRUCTIVE,
         run: warm_reset,
     },
 ];
@@ -94,29 +90,17 @@ fn held_write(
 ) -> Result<(RawSession, HeldWrite), ScenarioError> {
     let keys = [("InitialR2T", "Yes"), ("ImmediateData", "No")];
     let mut s = RawSession::open(ctx, &keys)?;
-    super::blocks::block_size(ctx, &mut s)?;
+    crate::harness::blocks::block_size(ctx, &mut s)?;
     let cmd = s.command(lun(ctx), &write10(lba, 8), 8 * bs, false, true);
     let (itt, sn) = (cmd.itt, cmd.cmd_sn);
     s.send(ctx, cmd)?;
-    loop {
-        match s.next_pdu(ctx, "an R2T")? {
-            Pdu::ReadyToTransfer(r2t) if r2t.itt == itt => {
-                let held = HeldWrite {
-                    itt,
-                    cmd_sn: sn,
-                    r2t,
-                };
-                return Ok((s, held));
-            }
-            Pdu::ScsiResponse(r) if r.itt == itt => {
-                return Err(ScenarioError::Setup(format!(
-                    "the write ended at once: {:?}",
-                    r.status
-                )))
-            }
-            _ => {}
-        }
-    }
+    let r2t = s.await_r2t(ctx, itt, "an R2T")?;
+    let held = HeldWrite {
+        itt,
+        cmd_sn: sn,
+        r2t,
+    };
+    Ok((s, held))
 }
 
 /// Sends a task management function request; its ITT.
@@ -225,17 +209,8 @@ fn function_during_held_write(
         return Ok((response, Answered::BeforeTheData));
     }
     let r2t = &held.r2t;
-    let data = super::blocks::pattern(8 * bs as usize, 0x7d);
-    for d in s.data_out(
-        held.itt,
-        r2t.ttt,
-        r2t.lun,
-        &data,
-        r2t.buffer_offset,
-        r2t.desired_data_transfer_length,
-    ) {
-        s.send(ctx, d)?;
-    }
+    let data = crate::harness::blocks::pattern(8 * bs as usize, 0x7d);
+    s.answer_r2t(ctx, held.itt, r2t.lun, r2t, &data)?;
     let (response, _) = function_response(ctx, s, tmf, held.itt)?;
     Ok((response, Answered::AfterTheData))
 }
