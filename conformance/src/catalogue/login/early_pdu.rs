@@ -8,8 +8,7 @@ use crate::harness::login::{RawLogin, Reply, LOGIN_CMD_SN};
 use crate::scenario::{Level, Outcome, Scenario, Verdict};
 use bytes::Bytes;
 use rtgt_proto::pdu::{
-    LoginStage, LoginStatus, LoginStatusClass, LogoutRequest, Lun, NopOut, Pdu, ScsiCommand,
-    TextRequest,
+    LoginStatus, LoginStatusClass, LogoutRequest, Lun, NopOut, Pdu, ScsiCommand, TextRequest,
 };
 
 const Q: u16 = 0x5500;
@@ -100,16 +99,7 @@ cases! {
 /// still in the security stage).
 fn during(ctx: &mut Context, pdu: Pdu) -> Verdict {
     let mut login = RawLogin::connect(ctx, Q + 1)?;
-    let mut keys = RawLogin::first_keys(ctx);
-    let method = if ctx.target.chap.is_some() {
-        "CHAP,None"
-    } else {
-        "None"
-    };
-    keys.push(("AuthMethod".into(), method.into()));
-    let keys = crate::wire::borrowed(&keys);
-    let sec = LoginStage::SecurityNegotiation;
-    let reply = login.exchange(ctx, sec, sec, false, &keys)?;
+    let reply = login.first_request(ctx, RawLogin::auth_methods(ctx), false)?;
     if reply.status() != Some(0) {
         return Ok(Outcome::fail(
             "a successful first Login Response",

@@ -235,14 +235,10 @@ cases! {
 
 fn tsih_changed(ctx: &mut Context) -> Verdict {
     const OTHER: u16 = 0x6b1d;
-    let mut login = RawLogin::connect(ctx, Q + 9)?;
-    let first = RawLogin::first_keys(ctx);
-    if let Step::Refused(reply) = login.security(ctx, &first, &[])? {
-        return Ok(Outcome::fail(
-            "the security stage to succeed",
-            reply.describe(),
-        ));
-    }
+    let mut login = match RawLogin::after_security(ctx, Q + 9)? {
+        Ok(login) => login,
+        Err(outcome) => return Ok(outcome),
+    };
     login.tsih = OTHER;
     let step = login.operational(ctx, &[])?;
     Ok(match step {

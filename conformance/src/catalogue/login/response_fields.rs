@@ -217,11 +217,7 @@ fn stalled_login(ctx: &mut Context) -> Verdict {
         )));
     }
     let mut login = RawLogin::connect(ctx, Q + 7)?;
-    let mut keys = RawLogin::first_keys(ctx);
-    keys.push(("AuthMethod".into(), "None".into()));
-    let keys = crate::wire::borrowed(&keys);
-    let sec = LoginStage::SecurityNegotiation;
-    let reply = login.exchange(ctx, sec, sec, false, &keys)?;
+    let reply = login.first_request(ctx, "None", false)?;
     if reply.status() != Some(0) {
         return Ok(Outcome::fail(
             "a successful first Login Response",

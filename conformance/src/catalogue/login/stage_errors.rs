@@ -1,7 +1,7 @@
 //! Illegal stage codes and transitions in Login Requests (RFC 7143 §6.3,
 //! §11.12.2, §11.12.3): each is an initiator error the target refuses.
 
-use super::stages::{after_security, first};
+use super::stages::first;
 use crate::context::Context;
 use crate::harness::login::{expect_refusal, RawLogin};
 use crate::scenario::{Level, Scenario, Verdict};
@@ -64,7 +64,7 @@ pub const SCENARIOS: &[Scenario] = &[
 ];
 
 fn back_to_security(ctx: &mut Context) -> Verdict {
-    let mut login = match after_security(ctx, Q)? {
+    let mut login = match RawLogin::after_security(ctx, Q)? {
         Ok(login) => login,
         Err(outcome) => return Ok(outcome),
     };
@@ -76,7 +76,7 @@ fn back_to_security(ctx: &mut Context) -> Verdict {
 }
 
 fn nsg_backwards(ctx: &mut Context) -> Verdict {
-    let mut login = match after_security(ctx, Q + 1)? {
+    let mut login = match RawLogin::after_security(ctx, Q + 1)? {
         Ok(login) => login,
         Err(outcome) => return Ok(outcome),
     };

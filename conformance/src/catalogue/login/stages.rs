@@ -201,24 +201,8 @@ fn transit_zero(reply: &Reply) -> Outcome {
     }
 }
 
-/// A login through the security stage, or the outcome that ends the scenario.
-pub(super) fn after_security(
-    ctx: &mut Context,
-    q: u16,
-) -> Result<Result<RawLogin, Outcome>, crate::scenario::ScenarioError> {
-    let mut login = RawLogin::connect(ctx, q)?;
-    let keys = first(ctx);
-    Ok(match login.security(ctx, &keys, &[])? {
-        Step::Done(_) => Ok(login),
-        Step::Refused(reply) => Err(Outcome::fail(
-            "the security stage to succeed",
-            reply.describe(),
-        )),
-    })
-}
-
 fn no_transit_operational(ctx: &mut Context) -> Verdict {
-    let mut login = match after_security(ctx, Q + 6)? {
+    let mut login = match RawLogin::after_security(ctx, Q + 6)? {
         Ok(login) => login,
         Err(outcome) => return Ok(outcome),
     };
@@ -227,7 +211,7 @@ fn no_transit_operational(ctx: &mut Context) -> Verdict {
 }
 
 fn repeated_t0(ctx: &mut Context) -> Verdict {
-    let mut login = match after_security(ctx, Q + 7)? {
+    let mut login = match RawLogin::after_security(ctx, Q + 7)? {
         Ok(login) => login,
         Err(outcome) => return Ok(outcome),
     };

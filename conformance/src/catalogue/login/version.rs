@@ -4,7 +4,7 @@
 use crate::context::Context;
 use crate::harness::login::{RawLogin, Reply, Step};
 use crate::scenario::{Level, Outcome, Scenario, Verdict};
-use rtgt_proto::pdu::{LoginStage, LoginStatus, LoginStatusClass};
+use rtgt_proto::pdu::{LoginResponse, LoginStatus, LoginStatusClass};
 
 const Q: u16 = 0x5200;
 
@@ -78,21 +78,7 @@ fn first_reply(
     let mut login = RawLogin::connect(ctx, q)?;
     login.version_max = max;
     login.version_min = min;
-    let mut keys = RawLogin::first_keys(ctx);
-    let method = if ctx.target.chap.is_some() {
-        "CHAP,None"
-    } else {
-        "None"
-    };
-    keys.push(("AuthMethod".into(), method.into()));
-    let keys = crate::wire::borrowed(&keys);
-    let reply = login.exchange(
-        ctx,
-        LoginStage::SecurityNegotiation,
-        LoginStage::LoginOperationalNegotiation,
-        true,
-        &keys,
-    )?;
+    let reply = login.first_request(ctx, RawLogin::auth_methods(ctx), true)?;
     Ok((login, reply))
 }
 
@@ -178,23 +164,7 @@ fn version_constant(ctx: &mut Context) -> Verdict {
     let Some(first) = login.responses.first() else {
         return Ok(Outcome::fail("Login Responses", "none"));
     };
-    let changed = login
-        .responses
-        .iter()
-        .find(|r| r.version_max != first.version_max || r.version_active != first.version_active);
-    Ok(match changed {
-        None => Outcome::Pass,
-        Some(r) => Outcome::fail(
-            format!(
-                "Version-max {} and Version-active {} throughout",
-                first.version_max, first.version_active
-            ),
-            format!(
-                "Version-max {} and Version-active {}",
-                r.version_max, r.version_active
-            ),
-        ),
-    })
+    Ok(same_versions(&login.responses, first, "throughout"))
 }
 
 fn version_first_rules(ctx: &mut Context) -> Verdict {
@@ -223,15 +193,20 @@ fn version_first_rules(ctx: &mut Context) -> Verdict {
             reply.describe(),
         ));
     }
-    let changed = login
-        .responses
+    Ok(same_versions(&login.responses, &first, "kept"))
+}
+
+/// RFC 7143 §11.13.1, §11.13.2: Version-max and Version-active of every
+/// response as in `first`; `kept` says how in the expectation.
+fn same_versions(responses: &[LoginResponse], first: &LoginResponse, kept: &str) -> Outcome {
+    let changed = responses
         .iter()
         .find(|r| r.version_max != first.version_max || r.version_active != first.version_active);
-    Ok(match changed {
+    match changed {
         None => Outcome::Pass,
         Some(r) => Outcome::fail(
             format!(
-                "Version-max {} and Version-active {} kept",
+                "Version-max {} and Version-active {} {kept}",
                 first.version_max, first.version_active
             ),
             format!(
@@ -239,5 +214,5 @@ fn version_first_rules(ctx: &mut Context) -> Verdict {
                 r.version_max, r.version_active
             ),
         ),
-    })
+    }
 }

@@ -173,11 +173,8 @@ fn discovery_irrelevant(ctx: &mut Context) -> Verdict {
         ),
         ("SessionType".to_owned(), "Discovery".to_owned()),
     ];
-    if let Step::Refused(reply) = login.security(ctx, &first, &[])? {
-        return Ok(Outcome::fail(
-            "the security stage to succeed",
-            reply.describe(),
-        ));
+    if let Some(outcome) = login.secure(ctx, &first)? {
+        return Ok(outcome);
     }
     let keys = [
         ("InitialR2T", "No"),

@@ -6,7 +6,6 @@ use crate::context::Context;
 use crate::harness::login::{RawLogin, Reply};
 use crate::scenario::{Level, Outcome, Scenario, Verdict};
 use crate::wire::{keys_of, value_of};
-use rtgt_proto::pdu::LoginStage;
 
 const Q: u16 = 0x6100;
 
@@ -155,16 +154,7 @@ fn task_reporting(ctx: &mut Context) -> Verdict {
 
 fn auth_method_unknown(ctx: &mut Context) -> Verdict {
     let mut login = RawLogin::connect(ctx, Q + 8)?;
-    let mut keys = RawLogin::first_keys(ctx);
-    keys.push(("AuthMethod".into(), "Kerberos9".into()));
-    let keys = crate::wire::borrowed(&keys);
-    let reply = login.exchange(
-        ctx,
-        LoginStage::SecurityNegotiation,
-        LoginStage::LoginOperationalNegotiation,
-        true,
-        &keys,
-    )?;
+    let reply = login.first_request(ctx, "Kerberos9", true)?;
     let answer = match &reply {
         Reply::Response(r) if r.status.raw() == 0 => {
             match value_of(&keys_of(&r.data), "AuthMethod") {

@@ -176,14 +176,10 @@ fn duplicate_one_request(ctx: &mut Context) -> Verdict {
 }
 
 fn duplicate_two_requests(ctx: &mut Context) -> Verdict {
-    let mut login = RawLogin::connect(ctx, Q + 7)?;
-    let first = RawLogin::first_keys(ctx);
-    if let Step::Refused(reply) = login.security(ctx, &first, &[])? {
-        return Ok(Outcome::fail(
-            "the security stage to succeed",
-            reply.describe(),
-        ));
-    }
+    let mut login = match RawLogin::after_security(ctx, Q + 7)? {
+        Ok(login) => login,
+        Err(outcome) => return Ok(outcome),
+    };
     let op = LoginStage::LoginOperationalNegotiation;
     let reply = login.exchange(ctx, op, op, false, &[("MaxBurstLength", "131072")])?;
     if reply.status() != Some(0) {
@@ -235,14 +231,10 @@ fn security_key_in_operational(ctx: &mut Context) -> Verdict {
 }
 
 fn text_continuation(ctx: &mut Context) -> Verdict {
-    let mut login = RawLogin::connect(ctx, Q + 11)?;
-    let first = RawLogin::first_keys(ctx);
-    if let Step::Refused(reply) = login.security(ctx, &first, &[])? {
-        return Ok(Outcome::fail(
-            "the security stage to succeed",
-            reply.describe(),
-        ));
-    }
+    let mut login = match RawLogin::after_security(ctx, Q + 11)? {
+        Ok(login) => login,
+        Err(outcome) => return Ok(outcome),
+    };
     let op = LoginStage::LoginOperationalNegotiation;
     let ffp = LoginStage::FullFeaturePhase;
     let text = b"MaxBurstLength=131072\0HeaderDigest=None\0";

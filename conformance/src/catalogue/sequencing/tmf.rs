@@ -298,43 +298,21 @@ fn abort_task(ctx: &mut Context) -> Verdict {
     abort_held_write(ctx, &[TmfResponseCode::FunctionComplete])
 }
 
-fn abort_task_set(ctx: &mut Context) -> Verdict {
-    task_set_during_write(
-        ctx,
-        TmfFunction::AbortTaskSet,
-        &[TmfResponseCode::FunctionComplete],
-        None,
-    )
-}
+/// The answer every function here may get (RFC 7143 §11.6.1).
+const COMPLETE: &[TmfResponseCode] = &[TmfResponseCode::FunctionComplete];
+/// The answer of a target that does not implement the function.
+const NOT_SUPPORTED: Option<TmfResponseCode> = Some(TmfResponseCode::FunctionNotSupported);
+/// TARGET WARM RESET may also be refused to an initiator not allowed it.
+const COMPLETE_OR_REFUSED: &[TmfResponseCode] = &[
+    TmfResponseCode::FunctionComplete,
+    TmfResponseCode::AuthorizationFailed,
+];
 
-fn clear_task_set(ctx: &mut Context) -> Verdict {
-    task_set_during_write(
-        ctx,
-        TmfFunction::ClearTaskSet,
-        &[TmfResponseCode::FunctionComplete],
-        Some(TmfResponseCode::FunctionNotSupported),
-    )
-}
-
-fn lun_reset(ctx: &mut Context) -> Verdict {
-    task_set_during_write(
-        ctx,
-        TmfFunction::LogicalUnitReset,
-        &[TmfResponseCode::FunctionComplete],
-        None,
-    )
-}
-
-fn warm_reset(ctx: &mut Context) -> Verdict {
-    task_set_during_write(
-        ctx,
-        TmfFunction::TargetWarmReset,
-        &[
-            TmfResponseCode::FunctionComplete,
-            TmfResponseCode::AuthorizationFailed,
-        ],
-        Some(TmfResponseCode::FunctionNotSupported),
-    )
+cases! {
+    abort_task_set => task_set_during_write(TmfFunction::AbortTaskSet, COMPLETE, None);
+    clear_task_set => task_set_during_write(TmfFunction::ClearTaskSet, COMPLETE, NOT_SUPPORTED);
+    lun_reset => task_set_during_write(TmfFunction::LogicalUnitReset, COMPLETE, None);
+    warm_reset => task_set_during_write(TmfFunction::TargetWarmReset, COMPLETE_OR_REFUSED, NOT_SUPPORTED);
 }
 
 fn abort_unknown(ctx: &mut Context) -> Verdict {

@@ -158,6 +158,34 @@ impl RawLogin {
         Self::opening_keys(ctx, false)
     }
 
+    /// The AuthMethod values the suite offers: CHAP first when it has an
+    /// account (RFC 7143 §12.1).
+    pub(crate) fn auth_methods(ctx: &Context) -> &'static str {
+        if ctx.target.chap.is_some() {
+            "CHAP,None"
+        } else {
+            "None"
+        }
+    }
+
+    /// Sends the first Login Request of a normal session: the keys of
+    /// [`RawLogin::first_keys`] and `AuthMethod=methods`, asking with
+    /// `transit` to move on to the operational stage.
+    pub(crate) fn first_request(
+        &mut self,
+        ctx: &mut Context,
+        methods: &str,
+        transit: bool,
+    ) -> Result<Reply, ScenarioError> {
+        let mut keys = RawLogin::first_keys(ctx);
+        keys.push(("AuthMethod".into(), methods.into()));
+        let (sec, op) = (
+            LoginStage::SecurityNegotiation,
+            LoginStage::LoginOperationalNegotiation,
+        );
+        self.exchange(ctx, sec, op, transit, &borrowed(&keys))
+    }
+
     /// Sends one Login Request and reads its answer: a Login Response or a
     /// close, anything else an error of the exchange.
     pub(crate) fn step(

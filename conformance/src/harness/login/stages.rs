@@ -4,7 +4,7 @@
 
 use super::{Answer, RawLogin, Reply, Step};
 use crate::context::{Account, Context};
-use crate::scenario::ScenarioError;
+use crate::scenario::{Outcome, ScenarioError};
 use crate::wire::{borrowed, keys_of, kv, value_of};
 use rtgt_proto::chap::{self, ChapAlgorithm, ChapSecret};
 use rtgt_proto::pdu::{Isid, LoginResponse, LoginStage, LoginStatusClass};
@@ -66,9 +66,8 @@ impl RawLogin {
         extra: &[(&str, &str)],
     ) -> Result<Step, ScenarioError> {
         let chap = ctx.target.chap.clone();
-        let method = if chap.is_some() { "CHAP,None" } else { "None" };
         let mut keys = borrowed(first);
-        keys.push(("AuthMethod", method));
+        keys.push(("AuthMethod", RawLogin::auth_methods(ctx)));
         keys.extend_from_slice(extra);
         let stages = (
             LoginStage::SecurityNegotiation,
@@ -117,6 +116,36 @@ impl RawLogin {
             next,
             "an operational stage that did not end",
         )
+    }
+
+    /// The security stage with `first` keys, for a scenario that needs it
+    /// done: the failed outcome when the target refuses.
+    pub(crate) fn secure(
+        &mut self,
+        ctx: &mut Context,
+        first: &[(String, String)],
+    ) -> Result<Option<Outcome>, ScenarioError> {
+        Ok(match self.security(ctx, first, &[])? {
+            Step::Done(_) => None,
+            Step::Refused(reply) => Some(Outcome::fail(
+                "the security stage to succeed",
+                reply.describe(),
+            )),
+        })
+    }
+
+    /// Connects ([`RawLogin::connect`]) and goes through the security stage
+    /// of a normal session, or gives the outcome that ends the scenario.
+    pub(crate) fn after_security(
+        ctx: &mut Context,
+        q: u16,
+    ) -> Result<Result<RawLogin, Outcome>, ScenarioError> {
+        let mut login = RawLogin::connect(ctx, q)?;
+        let first = RawLogin::first_keys(ctx);
+        Ok(match login.secure(ctx, &first)? {
+            None => Ok(login),
+            Some(outcome) => Err(outcome),
+        })
     }
 
     /// Connects and logs in to full feature phase with `keys` offered in
