@@ -1,9 +1,7 @@
 //! TEST UNIT READY, REPORT LUNS (SPC-5 §6.33), an operation code the device
 //! does not serve, and the CONTROL byte (SPC-5 §4.2.5).
 
-use super::support::{
-    expect, expect_good, expect_invalid_field, setup, standard_inquiry, with_session,
-};
+use super::support::*;
 use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, Verdict};
 use rtgt_proto::scsi::asc::{AscAscq, SenseKey};

@@ -1,9 +1,7 @@
 //! MODE SENSE (6) and (10) (SPC-5 §6.13, §6.14, mode parameters §7.5; the
 //! block descriptor SBC-4 §6.5.2).
 
-use super::support::{
-    capacity, expect, expect_invalid_field, mode_pages, mode_sense6, setup, with_session, Scsi,
-};
+use super::support::*;
 use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
 use rtgt_proto::scsi::asc::{AscAscq, SenseKey};

@@ -2,7 +2,7 @@
 //! field changed and restored, a field that is not changeable refused.
 
 use super::mode::raw_pages;
-use super::support::{expect, expect_good, mode_pages, unsupported, with_session, Reply, Scsi};
+use super::support::*;
 use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
 use rtgt_proto::scsi::asc::{AscAscq, SenseKey};

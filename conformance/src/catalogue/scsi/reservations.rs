@@ -2,7 +2,7 @@
 //! the SPC-2 RESERVE (6) and RELEASE (6). Every scenario removes what it
 //! registered or reserved, whatever its outcome.
 
-use super::support::{expect, expect_good, pattern, scratch, unsupported, Reply, Scsi};
+use super::support::*;
 use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
 use rtgt_proto::pdu::ScsiStatus;

@@ -1,9 +1,6 @@
 //! READ (10) and WRITE (10) (SBC-4 READ (10), WRITE (10); LBA ranges §4.5).
 
-use super::support::{
-    all, capacity, dpofua, expect_good, expect_invalid_field, expect_lba_out_of_range, pattern,
-    read_blocks, standard_inquiry, with_scratch, with_session, Scsi,
-};
+use super::support::*;
 use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
 use rtgt_proto::scsi::cdb::{Read10, Write10};
@@ -278,15 +275,7 @@ fn write10_dpo_fua(ctx: &mut Context) -> Verdict {
             ..write10(lba, 1)
         };
         let w = s.write(ctx, &cdb.encode(), data.clone())?;
-        if !w.good() {
-            return Ok(expect_good(&w));
-        }
-        let back = read_blocks(ctx, s, sc.cap, sc.lba, 1)?;
-        Ok(Outcome::check(
-            back == data,
-            "the block written",
-            "other bytes",
-        ))
+        reads_back(ctx, s, (sc.cap, sc.lba), &w, &data, "the block written")
     })
 }
 

@@ -1,10 +1,7 @@
 //! READ (16) and WRITE (16) (SBC-4 READ (16), WRITE (16); LBA ranges §4.5;
 //! transfer limits §6.6.4).
 
-use super::support::{
-    block_limits, capacity, expect_good, expect_invalid_field, expect_lba_out_of_range, pattern,
-    read16, read_blocks, with_scratch, with_session, write16,
-};
+use super::support::*;
 use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, Verdict};
 

@@ -1,9 +1,6 @@
 //! Vital product data pages (SPC-5 §7.7, SBC-4 §6.6).
 
-use super::support::{
-    block_limits, expect_invalid_field, provisioning, setup, standard_inquiry, supported_pages,
-    vpd_page, vpd_reply, with_session,
-};
+use super::support::*;
 use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
 use rtgt_proto::scsi::vpd::{

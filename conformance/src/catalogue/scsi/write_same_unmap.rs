@@ -1,10 +1,7 @@
 //! WRITE SAME (10) and (16) and UNMAP (SBC-4 §5.47, §5.48, §5.32; logical
 //! block provisioning §4.7, the provisioning VPD page §6.6.6).
 
-use super::support::{
-    block_limits, capacity, expect, expect_good, expect_lba_out_of_range, pattern, provisioning,
-    read_blocks, unsupported, with_scratch, with_session, Scratch, Scsi,
-};
+use super::support::*;
 use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
 use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
@@ -118,13 +115,8 @@ fn ws10_fill(ctx: &mut Context) -> Verdict {
             ..Default::default()
         };
         let r = s.write(ctx, &cdb.encode(), block.clone())?;
-        if unsupported(&r) {
-            return Ok(Outcome::not_applicable(
-                "the device does not implement WRITE SAME (10)",
-            ));
-        }
-        if !r.good() {
-            return Ok(expect_good(&r));
+        if let Some(outcome) = not_implemented(&r, "WRITE SAME (10)").or_else(|| not_good(&r)) {
+            return Ok(outcome);
         }
         check_filled(ctx, s, sc, &block)
     })
@@ -142,13 +134,8 @@ fn ws16_fill(ctx: &mut Context) -> Verdict {
     with_scratch(ctx, BLOCKS, |ctx, s, sc| {
         let block = pattern(1, sc.cap.block_len, 0x93);
         let r = s.write(ctx, &ws16(sc.lba, BLOCKS).encode(), block.clone())?;
-        if unsupported(&r) {
-            return Ok(Outcome::not_applicable(
-                "the device does not implement WRITE SAME (16)",
-            ));
-        }
-        if !r.good() {
-            return Ok(expect_good(&r));
+        if let Some(outcome) = not_implemented(&r, "WRITE SAME (16)").or_else(|| not_good(&r)) {
+            return Ok(outcome);
         }
         check_filled(ctx, s, sc, &block)
     })
