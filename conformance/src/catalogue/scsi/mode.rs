@@ -237,26 +237,21 @@ fn page_length(ctx: &mut Context, s: &mut Scsi, code: u8) -> Result<Option<u8>, 
         .and_then(|(_, raw)| raw.get(1).copied()))
 }
 
-fn control_page(ctx: &mut Context) -> Verdict {
+/// Mode page `code` present with PAGE LENGTH `length` (SPC-5 §7.5).
+fn page_length_is(ctx: &mut Context, code: u8, length: u8) -> Verdict {
     with_session(ctx, |ctx, s| {
-        let len = page_length(ctx, s, 0x0a)?;
+        let len = page_length(ctx, s, code)?;
         Ok(Outcome::check(
-            len == Some(0x0a),
-            "page 0Ah with PAGE LENGTH 0Ah",
+            len == Some(length),
+            format!("page {code:02X}h with PAGE LENGTH {length:02X}h"),
             format!("PAGE LENGTH {len:02x?}"),
         ))
     })
 }
 
-fn caching_page(ctx: &mut Context) -> Verdict {
-    with_session(ctx, |ctx, s| {
-        let len = page_length(ctx, s, 0x08)?;
-        Ok(Outcome::check(
-            len == Some(0x12),
-            "page 08h with PAGE LENGTH 12h",
-            format!("PAGE LENGTH {len:02x?}"),
-        ))
-    })
+cases! {
+    control_page => page_length_is(0x0a, 0x0a);
+    caching_page => page_length_is(0x08, 0x12);
 }
 
 fn unsupported_page(ctx: &mut Context) -> Verdict {

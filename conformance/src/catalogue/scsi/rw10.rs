@@ -144,23 +144,11 @@ fn write10_read_back(ctx: &mut Context) -> Verdict {
         };
         let data = pattern(BLOCKS, sc.cap.block_len, 0x10);
         let w = s.write(ctx, &write10(lba, BLOCKS as u16).encode(), data.clone())?;
-        if !w.good() {
-            return Ok(expect_good(&w));
+        if let Some(outcome) = not_good(&w) {
+            return Ok(outcome);
         }
         let r = s.read(ctx, &read10(lba, BLOCKS as u16).encode(), data.len() as u32)?;
-        Ok(Outcome::check(
-            r.good() && r.data == data,
-            format!("GOOD and the {} bytes written", data.len()),
-            format!(
-                "{}{}",
-                r.describe(),
-                if r.data == data {
-                    ""
-                } else {
-                    ", different bytes"
-                }
-            ),
-        ))
+        Ok(expect_data(&r, &data))
     })
 }
 

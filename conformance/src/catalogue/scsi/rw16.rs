@@ -78,23 +78,11 @@ fn write16_read_back(ctx: &mut Context) -> Verdict {
     with_scratch(ctx, BLOCKS, |ctx, s, sc| {
         let data = pattern(BLOCKS, sc.cap.block_len, 0x16);
         let w = s.write(ctx, &write16(sc.lba, BLOCKS), data.clone())?;
-        if !w.good() {
-            return Ok(expect_good(&w));
+        if let Some(outcome) = not_good(&w) {
+            return Ok(outcome);
         }
         let r = s.read(ctx, &read16(sc.lba, BLOCKS), data.len() as u32)?;
-        Ok(Outcome::check(
-            r.good() && r.data == data,
-            format!("GOOD and the {} bytes written", data.len()),
-            format!(
-                "{}{}",
-                r.describe(),
-                if r.data == data {
-                    ""
-                } else {
-                    ", different bytes"
-                }
-            ),
-        ))
+        Ok(expect_data(&r, &data))
     })
 }
 

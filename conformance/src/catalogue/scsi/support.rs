@@ -260,6 +260,20 @@ pub fn not_good(reply: &Reply) -> Option<Outcome> {
     (!reply.good()).then(|| expect_good(reply))
 }
 
+/// A read answered `r`: GOOD with `data`, the bytes written before it.
+pub fn expect_data(r: &Reply, data: &[u8]) -> Outcome {
+    let same = r.data == data;
+    Outcome::check(
+        r.good() && same,
+        format!("GOOD and the {} bytes written", data.len()),
+        format!(
+            "{}{}",
+            r.describe(),
+            if same { "" } else { ", different bytes" }
+        ),
+    )
+}
+
 /// A write of `data` at `lba` answered `w`: GOOD, and the blocks then read
 /// back as `data` (`expected` names them in a report).
 pub fn reads_back(
