@@ -3,7 +3,7 @@
 
 use crate::context::Context;
 use crate::harness::login::{RawLogin, Reply, Step};
-use crate::scenario::{Outcome, ScenarioError};
+use crate::scenario::{Outcome, ScenarioError, Verdict};
 use crate::wire::last_value;
 use rtgt_proto::text::{self, value, KeyKind, ValueSpec};
 
@@ -44,6 +44,25 @@ pub(crate) fn offer(
 ) -> Result<Answer, ScenarioError> {
     let (_, step) = RawLogin::full(ctx, q, keys)?;
     Ok(of(&step, key))
+}
+
+/// Offers `key=value` alone; pass when the answer is one of `allowed`
+/// ([`expect_one_of`]).
+pub(crate) fn answered_one_of(
+    ctx: &mut Context,
+    (q, key, value): (u16, &str, &str),
+    allowed: &[&str],
+    optional: bool,
+) -> Verdict {
+    let a = offer(ctx, q, &[(key, value)], key)?;
+    Ok(expect_one_of(&a, key, allowed, optional))
+}
+
+/// Offers `key=value` alone, an illegal value: pass on `key=Reject` or a
+/// refused login ([`expect_reject`]).
+pub(crate) fn rejected(ctx: &mut Context, q: u16, key: &str, value: &str) -> Verdict {
+    let a = offer(ctx, q, &[(key, value)], key)?;
+    Ok(expect_reject(&a, key))
 }
 
 /// The answer to `key` in a finished stage.

@@ -1,7 +1,7 @@
 //! List negotiations: HeaderDigest, DataDigest, TaskReporting, AuthMethod
 //! (RFC 7143 §6.2.1, §12.1, §13.1, §13.23).
 
-use super::answer::{expect_one_of, expect_reject, of, offer, Answer};
+use super::answer::{answered_one_of, expect_reject, of, offer, rejected, Answer};
 use crate::context::Context;
 use crate::harness::login::{RawLogin, Reply};
 use crate::scenario::{Level, Outcome, Scenario, Verdict};
@@ -72,19 +72,9 @@ pub const SCENARIOS: &[Scenario] = &[
     ),
 ];
 
-fn header_digest_from_offer(ctx: &mut Context) -> Verdict {
-    let a = offer(ctx, Q, &[("HeaderDigest", "CRC32C,None")], "HeaderDigest")?;
-    Ok(expect_one_of(
-        &a,
-        "HeaderDigest",
-        &["CRC32C", "None"],
-        false,
-    ))
-}
-
-fn data_digest_from_offer(ctx: &mut Context) -> Verdict {
-    let a = offer(ctx, Q + 1, &[("DataDigest", "CRC32C,None")], "DataDigest")?;
-    Ok(expect_one_of(&a, "DataDigest", &["CRC32C", "None"], false))
+cases! {
+    header_digest_from_offer => answered_one_of((Q, "HeaderDigest", "CRC32C,None"), &["CRC32C", "None"], false);
+    data_digest_from_offer => answered_one_of((Q + 1, "DataDigest", "CRC32C,None"), &["CRC32C", "None"], false);
 }
 
 fn list_order(ctx: &mut Context) -> Verdict {
@@ -117,39 +107,18 @@ fn list_order(ctx: &mut Context) -> Verdict {
     })
 }
 
-fn header_digest_unknown(ctx: &mut Context) -> Verdict {
-    let a = offer(ctx, Q + 4, &[("HeaderDigest", "MD5")], "HeaderDigest")?;
-    Ok(expect_reject(&a, "HeaderDigest"))
+cases! {
+    header_digest_unknown => rejected(Q + 4, "HeaderDigest", "MD5");
+    data_digest_unknown => rejected(Q + 5, "DataDigest", "Adler32");
+    list_skips_unknown => answered_one_of((Q + 6, "HeaderDigest", "MD5,None"), &["None", "Reject"], false);
 }
 
-fn data_digest_unknown(ctx: &mut Context) -> Verdict {
-    let a = offer(ctx, Q + 5, &[("DataDigest", "Adler32")], "DataDigest")?;
-    Ok(expect_reject(&a, "DataDigest"))
-}
-
-fn list_skips_unknown(ctx: &mut Context) -> Verdict {
-    let a = offer(ctx, Q + 6, &[("HeaderDigest", "MD5,None")], "HeaderDigest")?;
-    Ok(expect_one_of(
-        &a,
-        "HeaderDigest",
-        &["None", "Reject"],
-        false,
-    ))
-}
-
-fn task_reporting(ctx: &mut Context) -> Verdict {
-    let a = offer(
-        ctx,
-        Q + 7,
-        &[("TaskReporting", "ResponseFence,RFC3720")],
-        "TaskReporting",
-    )?;
-    Ok(expect_one_of(
-        &a,
-        "TaskReporting",
+cases! {
+    task_reporting => answered_one_of(
+        (Q + 7, "TaskReporting", "ResponseFence,RFC3720"),
         &["ResponseFence", "RFC3720"],
         false,
-    ))
+    );
 }
 
 fn auth_method_unknown(ctx: &mut Context) -> Verdict {

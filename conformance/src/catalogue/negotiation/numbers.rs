@@ -1,7 +1,7 @@
 //! Numerical negotiations (RFC 7143 §6.2.2, §13.2, §13.13-§13.17, §13.20;
 //! RFC 7144 §2.1): the result functions, the ranges, the value types.
 
-use super::answer::{expect_number, expect_reject, offer, Answer};
+use super::answer::{expect_number, offer, rejected, Answer};
 use crate::context::Context;
 use crate::harness::login::{RawLogin, Step};
 use crate::scenario::{Level, Outcome, Scenario, Verdict};
@@ -172,24 +172,19 @@ fn number_in_hex(ctx: &mut Context) -> Verdict {
     Ok(expect_number(&a, "MaxBurstLength", 131_072, &[]))
 }
 
-fn reject(ctx: &mut Context, q: u16, key: &str, v: &str) -> Verdict {
-    let a = offer(ctx, q, &[(key, v)], key)?;
-    Ok(expect_reject(&a, key))
-}
-
 cases! {
-    max_connections_zero => reject(Q + 9, "MaxConnections", "0");
-    max_burst_below => reject(Q + 10, "MaxBurstLength", "511");
-    first_burst_below => reject(Q + 11, "FirstBurstLength", "511");
-    time2wait_above => reject(Q + 12, "DefaultTime2Wait", "3601");
-    max_outstanding_zero => reject(Q + 13, "MaxOutstandingR2T", "0");
-    not_numeric => reject(Q + 14, "MaxBurstLength", "lots");
-    empty => reject(Q + 15, "MaxOutstandingR2T", "");
+    max_connections_zero => rejected(Q + 9, "MaxConnections", "0");
+    max_burst_below => rejected(Q + 10, "MaxBurstLength", "511");
+    first_burst_below => rejected(Q + 11, "FirstBurstLength", "511");
+    time2wait_above => rejected(Q + 12, "DefaultTime2Wait", "3601");
+    max_outstanding_zero => rejected(Q + 13, "MaxOutstandingR2T", "0");
+    not_numeric => rejected(Q + 14, "MaxBurstLength", "lots");
+    empty => rejected(Q + 15, "MaxOutstandingR2T", "");
 }
 
 fn beyond_64_bits(ctx: &mut Context) -> Verdict {
     let huge = format!("1{}", "0".repeat(40));
-    reject(ctx, Q + 16, "DefaultTime2Wait", &huge)
+    rejected(ctx, Q + 16, "DefaultTime2Wait", &huge)
 }
 
 fn first_burst_above_max(ctx: &mut Context) -> Verdict {
