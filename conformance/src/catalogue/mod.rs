@@ -18,6 +18,7 @@ macro_rules! cases {
 }
 
 pub mod chap;
+mod checks;
 pub mod digest;
 pub mod login;
 pub mod negotiation;

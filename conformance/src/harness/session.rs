@@ -268,6 +268,21 @@ impl RawSession {
         out
     }
 
+    /// The first PDU `pick` takes (awaited as `what`), the PDUs before it
+    /// followed and dropped; silence or a close is an error.
+    pub(crate) fn await_pdu<T>(
+        &mut self,
+        ctx: &mut Context,
+        what: &str,
+        mut pick: impl FnMut(Pdu) -> Option<T>,
+    ) -> Result<T, ScenarioError> {
+        loop {
+            if let Some(picked) = pick(self.next_pdu(ctx, what)?) {
+                return Ok(picked);
+            }
+        }
+    }
+
     /// The first R2T of task `itt` (awaited as `what`); the task ending
     /// first is an error of the set-up.
     pub(crate) fn await_r2t(

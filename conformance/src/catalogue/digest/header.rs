@@ -58,9 +58,7 @@ fn corrupt_ping(ctx: &mut Context) -> Verdict {
     if closed {
         return Ok(Outcome::Pass);
     }
-    let alive = s.ping(ctx)?;
-    s.logout(ctx);
-    Ok(Outcome::check(alive, "the next ping answered", "no answer"))
+    crate::catalogue::checks::still_answers(ctx, s, "the next ping answered")
 }
 
 fn corrupt_command(ctx: &mut Context) -> Verdict {

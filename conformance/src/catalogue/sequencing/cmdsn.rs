@@ -117,12 +117,18 @@ fn ignored(ctx: &mut Context, mut s: RawSession, cmd: ScsiCommand) -> Verdict {
     if !s.ping(ctx)? {
         return Ok(Outcome::fail("a ping answered afterwards", "no answer"));
     }
+    next_completes(ctx, s, "the next command in sequence completed")
+}
+
+/// A TEST UNIT READY sent next completes (`expected` says why it should);
+/// then the session logs out.
+fn next_completes(ctx: &mut Context, mut s: RawSession, expected: &str) -> Verdict {
     let next = tur(ctx, &mut s);
     let pdus = s.run(ctx, next, None)?;
     s.logout(ctx);
     Ok(Outcome::check(
         crate::harness::blocks::status_of(&pdus).is_some(),
-        "the next command in sequence completed",
+        expected,
         "no status",
     ))
 }
@@ -213,14 +219,7 @@ fn immediate(ctx: &mut Context) -> Verdict {
             format!("{exp:?}"),
         ));
     }
-    let next = tur(ctx, &mut s);
-    let pdus = s.run(ctx, next, None)?;
-    s.logout(ctx);
-    Ok(Outcome::check(
-        crate::harness::blocks::status_of(&pdus).is_some(),
-        "a command with the same CmdSN completed",
-        "no status",
-    ))
+    next_completes(ctx, s, "a command with the same CmdSN completed")
 }
 
 fn acknowledges(ctx: &mut Context) -> Verdict {
@@ -259,12 +258,10 @@ fn nop(ctx: &mut Context) -> Verdict {
         ..NopOut::default()
     };
     s.send(ctx, ping)?;
-    let answer = loop {
-        match s.next_pdu(ctx, "the NOP-In")? {
-            Pdu::NopIn(n) if n.itt == itt => break n,
-            _ => {}
-        }
-    };
+    let answer = s.await_pdu(ctx, "the NOP-In", |p| match p {
+        Pdu::NopIn(n) if n.itt == itt => Some(n),
+        _ => None,
+    })?;
     s.logout(ctx);
     Ok(Outcome::check(
         Serial(answer.exp_cmd_sn).is_after(Serial(sn)),

@@ -70,13 +70,7 @@ fn opcode(ctx: &mut Context, op: u8) -> Verdict {
             "another header",
         ));
     }
-    let alive = s.ping(ctx)?;
-    s.logout(ctx);
-    Ok(Outcome::check(
-        alive,
-        "a ping answered after the Reject",
-        "no answer",
-    ))
+    crate::catalogue::checks::still_answers(ctx, s, "a ping answered after the Reject")
 }
 
 cases! {

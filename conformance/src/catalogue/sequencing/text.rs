@@ -184,12 +184,10 @@ fn continued(ctx: &mut Context) -> Verdict {
         ..TextRequest::default()
     };
     s.send(ctx, second)?;
-    let r = loop {
-        match s.next_pdu(ctx, "the answer")? {
-            Pdu::TextResponse(r) if r.itt == itt => break r,
-            _ => {}
-        }
-    };
+    let r = s.await_pdu(ctx, "the answer", |p| match p {
+        Pdu::TextResponse(r) if r.itt == itt => Some(r),
+        _ => None,
+    })?;
     s.logout(ctx);
     let answered = crate::wire::keys_of(&r.data)
         .iter()

@@ -103,14 +103,13 @@ fn held_write(
     Ok((s, held))
 }
 
-/// Sends a task management function request; its ITT.
+/// Sends a task management function request for `lun`, naming the task of
+/// ITT `referenced` and CmdSN `ref_cmd_sn` (RFC 7143 §11.5.1); its ITT.
 fn send_function(
     ctx: &mut Context,
     s: &mut RawSession,
-    function: TmfFunction,
-    lun: Lun,
-    referenced: u32,
-    ref_cmd_sn: u32,
+    (function, lun): (TmfFunction, Lun),
+    (referenced, ref_cmd_sn): (u32, u32),
 ) -> Result<u32, ScenarioError> {
     let itt = s.itt();
     let req = TaskManagementRequest {
@@ -162,13 +161,11 @@ fn answered_later(
 fn function(
     ctx: &mut Context,
     s: &mut RawSession,
-    function: TmfFunction,
-    lun: Lun,
-    referenced: u32,
-    ref_cmd_sn: u32,
+    function: (TmfFunction, Lun),
+    referenced: (u32, u32),
     watch: u32,
 ) -> Result<(TmfResponseCode, bool), ScenarioError> {
-    let itt = send_function(ctx, s, function, lun, referenced, ref_cmd_sn)?;
+    let itt = send_function(ctx, s, function, referenced)?;
     let (response, _) = function_response(ctx, s, itt, watch)?;
     Ok((response, answered_later(ctx, s, watch)?))
 }
@@ -192,11 +189,10 @@ fn function_during_held_write(
     s: &mut RawSession,
     held: &HeldWrite,
     bs: u32,
-    f: TmfFunction,
-    l: Lun,
-    (referenced, ref_cmd_sn): (u32, u32),
+    function: (TmfFunction, Lun),
+    referenced: (u32, u32),
 ) -> Result<(TmfResponseCode, Answered), ScenarioError> {
-    let tmf = send_function(ctx, s, f, l, referenced, ref_cmd_sn)?;
+    let tmf = send_function(ctx, s, function, referenced)?;
     let (early, _) = s.gather_until(
         ctx,
         |p| matches!(p, Pdu::TaskManagementResponse(r) if r.itt == tmf),
@@ -225,7 +221,7 @@ fn abort_held_write(ctx: &mut Context, allowed: &'static [TmfResponseCode]) -> V
         let referenced = (held.itt, held.cmd_sn);
         let f = TmfFunction::AbortTask;
         let (response, _) =
-            function_during_held_write(ctx, &mut s, &held, bs, f, lun(ctx), referenced)?;
+            function_during_held_write(ctx, &mut s, &held, bs, (f, lun(ctx)), referenced)?;
         answered_then_silent(ctx, &mut s, &held, response, allowed)
     })
 }
@@ -278,7 +274,7 @@ fn task_set_during_write(
         };
         let referenced = (TTT_RESERVED, s.cmd_sn);
         let (response, answered) =
-            function_during_held_write(ctx, &mut s, &held, bs, f, l, referenced)?;
+            function_during_held_write(ctx, &mut s, &held, bs, (f, l), referenced)?;
         if na == Some(response) {
             return Ok(Outcome::not_applicable(format!("{f:?}: {response:?}")));
         }
@@ -320,15 +316,8 @@ fn abort_unknown(ctx: &mut Context) -> Verdict {
     // The session's first commands are done: ExpCmdSN - 1 is below the window.
     let stale = s.exp_cmd_sn.wrapping_sub(1);
     let never = 0x7777_0000;
-    let (response, _) = function(
-        ctx,
-        &mut s,
-        TmfFunction::AbortTask,
-        lun(ctx),
-        never,
-        stale,
-        never,
-    )?;
+    let abort = (TmfFunction::AbortTask, lun(ctx));
+    let (response, _) = function(ctx, &mut s, abort, (never, stale), never)?;
     s.logout(ctx);
     Ok(Outcome::check(
         response == TmfResponseCode::TaskDoesNotExist,
