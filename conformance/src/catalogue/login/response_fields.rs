@@ -109,59 +109,70 @@ fn statsn_increments(ctx: &mut Context) -> Verdict {
     Ok(Outcome::Pass)
 }
 
-fn expcmdsn(ctx: &mut Context) -> Verdict {
-    let rs = responses_or_return!(ctx, Q + 1);
-    Ok(match rs.iter().find(|r| r.exp_cmd_sn != LOGIN_CMD_SN) {
+/// Pass when every response of a login with ISID qualifier `q` is `ok`;
+/// else the first that is not, as `got` shows it.
+fn every_response(
+    ctx: &mut Context,
+    q: u16,
+    ok: impl Fn(&LoginResponse) -> bool,
+    expected: impl Into<String>,
+    got: impl Fn(&LoginResponse) -> String,
+) -> Verdict {
+    let rs = responses_or_return!(ctx, q);
+    Ok(match rs.iter().find(|r| !ok(r)) {
         None => Outcome::Pass,
-        Some(r) => Outcome::fail(
-            format!("ExpCmdSN {LOGIN_CMD_SN}"),
-            format!("ExpCmdSN {}", r.exp_cmd_sn),
-        ),
+        Some(r) => Outcome::fail(expected, got(r)),
     })
+}
+
+fn expcmdsn(ctx: &mut Context) -> Verdict {
+    every_response(
+        ctx,
+        Q + 1,
+        |r| r.exp_cmd_sn == LOGIN_CMD_SN,
+        format!("ExpCmdSN {LOGIN_CMD_SN}"),
+        |r| format!("ExpCmdSN {}", r.exp_cmd_sn),
+    )
 }
 
 fn maxcmdsn(ctx: &mut Context) -> Verdict {
-    let rs = responses_or_return!(ctx, Q + 2);
-    let negative =
-        |r: &&LoginResponse| (r.max_cmd_sn.wrapping_sub(r.exp_cmd_sn.wrapping_sub(1)) as i32) < 0;
-    Ok(match rs.iter().find(negative) {
-        None => Outcome::Pass,
-        Some(r) => Outcome::fail(
-            "MaxCmdSN >= ExpCmdSN - 1",
-            format!("ExpCmdSN {} MaxCmdSN {}", r.exp_cmd_sn, r.max_cmd_sn),
-        ),
-    })
+    every_response(
+        ctx,
+        Q + 2,
+        |r| (r.max_cmd_sn.wrapping_sub(r.exp_cmd_sn.wrapping_sub(1)) as i32) >= 0,
+        "MaxCmdSN >= ExpCmdSN - 1",
+        |r| format!("ExpCmdSN {} MaxCmdSN {}", r.exp_cmd_sn, r.max_cmd_sn),
+    )
 }
 
 fn itt_echoed(ctx: &mut Context) -> Verdict {
-    let rs = responses_or_return!(ctx, Q + 3);
-    Ok(match rs.iter().find(|r| r.itt != LOGIN_ITT) {
-        None => Outcome::Pass,
-        Some(r) => Outcome::fail(
-            format!("ITT {LOGIN_ITT:#010x}"),
-            format!("ITT {:#010x}", r.itt),
-        ),
-    })
+    every_response(
+        ctx,
+        Q + 3,
+        |r| r.itt == LOGIN_ITT,
+        format!("ITT {LOGIN_ITT:#010x}"),
+        |r| format!("ITT {:#010x}", r.itt),
+    )
 }
 
 fn reserved_zero(ctx: &mut Context) -> Verdict {
-    let rs = responses_or_return!(ctx, Q + 4);
-    let dirty = rs.iter().find(|r| {
-        r.reserved0 != 0
-            || r.reserved_flags != 0
-            || r.reserved20 != [0; 4]
-            || r.reserved38 != [0; 10]
-    });
-    Ok(match dirty {
-        None => Outcome::Pass,
-        Some(r) => Outcome::fail(
-            "zero reserved fields",
+    every_response(
+        ctx,
+        Q + 4,
+        |r| {
+            r.reserved0 == 0
+                && r.reserved_flags == 0
+                && r.reserved20 == [0; 4]
+                && r.reserved38 == [0; 10]
+        },
+        "zero reserved fields",
+        |r| {
             format!(
                 "byte 0 bits {:#04x}, byte 1 bits {:#04x}, bytes 20-23 {:02x?}, bytes 38-47 {:02x?}",
                 r.reserved0, r.reserved_flags, r.reserved20, r.reserved38
-            ),
-        ),
-    })
+            )
+        },
+    )
 }
 
 fn tpgt_first(ctx: &mut Context) -> Verdict {

@@ -78,18 +78,9 @@ cases! {
 }
 
 fn list_order(ctx: &mut Context) -> Verdict {
-    let crc_first = offer(
-        ctx,
-        Q + 2,
-        &[("HeaderDigest", "CRC32C,None")],
-        "HeaderDigest",
-    )?;
-    let none_first = offer(
-        ctx,
-        Q + 3,
-        &[("HeaderDigest", "None,CRC32C")],
-        "HeaderDigest",
-    )?;
+    let mut header_digest = |q, list| offer(ctx, q, &[("HeaderDigest", list)], "HeaderDigest");
+    let crc_first = header_digest(Q + 2, "CRC32C,None")?;
+    let none_first = header_digest(Q + 3, "None,CRC32C")?;
     Ok(match (crc_first.value(), none_first.value()) {
         (Some("None"), Some("CRC32C")) => Outcome::fail(
             "None for None,CRC32C (CRC32C,None showed CRC32C unsupported)",

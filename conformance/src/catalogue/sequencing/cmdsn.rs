@@ -133,20 +133,23 @@ fn next_completes(ctx: &mut Context, mut s: RawSession, expected: &str) -> Verdi
     ))
 }
 
-fn beyond(ctx: &mut Context) -> Verdict {
+/// A TEST UNIT READY numbered outside the CmdSN window by `outside` (from
+/// the session and the CmdSN it would have had), the CmdSN kept for the
+/// next command: [`ignored`].
+fn out_of_window(ctx: &mut Context, outside: impl FnOnce(&RawSession, u32) -> u32) -> Verdict {
     let mut s = session(ctx)?;
     let mut cmd = s.command(lun(ctx), &[0; 6], 0, false, false);
     s.cmd_sn = cmd.cmd_sn;
-    cmd.cmd_sn = s.max_cmd_sn.wrapping_add(1);
+    cmd.cmd_sn = outside(&s, cmd.cmd_sn);
     ignored(ctx, s, cmd)
 }
 
+fn beyond(ctx: &mut Context) -> Verdict {
+    out_of_window(ctx, |s, _| s.max_cmd_sn.wrapping_add(1))
+}
+
 fn stale(ctx: &mut Context) -> Verdict {
-    let mut s = session(ctx)?;
-    let mut cmd = s.command(lun(ctx), &[0; 6], 0, false, false);
-    s.cmd_sn = cmd.cmd_sn;
-    cmd.cmd_sn = cmd.cmd_sn.wrapping_sub(1);
-    ignored(ctx, s, cmd)
+    out_of_window(ctx, |_, sn| sn.wrapping_sub(1))
 }
 
 fn gap(ctx: &mut Context) -> Verdict {
