@@ -8,7 +8,8 @@ use crate::harness::login::{RawLogin, Reply, LOGIN_CMD_SN};
 use crate::scenario::{Level, Outcome, Scenario, Verdict};
 use bytes::Bytes;
 use rtgt_proto::pdu::{
-    LoginStatus, LoginStatusClass, LogoutRequest, Lun, NopOut, Pdu, ScsiCommand, TextRequest,
+    LoginStage, LoginStatus, LoginStatusClass, LogoutRequest, Lun, NopOut, Pdu, ScsiCommand,
+    TextRequest,
 };
 
 const Q: u16 = 0x5500;
@@ -99,7 +100,12 @@ cases! {
 /// still in the security stage).
 fn during(ctx: &mut Context, pdu: Pdu) -> Verdict {
     let mut login = RawLogin::connect(ctx, Q + 1)?;
-    let reply = login.first_request(ctx, RawLogin::auth_methods(ctx), false)?;
+    let reply = login.send_first(
+        ctx,
+        RawLogin::auth_methods(ctx),
+        LoginStage::SecurityNegotiation,
+        false,
+    )?;
     if reply.status() != Some(0) {
         return Ok(Outcome::fail(
             "a successful first Login Response",

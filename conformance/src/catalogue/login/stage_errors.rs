@@ -1,11 +1,9 @@
 //! Illegal stage codes and transitions in Login Requests (RFC 7143 §6.3,
 //! §11.12.2, §11.12.3): each is an initiator error the target refuses.
 
-use super::stages::first;
 use crate::context::Context;
 use crate::harness::login::{expect_refusal, RawLogin};
 use crate::scenario::{Level, Scenario, Verdict};
-use crate::wire::borrowed;
 use rtgt_proto::pdu::LoginStage;
 
 const SEC: LoginStage = LoginStage::SecurityNegotiation;
@@ -92,9 +90,8 @@ fn first_with_stages(
     what: &str,
 ) -> Verdict {
     let mut login = RawLogin::connect(ctx, q)?;
-    let mut keys = first(ctx);
-    keys.push(("AuthMethod".into(), "None".into()));
-    let reply = login.exchange(ctx, csg, nsg, true, &borrowed(&keys))?;
+    let request = login.first_request(ctx, "None", (csg, nsg), true);
+    let reply = login.send(ctx, request)?;
     Ok(expect_refusal(&reply, what))
 }
 
@@ -124,9 +121,7 @@ fn nsg_reserved(ctx: &mut Context) -> Verdict {
 
 fn transit_with_continue(ctx: &mut Context) -> Verdict {
     let mut login = RawLogin::connect(ctx, Q + 5)?;
-    let mut keys = first(ctx);
-    keys.push(("AuthMethod".into(), "None".into()));
-    let mut request = login.request(SEC, OP, true, &borrowed(&keys));
+    let mut request = login.first_request(ctx, "None", (SEC, OP), true);
     request.continue_bit = true;
     let reply = login.send(ctx, request)?;
     Ok(expect_refusal(&reply, "a request with T=1 and C=1"))

@@ -123,9 +123,7 @@ fn security_to_ffp(ctx: &mut Context) -> Verdict {
         return Ok(na);
     }
     let mut login = RawLogin::connect(ctx, Q + 2)?;
-    let mut keys = first(ctx);
-    keys.push(("AuthMethod".into(), "None".into()));
-    let reply = login.exchange(ctx, SEC, FFP, true, &borrowed(&keys))?;
+    let reply = login.send_first(ctx, "None", FFP, true)?;
     let Reply::Response(r) = &reply else {
         return Ok(Outcome::fail("a Login Response", reply.describe()));
     };
@@ -184,9 +182,7 @@ fn no_transit_security(ctx: &mut Context) -> Verdict {
         return Ok(na);
     }
     let mut login = RawLogin::connect(ctx, Q + 5)?;
-    let mut keys = first(ctx);
-    keys.push(("AuthMethod".into(), "None".into()));
-    let reply = login.exchange(ctx, SEC, SEC, false, &borrowed(&keys))?;
+    let reply = login.send_first(ctx, "None", SEC, false)?;
     Ok(transit_zero(&reply))
 }
 

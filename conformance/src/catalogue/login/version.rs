@@ -4,7 +4,7 @@
 use crate::context::Context;
 use crate::harness::login::{RawLogin, Reply, Step};
 use crate::scenario::{Level, Outcome, Scenario, Verdict};
-use rtgt_proto::pdu::{LoginResponse, LoginStatus, LoginStatusClass};
+use rtgt_proto::pdu::{LoginResponse, LoginStage, LoginStatus, LoginStatusClass};
 
 const Q: u16 = 0x5200;
 
@@ -78,7 +78,12 @@ fn first_reply(
     let mut login = RawLogin::connect(ctx, q)?;
     login.version_max = max;
     login.version_min = min;
-    let reply = login.first_request(ctx, RawLogin::auth_methods(ctx), true)?;
+    let reply = login.send_first(
+        ctx,
+        RawLogin::auth_methods(ctx),
+        LoginStage::LoginOperationalNegotiation,
+        true,
+    )?;
     Ok((login, reply))
 }
 

@@ -6,6 +6,7 @@ use crate::context::Context;
 use crate::harness::login::{RawLogin, Reply};
 use crate::scenario::{Level, Outcome, Scenario, Verdict};
 use crate::wire::{keys_of, value_of};
+use rtgt_proto::pdu::LoginStage;
 
 const Q: u16 = 0x6100;
 
@@ -114,7 +115,12 @@ cases! {
 
 fn auth_method_unknown(ctx: &mut Context) -> Verdict {
     let mut login = RawLogin::connect(ctx, Q + 8)?;
-    let reply = login.first_request(ctx, "Kerberos9", true)?;
+    let reply = login.send_first(
+        ctx,
+        "Kerberos9",
+        LoginStage::LoginOperationalNegotiation,
+        true,
+    )?;
     let answer = match &reply {
         Reply::Response(r) if r.status.raw() == 0 => {
             match value_of(&keys_of(&r.data), "AuthMethod") {

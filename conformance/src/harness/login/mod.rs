@@ -168,22 +168,33 @@ impl RawLogin {
         }
     }
 
-    /// Sends the first Login Request of a normal session: the keys of
-    /// [`RawLogin::first_keys`] and `AuthMethod=methods`, asking with
-    /// `transit` to move on to the operational stage.
+    /// The first Login Request of a normal session (not sent): the keys of
+    /// [`RawLogin::first_keys`] and `AuthMethod=methods`, from stage `csg`
+    /// asking with `transit` for `nsg`.
     pub(crate) fn first_request(
+        &self,
+        ctx: &Context,
+        methods: &str,
+        (csg, nsg): (LoginStage, LoginStage),
+        transit: bool,
+    ) -> LoginRequest {
+        let mut keys = RawLogin::first_keys(ctx);
+        keys.push(("AuthMethod".into(), methods.into()));
+        self.request(csg, nsg, transit, &borrowed(&keys))
+    }
+
+    /// Sends [`RawLogin::first_request`] from the security stage and reads
+    /// the reply.
+    pub(crate) fn send_first(
         &mut self,
         ctx: &mut Context,
         methods: &str,
+        nsg: LoginStage,
         transit: bool,
     ) -> Result<Reply, ScenarioError> {
-        let mut keys = RawLogin::first_keys(ctx);
-        keys.push(("AuthMethod".into(), methods.into()));
-        let (sec, op) = (
-            LoginStage::SecurityNegotiation,
-            LoginStage::LoginOperationalNegotiation,
-        );
-        self.exchange(ctx, sec, op, transit, &borrowed(&keys))
+        let sec = LoginStage::SecurityNegotiation;
+        let request = self.first_request(ctx, methods, (sec, nsg), transit);
+        self.send(ctx, request)
     }
 
     /// Sends one Login Request and reads its answer: a Login Response or a
