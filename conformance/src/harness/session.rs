@@ -117,11 +117,9 @@ impl RawSession {
         ctx: &mut Context,
         timeout: Duration,
     ) -> Result<Received, ScenarioError> {
-        wait_within(timeout, |left| {
-            Ok(match self.recv_step(ctx, left)? {
-                Incoming::Received(received) => Some(received),
-                Incoming::AnsweredPing | Incoming::Unanswerable => None,
-            })
+        self.wait_incoming(ctx, timeout, |incoming| match incoming {
+            Incoming::Received(received) => Some(received),
+            Incoming::AnsweredPing | Incoming::Unanswerable => None,
         })
     }
 
@@ -134,13 +132,21 @@ impl RawSession {
         ctx: &mut Context,
         within: Duration,
     ) -> Result<bool, ScenarioError> {
-        wait_within(within, |left| {
-            Ok(match self.recv_step(ctx, left)? {
-                Incoming::AnsweredPing => Some(true),
-                Incoming::Unanswerable | Incoming::Received(Received::Pdu(_)) => None,
-                Incoming::Received(_) => Some(false),
-            })
+        self.wait_incoming(ctx, within, |incoming| match incoming {
+            Incoming::AnsweredPing => Some(true),
+            Incoming::Unanswerable | Incoming::Received(Received::Pdu(_)) => None,
+            Incoming::Received(_) => Some(false),
         })
+    }
+
+    /// Reads until `decide` takes what came, `within` from now.
+    fn wait_incoming<T>(
+        &mut self,
+        ctx: &mut Context,
+        within: Duration,
+        mut decide: impl FnMut(Incoming) -> Option<T>,
+    ) -> Result<T, ScenarioError> {
+        wait_within(within, |left| Ok(decide(self.recv_step(ctx, left)?)))
     }
 
     /// One thing from the target within `timeout`: a PDU (followed), the

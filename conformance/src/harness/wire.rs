@@ -174,20 +174,10 @@ impl Wire {
             if left.is_zero() {
                 return Ok(Received::Timeout);
             }
-            self.stream.set_read_timeout(Some(left))?;
-            let mut buf = [0u8; 65536];
-            match self.stream.read(&mut buf) {
-                Ok(0) => {
-                    self.closed = true;
-                    ctx.transcript.note("the target closed the connection");
-                }
-                Ok(n) => self.decoder.feed(&buf[..n]),
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-                Err(e) if is_closed(&e) => {
-                    self.closed = true;
-                    ctx.transcript.note(format!("the connection ended: {e}"));
-                }
-                Err(e) => return Err(e.into()),
+            if read_once(&mut self.stream, ctx, left, |bytes| {
+                self.decoder.feed(bytes)
+            })? {
+                self.closed = true;
             }
         }
     }
@@ -241,6 +231,35 @@ pub fn wait_within<T>(
         if let Some(decided) = step(left)? {
             return Ok(decided);
         }
+    }
+}
+
+/// Reads once from `stream`, waiting up to `wait`, and hands what arrived
+/// to `feed`. True when the connection ended (closed or reset, noted in
+/// the transcript); nothing arriving in time is no end.
+pub(crate) fn read_once(
+    stream: &mut TcpStream,
+    ctx: &mut Context,
+    wait: Duration,
+    feed: impl FnOnce(&[u8]),
+) -> Result<bool, ScenarioError> {
+    stream.set_read_timeout(Some(wait))?;
+    let mut buf = [0u8; 65536];
+    match stream.read(&mut buf) {
+        Ok(0) => {
+            ctx.transcript.note("the target closed the connection");
+            Ok(true)
+        }
+        Ok(n) => {
+            feed(&buf[..n]);
+            Ok(false)
+        }
+        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => Ok(false),
+        Err(e) if is_closed(&e) => {
+            ctx.transcript.note(format!("the connection ended: {e}"));
+            Ok(true)
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -81,8 +81,18 @@ fn discovery(
     keys: &[(&str, &str)],
     value: &str,
 ) -> Result<(Vec<rtgt_proto::pdu::TextResponse>, Vec<Pair>), ScenarioError> {
-    let mut s = RawSession::open_kind(ctx, keys, true)?;
-    let answer = s.text(ctx, &[("SendTargets", value)])?;
+    text_on(ctx, (keys, true), &[("SendTargets", value)])
+}
+
+/// A Text exchange of `text` on a session of its own, logged in with
+/// `keys` (a discovery session when `discovery`) and logged out after.
+fn text_on(
+    ctx: &mut Context,
+    (keys, discovery): (&[(&str, &str)], bool),
+    text: &[(&str, &str)],
+) -> Result<(Vec<rtgt_proto::pdu::TextResponse>, Vec<Pair>), ScenarioError> {
+    let mut s = RawSession::open_kind(ctx, keys, discovery)?;
+    let answer = s.text(ctx, text)?;
     s.logout(ctx);
     Ok(answer)
 }
@@ -112,9 +122,7 @@ fn named(ctx: &mut Context) -> Verdict {
 }
 
 fn current(ctx: &mut Context) -> Verdict {
-    let mut s = RawSession::open(ctx, &[])?;
-    let (_, pairs) = s.text(ctx, &[("SendTargets", "")])?;
-    s.logout(ctx);
+    let (_, pairs) = text_on(ctx, (&[], false), &[("SendTargets", "")])?;
     let iqn = ctx.target.iqn.clone();
     let listed = names(&pairs);
     Ok(Outcome::check(
@@ -125,9 +133,7 @@ fn current(ctx: &mut Context) -> Verdict {
 }
 
 fn unknown(ctx: &mut Context) -> Verdict {
-    let mut s = RawSession::open(ctx, &[])?;
-    let (_, pairs) = s.text(ctx, &[("RtgtNoSuchKey", "1")])?;
-    s.logout(ctx);
+    let (_, pairs) = text_on(ctx, (&[], false), &[("RtgtNoSuchKey", "1")])?;
     Ok(Outcome::check(
         value_of(&pairs, "RtgtNoSuchKey") == Some("NotUnderstood"),
         "RtgtNoSuchKey=NotUnderstood",
