@@ -85,3 +85,9 @@ fn digest_without_padding(raw: &RawPdu, digests: Digests) -> Vec<u8> {
     }
     bytes
 }
+
+/// Whether a NOP-In among `got` answers the ping of ITT `itt`.
+fn answers_ping(got: &[Pdu], itt: u32) -> bool {
+    got.iter()
+        .any(|p| matches!(p, Pdu::NopIn(n) if n.itt == itt))
+}

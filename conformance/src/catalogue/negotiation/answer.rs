@@ -19,6 +19,16 @@ pub(crate) enum Answer {
 }
 
 impl Answer {
+    /// One of `values`, or the login refused as an initiator error (the
+    /// protocol-error reading of an illegal offer, RFC 7143 §6.2).
+    pub(crate) fn one_of_or_refused(&self, values: &[&str]) -> bool {
+        match self {
+            Answer::Value(v) => values.contains(&v.as_str()),
+            Answer::Absent => false,
+            Answer::Refused(reply) => reply.is_refusal(),
+        }
+    }
+
     pub(crate) fn describe(&self, key: &str) -> String {
         match self {
             Answer::Value(v) => format!("{key}={v}"),
@@ -84,13 +94,8 @@ pub(crate) fn of(step: &Step, key: &str) -> Answer {
 /// Pass on `key=Reject` or on a refusal of the login as an initiator error
 /// (the protocol-error reading of an illegal offer).
 pub(crate) fn expect_reject(answer: &Answer, key: &str) -> Outcome {
-    let ok = match answer {
-        Answer::Value(v) => v == "Reject",
-        Answer::Absent => false,
-        Answer::Refused(reply) => reply.is_refusal(),
-    };
     Outcome::check(
-        ok,
+        answer.one_of_or_refused(&["Reject"]),
         format!("{key}=Reject, or the login refused as an initiator error"),
         answer.describe(key),
     )

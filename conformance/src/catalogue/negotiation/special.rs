@@ -135,13 +135,8 @@ cases! {
 fn key_name_too_long(ctx: &mut Context) -> Verdict {
     let key = format!("Rtgt{}", "K".repeat(60));
     let a = offer(ctx, Q + 3, &[(&key, "Yes")], &key)?;
-    let ok = match &a {
-        Answer::Value(v) => v == "NotUnderstood" || v == "Reject",
-        Answer::Absent => false,
-        Answer::Refused(reply) => reply.is_refusal(),
-    };
     Ok(Outcome::check(
-        ok,
+        a.one_of_or_refused(&["NotUnderstood", "Reject"]),
         "NotUnderstood or Reject for the 64-character key, or the login refused",
         a.describe("the 64-character key"),
     ))
@@ -218,13 +213,8 @@ fn marker_intervals(ctx: &mut Context) -> Verdict {
 
 fn security_key_in_operational(ctx: &mut Context) -> Verdict {
     let a = offer(ctx, Q + 10, &[("AuthMethod", "None")], "AuthMethod")?;
-    let ok = match &a {
-        Answer::Value(v) => v == "Reject" || v == "Irrelevant",
-        Answer::Absent => false,
-        Answer::Refused(reply) => reply.is_refusal(),
-    };
     Ok(Outcome::check(
-        ok,
+        a.one_of_or_refused(&["Reject", "Irrelevant"]),
         "AuthMethod=Reject or Irrelevant, or the login refused",
         a.describe("AuthMethod"),
     ))
