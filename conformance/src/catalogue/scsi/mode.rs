@@ -4,7 +4,7 @@
 use super::support::*;
 use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
-use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
+use rtgt_proto::scsi::asc::AscAscq;
 use rtgt_proto::scsi::cdb::{ModeSense10, PageControl};
 use rtgt_proto::scsi::mode::{HeaderKind, ModePage, ModeParameters, PAGE_ALL};
 
@@ -281,11 +281,7 @@ fn saved_without_saving(ctx: &mut Context) -> Verdict {
             return Ok(Outcome::not_applicable("some page can be saved (PS set)"));
         }
         let r = mode_sense6(ctx, s, PAGE_ALL, PageControl::Saved, false)?;
-        Ok(expect(
-            &r,
-            SenseKey::ILLEGAL_REQUEST,
-            AscAscq::SAVING_PARAMETERS_NOT_SUPPORTED,
-        ))
+        Ok(expect_illegal(&r, AscAscq::SAVING_PARAMETERS_NOT_SUPPORTED))
     })
 }
 

@@ -5,7 +5,7 @@ use super::mode::raw_pages;
 use super::support::*;
 use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
-use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
+use rtgt_proto::scsi::asc::AscAscq;
 use rtgt_proto::scsi::cdb::{ModeSelect6, PageControl};
 
 pub const SCENARIOS: &[Scenario] = &[
@@ -155,10 +155,6 @@ fn unchangeable_field(ctx: &mut Context) -> Verdict {
             // Put the page back before reporting.
             let _ = select(ctx, s, &page)?;
         }
-        Ok(expect(
-            &r,
-            SenseKey::ILLEGAL_REQUEST,
-            AscAscq::INVALID_FIELD_IN_PARAMETER_LIST,
-        ))
+        Ok(expect_illegal(&r, AscAscq::INVALID_FIELD_IN_PARAMETER_LIST))
     })
 }

@@ -6,7 +6,7 @@ use super::support::*;
 use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
 use rtgt_proto::pdu::ScsiStatus;
-use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
+use rtgt_proto::scsi::asc::AscAscq;
 use rtgt_proto::scsi::cdb::{
     pr_type, PersistentReserveIn, PersistentReserveOut, PrInAction, PrOutAction, Read10, Release6,
     Reserve6,
@@ -227,11 +227,7 @@ fn parameter_list_length(ctx: &mut Context) -> Verdict {
         // PARAMETER LIST LENGTH, bytes 5-8: 20 instead of 24.
         cdb[8] = 20;
         let r = s.write(ctx, &cdb, list[..20].to_vec())?;
-        Ok(expect(
-            &r,
-            SenseKey::ILLEGAL_REQUEST,
-            AscAscq::PARAMETER_LIST_LENGTH_ERROR,
-        ))
+        Ok(expect_illegal(&r, AscAscq::PARAMETER_LIST_LENGTH_ERROR))
     })
 }
 

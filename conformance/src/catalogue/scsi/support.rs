@@ -93,6 +93,11 @@ pub fn expect(reply: &Reply, key: SenseKey, asc: AscAscq) -> Outcome {
     )
 }
 
+/// Pass when the reply is CHECK CONDITION, ILLEGAL REQUEST with `asc`.
+pub fn expect_illegal(reply: &Reply, asc: AscAscq) -> Outcome {
+    expect(reply, ILLEGAL, asc)
+}
+
 /// Pass when the reply is ILLEGAL REQUEST, INVALID FIELD IN CDB and, when the
 /// sense carries a field pointer (SPC-5 §4.4.2.4.2), it names CDB byte `byte`.
 pub fn expect_invalid_field(reply: &Reply, byte: u16) -> Outcome {

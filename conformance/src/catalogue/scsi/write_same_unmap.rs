@@ -4,7 +4,7 @@
 use super::support::*;
 use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
-use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
+use rtgt_proto::scsi::asc::AscAscq;
 use rtgt_proto::scsi::cdb::{Unmap, WriteSame10, WriteSame16};
 use rtgt_proto::scsi::params::{UnmapDescriptor, UnmapList};
 
@@ -252,11 +252,7 @@ fn unmap_short_list(ctx: &mut Context) -> Verdict {
         }
         let list = unmap_list(Vec::new());
         let r = s.write(ctx, &unmap_cdb(4), list[..4].to_vec())?;
-        Ok(expect(
-            &r,
-            SenseKey::ILLEGAL_REQUEST,
-            AscAscq::PARAMETER_LIST_LENGTH_ERROR,
-        ))
+        Ok(expect_illegal(&r, AscAscq::PARAMETER_LIST_LENGTH_ERROR))
     })
 }
 
@@ -295,10 +291,6 @@ fn unmap_too_many(ctx: &mut Context) -> Verdict {
         };
         let list = unmap_list(vec![one; max as usize + 1]);
         let r = s.write(ctx, &unmap_cdb(list.len()), list)?;
-        Ok(expect(
-            &r,
-            SenseKey::ILLEGAL_REQUEST,
-            AscAscq::INVALID_FIELD_IN_PARAMETER_LIST,
-        ))
+        Ok(expect_illegal(&r, AscAscq::INVALID_FIELD_IN_PARAMETER_LIST))
     })
 }
