@@ -209,14 +209,7 @@ fn register_wrong_key(ctx: &mut Context) -> Verdict {
 fn reserve_unregistered(ctx: &mut Context) -> Verdict {
     with_pr(ctx, |ctx, s| {
         unregister(ctx, s);
-        let r = out(
-            ctx,
-            s,
-            PrOutAction::Reserve,
-            pr_type::WRITE_EXCLUSIVE,
-            KEY,
-            0,
-        )?;
+        let r = write_exclusive(ctx, s, PrOutAction::Reserve)?;
         Ok(conflict(&r))
     })
 }
@@ -239,6 +232,16 @@ fn reservation(ctx: &mut Context, s: &mut Scsi) -> Result<Option<(u64, u8)>, Sce
     }
 }
 
+/// RESERVE or RELEASE (`action`) of a WRITE EXCLUSIVE reservation held
+/// with [`KEY`] (SPC-5 §6.17).
+fn write_exclusive(
+    ctx: &mut Context,
+    s: &mut Scsi,
+    action: PrOutAction,
+) -> Result<Reply, ScenarioError> {
+    out(ctx, s, action, pr_type::WRITE_EXCLUSIVE, KEY, 0)
+}
+
 /// Registers [`KEY`] and reserves WRITE EXCLUSIVE with it (SPC-5 §6.17);
 /// the expectation that failed when either is not GOOD.
 fn reserve_write_exclusive(
@@ -247,17 +250,10 @@ fn reserve_write_exclusive(
 ) -> Result<Option<Outcome>, ScenarioError> {
     let r = out(ctx, s, PrOutAction::Register, 0, 0, KEY)?;
     if !r.good() {
-        return Ok(Some(expect_good(&r)));
+        return Ok(not_good(&r));
     }
-    let r = out(
-        ctx,
-        s,
-        PrOutAction::Reserve,
-        pr_type::WRITE_EXCLUSIVE,
-        KEY,
-        0,
-    )?;
-    Ok((!r.good()).then(|| expect_good(&r)))
+    let r = write_exclusive(ctx, s, PrOutAction::Reserve)?;
+    Ok(not_good(&r))
 }
 
 fn read_reservation(ctx: &mut Context) -> Verdict {
@@ -266,14 +262,7 @@ fn read_reservation(ctx: &mut Context) -> Verdict {
             return Ok(refused);
         }
         let held = reservation(ctx, s)?;
-        let r = out(
-            ctx,
-            s,
-            PrOutAction::Release,
-            pr_type::WRITE_EXCLUSIVE,
-            KEY,
-            0,
-        )?;
+        let r = write_exclusive(ctx, s, PrOutAction::Release)?;
         let released = reservation(ctx, s)?;
         Ok(Outcome::check(
             held == Some((KEY, pr_type::WRITE_EXCLUSIVE)) && r.good() && released.is_none(),
@@ -296,14 +285,7 @@ fn write_exclusive_conflict(ctx: &mut Context) -> Verdict {
         let block = pattern(1, sc.cap.block_len, 0x5f);
         let w = b.write(ctx, &super::support::write16(sc.lba, 1), block.clone())?;
         let rd = b.read(ctx, &super::support::read16(sc.lba, 1), sc.cap.block_len)?;
-        let _ = out(
-            ctx,
-            a,
-            PrOutAction::Release,
-            pr_type::WRITE_EXCLUSIVE,
-            KEY,
-            0,
-        )?;
+        let _ = write_exclusive(ctx, a, PrOutAction::Release)?;
         let w2 = b.write(ctx, &super::support::write16(sc.lba, 1), block)?;
         b.close(ctx);
         let outcome = super::support::all([
