@@ -211,14 +211,22 @@ fn outstanding(ctx: &mut Context) -> Verdict {
     })
 }
 
-/// A session offering unsolicited data with `keys`, and the
-/// FirstBurstLength agreed (RFC 7143 §13.14); not applicable when the
-/// target keeps InitialR2T=Yes.
+/// A session offering unsolicited data (InitialR2T=No, MaxBurstLength
+/// 16384) with ImmediateData `immediate` and FirstBurstLength
+/// `first_burst`, and the FirstBurstLength agreed (RFC 7143 §13.14); not
+/// applicable when the target keeps InitialR2T=Yes.
 fn unsolicited_session(
     ctx: &mut Context,
-    keys: &[(&str, &str)],
+    immediate: &str,
+    first_burst: &str,
 ) -> Result<Result<(RawSession, u32), Outcome>, ScenarioError> {
-    let mut s = RawSession::open(ctx, keys)?;
+    let keys = [
+        ("InitialR2T", "No"),
+        ("ImmediateData", immediate),
+        ("FirstBurstLength", first_burst),
+        ("MaxBurstLength", "16384"),
+    ];
+    let mut s = RawSession::open(ctx, &keys)?;
     if last_value(&s.keys, "InitialR2T") != Some("No") {
         return Ok(Err(Outcome::not_applicable(
             "the target insists on InitialR2T=Yes",
@@ -233,13 +241,7 @@ fn unsolicited_session(
 
 fn first_burst(ctx: &mut Context) -> Verdict {
     with_scratch(ctx, 64, |ctx, lba, bs| {
-        let keys = [
-            ("InitialR2T", "No"),
-            ("ImmediateData", "Yes"),
-            ("FirstBurstLength", "8192"),
-            ("MaxBurstLength", "16384"),
-        ];
-        let (mut s, first) = match unsolicited_session(ctx, &keys)? {
+        let (mut s, first) = match unsolicited_session(ctx, "Yes", "8192")? {
             Ok(opened) => opened,
             Err(outcome) => return Ok(outcome),
         };
@@ -285,13 +287,7 @@ fn first_burst(ctx: &mut Context) -> Verdict {
 
 fn first_burst_exceeded(ctx: &mut Context) -> Verdict {
     with_scratch(ctx, 64, |ctx, lba, bs| {
-        let keys = [
-            ("InitialR2T", "No"),
-            ("ImmediateData", "No"),
-            ("FirstBurstLength", "4096"),
-            ("MaxBurstLength", "16384"),
-        ];
-        let (mut s, first) = match unsolicited_session(ctx, &keys)? {
+        let (mut s, first) = match unsolicited_session(ctx, "No", "4096")? {
             Ok(opened) => opened,
             Err(outcome) => return Ok(outcome),
         };
