@@ -9,7 +9,8 @@ use crate::scenario::ScenarioError;
 use crate::wire::{encode_keys, kv, last_value, wait_within, Received, Wire};
 use bytes::Bytes;
 use rtgt_proto::pdu::{
-    DataOut, Digests, Lun, NopOut, Pdu, ReadyToTransfer, ScsiCommand, ITT_RESERVED, TTT_RESERVED,
+    DataOut, Digests, Lun, NopOut, Pdu, ReadyToTransfer, Reject, ScsiCommand, TextResponse,
+    ITT_RESERVED, TTT_RESERVED,
 };
 use rtgt_proto::serial::Serial;
 use rtgt_proto::text::{self, Pair};
@@ -289,6 +290,21 @@ impl RawSession {
         }
     }
 
+    /// The Text Response of task `itt` (awaited as `what`), or the Reject
+    /// of its request.
+    pub(crate) fn await_text(
+        &mut self,
+        ctx: &mut Context,
+        itt: u32,
+        what: &str,
+    ) -> Result<Result<TextResponse, Reject>, ScenarioError> {
+        self.await_pdu(ctx, what, |p| match p {
+            Pdu::TextResponse(r) if r.itt == itt => Some(Ok(r)),
+            Pdu::Reject(j) => Some(Err(j)),
+            _ => None,
+        })
+    }
+
     /// The first R2T of task `itt` (awaited as `what`); the task ending
     /// first is an error of the set-up.
     pub(crate) fn await_r2t(
@@ -409,7 +425,7 @@ impl RawSession {
         &mut self,
         ctx: &mut Context,
         keys: &[(&str, &str)],
-    ) -> Result<(Vec<rtgt_proto::pdu::TextResponse>, Vec<Pair>), ScenarioError> {
+    ) -> Result<(Vec<TextResponse>, Vec<Pair>), ScenarioError> {
         let itt = self.itt();
         let mut data = encode_keys(keys);
         let mut ttt = TTT_RESERVED;
@@ -425,14 +441,8 @@ impl RawSession {
                 ..Default::default()
             };
             self.send(ctx, req)?;
-            let r = loop {
-                match self.next_pdu(ctx, "a Text Response")? {
-                    Pdu::TextResponse(r) if r.itt == itt => break r,
-                    Pdu::Reject(_) => {
-                        return Err(ScenarioError::Setup("the Text Request was rejected".into()))
-                    }
-                    _ => continue,
-                }
+            let Ok(r) = self.await_text(ctx, itt, "a Text Response")? else {
+                return Err(ScenarioError::Setup("the Text Request was rejected".into()));
             };
             all.extend_from_slice(&r.data);
             let done = r.final_bit && !r.continue_bit;

@@ -100,12 +100,7 @@ cases! {
 /// still in the security stage).
 fn during(ctx: &mut Context, pdu: Pdu) -> Verdict {
     let mut login = RawLogin::connect(ctx, Q + 1)?;
-    let reply = login.send_first(
-        ctx,
-        RawLogin::auth_methods(ctx),
-        LoginStage::SecurityNegotiation,
-        false,
-    )?;
+    let reply = login.send_first(ctx, None, LoginStage::SecurityNegotiation, false)?;
     if reply.status() != Some(0) {
         return Ok(Outcome::fail(
             "a successful first Login Response",

@@ -81,22 +81,21 @@ struct Names {
     target: bool,
 }
 
-const NO_INITIATOR: Names = Names {
-    initiator: None,
-    target: true,
-};
-const INITIATOR_ONLY: Names = Names {
-    initiator: Some(None),
-    target: false,
-};
-const NO_NAME: Names = Names {
-    initiator: None,
-    target: false,
-};
-const BOTH: Names = Names {
-    initiator: Some(None),
-    target: true,
-};
+impl Names {
+    /// The suite's names: its InitiatorName when `initiator`, its
+    /// TargetName when `target`.
+    const fn suite(initiator: bool, target: bool) -> Names {
+        Names {
+            initiator: if initiator { Some(None) } else { None },
+            target,
+        }
+    }
+}
+
+const NO_INITIATOR: Names = Names::suite(false, true);
+const INITIATOR_ONLY: Names = Names::suite(true, false);
+const NO_NAME: Names = Names::suite(false, false);
+const BOTH: Names = Names::suite(true, true);
 /// An initiator name no target is configured to admit.
 const INVENTED: &str = "iqn.2001-04.org.rtgt.conformance:not-admitted-7d3e1a";
 

@@ -228,7 +228,7 @@ fn stalled_login(ctx: &mut Context) -> Verdict {
         )));
     }
     let mut login = RawLogin::connect(ctx, Q + 7)?;
-    let reply = login.send_first(ctx, "None", LoginStage::SecurityNegotiation, false)?;
+    let reply = login.send_first(ctx, Some("None"), LoginStage::SecurityNegotiation, false)?;
     if reply.status() != Some(0) {
         return Ok(Outcome::fail(
             "a successful first Login Response",

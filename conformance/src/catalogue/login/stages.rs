@@ -123,7 +123,7 @@ fn security_to_ffp(ctx: &mut Context) -> Verdict {
         return Ok(na);
     }
     let mut login = RawLogin::connect(ctx, Q + 2)?;
-    let reply = login.send_first(ctx, "None", FFP, true)?;
+    let reply = login.send_first(ctx, Some("None"), FFP, true)?;
     let Reply::Response(r) = &reply else {
         return Ok(Outcome::fail("a Login Response", reply.describe()));
     };
@@ -182,7 +182,7 @@ fn no_transit_security(ctx: &mut Context) -> Verdict {
         return Ok(na);
     }
     let mut login = RawLogin::connect(ctx, Q + 5)?;
-    let reply = login.send_first(ctx, "None", SEC, false)?;
+    let reply = login.send_first(ctx, Some("None"), SEC, false)?;
     Ok(transit_zero(&reply))
 }
 

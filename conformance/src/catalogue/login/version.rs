@@ -78,12 +78,7 @@ fn first_reply(
     let mut login = RawLogin::connect(ctx, q)?;
     login.version_max = max;
     login.version_min = min;
-    let reply = login.send_first(
-        ctx,
-        RawLogin::auth_methods(ctx),
-        LoginStage::LoginOperationalNegotiation,
-        true,
-    )?;
+    let reply = login.send_first(ctx, None, LoginStage::LoginOperationalNegotiation, true)?;
     Ok((login, reply))
 }
 

@@ -117,7 +117,7 @@ fn auth_method_unknown(ctx: &mut Context) -> Verdict {
     let mut login = RawLogin::connect(ctx, Q + 8)?;
     let reply = login.send_first(
         ctx,
-        "Kerberos9",
+        Some("Kerberos9"),
         LoginStage::LoginOperationalNegotiation,
         true,
     )?;

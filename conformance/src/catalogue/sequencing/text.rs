@@ -158,16 +158,13 @@ fn continued(ctx: &mut Context) -> Verdict {
         ..TextRequest::default()
     };
     s.send(ctx, first)?;
-    let r = loop {
-        match s.next_pdu(ctx, "the continuation response")? {
-            Pdu::TextResponse(r) if r.itt == itt => break r,
-            Pdu::Reject(j) => {
-                return Ok(Outcome::fail(
-                    "an empty continuation response",
-                    format!("a Reject ({:?})", j.reason),
-                ))
-            }
-            _ => {}
+    let r = match s.await_text(ctx, itt, "the continuation response")? {
+        Ok(r) => r,
+        Err(j) => {
+            return Ok(Outcome::fail(
+                "an empty continuation response",
+                format!("a Reject ({:?})", j.reason),
+            ))
         }
     };
     if r.final_bit || !r.data.is_empty() || r.ttt == TTT_RESERVED {

@@ -184,14 +184,16 @@ impl RawLogin {
     }
 
     /// Sends [`RawLogin::first_request`] from the security stage and reads
-    /// the reply.
+    /// the reply; `methods` `None` offers the suite's
+    /// ([`RawLogin::auth_methods`]).
     pub(crate) fn send_first(
         &mut self,
         ctx: &mut Context,
-        methods: &str,
+        methods: Option<&str>,
         nsg: LoginStage,
         transit: bool,
     ) -> Result<Reply, ScenarioError> {
+        let methods = methods.unwrap_or_else(|| RawLogin::auth_methods(ctx));
         let sec = LoginStage::SecurityNegotiation;
         let request = self.first_request(ctx, methods, (sec, nsg), transit);
         self.send(ctx, request)
