@@ -3,12 +3,12 @@
 //! binary values, and the stage rules around authentication.
 
 use crate::context::{Account, Context};
-use crate::harness::login::{self, Answer, RawLogin};
+use crate::harness::login::{self, Answer, RawLogin, OP, SEC};
 use crate::scenario::{Outcome, ScenarioError};
 use crate::wire::kv;
 use crate::wire::value_of;
 use rtgt_proto::chap::{self, ChapAlgorithm, ChapSecret};
-use rtgt_proto::pdu::{LoginStage, LoginStatusClass};
+use rtgt_proto::pdu::LoginStatusClass;
 use rtgt_proto::text::Pair;
 
 mod algorithms;
@@ -27,9 +27,6 @@ pub const SCENARIOS: &[&[Scenario]] = &[
     mutual::SCENARIOS,
     stages::SCENARIOS,
 ];
-
-const SEC: LoginStage = LoginStage::SecurityNegotiation;
-const OP: LoginStage = LoginStage::LoginOperationalNegotiation;
 
 /// The suite's incoming account (scenarios declare `needs.chap`).
 fn account(ctx: &Context) -> Result<Account, ScenarioError> {

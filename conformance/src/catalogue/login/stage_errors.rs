@@ -2,13 +2,10 @@
 //! §11.12.2, §11.12.3): each is an initiator error the target refuses.
 
 use crate::context::Context;
-use crate::harness::login::{expect_refusal, RawLogin};
+use crate::harness::login::{expect_refusal, RawLogin, FFP, OP, SEC};
 use crate::scenario::{Level, Scenario, Verdict};
 use rtgt_proto::pdu::LoginStage;
 
-const SEC: LoginStage = LoginStage::SecurityNegotiation;
-const OP: LoginStage = LoginStage::LoginOperationalNegotiation;
-const FFP: LoginStage = LoginStage::FullFeaturePhase;
 const Q: u16 = 0x5180;
 
 pub const SCENARIOS: &[Scenario] = &[

@@ -2,14 +2,11 @@
 //! (RFC 7143 §6.3, §11.12.1-§11.12.3, §11.13.3).
 
 use crate::context::Context;
-use crate::harness::login::{RawLogin, Reply, Step};
+use crate::harness::login::{RawLogin, Reply, Step, FFP, OP, SEC};
 use crate::scenario::{Level, Outcome, Scenario, Verdict};
 use crate::wire::borrowed;
-use rtgt_proto::pdu::{LoginStage, LoginStatusClass};
+use rtgt_proto::pdu::LoginStatusClass;
 
-const SEC: LoginStage = LoginStage::SecurityNegotiation;
-const OP: LoginStage = LoginStage::LoginOperationalNegotiation;
-const FFP: LoginStage = LoginStage::FullFeaturePhase;
 const Q: u16 = 0x5100;
 
 pub const SCENARIOS: &[Scenario] = &[

@@ -137,10 +137,9 @@ const BLOCKS: u32 = 4;
 
 fn write10_read_back(ctx: &mut Context) -> Verdict {
     with_scratch(ctx, BLOCKS, |ctx, s, sc| {
-        let Ok(lba) = u32::try_from(sc.lba) else {
-            return Ok(Outcome::not_applicable(
-                "the scratch range is beyond READ (10)'s reach",
-            ));
+        let lba = match lba32(sc, "READ (10)") {
+            Ok(lba) => lba,
+            Err(na) => return Ok(na),
         };
         let data = pattern(BLOCKS, sc.cap.block_len, 0x10);
         let w = s.write(ctx, &write10(lba, BLOCKS as u16).encode(), data.clone())?;
@@ -248,10 +247,9 @@ fn read10_dpo_fua(ctx: &mut Context) -> Verdict {
 
 fn write10_dpo_fua(ctx: &mut Context) -> Verdict {
     with_scratch(ctx, 1, |ctx, s, sc| {
-        let Ok(lba) = u32::try_from(sc.lba) else {
-            return Ok(Outcome::not_applicable(
-                "the scratch range is beyond WRITE (10)'s reach",
-            ));
+        let lba = match lba32(sc, "WRITE (10)") {
+            Ok(lba) => lba,
+            Err(na) => return Ok(na),
         };
         if !dpofua(ctx, s)? {
             return Ok(Outcome::not_applicable("DPOFUA is zero in the mode header"));
@@ -290,10 +288,9 @@ fn read10_rdprotect(ctx: &mut Context) -> Verdict {
 
 fn write10_wrprotect(ctx: &mut Context) -> Verdict {
     with_scratch(ctx, 1, |ctx, s, sc| {
-        let Ok(lba) = u32::try_from(sc.lba) else {
-            return Ok(Outcome::not_applicable(
-                "the scratch range is beyond WRITE (10)'s reach",
-            ));
+        let lba = match lba32(sc, "WRITE (10)") {
+            Ok(lba) => lba,
+            Err(na) => return Ok(na),
         };
         if !no_protection(ctx, s)? {
             return Ok(Outcome::not_applicable(

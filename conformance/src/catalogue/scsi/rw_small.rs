@@ -129,10 +129,9 @@ fn read6_beyond_eol(ctx: &mut Context) -> Verdict {
 
 fn write12_read_back(ctx: &mut Context) -> Verdict {
     with_scratch(ctx, 3, |ctx, s, sc| {
-        let Ok(lba) = u32::try_from(sc.lba) else {
-            return Ok(Outcome::not_applicable(
-                "the scratch range is beyond WRITE (12)'s reach",
-            ));
+        let lba = match lba32(sc, "WRITE (12)") {
+            Ok(lba) => lba,
+            Err(na) => return Ok(na),
         };
         let data = pattern(3, sc.cap.block_len, 0x12);
         let w = Write12 {

@@ -253,6 +253,13 @@ impl Reply {
     }
 }
 
+/// The scratch range's first LBA for a command of 32-bit LBAs (`name`),
+/// or not applicable when it lies beyond.
+pub fn lba32(sc: &Scratch, name: &str) -> Result<u32, Outcome> {
+    u32::try_from(sc.lba)
+        .map_err(|_| Outcome::not_applicable(format!("the scratch range is beyond {name}'s reach")))
+}
+
 /// Not applicable when `reply` says the device does not implement `name`
 /// (SPC-5 §4.5.3: INVALID COMMAND OPERATION CODE).
 pub fn not_implemented(reply: &Reply, name: &str) -> Option<Outcome> {

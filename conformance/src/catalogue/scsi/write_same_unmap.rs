@@ -103,10 +103,9 @@ fn check_filled(ctx: &mut Context, s: &mut Scsi, sc: &Scratch, block: &[u8]) -> 
 
 fn ws10_fill(ctx: &mut Context) -> Verdict {
     with_scratch(ctx, BLOCKS, |ctx, s, sc| {
-        let Ok(lba) = u32::try_from(sc.lba) else {
-            return Ok(Outcome::not_applicable(
-                "the scratch range is beyond WRITE SAME (10)'s reach",
-            ));
+        let lba = match lba32(sc, "WRITE SAME (10)") {
+            Ok(lba) => lba,
+            Err(na) => return Ok(na),
         };
         let block = pattern(1, sc.cap.block_len, 0x41);
         let cdb = WriteSame10 {

@@ -15,6 +15,13 @@ use crate::wire::{borrowed, isid, login_request, wait_within, Received, Wire};
 use bytes::Bytes;
 use rtgt_proto::pdu::{Isid, LoginRequest, LoginResponse, LoginStage, NopOut, Pdu};
 
+/// The security stage (RFC 7143 §11.12.3: CSG and NSG 0).
+pub(crate) const SEC: LoginStage = LoginStage::SecurityNegotiation;
+/// The operational stage (1).
+pub(crate) const OP: LoginStage = LoginStage::LoginOperationalNegotiation;
+/// Full feature phase (3).
+pub(crate) const FFP: LoginStage = LoginStage::FullFeaturePhase;
+
 /// The CmdSN of every login [`RawLogin::connect`] drives: not 0 or 1, so
 /// that an ExpCmdSN echoing it is not a coincidence.
 pub(crate) const LOGIN_CMD_SN: u32 = 0x0000_1000;
