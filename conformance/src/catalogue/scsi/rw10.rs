@@ -136,11 +136,7 @@ fn write10(lba: u32, blocks: u16) -> Write10 {
 const BLOCKS: u32 = 4;
 
 fn write10_read_back(ctx: &mut Context) -> Verdict {
-    with_scratch(ctx, BLOCKS, |ctx, s, sc| {
-        let lba = match lba32(sc, "READ (10)") {
-            Ok(lba) => lba,
-            Err(na) => return Ok(na),
-        };
+    with_scratch32(ctx, BLOCKS, "READ (10)", |ctx, s, sc, lba| {
         let data = pattern(BLOCKS, sc.cap.block_len, 0x10);
         let w = s.write(ctx, &write10(lba, BLOCKS as u16).encode(), data.clone())?;
         if let Some(outcome) = not_good(&w) {
@@ -246,11 +242,7 @@ fn read10_dpo_fua(ctx: &mut Context) -> Verdict {
 }
 
 fn write10_dpo_fua(ctx: &mut Context) -> Verdict {
-    with_scratch(ctx, 1, |ctx, s, sc| {
-        let lba = match lba32(sc, "WRITE (10)") {
-            Ok(lba) => lba,
-            Err(na) => return Ok(na),
-        };
+    with_scratch32(ctx, 1, "WRITE (10)", |ctx, s, sc, lba| {
         if !dpofua(ctx, s)? {
             return Ok(Outcome::not_applicable("DPOFUA is zero in the mode header"));
         }
@@ -287,11 +279,7 @@ fn read10_rdprotect(ctx: &mut Context) -> Verdict {
 }
 
 fn write10_wrprotect(ctx: &mut Context) -> Verdict {
-    with_scratch(ctx, 1, |ctx, s, sc| {
-        let lba = match lba32(sc, "WRITE (10)") {
-            Ok(lba) => lba,
-            Err(na) => return Ok(na),
-        };
+    with_scratch32(ctx, 1, "WRITE (10)", |ctx, s, sc, lba| {
         if !no_protection(ctx, s)? {
             return Ok(Outcome::not_applicable(
                 "the LUN supports protection information",

@@ -128,11 +128,7 @@ fn read6_beyond_eol(ctx: &mut Context) -> Verdict {
 }
 
 fn write12_read_back(ctx: &mut Context) -> Verdict {
-    with_scratch(ctx, 3, |ctx, s, sc| {
-        let lba = match lba32(sc, "WRITE (12)") {
-            Ok(lba) => lba,
-            Err(na) => return Ok(na),
-        };
+    with_scratch32(ctx, 3, "WRITE (12)", |ctx, s, sc, lba| {
         let data = pattern(3, sc.cap.block_len, 0x12);
         let w = Write12 {
             lba,

@@ -253,11 +253,20 @@ impl Reply {
     }
 }
 
-/// The scratch range's first LBA for a command of 32-bit LBAs (`name`),
-/// or not applicable when it lies beyond.
-pub fn lba32(sc: &Scratch, name: &str) -> Result<u32, Outcome> {
-    u32::try_from(sc.lba)
-        .map_err(|_| Outcome::not_applicable(format!("the scratch range is beyond {name}'s reach")))
+/// [`with_scratch`] for a command of 32-bit LBAs (`name`): `body` gets the
+/// scratch range's first LBA as one; not applicable when it lies beyond.
+pub fn with_scratch32(
+    ctx: &mut Context,
+    blocks: u32,
+    name: &str,
+    body: impl FnOnce(&mut Context, &mut Scsi, &Scratch, u32) -> Verdict,
+) -> Verdict {
+    with_scratch(ctx, blocks, |ctx, s, sc| match u32::try_from(sc.lba) {
+        Ok(lba) => body(ctx, s, sc, lba),
+        Err(_) => Ok(Outcome::not_applicable(format!(
+            "the scratch range is beyond {name}'s reach"
+        ))),
+    })
 }
 
 /// Not applicable when `reply` says the device does not implement `name`

@@ -102,11 +102,7 @@ fn check_filled(ctx: &mut Context, s: &mut Scsi, sc: &Scratch, block: &[u8]) -> 
 }
 
 fn ws10_fill(ctx: &mut Context) -> Verdict {
-    with_scratch(ctx, BLOCKS, |ctx, s, sc| {
-        let lba = match lba32(sc, "WRITE SAME (10)") {
-            Ok(lba) => lba,
-            Err(na) => return Ok(na),
-        };
+    with_scratch32(ctx, BLOCKS, "WRITE SAME (10)", |ctx, s, sc, lba| {
         let block = pattern(1, sc.cap.block_len, 0x41);
         let cdb = WriteSame10 {
             lba,
