@@ -229,7 +229,7 @@ fn text_continuation(ctx: &mut Context) -> Verdict {
     let ffp = LoginStage::FullFeaturePhase;
     let text = b"MaxBurstLength=131072\0HeaderDigest=None\0";
     let cut = 28; // inside "HeaderDigest"
-    let mut part1 = login.request(op, op, false, &[]);
+    let mut part1 = login.request((op, op), false, &[]);
     part1.continue_bit = true;
     part1.data = bytes::Bytes::copy_from_slice(&text[..cut]);
     let reply = login.send(ctx, part1)?;
@@ -243,7 +243,7 @@ fn text_continuation(ctx: &mut Context) -> Verdict {
             reply.describe(),
         ));
     }
-    let mut part2 = login.request(op, ffp, true, &[]);
+    let mut part2 = login.request((op, ffp), true, &[]);
     part2.data = bytes::Bytes::copy_from_slice(&text[cut..]);
     let reply = login.send(ctx, part2)?;
     let step = match &reply {

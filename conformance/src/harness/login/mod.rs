@@ -67,8 +67,7 @@ impl RawLogin {
     /// A Login Request with this login's fields and `keys`.
     pub(crate) fn request(
         &self,
-        csg: LoginStage,
-        nsg: LoginStage,
+        (csg, nsg): (LoginStage, LoginStage),
         transit: bool,
         keys: &[(&str, &str)],
     ) -> LoginRequest {
@@ -115,7 +114,7 @@ impl RawLogin {
         transit: bool,
         keys: &[(&str, &str)],
     ) -> Result<Reply, ScenarioError> {
-        let request = self.request(csg, nsg, transit, keys);
+        let request = self.request((csg, nsg), transit, keys);
         self.send(ctx, request)
     }
 
@@ -187,7 +186,7 @@ impl RawLogin {
     ) -> LoginRequest {
         let mut keys = RawLogin::first_keys(ctx);
         keys.push(("AuthMethod".into(), methods.into()));
-        self.request(csg, nsg, transit, &borrowed(&keys))
+        self.request((csg, nsg), transit, &borrowed(&keys))
     }
 
     /// Sends [`RawLogin::first_request`] from the security stage and reads
