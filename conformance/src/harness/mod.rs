@@ -3,7 +3,9 @@
 //! request by request ([`login`]), full feature phase sessions driven PDU
 //! by PDU ([`session`]), block reads and writes over them ([`blocks`]) and
 //! the scratch range saved before a scenario writes it and restored after
-//! ([`scratch`]). Nothing here judges the target: the catalogue does.
+//! ([`scratch`]). The catalogue judges the target; the harness only
+//! says how a refused login reads ([`login::Refusal`]), which the login
+//! scenarios share.
 
 pub(crate) mod blocks;
 pub(crate) mod login;

@@ -27,6 +27,16 @@ enum Incoming {
     Unanswerable,
 }
 
+impl Incoming {
+    /// What a plain read takes: anything but a target NOP-In.
+    fn received(self) -> Option<Received> {
+        match self {
+            Incoming::Received(received) => Some(received),
+            Incoming::AnsweredPing | Incoming::Unanswerable => None,
+        }
+    }
+}
+
 /// A full feature phase session on a raw connection.
 #[derive(Debug)]
 pub(crate) struct RawSession {
@@ -110,20 +120,6 @@ impl RawSession {
         self.wire.send(ctx, pdu)
     }
 
-    /// The next thing from the target within `timeout`; its pings are
-    /// answered and its sequence numbers followed on the way. The timeout
-    /// is a deadline: a target that pings often cannot stretch the wait.
-    pub(crate) fn recv(
-        &mut self,
-        ctx: &mut Context,
-        timeout: Duration,
-    ) -> Result<Received, ScenarioError> {
-        self.wait_incoming(ctx, timeout, |incoming| match incoming {
-            Incoming::Received(received) => Some(received),
-            Incoming::AnsweredPing | Incoming::Unanswerable => None,
-        })
-    }
-
     /// Waits up to `within` for a target ping (RFC 7143 §11.19.1: a NOP-In
     /// with ITT 0xffffffff and a TTT other than 0xffffffff) and answers it;
     /// true when one came. Other PDUs arriving meanwhile are followed and
@@ -140,7 +136,9 @@ impl RawSession {
         })
     }
 
-    /// Reads until `decide` takes what came, `within` from now.
+    /// Reads until `decide` takes what came, `within` from now, following
+    /// the target's sequence numbers and answering its pings on the way:
+    /// a deadline, so a target that pings often cannot stretch the wait.
     fn wait_incoming<T>(
         &mut self,
         ctx: &mut Context,
@@ -214,7 +212,8 @@ impl RawSession {
     /// The next PDU within the timeout; silence or a close is an error.
     pub(crate) fn next_pdu(&mut self, ctx: &mut Context, what: &str) -> Result<Pdu, ScenarioError> {
         let timeout = ctx.target.timeout;
-        self.recv(ctx, timeout)?.into_pdu(timeout, what)
+        self.wait_incoming(ctx, timeout, Incoming::received)?
+            .into_pdu(timeout, what)
     }
 
     /// A SCSI Command PDU (not sent) with the next CmdSN (taken unless
@@ -405,7 +404,7 @@ impl RawSession {
         self.send(ctx, nop)?;
         let timeout = ctx.target.timeout;
         loop {
-            match self.recv(ctx, timeout)? {
+            match self.wait_incoming(ctx, timeout, Incoming::received)? {
                 Received::Pdu(p @ Pdu::NopIn(_)) if p.itt() == itt => return Ok(Some(p)),
                 Received::Pdu(_) => continue,
                 _ => return Ok(None),
@@ -493,7 +492,7 @@ impl RawSession {
     ) -> Result<(Vec<Pdu>, bool), ScenarioError> {
         let mut got = Vec::new();
         let closed = wait_within(ctx.target.quiet, |left| {
-            Ok(match self.recv(ctx, left)? {
+            Ok(match self.wait_incoming(ctx, left, Incoming::received)? {
                 Received::Pdu(p) => {
                     let done = enough(&p);
                     got.push(p);

@@ -125,14 +125,19 @@ fn every_response(
     })
 }
 
-fn expcmdsn(ctx: &mut Context) -> Verdict {
-    every_response(
-        ctx,
-        Q + 1,
-        |r| r.exp_cmd_sn == LOGIN_CMD_SN,
-        format!("ExpCmdSN {LOGIN_CMD_SN}"),
-        |r| format!("ExpCmdSN {}", r.exp_cmd_sn),
-    )
+/// Pass when `field` of every response is `want` (`show` names a value).
+fn every_field(
+    ctx: &mut Context,
+    q: u16,
+    (field, want): (fn(&LoginResponse) -> u32, u32),
+    show: fn(u32) -> String,
+) -> Verdict {
+    every_response(ctx, q, |r| field(r) == want, show(want), |r| show(field(r)))
+}
+
+cases! {
+    expcmdsn => every_field(Q + 1, (|r| r.exp_cmd_sn, LOGIN_CMD_SN), |v| format!("ExpCmdSN {v}"));
+    itt_echoed => every_field(Q + 3, (|r| r.itt, LOGIN_ITT), |v| format!("ITT {v:#010x}"));
 }
 
 fn maxcmdsn(ctx: &mut Context) -> Verdict {
@@ -142,16 +147,6 @@ fn maxcmdsn(ctx: &mut Context) -> Verdict {
         |r| (r.max_cmd_sn.wrapping_sub(r.exp_cmd_sn.wrapping_sub(1)) as i32) >= 0,
         "MaxCmdSN >= ExpCmdSN - 1",
         |r| format!("ExpCmdSN {} MaxCmdSN {}", r.exp_cmd_sn, r.max_cmd_sn),
-    )
-}
-
-fn itt_echoed(ctx: &mut Context) -> Verdict {
-    every_response(
-        ctx,
-        Q + 3,
-        |r| r.itt == LOGIN_ITT,
-        format!("ITT {LOGIN_ITT:#010x}"),
-        |r| format!("ITT {:#010x}", r.itt),
     )
 }
 
