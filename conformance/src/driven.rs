@@ -10,6 +10,7 @@
 use crate::context::Context;
 use crate::scenario::ScenarioError;
 use crate::transcript::Direction;
+use crate::wire::read_once;
 use bytes::Bytes;
 use rtgt_initiator::{
     Event, Initiator, InitiatorConfig, ProtocolViolation, ReceiveMode, ScsiRequest, SeededRandom,
@@ -17,7 +18,7 @@ use rtgt_initiator::{
 };
 use rtgt_proto::pdu::{Lun, RawPdu};
 use std::collections::VecDeque;
-use std::io::{ErrorKind, Read, Write};
+use std::io::{ErrorKind, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
@@ -205,25 +206,11 @@ impl Driven {
         let wait = until
             .saturating_duration_since(now)
             .max(Duration::from_millis(1));
-        self.stream.set_read_timeout(Some(wait))?;
-        let mut buf = [0u8; 65536];
-        match self.stream.read(&mut buf) {
-            Ok(0) => {
-                self.closed = true;
-                ctx.transcript.note("the target closed the connection");
-            }
-            Ok(n) => self.core.handle_bytes(Instant::now(), &buf[..n]),
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted
-                ) =>
-            {
-                self.closed = true;
-                ctx.transcript.note(format!("the connection ended: {e}"));
-            }
-            Err(e) => return Err(e.into()),
+        let core = &mut self.core;
+        if read_once(&mut self.stream, ctx, wait, |bytes| {
+            core.handle_bytes(Instant::now(), bytes)
+        })? {
+            self.closed = true;
         }
         self.core.handle_timeout(Instant::now());
         self.collect(ctx);

@@ -6,8 +6,10 @@
 //!   level, the requirement in our words, what it needs) and its outcome;
 //! - [`context`]: the target under test and the suite's options, handed to
 //!   every scenario;
-//! - [`wire`]: a raw connection that sends any PDU or bytes and reads what
-//!   comes back, for scenarios that must step outside the protocol;
+//! - [`harness`]: the suite's raw initiator side for scenarios that must
+//!   step outside the protocol: [`wire`], a raw connection that sends any
+//!   PDU or bytes and reads what comes back, logins and sessions driven PDU
+//!   by PDU on it, and the scratch range saved and restored;
 //! - [`driven`]: rtgt's strict initiator core driven over a connection, for
 //!   scenarios that need a working session (login, commands, pings);
 //! - [`catalogue`]: every scenario, one module per area;
@@ -25,6 +27,7 @@ pub mod context;
 pub mod discover;
 pub mod driven;
 pub mod glob;
+pub mod harness;
 pub mod listing;
 pub mod options;
 pub mod profile;
@@ -34,4 +37,5 @@ pub mod runner;
 pub mod scenario;
 pub mod traceability;
 pub mod transcript;
-pub mod wire;
+
+pub use harness::wire;

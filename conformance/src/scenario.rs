@@ -48,6 +48,33 @@ impl Needs {
         destructive: false,
         chap_required: false,
     };
+    /// The suite's CHAP account.
+    pub const CHAP: Needs = Needs {
+        chap: true,
+        ..Needs::NONE
+    };
+    /// The suite's CHAP account and the target's, for mutual CHAP.
+    pub const MUTUAL_CHAP: Needs = Needs {
+        chap: true,
+        mutual_chap: true,
+        ..Needs::NONE
+    };
+    /// The suite's CHAP account, which the target requires.
+    pub const CHAP_REQUIRED: Needs = Needs {
+        chap: true,
+        chap_required: true,
+        ..Needs::NONE
+    };
+    /// A second initiator name.
+    pub const SECOND_INITIATOR: Needs = Needs {
+        second_initiator: true,
+        ..Needs::NONE
+    };
+    /// Writes outside the scratch range.
+    pub const DESTRUCTIVE: Needs = Needs {
+        destructive: true,
+        ..Needs::NONE
+    };
 }
 
 /// The result of one scenario.

@@ -3,7 +3,22 @@
 
 use crate::scenario::Scenario;
 
+/// Scenario bodies that are one call each, differing only in arguments: a
+/// table of cases, `name => body(args);`, each case its own function
+/// `fn name(ctx: &mut Context) -> Verdict { body(ctx, args) }` (so its own
+/// scenario).
+macro_rules! cases {
+    ($($name:ident => $body:ident($($arg:expr),* $(,)?);)*) => {
+        $(
+            fn $name(ctx: &mut $crate::context::Context) -> $crate::scenario::Verdict {
+                $body(ctx, $($arg),*)
+            }
+        )*
+    };
+}
+
 pub mod chap;
+mod checks;
 pub mod digest;
 pub mod login;
 pub mod negotiation;

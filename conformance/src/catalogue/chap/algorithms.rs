@@ -7,11 +7,6 @@ use crate::scenario::{Level, Needs, Outcome, Scenario, Verdict};
 use crate::wire::value_of;
 use rtgt_proto::chap::ChapAlgorithm;
 
-const NEEDS: Needs = Needs {
-    chap: true,
-    ..Needs::NONE
-};
-
 pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         id: "iscsi.chap.md5",
@@ -19,7 +14,7 @@ pub const SCENARIOS: &[Scenario] = &[
         level: Level::Must,
         requirement: "offered CHAP_A=5 alone, the target challenges with MD5 and accepts a \
                       correct one-way response: MD5 is the algorithm every implementation runs",
-        needs: NEEDS,
+        needs: Needs::CHAP,
         run: md5,
     },
     Scenario {
@@ -28,7 +23,7 @@ pub const SCENARIOS: &[Scenario] = &[
         level: Level::May,
         requirement: "a target that accepts CHAP_A=6 (SHA-1) alone authenticates with a SHA-1 \
                       response of 20 bytes",
-        needs: NEEDS,
+        needs: Needs::CHAP,
         run: sha1,
     },
     Scenario {
@@ -37,7 +32,7 @@ pub const SCENARIOS: &[Scenario] = &[
         level: Level::May,
         requirement: "a target that accepts CHAP_A=7 (SHA-256) alone authenticates with a \
                       SHA-256 response of 32 bytes",
-        needs: NEEDS,
+        needs: Needs::CHAP,
         run: sha256,
     },
     Scenario {
@@ -46,7 +41,7 @@ pub const SCENARIOS: &[Scenario] = &[
         level: Level::May,
         requirement: "a target that accepts CHAP_A=8 (SHA3-256) alone authenticates with a \
                       SHA3-256 response of 32 bytes",
-        needs: NEEDS,
+        needs: Needs::CHAP,
         run: sha3_256,
     },
     Scenario {
@@ -55,7 +50,7 @@ pub const SCENARIOS: &[Scenario] = &[
         level: Level::Must,
         requirement: "offered a list of algorithms, the target answers CHAP_A with exactly one \
                       of them and the login completes with it",
-        needs: NEEDS,
+        needs: Needs::CHAP,
         run: from_list,
     },
     Scenario {
@@ -64,7 +59,7 @@ pub const SCENARIOS: &[Scenario] = &[
         level: Level::Must,
         requirement: "offered unassigned algorithm numbers before MD5, the target picks MD5, \
                       the only one of the list it can run",
-        needs: NEEDS,
+        needs: Needs::CHAP,
         run: unknown_skipped,
     },
     Scenario {
@@ -74,7 +69,7 @@ pub const SCENARIOS: &[Scenario] = &[
         requirement: "offered only an unassigned algorithm number, the target answers \
                       CHAP_A=Reject or ends the login; it never challenges with an algorithm \
                       that was not offered",
-        needs: NEEDS,
+        needs: Needs::CHAP,
         run: no_common,
     },
 ];
@@ -117,20 +112,11 @@ fn one(ctx: &mut Context, alg: ChapAlgorithm, optional: bool) -> Verdict {
     })
 }
 
-fn md5(ctx: &mut Context) -> Verdict {
-    one(ctx, ChapAlgorithm::Md5, false)
-}
-
-fn sha1(ctx: &mut Context) -> Verdict {
-    one(ctx, ChapAlgorithm::Sha1, true)
-}
-
-fn sha256(ctx: &mut Context) -> Verdict {
-    one(ctx, ChapAlgorithm::Sha256, true)
-}
-
-fn sha3_256(ctx: &mut Context) -> Verdict {
-    one(ctx, ChapAlgorithm::Sha3_256, true)
+cases! {
+    md5 => one(ChapAlgorithm::Md5, false);
+    sha1 => one(ChapAlgorithm::Sha1, true);
+    sha256 => one(ChapAlgorithm::Sha256, true);
+    sha3_256 => one(ChapAlgorithm::Sha3_256, true);
 }
 
 fn from_list(ctx: &mut Context) -> Verdict {

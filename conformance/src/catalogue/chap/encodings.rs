@@ -7,18 +7,13 @@ use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, Verdict};
 use rtgt_proto::text::value;
 
-const NEEDS: Needs = Needs {
-    chap: true,
-    ..Needs::NONE
-};
-
 pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         id: "iscsi.chap.response-hex",
         clause: "RFC 7143 §6.1, §12.1.3",
         level: Level::Must,
         requirement: "a CHAP_R written as 0x and lower-case hex digits authenticates",
-        needs: NEEDS,
+        needs: Needs::CHAP,
         run: hex_lower,
     },
     Scenario {
@@ -27,7 +22,7 @@ pub const SCENARIOS: &[Scenario] = &[
         level: Level::Must,
         requirement: "a CHAP_R written as 0X and upper-case hex digits authenticates: both \
                       prefixes and both cases are hex-constants",
-        needs: NEEDS,
+        needs: Needs::CHAP,
         run: hex_upper,
     },
     Scenario {
@@ -36,7 +31,7 @@ pub const SCENARIOS: &[Scenario] = &[
         level: Level::Must,
         requirement: "a CHAP_R written as 0b and base64 authenticates: binary values may be \
                       sent in either encoding",
-        needs: NEEDS,
+        needs: Needs::CHAP,
         run: base64_lower,
     },
     Scenario {
@@ -44,7 +39,7 @@ pub const SCENARIOS: &[Scenario] = &[
         clause: "RFC 7143 §6.1, §12.1.3",
         level: Level::Must,
         requirement: "a CHAP_R written as 0B and base64 authenticates",
-        needs: NEEDS,
+        needs: Needs::CHAP,
         run: base64_upper,
     },
 ];

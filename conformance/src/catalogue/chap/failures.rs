@@ -2,15 +2,10 @@
 //! a wrong secret, an unknown user, a response to another identifier, cut
 //! or padded responses, and responses without their companion key.
 
-use super::{account, challenged, name_and, refused, refused_with, respond};
-use crate::context::Context;
+use super::{account, challenged, name_and, refused, refused_with, respond, Challenge};
+use crate::context::{Account, Context};
 use crate::scenario::{Level, Needs, Scenario, Verdict};
 use rtgt_proto::chap::{self, ChapSecret};
-
-const NEEDS: Needs = Needs {
-    chap: true,
-    ..Needs::NONE
-};
 
 /// Authentication failure.
 const AUTH_FAILURE: u16 = 0x0201;
@@ -26,7 +21,7 @@ pub const SCENARIOS: &[Scenario] = &[
         level: Level::Must,
         requirement: "a response computed with the wrong secret fails the login with status \
                       0x0201 (authentication failure)",
-        needs: NEEDS,
+        needs: Needs::CHAP,
         run: wrong_secret,
     },
     Scenario {
@@ -35,7 +30,7 @@ pub const SCENARIOS: &[Scenario] = &[
         level: Level::Must,
         requirement: "a CHAP_N the target has no account for fails the login with status \
                       0x0201, even with the response the suite's secret gives",
-        needs: NEEDS,
+        needs: Needs::CHAP,
         run: unknown_user,
     },
     Scenario {
@@ -44,7 +39,7 @@ pub const SCENARIOS: &[Scenario] = &[
         level: Level::Must,
         requirement: "a response computed over another identifier than the CHAP_I sent fails \
                       the login with status 0x0201",
-        needs: NEEDS,
+        needs: Needs::CHAP,
         run: wrong_identifier,
     },
     Scenario {
@@ -53,7 +48,7 @@ pub const SCENARIOS: &[Scenario] = &[
         level: Level::Must,
         requirement: "the first half of a correct response is not a correct response: the \
                       login fails with status 0x0201 (or 0x0200, the length being wrong)",
-        needs: NEEDS,
+        needs: Needs::CHAP,
         run: truncated,
     },
     Scenario {
@@ -62,7 +57,7 @@ pub const SCENARIOS: &[Scenario] = &[
         level: Level::Must,
         requirement: "a correct response with one byte appended is not a correct response: \
                       the login fails with status 0x0201 (or 0x0200, the length being wrong)",
-        needs: NEEDS,
+        needs: Needs::CHAP,
         run: extended,
     },
     Scenario {
@@ -71,7 +66,7 @@ pub const SCENARIOS: &[Scenario] = &[
         level: Level::Must,
         requirement: "a CHAP_R longer than 1024 bytes (a correct response followed by filler) \
                       is refused: the login fails or the connection closes",
-        needs: NEEDS,
+        needs: Needs::CHAP,
         run: oversize,
     },
     Scenario {
@@ -80,7 +75,7 @@ pub const SCENARIOS: &[Scenario] = &[
         level: Level::Must,
         requirement: "CHAP_N without CHAP_R does not authenticate: the target refuses with an \
                       initiator error (0x0200, 0x0201 or 0x0207) rather than moving on",
-        needs: NEEDS,
+        needs: Needs::CHAP,
         run: name_only,
     },
     Scenario {
@@ -89,123 +84,103 @@ pub const SCENARIOS: &[Scenario] = &[
         level: Level::Must,
         requirement: "CHAP_R without CHAP_N does not authenticate: the target refuses with an \
                       initiator error (0x0200, 0x0201 or 0x0207) rather than moving on",
-        needs: NEEDS,
+        needs: Needs::CHAP,
         run: response_only,
     },
 ];
 
-fn wrong_secret(ctx: &mut Context) -> Verdict {
+/// How the answer must be refused: with one of these statuses (named in
+/// the expectation), or with any initiator error or a close.
+#[derive(Clone, Copy)]
+enum Expect {
+    Statuses(&'static [u16], &'static str),
+    Refused,
+}
+
+/// The status of a wrong response.
+const AUTH: Expect = Expect::Statuses(&[AUTH_FAILURE], "status 0x0201");
+/// The status of a response of the wrong length.
+const LENGTH: Expect = Expect::Statuses(WRONG_LENGTH, "status 0x0201 or 0x0200");
+/// The status of an incomplete CHAP step.
+const INCOMPLETE: Expect =
+    Expect::Statuses(&[0x0200, 0x0201, 0x0207], "status 0x0200, 0x0201 or 0x0207");
+
+/// Answers a CHAP_MD5 challenge with the keys `keys` makes of the suite's
+/// account and the challenge, and judges the refusal.
+fn refuses(
+    ctx: &mut Context,
+    expect: Expect,
+    keys: impl FnOnce(&Account, &Challenge) -> Vec<(String, String)>,
+) -> Verdict {
     let user = account(ctx)?;
     let (mut login, c) = challenged(ctx, "5")?;
-    let mut secret = user.secret.clone();
-    secret.extend_from_slice(b"-wrong");
-    let answer = respond(ctx, &mut login, &name_and(&user.user, &c.response(&secret)))?;
-    Ok(refused_with(
-        &answer,
-        &[AUTH_FAILURE],
-        false,
-        "status 0x0201",
-    ))
+    let answer = respond(ctx, &mut login, &keys(&user, &c))?;
+    Ok(match expect {
+        Expect::Statuses(statuses, expected) => refused_with(&answer, statuses, false, expected),
+        Expect::Refused => refused(&answer, "an initiator error status or a closed connection"),
+    })
+}
+
+fn wrong_secret(ctx: &mut Context) -> Verdict {
+    refuses(ctx, AUTH, |user, c| {
+        let mut secret = user.secret.clone();
+        secret.extend_from_slice(b"-wrong");
+        name_and(&user.user, &c.response(&secret))
+    })
 }
 
 fn unknown_user(ctx: &mut Context) -> Verdict {
-    let user = account(ctx)?;
-    let (mut login, c) = challenged(ctx, "5")?;
-    let name = format!("{}-no-such-user", user.user);
-    let answer = respond(ctx, &mut login, &name_and(&name, &c.response(&user.secret)))?;
-    Ok(refused_with(
-        &answer,
-        &[AUTH_FAILURE],
-        false,
-        "status 0x0201",
-    ))
+    refuses(ctx, AUTH, |user, c| {
+        let name = format!("{}-no-such-user", user.user);
+        name_and(&name, &c.response(&user.secret))
+    })
 }
 
 fn wrong_identifier(ctx: &mut Context) -> Verdict {
-    let user = account(ctx)?;
-    let (mut login, c) = challenged(ctx, "5")?;
-    let response = c.alg.response(
-        c.id.wrapping_add(1),
-        &ChapSecret::new(user.secret.clone()),
-        &c.bytes,
-    );
-    let answer = respond(ctx, &mut login, &name_and(&user.user, &response))?;
-    Ok(refused_with(
-        &answer,
-        &[AUTH_FAILURE],
-        false,
-        "status 0x0201",
-    ))
+    refuses(ctx, AUTH, |user, c| {
+        let response = c.alg.response(
+            c.id.wrapping_add(1),
+            &ChapSecret::new(user.secret.clone()),
+            &c.bytes,
+        );
+        name_and(&user.user, &response)
+    })
 }
 
 fn truncated(ctx: &mut Context) -> Verdict {
-    let user = account(ctx)?;
-    let (mut login, c) = challenged(ctx, "5")?;
-    let response = c.response(&user.secret);
-    let half = &response[..response.len() / 2];
-    let answer = respond(ctx, &mut login, &name_and(&user.user, half))?;
-    Ok(refused_with(
-        &answer,
-        WRONG_LENGTH,
-        false,
-        "status 0x0201 or 0x0200",
-    ))
+    refuses(ctx, LENGTH, |user, c| {
+        let response = c.response(&user.secret);
+        name_and(&user.user, &response[..response.len() / 2])
+    })
 }
 
 fn extended(ctx: &mut Context) -> Verdict {
-    let user = account(ctx)?;
-    let (mut login, c) = challenged(ctx, "5")?;
-    let mut response = c.response(&user.secret);
-    response.push(0);
-    let answer = respond(ctx, &mut login, &name_and(&user.user, &response))?;
-    Ok(refused_with(
-        &answer,
-        WRONG_LENGTH,
-        false,
-        "status 0x0201 or 0x0200",
-    ))
+    refuses(ctx, LENGTH, |user, c| {
+        let mut response = c.response(&user.secret);
+        response.push(0);
+        name_and(&user.user, &response)
+    })
 }
 
 fn oversize(ctx: &mut Context) -> Verdict {
-    let user = account(ctx)?;
-    let (mut login, c) = challenged(ctx, "5")?;
-    let mut response = c.response(&user.secret);
-    response.resize(chap::MAX_BINARY_LEN + 1, 0x5a);
-    let answer = respond(ctx, &mut login, &name_and(&user.user, &response))?;
-    Ok(refused(
-        &answer,
-        "an initiator error status or a closed connection",
-    ))
+    refuses(ctx, Expect::Refused, |user, c| {
+        let mut response = c.response(&user.secret);
+        response.resize(chap::MAX_BINARY_LEN + 1, 0x5a);
+        name_and(&user.user, &response)
+    })
 }
 
-/// Initiator error statuses that fit an incomplete CHAP step.
-const INCOMPLETE: &[u16] = &[0x0200, 0x0201, 0x0207];
-
 fn name_only(ctx: &mut Context) -> Verdict {
-    let user = account(ctx)?;
-    let (mut login, _) = challenged(ctx, "5")?;
-    let keys = vec![("CHAP_N".to_owned(), user.user.clone())];
-    let answer = respond(ctx, &mut login, &keys)?;
-    Ok(refused_with(
-        &answer,
-        INCOMPLETE,
-        false,
-        "status 0x0200, 0x0201 or 0x0207",
-    ))
+    refuses(ctx, INCOMPLETE, |user, _| {
+        vec![("CHAP_N".to_owned(), user.user.clone())]
+    })
 }
 
 fn response_only(ctx: &mut Context) -> Verdict {
-    let user = account(ctx)?;
-    let (mut login, c) = challenged(ctx, "5")?;
-    let keys = vec![(
-        "CHAP_R".to_owned(),
-        chap::encode_response(&c.response(&user.secret)),
-    )];
-    let answer = respond(ctx, &mut login, &keys)?;
-    Ok(refused_with(
-        &answer,
-        INCOMPLETE,
-        false,
-        "status 0x0200, 0x0201 or 0x0207",
-    ))
+    refuses(ctx, INCOMPLETE, |user, c| {
+        vec![(
+            "CHAP_R".to_owned(),
+            chap::encode_response(&c.response(&user.secret)),
+        )]
+    })
 }

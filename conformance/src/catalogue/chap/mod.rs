@@ -2,12 +2,13 @@
 //! algorithms, one-way and mutual, wrong and missing values, encodings of
 //! binary values, and the stage rules around authentication.
 
-use super::sequencing::session::{self, kv, Answer, Login};
 use crate::context::{Account, Context};
+use crate::harness::login::{self, Answer, RawLogin, OP, SEC};
 use crate::scenario::{Outcome, ScenarioError};
+use crate::wire::kv;
 use crate::wire::value_of;
 use rtgt_proto::chap::{self, ChapAlgorithm, ChapSecret};
-use rtgt_proto::pdu::{LoginStage, LoginStatusClass};
+use rtgt_proto::pdu::LoginStatusClass;
 use rtgt_proto::text::Pair;
 
 mod algorithms;
@@ -27,9 +28,6 @@ pub const SCENARIOS: &[&[Scenario]] = &[
     stages::SCENARIOS,
 ];
 
-const SEC: LoginStage = LoginStage::SecurityNegotiation;
-const OP: LoginStage = LoginStage::LoginOperationalNegotiation;
-
 /// The suite's incoming account (scenarios declare `needs.chap`).
 fn account(ctx: &Context) -> Result<Account, ScenarioError> {
     ctx.target
@@ -47,9 +45,9 @@ fn target_account(ctx: &Context) -> Result<Account, ScenarioError> {
 }
 
 /// Connects and agrees AuthMethod=CHAP (the first step of §12.1.3).
-fn open(ctx: &mut Context, discovery: bool) -> Result<Login, ScenarioError> {
-    let mut login = Login::connect(ctx)?;
-    let mut keys = Login::opening_keys(ctx, discovery);
+fn open(ctx: &mut Context, discovery: bool) -> Result<RawLogin, ScenarioError> {
+    let mut login = RawLogin::plain(ctx)?;
+    let mut keys = RawLogin::opening_keys(ctx, discovery);
     keys.push(("AuthMethod".into(), "CHAP".into()));
     match login.step(ctx, SEC, OP, false, &keys)? {
         Answer::Response(r, k)
@@ -83,7 +81,7 @@ impl Challenge {
 /// Sends CHAP_A=`list`; the challenge, or what came instead.
 fn ask(
     ctx: &mut Context,
-    login: &mut Login,
+    login: &mut RawLogin,
     list: &str,
 ) -> Result<Result<Challenge, Answer>, ScenarioError> {
     let answer = login.step(ctx, SEC, SEC, false, &kv(&[("CHAP_A", list)]))?;
@@ -105,7 +103,7 @@ fn ask(
 
 /// Opens a normal session login and gets a challenge for `list`; a
 /// refusal is a setup error (the scenario is about what follows).
-fn challenged(ctx: &mut Context, list: &str) -> Result<(Login, Challenge), ScenarioError> {
+fn challenged(ctx: &mut Context, list: &str) -> Result<(RawLogin, Challenge), ScenarioError> {
     let mut login = open(ctx, false)?;
     match ask(ctx, &mut login, list)? {
         Ok(c) => Ok((login, c)),
@@ -119,7 +117,7 @@ fn challenged(ctx: &mut Context, list: &str) -> Result<(Login, Challenge), Scena
 /// Sends the third CHAP step with T=1 towards the operational stage.
 fn respond(
     ctx: &mut Context,
-    login: &mut Login,
+    login: &mut RawLogin,
     keys: &[(String, String)],
 ) -> Result<Answer, ScenarioError> {
     login.step(ctx, SEC, OP, true, keys)
@@ -137,14 +135,14 @@ fn name_and(user: &str, response: &[u8]) -> Vec<(String, String)> {
 /// when the login completed, else what happened instead.
 fn complete(
     ctx: &mut Context,
-    login: &mut Login,
+    login: &mut RawLogin,
     mut answer: Answer,
 ) -> Result<Option<String>, ScenarioError> {
     for _ in 0..3 {
         match &answer {
             Answer::Response(r, _) if r.status.class() == LoginStatusClass::Success => {
                 if r.transit {
-                    return match session::operational(ctx, login, &[]) {
+                    return match login::operational(ctx, login, &[]) {
                         Ok(_) => Ok(None),
                         Err(ScenarioError::Login(why)) => Ok(Some(why)),
                         Err(e) => Err(e),

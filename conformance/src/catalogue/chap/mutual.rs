@@ -4,19 +4,13 @@
 
 use super::{
     account, ask, complete, mutual_answer, name_and, open, refused, respond, target_account,
-    Answer, Challenge, Login,
+    Answer, Challenge, RawLogin,
 };
 use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
 use rtgt_proto::chap::{ChapSecret, MAX_BINARY_LEN};
 use rtgt_proto::pdu::LoginStatusClass;
 use rtgt_proto::text::value;
-
-const NEEDS: Needs = Needs {
-    chap: true,
-    mutual_chap: true,
-    ..Needs::NONE
-};
 
 pub const SCENARIOS: &[Scenario] = &[
     Scenario {
@@ -26,7 +20,7 @@ pub const SCENARIOS: &[Scenario] = &[
         requirement: "given our CHAP_I and CHAP_C with a correct response, the target answers \
                       with its CHAP_N and a CHAP_R computed from its secret, our identifier \
                       and our challenge, and the login completes",
-        needs: NEEDS,
+        needs: Needs::MUTUAL_CHAP,
         run: md5,
     },
     Scenario {
@@ -35,7 +29,7 @@ pub const SCENARIOS: &[Scenario] = &[
         level: Level::May,
         requirement: "a target that runs SHA-256 answers our mutual challenge with a correct \
                       32-byte SHA-256 response",
-        needs: NEEDS,
+        needs: Needs::MUTUAL_CHAP,
         run: sha256,
     },
     Scenario {
@@ -44,7 +38,7 @@ pub const SCENARIOS: &[Scenario] = &[
         level: Level::Must,
         requirement: "our challenge written in base64 is taken as the same bytes: the target's \
                       response to it verifies",
-        needs: NEEDS,
+        needs: Needs::MUTUAL_CHAP,
         run: base64,
     },
     Scenario {
@@ -53,7 +47,7 @@ pub const SCENARIOS: &[Scenario] = &[
         level: Level::Must,
         requirement: "when the initiator's challenge is the very challenge the target sent, \
                       the target refuses and closes the connection instead of answering it",
-        needs: NEEDS,
+        needs: Needs::MUTUAL_CHAP,
         run: reflected,
     },
     Scenario {
@@ -62,7 +56,7 @@ pub const SCENARIOS: &[Scenario] = &[
         level: Level::Should,
         requirement: "a CHAP_I of 256 is no CHAP identifier (one octet): the target refuses \
                       the login rather than answer it",
-        needs: NEEDS,
+        needs: Needs::MUTUAL_CHAP,
         run: identifier_out_of_range,
     },
     Scenario {
@@ -71,7 +65,7 @@ pub const SCENARIOS: &[Scenario] = &[
         level: Level::Should,
         requirement: "a CHAP_C of 1025 bytes breaks the 1024-byte limit: the target refuses \
                       the login rather than answer it",
-        needs: NEEDS,
+        needs: Needs::MUTUAL_CHAP,
         run: oversize,
     },
     Scenario {
@@ -79,7 +73,7 @@ pub const SCENARIOS: &[Scenario] = &[
         clause: "RFC 7143 §12.1.3",
         level: Level::Should,
         requirement: "a CHAP_C without CHAP_I cannot be answered: the target refuses the login",
-        needs: NEEDS,
+        needs: Needs::MUTUAL_CHAP,
         run: without_identifier,
     },
     Scenario {
@@ -87,7 +81,7 @@ pub const SCENARIOS: &[Scenario] = &[
         clause: "RFC 1994 §4.1, RFC 7143 §12.1.3",
         level: Level::Must,
         requirement: "a target that answers a one-byte challenge answers it correctly",
-        needs: NEEDS,
+        needs: Needs::MUTUAL_CHAP,
         run: one_byte,
     },
 ];
@@ -102,7 +96,7 @@ fn ours(len: usize) -> Vec<u8> {
 /// Sends a correct response plus `extra` mutual keys.
 fn send_mutual(
     ctx: &mut Context,
-    login: &mut Login,
+    login: &mut RawLogin,
     c: &Challenge,
     extra: &[(&str, String)],
 ) -> Result<Answer, ScenarioError> {
@@ -187,16 +181,10 @@ fn mutual(
     })
 }
 
-fn md5(ctx: &mut Context) -> Verdict {
-    mutual(ctx, "5", false, value::encode_hex)
-}
-
-fn sha256(ctx: &mut Context) -> Verdict {
-    mutual(ctx, "7", true, value::encode_hex)
-}
-
-fn base64(ctx: &mut Context) -> Verdict {
-    mutual(ctx, "5", false, value::encode_base64)
+cases! {
+    md5 => mutual("5", false, value::encode_hex);
+    sha256 => mutual("7", true, value::encode_hex);
+    base64 => mutual("5", false, value::encode_base64);
 }
 
 fn reflected(ctx: &mut Context) -> Verdict {

@@ -3,21 +3,11 @@
 //! session without it where the target requires it, discovery included.
 
 use super::{account, challenged, complete, name_and, open, refused, OP, SEC};
-use crate::catalogue::sequencing::session::{Answer, Login, RawSession};
 use crate::context::Context;
+use crate::harness::login::{Answer, RawLogin};
+use crate::harness::session::RawSession;
 use crate::scenario::{Level, Needs, Outcome, Scenario, Verdict};
 use rtgt_proto::pdu::{LoginStage, LoginStatusClass};
-
-const NEEDS: Needs = Needs {
-    chap: true,
-    ..Needs::NONE
-};
-
-const REQUIRED: Needs = Needs {
-    chap: true,
-    chap_required: true,
-    ..Needs::NONE
-};
 
 pub const SCENARIOS: &[Scenario] = &[
     Scenario {
@@ -27,7 +17,7 @@ pub const SCENARIOS: &[Scenario] = &[
         requirement: "asked to leave the security stage after the challenge but before any \
                       response, the target does not let the initiator through: it refuses or \
                       stays in the security stage (T=0)",
-        needs: NEEDS,
+        needs: Needs::CHAP,
         run: transit_before_response,
     },
     Scenario {
@@ -36,7 +26,7 @@ pub const SCENARIOS: &[Scenario] = &[
         level: Level::Must,
         requirement: "an operational-stage request sent while the CHAP exchange is unfinished \
                       is refused: no operational negotiation before authentication",
-        needs: NEEDS,
+        needs: Needs::CHAP,
         run: operational_early,
     },
     Scenario {
@@ -44,7 +34,7 @@ pub const SCENARIOS: &[Scenario] = &[
         clause: "RFC 7143 §12, §11.13.5",
         level: Level::Must,
         requirement: "a target that requires CHAP refuses AuthMethod=None with status 0x0201",
-        needs: REQUIRED,
+        needs: Needs::CHAP_REQUIRED,
         run: none_refused,
     },
     Scenario {
@@ -53,7 +43,7 @@ pub const SCENARIOS: &[Scenario] = &[
         level: Level::Must,
         requirement: "a target that requires CHAP refuses a login that starts in the \
                       operational stage (skipping security) with status 0x0201",
-        needs: REQUIRED,
+        needs: Needs::CHAP_REQUIRED,
         run: skipped,
     },
     Scenario {
@@ -62,7 +52,7 @@ pub const SCENARIOS: &[Scenario] = &[
         level: Level::Must,
         requirement: "a target that requires CHAP for discovery authenticates the suite's \
                       account on a discovery session and then answers SendTargets=All",
-        needs: NEEDS,
+        needs: Needs::CHAP,
         run: discovery,
     },
     Scenario {
@@ -71,7 +61,7 @@ pub const SCENARIOS: &[Scenario] = &[
         level: Level::Must,
         requirement: "a target that requires CHAP for discovery refuses AuthMethod=None on a \
                       discovery session with status 0x0201",
-        needs: NEEDS,
+        needs: Needs::CHAP,
         run: discovery_none,
     },
 ];
@@ -102,8 +92,8 @@ fn without_chap(
     discovery: bool,
     csg: LoginStage,
 ) -> Result<Answer, crate::scenario::ScenarioError> {
-    let mut login = Login::connect(ctx)?;
-    let mut keys = Login::opening_keys(ctx, discovery);
+    let mut login = RawLogin::plain(ctx)?;
+    let mut keys = RawLogin::opening_keys(ctx, discovery);
     let nsg = if csg == SEC {
         OP
     } else {
@@ -166,7 +156,7 @@ fn discovery(ctx: &mut Context) -> Verdict {
     )?;
     if let Answer::Response(r, _) = &answer {
         if r.status.class() == LoginStatusClass::Success && r.transit {
-            let keys = crate::catalogue::sequencing::session::operational(ctx, &mut login, &[])?;
+            let keys = crate::harness::login::operational(ctx, &mut login, &[])?;
             let mut s = RawSession::from_login(login, keys);
             let (_, pairs) = s.text(ctx, &[("SendTargets", "All")])?;
             s.logout(ctx);

@@ -5,12 +5,14 @@
 //! connection is allowed throughout.
 
 use super::{bad_data_digest, crc_session};
-use crate::catalogue::sequencing::blocks::{self, lun, with_scratch, write10};
-use crate::catalogue::sequencing::session::{answer_of, RawSession};
 use crate::context::Context;
+use crate::harness::blocks::{self, lun, write10};
+use crate::harness::scratch::with_scratch;
+use crate::harness::session::RawSession;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
+use crate::wire::last_value;
 use bytes::Bytes;
-use rtgt_proto::pdu::{Pdu, RejectReason, ScsiStatus, TTT_RESERVED};
+use rtgt_proto::pdu::{DataOut, Pdu, RejectReason, ScsiStatus, TTT_RESERVED};
 
 pub const SCENARIOS: &[Scenario] = &[
     Scenario {
@@ -62,7 +64,7 @@ fn immediate(ctx: &mut Context) -> Verdict {
             Ok(s) => s,
             Err(outcome) => return Ok(outcome),
         };
-        if answer_of(&s.keys, "ImmediateData") == Some("No") {
+        if last_value(&s.keys, "ImmediateData") == Some("No") {
             return Ok(Outcome::not_applicable("the target refuses immediate data"));
         }
         let data = blocks::pattern(bs as usize, 3);
@@ -106,6 +108,24 @@ fn immediate(ctx: &mut Context) -> Verdict {
     })
 }
 
+/// Sends `outs` with a wrong data digest each, then judges the recovery
+/// ([`recovery`]) and logs out.
+fn corrupt_then_recover(
+    ctx: &mut Context,
+    mut s: RawSession,
+    outs: Vec<DataOut>,
+    itt: u32,
+    data: &Bytes,
+) -> Verdict {
+    for d in outs {
+        let bytes = bad_data_digest(&Pdu::DataOut(d).to_raw(), s.wire.digests());
+        s.wire.send_bytes(ctx, &bytes)?;
+    }
+    let outcome = recovery(ctx, &mut s, itt, data)?;
+    s.logout(ctx);
+    Ok(outcome)
+}
+
 /// After a damaged Data-Out of `itt`: Reject 0x02 then an R2T (answered
 /// with `data`) or CHECK CONDITION; or the connection closed.
 fn recovery(
@@ -129,16 +149,7 @@ fn recovery(
                     return Ok(Outcome::fail("a Reject with reason 0x02 first", "an R2T"));
                 }
                 resent = true;
-                for d in s.data_out(
-                    itt,
-                    r.ttt,
-                    r.lun,
-                    data,
-                    r.buffer_offset,
-                    r.desired_data_transfer_length,
-                ) {
-                    s.send(ctx, d)?;
-                }
+                s.answer_r2t(ctx, itt, r.lun, &r, data)?;
             }
             Pdu::ScsiResponse(r) if r.itt == itt => {
                 // GOOD only after the data was asked for again.
@@ -167,7 +178,7 @@ fn unsolicited(ctx: &mut Context) -> Verdict {
             Ok(s) => s,
             Err(outcome) => return Ok(outcome),
         };
-        if answer_of(&s.keys, "InitialR2T") != Some("No") {
+        if last_value(&s.keys, "InitialR2T") != Some("No") {
             return Ok(Outcome::not_applicable(
                 "the target insists on InitialR2T=Yes",
             ));
@@ -178,13 +189,7 @@ fn unsolicited(ctx: &mut Context) -> Verdict {
         let itt = cmd.itt;
         s.send(ctx, cmd)?;
         let outs = s.data_out(itt, TTT_RESERVED, lun(ctx), &data, 0, bs);
-        for d in outs {
-            let bytes = bad_data_digest(&Pdu::DataOut(d).to_raw(), s.wire.digests());
-            s.wire.send_bytes(ctx, &bytes)?;
-        }
-        let outcome = recovery(ctx, &mut s, itt, &data)?;
-        s.logout(ctx);
-        Ok(outcome)
+        corrupt_then_recover(ctx, s, outs, itt, &data)
     })
 }
 
@@ -199,32 +204,9 @@ fn solicited(ctx: &mut Context) -> Verdict {
         let cmd = s.command(lun(ctx), &write10(lba, 1), bs, false, true);
         let itt = cmd.itt;
         s.send(ctx, cmd)?;
-        let r2t = loop {
-            match s.next_pdu(ctx, "an R2T")? {
-                Pdu::ReadyToTransfer(r) if r.itt == itt => break r,
-                Pdu::ScsiResponse(r) if r.itt == itt => {
-                    return Err(ScenarioError::Setup(format!(
-                        "the write ended at once: {:?}",
-                        r.status
-                    )))
-                }
-                _ => {}
-            }
-        };
-        let outs = s.data_out(
-            itt,
-            r2t.ttt,
-            lun(ctx),
-            &data,
-            r2t.buffer_offset,
-            r2t.desired_data_transfer_length,
-        );
-        for d in outs {
-            let bytes = bad_data_digest(&Pdu::DataOut(d).to_raw(), s.wire.digests());
-            s.wire.send_bytes(ctx, &bytes)?;
-        }
-        let outcome = recovery(ctx, &mut s, itt, &data)?;
-        s.logout(ctx);
-        Ok(outcome)
+        let r2t = s.await_r2t(ctx, itt, "an R2T")?;
+        let (offset, len) = (r2t.buffer_offset, r2t.desired_data_transfer_length);
+        let outs = s.data_out(itt, r2t.ttt, lun(ctx), &data, offset, len);
+        corrupt_then_recover(ctx, s, outs, itt, &data)
     })
 }

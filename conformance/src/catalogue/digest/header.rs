@@ -1,9 +1,9 @@
 //! A corrupted header digest (RFC 7143 §7.8): the target discards the PDU
 //! or closes the connection; if it discards, the connection goes on.
 
-use super::{bad_header_digest, crc_session};
-use crate::catalogue::sequencing::blocks;
+use super::{answers_ping, bad_header_digest, crc_session};
 use crate::context::Context;
+use crate::harness::blocks;
 use crate::scenario::{Level, Needs, Outcome, Scenario, Verdict};
 use bytes::Bytes;
 use rtgt_proto::pdu::{NopOut, Pdu};
@@ -46,10 +46,7 @@ fn corrupt_ping(ctx: &mut Context) -> Verdict {
     let bytes = bad_header_digest(&nop, s.wire.digests());
     s.wire.send_bytes(ctx, &bytes)?;
     let (got, closed) = s.gather_quiet(ctx)?;
-    if got
-        .iter()
-        .any(|p| matches!(p, Pdu::NopIn(n) if n.itt == itt))
-    {
+    if answers_ping(&got, itt) {
         return Ok(Outcome::fail(
             "the damaged ping discarded",
             "a NOP-In answering it",
@@ -58,9 +55,7 @@ fn corrupt_ping(ctx: &mut Context) -> Verdict {
     if closed {
         return Ok(Outcome::Pass);
     }
-    let alive = s.ping(ctx)?;
-    s.logout(ctx);
-    Ok(Outcome::check(alive, "the next ping answered", "no answer"))
+    crate::catalogue::checks::still_answers(ctx, s, "the next ping answered")
 }
 
 fn corrupt_command(ctx: &mut Context) -> Verdict {

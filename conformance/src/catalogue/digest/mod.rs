@@ -1,9 +1,10 @@
 //! Scenarios of header and data digests (RFC 7143 §13.1, §11.2.3, §7.8):
 //! their negotiation, corrupted digests both kinds, and padding.
 
-use super::sequencing::session::{answer_of, RawSession};
 use crate::context::Context;
+use crate::harness::session::RawSession;
 use crate::scenario::{Outcome, Scenario, ScenarioError};
+use crate::wire::last_value;
 use rtgt_proto::digest::{crc32c, to_wire};
 use rtgt_proto::pdu::{Digests, Pdu, RawPdu};
 
@@ -45,10 +46,10 @@ fn crc_session(
         Err(e) => return Err(e),
     };
     for (on, key) in [(header, "HeaderDigest"), (data, "DataDigest")] {
-        if on && answer_of(&s.keys, key) != Some("CRC32C") {
+        if on && last_value(&s.keys, key) != Some("CRC32C") {
             return Ok(Err(Outcome::not_applicable(format!(
                 "the target answers {key}={}",
-                answer_of(&s.keys, key).unwrap_or("(nothing)")
+                last_value(&s.keys, key).unwrap_or("(nothing)")
             ))));
         }
     }
@@ -83,4 +84,10 @@ fn digest_without_padding(raw: &RawPdu, digests: Digests) -> Vec<u8> {
         bytes[n - 4..].copy_from_slice(&to_wire(crc32c(&raw.data)));
     }
     bytes
+}
+
+/// Whether a NOP-In among `got` answers the ping of ITT `itt`.
+fn answers_ping(got: &[Pdu], itt: u32) -> bool {
+    got.iter()
+        .any(|p| matches!(p, Pdu::NopIn(n) if n.itt == itt))
 }

@@ -2,10 +2,11 @@
 //! target takes the first value of our list it supports, and the digests
 //! agreed are then on every PDU both ways.
 
-use super::super::sequencing::blocks;
-use super::super::sequencing::session::{answer_of, RawSession};
 use crate::context::Context;
+use crate::harness::blocks;
+use crate::harness::session::RawSession;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
+use crate::wire::last_value;
 
 pub const SCENARIOS: &[Scenario] = &[
     Scenario {
@@ -64,7 +65,7 @@ fn offer(
         }
         Err(e) => return Err(e),
     };
-    let answer = answer_of(&s.keys, key).unwrap_or("None").to_owned();
+    let answer = last_value(&s.keys, key).unwrap_or("None").to_owned();
     if !list.split(',').any(|v| v == answer) {
         return Ok(Err(Outcome::fail(
             format!("{key} answered with one of {list}"),
@@ -87,7 +88,7 @@ fn offer(
 fn alone(ctx: &mut Context, key: &str, value: &str) -> Result<Option<String>, ScenarioError> {
     match RawSession::open(ctx, &[(key, value)]) {
         Ok(s) => {
-            let answer = answer_of(&s.keys, key).map(str::to_owned);
+            let answer = last_value(&s.keys, key).map(str::to_owned);
             s.logout(ctx);
             Ok(answer)
         }
@@ -115,18 +116,9 @@ fn ordered(ctx: &mut Context, key: &str, first: &str, second: &str) -> Verdict {
     ))
 }
 
-fn header_crc_first(ctx: &mut Context) -> Verdict {
-    ordered(ctx, "HeaderDigest", "CRC32C", "None")
-}
-
-fn header_none_first(ctx: &mut Context) -> Verdict {
-    ordered(ctx, "HeaderDigest", "None", "CRC32C")
-}
-
-fn data_crc_first(ctx: &mut Context) -> Verdict {
-    ordered(ctx, "DataDigest", "CRC32C", "None")
-}
-
-fn data_none_first(ctx: &mut Context) -> Verdict {
-    ordered(ctx, "DataDigest", "None", "CRC32C")
+cases! {
+    header_crc_first => ordered("HeaderDigest", "CRC32C", "None");
+    header_none_first => ordered("HeaderDigest", "None", "CRC32C");
+    data_crc_first => ordered("DataDigest", "CRC32C", "None");
+    data_none_first => ordered("DataDigest", "None", "CRC32C");
 }

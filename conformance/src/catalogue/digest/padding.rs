@@ -1,9 +1,9 @@
 //! Padding of data segments (RFC 7143 §11.2.3, §11.2.4): padding is not
 //! data, whatever its bytes, and the data digest covers it.
 
-use super::{crc_session, digest_without_padding};
-use crate::catalogue::sequencing::session::RawSession;
+use super::{answers_ping, crc_session, digest_without_padding};
 use crate::context::Context;
+use crate::harness::session::RawSession;
 use crate::scenario::{Level, Needs, Outcome, Scenario, Verdict};
 use bytes::Bytes;
 use rtgt_proto::pdu::{NopOut, Pdu, RawPdu, RejectReason};
@@ -74,25 +74,25 @@ fn echoed(ctx: &mut Context, s: &mut RawSession, itt: u32, bytes: &[u8]) -> Verd
     })
 }
 
-fn nonzero_padding(ctx: &mut Context) -> Verdict {
-    let mut s = RawSession::open(ctx, &[])?;
-    let (itt, raw) = ping(&mut s, &[0xff, 0xff, 0xff]);
+/// A ping with `padding` after its data, sent whole on `s`: [`echoed`].
+fn padded_ping(ctx: &mut Context, mut s: RawSession, padding: &'static [u8]) -> Verdict {
+    let (itt, raw) = ping(&mut s, padding);
     let bytes = raw.encode(s.wire.digests());
     let verdict = echoed(ctx, &mut s, itt, &bytes)?;
     s.logout(ctx);
     Ok(verdict)
 }
 
+fn nonzero_padding(ctx: &mut Context) -> Verdict {
+    let s = RawSession::open(ctx, &[])?;
+    padded_ping(ctx, s, &[0xff, 0xff, 0xff])
+}
+
 fn padding_digest(ctx: &mut Context) -> Verdict {
-    let mut s = match crc_session(ctx, false, true, &[])? {
-        Ok(s) => s,
-        Err(outcome) => return Ok(outcome),
-    };
-    let (itt, raw) = ping(&mut s, &[0xa5, 0x5a, 0xff]);
-    let bytes = raw.encode(s.wire.digests());
-    let verdict = echoed(ctx, &mut s, itt, &bytes)?;
-    s.logout(ctx);
-    Ok(verdict)
+    match crc_session(ctx, false, true, &[])? {
+        Ok(s) => padded_ping(ctx, s, &[0xa5, 0x5a, 0xff]),
+        Err(outcome) => Ok(outcome),
+    }
 }
 
 fn padding_left_out(ctx: &mut Context) -> Verdict {
@@ -104,10 +104,7 @@ fn padding_left_out(ctx: &mut Context) -> Verdict {
     let bytes = digest_without_padding(&raw, s.wire.digests());
     s.wire.send_bytes(ctx, &bytes)?;
     let (got, closed) = s.gather_quiet(ctx)?;
-    if got
-        .iter()
-        .any(|p| matches!(p, Pdu::NopIn(n) if n.itt == itt))
-    {
+    if answers_ping(&got, itt) {
         return Ok(Outcome::fail("the ping rejected", "a NOP-In echoing it"));
     }
     let rejected = got

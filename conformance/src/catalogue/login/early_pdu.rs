@@ -3,16 +3,16 @@
 //! connection; once it has started, it answers with a Login reject of
 //! status 0x020b, Invalid during login, and then drops the connection).
 
-use super::raw::{RawLogin, Reply, LOGIN_CMD_SN};
 use crate::context::Context;
+use crate::harness::login::{RawLogin, Reply, LOGIN_CMD_SN};
 use crate::scenario::{Level, Outcome, Scenario, Verdict};
 use bytes::Bytes;
 use rtgt_proto::pdu::{
-    LoginStage, LoginStatusClass, LogoutRequest, Lun, NopOut, Pdu, ScsiCommand, TextRequest,
+    LoginStage, LoginStatus, LoginStatusClass, LogoutRequest, Lun, NopOut, Pdu, ScsiCommand,
+    TextRequest,
 };
 
 const Q: u16 = 0x5500;
-const INVALID_DURING_LOGIN: u16 = 0x020b;
 
 pub const SCENARIOS: &[Scenario] = &[
     Scenario::new("iscsi.login.nop-out-before-login", "RFC 7143 §6.3", Level::Must, "a NOP-Out as the first PDU of a connection makes the target drop the connection at once", nop_first),
@@ -90,32 +90,17 @@ fn first(ctx: &mut Context, pdu: Pdu) -> Verdict {
     ))
 }
 
-fn nop_first(ctx: &mut Context) -> Verdict {
-    first(ctx, nop())
-}
-
-fn scsi_first(ctx: &mut Context) -> Verdict {
-    first(ctx, scsi())
-}
-
-fn text_first(ctx: &mut Context) -> Verdict {
-    first(ctx, text())
+cases! {
+    nop_first => first(nop());
+    scsi_first => first(scsi());
+    text_first => first(text());
 }
 
 /// The PDU after a first, successful, Login Response (T=0, so the login is
 /// still in the security stage).
 fn during(ctx: &mut Context, pdu: Pdu) -> Verdict {
     let mut login = RawLogin::connect(ctx, Q + 1)?;
-    let mut keys = RawLogin::first_keys(ctx);
-    let method = if ctx.target.chap.is_some() {
-        "CHAP,None"
-    } else {
-        "None"
-    };
-    keys.push(("AuthMethod".into(), method.into()));
-    let keys: Vec<(&str, &str)> = keys.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let sec = LoginStage::SecurityNegotiation;
-    let reply = login.exchange(ctx, sec, sec, false, &keys)?;
+    let reply = login.send_first(ctx, None, LoginStage::SecurityNegotiation, false)?;
     if reply.status() != Some(0) {
         return Ok(Outcome::fail(
             "a successful first Login Response",
@@ -124,7 +109,7 @@ fn during(ctx: &mut Context, pdu: Pdu) -> Verdict {
     }
     let what = pdu.opcode().name().to_owned();
     let reply = login.send_other(ctx, pdu)?;
-    if reply.status() != Some(INVALID_DURING_LOGIN) {
+    if reply.status() != Some(LoginStatus::InvalidDuringLogin.raw()) {
         return Ok(Outcome::fail(
             format!("a Login Response with status 0x020b (Invalid during login) for the {what}"),
             reply.describe(),
@@ -138,18 +123,9 @@ fn during(ctx: &mut Context, pdu: Pdu) -> Verdict {
     ))
 }
 
-fn nop_during(ctx: &mut Context) -> Verdict {
-    during(ctx, nop())
-}
-
-fn scsi_during(ctx: &mut Context) -> Verdict {
-    during(ctx, scsi())
-}
-
-fn text_during(ctx: &mut Context) -> Verdict {
-    during(ctx, text())
-}
-
-fn logout_during(ctx: &mut Context) -> Verdict {
-    during(ctx, logout())
+cases! {
+    nop_during => during(nop());
+    scsi_during => during(scsi());
+    text_during => during(text());
+    logout_during => during(logout());
 }

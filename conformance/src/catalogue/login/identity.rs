@@ -1,13 +1,12 @@
 //! The session's identity in the login: ISID and TSIH (RFC 7143 §6.3.1,
 //! §11.12.5, §11.12.6, §11.13.4).
 
-use super::raw::{RawLogin, Refusal, Reply, Step};
 use crate::context::Context;
+use crate::harness::login::{RawLogin, Refusal, Reply, Step};
 use crate::scenario::{Level, Outcome, Scenario, Verdict};
-use rtgt_proto::pdu::{Isid, IsidType, LoginStatusClass};
+use rtgt_proto::pdu::{Isid, IsidType, LoginStatus, LoginStatusClass};
 
 const Q: u16 = 0x5300;
-const NO_SESSION: u16 = 0x020a;
 
 pub const SCENARIOS: &[Scenario] = &[
     Scenario::new(
@@ -205,19 +204,18 @@ fn tsih_nonzero_final(ctx: &mut Context) -> Verdict {
 }
 
 /// RFC 7143 §11.13.5: 0x020a, a TSIH naming no session.
-const SESSION_DOES_NOT_EXIST: Refusal = Refusal::Detail(NO_SESSION, "Session does not exist");
+fn session_does_not_exist() -> Refusal {
+    Refusal::detail(LoginStatus::SessionDoesNotExist)
+}
 
 fn tsih_unknown_judged(ctx: &mut Context, judge: Refusal) -> Verdict {
     let (_, step) = RawLogin::join(ctx, crate::wire::isid(Q + 6), 0x7e57, 0)?;
     Ok(judge.judge(&step))
 }
 
-fn tsih_unknown(ctx: &mut Context) -> Verdict {
-    tsih_unknown_judged(ctx, Refusal::Class)
-}
-
-fn tsih_unknown_detail(ctx: &mut Context) -> Verdict {
-    tsih_unknown_judged(ctx, SESSION_DOES_NOT_EXIST)
+cases! {
+    tsih_unknown => tsih_unknown_judged(Refusal::Class);
+    tsih_unknown_detail => tsih_unknown_judged(session_does_not_exist());
 }
 
 fn tsih_wrong_isid_judged(ctx: &mut Context, judge: Refusal) -> Verdict {
@@ -230,31 +228,26 @@ fn tsih_wrong_isid_judged(ctx: &mut Context, judge: Refusal) -> Verdict {
     Ok(judge.judge(&step))
 }
 
-fn tsih_wrong_isid(ctx: &mut Context) -> Verdict {
-    tsih_wrong_isid_judged(ctx, Refusal::Class)
-}
-
-fn tsih_wrong_isid_detail(ctx: &mut Context) -> Verdict {
-    tsih_wrong_isid_judged(ctx, SESSION_DOES_NOT_EXIST)
+cases! {
+    tsih_wrong_isid => tsih_wrong_isid_judged(Refusal::Class);
+    tsih_wrong_isid_detail => tsih_wrong_isid_judged(session_does_not_exist());
 }
 
 fn tsih_changed(ctx: &mut Context) -> Verdict {
     const OTHER: u16 = 0x6b1d;
-    let mut login = RawLogin::connect(ctx, Q + 9)?;
-    let first = RawLogin::first_keys(ctx);
-    if let Step::Refused(reply) = login.security(ctx, &first, &[])? {
-        return Ok(Outcome::fail(
-            "the security stage to succeed",
-            reply.describe(),
-        ));
-    }
+    let mut login = match RawLogin::after_security(ctx, Q + 9)? {
+        Ok(login) => login,
+        Err(outcome) => return Ok(outcome),
+    };
     login.tsih = OTHER;
     let step = login.operational(ctx, &[])?;
     Ok(match step {
-        Step::Refused(Reply::Response(r)) if r.status.raw() == NO_SESSION => Outcome::fail(
-            "the TSIH of the first request (0, a new session) kept",
-            "status 0x020a: the later TSIH was looked up",
-        ),
+        Step::Refused(Reply::Response(r)) if r.status == LoginStatus::SessionDoesNotExist => {
+            Outcome::fail(
+                "the TSIH of the first request (0, a new session) kept",
+                "status 0x020a: the later TSIH was looked up",
+            )
+        }
         Step::Refused(reply) => Outcome::check(
             reply.is_refusal(),
             "a refusal as an initiator error, or the first TSIH kept",

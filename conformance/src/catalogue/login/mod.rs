@@ -4,7 +4,6 @@ use crate::scenario::Scenario;
 
 mod early_pdu;
 mod identity;
-pub(crate) mod raw;
 mod required_keys;
 mod response_fields;
 mod sessions;

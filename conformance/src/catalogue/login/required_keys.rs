@@ -2,12 +2,13 @@
 //! SessionType (RFC 7143 §13.4, §13.5, §13.21) and who may log in
 //! (§11.13.5).
 
-use super::raw::{last_value, RawLogin, Refusal, Step};
 use crate::context::Context;
-use crate::scenario::{Level, Outcome, Scenario, ScenarioError, Verdict};
+use crate::harness::login::{RawLogin, Refusal, Step};
+use crate::scenario::{Level, Outcome, Scenario, Verdict};
+use crate::wire::last_value;
+use rtgt_proto::pdu::LoginStatus;
 
 const Q: u16 = 0x5600;
-const MISSING: u16 = 0x0207;
 
 pub const SCENARIOS: &[Scenario] = &[
     Scenario::new(
@@ -72,58 +73,66 @@ pub const SCENARIOS: &[Scenario] = &[
     ),
 ];
 
-/// A login whose first request carries exactly `first` (plus AuthMethod),
-/// through both stages.
-fn login(
+/// The names of a first request: InitiatorName (the suite's, the one
+/// given, or none) and TargetName (the suite's, when `target`).
+#[derive(Clone, Copy)]
+struct Names {
+    initiator: Option<Option<&'static str>>,
+    target: bool,
+}
+
+impl Names {
+    /// The suite's names: its InitiatorName when `initiator`, its
+    /// TargetName when `target`.
+    const fn suite(initiator: bool, target: bool) -> Names {
+        Names {
+            initiator: if initiator { Some(None) } else { None },
+            target,
+        }
+    }
+}
+
+const NO_INITIATOR: Names = Names::suite(false, true);
+const INITIATOR_ONLY: Names = Names::suite(true, false);
+const NO_NAME: Names = Names::suite(false, false);
+const BOTH: Names = Names::suite(true, true);
+/// An initiator name no target is configured to admit.
+const INVENTED: &str = "iqn.2001-04.org.rtgt.conformance:not-admitted-7d3e1a";
+
+/// A login whose first request carries exactly `names` and `session_type`
+/// (plus AuthMethod), through both stages, judged by `judge`.
+fn judged(
     ctx: &mut Context,
     q: u16,
-    first: &[(&str, &str)],
-) -> Result<(RawLogin, Step), ScenarioError> {
+    (names, session_type): (Names, Option<&str>),
+    judge: impl FnOnce(&Step) -> Outcome,
+) -> Verdict {
+    let mut first = Vec::new();
+    if let Some(name) = names.initiator {
+        let name = name.map_or_else(|| ctx.target.initiator_name.clone(), str::to_owned);
+        first.push(("InitiatorName".to_owned(), name));
+    }
+    if names.target {
+        first.push(("TargetName".to_owned(), ctx.target.iqn.clone()));
+    }
+    if let Some(kind) = session_type {
+        first.push(("SessionType".to_owned(), kind.to_owned()));
+    }
     let mut login = RawLogin::connect(ctx, q)?;
-    let first: Vec<(String, String)> = first
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
     let step = match login.security(ctx, &first, &[])? {
         Step::Done(_) => login.operational(ctx, &[])?,
         refused => refused,
     };
-    Ok((login, step))
+    Ok(judge(&step))
 }
 
-fn expect(step: &Step, status: u16, name: &str) -> Outcome {
-    match step {
-        Step::Refused(reply) => Outcome::check(
-            reply.status() == Some(status),
-            format!("status {status:#06x} ({name})"),
-            reply.describe(),
-        ),
-        Step::Done(_) => Outcome::fail(
-            format!("status {status:#06x} ({name})"),
-            "a successful login",
-        ),
-    }
+/// RFC 7143 §11.13.5: 0x0207, a key the login needs left out.
+fn missing() -> Refusal {
+    Refusal::detail(LoginStatus::MissingParameter)
 }
 
-fn no_initiator_name(ctx: &mut Context) -> Verdict {
-    let iqn = ctx.target.iqn.clone();
-    let (_, step) = login(ctx, Q, &[("TargetName", &iqn), ("SessionType", "Normal")])?;
-    Ok(expect(&step, MISSING, "Missing parameter"))
-}
-
-fn no_target_name(ctx: &mut Context) -> Verdict {
-    let name = ctx.target.initiator_name.clone();
-    let (_, step) = login(
-        ctx,
-        Q + 1,
-        &[("InitiatorName", &name), ("SessionType", "Normal")],
-    )?;
-    Ok(expect(&step, MISSING, "Missing parameter"))
-}
-
-fn discovery_no_initiator_name(ctx: &mut Context) -> Verdict {
-    let (_, step) = login(ctx, Q + 2, &[("SessionType", "Discovery")])?;
-    Ok(expect(&step, MISSING, "Missing parameter"))
+fn refused_missing(step: &Step) -> Outcome {
+    missing().judge(step)
 }
 
 fn success(step: &Step) -> Outcome {
@@ -133,25 +142,12 @@ fn success(step: &Step) -> Outcome {
     }
 }
 
-fn discovery(ctx: &mut Context) -> Verdict {
-    let name = ctx.target.initiator_name.clone();
-    let (_, step) = login(
-        ctx,
-        Q + 3,
-        &[("InitiatorName", &name), ("SessionType", "Discovery")],
-    )?;
-    Ok(success(&step))
-}
-
-fn default_normal(ctx: &mut Context) -> Verdict {
-    let name = ctx.target.initiator_name.clone();
-    let iqn = ctx.target.iqn.clone();
-    let (_, step) = login(
-        ctx,
-        Q + 4,
-        &[("InitiatorName", &name), ("TargetName", &iqn)],
-    )?;
-    Ok(success(&step))
+cases! {
+    no_initiator_name => judged(Q, (NO_INITIATOR, Some("Normal")), refused_missing);
+    no_target_name => judged(Q + 1, (INITIATOR_ONLY, Some("Normal")), refused_missing);
+    discovery_no_initiator_name => judged(Q + 2, (NO_NAME, Some("Discovery")), refused_missing);
+    discovery => judged(Q + 3, (INITIATOR_ONLY, Some("Discovery")), success);
+    default_normal => judged(Q + 4, (BOTH, None), success);
 }
 
 fn session_type_unknown_judged(ctx: &mut Context, judge: Refusal) -> Verdict {
@@ -185,27 +181,21 @@ fn session_type_unknown(ctx: &mut Context) -> Verdict {
 }
 
 fn session_type_unknown_detail(ctx: &mut Context) -> Verdict {
-    session_type_unknown_judged(ctx, Refusal::Detail(0x0209, "Session type not supported"))
+    session_type_unknown_judged(ctx, Refusal::detail(LoginStatus::SessionTypeNotSupported))
 }
 
 fn unauthorized(ctx: &mut Context) -> Verdict {
-    let invented = "iqn.2001-04.org.rtgt.conformance:not-admitted-7d3e1a";
-    let iqn = ctx.target.iqn.clone();
-    let (_, step) = login(
-        ctx,
-        Q + 6,
-        &[
-            ("InitiatorName", invented),
-            ("TargetName", &iqn),
-            ("SessionType", "Normal"),
-        ],
-    )?;
-    Ok(match step {
+    let chap = ctx.target.chap.is_some();
+    let names = Names {
+        initiator: Some(Some(INVENTED)),
+        target: true,
+    };
+    judged(ctx, Q + 6, (names, Some("Normal")), |step| match step {
         Step::Done(_) => Outcome::not_applicable(format!(
-            "the target admitted the invented initiator name {invented}: it restricts no names"
+            "the target admitted the invented initiator name {INVENTED}: it restricts no names"
         )),
         Step::Refused(reply) => {
-            let auth_failure = ctx.target.chap.is_some() && reply.status() == Some(0x0201);
+            let auth_failure = chap && reply.status() == Some(0x0201);
             Outcome::check(
                 reply.status() == Some(0x0202) || auth_failure,
                 "status 0x0202 (Authorization failure)",

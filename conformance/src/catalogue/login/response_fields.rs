@@ -1,8 +1,8 @@
 //! The fields of Login Responses (RFC 7143 §11.13) and what follows a
 //! failed login.
 
-use super::raw::{RawLogin, Reply, Step, LOGIN_CMD_SN, LOGIN_ITT};
 use crate::context::Context;
+use crate::harness::login::{RawLogin, Reply, Step, LOGIN_CMD_SN, LOGIN_ITT};
 use crate::scenario::{Level, Outcome, Scenario, Verdict};
 use crate::wire::keys_of;
 use rtgt_proto::pdu::{LoginResponse, LoginStage};
@@ -109,59 +109,65 @@ fn statsn_increments(ctx: &mut Context) -> Verdict {
     Ok(Outcome::Pass)
 }
 
-fn expcmdsn(ctx: &mut Context) -> Verdict {
-    let rs = responses_or_return!(ctx, Q + 1);
-    Ok(match rs.iter().find(|r| r.exp_cmd_sn != LOGIN_CMD_SN) {
+/// Pass when every response of a login with ISID qualifier `q` is `ok`;
+/// else the first that is not, as `got` shows it.
+fn every_response(
+    ctx: &mut Context,
+    q: u16,
+    ok: impl Fn(&LoginResponse) -> bool,
+    expected: impl Into<String>,
+    got: impl Fn(&LoginResponse) -> String,
+) -> Verdict {
+    let rs = responses_or_return!(ctx, q);
+    Ok(match rs.iter().find(|r| !ok(r)) {
         None => Outcome::Pass,
-        Some(r) => Outcome::fail(
-            format!("ExpCmdSN {LOGIN_CMD_SN}"),
-            format!("ExpCmdSN {}", r.exp_cmd_sn),
-        ),
+        Some(r) => Outcome::fail(expected, got(r)),
     })
+}
+
+/// Pass when `field` of every response is `want` (`show` names a value).
+fn every_field(
+    ctx: &mut Context,
+    q: u16,
+    (field, want): (fn(&LoginResponse) -> u32, u32),
+    show: fn(u32) -> String,
+) -> Verdict {
+    every_response(ctx, q, |r| field(r) == want, show(want), |r| show(field(r)))
+}
+
+cases! {
+    expcmdsn => every_field(Q + 1, (|r| r.exp_cmd_sn, LOGIN_CMD_SN), |v| format!("ExpCmdSN {v}"));
+    itt_echoed => every_field(Q + 3, (|r| r.itt, LOGIN_ITT), |v| format!("ITT {v:#010x}"));
 }
 
 fn maxcmdsn(ctx: &mut Context) -> Verdict {
-    let rs = responses_or_return!(ctx, Q + 2);
-    let negative =
-        |r: &&LoginResponse| (r.max_cmd_sn.wrapping_sub(r.exp_cmd_sn.wrapping_sub(1)) as i32) < 0;
-    Ok(match rs.iter().find(negative) {
-        None => Outcome::Pass,
-        Some(r) => Outcome::fail(
-            "MaxCmdSN >= ExpCmdSN - 1",
-            format!("ExpCmdSN {} MaxCmdSN {}", r.exp_cmd_sn, r.max_cmd_sn),
-        ),
-    })
-}
-
-fn itt_echoed(ctx: &mut Context) -> Verdict {
-    let rs = responses_or_return!(ctx, Q + 3);
-    Ok(match rs.iter().find(|r| r.itt != LOGIN_ITT) {
-        None => Outcome::Pass,
-        Some(r) => Outcome::fail(
-            format!("ITT {LOGIN_ITT:#010x}"),
-            format!("ITT {:#010x}", r.itt),
-        ),
-    })
+    every_response(
+        ctx,
+        Q + 2,
+        |r| (r.max_cmd_sn.wrapping_sub(r.exp_cmd_sn.wrapping_sub(1)) as i32) >= 0,
+        "MaxCmdSN >= ExpCmdSN - 1",
+        |r| format!("ExpCmdSN {} MaxCmdSN {}", r.exp_cmd_sn, r.max_cmd_sn),
+    )
 }
 
 fn reserved_zero(ctx: &mut Context) -> Verdict {
-    let rs = responses_or_return!(ctx, Q + 4);
-    let dirty = rs.iter().find(|r| {
-        r.reserved0 != 0
-            || r.reserved_flags != 0
-            || r.reserved20 != [0; 4]
-            || r.reserved38 != [0; 10]
-    });
-    Ok(match dirty {
-        None => Outcome::Pass,
-        Some(r) => Outcome::fail(
-            "zero reserved fields",
+    every_response(
+        ctx,
+        Q + 4,
+        |r| {
+            r.reserved0 == 0
+                && r.reserved_flags == 0
+                && r.reserved20 == [0; 4]
+                && r.reserved38 == [0; 10]
+        },
+        "zero reserved fields",
+        |r| {
             format!(
                 "byte 0 bits {:#04x}, byte 1 bits {:#04x}, bytes 20-23 {:02x?}, bytes 38-47 {:02x?}",
                 r.reserved0, r.reserved_flags, r.reserved20, r.reserved38
-            ),
-        ),
-    })
+            )
+        },
+    )
 }
 
 fn tpgt_first(ctx: &mut Context) -> Verdict {
@@ -217,11 +223,7 @@ fn stalled_login(ctx: &mut Context) -> Verdict {
         )));
     }
     let mut login = RawLogin::connect(ctx, Q + 7)?;
-    let mut keys = RawLogin::first_keys(ctx);
-    keys.push(("AuthMethod".into(), "None".into()));
-    let keys: Vec<(&str, &str)> = keys.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let sec = LoginStage::SecurityNegotiation;
-    let reply = login.exchange(ctx, sec, sec, false, &keys)?;
+    let reply = login.send_first(ctx, Some("None"), LoginStage::SecurityNegotiation, false)?;
     if reply.status() != Some(0) {
         return Ok(Outcome::fail(
             "a successful first Login Response",

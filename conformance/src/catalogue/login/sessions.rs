@@ -1,13 +1,14 @@
 //! Sessions and connections at login: reinstatement, concurrent sessions,
 //! connections added to a session (RFC 7143 §6.3.1, §6.3.5, §13.2).
 
-use super::raw::{last_value, RawLogin, Refusal, Step};
 use crate::context::Context;
+use crate::harness::login::{RawLogin, Refusal, Step};
 use crate::scenario::{Level, Outcome, Scenario, Verdict};
 use crate::wire::isid;
+use crate::wire::last_value;
+use rtgt_proto::pdu::LoginStatus;
 
 const Q: u16 = 0x5400;
-const TOO_MANY: u16 = 0x0206;
 
 pub const SCENARIOS: &[Scenario] = &[
     Scenario::new(
@@ -151,12 +152,9 @@ fn over_limit_judged(ctx: &mut Context, judge: Refusal) -> Verdict {
     Ok(judge.judge(&step))
 }
 
-fn over_limit(ctx: &mut Context) -> Verdict {
-    over_limit_judged(ctx, Refusal::Class)
-}
-
-fn over_limit_detail(ctx: &mut Context) -> Verdict {
-    over_limit_judged(ctx, Refusal::Detail(TOO_MANY, "Too many connections"))
+cases! {
+    over_limit => over_limit_judged(Refusal::Class);
+    over_limit_detail => over_limit_judged(Refusal::detail(LoginStatus::TooManyConnections));
 }
 
 fn add_connection(ctx: &mut Context) -> Verdict {

@@ -1,15 +1,11 @@
 //! Illegal stage codes and transitions in Login Requests (RFC 7143 §6.3,
 //! §11.12.2, §11.12.3): each is an initiator error the target refuses.
 
-use super::raw::{expect_refusal, RawLogin};
-use super::stages::{after_security, borrowed, first};
 use crate::context::Context;
+use crate::harness::login::{expect_refusal, RawLogin, FFP, OP, SEC};
 use crate::scenario::{Level, Scenario, Verdict};
 use rtgt_proto::pdu::LoginStage;
 
-const SEC: LoginStage = LoginStage::SecurityNegotiation;
-const OP: LoginStage = LoginStage::LoginOperationalNegotiation;
-const FFP: LoginStage = LoginStage::FullFeaturePhase;
 const Q: u16 = 0x5180;
 
 pub const SCENARIOS: &[Scenario] = &[
@@ -63,7 +59,7 @@ pub const SCENARIOS: &[Scenario] = &[
 ];
 
 fn back_to_security(ctx: &mut Context) -> Verdict {
-    let mut login = match after_security(ctx, Q)? {
+    let mut login = match RawLogin::after_security(ctx, Q)? {
         Ok(login) => login,
         Err(outcome) => return Ok(outcome),
     };
@@ -75,7 +71,7 @@ fn back_to_security(ctx: &mut Context) -> Verdict {
 }
 
 fn nsg_backwards(ctx: &mut Context) -> Verdict {
-    let mut login = match after_security(ctx, Q + 1)? {
+    let mut login = match RawLogin::after_security(ctx, Q + 1)? {
         Ok(login) => login,
         Err(outcome) => return Ok(outcome),
     };
@@ -91,9 +87,8 @@ fn first_with_stages(
     what: &str,
 ) -> Verdict {
     let mut login = RawLogin::connect(ctx, q)?;
-    let mut keys = first(ctx);
-    keys.push(("AuthMethod".into(), "None".into()));
-    let reply = login.exchange(ctx, csg, nsg, true, &borrowed(&keys))?;
+    let request = login.first_request(ctx, "None", (csg, nsg), true);
+    let reply = login.send(ctx, request)?;
     Ok(expect_refusal(&reply, what))
 }
 
@@ -123,9 +118,7 @@ fn nsg_reserved(ctx: &mut Context) -> Verdict {
 
 fn transit_with_continue(ctx: &mut Context) -> Verdict {
     let mut login = RawLogin::connect(ctx, Q + 5)?;
-    let mut keys = first(ctx);
-    keys.push(("AuthMethod".into(), "None".into()));
-    let mut request = login.request(SEC, OP, true, &borrowed(&keys));
+    let mut request = login.first_request(ctx, "None", (SEC, OP), true);
     request.continue_bit = true;
     let reply = login.send(ctx, request)?;
     Ok(expect_refusal(&reply, "a request with T=1 and C=1"))

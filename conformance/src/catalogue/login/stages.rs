@@ -1,14 +1,12 @@
 //! Login stages and their transitions: CSG, NSG and the T and C bits
 //! (RFC 7143 §6.3, §11.12.1-§11.12.3, §11.13.3).
 
-use super::raw::{RawLogin, Reply, Step};
 use crate::context::Context;
+use crate::harness::login::{RawLogin, Reply, Step, FFP, OP, SEC};
 use crate::scenario::{Level, Outcome, Scenario, Verdict};
-use rtgt_proto::pdu::{LoginStage, LoginStatusClass};
+use crate::wire::borrowed;
+use rtgt_proto::pdu::LoginStatusClass;
 
-const SEC: LoginStage = LoginStage::SecurityNegotiation;
-const OP: LoginStage = LoginStage::LoginOperationalNegotiation;
-const FFP: LoginStage = LoginStage::FullFeaturePhase;
 const Q: u16 = 0x5100;
 
 pub const SCENARIOS: &[Scenario] = &[
@@ -79,10 +77,6 @@ pub(super) fn first(ctx: &Context) -> Vec<(String, String)> {
     RawLogin::first_keys(ctx)
 }
 
-pub(super) fn borrowed(keys: &[(String, String)]) -> Vec<(&str, &str)> {
-    keys.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
-}
-
 /// Not applicable when the suite authenticates: the target may require it.
 fn needs_no_auth(ctx: &Context) -> Option<Outcome> {
     ctx.target.chap.as_ref().map(|_| {
@@ -126,9 +120,7 @@ fn security_to_ffp(ctx: &mut Context) -> Verdict {
         return Ok(na);
     }
     let mut login = RawLogin::connect(ctx, Q + 2)?;
-    let mut keys = first(ctx);
-    keys.push(("AuthMethod".into(), "None".into()));
-    let reply = login.exchange(ctx, SEC, FFP, true, &borrowed(&keys))?;
+    let reply = login.send_first(ctx, Some("None"), FFP, true)?;
     let Reply::Response(r) = &reply else {
         return Ok(Outcome::fail("a Login Response", reply.describe()));
     };
@@ -187,9 +179,7 @@ fn no_transit_security(ctx: &mut Context) -> Verdict {
         return Ok(na);
     }
     let mut login = RawLogin::connect(ctx, Q + 5)?;
-    let mut keys = first(ctx);
-    keys.push(("AuthMethod".into(), "None".into()));
-    let reply = login.exchange(ctx, SEC, SEC, false, &borrowed(&keys))?;
+    let reply = login.send_first(ctx, Some("None"), SEC, false)?;
     Ok(transit_zero(&reply))
 }
 
@@ -204,24 +194,8 @@ fn transit_zero(reply: &Reply) -> Outcome {
     }
 }
 
-/// A login through the security stage, or the outcome that ends the scenario.
-pub(super) fn after_security(
-    ctx: &mut Context,
-    q: u16,
-) -> Result<Result<RawLogin, Outcome>, crate::scenario::ScenarioError> {
-    let mut login = RawLogin::connect(ctx, q)?;
-    let keys = first(ctx);
-    Ok(match login.security(ctx, &keys, &[])? {
-        Step::Done(_) => Ok(login),
-        Step::Refused(reply) => Err(Outcome::fail(
-            "the security stage to succeed",
-            reply.describe(),
-        )),
-    })
-}
-
 fn no_transit_operational(ctx: &mut Context) -> Verdict {
-    let mut login = match after_security(ctx, Q + 6)? {
+    let mut login = match RawLogin::after_security(ctx, Q + 6)? {
         Ok(login) => login,
         Err(outcome) => return Ok(outcome),
     };
@@ -230,7 +204,7 @@ fn no_transit_operational(ctx: &mut Context) -> Verdict {
 }
 
 fn repeated_t0(ctx: &mut Context) -> Verdict {
-    let mut login = match after_security(ctx, Q + 7)? {
+    let mut login = match RawLogin::after_security(ctx, Q + 7)? {
         Ok(login) => login,
         Err(outcome) => return Ok(outcome),
     };

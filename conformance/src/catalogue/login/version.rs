@@ -1,13 +1,12 @@
 //! Version-max, Version-min and Version-active (RFC 7143 §11.12.4,
 //! §11.13.1, §11.13.2; the only version defined is 0).
 
-use super::raw::{RawLogin, Reply, Step};
 use crate::context::Context;
+use crate::harness::login::{RawLogin, Reply, Step};
 use crate::scenario::{Level, Outcome, Scenario, Verdict};
-use rtgt_proto::pdu::{LoginStage, LoginStatusClass};
+use rtgt_proto::pdu::{LoginResponse, LoginStage, LoginStatus, LoginStatusClass};
 
 const Q: u16 = 0x5200;
-const UNSUPPORTED: u16 = 0x0205;
 
 pub const SCENARIOS: &[Scenario] = &[
     Scenario::new(
@@ -79,21 +78,7 @@ fn first_reply(
     let mut login = RawLogin::connect(ctx, q)?;
     login.version_max = max;
     login.version_min = min;
-    let mut keys = RawLogin::first_keys(ctx);
-    let method = if ctx.target.chap.is_some() {
-        "CHAP,None"
-    } else {
-        "None"
-    };
-    keys.push(("AuthMethod".into(), method.into()));
-    let keys: Vec<(&str, &str)> = keys.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let reply = login.exchange(
-        ctx,
-        LoginStage::SecurityNegotiation,
-        LoginStage::LoginOperationalNegotiation,
-        true,
-        &keys,
-    )?;
+    let reply = login.send_first(ctx, None, LoginStage::LoginOperationalNegotiation, true)?;
     Ok((login, reply))
 }
 
@@ -106,7 +91,7 @@ fn version_unsupported(ctx: &mut Context) -> Verdict {
             format!("success with Version-active {}", r.version_active),
         ),
         other => Outcome::check(
-            other.status() == Some(UNSUPPORTED),
+            other.status() == Some(LoginStatus::UnsupportedVersion.raw()),
             "status 0x0205 (Unsupported version)",
             other.describe(),
         ),
@@ -116,7 +101,7 @@ fn version_unsupported(ctx: &mut Context) -> Verdict {
 fn version_reject_lowest(ctx: &mut Context) -> Verdict {
     let (_, reply) = first_reply(ctx, Q + 1, 255, 1)?;
     Ok(match &reply {
-        Reply::Response(r) if r.status.raw() == UNSUPPORTED => Outcome::check(
+        Reply::Response(r) if r.status == LoginStatus::UnsupportedVersion => Outcome::check(
             r.version_active == 0,
             "Version-active 0, the lowest (only) version of RFC 7143",
             format!("Version-active {}", r.version_active),
@@ -179,23 +164,7 @@ fn version_constant(ctx: &mut Context) -> Verdict {
     let Some(first) = login.responses.first() else {
         return Ok(Outcome::fail("Login Responses", "none"));
     };
-    let changed = login
-        .responses
-        .iter()
-        .find(|r| r.version_max != first.version_max || r.version_active != first.version_active);
-    Ok(match changed {
-        None => Outcome::Pass,
-        Some(r) => Outcome::fail(
-            format!(
-                "Version-max {} and Version-active {} throughout",
-                first.version_max, first.version_active
-            ),
-            format!(
-                "Version-max {} and Version-active {}",
-                r.version_max, r.version_active
-            ),
-        ),
-    })
+    Ok(same_versions(&login.responses, first, "throughout"))
 }
 
 fn version_first_rules(ctx: &mut Context) -> Verdict {
@@ -224,15 +193,20 @@ fn version_first_rules(ctx: &mut Context) -> Verdict {
             reply.describe(),
         ));
     }
-    let changed = login
-        .responses
+    Ok(same_versions(&login.responses, &first, "kept"))
+}
+
+/// RFC 7143 §11.13.1, §11.13.2: Version-max and Version-active of every
+/// response as in `first`; `kept` says how in the expectation.
+fn same_versions(responses: &[LoginResponse], first: &LoginResponse, kept: &str) -> Outcome {
+    let changed = responses
         .iter()
         .find(|r| r.version_max != first.version_max || r.version_active != first.version_active);
-    Ok(match changed {
+    match changed {
         None => Outcome::Pass,
         Some(r) => Outcome::fail(
             format!(
-                "Version-max {} and Version-active {} kept",
+                "Version-max {} and Version-active {} {kept}",
                 first.version_max, first.version_active
             ),
             format!(
@@ -240,5 +214,5 @@ fn version_first_rules(ctx: &mut Context) -> Verdict {
                 r.version_max, r.version_active
             ),
         ),
-    })
+    }
 }

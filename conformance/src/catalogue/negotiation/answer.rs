@@ -1,9 +1,10 @@
 //! Offering keys in a login and judging the target's answers (RFC 7143
 //! §6.2): shared by the negotiation scenarios.
 
-use crate::catalogue::login::raw::{last_value, RawLogin, Reply, Step};
 use crate::context::Context;
-use crate::scenario::{Outcome, ScenarioError};
+use crate::harness::login::{RawLogin, Reply, Step};
+use crate::scenario::{Outcome, ScenarioError, Verdict};
+use crate::wire::last_value;
 use rtgt_proto::text::{self, value, KeyKind, ValueSpec};
 
 /// What the target made of an offer.
@@ -18,6 +19,16 @@ pub(crate) enum Answer {
 }
 
 impl Answer {
+    /// One of `values`, or the login refused as an initiator error (the
+    /// protocol-error reading of an illegal offer, RFC 7143 §6.2).
+    pub(crate) fn one_of_or_refused(&self, values: &[&str]) -> bool {
+        match self {
+            Answer::Value(v) => values.contains(&v.as_str()),
+            Answer::Absent => false,
+            Answer::Refused(reply) => reply.is_refusal(),
+        }
+    }
+
     pub(crate) fn describe(&self, key: &str) -> String {
         match self {
             Answer::Value(v) => format!("{key}={v}"),
@@ -45,6 +56,25 @@ pub(crate) fn offer(
     Ok(of(&step, key))
 }
 
+/// Offers `key=value` alone; pass when the answer is one of `allowed`
+/// ([`expect_one_of`]).
+pub(crate) fn answered_one_of(
+    ctx: &mut Context,
+    (q, key, value): (u16, &str, &str),
+    allowed: &[&str],
+    optional: bool,
+) -> Verdict {
+    let a = offer(ctx, q, &[(key, value)], key)?;
+    Ok(expect_one_of(&a, key, allowed, optional))
+}
+
+/// Offers `key=value` alone, an illegal value: pass on `key=Reject` or a
+/// refused login ([`expect_reject`]).
+pub(crate) fn rejected(ctx: &mut Context, q: u16, key: &str, value: &str) -> Verdict {
+    let a = offer(ctx, q, &[(key, value)], key)?;
+    Ok(expect_reject(&a, key))
+}
+
 /// The answer to `key` in a finished stage.
 pub(crate) fn of(step: &Step, key: &str) -> Answer {
     match step {
@@ -64,13 +94,8 @@ pub(crate) fn of(step: &Step, key: &str) -> Answer {
 /// Pass on `key=Reject` or on a refusal of the login as an initiator error
 /// (the protocol-error reading of an illegal offer).
 pub(crate) fn expect_reject(answer: &Answer, key: &str) -> Outcome {
-    let ok = match answer {
-        Answer::Value(v) => v == "Reject",
-        Answer::Absent => false,
-        Answer::Refused(reply) => reply.is_refusal(),
-    };
     Outcome::check(
-        ok,
+        answer.one_of_or_refused(&["Reject"]),
         format!("{key}=Reject, or the login refused as an initiator error"),
         answer.describe(key),
     )

@@ -2,9 +2,8 @@
 //! OR), ImmediateData (AND) (RFC 7143 §6.2.2, §13.10, §13.11, §13.18,
 //! §13.19).
 
-use super::answer::{expect_one_of, expect_reject, offer};
-use crate::context::Context;
-use crate::scenario::{Level, Scenario, Verdict};
+use super::answer::{answered_one_of, rejected};
+use crate::scenario::{Level, Scenario};
 
 const Q: u16 = 0x6200;
 
@@ -19,47 +18,13 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario::new("iscsi.negotiation.boolean-numeric", "RFC 7143 §6.2.2", Level::Must, "ImmediateData=1 (a number, not Yes or No) is answered Reject, or the login is refused", immediate_data_numeric),
 ];
 
-fn initial_r2t_yes(ctx: &mut Context) -> Verdict {
-    let a = offer(ctx, Q, &[("InitialR2T", "Yes")], "InitialR2T")?;
-    Ok(expect_one_of(&a, "InitialR2T", &["Yes"], true))
-}
-
-fn initial_r2t_no(ctx: &mut Context) -> Verdict {
-    let a = offer(ctx, Q + 1, &[("InitialR2T", "No")], "InitialR2T")?;
-    Ok(expect_one_of(&a, "InitialR2T", &["Yes", "No"], false))
-}
-
-fn immediate_data_no(ctx: &mut Context) -> Verdict {
-    let a = offer(ctx, Q + 2, &[("ImmediateData", "No")], "ImmediateData")?;
-    Ok(expect_one_of(&a, "ImmediateData", &["No"], true))
-}
-
-fn immediate_data_yes(ctx: &mut Context) -> Verdict {
-    let a = offer(ctx, Q + 3, &[("ImmediateData", "Yes")], "ImmediateData")?;
-    Ok(expect_one_of(&a, "ImmediateData", &["Yes", "No"], false))
-}
-
-fn data_pdu_in_order(ctx: &mut Context) -> Verdict {
-    let a = offer(ctx, Q + 4, &[("DataPDUInOrder", "Yes")], "DataPDUInOrder")?;
-    Ok(expect_one_of(&a, "DataPDUInOrder", &["Yes"], true))
-}
-
-fn data_sequence_in_order(ctx: &mut Context) -> Verdict {
-    let a = offer(
-        ctx,
-        Q + 5,
-        &[("DataSequenceInOrder", "Yes")],
-        "DataSequenceInOrder",
-    )?;
-    Ok(expect_one_of(&a, "DataSequenceInOrder", &["Yes"], true))
-}
-
-fn initial_r2t_maybe(ctx: &mut Context) -> Verdict {
-    let a = offer(ctx, Q + 6, &[("InitialR2T", "Maybe")], "InitialR2T")?;
-    Ok(expect_reject(&a, "InitialR2T"))
-}
-
-fn immediate_data_numeric(ctx: &mut Context) -> Verdict {
-    let a = offer(ctx, Q + 7, &[("ImmediateData", "1")], "ImmediateData")?;
-    Ok(expect_reject(&a, "ImmediateData"))
+cases! {
+    initial_r2t_yes => answered_one_of((Q, "InitialR2T", "Yes"), &["Yes"], true);
+    initial_r2t_no => answered_one_of((Q + 1, "InitialR2T", "No"), &["Yes", "No"], false);
+    immediate_data_no => answered_one_of((Q + 2, "ImmediateData", "No"), &["No"], true);
+    immediate_data_yes => answered_one_of((Q + 3, "ImmediateData", "Yes"), &["Yes", "No"], false);
+    data_pdu_in_order => answered_one_of((Q + 4, "DataPDUInOrder", "Yes"), &["Yes"], true);
+    data_sequence_in_order => answered_one_of((Q + 5, "DataSequenceInOrder", "Yes"), &["Yes"], true);
+    initial_r2t_maybe => rejected(Q + 6, "InitialR2T", "Maybe");
+    immediate_data_numeric => rejected(Q + 7, "ImmediateData", "1");
 }

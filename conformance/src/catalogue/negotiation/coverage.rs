@@ -2,9 +2,10 @@
 //! full feature phase Text negotiation (RFC 7143 §6.2, §6.2.2, §13).
 
 use super::answer::legal_value;
-use crate::catalogue::login::raw::{last_value, RawLogin, Step, LOGIN_CMD_SN};
 use crate::context::Context;
+use crate::harness::login::{RawLogin, Step, LOGIN_CMD_SN};
 use crate::scenario::{Level, Outcome, Scenario, ScenarioError, Verdict};
+use crate::wire::last_value;
 use crate::wire::{keys_of, Received};
 use bytes::Bytes;
 use rtgt_proto::pdu::{Pdu, TextRequest};
@@ -99,41 +100,52 @@ fn all_keys(ctx: &mut Context, q: u16) -> Result<Result<Vec<Pair>, Outcome>, Sce
     })
 }
 
-fn keys_understood(ctx: &mut Context) -> Verdict {
-    let pairs = match all_keys(ctx, Q)? {
+/// Logs in offering every key ([`all_keys`]); pass when `wrong` finds no
+/// key amiss in the answer, else the keys it found, after `got`.
+fn no_key_amiss(
+    ctx: &mut Context,
+    q: u16,
+    wrong: impl FnOnce(&[Pair]) -> Vec<String>,
+    (expected, got): (&str, &str),
+) -> Verdict {
+    let pairs = match all_keys(ctx, q)? {
         Ok(p) => p,
         Err(outcome) => return Ok(outcome),
     };
-    let bad: Vec<&str> = pairs
-        .iter()
-        .filter(|p| p.value == "NotUnderstood")
-        .map(|p| p.key.as_str())
-        .collect();
+    let bad = wrong(&pairs);
     Ok(Outcome::check(
         bad.is_empty(),
-        "no NotUnderstood",
-        format!("NotUnderstood for {}", bad.join(", ")),
+        expected,
+        format!("{got} {}", bad.join(", ")),
     ))
 }
 
-fn keys_answered(ctx: &mut Context) -> Verdict {
-    let pairs = match all_keys(ctx, Q + 1)? {
-        Ok(p) => p,
-        Err(outcome) => return Ok(outcome),
+fn keys_understood(ctx: &mut Context) -> Verdict {
+    let not_understood = |pairs: &[Pair]| {
+        pairs
+            .iter()
+            .filter(|p| p.value == "NotUnderstood")
+            .map(|p| p.key.clone())
+            .collect()
     };
-    let missing: Vec<&str> = ALL_KEYS
-        .iter()
-        .map(|(k, _)| *k)
-        .filter(|k| {
-            text::lookup(k).is_some_and(|d| d.kind != text::KeyKind::Declarative)
-                && last_value(&pairs, k).is_none()
-        })
-        .collect();
-    Ok(Outcome::check(
-        missing.is_empty(),
-        "an answer to every negotiated key",
-        format!("no answer to {}", missing.join(", ")),
-    ))
+    let texts = ("no NotUnderstood", "NotUnderstood for");
+    no_key_amiss(ctx, Q, not_understood, texts)
+}
+
+fn keys_answered(ctx: &mut Context) -> Verdict {
+    let unanswered = |pairs: &[Pair]| {
+        ALL_KEYS
+            .iter()
+            .map(|(k, _)| *k)
+            .filter(|k| {
+                text::lookup(k).is_some_and(|d| d.kind != text::KeyKind::Declarative)
+                    && last_value(pairs, k).is_none()
+            })
+            .map(str::to_owned)
+            .collect()
+    };
+    let texts = ("an answer to every negotiated key", "no answer to");
+    no_key_amiss(ctx, Q + 1, unanswered, texts)
 }
 
 fn answers_well_formed(ctx: &mut Context) -> Verdict {
@@ -172,11 +184,8 @@ fn discovery_irrelevant(ctx: &mut Context) -> Verdict {
         ),
         ("SessionType".to_owned(), "Discovery".to_owned()),
     ];
-    if let Step::Refused(reply) = login.security(ctx, &first, &[])? {
-        return Ok(Outcome::fail(
-            "the security stage to succeed",
-            reply.describe(),
-        ));
+    if let Some(outcome) = login.secure(ctx, &first)? {
+        return Ok(outcome);
     }
     let keys = [
         ("InitialR2T", "No"),

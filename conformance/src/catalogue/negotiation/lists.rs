@@ -1,9 +1,9 @@
 //! List negotiations: HeaderDigest, DataDigest, TaskReporting, AuthMethod
 //! (RFC 7143 §6.2.1, §12.1, §13.1, §13.23).
 
-use super::answer::{expect_one_of, expect_reject, of, offer, Answer};
-use crate::catalogue::login::raw::{RawLogin, Reply};
+use super::answer::{answered_one_of, expect_reject, of, offer, rejected, Answer};
 use crate::context::Context;
+use crate::harness::login::{RawLogin, Reply};
 use crate::scenario::{Level, Outcome, Scenario, Verdict};
 use crate::wire::{keys_of, value_of};
 use rtgt_proto::pdu::LoginStage;
@@ -73,34 +73,15 @@ pub const SCENARIOS: &[Scenario] = &[
     ),
 ];
 
-fn header_digest_from_offer(ctx: &mut Context) -> Verdict {
-    let a = offer(ctx, Q, &[("HeaderDigest", "CRC32C,None")], "HeaderDigest")?;
-    Ok(expect_one_of(
-        &a,
-        "HeaderDigest",
-        &["CRC32C", "None"],
-        false,
-    ))
-}
-
-fn data_digest_from_offer(ctx: &mut Context) -> Verdict {
-    let a = offer(ctx, Q + 1, &[("DataDigest", "CRC32C,None")], "DataDigest")?;
-    Ok(expect_one_of(&a, "DataDigest", &["CRC32C", "None"], false))
+cases! {
+    header_digest_from_offer => answered_one_of((Q, "HeaderDigest", "CRC32C,None"), &["CRC32C", "None"], false);
+    data_digest_from_offer => answered_one_of((Q + 1, "DataDigest", "CRC32C,None"), &["CRC32C", "None"], false);
 }
 
 fn list_order(ctx: &mut Context) -> Verdict {
-    let crc_first = offer(
-        ctx,
-        Q + 2,
-        &[("HeaderDigest", "CRC32C,None")],
-        "HeaderDigest",
-    )?;
-    let none_first = offer(
-        ctx,
-        Q + 3,
-        &[("HeaderDigest", "None,CRC32C")],
-        "HeaderDigest",
-    )?;
+    let mut header_digest = |q, list| offer(ctx, q, &[("HeaderDigest", list)], "HeaderDigest");
+    let crc_first = header_digest(Q + 2, "CRC32C,None")?;
+    let none_first = header_digest(Q + 3, "None,CRC32C")?;
     Ok(match (crc_first.value(), none_first.value()) {
         (Some("None"), Some("CRC32C")) => Outcome::fail(
             "None for None,CRC32C (CRC32C,None showed CRC32C unsupported)",
@@ -118,52 +99,27 @@ fn list_order(ctx: &mut Context) -> Verdict {
     })
 }
 
-fn header_digest_unknown(ctx: &mut Context) -> Verdict {
-    let a = offer(ctx, Q + 4, &[("HeaderDigest", "MD5")], "HeaderDigest")?;
-    Ok(expect_reject(&a, "HeaderDigest"))
+cases! {
+    header_digest_unknown => rejected(Q + 4, "HeaderDigest", "MD5");
+    data_digest_unknown => rejected(Q + 5, "DataDigest", "Adler32");
+    list_skips_unknown => answered_one_of((Q + 6, "HeaderDigest", "MD5,None"), &["None", "Reject"], false);
 }
 
-fn data_digest_unknown(ctx: &mut Context) -> Verdict {
-    let a = offer(ctx, Q + 5, &[("DataDigest", "Adler32")], "DataDigest")?;
-    Ok(expect_reject(&a, "DataDigest"))
-}
-
-fn list_skips_unknown(ctx: &mut Context) -> Verdict {
-    let a = offer(ctx, Q + 6, &[("HeaderDigest", "MD5,None")], "HeaderDigest")?;
-    Ok(expect_one_of(
-        &a,
-        "HeaderDigest",
-        &["None", "Reject"],
-        false,
-    ))
-}
-
-fn task_reporting(ctx: &mut Context) -> Verdict {
-    let a = offer(
-        ctx,
-        Q + 7,
-        &[("TaskReporting", "ResponseFence,RFC3720")],
-        "TaskReporting",
-    )?;
-    Ok(expect_one_of(
-        &a,
-        "TaskReporting",
+cases! {
+    task_reporting => answered_one_of(
+        (Q + 7, "TaskReporting", "ResponseFence,RFC3720"),
         &["ResponseFence", "RFC3720"],
         false,
-    ))
+    );
 }
 
 fn auth_method_unknown(ctx: &mut Context) -> Verdict {
     let mut login = RawLogin::connect(ctx, Q + 8)?;
-    let mut keys = RawLogin::first_keys(ctx);
-    keys.push(("AuthMethod".into(), "Kerberos9".into()));
-    let keys: Vec<(&str, &str)> = keys.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let reply = login.exchange(
+    let reply = login.send_first(
         ctx,
-        LoginStage::SecurityNegotiation,
+        Some("Kerberos9"),
         LoginStage::LoginOperationalNegotiation,
         true,
-        &keys,
     )?;
     let answer = match &reply {
         Reply::Response(r) if r.status.raw() == 0 => {
@@ -172,10 +128,7 @@ fn auth_method_unknown(ctx: &mut Context) -> Verdict {
                 None => Answer::Absent,
             }
         }
-        _ => of(
-            &crate::catalogue::login::raw::Step::Refused(reply),
-            "AuthMethod",
-        ),
+        _ => of(&crate::harness::login::Step::Refused(reply), "AuthMethod"),
     };
     Ok(expect_reject(&answer, "AuthMethod"))
 }

@@ -1,10 +1,11 @@
 //! Numerical negotiations (RFC 7143 §6.2.2, §13.2, §13.13-§13.17, §13.20;
 //! RFC 7144 §2.1): the result functions, the ranges, the value types.
 
-use super::answer::{expect_number, expect_reject, offer, Answer};
-use crate::catalogue::login::raw::{last_value, RawLogin, Step};
+use super::answer::{expect_number, offer, rejected, Answer};
 use crate::context::Context;
+use crate::harness::login::{RawLogin, Step};
 use crate::scenario::{Level, Outcome, Scenario, Verdict};
+use crate::wire::last_value;
 use rtgt_proto::text::value;
 
 const Q: u16 = 0x6300;
@@ -150,36 +151,15 @@ fn number(ctx: &mut Context, q: u16, key: &str, offered: u64, also: &[&str]) -> 
     Ok(expect_number(&a, key, offered, also))
 }
 
-fn max_connections(ctx: &mut Context) -> Verdict {
-    number(ctx, Q, "MaxConnections", 4, &[])
-}
-
-fn max_burst(ctx: &mut Context) -> Verdict {
-    number(ctx, Q + 1, "MaxBurstLength", 131_072, &[])
-}
-
-fn first_burst(ctx: &mut Context) -> Verdict {
-    number(ctx, Q + 2, "FirstBurstLength", 32_768, &["Irrelevant"])
-}
-
-fn time2wait(ctx: &mut Context) -> Verdict {
-    number(ctx, Q + 3, "DefaultTime2Wait", 1, &[])
-}
-
-fn time2retain(ctx: &mut Context) -> Verdict {
-    number(ctx, Q + 4, "DefaultTime2Retain", 10, &[])
-}
-
-fn max_outstanding(ctx: &mut Context) -> Verdict {
-    number(ctx, Q + 5, "MaxOutstandingR2T", 2, &[])
-}
-
-fn erl(ctx: &mut Context) -> Verdict {
-    number(ctx, Q + 6, "ErrorRecoveryLevel", 2, &[])
-}
-
-fn protocol_level(ctx: &mut Context) -> Verdict {
-    number(ctx, Q + 7, "iSCSIProtocolLevel", 1, &["NotUnderstood"])
+cases! {
+    max_connections => number(Q, "MaxConnections", 4, &[]);
+    max_burst => number(Q + 1, "MaxBurstLength", 131_072, &[]);
+    first_burst => number(Q + 2, "FirstBurstLength", 32_768, &["Irrelevant"]);
+    time2wait => number(Q + 3, "DefaultTime2Wait", 1, &[]);
+    time2retain => number(Q + 4, "DefaultTime2Retain", 10, &[]);
+    max_outstanding => number(Q + 5, "MaxOutstandingR2T", 2, &[]);
+    erl => number(Q + 6, "ErrorRecoveryLevel", 2, &[]);
+    protocol_level => number(Q + 7, "iSCSIProtocolLevel", 1, &["NotUnderstood"]);
 }
 
 fn number_in_hex(ctx: &mut Context) -> Verdict {
@@ -192,42 +172,19 @@ fn number_in_hex(ctx: &mut Context) -> Verdict {
     Ok(expect_number(&a, "MaxBurstLength", 131_072, &[]))
 }
 
-fn reject(ctx: &mut Context, q: u16, key: &str, v: &str) -> Verdict {
-    let a = offer(ctx, q, &[(key, v)], key)?;
-    Ok(expect_reject(&a, key))
-}
-
-fn max_connections_zero(ctx: &mut Context) -> Verdict {
-    reject(ctx, Q + 9, "MaxConnections", "0")
-}
-
-fn max_burst_below(ctx: &mut Context) -> Verdict {
-    reject(ctx, Q + 10, "MaxBurstLength", "511")
-}
-
-fn first_burst_below(ctx: &mut Context) -> Verdict {
-    reject(ctx, Q + 11, "FirstBurstLength", "511")
-}
-
-fn time2wait_above(ctx: &mut Context) -> Verdict {
-    reject(ctx, Q + 12, "DefaultTime2Wait", "3601")
-}
-
-fn max_outstanding_zero(ctx: &mut Context) -> Verdict {
-    reject(ctx, Q + 13, "MaxOutstandingR2T", "0")
-}
-
-fn not_numeric(ctx: &mut Context) -> Verdict {
-    reject(ctx, Q + 14, "MaxBurstLength", "lots")
-}
-
-fn empty(ctx: &mut Context) -> Verdict {
-    reject(ctx, Q + 15, "MaxOutstandingR2T", "")
+cases! {
+    max_connections_zero => rejected(Q + 9, "MaxConnections", "0");
+    max_burst_below => rejected(Q + 10, "MaxBurstLength", "511");
+    first_burst_below => rejected(Q + 11, "FirstBurstLength", "511");
+    time2wait_above => rejected(Q + 12, "DefaultTime2Wait", "3601");
+    max_outstanding_zero => rejected(Q + 13, "MaxOutstandingR2T", "0");
+    not_numeric => rejected(Q + 14, "MaxBurstLength", "lots");
+    empty => rejected(Q + 15, "MaxOutstandingR2T", "");
 }
 
 fn beyond_64_bits(ctx: &mut Context) -> Verdict {
     let huge = format!("1{}", "0".repeat(40));
-    reject(ctx, Q + 16, "DefaultTime2Wait", &huge)
+    rejected(ctx, Q + 16, "DefaultTime2Wait", &huge)
 }
 
 fn first_burst_above_max(ctx: &mut Context) -> Verdict {

@@ -3,8 +3,8 @@
 //! (RFC 7143 §6.1, §6.2, §13, §13.25).
 
 use super::answer::{expect_one_of, expect_reject, of, offer, Answer};
-use crate::catalogue::login::raw::{RawLogin, Reply, Step};
 use crate::context::Context;
+use crate::harness::login::{RawLogin, Reply, Step};
 use crate::scenario::{Level, Outcome, Scenario, Verdict};
 use rtgt_proto::pdu::LoginStage;
 
@@ -127,24 +127,16 @@ fn extension(ctx: &mut Context, q: u16, key: &str) -> Verdict {
     ))
 }
 
-fn private_extension(ctx: &mut Context) -> Verdict {
-    extension(ctx, Q + 1, "X-org.rtgt.ConformanceProbe")
-}
-
-fn registered_extension(ctx: &mut Context) -> Verdict {
-    extension(ctx, Q + 2, "X#RtgtConformanceProbe")
+cases! {
+    private_extension => extension(Q + 1, "X-org.rtgt.ConformanceProbe");
+    registered_extension => extension(Q + 2, "X#RtgtConformanceProbe");
 }
 
 fn key_name_too_long(ctx: &mut Context) -> Verdict {
     let key = format!("Rtgt{}", "K".repeat(60));
     let a = offer(ctx, Q + 3, &[(&key, "Yes")], &key)?;
-    let ok = match &a {
-        Answer::Value(v) => v == "NotUnderstood" || v == "Reject",
-        Answer::Absent => false,
-        Answer::Refused(reply) => reply.is_refusal(),
-    };
     Ok(Outcome::check(
-        ok,
+        a.one_of_or_refused(&["NotUnderstood", "Reject"]),
         "NotUnderstood or Reject for the 64-character key, or the login refused",
         a.describe("the 64-character key"),
     ))
@@ -179,14 +171,10 @@ fn duplicate_one_request(ctx: &mut Context) -> Verdict {
 }
 
 fn duplicate_two_requests(ctx: &mut Context) -> Verdict {
-    let mut login = RawLogin::connect(ctx, Q + 7)?;
-    let first = RawLogin::first_keys(ctx);
-    if let Step::Refused(reply) = login.security(ctx, &first, &[])? {
-        return Ok(Outcome::fail(
-            "the security stage to succeed",
-            reply.describe(),
-        ));
-    }
+    let mut login = match RawLogin::after_security(ctx, Q + 7)? {
+        Ok(login) => login,
+        Err(outcome) => return Ok(outcome),
+    };
     let op = LoginStage::LoginOperationalNegotiation;
     let reply = login.exchange(ctx, op, op, false, &[("MaxBurstLength", "131072")])?;
     if reply.status() != Some(0) {
@@ -225,32 +213,23 @@ fn marker_intervals(ctx: &mut Context) -> Verdict {
 
 fn security_key_in_operational(ctx: &mut Context) -> Verdict {
     let a = offer(ctx, Q + 10, &[("AuthMethod", "None")], "AuthMethod")?;
-    let ok = match &a {
-        Answer::Value(v) => v == "Reject" || v == "Irrelevant",
-        Answer::Absent => false,
-        Answer::Refused(reply) => reply.is_refusal(),
-    };
     Ok(Outcome::check(
-        ok,
+        a.one_of_or_refused(&["Reject", "Irrelevant"]),
         "AuthMethod=Reject or Irrelevant, or the login refused",
         a.describe("AuthMethod"),
     ))
 }
 
 fn text_continuation(ctx: &mut Context) -> Verdict {
-    let mut login = RawLogin::connect(ctx, Q + 11)?;
-    let first = RawLogin::first_keys(ctx);
-    if let Step::Refused(reply) = login.security(ctx, &first, &[])? {
-        return Ok(Outcome::fail(
-            "the security stage to succeed",
-            reply.describe(),
-        ));
-    }
+    let mut login = match RawLogin::after_security(ctx, Q + 11)? {
+        Ok(login) => login,
+        Err(outcome) => return Ok(outcome),
+    };
     let op = LoginStage::LoginOperationalNegotiation;
     let ffp = LoginStage::FullFeaturePhase;
     let text = b"MaxBurstLength=131072\0HeaderDigest=None\0";
     let cut = 28; // inside "HeaderDigest"
-    let mut part1 = login.request(op, op, false, &[]);
+    let mut part1 = login.request((op, op), false, &[]);
     part1.continue_bit = true;
     part1.data = bytes::Bytes::copy_from_slice(&text[..cut]);
     let reply = login.send(ctx, part1)?;
@@ -264,7 +243,7 @@ fn text_continuation(ctx: &mut Context) -> Verdict {
             reply.describe(),
         ));
     }
-    let mut part2 = login.request(op, ffp, true, &[]);
+    let mut part2 = login.request((op, ffp), true, &[]);
     part2.data = bytes::Bytes::copy_from_slice(&text[cut..]);
     let reply = login.send(ctx, part2)?;
     let step = match &reply {

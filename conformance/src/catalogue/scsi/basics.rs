@@ -1,12 +1,10 @@
 //! TEST UNIT READY, REPORT LUNS (SPC-5 §6.33), an operation code the device
 //! does not serve, and the CONTROL byte (SPC-5 §4.2.5).
 
-use super::support::{
-    expect, expect_good, expect_invalid_field, setup, standard_inquiry, with_session,
-};
+use super::support::*;
 use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, Verdict};
-use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
+use rtgt_proto::scsi::asc::AscAscq;
 use rtgt_proto::scsi::cdb::{Control, ReportLuns, TestUnitReady};
 use rtgt_proto::scsi::params;
 
@@ -121,11 +119,7 @@ fn naca_without_aca(ctx: &mut Context) -> Verdict {
             ..Default::default()
         };
         let r = s.none(ctx, &cdb.encode())?;
-        Ok(expect(
-            &r,
-            SenseKey::ILLEGAL_REQUEST,
-            AscAscq::INVALID_FIELD_IN_CDB,
-        ))
+        Ok(expect_illegal(&r, AscAscq::INVALID_FIELD_IN_CDB))
     })
 }
 
@@ -203,10 +197,6 @@ fn select_report_reserved(ctx: &mut Context) -> Verdict {
 fn unknown_opcode(ctx: &mut Context) -> Verdict {
     with_session(ctx, |ctx, s| {
         let r = s.none(ctx, &[0x59, 0, 0, 0, 0, 0, 0, 0, 0, 0])?;
-        Ok(expect(
-            &r,
-            SenseKey::ILLEGAL_REQUEST,
-            AscAscq::INVALID_COMMAND_OPERATION_CODE,
-        ))
+        Ok(expect_illegal(&r, AscAscq::INVALID_COMMAND_OPERATION_CODE))
     })
 }

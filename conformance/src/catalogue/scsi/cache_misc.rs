@@ -2,9 +2,7 @@
 //! (SBC-4 §5.27), PREVENT ALLOW MEDIUM REMOVAL (SBC-4 §5.13) and GET LBA
 //! STATUS (SBC-4 §5.8).
 
-use super::support::{
-    capacity, expect_good, expect_lba_out_of_range, setup, unsupported, with_session, Reply,
-};
+use super::support::*;
 use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
 use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
@@ -147,13 +145,8 @@ fn start_unit(ctx: &mut Context) -> Verdict {
         }
         .encode();
         let r = s.none(ctx, &cdb)?;
-        if unsupported(&r) {
-            return Ok(Outcome::not_applicable(
-                "the device does not implement START STOP UNIT",
-            ));
-        }
-        if !r.good() {
-            return Ok(expect_good(&r));
+        if let Some(outcome) = not_implemented(&r, "START STOP UNIT").or_else(|| not_good(&r)) {
+            return Ok(outcome);
         }
         let tur = s.none(ctx, &TestUnitReady::default().encode())?;
         Ok(Outcome::check(
@@ -167,12 +160,7 @@ fn start_unit(ctx: &mut Context) -> Verdict {
 fn prevent_allow(ctx: &mut Context) -> Verdict {
     with_session(ctx, |ctx, s| {
         let r = s.none(ctx, &PreventAllowMediumRemoval::default().encode())?;
-        if unsupported(&r) {
-            return Ok(Outcome::not_applicable(
-                "the device does not implement PREVENT ALLOW MEDIUM REMOVAL",
-            ));
-        }
-        Ok(expect_good(&r))
+        Ok(not_implemented(&r, "PREVENT ALLOW MEDIUM REMOVAL").unwrap_or_else(|| expect_good(&r)))
     })
 }
 

@@ -1,8 +1,6 @@
 //! READ CAPACITY (10) and (16) (SBC-4 §5.20, §5.21).
 
-use super::support::{
-    expect_good, expect_lba_out_of_range, read16, setup, with_session, Capacity, Scsi,
-};
+use super::support::*;
 use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
 use rtgt_proto::scsi::cdb::{ReadCapacity10, ReadCapacity16};

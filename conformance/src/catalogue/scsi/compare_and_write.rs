@@ -2,10 +2,7 @@
 //! unsupported (Block Limits MAXIMUM COMPARE AND WRITE LENGTH zero, or
 //! REPORT SUPPORTED OPERATION CODES) makes these scenarios not applicable.
 
-use super::support::{
-    block_limits, capacity, expect, expect_good, expect_lba_out_of_range, pattern, read_blocks,
-    reported_support, unsupported, with_scratch, with_session, Reply, Scsi,
-};
+use super::support::*;
 use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
 use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
@@ -87,15 +84,14 @@ fn caw_match(ctx: &mut Context) -> Verdict {
         if let Some(na) = refused(&r, claim, true) {
             return Ok(na);
         }
-        if !r.good() {
-            return Ok(expect_good(&r));
-        }
-        let back = read_blocks(ctx, s, sc.cap, sc.lba, 1)?;
-        Ok(Outcome::check(
-            back == new,
+        reads_back(
+            ctx,
+            s,
+            (sc.cap, sc.lba),
+            &r,
+            &new,
             "the write data on the medium",
-            "other bytes",
-        ))
+        )
     })
 }
 

@@ -200,15 +200,15 @@ pub fn scratch(
     s: &mut Scsi,
     blocks: u32,
 ) -> Result<Result<Scratch, Outcome>, ScenarioError> {
-    crate::runner::claim_lun("the scratch range")?;
-    if ctx.target.scratch_blocks < blocks {
-        return Ok(Err(Outcome::skip(format!(
-            "needs {blocks} scratch blocks, the suite was given {}",
-            ctx.target.scratch_blocks
-        ))));
-    }
+    let lba = match crate::harness::scratch::claim(ctx, blocks)? {
+        Ok(lba) => lba,
+        Err(given) => {
+            return Ok(Err(Outcome::skip(format!(
+                "needs {blocks} scratch blocks, the suite was given {given}"
+            ))))
+        }
+    };
     let cap = capacity(ctx, s)?;
-    let lba = ctx.target.scratch_lba;
     if lba.saturating_add(u64::from(blocks)) > cap.blocks() {
         return Err(ScenarioError::Setup(format!(
             "the scratch range {lba}+{blocks} runs past the last LBA {}",

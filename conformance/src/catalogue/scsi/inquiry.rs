@@ -1,6 +1,6 @@
 //! INQUIRY standard data and the CDB's own checks (SPC-5 §6.7).
 
-use super::support::{expect_good, expect_invalid_field, standard_inquiry, with_session, Scsi};
+use super::support::*;
 use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, Verdict};
 use rtgt_proto::scsi::cdb::Inquiry;

@@ -1,12 +1,10 @@
 //! MODE SENSE (6) and (10) (SPC-5 §6.13, §6.14, mode parameters §7.5; the
 //! block descriptor SBC-4 §6.5.2).
 
-use super::support::{
-    capacity, expect, expect_invalid_field, mode_pages, mode_sense6, setup, with_session, Scsi,
-};
+use super::support::*;
 use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
-use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
+use rtgt_proto::scsi::asc::AscAscq;
 use rtgt_proto::scsi::cdb::{ModeSense10, PageControl};
 use rtgt_proto::scsi::mode::{HeaderKind, ModePage, ModeParameters, PAGE_ALL};
 
@@ -239,26 +237,21 @@ fn page_length(ctx: &mut Context, s: &mut Scsi, code: u8) -> Result<Option<u8>, 
         .and_then(|(_, raw)| raw.get(1).copied()))
 }
 
-fn control_page(ctx: &mut Context) -> Verdict {
+/// Mode page `code` present with PAGE LENGTH `length` (SPC-5 §7.5).
+fn page_length_is(ctx: &mut Context, code: u8, length: u8) -> Verdict {
     with_session(ctx, |ctx, s| {
-        let len = page_length(ctx, s, 0x0a)?;
+        let len = page_length(ctx, s, code)?;
         Ok(Outcome::check(
-            len == Some(0x0a),
-            "page 0Ah with PAGE LENGTH 0Ah",
+            len == Some(length),
+            format!("page {code:02X}h with PAGE LENGTH {length:02X}h"),
             format!("PAGE LENGTH {len:02x?}"),
         ))
     })
 }
 
-fn caching_page(ctx: &mut Context) -> Verdict {
-    with_session(ctx, |ctx, s| {
-        let len = page_length(ctx, s, 0x08)?;
-        Ok(Outcome::check(
-            len == Some(0x12),
-            "page 08h with PAGE LENGTH 12h",
-            format!("PAGE LENGTH {len:02x?}"),
-        ))
-    })
+cases! {
+    control_page => page_length_is(0x0a, 0x0a);
+    caching_page => page_length_is(0x08, 0x12);
 }
 
 fn unsupported_page(ctx: &mut Context) -> Verdict {
@@ -288,11 +281,7 @@ fn saved_without_saving(ctx: &mut Context) -> Verdict {
             return Ok(Outcome::not_applicable("some page can be saved (PS set)"));
         }
         let r = mode_sense6(ctx, s, PAGE_ALL, PageControl::Saved, false)?;
-        Ok(expect(
-            &r,
-            SenseKey::ILLEGAL_REQUEST,
-            AscAscq::SAVING_PARAMETERS_NOT_SUPPORTED,
-        ))
+        Ok(expect_illegal(&r, AscAscq::SAVING_PARAMETERS_NOT_SUPPORTED))
     })
 }
 

@@ -2,10 +2,10 @@
 //! field changed and restored, a field that is not changeable refused.
 
 use super::mode::raw_pages;
-use super::support::{expect, expect_good, mode_pages, unsupported, with_session, Reply, Scsi};
+use super::support::*;
 use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
-use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
+use rtgt_proto::scsi::asc::AscAscq;
 use rtgt_proto::scsi::cdb::{ModeSelect6, PageControl};
 
 pub const SCENARIOS: &[Scenario] = &[
@@ -70,6 +70,24 @@ fn select(ctx: &mut Context, s: &mut Scsi, page: &[u8]) -> Result<Reply, Scenari
 
 const NO_SELECT: &str = "the device does not implement MODE SELECT (6)";
 
+/// MODE SELECT (6) of `page` with the bits `mask` of byte `byte` flipped:
+/// the page sent and the reply, or not applicable when the device does not
+/// implement MODE SELECT (6).
+fn select_flipped(
+    ctx: &mut Context,
+    s: &mut Scsi,
+    page: &[u8],
+    (byte, mask): (usize, u8),
+) -> Result<Result<(Vec<u8>, Reply), Outcome>, ScenarioError> {
+    let mut flipped = page.to_vec();
+    flipped[byte] ^= mask;
+    let r = select(ctx, s, &flipped)?;
+    if unsupported(&r) {
+        return Ok(Err(Outcome::not_applicable(NO_SELECT)));
+    }
+    Ok(Ok((flipped, r)))
+}
+
 fn current_values(ctx: &mut Context) -> Verdict {
     with_session(ctx, |ctx, s| {
         let Some((page, _)) = pages(ctx, s)?.into_iter().next() else {
@@ -100,12 +118,10 @@ fn changeable_field(ctx: &mut Context) -> Verdict {
                 "WCE, RCD and D_SENSE are not changeable",
             ));
         };
-        let mut flipped = page.clone();
-        flipped[byte] ^= mask;
-        let r = select(ctx, s, &flipped)?;
-        if unsupported(&r) {
-            return Ok(Outcome::not_applicable(NO_SELECT));
-        }
+        let (flipped, r) = match select_flipped(ctx, s, &page, (byte, mask))? {
+            Ok(sent) => sent,
+            Err(na) => return Ok(na),
+        };
         if !r.good() {
             return Ok(expect_good(&r));
         }
@@ -145,20 +161,14 @@ fn unchangeable_field(ctx: &mut Context) -> Verdict {
                 "every bit of the pages is changeable",
             ));
         };
-        let mut bad = page.clone();
-        bad[byte] ^= bit;
-        let r = select(ctx, s, &bad)?;
-        if unsupported(&r) {
-            return Ok(Outcome::not_applicable(NO_SELECT));
-        }
+        let r = match select_flipped(ctx, s, &page, (byte, bit))? {
+            Ok((_, r)) => r,
+            Err(na) => return Ok(na),
+        };
         if r.good() {
             // Put the page back before reporting.
             let _ = select(ctx, s, &page)?;
         }
-        Ok(expect(
-            &r,
-            SenseKey::ILLEGAL_REQUEST,
-            AscAscq::INVALID_FIELD_IN_PARAMETER_LIST,
-        ))
+        Ok(expect_illegal(&r, AscAscq::INVALID_FIELD_IN_PARAMETER_LIST))
     })
 }

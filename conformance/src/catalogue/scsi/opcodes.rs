@@ -1,7 +1,7 @@
 //! REPORT SUPPORTED OPERATION CODES (SPC-5 §6.35). Optional: a device that
 //! refuses it makes these scenarios not applicable.
 
-use super::support::{setup, with_session, Reply, Scsi};
+use super::support::*;
 use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
 use rtgt_proto::scsi::asc::{AscAscq, SenseKey};

@@ -2,21 +2,16 @@
 //! the SPC-2 RESERVE (6) and RELEASE (6). Every scenario removes what it
 //! registered or reserved, whatever its outcome.
 
-use super::support::{expect, expect_good, pattern, scratch, unsupported, Reply, Scsi};
+use super::support::*;
 use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
 use rtgt_proto::pdu::ScsiStatus;
-use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
+use rtgt_proto::scsi::asc::AscAscq;
 use rtgt_proto::scsi::cdb::{
     pr_type, PersistentReserveIn, PersistentReserveOut, PrInAction, PrOutAction, Read10, Release6,
     Reserve6,
 };
 use rtgt_proto::scsi::params::{PrOutBasic, ReadKeys, ReadReservation};
-
-const SECOND: Needs = Needs {
-    second_initiator: true,
-    ..Needs::NONE
-};
 
 pub const SCENARIOS: &[Scenario] = &[
     Scenario {
@@ -70,7 +65,7 @@ pub const SCENARIOS: &[Scenario] = &[
         requirement: "under a Write Exclusive reservation another initiator's WRITE gets \
                       RESERVATION CONFLICT while its READ succeeds; once released its WRITE \
                       succeeds",
-        needs: SECOND,
+        needs: Needs::SECOND_INITIATOR,
         run: write_exclusive_conflict,
     },
     Scenario {
@@ -80,7 +75,7 @@ pub const SCENARIOS: &[Scenario] = &[
         requirement: "under a RESERVE (6) another initiator's READ and RESERVE get RESERVATION \
                       CONFLICT, its RELEASE is GOOD but releases nothing; after the holder's \
                       RELEASE its READ succeeds",
-        needs: SECOND,
+        needs: Needs::SECOND_INITIATOR,
         run: reserve6_conflict,
     },
 ];
@@ -214,14 +209,7 @@ fn register_wrong_key(ctx: &mut Context) -> Verdict {
 fn reserve_unregistered(ctx: &mut Context) -> Verdict {
     with_pr(ctx, |ctx, s| {
         unregister(ctx, s);
-        let r = out(
-            ctx,
-            s,
-            PrOutAction::Reserve,
-            pr_type::WRITE_EXCLUSIVE,
-            KEY,
-            0,
-        )?;
+        let r = write_exclusive(ctx, s, PrOutAction::Reserve)?;
         Ok(conflict(&r))
     })
 }
@@ -232,11 +220,7 @@ fn parameter_list_length(ctx: &mut Context) -> Verdict {
         // PARAMETER LIST LENGTH, bytes 5-8: 20 instead of 24.
         cdb[8] = 20;
         let r = s.write(ctx, &cdb, list[..20].to_vec())?;
-        Ok(expect(
-            &r,
-            SenseKey::ILLEGAL_REQUEST,
-            AscAscq::PARAMETER_LIST_LENGTH_ERROR,
-        ))
+        Ok(expect_illegal(&r, AscAscq::PARAMETER_LIST_LENGTH_ERROR))
     })
 }
 
@@ -248,32 +232,37 @@ fn reservation(ctx: &mut Context, s: &mut Scsi) -> Result<Option<(u64, u8)>, Sce
     }
 }
 
+/// RESERVE or RELEASE (`action`) of a WRITE EXCLUSIVE reservation held
+/// with [`KEY`] (SPC-5 §6.17).
+fn write_exclusive(
+    ctx: &mut Context,
+    s: &mut Scsi,
+    action: PrOutAction,
+) -> Result<Reply, ScenarioError> {
+    out(ctx, s, action, pr_type::WRITE_EXCLUSIVE, KEY, 0)
+}
+
+/// Registers [`KEY`] and reserves WRITE EXCLUSIVE with it (SPC-5 §6.17);
+/// the expectation that failed when either is not GOOD.
+fn reserve_write_exclusive(
+    ctx: &mut Context,
+    s: &mut Scsi,
+) -> Result<Option<Outcome>, ScenarioError> {
+    let r = out(ctx, s, PrOutAction::Register, 0, 0, KEY)?;
+    if !r.good() {
+        return Ok(not_good(&r));
+    }
+    let r = write_exclusive(ctx, s, PrOutAction::Reserve)?;
+    Ok(not_good(&r))
+}
+
 fn read_reservation(ctx: &mut Context) -> Verdict {
     with_pr(ctx, |ctx, s| {
-        let r = out(ctx, s, PrOutAction::Register, 0, 0, KEY)?;
-        if !r.good() {
-            return Ok(expect_good(&r));
-        }
-        let r = out(
-            ctx,
-            s,
-            PrOutAction::Reserve,
-            pr_type::WRITE_EXCLUSIVE,
-            KEY,
-            0,
-        )?;
-        if !r.good() {
-            return Ok(expect_good(&r));
+        if let Some(refused) = reserve_write_exclusive(ctx, s)? {
+            return Ok(refused);
         }
         let held = reservation(ctx, s)?;
-        let r = out(
-            ctx,
-            s,
-            PrOutAction::Release,
-            pr_type::WRITE_EXCLUSIVE,
-            KEY,
-            0,
-        )?;
+        let r = write_exclusive(ctx, s, PrOutAction::Release)?;
         let released = reservation(ctx, s)?;
         Ok(Outcome::check(
             held == Some((KEY, pr_type::WRITE_EXCLUSIVE)) && r.good() && released.is_none(),
@@ -289,33 +278,14 @@ fn write_exclusive_conflict(ctx: &mut Context) -> Verdict {
             Ok(sc) => sc,
             Err(outcome) => return Ok(outcome),
         };
-        let r = out(ctx, a, PrOutAction::Register, 0, 0, KEY)?;
-        if !r.good() {
-            return Ok(expect_good(&r));
-        }
-        let r = out(
-            ctx,
-            a,
-            PrOutAction::Reserve,
-            pr_type::WRITE_EXCLUSIVE,
-            KEY,
-            0,
-        )?;
-        if !r.good() {
-            return Ok(expect_good(&r));
+        if let Some(refused) = reserve_write_exclusive(ctx, a)? {
+            return Ok(refused);
         }
         let mut b = Scsi::open_second(ctx)?;
         let block = pattern(1, sc.cap.block_len, 0x5f);
         let w = b.write(ctx, &super::support::write16(sc.lba, 1), block.clone())?;
         let rd = b.read(ctx, &super::support::read16(sc.lba, 1), sc.cap.block_len)?;
-        let _ = out(
-            ctx,
-            a,
-            PrOutAction::Release,
-            pr_type::WRITE_EXCLUSIVE,
-            KEY,
-            0,
-        )?;
+        let _ = write_exclusive(ctx, a, PrOutAction::Release)?;
         let w2 = b.write(ctx, &super::support::write16(sc.lba, 1), block)?;
         b.close(ctx);
         let outcome = super::support::all([

@@ -1,9 +1,6 @@
 //! READ (10) and WRITE (10) (SBC-4 READ (10), WRITE (10); LBA ranges §4.5).
 
-use super::support::{
-    all, capacity, dpofua, expect_good, expect_invalid_field, expect_lba_out_of_range, pattern,
-    read_blocks, standard_inquiry, with_scratch, with_session, Scsi,
-};
+use super::support::*;
 use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
 use rtgt_proto::scsi::cdb::{Read10, Write10};
@@ -139,31 +136,14 @@ fn write10(lba: u32, blocks: u16) -> Write10 {
 const BLOCKS: u32 = 4;
 
 fn write10_read_back(ctx: &mut Context) -> Verdict {
-    with_scratch(ctx, BLOCKS, |ctx, s, sc| {
-        let Ok(lba) = u32::try_from(sc.lba) else {
-            return Ok(Outcome::not_applicable(
-                "the scratch range is beyond READ (10)'s reach",
-            ));
-        };
+    with_scratch32(ctx, BLOCKS, "READ (10)", |ctx, s, sc, lba| {
         let data = pattern(BLOCKS, sc.cap.block_len, 0x10);
         let w = s.write(ctx, &write10(lba, BLOCKS as u16).encode(), data.clone())?;
-        if !w.good() {
-            return Ok(expect_good(&w));
+        if let Some(outcome) = not_good(&w) {
+            return Ok(outcome);
         }
         let r = s.read(ctx, &read10(lba, BLOCKS as u16).encode(), data.len() as u32)?;
-        Ok(Outcome::check(
-            r.good() && r.data == data,
-            format!("GOOD and the {} bytes written", data.len()),
-            format!(
-                "{}{}",
-                r.describe(),
-                if r.data == data {
-                    ""
-                } else {
-                    ", different bytes"
-                }
-            ),
-        ))
+        Ok(expect_data(&r, &data))
     })
 }
 
@@ -262,12 +242,7 @@ fn read10_dpo_fua(ctx: &mut Context) -> Verdict {
 }
 
 fn write10_dpo_fua(ctx: &mut Context) -> Verdict {
-    with_scratch(ctx, 1, |ctx, s, sc| {
-        let Ok(lba) = u32::try_from(sc.lba) else {
-            return Ok(Outcome::not_applicable(
-                "the scratch range is beyond WRITE (10)'s reach",
-            ));
-        };
+    with_scratch32(ctx, 1, "WRITE (10)", |ctx, s, sc, lba| {
         if !dpofua(ctx, s)? {
             return Ok(Outcome::not_applicable("DPOFUA is zero in the mode header"));
         }
@@ -278,15 +253,7 @@ fn write10_dpo_fua(ctx: &mut Context) -> Verdict {
             ..write10(lba, 1)
         };
         let w = s.write(ctx, &cdb.encode(), data.clone())?;
-        if !w.good() {
-            return Ok(expect_good(&w));
-        }
-        let back = read_blocks(ctx, s, sc.cap, sc.lba, 1)?;
-        Ok(Outcome::check(
-            back == data,
-            "the block written",
-            "other bytes",
-        ))
+        reads_back(ctx, s, (sc.cap, sc.lba), &w, &data, "the block written")
     })
 }
 
@@ -312,12 +279,7 @@ fn read10_rdprotect(ctx: &mut Context) -> Verdict {
 }
 
 fn write10_wrprotect(ctx: &mut Context) -> Verdict {
-    with_scratch(ctx, 1, |ctx, s, sc| {
-        let Ok(lba) = u32::try_from(sc.lba) else {
-            return Ok(Outcome::not_applicable(
-                "the scratch range is beyond WRITE (10)'s reach",
-            ));
-        };
+    with_scratch32(ctx, 1, "WRITE (10)", |ctx, s, sc, lba| {
         if !no_protection(ctx, s)? {
             return Ok(Outcome::not_applicable(
                 "the LUN supports protection information",

@@ -1,10 +1,7 @@
 //! READ (16) and WRITE (16) (SBC-4 READ (16), WRITE (16); LBA ranges §4.5;
 //! transfer limits §6.6.4).
 
-use super::support::{
-    block_limits, capacity, expect_good, expect_invalid_field, expect_lba_out_of_range, pattern,
-    read16, read_blocks, with_scratch, with_session, write16,
-};
+use super::support::*;
 use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, Verdict};
 
@@ -81,23 +78,11 @@ fn write16_read_back(ctx: &mut Context) -> Verdict {
     with_scratch(ctx, BLOCKS, |ctx, s, sc| {
         let data = pattern(BLOCKS, sc.cap.block_len, 0x16);
         let w = s.write(ctx, &write16(sc.lba, BLOCKS), data.clone())?;
-        if !w.good() {
-            return Ok(expect_good(&w));
+        if let Some(outcome) = not_good(&w) {
+            return Ok(outcome);
         }
         let r = s.read(ctx, &read16(sc.lba, BLOCKS), data.len() as u32)?;
-        Ok(Outcome::check(
-            r.good() && r.data == data,
-            format!("GOOD and the {} bytes written", data.len()),
-            format!(
-                "{}{}",
-                r.describe(),
-                if r.data == data {
-                    ""
-                } else {
-                    ", different bytes"
-                }
-            ),
-        ))
+        Ok(expect_data(&r, &data))
     })
 }
 

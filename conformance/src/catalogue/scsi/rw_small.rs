@@ -2,10 +2,7 @@
 //! names; LBA ranges §4.5). The device may not implement them; an INVALID
 //! COMMAND OPERATION CODE makes the scenario not applicable.
 
-use super::support::{
-    capacity, expect_good, expect_lba_out_of_range, pattern, read_blocks, unsupported,
-    with_scratch, with_session, Reply,
-};
+use super::support::*;
 use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, Verdict};
 use rtgt_proto::scsi::cdb::{Read12, Read6, Write12, Write6};
@@ -103,20 +100,10 @@ fn write6_read_back(ctx: &mut Context) -> Verdict {
             ..Default::default()
         };
         let w = s.write(ctx, &cdb.encode(), data.clone())?;
-        if unsupported(&w) {
-            return Ok(Outcome::not_applicable(
-                "the device does not implement WRITE (6)",
-            ));
+        if let Some(na) = not_implemented(&w, "WRITE (6)") {
+            return Ok(na);
         }
-        if !w.good() {
-            return Ok(expect_good(&w));
-        }
-        let back = read_blocks(ctx, s, sc.cap, sc.lba, 2)?;
-        Ok(Outcome::check(
-            back == data,
-            "the blocks written",
-            "other bytes",
-        ))
+        reads_back(ctx, s, (sc.cap, sc.lba), &w, &data, "the blocks written")
     })
 }
 
@@ -141,12 +128,7 @@ fn read6_beyond_eol(ctx: &mut Context) -> Verdict {
 }
 
 fn write12_read_back(ctx: &mut Context) -> Verdict {
-    with_scratch(ctx, 3, |ctx, s, sc| {
-        let Ok(lba) = u32::try_from(sc.lba) else {
-            return Ok(Outcome::not_applicable(
-                "the scratch range is beyond WRITE (12)'s reach",
-            ));
-        };
+    with_scratch32(ctx, 3, "WRITE (12)", |ctx, s, sc, lba| {
         let data = pattern(3, sc.cap.block_len, 0x12);
         let w = Write12 {
             lba,
@@ -154,13 +136,8 @@ fn write12_read_back(ctx: &mut Context) -> Verdict {
             ..Default::default()
         };
         let w = s.write(ctx, &w.encode(), data.clone())?;
-        if unsupported(&w) {
-            return Ok(Outcome::not_applicable(
-                "the device does not implement WRITE (12)",
-            ));
-        }
-        if !w.good() {
-            return Ok(expect_good(&w));
+        if let Some(outcome) = not_implemented(&w, "WRITE (12)").or_else(|| not_good(&w)) {
+            return Ok(outcome);
         }
         let r = Read12 {
             lba,

@@ -1,7 +1,7 @@
 //! REQUEST SENSE (SPC-5 §6.39) and the sense data itself (SPC-5 §4.4): its
 //! format, its lengths, and the format the Control mode page asks for.
 
-use super::support::{mode_pages, with_session, Reply, Scsi};
+use super::support::*;
 use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
 use rtgt_proto::scsi::asc::{AscAscq, SenseKey};

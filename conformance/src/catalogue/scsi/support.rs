@@ -7,7 +7,7 @@ pub use super::device::*;
 
 use crate::context::Context;
 use crate::driven::{Driven, LoginResult};
-use crate::scenario::{Outcome, ScenarioError};
+use crate::scenario::{Outcome, ScenarioError, Verdict};
 use bytes::Bytes;
 use rtgt_initiator::{Event, ScsiRequest, Strictness, TaskOutcome};
 use rtgt_proto::pdu::{LogoutReason, Lun, ScsiStatus};
@@ -91,6 +91,11 @@ pub fn expect(reply: &Reply, key: SenseKey, asc: AscAscq) -> Outcome {
         ),
         reply.describe(),
     )
+}
+
+/// Pass when the reply is CHECK CONDITION, ILLEGAL REQUEST with `asc`.
+pub fn expect_illegal(reply: &Reply, asc: AscAscq) -> Outcome {
+    expect(reply, ILLEGAL, asc)
 }
 
 /// Pass when the reply is ILLEGAL REQUEST, INVALID FIELD IN CDB and, when the
@@ -246,6 +251,66 @@ impl Reply {
                 .as_ref()
                 .is_some_and(|s| s.key.0 & 0x0f == SenseKey::UNIT_ATTENTION.0)
     }
+}
+
+/// [`with_scratch`] for a command of 32-bit LBAs (`name`): `body` gets the
+/// scratch range's first LBA as one; not applicable when it lies beyond.
+pub fn with_scratch32(
+    ctx: &mut Context,
+    blocks: u32,
+    name: &str,
+    body: impl FnOnce(&mut Context, &mut Scsi, &Scratch, u32) -> Verdict,
+) -> Verdict {
+    with_scratch(ctx, blocks, |ctx, s, sc| match u32::try_from(sc.lba) {
+        Ok(lba) => body(ctx, s, sc, lba),
+        Err(_) => Ok(Outcome::not_applicable(format!(
+            "the scratch range is beyond {name}'s reach"
+        ))),
+    })
+}
+
+/// Not applicable when `reply` says the device does not implement `name`
+/// (SPC-5 §4.5.3: INVALID COMMAND OPERATION CODE).
+pub fn not_implemented(reply: &Reply, name: &str) -> Option<Outcome> {
+    unsupported(reply)
+        .then(|| Outcome::not_applicable(format!("the device does not implement {name}")))
+}
+
+/// The failed expectation of GOOD, when `reply` is not GOOD.
+pub fn not_good(reply: &Reply) -> Option<Outcome> {
+    (!reply.good()).then(|| expect_good(reply))
+}
+
+/// A read answered `r`: GOOD with `data`, the bytes written before it.
+pub fn expect_data(r: &Reply, data: &[u8]) -> Outcome {
+    let same = r.data == data;
+    Outcome::check(
+        r.good() && same,
+        format!("GOOD and the {} bytes written", data.len()),
+        format!(
+            "{}{}",
+            r.describe(),
+            if same { "" } else { ", different bytes" }
+        ),
+    )
+}
+
+/// A write of `data` at `lba` answered `w`: GOOD, and the blocks then read
+/// back as `data` (`expected` names them in a report).
+pub fn reads_back(
+    ctx: &mut Context,
+    s: &mut Scsi,
+    (cap, lba): (Capacity, u64),
+    w: &Reply,
+    data: &[u8],
+    expected: &str,
+) -> Verdict {
+    if let Some(outcome) = not_good(w) {
+        return Ok(outcome);
+    }
+    let blocks = u32::try_from(data.len() / cap.block_len as usize).unwrap_or(u32::MAX);
+    let back = read_blocks(ctx, s, cap, lba, blocks)?;
+    Ok(Outcome::check(back == data, expected, "other bytes"))
 }
 
 /// Opens a session, runs `body`, logs out (whatever the body ended with).

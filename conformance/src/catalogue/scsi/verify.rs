@@ -1,10 +1,7 @@
 //! VERIFY (10) and (16) (SBC-4 §5.30 and the VERIFY (16) clause; the BYTCHK
 //! table). Nothing is written: the blocks compared are read first.
 
-use super::support::{
-    capacity, expect, expect_good, expect_invalid_field, expect_lba_out_of_range, read_blocks,
-    with_session, Scsi,
-};
+use super::support::*;
 use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
 use rtgt_proto::scsi::asc::{AscAscq, SenseKey};

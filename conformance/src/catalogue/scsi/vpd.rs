@@ -1,9 +1,6 @@
 //! Vital product data pages (SPC-5 §7.7, SBC-4 §6.6).
 
-use super::support::{
-    block_limits, expect_invalid_field, provisioning, setup, standard_inquiry, supported_pages,
-    vpd_page, vpd_reply, with_session,
-};
+use super::support::*;
 use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
 use rtgt_proto::scsi::vpd::{
@@ -207,34 +204,29 @@ fn summary(list: &[Designation]) -> String {
         .join(" ")
 }
 
-fn lu_designator(ctx: &mut Context) -> Verdict {
+/// A designator of `association` and one of `types` in the Device
+/// Identification page (SPC-5 §7.7.6); `expected` says which.
+fn designator(ctx: &mut Context, association: u8, types: &[u8], expected: &str) -> Verdict {
     let list = device_id(ctx)?;
     Ok(Outcome::check(
-        list.iter().any(|d| {
-            d.association == ASSOC_LOGICAL_UNIT
-                && matches!(
-                    d.designator_type,
-                    DESIGNATOR_EUI64 | DESIGNATOR_NAA | DESIGNATOR_SCSI_NAME
-                )
-        }),
-        "a designator with association 00b and type 2h, 3h or 8h",
+        list.iter()
+            .any(|d| d.association == association && types.contains(&d.designator_type)),
+        expected,
         summary(&list),
     ))
 }
 
-fn target_port_designator(ctx: &mut Context) -> Verdict {
-    let list = device_id(ctx)?;
-    Ok(Outcome::check(
-        list.iter().any(|d| {
-            d.association == ASSOC_TARGET_PORT
-                && matches!(
-                    d.designator_type,
-                    DESIGNATOR_RELATIVE_TARGET_PORT | DESIGNATOR_SCSI_NAME
-                )
-        }),
+cases! {
+    lu_designator => designator(
+        ASSOC_LOGICAL_UNIT,
+        &[DESIGNATOR_EUI64, DESIGNATOR_NAA, DESIGNATOR_SCSI_NAME],
+        "a designator with association 00b and type 2h, 3h or 8h",
+    );
+    target_port_designator => designator(
+        ASSOC_TARGET_PORT,
+        &[DESIGNATOR_RELATIVE_TARGET_PORT, DESIGNATOR_SCSI_NAME],
         "a designator with association 01b and type 4h or 8h",
-        summary(&list),
-    ))
+    );
 }
 
 fn designators_well_formed(ctx: &mut Context) -> Verdict {

@@ -1,13 +1,10 @@
 //! WRITE SAME (10) and (16) and UNMAP (SBC-4 §5.47, §5.48, §5.32; logical
 //! block provisioning §4.7, the provisioning VPD page §6.6.6).
 
-use super::support::{
-    block_limits, capacity, expect, expect_good, expect_lba_out_of_range, pattern, provisioning,
-    read_blocks, unsupported, with_scratch, with_session, Scratch, Scsi,
-};
+use super::support::*;
 use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
-use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
+use rtgt_proto::scsi::asc::AscAscq;
 use rtgt_proto::scsi::cdb::{Unmap, WriteSame10, WriteSame16};
 use rtgt_proto::scsi::params::{UnmapDescriptor, UnmapList};
 
@@ -105,12 +102,7 @@ fn check_filled(ctx: &mut Context, s: &mut Scsi, sc: &Scratch, block: &[u8]) -> 
 }
 
 fn ws10_fill(ctx: &mut Context) -> Verdict {
-    with_scratch(ctx, BLOCKS, |ctx, s, sc| {
-        let Ok(lba) = u32::try_from(sc.lba) else {
-            return Ok(Outcome::not_applicable(
-                "the scratch range is beyond WRITE SAME (10)'s reach",
-            ));
-        };
+    with_scratch32(ctx, BLOCKS, "WRITE SAME (10)", |ctx, s, sc, lba| {
         let block = pattern(1, sc.cap.block_len, 0x41);
         let cdb = WriteSame10 {
             lba,
@@ -118,13 +110,8 @@ fn ws10_fill(ctx: &mut Context) -> Verdict {
             ..Default::default()
         };
         let r = s.write(ctx, &cdb.encode(), block.clone())?;
-        if unsupported(&r) {
-            return Ok(Outcome::not_applicable(
-                "the device does not implement WRITE SAME (10)",
-            ));
-        }
-        if !r.good() {
-            return Ok(expect_good(&r));
+        if let Some(outcome) = not_implemented(&r, "WRITE SAME (10)").or_else(|| not_good(&r)) {
+            return Ok(outcome);
         }
         check_filled(ctx, s, sc, &block)
     })
@@ -142,13 +129,8 @@ fn ws16_fill(ctx: &mut Context) -> Verdict {
     with_scratch(ctx, BLOCKS, |ctx, s, sc| {
         let block = pattern(1, sc.cap.block_len, 0x93);
         let r = s.write(ctx, &ws16(sc.lba, BLOCKS).encode(), block.clone())?;
-        if unsupported(&r) {
-            return Ok(Outcome::not_applicable(
-                "the device does not implement WRITE SAME (16)",
-            ));
-        }
-        if !r.good() {
-            return Ok(expect_good(&r));
+        if let Some(outcome) = not_implemented(&r, "WRITE SAME (16)").or_else(|| not_good(&r)) {
+            return Ok(outcome);
         }
         check_filled(ctx, s, sc, &block)
     })
@@ -265,11 +247,7 @@ fn unmap_short_list(ctx: &mut Context) -> Verdict {
         }
         let list = unmap_list(Vec::new());
         let r = s.write(ctx, &unmap_cdb(4), list[..4].to_vec())?;
-        Ok(expect(
-            &r,
-            SenseKey::ILLEGAL_REQUEST,
-            AscAscq::PARAMETER_LIST_LENGTH_ERROR,
-        ))
+        Ok(expect_illegal(&r, AscAscq::PARAMETER_LIST_LENGTH_ERROR))
     })
 }
 
@@ -308,10 +286,6 @@ fn unmap_too_many(ctx: &mut Context) -> Verdict {
         };
         let list = unmap_list(vec![one; max as usize + 1]);
         let r = s.write(ctx, &unmap_cdb(list.len()), list)?;
-        Ok(expect(
-            &r,
-            SenseKey::ILLEGAL_REQUEST,
-            AscAscq::INVALID_FIELD_IN_PARAMETER_LIST,
-        ))
+        Ok(expect_illegal(&r, AscAscq::INVALID_FIELD_IN_PARAMETER_LIST))
     })
 }

@@ -2,9 +2,9 @@
 //! CmdSN order, holds those after a gap, silently ignores those outside the
 //! window and duplicates, and immediate commands take no number.
 
-use super::blocks::{lun, run_past_ua};
-use super::session::RawSession;
 use crate::context::Context;
+use crate::harness::blocks::{lun, run_past_ua};
+use crate::harness::session::RawSession;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
 use bytes::Bytes;
 use rtgt_proto::pdu::{NopOut, Pdu, ScsiCommand};
@@ -117,30 +117,39 @@ fn ignored(ctx: &mut Context, mut s: RawSession, cmd: ScsiCommand) -> Verdict {
     if !s.ping(ctx)? {
         return Ok(Outcome::fail("a ping answered afterwards", "no answer"));
     }
+    next_completes(ctx, s, "the next command in sequence completed")
+}
+
+/// A TEST UNIT READY sent next completes (`expected` says why it should);
+/// then the session logs out.
+fn next_completes(ctx: &mut Context, mut s: RawSession, expected: &str) -> Verdict {
     let next = tur(ctx, &mut s);
     let pdus = s.run(ctx, next, None)?;
     s.logout(ctx);
     Ok(Outcome::check(
-        super::blocks::status_of(&pdus).is_some(),
-        "the next command in sequence completed",
+        crate::harness::blocks::status_of(&pdus).is_some(),
+        expected,
         "no status",
     ))
 }
 
-fn beyond(ctx: &mut Context) -> Verdict {
+/// A TEST UNIT READY numbered outside the CmdSN window by `outside` (from
+/// the session and the CmdSN it would have had), the CmdSN kept for the
+/// next command: [`ignored`].
+fn out_of_window(ctx: &mut Context, outside: impl FnOnce(&RawSession, u32) -> u32) -> Verdict {
     let mut s = session(ctx)?;
     let mut cmd = s.command(lun(ctx), &[0; 6], 0, false, false);
     s.cmd_sn = cmd.cmd_sn;
-    cmd.cmd_sn = s.max_cmd_sn.wrapping_add(1);
+    cmd.cmd_sn = outside(&s, cmd.cmd_sn);
     ignored(ctx, s, cmd)
 }
 
+fn beyond(ctx: &mut Context) -> Verdict {
+    out_of_window(ctx, |s, _| s.max_cmd_sn.wrapping_add(1))
+}
+
 fn stale(ctx: &mut Context) -> Verdict {
-    let mut s = session(ctx)?;
-    let mut cmd = s.command(lun(ctx), &[0; 6], 0, false, false);
-    s.cmd_sn = cmd.cmd_sn;
-    cmd.cmd_sn = cmd.cmd_sn.wrapping_sub(1);
-    ignored(ctx, s, cmd)
+    out_of_window(ctx, |_, sn| sn.wrapping_sub(1))
 }
 
 fn gap(ctx: &mut Context) -> Verdict {
@@ -213,14 +222,7 @@ fn immediate(ctx: &mut Context) -> Verdict {
             format!("{exp:?}"),
         ));
     }
-    let next = tur(ctx, &mut s);
-    let pdus = s.run(ctx, next, None)?;
-    s.logout(ctx);
-    Ok(Outcome::check(
-        super::blocks::status_of(&pdus).is_some(),
-        "a command with the same CmdSN completed",
-        "no status",
-    ))
+    next_completes(ctx, s, "a command with the same CmdSN completed")
 }
 
 fn acknowledges(ctx: &mut Context) -> Verdict {
@@ -259,12 +261,10 @@ fn nop(ctx: &mut Context) -> Verdict {
         ..NopOut::default()
     };
     s.send(ctx, ping)?;
-    let answer = loop {
-        match s.next_pdu(ctx, "the NOP-In")? {
-            Pdu::NopIn(n) if n.itt == itt => break n,
-            _ => {}
-        }
-    };
+    let answer = s.await_pdu(ctx, "the NOP-In", |p| match p {
+        Pdu::NopIn(n) if n.itt == itt => Some(n),
+        _ => None,
+    })?;
     s.logout(ctx);
     Ok(Outcome::check(
         Serial(answer.exp_cmd_sn).is_after(Serial(sn)),

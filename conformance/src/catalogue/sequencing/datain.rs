@@ -2,10 +2,11 @@
 //! Buffer Offset in order from 0, no data segment beyond the
 //! MaxRecvDataSegmentLength we declared, no sequence beyond MaxBurstLength.
 
-use super::blocks::{lun, read10, run_past_ua, status_of};
-use super::session::{answer_of, RawSession};
 use crate::context::Context;
+use crate::harness::blocks::{lun, read10, run_past_ua, status_of};
+use crate::harness::session::RawSession;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
+use crate::wire::last_value;
 use rtgt_proto::pdu::Pdu;
 
 pub const SCENARIOS: &[Scenario] = &[
@@ -64,7 +65,7 @@ fn read_with(
     len: u32,
 ) -> Result<(RawSession, Vec<Pdu>, u32), ScenarioError> {
     let mut s = RawSession::open(ctx, keys)?;
-    let bs = super::blocks::block_size(ctx, &mut s)?;
+    let bs = crate::harness::blocks::block_size(ctx, &mut s)?;
     let blocks = len.div_ceil(bs).max(1) as u16;
     let (l, cdb) = (lun(ctx), read10(ctx.target.scratch_lba, blocks));
     let edtl = u32::from(blocks) * bs;
@@ -145,7 +146,7 @@ fn sense(ctx: &mut Context) -> Verdict {
 fn burst(ctx: &mut Context) -> Verdict {
     let keys = [("MaxBurstLength", "8192"), ("FirstBurstLength", "8192")];
     let (s, pdus, _) = read_with(ctx, &keys, 65536)?;
-    let max_burst: usize = answer_of(&s.keys, "MaxBurstLength")
+    let max_burst: usize = last_value(&s.keys, "MaxBurstLength")
         .and_then(|v| v.parse().ok())
         .unwrap_or(262_144);
     s.logout(ctx);
@@ -172,7 +173,7 @@ fn burst(ctx: &mut Context) -> Verdict {
 
 fn exp_data_sn(ctx: &mut Context) -> Verdict {
     let mut s = RawSession::open(ctx, &[("MaxRecvDataSegmentLength", "4096")])?;
-    let bs = super::blocks::block_size(ctx, &mut s)?;
+    let bs = crate::harness::blocks::block_size(ctx, &mut s)?;
     let blocks = (16384 / bs).max(1) as u16;
     let l = lun(ctx);
     // Reads of several kinds: targets that put the status in the last

@@ -2,8 +2,8 @@
 //! allows, and the target closes after a successful logout.
 
 use super::cmdsn::session;
-use super::session::RawSession;
 use crate::context::Context;
+use crate::harness::session::RawSession;
 use crate::scenario::{Level, Needs, Outcome, Scenario, Verdict};
 use rtgt_proto::pdu::{LogoutReason, LogoutRequest, LogoutResponseCode, Pdu};
 
@@ -83,12 +83,9 @@ fn closes(ctx: &mut Context, reason: LogoutReason) -> Verdict {
     })
 }
 
-fn close_session(ctx: &mut Context) -> Verdict {
-    closes(ctx, LogoutReason::CloseSession)
-}
-
-fn close_connection(ctx: &mut Context) -> Verdict {
-    closes(ctx, LogoutReason::CloseConnection)
+cases! {
+    close_session => closes(LogoutReason::CloseSession);
+    close_connection => closes(LogoutReason::CloseConnection);
 }
 
 fn remove(ctx: &mut Context) -> Verdict {

@@ -4,16 +4,13 @@
 
 use crate::scenario::Scenario;
 
-pub(crate) mod blocks;
 mod cmdsn;
 mod datain;
-mod login;
 mod logout;
 mod nop;
 mod pdu;
 mod r2t;
 mod residual;
-pub(crate) mod session;
 mod statsn;
 mod text;
 mod tmf;

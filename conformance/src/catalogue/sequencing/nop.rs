@@ -74,13 +74,7 @@ fn unanswered(ctx: &mut Context) -> Verdict {
             "the connection closed",
         ));
     }
-    let alive = s.ping(ctx)?;
-    s.logout(ctx);
-    Ok(Outcome::check(
-        alive,
-        "a ping answered afterwards",
-        "no answer",
-    ))
+    crate::catalogue::checks::still_answers(ctx, s, "a ping answered afterwards")
 }
 
 fn target_ping(ctx: &mut Context) -> Verdict {
@@ -94,11 +88,5 @@ fn target_ping(ctx: &mut Context) -> Verdict {
             "the target sent no ping within {within:?} of idleness"
         )));
     }
-    let alive = s.ping(ctx)?;
-    s.logout(ctx);
-    Ok(Outcome::check(
-        alive,
-        "a ping answered after the target's ping",
-        "no answer",
-    ))
+    crate::catalogue::checks::still_answers(ctx, s, "a ping answered after the target's ping")
 }

@@ -2,8 +2,8 @@
 //! RFC 7143 does not define and a vendor-specific one are rejected with the
 //! offending header, and the connection goes on.
 
-use super::session::RawSession;
 use crate::context::Context;
+use crate::harness::session::RawSession;
 use crate::scenario::{Level, Needs, Outcome, Scenario, Verdict};
 use bytes::Bytes;
 use rtgt_proto::pdu::{Pdu, RawPdu, RejectReason};
@@ -70,19 +70,10 @@ fn opcode(ctx: &mut Context, op: u8) -> Verdict {
             "another header",
         ));
     }
-    let alive = s.ping(ctx)?;
-    s.logout(ctx);
-    Ok(Outcome::check(
-        alive,
-        "a ping answered after the Reject",
-        "no answer",
-    ))
+    crate::catalogue::checks::still_answers(ctx, s, "a ping answered after the Reject")
 }
 
-fn undefined(ctx: &mut Context) -> Verdict {
-    opcode(ctx, 0x0d)
-}
-
-fn vendor(ctx: &mut Context) -> Verdict {
-    opcode(ctx, 0x1c)
+cases! {
+    undefined => opcode(0x0d);
+    vendor => opcode(0x1c);
 }

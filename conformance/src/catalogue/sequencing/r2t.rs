@@ -3,10 +3,12 @@
 //! MaxBurstLength, offsets covering the write in order, no more R2Ts
 //! outstanding than MaxOutstandingR2T, and FirstBurstLength enforced.
 
-use super::blocks::{lun, pattern, with_scratch, write10};
-use super::session::{answer_of, RawSession};
 use crate::context::Context;
+use crate::harness::blocks::{lun, pattern, write10};
+use crate::harness::scratch::with_scratch;
+use crate::harness::session::RawSession;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
+use crate::wire::last_value;
 use rtgt_proto::pdu::{Pdu, ReadyToTransfer, ScsiStatus, TTT_RESERVED};
 use rtgt_proto::scsi::asc::SenseKey;
 
@@ -97,13 +99,13 @@ fn solicited_write(
     let len = u32::from(blocks) * bs;
     let data = pattern(len as usize, 9);
     let (l, cdb) = (lun(ctx), write10(lba, blocks));
-    let pdus = super::blocks::run_past_ua(
+    let pdus = crate::harness::blocks::run_past_ua(
         ctx,
         &mut s,
         |s| s.command(l, &cdb, len, false, true),
         Some(&data),
     )?;
-    let max_burst = answer_of(&s.keys, "MaxBurstLength")
+    let max_burst = last_value(&s.keys, "MaxBurstLength")
         .and_then(|v| v.parse().ok())
         .unwrap_or(262_144);
     s.logout(ctx);
@@ -114,7 +116,7 @@ fn solicited_write(
             _ => None,
         })
         .collect();
-    Ok((r2ts, super::blocks::status_of(&pdus), max_burst))
+    Ok((r2ts, crate::harness::blocks::status_of(&pdus), max_burst))
 }
 
 /// Runs `check` over the R2Ts of a solicited write in the scratch range.
@@ -182,44 +184,24 @@ fn cover(ctx: &mut Context) -> Verdict {
 fn outstanding(ctx: &mut Context) -> Verdict {
     with_scratch(ctx, 64, |ctx, lba, bs| {
         let mut s = RawSession::open(ctx, SOLICITED)?;
-        if answer_of(&s.keys, "MaxOutstandingR2T").unwrap_or("1") != "1" {
+        if last_value(&s.keys, "MaxOutstandingR2T").unwrap_or("1") != "1" {
             return Ok(Outcome::not_applicable(
                 "MaxOutstandingR2T=1 was not agreed",
             ));
         }
-        super::blocks::block_size(ctx, &mut s)?;
+        crate::harness::blocks::block_size(ctx, &mut s)?;
         let blocks = (WRITE_LEN / bs).max(1) as u16;
         let len = u32::from(blocks) * bs;
         let data = pattern(len as usize, 11);
         let cmd = s.command(lun(ctx), &write10(lba, blocks), len, false, true);
         let itt = cmd.itt;
         s.send(ctx, cmd)?;
-        let first = loop {
-            match s.next_pdu(ctx, "the first R2T")? {
-                Pdu::ReadyToTransfer(r) if r.itt == itt => break r,
-                Pdu::ScsiResponse(r) if r.itt == itt => {
-                    return Err(ScenarioError::Setup(format!(
-                        "the write ended at once: {:?}",
-                        r.status
-                    )))
-                }
-                _ => {}
-            }
-        };
+        let first = s.await_r2t(ctx, itt, "the first R2T")?;
         let (got, _) = s.gather_quiet(ctx)?;
         let second = got
             .iter()
             .any(|p| matches!(p, Pdu::ReadyToTransfer(r) if r.itt == itt));
-        for d in s.data_out(
-            itt,
-            first.ttt,
-            first.lun,
-            &data,
-            first.buffer_offset,
-            first.desired_data_transfer_length,
-        ) {
-            s.send(ctx, d)?;
-        }
+        s.answer_r2t(ctx, itt, first.lun, &first, &data)?;
         drop(s);
         Ok(Outcome::check(
             !second,
@@ -229,25 +211,41 @@ fn outstanding(ctx: &mut Context) -> Verdict {
     })
 }
 
+/// A session offering unsolicited data (InitialR2T=No, MaxBurstLength
+/// 16384) with ImmediateData `immediate` and FirstBurstLength
+/// `first_burst`, and the FirstBurstLength agreed (RFC 7143 §13.14); not
+/// applicable when the target keeps InitialR2T=Yes.
+fn unsolicited_session(
+    ctx: &mut Context,
+    immediate: &str,
+    first_burst: &str,
+) -> Result<Result<(RawSession, u32), Outcome>, ScenarioError> {
+    let keys = [
+        ("InitialR2T", "No"),
+        ("ImmediateData", immediate),
+        ("FirstBurstLength", first_burst),
+        ("MaxBurstLength", "16384"),
+    ];
+    let mut s = RawSession::open(ctx, &keys)?;
+    if last_value(&s.keys, "InitialR2T") != Some("No") {
+        return Ok(Err(Outcome::not_applicable(
+            "the target insists on InitialR2T=Yes",
+        )));
+    }
+    crate::harness::blocks::block_size(ctx, &mut s)?;
+    let first: u32 = last_value(&s.keys, "FirstBurstLength")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(65536);
+    Ok(Ok((s, first)))
+}
+
 fn first_burst(ctx: &mut Context) -> Verdict {
     with_scratch(ctx, 64, |ctx, lba, bs| {
-        let keys = [
-            ("InitialR2T", "No"),
-            ("ImmediateData", "Yes"),
-            ("FirstBurstLength", "8192"),
-            ("MaxBurstLength", "16384"),
-        ];
-        let mut s = RawSession::open(ctx, &keys)?;
-        if answer_of(&s.keys, "InitialR2T") != Some("No") {
-            return Ok(Outcome::not_applicable(
-                "the target insists on InitialR2T=Yes",
-            ));
-        }
-        super::blocks::block_size(ctx, &mut s)?;
-        let first: u32 = answer_of(&s.keys, "FirstBurstLength")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(65536);
-        let immediate = answer_of(&s.keys, "ImmediateData") == Some("Yes");
+        let (mut s, first) = match unsolicited_session(ctx, "Yes", "8192")? {
+            Ok(opened) => opened,
+            Err(outcome) => return Ok(outcome),
+        };
+        let immediate = last_value(&s.keys, "ImmediateData") == Some("Yes");
         let blocks = (WRITE_LEN / bs).max(1) as u16;
         let len = u32::from(blocks) * bs;
         let data = pattern(len as usize, 13);
@@ -262,23 +260,13 @@ fn first_burst(ctx: &mut Context) -> Verdict {
         cmd.data = data.slice(..imm as usize);
         cmd.final_bit = imm == unsolicited;
         s.send(ctx, cmd)?;
-        for d in s.data_out(itt, TTT_RESERVED, lun(ctx), &data, imm, unsolicited - imm) {
-            s.send(ctx, d)?;
-        }
+        let tags = (itt, TTT_RESERVED, lun(ctx));
+        s.send_data(ctx, tags, &data, (imm, unsolicited - imm))?;
         let mut r2ts = Vec::new();
         let status = loop {
             match s.next_pdu(ctx, "the write's R2Ts and response")? {
                 Pdu::ReadyToTransfer(r) if r.itt == itt => {
-                    for d in s.data_out(
-                        itt,
-                        r.ttt,
-                        r.lun,
-                        &data,
-                        r.buffer_offset,
-                        r.desired_data_transfer_length,
-                    ) {
-                        s.send(ctx, d)?;
-                    }
+                    s.answer_r2t(ctx, itt, r.lun, &r, &data)?;
                     r2ts.push(r);
                 }
                 Pdu::ScsiResponse(r) if r.itt == itt => break r.status,
@@ -299,22 +287,10 @@ fn first_burst(ctx: &mut Context) -> Verdict {
 
 fn first_burst_exceeded(ctx: &mut Context) -> Verdict {
     with_scratch(ctx, 64, |ctx, lba, bs| {
-        let keys = [
-            ("InitialR2T", "No"),
-            ("ImmediateData", "No"),
-            ("FirstBurstLength", "4096"),
-            ("MaxBurstLength", "16384"),
-        ];
-        let mut s = RawSession::open(ctx, &keys)?;
-        if answer_of(&s.keys, "InitialR2T") != Some("No") {
-            return Ok(Outcome::not_applicable(
-                "the target insists on InitialR2T=Yes",
-            ));
-        }
-        super::blocks::block_size(ctx, &mut s)?;
-        let first: u32 = answer_of(&s.keys, "FirstBurstLength")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(65536);
+        let (mut s, first) = match unsolicited_session(ctx, "No", "4096")? {
+            Ok(opened) => opened,
+            Err(outcome) => return Ok(outcome),
+        };
         let blocks = ((first * 2) / bs).max(2) as u16;
         let len = u32::from(blocks) * bs;
         if len <= first {
@@ -328,9 +304,7 @@ fn first_burst_exceeded(ctx: &mut Context) -> Verdict {
         let itt = cmd.itt;
         s.send(ctx, cmd)?;
         // Unsolicited data for the whole write: past FirstBurstLength.
-        for d in s.data_out(itt, TTT_RESERVED, lun(ctx), &data, 0, len) {
-            s.send(ctx, d)?;
-        }
+        s.send_data(ctx, (itt, TTT_RESERVED, lun(ctx)), &data, (0, len))?;
         let mut outcome = None;
         for _ in 0..32 {
             match s.next_pdu(ctx, "the answer to too much unsolicited data") {
@@ -344,16 +318,7 @@ fn first_burst_exceeded(ctx: &mut Context) -> Verdict {
                     break;
                 }
                 Ok(Pdu::ReadyToTransfer(r)) if r.itt == itt => {
-                    for d in s.data_out(
-                        itt,
-                        r.ttt,
-                        r.lun,
-                        &data,
-                        r.buffer_offset,
-                        r.desired_data_transfer_length,
-                    ) {
-                        s.send(ctx, d)?;
-                    }
+                    s.answer_r2t(ctx, itt, r.lun, &r, &data)?;
                 }
                 Ok(Pdu::ScsiResponse(r)) if r.itt == itt => {
                     let sense = r

@@ -2,9 +2,10 @@
 //! reads and writes whose Expected Data Transfer Length differs from what
 //! the CDB moves, checked through the strict initiator core.
 
-use super::blocks::{read10, with_scratch, write10};
 use crate::context::Context;
 use crate::driven::Driven;
+use crate::harness::blocks::{read10, write10};
+use crate::harness::scratch::with_scratch;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
 use bytes::Bytes;
 use rtgt_initiator::{Residual, ScsiRequest, TaskOutcome, ViolationKind};

@@ -38,7 +38,7 @@ fn one_per_status(ctx: &mut Context) -> Verdict {
         seen.push((want, got));
         let want = s.exp_stat_sn;
         let cdb = rtgt_proto::scsi::cdb::ReadCapacity10::default().encode();
-        let cmd = s.command(super::blocks::lun(ctx), &cdb, 8, true, false);
+        let cmd = s.command(crate::harness::blocks::lun(ctx), &cdb, 8, true, false);
         let got = s.run(ctx, cmd, None)?.last().and_then(stat_sn);
         seen.push((want, got));
     }

@@ -2,8 +2,8 @@
 //! in its three forms, an unknown key, a request continued over two PDUs,
 //! and answers cut to our MaxRecvDataSegmentLength.
 
-use super::session::RawSession;
 use crate::context::Context;
+use crate::harness::session::RawSession;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
 use crate::wire::value_of;
 use bytes::Bytes;
@@ -81,8 +81,18 @@ fn discovery(
     keys: &[(&str, &str)],
     value: &str,
 ) -> Result<(Vec<rtgt_proto::pdu::TextResponse>, Vec<Pair>), ScenarioError> {
-    let mut s = RawSession::open_kind(ctx, keys, true)?;
-    let answer = s.text(ctx, &[("SendTargets", value)])?;
+    text_on(ctx, (keys, true), &[("SendTargets", value)])
+}
+
+/// A Text exchange of `text` on a session of its own, logged in with
+/// `keys` (a discovery session when `discovery`) and logged out after.
+fn text_on(
+    ctx: &mut Context,
+    (keys, discovery): (&[(&str, &str)], bool),
+    text: &[(&str, &str)],
+) -> Result<(Vec<rtgt_proto::pdu::TextResponse>, Vec<Pair>), ScenarioError> {
+    let mut s = RawSession::open_kind(ctx, keys, discovery)?;
+    let answer = s.text(ctx, text)?;
     s.logout(ctx);
     Ok(answer)
 }
@@ -112,9 +122,7 @@ fn named(ctx: &mut Context) -> Verdict {
 }
 
 fn current(ctx: &mut Context) -> Verdict {
-    let mut s = RawSession::open(ctx, &[])?;
-    let (_, pairs) = s.text(ctx, &[("SendTargets", "")])?;
-    s.logout(ctx);
+    let (_, pairs) = text_on(ctx, (&[], false), &[("SendTargets", "")])?;
     let iqn = ctx.target.iqn.clone();
     let listed = names(&pairs);
     Ok(Outcome::check(
@@ -125,9 +133,7 @@ fn current(ctx: &mut Context) -> Verdict {
 }
 
 fn unknown(ctx: &mut Context) -> Verdict {
-    let mut s = RawSession::open(ctx, &[])?;
-    let (_, pairs) = s.text(ctx, &[("RtgtNoSuchKey", "1")])?;
-    s.logout(ctx);
+    let (_, pairs) = text_on(ctx, (&[], false), &[("RtgtNoSuchKey", "1")])?;
     Ok(Outcome::check(
         value_of(&pairs, "RtgtNoSuchKey") == Some("NotUnderstood"),
         "RtgtNoSuchKey=NotUnderstood",
@@ -152,16 +158,13 @@ fn continued(ctx: &mut Context) -> Verdict {
         ..TextRequest::default()
     };
     s.send(ctx, first)?;
-    let r = loop {
-        match s.next_pdu(ctx, "the continuation response")? {
-            Pdu::TextResponse(r) if r.itt == itt => break r,
-            Pdu::Reject(j) => {
-                return Ok(Outcome::fail(
-                    "an empty continuation response",
-                    format!("a Reject ({:?})", j.reason),
-                ))
-            }
-            _ => {}
+    let r = match s.await_text(ctx, itt, "the continuation response")? {
+        Ok(r) => r,
+        Err(j) => {
+            return Ok(Outcome::fail(
+                "an empty continuation response",
+                format!("a Reject ({:?})", j.reason),
+            ))
         }
     };
     if r.final_bit || !r.data.is_empty() || r.ttt == TTT_RESERVED {
@@ -184,12 +187,10 @@ fn continued(ctx: &mut Context) -> Verdict {
         ..TextRequest::default()
     };
     s.send(ctx, second)?;
-    let r = loop {
-        match s.next_pdu(ctx, "the answer")? {
-            Pdu::TextResponse(r) if r.itt == itt => break r,
-            _ => {}
-        }
-    };
+    let r = s.await_pdu(ctx, "the answer", |p| match p {
+        Pdu::TextResponse(r) if r.itt == itt => Some(r),
+        _ => None,
+    })?;
     s.logout(ctx);
     let answered = crate::wire::keys_of(&r.data)
         .iter()

@@ -4,17 +4,13 @@
 //! The task set functions must also wait for the Data-Out answering the
 //! outstanding R2T before answering (§4.2.3.3).
 
-use super::blocks::{lun, with_scratch, write10};
-use super::session::RawSession;
 use crate::context::Context;
+use crate::harness::blocks::{lun, write10};
+use crate::harness::scratch::with_scratch;
+use crate::harness::session::RawSession;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
 use rtgt_proto::pdu::{
     Lun, Pdu, ReadyToTransfer, TaskManagementRequest, TmfFunction, TmfResponseCode, TTT_RESERVED,
-};
-
-const DESTRUCTIVE: Needs = Needs {
-    destructive: true,
-    ..Needs::NONE
 };
 
 pub const SCENARIOS: &[Scenario] = &[
@@ -74,7 +70,7 @@ pub const SCENARIOS: &[Scenario] = &[
         requirement: "TARGET WARM RESET with a write waiting at its R2T answers Function \
                       complete only after the Data-Out for that R2T, or Function \
                       authorization failed or Function not supported",
-        needs: DESTRUCTIVE,
+        needs: Needs::DESTRUCTIVE,
         run: warm_reset,
     },
 ];
@@ -94,39 +90,26 @@ fn held_write(
 ) -> Result<(RawSession, HeldWrite), ScenarioError> {
     let keys = [("InitialR2T", "Yes"), ("ImmediateData", "No")];
     let mut s = RawSession::open(ctx, &keys)?;
-    super::blocks::block_size(ctx, &mut s)?;
+    crate::harness::blocks::block_size(ctx, &mut s)?;
     let cmd = s.command(lun(ctx), &write10(lba, 8), 8 * bs, false, true);
     let (itt, sn) = (cmd.itt, cmd.cmd_sn);
     s.send(ctx, cmd)?;
-    loop {
-        match s.next_pdu(ctx, "an R2T")? {
-            Pdu::ReadyToTransfer(r2t) if r2t.itt == itt => {
-                let held = HeldWrite {
-                    itt,
-                    cmd_sn: sn,
-                    r2t,
-                };
-                return Ok((s, held));
-            }
-            Pdu::ScsiResponse(r) if r.itt == itt => {
-                return Err(ScenarioError::Setup(format!(
-                    "the write ended at once: {:?}",
-                    r.status
-                )))
-            }
-            _ => {}
-        }
-    }
+    let r2t = s.await_r2t(ctx, itt, "an R2T")?;
+    let held = HeldWrite {
+        itt,
+        cmd_sn: sn,
+        r2t,
+    };
+    Ok((s, held))
 }
 
-/// Sends a task management function request; its ITT.
+/// Sends a task management function request for `lun`, naming the task of
+/// ITT `referenced` and CmdSN `ref_cmd_sn` (RFC 7143 §11.5.1); its ITT.
 fn send_function(
     ctx: &mut Context,
     s: &mut RawSession,
-    function: TmfFunction,
-    lun: Lun,
-    referenced: u32,
-    ref_cmd_sn: u32,
+    (function, lun): (TmfFunction, Lun),
+    (referenced, ref_cmd_sn): (u32, u32),
 ) -> Result<u32, ScenarioError> {
     let itt = s.itt();
     let req = TaskManagementRequest {
@@ -178,13 +161,11 @@ fn answered_later(
 fn function(
     ctx: &mut Context,
     s: &mut RawSession,
-    function: TmfFunction,
-    lun: Lun,
-    referenced: u32,
-    ref_cmd_sn: u32,
+    function: (TmfFunction, Lun),
+    referenced: (u32, u32),
     watch: u32,
 ) -> Result<(TmfResponseCode, bool), ScenarioError> {
-    let itt = send_function(ctx, s, function, lun, referenced, ref_cmd_sn)?;
+    let itt = send_function(ctx, s, function, referenced)?;
     let (response, _) = function_response(ctx, s, itt, watch)?;
     Ok((response, answered_later(ctx, s, watch)?))
 }
@@ -208,11 +189,10 @@ fn function_during_held_write(
     s: &mut RawSession,
     held: &HeldWrite,
     bs: u32,
-    f: TmfFunction,
-    l: Lun,
-    (referenced, ref_cmd_sn): (u32, u32),
+    function: (TmfFunction, Lun),
+    referenced: (u32, u32),
 ) -> Result<(TmfResponseCode, Answered), ScenarioError> {
-    let tmf = send_function(ctx, s, f, l, referenced, ref_cmd_sn)?;
+    let tmf = send_function(ctx, s, function, referenced)?;
     let (early, _) = s.gather_until(
         ctx,
         |p| matches!(p, Pdu::TaskManagementResponse(r) if r.itt == tmf),
@@ -225,17 +205,8 @@ fn function_during_held_write(
         return Ok((response, Answered::BeforeTheData));
     }
     let r2t = &held.r2t;
-    let data = super::blocks::pattern(8 * bs as usize, 0x7d);
-    for d in s.data_out(
-        held.itt,
-        r2t.ttt,
-        r2t.lun,
-        &data,
-        r2t.buffer_offset,
-        r2t.desired_data_transfer_length,
-    ) {
-        s.send(ctx, d)?;
-    }
+    let data = crate::harness::blocks::pattern(8 * bs as usize, 0x7d);
+    s.answer_r2t(ctx, held.itt, r2t.lun, r2t, &data)?;
     let (response, _) = function_response(ctx, s, tmf, held.itt)?;
     Ok((response, Answered::AfterTheData))
 }
@@ -250,7 +221,7 @@ fn abort_held_write(ctx: &mut Context, allowed: &'static [TmfResponseCode]) -> V
         let referenced = (held.itt, held.cmd_sn);
         let f = TmfFunction::AbortTask;
         let (response, _) =
-            function_during_held_write(ctx, &mut s, &held, bs, f, lun(ctx), referenced)?;
+            function_during_held_write(ctx, &mut s, &held, bs, (f, lun(ctx)), referenced)?;
         answered_then_silent(ctx, &mut s, &held, response, allowed)
     })
 }
@@ -303,7 +274,7 @@ fn task_set_during_write(
         };
         let referenced = (TTT_RESERVED, s.cmd_sn);
         let (response, answered) =
-            function_during_held_write(ctx, &mut s, &held, bs, f, l, referenced)?;
+            function_during_held_write(ctx, &mut s, &held, bs, (f, l), referenced)?;
         if na == Some(response) {
             return Ok(Outcome::not_applicable(format!("{f:?}: {response:?}")));
         }
@@ -323,43 +294,21 @@ fn abort_task(ctx: &mut Context) -> Verdict {
     abort_held_write(ctx, &[TmfResponseCode::FunctionComplete])
 }
 
-fn abort_task_set(ctx: &mut Context) -> Verdict {
-    task_set_during_write(
-        ctx,
-        TmfFunction::AbortTaskSet,
-        &[TmfResponseCode::FunctionComplete],
-        None,
-    )
-}
+/// The answer every function here may get (RFC 7143 §11.6.1).
+const COMPLETE: &[TmfResponseCode] = &[TmfResponseCode::FunctionComplete];
+/// The answer of a target that does not implement the function.
+const NOT_SUPPORTED: Option<TmfResponseCode> = Some(TmfResponseCode::FunctionNotSupported);
+/// TARGET WARM RESET may also be refused to an initiator not allowed it.
+const COMPLETE_OR_REFUSED: &[TmfResponseCode] = &[
+    TmfResponseCode::FunctionComplete,
+    TmfResponseCode::AuthorizationFailed,
+];
 
-fn clear_task_set(ctx: &mut Context) -> Verdict {
-    task_set_during_write(
-        ctx,
-        TmfFunction::ClearTaskSet,
-        &[TmfResponseCode::FunctionComplete],
-        Some(TmfResponseCode::FunctionNotSupported),
-    )
-}
-
-fn lun_reset(ctx: &mut Context) -> Verdict {
-    task_set_during_write(
-        ctx,
-        TmfFunction::LogicalUnitReset,
-        &[TmfResponseCode::FunctionComplete],
-        None,
-    )
-}
-
-fn warm_reset(ctx: &mut Context) -> Verdict {
-    task_set_during_write(
-        ctx,
-        TmfFunction::TargetWarmReset,
-        &[
-            TmfResponseCode::FunctionComplete,
-            TmfResponseCode::AuthorizationFailed,
-        ],
-        Some(TmfResponseCode::FunctionNotSupported),
-    )
+cases! {
+    abort_task_set => task_set_during_write(TmfFunction::AbortTaskSet, COMPLETE, None);
+    clear_task_set => task_set_during_write(TmfFunction::ClearTaskSet, COMPLETE, NOT_SUPPORTED);
+    lun_reset => task_set_during_write(TmfFunction::LogicalUnitReset, COMPLETE, None);
+    warm_reset => task_set_during_write(TmfFunction::TargetWarmReset, COMPLETE_OR_REFUSED, NOT_SUPPORTED);
 }
 
 fn abort_unknown(ctx: &mut Context) -> Verdict {
@@ -367,15 +316,8 @@ fn abort_unknown(ctx: &mut Context) -> Verdict {
     // The session's first commands are done: ExpCmdSN - 1 is below the window.
     let stale = s.exp_cmd_sn.wrapping_sub(1);
     let never = 0x7777_0000;
-    let (response, _) = function(
-        ctx,
-        &mut s,
-        TmfFunction::AbortTask,
-        lun(ctx),
-        never,
-        stale,
-        never,
-    )?;
+    let abort = (TmfFunction::AbortTask, lun(ctx));
+    let (response, _) = function(ctx, &mut s, abort, (never, stale), never)?;
     s.logout(ctx);
     Ok(Outcome::check(
         response == TmfResponseCode::TaskDoesNotExist,

@@ -40,6 +40,20 @@ impl Received {
             Received::Timeout => "nothing".to_owned(),
         }
     }
+
+    /// The PDU awaited as `what` within `timeout`; anything else is an
+    /// error naming it.
+    pub fn into_pdu(self, timeout: Duration, what: &str) -> Result<Pdu, ScenarioError> {
+        match self {
+            Received::Pdu(pdu) => Ok(pdu),
+            Received::Timeout => Err(ScenarioError::Timeout(timeout, what.to_owned())),
+            Received::Closed => Err(ScenarioError::Closed(what.to_owned())),
+            other => Err(ScenarioError::Setup(format!(
+                "waiting for {what}, received {}",
+                other.describe()
+            ))),
+        }
+    }
 }
 
 /// A TCP connection to the target with a PDU decoder on the receive side.
@@ -160,20 +174,10 @@ impl Wire {
             if left.is_zero() {
                 return Ok(Received::Timeout);
             }
-            self.stream.set_read_timeout(Some(left))?;
-            let mut buf = [0u8; 65536];
-            match self.stream.read(&mut buf) {
-                Ok(0) => {
-                    self.closed = true;
-                    ctx.transcript.note("the target closed the connection");
-                }
-                Ok(n) => self.decoder.feed(&buf[..n]),
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-                Err(e) if is_closed(&e) => {
-                    self.closed = true;
-                    ctx.transcript.note(format!("the connection ended: {e}"));
-                }
-                Err(e) => return Err(e.into()),
+            if read_once(&mut self.stream, ctx, left, |bytes| {
+                self.decoder.feed(bytes)
+            })? {
+                self.closed = true;
             }
         }
     }
@@ -182,15 +186,7 @@ impl Wire {
     /// naming `what` was awaited.
     pub fn expect_pdu(&mut self, ctx: &mut Context, what: &str) -> Result<Pdu, ScenarioError> {
         let timeout = ctx.target.timeout;
-        match self.recv(ctx, timeout)? {
-            Received::Pdu(pdu) => Ok(pdu),
-            Received::Timeout => Err(ScenarioError::Timeout(timeout, what.to_owned())),
-            Received::Closed => Err(ScenarioError::Closed(what.to_owned())),
-            other => Err(ScenarioError::Setup(format!(
-                "waiting for {what}, received {}",
-                other.describe()
-            ))),
-        }
+        self.recv(ctx, timeout)?.into_pdu(timeout, what)
     }
 
     /// Waits for a Login Response.
@@ -211,15 +207,59 @@ impl Wire {
         ctx: &mut Context,
         quiet: Duration,
     ) -> Result<bool, ScenarioError> {
-        let deadline = Instant::now() + quiet;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.recv(ctx, left)? {
-                Received::Closed => return Ok(true),
-                Received::Timeout => return Ok(false),
-                _ => continue,
-            }
+        wait_within(quiet, |left| {
+            Ok(match self.recv(ctx, left)? {
+                Received::Closed => Some(true),
+                Received::Timeout => Some(false),
+                _ => None,
+            })
+        })
+    }
+}
+
+/// Calls `step` with the time left of `within` (from now) until it
+/// decides: a deadline for waits that read several PDUs, so that a target
+/// sending other PDUs cannot stretch the wait. `step` must decide once no
+/// time is left (a read then gives [`Received::Timeout`]).
+pub fn wait_within<T>(
+    within: Duration,
+    mut step: impl FnMut(Duration) -> Result<Option<T>, ScenarioError>,
+) -> Result<T, ScenarioError> {
+    let deadline = Instant::now() + within;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if let Some(decided) = step(left)? {
+            return Ok(decided);
         }
+    }
+}
+
+/// Reads once from `stream`, waiting up to `wait`, and hands what arrived
+/// to `feed`. True when the connection ended (closed or reset, noted in
+/// the transcript); nothing arriving in time is no end.
+pub(crate) fn read_once(
+    stream: &mut TcpStream,
+    ctx: &mut Context,
+    wait: Duration,
+    feed: impl FnOnce(&[u8]),
+) -> Result<bool, ScenarioError> {
+    stream.set_read_timeout(Some(wait))?;
+    let mut buf = [0u8; 65536];
+    match stream.read(&mut buf) {
+        Ok(0) => {
+            ctx.transcript.note("the target closed the connection");
+            Ok(true)
+        }
+        Ok(n) => {
+            feed(&buf[..n]);
+            Ok(false)
+        }
+        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => Ok(false),
+        Err(e) if is_closed(&e) => {
+            ctx.transcript.note(format!("the connection ended: {e}"));
+            Ok(true)
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -253,7 +293,6 @@ pub fn login_request(
     transit: bool,
     keys: &[(&str, &str)],
 ) -> LoginRequest {
-    let pairs: Vec<Pair> = keys.iter().map(|(k, v)| Pair::new(*k, *v)).collect();
     LoginRequest {
         transit,
         csg,
@@ -265,7 +304,7 @@ pub fn login_request(
         isid: isid(1),
         itt: 1,
         cmd_sn: 1,
-        data: Bytes::from(text::encode(&pairs)),
+        data: encode_keys(keys),
         ..LoginRequest::default()
     }
 }
@@ -285,6 +324,24 @@ pub fn keys_of(data: &[u8]) -> Vec<Pair> {
         .collect()
 }
 
+/// `keys` as a text data segment (RFC 7143 §6.1).
+pub fn encode_keys(keys: &[(&str, &str)]) -> Bytes {
+    let pairs: Vec<Pair> = keys.iter().map(|(k, v)| Pair::new(*k, *v)).collect();
+    Bytes::from(text::encode(&pairs))
+}
+
+/// `keys` as owned pairs.
+pub fn kv(keys: &[(&str, &str)]) -> Vec<(String, String)> {
+    keys.iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+/// `keys` borrowed as string slices, for the functions that take them so.
+pub fn borrowed(keys: &[(String, String)]) -> Vec<(&str, &str)> {
+    keys.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
 /// The value of `key` in `pairs`, if sent.
 pub fn value_of<'a>(pairs: &'a [Pair], key: &str) -> Option<&'a str> {
     pairs
@@ -298,4 +355,14 @@ impl Wire {
     pub fn into_stream(self) -> TcpStream {
         self.stream
     }
+}
+
+/// The value of `key` among `pairs`: the last one if sent twice, as the
+/// last answer is the one that stands.
+pub fn last_value<'a>(pairs: &'a [Pair], key: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .rev()
+        .find(|p| p.key == key)
+        .map(|p| p.value.as_str())
 }

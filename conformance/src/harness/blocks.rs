@@ -1,6 +1,6 @@
-//! Block-level helpers over a [`RawSession`]: the block size, reads, and
-//! writes inside the suite's scratch range with the old contents kept for
-//! restoring.
+//! Block-level helpers over a [`RawSession`]: the LUN, READ (10) and
+//! WRITE (10), the block size, and the status and data of a command's
+//! PDUs.
 
 use super::session::RawSession;
 use crate::context::Context;
@@ -141,18 +141,6 @@ pub(crate) fn write(
     good(&pdus, "WRITE (10)")
 }
 
-/// Checks the scratch range holds `blocks` blocks.
-pub(crate) fn scratch(ctx: &Context, blocks: u32) -> Result<u64, ScenarioError> {
-    crate::runner::claim_lun("the scratch range")?;
-    if ctx.target.scratch_blocks < blocks {
-        return Err(ScenarioError::Setup(format!(
-            "needs {blocks} scratch blocks, the suite allows {}",
-            ctx.target.scratch_blocks
-        )));
-    }
-    Ok(ctx.target.scratch_lba)
-}
-
 /// A recognisable pattern of `len` bytes.
 pub(crate) fn pattern(len: usize, seed: u8) -> Bytes {
     Bytes::from(
@@ -160,23 +148,4 @@ pub(crate) fn pattern(len: usize, seed: u8) -> Bytes {
             .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
             .collect::<Vec<u8>>(),
     )
-}
-
-/// Runs `body` with `blocks` scratch blocks saved first (over a session of
-/// its own) and written back after, whatever `body` did to its sessions.
-pub(crate) fn with_scratch(
-    ctx: &mut Context,
-    blocks: u16,
-    body: impl FnOnce(&mut Context, u64, u32) -> crate::scenario::Verdict,
-) -> crate::scenario::Verdict {
-    let lba = scratch(ctx, u32::from(blocks))?;
-    let mut s = RawSession::open(ctx, &[])?;
-    let bs = block_size(ctx, &mut s)?;
-    let saved = read(ctx, &mut s, lba, blocks, bs)?;
-    s.logout(ctx);
-    let verdict = body(ctx, lba, bs);
-    let mut s = RawSession::open(ctx, &[])?;
-    write(ctx, &mut s, lba, &saved, bs)?;
-    s.logout(ctx);
-    verdict
 }

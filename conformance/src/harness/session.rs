@@ -3,17 +3,18 @@
 //! initiator never would (wrong CmdSN, bad digests, a held R2T). The strict
 //! core ([`crate::driven::Driven`]) is used where only the outcome matters.
 
-pub(crate) use super::login::{answer_of, authenticate, kv, operational, Answer, Login};
+use super::login::{authenticate, operational, RawLogin};
 use crate::context::Context;
 use crate::scenario::ScenarioError;
-use crate::wire::{Received, Wire};
+use crate::wire::{encode_keys, kv, last_value, wait_within, Received, Wire};
 use bytes::Bytes;
 use rtgt_proto::pdu::{
-    DataOut, Digests, Lun, NopOut, Pdu, ScsiCommand, ITT_RESERVED, TTT_RESERVED,
+    DataOut, Digests, Lun, NopOut, Pdu, ReadyToTransfer, Reject, ScsiCommand, TextResponse,
+    ITT_RESERVED, TTT_RESERVED,
 };
 use rtgt_proto::serial::Serial;
 use rtgt_proto::text::{self, Pair};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// What one read of the connection gave.
 #[derive(Debug)]
@@ -24,6 +25,16 @@ enum Incoming {
     AnsweredPing,
     /// A target NOP-In that asks no answer (both tags reserved).
     Unanswerable,
+}
+
+impl Incoming {
+    /// What a plain read takes: anything but a target NOP-In.
+    fn received(self) -> Option<Received> {
+        match self {
+            Incoming::Received(received) => Some(received),
+            Incoming::AnsweredPing | Incoming::Unanswerable => None,
+        }
+    }
 }
 
 /// A full feature phase session on a raw connection.
@@ -59,20 +70,20 @@ impl RawSession {
         keys: &[(&str, &str)],
         discovery: bool,
     ) -> Result<RawSession, ScenarioError> {
-        let mut login = Login::connect(ctx)?;
+        let mut login = RawLogin::plain(ctx)?;
         authenticate(ctx, &mut login, discovery)?;
         let answers = operational(ctx, &mut login, &kv(keys))?;
         Ok(Self::from_login(login, answers))
     }
 
     /// The session after a completed login.
-    pub(crate) fn from_login(mut login: Login, keys: Vec<Pair>) -> RawSession {
-        let crc = |k: &str| answer_of(&keys, k) == Some("CRC32C");
+    pub(crate) fn from_login(mut login: RawLogin, keys: Vec<Pair>) -> RawSession {
+        let crc = |k: &str| last_value(&keys, k) == Some("CRC32C");
         login.wire.set_digests(Digests {
             header: crc("HeaderDigest"),
             data: crc("DataDigest"),
         });
-        let target_mrdsl = answer_of(&keys, "MaxRecvDataSegmentLength")
+        let target_mrdsl = last_value(&keys, "MaxRecvDataSegmentLength")
             .and_then(|v| v.parse().ok())
             .unwrap_or(8192);
         RawSession {
@@ -109,24 +120,6 @@ impl RawSession {
         self.wire.send(ctx, pdu)
     }
 
-    /// The next thing from the target within `timeout`; its pings are
-    /// answered and its sequence numbers followed on the way. The timeout
-    /// is a deadline: a target that pings often cannot stretch the wait.
-    pub(crate) fn recv(
-        &mut self,
-        ctx: &mut Context,
-        timeout: Duration,
-    ) -> Result<Received, ScenarioError> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.recv_step(ctx, left)? {
-                Incoming::Received(received) => return Ok(received),
-                Incoming::AnsweredPing | Incoming::Unanswerable => continue,
-            }
-        }
-    }
-
     /// Waits up to `within` for a target ping (RFC 7143 §11.19.1: a NOP-In
     /// with ITT 0xffffffff and a TTT other than 0xffffffff) and answers it;
     /// true when one came. Other PDUs arriving meanwhile are followed and
@@ -136,15 +129,23 @@ impl RawSession {
         ctx: &mut Context,
         within: Duration,
     ) -> Result<bool, ScenarioError> {
-        let deadline = Instant::now() + within;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.recv_step(ctx, left)? {
-                Incoming::AnsweredPing => return Ok(true),
-                Incoming::Unanswerable | Incoming::Received(Received::Pdu(_)) => continue,
-                Incoming::Received(_) => return Ok(false),
-            }
-        }
+        self.wait_incoming(ctx, within, |incoming| match incoming {
+            Incoming::AnsweredPing => Some(true),
+            Incoming::Unanswerable | Incoming::Received(Received::Pdu(_)) => None,
+            Incoming::Received(_) => Some(false),
+        })
+    }
+
+    /// Reads until `decide` takes what came, `within` from now, following
+    /// the target's sequence numbers and answering its pings on the way:
+    /// a deadline, so a target that pings often cannot stretch the wait.
+    fn wait_incoming<T>(
+        &mut self,
+        ctx: &mut Context,
+        within: Duration,
+        mut decide: impl FnMut(Incoming) -> Option<T>,
+    ) -> Result<T, ScenarioError> {
+        wait_within(within, |left| Ok(decide(self.recv_step(ctx, left)?)))
     }
 
     /// One thing from the target within `timeout`: a PDU (followed), the
@@ -211,15 +212,8 @@ impl RawSession {
     /// The next PDU within the timeout; silence or a close is an error.
     pub(crate) fn next_pdu(&mut self, ctx: &mut Context, what: &str) -> Result<Pdu, ScenarioError> {
         let timeout = ctx.target.timeout;
-        match self.recv(ctx, timeout)? {
-            Received::Pdu(p) => Ok(p),
-            Received::Timeout => Err(ScenarioError::Timeout(timeout, what.to_owned())),
-            Received::Closed => Err(ScenarioError::Closed(what.to_owned())),
-            other => Err(ScenarioError::Setup(format!(
-                "waiting for {what}, received {}",
-                other.describe()
-            ))),
-        }
+        self.wait_incoming(ctx, timeout, Incoming::received)?
+            .into_pdu(timeout, what)
     }
 
     /// A SCSI Command PDU (not sent) with the next CmdSN (taken unless
@@ -280,6 +274,87 @@ impl RawSession {
         out
     }
 
+    /// The first PDU `pick` takes (awaited as `what`), the PDUs before it
+    /// followed and dropped; silence or a close is an error.
+    pub(crate) fn await_pdu<T>(
+        &mut self,
+        ctx: &mut Context,
+        what: &str,
+        mut pick: impl FnMut(Pdu) -> Option<T>,
+    ) -> Result<T, ScenarioError> {
+        loop {
+            if let Some(picked) = pick(self.next_pdu(ctx, what)?) {
+                return Ok(picked);
+            }
+        }
+    }
+
+    /// The Text Response of task `itt` (awaited as `what`), or the Reject
+    /// of its request.
+    pub(crate) fn await_text(
+        &mut self,
+        ctx: &mut Context,
+        itt: u32,
+        what: &str,
+    ) -> Result<Result<TextResponse, Reject>, ScenarioError> {
+        self.await_pdu(ctx, what, |p| match p {
+            Pdu::TextResponse(r) if r.itt == itt => Some(Ok(r)),
+            Pdu::Reject(j) => Some(Err(j)),
+            _ => None,
+        })
+    }
+
+    /// The first R2T of task `itt` (awaited as `what`); the task ending
+    /// first is an error of the set-up.
+    pub(crate) fn await_r2t(
+        &mut self,
+        ctx: &mut Context,
+        itt: u32,
+        what: &str,
+    ) -> Result<ReadyToTransfer, ScenarioError> {
+        loop {
+            match self.next_pdu(ctx, what)? {
+                Pdu::ReadyToTransfer(r) if r.itt == itt => return Ok(r),
+                Pdu::ScsiResponse(r) if r.itt == itt => {
+                    return Err(ScenarioError::Setup(format!(
+                        "the write ended at once: {:?}",
+                        r.status
+                    )))
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Sends the Data-Out PDUs of [`RawSession::data_out`] for `len`
+    /// bytes at `offset`.
+    pub(crate) fn send_data(
+        &mut self,
+        ctx: &mut Context,
+        (itt, ttt, lun): (u32, u32, Lun),
+        data: &Bytes,
+        (offset, len): (u32, u32),
+    ) -> Result<(), ScenarioError> {
+        for d in self.data_out(itt, ttt, lun, data, offset, len) {
+            self.send(ctx, d)?;
+        }
+        Ok(())
+    }
+
+    /// Sends the data `r2t` asks for of task `itt`, from `data`
+    /// (RFC 7143 §11.8: its TTT, offset and length).
+    pub(crate) fn answer_r2t(
+        &mut self,
+        ctx: &mut Context,
+        itt: u32,
+        lun: Lun,
+        r2t: &ReadyToTransfer,
+        data: &Bytes,
+    ) -> Result<(), ScenarioError> {
+        let (offset, len) = (r2t.buffer_offset, r2t.desired_data_transfer_length);
+        self.send_data(ctx, (itt, r2t.ttt, lun), data, (offset, len))
+    }
+
     /// Sends `cmd` and gathers every PDU of its task until its status,
     /// answering R2Ts from `write` when given.
     pub(crate) fn run(
@@ -301,16 +376,7 @@ impl RawSession {
             };
             if let (Pdu::ReadyToTransfer(r), Some(data)) = (&pdu, write) {
                 if r.itt == itt {
-                    for d in self.data_out(
-                        itt,
-                        r.ttt,
-                        lun,
-                        data,
-                        r.buffer_offset,
-                        r.desired_data_transfer_length,
-                    ) {
-                        self.send(ctx, d)?;
-                    }
+                    self.answer_r2t(ctx, itt, lun, r, data)?;
                 }
             }
             got.push(pdu);
@@ -338,7 +404,7 @@ impl RawSession {
         self.send(ctx, nop)?;
         let timeout = ctx.target.timeout;
         loop {
-            match self.recv(ctx, timeout)? {
+            match self.wait_incoming(ctx, timeout, Incoming::received)? {
                 Received::Pdu(p @ Pdu::NopIn(_)) if p.itt() == itt => return Ok(Some(p)),
                 Received::Pdu(_) => continue,
                 _ => return Ok(None),
@@ -358,10 +424,9 @@ impl RawSession {
         &mut self,
         ctx: &mut Context,
         keys: &[(&str, &str)],
-    ) -> Result<(Vec<rtgt_proto::pdu::TextResponse>, Vec<Pair>), ScenarioError> {
+    ) -> Result<(Vec<TextResponse>, Vec<Pair>), ScenarioError> {
         let itt = self.itt();
-        let pairs: Vec<Pair> = keys.iter().map(|(k, v)| Pair::new(*k, *v)).collect();
-        let mut data = Bytes::from(text::encode(&pairs));
+        let mut data = encode_keys(keys);
         let mut ttt = TTT_RESERVED;
         let mut responses = Vec::new();
         let mut all = Vec::new();
@@ -375,14 +440,8 @@ impl RawSession {
                 ..Default::default()
             };
             self.send(ctx, req)?;
-            let r = loop {
-                match self.next_pdu(ctx, "a Text Response")? {
-                    Pdu::TextResponse(r) if r.itt == itt => break r,
-                    Pdu::Reject(_) => {
-                        return Err(ScenarioError::Setup("the Text Request was rejected".into()))
-                    }
-                    _ => continue,
-                }
+            let Ok(r) = self.await_text(ctx, itt, "a Text Response")? else {
+                return Err(ScenarioError::Setup("the Text Request was rejected".into()));
             };
             all.extend_from_slice(&r.data);
             let done = r.final_bit && !r.continue_bit;
@@ -431,22 +490,20 @@ impl RawSession {
         ctx: &mut Context,
         enough: impl Fn(&Pdu) -> bool,
     ) -> Result<(Vec<Pdu>, bool), ScenarioError> {
-        let deadline = Instant::now() + ctx.target.quiet;
         let mut got = Vec::new();
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.recv(ctx, left)? {
+        let closed = wait_within(ctx.target.quiet, |left| {
+            Ok(match self.wait_incoming(ctx, left, Incoming::received)? {
                 Received::Pdu(p) => {
                     let done = enough(&p);
                     got.push(p);
-                    if done {
-                        return Ok((got, false));
-                    }
+                    done.then_some(false)
                 }
-                Received::Timeout => return Ok((got, false)),
-                Received::Closed => return Ok((got, true)),
-                Received::Undecodable(..) | Received::DecodeError(_) => return Ok((got, true)),
-            }
-        }
+                Received::Timeout => Some(false),
+                Received::Closed | Received::Undecodable(..) | Received::DecodeError(_) => {
+                    Some(true)
+                }
+            })
+        })?;
+        Ok((got, closed))
     }
 }
