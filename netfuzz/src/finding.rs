@@ -1,0 +1,178 @@
+//! Findings: the reproducer file (the symbolic sequence, replayable), the
+//! transcript (every PDU sent as hex plus a one-line decode), delta
+//! debugging over the steps while the target is up, and `--replay`.
+
+use crate::exec::{self, Line, Waits};
+use crate::monitor;
+use crate::seq::{Sequence, Step};
+use crate::wire::Target;
+use anyhow::{Context, Result};
+use rtgt_proto::pdu::Pdu;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// What a reproducer file holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Reproducer {
+    pub target: String,
+    pub iqn: String,
+    pub lun: u16,
+    /// The seed of the session's ISID (the initiator core's random source).
+    pub seed: u64,
+    pub reason: String,
+    pub minimised: bool,
+    pub sequence: Sequence,
+}
+
+/// Writes the folder `name` under `out`: reproducer.json and transcript.txt.
+pub fn save(out: &Path, name: &str, r: &Reproducer, transcript: &[Line]) -> Result<PathBuf> {
+    let dir = out.join(name);
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let file = dir.join("reproducer.json");
+    std::fs::write(&file, serde_json::to_string_pretty(r)?)
+        .with_context(|| format!("writing {}", file.display()))?;
+    let mut text = format!(
+        "# {}\n# target {} iqn {} lun {} seed {}{}\n",
+        r.reason,
+        r.target,
+        r.iqn,
+        r.lun,
+        r.seed,
+        if r.minimised {
+            " (minimised)"
+        } else {
+            " (not minimised)"
+        }
+    );
+    text.push_str(&exec::render(transcript));
+    std::fs::write(dir.join("transcript.txt"), text)?;
+    Ok(file)
+}
+
+/// Whether `steps` still takes the target down; waits for it to come back
+/// afterwards (None: it did not come back, so testing must stop).
+fn still_fails(t: &Target, seq: &Sequence, seed: u64, restart_wait: Duration) -> Option<bool> {
+    let candidate = Sequence {
+        start: seq.start,
+        steps: seq.steps.clone(),
+    };
+    let _ = exec::run(t, &candidate, seed, Waits::default());
+    let down = monitor::probe(t.addr, t.timeout).is_err();
+    if down && !monitor::wait_up(t.addr, t.timeout, restart_wait) {
+        return None;
+    }
+    Some(down)
+}
+
+/// Delta debugging (ddmin) over the steps of `seq`, each try against the
+/// target as it is now; stops at `deadline` or when the target stays down.
+/// Returns the smallest failing sequence found and whether it is 1-minimal.
+pub fn minimise(
+    t: &Target,
+    seq: &Sequence,
+    seed: u64,
+    restart_wait: Duration,
+    deadline: Instant,
+) -> (Sequence, bool) {
+    let mut best: Vec<Step> = seq.steps.clone();
+    let mut parts = 2usize;
+    while best.len() >= 2 {
+        let chunk = best.len().div_ceil(parts);
+        let mut reduced = false;
+        for i in 0..parts {
+            if Instant::now() >= deadline {
+                return (with(seq, best), false);
+            }
+            let lo = (i * chunk).min(best.len());
+            let hi = ((i + 1) * chunk).min(best.len());
+            if lo == hi {
+                continue;
+            }
+            // The complement of chunk i.
+            let mut c = best[..lo].to_vec();
+            c.extend_from_slice(&best[hi..]);
+            match still_fails(t, &with(seq, c.clone()), seed, restart_wait) {
+                Some(true) => {
+                    best = c;
+                    parts = (parts - 1).max(2);
+                    reduced = true;
+                    break;
+                }
+                Some(false) => {}
+                None => return (with(seq, best), false),
+            }
+        }
+        if !reduced {
+            if parts >= best.len() {
+                break;
+            }
+            parts = (parts * 2).min(best.len());
+        }
+    }
+    (with(seq, best), true)
+}
+
+fn with(seq: &Sequence, steps: Vec<Step>) -> Sequence {
+    Sequence {
+        start: seq.start,
+        steps,
+    }
+}
+
+/// `--replay FILE`: sends the reproducer's sequence once and prints every
+/// PDU sent as an annotated dump, every PDU received on one line, and
+/// whether the target is still up.
+pub fn replay(
+    file: &Path,
+    target: Option<&str>,
+    chap: Option<(String, String)>,
+    pid: Option<u32>,
+) -> Result<bool> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let r: Reproducer =
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", file.display()))?;
+    let addr = crate::wire::resolve(target.unwrap_or(&r.target))?;
+    let t = Target {
+        addr,
+        iqn: r.iqn.clone(),
+        lun: r.lun,
+        chap,
+        timeout: Duration::from_secs(3),
+    };
+    println!("replaying {} ({}) against {addr}", file.display(), r.reason);
+    let waits = Waits {
+        step: Duration::from_millis(100),
+        end: Duration::from_millis(500),
+    };
+    let out = exec::run(&t, &r.sequence, r.seed, waits);
+    if let Some(e) = &out.login_failed {
+        println!("login failed: {e}");
+    }
+    for line in &out.transcript {
+        match line {
+            Line::Sent { step, frame, bytes } => {
+                println!("> step {step}: {}", exec::one_line(frame));
+                match Pdu::decode(frame) {
+                    Ok(p) => println!("{}", p.dump()),
+                    Err(e) => println!("  (not a typed PDU: {e})"),
+                }
+                println!("  sent {} bytes: {}", bytes.len(), exec::hex(bytes));
+            }
+            Line::Received(raw) => println!("< {}", exec::one_line(raw)),
+            Line::Note(n) => println!("# {n}"),
+        }
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    match monitor::check(addr, pid, t.timeout) {
+        Ok(()) => {
+            println!("the target is still up");
+            Ok(true)
+        }
+        Err(d) => {
+            println!("the target is DOWN: {d}");
+            Ok(false)
+        }
+    }
+}
