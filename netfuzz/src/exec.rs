@@ -4,7 +4,7 @@
 use crate::seq::{self, Numbers, Sequence, Start};
 use crate::signature;
 use crate::wire::{Conn, Target};
-use rtgt_proto::pdu::RawPdu;
+use rtgt_proto::pdu::{NopOut, Pdu, RawPdu};
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -41,8 +41,8 @@ pub struct Waits {
 impl Default for Waits {
     fn default() -> Self {
         Waits {
-            step: Duration::from_millis(15),
-            end: Duration::from_millis(150),
+            step: Duration::from_millis(3),
+            end: Duration::from_millis(100),
         }
     }
 }
@@ -75,6 +75,7 @@ pub fn run(t: &Target, s: &Sequence, seed: u64, waits: Waits) -> Outcome {
         },
     };
     let last = s.steps.len().saturating_sub(1);
+    // Answers to PDUs sent before the sync ping's answer came are all in.
     for (i, step) in s.steps.iter().enumerate() {
         let (bytes, frame) = seq::build(step, &mut n, conn.digests);
         conn.send(&bytes, &step.cuts);
@@ -83,8 +84,15 @@ pub fn run(t: &Target, s: &Sequence, seed: u64, waits: Waits) -> Outcome {
             frame,
             bytes,
         });
+        let sync =
+            (i == last && s.start == Start::FullFeature).then(|| sync_ping(&mut conn, &mut n));
+        if let Some(itt) = sync {
+            out.transcript.push(Line::Note(format!(
+                "sync: immediate NOP-Out ping, ITT {itt:#010x}"
+            )));
+        }
         let wait = if i == last { waits.end } else { waits.step };
-        let answers = conn.receive(&mut n, wait, Duration::from_millis(10));
+        let answers = conn.receive(&mut n, wait, Duration::from_millis(3), sync);
         for raw in answers.pdus {
             out.signatures.push(signature::of(&raw));
             out.transcript.push(Line::Received(raw));
@@ -98,6 +106,23 @@ pub fn run(t: &Target, s: &Sequence, seed: u64, waits: Waits) -> Outcome {
         }
     }
     out
+}
+
+/// The ITT of the sync ping.
+const SYNC_ITT: u32 = 0x7fff_fff0;
+
+/// An immediate NOP-Out ping (RFC 7143 §11.18): the target answers it
+/// without waiting for CmdSN order, after what it already read.
+fn sync_ping(conn: &mut Conn, n: &mut Numbers) -> u32 {
+    let ping = NopOut {
+        immediate: true,
+        itt: SYNC_ITT,
+        cmd_sn: n.cmd_sn,
+        exp_stat_sn: n.exp_stat_sn,
+        ..NopOut::default()
+    };
+    conn.send(&Pdu::from(ping).encode(conn.digests), &[]);
+    SYNC_ITT
 }
 
 fn kind(op: &seq::Op) -> &'static str {

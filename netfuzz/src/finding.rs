@@ -95,7 +95,6 @@ pub fn minimise(
             match still_fails(t, &with(seq, c.clone()), seed, restart_wait) {
                 Some(true) => {
                     best = c;
-                    parts = (parts - 1).max(2);
                     reduced = true;
                     break;
                 }
@@ -103,12 +102,14 @@ pub fn minimise(
                 None => return (with(seq, best), false),
             }
         }
-        if !reduced {
-            if parts >= best.len() {
-                break;
-            }
-            parts = (parts * 2).min(best.len());
+        if reduced {
+            parts = (parts - 1).max(2);
+            continue;
         }
+        if parts >= best.len() {
+            break;
+        }
+        parts = (parts * 2).min(best.len());
     }
     (with(seq, best), true)
 }

@@ -228,13 +228,28 @@ impl Conn {
 
     /// Reads what the target sends until it has been quiet for `quiet`
     /// (waiting at most `first` for the first bytes), updating `n` from
-    /// every frame.
-    pub fn receive(&mut self, n: &mut Numbers, first: Duration, quiet: Duration) -> Answers {
+    /// every frame. With `until`, reads until the NOP-In with that ITT
+    /// (at most `first` in all).
+    pub fn receive(
+        &mut self,
+        n: &mut Numbers,
+        first: Duration,
+        quiet: Duration,
+        until: Option<u32>,
+    ) -> Answers {
         let mut out = Answers::default();
         let mut buf = vec![0u8; 65536];
         let mut wait = first;
         let hard = Instant::now() + first + Duration::from_secs(2);
-        while !self.closed && Instant::now() < hard {
+        let end = Instant::now() + first;
+        let mut done = false;
+        while !self.closed && !done && Instant::now() < hard {
+            if until.is_some() {
+                wait = end.saturating_duration_since(Instant::now());
+                if wait.is_zero() {
+                    break;
+                }
+            }
             if self
                 .stream
                 .set_read_timeout(Some(wait.max(Duration::from_millis(1))))
@@ -255,6 +270,7 @@ impl Conn {
             while let Some(frame) = self.decoder.next_frame() {
                 match frame {
                     Ok(raw) => {
+                        done |= raw.opcode() == Opcode::NopIn && Some(raw.itt()) == until;
                         note(n, &raw);
                         out.pdus.push(raw);
                     }
