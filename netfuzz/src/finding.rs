@@ -50,14 +50,10 @@ pub fn save(out: &Path, name: &str, r: &Reproducer, transcript: &[Line]) -> Resu
     Ok(file)
 }
 
-/// Whether `steps` still takes the target down; waits for it to come back
+/// Whether `seq` still takes the target down; waits for it to come back
 /// afterwards (None: it did not come back, so testing must stop).
-fn still_fails(t: &Target, seq: &Sequence, seed: u64, restart_wait: Duration) -> Option<bool> {
-    let candidate = Sequence {
-        start: seq.start,
-        steps: seq.steps.clone(),
-    };
-    let _ = exec::run(t, &candidate, seed, Waits::default());
+pub fn still_fails(t: &Target, seq: &Sequence, seed: u64, restart_wait: Duration) -> Option<bool> {
+    let _ = exec::run(t, seq, seed, Waits::default());
     let down = monitor::probe(t.addr, t.timeout).is_err();
     if down && !monitor::wait_up(t.addr, t.timeout, restart_wait) {
         return None;
@@ -65,25 +61,28 @@ fn still_fails(t: &Target, seq: &Sequence, seed: u64, restart_wait: Duration) ->
     Some(down)
 }
 
-/// Delta debugging (ddmin) over the steps of `seq`, each try against the
-/// target as it is now; stops at `deadline` or when the target stays down.
-/// Returns the smallest failing sequence found and whether it is 1-minimal.
+/// Delta debugging (ddmin) over the steps of `seq`, then over each step's
+/// mutations and TCP cuts, with `fails` saying whether a candidate still
+/// takes the target down (None: testing cannot go on). Stops at
+/// `deadline`. Returns the smallest failing sequence found and whether the
+/// search ran to its end.
 pub fn minimise(
-    t: &Target,
     seq: &Sequence,
-    seed: u64,
-    restart_wait: Duration,
     deadline: Instant,
+    mut fails: impl FnMut(&Sequence) -> Option<bool>,
 ) -> (Sequence, bool) {
     let mut best: Vec<Step> = seq.steps.clone();
     let mut parts = 2usize;
+    let mut tries = |c: &[Step]| -> Option<bool> {
+        if Instant::now() >= deadline {
+            return None;
+        }
+        fails(&with(seq, c.to_vec()))
+    };
     while best.len() >= 2 {
         let chunk = best.len().div_ceil(parts);
         let mut reduced = false;
         for i in 0..parts {
-            if Instant::now() >= deadline {
-                return (with(seq, best), false);
-            }
             let lo = (i * chunk).min(best.len());
             let hi = ((i + 1) * chunk).min(best.len());
             if lo == hi {
@@ -92,7 +91,7 @@ pub fn minimise(
             // The complement of chunk i.
             let mut c = best[..lo].to_vec();
             c.extend_from_slice(&best[hi..]);
-            match still_fails(t, &with(seq, c.clone()), seed, restart_wait) {
+            match tries(&c) {
                 Some(true) => {
                     best = c;
                     reduced = true;
@@ -111,6 +110,28 @@ pub fn minimise(
         }
         parts = (parts * 2).min(best.len());
     }
+    // Then each step's cuts and mutations, one at a time.
+    for i in 0..best.len() {
+        if !best[i].cuts.is_empty() {
+            let mut c = best.clone();
+            c[i].cuts.clear();
+            match tries(&c) {
+                Some(true) => best = c,
+                Some(false) => {}
+                None => return (with(seq, best), false),
+            }
+        }
+        let mut m = 0;
+        while m < best[i].muts.len() {
+            let mut c = best.clone();
+            c[i].muts.remove(m);
+            match tries(&c) {
+                Some(true) => best = c,
+                Some(false) => m += 1,
+                None => return (with(seq, best), false),
+            }
+        }
+    }
     (with(seq, best), true)
 }
 
@@ -119,6 +140,13 @@ fn with(seq: &Sequence, steps: Vec<Step>) -> Sequence {
         start: seq.start,
         steps,
     }
+}
+
+/// Reads a reproducer file.
+pub fn load(file: &Path) -> Result<Reproducer> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("parsing {}", file.display()))
 }
 
 /// `--replay FILE`: sends the reproducer's sequence once and prints every

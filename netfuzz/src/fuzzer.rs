@@ -161,9 +161,6 @@ fn on_finding(
         "fuzz-net: reproducer (not minimised) saved as {}",
         file.display()
     );
-    if seq.steps.len() < 2 {
-        return Ok(file);
-    }
     if !monitor::wait_up(o.target.addr, o.target.timeout, o.restart_wait) {
         println!(
             "fuzz-net: the target did not come back within {:?}: not minimised (restart it and use --replay)",
@@ -172,11 +169,9 @@ fn on_finding(
         return Ok(file);
     }
     let (small, complete) = finding::minimise(
-        &o.target,
         seq,
-        seed,
-        o.restart_wait,
         deadline.max(Instant::now() + Duration::from_secs(60)),
+        |c| finding::still_fails(&o.target, c, seed, o.restart_wait),
     );
     let check = exec::run(&o.target, &small, seed, Waits::default());
     let reproduced = monitor::probe(o.target.addr, o.target.timeout).is_err();
