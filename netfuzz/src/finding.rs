@@ -149,25 +149,28 @@ pub fn load(file: &Path) -> Result<Reproducer> {
     serde_json::from_str(&text).with_context(|| format!("parsing {}", file.display()))
 }
 
+/// Where a replay goes, each field overriding the reproducer's when set.
+#[derive(Debug, Clone, Default)]
+pub struct ReplayTo {
+    pub target: Option<String>,
+    pub iqn: Option<String>,
+    pub lun: Option<u16>,
+    pub chap: Option<(String, String)>,
+    pub pid: Option<u32>,
+}
+
 /// `--replay FILE`: sends the reproducer's sequence once and prints every
 /// PDU sent as an annotated dump, every PDU received on one line, and
 /// whether the target is still up.
-pub fn replay(
-    file: &Path,
-    target: Option<&str>,
-    chap: Option<(String, String)>,
-    pid: Option<u32>,
-) -> Result<bool> {
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    let r: Reproducer =
-        serde_json::from_str(&text).with_context(|| format!("parsing {}", file.display()))?;
-    let addr = crate::wire::resolve(target.unwrap_or(&r.target))?;
+pub fn replay(file: &Path, to: ReplayTo) -> Result<bool> {
+    let r = load(file)?;
+    let addr = crate::wire::resolve(to.target.as_deref().unwrap_or(&r.target))?;
+    let pid = to.pid;
     let t = Target {
         addr,
-        iqn: r.iqn.clone(),
-        lun: r.lun,
-        chap,
+        iqn: to.iqn.unwrap_or_else(|| r.iqn.clone()),
+        lun: to.lun.unwrap_or(r.lun),
+        chap: to.chap,
         timeout: Duration::from_secs(3),
     };
     println!("replaying {} ({}) against {addr}", file.display(), r.reason);

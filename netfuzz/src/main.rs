@@ -19,9 +19,9 @@ struct Args {
     /// The target to log in to (default: the first SendTargets lists)
     #[arg(long)]
     iqn: Option<String>,
-    /// The LUN SCSI commands go to
-    #[arg(long, default_value_t = 0)]
-    lun: u16,
+    /// The LUN SCSI commands go to (default 0; a replay keeps the reproducer's)
+    #[arg(long)]
+    lun: Option<u16>,
     /// CHAP account, USER:SECRET
     #[arg(long)]
     chap: Option<String>,
@@ -46,7 +46,8 @@ struct Args {
     /// Stop at the first finding
     #[arg(long)]
     stop_on_finding: bool,
-    /// Replay a reproducer file (reproducer.json) and print its PDUs
+    /// Replay a reproducer file (reproducer.json) and print its PDUs; --target, --iqn, --lun,
+    /// --chap override the file's
     #[arg(long)]
     replay: Option<PathBuf>,
 }
@@ -74,7 +75,14 @@ fn chap(arg: Option<&str>) -> Result<Option<(String, String)>> {
 fn run(a: Args) -> Result<bool> {
     let chap = chap(a.chap.as_deref())?;
     if let Some(file) = &a.replay {
-        return finding::replay(file, a.target.as_deref(), chap, a.pid);
+        let to = finding::ReplayTo {
+            target: a.target.clone(),
+            iqn: a.iqn.clone(),
+            lun: a.lun,
+            chap,
+            pid: a.pid,
+        };
+        return finding::replay(file, to);
     }
     let Some(target) = &a.target else {
         bail!("--target HOST:PORT is required (or --replay FILE)");
@@ -82,7 +90,7 @@ fn run(a: Args) -> Result<bool> {
     let mut t = Target {
         addr: wire::resolve(target)?,
         iqn: a.iqn.clone().unwrap_or_default(),
-        lun: a.lun,
+        lun: a.lun.unwrap_or(0),
         chap,
         timeout: Duration::from_secs(3),
     };

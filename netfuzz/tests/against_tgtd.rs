@@ -98,8 +98,15 @@ fn campaign_against_tgtd() {
     println!("tgtd at {} (pid {pid:?})", tgtd.portal());
     if let Some(file) = std::env::var_os("RTGT_FUZZ_REPLAY") {
         // Replays a reproducer against this fresh tgtd instead.
-        let up = finding::replay(file.as_ref(), Some(&tgtd.portal()), None, pid)
-            .expect("the replay runs");
+        let up = finding::replay(
+            file.as_ref(),
+            finding::ReplayTo {
+                target: Some(tgtd.portal()),
+                pid,
+                ..finding::ReplayTo::default()
+            },
+        )
+        .expect("the replay runs");
         println!("tgtd's log:\n{}", tgtd.log());
         println!("replay: tgtd {}", if up { "survived" } else { "went down" });
         return;
