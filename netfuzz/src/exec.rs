@@ -1,10 +1,10 @@
 //! Running one [`Sequence`] against the target and recording what went each
 //! way.
 
-use crate::seq::{self, Numbers, Sequence, Start};
+use crate::seq::{self, Numbers, Sequence, Start, Step};
 use crate::signature;
 use crate::wire::{Conn, Target};
-use rtgt_proto::pdu::{NopOut, Pdu, RawPdu};
+use rtgt_proto::pdu::RawPdu;
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -108,33 +108,33 @@ pub fn run(t: &Target, s: &Sequence, seed: u64, waits: Waits) -> Outcome {
     out
 }
 
-/// The ITT of the sync ping.
-const SYNC_ITT: u32 = 0x7fff_fff0;
-
 /// An immediate NOP-Out ping (RFC 7143 §11.18): the target answers it
-/// without waiting for CmdSN order, after what it already read.
+/// without waiting for CmdSN order, after what it already read. Returns
+/// its ITT.
 fn sync_ping(conn: &mut Conn, n: &mut Numbers) -> u32 {
-    let ping = NopOut {
-        immediate: true,
-        itt: SYNC_ITT,
-        cmd_sn: n.cmd_sn,
-        exp_stat_sn: n.exp_stat_sn,
-        ..NopOut::default()
+    let ping = Step {
+        op: seq::Op::Nop {
+            ping: true,
+            data_len: 0,
+        },
+        muts: vec![seq::Mutation::Immediate],
+        cuts: Vec::new(),
     };
-    conn.send(&Pdu::from(ping).encode(conn.digests), &[]);
-    SYNC_ITT
+    let (bytes, frame) = seq::build(&ping, n, conn.digests);
+    conn.send(&bytes, &[]);
+    frame.itt()
 }
 
 fn kind(op: &seq::Op) -> &'static str {
     match op {
         seq::Op::Nop { .. } => "nop",
-        seq::Op::Scsi { .. } => "scsi",
-        seq::Op::DataOut { .. } => "data-out",
+        seq::Op::Scsi(_) => "scsi",
+        seq::Op::DataOut(_) => "data-out",
         seq::Op::Tmf { .. } => "tmf",
-        seq::Op::Text { .. } => "text",
+        seq::Op::Text(_) => "text",
         seq::Op::Logout { .. } => "logout",
-        seq::Op::Snack { .. } => "snack",
-        seq::Op::Login { .. } => "login",
+        seq::Op::Snack(_) => "snack",
+        seq::Op::Login(_) => "login",
         seq::Op::Other { .. } => "other",
     }
 }

@@ -17,11 +17,15 @@ use std::time::{Duration, Instant};
 /// What a campaign is given.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// Where to log in, and how long an answer may take.
     pub target: Target,
     /// The target's process, watched for a crash and sampled.
     pub pid: Option<u32>,
+    /// How long the campaign runs.
     pub time: Duration,
+    /// The seed every choice follows from.
     pub seed: u64,
+    /// The folder findings are saved in.
     pub out: PathBuf,
     /// Stop after this many executions (None: only the time bounds it).
     pub max_execs: Option<u64>,

@@ -5,7 +5,10 @@
 //! reserved bits, ITT reuse), each PDU cut into random TCP segments.
 
 use crate::rng::Rng;
-use crate::seq::{Mutation, Op, Sequence, Start, Step, TaskRef, NO_TTT};
+use crate::seq::{
+    DataOutOp, LoginOp, Mutation, Op, ScsiOp, Sequence, SnackOp, Start, Step, TaskRef, TextOp,
+    NO_TTT,
+};
 
 /// The longest sequence kept.
 pub const MAX_STEPS: usize = 12;
@@ -145,7 +148,7 @@ fn scsi(r: &mut Rng) -> Op {
     } else {
         0
     };
-    Op::Scsi {
+    Op::Scsi(ScsiOp {
         cdb,
         read,
         write,
@@ -154,7 +157,7 @@ fn scsi(r: &mut Rng) -> Op {
         final_bit: imm_len >= edtl || r.chance(1, 3),
         attr: if r.chance(1, 6) { r.u8() } else { 1 },
         lun_delta: if r.chance(1, 10) { r.u8() } else { 0 },
-    }
+    })
 }
 
 fn pairs(r: &mut Rng, n: usize) -> Vec<(String, String)> {
@@ -195,7 +198,7 @@ pub fn op(r: &mut Rng) -> Op {
             },
         },
         2..=7 => scsi(r),
-        8..=10 => Op::DataOut {
+        8..=10 => Op::DataOut(DataOutOp {
             r2t: if r.chance(3, 4) { Some(r.u8()) } else { None },
             task: task(r),
             ttt: if r.chance(1, 2) { NO_TTT } else { r.edge_u32() },
@@ -211,7 +214,7 @@ pub fn op(r: &mut Rng) -> Op {
             },
             data_sn: if r.chance(3, 4) { 0 } else { r.edge_u32() },
             final_bit: r.chance(3, 4),
-        },
+        }),
         11 | 12 => Op::Tmf {
             function: if r.chance(7, 8) {
                 1 + r.below(8) as u8
@@ -222,12 +225,12 @@ pub fn op(r: &mut Rng) -> Op {
         },
         13 | 14 => {
             let n = 1 + r.below(4);
-            Op::Text {
+            Op::Text(TextOp {
                 pairs: pairs(r, n),
                 continue_bit: r.chance(1, 6),
                 final_bit: r.chance(5, 6),
                 ttt: if r.chance(5, 6) { NO_TTT } else { r.edge_u32() },
-            }
+            })
         }
         15 => Op::Logout {
             reason: if r.chance(5, 6) {
@@ -237,12 +240,12 @@ pub fn op(r: &mut Rng) -> Op {
             },
             cid: if r.chance(5, 6) { 0 } else { r.u32() as u16 },
         },
-        16 => Op::Snack {
+        16 => Op::Snack(SnackOp {
             kind: r.below(5) as u8,
             task: task(r),
             beg_run: r.edge_u32(),
             run_length: r.edge_u32(),
-        },
+        }),
         17 => login_op(r),
         _ => Op::Other {
             opcode: r.u8(),
@@ -281,7 +284,7 @@ pub fn login_op(r: &mut Rng) -> Op {
     if r.chance(1, 3) {
         pairs.push(("CHAP_A".into(), r.pick(&["5", "7", "6,5", "0"]).into()));
     }
-    Op::Login {
+    Op::Login(LoginOp {
         csg: if r.chance(3, 4) { 0 } else { r.u8() & 3 },
         nsg: if r.chance(3, 4) { 1 } else { r.u8() & 3 },
         transit: r.chance(3, 4),
@@ -299,7 +302,7 @@ pub fn login_op(r: &mut Rng) -> Op {
         },
         tsih: if r.chance(7, 8) { 0 } else { r.u32() as u16 },
         pairs,
-    }
+    })
 }
 
 /// A field mutation.
@@ -381,18 +384,10 @@ pub fn sequence(r: &mut Rng) -> Sequence {
         let op = op(r);
         // A write, then data for its R2T: the shape a target's R2T
         // bookkeeping sees most.
-        let write = matches!(&op, Op::Scsi { write: true, .. });
+        let write = matches!(&op, Op::Scsi(c) if c.write);
         steps.push(step(r, op));
         if write && r.chance(1, 2) {
-            let data = Op::DataOut {
-                r2t: Some(0),
-                task: TaskRef::Recent(0),
-                ttt: NO_TTT,
-                offset_delta: 0,
-                len: 0,
-                data_sn: 0,
-                final_bit: true,
-            };
+            let data = Op::DataOut(DataOutOp::for_r2t(0));
             steps.push(step(r, data));
         }
     }

@@ -6,9 +6,9 @@
 
 use bytes::Bytes;
 use rtgt_proto::pdu::{
-    DataOut, Isid, LoginRequest, LoginStage, LogoutReason, LogoutRequest, Lun, NopOut, Pdu, RawPdu,
-    ScsiCommand, SnackRequest, SnackType, TaskAttribute, TaskManagementRequest, TextRequest,
-    TmfFunction, ITT_RESERVED, TTT_RESERVED,
+    DataOut, Isid, LoginRequest, LoginStage, LogoutReason, LogoutRequest, Lun, NopOut, Opcode, Pdu,
+    RawPdu, ScsiCommand, SnackRequest, SnackType, TaskAttribute, TaskManagementRequest,
+    TextRequest, TmfFunction, ITT_RESERVED, TTT_RESERVED,
 };
 use rtgt_proto::text::{self, Pair};
 use serde::{Deserialize, Serialize};
@@ -59,63 +59,108 @@ pub enum Op {
         ping: bool,
         data_len: u16,
     },
-    Scsi {
-        cdb: Vec<u8>,
-        read: bool,
-        write: bool,
-        edtl: u32,
-        imm_len: u32,
-        final_bit: bool,
-        attr: u8,
-        lun_delta: u8,
-    },
-    /// Data-Out answering the `r2t`-th R2T received (modulo), shifted by
-    /// `offset_delta` bytes; without an R2T, unsolicited data for `task`.
-    DataOut {
-        r2t: Option<u8>,
-        task: TaskRef,
-        ttt: u32,
-        offset_delta: i32,
-        len: u32,
-        data_sn: u32,
-        final_bit: bool,
-    },
+    Scsi(ScsiOp),
+    DataOut(DataOutOp),
     Tmf {
         function: u8,
         task: TaskRef,
     },
-    Text {
-        pairs: Vec<(String, String)>,
-        continue_bit: bool,
-        final_bit: bool,
-        ttt: u32,
-    },
+    Text(TextOp),
     Logout {
         reason: u8,
         cid: u16,
     },
-    Snack {
-        kind: u8,
-        task: TaskRef,
-        beg_run: u32,
-        run_length: u32,
-    },
-    Login {
-        csg: u8,
-        nsg: u8,
-        transit: bool,
-        continue_bit: bool,
-        version: (u8, u8),
-        isid: [u8; 6],
-        tsih: u16,
-        pairs: Vec<(String, String)>,
-    },
+    Snack(SnackOp),
+    Login(LoginOp),
     /// Any opcode byte, with a random BHS and data.
     Other {
         opcode: u8,
         bhs: Vec<u8>,
         data_len: u16,
     },
+}
+
+/// A SCSI Command (RFC 7143 §11.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScsiOp {
+    /// Up to 16 bytes in the BHS, the rest in an Extended CDB AHS.
+    pub cdb: Vec<u8>,
+    pub read: bool,
+    pub write: bool,
+    /// ExpectedDataTransferLength.
+    pub edtl: u32,
+    /// Bytes of immediate data.
+    pub imm_len: u32,
+    pub final_bit: bool,
+    /// ATTR (three bits used).
+    pub attr: u8,
+    /// Added to the session's LUN.
+    pub lun_delta: u8,
+}
+
+/// Data-Out answering the `r2t`-th R2T received (modulo), shifted by
+/// `offset_delta` bytes; without an R2T, unsolicited data for `task`
+/// (RFC 7143 §11.7).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataOutOp {
+    pub r2t: Option<u8>,
+    pub task: TaskRef,
+    /// The TTT when no R2T is answered.
+    pub ttt: u32,
+    pub offset_delta: i32,
+    /// Bytes of data; 0 takes the R2T's DesiredDataTransferLength.
+    pub len: u32,
+    pub data_sn: u32,
+    pub final_bit: bool,
+}
+
+impl DataOutOp {
+    /// All the data the `r2t`-th R2T asks for, as a well-behaved initiator
+    /// sends it.
+    pub fn for_r2t(r2t: u8) -> Self {
+        DataOutOp {
+            r2t: Some(r2t),
+            task: TaskRef::Recent(0),
+            ttt: NO_TTT,
+            offset_delta: 0,
+            len: 0,
+            data_sn: 0,
+            final_bit: true,
+        }
+    }
+}
+
+/// A Text Request (RFC 7143 §11.10).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextOp {
+    pub pairs: Vec<(String, String)>,
+    pub continue_bit: bool,
+    pub final_bit: bool,
+    pub ttt: u32,
+}
+
+/// A SNACK Request (RFC 7143 §11.16).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnackOp {
+    pub kind: u8,
+    pub task: TaskRef,
+    pub beg_run: u32,
+    pub run_length: u32,
+}
+
+/// A Login Request (RFC 7143 §11.12).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginOp {
+    /// CSG and NSG (two bits each used).
+    pub csg: u8,
+    pub nsg: u8,
+    pub transit: bool,
+    pub continue_bit: bool,
+    /// Version-max, Version-min.
+    pub version: (u8, u8),
+    pub isid: [u8; 6],
+    pub tsih: u16,
+    pub pairs: Vec<(String, String)>,
 }
 
 /// A field-level change to the frame before it is encoded.
@@ -150,10 +195,15 @@ pub enum Mutation {
 /// The session numbers and history a step is resolved against.
 #[derive(Debug, Clone, Default)]
 pub struct Numbers {
+    /// The CmdSN the next non-immediate command takes (RFC 7143 §4.2.2.1).
     pub cmd_sn: u32,
+    /// One past the last StatSN received (RFC 7143 §4.2.2.2).
     pub exp_stat_sn: u32,
+    /// The window's end, from the last target PDU.
     pub max_cmd_sn: u32,
+    /// The LUN given on the command line.
     pub lun: u16,
+    /// The next fresh ITT.
     pub next_itt: u32,
     /// ITTs this sequence sent, oldest first.
     pub itts: Vec<u32>,
@@ -209,181 +259,95 @@ fn stage(v: u8) -> LoginStage {
     }
 }
 
-/// The typed PDU for `op`, with the session's numbers, and whether it took
-/// a CmdSN.
+/// The typed PDU for `op`, and whether it takes a CmdSN. CmdSN and
+/// ExpStatSN are placed by [`build`].
 fn typed(op: &Op, n: &mut Numbers) -> (Pdu, bool) {
     let lun = Lun::single_level(n.lun);
-    let (cmd_sn, exp_stat_sn) = (n.cmd_sn, n.exp_stat_sn);
     match op {
         Op::Nop { ping, data_len } => {
             let itt = if *ping { n.itt() } else { ITT_RESERVED };
+            let data = fill(usize::from(*data_len), itt);
+            // RFC 7143 §11.18: an unsolicited NOP-Out (ITT 0xffffffff) is
+            // immediate; a ping takes a CmdSN.
             let p = NopOut {
                 immediate: !*ping,
                 lun,
                 itt,
-                cmd_sn,
-                exp_stat_sn,
-                data: fill(usize::from(*data_len), itt),
+                data,
                 ..NopOut::default()
             };
             (p.into(), *ping)
         }
-        Op::Scsi {
-            cdb,
-            read,
-            write,
-            edtl,
-            imm_len,
-            final_bit,
-            attr,
-            lun_delta,
-        } => {
+        Op::Scsi(c) => {
             let itt = n.itt();
             let mut p = ScsiCommand {
-                final_bit: *final_bit,
-                read: *read,
-                write: *write,
-                attr: TaskAttribute::from_raw(attr & 7),
-                lun: Lun::single_level(n.lun.wrapping_add(u16::from(*lun_delta))),
+                final_bit: c.final_bit,
+                read: c.read,
+                write: c.write,
+                attr: TaskAttribute::from_raw(c.attr & 7),
+                lun: Lun::single_level(n.lun.wrapping_add(u16::from(c.lun_delta))),
                 itt,
-                expected_data_transfer_length: *edtl,
-                cmd_sn,
-                exp_stat_sn,
-                data: fill(*imm_len as usize, itt),
+                expected_data_transfer_length: c.edtl,
+                data: fill(c.imm_len as usize, itt),
                 ..ScsiCommand::default()
             };
-            p.set_cdb(cdb);
-            n.commands.push((itt, cmd_sn, *edtl));
+            p.set_cdb(&c.cdb);
+            n.commands.push((itt, n.cmd_sn, c.edtl));
             (p.into(), true)
         }
-        Op::DataOut {
-            r2t,
-            task,
-            ttt,
-            offset_delta,
-            len,
-            data_sn,
-            final_bit,
-        } => {
-            let (itt, ttt, offset, len, data_sn) = match r2t {
-                Some(i) if !n.r2ts.is_empty() => {
-                    let r = n.r2ts[usize::from(*i) % n.r2ts.len()];
-                    let len = if *len == 0 { r.3 } else { *len };
-                    (
-                        r.0,
-                        r.1,
-                        r.2.wrapping_add_signed(*offset_delta),
-                        len,
-                        *data_sn,
-                    )
-                }
-                _ => {
-                    let (itt, _) = n.task(*task);
-                    (itt, *ttt, offset_delta.unsigned_abs(), *len, *data_sn)
-                }
-            };
-            let p = DataOut {
-                final_bit: *final_bit,
+        Op::DataOut(d) => (data_out(d, n, lun).into(), false),
+        Op::Tmf { function, task } => {
+            let (referenced_task_tag, ref_cmd_sn) = n.task(*task);
+            let function = TmfFunction::from_raw(function & 0x7f);
+            let itt = n.itt();
+            let p = TaskManagementRequest {
+                function,
                 lun,
                 itt,
-                ttt,
-                exp_stat_sn,
-                data_sn,
-                buffer_offset: offset,
-                data: fill(len.min(1 << 20) as usize, offset),
-                ..DataOut::default()
-            };
-            (p.into(), false)
-        }
-        Op::Tmf { function, task } => {
-            let (rtt, ref_cmd_sn) = n.task(*task);
-            let p = TaskManagementRequest {
-                function: TmfFunction::from_raw(function & 0x7f),
-                lun,
-                itt: n.itt(),
-                referenced_task_tag: rtt,
-                cmd_sn,
-                exp_stat_sn,
+                referenced_task_tag,
                 ref_cmd_sn,
-                ..TaskManagementRequest::default()
+                ..Default::default()
             };
             (p.into(), false)
         }
-        Op::Text {
-            pairs,
-            continue_bit,
-            final_bit,
-            ttt,
-        } => {
+        Op::Text(t) => {
+            let (final_bit, continue_bit, ttt) = (t.final_bit, t.continue_bit, t.ttt);
+            let (itt, data) = (n.itt(), text_data(&t.pairs));
             let p = TextRequest {
-                final_bit: *final_bit,
-                continue_bit: *continue_bit,
-                itt: n.itt(),
-                ttt: *ttt,
-                cmd_sn,
-                exp_stat_sn,
-                data: text_data(pairs),
+                final_bit,
+                continue_bit,
+                itt,
+                ttt,
+                data,
                 ..TextRequest::default()
             };
             (p.into(), true)
         }
         Op::Logout { reason, cid } => {
+            let reason = LogoutReason::from_raw(reason & 0x7f);
             let p = LogoutRequest {
-                reason: LogoutReason::from_raw(reason & 0x7f),
+                reason,
                 itt: n.itt(),
                 cid: *cid,
-                cmd_sn,
-                exp_stat_sn,
                 ..LogoutRequest::default()
             };
             (p.into(), true)
         }
-        Op::Snack {
-            kind,
-            task,
-            beg_run,
-            run_length,
-        } => {
-            let (itt, _) = n.task(*task);
+        Op::Snack(k) => {
+            let (itt, _) = n.task(k.task);
+            let snack_type = SnackType::from_raw(k.kind & 0x0f);
+            let (beg_run, run_length) = (k.beg_run, k.run_length);
             let p = SnackRequest {
-                snack_type: SnackType::from_raw(kind & 0x0f),
+                snack_type,
                 lun,
                 itt,
-                exp_stat_sn,
-                beg_run: *beg_run,
-                run_length: *run_length,
-                ..SnackRequest::default()
+                beg_run,
+                run_length,
+                ..Default::default()
             };
             (p.into(), false)
         }
-        Op::Login {
-            csg,
-            nsg,
-            transit,
-            continue_bit,
-            version,
-            isid,
-            tsih,
-            pairs,
-        } => {
-            let p = LoginRequest {
-                transit: *transit,
-                continue_bit: *continue_bit,
-                csg: stage(*csg),
-                nsg: stage(*nsg),
-                version_max: version.0,
-                version_min: version.1,
-                isid: Isid::from_bytes(*isid),
-                tsih: *tsih,
-                itt: n.itt(),
-                cid: n.cid,
-                cmd_sn,
-                exp_stat_sn,
-                data: text_data(pairs),
-                ..LoginRequest::default()
-            };
-            (p.into(), false)
-        }
+        Op::Login(l) => (login(l, n).into(), false),
         Op::Other {
             opcode,
             bhs,
@@ -401,6 +365,63 @@ fn typed(op: &Op, n: &mut Numbers) -> (Pdu, bool) {
     }
 }
 
+fn data_out(d: &DataOutOp, n: &Numbers, lun: Lun) -> DataOut {
+    let (itt, ttt, offset, len) = match d.r2t {
+        Some(i) if !n.r2ts.is_empty() => {
+            let (itt, ttt, offset, desired, _) = n.r2ts[usize::from(i) % n.r2ts.len()];
+            let len = if d.len == 0 { desired } else { d.len };
+            (itt, ttt, offset.wrapping_add_signed(d.offset_delta), len)
+        }
+        _ => (
+            n.task(d.task).0,
+            d.ttt,
+            d.offset_delta.unsigned_abs(),
+            d.len,
+        ),
+    };
+    DataOut {
+        final_bit: d.final_bit,
+        lun,
+        itt,
+        ttt,
+        data_sn: d.data_sn,
+        buffer_offset: offset,
+        data: fill(len.min(1 << 20) as usize, offset),
+        ..DataOut::default()
+    }
+}
+
+fn login(l: &LoginOp, n: &mut Numbers) -> LoginRequest {
+    LoginRequest {
+        transit: l.transit,
+        continue_bit: l.continue_bit,
+        csg: stage(l.csg),
+        nsg: stage(l.nsg),
+        version_max: l.version.0,
+        version_min: l.version.1,
+        isid: Isid::from_bytes(l.isid),
+        tsih: l.tsih,
+        itt: n.itt(),
+        cid: n.cid,
+        data: text_data(&l.pairs),
+        ..LoginRequest::default()
+    }
+}
+
+/// RFC 7143 §11.2.1: every initiator PDU carries ExpStatSN in bytes 28-31;
+/// all but Data-Out and SNACK (§11.7, §11.16: reserved) carry CmdSN in
+/// bytes 24-27.
+fn place_numbers(raw: &mut RawPdu, n: &Numbers) {
+    let op = raw.opcode();
+    if matches!(op, Opcode::Other(_)) {
+        return;
+    }
+    if !matches!(op, Opcode::DataOut | Opcode::SnackRequest) {
+        put_u32(&mut raw.bhs, 24, n.cmd_sn);
+    }
+    put_u32(&mut raw.bhs, 28, n.exp_stat_sn);
+}
+
 fn put_u32(b: &mut [u8; 48], at: usize, v: u32) {
     b[at..at + 4].copy_from_slice(&v.to_be_bytes());
 }
@@ -412,6 +433,7 @@ pub fn build(step: &Step, n: &mut Numbers, digests: rtgt_proto::pdu::Digests) ->
     let (pdu, takes_cmd_sn) = typed(&step.op, n);
     let mut raw = pdu.to_raw();
     raw.set_lengths();
+    place_numbers(&mut raw, n);
     let right_cmd_sn = n.cmd_sn;
     let mut cmd_sn_changed = false;
     let mut trailing = 0u16;

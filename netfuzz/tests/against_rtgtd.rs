@@ -4,20 +4,26 @@
 use rtgt_fuzz_net::{wire, Options, Target};
 use std::time::Duration;
 
-/// The rtgtd cargo built in this workspace (`cargo build -p rtgt-target
-/// --bin rtgtd`), or the binary the RTGTD variable names.
+/// The rtgtd the RTGTD variable names, or the one beside this test's own
+/// profile folder (build/debug/rtgtd after `cargo build -p rtgt-target
+/// --bin rtgtd`).
 fn rtgtd_binary() -> std::path::PathBuf {
-    std::env::var_os("RTGTD").map_or_else(
-        || {
-            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../build");
-            ["debug", "release"]
-                .iter()
-                .map(|p| root.join(p).join("rtgtd"))
-                .find(|p| p.exists())
-                .expect("rtgtd is built: cargo build -p rtgt-target --bin rtgtd")
-        },
-        std::path::PathBuf::from,
-    )
+    if let Some(path) = std::env::var_os("RTGTD") {
+        return path.into();
+    }
+    // This test runs from <profile>/deps/.
+    let exe = std::env::current_exe().expect("the test's own path");
+    let profile = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("a profile folder");
+    let rtgtd = profile.join("rtgtd");
+    assert!(
+        rtgtd.exists(),
+        "{} is missing: cargo build -p rtgt-target --bin rtgtd",
+        rtgtd.display()
+    );
+    rtgtd
 }
 
 #[test]

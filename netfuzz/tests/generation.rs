@@ -56,7 +56,7 @@ fn every_initiator_opcode_is_sent() {
 
 fn scsi_step(muts: Vec<Mutation>) -> Step {
     Step {
-        op: Op::Scsi {
+        op: Op::Scsi(seq::ScsiOp {
             cdb: vec![0x00; 6],
             read: false,
             write: false,
@@ -65,7 +65,7 @@ fn scsi_step(muts: Vec<Mutation>) -> Step {
             final_bit: true,
             attr: 1,
             lun_delta: 0,
-        },
+        }),
         muts,
         cuts: Vec::new(),
     }
@@ -120,15 +120,7 @@ fn data_out_answers_the_r2t_received() {
         ..Numbers::default()
     };
     let step = Step {
-        op: Op::DataOut {
-            r2t: Some(0),
-            task: seq::TaskRef::Recent(0),
-            ttt: seq::NO_TTT,
-            offset_delta: 0,
-            len: 0,
-            data_sn: 0,
-            final_bit: true,
-        },
+        op: Op::DataOut(seq::DataOutOp::for_r2t(0)),
         muts: Vec::new(),
         cuts: vec![1, 47],
     };
