@@ -7,7 +7,7 @@ use crate::finding::{self, Reproducer};
 use crate::gen;
 use crate::monitor;
 use crate::rng::Rng;
-use crate::seq::Sequence;
+use crate::seq::{Sequence, Start};
 use crate::wire::Target;
 use anyhow::{bail, Result};
 use std::collections::BTreeSet;
@@ -48,6 +48,9 @@ pub struct Report {
     pub login_failures: u64,
 }
 
+/// Failed logins, with none succeeding, after which the campaign stops.
+const LOGIN_FAILURES: u64 = 20;
+
 /// The largest corpus kept (oldest entries beyond it are dropped).
 const MAX_CORPUS: usize = 4096;
 
@@ -63,6 +66,7 @@ pub fn run(o: &Options) -> Result<Report> {
     let mut report = Report::default();
     let mut last_progress = start;
     let mut last_execs = 0u64;
+    let mut logins = 0u64;
     while Instant::now() < deadline && o.max_execs.is_none_or(|m| report.execs < m) {
         let seq = if corpus.is_empty() || rng.chance(1, 4) {
             gen::sequence(&mut rng)
@@ -74,7 +78,14 @@ pub fn run(o: &Options) -> Result<Report> {
         let session_seed = rng.u64();
         let out = exec::run(&o.target, &seq, session_seed, Waits::default());
         report.execs += 1;
-        if out.login_failed.is_some() {
+        if let Some(why) = &out.login_failed {
+            // A target that never lets us in is a set-up error, not a case.
+            if seq.start == Start::FullFeature
+                && report.login_failures >= LOGIN_FAILURES
+                && logins == 0
+            {
+                bail!("{LOGIN_FAILURES} logins failed and none succeeded (wrong --iqn or --chap?): {why}");
+            }
             report.login_failures += 1;
             if report.login_failures == 1 || report.login_failures % 100 == 0 {
                 println!(
@@ -83,6 +94,9 @@ pub fn run(o: &Options) -> Result<Report> {
                     out.login_failed.as_deref().unwrap_or("")
                 );
             }
+        }
+        if out.login_failed.is_none() && seq.start == Start::FullFeature {
+            logins += 1;
         }
         let mut new = false;
         for s in &out.signatures {
