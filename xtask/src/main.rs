@@ -9,6 +9,7 @@ mod ci;
 mod cmd;
 mod conformance;
 mod fuzz;
+mod fuzz_net;
 mod peers;
 mod real_peers_target;
 mod sim;
@@ -42,6 +43,9 @@ enum Command {
     Ci,
     /// Run a libFuzzer campaign on one fuzz target
     Fuzz(fuzz::FuzzArgs),
+    /// Fuzz any iSCSI target over the network (--target HOST:PORT), or --replay a finding
+    #[command(name = "fuzz-net", disable_help_flag = true)]
+    FuzzNet(fuzz_net::FuzzNetArgs),
     /// Install the real peers and tools the tests use (Debian packages) when missing, then run
     /// libiscsi's test tool (iscsi-test-cu) against rtgtd and print its summary
     Peers(peers::PeersArgs),
@@ -78,6 +82,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::Test => test::run(),
         Command::Ci => ci::run(),
         Command::Fuzz(args) => fuzz::run(&args),
+        Command::FuzzNet(args) => fuzz_net::run(&args),
         Command::Peers(args) => peers::run(&args),
         Command::Capture(args) => capture::run(&args),
         Command::Bench(args) => bench::run(&args),
