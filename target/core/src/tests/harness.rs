@@ -15,7 +15,8 @@ use rtgt_proto::text::{self, Pair};
 use rtgt_scsi::{BlockSize, Disk, DiskConfig, IoRequest, LunMap, RamBackstore};
 
 use crate::{
-    ConnId, Event, IoTag, PortalGroupConfig, SeededRandom, TargetConfig, TargetCore, TargetId,
+    ConnId, Event, IoTag, PortalGroupConfig, SeededRandom, SessionLimits, TargetConfig, TargetCore,
+    TargetId,
 };
 
 pub const TARGET: &str = "iqn.2024-01.org.rtgt:t0";
@@ -75,6 +76,28 @@ pub struct Rig {
 impl Rig {
     pub fn new() -> Rig {
         Rig::with(config())
+    }
+
+    /// A rig whose first target has the session limits `f` sets.
+    pub fn with_session(f: impl FnOnce(&mut SessionLimits)) -> Rig {
+        let mut cfg = config();
+        f(&mut cfg.targets[0].session);
+        Rig::with(cfg)
+    }
+
+    /// A rig with connection 1 logged in.
+    pub fn logged_in() -> (Rig, ConnId) {
+        let mut rig = Rig::new();
+        let c = rig.connect(1);
+        rig.login(c, &[]);
+        (rig, c)
+    }
+
+    /// [`Rig::logged_in`] with the unit attention taken.
+    pub fn ready() -> (Rig, ConnId) {
+        let (mut rig, c) = Rig::logged_in();
+        rig.clear_ua(c);
+        (rig, c)
     }
 
     pub fn with(cfg: PortalGroupConfig) -> Rig {
@@ -207,9 +230,7 @@ impl Rig {
     /// The next PDU on `conn`, a SCSI Response with sense data: its status
     /// and the sense data.
     pub fn recv_status(&mut self, conn: ConnId) -> (ScsiStatus, Vec<u8>) {
-        let Pdu::ScsiResponse(r) = self.recv(conn) else {
-            panic!("no SCSI Response")
-        };
+        let r = recv_as!(self, conn, ScsiResponse);
         (r.status, r.sense_data().unwrap().to_vec())
     }
 
