@@ -12,8 +12,9 @@ use super::session::SessionTable;
 use super::timers::Timers;
 
 /// What a [`crate::TargetCore`] holds at run time besides its
-/// configuration; every change touching more than one table goes through
-/// it, so a connection or session never ends half-way.
+/// configuration. Connections close and sessions end only through it, so
+/// the timers, events, tasks and logical units they leave are settled in
+/// one place.
 #[derive(Debug)]
 pub(crate) struct Tables {
     /// The live targets by id.

@@ -328,23 +328,31 @@ impl Rig {
     }
 
     pub fn read10(&mut self, lba: u32, blocks: u16) -> ScsiCommand {
-        let cdb = Read10 {
-            lba,
-            transfer_length: blocks,
-            ..Read10::default()
-        }
-        .encode();
-        self.command(&cdb, u32::from(blocks) * 512, true, false)
+        self.rw10(lba, blocks, true)
     }
 
     pub fn write10(&mut self, lba: u32, blocks: u16) -> ScsiCommand {
-        let cdb = Write10 {
-            lba,
-            transfer_length: blocks,
-            ..Write10::default()
-        }
-        .encode();
-        self.command(&cdb, u32::from(blocks) * 512, false, true)
+        self.rw10(lba, blocks, false)
+    }
+
+    /// READ (10) or WRITE (10) of `blocks` blocks of 512 bytes at `lba`.
+    fn rw10(&mut self, lba: u32, blocks: u16, read: bool) -> ScsiCommand {
+        let cdb = if read {
+            let r = Read10 {
+                lba,
+                transfer_length: blocks,
+                ..Read10::default()
+            };
+            r.encode()
+        } else {
+            let w = Write10 {
+                lba,
+                transfer_length: blocks,
+                ..Write10::default()
+            };
+            w.encode()
+        };
+        self.command(&cdb, u32::from(blocks) * 512, read, !read)
     }
 
     /// TEST UNIT READY to take the power-on unit attention.

@@ -295,17 +295,30 @@ fn check_condition_goes_in_a_scsi_response_with_sense() {
     assert_eq!(r.status, ScsiStatus::CheckCondition);
 }
 
+/// Sends a WRITE (10) of `blocks` blocks at LBA 0 carrying `imm` bytes of
+/// immediate data.
+fn send_immediate_write(rig: &mut Rig, c: ConnId, blocks: u16, imm: usize) {
+    let mut cmd = rig.write10(0, blocks);
+    cmd.data = bytes::Bytes::from(vec![1u8; imm]);
+    rig.send(c, cmd);
+}
+
+/// The next status on `c` is CHECK CONDITION, ASC/ASCQ 0Ch/`ascq`
+/// (RFC 7143 §11.4.7.2: 0C0Ch unexpected unsolicited data, 0C0Dh
+/// incorrect amount of data).
+fn assert_write_error(rig: &mut Rig, c: ConnId, ascq: u8) {
+    let (status, sense) = rig.recv_status(c);
+    assert_eq!(status, ScsiStatus::CheckCondition);
+    assert_eq!((sense[12], sense[13]), (0x0c, ascq));
+}
+
 #[test]
 fn too_much_unsolicited_data_ends_the_task() {
     let w = W::small_bursts(true, false);
     let (mut rig, c) = write_rig(w);
     // Immediate data beyond FirstBurstLength.
-    let mut cmd = rig.write10(0, 16);
-    cmd.data = bytes::Bytes::from(vec![1u8; 8192]);
-    rig.send(c, cmd);
-    let (status, sense) = rig.recv_status(c);
-    assert_eq!(status, ScsiStatus::CheckCondition);
-    assert_eq!((sense[12], sense[13]), (0x0c, 0x0d));
+    send_immediate_write(&mut rig, c, 16, 8192);
+    assert_write_error(&mut rig, c, 0x0d);
     // Unsolicited Data-Out beyond FirstBurstLength.
     let mut cmd = rig.write10(0, 16);
     cmd.final_bit = false;
@@ -315,9 +328,7 @@ fn too_much_unsolicited_data_ends_the_task() {
     // The burst is over: the target asks for the rest.
     assert!(matches!(rig.recv(c), Pdu::ReadyToTransfer(_)));
     rig.send(c, data_out(itt, TTT_RESERVED, 1, 4096, vec![0; 4096], true));
-    let (status, sense) = rig.recv_status(c);
-    assert_eq!(status, ScsiStatus::CheckCondition);
-    assert_eq!((sense[12], sense[13]), (0x0c, 0x0d));
+    assert_write_error(&mut rig, c, 0x0d);
     // The connection still works.
     assert_eq!(read_back(&mut rig, c, 0, 1).len(), 512);
 }
@@ -326,11 +337,8 @@ fn too_much_unsolicited_data_ends_the_task() {
 fn unsolicited_data_with_initial_r2t_is_unexpected() {
     let w = W::small_bursts(false, true);
     let (mut rig, c) = write_rig(w);
-    let mut cmd = rig.write10(0, 8);
-    cmd.data = bytes::Bytes::from(vec![1u8; 512]);
-    rig.send(c, cmd);
-    let (_, sense) = rig.recv_status(c);
-    assert_eq!((sense[12], sense[13]), (0x0c, 0x0c));
+    send_immediate_write(&mut rig, c, 8, 512);
+    assert_write_error(&mut rig, c, 0x0c);
 }
 
 #[test]
