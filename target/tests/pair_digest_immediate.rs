@@ -11,29 +11,19 @@ mod pair;
 
 use pair::*;
 use rtgt_initiator::{CloseReason as ICloseReason, Event as IEvent, TaskHandle, TaskOutcome};
-use rtgt_proto::pdu::{Digests, Opcode, Pdu, RejectReason, ScsiCommand, ScsiStatus};
-use rtgt_target::{Event as TEvent, SessionLimits};
+use rtgt_proto::pdu::{Opcode, Pdu, RejectReason, ScsiCommand, ScsiStatus};
+use rtgt_target::Event as TEvent;
 
-/// Logged in with both digests CRC32C and `extra` keys; the unit attention
-/// taken.
-fn with_digests(extra: &[(&str, &str)]) -> (Pair, usize) {
-    with_digests_and(|_| {}, extra)
-}
-
-/// [`with_digests`] with the target's session limits changed by `f`.
-fn with_digests_and(f: impl FnOnce(&mut SessionLimits), extra: &[(&str, &str)]) -> (Pair, usize) {
-    let mut cfg = one_target();
-    f(&mut cfg.targets[0].session);
-    let mut p = Pair::new(cfg);
-    let mut keys = vec![
-        ("HeaderDigest", "CRC32C,None"),
-        ("DataDigest", "CRC32C,None"),
-    ];
-    keys.extend_from_slice(extra);
-    let l = p.login(normal_with(&keys));
-    assert_eq!(p.ini(l).digests(), Digests::BOTH);
-    p.clear_ua(l);
-    (p, l)
+/// [`with_digests`] with InitialR2T=No and FirstBurstLength 4 KiB, the
+/// target accepting InitialR2T=No and taking 1 KiB per PDU.
+fn with_unsolicited_data() -> (Pair, usize) {
+    with_digests_and(
+        |s| {
+            s.initial_r2t = false;
+            s.max_recv_data_segment_length = 1024;
+        },
+        &[("InitialR2T", "No"), ("FirstBurstLength", "4096")],
+    )
 }
 
 /// Flips a bit in the data segment of the next SCSI Command that carries
@@ -144,13 +134,7 @@ fn commands_behind_the_gap_wait_for_the_retry() {
 
 #[test]
 fn unsolicited_data_of_a_rejected_command_is_sent_again_with_it() {
-    let (mut p, l) = with_digests_and(
-        |s| {
-            s.initial_r2t = false;
-            s.max_recv_data_segment_length = 1024;
-        },
-        &[("InitialR2T", "No"), ("FirstBurstLength", "4096")],
-    );
+    let (mut p, l) = with_unsolicited_data();
     flip_immediate(&mut p, l);
     let d = pattern(8 * BS, 6);
     let t = p.submit(l, write_req(16, &d));
@@ -197,14 +181,7 @@ fn repeated_digest_errors_give_up_the_session() {
 fn unsolicited_data_out_digest_error_ends_with_crc_error() {
     // Immediate data, then unsolicited Data-Out up to FirstBurstLength,
     // then R2Ts for the rest.
-    let (mut p, l) = with_digests_and(
-        |s| {
-            // The target accepts InitialR2T=No and takes 1 KiB per PDU.
-            s.initial_r2t = false;
-            s.max_recv_data_segment_length = 1024;
-        },
-        &[("InitialR2T", "No"), ("FirstBurstLength", "4096")],
-    );
+    let (mut p, l) = with_unsolicited_data();
     let params = p.ini(l).session().params;
     assert!(!params.initial_r2t && params.immediate_data);
     assert_eq!(params.target_max_recv_data_segment_length, 1024);

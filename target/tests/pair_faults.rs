@@ -5,23 +5,48 @@
 mod pair;
 
 use pair::*;
-use rtgt_initiator::{CloseReason as ICloseReason, Event as IEvent, TaskOutcome};
+use rtgt_initiator::{
+    CloseReason as ICloseReason, Event as IEvent, ScsiRequest, TaskHandle, TaskOutcome,
+};
 use rtgt_proto::pdu::{Digests, Opcode, RejectReason, ScsiStatus};
 use rtgt_target::{CloseReason, Event as TEvent};
 
-/// Logged in with both digests CRC32C; the unit attention taken.
-fn with_digests(extra: &[(&str, &str)]) -> (Pair, usize) {
-    let mut p = Pair::new(one_target());
-    let mut keys = vec![
-        ("HeaderDigest", "CRC32C,None"),
-        ("DataDigest", "CRC32C,None"),
-    ];
-    keys.extend_from_slice(extra);
-    let l = p.login(normal_with(&keys));
-    assert_eq!(p.ini(l).digests(), Digests::BOTH);
-    assert_eq!(p.ini(l).connection().receive_digests(), Digests::BOTH);
-    p.clear_ua(l);
-    (p, l)
+/// Arms `action` on the next frame toward `dir` that `when` matches,
+/// then submits `req` and runs the pair.
+fn submit_with_fault(
+    p: &mut Pair,
+    l: usize,
+    dir: Dir,
+    when: Match,
+    action: Action,
+    req: ScsiRequest,
+) -> TaskHandle {
+    p.fault(l, dir, when, action);
+    let t = p.submit(l, req);
+    p.run();
+    t
+}
+
+/// The target closed a connection for a broken stream (RFC 7143 §7.8: a
+/// header digest error loses the PDU boundaries).
+fn lost_stream(p: &Pair) -> bool {
+    p.target_saw(|e| {
+        matches!(
+            e,
+            TEvent::Close {
+                reason: CloseReason::StreamLost(_),
+                ..
+            }
+        )
+    })
+}
+
+/// The initiator reported a digest error in a header (`header`) or in a
+/// data segment.
+fn saw_digest_error(p: &Pair, l: usize, header: bool) -> bool {
+    p.events(l)
+        .iter()
+        .any(|e| matches!(e, IEvent::DigestError { header: h, .. } if *h == header))
 }
 
 #[test]
@@ -36,23 +61,17 @@ fn io_with_both_digests_and_random_splits() {
 #[test]
 fn header_bit_flip_toward_the_target_closes_the_connection() {
     let (mut p, l) = with_digests(&[]);
-    p.fault(
+    let t = submit_with_fault(
+        &mut p,
         l,
         Dir::ToTarget,
         Match::Opcode(Opcode::ScsiCommand),
         Action::FlipHeader { byte: 21, bit: 3 },
+        read_req(0, 1),
     );
-    let t = p.submit(l, read_req(0, 1));
-    p.run();
     // RFC 7143 §7.8: a header digest error loses the PDU boundaries; at
     // ErrorRecoveryLevel 0 the connection is dropped.
-    assert!(p.target_saw(|e| matches!(
-        e,
-        TEvent::Close {
-            reason: CloseReason::StreamLost(_),
-            ..
-        }
-    )));
+    assert!(lost_stream(&p));
     assert!(p.target_saw(|e| matches!(e, TEvent::SessionEnded { .. })));
     assert!(p.link_closed(l));
     assert_eq!(p.outcome(l, t), Some(TaskOutcome::SessionClosed));
@@ -62,18 +81,15 @@ fn header_bit_flip_toward_the_target_closes_the_connection() {
 #[test]
 fn header_bit_flip_toward_the_initiator_closes_the_session() {
     let (mut p, l) = with_digests(&[]);
-    p.fault(
+    let t = submit_with_fault(
+        &mut p,
         l,
         Dir::ToInitiator,
         Match::Opcode(Opcode::DataIn),
         Action::FlipHeader { byte: 40, bit: 0 },
+        read_req(0, 4),
     );
-    let t = p.submit(l, read_req(0, 4));
-    p.run();
-    assert!(p
-        .events(l)
-        .iter()
-        .any(|e| matches!(e, IEvent::DigestError { header: true, .. })));
+    assert!(saw_digest_error(&p, l, true));
     assert_eq!(p.closed_with(l), Some(ICloseReason::HeaderDigest));
     assert_eq!(p.outcome(l, t), Some(TaskOutcome::SessionClosed));
     assert!(p.link_closed(l));
@@ -84,14 +100,14 @@ fn header_bit_flip_toward_the_initiator_closes_the_session() {
 #[test]
 fn data_bit_flip_in_a_data_out_is_rejected_and_the_command_fails() {
     let (mut p, l) = with_digests(&[("ImmediateData", "No")]);
-    p.fault(
+    let t = submit_with_fault(
+        &mut p,
         l,
         Dir::ToTarget,
         Match::OpcodeWithData(Opcode::DataOut),
         Action::FlipData { byte: 100, bit: 5 },
+        write_req(0, &pattern(8 * BS, 1)),
     );
-    let t = p.submit(l, write_req(0, &pattern(8 * BS, 1)));
-    p.run();
     // RFC 7143 §7.8, §11.17.1: Reject with reason 0x02; at
     // ErrorRecoveryLevel 0 the command ends in CHECK CONDITION.
     assert!(
@@ -118,18 +134,15 @@ fn data_bit_flip_in_a_data_out_is_rejected_and_the_command_fails() {
 #[test]
 fn data_bit_flip_in_a_data_in_ends_the_task_and_the_session_goes_on() {
     let (mut p, l) = with_digests(&[("MaxRecvDataSegmentLength", "1024")]);
-    p.fault(
+    let t = submit_with_fault(
+        &mut p,
         l,
         Dir::ToInitiator,
         Match::OpcodeWithData(Opcode::DataIn),
         Action::FlipData { byte: 7, bit: 1 },
+        read_req(0, 8),
     );
-    let t = p.submit(l, read_req(0, 8));
-    p.run();
-    assert!(p
-        .events(l)
-        .iter()
-        .any(|e| matches!(e, IEvent::DigestError { header: false, .. })));
+    assert!(saw_digest_error(&p, l, false));
     assert_eq!(
         p.outcome(l, t),
         Some(TaskOutcome::DataDigestError),
@@ -168,25 +181,19 @@ fn garbage_opcode_from_the_initiator_is_rejected() {
 #[test]
 fn truncated_stream_toward_the_target_stalls_until_the_connection_ends() {
     let (mut p, l) = with_digests(&[]);
-    p.fault(
+    let t = submit_with_fault(
+        &mut p,
         l,
         Dir::ToTarget,
         Match::Opcode(Opcode::ScsiCommand),
         Action::Truncate(30),
+        read_req(0, 1),
     );
-    let t = p.submit(l, read_req(0, 1));
-    p.run();
     assert_eq!(p.outcome(l, t), None, "half a header is not a command");
     // The next PDU completes the broken header: the digest catches it.
     let now = p.now();
     p.ini_mut(l).ping(now, Default::default()).unwrap();
     p.run();
-    assert!(p.target_saw(|e| matches!(
-        e,
-        TEvent::Close {
-            reason: CloseReason::StreamLost(_),
-            ..
-        }
-    )));
+    assert!(lost_stream(&p));
     assert!(p.link_closed(l));
 }

@@ -126,27 +126,27 @@ fn write_64k(initial_r2t: bool, immediate: bool) -> (usize, usize, usize, usize)
 }
 
 #[test]
-fn write_initial_r2t_yes_immediate_no() {
-    // Everything solicited: two R2Ts of MaxBurstLength, 8 KiB segments.
-    assert_eq!(write_64k(true, false), (0, 0, 2, 8));
-}
-
-#[test]
-fn write_initial_r2t_yes_immediate_yes() {
-    // 8 KiB immediate (one segment), the rest in two R2Ts.
-    assert_eq!(write_64k(true, true), (8192, 0, 2, 7));
-}
-
-#[test]
-fn write_initial_r2t_no_immediate_no() {
-    // FirstBurstLength (16 KiB) unsolicited in two Data-Out, 48 KiB solicited.
-    assert_eq!(write_64k(false, false), (0, 2, 2, 8));
-}
-
-#[test]
-fn write_initial_r2t_no_immediate_yes() {
-    // 8 KiB immediate + 8 KiB unsolicited Data-Out = FirstBurstLength.
-    assert_eq!(write_64k(false, true), (8192, 1, 2, 7));
+fn write_at_each_initial_r2t_and_immediate_data() {
+    // (InitialR2T, ImmediateData) and what the 64 KiB write sent:
+    // (immediate bytes, unsolicited Data-Out, R2Ts, Data-Out).
+    let cases = [
+        // Everything solicited: two R2Ts of MaxBurstLength, 8 KiB segments.
+        ((true, false), (0, 0, 2, 8)),
+        // 8 KiB immediate (one segment), the rest in two R2Ts.
+        ((true, true), (8192, 0, 2, 7)),
+        // FirstBurstLength (16 KiB) unsolicited in two Data-Out, 48 KiB
+        // solicited.
+        ((false, false), (0, 2, 2, 8)),
+        // 8 KiB immediate + 8 KiB unsolicited Data-Out = FirstBurstLength.
+        ((false, true), (8192, 1, 2, 7)),
+    ];
+    for ((initial_r2t, immediate), want) in cases {
+        assert_eq!(
+            write_64k(initial_r2t, immediate),
+            want,
+            "InitialR2T={initial_r2t} ImmediateData={immediate}"
+        );
+    }
 }
 
 #[test]

@@ -122,15 +122,25 @@ fn chap_algorithm_lists_meet_on_the_first_common_one() {
     }
 }
 
+/// A CHAP login offering `offered` (asking for mutual CHAP if `mutual`) to
+/// a one-way CHAP target allowing `allowed` is an authentication failure,
+/// the target's LoginFailed event saying `why`; no session starts.
+fn chap_refused(allowed: &[ChapAlgorithm], offered: &[ChapAlgorithm], mutual: bool, why: &str) {
+    let mut p = Pair::new(chap_target(false, allowed));
+    let l = p.start_login(chap_ini(offered, mutual));
+    assert_eq!(p.login_error(l), LoginError::AuthenticationFailure);
+    assert!(p.target_saw(|e| matches!(e, TEvent::LoginFailed { why: w, .. } if w.contains(why))));
+    assert_eq!(p.target.session_count(), 0);
+}
+
 #[test]
 fn no_common_chap_algorithm_fails_the_login() {
-    let mut p = Pair::new(chap_target(false, &[ChapAlgorithm::Sha256]));
-    let l = p.start_login(chap_ini(&[ChapAlgorithm::Md5], false));
-    assert_eq!(p.login_error(l), LoginError::AuthenticationFailure);
-    assert!(
-        p.target_saw(|e| matches!(e, TEvent::LoginFailed { why, .. } if why.contains("algorithm")))
+    chap_refused(
+        &[ChapAlgorithm::Sha256],
+        &[ChapAlgorithm::Md5],
+        false,
+        "algorithm",
     );
-    assert_eq!(p.target.session_count(), 0);
 }
 
 #[test]
@@ -185,13 +195,7 @@ fn wrong_target_secret_fails_mutual_chap_at_the_initiator() {
 
 #[test]
 fn mutual_chap_against_a_target_without_an_outgoing_account_fails() {
-    let mut p = Pair::new(chap_target(false, &[]));
-    let l = p.start_login(chap_ini(&[ChapAlgorithm::Sha1], true));
-    assert_eq!(p.login_error(l), LoginError::AuthenticationFailure);
-    assert!(
-        p.target_saw(|e| matches!(e, TEvent::LoginFailed { why, .. } if why.contains("mutual")))
-    );
-    assert_eq!(p.target.session_count(), 0);
+    chap_refused(&[], &[ChapAlgorithm::Sha1], true, "mutual");
 }
 
 #[test]

@@ -15,10 +15,12 @@ use rtgt_proto::pdu::{
 };
 use rtgt_target::{CloseReason, Event as TEvent};
 
-fn ready(p: &mut Pair) -> usize {
+/// A pair on [`one_target`] logged in, the unit attention taken.
+fn ready() -> (Pair, usize) {
+    let mut p = Pair::new(one_target());
     let l = p.login(normal());
     p.clear_ua(l);
-    l
+    (p, l)
 }
 
 /// A TEST UNIT READY with `cmd_sn` and a raw tag; its answer comes as
@@ -73,19 +75,18 @@ fn assert_dropped_and_session_works(p: &mut Pair, l: usize, tag: TaskHandle, why
 
 #[test]
 fn cmd_sn_in_the_window_is_answered() {
-    let mut p = Pair::new(one_target());
-    let l = ready(&mut p);
+    let (mut p, l) = ready();
     let sn = p.ini_mut(l).take_cmd_sn();
     let tag = raw_tur(&mut p, l, sn);
     assert_eq!(raw_answers(&p, l, tag), 1);
     p.assert_clean();
 }
 
-#[test]
-fn cmd_sn_too_high_is_silently_dropped() {
-    let mut p = Pair::new(one_target());
-    let l = ready(&mut p);
-    let sn = p.ini(l).next_cmd_sn().wrapping_add(1000);
+/// A TEST UNIT READY numbered `sn(next CmdSN)`, outside the window, is
+/// dropped and the session goes on.
+fn out_of_window_is_dropped(sn: impl FnOnce(u32) -> u32) {
+    let (mut p, l) = ready();
+    let sn = sn(p.ini(l).next_cmd_sn());
     let tag = raw_tur(&mut p, l, sn);
     assert_dropped_and_session_works(
         &mut p,
@@ -93,26 +94,21 @@ fn cmd_sn_too_high_is_silently_dropped() {
         tag,
         "RFC 7143 §4.2.2.1: a CmdSN outside the window is ignored",
     );
+}
+
+#[test]
+fn cmd_sn_too_high_is_silently_dropped() {
+    out_of_window_is_dropped(|next| next.wrapping_add(1000));
 }
 
 #[test]
 fn cmd_sn_too_low_is_silently_dropped() {
-    let mut p = Pair::new(one_target());
-    let l = ready(&mut p);
-    let sn = p.ini(l).next_cmd_sn().wrapping_sub(3);
-    let tag = raw_tur(&mut p, l, sn);
-    assert_dropped_and_session_works(
-        &mut p,
-        l,
-        tag,
-        "RFC 7143 §4.2.2.1: a CmdSN outside the window is ignored",
-    );
+    out_of_window_is_dropped(|next| next.wrapping_sub(3));
 }
 
 #[test]
 fn duplicate_cmd_sn_is_silently_dropped() {
-    let mut p = Pair::new(one_target());
-    let l = ready(&mut p);
+    let (mut p, l) = ready();
     let sn = p.ini_mut(l).take_cmd_sn();
     let first = raw_tur(&mut p, l, sn);
     assert_eq!(raw_answers(&p, l, first), 1);
@@ -122,8 +118,7 @@ fn duplicate_cmd_sn_is_silently_dropped() {
 
 #[test]
 fn duplicate_of_a_queued_cmd_sn_is_dropped_and_the_gap_fills() {
-    let mut p = Pair::new(one_target());
-    let l = ready(&mut p);
+    let (mut p, l) = ready();
     let a = p.ini_mut(l).take_cmd_sn();
     let b = p.ini_mut(l).take_cmd_sn();
     // b arrives first and waits for a; a second b is a duplicate.
@@ -140,16 +135,14 @@ fn duplicate_of_a_queued_cmd_sn_is_dropped_and_the_gap_fills() {
 
 #[test]
 fn initiator_ping_is_echoed() {
-    let mut p = Pair::new(one_target());
-    let l = ready(&mut p);
+    let (mut p, l) = ready();
     ping_ok(&mut p, l);
     p.assert_clean();
 }
 
 #[test]
 fn target_ping_of_an_idle_connection_is_answered() {
-    let mut p = Pair::new(one_target());
-    let l = ready(&mut p);
+    let (mut p, l) = ready();
     // NopConfig default: a ping after 10 s of silence, 15 s to answer.
     p.advance_by(Duration::from_secs(60));
     let pings = p
@@ -165,8 +158,7 @@ fn target_ping_of_an_idle_connection_is_answered() {
 
 #[test]
 fn stalled_target_is_found_dead_by_the_initiators_ping() {
-    let mut p = Pair::new(one_target());
-    let l = ready(&mut p);
+    let (mut p, l) = ready();
     p.stall(l, Dir::ToInitiator, true);
     let now = p.now();
     let t = p.ini_mut(l).ping(now, Bytes::new()).unwrap();
@@ -181,8 +173,7 @@ fn stalled_target_is_found_dead_by_the_initiators_ping() {
 
 #[test]
 fn stalled_initiator_is_found_dead_by_the_targets_ping() {
-    let mut p = Pair::new(one_target());
-    let l = ready(&mut p);
+    let (mut p, l) = ready();
     p.stall(l, Dir::ToTarget, true);
     p.advance_by(Duration::from_secs(30));
     assert!(p.target_saw(|e| matches!(
@@ -199,8 +190,7 @@ fn stalled_initiator_is_found_dead_by_the_targets_ping() {
 
 #[test]
 fn logout_ends_the_session_on_both_sides() {
-    let mut p = Pair::new(one_target());
-    let l = ready(&mut p);
+    let (mut p, l) = ready();
     let now = p.now();
     p.ini_mut(l)
         .logout(now, LogoutReason::CloseSession)
@@ -224,8 +214,7 @@ fn logout_ends_the_session_on_both_sides() {
 
 #[test]
 fn shutdown_async_message_is_honoured_by_the_initiator() {
-    let mut p = Pair::new(one_target());
-    let l = ready(&mut p);
+    let (mut p, l) = ready();
     p.hold_io = true;
     let t = p.submit(l, read_req(0, 2));
     p.run();
@@ -261,8 +250,7 @@ fn shutdown_async_message_is_honoured_by_the_initiator() {
 
 #[test]
 fn shutdown_closes_what_is_left_after_the_grace_period() {
-    let mut p = Pair::new(one_target());
-    let l = ready(&mut p);
+    let (mut p, l) = ready();
     // The initiator never hears of the shutdown.
     p.stall(l, Dir::ToInitiator, true);
     let now = p.now();

@@ -95,6 +95,30 @@ fn opcodes_to_initiator(p: &Pair, m: usize, l: usize) -> Vec<Opcode> {
         .collect()
 }
 
+/// `f` (task `t`) answered FUNCTION COMPLETE and aborted the write `w`,
+/// none of whose first `bytes` reached the disk; no violation.
+fn assert_aborted_unwritten(
+    p: &Pair,
+    l: usize,
+    w: TaskHandle,
+    f: TmfFunction,
+    t: TaskHandle,
+    bytes: usize,
+) {
+    assert_eq!(
+        tmf_response(p, l, t),
+        Some(TmfResponseCode::FunctionComplete),
+        "{f:?}"
+    );
+    assert!(aborted_by(p, l, w, f, t), "{f:?}: {:#?}", p.events(l));
+    assert_eq!(
+        p.disk_bytes(0, bytes),
+        vec![0u8; bytes],
+        "nothing was written"
+    );
+    assert!(p.violations().is_empty(), "{:#?}", p.violations());
+}
+
 #[test]
 fn abort_task_on_a_half_sent_write() {
     let (mut p, l, m, w) = half_sent_write();
@@ -102,21 +126,7 @@ fn abort_task_on_a_half_sent_write() {
     let t = tmf(&mut p, l, TmfFunction::AbortTask, Some(w));
     p.stall(l, Dir::ToInitiator, false);
     p.run();
-    assert_eq!(
-        tmf_response(&p, l, t),
-        Some(TmfResponseCode::FunctionComplete)
-    );
-    assert!(
-        aborted_by(&p, l, w, TmfFunction::AbortTask, t),
-        "{:#?}",
-        p.events(l)
-    );
-    assert_eq!(
-        p.disk_bytes(0, 8192),
-        vec![0u8; 8192],
-        "nothing was written"
-    );
-    assert!(p.violations().is_empty(), "{:#?}", p.violations());
+    assert_aborted_unwritten(&p, l, w, TmfFunction::AbortTask, t, 8192);
     // The initiator answered the R2T that was on the wire when it aborted;
     // that Data-Out meets a task already gone. Dropping it or rejecting it
     // both leave the session sound; rtgt rejects it (after the TMF
@@ -155,18 +165,7 @@ fn task_set_waits_for_outstanding_data(f: TmfFunction) {
     );
     p.stall(l, Dir::ToTarget, false);
     p.run();
-    assert_eq!(
-        tmf_response(&p, l, t),
-        Some(TmfResponseCode::FunctionComplete),
-        "{f:?}"
-    );
-    assert!(aborted_by(&p, l, w, f, t), "{f:?}: {:#?}", p.events(l));
-    assert_eq!(
-        p.disk_bytes(0, 32 << 10),
-        vec![0u8; 32 << 10],
-        "nothing was written"
-    );
-    assert!(p.violations().is_empty(), "{:#?}", p.violations());
+    assert_aborted_unwritten(&p, l, w, f, t, 32 << 10);
     let back = opcodes_to_initiator(&p, m, l);
     assert_eq!(
         back,

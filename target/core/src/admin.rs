@@ -34,22 +34,22 @@ use crate::TargetCore;
 impl TargetCore {
     /// The live targets, by ascending id.
     pub fn targets(&self) -> impl Iterator<Item = (TargetId, &TargetConfig)> {
-        self.reg.iter()
+        self.tables.reg.iter()
     }
 
     /// The target with id `id`.
     pub fn target(&self, id: TargetId) -> Option<&TargetConfig> {
-        self.reg.get(id)
+        self.tables.reg.get(id)
     }
 
     /// Adds a target under a new id; its name must be free.
     pub fn add_target(&mut self, target: TargetConfig) -> Result<TargetId, RegistryError> {
         // RFC 7143 §4.2.7.1: iSCSI names compare without case; one name
         // names one target of the portal group.
-        if self.reg.find(&target.name).is_some() {
+        if self.tables.reg.find(&target.name).is_some() {
             return Err(RegistryError::DuplicateName(target.name));
         }
-        self.reg.insert(target)
+        self.tables.reg.insert(target)
     }
 
     /// Removes a target, giving back its configuration and disks. With
@@ -60,10 +60,10 @@ impl TargetCore {
         force: bool,
         now: Instant,
     ) -> Result<TargetConfig, RegistryError> {
-        if self.reg.get(id).is_none() {
+        if self.tables.reg.get(id).is_none() {
             return Err(RegistryError::NoTarget(id));
         }
-        let serials = self.sessions.of_target(id);
+        let serials = self.tables.sessions.of_target(id);
         if !serials.is_empty() && !force {
             return Err(RegistryError::TargetBusy {
                 id,
@@ -71,13 +71,16 @@ impl TargetCore {
             });
         }
         for serial in serials {
-            self.end_session(serial, "target removed");
+            self.tables.end_session(serial, "target removed");
         }
-        for conn in self.conns.logins_for(id) {
-            self.close_conn(conn, CloseReason::TargetRemoved);
+        for conn in self.tables.conns.logins_for(id) {
+            self.tables.close_conn(conn, CloseReason::TargetRemoved);
         }
         self.pump(now);
-        self.reg.remove(id).ok_or(RegistryError::NoTarget(id))
+        self.tables
+            .reg
+            .remove(id)
+            .ok_or(RegistryError::NoTarget(id))
     }
 
     /// Adds `disk` as LUN `lun` of target `id`.
@@ -86,15 +89,18 @@ impl TargetCore {
         if lun > MAX_LUN {
             return Err(RegistryError::LunOutOfRange(lun));
         }
-        let t = self.reg.get(id).ok_or(RegistryError::NoTarget(id))?;
+        let t = self.tables.reg.get(id).ok_or(RegistryError::NoTarget(id))?;
         if t.luns.disk(lun).is_some() {
             return Err(RegistryError::DuplicateLun { target: id, lun });
         }
-        let t = self.reg.told(id, &self.sessions.nexuses_of(id))?;
+        let t = self
+            .tables
+            .reg
+            .told(id, &self.tables.sessions.nexuses_of(id))?;
         // SPC-5 §6.33: the other LUNs' nexuses get REPORTED LUNS DATA HAS
         // CHANGED (LunMap::insert establishes it).
         t.luns.insert(lun, disk);
-        self.reg.stamp(id, lun);
+        self.tables.reg.stamp(id, lun);
         Ok(())
     }
 
@@ -108,11 +114,11 @@ impl TargetCore {
         force: bool,
         now: Instant,
     ) -> Result<Disk, RegistryError> {
-        let t = self.reg.get(id).ok_or(RegistryError::NoTarget(id))?;
+        let t = self.tables.reg.get(id).ok_or(RegistryError::NoTarget(id))?;
         if t.luns.disk(lun).is_none() {
             return Err(RegistryError::NoLun { target: id, lun });
         }
-        let at_lu = self.sessions.submitted_on(id, Some(lun), None);
+        let at_lu = self.tables.sessions.submitted_on(id, Some(lun), None);
         if !at_lu.is_empty() && !force {
             return Err(RegistryError::LunBusy {
                 target: id,
@@ -122,8 +128,13 @@ impl TargetCore {
         }
         // Every task of the LUN is aborted (SAM-5 §7.7, as a LOGICAL UNIT
         // RESET) and what ends at once is delivered.
-        let nexuses = self.sessions.nexuses_of(id);
-        if let Some(d) = self.reg.get_mut(id).and_then(|t| t.luns.disk_mut(lun)) {
+        let nexuses = self.tables.sessions.nexuses_of(id);
+        if let Some(d) = self
+            .tables
+            .reg
+            .get_mut(id)
+            .and_then(|t| t.luns.disk_mut(lun))
+        {
             for n in &nexuses {
                 d.abort_task_set(n);
             }
@@ -131,26 +142,34 @@ impl TargetCore {
         self.pump(now);
         // Tasks whose aborts wait for backstore requests end here: those
         // requests' completions will find no disk.
-        for (serial, itt) in self.sessions.submitted_on(id, Some(lun), None) {
-            if let Some(s) = self.sessions.get_mut(&serial) {
+        for (serial, itt) in self.tables.sessions.submitted_on(id, Some(lun), None) {
+            if let Some(s) = self.tables.sessions.get_mut(&serial) {
                 s.tasks.remove(itt);
             }
-            self.tmf_task_done(id, Some(lun), Session::tag(serial, itt));
+            self.tables
+                .tmf_task_done(id, Some(lun), Session::tag(serial, itt));
         }
-        let t = self.reg.told(id, &self.sessions.nexuses_of(id))?;
+        let t = self
+            .tables
+            .reg
+            .told(id, &self.tables.sessions.nexuses_of(id))?;
         // SPC-5 §6.33: REPORTED LUNS DATA HAS CHANGED on the other LUNs
         // (LunMap::remove establishes it).
         let disk = t
             .luns
             .remove(lun)
             .ok_or(RegistryError::NoLun { target: id, lun })?;
-        self.reg.unstamp(id, lun);
+        self.tables.reg.unstamp(id, lun);
         Ok(disk)
     }
 
     /// Replaces the CHAP accounts of target `id`, for its next logins.
     pub fn set_target_auth(&mut self, id: TargetId, auth: AuthConfig) -> Result<(), RegistryError> {
-        let t = self.reg.get_mut(id).ok_or(RegistryError::NoTarget(id))?;
+        let t = self
+            .tables
+            .reg
+            .get_mut(id)
+            .ok_or(RegistryError::NoTarget(id))?;
         t.auth = auth;
         Ok(())
     }
@@ -163,7 +182,11 @@ impl TargetCore {
         initiators: Vec<String>,
         networks: Vec<Cidr>,
     ) -> Result<(), RegistryError> {
-        let t = self.reg.get_mut(id).ok_or(RegistryError::NoTarget(id))?;
+        let t = self
+            .tables
+            .reg
+            .get_mut(id)
+            .ok_or(RegistryError::NoTarget(id))?;
         t.allowed_initiators = initiators;
         t.allowed_networks = networks;
         Ok(())

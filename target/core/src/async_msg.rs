@@ -18,18 +18,22 @@ impl TargetCore {
     pub fn shutdown(&mut self, now: Instant, grace: Duration) {
         let at = now + grace;
         self.shutting_down = true;
-        for id in self.conns.ids() {
-            let (in_login, full) = match self.conns.get(&id) {
+        for id in self.tables.conns.ids() {
+            let (in_login, full) = match self.tables.conns.get(&id) {
                 Some(c) => (c.in_login(), c.full().is_some()),
                 None => continue,
             };
             if in_login {
-                self.close_conn(id, CloseReason::Shutdown);
+                self.tables.close_conn(id, CloseReason::Shutdown);
             } else if full {
                 let secs = grace.as_secs().max(1).min(u64::from(u16::MAX)) as u16;
-                self.conns
-                    .send_async(&mut self.sessions, id, AsyncEvent::LogoutRequest, secs);
-                self.timers.set(id, Timer::CloseAfterLogout, at);
+                self.tables.conns.send_async(
+                    &mut self.tables.sessions,
+                    id,
+                    AsyncEvent::LogoutRequest,
+                    secs,
+                );
+                self.tables.timers.set(id, Timer::CloseAfterLogout, at);
             }
         }
     }

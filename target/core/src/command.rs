@@ -44,34 +44,32 @@ fn attribute(a: pdu::TaskAttribute) -> TaskAttribute {
 impl TargetCore {
     /// A SCSI Command the window let through.
     pub(crate) fn on_scsi_command(&mut self, conn: ConnId, cmd: ScsiCommand, raw: &RawPdu) {
-        let Some(serial) = self.conns.session_of(conn) else {
+        let Some(serial) = self.tables.conns.session_of(conn) else {
             return;
         };
-        let Some(s) = self.sessions.get(&serial) else {
+        let Some(s) = self.tables.sessions.get(&serial) else {
             return;
         };
         if s.target.is_none() {
             // RFC 7143 §13.21: a discovery session carries only Text,
             // NOP and Logout; a SCSI command is a protocol error.
-            self.conns
-                .reject(&mut self.sessions, conn, raw, RejectReason::ProtocolError);
+            self.tables.reject(conn, raw, RejectReason::ProtocolError);
             return;
         }
         // RFC 7143 §11.2.1.8 (ITT): 0xffffffff is reserved, and a tag names
         // one task of the session.
         if cmd.itt == ITT_RESERVED || s.tasks.contains(cmd.itt) {
-            self.events.peer_error(
+            self.tables.events.peer_error(
                 conn,
-                self.conns.peer_of(conn),
+                self.tables.conns.peer_of(conn),
                 format!("ITT {:#x} reserved or in use", cmd.itt),
             );
-            self.conns
-                .reject(&mut self.sessions, conn, raw, RejectReason::ProtocolError);
+            self.tables.reject(conn, raw, RejectReason::ProtocolError);
             return;
         }
         if s.tasks.len() >= self.cfg.limits.max_outstanding_commands {
-            let peer = self.conns.peer_of(conn);
-            self.events.push_back(super::Event::LimitExceeded {
+            let peer = self.tables.conns.peer_of(conn);
+            self.tables.events.push_back(super::Event::LimitExceeded {
                 conn,
                 peer,
                 limit: "outstanding commands",
@@ -80,15 +78,11 @@ impl TargetCore {
             // target cannot queue; a numbered one gets TASK SET FULL
             // (SAM-5 §5.3.1).
             if cmd.immediate {
-                self.conns.reject(
-                    &mut self.sessions,
-                    conn,
-                    raw,
-                    RejectReason::ImmediateCommandReject,
-                );
+                self.tables
+                    .reject(conn, raw, RejectReason::ImmediateCommandReject);
             } else {
-                self.conns.send_plain_status(
-                    &mut self.sessions,
+                self.tables.conns.send_plain_status(
+                    &mut self.tables.sessions,
                     conn,
                     cmd.itt,
                     pdu::ScsiStatus::TaskSetFull,
@@ -119,8 +113,9 @@ impl TargetCore {
             None
         };
         if let Some(asc) = refused {
-            self.conns
-                .fail_command(&mut self.sessions, conn, cmd.itt, asc);
+            self.tables
+                .conns
+                .fail_command(&mut self.tables.sessions, conn, cmd.itt, asc);
             return;
         }
         let unsol_end = if unsolicited_follows {
@@ -145,7 +140,7 @@ impl TargetCore {
             crc_error: false,
             phase: TaskPhase::Collecting,
         };
-        if let Some(s) = self.sessions.get_mut(&serial) {
+        if let Some(s) = self.tables.sessions.get_mut(&serial) {
             s.tasks.insert(cmd.itt, task);
         }
         self.advance_write(serial, cmd.itt);
@@ -154,7 +149,12 @@ impl TargetCore {
     /// Moves a task on once data arrived: more R2Ts, or the command to the
     /// logical unit once all its data is in.
     pub(crate) fn advance_write(&mut self, serial: u64, itt: u32) {
-        let Some(t) = self.sessions.get(&serial).and_then(|s| s.tasks.get(itt)) else {
+        let Some(t) = self
+            .tables
+            .sessions
+            .get(&serial)
+            .and_then(|s| s.tasks.get(itt))
+        else {
             return;
         };
         if t.phase == TaskPhase::Draining {
@@ -162,13 +162,14 @@ impl TargetCore {
                 // Aborted while draining: its R2Ts are answered, it ends
                 // without a response and the function waiting for it may
                 // answer (RFC 7143 §4.2.3.3).
-                let target = self.sessions.get_mut(&serial).and_then(|s| {
+                let target = self.tables.sessions.get_mut(&serial).and_then(|s| {
                     let target = s.target?;
                     s.tasks.remove(itt);
                     Some(target)
                 });
                 if let Some(target) = target {
-                    self.tmf_task_done(target, None, Session::tag(serial, itt));
+                    self.tables
+                        .tmf_task_done(target, None, Session::tag(serial, itt));
                 }
             }
             return;
@@ -181,11 +182,11 @@ impl TargetCore {
                 // Data-Out to a digest error ends with CHECK CONDITION,
                 // PROTOCOL SERVICE CRC ERROR.
                 let conn = t.conn;
-                if let Some(s) = self.sessions.get_mut(&serial) {
+                if let Some(s) = self.tables.sessions.get_mut(&serial) {
                     s.tasks.remove(itt);
                 }
-                self.conns.fail_command(
-                    &mut self.sessions,
+                self.tables.conns.fail_command(
+                    &mut self.tables.sessions,
                     conn,
                     itt,
                     condition::PROTOCOL_SERVICE_CRC_ERROR,
@@ -193,16 +194,20 @@ impl TargetCore {
             } else {
                 // Hands the complete command to its logical unit.
                 let next = self
+                    .tables
                     .sessions
                     .get_mut(&serial)
                     .and_then(|s| s.submit(serial, itt));
-                if let Some((tg, cmd)) = next.and_then(|(i, cmd)| Some((self.reg.get_mut(i)?, cmd)))
+                if let Some((tg, cmd)) =
+                    next.and_then(|(i, cmd)| Some((self.tables.reg.get_mut(i)?, cmd)))
                 {
                     tg.luns.submit(cmd);
                 }
             }
         } else if !unsol_open {
-            self.conns.issue_r2ts(&mut self.sessions, serial, itt);
+            self.tables
+                .conns
+                .issue_r2ts(&mut self.tables.sessions, serial, itt);
         }
     }
 }

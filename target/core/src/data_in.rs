@@ -27,8 +27,8 @@ impl TargetCore {
         let serial = c.tag >> 32;
         let itt = c.tag as u32;
         let lun = c.lun.index();
-        self.tmf_task_done(target, lun, c.tag);
-        let Some(s) = self.sessions.get_mut(&serial) else {
+        self.tables.tmf_task_done(target, lun, c.tag);
+        let Some(s) = self.tables.sessions.get_mut(&serial) else {
             return;
         };
         if s.target != Some(target) {
@@ -43,12 +43,19 @@ impl TargetCore {
         };
         let conn = task.conn;
         let open = self
+            .tables
             .conns
             .get(&conn)
             .is_some_and(|c| c.session() == Some(serial));
         if open {
-            self.conns
-                .send_reply(&mut self.sessions, conn, serial, itt, task.lun, reply);
+            self.tables.conns.send_reply(
+                &mut self.tables.sessions,
+                conn,
+                serial,
+                itt,
+                task.lun,
+                reply,
+            );
         }
     }
 }

@@ -25,34 +25,36 @@ enum Verdict {
 impl TargetCore {
     /// A Data-Out PDU.
     pub(crate) fn on_data_out(&mut self, conn: ConnId, d: DataOut, raw: &RawPdu) {
-        let Some(serial) = self.conns.session_of(conn) else {
+        let Some(serial) = self.tables.conns.session_of(conn) else {
             return;
         };
         let verdict = self
+            .tables
             .sessions
             .get_mut(&serial)
             .map_or(Verdict::Drop, |s| s.take_data_out(conn, &d));
         match verdict {
             Verdict::Taken => self.advance_write(serial, d.itt),
             Verdict::Reject(reason) => {
-                self.events.peer_error(
+                self.tables.events.peer_error(
                     conn,
-                    self.conns.peer_of(conn),
+                    self.tables.conns.peer_of(conn),
                     format!("Data-Out of ITT {:#x} refused", d.itt),
                 );
-                self.conns.reject(&mut self.sessions, conn, raw, reason);
+                self.tables.reject(conn, raw, reason);
             }
             Verdict::End(asc) => {
-                if let Some(s) = self.sessions.get_mut(&serial) {
+                if let Some(s) = self.tables.sessions.get_mut(&serial) {
                     s.tasks.remove(d.itt);
                 }
-                self.conns
-                    .fail_command(&mut self.sessions, conn, d.itt, asc);
+                self.tables
+                    .conns
+                    .fail_command(&mut self.tables.sessions, conn, d.itt, asc);
             }
             Verdict::Drop => {
-                self.events.peer_error(
+                self.tables.events.peer_error(
                     conn,
-                    self.conns.peer_of(conn),
+                    self.tables.conns.peer_of(conn),
                     format!("Data-Out for ended task {:#x} dropped", d.itt),
                 );
             }
@@ -74,7 +76,7 @@ impl TargetCore {
         let Ok(Pdu::DataOut(mut d)) = Pdu::decode(frame) else {
             return;
         };
-        let Some(serial) = self.conns.session_of(conn) else {
+        let Some(serial) = self.tables.conns.session_of(conn) else {
             return;
         };
         // The bytes are untrustworthy: account for them as zeros so the
@@ -82,11 +84,13 @@ impl TargetCore {
         d.data = Bytes::from(vec![0u8; d.data.len()]);
         let itt = d.itt;
         let verdict = self
+            .tables
             .sessions
             .get_mut(&serial)
             .map_or(Verdict::Drop, |s| s.take_data_out(conn, &d));
         if let Verdict::Taken = verdict {
             if let Some(t) = self
+                .tables
                 .sessions
                 .get_mut(&serial)
                 .and_then(|s| s.tasks.get_mut(itt))

@@ -19,7 +19,7 @@ use super::conn::ConnTable;
 use super::registry::Registry;
 use super::session::Session;
 use super::session::SessionTable;
-use super::TargetCore;
+use super::tables::Tables;
 use crate::PortalGroupConfig;
 use crate::TargetId;
 
@@ -42,9 +42,15 @@ enum TextPart {
     TooLong,
 }
 
-impl TargetCore {
-    /// A Text Request.
-    pub(crate) fn on_text(&mut self, conn: ConnId, req: TextRequest, raw: &RawPdu) {
+impl Tables {
+    /// A Text Request; `cfg` gives the portals SendTargets lists.
+    pub(crate) fn on_text(
+        &mut self,
+        cfg: &PortalGroupConfig,
+        conn: ConnId,
+        req: TextRequest,
+        raw: &RawPdu,
+    ) {
         let Some(serial) = self.conns.session_of(conn) else {
             return;
         };
@@ -56,7 +62,7 @@ impl TargetCore {
             .is_some_and(|t| t.itt == req.itt && t.ttt == req.ttt);
         if receiving || (req.continue_bit && req.ttt == TTT_RESERVED) {
             match self.conns.text_part(&mut self.sessions, conn, serial, &req) {
-                TextPart::Whole(all) => self.answer_text(conn, serial, req.itt, &all, raw),
+                TextPart::Whole(all) => self.answer_text(cfg, conn, serial, req.itt, &all, raw),
                 TextPart::Pending => {}
                 TextPart::TooLong => {
                     self.events.peer_error(
@@ -64,8 +70,7 @@ impl TargetCore {
                         self.conns.peer_of(conn),
                         "text request continued past the limit".into(),
                     );
-                    self.conns
-                        .reject(&mut self.sessions, conn, raw, RejectReason::ProtocolError);
+                    self.reject(conn, raw, RejectReason::ProtocolError);
                 }
             }
             return;
@@ -86,8 +91,7 @@ impl TargetCore {
                 _ => {
                     // RFC 7143 §11.17.1: a TTT we did not give is an
                     // invalid PDU field.
-                    self.conns
-                        .reject(&mut self.sessions, conn, raw, RejectReason::InvalidPduField);
+                    self.reject(conn, raw, RejectReason::InvalidPduField);
                 }
             }
             return;
@@ -95,12 +99,7 @@ impl TargetCore {
         if !req.final_bit {
             // RFC 7143 §11.10.1: F=0 without C opens a multi-step text
             // negotiation, which rtgt does not hold in full feature phase.
-            self.conns.reject(
-                &mut self.sessions,
-                conn,
-                raw,
-                RejectReason::CommandNotSupported,
-            );
+            self.reject(conn, raw, RejectReason::CommandNotSupported);
             return;
         }
         if let Some(f) = self.conns.get_mut(&conn).and_then(|c| c.full_mut()) {
@@ -108,11 +107,19 @@ impl TargetCore {
             // answer.
             f.text = None;
         }
-        self.answer_text(conn, serial, req.itt, &req.data, raw);
+        self.answer_text(cfg, conn, serial, req.itt, &req.data, raw);
     }
 
     /// Answers the whole text of a request.
-    fn answer_text(&mut self, conn: ConnId, serial: u64, itt: u32, data: &[u8], raw: &RawPdu) {
+    fn answer_text(
+        &mut self,
+        cfg: &PortalGroupConfig,
+        conn: ConnId,
+        serial: u64,
+        itt: u32,
+        data: &[u8],
+        raw: &RawPdu,
+    ) {
         let mut neg = Negotiator::new(Role::Target, Stage::FullFeature, LocalConfig::new());
         let outcome = text::decode(data)
             .map_err(|e| e.to_string())
@@ -125,15 +132,14 @@ impl TargetCore {
                     self.conns.peer_of(conn),
                     format!("text request: {e}"),
                 );
-                self.conns
-                    .reject(&mut self.sessions, conn, raw, RejectReason::ProtocolError);
+                self.reject(conn, raw, RejectReason::ProtocolError);
                 return;
             }
         };
         let mut out: Vec<Pair> = Vec::new();
         for q in outcome.queries.iter().filter(|q| q.key == "SendTargets") {
             if let (Some(s), Some(c)) = (self.sessions.get(&serial), self.conns.get(&conn)) {
-                out.extend(self.reg.send_targets(s, c, &self.cfg, &q.value));
+                out.extend(self.reg.send_targets(s, c, cfg, &q.value));
             }
         }
         // Keys negotiated in full feature phase are refused: rtgt keeps the

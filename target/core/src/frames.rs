@@ -13,15 +13,18 @@ use super::TargetCore;
 impl TargetCore {
     /// One frame from the decoder.
     pub(crate) fn on_frame(&mut self, conn: ConnId, now: Instant, raw: RawPdu) {
-        let in_login = match self.conns.get(&conn) {
+        let in_login = match self.tables.conns.get(&conn) {
             Some(c) if c.is_open() => c.in_login(),
             _ => return,
         };
         let pdu = match Pdu::decode_from(&raw, Role::Initiator) {
             Ok(p) => p,
             Err(e) => {
-                self.events
-                    .peer_error(conn, self.conns.peer_of(conn), format!("{e}"));
+                self.tables.events.peer_error(
+                    conn,
+                    self.tables.conns.peer_of(conn),
+                    format!("{e}"),
+                );
                 if in_login {
                     // RFC 7143 §11.13.5: a login phase PDU the target cannot
                     // use is an initiator error (0x0200).
@@ -33,12 +36,10 @@ impl TargetCore {
                     return;
                 }
                 match e.answer() {
-                    Answer::Reject(reason) => {
-                        self.conns.reject(&mut self.sessions, conn, &raw, reason)
-                    }
-                    Answer::CloseConnection => {
-                        self.close_conn(conn, CloseReason::ProtocolError(e.to_string()))
-                    }
+                    Answer::Reject(reason) => self.tables.reject(conn, &raw, reason),
+                    Answer::CloseConnection => self
+                        .tables
+                        .close_conn(conn, CloseReason::ProtocolError(e.to_string())),
                     Answer::Discard => {}
                 }
                 return;
@@ -63,7 +64,7 @@ impl TargetCore {
 
     /// A PDU in full feature phase.
     fn on_full_feature(&mut self, conn: ConnId, now: Instant, pdu: Pdu, raw: &RawPdu) {
-        if let Some(c) = self.conns.get_mut(&conn) {
+        if let Some(c) = self.tables.conns.get_mut(&conn) {
             // RFC 7143 §4.2.2.2: ExpStatSN acknowledges our statuses.
             if let Some(e) = exp_stat_sn(&pdu) {
                 c.exp_stat_sn = e;
@@ -74,20 +75,24 @@ impl TargetCore {
             Pdu::LoginRequest(_) => {
                 // RFC 7143 §6.3: login requests belong to the login phase;
                 // one in full feature phase is a protocol error.
-                self.conns
-                    .reject(&mut self.sessions, conn, raw, RejectReason::ProtocolError)
+                self.tables.reject(conn, raw, RejectReason::ProtocolError)
             }
             Pdu::SnackRequest(_) => {
                 // RFC 7143 §13.20: SNACK needs ErrorRecoveryLevel >= 1;
                 // rtgt runs at 0, where it is a protocol error.
-                self.conns
-                    .reject(&mut self.sessions, conn, raw, RejectReason::ProtocolError)
+                self.tables.reject(conn, raw, RejectReason::ProtocolError)
             }
             Pdu::NopOut(n) if n.itt == rtgt_proto::pdu::ITT_RESERVED => {
                 // RFC 7143 §11.18: a NOP-Out with the reserved ITT answers
                 // our ping and takes no CmdSN.
-                if let Some(what) = self.conns.nop_reply(&mut self.timers, conn, &n) {
-                    self.events.peer_error(conn, self.conns.peer_of(conn), what);
+                if let Some(what) = self
+                    .tables
+                    .conns
+                    .nop_reply(&mut self.tables.timers, conn, &n)
+                {
+                    self.tables
+                        .events
+                        .peer_error(conn, self.tables.conns.peer_of(conn), what);
                 }
             }
             other => self.admit(conn, now, other, raw),
@@ -99,25 +104,30 @@ impl TargetCore {
         match pdu {
             Pdu::ScsiCommand(c) => self.on_scsi_command(conn, c, raw),
             Pdu::NopOut(n) => {
-                if let Some(what) = self.conns.answer_nop_out(&mut self.sessions, conn, n) {
-                    self.events.peer_error(conn, self.conns.peer_of(conn), what);
+                if let Some(what) =
+                    self.tables
+                        .conns
+                        .answer_nop_out(&mut self.tables.sessions, conn, n)
+                {
+                    self.tables
+                        .events
+                        .peer_error(conn, self.tables.conns.peer_of(conn), what);
                 }
             }
-            Pdu::TaskManagementRequest(t) => self.on_tmf(conn, t),
-            Pdu::TextRequest(t) => self.on_text(conn, t, raw),
-            Pdu::LogoutRequest(l) => self.on_logout(conn, now, l),
+            Pdu::TaskManagementRequest(t) => self.tables.on_tmf(conn, t),
+            Pdu::TextRequest(t) => self.tables.on_text(&self.cfg, conn, t, raw),
+            Pdu::LogoutRequest(l) => self.tables.on_logout(conn, now, l),
             // Every other opcode was routed before the window.
-            _ => self
-                .conns
-                .reject(&mut self.sessions, conn, raw, RejectReason::ProtocolError),
+            _ => self.tables.reject(conn, raw, RejectReason::ProtocolError),
         }
     }
 
     /// A frame that failed the decoder's checks.
     pub(crate) fn on_decode_error(&mut self, conn: ConnId, _now: Instant, e: DecodeError) {
-        self.events
-            .peer_error(conn, self.conns.peer_of(conn), e.to_string());
-        let in_login = self.conns.get(&conn).is_some_and(|c| c.in_login());
+        self.tables
+            .events
+            .peer_error(conn, self.tables.conns.peer_of(conn), e.to_string());
+        let in_login = self.tables.conns.get(&conn).is_some_and(|c| c.in_login());
         if in_login {
             // RFC 7143 §6.3 and §13.12: a login PDU over 8192 bytes of data
             // breaks the login; answered 0x0200 (initiator error).
@@ -133,18 +143,18 @@ impl TargetCore {
             (DecodeError::DataDigest { frame, .. }, Answer::Reject(reason)) => {
                 // RFC 7143 §7.8: reject with "Data (payload) Digest Error"
                 // and discard the PDU; a Data-Out's task ends later.
-                self.conns.reject(&mut self.sessions, conn, frame, reason);
+                self.tables.reject(conn, frame, reason);
                 self.data_digest_error(conn, frame);
             }
             (_, Answer::Reject(reason)) => {
                 let raw = RawPdu::new(*e.header(), Default::default(), Default::default());
-                self.conns.reject(&mut self.sessions, conn, &raw, reason);
+                self.tables.reject(conn, &raw, reason);
             }
             // RFC 7143 §7.8: after a header digest error the next PDU cannot
             // be found: close the connection.
-            (_, Answer::CloseConnection) => {
-                self.close_conn(conn, CloseReason::StreamLost(e.to_string()))
-            }
+            (_, Answer::CloseConnection) => self
+                .tables
+                .close_conn(conn, CloseReason::StreamLost(e.to_string())),
             (_, Answer::Discard) => {}
         }
     }
@@ -156,21 +166,22 @@ impl TargetCore {
         resp.nsg = rtgt_proto::pdu::LoginStage::SecurityNegotiation;
         resp.tsih = 0;
         resp.data = Default::default();
-        resp.stat_sn = self.conns.take_stat_sn(conn);
-        if let Some(l) = self.conns.get(&conn).and_then(|c| c.login()) {
+        resp.stat_sn = self.tables.conns.take_stat_sn(conn);
+        if let Some(l) = self.tables.conns.get(&conn).and_then(|c| c.login()) {
             resp.exp_cmd_sn = l.exp_cmd_sn;
             resp.max_cmd_sn = l.exp_cmd_sn;
         }
         let status = resp.status;
-        self.conns.send(conn, resp.into());
-        let peer = self.conns.peer_of(conn);
-        self.events.push_back(Event::LoginFailed {
+        self.tables.conns.send(conn, resp.into());
+        let peer = self.tables.conns.peer_of(conn);
+        self.tables.events.push_back(Event::LoginFailed {
             conn,
             peer,
             status,
             why: why.into(),
         });
-        self.close_conn(conn, CloseReason::LoginFailed(status));
+        self.tables
+            .close_conn(conn, CloseReason::LoginFailed(status));
     }
 }
 

@@ -53,6 +53,7 @@ mod r2t;
 mod registry;
 mod reject;
 mod session;
+mod tables;
 mod tasks;
 mod timers;
 mod tmf;
@@ -65,7 +66,6 @@ pub use config::{
     AuthConfig, ChapAccount, Cidr, CidrError, Limits, NopConfig, PortalGroupConfig, SessionLimits,
     TargetConfig,
 };
-use events::EventQueue;
 pub use events::{CloseReason, ConnId, Event};
 pub use registry::{RegistryError, TargetId, MAX_LUN};
 pub use rtgt_proto::random::{RandomSource, SeededRandom};
@@ -76,10 +76,10 @@ use std::time::Instant;
 use rtgt_proto::pdu::{DecoderConfig, Digests, EncodedParts, StreamDecoder};
 use rtgt_scsi::{BackstoreError, IoData, IoId, IoRequest};
 
-use conn::{Conn, ConnState, ConnTable};
+use conn::{Conn, ConnState};
 use registry::Registry;
-use session::SessionTable;
-use timers::{Timer, Timers};
+use tables::Tables;
+use timers::Timer;
 
 /// Names one backstore request: the target, the LUN and the disk's id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -96,26 +96,19 @@ pub struct IoTag {
 
 /// The iSCSI target engine of one portal group. See the module docs.
 ///
-/// It drives the parts that own the state: the connection table (each
-/// connection's stage, StatSN and queued frames), the session table (each
-/// session's CmdSN window, tasks and pending task management), the
-/// registry of targets, the timer table and the event queue; it routes
-/// each PDU to them and keeps what spans several of them.
+/// It drives the parts that own the state, gathered in its tables: the
+/// connection table (each connection's stage, StatSN and queued frames),
+/// the session table (each session's CmdSN window, tasks and pending task
+/// management), the registry of targets, the timer table and the event
+/// queue. It routes each PDU to them; closing connections and ending
+/// sessions belong to the tables.
 #[derive(Debug)]
 pub struct TargetCore {
     /// The configuration, its targets moved to `reg`.
     cfg: PortalGroupConfig,
-    /// The live targets by id.
-    reg: Registry,
     rng: Box<dyn RandomSource>,
-    /// The connections and the frames queued for them.
-    conns: ConnTable,
-    /// The sessions by serial.
-    sessions: SessionTable,
-    /// What the driver is told besides bytes.
-    events: EventQueue,
-    /// Every deadline of the core.
-    timers: Timers,
+    /// The targets, connections, sessions, timers and events.
+    tables: Tables,
     /// Set by [`TargetCore::shutdown`]: logins are refused and new
     /// connections closed.
     shutting_down: bool,
@@ -128,12 +121,8 @@ impl TargetCore {
         let reg = Registry::new(std::mem::take(&mut cfg.targets));
         TargetCore {
             cfg,
-            reg,
             rng,
-            conns: ConnTable::default(),
-            sessions: SessionTable::default(),
-            events: EventQueue::default(),
-            timers: Timers::default(),
+            tables: Tables::new(reg),
             shutting_down: false,
         }
     }
@@ -147,7 +136,7 @@ impl TargetCore {
     /// A new transport connection from `peer` to our `local` address.
     pub fn accept(&mut self, conn: ConnId, peer: SocketAddr, local: SocketAddr, now: Instant) {
         let stat_sn = self.rng.next_u32();
-        self.conns.insert(
+        self.tables.conns.insert(
             conn,
             Conn {
                 peer,
@@ -161,28 +150,29 @@ impl TargetCore {
                 max_send: rtgt_proto::pdu::LOGIN_MAX_DATA_SEGMENT_LENGTH,
             },
         );
-        self.timers
+        self.tables
+            .timers
             .set(conn, Timer::Login, now + self.cfg.limits.login_timeout);
-        if self.conns.open_count() > self.cfg.limits.max_connections {
+        if self.tables.conns.open_count() > self.cfg.limits.max_connections {
             // Limits::max_connections: the newest connection is refused.
-            self.limit_hit(conn, "connections");
+            self.tables.limit_hit(conn, "connections");
         }
         if self.shutting_down {
-            self.close_conn(conn, CloseReason::Shutdown);
+            self.tables.close_conn(conn, CloseReason::Shutdown);
         }
     }
 
     /// Bytes received on `conn`, in any split.
     pub fn handle_bytes(&mut self, conn: ConnId, now: Instant, bytes: &[u8]) {
-        let Some(c) = self.conns.get_mut(&conn) else {
+        let Some(c) = self.tables.conns.get_mut(&conn) else {
             return;
         };
         if !c.is_open() {
             return;
         }
         c.decoder.feed(bytes);
-        while self.conns.is_open(conn) {
-            let Some(c) = self.conns.get_mut(&conn) else {
+        while self.tables.conns.is_open(conn) {
+            let Some(c) = self.tables.conns.get_mut(&conn) else {
                 break;
             };
             match c.decoder.next_frame() {
@@ -191,46 +181,51 @@ impl TargetCore {
                 Some(Err(e)) => self.on_decode_error(conn, now, e),
             }
         }
-        self.conns
-            .rearm_nop(&mut self.timers, conn, self.cfg.nop.interval, now);
-        let held = self.conns.held_bytes(conn, &self.sessions);
+        self.tables
+            .conns
+            .rearm_nop(&mut self.tables.timers, conn, self.cfg.nop.interval, now);
+        let held = self.tables.conns.held_bytes(conn, &self.tables.sessions);
         if held.is_some_and(|n| n > self.cfg.limits.max_buffered_bytes) {
             // Limits::max_buffered_bytes: unframed input plus the write
             // data of the connection's tasks.
-            self.limit_hit(conn, "buffered bytes");
+            self.tables.limit_hit(conn, "buffered bytes");
         }
         self.pump(now);
     }
 
     /// The transport connection closed (EOF, reset, or after our own close).
     pub fn handle_closed(&mut self, conn: ConnId, now: Instant) {
-        if self.conns.is_open(conn) {
-            self.drop_conn(
+        if self.tables.conns.is_open(conn) {
+            self.tables.drop_conn(
                 conn,
                 CloseReason::StreamLost("closed by the peer".into()),
                 false,
             );
         }
-        self.conns.remove(&conn);
+        self.tables.conns.remove(&conn);
         self.pump(now);
     }
 
     /// Time passed: login timeouts, NOP-In pings and their timeouts, the end
     /// of a shutdown's grace period.
     pub fn handle_timeout(&mut self, now: Instant) {
-        for (id, timer) in self.timers.due(now) {
+        for (id, timer) in self.tables.timers.due(now) {
             // An earlier timer may have closed this connection.
-            if !self.conns.is_open(id) {
+            if !self.tables.conns.is_open(id) {
                 continue;
             }
             match timer {
-                Timer::Login => self.close_conn(id, CloseReason::LoginTimeout),
-                Timer::CloseAfterLogout => self.close_conn(id, CloseReason::Shutdown),
-                Timer::PingAnswer => self.close_conn(id, CloseReason::NopTimeout),
+                Timer::Login => self.tables.close_conn(id, CloseReason::LoginTimeout),
+                Timer::CloseAfterLogout => self.tables.close_conn(id, CloseReason::Shutdown),
+                Timer::PingAnswer => self.tables.close_conn(id, CloseReason::NopTimeout),
                 Timer::NopDue => {
                     let deadline = now + self.cfg.nop.timeout;
-                    self.conns
-                        .ping(&mut self.sessions, &mut self.timers, id, deadline)
+                    self.tables.conns.ping(
+                        &mut self.tables.sessions,
+                        &mut self.tables.timers,
+                        id,
+                        deadline,
+                    )
                 }
             }
         }
@@ -246,8 +241,8 @@ impl TargetCore {
     ) {
         // A request of a removed LUN (or of a disk since replaced at its
         // number) has nobody to complete: it is dropped.
-        if self.reg.instance(tag.target, tag.lun) == tag.instance {
-            if let Some(t) = self.reg.get_mut(tag.target) {
+        if self.tables.reg.instance(tag.target, tag.lun) == tag.instance {
+            if let Some(t) = self.tables.reg.get_mut(tag.target) {
                 t.luns.handle_io_complete(tag.lun, tag.id, result);
             }
         }
@@ -257,16 +252,13 @@ impl TargetCore {
     /// The next frame to write, in three parts for a vectored write (the
     /// data segment is shared, not copied).
     pub fn poll_transmit(&mut self) -> Option<(ConnId, EncodedParts)> {
-        self.conns.pop_tx()
+        self.tables.conns.pop_tx()
     }
 
     /// The next backstore request to run.
     pub fn poll_io(&mut self) -> Option<(IoTag, IoRequest)> {
-        let (target, lun, io) = self
-            .reg
-            .iter_mut()
-            .find_map(|(i, t)| t.luns.poll_io().map(|(lun, io)| (i, lun, io)))?;
-        let tag = self.reg.io_tag(target, lun, io.id);
+        let (target, (lun, io)) = self.tables.reg.poll_luns(|l| l.poll_io())?;
+        let tag = self.tables.reg.io_tag(target, lun, io.id);
         Some((tag, io))
     }
 
@@ -276,114 +268,35 @@ impl TargetCore {
     /// [`TargetCore::handle_io_complete`] (`Ok(IoData::Done)`, or an error,
     /// which fails the PERSISTENT RESERVE OUT command).
     pub fn poll_persist(&mut self) -> Option<(IoTag, rtgt_scsi::PrState)> {
-        let (target, lun, p) = self
-            .reg
-            .iter_mut()
-            .find_map(|(i, t)| t.luns.poll_persist().map(|(lun, p)| (i, lun, p)))?;
-        let tag = self.reg.io_tag(target, lun, p.id);
+        let (target, (lun, p)) = self.tables.reg.poll_luns(|l| l.poll_persist())?;
+        let tag = self.tables.reg.io_tag(target, lun, p.id);
         Some((tag, p.state))
     }
 
     /// The next event: connections to close and lines to log.
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        self.tables.events.pop_front()
     }
 
     /// The earliest deadline, if any.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.timers.earliest()
+        self.tables.timers.earliest()
     }
 
     /// Sessions in full feature phase.
     pub fn session_count(&self) -> usize {
-        self.sessions.len()
+        self.tables.sessions.len()
     }
 
     /// Connections not yet closed.
     pub fn connection_count(&self) -> usize {
-        self.conns.open_count()
+        self.tables.conns.open_count()
     }
 
     /// Moves disk completions to the initiators.
     pub(crate) fn pump(&mut self, _now: Instant) {
-        loop {
-            let next = self
-                .reg
-                .iter_mut()
-                .find_map(|(i, t)| t.luns.poll_completion().map(|c| (i, c)));
-            let Some((target, completion)) = next else {
-                break;
-            };
+        while let Some((target, completion)) = self.tables.reg.poll_luns(|l| l.poll_completion()) {
             self.on_completion(target, completion);
         }
-    }
-
-    /// Asks for a connection to be closed (after what was queued for it),
-    /// ending what depended on it.
-    pub(crate) fn close_conn(&mut self, conn: ConnId, reason: CloseReason) {
-        self.drop_conn(conn, reason, true);
-    }
-
-    fn drop_conn(&mut self, conn: ConnId, reason: CloseReason, announce: bool) {
-        let Some(c) = self.conns.get_mut(&conn) else {
-            return;
-        };
-        let session = match std::mem::replace(&mut c.state, ConnState::Closed) {
-            ConnState::Closed => return,
-            ConnState::Login { .. } => None,
-            ConnState::Full(f) => Some(f.session),
-        };
-        let (peer, cid) = (c.peer, c.cid);
-        self.timers.cancel_all(conn);
-        if announce {
-            self.events.push_back(Event::Close {
-                conn,
-                peer,
-                reason: reason.clone(),
-            });
-        }
-        let Some(serial) = session else {
-            return;
-        };
-        let last = self
-            .sessions
-            .get_mut(&serial)
-            .is_some_and(|s| s.conn_gone(serial, cid, conn, &mut self.reg));
-        if last {
-            let why = match reason {
-                CloseReason::Logout => "logout".to_string(),
-                other => format!("{other:?}"),
-            };
-            self.end_session(serial, &why);
-        }
-    }
-
-    /// Ends a session: closes its connections, aborts its tasks (I_T nexus
-    /// loss, SAM-5 §6.3.4) and forgets it.
-    pub(crate) fn end_session(&mut self, serial: u64, why: &str) {
-        let Some(s) = self.sessions.remove(&serial) else {
-            return;
-        };
-        for &conn in s.conns.values() {
-            // The session is gone already: closing its connections ends
-            // nothing more.
-            self.close_conn(conn, CloseReason::SessionEnded);
-        }
-        if let Some(t) = s.target.and_then(|i| self.reg.get_mut(i)) {
-            for n in t.luns.luns().iter().filter_map(|l| l.index()) {
-                if let Some(d) = t.luns.disk_mut(n) {
-                    d.nexus_loss(&s.nexus);
-                }
-            }
-        }
-        self.events.push_back(Event::SessionEnded {
-            tsih: s.tsih,
-            initiator: s.initiator.clone(),
-            target: s
-                .target
-                .and_then(|i| self.reg.get(i))
-                .map(|t| t.name.clone()),
-            reason: why.into(),
-        });
     }
 }

@@ -4,7 +4,7 @@
 use super::conn::ConnTable;
 use super::events::{CloseReason, ConnId, Event};
 use super::session::SessionTable;
-use super::TargetCore;
+use super::tables::Tables;
 
 impl ConnTable {
     /// What `conn` holds, if open: unframed input plus the write data of
@@ -19,7 +19,7 @@ impl ConnTable {
     }
 }
 
-impl TargetCore {
+impl Tables {
     /// Closes a connection over a limit, with an event naming the limit.
     pub(crate) fn limit_hit(&mut self, conn: ConnId, limit: &'static str) {
         let peer = self.conns.peer_of(conn);

@@ -6,9 +6,9 @@ use std::time::Instant;
 use rtgt_proto::pdu::{LogoutReason, LogoutRequest, LogoutResponse, LogoutResponseCode};
 
 use super::events::{CloseReason, ConnId};
-use super::TargetCore;
+use super::tables::Tables;
 
-impl TargetCore {
+impl Tables {
     /// A Logout Request.
     pub(crate) fn on_logout(&mut self, conn: ConnId, _now: Instant, l: LogoutRequest) {
         let Some(serial) = self.conns.session_of(conn) else {

@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use rtgt_scsi::LunMap;
 use thiserror::Error;
 
 use crate::config::TargetConfig;
@@ -202,6 +203,16 @@ impl Registry {
     /// The targets by ascending id.
     pub fn iter(&self) -> impl Iterator<Item = (TargetId, &TargetConfig)> {
         self.targets.iter().map(|(&id, t)| (id, t))
+    }
+
+    /// The first thing `poll` gives from the targets' LUN maps, in id
+    /// order, with its target.
+    pub fn poll_luns<T>(
+        &mut self,
+        mut poll: impl FnMut(&mut LunMap) -> Option<T>,
+    ) -> Option<(TargetId, T)> {
+        self.iter_mut()
+            .find_map(|(i, t)| poll(&mut t.luns).map(|x| (i, x)))
     }
 
     /// The targets by ascending id, to poll their disks.

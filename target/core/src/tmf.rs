@@ -13,8 +13,8 @@ use super::events::ConnId;
 use super::registry::Registry;
 use super::session::Session;
 use super::session::SessionTable;
+use super::tables::Tables;
 use super::tasks::TaskPhase;
-use super::TargetCore;
 use crate::TargetId;
 
 /// A TMF waiting for its affected tasks.
@@ -29,7 +29,7 @@ pub(crate) struct PendingTmf {
     pub cold: Option<TargetId>,
 }
 
-impl TargetCore {
+impl Tables {
     /// A Task Management Function Request.
     pub(crate) fn on_tmf(&mut self, conn: ConnId, t: TaskManagementRequest) {
         let Some(serial) = self.conns.session_of(conn) else {

@@ -149,7 +149,7 @@ impl TargetCore {
     /// Lets a numbered PDU through its session's window, holds it, or
     /// drops it; then delivers what waited for it.
     pub(crate) fn admit(&mut self, conn: ConnId, now: Instant, pdu: Pdu, raw: &RawPdu) {
-        let Some(serial) = self.conns.session_of(conn) else {
+        let Some(serial) = self.tables.conns.session_of(conn) else {
             return;
         };
         let Some((sn, immediate)) = numbering(&pdu) else {
@@ -162,16 +162,21 @@ impl TargetCore {
             self.dispatch(conn, now, pdu, raw);
             return;
         }
-        let Some(s) = self.sessions.get_mut(&serial) else {
+        let Some(s) = self.tables.sessions.get_mut(&serial) else {
             return;
         };
         match s.offer(conn, sn, pdu) {
-            Admission::Ignored(why) => self.events.peer_error(conn, self.conns.peer_of(conn), why),
+            Admission::Ignored(why) => {
+                self.tables
+                    .events
+                    .peer_error(conn, self.tables.conns.peer_of(conn), why)
+            }
             Admission::Held => {}
             Admission::Deliver(pdu) => {
                 self.deliver(conn, now, sn, serial, pdu, raw);
                 // Release what waited for this one.
                 while let Some((c, sn, p)) = self
+                    .tables
                     .sessions
                     .get_mut(&serial)
                     .and_then(|s| s.window.release())
@@ -193,6 +198,7 @@ impl TargetCore {
         raw: &RawPdu,
     ) {
         let skip = self
+            .tables
             .sessions
             .get_mut(&serial)
             .is_some_and(|s| s.window.take_skip(sn));
@@ -201,7 +207,12 @@ impl TargetCore {
             // received and aborted (by RefCmdSN) is not executed.
             return;
         }
-        if self.conns.get(&conn).is_some_and(|c| c.full().is_some()) {
+        if self
+            .tables
+            .conns
+            .get(&conn)
+            .is_some_and(|c| c.full().is_some())
+        {
             self.dispatch(conn, now, pdu, raw);
         }
     }

@@ -286,15 +286,12 @@ impl Pair {
             if link.target_closed {
                 continue;
             }
-            let action = take_match(&mut link.faults_to_ini, &parts);
-            let bytes = match action {
-                Some(a) => apply(a, &parts),
-                None => Some(parts.slices().concat()),
-            };
-            link.pipe_to_ini.extend(bytes.unwrap_or_default());
-            if action == Some(Action::StallAfter) {
-                link.stall_to_ini = Some(link.pipe_to_ini.len());
-            }
+            put(
+                &mut link.faults_to_ini,
+                &mut link.pipe_to_ini,
+                &mut link.stall_to_ini,
+                &parts,
+            );
         }
         while let Some(ev) = self.target.poll_event() {
             moved = true;
@@ -311,15 +308,12 @@ impl Pair {
                 moved = true;
                 self.record(l, Dir::ToTarget, &parts);
                 let link = &mut self.links[l];
-                let action = take_match(&mut link.faults_to_target, &parts);
-                let bytes = match action {
-                    Some(a) => apply(a, &parts),
-                    None => Some(parts.slices().concat()),
-                };
-                link.pipe_to_target.extend(bytes.unwrap_or_default());
-                if action == Some(Action::StallAfter) {
-                    link.stall_to_target = Some(link.pipe_to_target.len());
-                }
+                put(
+                    &mut link.faults_to_target,
+                    &mut link.pipe_to_target,
+                    &mut link.stall_to_target,
+                    &parts,
+                );
             }
             while let Some(ev) = self.links[l].ini.poll_event() {
                 moved = true;

@@ -1,9 +1,10 @@
 //! Configurations for the pair, and questions about what happened.
 
 use rtgt_initiator::{CloseReason as ICloseReason, Event as IEvent, InitiatorConfig, LoginError};
+use rtgt_proto::pdu::Digests;
 use rtgt_proto::text::{DigestKind, OperationalParams};
 use rtgt_scsi::{BlockSize, Disk, DiskConfig, LunMap};
-use rtgt_target::{Event as TEvent, PortalGroupConfig, TargetConfig};
+use rtgt_target::{Event as TEvent, PortalGroupConfig, SessionLimits, TargetConfig};
 
 use super::Pair;
 
@@ -56,6 +57,32 @@ pub fn normal_with(keys: &[(&str, &str)]) -> InitiatorConfig {
         c.keys.set(k, v);
     }
     c
+}
+
+/// Logged in to [`one_target`] with both digests CRC32C (each way) and
+/// `extra` keys; the unit attention taken.
+pub fn with_digests(extra: &[(&str, &str)]) -> (Pair, usize) {
+    with_digests_and(|_| {}, extra)
+}
+
+/// [`with_digests`] with the target's session limits changed by `f`.
+pub fn with_digests_and(
+    f: impl FnOnce(&mut SessionLimits),
+    extra: &[(&str, &str)],
+) -> (Pair, usize) {
+    let mut cfg = one_target();
+    f(&mut cfg.targets[0].session);
+    let mut p = Pair::new(cfg);
+    let mut keys = vec![
+        ("HeaderDigest", "CRC32C,None"),
+        ("DataDigest", "CRC32C,None"),
+    ];
+    keys.extend_from_slice(extra);
+    let l = p.login(normal_with(&keys));
+    assert_eq!(p.ini(l).digests(), Digests::BOTH);
+    assert_eq!(p.ini(l).connection().receive_digests(), Digests::BOTH);
+    p.clear_ua(l);
+    (p, l)
 }
 
 impl Pair {

@@ -104,6 +104,25 @@ pub fn take_match(faults: &mut Vec<Fault>, parts: &EncodedParts) -> Option<Actio
     Some(faults.remove(i).action)
 }
 
+/// Puts the frame `parts` on a pipe, through the first of `faults` it
+/// matches; [`Action::StallAfter`] stalls the pipe after it.
+pub fn put(
+    faults: &mut Vec<Fault>,
+    pipe: &mut Vec<u8>,
+    stall: &mut Option<usize>,
+    parts: &EncodedParts,
+) {
+    let action = take_match(faults, parts);
+    let bytes = match action {
+        Some(a) => apply(a, parts),
+        None => Some(parts.slices().concat()),
+    };
+    pipe.extend(bytes.unwrap_or_default());
+    if action == Some(Action::StallAfter) {
+        *stall = Some(pipe.len());
+    }
+}
+
 /// SplitMix64, for read splits and workloads.
 #[derive(Debug, Clone)]
 pub struct Mix(pub SeededRandom);

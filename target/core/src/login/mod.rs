@@ -96,13 +96,13 @@ impl TargetCore {
         };
         let mut ctx = LoginCtx {
             cfg: &self.cfg,
-            reg: &self.reg,
-            sessions: &self.sessions,
+            reg: &self.tables.reg,
+            sessions: &self.tables.sessions,
             rng: &mut *self.rng,
-            peer: self.conns.peer_of(conn),
+            peer: self.tables.conns.peer_of(conn),
             shutting_down: self.shutting_down,
         };
-        let result = match self.conns.get_mut(&conn) {
+        let result = match self.tables.conns.get_mut(&conn) {
             Some(c) => c
                 .login_for(&ctx, &req)
                 .and_then(|login| login.step(&mut ctx, &req)),
@@ -123,18 +123,22 @@ impl TargetCore {
                             return;
                         }
                     }
-                } else if let Some(l) = self.conns.get(&conn).and_then(|c| c.login()) {
+                } else if let Some(l) = self.tables.conns.get(&conn).and_then(|c| c.login()) {
                     resp.exp_cmd_sn = l.exp_cmd_sn;
                     resp.max_cmd_sn = l.exp_cmd_sn;
                 }
-                resp.stat_sn = self.conns.take_stat_sn(conn);
-                self.conns.send(conn, resp.into());
+                resp.stat_sn = self.tables.conns.take_stat_sn(conn);
+                self.tables.conns.send(conn, resp.into());
                 if let Some(p) = params {
-                    if let Some(c) = self.conns.get_mut(&conn) {
+                    if let Some(c) = self.tables.conns.get_mut(&conn) {
                         p.apply(c);
                     }
-                    self.conns
-                        .rearm_nop(&mut self.timers, conn, self.cfg.nop.interval, now);
+                    self.tables.conns.rearm_nop(
+                        &mut self.tables.timers,
+                        conn,
+                        self.cfg.nop.interval,
+                        now,
+                    );
                 }
             }
             Ok(None) => {}

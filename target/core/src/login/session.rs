@@ -90,16 +90,21 @@ impl TargetCore {
         _now: Instant,
         resp: &mut LoginResponse,
     ) -> Result<ConnParams, Failure> {
-        let Some(login) = self.conns.get_mut(&conn).and_then(|c| c.take_login()) else {
+        let Some(login) = self
+            .tables
+            .conns
+            .get_mut(&conn)
+            .and_then(|c| c.take_login())
+        else {
             return Err(Failure::new(LoginStatus::TargetError, "login state lost"));
         };
         let bad = |e: rtgt_proto::text::ParamsError| {
             Failure::new(LoginStatus::InitiatorError, e.to_string())
         };
-        let peer = self.conns.peer_of(conn);
+        let peer = self.tables.conns.peer_of(conn);
         let (serial, params) = match login.joining {
             Some(serial) => {
-                let Some(s) = self.sessions.get_mut(&serial) else {
+                let Some(s) = self.tables.sessions.get_mut(&serial) else {
                     // The session ended during this login.
                     return Err(Failure::new(
                         LoginStatus::SessionDoesNotExist,
@@ -112,9 +117,9 @@ impl TargetCore {
                 if let Some(old) = old.filter(|&o| o != conn) {
                     // RFC 7143 §6.3.4: connection reinstatement; at
                     // ErrorRecoveryLevel 0 the old connection's tasks end.
-                    self.close_conn(old, CloseReason::Reinstated);
+                    self.tables.close_conn(old, CloseReason::Reinstated);
                 }
-                self.events.push_back(Event::ConnectionAdded {
+                self.tables.events.push_back(Event::ConnectionAdded {
                     tsih,
                     cid: login.cid,
                     conn,
@@ -125,14 +130,14 @@ impl TargetCore {
                 let params = login.neg.params().map_err(bad)?;
                 let target = login.target;
                 let key = (login.initiator.clone(), login.isid);
-                if let Some(old) = self.sessions.find_by(&key.0, login.isid, target) {
+                if let Some(old) = self.tables.sessions.find_by(&key.0, login.isid, target) {
                     // RFC 7143 §6.3.5: a new session with the ISID and
                     // initiator of an existing one reinstates it: the old
                     // session is closed and its tasks end.
-                    self.end_session(old, "reinstated by a new login");
+                    self.tables.end_session(old, "reinstated by a new login");
                 }
-                let tsih = self.sessions.new_tsih(&mut *self.rng);
-                let t = target.and_then(|i| self.reg.get(i));
+                let tsih = self.tables.sessions.new_tsih(&mut *self.rng);
+                let t = target.and_then(|i| self.tables.reg.get(i));
                 let target_name = t.map(|t| t.name.clone()).unwrap_or_default();
                 let depth = t.map_or(4, |t| t.session.queue_depth.max(1));
                 let isid = u64::from_be_bytes({
@@ -150,7 +155,7 @@ impl TargetCore {
                 let next_ttt = self.rng.next_u32() & 0x7fff_ffff;
                 let mut conns = BTreeMap::new();
                 conns.insert(login.cid, conn);
-                let serial = self.sessions.insert(Session {
+                let serial = self.tables.sessions.insert(Session {
                     tsih,
                     isid: login.isid,
                     initiator: login.initiator.clone(),
@@ -163,7 +168,7 @@ impl TargetCore {
                     tmfs: Vec::new(),
                     next_ttt,
                 });
-                self.events.push_back(Event::SessionCreated {
+                self.tables.events.push_back(Event::SessionCreated {
                     tsih,
                     isid: login.isid,
                     initiator: login.initiator.clone(),
@@ -173,16 +178,16 @@ impl TargetCore {
                 (serial, params)
             }
         };
-        let (exp, max) = self.sessions.window(serial);
-        resp.tsih = self.sessions.get(&serial).map_or(0, |s| s.tsih);
+        let (exp, max) = self.tables.sessions.window(serial);
+        resp.tsih = self.tables.sessions.get(&serial).map_or(0, |s| s.tsih);
         resp.exp_cmd_sn = exp;
         resp.max_cmd_sn = max;
-        if let Some(c) = self.conns.get_mut(&conn) {
+        if let Some(c) = self.tables.conns.get_mut(&conn) {
             c.cid = login.cid;
             if c.is_open() {
                 c.state = ConnState::Full(FullFeature::new(serial));
                 // The login is over: no more login deadline.
-                self.timers.cancel(conn, Timer::Login);
+                self.tables.timers.cancel(conn, Timer::Login);
             }
         }
         Ok(ConnParams {

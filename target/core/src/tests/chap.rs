@@ -2,7 +2,7 @@
 //! secrets, reflected challenges.
 
 use rtgt_proto::chap::{self, ChapAlgorithm, ChapSecret};
-use rtgt_proto::pdu::{LoginStage, LoginStatus, Pdu};
+use rtgt_proto::pdu::{LoginStage, LoginStatus};
 use rtgt_proto::text::{self, Pair};
 
 use super::harness::*;
@@ -35,9 +35,7 @@ fn step(
     let mut req = rig.login_req(SEC, OPER, keys);
     req.transit = transit;
     rig.send(c, req);
-    let Pdu::LoginResponse(r) = rig.recv(c) else {
-        panic!()
-    };
+    let r = recv_as!(rig, c, LoginResponse);
     (
         r.status,
         r.transit,
@@ -116,9 +114,7 @@ fn one_way_chap_with_every_algorithm() {
         assert_eq!(s, LoginStatus::Success, "{alg:?}");
         let req = rig.login_req(OPER, FFP, &[]);
         rig.send(c, req);
-        let Pdu::LoginResponse(r) = rig.recv(c) else {
-            panic!()
-        };
+        let r = recv_as!(rig, c, LoginResponse);
         assert_eq!(r.status, LoginStatus::Success);
         assert_ne!(r.tsih, 0);
     }

@@ -22,9 +22,7 @@ fn digests_protect_a_read() {
     let (mut rig, c) = with_digests();
     let cmd = rig.read10(0, 2);
     rig.send(c, cmd);
-    let Pdu::DataIn(d) = rig.recv(c) else {
-        panic!()
-    };
+    let d = recv_as!(rig, c, DataIn);
     assert_eq!(d.data.len(), 1024);
 }
 
@@ -47,9 +45,7 @@ fn data_digest_error_on_data_out_ends_the_task_with_crc_error() {
     let cmd = rig.write10(0, 2);
     let itt = cmd.itt;
     rig.send(c, cmd);
-    let Pdu::ReadyToTransfer(r) = rig.recv(c) else {
-        panic!()
-    };
+    let r = recv_as!(rig, c, ReadyToTransfer);
     let d = data_out(itt, r.ttt, 0, 0, vec![7u8; 1024], true);
     let mut bytes = Pdu::from(d).encode(Digests::BOTH);
     let n = bytes.len();
@@ -57,9 +53,7 @@ fn data_digest_error_on_data_out_ends_the_task_with_crc_error() {
     rig.send_bytes(c, &bytes);
     // RFC 7143 §7.8: Reject 0x02, then (all data in) CHECK CONDITION with
     // PROTOCOL SERVICE CRC ERROR.
-    let Pdu::Reject(j) = rig.recv(c) else {
-        panic!()
-    };
+    let j = recv_as!(rig, c, Reject);
     assert_eq!(j.reason, RejectReason::DataDigestError);
     let (status, sense) = rig.recv_status(c);
     assert_eq!(status, ScsiStatus::CheckCondition);
@@ -86,9 +80,7 @@ fn data_digest_error_on_immediate_data_leaves_a_cmd_sn_gap_until_the_retry() {
     rig.send_bytes(c, &damaged(first.clone()));
     // RFC 7143 §7.8: Reject 0x02 and the PDU discarded; immediate data
     // follows the rule of non-data PDUs (no task, no response).
-    let Pdu::Reject(j) = rig.recv(c) else {
-        panic!()
-    };
+    let j = recv_as!(rig, c, Reject);
     assert_eq!(j.reason, RejectReason::DataDigestError);
     assert_eq!(
         j.rejected_header().unwrap()[16..20],
@@ -119,9 +111,7 @@ fn data_digest_error_on_immediate_data_leaves_a_cmd_sn_gap_until_the_retry() {
 
 #[test]
 fn data_digest_error_on_unsolicited_data_out_ends_the_task_with_crc_error() {
-    let mut cfg = config();
-    cfg.targets[0].session.initial_r2t = false;
-    let mut rig = Rig::with(cfg);
+    let mut rig = Rig::with_session(|s| s.initial_r2t = false);
     let c = rig.connect(1);
     let p = rig.login(
         c,
@@ -143,17 +133,13 @@ fn data_digest_error_on_unsolicited_data_out_ends_the_task_with_crc_error() {
     rig.send(c, cmd);
     let d0 = data_out(itt, u32::MAX, 0, 0, vec![7u8; 512], false);
     rig.send_bytes(c, &damaged(d0));
-    let Pdu::Reject(j) = rig.recv(c) else {
-        panic!()
-    };
+    let j = recv_as!(rig, c, Reject);
     assert_eq!(j.reason, RejectReason::DataDigestError);
     // RFC 7143 §7.3: a Reject of a PDU other than the command leaves the
     // task alive: nothing else until the data is all in (§7.8).
     assert!(rig.nothing(c));
     rig.send(c, data_out(itt, u32::MAX, 1, 512, vec![7u8; 512], true));
-    let Pdu::ReadyToTransfer(r) = rig.recv(c) else {
-        panic!()
-    };
+    let r = recv_as!(rig, c, ReadyToTransfer);
     assert_eq!(
         (r.buffer_offset, r.desired_data_transfer_length),
         (1024, 1024)
@@ -165,17 +151,13 @@ fn data_digest_error_on_unsolicited_data_out_ends_the_task_with_crc_error() {
     // Nothing was written.
     let cmd = rig.read10(0, 4);
     rig.send(c, cmd);
-    let Pdu::DataIn(d) = rig.recv(c) else {
-        panic!()
-    };
+    let d = recv_as!(rig, c, DataIn);
     assert_eq!(d.data.as_ref(), &[0u8; 2048][..]);
 }
 
 #[test]
 fn unknown_opcode_and_wrong_direction_are_rejected() {
-    let mut rig = Rig::new();
-    let c = rig.connect(1);
-    rig.login(c, &[]);
+    let (mut rig, c) = Rig::logged_in();
     for (op, want) in [
         (0x1du8, RejectReason::CommandNotSupported),
         (0x21, RejectReason::ProtocolError),
@@ -184,33 +166,25 @@ fn unknown_opcode_and_wrong_direction_are_rejected() {
         bhs[0] = op;
         let raw = RawPdu::new(bhs, Default::default(), Default::default());
         rig.send_bytes(c, &raw.encode(Digests::NONE));
-        let Pdu::Reject(j) = rig.recv(c) else {
-            panic!()
-        };
+        let j = recv_as!(rig, c, Reject);
         assert_eq!(j.reason, want);
         assert_eq!(j.rejected_header().unwrap()[0], op);
     }
     rig.send(c, SnackRequest::default());
-    let Pdu::Reject(j) = rig.recv(c) else {
-        panic!()
-    };
+    let j = recv_as!(rig, c, Reject);
     assert_eq!(j.reason, RejectReason::ProtocolError);
     assert!(!rig.closed(c));
 }
 
 #[test]
 fn over_long_data_segment_is_rejected() {
-    let mut cfg = config();
-    cfg.targets[0].session.max_recv_data_segment_length = 4096;
-    let mut rig = Rig::with(cfg);
+    let mut rig = Rig::with_session(|s| s.max_recv_data_segment_length = 4096);
     let c = rig.connect(1);
     rig.login(c, &[]);
     let mut cmd = rig.write10(0, 16);
     cmd.data = bytes::Bytes::from(vec![0u8; 8192]);
     rig.send(c, cmd);
-    let Pdu::Reject(j) = rig.recv(c) else {
-        panic!()
-    };
+    let j = recv_as!(rig, c, Reject);
     assert_eq!(j.reason, RejectReason::ProtocolError);
 }
 

@@ -17,9 +17,7 @@ fn discovery_login(rig: &mut Rig, c: ConnId, mrdsl: &str) {
         ],
     );
     rig.send(c, req);
-    let Pdu::LoginResponse(r) = rig.recv(c) else {
-        panic!()
-    };
+    let r = recv_as!(rig, c, LoginResponse);
     assert_eq!(r.status, rtgt_proto::pdu::LoginStatus::Success);
     let p = text::decode(&r.data).unwrap();
     assert_eq!(get(&p, "TargetPortalGroupTag"), None);
@@ -59,9 +57,7 @@ fn send_targets_all_filters_and_continues() {
     let mut joined = Vec::new();
     let mut parts = 0;
     loop {
-        let Pdu::TextResponse(r) = rig.recv(c) else {
-            panic!()
-        };
+        let r = recv_as!(rig, c, TextResponse);
         assert!(r.data.len() <= 512);
         assert_eq!(r.itt, itt);
         joined.extend_from_slice(&r.data);
@@ -104,9 +100,7 @@ fn send_targets_by_name_and_in_a_normal_session() {
         &[("SendTargets", "iqn.2024-01.org.rtgt:disk-number-007")],
     );
     rig.send(c, req);
-    let Pdu::TextResponse(r) = rig.recv(c) else {
-        panic!()
-    };
+    let r = recv_as!(rig, c, TextResponse);
     let p = text::decode(&r.data).unwrap();
     assert_eq!(p.len(), 2);
     assert_eq!(
@@ -118,16 +112,12 @@ fn send_targets_by_name_and_in_a_normal_session() {
     rig.login(n, &[]);
     let req = text_req(&mut rig, &[("SendTargets", "")]);
     rig.send(n, req);
-    let Pdu::TextResponse(r) = rig.recv(n) else {
-        panic!()
-    };
+    let r = recv_as!(rig, n, TextResponse);
     let p = text::decode(&r.data).unwrap();
     assert_eq!(get(&p, "TargetName"), Some(TARGET));
     let req = text_req(&mut rig, &[("SendTargets", "All")]);
     rig.send(n, req);
-    let Pdu::TextResponse(r) = rig.recv(n) else {
-        panic!()
-    };
+    let r = recv_as!(rig, n, TextResponse);
     assert_eq!(
         get(&text::decode(&r.data).unwrap(), "SendTargets"),
         Some("Reject")
@@ -136,9 +126,7 @@ fn send_targets_by_name_and_in_a_normal_session() {
 
 #[test]
 fn a_text_request_continued_with_the_c_bit_is_answered_whole() {
-    let mut rig = Rig::new();
-    let c = rig.connect(1);
-    rig.login(c, &[]);
+    let (mut rig, c) = Rig::logged_in();
     // RFC 7143 §11.10.2: the first part has C=1 and F=0.
     let itt = rig.next_itt();
     let first = TextRequest {
@@ -151,9 +139,7 @@ fn a_text_request_continued_with_the_c_bit_is_answered_whole() {
     };
     rig.cmd_sn += 1;
     rig.send(c, first);
-    let Pdu::TextResponse(r) = rig.recv(c) else {
-        panic!()
-    };
+    let r = recv_as!(rig, c, TextResponse);
     assert!(!r.final_bit && !r.continue_bit && r.data.is_empty());
     assert_ne!(r.ttt, TTT_RESERVED);
     let second = TextRequest {
@@ -165,9 +151,7 @@ fn a_text_request_continued_with_the_c_bit_is_answered_whole() {
     };
     rig.cmd_sn += 1;
     rig.send(c, second);
-    let Pdu::TextResponse(r) = rig.recv(c) else {
-        panic!()
-    };
+    let r = recv_as!(rig, c, TextResponse);
     assert!(r.final_bit);
     assert_eq!(r.ttt, TTT_RESERVED);
     assert_eq!(

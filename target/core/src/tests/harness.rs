@@ -15,7 +15,8 @@ use rtgt_proto::text::{self, Pair};
 use rtgt_scsi::{BlockSize, Disk, DiskConfig, IoRequest, LunMap, RamBackstore};
 
 use crate::{
-    ConnId, Event, IoTag, PortalGroupConfig, SeededRandom, TargetConfig, TargetCore, TargetId,
+    ConnId, Event, IoTag, PortalGroupConfig, SeededRandom, SessionLimits, TargetConfig, TargetCore,
+    TargetId,
 };
 
 pub const TARGET: &str = "iqn.2024-01.org.rtgt:t0";
@@ -75,6 +76,28 @@ pub struct Rig {
 impl Rig {
     pub fn new() -> Rig {
         Rig::with(config())
+    }
+
+    /// A rig whose first target has the session limits `f` sets.
+    pub fn with_session(f: impl FnOnce(&mut SessionLimits)) -> Rig {
+        let mut cfg = config();
+        f(&mut cfg.targets[0].session);
+        Rig::with(cfg)
+    }
+
+    /// A rig with connection 1 logged in.
+    pub fn logged_in() -> (Rig, ConnId) {
+        let mut rig = Rig::new();
+        let c = rig.connect(1);
+        rig.login(c, &[]);
+        (rig, c)
+    }
+
+    /// [`Rig::logged_in`] with the unit attention taken.
+    pub fn ready() -> (Rig, ConnId) {
+        let (mut rig, c) = Rig::logged_in();
+        rig.clear_ua(c);
+        (rig, c)
     }
 
     pub fn with(cfg: PortalGroupConfig) -> Rig {
@@ -207,9 +230,7 @@ impl Rig {
     /// The next PDU on `conn`, a SCSI Response with sense data: its status
     /// and the sense data.
     pub fn recv_status(&mut self, conn: ConnId) -> (ScsiStatus, Vec<u8>) {
-        let Pdu::ScsiResponse(r) = self.recv(conn) else {
-            panic!("no SCSI Response")
-        };
+        let r = recv_as!(self, conn, ScsiResponse);
         (r.status, r.sense_data().unwrap().to_vec())
     }
 
@@ -307,23 +328,31 @@ impl Rig {
     }
 
     pub fn read10(&mut self, lba: u32, blocks: u16) -> ScsiCommand {
-        let cdb = Read10 {
-            lba,
-            transfer_length: blocks,
-            ..Read10::default()
-        }
-        .encode();
-        self.command(&cdb, u32::from(blocks) * 512, true, false)
+        self.rw10(lba, blocks, true)
     }
 
     pub fn write10(&mut self, lba: u32, blocks: u16) -> ScsiCommand {
-        let cdb = Write10 {
-            lba,
-            transfer_length: blocks,
-            ..Write10::default()
-        }
-        .encode();
-        self.command(&cdb, u32::from(blocks) * 512, false, true)
+        self.rw10(lba, blocks, false)
+    }
+
+    /// READ (10) or WRITE (10) of `blocks` blocks of 512 bytes at `lba`.
+    fn rw10(&mut self, lba: u32, blocks: u16, read: bool) -> ScsiCommand {
+        let cdb = if read {
+            let r = Read10 {
+                lba,
+                transfer_length: blocks,
+                ..Read10::default()
+            };
+            r.encode()
+        } else {
+            let w = Write10 {
+                lba,
+                transfer_length: blocks,
+                ..Write10::default()
+            };
+            w.encode()
+        };
+        self.command(&cdb, u32::from(blocks) * 512, read, !read)
     }
 
     /// TEST UNIT READY to take the power-on unit attention.

@@ -261,26 +261,19 @@ fn writes_at_several_burst_settings() {
 
 #[test]
 fn residuals_under_and_over() {
-    let mut rig = Rig::new();
-    let c = rig.connect(1);
-    rig.login(c, &[]);
-    rig.clear_ua(c);
+    let (mut rig, c) = Rig::ready();
     // Underflow: 4 blocks wanted, 8 expected.
     let mut cmd = rig.read10(0, 4);
     cmd.expected_data_transfer_length = 4096;
     rig.send(c, cmd);
-    let Pdu::DataIn(d) = rig.recv(c) else {
-        panic!()
-    };
+    let d = recv_as!(rig, c, DataIn);
     assert!(d.status_present && d.underflow && !d.overflow);
     assert_eq!(d.residual_count, 2048);
     // Overflow: 4 blocks wanted, 1024 bytes expected.
     let mut cmd = rig.read10(0, 4);
     cmd.expected_data_transfer_length = 1024;
     rig.send(c, cmd);
-    let Pdu::DataIn(d) = rig.recv(c) else {
-        panic!()
-    };
+    let d = recv_as!(rig, c, DataIn);
     assert_eq!(d.data.len(), 1024);
     assert!(d.status_present && d.overflow);
     assert_eq!(d.residual_count, 1024);
@@ -288,24 +281,35 @@ fn residuals_under_and_over() {
 
 #[test]
 fn check_condition_goes_in_a_scsi_response_with_sense() {
-    let mut rig = Rig::new();
-    let c = rig.connect(1);
-    rig.login(c, &[]);
+    let (mut rig, c) = Rig::logged_in();
     let cmd = rig.read10(0, 1);
     rig.send(c, cmd);
     // The power-on unit attention.
-    let Pdu::ScsiResponse(r) = rig.recv(c) else {
-        panic!()
-    };
+    let r = recv_as!(rig, c, ScsiResponse);
     assert_eq!(r.status, ScsiStatus::CheckCondition);
     assert!(r.sense_data().is_some_and(|s| s.len() >= 14));
     assert_eq!(r.exp_data_sn, 0);
     let cmd = rig.read10(BLOCKS as u32, 1);
     rig.send(c, cmd);
-    let Pdu::ScsiResponse(r) = rig.recv(c) else {
-        panic!()
-    };
+    let r = recv_as!(rig, c, ScsiResponse);
     assert_eq!(r.status, ScsiStatus::CheckCondition);
+}
+
+/// Sends a WRITE (10) of `blocks` blocks at LBA 0 carrying `imm` bytes of
+/// immediate data.
+fn send_immediate_write(rig: &mut Rig, c: ConnId, blocks: u16, imm: usize) {
+    let mut cmd = rig.write10(0, blocks);
+    cmd.data = bytes::Bytes::from(vec![1u8; imm]);
+    rig.send(c, cmd);
+}
+
+/// The next status on `c` is CHECK CONDITION, ASC/ASCQ 0Ch/`ascq`
+/// (RFC 7143 §11.4.7.2: 0C0Ch unexpected unsolicited data, 0C0Dh
+/// incorrect amount of data).
+fn assert_write_error(rig: &mut Rig, c: ConnId, ascq: u8) {
+    let (status, sense) = rig.recv_status(c);
+    assert_eq!(status, ScsiStatus::CheckCondition);
+    assert_eq!((sense[12], sense[13]), (0x0c, ascq));
 }
 
 #[test]
@@ -313,12 +317,8 @@ fn too_much_unsolicited_data_ends_the_task() {
     let w = W::small_bursts(true, false);
     let (mut rig, c) = write_rig(w);
     // Immediate data beyond FirstBurstLength.
-    let mut cmd = rig.write10(0, 16);
-    cmd.data = bytes::Bytes::from(vec![1u8; 8192]);
-    rig.send(c, cmd);
-    let (status, sense) = rig.recv_status(c);
-    assert_eq!(status, ScsiStatus::CheckCondition);
-    assert_eq!((sense[12], sense[13]), (0x0c, 0x0d));
+    send_immediate_write(&mut rig, c, 16, 8192);
+    assert_write_error(&mut rig, c, 0x0d);
     // Unsolicited Data-Out beyond FirstBurstLength.
     let mut cmd = rig.write10(0, 16);
     cmd.final_bit = false;
@@ -328,9 +328,7 @@ fn too_much_unsolicited_data_ends_the_task() {
     // The burst is over: the target asks for the rest.
     assert!(matches!(rig.recv(c), Pdu::ReadyToTransfer(_)));
     rig.send(c, data_out(itt, TTT_RESERVED, 1, 4096, vec![0; 4096], true));
-    let (status, sense) = rig.recv_status(c);
-    assert_eq!(status, ScsiStatus::CheckCondition);
-    assert_eq!((sense[12], sense[13]), (0x0c, 0x0d));
+    assert_write_error(&mut rig, c, 0x0d);
     // The connection still works.
     assert_eq!(read_back(&mut rig, c, 0, 1).len(), 512);
 }
@@ -339,11 +337,8 @@ fn too_much_unsolicited_data_ends_the_task() {
 fn unsolicited_data_with_initial_r2t_is_unexpected() {
     let w = W::small_bursts(false, true);
     let (mut rig, c) = write_rig(w);
-    let mut cmd = rig.write10(0, 8);
-    cmd.data = bytes::Bytes::from(vec![1u8; 512]);
-    rig.send(c, cmd);
-    let (_, sense) = rig.recv_status(c);
-    assert_eq!((sense[12], sense[13]), (0x0c, 0x0c));
+    send_immediate_write(&mut rig, c, 8, 512);
+    assert_write_error(&mut rig, c, 0x0c);
 }
 
 #[test]
@@ -360,9 +355,7 @@ fn bad_data_out_is_rejected_and_the_task_survives() {
     let cmd = rig.write10(0, 16);
     let itt = cmd.itt;
     rig.send(c, cmd);
-    let Pdu::ReadyToTransfer(r) = rig.recv(c) else {
-        panic!()
-    };
+    let r = recv_as!(rig, c, ReadyToTransfer);
     // Wrong offset, wrong DataSN, unknown TTT, too long: each rejected.
     rig.send(c, data_out(itt, r.ttt, 0, 512, vec![0; 512], false));
     assert!(matches!(rig.recv(c), Pdu::Reject(_)));
@@ -375,22 +368,16 @@ fn bad_data_out_is_rejected_and_the_task_survives() {
     assert!(matches!(rig.recv(c), Pdu::Reject(_)));
     // Then the right data completes the task.
     rig.send(c, data_out(itt, r.ttt, 0, 0, vec![0; 4096], true));
-    let Pdu::ReadyToTransfer(r2) = rig.recv(c) else {
-        panic!()
-    };
+    let r2 = recv_as!(rig, c, ReadyToTransfer);
     assert_eq!(r2.buffer_offset, 4096);
     rig.send(c, data_out(itt, r2.ttt, 0, 4096, vec![0; 4096], true));
-    let Pdu::ScsiResponse(s) = rig.recv(c) else {
-        panic!()
-    };
+    let s = recv_as!(rig, c, ScsiResponse);
     assert_eq!(s.status, ScsiStatus::Good);
 }
 
 #[test]
 fn data_in_sequences_end_at_max_burst_length() {
-    let mut cfg = config();
-    cfg.targets[0].session.max_burst_length = 4096;
-    let mut rig = Rig::with(cfg);
+    let mut rig = Rig::with_session(|s| s.max_burst_length = 4096);
     let c = rig.connect(1);
     // The initiator leaves the burst keys out: the target offers them.
     let req = rig.login_req(
@@ -403,9 +390,7 @@ fn data_in_sequences_end_at_max_burst_length() {
         ],
     );
     rig.send(c, req);
-    let Pdu::LoginResponse(r) = rig.recv(c) else {
-        panic!()
-    };
+    let r = recv_as!(rig, c, LoginResponse);
     assert!(!r.transit);
     let p = rtgt_proto::text::decode(&r.data).unwrap();
     assert_eq!(get(&p, "MaxBurstLength"), Some("4096"));
@@ -416,9 +401,7 @@ fn data_in_sequences_end_at_max_burst_length() {
         &[("MaxBurstLength", "4096"), ("FirstBurstLength", "4096")],
     );
     rig.send(c, req);
-    let Pdu::LoginResponse(r) = rig.recv(c) else {
-        panic!()
-    };
+    let r = recv_as!(rig, c, LoginResponse);
     assert_eq!(r.status, rtgt_proto::pdu::LoginStatus::Success);
     assert!(r.transit);
     rig.clear_ua(c);

@@ -1,6 +1,6 @@
 //! Login paths and their errors (RFC 7143 §6.3, §11.12, §11.13).
 
-use rtgt_proto::pdu::{LoginRequest, LoginStage, LoginStatus, Pdu};
+use rtgt_proto::pdu::{LoginRequest, LoginStage, LoginStatus};
 
 use super::harness::*;
 use crate::{Cidr, ConnId, Event};
@@ -71,18 +71,14 @@ fn security_then_operational_stages() {
         ],
     );
     rig.send(c, req);
-    let Pdu::LoginResponse(r) = rig.recv(c) else {
-        panic!()
-    };
+    let r = recv_as!(rig, c, LoginResponse);
     assert_eq!(r.status, LoginStatus::Success);
     assert!(r.transit);
     assert_eq!(r.nsg, OPER);
     assert_eq!(r.tsih, 0);
     let req = rig.login_req(OPER, FFP, &[("ImmediateData", "No")]);
     rig.send(c, req);
-    let Pdu::LoginResponse(r) = rig.recv(c) else {
-        panic!()
-    };
+    let r = recv_as!(rig, c, LoginResponse);
     assert_eq!(r.status, LoginStatus::Success);
     assert_ne!(r.tsih, 0);
     assert_eq!(r.exp_cmd_sn, rig.cmd_sn);
@@ -212,9 +208,7 @@ fn non_login_pdu_during_login_is_020b() {
     let c = rig.connect(1);
     let cmd = rig.read10(0, 1);
     rig.send(c, cmd);
-    let Pdu::LoginResponse(r) = rig.recv(c) else {
-        panic!()
-    };
+    let r = recv_as!(rig, c, LoginResponse);
     assert_eq!(r.status, LoginStatus::InvalidDuringLogin);
     assert!(rig.closed(c));
 }
@@ -271,17 +265,13 @@ fn continued_login_text_is_joined() {
     p1.continue_bit = true;
     p1.data = bytes::Bytes::copy_from_slice(a);
     rig.send(c, p1);
-    let Pdu::LoginResponse(r) = rig.recv(c) else {
-        panic!()
-    };
+    let r = recv_as!(rig, c, LoginResponse);
     assert!(r.data.is_empty());
     assert!(!r.transit);
     let mut p2 = rig.login_req(OPER, FFP, &[]);
     p2.data = bytes::Bytes::copy_from_slice(b);
     rig.send(c, p2);
-    let Pdu::LoginResponse(r) = rig.recv(c) else {
-        panic!()
-    };
+    let r = recv_as!(rig, c, LoginResponse);
     assert_eq!(r.status, LoginStatus::Success);
     let pairs = rtgt_proto::text::decode(&r.data).unwrap();
     assert_eq!(get(&pairs, "MaxBurstLength"), Some("65536"));

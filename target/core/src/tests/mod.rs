@@ -1,5 +1,15 @@
 //! Protocol scenarios: the core driven with hand-built PDUs over RAM disks.
 
+/// The next PDU the target sent on `$conn`, which must be a `Pdu::$kind`.
+macro_rules! recv_as {
+    ($rig:expr, $conn:expr, $kind:ident) => {
+        match $rig.recv($conn) {
+            rtgt_proto::pdu::Pdu::$kind(p) => p,
+            other => panic!("expected {}, got {other:?}", stringify!($kind)),
+        }
+    };
+}
+
 mod chap;
 mod digest;
 mod discovery;

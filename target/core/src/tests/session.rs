@@ -22,9 +22,7 @@ fn logout(rig: &mut Rig, c: ConnId, reason: LogoutReason, cid: u16) -> LogoutRes
         ..LogoutRequest::default()
     };
     rig.send(c, l);
-    let Pdu::LogoutResponse(r) = rig.recv(c) else {
-        panic!("no Logout Response")
-    };
+    let r = recv_as!(rig, c, LogoutResponse);
     r
 }
 
@@ -54,9 +52,7 @@ fn tsih_of(rig: &Rig) -> u16 {
 
 #[test]
 fn logout_close_session() {
-    let mut rig = Rig::new();
-    let c = rig.connect(1);
-    rig.login(c, &[]);
+    let (mut rig, c) = Rig::logged_in();
     let r = logout(&mut rig, c, LogoutReason::CloseSession, 0);
     assert_eq!(r.response, LogoutResponseCode::Success);
     assert_eq!((r.time2wait, r.time2retain), (2, 20));
@@ -70,9 +66,7 @@ fn logout_close_session() {
 
 #[test]
 fn logout_codes() {
-    let mut rig = Rig::new();
-    let c = rig.connect(1);
-    rig.login(c, &[]);
+    let (mut rig, c) = Rig::logged_in();
     let r = logout(&mut rig, c, LogoutReason::CloseConnection, 9);
     assert_eq!(r.response, LogoutResponseCode::CidNotFound);
     let r = logout(&mut rig, c, LogoutReason::RemoveConnectionForRecovery, 0);
@@ -86,9 +80,7 @@ fn logout_codes() {
 
 #[test]
 fn session_reinstatement_ends_the_old_session() {
-    let mut rig = Rig::new();
-    let c = rig.connect(1);
-    rig.login(c, &[]);
+    let (mut rig, c) = Rig::logged_in();
     let old = tsih_of(&rig);
     rig.clear_ua(c);
     rig.hold_io = true;
@@ -107,9 +99,7 @@ fn session_reinstatement_ends_the_old_session() {
 
 #[test]
 fn adding_a_connection_shares_the_window() {
-    let mut cfg = config();
-    cfg.targets[0].session.max_connections = 2;
-    let mut rig = Rig::with(cfg);
+    let mut rig = Rig::with_session(|s| s.max_connections = 2);
     let c1 = rig.connect(1);
     rig.login(c1, &[("MaxConnections", "2")]);
     let tsih = tsih_of(&rig);
@@ -117,9 +107,7 @@ fn adding_a_connection_shares_the_window() {
     let c2 = rig.connect(2);
     let req = join_req(&rig, TARGET, tsih, 1);
     rig.send(c2, req);
-    let Pdu::LoginResponse(r) = rig.recv(c2) else {
-        panic!()
-    };
+    let r = recv_as!(rig, c2, LoginResponse);
     assert_eq!(r.status, LoginStatus::Success);
     assert_eq!(r.tsih, tsih);
     assert_eq!(r.exp_cmd_sn, rig.cmd_sn);
@@ -180,14 +168,10 @@ fn tsih_of_another_target_is_0208() {
 
 #[test]
 fn shutdown_asks_for_logout_then_closes() {
-    let mut rig = Rig::new();
-    let c = rig.connect(1);
-    rig.login(c, &[]);
+    let (mut rig, c) = Rig::logged_in();
     rig.core.shutdown(rig.now, Duration::from_secs(3));
     rig.run();
-    let Pdu::AsyncMessage(m) = rig.recv(c) else {
-        panic!()
-    };
+    let m = recv_as!(rig, c, AsyncMessage);
     assert_eq!(m.async_event, AsyncEvent::LogoutRequest);
     assert_eq!(m.parameter3, 3);
     let c2 = rig.connect(2);

@@ -62,9 +62,7 @@ fn login_transcript() {
 
 #[test]
 fn read_write_exchange() {
-    let mut cfg = config();
-    cfg.targets[0].session.max_recv_data_segment_length = 512;
-    let mut rig = Rig::with(cfg);
+    let mut rig = Rig::with_session(|s| s.max_recv_data_segment_length = 512);
     let c = rig.connect(1);
     rig.login(
         c,

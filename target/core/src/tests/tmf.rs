@@ -5,14 +5,6 @@ use rtgt_proto::pdu::{Lun, Pdu, ScsiStatus, TaskManagementRequest, TmfFunction, 
 use super::harness::*;
 use crate::ConnId;
 
-fn setup() -> (Rig, ConnId) {
-    let mut rig = Rig::new();
-    let c = rig.connect(1);
-    rig.login(c, &[]);
-    rig.clear_ua(c);
-    (rig, c)
-}
-
 fn tmf(rig: &mut Rig, f: TmfFunction, referenced: u32, ref_cmd_sn: u32) -> TaskManagementRequest {
     TaskManagementRequest {
         immediate: true,
@@ -26,10 +18,23 @@ fn tmf(rig: &mut Rig, f: TmfFunction, referenced: u32, ref_cmd_sn: u32) -> TaskM
     }
 }
 
+/// Sends `tmf(f, referenced, ref_cmd_sn)` on `c`; its response code.
+fn tmf_answer(
+    rig: &mut Rig,
+    c: ConnId,
+    f: TmfFunction,
+    referenced: u32,
+    ref_cmd_sn: u32,
+) -> TmfResponseCode {
+    let t = tmf(rig, f, referenced, ref_cmd_sn);
+    rig.send(c, t);
+    recv_as!(rig, c, TaskManagementResponse).response
+}
+
 /// Sends a read that stays in flight, then `f`; checks the response waits
 /// for the abort and no status comes for the read.
 fn during_io(f: TmfFunction) {
-    let (mut rig, c) = setup();
+    let (mut rig, c) = Rig::ready();
     rig.hold_io = true;
     let read = rig.read10(0, 8);
     let itt = read.itt;
@@ -73,35 +78,31 @@ fn each_tmf_during_outstanding_io() {
 
 #[test]
 fn abort_of_unknown_task() {
-    let (mut rig, c) = setup();
+    let (mut rig, c) = Rig::ready();
     let r = rig.cmd_sn.wrapping_sub(1);
-    let t = tmf(&mut rig, TmfFunction::AbortTask, 0x9999, r);
-    rig.send(c, t);
-    let Pdu::TaskManagementResponse(r) = rig.recv(c) else {
-        panic!()
-    };
-    assert_eq!(r.response, TmfResponseCode::TaskDoesNotExist);
+    assert_eq!(
+        tmf_answer(&mut rig, c, TmfFunction::AbortTask, 0x9999, r),
+        TmfResponseCode::TaskDoesNotExist
+    );
 }
 
 #[test]
 fn abort_of_a_write_collecting_data() {
-    let (mut rig, c) = setup();
+    let (mut rig, c) = Rig::ready();
     let w = rig.write10(0, 8);
     let itt = w.itt;
     rig.send(c, w);
     assert!(matches!(rig.recv(c), Pdu::ReadyToTransfer(_)));
     let r = rig.cmd_sn - 1;
-    let t = tmf(&mut rig, TmfFunction::AbortTask, itt, r);
-    rig.send(c, t);
-    let Pdu::TaskManagementResponse(r) = rig.recv(c) else {
-        panic!()
-    };
-    assert_eq!(r.response, TmfResponseCode::FunctionComplete);
+    assert_eq!(
+        tmf_answer(&mut rig, c, TmfFunction::AbortTask, itt, r),
+        TmfResponseCode::FunctionComplete
+    );
 }
 
 #[test]
 fn unsupported_functions_and_missing_lun() {
-    let (mut rig, c) = setup();
+    let (mut rig, c) = Rig::ready();
     for (f, want) in [
         (TmfFunction::ClearAca, TmfResponseCode::FunctionNotSupported),
         (
@@ -110,25 +111,18 @@ fn unsupported_functions_and_missing_lun() {
         ),
         (TmfFunction::Other(0x33), TmfResponseCode::FunctionRejected),
     ] {
-        let t = tmf(&mut rig, f, 0, 0);
-        rig.send(c, t);
-        let Pdu::TaskManagementResponse(r) = rig.recv(c) else {
-            panic!()
-        };
-        assert_eq!(r.response, want);
+        assert_eq!(tmf_answer(&mut rig, c, f, 0, 0), want);
     }
     let mut t = tmf(&mut rig, TmfFunction::LogicalUnitReset, 0, 0);
     t.lun = Lun::single_level(5);
     rig.send(c, t);
-    let Pdu::TaskManagementResponse(r) = rig.recv(c) else {
-        panic!()
-    };
+    let r = recv_as!(rig, c, TaskManagementResponse);
     assert_eq!(r.response, TmfResponseCode::LunDoesNotExist);
 }
 
 #[test]
 fn lun_reset_raises_a_unit_attention_for_every_session() {
-    let (mut rig, c) = setup();
+    let (mut rig, c) = Rig::ready();
     // Each session numbers its own commands.
     let sn1 = rig.cmd_sn;
     rig.isid = 2;
@@ -145,15 +139,11 @@ fn lun_reset_raises_a_unit_attention_for_every_session() {
     // attention too.
     let cmd = rig.read10(0, 1);
     rig.send(c, cmd);
-    let Pdu::ScsiResponse(r) = rig.recv(c) else {
-        panic!()
-    };
+    let r = recv_as!(rig, c, ScsiResponse);
     assert_eq!(r.status, ScsiStatus::CheckCondition);
     rig.cmd_sn = sn2;
     let cmd = rig.read10(0, 1);
     rig.send(c2, cmd);
-    let Pdu::ScsiResponse(r) = rig.recv(c2) else {
-        panic!()
-    };
+    let r = recv_as!(rig, c2, ScsiResponse);
     assert_eq!(r.status, ScsiStatus::CheckCondition);
 }

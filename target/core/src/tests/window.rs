@@ -8,14 +8,6 @@ use rtgt_proto::pdu::{NopOut, Pdu, ITT_RESERVED, TTT_RESERVED};
 use super::harness::*;
 use crate::{CloseReason, ConnId, Event};
 
-fn logged_in() -> (Rig, ConnId) {
-    let mut rig = Rig::new();
-    let c = rig.connect(1);
-    rig.login(c, &[]);
-    rig.clear_ua(c);
-    (rig, c)
-}
-
 fn ping(rig: &mut Rig, c: ConnId) -> Pdu {
     let n = NopOut {
         itt: rig.next_itt(),
@@ -31,7 +23,7 @@ fn ping(rig: &mut Rig, c: ConnId) -> Pdu {
 
 #[test]
 fn nop_out_is_answered_with_its_data() {
-    let (mut rig, c) = logged_in();
+    let (mut rig, c) = Rig::ready();
     let Pdu::NopIn(n) = ping(&mut rig, c) else {
         panic!()
     };
@@ -42,7 +34,7 @@ fn nop_out_is_answered_with_its_data() {
 
 #[test]
 fn out_of_window_and_duplicate_commands_are_dropped() {
-    let (mut rig, c) = logged_in();
+    let (mut rig, c) = Rig::ready();
     let Pdu::NopIn(n) = ping(&mut rig, c) else {
         panic!()
     };
@@ -78,27 +70,23 @@ fn out_of_window_and_duplicate_commands_are_dropped() {
 
 #[test]
 fn immediate_commands_do_not_advance_cmd_sn() {
-    let (mut rig, c) = logged_in();
+    let (mut rig, c) = Rig::ready();
     let mut cmd = rig.read10(0, 1);
     cmd.immediate = true;
     rig.cmd_sn -= 1;
     rig.send(c, cmd);
-    let Pdu::DataIn(d) = rig.recv(c) else {
-        panic!()
-    };
+    let d = recv_as!(rig, c, DataIn);
     assert_eq!(d.exp_cmd_sn, rig.cmd_sn);
     let cmd = rig.read10(0, 1);
     rig.send(c, cmd);
-    let Pdu::DataIn(d) = rig.recv(c) else {
-        panic!()
-    };
+    let d = recv_as!(rig, c, DataIn);
     assert_eq!(d.exp_cmd_sn, rig.cmd_sn);
     assert_eq!(d.max_cmd_sn, rig.cmd_sn + 31);
 }
 
 #[test]
 fn max_cmd_sn_follows_commands_in_flight() {
-    let (mut rig, c) = logged_in();
+    let (mut rig, c) = Rig::ready();
     rig.hold_io = true;
     let cmd = rig.read10(0, 1);
     rig.send(c, cmd);
@@ -107,15 +95,13 @@ fn max_cmd_sn_follows_commands_in_flight() {
     };
     assert_eq!(n.max_cmd_sn, rig.cmd_sn + 30);
     rig.release_io();
-    let Pdu::DataIn(d) = rig.recv(c) else {
-        panic!()
-    };
+    let d = recv_as!(rig, c, DataIn);
     assert_eq!(d.max_cmd_sn, rig.cmd_sn + 31);
 }
 
 #[test]
 fn stat_sn_advances_per_status() {
-    let (mut rig, c) = logged_in();
+    let (mut rig, c) = Rig::ready();
     let Pdu::NopIn(a) = ping(&mut rig, c) else {
         panic!()
     };
@@ -127,7 +113,7 @@ fn stat_sn_advances_per_status() {
 
 #[test]
 fn nop_in_ping_is_answered_or_times_out() {
-    let (mut rig, c) = logged_in();
+    let (mut rig, c) = Rig::ready();
     rig.advance(Duration::from_secs(11));
     let Pdu::NopIn(p) = rig.recv(c) else { panic!() };
     assert_eq!(p.itt, ITT_RESERVED);
