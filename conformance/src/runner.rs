@@ -186,11 +186,7 @@ impl Observer for Silent {
     fn finished(&self, _: &ScenarioReport, _: usize, _: usize) {}
 }
 
-/// Runs `scenarios` and returns the reports in the order of `scenarios`
-/// whatever order they finished in: first those that may run side by side,
-/// on `jobs` threads (at least one), then, one at a time, those that run
-/// alone ([`crate::scenario::runs_alone`]). Each scenario runs on its own
-/// connections and within `limit`.
+/// Runs `scenarios` against `target`: [`run_all_on`] with one portal.
 pub fn run_all(
     scenarios: &[&'static Scenario],
     target: &Target,
@@ -198,6 +194,35 @@ pub fn run_all(
     limit: Duration,
     observer: &dyn Observer,
 ) -> Vec<ScenarioReport> {
+    run_all_on(
+        scenarios,
+        std::slice::from_ref(target),
+        jobs,
+        limit,
+        observer,
+    )
+}
+
+/// Runs `scenarios` and returns the reports in the order of `scenarios`
+/// whatever order they finished in: first those that may run side by side,
+/// on `jobs` threads (at least one), then those that run alone
+/// ([`crate::scenario::runs_alone`]), one at a time on each of `targets`.
+/// `targets` are instances of one target set up alike, each with a LUN of
+/// its own (`--replica`); worker N runs against `targets[N % len]`, so that
+/// a LUN sees one scenario that runs alone at a time, and with `jobs` no
+/// more than `targets` every instance sees one scenario at a time. Each
+/// scenario runs on its own connections and within `limit`. No `targets`,
+/// no reports.
+pub fn run_all_on(
+    scenarios: &[&'static Scenario],
+    targets: &[Target],
+    jobs: usize,
+    limit: Duration,
+    observer: &dyn Observer,
+) -> Vec<ScenarioReport> {
+    if targets.is_empty() {
+        return Vec::new();
+    }
     let total = scenarios.len();
     let (alone, side_by_side): (Vec<usize>, Vec<usize>) =
         (0..total).partition(|&i| crate::scenario::runs_alone(scenarios[i].id));
@@ -213,6 +238,7 @@ pub fn run_all(
                 return;
             };
             let scenario = scenarios[index];
+            let target = &targets[usize::from(slot) % targets.len()];
             observer.started(scenario);
             let report = run_scenario_within(scenario, target, limit);
             // A poisoned lock only means another observer call panicked;
@@ -232,7 +258,7 @@ pub fn run_all(
         });
     };
     phase(&side_by_side, jobs);
-    phase(&alone, 1);
+    phase(&alone, targets.len());
     let (_, reports) = done
         .into_inner()
         .unwrap_or_else(|poison| poison.into_inner());
@@ -417,6 +443,47 @@ mod tests {
         assert_eq!(slots.len(), 4);
         assert!(slots.iter().all(|&slot| slot < 3), "{slots:?}");
         assert_eq!(worker(), 0, "the calling thread is slot 0 again");
+    }
+
+    static PORTALS: Mutex<Vec<(u16, String)>> = Mutex::new(Vec::new());
+
+    fn record_portal(ctx: &mut Context) -> Verdict {
+        PORTALS
+            .lock()
+            .unwrap()
+            .push((worker(), ctx.target.addr.clone()));
+        std::thread::sleep(Duration::from_millis(50));
+        Ok(Outcome::Pass)
+    }
+
+    const SPREAD: &[Scenario] = &[
+        scenario("iscsi.test.p1", Needs::NONE, record_portal),
+        scenario("iscsi.test.p2", Needs::NONE, record_portal),
+        scenario("scsi.test.p3", Needs::NONE, record_portal),
+        scenario("scsi.test.p4", Needs::NONE, record_portal),
+        scenario("scsi.test.p5", Needs::NONE, record_portal),
+        scenario("scsi.test.p6", Needs::NONE, record_portal),
+    ];
+
+    #[test]
+    fn each_worker_runs_against_its_replica_and_those_that_run_alone_spread() {
+        let all: Vec<&'static Scenario> = SPREAD.iter().collect();
+        let targets: Vec<Target> = ["127.0.0.1:1", "127.0.0.1:2"]
+            .map(|addr| Target {
+                addr: addr.into(),
+                ..target()
+            })
+            .into();
+        assert_eq!(run_all_on(&all, &targets, 2, LIMIT, &Silent).len(), 6);
+        let seen = PORTALS.lock().unwrap().clone();
+        assert_eq!(seen.len(), 6);
+        for (slot, addr) in &seen {
+            assert_eq!(*addr, targets[usize::from(*slot) % 2].addr, "{seen:?}");
+        }
+        // The four that run alone ran after the others, on both portals.
+        let alone: std::collections::BTreeSet<_> = seen[2..].iter().map(|(_, a)| a).collect();
+        assert_eq!(alone.len(), 2, "{seen:?}");
+        assert!(run_all_on(&all, &[], 2, LIMIT, &Silent).is_empty());
     }
 
     static ORDER: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
