@@ -417,71 +417,69 @@ mod tests {
         assert_eq!(reports[4].area, "test");
     }
 
-    static SLOTS: Mutex<Vec<u16>> = Mutex::new(Vec::new());
+    /// The worker and the portal of each run of [`record_worker`].
+    static SEEN: Mutex<Vec<(u16, String)>> = Mutex::new(Vec::new());
 
-    fn record_worker(_: &mut Context) -> Verdict {
-        SLOTS.lock().unwrap().push(worker());
-        std::thread::sleep(Duration::from_millis(5));
+    fn record_worker(ctx: &mut Context) -> Verdict {
+        let seen = (worker(), ctx.target.addr.clone());
+        SEEN.lock().unwrap().push(seen);
+        std::thread::sleep(Duration::from_millis(30));
         Ok(Outcome::Pass)
     }
 
+    /// Takes out of [`SEEN`] the runs against `portals`, so that tests on
+    /// other portals do not see them.
+    fn seen(portals: &[&str]) -> Vec<(u16, String)> {
+        let mut seen = SEEN.lock().unwrap();
+        let (mine, others) = seen
+            .drain(..)
+            .partition(|(_, addr)| portals.contains(&addr.as_str()));
+        *seen = others;
+        mine
+    }
+
+    /// Four that run side by side, then three that run alone.
     const RECORDERS: &[Scenario] = &[
         scenario("iscsi.test.w1", Needs::NONE, record_worker),
         scenario("iscsi.test.w2", Needs::NONE, record_worker),
         scenario("iscsi.test.w3", Needs::NONE, record_worker),
         scenario("iscsi.test.w4", Needs::NONE, record_worker),
+        scenario("scsi.test.w5", Needs::NONE, record_worker),
+        scenario("scsi.test.w6", Needs::NONE, record_worker),
+        scenario("scsi.test.w7", Needs::NONE, record_worker),
     ];
 
     #[test]
     fn each_worker_has_its_own_slot() {
-        let all: Vec<&'static Scenario> = RECORDERS.iter().collect();
+        let all: Vec<&'static Scenario> = RECORDERS[..4].iter().collect();
+        let slots = || -> Vec<u16> { seen(&["127.0.0.1:9"]).into_iter().map(|s| s.0).collect() };
         run_all(&all, &target(), 1, LIMIT, &Silent);
-        assert_eq!(*SLOTS.lock().unwrap(), [0, 0, 0, 0]);
-        SLOTS.lock().unwrap().clear();
+        assert_eq!(slots(), [0, 0, 0, 0]);
         run_all(&all, &target(), 3, LIMIT, &Silent);
-        let slots = SLOTS.lock().unwrap().clone();
+        let slots = slots();
         assert_eq!(slots.len(), 4);
         assert!(slots.iter().all(|&slot| slot < 3), "{slots:?}");
         assert_eq!(worker(), 0, "the calling thread is slot 0 again");
     }
 
-    static PORTALS: Mutex<Vec<(u16, String)>> = Mutex::new(Vec::new());
-
-    fn record_portal(ctx: &mut Context) -> Verdict {
-        PORTALS
-            .lock()
-            .unwrap()
-            .push((worker(), ctx.target.addr.clone()));
-        std::thread::sleep(Duration::from_millis(50));
-        Ok(Outcome::Pass)
-    }
-
-    const SPREAD: &[Scenario] = &[
-        scenario("iscsi.test.p1", Needs::NONE, record_portal),
-        scenario("iscsi.test.p2", Needs::NONE, record_portal),
-        scenario("scsi.test.p3", Needs::NONE, record_portal),
-        scenario("scsi.test.p4", Needs::NONE, record_portal),
-        scenario("scsi.test.p5", Needs::NONE, record_portal),
-        scenario("scsi.test.p6", Needs::NONE, record_portal),
-    ];
-
     #[test]
     fn each_worker_runs_against_its_replica_and_those_that_run_alone_spread() {
-        let all: Vec<&'static Scenario> = SPREAD.iter().collect();
-        let targets: Vec<Target> = ["127.0.0.1:1", "127.0.0.1:2"]
+        let all: Vec<&'static Scenario> = RECORDERS.iter().collect();
+        let portals = ["127.0.0.1:1", "127.0.0.1:2"];
+        let targets: Vec<Target> = portals
             .map(|addr| Target {
                 addr: addr.into(),
                 ..target()
             })
             .into();
-        assert_eq!(run_all_on(&all, &targets, 2, LIMIT, &Silent).len(), 6);
-        let seen = PORTALS.lock().unwrap().clone();
-        assert_eq!(seen.len(), 6);
+        assert_eq!(run_all_on(&all, &targets, 2, LIMIT, &Silent).len(), 7);
+        let seen = seen(&portals);
+        assert_eq!(seen.len(), 7);
         for (slot, addr) in &seen {
-            assert_eq!(*addr, targets[usize::from(*slot) % 2].addr, "{seen:?}");
+            assert_eq!(addr, portals[usize::from(*slot) % 2], "{seen:?}");
         }
-        // The four that run alone ran after the others, on both portals.
-        let alone: std::collections::BTreeSet<_> = seen[2..].iter().map(|(_, a)| a).collect();
+        // The three that run alone ran after the others, on both portals.
+        let alone: std::collections::BTreeSet<_> = seen[4..].iter().map(|(_, a)| a).collect();
         assert_eq!(alone.len(), 2, "{seen:?}");
         assert!(run_all_on(&all, &[], 2, LIMIT, &Silent).is_empty());
     }
