@@ -47,6 +47,13 @@ pub struct Options {
     /// The target's portal, HOST:PORT ([IPV6]:PORT); required unless --list
     #[arg(long, value_name = "HOST:PORT", required_unless_present = "list")]
     pub target: Option<String>,
+    /// Another portal of a target set up just like --target's, with a LUN of
+    /// its own (repeatable): worker N of --jobs runs its scenarios against
+    /// the Nth of --target and the replicas (cycling), and the scenarios
+    /// that touch the LUN run one at a time on each. For a target that takes
+    /// one login at a time: each replica then sees one scenario at a time
+    #[arg(long, value_name = "HOST:PORT")]
+    pub replica: Vec<String>,
     /// The target's iSCSI name; found through SendTargets when left out
     #[arg(long, value_name = "IQN")]
     pub iqn: Option<String>,
@@ -227,9 +234,14 @@ mod tests {
             "300ms",
             "--jobs",
             "4",
+            "--replica",
+            "127.0.0.1:3261",
+            "--replica",
+            "127.0.0.1:3262",
         ])
         .unwrap();
         assert_eq!(options.filter, ["iscsi.*", "scsi.read*"]);
+        assert_eq!(options.replica, ["127.0.0.1:3261", "127.0.0.1:3262"]);
         let target = options.target("127.0.0.1:3260", "iqn.x:y");
         assert_eq!(target.lun, 1);
         assert_eq!(target.chap.map(|a| a.user), Some("u".to_owned()));

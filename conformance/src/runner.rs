@@ -186,11 +186,7 @@ impl Observer for Silent {
     fn finished(&self, _: &ScenarioReport, _: usize, _: usize) {}
 }
 
-/// Runs `scenarios` and returns the reports in the order of `scenarios`
-/// whatever order they finished in: first those that may run side by side,
-/// on `jobs` threads (at least one), then, one at a time, those that run
-/// alone ([`crate::scenario::runs_alone`]). Each scenario runs on its own
-/// connections and within `limit`.
+/// Runs `scenarios` against `target`: [`run_all_on`] with one portal.
 pub fn run_all(
     scenarios: &[&'static Scenario],
     target: &Target,
@@ -198,6 +194,35 @@ pub fn run_all(
     limit: Duration,
     observer: &dyn Observer,
 ) -> Vec<ScenarioReport> {
+    run_all_on(
+        scenarios,
+        std::slice::from_ref(target),
+        jobs,
+        limit,
+        observer,
+    )
+}
+
+/// Runs `scenarios` and returns the reports in the order of `scenarios`
+/// whatever order they finished in: first those that may run side by side,
+/// on `jobs` threads (at least one), then those that run alone
+/// ([`crate::scenario::runs_alone`]), one at a time on each of `targets`.
+/// `targets` are instances of one target set up alike, each with a LUN of
+/// its own (`--replica`); worker N runs against `targets[N % len]`, so that
+/// a LUN sees one scenario that runs alone at a time, and with `jobs` no
+/// more than `targets` every instance sees one scenario at a time. Each
+/// scenario runs on its own connections and within `limit`. No `targets`,
+/// no reports.
+pub fn run_all_on(
+    scenarios: &[&'static Scenario],
+    targets: &[Target],
+    jobs: usize,
+    limit: Duration,
+    observer: &dyn Observer,
+) -> Vec<ScenarioReport> {
+    if targets.is_empty() {
+        return Vec::new();
+    }
     let total = scenarios.len();
     let (alone, side_by_side): (Vec<usize>, Vec<usize>) =
         (0..total).partition(|&i| crate::scenario::runs_alone(scenarios[i].id));
@@ -213,6 +238,7 @@ pub fn run_all(
                 return;
             };
             let scenario = scenarios[index];
+            let target = &targets[usize::from(slot) % targets.len()];
             observer.started(scenario);
             let report = run_scenario_within(scenario, target, limit);
             // A poisoned lock only means another observer call panicked;
@@ -232,7 +258,7 @@ pub fn run_all(
         });
     };
     phase(&side_by_side, jobs);
-    phase(&alone, 1);
+    phase(&alone, targets.len());
     let (_, reports) = done
         .into_inner()
         .unwrap_or_else(|poison| poison.into_inner());
@@ -391,32 +417,71 @@ mod tests {
         assert_eq!(reports[4].area, "test");
     }
 
-    static SLOTS: Mutex<Vec<u16>> = Mutex::new(Vec::new());
+    /// The worker and the portal of each run of [`record_worker`].
+    static SEEN: Mutex<Vec<(u16, String)>> = Mutex::new(Vec::new());
 
-    fn record_worker(_: &mut Context) -> Verdict {
-        SLOTS.lock().unwrap().push(worker());
-        std::thread::sleep(Duration::from_millis(5));
+    fn record_worker(ctx: &mut Context) -> Verdict {
+        let seen = (worker(), ctx.target.addr.clone());
+        SEEN.lock().unwrap().push(seen);
+        std::thread::sleep(Duration::from_millis(30));
         Ok(Outcome::Pass)
     }
 
+    /// Takes out of [`SEEN`] the runs against `portals`, so that tests on
+    /// other portals do not see them.
+    fn seen(portals: &[&str]) -> Vec<(u16, String)> {
+        let mut seen = SEEN.lock().unwrap();
+        let (mine, others) = seen
+            .drain(..)
+            .partition(|(_, addr)| portals.contains(&addr.as_str()));
+        *seen = others;
+        mine
+    }
+
+    /// Four that run side by side, then three that run alone.
     const RECORDERS: &[Scenario] = &[
         scenario("iscsi.test.w1", Needs::NONE, record_worker),
         scenario("iscsi.test.w2", Needs::NONE, record_worker),
         scenario("iscsi.test.w3", Needs::NONE, record_worker),
         scenario("iscsi.test.w4", Needs::NONE, record_worker),
+        scenario("scsi.test.w5", Needs::NONE, record_worker),
+        scenario("scsi.test.w6", Needs::NONE, record_worker),
+        scenario("scsi.test.w7", Needs::NONE, record_worker),
     ];
 
     #[test]
     fn each_worker_has_its_own_slot() {
-        let all: Vec<&'static Scenario> = RECORDERS.iter().collect();
+        let all: Vec<&'static Scenario> = RECORDERS[..4].iter().collect();
+        let slots = || -> Vec<u16> { seen(&["127.0.0.1:9"]).into_iter().map(|s| s.0).collect() };
         run_all(&all, &target(), 1, LIMIT, &Silent);
-        assert_eq!(*SLOTS.lock().unwrap(), [0, 0, 0, 0]);
-        SLOTS.lock().unwrap().clear();
+        assert_eq!(slots(), [0, 0, 0, 0]);
         run_all(&all, &target(), 3, LIMIT, &Silent);
-        let slots = SLOTS.lock().unwrap().clone();
+        let slots = slots();
         assert_eq!(slots.len(), 4);
         assert!(slots.iter().all(|&slot| slot < 3), "{slots:?}");
         assert_eq!(worker(), 0, "the calling thread is slot 0 again");
+    }
+
+    #[test]
+    fn each_worker_runs_against_its_replica_and_those_that_run_alone_spread() {
+        let all: Vec<&'static Scenario> = RECORDERS.iter().collect();
+        let portals = ["127.0.0.1:1", "127.0.0.1:2"];
+        let targets: Vec<Target> = portals
+            .map(|addr| Target {
+                addr: addr.into(),
+                ..target()
+            })
+            .into();
+        assert_eq!(run_all_on(&all, &targets, 2, LIMIT, &Silent).len(), 7);
+        let seen = seen(&portals);
+        assert_eq!(seen.len(), 7);
+        for (slot, addr) in &seen {
+            assert_eq!(addr, portals[usize::from(*slot) % 2], "{seen:?}");
+        }
+        // The three that run alone ran after the others, on both portals.
+        let alone: std::collections::BTreeSet<_> = seen[4..].iter().map(|(_, a)| a).collect();
+        assert_eq!(alone.len(), 2, "{seen:?}");
+        assert!(run_all_on(&all, &[], 2, LIMIT, &Silent).is_empty());
     }
 
     static ORDER: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());

@@ -28,15 +28,16 @@ fn manifest() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Scenarios side by side: tgtd takes them as rtgtd does; istgt times out
-/// logins that come together (a run with `--jobs 4` fails dozens of login
-/// scenarios it passes alone), so it gets one at a time.
-fn jobs(kind: &str) -> &'static str {
-    match kind {
-        "tgtd" => "4",
-        _ => "1",
-    }
-}
+/// Scenarios side by side on tgtd, as on rtgtd.
+const TGTD_JOBS: &str = "4";
+
+/// istgt instances per set-up, each with a LUN of its own (`--replica`):
+/// istgt sleeps 1 s in every login to a new session while it holds the
+/// lock of its connection table (`istgt_iscsi_drop_old_conns`), so one
+/// istgt takes one new session a second and logins that come together wait
+/// for each other past the timeout. Each instance gets one scenario at a
+/// time, as with `--jobs 1`, and the instances run side by side.
+const ISTGT_INSTANCES: usize = 6;
 
 /// The set-ups of the profiles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,12 +60,25 @@ impl Setup {
 /// profile. A result that does not match is run up to twice more
 /// (`--retries 2`): a real target's answers near a timeout can vary from
 /// run to run, and the report lists such results as unsteady.
-fn suite(kind: &str, setup: Setup, portal: &str, iqn: &str, lun: u32) -> Result<(), String> {
+///
+/// The first of `portals` is the target, the others its replicas; `jobs`
+/// scenarios run side by side.
+fn suite(
+    kind: &str,
+    setup: Setup,
+    portals: &[String],
+    jobs: &str,
+    iqn: &str,
+    lun: u32,
+) -> Result<(), String> {
     let reports = manifest().join("../build/conformance");
     let name = format!("{kind}-{}", setup.name());
     let mut command = Command::new(env!("CARGO_BIN_EXE_rtgt-conformance"));
+    for (index, portal) in portals.iter().enumerate() {
+        command.args([if index == 0 { "--target" } else { "--replica" }, portal]);
+    }
     command
-        .args(["--target", portal, "--iqn", iqn, "--lun", &lun.to_string()])
+        .args(["--iqn", iqn, "--lun", &lun.to_string()])
         .args(["--setup", setup.name()]);
     if setup == Setup::Chap {
         command
@@ -73,14 +87,7 @@ fn suite(kind: &str, setup: Setup, portal: &str, iqn: &str, lun: u32) -> Result<
     }
     command
         .args(["--initiator-name-2", INITIATOR_2])
-        .args([
-            "--jobs",
-            jobs(kind),
-            "--quiet-time",
-            "500ms",
-            "--timeout",
-            "2s",
-        ])
+        .args(["--jobs", jobs, "--quiet-time", "500ms", "--timeout", "2s"])
         .args(["--retries", "2"])
         .arg("--profile")
         .arg(manifest().join(format!("profiles/{kind}.toml")))
@@ -127,7 +134,8 @@ fn tgtd(setup: Setup) -> Result<(), String> {
     suite(
         "tgtd",
         setup,
-        &tgtd.portal(),
+        &[tgtd.portal()],
+        TGTD_JOBS,
         TGTD_IQN,
         rtgt_peers::tgtd::LUN,
     )
@@ -209,12 +217,16 @@ fn istgt(setup: Setup) -> Result<(), String> {
         }
         Setup::Plain => config.netmasks = vec!["ALL".to_owned()],
     }
-    let istgt = Istgt::start(config).expect("start istgt");
+    let instances: Vec<Istgt> = (0..ISTGT_INSTANCES)
+        .map(|_| Istgt::start(config.clone()).expect("start istgt"))
+        .collect();
+    let portals: Vec<String> = instances.iter().map(Istgt::portal).collect();
     suite(
         "istgt",
         setup,
-        &istgt.portal(),
-        &istgt.target_iqn(),
+        &portals,
+        &ISTGT_INSTANCES.to_string(),
+        &config.target_iqn(),
         rtgt_peers::istgt::LUN,
     )
 }

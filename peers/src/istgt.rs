@@ -12,6 +12,14 @@
 //!
 //! istgt logs to syslog only; its stdout and stderr (startup lines) go to
 //! `istgt.log` in the folder.
+//!
+//! istgt (0.4, 20111008) sleeps a second in every login that opens a new
+//! session to a target, holding the lock of its connection table all the
+//! while (`istgt_iscsi_drop_old_conns` in istgt_iscsi.c; task management
+//! resets do the same in `istgt_iscsi_drop_all_conns`): it answers such a
+//! first Login Request a second late, and takes one new session a second
+//! however many come together. No `istgt.conf` key changes this; a run that
+//! needs more new sessions a second starts several instances.
 
 use crate::process::{installed, spawn_logged};
 use crate::tgtd::{free_loopback_port, Chap};

@@ -60,10 +60,10 @@ pub fn ci() -> Result<()> {
     ])?;
     same_verdicts_for_any_jobs(&json)?;
     // Debian's tgtd and istgt against their profiles, each in the set-ups
-    // "chap" and "plain" (conformance/tests/runner_peers.rs). Each istgt run
-    // takes about 400 s (the tests run side by side): istgt answers each
-    // first Login Request after about a second and leaves 28 SCSI commands
-    // unanswered until the 2 s timeout.
+    // "chap" and "plain" (conformance/tests/runner_peers.rs). istgt sleeps
+    // a second in each login to a new session, under a lock, and leaves 28
+    // SCSI commands unanswered until the 2 s timeout: each set-up spreads
+    // the scenarios over several istgt instances, one at a time on each.
     run_command(cargo().args([
         "test",
         "--package",

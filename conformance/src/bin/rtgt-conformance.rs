@@ -12,7 +12,7 @@ use rtgt_conformance::options::Options;
 use rtgt_conformance::profile::{judge, Profile, Rules};
 use rtgt_conformance::progress::Progress;
 use rtgt_conformance::report::RunReport;
-use rtgt_conformance::runner::{default_limit, rerun_mismatches, run_all, Observer, Silent};
+use rtgt_conformance::runner::{default_limit, rerun_mismatches, run_all_on, Observer, Silent};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -63,7 +63,9 @@ fn run(options: &Options) -> Result<bool> {
     let Some(addr) = &options.target else {
         bail!("give the target's portal with --target HOST:PORT");
     };
-    reachable(addr, options)?;
+    for portal in std::iter::once(addr).chain(&options.replica) {
+        reachable(portal, options)?;
+    }
     let iqn = match &options.iqn {
         Some(iqn) => iqn.clone(),
         None => {
@@ -81,7 +83,11 @@ fn run(options: &Options) -> Result<bool> {
     let limit = options
         .scenario_limit
         .unwrap_or_else(|| default_limit(&target));
-    let mut reports = run_all(&selected, &target, options.jobs, limit, observer);
+    let targets: Vec<_> = std::iter::once(addr)
+        .chain(&options.replica)
+        .map(|portal| options.target(portal, &iqn))
+        .collect();
+    let mut reports = run_all_on(&selected, &targets, options.jobs, limit, observer);
     progress.finish();
     rerun_mismatches(
         &selected,
@@ -119,7 +125,7 @@ fn profile_path(name: &str) -> PathBuf {
 fn reachable(addr: &str, options: &Options) -> Result<()> {
     let resolved: Vec<_> = addr
         .to_socket_addrs()
-        .with_context(|| format!("--target {addr}: not a HOST:PORT that resolves"))?
+        .with_context(|| format!("{addr}: not a HOST:PORT that resolves"))?
         .collect();
     let mut last = None;
     for socket in &resolved {
@@ -130,7 +136,7 @@ fn reachable(addr: &str, options: &Options) -> Result<()> {
     }
     match last {
         Some(error) => bail!("could not connect to {addr}: {error}; is the target running?"),
-        None => bail!("--target {addr} resolves to no address"),
+        None => bail!("{addr} resolves to no address"),
     }
 }
 
