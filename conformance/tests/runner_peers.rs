@@ -13,8 +13,10 @@
 //! `cargo xtask ci` runs this.
 #![cfg(feature = "real-peers")]
 
+use rtgt_conformance::report::{verdict_differences, verdicts_from_json};
 use rtgt_peers::istgt::{Istgt, IstgtAuth, IstgtConfig};
 use rtgt_peers::tgtd::{Chap, Tgtd, TgtdConfig};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -143,7 +145,7 @@ fn tgtd(setup: Setup) -> Result<(), String> {
 
 /// Each scenario's verdict (outcome, reason, expected, actual; no times)
 /// from a run against `portal` with `--jobs jobs` and no profile.
-fn verdicts(portal: &str, jobs: &str) -> Vec<(String, String)> {
+fn verdicts(portal: &str, jobs: &str) -> BTreeMap<String, String> {
     let json = manifest().join(format!("../build/conformance/tgtd-jobs-{jobs}.json"));
     let status = Command::new(env!("CARGO_BIN_EXE_rtgt-conformance"))
         .args(["--target", portal, "--iqn", TGTD_IQN])
@@ -167,22 +169,7 @@ fn verdicts(portal: &str, jobs: &str) -> Vec<(String, String)> {
     // Failures are tgtd's departures: the exit status says nothing here.
     let _ = status;
     let text = std::fs::read_to_string(&json).expect("the JSON report");
-    let report: serde_json::Value = serde_json::from_str(&text).expect("a JSON report");
-    report["results"]
-        .as_array()
-        .expect("results")
-        .iter()
-        .map(|r| {
-            // The exchange and the time differ from run to run (CHAP
-            // challenges, TSIHs); the verdict does not.
-            let fields = ["outcome", "judgement", "reason", "expected", "actual"];
-            let verdict: Vec<String> = fields.iter().map(|f| r[*f].to_string()).collect();
-            (
-                r["id"].as_str().unwrap_or_default().to_owned(),
-                verdict.join(" "),
-            )
-        })
-        .collect()
+    verdicts_from_json(&text).expect("a JSON report")
 }
 
 /// Running scenarios side by side does not change what the suite says of
@@ -192,13 +179,7 @@ fn tgtd_verdicts_do_not_depend_on_jobs() {
     let tgtd = start_tgtd(Setup::Chap);
     let one = verdicts(&tgtd.portal(), "1");
     let four = verdicts(&tgtd.portal(), "4");
-    assert_eq!(one.len(), four.len());
-    let differ: Vec<String> = one
-        .iter()
-        .zip(&four)
-        .filter(|(a, b)| a != b)
-        .map(|(a, b)| format!("{}\n  --jobs 1: {}\n  --jobs 4: {}", a.0, a.1, b.1))
-        .collect();
+    let differ = verdict_differences("--jobs 1", &one, "--jobs 4", &four);
     assert!(
         differ.is_empty(),
         "verdicts depend on --jobs:\n{}",

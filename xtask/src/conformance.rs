@@ -13,6 +13,7 @@
 
 use crate::cmd::{build_bins, cargo, run_command, workspace_root, Profile};
 use anyhow::{bail, Context, Result};
+use rtgt_conformance::report::{verdict_differences, verdicts_from_json};
 use rtgt_peers::rtgtd::Rtgtd;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -93,17 +94,8 @@ fn same_verdicts_for_any_jobs(default_json: &Path) -> Result<()> {
             json.display().to_string(),
         ])?;
         let got = verdicts(&json)?;
-        let differ: Vec<String> = expected
-            .iter()
-            .filter(|(id, verdict)| got.get(*id) != Some(*verdict))
-            .map(|(id, verdict)| {
-                format!(
-                    "{id}: {verdict} by default, {:?} with --jobs {jobs}",
-                    got.get(id)
-                )
-            })
-            .collect();
-        if !differ.is_empty() || got.len() != expected.len() {
+        let differ = verdict_differences("default run", &expected, &format!("--jobs {jobs}"), &got);
+        if !differ.is_empty() {
             bail!(
                 "the verdicts depend on --jobs ({} of {} scenarios differ):\n{}",
                 differ.len(),
@@ -119,29 +111,11 @@ fn same_verdicts_for_any_jobs(default_json: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Each scenario's id and verdict (outcome, judgement, reason, expected,
-/// actual; not the exchange or the time) from a JSON report.
+/// Each scenario's id and verdict from the JSON report at `json`.
 fn verdicts(json: &Path) -> Result<BTreeMap<String, String>> {
     let text =
         std::fs::read_to_string(json).with_context(|| format!("reading {}", json.display()))?;
-    let report: serde_json::Value =
-        serde_json::from_str(&text).with_context(|| format!("parsing {}", json.display()))?;
-    let results = report["results"]
-        .as_array()
-        .with_context(|| format!("{} has no results", json.display()))?;
-    Ok(results
-        .iter()
-        .map(|r| {
-            // The exchange and the time differ from run to run (CHAP
-            // challenges, TSIHs); the verdict does not.
-            let fields = ["outcome", "judgement", "reason", "expected", "actual"];
-            let verdict: Vec<String> = fields.iter().map(|f| r[*f].to_string()).collect();
-            (
-                r["id"].as_str().unwrap_or_default().to_owned(),
-                verdict.join(" "),
-            )
-        })
-        .collect())
+    verdicts_from_json(&text).map_err(|e| anyhow::anyhow!("{}: {e}", json.display()))
 }
 
 /// Builds the suite and returns its binary.

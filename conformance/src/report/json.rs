@@ -12,6 +12,7 @@ use super::{Counts, Judged, RunReport};
 use crate::profile::Judgement;
 use crate::scenario::Outcome;
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
 pub(super) fn render(run: &RunReport) -> String {
     let areas: Vec<Value> = run
@@ -130,4 +131,48 @@ fn outcome_json(outcome: &Outcome) -> Value {
 
 fn millis(d: std::time::Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Each scenario's id and verdict (outcome, judgement, reason, expected,
+/// actual; not the exchange or the time, which differ from run to run with
+/// CHAP challenges and TSIHs) from a report [`render`] wrote.
+pub fn verdicts_from_json(text: &str) -> Result<BTreeMap<String, String>, String> {
+    let report: Value =
+        serde_json::from_str(text).map_err(|e| format!("not a JSON report: {e}"))?;
+    let results = report["results"]
+        .as_array()
+        .ok_or("the report has no results")?;
+    Ok(results
+        .iter()
+        .map(|r| {
+            let fields = ["outcome", "judgement", "reason", "expected", "actual"];
+            let verdict: Vec<String> = fields.iter().map(|f| r[*f].to_string()).collect();
+            (
+                r["id"].as_str().unwrap_or_default().to_owned(),
+                verdict.join(" "),
+            )
+        })
+        .collect())
+}
+
+/// The scenarios whose verdicts differ between two runs (`a_name` and
+/// `b_name` say which run is which), one line each; a scenario only one run
+/// has counts as differing.
+pub fn verdict_differences(
+    a_name: &str,
+    a: &BTreeMap<String, String>,
+    b_name: &str,
+    b: &BTreeMap<String, String>,
+) -> Vec<String> {
+    let ids: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    ids.into_iter()
+        .filter(|id| a.get(*id) != b.get(*id))
+        .map(|id| {
+            format!(
+                "{id}\n  {a_name}: {}\n  {b_name}: {}",
+                a.get(id).map_or("(not run)", String::as_str),
+                b.get(id).map_or("(not run)", String::as_str)
+            )
+        })
+        .collect()
 }

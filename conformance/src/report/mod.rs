@@ -5,6 +5,8 @@
 
 mod json;
 mod junit;
+
+pub use json::{verdict_differences, verdicts_from_json};
 mod text;
 
 #[cfg(test)]

@@ -313,3 +313,29 @@ fn an_unsteady_result_shows_its_earlier_attempts() {
     );
     assert!(value["results"][1].get("earlier_attempts").is_none());
 }
+
+#[test]
+fn verdicts_compare_by_outcome_and_reason_not_by_exchange() {
+    let report = |outcome: &str, exchange: &str| {
+        format!(
+            r#"{{"results": [
+                {{"id": "a", "outcome": "pass", "judgement": "fine", "exchange": "{exchange}"}},
+                {{"id": "b", "outcome": "{outcome}", "judgement": "fine", "reason": "r"}}
+            ]}}"#
+        )
+    };
+    let one = super::verdicts_from_json(&report("pass", "x")).unwrap();
+    let same = super::verdicts_from_json(&report("pass", "y")).unwrap();
+    assert!(super::verdict_differences("one", &one, "same", &same).is_empty());
+    let other = super::verdicts_from_json(&report("fail", "x")).unwrap();
+    let differ = super::verdict_differences("one", &one, "other", &other);
+    assert_eq!(differ.len(), 1);
+    assert!(differ[0].starts_with("b\n"), "{differ:?}");
+    let mut fewer = one.clone();
+    fewer.remove("a");
+    assert_eq!(
+        super::verdict_differences("one", &one, "fewer", &fewer).len(),
+        1
+    );
+    assert!(super::verdicts_from_json("not json").is_err());
+}
