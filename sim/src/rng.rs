@@ -1,14 +1,7 @@
 //! Seeded randomness: one `u64` seed split into one generator per subsystem,
 //! so that a knob added to one subsystem does not reshuffle the others.
 
-/// SplitMix64 step: used to derive subsystem seeds and to seed xoshiro.
-fn splitmix(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
+use rtgt_proto::random::SeededRandom;
 
 /// xoshiro256** : small, fast, and the same on every platform.
 #[derive(Debug, Clone)]
@@ -36,18 +29,20 @@ pub enum Stream {
 impl Rng {
     /// The generator of `stream` for the run of `seed`.
     pub fn for_stream(seed: u64, stream: Stream) -> Rng {
-        let mut st = seed ^ (stream as u64).wrapping_mul(0xd6e8_feb8_6659_fd93);
-        Rng::from_u64(splitmix(&mut st))
+        let stream_seed = seed ^ (stream as u64).wrapping_mul(0xd6e8_feb8_6659_fd93);
+        Rng::from_u64(SeededRandom::new(stream_seed).next_u64())
     }
 
     /// A generator from one number.
     pub fn from_u64(seed: u64) -> Rng {
-        let mut st = seed;
+        // SplitMix64 (rtgt-proto's seeded source) seeds xoshiro, as its
+        // authors advise.
+        let mut seeder = SeededRandom::new(seed);
         let s = [
-            splitmix(&mut st),
-            splitmix(&mut st),
-            splitmix(&mut st),
-            splitmix(&mut st),
+            seeder.next_u64(),
+            seeder.next_u64(),
+            seeder.next_u64(),
+            seeder.next_u64(),
         ];
         Rng { s }
     }
