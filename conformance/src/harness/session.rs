@@ -3,7 +3,7 @@
 //! initiator never would (wrong CmdSN, bad digests, a held R2T). The strict
 //! core ([`crate::driven::Driven`]) is used where only the outcome matters.
 
-use super::login::{authenticate, operational, RawLogin};
+use super::login::{authenticate, operational, RawLogin, Reply, Step};
 use crate::context::Context;
 use crate::scenario::ScenarioError;
 use crate::wire::{encode_keys, kv, last_value, wait_within, Received, Wire};
@@ -74,6 +74,20 @@ impl RawSession {
         authenticate(ctx, &mut login, discovery)?;
         let answers = operational(ctx, &mut login, &kv(keys))?;
         Ok(Self::from_login(login, answers))
+    }
+
+    /// As [`RawSession::open`], but a refusal of the operational stage
+    /// comes back as the target's reply rather than as an error.
+    pub(crate) fn open_or_refused(
+        ctx: &mut Context,
+        keys: &[(&str, &str)],
+    ) -> Result<Result<RawSession, Reply>, ScenarioError> {
+        let mut login = RawLogin::plain(ctx)?;
+        authenticate(ctx, &mut login, false)?;
+        Ok(match login.operational(ctx, keys)? {
+            Step::Done(answers) => Ok(Self::from_login(login, answers)),
+            Step::Refused(reply) => Err(reply),
+        })
     }
 
     /// The session after a completed login.

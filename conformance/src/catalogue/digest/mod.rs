@@ -36,24 +36,68 @@ fn crc_session(
     if data {
         keys.push(("DataDigest", "CRC32C"));
     }
-    let s = match RawSession::open(ctx, &keys) {
+    let s = match offered(ctx, &keys)? {
         Ok(s) => s,
-        Err(ScenarioError::Login(why)) => {
-            return Ok(Err(Outcome::not_applicable(format!(
-                "the target refuses CRC32C digests: {why}"
-            ))))
-        }
-        Err(e) => return Err(e),
+        Err(outcome) => return Ok(Err(outcome)),
     };
     for (on, key) in [(header, "HeaderDigest"), (data, "DataDigest")] {
-        if on && last_value(&s.keys, key) != Some("CRC32C") {
-            return Ok(Err(Outcome::not_applicable(format!(
-                "the target answers {key}={}",
-                last_value(&s.keys, key).unwrap_or("(nothing)")
-            ))));
+        if !on {
+            continue;
+        }
+        // RFC 7143 §6.2.1: "the responding party MUST respond with the same
+        // key": no answer fails. Another answer than CRC32C leaves the digest
+        // untested (n/a); "None" is named a departure, since "None is only a
+        // valid selection if it is explicitly proposed".
+        match last_value(&s.keys, key) {
+            Some("CRC32C") => {}
+            Some(other) => {
+                let departure = if other == "None" {
+                    " (RFC 7143 §6.2.1 allows None only when offered)"
+                } else {
+                    ""
+                };
+                return Ok(Err(Outcome::not_applicable(format!(
+                    "the target answers {key}={other} to {key}=CRC32C{departure}"
+                ))));
+            }
+            None => {
+                return Ok(Err(Outcome::fail(
+                    format!("{key} answered (CRC32C, or Reject) to {key}=CRC32C"),
+                    format!("no {key} in the answer"),
+                )))
+            }
         }
     }
     Ok(Ok(s))
+}
+
+/// A session offering `keys`, or the verdict on the login that did not
+/// become one. RFC 7143 §6.2.1: an acceptor that does not support, or "is
+/// not allowed to use any of the proposed options with a specific
+/// originator, ... may use the constant \"Reject\" or terminate the
+/// negotiation"; a login ended so is a Login Response of status class 2
+/// (§11.13.5), n/a here. Any other end (a target error, a close without a
+/// Login Response) fails.
+fn offered(
+    ctx: &mut Context,
+    keys: &[(&str, &str)],
+) -> Result<Result<RawSession, Outcome>, ScenarioError> {
+    let listed = keys
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    Ok(match RawSession::open_or_refused(ctx, keys)? {
+        Ok(s) => Ok(s),
+        Err(reply) if reply.is_initiator_error() => Err(Outcome::not_applicable(format!(
+            "the target refuses a login offering {listed}: {}",
+            reply.describe()
+        ))),
+        Err(reply) => Err(Outcome::fail(
+            format!("a login offering {listed}, or a Login Response of status class 2 refusing it"),
+            reply.describe(),
+        )),
+    })
 }
 
 /// `pdu` encoded with `digests`, its header digest spoiled.

@@ -65,7 +65,14 @@ fn offer(
         }
         Err(e) => return Err(e),
     };
-    let answer = last_value(&s.keys, key).unwrap_or("None").to_owned();
+    // RFC 7143 §6.2.1: "the responding party MUST respond with the same key
+    // and the first value that it supports": no answer is no default.
+    let Some(answer) = last_value(&s.keys, key).map(str::to_owned) else {
+        return Ok(Err(Outcome::fail(
+            format!("{key} answered with one of {list}"),
+            format!("no {key} in the answer"),
+        )));
+    };
     if !list.split(',').any(|v| v == answer) {
         return Ok(Err(Outcome::fail(
             format!("{key} answered with one of {list}"),
@@ -83,17 +90,30 @@ fn offer(
     Ok(Ok(answer))
 }
 
-/// The target answers `key` when offered `value` alone, or None when the
-/// login fails.
-fn alone(ctx: &mut Context, key: &str, value: &str) -> Result<Option<String>, ScenarioError> {
-    match RawSession::open(ctx, &[(key, value)]) {
+/// The target's answer to `key` offered `value` alone, None when it refuses
+/// the login with a Login Response of status class 2 (RFC 7143 §6.2.1: it
+/// "may use the constant \"Reject\" or terminate the negotiation"); any
+/// other end of the login, or no answer to `key`, is the verdict.
+fn alone(
+    ctx: &mut Context,
+    key: &str,
+    value: &str,
+) -> Result<Result<Option<String>, Outcome>, ScenarioError> {
+    let expected = format!("{key} answered, or the login refused with status class 2");
+    match RawSession::open_or_refused(ctx, &[(key, value)])? {
         Ok(s) => {
             let answer = last_value(&s.keys, key).map(str::to_owned);
             s.logout(ctx);
-            Ok(answer)
+            Ok(match answer {
+                Some(a) => Ok(Some(a)),
+                None => Err(Outcome::fail(
+                    expected,
+                    format!("no {key} answering {key}={value}"),
+                )),
+            })
         }
-        Err(ScenarioError::Login(_)) => Ok(None),
-        Err(e) => Err(e),
+        Err(reply) if reply.is_initiator_error() => Ok(Ok(None)),
+        Err(reply) => Ok(Err(Outcome::fail(expected, reply.describe()))),
     }
 }
 
@@ -108,7 +128,10 @@ fn ordered(ctx: &mut Context, key: &str, first: &str, second: &str) -> Verdict {
     if answer == first {
         return Ok(Outcome::Pass);
     }
-    let first_alone = alone(ctx, key, first)?;
+    let first_alone = match alone(ctx, key, first)? {
+        Ok(a) => a,
+        Err(outcome) => return Ok(outcome),
+    };
     Ok(Outcome::check(
         first_alone.as_deref() != Some(first),
         format!("{key}={first}, the first value of {list}, since the target accepts it alone"),

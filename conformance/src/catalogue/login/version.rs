@@ -116,7 +116,7 @@ fn version_reject_lowest(ctx: &mut Context) -> Verdict {
 fn version_inverted(ctx: &mut Context) -> Verdict {
     let (_, reply) = first_reply(ctx, Q + 2, 0, 1)?;
     Ok(Outcome::check(
-        reply.is_refusal() && !matches!(reply, Reply::Closed),
+        reply.is_refusal(),
         "a Login Response with 0x0205 or another initiator-error status",
         reply.describe(),
     ))

@@ -77,16 +77,17 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario::new(
         "iscsi.negotiation.markers-obsolete",
         "RFC 7143 §13.25",
-        Level::Must,
-        "OFMarker=Yes and IFMarker=Yes (obsolete) are each answered Reject, Irrelevant or No, \
-       never Yes",
+        Level::Should,
+        "OFMarker=Yes and IFMarker=Yes (obsolete) are each answered Reject (No is also \
+       allowed); never Irrelevant, NotUnderstood or Yes",
         markers,
     ),
     Scenario::new(
         "iscsi.negotiation.marker-intervals-obsolete",
         "RFC 7143 §13.25",
         Level::Must,
-        "OFMarkInt and IFMarkInt (obsolete) are each answered Reject or Irrelevant",
+        "OFMarkInt and IFMarkInt (obsolete) are each answered Reject; never Irrelevant or \
+       NotUnderstood",
         marker_intervals,
     ),
     Scenario::new(
@@ -187,9 +188,13 @@ fn duplicate_two_requests(ctx: &mut Context) -> Verdict {
     Ok(refused(&step, "MaxBurstLength again in a later request"))
 }
 
+/// RFC 7143 §13.25: for IFMarker or OFMarker an implementation "SHOULD
+/// respond with the constant \"Reject\"" and "MAY alternatively respond
+/// with a \"No\""; "MUST NOT respond with a \"NotUnderstood\"". Irrelevant is
+/// neither.
 fn markers(ctx: &mut Context) -> Verdict {
     let (_, step) = RawLogin::full(ctx, Q + 8, &[("OFMarker", "Yes"), ("IFMarker", "Yes")])?;
-    let allowed = ["Reject", "Irrelevant", "No"];
+    let allowed = ["Reject", "No"];
     for key in ["OFMarker", "IFMarker"] {
         let outcome = expect_one_of(&of(&step, key), key, &allowed, false);
         if outcome != Outcome::Pass {
@@ -199,11 +204,13 @@ fn markers(ctx: &mut Context) -> Verdict {
     Ok(Outcome::Pass)
 }
 
+/// RFC 7143 §13.25: for IFMarkInt or OFMarkInt an implementation "MUST
+/// respond with the constant \"Reject\"".
 fn marker_intervals(ctx: &mut Context) -> Verdict {
     let keys = [("OFMarkInt", "2048~4096"), ("IFMarkInt", "2048~4096")];
     let (_, step) = RawLogin::full(ctx, Q + 9, &keys)?;
     for key in ["OFMarkInt", "IFMarkInt"] {
-        let outcome = expect_one_of(&of(&step, key), key, &["Reject", "Irrelevant"], false);
+        let outcome = expect_one_of(&of(&step, key), key, &["Reject"], false);
         if outcome != Outcome::Pass {
             return Ok(outcome);
         }

@@ -15,8 +15,9 @@ pub const SCENARIOS: &[Scenario] = &[
         id: "iscsi.cmdsn.beyond-window",
         clause: "RFC 7143 §4.2.2.1",
         level: Level::Must,
-        requirement: "a command numbered MaxCmdSN + 1 is silently ignored; the connection \
-                      then still answers pings and commands",
+        requirement: "a command numbered MaxCmdSN + 1 is silently ignored, not held: it is \
+                      never answered, even once in-window commands have moved ExpCmdSN past \
+                      its number, and the command then sent with that number completes",
         needs: Needs::NONE,
         run: beyond,
     },
@@ -144,8 +145,71 @@ fn out_of_window(ctx: &mut Context, outside: impl FnOnce(&RawSession, u32) -> u3
     ignored(ctx, s, cmd)
 }
 
+/// The widest window [`beyond`] walks through, in commands.
+const WIDEST_WINDOW: u32 = 4096;
+
+/// RFC 7143 §4.2.2.1: "The target MUST silently ignore any non-immediate
+/// command outside of this range". Ignored, not held as after a gap: the
+/// in-window commands that bring ExpCmdSN to its number and past never
+/// bring its answer, and a new command with its number completes.
 fn beyond(ctx: &mut Context) -> Verdict {
-    out_of_window(ctx, |s, _| s.max_cmd_sn.wrapping_add(1))
+    let mut s = session(ctx)?;
+    let mut stray = s.command(lun(ctx), &[0; 6], 0, false, false);
+    s.cmd_sn = stray.cmd_sn;
+    let number = s.max_cmd_sn.wrapping_add(1);
+    stray.cmd_sn = number;
+    let itt = stray.itt;
+    s.send(ctx, stray)?;
+    let (got, closed) = s.gather_quiet(ctx)?;
+    if let Some(outcome) = stray_answered(&got, itt, "before the window moved") {
+        return Ok(outcome);
+    }
+    if closed {
+        return Ok(Outcome::fail(
+            "the command silently ignored",
+            "the connection closed",
+        ));
+    }
+    let before = number.wrapping_sub(s.cmd_sn);
+    if before > WIDEST_WINDOW {
+        return Ok(Outcome::skip(format!(
+            "a window of {before} commands is wider than the {WIDEST_WINDOW} walked"
+        )));
+    }
+    // In-window commands numbered up to `number - 1`: a target that held
+    // the stray answers it once ExpCmdSN reaches `number`.
+    for _ in 0..before {
+        let next = tur(ctx, &mut s);
+        let pdus = s.run(ctx, next, None)?;
+        if let Some(outcome) = stray_answered(&pdus, itt, "as ExpCmdSN moved") {
+            return Ok(outcome);
+        }
+    }
+    let (got, _) = s.gather_quiet(ctx)?;
+    if let Some(outcome) = stray_answered(&got, itt, format!("once ExpCmdSN reached {number}")) {
+        return Ok(outcome);
+    }
+    let last = tur(ctx, &mut s);
+    let pdus = s.run(ctx, last, None)?;
+    if let Some(outcome) = stray_answered(&pdus, itt, format!("once ExpCmdSN passed {number}")) {
+        return Ok(outcome);
+    }
+    s.logout(ctx);
+    Ok(Outcome::check(
+        crate::harness::blocks::status_of(&pdus).is_some(),
+        format!("a new command numbered {number} completed"),
+        "no status",
+    ))
+}
+
+/// A failure when `got` answers the out-of-window command `itt`.
+fn stray_answered(got: &[Pdu], itt: u32, when: impl std::fmt::Display) -> Option<Outcome> {
+    answers(got, itt).then(|| {
+        Outcome::fail(
+            "the command numbered MaxCmdSN + 1 never answered",
+            format!("an answer to it {when}"),
+        )
+    })
 }
 
 fn stale(ctx: &mut Context) -> Verdict {

@@ -1,6 +1,6 @@
-//! PDUs the target does not know (RFC 7143 §11.17, §11.2.1.2): an opcode
-//! RFC 7143 does not define and a vendor-specific one are rejected with the
-//! offending header, and the connection goes on.
+//! PDUs the target does not know (RFC 7143 §11.17, §11.2.1.2, §7.7): an
+//! opcode RFC 7143 does not define and a vendor-specific one are rejected
+//! with the offending header, and the connection goes on.
 
 use crate::context::Context;
 use crate::harness::session::RawSession;
@@ -11,21 +11,21 @@ use rtgt_proto::pdu::{Pdu, RawPdu, RejectReason};
 pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         id: "iscsi.pdu.undefined-opcode",
-        clause: "RFC 7143 §11.17.1, §7.9",
+        clause: "RFC 7143 §11.17.1, §7.7",
         level: Level::Must,
         requirement: "a PDU with an opcode RFC 7143 does not define (0x0d) is answered with a \
                       Reject (protocol error 0x04 or command not supported 0x05) carrying its \
-                      header, or the connection closes; if it stays open, pings still work",
+                      header, not a close; pings still work after it",
         needs: Needs::NONE,
         run: undefined,
     },
     Scenario {
         id: "iscsi.pdu.vendor-opcode",
-        clause: "RFC 7143 §11.17.1, §11.2.1.2",
+        clause: "RFC 7143 §11.17.1, §11.2.1.2, §7.7",
         level: Level::Must,
         requirement: "a vendor-specific opcode (0x1c) the target does not implement is \
-                      answered with a Reject (0x04 or 0x05) carrying its header, or the \
-                      connection closes; if it stays open, pings still work",
+                      answered with a Reject (0x04 or 0x05) carrying its header, not a \
+                      close; pings still work after it",
         needs: Needs::NONE,
         run: vendor,
     },
@@ -48,11 +48,19 @@ fn opcode(ctx: &mut Context, op: u8) -> Verdict {
         Pdu::Reject(r) => Some(r.clone()),
         _ => None,
     });
+    // RFC 7143 §11.17: "Reject is used to indicate an iSCSI error condition
+    // (protocol, unsupported option, etc.)", reason 0x05 "Command not
+    // supported". Closing is kept for format errors, "illegal contents of
+    // any PDU header field except the Opcode" (§7.7): an opcode the target
+    // does not know is not one, so a close is no answer.
     let Some(r) = reject else {
-        return Ok(Outcome::check(
-            closed,
-            "a Reject or the connection closed",
-            "silence",
+        return Ok(Outcome::fail(
+            "a Reject of reason 0x04 or 0x05",
+            if closed {
+                "the connection closed"
+            } else {
+                "silence"
+            },
         ));
     };
     if !matches!(

@@ -70,9 +70,10 @@ pub const SCENARIOS: &[Scenario] = &[
         id: "iscsi.r2t.first-burst-exceeded",
         clause: "RFC 7143 §13.14, §11.4.7.2",
         level: Level::Must,
-        requirement: "unsolicited data past FirstBurstLength is not accepted: the command ends \
-                      with CHECK CONDITION (ABORTED COMMAND, 0x0C/0x0C or 0x0C/0x0D), the PDU \
-                      is rejected, or the connection closes; never GOOD",
+        requirement: "unsolicited data past FirstBurstLength ends the command with CHECK \
+                      CONDITION, ABORTED COMMAND, 0x0C/0x0C (unexpected unsolicited data) or \
+                      0x0C/0x0D (incorrect amount of data); a Reject of the excess data may \
+                      come first, the response still must; never GOOD, nor a close",
         needs: Needs::NONE,
         run: first_burst_exceeded,
     },
@@ -305,18 +306,24 @@ fn first_burst_exceeded(ctx: &mut Context) -> Verdict {
         s.send(ctx, cmd)?;
         // Unsolicited data for the whole write: past FirstBurstLength.
         s.send_data(ctx, (itt, TTT_RESERVED, lun(ctx)), &data, (0, len))?;
+        // RFC 7143 §11.4.7.2: "Certain iSCSI conditions result in the command
+        // being terminated at the target ... with a SCSI CHECK CONDITION
+        // Status": "Unexpected unsolicited data" 0x0C/0x0C, "Incorrect amount
+        // of data" 0x0C/0x0D. A Reject does not end the task: "the target
+        // MUST issue a proper SCSI command response with CHECK CONDITION"
+        // (§11.17.1).
         let mut outcome = None;
         for _ in 0..32 {
             match s.next_pdu(ctx, "the answer to too much unsolicited data") {
                 Err(ScenarioError::Closed(_)) => {
-                    outcome = Some(Outcome::Pass);
+                    outcome = Some(Outcome::fail(
+                        "CHECK CONDITION, ABORTED COMMAND, 0x0C/0x0C or 0x0C/0x0D",
+                        "the connection closed",
+                    ));
                     break;
                 }
                 Err(e) => return Err(e),
-                Ok(Pdu::Reject(_)) => {
-                    outcome = Some(Outcome::Pass);
-                    break;
-                }
+                Ok(Pdu::Reject(_)) => {}
                 Ok(Pdu::ReadyToTransfer(r)) if r.itt == itt => {
                     s.answer_r2t(ctx, itt, r.lun, &r, &data)?;
                 }

@@ -32,13 +32,12 @@ impl Reply {
     }
 
     /// A refusal of an initiator error: a Login Response of class 2
-    /// (RFC 7143 §11.13.5), or the connection closed.
+    /// (RFC 7143 §11.13.5: "2 Initiator Error (not a format error)"). A bare
+    /// close is not one: the target refuses with a status, and "If the
+    /// Status-Class is not 0, the initiator and target MUST close the TCP
+    /// connection" after it.
     pub(crate) fn is_refusal(&self) -> bool {
-        match self {
-            Reply::Response(r) => is_initiator_error(r),
-            Reply::Closed => true,
-            _ => false,
-        }
+        self.is_initiator_error()
     }
 
     pub(crate) fn status(&self) -> Option<u16> {
@@ -46,6 +45,12 @@ impl Reply {
             Reply::Response(r) => Some(r.status.raw()),
             _ => None,
         }
+    }
+
+    /// A Login Response of status class 2, an initiator error (RFC 7143
+    /// §11.13.5), and nothing else: not a close.
+    pub(crate) fn is_initiator_error(&self) -> bool {
+        matches!(self, Reply::Response(r) if is_initiator_error(r))
     }
 }
 
@@ -169,12 +174,12 @@ pub(crate) enum Step {
     Refused(Reply),
 }
 
-/// Pass when `reply` is a refusal of an initiator error (class 2 status or
-/// a closed connection).
+/// Pass when `reply` is a refusal of an initiator error: a Login Response
+/// of status class 2 ([`Reply::is_refusal`]).
 pub(crate) fn expect_refusal(reply: &Reply, what: &str) -> Outcome {
     Outcome::check(
         reply.is_refusal(),
-        format!("{what}: a Login Response with an initiator-error status (class 2), or the connection closed"),
+        format!("{what}: a Login Response with an initiator-error status (class 2)"),
         reply.describe(),
     )
 }
