@@ -155,9 +155,11 @@ impl TargetCore {
         let timers = &mut self.tables.timers;
         timers.set(conn, Timer::Login, now + limits.login_timeout);
         timers.set(conn, Timer::FirstPdu, now + limits.first_pdu_timeout);
-        self.tables.admit(conn, limits);
         if self.shutting_down {
+            // Nothing is closed to make room for a connection refused anyway.
             self.tables.close_conn(conn, CloseReason::Shutdown);
+        } else {
+            self.tables.admit(conn, limits);
         }
     }
 

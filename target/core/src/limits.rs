@@ -23,9 +23,10 @@ impl ConnTable {
 impl Tables {
     /// Applies the connection limits to `conn`, just accepted. Connections
     /// still in the login phase (RFC 7143 §6.3) have budgets of their own,
-    /// per address and in all: past one, the oldest of them that has not
-    /// completed its login makes room for the new one, so peers that open
-    /// connections and stay idle or slow cannot keep a login out. Past
+    /// per address and in all: past one, one of them that has not
+    /// completed its login makes room for the new one (one that sent no
+    /// Login Request before one that did, then the oldest), so peers that
+    /// open connections and stay idle or slow cannot keep a login out. Past
     /// `max_connections`, in any phase, the new one is refused.
     pub(crate) fn admit(&mut self, conn: ConnId, limits: &Limits) {
         let ip = self.conns.peer_of(conn).ip();

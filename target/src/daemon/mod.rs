@@ -141,20 +141,20 @@ impl Server {
 /// configured connection limits.
 fn raise_fd_limit() {
     use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    // Linux refuses an unlimited soft limit on files (above fs.nr_open,
+    // 1,048,576 by default).
+    const NR_OPEN: u64 = 1 << 20;
     let now = getrlimit(Resource::Nofile);
-    if now.current == now.maximum {
+    let want = now.maximum.unwrap_or(NR_OPEN);
+    if now.current.is_none_or(|c| c >= want) {
         return;
     }
     let raised = Rlimit {
-        current: now.maximum,
+        current: Some(want),
         maximum: now.maximum,
     };
     match setrlimit(Resource::Nofile, raised) {
-        Ok(()) => info!(
-            from = ?now.current,
-            to = ?now.maximum,
-            "raised the open file limit"
-        ),
+        Ok(()) => info!(from = ?now.current, to = want, "raised the open file limit"),
         Err(e) => warn!(
             "cannot raise the open file limit from {:?}: {e}",
             now.current
