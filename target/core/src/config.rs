@@ -145,8 +145,21 @@ impl Default for SessionLimits {
 /// Resource limits; a peer that exceeds one loses only its connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
-    /// Connections at once, in any phase.
+    /// Connections at once, in any phase; a new one over it is refused.
+    /// Connections still in the login phase hold at most
+    /// `max_prelogin_connections` of these places, so with that below this
+    /// they never keep a login out.
     pub max_connections: usize,
+    /// Connections in the login phase at once (RFC 7143 §6.3: not yet in
+    /// full feature phase): past it the oldest of them is closed to admit
+    /// the new one, so idle or slow peers cannot hold every place.
+    pub max_prelogin_connections: usize,
+    /// Connections in the login phase at once from one IP address: past it
+    /// the oldest of that address is closed to admit the new one.
+    pub max_prelogin_per_address: usize,
+    /// Time from accept to the first Login Request (RFC 7143 §6.1: the
+    /// first PDU of a connection); `login_timeout` bounds the rest.
+    pub first_pdu_timeout: Duration,
     /// Sessions at once.
     pub max_sessions: usize,
     /// Time from accept to the end of login.
@@ -164,8 +177,11 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_connections: 256,
+            max_prelogin_connections: 64,
+            max_prelogin_per_address: 16,
             max_sessions: 128,
             login_timeout: Duration::from_secs(15),
+            first_pdu_timeout: Duration::from_secs(5),
             max_outstanding_commands: 256,
             max_buffered_bytes: 64 << 20,
             max_text_bytes: 64 << 10,

@@ -3,7 +3,7 @@
 //! them.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use bytes::Bytes;
 use rtgt_proto::pdu::{Digests, EncodedParts, Pdu, StreamDecoder};
@@ -75,6 +75,9 @@ pub(crate) struct Conn {
     pub exp_stat_sn: u32,
     /// The initiator's MaxRecvDataSegmentLength (RFC 7143 §13.12).
     pub max_send: u32,
+    /// Its place in the order of acceptance, stamped by
+    /// [`ConnTable::insert`]: lower is older.
+    pub accepted: u64,
 }
 
 impl Conn {
@@ -144,6 +147,8 @@ impl Conn {
 pub(crate) struct ConnTable {
     conns: BTreeMap<ConnId, Conn>,
     tx: VecDeque<(ConnId, EncodedParts)>,
+    /// Connections accepted so far.
+    accepted: u64,
 }
 
 impl ConnTable {
@@ -155,7 +160,11 @@ impl ConnTable {
         self.conns.get_mut(conn)
     }
 
-    pub fn insert(&mut self, id: ConnId, conn: Conn) {
+    /// Adds a connection just accepted, stamping its place in the order of
+    /// acceptance.
+    pub fn insert(&mut self, id: ConnId, mut conn: Conn) {
+        conn.accepted = self.accepted;
+        self.accepted += 1;
         self.conns.insert(id, conn);
     }
 
@@ -181,6 +190,27 @@ impl ConnTable {
     /// Connections not closed.
     pub fn open_count(&self) -> usize {
         self.conns.values().filter(|c| c.is_open()).count()
+    }
+
+    /// Open connections in the login phase (from `ip` only, if given).
+    pub fn prelogin_count(&self, ip: Option<IpAddr>) -> usize {
+        self.prelogin(ip).count()
+    }
+
+    /// The connection in the login phase (from `ip` only, if given, and
+    /// other than `spare`) to close first for room: one that sent no Login
+    /// Request yet before one that did, then the oldest.
+    pub fn prelogin_victim(&self, ip: Option<IpAddr>, spare: ConnId) -> Option<ConnId> {
+        self.prelogin(ip)
+            .filter(|(&k, _)| k != spare)
+            .min_by_key(|(_, c)| (c.login().is_some(), c.accepted))
+            .map(|(&k, _)| k)
+    }
+
+    fn prelogin(&self, ip: Option<IpAddr>) -> impl Iterator<Item = (&ConnId, &Conn)> {
+        self.conns
+            .iter()
+            .filter(move |(_, c)| c.in_login() && ip.is_none_or(|ip| c.peer.ip() == ip))
     }
 
     pub fn is_open(&self, conn: ConnId) -> bool {

@@ -148,17 +148,18 @@ impl TargetCore {
                 stat_sn,
                 exp_stat_sn: 0,
                 max_send: rtgt_proto::pdu::LOGIN_MAX_DATA_SEGMENT_LENGTH,
+                accepted: 0,
             },
         );
-        self.tables
-            .timers
-            .set(conn, Timer::Login, now + self.cfg.limits.login_timeout);
-        if self.tables.conns.open_count() > self.cfg.limits.max_connections {
-            // Limits::max_connections: the newest connection is refused.
-            self.tables.limit_hit(conn, "connections");
-        }
+        let limits = &self.cfg.limits;
+        let timers = &mut self.tables.timers;
+        timers.set(conn, Timer::Login, now + limits.login_timeout);
+        timers.set(conn, Timer::FirstPdu, now + limits.first_pdu_timeout);
         if self.shutting_down {
+            // Nothing is closed to make room for a connection refused anyway.
             self.tables.close_conn(conn, CloseReason::Shutdown);
+        } else {
+            self.tables.admit(conn, limits);
         }
     }
 
@@ -180,6 +181,16 @@ impl TargetCore {
                 Some(Ok(raw)) => self.on_frame(conn, now, raw),
                 Some(Err(e)) => self.on_decode_error(conn, now, e),
             }
+        }
+        if self
+            .tables
+            .conns
+            .get(&conn)
+            .is_some_and(|c| c.login().is_some() || c.full().is_some())
+        {
+            // The Login Request came (RFC 7143 §6.1): the login timeout
+            // alone bounds the rest.
+            self.tables.timers.cancel(conn, Timer::FirstPdu);
         }
         self.tables
             .conns
@@ -216,6 +227,7 @@ impl TargetCore {
             }
             match timer {
                 Timer::Login => self.tables.close_conn(id, CloseReason::LoginTimeout),
+                Timer::FirstPdu => self.tables.limit_hit(id, "first PDU deadline"),
                 Timer::CloseAfterLogout => self.tables.close_conn(id, CloseReason::Shutdown),
                 Timer::PingAnswer => self.tables.close_conn(id, CloseReason::NopTimeout),
                 Timer::NopDue => {

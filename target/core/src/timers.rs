@@ -14,6 +14,9 @@ use crate::events::ConnId;
 pub(crate) enum Timer {
     /// The login phase lasted longer than `Limits::login_timeout`: close.
     Login,
+    /// No Login Request (RFC 7143 §6.1) within `Limits::first_pdu_timeout`
+    /// of the accept: close.
+    FirstPdu,
     /// A shutdown's logout request (RFC 7143 §11.9.1, AsyncEvent 1) was not
     /// followed in its grace period: close.
     CloseAfterLogout,

@@ -72,10 +72,19 @@ pub(super) fn build(cfg: &Config) -> Result<Built, ConfigError> {
         max_connections: l
             .max_connections
             .map_or(d.max_connections, |v| v.u64() as usize),
+        max_prelogin_connections: l
+            .max_prelogin_connections
+            .map_or(d.max_prelogin_connections, |v| v.u64() as usize),
+        max_prelogin_per_address: l
+            .max_prelogin_per_address
+            .map_or(d.max_prelogin_per_address, |v| v.u64() as usize),
         max_sessions: l.max_sessions.map_or(d.max_sessions, |v| v.u64() as usize),
         login_timeout: l
             .login_timeout_secs
             .map_or(d.login_timeout, |v| Duration::from_secs(v.u64())),
+        first_pdu_timeout: l
+            .first_pdu_timeout_secs
+            .map_or(d.first_pdu_timeout, |v| Duration::from_secs(v.u64())),
         max_outstanding_commands: l
             .max_outstanding_commands
             .map_or(d.max_outstanding_commands, |v| v.u64() as usize),

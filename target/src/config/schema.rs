@@ -67,8 +67,15 @@ impl LogLevel {
 #[serde(deny_unknown_fields)]
 pub struct LimitsToml {
     pub max_connections: Option<Bounded<1, 65536>>,
+    /// Connections still logging in at once; past it the oldest of them
+    /// is closed to admit a new one.
+    pub max_prelogin_connections: Option<Bounded<1, 65536>>,
+    /// The same per initiator IP address.
+    pub max_prelogin_per_address: Option<Bounded<1, 65536>>,
     pub max_sessions: Option<Bounded<1, 65535>>,
     pub login_timeout_secs: Option<Bounded<1, 3600>>,
+    /// Seconds from accept to the first Login Request.
+    pub first_pdu_timeout_secs: Option<Bounded<1, 3600>>,
     pub max_outstanding_commands: Option<Bounded<1, 65536>>,
     pub max_buffered_bytes: Option<Size>,
     pub max_text_bytes: Option<Size>,

@@ -103,7 +103,9 @@ async fn reader(
     mut stop: oneshot::Receiver<()>,
     max_queued: usize,
 ) {
-    let mut buf = BytesMut::with_capacity(READ_CHUNK);
+    // The buffer is taken once there is something to read, so idle
+    // connections hold no read buffer.
+    let mut buf = BytesMut::new();
     'read: loop {
         while queued.load(Ordering::Acquire) > max_queued {
             tokio::select! {
@@ -112,6 +114,10 @@ async fn reader(
             }
         }
         if buf.capacity() - buf.len() < READ_CHUNK / 4 {
+            tokio::select! {
+                _ = rd.readable() => {}
+                _ = &mut stop => break,
+            }
             buf.reserve(READ_CHUNK);
         }
         let n = tokio::select! {

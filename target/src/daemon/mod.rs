@@ -100,6 +100,7 @@ impl Server {
     /// Serves until `shutdown` completes, then logs every initiator out,
     /// drains IO and syncs the backstores.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+        raise_fd_limit();
         let Built { group, luns, .. } = self.built;
         let max_queued = group.limits.max_buffered_bytes;
         let core = TargetCore::new(group, Box::new(OsRandom::new()?));
@@ -131,6 +132,33 @@ impl Server {
         }
         info!("stopped");
         Ok(())
+    }
+}
+
+/// Raises the soft limit on open files to the hard one: each connection
+/// holds a descriptor, and the usual soft limit of 1024 would stop accepts
+/// (and with them the pre-login budget's turnover) well before the
+/// configured connection limits.
+fn raise_fd_limit() {
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    // Linux refuses an unlimited soft limit on files (above fs.nr_open,
+    // 1,048,576 by default).
+    const NR_OPEN: u64 = 1 << 20;
+    let now = getrlimit(Resource::Nofile);
+    let want = now.maximum.unwrap_or(NR_OPEN);
+    if now.current.is_none_or(|c| c >= want) {
+        return;
+    }
+    let raised = Rlimit {
+        current: Some(want),
+        maximum: now.maximum,
+    };
+    match setrlimit(Resource::Nofile, raised) {
+        Ok(()) => info!(from = ?now.current, to = want, "raised the open file limit"),
+        Err(e) => warn!(
+            "cannot raise the open file limit from {:?}: {e}",
+            now.current
+        ),
     }
 }
 

@@ -16,6 +16,7 @@ mod discovery;
 mod harness;
 mod io;
 mod login;
+mod prelogin;
 mod registry;
 mod session;
 mod snapshots;
