@@ -1,12 +1,21 @@
 //! Task management (RFC 7143 §11.5, §11.6, §4.2.3) mapped onto rtgt-scsi's
 //! abort and reset calls; the response goes out once every affected task
-//! is over (§4.2.3.3).
+//! is over (§4.2.3.3), or, under TaskReporting=FastAbort, without waiting
+//! for the Data-Out of the affected writes (§4.2.3.4).
+//!
+//! Response Fence (§4.2.2.3.3, required by every TaskReporting value for
+//! the response of a task set function): the response "MUST be delivered
+//! chronologically after all the preceding responses on the I_T_L nexus".
+//! rtgt sends no response for an affected task and queues the function's
+//! response on the issuing connection behind every response it sent
+//! there before, so the fence holds on that connection by its order.
 
 use std::collections::BTreeSet;
 
 use rtgt_proto::pdu::{
     TaskManagementRequest, TaskManagementResponse, TmfFunction, TmfResponseCode,
 };
+use rtgt_proto::text::TaskReporting;
 
 use super::conn::ConnTable;
 use super::events::ConnId;
@@ -57,6 +66,7 @@ impl Tables {
         let mut waiting = BTreeSet::new();
         let mut cold = None;
         let nexus = s.nexus.clone();
+        let reporting = s.params.task_reporting;
         let response = match t.function {
             TmfFunction::AbortTask => match self.sessions.get_mut(&serial) {
                 Some(s) => s.abort_task(serial, target, &t, &mut waiting, &mut self.reg),
@@ -81,7 +91,7 @@ impl Tables {
                     waiting.insert((target, Session::tag(serial, itt)));
                 }
                 if let Some(s) = self.sessions.get_mut(&serial) {
-                    s.end_unsubmitted(serial, target, Some(n), &mut waiting);
+                    s.end_unsubmitted(serial, target, Some(n), reporting, &mut waiting);
                 }
                 if let Some(d) = self.reg.get_mut(target).and_then(|tg| tg.luns.disk_mut(n)) {
                     match t.function {
@@ -101,7 +111,7 @@ impl Tables {
                     waiting.insert((target, Session::tag(serial, itt)));
                 }
                 if let Some(s) = self.sessions.get_mut(&serial) {
-                    s.end_unsubmitted(serial, target, None, &mut waiting);
+                    s.end_unsubmitted(serial, target, None, reporting, &mut waiting);
                 }
                 if let Some(tg) = self.reg.get_mut(target) {
                     for n in tg.luns.luns().iter().filter_map(|l| l.index()) {
@@ -205,21 +215,40 @@ impl Session {
     }
 
     /// Ends the issuing session's tasks on `lun` (or every LUN) that never
-    /// reached their logical unit. RFC 7143 §4.2.3.3: for ABORT TASK SET,
-    /// CLEAR TASK SET, LOGICAL UNIT RESET and the target resets, the target
-    /// "MUST wait for responses on currently valid Target Transfer Tags of
-    /// the affected tasks from the issuing initiator": a task with R2Ts
-    /// outstanding drains them first (and the function waits for it); the
-    /// others end here. Third parties' tasks are not waited for (a MAY).
+    /// reached their logical unit. Third parties' tasks are not waited for
+    /// (a MAY of §4.2.3.3).
+    ///
+    /// RFC3720 and ResponseFence (RFC 7143 §13.23: "When TaskReporting is
+    /// not negotiated to FastAbort, the standard multi-task abort
+    /// semantics in Section 4.2.3.3 MUST be used"): for ABORT TASK SET,
+    /// CLEAR TASK SET, LOGICAL UNIT RESET and the target resets, the
+    /// target "MUST wait for responses on currently valid Target Transfer
+    /// Tags of the affected tasks from the issuing initiator": a task with
+    /// R2Ts outstanding drains them first (and the function waits for
+    /// it); the others end here.
+    ///
+    /// FastAbort (§4.2.3.4): the initiator "MUST ... Stop all outgoing
+    /// transfers for the affected tasks on the issuing session", so the
+    /// target does not wait for that data: it propagates the function to
+    /// the logical units and answers once they have, and every affected
+    /// task still collecting its data ends here, without a response. Its
+    /// TTTs stay valid ("Leave all active 'affected TTTs' ... valid"): a
+    /// Data-Out for them that was already on the wire is dropped silently
+    /// (`data_out.rs`), not rejected.
     fn end_unsubmitted(
         &mut self,
         serial: u64,
         target: TargetId,
         lun: Option<u16>,
+        reporting: TaskReporting,
         waiting: &mut BTreeSet<(TargetId, u64)>,
     ) {
         for itt in self.tasks.end_unsubmitted(lun) {
-            waiting.insert((target, Session::tag(serial, itt)));
+            if reporting == TaskReporting::FastAbort {
+                self.tasks.remove(itt);
+            } else {
+                waiting.insert((target, Session::tag(serial, itt)));
+            }
         }
     }
 }

@@ -19,5 +19,6 @@ mod login;
 mod registry;
 mod session;
 mod snapshots;
+mod task_reporting;
 mod tmf;
 mod window;
