@@ -2,9 +2,10 @@
 //! function meets a write with an R2T outstanding under the standard
 //! multi-task abort semantics (§4.2.3.3) and under FastAbort (§4.2.3.4).
 
-use rtgt_proto::pdu::{Lun, Pdu, TaskManagementRequest, TmfFunction, TmfResponseCode};
+use rtgt_proto::pdu::{Pdu, TmfFunction, TmfResponseCode};
 
 use super::harness::*;
+use super::tmf::tmf;
 use crate::ConnId;
 
 /// A rig logged in on connection 1 with `extra` keys, the unit attention
@@ -46,16 +47,8 @@ fn abort_task_set_during_r2t(value: &str) -> (bool, Vec<Pdu>, Rig, ConnId, u32) 
     let Pdu::ReadyToTransfer(r2t) = rig.recv(c) else {
         panic!("{value}: no R2T")
     };
-    let t = TaskManagementRequest {
-        immediate: true,
-        function: TmfFunction::AbortTaskSet,
-        lun: Lun::single_level(0),
-        itt: rig.next_itt(),
-        referenced_task_tag: 0xffff_ffff,
-        cmd_sn: rig.cmd_sn,
-        ref_cmd_sn: rig.cmd_sn,
-        ..TaskManagementRequest::default()
-    };
+    let r = rig.cmd_sn;
+    let t = tmf(&mut rig, TmfFunction::AbortTaskSet, 0xffff_ffff, r);
     rig.send(c, t);
     let before = rig.recv_all(c);
     let answered = match before.as_slice() {
@@ -131,16 +124,8 @@ fn fast_abort_keeps_abort_task_and_idle_task_sets() {
         (TmfFunction::AbortTaskSet, 0xffff_ffff),
         (TmfFunction::LogicalUnitReset, 0xffff_ffff),
     ] {
-        let t = TaskManagementRequest {
-            immediate: true,
-            function: f,
-            lun: Lun::single_level(0),
-            itt: rig.next_itt(),
-            referenced_task_tag: referenced,
-            cmd_sn: rig.cmd_sn,
-            ref_cmd_sn: rig.cmd_sn.wrapping_sub(1),
-            ..TaskManagementRequest::default()
-        };
+        let r = rig.cmd_sn.wrapping_sub(1);
+        let t = tmf(&mut rig, f, referenced, r);
         rig.send(c, t);
         let r = recv_as!(rig, c, TaskManagementResponse);
         assert_eq!(r.response, TmfResponseCode::FunctionComplete, "{f:?}");
