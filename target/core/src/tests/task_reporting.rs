@@ -131,3 +131,46 @@ fn fast_abort_keeps_abort_task_and_idle_task_sets() {
         assert_eq!(r.response, TmfResponseCode::FunctionComplete, "{f:?}");
     }
 }
+
+/// Session 1 (TaskReporting=FastAbort) resets the LU while a read of
+/// session 2 (TaskReporting=`second`) is at the logical unit: what session
+/// 2's connection receives before the read is released.
+fn third_party_notice(second: &str) -> Vec<Pdu> {
+    let fast = [("TaskReporting", "FastAbort,ResponseFence,RFC3720")];
+    let (mut rig, c, _) = ready_with(&fast);
+    let sn1 = rig.cmd_sn;
+    rig.isid = 2;
+    rig.cmd_sn = 1000;
+    let c2 = rig.connect(2);
+    rig.login(c2, &[("TaskReporting", second)]);
+    rig.clear_ua(c2);
+    rig.hold_io = true;
+    let read = rig.read10(0, 8);
+    rig.send(c2, read);
+    rig.cmd_sn = sn1;
+    let t = tmf(&mut rig, TmfFunction::LogicalUnitReset, 0, 0);
+    rig.send(c, t);
+    let notices = rig.recv_all(c2);
+    rig.release_io();
+    let r = recv_as!(rig, c, TaskManagementResponse);
+    assert_eq!(r.response, TmfResponseCode::FunctionComplete);
+    notices
+}
+
+/// RFC 7143 §4.2.3.4 d): an Asynchronous Message with iSCSIEvent=5, for
+/// the reset LUN, on the third-party session's connection "if
+/// TaskReporting=FastAbort is operational on that third-party session";
+/// none on a third-party session under the standard semantics.
+#[test]
+fn fast_abort_third_party_gets_task_termination() {
+    let got = third_party_notice("FastAbort,ResponseFence,RFC3720");
+    assert!(
+        matches!(got.as_slice(), [Pdu::AsyncMessage(m)]
+            if m.async_event == rtgt_proto::pdu::AsyncEvent::TaskTermination
+                && m.lun == rtgt_proto::pdu::Lun::single_level(0)
+                && m.itt == 0xffff_ffff),
+        "{got:?}"
+    );
+    let got = third_party_notice("RFC3720");
+    assert!(got.is_empty(), "{got:?}");
+}
