@@ -3,12 +3,14 @@
 //! is over (§4.2.3.3), or, under TaskReporting=FastAbort, without waiting
 //! for the Data-Out of the affected writes (§4.2.3.4).
 //!
-//! Response Fence (§4.2.2.3.3, required by every TaskReporting value for
-//! the response of a task set function): the response "MUST be delivered
-//! chronologically after all the preceding responses on the I_T_L nexus".
-//! rtgt sends no response for an affected task and queues the function's
-//! response on the issuing connection behind every response it sent
-//! there before, so the fence holds on that connection by its order.
+//! Response Fence (§4.2.2.3, which ResponseFence and FastAbort promise,
+//! §13.23): "the target iSCSI layer MUST ensure that the following
+//! conditions are met in delivering the response message" so that it
+//! comes after the responses before it and before those after it. rtgt
+//! sends no response for an affected task and queues the function's
+//! response on the issuing connection behind every response it sent there
+//! before, so the fence holds on that connection by its order; across the
+//! connections of a session it is not enforced (no wait for ExpStatSN).
 
 use std::collections::BTreeSet;
 
