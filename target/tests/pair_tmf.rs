@@ -68,12 +68,12 @@ fn abort_task_on_a_slow_read() {
 /// A write of 32 KiB in 8 KiB bursts (ImmediateData=No) that has sent its
 /// first burst, its second R2T held in the pipe to the initiator: the pair,
 /// the link, where the write's PDUs start (`Pair::mark`) and the write.
-fn half_sent_write() -> (Pair, usize, usize, TaskHandle) {
+/// `reporting` is the TaskReporting offer, if any.
+fn half_sent_write(reporting: Option<&str>) -> (Pair, usize, usize, TaskHandle) {
     let mut p = Pair::new(one_target());
-    let l = ready(
-        &mut p,
-        &[("ImmediateData", "No"), ("MaxBurstLength", "8192")],
-    );
+    let mut keys = vec![("ImmediateData", "No"), ("MaxBurstLength", "8192")];
+    keys.extend(reporting.map(|r| ("TaskReporting", r)));
+    let l = ready(&mut p, &keys);
     p.fault(
         l,
         Dir::ToInitiator,
@@ -121,7 +121,7 @@ fn assert_aborted_unwritten(
 
 #[test]
 fn abort_task_on_a_half_sent_write() {
-    let (mut p, l, m, w) = half_sent_write();
+    let (mut p, l, m, w) = half_sent_write(None);
     assert!(p.pending(l, Dir::ToInitiator) > 0);
     let t = tmf(&mut p, l, TmfFunction::AbortTask, Some(w));
     p.stall(l, Dir::ToInitiator, false);
@@ -146,23 +146,35 @@ fn abort_task_on_a_half_sent_write() {
 }
 
 /// A write of 32 KiB in 8 KiB bursts has sent its first burst and has its
-/// second R2T on the way when `f` comes: RFC 7143 §4.2.3.3 has the target
-/// wait for the Data-Out answering that R2T (a currently valid TTT of an
-/// affected task of the issuing initiator) before it answers `f`.
-fn task_set_waits_for_outstanding_data(f: TmfFunction) {
-    let (mut p, l, m, w) = half_sent_write();
+/// second R2T on the way when `f` comes. Under the standard semantics
+/// (TaskReporting=RFC3720 or ResponseFence, RFC 7143 §13.23, §4.2.3.3) the
+/// target waits for the Data-Out answering that R2T (a currently valid TTT
+/// of an affected task of the issuing initiator) before it answers `f`.
+/// Under FastAbort (§4.2.3.4) it answers without that Data-Out, and the
+/// Data-Out, for a TTT it leaves valid, is dropped without a word.
+fn task_set_meets_outstanding_data(f: TmfFunction, reporting: Option<&str>) {
+    let fast = reporting.is_some_and(|r| r.starts_with("FastAbort"));
+    let (mut p, l, m, w) = half_sent_write(reporting);
     let t = tmf(&mut p, l, f, None);
     // The initiator gets the second R2T and answers it, but its Data-Out
-    // waits in the pipe: the target must not answer the function yet.
+    // waits in the pipe.
     p.stall(l, Dir::ToTarget, true);
     p.stall(l, Dir::ToInitiator, false);
     p.run();
     assert_eq!(p.count_since(m, l, Dir::ToTarget, Opcode::DataOut), 2);
-    assert_eq!(
-        tmf_response(&p, l, t),
-        None,
-        "{f:?} answered before the data"
-    );
+    if fast {
+        assert_eq!(
+            tmf_response(&p, l, t),
+            Some(TmfResponseCode::FunctionComplete),
+            "{f:?} under FastAbort waited for the data"
+        );
+    } else {
+        assert_eq!(
+            tmf_response(&p, l, t),
+            None,
+            "{f:?} answered before the data"
+        );
+    }
     p.stall(l, Dir::ToTarget, false);
     p.run();
     assert_aborted_unwritten(&p, l, w, f, t, 32 << 10);
@@ -174,10 +186,34 @@ fn task_set_waits_for_outstanding_data(f: TmfFunction) {
             Opcode::ReadyToTransfer,
             Opcode::TaskManagementResponse
         ],
-        "{f:?}: no third R2T, no response for the aborted write"
+        "{f:?} ({reporting:?}): no third R2T, no response for the aborted \
+         write, no Reject of its late Data-Out"
     );
     p.clear_ua(l);
     p.write_read_back(l, 0, 4, 8);
+}
+
+fn task_set_waits_for_outstanding_data(f: TmfFunction) {
+    task_set_meets_outstanding_data(f, None);
+}
+
+#[test]
+fn response_fence_waits_for_outstanding_data_too() {
+    for offer in ["ResponseFence,RFC3720", "RFC3720"] {
+        task_set_meets_outstanding_data(TmfFunction::AbortTaskSet, Some(offer));
+    }
+}
+
+#[test]
+fn fast_abort_answers_without_the_outstanding_data() {
+    for f in [
+        TmfFunction::AbortTaskSet,
+        TmfFunction::ClearTaskSet,
+        TmfFunction::LogicalUnitReset,
+        TmfFunction::TargetWarmReset,
+    ] {
+        task_set_meets_outstanding_data(f, Some("FastAbort,ResponseFence,RFC3720"));
+    }
 }
 
 #[test]

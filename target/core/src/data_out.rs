@@ -3,6 +3,7 @@
 
 use bytes::Bytes;
 use rtgt_proto::pdu::{DataOut, Opcode, Pdu, RawPdu, RejectReason, TTT_RESERVED};
+use rtgt_proto::text::TaskReporting;
 
 use super::command::condition;
 use super::events::ConnId;
@@ -110,7 +111,11 @@ impl Session {
             // with a CHECK CONDITION) may still be on the wire: dropped.
             // Data for a TTT we never gave is an invalid field (RFC 7143
             // §11.17.1).
-            return if d.ttt == TTT_RESERVED {
+            // Under TaskReporting=FastAbort (RFC 7143 §4.2.3.4) a task set
+            // function ends writes at once but leaves "all active
+            // 'affected TTTs' ... valid": their Data-Out is dropped too.
+            let fast = self.params.task_reporting == TaskReporting::FastAbort;
+            return if d.ttt == TTT_RESERVED || fast {
                 Verdict::Drop
             } else {
                 Verdict::Reject(RejectReason::InvalidPduField)

@@ -1,12 +1,24 @@
 //! Task management (RFC 7143 §11.5, §11.6, §4.2.3) mapped onto rtgt-scsi's
 //! abort and reset calls; the response goes out once every affected task
-//! is over (§4.2.3.3).
+//! is over (§4.2.3.3), or, under TaskReporting=FastAbort, without waiting
+//! for the Data-Out of the affected writes (§4.2.3.4).
+//!
+//! Response Fence (§4.2.2.3, which ResponseFence and FastAbort promise,
+//! §13.23): "the target iSCSI layer MUST ensure that the following
+//! conditions are met in delivering the response message" so that it
+//! comes after the responses before it and before those after it. rtgt
+//! sends no response for an affected task and queues the function's
+//! response on the issuing connection behind every response it sent there
+//! before, so the fence holds on that connection by its order; across the
+//! connections of a session it is not enforced (no wait for ExpStatSN).
 
 use std::collections::BTreeSet;
 
 use rtgt_proto::pdu::{
-    TaskManagementRequest, TaskManagementResponse, TmfFunction, TmfResponseCode,
+    AsyncEvent, AsyncMessage, Lun, TaskManagementRequest, TaskManagementResponse, TmfFunction,
+    TmfResponseCode,
 };
+use rtgt_proto::text::TaskReporting;
 
 use super::conn::ConnTable;
 use super::events::ConnId;
@@ -77,12 +89,7 @@ impl Tables {
                 };
                 let own_only = t.function == TmfFunction::AbortTaskSet;
                 let only = own_only.then_some(serial);
-                for (serial, itt) in self.sessions.submitted_on(target, Some(n), only) {
-                    waiting.insert((target, Session::tag(serial, itt)));
-                }
-                if let Some(s) = self.sessions.get_mut(&serial) {
-                    s.end_unsubmitted(serial, target, Some(n), &mut waiting);
-                }
+                let notices = self.affect((serial, conn), target, Some(n), only, &mut waiting);
                 if let Some(d) = self.reg.get_mut(target).and_then(|tg| tg.luns.disk_mut(n)) {
                     match t.function {
                         // SAM-5 §7.3, §7.5, §7.7.
@@ -91,18 +98,14 @@ impl Tables {
                         _ => d.lun_reset(&nexus),
                     };
                 }
+                self.conns.task_termination(&mut self.sessions, notices);
                 TmfResponseCode::FunctionComplete
             }
             TmfFunction::TargetWarmReset | TmfFunction::TargetColdReset => {
                 // RFC 7143 §11.5.1: a target reset resets every logical unit
                 // of the target; a cold reset also closes every session of it
                 // once the response is sent.
-                for (serial, itt) in self.sessions.submitted_on(target, None, None) {
-                    waiting.insert((target, Session::tag(serial, itt)));
-                }
-                if let Some(s) = self.sessions.get_mut(&serial) {
-                    s.end_unsubmitted(serial, target, None, &mut waiting);
-                }
+                let notices = self.affect((serial, conn), target, None, None, &mut waiting);
                 if let Some(tg) = self.reg.get_mut(target) {
                     for n in tg.luns.luns().iter().filter_map(|l| l.index()) {
                         if let Some(d) = tg.luns.disk_mut(n) {
@@ -110,6 +113,7 @@ impl Tables {
                         }
                     }
                 }
+                self.conns.task_termination(&mut self.sessions, notices);
                 if t.function == TmfFunction::TargetColdReset {
                     cold = Some(target);
                 }
@@ -136,6 +140,51 @@ impl Tables {
         } else if let Some(s) = self.sessions.get_mut(&serial) {
             s.tmfs.push(pending);
         }
+    }
+
+    /// Gathers into `waiting` the tasks a task set function or target
+    /// reset of session `serial` (from connection `conn`) affects on `lun`
+    /// (every LUN for `None`; `only` that session's), ends the issuing
+    /// session's tasks that never reached their logical unit, and gives the
+    /// connections and LUNs owed an Asynchronous Message.
+    ///
+    /// RFC 7143 §4.2.3.4 d), under FastAbort: the target generates "an
+    /// Asynchronous Message PDU with iSCSIEvent=5" on each connection of a
+    /// third-party session with an allegiant affected task "if
+    /// TaskReporting=FastAbort is operational on that third-party session",
+    /// and on each connection "except the issuing connection" of the
+    /// issuing session with one; "one Asynchronous Message PDU MUST be
+    /// issued for each such LU on each connection".
+    fn affect(
+        &mut self,
+        (serial, conn): (u64, ConnId),
+        target: TargetId,
+        lun: Option<u16>,
+        only: Option<u64>,
+        waiting: &mut BTreeSet<(TargetId, u64)>,
+    ) -> BTreeSet<(ConnId, Lun)> {
+        let reporting = self
+            .sessions
+            .get(&serial)
+            .map_or(TaskReporting::Rfc3720, |s| s.params.task_reporting);
+        let fast = reporting == TaskReporting::FastAbort;
+        let mut notices = BTreeSet::new();
+        for (owner, itt) in self.sessions.submitted_on(target, lun, only) {
+            waiting.insert((target, Session::tag(owner, itt)));
+            let Some(s) = self.sessions.get(&owner) else {
+                continue;
+            };
+            let owed =
+                fast && (owner == serial || s.params.task_reporting == TaskReporting::FastAbort);
+            if let Some(t) = s.tasks.get(itt).filter(|t| owed && t.conn != conn) {
+                notices.insert((t.conn, t.lun));
+            }
+        }
+        if let Some(s) = self.sessions.get_mut(&serial) {
+            let ended = s.end_unsubmitted(serial, target, lun, reporting, waiting);
+            notices.extend(ended.into_iter().filter(|&(c, _)| c != conn));
+        }
+        notices
     }
 
     /// An affected task is over; answers the TMFs that waited only for it.
@@ -205,26 +254,69 @@ impl Session {
     }
 
     /// Ends the issuing session's tasks on `lun` (or every LUN) that never
-    /// reached their logical unit. RFC 7143 §4.2.3.3: for ABORT TASK SET,
-    /// CLEAR TASK SET, LOGICAL UNIT RESET and the target resets, the target
-    /// "MUST wait for responses on currently valid Target Transfer Tags of
-    /// the affected tasks from the issuing initiator": a task with R2Ts
-    /// outstanding drains them first (and the function waits for it); the
-    /// others end here. Third parties' tasks are not waited for (a MAY).
+    /// reached their logical unit. Third parties' tasks are not waited for
+    /// (a MAY of §4.2.3.3).
+    ///
+    /// RFC3720 and ResponseFence (RFC 7143 §13.23: "When TaskReporting is
+    /// not negotiated to FastAbort, the standard multi-task abort
+    /// semantics in Section 4.2.3.3 MUST be used"): for ABORT TASK SET,
+    /// CLEAR TASK SET, LOGICAL UNIT RESET and the target resets, the
+    /// target "MUST wait for responses on currently valid Target Transfer
+    /// Tags of the affected tasks from the issuing initiator": a task with
+    /// R2Ts outstanding drains them first (and the function waits for
+    /// it); the others end here.
+    ///
+    /// FastAbort (§4.2.3.4): the initiator "MUST ... Stop all outgoing
+    /// transfers for the affected tasks on the issuing session", so the
+    /// target does not wait for that data: it propagates the function to
+    /// the logical units and answers once they have, and every affected
+    /// task still collecting its data ends here, without a response. Its
+    /// TTTs stay valid ("Leave all active 'affected TTTs' ... valid"): a
+    /// Data-Out for them that was already on the wire is dropped silently
+    /// (`data_out.rs`), not rejected. Gives the connection and LUN of each
+    /// task ended so.
     fn end_unsubmitted(
         &mut self,
         serial: u64,
         target: TargetId,
         lun: Option<u16>,
+        reporting: TaskReporting,
         waiting: &mut BTreeSet<(TargetId, u64)>,
-    ) {
+    ) -> Vec<(ConnId, Lun)> {
+        let mut ended = Vec::new();
         for itt in self.tasks.end_unsubmitted(lun) {
-            waiting.insert((target, Session::tag(serial, itt)));
+            if reporting == TaskReporting::FastAbort {
+                ended.extend(self.tasks.remove(itt).map(|t| (t.conn, t.lun)));
+            } else {
+                waiting.insert((target, Session::tag(serial, itt)));
+            }
         }
+        ended
     }
 }
 
 impl ConnTable {
+    /// RFC 7143 §11.9.1, AsyncEvent 5: "all active tasks for LU with
+    /// matching LUN field in the Async Message PDU are being terminated";
+    /// one message for each (connection, LUN) of `notices`.
+    fn task_termination(&mut self, sessions: &mut SessionTable, notices: BTreeSet<(ConnId, Lun)>) {
+        for (conn, lun) in notices {
+            let Some(serial) = self.session_of(conn) else {
+                continue;
+            };
+            let (exp_cmd_sn, max_cmd_sn) = sessions.window(serial);
+            let msg = AsyncMessage {
+                lun,
+                async_event: AsyncEvent::TaskTermination,
+                stat_sn: self.take_stat_sn(conn),
+                exp_cmd_sn,
+                max_cmd_sn,
+                ..AsyncMessage::default()
+            };
+            self.send(conn, msg.into());
+        }
+    }
+
     fn tmf_answer(
         &mut self,
         sessions: &mut SessionTable,

@@ -12,6 +12,7 @@ mod pdu;
 mod r2t;
 mod residual;
 mod statsn;
+mod task_reporting;
 mod text;
 mod tmf;
 
@@ -25,6 +26,7 @@ pub const SCENARIOS: &[&[Scenario]] = &[
     pdu::SCENARIOS,
     nop::SCENARIOS,
     tmf::SCENARIOS,
+    task_reporting::SCENARIOS,
     logout::SCENARIOS,
     text::SCENARIOS,
 ];

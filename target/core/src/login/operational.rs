@@ -55,6 +55,11 @@ pub(crate) fn local_config(
         if let Some(a) = alias {
             c.set("TargetAlias", a);
         }
+        // RFC 7143 §13.23 (a list key, §6.2.1: the answer is the first of
+        // the offered values we support): rtgt implements all three,
+        // RFC3720 and ResponseFence with the standard multi-task abort
+        // semantics (§4.2.3.3), FastAbort with §4.2.3.4 (see tmf.rs).
+        c.set("TaskReporting", "FastAbort,ResponseFence,RFC3720");
     }
     c.set("MaxConnections", &limits.max_connections.to_string());
     c.set("InitialR2T", yes_no(limits.initial_r2t));
@@ -194,8 +199,13 @@ mod tests {
         assert_eq!(c.get("AuthMethod"), Some("CHAP"));
         assert_eq!(c.get("TargetPortalGroupTag"), Some("7"));
         assert_eq!(c.get("TargetAlias"), Some("disk"));
+        assert_eq!(
+            c.get("TaskReporting"),
+            Some("FastAbort,ResponseFence,RFC3720")
+        );
         let d = local_config(&l, false, 7, Some("disk"), true);
         assert_eq!(d.get("TargetPortalGroupTag"), None);
+        assert_eq!(d.get("TaskReporting"), None);
         assert_eq!(d.get("AuthMethod"), Some("None"));
     }
 }

@@ -20,5 +20,6 @@ mod prelogin;
 mod registry;
 mod session;
 mod snapshots;
+mod task_reporting;
 mod tmf;
 mod window;

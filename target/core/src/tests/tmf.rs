@@ -5,7 +5,12 @@ use rtgt_proto::pdu::{Lun, Pdu, ScsiStatus, TaskManagementRequest, TmfFunction, 
 use super::harness::*;
 use crate::ConnId;
 
-fn tmf(rig: &mut Rig, f: TmfFunction, referenced: u32, ref_cmd_sn: u32) -> TaskManagementRequest {
+pub(super) fn tmf(
+    rig: &mut Rig,
+    f: TmfFunction,
+    referenced: u32,
+    ref_cmd_sn: u32,
+) -> TaskManagementRequest {
     TaskManagementRequest {
         immediate: true,
         function: f,
