@@ -21,17 +21,76 @@
 //! - Accounts and ACLs are read at login: a change applies to the next
 //!   login; sessions already in full feature phase keep running.
 
+use std::net::SocketAddr;
 use std::time::Instant;
 
+use rtgt_proto::pdu::Isid;
 use rtgt_scsi::Disk;
 
 use crate::config::{AuthConfig, Cidr, TargetConfig};
-use crate::events::CloseReason;
+use crate::events::{CloseReason, ConnId};
 use crate::registry::{RegistryError, TargetId, MAX_LUN};
 use crate::session::Session;
 use crate::TargetCore;
 
+/// A session of a target, as [`TargetCore::sessions_of`] lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// The core's number for the session: sessions get increasing serials
+    /// in the order their logins complete, never given again.
+    pub serial: u64,
+    /// RFC 7143 §11.12.6: the TSIH the target gave the session.
+    pub tsih: u16,
+    /// RFC 7143 §11.12.5: the initiator's part of the session identifier.
+    pub isid: Isid,
+    /// RFC 7143 §13.4: the InitiatorName of its leading login.
+    pub initiator: String,
+    /// Its connections, by ascending [`ConnId`] (the driver's numbering,
+    /// in the order the driver accepted them).
+    pub conns: Vec<ConnInfo>,
+}
+
+/// A connection of a session in [`SessionInfo`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnInfo {
+    /// The driver's name for the connection.
+    pub conn: ConnId,
+    /// RFC 7143 §11.12.7: its CID.
+    pub cid: u16,
+    /// The initiator's address, as given to [`TargetCore::accept`].
+    pub peer: SocketAddr,
+}
+
 impl TargetCore {
+    /// The sessions of target `id`, by ascending serial (login order);
+    /// none for an unknown id.
+    pub fn sessions_of(&self, id: TargetId) -> Vec<SessionInfo> {
+        self.tables
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.target == Some(id))
+            .map(|(&serial, s)| {
+                let mut conns: Vec<ConnInfo> = s
+                    .conns
+                    .iter()
+                    .map(|(&cid, &conn)| ConnInfo {
+                        conn,
+                        cid,
+                        peer: self.tables.conns.peer_of(conn),
+                    })
+                    .collect();
+                conns.sort_by_key(|c| c.conn);
+                SessionInfo {
+                    serial,
+                    tsih: s.tsih,
+                    isid: s.isid,
+                    initiator: s.initiator.clone(),
+                    conns,
+                }
+            })
+            .collect()
+    }
+
     /// The live targets, by ascending id.
     pub fn targets(&self) -> impl Iterator<Item = (TargetId, &TargetConfig)> {
         self.tables.reg.iter()

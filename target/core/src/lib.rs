@@ -62,6 +62,7 @@ mod window;
 #[cfg(test)]
 mod tests;
 
+pub use admin::{ConnInfo, SessionInfo};
 pub use config::{
     AuthConfig, ChapAccount, Cidr, CidrError, Limits, NopConfig, PortalGroupConfig, SessionLimits,
     TargetConfig,
