@@ -82,6 +82,10 @@ pub enum Command {
     },
     /// `--op show --mode portal` (`iscsi_target_show_portals`).
     PortalShow,
+    /// `--op show --mode conn --tid N` (`iscsi_target_show_connections`).
+    ConnShow {
+        tid: i32,
+    },
 }
 
 /// The value after `key=` in `params`, up to the end of the text: tgtd
@@ -133,6 +137,7 @@ pub fn parse(req: &Request) -> Result<Command, AdmError> {
         },
         Mode::Account => account(op, tid, h.ac_dir == ACCOUNT_OUTGOING, p),
         Mode::Portal if op == Op::Show => Ok(Command::PortalShow),
+        Mode::Connection if op == Op::Show => Ok(Command::ConnShow { tid }),
         _ => Err(AdmError::UnsupportedOperation),
     }
 }

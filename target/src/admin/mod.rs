@@ -1,8 +1,8 @@
 //! tgtd's management interface, so that Debian's unmodified `tgtadm`
 //! drives `rtgtd`: the request and reply bytes ([`codec`]), what a
 //! request asks for ([`command`]), tgtd's error codes ([`error`]), tgtd's
-//! view of the targets and accounts ([`state`]) and its `show` text
-//! ([`show`]). Sans-IO: the socket is `daemon::control`'s.
+//! view of the targets and accounts ([`state`]), its session numbers
+//! ([`nexus`]) and its `show` text ([`show`]). Sans-IO: the socket is `daemon::control`'s.
 //!
 //! The source of truth is tgt's own code (`usr/tgtadm.h`, `usr/mgmt.c`,
 //! `usr/target.c`); each item names the function it follows.
@@ -10,6 +10,7 @@
 pub mod codec;
 pub mod command;
 pub mod error;
+pub mod nexus;
 pub mod show;
 pub mod state;
 

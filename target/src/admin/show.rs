@@ -1,17 +1,18 @@
 //! The text tgtd answers `--op show` with, byte for byte.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::net::SocketAddr;
 
 use rtgt_proto::text::DigestKind;
 
 use super::state::{AdminState, LunInfo};
-use crate::core::{NopConfig, SessionLimits};
+use crate::core::{NopConfig, SessionInfo, SessionLimits};
 
 /// tgt's `_TAB1`..`_TAB3` (`usr/util.h`): four spaces a level.
-const TAB1: &str = "    ";
-const TAB2: &str = "        ";
-const TAB3: &str = "            ";
+pub(super) const TAB1: &str = "    ";
+pub(super) const TAB2: &str = "        ";
+pub(super) const TAB3: &str = "            ";
 
 /// A size as tgt prints it (`print_disksize`, `usr/target.c`): its
 /// approximation of decimal megabytes, in C's unsigned 64-bit arithmetic.
@@ -62,9 +63,9 @@ fn lun(out: &mut String, tid: i32, n: u64, l: &LunInfo) {
 }
 
 /// `--op show --mode target` without `--tid`: every target by ascending
-/// tid (`tgt_target_show_all`, `usr/target.c`). The I_T nexus list is
-/// left empty: sessions are not listed yet.
-pub fn targets(state: &AdminState) -> String {
+/// tid (`tgt_target_show_all`, `usr/target.c`), with the `sessions` of
+/// each tid numbered in `state` ([`AdminState::number_sessions`]).
+pub fn targets(state: &AdminState, sessions: &BTreeMap<i32, Vec<SessionInfo>>) -> String {
     let mut out = String::new();
     for (tid, t) in state.targets() {
         let _ = write!(
@@ -73,10 +74,13 @@ pub fn targets(state: &AdminState) -> String {
              {TAB1}System information:\n\
              {TAB2}Driver: iscsi\n\
              {TAB2}State: ready\n\
-             {TAB1}I_T nexus information:\n\
-             {TAB1}LUN information:\n",
+             {TAB1}I_T nexus information:\n",
             t.name
         );
+        if let Some(s) = sessions.get(&tid) {
+            state.nexus_ids().target_lines(&mut out, s);
+        }
+        let _ = writeln!(out, "{TAB1}LUN information:");
         for (&n, l) in &t.luns {
             lun(&mut out, tid, n, l);
         }
@@ -256,7 +260,7 @@ Target 1: iqn.2013-05.com.magedu:tsan.disk1
         }
         s.account_bind(1, "christina", false).unwrap();
         s.account_bind(1, "clyde", true).unwrap();
-        assert_eq!(targets(&s), TGTD);
+        assert_eq!(targets(&s, &BTreeMap::new()), TGTD);
         assert_eq!(accounts(&s), "Account list:\n    clyde\n    christina\n");
         assert_eq!(accounts(&AdminState::default()), "");
     }

@@ -9,7 +9,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::command::{AclRule, GLOBAL_TID};
 use super::error::AdmError;
-use crate::core::{Cidr, TargetId};
+use super::nexus::NexusIds;
+use crate::core::{Cidr, SessionInfo, TargetId};
 
 /// How one LUN is shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,6 +139,8 @@ pub struct AdminState {
     accounts: Vec<Account>,
     /// Bindings of discovery sessions (`global_target`).
     global: Bindings,
+    /// tgtd's numbers for the sessions.
+    nexus: NexusIds,
 }
 
 /// Where an account binding changed: a target or discovery.
@@ -148,6 +151,19 @@ pub enum BindingPlace {
 }
 
 impl AdminState {
+    /// Numbers the sessions of `sessions` (every target's, by tid) new
+    /// since the last call as tgtd numbers sessions at login, and forgets
+    /// those gone.
+    pub fn number_sessions(&mut self, sessions: &BTreeMap<i32, Vec<SessionInfo>>) {
+        let live: Vec<&SessionInfo> = sessions.values().flatten().collect();
+        self.nexus.number(&live);
+    }
+
+    /// tgtd's numbers for the sessions.
+    pub fn nexus_ids(&self) -> &NexusIds {
+        &self.nexus
+    }
+
     /// The targets by ascending tid.
     pub fn targets(&self) -> impl Iterator<Item = (i32, &TargetEntry)> {
         self.targets.iter().map(|(&t, e)| (t, e))

@@ -13,7 +13,9 @@ use crate::admin::command::Command;
 use crate::admin::state::{BindingPlace, LunInfo, TargetEntry};
 use crate::admin::{show, AdmError, AdminState};
 use crate::config::LunBackend;
-use crate::core::{AuthConfig, ChapAccount, RegistryError, TargetConfig, TargetCore, TargetId};
+use crate::core::{
+    AuthConfig, ChapAccount, RegistryError, SessionInfo, TargetConfig, TargetCore, TargetId,
+};
 
 type Luns = BTreeMap<(TargetId, u16), LunBackend>;
 
@@ -117,7 +119,16 @@ fn apply(
             admin.remove_target(tid);
             info!(tid, "target removed");
         }
-        Command::TargetShowAll => return Ok(show::targets(admin)),
+        Command::TargetShowAll => {
+            let sessions = sessions(core, admin);
+            return Ok(show::targets(admin, &sessions));
+        }
+        Command::ConnShow { tid } => {
+            admin.target(tid)?;
+            let mut sessions = sessions(core, admin);
+            let s = sessions.remove(&tid).unwrap_or_default();
+            return Ok(admin.nexus_ids().connections(&s));
+        }
         Command::TargetShow { tid } => {
             let id = admin.target(tid)?.id;
             let t = core.target(id).ok_or(AdmError::NoTarget)?;
@@ -200,6 +211,17 @@ fn apply(
         }
     }
     Ok(String::new())
+}
+
+/// Every target's sessions by tid, numbered in `admin` as tgtd numbers
+/// them.
+fn sessions(core: &TargetCore, admin: &mut AdminState) -> BTreeMap<i32, Vec<SessionInfo>> {
+    let all = admin
+        .targets()
+        .map(|(tid, t)| (tid, core.sessions_of(t.id)))
+        .collect();
+    admin.number_sessions(&all);
+    all
 }
 
 fn unbind_account(a: &mut AuthConfig, user: &str, outgoing: bool) {
