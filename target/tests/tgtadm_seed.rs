@@ -6,13 +6,17 @@
 
 mod common;
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::Rtgtd;
+use rtgt_initiator::client::{ClientConfig, Session};
+use rtgt_initiator::InitiatorConfig;
 use rtgt_peers::process::spawn_logged;
 use rtgt_peers::tgtd::free_loopback_port;
+use rtgt_proto::pdu::{Isid, IsidType};
 
 /// The control port given to both (`tgtadm -C`): the sockets are
 /// `$TGT_IPC_SOCKET.1`, each daemon with its own `TGT_IPC_SOCKET`.
@@ -22,6 +26,8 @@ const CONTROL_PORT: &str = "1";
 struct Tgtd {
     child: Child,
     sock: PathBuf,
+    /// Its iSCSI portal.
+    addr: SocketAddr,
 }
 
 impl Tgtd {
@@ -36,7 +42,8 @@ impl Tgtd {
             &dir.join("tgtd.log"),
         )
         .expect("tgtd starts (install it with `cargo xtask peers`)");
-        let t = Tgtd { child, sock };
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let t = Tgtd { child, sock, addr };
         let deadline = Instant::now() + Duration::from_secs(10);
         while !tgtadm(&t.sock, &["--op", "show", "--mode", "target"])
             .status
@@ -82,6 +89,34 @@ fn diff(a: &str, b: &str) -> String {
         }
     }
     out
+}
+
+/// Runs `tgtadm STEP` against tgtd's socket `want` and rtgtd's `got`,
+/// notes in `failures` where their status, output or errors differ, and
+/// gives tgtd's answer.
+fn compare(want: &Path, got: &Path, step: &[&str], failures: &mut String) -> Output {
+    let (want, got) = (tgtadm(want, step), tgtadm(got, step));
+    let (ws, gs) = (
+        String::from_utf8_lossy(&want.stdout),
+        String::from_utf8_lossy(&got.stdout),
+    );
+    println!(
+        "$ tgtadm {}\n{gs}{}",
+        step.join(" "),
+        String::from_utf8_lossy(&got.stderr)
+    );
+    if got.status != want.status || got.stdout != want.stdout || got.stderr != want.stderr {
+        failures.push_str(&format!(
+            "tgtadm {}\n  status tgtd {} rtgtd {}\n  stderr tgtd {:?} rtgtd {:?}\n{}",
+            step.join(" "),
+            want.status,
+            got.status,
+            String::from_utf8_lossy(&want.stderr),
+            String::from_utf8_lossy(&got.stderr),
+            diff(&ws, &gs)
+        ));
+    }
+    want
 }
 
 /// A sparse file of `len` bytes in `dir`, for a LUN.
@@ -170,32 +205,11 @@ fn tgtadm_sequence_shows_the_same_as_tgtd() {
             .map(|w| if w == "FILE" { lun.as_str() } else { w })
             .collect();
         let step = &step;
-        let want = tgtadm(&tgtd.sock, step);
-        let got = tgtadm(&rsock, step);
-        let (ws, gs) = (
-            String::from_utf8_lossy(&want.stdout),
-            String::from_utf8_lossy(&got.stdout),
-        );
-        println!(
-            "$ tgtadm {}\n{gs}{}",
-            step.join(" "),
-            String::from_utf8_lossy(&got.stderr)
-        );
+        let want = compare(&tgtd.sock, &rsock, step, &mut failures);
         assert!(
             i >= seed || want.status.success(),
             "tgtd refused {step:?}: {want:?}"
         );
-        if got.status != want.status || got.stdout != want.stdout || got.stderr != want.stderr {
-            failures.push_str(&format!(
-                "tgtadm {}\n  status tgtd {} rtgtd {}\n  stderr tgtd {:?} rtgtd {:?}\n{}",
-                step.join(" "),
-                want.status,
-                got.status,
-                String::from_utf8_lossy(&want.stderr),
-                String::from_utf8_lossy(&got.stderr),
-                diff(&ws, &gs)
-            ));
-        }
     }
     assert!(failures.is_empty(), "rtgtd differs from tgtd:\n{failures}");
     let log = rtgtd.log_text();
@@ -256,5 +270,53 @@ fn targets_made_by_tgtadm_serve_initiators() {
     tgtadm_ok(&sock, "--op delete --mode logicalunit --tid 1 --lun 1");
     let (ok, out) = capacity("");
     assert!(!ok, "the LUN is gone: {out}");
+    assert!(rtgtd.stop().success());
+}
+
+/// With one session logged in to target 1 of each (the same initiator
+/// name and ISID, from loopback), `show --mode target` lists its I_T
+/// nexus and `show --mode conn` its connection as tgtd does.
+#[test]
+fn sessions_show_as_tgtd_shows_them() {
+    const IQN: &str = "iqn.2024-01.org.rtgt:nexus";
+    const HOST: &str = "iqn.2024-01.org.rtgt:nexus-host";
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let tgtd = Tgtd::start(dir.path());
+    let (mut rtgtd, rsock) = start_rtgtd(dir.path());
+    // A worker thread answers the targets' pings while tgtadm runs.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut sessions = Vec::new();
+    for (sock, addr) in [(&tgtd.sock, tgtd.addr), (&rsock, rtgtd.addr)] {
+        tgtadm_ok(sock, &format!("--op new --mode target --tid 1 -T {IQN}"));
+        tgtadm_ok(sock, "--op bind --mode target --tid 1 -I ALL");
+        let mut cfg = InitiatorConfig::normal(HOST, IQN);
+        cfg.isid = Some(Isid {
+            t: IsidType::Random,
+            a: 0,
+            b: 0x7274,
+            c: 0x67,
+            d: 1,
+        });
+        let addr = addr.to_string();
+        let login = Session::login(&addr, ClientConfig::new(cfg));
+        sessions.push(rt.block_on(login).expect("login"));
+    }
+    let mut failures = String::new();
+    for line in [
+        "--op show --mode target",
+        "--op show --mode conn --tid 1",
+        "--op show --mode conn --tid 2",
+    ] {
+        let step: Vec<&str> = line.split_whitespace().collect();
+        compare(&tgtd.sock, &rsock, &step, &mut failures);
+    }
+    for s in &sessions {
+        rt.block_on(s.logout()).expect("logout");
+    }
+    assert!(failures.is_empty(), "rtgtd differs from tgtd:\n{failures}");
     assert!(rtgtd.stop().success());
 }
