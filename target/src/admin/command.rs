@@ -241,6 +241,10 @@ mod tests {
             parse(&req(Mode::Target, Op::Show, -1, "")),
             Ok(Command::TargetShowAll)
         );
+        assert_eq!(
+            parse(&req(Mode::Connection, Op::Show, 1, "")),
+            Ok(Command::ConnShow { tid: 1 })
+        );
         let r = req(Mode::Target, Op::Bind, 1, "initiator-address=172.16.0.0/16");
         assert_eq!(
             parse(&r),
