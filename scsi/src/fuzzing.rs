@@ -137,9 +137,18 @@ pub fn scsi_disk(data: &[u8]) {
                 if op % 4 == 0 {
                     let len = usize::from(input.byte() % 16) + 1;
                     let pattern = input.take(len);
-                    let out: Vec<u8> = pattern.iter().copied().cycle().take(count * BLOCK).collect();
+                    let out: Vec<u8> = pattern
+                        .iter()
+                        .copied()
+                        .cycle()
+                        .take(count * BLOCK)
+                        .collect();
                     // An empty pattern (input over) writes zeroes.
-                    let out = if out.is_empty() { vec![0; count * BLOCK] } else { out };
+                    let out = if out.is_empty() {
+                        vec![0; count * BLOCK]
+                    } else {
+                        out
+                    };
                     let cdb = rw10(0x2a, lba, blocks);
                     let expected = u32::from(blocks) * BLOCK as u32;
                     let reply = rig.run(0, TaskAttribute::Simple, &cdb, &out, expected);

@@ -58,7 +58,8 @@ impl CoreRig {
             rx,
             inbox: Vec::new(),
         };
-        rig.core.accept(CONN, addr(10, 40001), addr(1, 3260), rig.now);
+        rig.core
+            .accept(CONN, addr(10, 40001), addr(1, 3260), rig.now);
         rig.run();
         rig
     }
@@ -90,7 +91,8 @@ impl CoreRig {
             }
             while let Some((tag, _state)) = self.core.poll_persist() {
                 busy = true;
-                self.core.handle_io_complete(tag, Ok(IoData::Done), self.now);
+                self.core
+                    .handle_io_complete(tag, Ok(IoData::Done), self.now);
             }
             while let Some((conn, parts)) = self.core.poll_transmit() {
                 assert_eq!(conn, CONN, "output for an unknown connection");
