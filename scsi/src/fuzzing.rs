@@ -23,26 +23,9 @@ use crate::task::{Command, Nexus, Reply, TaskAttribute};
 const TRACKED_BLOCKS: u8 = 32;
 const BLOCK: usize = 512;
 
-/// A little reader over the fuzz input.
-struct Input<'a> {
-    data: &'a [u8],
-}
-
-impl<'a> Input<'a> {
-    fn byte(&mut self) -> u8 {
-        let (first, rest) = self
-            .data
-            .split_first()
-            .map_or((0, &[][..]), |(f, r)| (*f, r));
-        self.data = rest;
-        first
-    }
-
-    fn take(&mut self, n: usize) -> &'a [u8] {
-        let (head, rest) = self.data.split_at(n.min(self.data.len()));
-        self.data = rest;
-        head
-    }
+/// The first `n` bytes of `data` (fewer if it is shorter), and the rest.
+fn split(data: &[u8], n: usize) -> (&[u8], &[u8]) {
+    data.split_at(n.min(data.len()))
 }
 
 /// A disk on a RAM backstore, two nexuses, and what the tracked blocks
@@ -113,30 +96,31 @@ fn rw10(opcode: u8, lba: u8, blocks: u8) -> [u8; 10] {
 
 /// SCSI commands into a disk over its RAM backstore.
 ///
-/// Input layout: repeated records, each an operation byte, then
-/// - `op % 4 == 0`: a plain WRITE(10): `[lba][blocks][pattern length]
-///   [pattern]`, the data the pattern repeated;
-/// - `op % 4 == 1`: a plain READ(10): `[lba][blocks]`, checked against the
-///   last data written there;
-/// - otherwise any command: `[CDB length][CDB][Data-Out length / 16]
-///   [Data-Out][expected length / 512]`, from the first nexus (`op % 4 == 2`) or the second, with
+/// Input layout: repeated records, each a 4-byte header `[op][x][y][z]`
+/// and then
+/// - `op % 4 == 0`: a plain WRITE(10) of `y % 4 + 1` blocks at LBA `x`,
+///   the data a pattern of the next `z % 16 + 1` bytes repeated;
+/// - `op % 4 == 1`: a plain READ(10) of the same shape, checked against
+///   the last data written there;
+/// - otherwise any command: a CDB of the next `x % 33` bytes, a Data-Out
+///   of the `y * 16` bytes after it, an expected length of `z * 512`, from the first nexus (`op % 4 == 2`) or the second, with
 ///   the task attribute `op >> 2`. It may change any block, so the tracked
 ///   content is forgotten.
 pub fn scsi_disk(data: &[u8]) {
     let Some(mut rig) = DiskRig::new() else {
         return;
     };
-    let mut input = Input { data };
-    while !input.data.is_empty() {
-        let op = input.byte();
+    let mut rest = data;
+    while let Some((&[op, x, y, z], tail)) = rest.split_first_chunk::<4>() {
+        rest = tail;
         match op % 4 {
             0 | 1 => {
-                let lba = input.byte() % TRACKED_BLOCKS;
-                let blocks = (input.byte() % 4 + 1).min(TRACKED_BLOCKS - lba);
+                let lba = x % TRACKED_BLOCKS;
+                let blocks = (y % 4 + 1).min(TRACKED_BLOCKS - lba);
                 let (first, count) = (usize::from(lba), usize::from(blocks));
                 if op % 4 == 0 {
-                    let len = usize::from(input.byte() % 16) + 1;
-                    let pattern = input.take(len);
+                    let pattern;
+                    (pattern, rest) = split(rest, usize::from(z % 16) + 1);
                     let out: Vec<u8> = pattern
                         .iter()
                         .copied()
@@ -191,11 +175,10 @@ pub fn scsi_disk(data: &[u8]) {
                     3 => TaskAttribute::Untagged,
                     _ => TaskAttribute::Aca,
                 };
-                let cdb_len = usize::from(input.byte() % 33);
-                let cdb = input.take(cdb_len);
-                let out_len = usize::from(input.byte()) * 16;
-                let out = input.take(out_len);
-                let expected = u32::from(input.byte()) << 9;
+                let (cdb, tail) = split(rest, usize::from(x % 33));
+                let (out, tail) = split(tail, usize::from(y) * 16);
+                rest = tail;
+                let expected = u32::from(z) << 9;
                 let _ = rig.run(usize::from(which == 3), attr, cdb, out, expected);
                 rig.forget(0, usize::from(TRACKED_BLOCKS));
             }
@@ -211,13 +194,17 @@ mod tests {
     fn scsi_disk_runs_fixed_inputs() {
         scsi_disk(&[]);
         // Takes the unit attention, writes LBA 3..5, reads it back.
-        scsi_disk(&[2, 6, 0, 0, 1, 0, 0, 0, 3, 1, 4, 0xa5, 0x5a, 1, 0, 1, 3, 1]);
+        let tur = [2, 6, 0, 0, 0, 0, 0, 0, 0, 0];
+        let write = [0, 3, 1, 1, 0xa5, 0x5a];
+        let read = [1, 3, 1, 0];
+        scsi_disk(&[&tur[..], &write, &read].concat());
         // A write, then INQUIRY from the second nexus, then a read.
-        scsi_disk(&[0, 7, 0, 1, 9, 3, 6, 0x12, 0, 0, 0, 0xff, 0, 0, 1, 1, 7, 0]);
+        let inquiry = [3, 6, 0, 1, 0x12, 0, 0, 0, 0xff, 0];
+        scsi_disk(&[&write[..], &inquiry, &tur, &write, &read].concat());
         // Writes and reads over each other, and truncated records.
         let mut data = Vec::new();
         for i in 0..64u8 {
-            data.extend_from_slice(&[i % 2, i % 40, i, 2, i, !i]);
+            data.extend_from_slice(&[i % 2, i % 40, i, 2, i, !i, i]);
         }
         scsi_disk(&data);
         scsi_disk(&[3, 33]);
