@@ -26,6 +26,11 @@ pub mod config;
 pub mod device;
 mod dispatch;
 pub mod exec;
+// The fuzz harness bodies report a broken invariant by panicking: that is
+// how libFuzzer and the tests learn of it.
+#[cfg(feature = "fuzzing")]
+#[allow(clippy::panic)]
+pub mod fuzzing;
 pub mod inquiry;
 pub mod luns;
 mod medium;

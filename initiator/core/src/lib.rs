@@ -55,6 +55,8 @@ mod config;
 mod connection;
 mod discovery;
 mod event;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod issue;
 mod login;
 mod logout;

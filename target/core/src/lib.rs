@@ -45,6 +45,11 @@ mod data_out;
 mod discovery;
 mod events;
 mod frames;
+// The fuzz harness bodies report a broken invariant by panicking: that is
+// how libFuzzer and the tests learn of it.
+#[cfg(feature = "fuzzing")]
+#[allow(clippy::expect_used, clippy::panic)]
+pub mod fuzzing;
 mod limits;
 mod login;
 mod logout;
