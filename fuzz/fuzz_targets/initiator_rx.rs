@@ -3,5 +3,5 @@
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    rtgt_initiator_core::fuzzing::initiator_rx(data);
+    rtgt_initiator_core::fuzzing::initiator_rx(data, std::time::Instant::now());
 });

@@ -3,5 +3,5 @@
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    rtgt_target_core::fuzzing::target_session(data);
+    rtgt_target_core::fuzzing::target_session(data, std::time::Instant::now());
 });

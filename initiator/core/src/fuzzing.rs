@@ -26,7 +26,10 @@ fn drain(ini: &mut Initiator) {
 /// `c`, then if `c & 0x80` the clock moves on `c & 0x7f` seconds, if
 /// `c == 0x7f` a READ(10) of one block is submitted, else the next
 /// `c * 4 + 1` bytes are fed to the initiator.
-pub fn initiator_rx(data: &[u8]) {
+///
+/// `start` is the clock at the first step: the fuzz target passes the
+/// wall clock, since this crate never reads it.
+pub fn initiator_rx(data: &[u8], start: Instant) {
     let (config, mut rest) = data.split_first().map_or((0, data), |(c, r)| (*c, r));
     const INITIATOR: &str = "iqn.2024-01.org.rtgt:host1";
     let cfg = if config & 1 != 0 {
@@ -40,7 +43,7 @@ pub fn initiator_rx(data: &[u8]) {
     } else {
         Strictness::Lenient
     });
-    let mut now = Instant::now();
+    let mut now = start;
     if ini.login(now).is_err() {
         return;
     }
@@ -69,6 +72,7 @@ pub fn initiator_rx(data: &[u8]) {
 mod tests {
     use super::initiator_rx;
     use rtgt_proto::pdu::{Digests, LoginResponse, LoginStage, NopIn, Pdu};
+    use std::time::Instant;
 
     /// `[config]` then `bytes` in chunks of 9.
     fn input(config: u8, bytes: &[u8]) -> Vec<u8> {
@@ -82,8 +86,8 @@ mod tests {
 
     #[test]
     fn initiator_rx_runs_fixed_inputs() {
-        initiator_rx(&[]);
-        initiator_rx(&[1, 0x90, 0x7f, 3, 1, 2]);
+        initiator_rx(&[], Instant::now());
+        initiator_rx(&[1, 0x90, 0x7f, 3, 1, 2], Instant::now());
         let rsp = LoginResponse {
             transit: true,
             csg: LoginStage::LoginOperationalNegotiation,
@@ -97,7 +101,7 @@ mod tests {
         for config in 0..4 {
             let mut data = input(config, &bytes);
             data.extend_from_slice(&[0x7f, 0x85, 40, 0, 1, 2]);
-            initiator_rx(&data);
+            initiator_rx(&data, Instant::now());
         }
     }
 }

@@ -39,7 +39,7 @@ struct CoreRig {
 }
 
 impl CoreRig {
-    fn new() -> CoreRig {
+    fn new(start: Instant) -> CoreRig {
         let mut luns = LunMap::new();
         let cfg = DiskConfig::new(1, "SN0001", BlockSize::B512, BLOCKS).thin(true);
         let store = RamBackstore::new(cfg.size_bytes());
@@ -54,7 +54,7 @@ impl CoreRig {
         let mut rig = CoreRig {
             core: TargetCore::new(config, Box::new(SeededRandom::new(42))),
             store,
-            now: Instant::now(),
+            now: start,
             rx,
             inbox: Vec::new(),
         };
@@ -162,9 +162,12 @@ impl CoreRig {
 /// bit 1 a data digest), then repeated records: a control byte `c`, then
 /// if `c & 0x80` the clock moves on `c & 0x7f` seconds, else the next
 /// `c * 4 + 1` bytes are fed to the connection.
-pub fn target_session(data: &[u8]) {
+///
+/// `start` is the clock at the first step: the fuzz target passes the
+/// wall clock, since this crate never reads it.
+pub fn target_session(data: &[u8], start: Instant) {
     let (config, mut rest) = data.split_first().map_or((0, data), |(c, r)| (*c, r));
-    let mut rig = CoreRig::new();
+    let mut rig = CoreRig::new(start);
     rig.login(Digests {
         header: config & 1 != 0,
         data: config & 2 != 0,
@@ -187,6 +190,7 @@ pub fn target_session(data: &[u8]) {
 mod tests {
     use super::target_session;
     use rtgt_proto::pdu::{Digests, Lun, Pdu, ScsiCommand};
+    use std::time::Instant;
 
     fn command(cdb: &[u8], edtl: u32, write: bool, cmd_sn: u32) -> Vec<u8> {
         let mut c = ScsiCommand {
@@ -214,15 +218,15 @@ mod tests {
 
     #[test]
     fn target_session_runs_fixed_inputs() {
-        target_session(&[]);
-        target_session(&[3]);
-        target_session(&[0, 0x85, 7, 1, 2, 3]);
+        target_session(&[], Instant::now());
+        target_session(&[3], Instant::now());
+        target_session(&[0, 0x85, 7, 1, 2, 3], Instant::now());
         let mut bytes = command(&[0; 6], 0, false, 1);
         bytes.extend(command(&[0x28, 0, 0, 0, 0, 1, 0, 0, 1, 0], 512, false, 2));
         let mut write = command(&[0x2a, 0, 0, 0, 0, 1, 0, 0, 1, 0], 512, true, 3);
         write.extend(std::iter::repeat_n(0, 300));
         bytes.extend(write);
-        target_session(&input(0, &bytes));
-        target_session(&input(0x80, &bytes[..50]));
+        target_session(&input(0, &bytes), Instant::now());
+        target_session(&input(0x80, &bytes[..50]), Instant::now());
     }
 }
