@@ -38,6 +38,20 @@ pub const SCENARIOS: &[Scenario] = &[
     },
 ];
 
+/// An immediate Logout Request for `reason` on connection 0 (the
+/// session's only one), with a fresh ITT.
+pub(super) fn request(s: &mut RawSession, reason: LogoutReason) -> LogoutRequest {
+    LogoutRequest {
+        immediate: true,
+        reason,
+        itt: s.itt(),
+        cid: 0,
+        cmd_sn: s.cmd_sn,
+        exp_stat_sn: s.exp_stat_sn,
+        ..LogoutRequest::default()
+    }
+}
+
 /// Sends a logout for `reason`; its response code and the session, or
 /// `None` when the connection closed before the response.
 fn logout(
@@ -45,16 +59,8 @@ fn logout(
     reason: LogoutReason,
 ) -> Result<Option<(LogoutResponseCode, RawSession)>, crate::scenario::ScenarioError> {
     let mut s = session(ctx)?;
-    let itt = s.itt();
-    let req = LogoutRequest {
-        immediate: true,
-        reason,
-        itt,
-        cid: 0,
-        cmd_sn: s.cmd_sn,
-        exp_stat_sn: s.exp_stat_sn,
-        ..LogoutRequest::default()
-    };
+    let req = request(&mut s, reason);
+    let itt = req.itt;
     s.send(ctx, req)?;
     let response = loop {
         match s.next_pdu(ctx, "the Logout Response") {

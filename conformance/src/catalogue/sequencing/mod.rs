@@ -6,6 +6,7 @@ use crate::scenario::Scenario;
 
 mod cmdsn;
 mod datain;
+mod discovery;
 mod logout;
 mod nop;
 mod pdu;
@@ -29,4 +30,5 @@ pub const SCENARIOS: &[&[Scenario]] = &[
     task_reporting::SCENARIOS,
     logout::SCENARIOS,
     text::SCENARIOS,
+    discovery::SCENARIOS,
 ];

@@ -68,7 +68,8 @@ pub const SCENARIOS: &[Scenario] = &[
     },
 ];
 
-fn names(pairs: &[Pair]) -> Vec<&str> {
+/// The values of every TargetName in `pairs`.
+pub(super) fn names(pairs: &[Pair]) -> Vec<&str> {
     pairs
         .iter()
         .filter(|p| p.key == "TargetName")
