@@ -9,6 +9,7 @@ use crate::harness::scratch::with_scratch;
 use crate::harness::session::RawSession;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
 use crate::wire::last_value;
+use bytes::Bytes;
 use rtgt_proto::pdu::{Pdu, ReadyToTransfer, ScsiStatus, TTT_RESERVED};
 use rtgt_proto::scsi::asc::SenseKey;
 
@@ -76,6 +77,16 @@ pub const SCENARIOS: &[Scenario] = &[
                       come first, the response still must; never GOOD, nor a close",
         needs: Needs::NONE,
         run: first_burst_exceeded,
+    },
+    Scenario {
+        id: "iscsi.r2t.unsolicited-while-initial-r2t",
+        clause: "RFC 7143 §13.11, §11.4.7.2",
+        level: Level::Must,
+        requirement: "with InitialR2T=Yes and ImmediateData=No, an unsolicited Data-Out is \
+                      rejected with the corresponding response code: the command ends with \
+                      CHECK CONDITION, ABORTED COMMAND, 0x0C/0x0C (or 0x0C/0x0D), never GOOD",
+        needs: Needs::NONE,
+        run: unsolicited_while_initial_r2t,
     },
 ];
 
@@ -306,49 +317,83 @@ fn first_burst_exceeded(ctx: &mut Context) -> Verdict {
         s.send(ctx, cmd)?;
         // Unsolicited data for the whole write: past FirstBurstLength.
         s.send_data(ctx, (itt, TTT_RESERVED, lun(ctx)), &data, (0, len))?;
-        // RFC 7143 §11.4.7.2: "Certain iSCSI conditions result in the command
-        // being terminated at the target ... with a SCSI CHECK CONDITION
-        // Status": "Unexpected unsolicited data" 0x0C/0x0C, "Incorrect amount
-        // of data" 0x0C/0x0D. A Reject does not end the task: "the target
-        // MUST issue a proper SCSI command response with CHECK CONDITION"
-        // (§11.17.1).
-        let mut outcome = None;
-        for _ in 0..32 {
-            match s.next_pdu(ctx, "the answer to too much unsolicited data") {
-                Err(ScenarioError::Closed(_)) => {
-                    outcome = Some(Outcome::fail(
-                        "CHECK CONDITION, ABORTED COMMAND, 0x0C/0x0C or 0x0C/0x0D",
-                        "the connection closed",
-                    ));
-                    break;
-                }
-                Err(e) => return Err(e),
-                Ok(Pdu::Reject(_)) => {}
-                Ok(Pdu::ReadyToTransfer(r)) if r.itt == itt => {
-                    s.answer_r2t(ctx, itt, r.lun, &r, &data)?;
-                }
-                Ok(Pdu::ScsiResponse(r)) if r.itt == itt => {
-                    let sense = r
-                        .sense_data()
-                        .and_then(|b| rtgt_proto::scsi::sense::Sense::decode(b).ok())
-                        .map(|d| d.value);
-                    let ok = r.status == ScsiStatus::CheckCondition
-                        && sense.as_ref().is_some_and(|d| {
-                            d.key == SenseKey::ABORTED_COMMAND
-                                && d.asc.asc == 0x0c
-                                && matches!(d.asc.ascq, 0x0c | 0x0d)
-                        });
-                    outcome = Some(Outcome::check(
-                        ok,
-                        "CHECK CONDITION, ABORTED COMMAND, 0x0C/0x0C or 0x0C/0x0D",
-                        format!("{:?} {:?}", r.status, sense.map(|d| (d.key, d.asc))),
-                    ));
-                    break;
-                }
-                Ok(_) => {}
-            }
-        }
+        let verdict = ends_aborted(ctx, &mut s, itt, &data);
         drop(s);
-        Ok(outcome.unwrap_or_else(|| Outcome::fail("an end to the command", "more than 32 PDUs")))
+        verdict
+    })
+}
+
+/// What must follow unsolicited data the target may not take (RFC 7143
+/// §11.4.7.2): the command ends with CHECK CONDITION, ABORTED COMMAND,
+/// 0x0C/0x0C (unexpected unsolicited data) or 0x0C/0x0D (incorrect amount
+/// of data). R2Ts met on the way are answered from `data`, so a target
+/// that ignores the data and asks for it again ends GOOD and fails.
+fn ends_aborted(ctx: &mut Context, s: &mut RawSession, itt: u32, data: &Bytes) -> Verdict {
+    // RFC 7143 §11.4.7.2: "Certain iSCSI conditions result in the command
+    // being terminated at the target ... with a SCSI CHECK CONDITION
+    // Status": "Unexpected unsolicited data" 0x0C/0x0C, "Incorrect amount
+    // of data" 0x0C/0x0D. A Reject does not end the task: "the target
+    // MUST issue a proper SCSI command response with CHECK CONDITION"
+    // (§11.17.1).
+    let mut outcome = None;
+    for _ in 0..32 {
+        match s.next_pdu(ctx, "the answer to the unsolicited data") {
+            Err(ScenarioError::Closed(_)) => {
+                outcome = Some(Outcome::fail(
+                    "CHECK CONDITION, ABORTED COMMAND, 0x0C/0x0C or 0x0C/0x0D",
+                    "the connection closed",
+                ));
+                break;
+            }
+            Err(e) => return Err(e),
+            Ok(Pdu::Reject(_)) => {}
+            Ok(Pdu::ReadyToTransfer(r)) if r.itt == itt => {
+                s.answer_r2t(ctx, itt, r.lun, &r, data)?;
+            }
+            Ok(Pdu::ScsiResponse(r)) if r.itt == itt => {
+                let sense = r
+                    .sense_data()
+                    .and_then(|b| rtgt_proto::scsi::sense::Sense::decode(b).ok())
+                    .map(|d| d.value);
+                let ok = r.status == ScsiStatus::CheckCondition
+                    && sense.as_ref().is_some_and(|d| {
+                        d.key == SenseKey::ABORTED_COMMAND
+                            && d.asc.asc == 0x0c
+                            && matches!(d.asc.ascq, 0x0c | 0x0d)
+                    });
+                outcome = Some(Outcome::check(
+                    ok,
+                    "CHECK CONDITION, ABORTED COMMAND, 0x0C/0x0C or 0x0C/0x0D",
+                    format!("{:?} {:?}", r.status, sense.map(|d| (d.key, d.asc))),
+                ));
+                break;
+            }
+            Ok(_) => {}
+        }
+    }
+    Ok(outcome.unwrap_or_else(|| Outcome::fail("an end to the command", "more than 32 PDUs")))
+}
+
+/// §13.11: "If ImmediateData is set to No and InitialR2T is set to Yes
+/// (the default), then the initiator MUST NOT send unsolicited data and the
+/// target MUST reject unsolicited data with the corresponding response
+/// code." The suite sends a Data-Out without waiting for an R2T.
+fn unsolicited_while_initial_r2t(ctx: &mut Context) -> Verdict {
+    with_scratch(ctx, 16, |ctx, lba, bs| {
+        let mut s = RawSession::open(ctx, SOLICITED)?;
+        crate::harness::blocks::block_size(ctx, &mut s)?;
+        let blocks = (4096 / bs).max(1) as u16;
+        let len = u32::from(blocks) * bs;
+        let data = pattern(len as usize, 21);
+        let mut cmd = s.command(lun(ctx), &write10(lba, blocks), len, false, true);
+        // F=0: unsolicited Data-Out follows (§11.3.1), which InitialR2T=Yes
+        // forbids.
+        cmd.final_bit = false;
+        let itt = cmd.itt;
+        s.send(ctx, cmd)?;
+        s.send_data(ctx, (itt, TTT_RESERVED, lun(ctx)), &data, (0, len))?;
+        let verdict = ends_aborted(ctx, &mut s, itt, &data);
+        drop(s);
+        verdict
     })
 }
