@@ -299,7 +299,7 @@ fn first_burst(ctx: &mut Context) -> Verdict {
 
 fn first_burst_exceeded(ctx: &mut Context) -> Verdict {
     with_scratch(ctx, 64, |ctx, lba, bs| {
-        let (mut s, first) = match unsolicited_session(ctx, "No", "4096")? {
+        let (s, first) = match unsolicited_session(ctx, "No", "4096")? {
             Ok(opened) => opened,
             Err(outcome) => return Ok(outcome),
         };
@@ -310,16 +310,8 @@ fn first_burst_exceeded(ctx: &mut Context) -> Verdict {
                 "the block size exceeds twice FirstBurstLength",
             ));
         }
-        let data = pattern(len as usize, 15);
-        let mut cmd = s.command(lun(ctx), &write10(lba, blocks), len, false, true);
-        cmd.final_bit = false;
-        let itt = cmd.itt;
-        s.send(ctx, cmd)?;
         // Unsolicited data for the whole write: past FirstBurstLength.
-        s.send_data(ctx, (itt, TTT_RESERVED, lun(ctx)), &data, (0, len))?;
-        let verdict = ends_aborted(ctx, &mut s, itt, &data);
-        drop(s);
-        verdict
+        unsolicited_write(ctx, s, (lba, blocks), len)
     })
 }
 
@@ -383,17 +375,24 @@ fn unsolicited_while_initial_r2t(ctx: &mut Context) -> Verdict {
         let mut s = RawSession::open(ctx, SOLICITED)?;
         crate::harness::blocks::block_size(ctx, &mut s)?;
         let blocks = (4096 / bs).max(1) as u16;
-        let len = u32::from(blocks) * bs;
-        let data = pattern(len as usize, 21);
-        let mut cmd = s.command(lun(ctx), &write10(lba, blocks), len, false, true);
-        // F=0: unsolicited Data-Out follows (§11.3.1), which InitialR2T=Yes
-        // forbids.
-        cmd.final_bit = false;
-        let itt = cmd.itt;
-        s.send(ctx, cmd)?;
-        s.send_data(ctx, (itt, TTT_RESERVED, lun(ctx)), &data, (0, len))?;
-        let verdict = ends_aborted(ctx, &mut s, itt, &data);
-        drop(s);
-        verdict
+        unsolicited_write(ctx, s, (lba, blocks), u32::from(blocks) * bs)
     })
+}
+
+/// A WRITE(10) of `blocks` at `lba` (`len` bytes) with F=0, all its data
+/// sent at once as unsolicited Data-Out (§11.3.1: F=0 announces it), then
+/// the end [`ends_aborted`] requires.
+fn unsolicited_write(
+    ctx: &mut Context,
+    mut s: RawSession,
+    (lba, blocks): (u64, u16),
+    len: u32,
+) -> Verdict {
+    let data = pattern(len as usize, 15);
+    let mut cmd = s.command(lun(ctx), &write10(lba, blocks), len, false, true);
+    cmd.final_bit = false;
+    let itt = cmd.itt;
+    s.send(ctx, cmd)?;
+    s.send_data(ctx, (itt, TTT_RESERVED, lun(ctx)), &data, (0, len))?;
+    ends_aborted(ctx, &mut s, itt, &data)
 }
