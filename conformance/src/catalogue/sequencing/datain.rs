@@ -59,7 +59,7 @@ pub const SCENARIOS: &[Scenario] = &[
 
 /// Reads `len` bytes at the scratch LBA with `keys`; the session, the
 /// PDUs and the negotiated keys.
-fn read_with(
+pub(super) fn read_with(
     ctx: &mut Context,
     keys: &[(&str, &str)],
     len: u32,
@@ -73,7 +73,7 @@ fn read_with(
     Ok((s, pdus, edtl))
 }
 
-fn data_ins(pdus: &[Pdu]) -> Vec<&rtgt_proto::pdu::DataIn> {
+pub(super) fn data_ins(pdus: &[Pdu]) -> Vec<&rtgt_proto::pdu::DataIn> {
     pdus.iter()
         .filter_map(|p| match p {
             Pdu::DataIn(d) => Some(d),

@@ -13,6 +13,7 @@ mod pdu;
 mod r2t;
 mod residual;
 mod statsn;
+mod status;
 mod task_reporting;
 mod text;
 mod tmf;
@@ -22,6 +23,7 @@ pub const SCENARIOS: &[&[Scenario]] = &[
     cmdsn::SCENARIOS,
     statsn::SCENARIOS,
     datain::SCENARIOS,
+    status::SCENARIOS,
     r2t::SCENARIOS,
     residual::SCENARIOS,
     pdu::SCENARIOS,

@@ -7,7 +7,7 @@ use crate::harness::session::RawSession;
 use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
 use crate::wire::value_of;
 use bytes::Bytes;
-use rtgt_proto::pdu::{Pdu, TextRequest, TTT_RESERVED};
+use rtgt_proto::pdu::{Pdu, TextRequest, TextResponse, TTT_RESERVED};
 use rtgt_proto::text::Pair;
 
 pub const SCENARIOS: &[Scenario] = &[
@@ -66,6 +66,28 @@ pub const SCENARIOS: &[Scenario] = &[
         needs: Needs::NONE,
         run: mrdsl,
     },
+    Scenario::new(
+        "iscsi.text.null-terminated",
+        "RFC 7143 §6.1",
+        Level::Must,
+        "every key=value pair of a Text Response, the last one included, ends with a NUL byte",
+        null_terminated,
+    ),
+    Scenario::new(
+        "iscsi.text.transfer-tags",
+        "RFC 7143 §11.11.1, §11.11.4",
+        Level::Must,
+        "a Text Response with F=1 carries Target Transfer Tag 0xffffffff; one with F=0 (more \
+         to send) carries another value",
+        transfer_tags,
+    ),
+    Scenario::new(
+        "iscsi.text.continue-not-final",
+        "RFC 7143 §11.11.2",
+        Level::Must,
+        "a Text Response with C=1 has F=0",
+        continue_not_final,
+    ),
 ];
 
 /// The values of every TargetName in `pairs`.
@@ -213,5 +235,60 @@ fn mrdsl(ctx: &mut Context) -> Verdict {
         longest <= 512 && !pairs.is_empty(),
         "Text Responses of at most 512 bytes",
         format!("a response of {longest} bytes"),
+    ))
+}
+
+/// The Text Responses of SendTargets=All with MaxRecvDataSegmentLength=512
+/// declared, so that a long answer continues over several PDUs.
+fn long_answer(ctx: &mut Context) -> Result<Vec<TextResponse>, ScenarioError> {
+    Ok(discovery(ctx, &[("MaxRecvDataSegmentLength", "512")], "All")?.0)
+}
+
+/// §6.1: each key=value pair is "followed by one null (0x00) delimiter".
+fn null_terminated(ctx: &mut Context) -> Verdict {
+    let data: Vec<u8> = long_answer(ctx)?
+        .iter()
+        .flat_map(|r| r.data.iter().copied())
+        .collect();
+    Ok(Outcome::check(
+        data.last() == Some(&0) && !data.windows(2).any(|w| w == [0, 0]),
+        "pairs each ended by one NUL",
+        format!("{:?}", String::from_utf8_lossy(&data)),
+    ))
+}
+
+/// §11.11.1: a response with F=1 "MUST have a Target Transfer Tag field
+/// set to the reserved value of 0xffffffff"; §11.11.4: with more to send,
+/// the target sets a value other than it.
+fn transfer_tags(ctx: &mut Context) -> Verdict {
+    let responses = long_answer(ctx)?;
+    Ok(
+        match responses
+            .iter()
+            .find(|r| r.final_bit == (r.ttt != TTT_RESERVED))
+        {
+            Some(r) => Outcome::fail(
+                "TTT 0xffffffff exactly on the response with F=1",
+                format!("F={} with TTT {:#010x}", r.final_bit, r.ttt),
+            ),
+            None => Outcome::Pass,
+        },
+    )
+}
+
+/// §11.11.2: "A Text Response with the C bit set to 1 MUST have the F bit
+/// set to 0."
+fn continue_not_final(ctx: &mut Context) -> Verdict {
+    let responses = long_answer(ctx)?;
+    Ok(Outcome::check(
+        !responses.iter().any(|r| r.continue_bit && r.final_bit),
+        "F=0 on every response with C=1",
+        format!(
+            "{:?}",
+            responses
+                .iter()
+                .map(|r| (r.continue_bit, r.final_bit))
+                .collect::<Vec<_>>()
+        ),
     ))
 }
