@@ -125,9 +125,9 @@ fn naca_without_aca(ctx: &mut Context) -> Verdict {
 
 /// Room for 511 LUNs: every LUN list a test set-up has, in one answer,
 /// and well under the 64 KiB transfers some targets never answer.
-const LUN_LIST_ALLOCATION: u32 = 4096;
+pub(super) const LUN_LIST_ALLOCATION: u32 = 4096;
 
-fn report_luns(alloc: u32) -> [u8; 12] {
+pub(super) fn report_luns(alloc: u32) -> [u8; 12] {
     ReportLuns {
         allocation_length: alloc,
         ..Default::default()

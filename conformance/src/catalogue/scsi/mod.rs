@@ -12,6 +12,7 @@ mod capacity;
 mod compare_and_write;
 mod device;
 mod inquiry;
+mod luns;
 mod mode;
 mod mode_select;
 mod opcodes;
@@ -41,6 +42,7 @@ pub const SCENARIOS: &[&[Scenario]] = &[
     mode_select::SCENARIOS,
     opcodes::SCENARIOS,
     basics::SCENARIOS,
+    luns::SCENARIOS,
     sense::SCENARIOS,
     reservations::SCENARIOS,
 ];

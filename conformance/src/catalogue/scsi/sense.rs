@@ -52,7 +52,11 @@ pub const SCENARIOS: &[Scenario] = &[
     },
 ];
 
-fn request_sense(ctx: &mut Context, s: &mut Scsi, desc: bool) -> Result<Reply, ScenarioError> {
+pub(super) fn request_sense(
+    ctx: &mut Context,
+    s: &mut Scsi,
+    desc: bool,
+) -> Result<Reply, ScenarioError> {
     let cdb = RequestSense {
         desc,
         allocation_length: 252,

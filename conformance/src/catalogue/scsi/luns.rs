@@ -1,0 +1,130 @@
+//! Commands addressed to a logical unit the target does not have: SAM-3
+//! §5.9.4 "Incorrect logical unit selection" (SAM-5 keeps the rule): INQUIRY
+//! answers with a peripheral qualifier saying no device is there (SPC-5
+//! §6.7.2), REQUEST SENSE returns LOGICAL UNIT NOT SUPPORTED as its data,
+//! and any other command ends in CHECK CONDITION, ILLEGAL REQUEST, LOGICAL
+//! UNIT NOT SUPPORTED.
+
+use super::basics::{report_luns, LUN_LIST_ALLOCATION};
+use super::sense::request_sense;
+use super::support::*;
+use crate::context::Context;
+use crate::scenario::{Level, Outcome, Scenario, ScenarioError, Verdict};
+use rtgt_proto::pdu::Lun;
+use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
+use rtgt_proto::scsi::cdb::{Inquiry, TestUnitReady};
+use rtgt_proto::scsi::params;
+use rtgt_proto::scsi::sense::Sense;
+
+pub const SCENARIOS: &[Scenario] = &[
+    Scenario::new(
+        "scsi.lun.absent-inquiry",
+        "SAM-3 §5.9.4, SPC-5 §6.7.2 INQUIRY",
+        Level::Must,
+        "INQUIRY to a LUN the target does not report is GOOD with peripheral qualifier 011b \
+         (no device can be there) and type 1Fh, or 001b (none connected now)",
+        absent_inquiry,
+    ),
+    Scenario::new(
+        "scsi.lun.absent-command",
+        "SAM-3 §5.9.4",
+        Level::Must,
+        "TEST UNIT READY to a LUN the target does not report is CHECK CONDITION, ILLEGAL \
+         REQUEST, LOGICAL UNIT NOT SUPPORTED (25h/00h)",
+        absent_command,
+    ),
+    Scenario::new(
+        "scsi.lun.absent-request-sense",
+        "SAM-3 §5.9.4, SPC-5 REQUEST SENSE",
+        Level::Must,
+        "REQUEST SENSE to a LUN the target does not report returns sense data ILLEGAL \
+         REQUEST, LOGICAL UNIT NOT SUPPORTED (25h/00h)",
+        absent_request_sense,
+    ),
+];
+
+/// The first single-level LUN from 1 up that REPORT LUNS does not list.
+fn absent_lun(ctx: &mut Context, s: &mut Scsi) -> Result<Lun, ScenarioError> {
+    let r = s.read(ctx, &report_luns(LUN_LIST_ALLOCATION), LUN_LIST_ALLOCATION)?;
+    let listed: Vec<Option<u16>> = match params::ReportLuns::decode(&r.data) {
+        Ok(d) if r.good() => d.value.luns.iter().map(|l| l.index()).collect(),
+        _ => return Err(setup("REPORT LUNS", &r)),
+    };
+    (1..=255u16)
+        .find(|n| !listed.contains(&Some(*n)))
+        .map(Lun::single_level)
+        .ok_or_else(|| ScenarioError::Setup("LUNs 1 to 255 are all reported".to_owned()))
+}
+
+/// Runs `body` with the session's commands addressed to an absent LUN.
+fn at_absent_lun(
+    ctx: &mut Context,
+    body: impl FnOnce(&mut Context, &mut Scsi) -> Verdict,
+) -> Verdict {
+    with_session(ctx, |ctx, s| {
+        let absent = absent_lun(ctx, s)?;
+        let present = std::mem::replace(&mut s.lun, absent);
+        let verdict = body(ctx, s);
+        s.lun = present;
+        verdict
+    })
+}
+
+fn absent_inquiry(ctx: &mut Context) -> Verdict {
+    at_absent_lun(ctx, |ctx, s| {
+        let cdb = Inquiry {
+            allocation_length: 36,
+            ..Default::default()
+        }
+        .encode();
+        let r = s.read(ctx, &cdb, 36)?;
+        let Ok(d) = params::StandardInquiry::decode(&r.data).map(|d| d.value) else {
+            return Ok(Outcome::fail("standard INQUIRY data", r.describe()));
+        };
+        let (pq, pdt) = (d.peripheral_qualifier, d.peripheral_device_type);
+        Ok(Outcome::check(
+            r.good() && ((pq == 0b011 && pdt == 0x1f) || pq == 0b001),
+            "GOOD, peripheral qualifier 011b with type 1Fh (or 001b)",
+            format!("{}, qualifier {pq:03b}, type {pdt:02X}h", r.describe()),
+        ))
+    })
+}
+
+fn absent_command(ctx: &mut Context) -> Verdict {
+    at_absent_lun(ctx, |ctx, s| {
+        let r = s.none(ctx, &TestUnitReady::default().encode())?;
+        Ok(expect_illegal(&r, AscAscq::LOGICAL_UNIT_NOT_SUPPORTED))
+    })
+}
+
+fn absent_request_sense(ctx: &mut Context) -> Verdict {
+    at_absent_lun(ctx, |ctx, s| {
+        let r = request_sense(ctx, s, false)?;
+        if r.is(
+            SenseKey::ILLEGAL_REQUEST,
+            AscAscq::LOGICAL_UNIT_NOT_SUPPORTED,
+        ) {
+            // The sense data as a CHECK CONDITION rather than as data: the
+            // device refused REQUEST SENSE itself.
+            return Ok(Outcome::fail(
+                "GOOD with the sense data as parameter data",
+                r.describe(),
+            ));
+        }
+        let sense = Sense::decode(&r.data).ok().map(|d| d.value);
+        let ok = r.good()
+            && sense.as_ref().is_some_and(|d| {
+                d.key.0 & 0x0f == SenseKey::ILLEGAL_REQUEST.0
+                    && d.asc == AscAscq::LOGICAL_UNIT_NOT_SUPPORTED
+            });
+        Ok(Outcome::check(
+            ok,
+            "GOOD with sense data ILLEGAL REQUEST, 25h/00h",
+            format!(
+                "{}, sense {:?}",
+                r.describe(),
+                sense.map(|d| (d.key, d.asc))
+            ),
+        ))
+    })
+}
