@@ -1,20 +1,17 @@
 //! Commands addressed to a logical unit the target does not have: SAM-3
 //! §5.9.4 "Incorrect logical unit selection" (SAM-5 keeps the rule): INQUIRY
 //! answers with a peripheral qualifier saying no device is there (SPC-5
-//! §6.7.2), REQUEST SENSE returns LOGICAL UNIT NOT SUPPORTED as its data,
-//! and any other command ends in CHECK CONDITION, ILLEGAL REQUEST, LOGICAL
-//! UNIT NOT SUPPORTED.
+//! §6.7.2), and commands other than INQUIRY, REPORT LUNS and REQUEST SENSE
+//! end in CHECK CONDITION, ILLEGAL REQUEST, LOGICAL UNIT NOT SUPPORTED.
 
 use super::basics::{report_luns, LUN_LIST_ALLOCATION};
-use super::sense::request_sense;
 use super::support::*;
 use crate::context::Context;
 use crate::scenario::{Level, Outcome, Scenario, ScenarioError, Verdict};
 use rtgt_proto::pdu::Lun;
-use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
+use rtgt_proto::scsi::asc::AscAscq;
 use rtgt_proto::scsi::cdb::{Inquiry, TestUnitReady};
 use rtgt_proto::scsi::params;
-use rtgt_proto::scsi::sense::Sense;
 
 pub const SCENARIOS: &[Scenario] = &[
     Scenario::new(
@@ -32,14 +29,6 @@ pub const SCENARIOS: &[Scenario] = &[
         "TEST UNIT READY to a LUN the target does not report is CHECK CONDITION, ILLEGAL \
          REQUEST, LOGICAL UNIT NOT SUPPORTED (25h/00h)",
         absent_command,
-    ),
-    Scenario::new(
-        "scsi.lun.absent-request-sense",
-        "SAM-3 §5.9.4, SPC-5 REQUEST SENSE",
-        Level::Must,
-        "REQUEST SENSE to a LUN the target does not report returns sense data ILLEGAL \
-         REQUEST, LOGICAL UNIT NOT SUPPORTED (25h/00h)",
-        absent_request_sense,
     ),
 ];
 
@@ -94,37 +83,5 @@ fn absent_command(ctx: &mut Context) -> Verdict {
     at_absent_lun(ctx, |ctx, s| {
         let r = s.none(ctx, &TestUnitReady::default().encode())?;
         Ok(expect_illegal(&r, AscAscq::LOGICAL_UNIT_NOT_SUPPORTED))
-    })
-}
-
-fn absent_request_sense(ctx: &mut Context) -> Verdict {
-    at_absent_lun(ctx, |ctx, s| {
-        let r = request_sense(ctx, s, false)?;
-        if r.is(
-            SenseKey::ILLEGAL_REQUEST,
-            AscAscq::LOGICAL_UNIT_NOT_SUPPORTED,
-        ) {
-            // The sense data as a CHECK CONDITION rather than as data: the
-            // device refused REQUEST SENSE itself.
-            return Ok(Outcome::fail(
-                "GOOD with the sense data as parameter data",
-                r.describe(),
-            ));
-        }
-        let sense = Sense::decode(&r.data).ok().map(|d| d.value);
-        let ok = r.good()
-            && sense.as_ref().is_some_and(|d| {
-                d.key.0 & 0x0f == SenseKey::ILLEGAL_REQUEST.0
-                    && d.asc == AscAscq::LOGICAL_UNIT_NOT_SUPPORTED
-            });
-        Ok(Outcome::check(
-            ok,
-            "GOOD with sense data ILLEGAL REQUEST, 25h/00h",
-            format!(
-                "{}, sense {:?}",
-                r.describe(),
-                sense.map(|d| (d.key, d.asc))
-            ),
-        ))
     })
 }
