@@ -88,6 +88,15 @@ pub const SCENARIOS: &[Scenario] = &[
         needs: Needs::NONE,
         run: unsolicited_while_initial_r2t,
     },
+    Scenario {
+        id: "iscsi.r2t.error-waits-for-final-data-out",
+        clause: "RFC 7143 §11.4.2",
+        level: Level::Must,
+        requirement: "a write that fails (LBA beyond the end) while its unsolicited data is \
+                      still expected is answered only after the Data-Out with F=1 arrives",
+        needs: Needs::NONE,
+        run: error_waits_for_data,
+    },
 ];
 
 const WRITE_LEN: u32 = 32768;
@@ -395,4 +404,52 @@ fn unsolicited_write(
     s.send(ctx, cmd)?;
     s.send_data(ctx, (itt, TTT_RESERVED, lun(ctx)), &data, (0, len))?;
     ends_aborted(ctx, &mut s, itt, &data)
+}
+
+/// §11.4.2: "If a SCSI device error is detected while data from the
+/// initiator is still expected ..., the target MUST wait until it receives
+/// a Data PDU with the F bit set in the last expected sequence before
+/// sending the Response PDU." The write's LBA lies beyond any real LU; its
+/// data is announced unsolicited (F=0) and held back for the quiet time.
+fn error_waits_for_data(ctx: &mut Context) -> Verdict {
+    let (mut s, first) = match unsolicited_session(ctx, "No", "8192")? {
+        Ok(opened) => opened,
+        Err(outcome) => return Ok(outcome),
+    };
+    let bs = crate::harness::blocks::block_size(ctx, &mut s)?;
+    let blocks = (first.min(8192) / bs).max(1) as u16;
+    let len = u32::from(blocks) * bs;
+    if len > first {
+        return Ok(Outcome::not_applicable(
+            "one block is more than FirstBurstLength",
+        ));
+    }
+    let mut cmd = s.command(lun(ctx), &write10(0xffff_fff0, blocks), len, false, true);
+    cmd.final_bit = false;
+    let itt = cmd.itt;
+    s.send(ctx, cmd)?;
+    let answered = |p: &Pdu| matches!(p, Pdu::ScsiResponse(r) if r.itt == itt);
+    let (early, closed) = s.gather_until(ctx, answered)?;
+    if early.iter().any(answered) || closed {
+        return Ok(Outcome::fail(
+            "no response before the Data-Out with F=1",
+            if closed {
+                "the connection closed".to_owned()
+            } else {
+                "the SCSI Response while the unsolicited data was held back".to_owned()
+            },
+        ));
+    }
+    let data = pattern(len as usize, 17);
+    s.send_data(ctx, (itt, TTT_RESERVED, lun(ctx)), &data, (0, len))?;
+    let status = s.await_pdu(ctx, "the write's response", |p| match p {
+        Pdu::ScsiResponse(r) if r.itt == itt => Some(r.status),
+        _ => None,
+    })?;
+    s.logout(ctx);
+    Ok(Outcome::check(
+        status == ScsiStatus::CheckCondition,
+        "CHECK CONDITION once the data arrived",
+        format!("{status:?}"),
+    ))
 }
