@@ -36,9 +36,18 @@ pub const SCENARIOS: &[Scenario] = &[
         needs: Needs::NONE,
         run: remove,
     },
+    Scenario::new(
+        "iscsi.logout.unknown-cid",
+        "RFC 7143 §11.15.1",
+        // §11.15.1 defines response 1 without a keyword.
+        Level::Should,
+        "a logout closing a connection the session does not have (CID 7) is answered with \
+         response 1 (CID not found)",
+        unknown_cid,
+    ),
 ];
 
-/// An immediate Logout Request for `reason` on connection 0 (the
+/// An immediate Logout Request for `reason` naming connection 0 (the
 /// session's only one), with a fresh ITT.
 pub(super) fn request(s: &mut RawSession, reason: LogoutReason) -> LogoutRequest {
     LogoutRequest {
@@ -52,14 +61,17 @@ pub(super) fn request(s: &mut RawSession, reason: LogoutReason) -> LogoutRequest
     }
 }
 
-/// Sends a logout for `reason`; its response code and the session, or
+/// Sends a logout for `reason` naming connection `cid`; its response code and the session, or
 /// `None` when the connection closed before the response.
 fn logout(
     ctx: &mut Context,
-    reason: LogoutReason,
+    (reason, cid): (LogoutReason, u16),
 ) -> Result<Option<(LogoutResponseCode, RawSession)>, crate::scenario::ScenarioError> {
     let mut s = session(ctx)?;
-    let req = request(&mut s, reason);
+    let req = LogoutRequest {
+        cid,
+        ..request(&mut s, reason)
+    };
     let itt = req.itt;
     s.send(ctx, req)?;
     let response = loop {
@@ -74,7 +86,7 @@ fn logout(
 }
 
 fn closes(ctx: &mut Context, reason: LogoutReason) -> Verdict {
-    Ok(match logout(ctx, reason)? {
+    Ok(match logout(ctx, (reason, 0))? {
         None => Outcome::fail("a Logout Response", "the connection closed first"),
         Some((code, mut s)) => {
             // RFC 7143 §11.15: the target closes the connection after a
@@ -96,7 +108,7 @@ cases! {
 
 fn remove(ctx: &mut Context) -> Verdict {
     Ok(
-        match logout(ctx, LogoutReason::RemoveConnectionForRecovery)? {
+        match logout(ctx, (LogoutReason::RemoveConnectionForRecovery, 0))? {
             None => Outcome::fail("a Logout Response", "the connection closed first"),
             // RFC 7143 §11.15.1: response 2 when the reason was "remove
             // the connection for recovery" and the operational
@@ -108,4 +120,20 @@ fn remove(ctx: &mut Context) -> Verdict {
             ),
         },
     )
+}
+
+fn unknown_cid(ctx: &mut Context) -> Verdict {
+    Ok(match logout(ctx, (LogoutReason::CloseConnection, 7))? {
+        None => Outcome::fail("a Logout Response", "the connection closed first"),
+        Some((code, s)) => {
+            if code != LogoutResponseCode::Success {
+                s.logout(ctx);
+            }
+            Outcome::check(
+                code == LogoutResponseCode::CidNotFound,
+                "response 1 (CID not found)",
+                format!("{code:?}"),
+            )
+        }
+    })
 }

@@ -33,6 +33,16 @@ pub const SCENARIOS: &[Scenario] = &[
         run: abort_unknown,
     },
     Scenario {
+        id: "iscsi.tmf.absent-lun",
+        clause: "RFC 7143 §11.6.1",
+        // §11.6.1 defines response 2 without a keyword.
+        level: Level::Should,
+        requirement: "LOGICAL UNIT RESET of a LUN the target does not have (16383, flat \
+                      addressing) answers LUN does not exist",
+        needs: Needs::NONE,
+        run: absent_lun,
+    },
+    Scenario {
         id: "iscsi.tmf.abort-task-set",
         clause: "RFC 7143 §4.2.3.3, §11.5.1, §11.6.1",
         level: Level::Must,
@@ -322,6 +332,20 @@ fn abort_unknown(ctx: &mut Context) -> Verdict {
     Ok(Outcome::check(
         response == TmfResponseCode::TaskDoesNotExist,
         "Task does not exist",
+        format!("{response:?}"),
+    ))
+}
+
+fn absent_lun(ctx: &mut Context) -> Verdict {
+    let mut s = super::cmdsn::session(ctx)?;
+    let reset = (TmfFunction::LogicalUnitReset, Lun::single_level(16383));
+    let referenced = (TTT_RESERVED, s.cmd_sn);
+    // No task to watch: a tag never used.
+    let (response, _) = function(ctx, &mut s, reset, referenced, 0x7777_0001)?;
+    s.logout(ctx);
+    Ok(Outcome::check(
+        response == TmfResponseCode::LunDoesNotExist,
+        "LUN does not exist",
         format!("{response:?}"),
     ))
 }
