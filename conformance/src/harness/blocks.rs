@@ -100,6 +100,12 @@ fn good(pdus: &[Pdu], what: &str) -> Result<(), ScenarioError> {
 
 /// The logical block length (READ CAPACITY (10)).
 pub(crate) fn block_size(ctx: &mut Context, s: &mut RawSession) -> Result<u32, ScenarioError> {
+    Ok(capacity(ctx, s)?.block_length)
+}
+
+/// READ CAPACITY (10): the last LBA (0xffffffff when larger) and the
+/// logical block length, never 0.
+pub(crate) fn capacity(ctx: &mut Context, s: &mut RawSession) -> Result<Capacity, ScenarioError> {
     let cdb = ReadCapacity10::default().encode();
     let l = lun(ctx);
     let pdus = run_past_ua(ctx, s, |s| s.command(l, &cdb, 8, true, false), None)?;
@@ -109,7 +115,7 @@ pub(crate) fn block_size(ctx: &mut Context, s: &mut RawSession) -> Result<u32, S
     if cap.block_length == 0 {
         return Err(ScenarioError::Setup("block length 0".into()));
     }
-    Ok(cap.block_length)
+    Ok(cap)
 }
 
 /// Reads `blocks` blocks at `lba`.

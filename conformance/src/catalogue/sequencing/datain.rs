@@ -85,21 +85,28 @@ pub(super) fn data_ins(pdus: &[Pdu]) -> Vec<&rtgt_proto::pdu::DataIn> {
 fn order(ctx: &mut Context) -> Verdict {
     let (s, pdus, edtl) = read_with(ctx, &[("MaxRecvDataSegmentLength", "4096")], 32768)?;
     s.logout(ctx);
+    Ok(in_order(&pdus, edtl))
+}
+
+/// Whether the Data-In of one read number DataSN from 0 up by one, carry
+/// Buffer Offsets contiguous from 0 and cover `edtl` bytes, with a status
+/// (§11.7.5, §11.7.6).
+pub(super) fn in_order(pdus: &[Pdu], edtl: u32) -> Outcome {
     let mut offset = 0u32;
-    for (n, d) in data_ins(&pdus).iter().enumerate() {
+    for (n, d) in data_ins(pdus).iter().enumerate() {
         if d.data_sn != n as u32 || d.buffer_offset != offset {
-            return Ok(Outcome::fail(
+            return Outcome::fail(
                 format!("DataSN {n} at offset {offset}"),
                 format!("DataSN {} at offset {}", d.data_sn, d.buffer_offset),
-            ));
+            );
         }
         offset += d.data.len() as u32;
     }
-    Ok(Outcome::check(
-        offset == edtl && offset > 0 && status_of(&pdus).is_some(),
+    Outcome::check(
+        offset == edtl && offset > 0 && status_of(pdus).is_some(),
         "the whole read delivered in order with a status",
         format!("{offset} bytes"),
-    ))
+    )
 }
 
 fn mrdsl(ctx: &mut Context) -> Verdict {

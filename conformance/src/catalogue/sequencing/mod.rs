@@ -7,6 +7,7 @@ use crate::scenario::Scenario;
 mod cmdsn;
 mod datain;
 mod discovery;
+mod load;
 mod logout;
 mod nop;
 mod pdu;
@@ -24,6 +25,7 @@ pub const SCENARIOS: &[&[Scenario]] = &[
     statsn::SCENARIOS,
     datain::SCENARIOS,
     status::SCENARIOS,
+    load::SCENARIOS,
     r2t::SCENARIOS,
     residual::SCENARIOS,
     pdu::SCENARIOS,
