@@ -85,6 +85,32 @@ fn the_shipped_profiles_name_only_known_scenarios() {
     }
 }
 
+/// Every expected failure of a shipped profile says which clause makes it
+/// a departure: its reason quotes the clause's text, or says that the text
+/// was not available to quote.
+#[test]
+fn the_shipped_profiles_quote_their_clauses() {
+    for kind in ["tgtd", "istgt", "lio"] {
+        let path = format!("{}/profiles/{kind}.toml", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).expect("the profile");
+        let doc: toml::Table = text.parse().expect("TOML");
+        let entries = doc
+            .get("expected-failure")
+            .and_then(|v| v.as_array())
+            .cloned()
+            .unwrap_or_default();
+        for entry in entries {
+            let id = entry.get("id").and_then(|v| v.as_str()).unwrap_or("?");
+            let reason = entry.get("reason").and_then(|v| v.as_str()).unwrap_or("");
+            assert!(
+                reason.contains('"') || reason.contains("text not available here"),
+                "{kind}: the reason for {id} neither quotes its clause nor says the text is \
+                 not available: {reason}"
+            );
+        }
+    }
+}
+
 #[test]
 fn a_profile_with_setups_needs_setup() {
     let out = suite(&["--target", "127.0.0.1:9", "--profile", "tgtd"]);

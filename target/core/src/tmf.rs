@@ -11,6 +11,10 @@
 //! response on the issuing connection behind every response it sent there
 //! before, so the fence holds on that connection by its order; across the
 //! connections of a session it is not enforced (no wait for ExpStatSN).
+//!
+//! The words quoted here from §4.2.2.3, §4.2.3.4 and §13.23 are not checked
+//! against a copy of RFC 7143 (those sections are not in the reference text
+//! at hand); §4.2.3.3's sentence is (conformance/requirements/rfc7143.toml).
 
 use std::collections::BTreeSet;
 

@@ -43,7 +43,9 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "iscsi.chap.reflected-challenge",
-        clause: "RFC 7143 §12.1.3",
+        // RFC 3720 §8.2.1 (RFC 7143 §9.2.1): "Responders MUST check for this
+        // condition and close the iSCSI TCP connection if it occurs".
+        clause: "RFC 7143 §9.2.1",
         level: Level::Must,
         requirement: "when the initiator's challenge is the very challenge the target sent, \
                       the target refuses and closes the connection instead of answering it",

@@ -1,6 +1,6 @@
-//! SYNCHRONIZE CACHE (10) and (16) (SBC-4 §5.24, §5.25), START STOP UNIT
-//! (SBC-4 §5.27), PREVENT ALLOW MEDIUM REMOVAL (SBC-4 §5.13) and GET LBA
-//! STATUS (SBC-4 §5.8).
+//! SYNCHRONIZE CACHE (10) and (16) (SBC-4 §5.33, §5.34), START STOP UNIT
+//! (SBC-4 §5.27), PREVENT ALLOW MEDIUM REMOVAL (SBC-4) and GET LBA
+//! STATUS (16) (SBC-4 §5.6).
 
 use super::support::*;
 use crate::context::Context;
@@ -15,7 +15,7 @@ use rtgt_proto::scsi::params::LbaStatus;
 pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         id: "scsi.synccache10.whole-medium",
-        clause: "SBC-4 §5.24 SYNCHRONIZE CACHE (10)",
+        clause: "SBC-4 §5.33 SYNCHRONIZE CACHE (10)",
         level: Level::Must,
         requirement: "SYNCHRONIZE CACHE (10) with LBA zero and NUMBER OF BLOCKS zero (the whole \
                       medium) is GOOD",
@@ -24,7 +24,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "scsi.synccache10.beyond-eol",
-        clause: "SBC-4 §5.24 SYNCHRONIZE CACHE (10)",
+        clause: "SBC-4 §5.33 SYNCHRONIZE CACHE (10)",
         level: Level::Must,
         requirement:
             "SYNCHRONIZE CACHE (10) of a range past the last LBA is LOGICAL BLOCK ADDRESS \
@@ -34,7 +34,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "scsi.synccache16.range",
-        clause: "SBC-4 §5.25 SYNCHRONIZE CACHE (16)",
+        clause: "SBC-4 §5.34 SYNCHRONIZE CACHE (16)",
         level: Level::Must,
         requirement: "SYNCHRONIZE CACHE (16) of the scratch range is GOOD",
         needs: Needs::NONE,
@@ -42,7 +42,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "scsi.synccache16.crossing-eol",
-        clause: "SBC-4 §5.25 SYNCHRONIZE CACHE (16)",
+        clause: "SBC-4 §5.34 SYNCHRONIZE CACHE (16)",
         level: Level::Must,
         requirement: "SYNCHRONIZE CACHE (16) of two blocks from the last LBA is LOGICAL BLOCK \
                       ADDRESS OUT OF RANGE",
@@ -60,7 +60,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "scsi.preventallow.allow",
-        clause: "SBC-4 §5.13 PREVENT ALLOW MEDIUM REMOVAL",
+        clause: "SBC-4 PREVENT ALLOW MEDIUM REMOVAL",
         level: Level::Must,
         requirement: "PREVENT ALLOW MEDIUM REMOVAL with PREVENT 00b (allow removal) is GOOD",
         needs: Needs::NONE,
@@ -68,7 +68,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "scsi.getlbastatus.starts-at-lba",
-        clause: "SBC-4 §5.8 GET LBA STATUS",
+        clause: "SBC-4 §5.6 GET LBA STATUS (16)",
         level: Level::Must,
         requirement:
             "GET LBA STATUS of the scratch LBA is GOOD and its first descriptor starts at \
@@ -78,7 +78,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "scsi.getlbastatus.beyond-eol",
-        clause: "SBC-4 §5.8 GET LBA STATUS",
+        clause: "SBC-4 §5.6 GET LBA STATUS (16)",
         level: Level::Must,
         requirement: "GET LBA STATUS with a STARTING LOGICAL BLOCK ADDRESS past the last LBA is \
                       LOGICAL BLOCK ADDRESS OUT OF RANGE",

@@ -29,10 +29,10 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "scsi.modesense6.block-descriptor",
-        clause: "SBC-4 §6.5.2, SPC-5 §6.13 MODE SENSE (6)",
+        clause: "SBC-4 (mode parameter block descriptors), SPC-5 §6.13 MODE SENSE (6)",
         level: Level::Must,
         requirement: "a block descriptor, when returned, gives READ CAPACITY's block length and \
-                      number of blocks (FFFFFFFFh when more)",
+                      number of blocks (FFFFFFFFh when more), or 0 blocks (not reported)",
         needs: Needs::NONE,
         run: block_descriptor,
     },
@@ -185,9 +185,17 @@ fn block_descriptor(ctx: &mut Context) -> Verdict {
             return Ok(Outcome::not_applicable("no block descriptor is returned"));
         };
         let blocks = cap.blocks().min(u64::from(u32::MAX));
+        // SBC-4 mode parameter block descriptors: "the device server may
+        // return a value of zero indicating that it does not report the
+        // number of logical blocks" (read in the long LBA descriptor's text,
+        // as Seagate's SBC-4 reference gives it; the short descriptor's own
+        // text was not at hand).
         Ok(Outcome::check(
-            d.block_length == cap.block_len && d.blocks == blocks,
-            format!("{blocks} blocks of {} bytes", cap.block_len),
+            d.block_length == cap.block_len && (d.blocks == blocks || d.blocks == 0),
+            format!(
+                "{blocks} (or 0, not reported) blocks of {} bytes",
+                cap.block_len
+            ),
             format!("{} blocks of {} bytes", d.blocks, d.block_length),
         ))
     })

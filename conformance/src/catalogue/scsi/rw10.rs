@@ -88,8 +88,11 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "scsi.read10.rdprotect-without-protection",
-        clause: "SBC-4 READ (10), §4.22",
-        level: Level::Must,
+        clause: "SBC-4 §5.16 READ (10), table 79 footnote b",
+        // SBC-4 (r22) table 79 footnote b: "If the logical unit does not
+        // support protection information, then the device server should
+        // terminate the command" (INVALID FIELD IN CDB): a SHOULD.
+        level: Level::Should,
         requirement: "a LUN without protection information (PROTECT zero) refuses READ (10) with \
                       a non-zero RDPROTECT: ILLEGAL REQUEST, INVALID FIELD IN CDB",
         needs: Needs::NONE,
@@ -97,8 +100,11 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "scsi.write10.wrprotect-without-protection",
-        clause: "SBC-4 WRITE (10), §4.22",
-        level: Level::Must,
+        clause: "SBC-4 §5.40 WRITE (10), table 133 footnote b",
+        // SBC-4 (r22) table 133 footnote b: a logical unit that "does not
+        // support protection information" "should terminate the requested
+        // command" (INVALID FIELD IN CDB): a SHOULD.
+        level: Level::Should,
         requirement: "a LUN without protection information refuses WRITE (10) with a non-zero \
                       WRPROTECT: ILLEGAL REQUEST, INVALID FIELD IN CDB",
         needs: Needs::NONE,

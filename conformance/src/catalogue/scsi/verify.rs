@@ -1,4 +1,4 @@
-//! VERIFY (10) and (16) (SBC-4 §5.30 and the VERIFY (16) clause; the BYTCHK
+//! VERIFY (10) and (16) (SBC-4 §5.36 and §5.38; the BYTCHK
 //! table). Nothing is written: the blocks compared are read first.
 
 use super::support::*;
@@ -10,7 +10,7 @@ use rtgt_proto::scsi::cdb::{Verify10, Verify16};
 pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         id: "scsi.verify10.medium-only",
-        clause: "SBC-4 §5.30 VERIFY (10)",
+        clause: "SBC-4 §5.36 VERIFY (10)",
         level: Level::Must,
         requirement: "VERIFY (10) with BYTCHK 00b of readable blocks is GOOD",
         needs: Needs::NONE,
@@ -18,7 +18,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "scsi.verify10.compare-match",
-        clause: "SBC-4 §5.30 VERIFY (10)",
+        clause: "SBC-4 §5.36 VERIFY (10)",
         level: Level::Must,
         requirement: "VERIFY (10) with BYTCHK 01b and the blocks' own content is GOOD",
         needs: Needs::NONE,
@@ -26,7 +26,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "scsi.verify10.compare-miscompare",
-        clause: "SBC-4 §5.30 VERIFY (10)",
+        clause: "SBC-4 §5.36 VERIFY (10)",
         level: Level::Must,
         requirement: "VERIFY (10) with BYTCHK 01b and data differing in one byte is MISCOMPARE, \
                       MISCOMPARE DURING VERIFY OPERATION",
@@ -35,7 +35,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "scsi.verify10.bytchk-reserved",
-        clause: "SBC-4 §5.30 VERIFY (10)",
+        clause: "SBC-4 §5.36 VERIFY (10)",
         level: Level::Must,
         requirement: "BYTCHK 10b is a reserved code value: INVALID FIELD IN CDB (field pointer, \
                       when given, at byte 1)",
@@ -44,7 +44,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "scsi.verify10.beyond-eol",
-        clause: "SBC-4 §4.5, §5.30 VERIFY (10)",
+        clause: "SBC-4 §4.5, §5.36 VERIFY (10)",
         level: Level::Must,
         requirement:
             "VERIFY (10) of a block past the last LBA is LOGICAL BLOCK ADDRESS OUT OF RANGE",
@@ -53,7 +53,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "scsi.verify10.zero-blocks",
-        clause: "SBC-4 §5.30 VERIFY (10)",
+        clause: "SBC-4 §5.36 VERIFY (10)",
         level: Level::Must,
         requirement: "VERIFY (10) with VERIFICATION LENGTH zero verifies nothing and is GOOD",
         needs: Needs::NONE,
@@ -61,7 +61,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "scsi.verify16.compare-miscompare",
-        clause: "SBC-4 VERIFY (16)",
+        clause: "SBC-4 §5.38 VERIFY (16)",
         level: Level::Must,
         requirement: "VERIFY (16) with BYTCHK 01b and differing data is MISCOMPARE, MISCOMPARE \
                       DURING VERIFY OPERATION; with the blocks' own content it is GOOD",

@@ -85,7 +85,10 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         id: "scsi.vpd.block-limits-optimal-within-maximum",
         clause: "SBC-4 §6.6.4",
-        level: Level::Must,
+        // SBC-4 (r22) §6.6.4 bounds MAXIMUM COMPARE AND WRITE LENGTH ("shall")
+        // and MAXIMUM PREFETCH LENGTH ("should") by MAXIMUM TRANSFER LENGTH,
+        // but states no such bound for OPTIMAL TRANSFER LENGTH: a MAY.
+        level: Level::May,
         requirement: "with a non-zero MAXIMUM TRANSFER LENGTH, OPTIMAL TRANSFER LENGTH is not \
                       larger than it",
         needs: Needs::NONE,
@@ -93,7 +96,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "scsi.vpd.block-limits-unmap-counts",
-        clause: "SBC-4 §6.6.4, §6.6.6",
+        clause: "SBC-4 §6.6.4, §6.6.7",
         level: Level::Must,
         requirement: "a LUN that supports UNMAP (LBPU one) gives a non-zero MAXIMUM UNMAP LBA \
                       COUNT and MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT",

@@ -1,5 +1,5 @@
-//! WRITE SAME (10) and (16) and UNMAP (SBC-4 §5.47, §5.48, §5.32; logical
-//! block provisioning §4.7, the provisioning VPD page §6.6.6).
+//! WRITE SAME (10) and (16) and UNMAP (SBC-4 §5.52, §5.53, §5.35; logical
+//! block provisioning §4.7, the provisioning VPD page §6.6.7).
 
 use super::support::*;
 use crate::context::Context;
@@ -11,7 +11,7 @@ use rtgt_proto::scsi::params::{UnmapDescriptor, UnmapList};
 pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         id: "scsi.writesame10.fill",
-        clause: "SBC-4 §5.47 WRITE SAME (10)",
+        clause: "SBC-4 §5.52 WRITE SAME (10)",
         level: Level::Must,
         requirement: "WRITE SAME (10) writes its one block to every block of the range",
         needs: Needs::NONE,
@@ -19,7 +19,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "scsi.writesame16.fill",
-        clause: "SBC-4 §5.48 WRITE SAME (16)",
+        clause: "SBC-4 §5.53 WRITE SAME (16)",
         level: Level::Must,
         requirement: "WRITE SAME (16) writes its one block to every block of the range",
         needs: Needs::NONE,
@@ -27,7 +27,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "scsi.writesame16.crossing-eol",
-        clause: "SBC-4 §4.5, §5.48 WRITE SAME (16)",
+        clause: "SBC-4 §4.5, §5.53 WRITE SAME (16)",
         level: Level::Must,
         requirement:
             "WRITE SAME (16) of two blocks from the last LBA is LOGICAL BLOCK ADDRESS OUT \
@@ -37,7 +37,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "scsi.writesame16.unmap",
-        clause: "SBC-4 §5.48 WRITE SAME (16), §6.6.6",
+        clause: "SBC-4 §5.53 WRITE SAME (16), §6.6.7",
         level: Level::Must,
         requirement: "a LUN with LBPWS accepts WRITE SAME (16) with UNMAP; with LBPRZ the blocks \
                       then read as zeros",
@@ -46,7 +46,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "scsi.unmap.scratch",
-        clause: "SBC-4 §5.32 UNMAP, §6.6.6",
+        clause: "SBC-4 §5.35 UNMAP, §6.6.7",
         level: Level::Must,
         requirement: "a LUN with LBPU accepts UNMAP of the scratch range; with LBPRZ the blocks \
                       then read as zeros",
@@ -55,7 +55,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "scsi.unmap.beyond-eol",
-        clause: "SBC-4 §5.32 UNMAP",
+        clause: "SBC-4 §5.35 UNMAP",
         level: Level::Must,
         requirement: "an UNMAP block descriptor past the last LBA is LOGICAL BLOCK ADDRESS OUT OF \
                       RANGE",
@@ -64,7 +64,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "scsi.unmap.parameter-list-too-short",
-        clause: "SBC-4 §5.32 UNMAP",
+        clause: "SBC-4 §5.35 UNMAP",
         level: Level::Must,
         requirement: "a PARAMETER LIST LENGTH from 1 to 7 (a header cut short) is ILLEGAL \
                       REQUEST, PARAMETER LIST LENGTH ERROR",
@@ -73,7 +73,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "scsi.unmap.zero-length",
-        clause: "SBC-4 §5.32 UNMAP",
+        clause: "SBC-4 §5.35 UNMAP",
         level: Level::Must,
         requirement: "UNMAP with PARAMETER LIST LENGTH zero transfers nothing and is GOOD",
         needs: Needs::NONE,
@@ -81,7 +81,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "scsi.unmap.too-many-descriptors",
-        clause: "SBC-4 §5.32 UNMAP, §6.6.4",
+        clause: "SBC-4 §5.35 UNMAP, §6.6.4",
         level: Level::Must,
         requirement: "more block descriptors than MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT is ILLEGAL \
                       REQUEST, INVALID FIELD IN PARAMETER LIST",

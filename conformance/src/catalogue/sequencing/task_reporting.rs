@@ -5,6 +5,10 @@
 //! RFC3720 behaviour is judged by `tmf.rs`. The ids are in the `tmf`
 //! area: like those, these scenarios act on the LUN's task set and run
 //! alone.
+//!
+//! The words quoted below from §13.23 and §4.2.3.4 are not checked against
+//! a copy of RFC 7143 (those sections are not in the reference text at
+//! hand); the §4.2.3.3 sentence is (conformance/requirements/rfc7143.toml).
 
 use crate::context::Context;
 use crate::harness::blocks::{block_size, lun, pattern, write10};
