@@ -75,6 +75,13 @@ impl Tables {
         let nexus = s.nexus.clone();
         let response = match t.function {
             TmfFunction::AbortTask => match self.sessions.get_mut(&serial) {
+                // RFC 7143 §11.5.1: "an ABORT TASK function MUST NOT be
+                // executed on a Task Management request; such a request
+                // MUST result in Task Management response of 'Function
+                // rejected'".
+                Some(s) if s.tmfs.iter().any(|p| p.itt == t.referenced_task_tag) => {
+                    TmfResponseCode::FunctionRejected
+                }
                 Some(s) => s.abort_task(serial, target, &t, &mut waiting, &mut self.reg),
                 None => TmfResponseCode::TaskDoesNotExist,
             },

@@ -43,6 +43,15 @@ pub const SCENARIOS: &[Scenario] = &[
         run: absent_lun,
     },
     Scenario {
+        id: "iscsi.tmf.abort-of-tmf-rejected",
+        clause: "RFC 7143 §11.5.1",
+        level: Level::Must,
+        requirement: "ABORT TASK naming a task management request still pending (an ABORT TASK \
+                      SET waiting for a held write's Data-Out) is answered Function rejected",
+        needs: Needs::NONE,
+        run: abort_of_tmf,
+    },
+    Scenario {
         id: "iscsi.tmf.abort-task-set",
         clause: "RFC 7143 §4.2.3.3, §11.5.1, §11.6.1",
         level: Level::Must,
@@ -348,4 +357,50 @@ fn absent_lun(ctx: &mut Context) -> Verdict {
         "LUN does not exist",
         format!("{response:?}"),
     ))
+}
+
+/// §11.5.1: "At the target an ABORT TASK function MUST NOT be executed on
+/// a Task Management request; such a request MUST result in Task
+/// Management response of 'Function rejected'." The ABORT TASK SET stays
+/// pending while the held write's R2T is unanswered (§4.2.3.3); a target
+/// that answers it at once leaves nothing to reference.
+fn abort_of_tmf(ctx: &mut Context) -> Verdict {
+    with_scratch(ctx, 8, move |ctx, lba, bs| {
+        let (mut s, held) = held_write(ctx, lba, bs)?;
+        let set = (TmfFunction::AbortTaskSet, lun(ctx));
+        let unreferenced = (TTT_RESERVED, s.cmd_sn);
+        let pending = send_function(ctx, &mut s, set, unreferenced)?;
+        let is_response =
+            |p: &Pdu, itt: u32| matches!(p, Pdu::TaskManagementResponse(r) if r.itt == itt);
+        let (early, _) = s.gather_until(ctx, |p| is_response(p, pending))?;
+        let na = early.iter().any(|p| is_response(p, pending));
+        // Both requests are immediate: RefCmdSN is the ABORT TASK's own
+        // CmdSN (§11.5.5).
+        let abort = (TmfFunction::AbortTask, lun(ctx));
+        let referenced = (pending, s.cmd_sn);
+        let verdict = if na {
+            Outcome::not_applicable(
+                "the ABORT TASK SET was answered at once, leaving no pending request to name",
+            )
+        } else {
+            let itt = send_function(ctx, &mut s, abort, referenced)?;
+            let (got, _) = s.gather_until(ctx, |p| is_response(p, itt))?;
+            let data = crate::harness::blocks::pattern(8 * bs as usize, 0x6b);
+            s.answer_r2t(ctx, held.itt, held.r2t.lun, &held.r2t, &data)?;
+            let response = match got.iter().find_map(|p| match p {
+                Pdu::TaskManagementResponse(r) if r.itt == itt => Some(r.response),
+                _ => None,
+            }) {
+                Some(r) => r,
+                None => function_response(ctx, &mut s, itt, held.itt)?.0,
+            };
+            Outcome::check(
+                response == TmfResponseCode::FunctionRejected,
+                "Function rejected",
+                format!("{response:?}"),
+            )
+        };
+        s.logout(ctx);
+        Ok(verdict)
+    })
 }

@@ -106,6 +106,24 @@ fn abort_of_a_write_collecting_data() {
 }
 
 #[test]
+fn abort_of_a_pending_task_management_request_is_rejected() {
+    let (mut rig, c) = Rig::ready();
+    let w = rig.write10(0, 8);
+    rig.send(c, w);
+    assert!(matches!(rig.recv(c), Pdu::ReadyToTransfer(_)));
+    // ABORT TASK SET waits for the Data-Out of the held write (§4.2.3.3).
+    let sn = rig.cmd_sn;
+    let set = tmf(&mut rig, TmfFunction::AbortTaskSet, u32::MAX, sn);
+    let pending = set.itt;
+    rig.send(c, set);
+    assert!(rig.nothing(c));
+    assert_eq!(
+        tmf_answer(&mut rig, c, TmfFunction::AbortTask, pending, sn),
+        TmfResponseCode::FunctionRejected
+    );
+}
+
+#[test]
 fn unsupported_functions_and_missing_lun() {
     let (mut rig, c) = Rig::ready();
     for (f, want) in [
