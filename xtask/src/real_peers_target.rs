@@ -2,7 +2,7 @@
 //! iSCSI` and rtgt's own `rtgt-iscsi` against a started rtgtd (rtgt-target's
 //! `real-peers` feature), and Debian's tgtadm against rtgtd's control socket
 //! beside a real tgtd (`tgtadm_seed`), and rtgt's rtgtadm against both
-//! (`rtgtadm_cli`).
+//! (`rtgtadm_cli`, `rtgtadm_import` with Debian's tgt-admin).
 
 use crate::cmd::{build_bins, cargo, run_command, Profile};
 use anyhow::Result;
@@ -28,5 +28,7 @@ pub fn run() -> Result<()> {
         "tgtadm_seed",
         "--test",
         "rtgtadm_cli",
+        "--test",
+        "rtgtadm_import",
     ]))
 }

@@ -26,8 +26,9 @@ fn main() -> ExitCode {
     let exit = match cli::plan(&argv, version, &bus) {
         Plan::Exit(e) => e,
         Plan::Send(s) => client::run(&s, &program),
-        Plan::Import(..) | Plan::Dump(..) => Exit {
-            stderr: format!("{program}: --import and --dump are not available yet\n"),
+        Plan::Import(target, file) => cli::import::run(&target, &file, &program),
+        Plan::Dump(..) => Exit {
+            stderr: format!("{program}: --dump is not available yet\n"),
             code: 1,
             ..Exit::default()
         },
