@@ -145,3 +145,98 @@ fn rtgtadm_prints_what_tgtadm_prints() {
     );
     assert!(rtgtd.stop().success());
 }
+
+/// Command lines whose requests are compared byte for byte.
+const WIRE_LINES: &[&str] = &[
+    "-C 1 --lld iscsi --op show --mode target",
+    "-C 1 --op show --mode account",
+    "-C 1 --lld iscsi --op update --mode target --tid 1 --name MaxBurstLength --value 4096",
+    "-C 1 --lld iscsi --op new --mode logicalunit --tid 1 --lun 2 -b /x --bstype rdwr --bsopts a=b --bsoflags direct --blocksize 4096 -Y cd",
+    "-C 1 --op new --mode logicalunit --tid 1 --lun 3 -Y tape -b /t",
+    "-C 1 --lld iscsi --op update --mode logicalunit --tid 1 --lun 2 -P vendor_id=ACME",
+    "-C 1 --op update --mode sess --tid 1 -n a",
+    "-C 1 --lld iscsi --op new --mode portal -P portal=1.2.3.4:3260",
+    "-C 1 --op delete --mode conn --tid 1 --sid 7 --cid 3",
+    "-C 1 --op bind --mode target --tid 1 -H 5",
+    "-C 1 --op bind --mode target --tid 1 -I 10.0.0.0/8 -Q iqn.x:y",
+    "-C 1 --op bind --mode account --user u --outgoing",
+    "-C 1 --op new --mode account --user u --password p",
+    "-C 1 --lld iscsi --op delete --mode target --tid 2 --force",
+    "-C 1 --op update --mode sys --name State --value offline",
+    "-C 1 --op stat --mode sess --tid 3 --sid 0x10",
+    "-C 1 --lld 0123456789012345678901234567890123456789012345678901234567890123456789 --op show --mode target",
+];
+
+/// Accepts one client on `l` within 10 s, reads its whole request (the
+/// length is in the header), answers success without text, and gives the
+/// request's bytes.
+fn capture(l: &std::os::unix::net::UnixListener, line: &str) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut conn = loop {
+        match l.accept() {
+            Ok((c, _)) => break c,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "no client came: {line}"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(e) => panic!("accept: {e}"),
+        }
+    };
+    conn.set_nonblocking(false).expect("blocking");
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .expect("timeout");
+    let mut head = [0u8; 120];
+    conn.read_exact(&mut head).expect("request header");
+    let len = u32::from_ne_bytes([head[72], head[73], head[74], head[75]]) as usize;
+    let mut rest = vec![0u8; len.saturating_sub(120)];
+    conn.read_exact(&mut rest).expect("request text");
+    let mut rsp = 0u32.to_ne_bytes().to_vec();
+    rsp.extend_from_slice(&8u32.to_ne_bytes());
+    conn.write_all(&rsp).expect("reply");
+    let mut all = head.to_vec();
+    all.extend(rest);
+    all
+}
+
+/// tgtadm and rtgtadm send the same bytes for the same command line.
+#[test]
+fn rtgtadm_sends_tgtadms_bytes() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let sock = dir.path().join("capture");
+    let l = std::os::unix::net::UnixListener::bind(format!("{}.{CONTROL_PORT}", sock.display()))
+        .expect("listen");
+    l.set_nonblocking(true).expect("nonblocking");
+    let mut failures = String::new();
+    for line in WIRE_LINES {
+        let argv = words(line, "");
+        let run = |rtgt: bool| {
+            let argv: Vec<String> = argv.iter().map(|s| (*s).to_owned()).collect();
+            let sock = sock.clone();
+            let child = std::thread::spawn(move || {
+                let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+                if rtgt {
+                    rtgtadm_argv(&sock, &argv)
+                } else {
+                    tgtadm_argv(&sock, &argv)
+                }
+            });
+            let bytes = capture(&l, line);
+            (bytes, child.join().expect("client thread"))
+        };
+        let ((want, wo), (got, go)) = (run(false), run(true));
+        check(&format!("rtgtadm {line}"), &wo, &go, &mut failures);
+        if want != got {
+            failures.push_str(&format!(
+                "rtgtadm {line}: request bytes differ\n  want {want:02x?}\n  got  {got:02x?}\n"
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "rtgtadm differs from tgtadm:\n{failures}"
+    );
+}
