@@ -316,6 +316,15 @@ pub fn plan(files: &[(String, ConfFile)], first_tid: i32) -> ImportPlan {
         p.file = name;
         p.target(t, tid);
     }
+    // Reported by file and line, not in the order they were met.
+    let order: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    p.plan.ignored.sort_by_key(|i| {
+        let file = order
+            .iter()
+            .position(|n| *n == i.file)
+            .unwrap_or(usize::MAX);
+        (file, i.line)
+    });
     p.plan
 }
 

@@ -480,3 +480,49 @@ pub(super) fn needs_no_path(dev_type: u32) -> bool {
 
 /// `GLOBAL_TID`, the tid of an account bound without `--tid`.
 pub(super) const GLOBAL: i32 = GLOBAL_TID;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(line: &str) -> Plan {
+        let mut argv = vec!["/usr/bin/rtgtadm".to_owned()];
+        argv.extend(line.split(' ').map(String::from));
+        plan(&argv, "v", &|_| Ok(0))
+    }
+
+    #[test]
+    fn rtgt_options_are_whole_words_only() {
+        let Plan::Send(s) = run("--socket /run/r.sock --mo target --op show") else {
+            panic!("a request")
+        };
+        assert_eq!(s.target, Target::Socket("/run/r.sock".into()));
+        let Plan::Exit(e) = run("--sock /run/r.sock --op show --mode target") else {
+            panic!("refused")
+        };
+        assert_eq!(
+            e.stderr,
+            "/usr/bin/rtgtadm: unrecognized option '--sock'\nTry `rtgtadm --help' for more information.\n"
+        );
+        assert_eq!(e.code, EINVAL);
+        assert_eq!(
+            run("-C 3 --import /etc/tgt/targets.conf"),
+            Plan::Import(Target::ControlPort(3), "/etc/tgt/targets.conf".into())
+        );
+    }
+
+    #[test]
+    fn requests_carry_tgtadms_text_in_its_order() {
+        let Plan::Send(s) = run("--lld iscsi --mode account --op bind --user=u --outgoing") else {
+            panic!("a request")
+        };
+        assert_eq!(s.request.params, "user=u");
+        assert_eq!(s.request.header.tid, GLOBAL);
+        assert_eq!(s.request.header.ac_dir, ACCOUNT_OUTGOING);
+        let Plan::Send(s) = run("--op new --mode lu --tid 1 --lun 2 -y 4096 -b /x -E rdwr") else {
+            panic!("a request")
+        };
+        assert_eq!(s.request.params, "path=/x,bstype=rdwr,blocksize=4096");
+        assert_eq!(s.request.header.lld, "");
+    }
+}
