@@ -1,7 +1,8 @@
 //! The target against real peers: libiscsi's tools, `iscsi-test-cu -t
 //! iSCSI` and rtgt's own `rtgt-iscsi` against a started rtgtd (rtgt-target's
 //! `real-peers` feature), and Debian's tgtadm against rtgtd's control socket
-//! beside a real tgtd (`tgtadm_seed`).
+//! beside a real tgtd (`tgtadm_seed`), and rtgt's rtgtadm against both
+//! (`rtgtadm_cli`, `rtgtadm_import` with Debian's tgt-admin).
 
 use crate::cmd::{build_bins, cargo, run_command, Profile};
 use anyhow::Result;
@@ -25,5 +26,9 @@ pub fn run() -> Result<()> {
         "rtgt_iscsi",
         "--test",
         "tgtadm_seed",
+        "--test",
+        "rtgtadm_cli",
+        "--test",
+        "rtgtadm_import",
     ]))
 }

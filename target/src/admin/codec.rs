@@ -204,7 +204,8 @@ impl Header {
         put(0, &self.mode.to_ne_bytes());
         put(4, &self.op.to_ne_bytes());
         let lld = self.lld.as_bytes();
-        put(8, lld.get(..lld.len().min(LLD_LEN - 1)).unwrap_or_default());
+        // tgtadm's strncpy fills all 64 bytes of a long name; tgtd cuts it.
+        put(8, lld.get(..lld.len().min(LLD_LEN)).unwrap_or_default());
         put(72, &self.len.to_ne_bytes());
         put(76, &self.tid.to_ne_bytes());
         put(80, &self.sid.to_ne_bytes());

@@ -49,6 +49,14 @@ pub enum Command {
         tid: i32,
         rule: AclRule,
     },
+    /// `--op bind/unbind --mode target` with a SCSI host (`-H`/`-B`), not
+    /// offered: a bind is refused once the target is found (tgtd's
+    /// `tgt_bind_host_to_target` looks it up first), an unbind finds no
+    /// binding (`tgt_unbind_host_to_target`).
+    HostBind {
+        tid: i32,
+        bind: bool,
+    },
     TargetUnbind {
         tid: i32,
         rule: AclRule,
@@ -163,7 +171,10 @@ fn target(op: Op, tid: i32, force: bool, bare: bool, p: &str) -> Result<Command,
         Op::Delete => Ok(Command::TargetDelete { tid, force }),
         Op::Show if tid < 0 => Ok(Command::TargetShowAll),
         // Binding a SCSI host (`-H`/`-B`) is tgt's local-host driver only.
-        Op::Bind | Op::Unbind if bare => Err(AdmError::UnsupportedOperation),
+        Op::Bind | Op::Unbind if bare => Ok(Command::HostBind {
+            tid,
+            bind: op == Op::Bind,
+        }),
         Op::Bind => Ok(Command::TargetBind { tid, rule: rule() }),
         Op::Unbind => Ok(Command::TargetUnbind { tid, rule: rule() }),
         Op::Show => Ok(Command::TargetShow { tid }),

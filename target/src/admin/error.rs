@@ -19,6 +19,14 @@ macro_rules! adm_errors {
                     $(AdmError::$variant => $message,)*
                 }
             }
+
+            /// The error numbered `code` on the wire, if tgt defines one.
+            pub fn from_code(code: u32) -> Option<AdmError> {
+                match code {
+                    $($code => Some(AdmError::$variant),)*
+                    _ => None,
+                }
+            }
         }
     };
 }

@@ -7,6 +7,7 @@
 //! The source of truth is tgt's own code (`usr/tgtadm.h`, `usr/mgmt.c`,
 //! `usr/target.c`); each item names the function it follows.
 
+pub mod cli;
 pub mod codec;
 pub mod command;
 pub mod error;

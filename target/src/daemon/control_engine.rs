@@ -134,6 +134,13 @@ fn apply(
             let t = core.target(id).ok_or(AdmError::NoTarget)?;
             return Ok(show::target_params(&t.session, &core.config().nop));
         }
+        Command::HostBind { tid, bind } => {
+            if !bind {
+                return Err(AdmError::NoBinding);
+            }
+            admin.target(tid)?;
+            return Err(AdmError::UnsupportedOperation);
+        }
         Command::TargetBind { tid, rule } => {
             let r = admin.bind(tid, &rule);
             sync_acl(core, admin, tid)?;

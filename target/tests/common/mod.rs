@@ -2,6 +2,8 @@
 //! loopback port and stops it with SIGTERM when dropped.
 #![allow(dead_code)]
 
+pub mod tgt;
+
 pub use rtgt_peers::rtgtd::DEMO_IQN;
 use rtgt_peers::rtgtd::READY_TIMEOUT;
 use std::net::SocketAddr;
