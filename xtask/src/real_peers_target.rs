@@ -3,7 +3,7 @@
 //! `real-peers` feature), and Debian's tgtadm against rtgtd's control socket
 //! beside a real tgtd (`tgtadm_seed`).
 
-use crate::cmd::{build_bins, cargo, run_command, Profile};
+use crate::cmd::{build_bins, cargo, run_shown, Profile};
 use anyhow::Result;
 
 pub fn run() -> Result<()> {
@@ -11,7 +11,7 @@ pub fn run() -> Result<()> {
     crate::peers::ensure_installed()?;
     let rtgt_iscsi =
         build_bins(Profile::Debug, &[("rtgt-initiator", "rtgt-iscsi")])?.join("rtgt-iscsi");
-    run_command(cargo().env("RTGT_ISCSI", rtgt_iscsi).args([
+    run_shown(cargo().env("RTGT_ISCSI", rtgt_iscsi).args([
         "test",
         "--package",
         "rtgt-target",
