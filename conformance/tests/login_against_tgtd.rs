@@ -3,6 +3,9 @@
 //! departures from RFC 7143 (each with its reason).
 #![cfg(feature = "real-peers")]
 
+mod common;
+
+use common::{failures, run_all};
 use rtgt_conformance::catalogue::{login, negotiation};
 use rtgt_conformance::context::Target;
 use rtgt_conformance::runner::run_scenario;
@@ -76,41 +79,7 @@ fn scenarios() -> Vec<&'static Scenario> {
 fn login_and_negotiation_scenarios_against_tgtd() {
     let tgtd = Tgtd::start(TgtdConfig::new(IQN)).expect("tgtd starts");
     let target = target(&tgtd);
-    let mut failed = BTreeSet::new();
-    let mut counts = [0usize; 4];
-    for scenario in scenarios() {
-        let report = run_scenario(scenario, &target);
-        let slot = match &report.outcome {
-            Outcome::Pass => 0,
-            Outcome::Fail { .. } => 1,
-            Outcome::Skip { .. } => 2,
-            Outcome::NotApplicable { .. } => 3,
-        };
-        counts[slot] += 1;
-        println!(
-            "{:<5} {} ({:?})",
-            report.outcome.label(),
-            scenario.id,
-            report.elapsed
-        );
-        match &report.outcome {
-            Outcome::Fail { expected, actual } => {
-                println!("      expected: {expected}\n      actual:   {actual}");
-                if std::env::var_os("RTGT_TRANSCRIPTS").is_some() {
-                    println!("{}", report.transcript);
-                }
-                failed.insert(scenario.id);
-            }
-            Outcome::Skip { reason } | Outcome::NotApplicable { reason } => {
-                println!("      {reason}");
-            }
-            Outcome::Pass => {}
-        }
-    }
-    println!(
-        "pass {} fail {} skip {} n/a {}",
-        counts[0], counts[1], counts[2], counts[3]
-    );
+    let failed = failures(&run_all(scenarios(), &target));
     let known: BTreeSet<&str> = DEPARTURES.iter().map(|(id, _)| *id).collect();
     assert_eq!(
         failed, known,

@@ -2,13 +2,19 @@
 //! failures compared with tgtd's known departures from SPC-5 and SBC-4.
 #![cfg(feature = "real-peers")]
 
+mod common;
+
+use common::{failures, run_all};
 use rtgt_conformance::catalogue::scsi;
 use rtgt_conformance::context::Target;
-use rtgt_conformance::runner::run_scenario;
-use rtgt_conformance::scenario::Outcome;
+use rtgt_conformance::scenario::Scenario;
 use rtgt_peers::tgtd::{Tgtd, TgtdConfig, LUN};
 use std::collections::BTreeSet;
 use std::time::Duration;
+
+fn scsi_scenarios() -> impl Iterator<Item = &'static Scenario> {
+    scsi::SCENARIOS.iter().flat_map(|part| part.iter())
+}
 
 const IQN: &str = "iqn.2024-01.org.rtgt:conformance-scsi";
 
@@ -93,34 +99,7 @@ fn target(portal: String) -> Target {
 fn scsi_scenarios_against_tgtd() {
     let tgtd = Tgtd::start(TgtdConfig::new(IQN)).expect("tgtd starts");
     let target = target(tgtd.portal());
-    let mut failed = BTreeSet::new();
-    let mut counts = [0usize; 4];
-    for scenario in scsi::SCENARIOS.iter().flat_map(|part| part.iter()) {
-        let report = run_scenario(scenario, &target);
-        let i = match &report.outcome {
-            Outcome::Pass => 0,
-            Outcome::Fail { .. } => 1,
-            Outcome::Skip { .. } => 2,
-            Outcome::NotApplicable { .. } => 3,
-        };
-        counts[i] += 1;
-        println!(
-            "{:5} {} {:?}",
-            report.outcome.label(),
-            report.id,
-            report.outcome
-        );
-        if let Outcome::Fail { .. } = report.outcome {
-            failed.insert(report.id);
-            if std::env::var_os("RTGT_SHOW_TRANSCRIPTS").is_some() {
-                println!("{}", report.transcript);
-            }
-        }
-    }
-    println!(
-        "pass {} fail {} skip {} n/a {}",
-        counts[0], counts[1], counts[2], counts[3]
-    );
+    let failed = failures(&run_all(scsi_scenarios(), &target));
     let known: BTreeSet<&str> = KNOWN.iter().map(|(id, _)| *id).collect();
     assert_eq!(
         failed, known,
@@ -150,21 +129,6 @@ fn scsi_scenarios_against_rtgtd() {
     let mut target = target(daemon.addr().to_owned());
     target.iqn = daemon.iqn().to_owned();
     target.lun = 0;
-    let mut failed = Vec::new();
-    for scenario in scsi::SCENARIOS.iter().flat_map(|part| part.iter()) {
-        let report = run_scenario(scenario, &target);
-        println!(
-            "{:5} {} {:?}",
-            report.outcome.label(),
-            report.id,
-            report.outcome
-        );
-        if let Outcome::Fail { .. } = report.outcome {
-            if std::env::var_os("RTGT_SHOW_TRANSCRIPTS").is_some() {
-                println!("{}", report.transcript);
-            }
-            failed.push(report.id);
-        }
-    }
+    let failed = failures(&run_all(scsi_scenarios(), &target));
     assert!(failed.is_empty(), "rtgtd fails {failed:?}");
 }

@@ -23,17 +23,37 @@ pub fn command_line(command: &Command) -> String {
         .join(" ")
 }
 
+/// The error of a command that could not start: most often a program that
+/// is not installed.
+fn not_started(line: &str) -> String {
+    format!("could not start `{line}`; is it installed? (`cargo xtask peers` installs the peers)")
+}
+
 /// Prints the command line, runs it, and fails with that line when it fails.
 pub fn run_shown(command: &mut Command) -> Result<()> {
     let line = command_line(command);
     println!("$ {line}");
-    let status = command
-        .status()
-        .with_context(|| format!("could not start `{line}`; run `cargo xtask peers`"))?;
+    let status = command.status().with_context(|| not_started(&line))?;
     if !status.success() {
         bail!("`{line}` failed ({status})");
     }
     Ok(())
+}
+
+/// Prints the command line, runs it with its output captured, and returns
+/// what it wrote to stdout; fails with that line and its stderr when it fails.
+pub fn output_shown(command: &mut Command) -> Result<Vec<u8>> {
+    let line = command_line(command);
+    println!("$ {line}");
+    let output = command.output().with_context(|| not_started(&line))?;
+    if !output.status.success() {
+        bail!(
+            "`{line}` failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    Ok(output.stdout)
 }
 
 /// Whether `program` is an executable file in one of PATH's folders.
@@ -54,7 +74,5 @@ pub fn spawn_logged(command: &mut Command, log: &std::path::Path) -> Result<std:
         .stderr(file);
     let line = command_line(command);
     println!("$ {line} > {}", log.display());
-    command
-        .spawn()
-        .with_context(|| format!("could not start `{line}`; run `cargo xtask peers`"))
+    command.spawn().with_context(|| not_started(&line))
 }

@@ -11,9 +11,11 @@ use crate::pdu::{DecoderConfig, Digests, Pdu, RawPdu, Role, StreamDecoder, BHS_L
 use crate::scsi::cdb::Cdb;
 use crate::text::{self, LocalConfig, Negotiator, Stage, TextAccumulator};
 use bytes::Bytes;
+use std::time::Duration;
 
 /// A little reader over the fuzz input, for harnesses whose input also
 /// chooses parameters.
+#[derive(Debug)]
 struct Input<'a> {
     data: &'a [u8],
 }
@@ -32,6 +34,68 @@ impl<'a> Input<'a> {
         let (head, rest) = self.data.split_at(n.min(self.data.len()));
         self.data = rest;
         head
+    }
+}
+
+/// One step of a session harness: the initiator harness of
+/// rtgt-initiator-core and the target harness of rtgt-target-core read
+/// their input, after its configuration byte, as a run of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step<'a> {
+    /// Control byte `c` with `c & 0x80`: the clock moves on `c & 0x7f`
+    /// seconds.
+    Wait(Duration),
+    /// The control byte the harness chose for its own action.
+    Action,
+    /// Any other control byte `c`: the next `c * 4 + 1` bytes (fewer at the
+    /// end of the input) come from the peer.
+    Bytes(&'a [u8]),
+}
+
+/// The steps of a session harness's input.
+#[derive(Debug)]
+pub struct Steps<'a> {
+    input: Input<'a>,
+    action: Option<u8>,
+}
+
+impl<'a> Steps<'a> {
+    /// The configuration byte of `data` (zero when it is empty) and the
+    /// steps after it; `action` is the control byte read as
+    /// [`Step::Action`], if the harness has one.
+    pub fn new(data: &'a [u8], action: Option<u8>) -> (u8, Steps<'a>) {
+        let mut input = Input { data };
+        let config = input.byte();
+        (config, Steps { input, action })
+    }
+
+    /// An input of `config`, then `bytes` as [`Step::Bytes`] with control
+    /// byte `control`, that is in pieces of `control * 4 + 1` bytes.
+    pub fn encode_bytes(config: u8, control: u8, bytes: &[u8]) -> Vec<u8> {
+        let mut data = vec![config];
+        for chunk in bytes.chunks(usize::from(control) * 4 + 1) {
+            data.push(control);
+            data.extend_from_slice(chunk);
+        }
+        data
+    }
+}
+
+impl<'a> Iterator for Steps<'a> {
+    type Item = Step<'a>;
+
+    fn next(&mut self) -> Option<Step<'a>> {
+        if self.input.data.is_empty() {
+            return None;
+        }
+        let control = self.input.byte();
+        Some(if control & 0x80 != 0 {
+            Step::Wait(Duration::from_secs(u64::from(control & 0x7f)))
+        } else if Some(control) == self.action {
+            Step::Action
+        } else {
+            Step::Bytes(self.input.take(usize::from(control) * 4 + 1))
+        })
     }
 }
 

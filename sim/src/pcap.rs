@@ -165,31 +165,26 @@ impl Pcap {
             .wrapping_add(1)
             .wrapping_add(acked[other] as u32);
         let base = Self::isn(dir).wrapping_add(1).wrapping_add(offset as u32);
-        let mut off = 0usize;
-        for chunk in data.chunks(MSS) {
-            self.packet(
+        // Data goes out as PSH|ACK (0x18) segments, the end as FIN|ACK (0x11).
+        let send = |this: &mut Self, off: usize, flags: u8, payload: &[u8]| {
+            this.packet(
                 at,
                 link,
                 ini,
                 dir,
                 base.wrapping_add(off as u32),
                 ack,
-                0x18,
-                chunk,
+                flags,
+                payload,
             );
+        };
+        let mut off = 0usize;
+        for chunk in data.chunks(MSS) {
+            send(self, off, 0x18, chunk);
             off += chunk.len();
         }
         if fin {
-            self.packet(
-                at,
-                link,
-                ini,
-                dir,
-                base.wrapping_add(off as u32),
-                ack,
-                0x11,
-                &[],
-            );
+            send(self, off, 0x11, &[]);
         }
         if let Some(e) = self.links.get_mut(&link) {
             e.1[dir] = offset + data.len() as u64;

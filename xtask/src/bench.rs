@@ -4,7 +4,7 @@
 //! `rtgt-bench-vs` program of peers/, which starts the targets and prints the
 //! tables.
 
-use crate::cmd::{build_bins, cargo, run_command, Profile};
+use crate::cmd::{build_bins, cargo, run_shown, Profile};
 use anyhow::Result;
 
 #[derive(Debug, clap::Args)]
@@ -22,7 +22,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     )?;
     let rtgt_iscsi = built.join("rtgt-iscsi");
     let rtgtd = built.join("rtgtd");
-    run_command(
+    run_shown(
         cargo()
             .args([
                 "run",

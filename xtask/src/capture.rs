@@ -3,7 +3,7 @@
 //! the peers when missing, builds rtgt's own initiator CLI (one scenario uses
 //! it), then runs the `rtgt-capture` program of peers/ with it on PATH.
 
-use crate::cmd::{build_bins, cargo, run_command, Profile};
+use crate::cmd::{build_bins, cargo, run_shown, Profile};
 use anyhow::Result;
 
 #[derive(Debug, clap::Args)]
@@ -18,7 +18,7 @@ pub fn run(args: &CaptureArgs) -> Result<()> {
     let built = build_bins(Profile::Debug, &[("rtgt-initiator", "rtgt-iscsi")])?;
     let path = std::env::var_os("PATH").unwrap_or_default();
     let path = std::env::join_paths(std::iter::once(built).chain(std::env::split_paths(&path)))?;
-    run_command(
+    run_shown(
         cargo()
             .env("PATH", path)
             .args([

@@ -1,6 +1,6 @@
 //! `cargo xtask ci`: everything CI runs. `.ci/run` calls exactly this.
 
-use crate::cmd::{cargo, run_command};
+use crate::cmd::{cargo, run_shown};
 use anyhow::Result;
 
 pub fn run() -> Result<()> {
@@ -18,5 +18,5 @@ pub fn run() -> Result<()> {
 /// which the quick `cargo xtask test` leaves out.
 fn real_peers() -> Result<()> {
     crate::peers::ensure_installed()?;
-    run_command(cargo().args(["test", "-p", "rtgt-initiator", "--features", "real-peers"]))
+    run_shown(cargo().args(["test", "-p", "rtgt-initiator", "--features", "real-peers"]))
 }

@@ -1,7 +1,9 @@
 //! Running external commands: each is printed before it runs, and a failure
-//! names the command so it can be rerun by hand.
+//! names the command so it can be rerun by hand (the printing and running
+//! are rtgt-peers' own, shared with the peer set-up).
 
-use anyhow::{bail, Context, Result};
+use anyhow::Result;
+pub use rtgt_peers::process::{command_line, installed, output_shown, run_shown};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -19,41 +21,6 @@ pub fn cargo() -> Command {
     let mut command = Command::new(cargo);
     command.current_dir(workspace_root());
     command
-}
-
-/// How a command is shown before it runs: `$ program arg arg`.
-pub fn display(command: &Command) -> String {
-    let mut shown = command.get_program().to_string_lossy().into_owned();
-    for arg in command.get_args() {
-        let arg = arg.to_string_lossy();
-        if arg.contains(char::is_whitespace) || arg.is_empty() {
-            shown.push_str(&format!(" '{arg}'"));
-        } else {
-            shown.push(' ');
-            shown.push_str(&arg);
-        }
-    }
-    shown
-}
-
-/// Prints the command, runs it with inherited stdio, and fails if it fails.
-pub fn run_command(command: &mut Command) -> Result<()> {
-    let shown = display(command);
-    println!("$ {shown}");
-    let status = command
-        .status()
-        .with_context(|| format!("could not start `{shown}`; is it installed?"))?;
-    if !status.success() {
-        bail!("`{shown}` failed ({status})");
-    }
-    Ok(())
-}
-
-/// Whether `program` can be found on PATH.
-pub fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
-        .unwrap_or(false)
 }
 
 /// How [`build_bins`] builds: the debug profile quietly, or release.
@@ -75,7 +42,7 @@ pub fn build_bins(profile: Profile, bins: &[(&str, &str)]) -> Result<PathBuf> {
     for (package, bin) in bins {
         command.args(["--package", package, "--bin", bin]);
     }
-    run_command(&mut command)?;
+    run_shown(&mut command)?;
     Ok(workspace_root().join(match profile {
         Profile::Debug => "build/debug",
         Profile::Release => "build/release",

@@ -11,7 +11,7 @@
 //! against Debian's tgtd and istgt through conformance/tests/runner_peers.rs
 //! (every result must match conformance/profiles/<target>.toml).
 
-use crate::cmd::{build_bins, cargo, run_command, workspace_root, Profile};
+use crate::cmd::{build_bins, cargo, run_shown, workspace_root, Profile};
 use anyhow::{bail, Context, Result};
 use rtgt_conformance::report::{verdict_differences, verdicts_from_json};
 use rtgt_peers::rtgtd::Rtgtd;
@@ -38,7 +38,7 @@ pub fn run(args: &ConformanceArgs) -> Result<()> {
             || a.starts_with("--target=")
     });
     if external {
-        return run_command(Command::new(build_suite()?).args(&args.args));
+        return run_shown(Command::new(build_suite()?).args(&args.args));
     }
     against_rtgtd(&args.args)
 }
@@ -65,7 +65,7 @@ pub fn ci() -> Result<()> {
     // a second in each login to a new session, under a lock, and leaves 28
     // SCSI commands unanswered until the 2 s timeout: each set-up spreads
     // the scenarios over several istgt instances, one at a time on each.
-    run_command(cargo().args([
+    run_shown(cargo().args([
         "test",
         "--package",
         "rtgt-conformance",
@@ -164,7 +164,7 @@ fn against_rtgtd(extra: &[String]) -> Result<()> {
         .args(["--chap", CHAP, "--mutual-chap", MUTUAL_CHAP])
         .args(["--initiator-name-2", INITIATOR_2])
         .args(extra);
-    let result = run_command(&mut suite);
+    let result = run_shown(&mut suite);
     // The suite's verdict first: a daemon that also failed to stop is
     // reported only when the suite itself passed.
     let stopped = daemon.stop();

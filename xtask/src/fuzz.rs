@@ -7,7 +7,7 @@
 //! only, and crashes land in fuzz/artifacts/<target>/, where the corpus replay
 //! test (`cargo xtask test`) picks them up once committed.
 
-use crate::cmd::{cargo, display, workspace_root};
+use crate::cmd::{cargo, command_line, workspace_root};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use std::io::{BufRead, BufReader};
@@ -51,7 +51,7 @@ fn ensure_cargo_fuzz() -> Result<()> {
         .unwrap_or(false);
     if !present {
         println!("fuzz: cargo-fuzz is missing, installing it");
-        crate::cmd::run_command(cargo().args(["install", "cargo-fuzz", "--locked"]))?;
+        crate::cmd::run_shown(cargo().args(["install", "cargo-fuzz", "--locked"]))?;
     }
     Ok(())
 }
@@ -131,7 +131,7 @@ pub fn run(args: &FuzzArgs) -> Result<()> {
         .stderr(Stdio::piped());
     println!(
         "$ {}   # {} s, {}",
-        display(&command),
+        command_line(&command),
         args.time,
         if sanitized {
             "address sanitizer (nightly)"

@@ -4,7 +4,7 @@
 //! or `--replay FILE`; `--help` lists them). Findings land in
 //! build/fuzz-net/ unless `--out` says otherwise.
 
-use crate::cmd::{build_bins, run_command, Profile};
+use crate::cmd::{build_bins, run_shown, Profile};
 use anyhow::Result;
 use std::process::Command;
 
@@ -18,5 +18,5 @@ pub struct FuzzNetArgs {
 pub fn run(args: &FuzzNetArgs) -> Result<()> {
     let bin =
         build_bins(Profile::Debug, &[("rtgt-fuzz-net", "rtgt-fuzz-net")])?.join("rtgt-fuzz-net");
-    run_command(Command::new(bin).args(&args.args))
+    run_shown(Command::new(bin).args(&args.args))
 }

@@ -1,7 +1,7 @@
 //! `cargo xtask peers`: installs the real peers and tools rtgt is tested
 //! against, from Debian's packages, only when they are missing.
 
-use crate::cmd::{on_path, run_command};
+use crate::cmd::{installed, run_shown};
 use anyhow::{bail, Result};
 use std::process::{Command, Stdio};
 
@@ -48,7 +48,7 @@ fn package_installed(package: &str) -> bool {
 pub fn ensure_installed() -> Result<()> {
     let missing: Vec<&Peer> = PEERS
         .iter()
-        .filter(|peer| !(on_path(peer.program) || package_installed(peer.package)))
+        .filter(|peer| !(installed(peer.program) || package_installed(peer.package)))
         .collect();
     if missing.is_empty() {
         return Ok(());
@@ -56,13 +56,13 @@ pub fn ensure_installed() -> Result<()> {
     for peer in &missing {
         println!("peers: {} ({}) is missing", peer.package, peer.why);
     }
-    if !on_path("apt-get") {
+    if !installed("apt-get") {
         bail!("apt-get not found: install the packages above with your system's package manager");
     }
-    run_command(&mut apt_get(&["update", "-q"]))?;
+    run_shown(&mut apt_get(&["update", "-q"]))?;
     let mut install = apt_get(&["install", "-y", "-q", "--no-install-recommends"]);
     install.args(missing.iter().map(|peer| peer.package));
-    run_command(&mut install)
+    run_shown(&mut install)
 }
 
 /// `apt-get ARGS`, through sudo when not root, never prompting.

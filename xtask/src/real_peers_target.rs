@@ -4,7 +4,7 @@
 //! beside a real tgtd (`tgtadm_seed`), and rtgt's rtgtadm against both
 //! (`rtgtadm_cli`, `rtgtadm_import` with Debian's tgt-admin).
 
-use crate::cmd::{build_bins, cargo, run_command, Profile};
+use crate::cmd::{build_bins, cargo, run_shown, Profile};
 use anyhow::Result;
 
 pub fn run() -> Result<()> {
@@ -12,7 +12,7 @@ pub fn run() -> Result<()> {
     crate::peers::ensure_installed()?;
     let rtgt_iscsi =
         build_bins(Profile::Debug, &[("rtgt-initiator", "rtgt-iscsi")])?.join("rtgt-iscsi");
-    run_command(cargo().env("RTGT_ISCSI", rtgt_iscsi).args([
+    run_shown(cargo().env("RTGT_ISCSI", rtgt_iscsi).args([
         "test",
         "--package",
         "rtgt-target",

@@ -4,7 +4,7 @@
 use anyhow::Result;
 use clap::Args;
 
-use crate::cmd::{cargo, run_command};
+use crate::cmd::{cargo, run_shown};
 
 #[derive(Debug, Args)]
 pub struct SimArgs {
@@ -37,7 +37,7 @@ fn sim_command(features: Option<&str>, args: &[String]) -> Result<()> {
     }
     c.arg("--");
     c.args(args);
-    run_command(&mut c)
+    run_shown(&mut c)
 }
 
 pub fn run(a: &SimArgs) -> Result<()> {
@@ -67,7 +67,7 @@ pub fn ci() -> Result<()> {
             f,
             "broken",
         ]);
-        run_command(&mut c)?;
+        run_shown(&mut c)?;
     }
     sim_command(
         None,

@@ -1,12 +1,12 @@
 //! `cargo xtask test`: the quick inner loop.
 
-use crate::cmd::{cargo, run_command};
+use crate::cmd::{cargo, run_shown};
 use anyhow::Result;
 
 pub fn run_all() -> Result<()> {
-    run_command(cargo().args(["fmt", "--all", "--check"]))?;
+    run_shown(cargo().args(["fmt", "--all", "--check"]))?;
     crate::tidy::run()?;
-    run_command(cargo().args([
+    run_shown(cargo().args([
         "clippy",
         "--workspace",
         "--all-targets",
@@ -15,9 +15,9 @@ pub fn run_all() -> Result<()> {
         "-D",
         "warnings",
     ]))?;
-    run_command(cargo().args(["test", "--workspace", "--all-targets"]))?;
+    run_shown(cargo().args(["test", "--workspace", "--all-targets"]))?;
     // Doc tests are not part of --all-targets.
-    run_command(cargo().args(["test", "--workspace", "--doc"]))?;
+    run_shown(cargo().args(["test", "--workspace", "--doc"]))?;
     fuzz_corpus_replay()?;
     fuzz_targets_build()?;
     crate::traceability::check()
@@ -26,7 +26,7 @@ pub fn run_all() -> Result<()> {
 /// Replays every committed fuzz corpus entry and crash artifact through the
 /// harness bodies, on the stable toolchain, as ordinary tests.
 pub fn fuzz_corpus_replay() -> Result<()> {
-    run_command(cargo().args([
+    run_shown(cargo().args([
         "test",
         "--package",
         "rtgt-proto",
@@ -45,7 +45,7 @@ pub fn fuzz_corpus_replay() -> Result<()> {
 /// build/, never to a `target` folder. Cold on 2 cores about 1.5 min, warm
 /// a few seconds.
 pub fn fuzz_targets_build() -> Result<()> {
-    run_command(cargo().args([
+    run_shown(cargo().args([
         "build",
         "--locked",
         "--manifest-path",

@@ -5,7 +5,7 @@
 //! [`config`]), summarised by `rtgt-test-cu`. Fails on any failed
 //! test, or on more than three skipped.
 
-use crate::cmd::{build_bins, run_command, Profile};
+use crate::cmd::{build_bins, run_shown, Profile};
 use anyhow::{bail, Result};
 use rtgt_peers::rtgtd::{Rtgtd, READY_TIMEOUT};
 use std::path::Path;
@@ -97,7 +97,7 @@ pub fn run() -> Result<()> {
         }
         let url = |portal: &str, lun: u16| format!("iscsi://{portal}/{IQN}/{lun}");
         let (main, second) = (&daemon.portals[0], &daemon.portals[1]);
-        let res = run_command(
+        let res = run_shown(
             Command::new(bin.join("rtgt-test-cu"))
                 .args(["--dataloss", "--allow-sanitize"])
                 .args(["--max-failed", "0", "--max-skipped", "3"])

@@ -11,7 +11,7 @@
 //! Each finding is printed as `path:line: what is wrong — what to do`, then
 //! their count; any finding fails the command (and `cargo xtask test`).
 
-use crate::cmd::{cargo, display, workspace_root};
+use crate::cmd::{cargo, output_shown, workspace_root};
 use crate::{tidy_deps, tidy_scan};
 use anyhow::{bail, Context, Result};
 use std::fmt;
@@ -53,20 +53,9 @@ pub fn check() -> Result<Vec<Finding>> {
     let root = workspace_root();
     let mut command = cargo();
     command.args(["metadata", "--format-version", "1"]);
-    let shown = display(&command);
-    println!("$ {shown}");
-    let output = command
-        .output()
-        .with_context(|| format!("could not start `{shown}`"))?;
-    if !output.status.success() {
-        bail!(
-            "`{shown}` failed ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
-    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
-        .with_context(|| format!("`{shown}` printed something other than JSON"))?;
+    let stdout = output_shown(&mut command)?;
+    let metadata: serde_json::Value = serde_json::from_slice(&stdout)
+        .context("`cargo metadata` printed something other than JSON")?;
 
     let cores = tidy_deps::core_crates(&metadata)?;
     let mut findings = tidy_deps::forbidden_dependencies(&metadata, &root)?;

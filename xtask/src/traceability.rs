@@ -4,7 +4,7 @@
 //! (the requirements and the rendering live there). `--check` (run by
 //! `cargo xtask test`) fails when the committed file is out of date.
 
-use crate::cmd::{cargo, display, workspace_root};
+use crate::cmd::{cargo, command_line, workspace_root};
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 
@@ -30,7 +30,7 @@ fn generate() -> Result<String> {
         "--bin",
         "rtgt-traceability",
     ]);
-    let shown = display(&command);
+    let shown = command_line(&command);
     println!("$ {shown}");
     let output = command
         .stderr(std::process::Stdio::inherit())

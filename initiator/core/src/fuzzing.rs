@@ -7,6 +7,7 @@
 
 use std::time::{Duration, Instant};
 
+use rtgt_proto::fuzzing::{Step, Steps};
 use rtgt_proto::pdu::Lun;
 
 use crate::{Initiator, InitiatorConfig, ScsiRequest, SeededRandom, Strictness};
@@ -18,19 +19,21 @@ fn drain(ini: &mut Initiator) {
     while ini.poll_event().is_some() {}
 }
 
+/// The control byte that submits a READ(10).
+const READ: u8 = 0x7f;
+
 /// Target-side bytes into an initiator that has sent its first Login
 /// Request.
 ///
 /// Input layout: one byte of configuration (bit 0 a discovery session, bit
-/// 1 strict rather than lenient), then repeated records: a control byte
-/// `c`, then if `c & 0x80` the clock moves on `c & 0x7f` seconds, if
-/// `c == 0x7f` a READ(10) of one block is submitted, else the next
-/// `c * 4 + 1` bytes are fed to the initiator.
+/// 1 strict rather than lenient), then [`Steps`]: waits, bytes fed to the
+/// initiator, and, as the action (control byte 0x7f), a READ(10) of one
+/// block submitted.
 ///
 /// `start` is the clock at the first step: the fuzz target passes the
 /// wall clock, since this crate never reads it.
 pub fn initiator_rx(data: &[u8], start: Instant) {
-    let (config, mut rest) = data.split_first().map_or((0, data), |(c, r)| (*c, r));
+    let (config, steps) = Steps::new(data, Some(READ));
     const INITIATOR: &str = "iqn.2024-01.org.rtgt:host1";
     let cfg = if config & 1 != 0 {
         InitiatorConfig::discovery(INITIATOR)
@@ -48,18 +51,17 @@ pub fn initiator_rx(data: &[u8], start: Instant) {
         return;
     }
     drain(&mut ini);
-    while let Some((&control, tail)) = rest.split_first() {
-        rest = tail;
-        if control & 0x80 != 0 {
-            now += Duration::from_secs(u64::from(control & 0x7f));
-            ini.handle_timeout(now);
-        } else if control == 0x7f {
-            let read10 = [0x28, 0, 0, 0, 0, 0, 0, 0, 1, 0];
-            let _ = ini.submit(now, ScsiRequest::read(Lun::single_level(0), &read10, 512));
-        } else {
-            let (chunk, tail) = rest.split_at((usize::from(control) * 4 + 1).min(rest.len()));
-            ini.handle_bytes(now, chunk);
-            rest = tail;
+    for step in steps {
+        match step {
+            Step::Wait(by) => {
+                now += by;
+                ini.handle_timeout(now);
+            }
+            Step::Action => {
+                let read10 = [0x28, 0, 0, 0, 0, 0, 0, 0, 1, 0];
+                let _ = ini.submit(now, ScsiRequest::read(Lun::single_level(0), &read10, 512));
+            }
+            Step::Bytes(chunk) => ini.handle_bytes(now, chunk),
         }
         drain(&mut ini);
     }
@@ -70,19 +72,9 @@ pub fn initiator_rx(data: &[u8], start: Instant) {
 
 #[cfg(test)]
 mod tests {
-    use super::initiator_rx;
+    use super::{initiator_rx, Steps};
     use rtgt_proto::pdu::{Digests, LoginResponse, LoginStage, NopIn, Pdu};
     use std::time::Instant;
-
-    /// `[config]` then `bytes` in chunks of 9.
-    fn input(config: u8, bytes: &[u8]) -> Vec<u8> {
-        let mut data = vec![config];
-        for chunk in bytes.chunks(9) {
-            data.push(2);
-            data.extend_from_slice(chunk);
-        }
-        data
-    }
 
     #[test]
     fn initiator_rx_runs_fixed_inputs() {
@@ -99,7 +91,7 @@ mod tests {
         let mut bytes = Pdu::from(rsp).encode(Digests::NONE);
         bytes.extend(Pdu::from(NopIn::default()).encode(Digests::NONE));
         for config in 0..4 {
-            let mut data = input(config, &bytes);
+            let mut data = Steps::encode_bytes(config, 2, &bytes);
             data.extend_from_slice(&[0x7f, 0x85, 40, 0, 1, 2]);
             initiator_rx(&data, Instant::now());
         }

@@ -125,14 +125,25 @@ impl<const N: usize> ReservedBytes for [u8; N] {
     }
 }
 
+/// A reserved field at `off` of `len` bytes, named by its byte range.
+fn reserved_name(off: usize, len: usize) -> String {
+    match len {
+        1 => format!("byte {off}"),
+        n => format!("bytes {off}-{}", off + n - 1),
+    }
+}
+
 /// The dump line of a reserved field at `off`, named by its byte range.
 pub(crate) fn dump_reserved(d: &mut Dump, off: usize, v: &impl ReservedBytes) {
     let bytes = v.reserved_bytes();
-    let name = match bytes.len() {
-        1 => format!("byte {off}"),
-        n => format!("bytes {off}-{}", off + n - 1),
-    };
-    d.reserved(&name, bytes);
+    d.reserved(&reserved_name(off, bytes.len()), bytes);
+}
+
+/// Calls `f` with the name of the reserved field at `off` (its byte range)
+/// and its bytes.
+pub(crate) fn visit_reserved(f: &mut dyn FnMut(&str, &[u8]), off: usize, v: &impl ReservedBytes) {
+    let bytes = v.reserved_bytes();
+    f(&reserved_name(off, bytes.len()), bytes);
 }
 
 /// Defines a PDU struct, its `Default` and its `Codec` impl from one field
@@ -276,6 +287,10 @@ macro_rules! pdu {
                 $crate::pdu::pdu_enum::Codec::dump_extra(self, d);
             }
 
+            fn reserved_fields(&self, f: &mut dyn FnMut(&str, &[u8])) {
+                $( $crate::pdu::layout::pdu_field!(reserved $kind [f, self.$field] ($($($arg),*)?)); )*
+            }
+
             $($($extra)*)?
         }
     };
@@ -411,6 +426,15 @@ macro_rules! pdu_field {
     (dump custom [$d:ident, $v:expr] ($off:expr, $show:expr)) => {
         $show($d, $v)
     };
+
+    // Reserved fields, for a receiver's check that they are zero (RFC 7143
+    // §11: reserved fields are sent as zero); every other kind has none.
+    (reserved reserved0 [$f:ident, $v:expr] ()) => { $f("byte 0", &[$v]) };
+    (reserved rbits [$f:ident, $v:expr] ($mask:expr)) => { $f("byte 1", &[$v]) };
+    (reserved reserved [$f:ident, $v:expr] ($off:expr)) => {
+        $crate::pdu::layout::visit_reserved($f, $off, &$v)
+    };
+    (reserved $kind:ident $ctx:tt $args:tt) => {};
 }
 
 pub(crate) use {pdu, pdu_field};

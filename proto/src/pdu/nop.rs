@@ -65,6 +65,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn nonzero_reserved_fields_are_named_by_their_bytes() {
+        let mut n = NopIn {
+            reserved_flags: 0x01,
+            ..NopIn::default()
+        };
+        n.reserved36[11] = 0xaa;
+        let mut expected36 = vec![0; 12];
+        expected36[11] = 0xaa;
+        assert_eq!(
+            Pdu::NopIn(n).nonzero_reserved(),
+            [
+                ("byte 1".to_owned(), vec![0x01]),
+                ("bytes 36-47".to_owned(), expected36)
+            ]
+        );
+        assert!(Pdu::NopIn(NopIn::default()).nonzero_reserved().is_empty());
+    }
+
+    #[test]
     fn nop_out_ping_bytes() {
         let ping = NopOut {
             immediate: true,

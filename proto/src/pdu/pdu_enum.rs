@@ -31,6 +31,9 @@ pub(crate) trait Codec: Sized {
     fn data(&self) -> &Bytes;
     /// Appends the opcode-specific fields to a dump.
     fn dump_fields(&self, d: &mut Dump);
+    /// Calls `f` with the name (`byte N`, `bytes N-M`) and the bytes of
+    /// each reserved field of the BHS, in byte order.
+    fn reserved_fields(&self, f: &mut dyn FnMut(&str, &[u8]));
     /// Lines a dump adds after the BHS fields (derived values, the AHS).
     fn dump_extra(&self, _d: &mut Dump) {}
     /// Whether the data segment holds text key=value pairs.
@@ -141,6 +144,24 @@ macro_rules! pdu_enum {
                     $( Pdu::$variant(_) => Opcode::$variant, )*
                     Pdu::Unknown(raw) => raw.opcode(),
                 }
+            }
+
+            /// The reserved fields of the BHS that are not zero, each as
+            /// its name (`byte N`, `bytes N-M`) and bytes, in byte order
+            /// (RFC 7143 §11: reserved fields are sent as zero). None for an
+            /// unknown opcode.
+            pub fn nonzero_reserved(&self) -> Vec<(String, Vec<u8>)> {
+                let mut found = Vec::new();
+                let mut visit = |name: &str, bytes: &[u8]| {
+                    if bytes.iter().any(|&b| b != 0) {
+                        found.push((name.to_owned(), bytes.to_vec()));
+                    }
+                };
+                match self {
+                    $( Pdu::$variant(p) => p.reserved_fields(&mut visit), )*
+                    Pdu::Unknown(_) => {}
+                }
+                found
             }
 
             fn dump_body(&self, d: &mut Dump) {

@@ -35,6 +35,20 @@ code_enum! {
     }
 }
 
+impl TmfFunction {
+    /// The functions that abort, clear or reset tasks (RFC 7143 §11.5.1):
+    /// every function but CLEAR ACA, which acts only under ACA, and TASK
+    /// REASSIGN, which moves a task to another connection.
+    pub const ABORTS_AND_RESETS: [TmfFunction; 6] = [
+        TmfFunction::AbortTask,
+        TmfFunction::AbortTaskSet,
+        TmfFunction::ClearTaskSet,
+        TmfFunction::LogicalUnitReset,
+        TmfFunction::TargetWarmReset,
+        TmfFunction::TargetColdReset,
+    ];
+}
+
 const FUNCTION_MASK: u8 = 0x7f;
 
 pdu! {

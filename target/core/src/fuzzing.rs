@@ -9,6 +9,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use rtgt_proto::fuzzing::{Step, Steps};
 use rtgt_proto::pdu::{
     DecoderConfig, Digests, Isid, IsidType, LoginRequest, LoginStage, LoginStatus, Pdu, Role,
     StreamDecoder, MAX_DATA_SEGMENT_LENGTH_LIMIT,
@@ -159,27 +160,23 @@ impl CoreRig {
 /// Bytes on a logged-in connection of a target core.
 ///
 /// Input layout: one byte of configuration (bit 0 offer a header digest,
-/// bit 1 a data digest), then repeated records: a control byte `c`, then
-/// if `c & 0x80` the clock moves on `c & 0x7f` seconds, else the next
-/// `c * 4 + 1` bytes are fed to the connection.
+/// bit 1 a data digest), then [`Steps`] without an action: waits and bytes
+/// fed to the connection.
 ///
 /// `start` is the clock at the first step: the fuzz target passes the
 /// wall clock, since this crate never reads it.
 pub fn target_session(data: &[u8], start: Instant) {
-    let (config, mut rest) = data.split_first().map_or((0, data), |(c, r)| (*c, r));
+    let (config, steps) = Steps::new(data, None);
     let mut rig = CoreRig::new(start);
     rig.login(Digests {
         header: config & 1 != 0,
         data: config & 2 != 0,
     });
-    while let Some((&control, tail)) = rest.split_first() {
-        if control & 0x80 != 0 {
-            rig.advance(Duration::from_secs(u64::from(control & 0x7f)));
-            rest = tail;
-        } else {
-            let (chunk, tail) = tail.split_at((usize::from(control) * 4 + 1).min(tail.len()));
-            rig.send_bytes(chunk);
-            rest = tail;
+    for step in steps {
+        match step {
+            Step::Wait(by) => rig.advance(by),
+            Step::Bytes(chunk) => rig.send_bytes(chunk),
+            Step::Action => {}
         }
     }
     // Every timer that can fire does.
@@ -188,7 +185,7 @@ pub fn target_session(data: &[u8], start: Instant) {
 
 #[cfg(test)]
 mod tests {
-    use super::target_session;
+    use super::{target_session, Steps};
     use rtgt_proto::pdu::{Digests, Lun, Pdu, ScsiCommand};
     use std::time::Instant;
 
@@ -206,16 +203,6 @@ mod tests {
         Pdu::from(c).encode(Digests::NONE)
     }
 
-    /// `[config]` then `bytes` in chunks of 5.
-    fn input(config: u8, bytes: &[u8]) -> Vec<u8> {
-        let mut data = vec![config];
-        for chunk in bytes.chunks(5) {
-            data.push(1);
-            data.extend_from_slice(chunk);
-        }
-        data
-    }
-
     #[test]
     fn target_session_runs_fixed_inputs() {
         target_session(&[], Instant::now());
@@ -226,7 +213,7 @@ mod tests {
         let mut write = command(&[0x2a, 0, 0, 0, 0, 1, 0, 0, 1, 0], 512, true, 3);
         write.extend(std::iter::repeat_n(0, 300));
         bytes.extend(write);
-        target_session(&input(0, &bytes), Instant::now());
-        target_session(&input(0x80, &bytes[..50]), Instant::now());
+        target_session(&Steps::encode_bytes(0, 1, &bytes), Instant::now());
+        target_session(&Steps::encode_bytes(0x80, 1, &bytes[..50]), Instant::now());
     }
 }

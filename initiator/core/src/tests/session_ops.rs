@@ -62,14 +62,7 @@ fn nop_both_ways_and_timeout() {
 
 #[test]
 fn each_tmf_and_its_effect() {
-    for function in [
-        TmfFunction::AbortTask,
-        TmfFunction::AbortTaskSet,
-        TmfFunction::ClearTaskSet,
-        TmfFunction::LogicalUnitReset,
-        TmfFunction::TargetWarmReset,
-        TmfFunction::TargetColdReset,
-    ] {
+    for function in TmfFunction::ABORTS_AND_RESETS {
         let (mut ini, mut t) = logged_in(config(), target_keys());
         let a = ini
             .submit(t.now, ScsiRequest::read(Lun::ZERO, &READ10, 512))

@@ -12,8 +12,8 @@
 
 mod targets;
 
-use anyhow::{bail, Context, Result};
-use rtgt_peers::process::command_line;
+use anyhow::{Context, Result};
+use rtgt_peers::process::output_shown;
 use rtgt_peers::tgtd::{Tgtd, TgtdConfig, LUN};
 use std::path::PathBuf;
 use std::process::Command;
@@ -55,19 +55,7 @@ pub(crate) struct Figures {
 }
 
 fn run(command: &mut Command) -> Result<String> {
-    let line = command_line(command);
-    println!("$ {line}");
-    let out = command
-        .output()
-        .with_context(|| format!("could not start `{line}`; run `cargo xtask peers`"))?;
-    if !out.status.success() {
-        bail!(
-            "`{line}` failed ({}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    Ok(String::from_utf8_lossy(&output_shown(command)?).into_owned())
 }
 
 /// `result: iops=N mibps=M ...` from rtgt-iscsi bench.

@@ -166,11 +166,7 @@ impl ModeParameters {
         };
         need("mode parameter header", buf, hdr)?;
         let value = Self::decode_body(slice(buf, 0, declared), kind, buf.len() < declared)?;
-        Ok(Decoded {
-            value,
-            declared,
-            available: buf.len().min(declared),
-        })
+        Ok(Decoded::received(value, declared, buf))
     }
 
     /// Decodes a MODE SELECT parameter list: SPC-5 §7.5.5, MODE DATA LENGTH

@@ -59,14 +59,14 @@ impl UnmapList {
                 reserved: u32_at(c, 12),
             })
             .collect();
-        Ok(Decoded {
-            value: UnmapList {
+        Ok(Decoded::received(
+            UnmapList {
                 reserved: u32_at(buf, 4),
                 descriptors,
             },
             declared,
-            available: buf.len().min(declared),
-        })
+            buf,
+        ))
     }
 
     /// UNMAP DATA LENGTH as found on the wire, for checks against
@@ -146,14 +146,14 @@ impl LbaStatus {
                 reserved: u16_at(c, 14),
             })
             .collect();
-        Ok(Decoded {
-            value: LbaStatus {
+        Ok(Decoded::received(
+            LbaStatus {
                 reserved: u32_at(buf, 4),
                 descriptors,
             },
             declared,
-            available: buf.len().min(declared),
-        })
+            buf,
+        ))
     }
 }
 

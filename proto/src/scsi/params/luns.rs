@@ -135,14 +135,14 @@ impl ReportLuns {
             .chunks_exact(8)
             .map(|c| Lun(core::array::from_fn(|i| u8_at(c, i))))
             .collect();
-        Ok(Decoded {
-            value: ReportLuns {
+        Ok(Decoded::received(
+            ReportLuns {
                 luns,
                 reserved: u32_at(buf, 4),
             },
             declared,
-            available: buf.len().min(declared),
-        })
+            buf,
+        ))
     }
 }
 

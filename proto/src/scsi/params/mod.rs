@@ -58,6 +58,16 @@ impl<T> Decoded<T> {
         }
     }
 
+    /// A value whose length field declared `declared` bytes, decoded from
+    /// `received`, which may hold fewer (or more) bytes.
+    pub fn received(value: T, declared: usize, received: &[u8]) -> Self {
+        Decoded {
+            value,
+            declared,
+            available: received.len().min(declared),
+        }
+    }
+
     /// True when fewer bytes arrived than the data declared.
     pub fn is_truncated(&self) -> bool {
         self.available < self.declared

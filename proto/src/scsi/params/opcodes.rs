@@ -93,11 +93,11 @@ impl SupportedOpcodes {
             timeouts: ctdp(d).then(|| CommandTimeouts::decode(slice(d, 8, 20))),
         };
         let commands = walk.complete.into_iter().map(command).collect();
-        Ok(Decoded {
-            value: SupportedOpcodes { commands },
+        Ok(Decoded::received(
+            SupportedOpcodes { commands },
             declared,
-            available: buf.len().min(declared),
-        })
+            buf,
+        ))
     }
 }
 
@@ -157,11 +157,7 @@ impl OneCommand {
             cdb_usage: slice(buf, 4, 4 + cdb_size).to_vec(),
             timeouts: ctdp.then(|| CommandTimeouts::decode(slice(buf, 4 + cdb_size, declared))),
         };
-        Ok(Decoded {
-            value,
-            declared,
-            available: buf.len().min(declared),
-        })
+        Ok(Decoded::received(value, declared, buf))
     }
 }
 
@@ -242,11 +238,7 @@ impl SupportedTmfs {
             reserved: [b1 & 0xf8, u8_at(buf, 2) & 0xfe],
             extended: (add >= 0x0c).then(|| super::wire::arr_at(buf, 4)),
         };
-        Ok(Decoded {
-            value,
-            declared: 4 + add,
-            available: buf.len().min(4 + add),
-        })
+        Ok(Decoded::received(value, 4 + add, buf))
     }
 }
 

@@ -48,11 +48,11 @@ impl ReadKeys {
             .chunks_exact(8)
             .map(|c| u64_at(c, 0))
             .collect();
-        Ok(Decoded {
-            value: ReadKeys { generation, keys },
+        Ok(Decoded::received(
+            ReadKeys { generation, keys },
             declared,
-            available: buf.len().min(declared),
-        })
+            buf,
+        ))
     }
 }
 
@@ -108,14 +108,14 @@ impl ReadReservation {
                 })
             }
         };
-        Ok(Decoded {
-            value: ReadReservation {
+        Ok(Decoded::received(
+            ReadReservation {
                 generation,
                 reservation,
             },
             declared,
-            available: buf.len().min(declared),
-        })
+            buf,
+        ))
     }
 }
 
@@ -252,14 +252,14 @@ impl ReadFullStatus {
             .into_iter()
             .map(descriptor)
             .collect::<Result<_, ParamError>>()?;
-        Ok(Decoded {
-            value: ReadFullStatus {
+        Ok(Decoded::received(
+            ReadFullStatus {
                 generation,
                 descriptors,
             },
             declared,
-            available: buf.len().min(declared),
-        })
+            buf,
+        ))
     }
 }
 

@@ -86,14 +86,14 @@ impl TargetPortGroups {
                 .collect(),
         };
         let groups = walk.complete.into_iter().map(group).collect();
-        Ok(Decoded {
-            value: TargetPortGroups {
+        Ok(Decoded::received(
+            TargetPortGroups {
                 extended: extended.then(|| u8_at(buf, 5)),
                 groups,
             },
             declared,
-            available: buf.len().min(declared),
-        })
+            buf,
+        ))
     }
 }
 

@@ -149,11 +149,7 @@ pub(super) fn decode(buf: &[u8], deferred: bool) -> Result<Decoded<Sense>, Param
             }),
         }
     }
-    Ok(Decoded {
-        value: s,
-        declared,
-        available: buf.len().min(declared),
-    })
+    Ok(Decoded::received(s, declared, buf))
 }
 
 #[cfg(test)]

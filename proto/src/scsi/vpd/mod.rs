@@ -144,15 +144,15 @@ impl Vpd {
                 body: body.to_vec(),
             },
         };
-        Ok(Decoded {
-            value: Vpd {
+        Ok(Decoded::received(
+            Vpd {
                 peripheral_qualifier: u8_at(buf, 0) >> 5,
                 peripheral_device_type: u8_at(buf, 0) & 0x1f,
                 page,
             },
             declared,
-            available: buf.len().min(declared),
-        })
+            buf,
+        ))
     }
 }
 

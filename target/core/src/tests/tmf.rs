@@ -69,14 +69,7 @@ fn during_io(f: TmfFunction) {
 
 #[test]
 fn each_tmf_during_outstanding_io() {
-    for f in [
-        TmfFunction::AbortTask,
-        TmfFunction::AbortTaskSet,
-        TmfFunction::ClearTaskSet,
-        TmfFunction::LogicalUnitReset,
-        TmfFunction::TargetWarmReset,
-        TmfFunction::TargetColdReset,
-    ] {
+    for f in TmfFunction::ABORTS_AND_RESETS {
         during_io(f);
     }
 }
