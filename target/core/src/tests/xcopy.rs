@@ -10,24 +10,13 @@
 use bytes::Bytes;
 use rtgt_proto::pdu::ScsiStatus;
 use rtgt_proto::scsi::params::{CscdDescriptor, ExtendedCopy, SegmentDescriptor};
-use rtgt_proto::scsi::vpd::Designation;
-use rtgt_scsi::{Backstore, BlockSize, Disk, DiskConfig, LunMap};
+use rtgt_scsi::{Backstore, BlockSize, DiskConfig, LunMap};
 
 use super::harness::*;
 use crate::{PortalGroupConfig, TargetConfig, TargetId};
 
 const OTHER: &str = "iqn.2024-01.org.rtgt:t1";
 const OTHER_INITIATOR: &str = "iqn.2024-01.org.rtgt:host2";
-
-fn disk(id: u64) -> Disk {
-    Disk::new(DiskConfig::new(
-        id,
-        &format!("SN{id:04}"),
-        BlockSize::B512,
-        BLOCKS,
-    ))
-    .unwrap()
-}
 
 /// Target 0 (TARGET) with LUNs 0 and 1; target 1 (OTHER), open only to
 /// OTHER_INITIATOR, with LUN 0.
@@ -45,20 +34,9 @@ fn two_targets() -> PortalGroupConfig {
     }
 }
 
-/// The identification CSCD (E4h) naming the disk `id` by its NAA
-/// designator, as VPD page 83h reports it.
+/// The identification CSCD (E4h) naming the disk `id` of [`disk`].
 fn cscd(id: u64) -> CscdDescriptor {
-    let cfg = DiskConfig::new(id, &format!("SN{id:04}"), BlockSize::B512, BLOCKS);
-    let (company, vendor, ext) = cfg.naa();
-    let d = Designation::naa_registered_extended(company, vendor, ext);
-    CscdDescriptor::Identification {
-        byte1: 0,
-        relative_initiator_port: 0,
-        code_set: d.code_set,
-        designator_byte: d.designator_type,
-        designator: d.designator,
-        device_specific: [0, 0, 2, 0],
-    }
+    DiskConfig::new(id, &format!("SN{id:04}"), BlockSize::B512, BLOCKS).cscd()
 }
 
 /// An EXTENDED COPY (LID1, no list identifier) of `blocks` blocks from
