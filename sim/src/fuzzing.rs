@@ -21,11 +21,11 @@ use crate::world::{Options, Schedule, World};
 /// Most initiators in one run.
 pub const MAX_INITIATORS: usize = 3;
 /// Most operations per initiator.
-pub const MAX_OPS: u32 = 24;
+pub const MAX_OPS: u32 = 16;
 /// Latest time the faults heal.
 pub const MAX_HEAL: Duration = Duration::from_secs(10);
 /// Steps of the event loop after which a run stops without a verdict.
-pub const STEP_BUDGET: u64 = 50_000;
+pub const STEP_BUDGET: u64 = 20_000;
 /// Most scheduled events of each kind.
 const MAX_EVENTS: usize = 3;
 
