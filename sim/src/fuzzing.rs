@@ -214,6 +214,17 @@ mod tests {
         }
     }
 
+    /// Found by the fuzz target: the initiator half-closes its side, the
+    /// target ends the session at end of stream, and the initiator, whose
+    /// Logout Request the target never reads, waited for ever (the
+    /// simulated target did not close its side as rtgtd does).
+    #[test]
+    fn a_half_closed_connection_ends_on_both_sides() {
+        sim_tape(include_bytes!(
+            "../../fuzz/artifacts/sim_tape/crash-f164f5cb92ce679f3012d670ada43bdcb16f18df"
+        ));
+    }
+
     /// A run a tape gives is the same every time (the trace hash).
     #[test]
     fn a_tape_replays_identically() {
