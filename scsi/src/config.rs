@@ -228,6 +228,23 @@ impl DiskConfig {
             fnv1a64(self.serial.as_bytes()),
         )
     }
+
+    /// The identification CSCD descriptor (E4h, SPC-4 §6.3.6.2) naming
+    /// this logical unit by its NAA designator, block device parameters
+    /// included: what an EXTENDED COPY parameter list names it with.
+    pub fn cscd(&self) -> rtgt_proto::scsi::params::CscdDescriptor {
+        let (company, vendor, ext) = self.naa();
+        let d = rtgt_proto::scsi::vpd::Designation::naa_registered_extended(company, vendor, ext);
+        let bs = self.block_size.bytes().to_be_bytes();
+        rtgt_proto::scsi::params::CscdDescriptor::Identification {
+            byte1: 0,
+            relative_initiator_port: 0,
+            code_set: d.code_set,
+            designator_byte: d.designator_type,
+            designator: d.designator,
+            device_specific: [0, bs[1], bs[2], bs[3]],
+        }
+    }
 }
 
 /// FNV-1a, 64 bits: a fixed, documented hash (not std's randomised one).

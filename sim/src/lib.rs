@@ -77,6 +77,9 @@
 #![forbid(unsafe_code)]
 
 pub mod disk;
+#[cfg(feature = "fuzzing")]
+#[allow(clippy::panic)]
+pub mod fuzzing;
 pub mod net;
 pub mod oracle;
 pub mod pcap;
@@ -91,7 +94,7 @@ pub mod world;
 mod tests;
 
 pub use swarm::{Limits, Params};
-pub use world::{Options, Outcome, Stats};
+pub use world::{Options, Outcome, Schedule, Stats};
 
 /// Runs one seed.
 pub fn run(seed: u64, opts: &Options) -> Outcome {

@@ -135,6 +135,7 @@ fn one(args: &Args, seed: u64) -> Result<()> {
             limits,
             trace: args.trace,
             pcap: args.pcap.is_some(),
+            budget: None,
         },
     );
     for line in &o.trace {

@@ -89,6 +89,9 @@ pub struct Options {
     pub limits: Limits,
     pub trace: bool,
     pub pcap: bool,
+    /// Stop quietly after this many steps, judging nothing more (keeps a
+    /// fuzz run short); `None` runs to the end.
+    pub budget: Option<u64>,
 }
 
 /// How long a command may stay outstanding after the faults heal.
@@ -124,6 +127,52 @@ pub struct World {
     /// A bit flip went where no digest covers it.
     pub(crate) unprotected: bool,
     partitions: Vec<(Duration, Duration)>,
+    budget: Option<u64>,
+}
+
+/// When the faults a run's [`Params`] count happen, and when each
+/// initiator first connects.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Schedule {
+    /// Per initiator, the delay of its first connection.
+    pub first_connect: Vec<Duration>,
+    pub target_crashes: Vec<Duration>,
+    /// (when, which initiator).
+    pub initiator_crashes: Vec<(Duration, usize)>,
+    /// (when, which LUN) a latent sector error appears.
+    pub latent_errors: Vec<(Duration, u16)>,
+    /// (start, end) of each partition of every link.
+    pub partitions: Vec<(Duration, Duration)>,
+}
+
+impl Schedule {
+    /// The schedule a seed gives: every time drawn from `rng` before the
+    /// heal time.
+    pub fn pick(p: &Params, rng: &mut Rng) -> Schedule {
+        let heal = p.heal_at.as_millis() as u64;
+        let mut s = Schedule::default();
+        for _ in 0..p.net.partitions {
+            let start = Duration::from_millis(rng.below(heal));
+            let end = (start + Duration::from_secs(p.net.partition_s)).min(p.heal_at);
+            s.partitions.push((start, end));
+        }
+        for _ in 0..p.initiators {
+            s.first_connect.push(Duration::from_millis(rng.below(100)));
+        }
+        for _ in 0..p.target_crashes {
+            s.target_crashes
+                .push(Duration::from_millis(rng.below(heal)));
+        }
+        for _ in 0..p.initiator_crashes {
+            let at = Duration::from_millis(rng.below(heal));
+            s.initiator_crashes.push((at, rng.index(p.initiators)));
+        }
+        for _ in 0..p.disk.latent {
+            let at = Duration::from_millis(rng.below(heal));
+            s.latent_errors.push((at, rng.below(2) as u16));
+        }
+        s
+    }
 }
 
 impl World {
@@ -131,17 +180,24 @@ impl World {
     pub fn new(seed: u64, opts: &Options) -> World {
         let p = Params::pick(seed, &opts.limits);
         let mut sched_rng = Rng::for_stream(seed, Stream::Scheduler);
+        let schedule = Schedule::pick(&p, &mut sched_rng);
+        World::build(seed, p, &schedule, sched_rng, opts)
+    }
+
+    /// A world with parameters and a fault schedule chosen by the caller
+    /// (the `sim_tape` fuzz target); `seed` drives everything else. The
+    /// schedule's initiator indices must be below `p.initiators`.
+    pub fn with_schedule(seed: u64, p: Params, schedule: &Schedule, opts: &Options) -> World {
+        let sched_rng = Rng::for_stream(seed, Stream::Scheduler);
+        World::build(seed, p, schedule, sched_rng, opts)
+    }
+
+    fn build(seed: u64, p: Params, schedule: &Schedule, sched_rng: Rng, opts: &Options) -> World {
         let mut core_rng = Rng::for_stream(seed, Stream::Cores);
         let target = TargetHost::new(&p, &mut core_rng);
         let inis = (0..p.initiators)
             .map(|i| IniHost::new(i, p.ops_per_initiator))
             .collect();
-        let mut partitions = Vec::new();
-        for _ in 0..p.net.partitions {
-            let start = Duration::from_millis(sched_rng.below(p.heal_at.as_millis() as u64));
-            let end = (start + Duration::from_secs(p.net.partition_s)).min(p.heal_at);
-            partitions.push((start, end));
-        }
         let mut w = World {
             epoch: epoch(),
             now: Duration::ZERO,
@@ -164,32 +220,26 @@ impl World {
             notes: Vec::new(),
             stats: Stats::default(),
             unprotected: false,
-            partitions,
+            partitions: schedule.partitions.clone(),
+            budget: opts.budget,
             p,
         };
-        w.schedule_start();
+        w.schedule_start(schedule);
         w
     }
 
-    fn schedule_start(&mut self) {
-        let heal = self.p.heal_at.as_millis() as u64;
-        for i in 0..self.inis.len() {
-            let at = Duration::from_millis(self.sched_rng.below(100));
-            self.at(at, Ev::Reconnect(i));
+    fn schedule_start(&mut self, s: &Schedule) {
+        for (i, at) in s.first_connect.iter().enumerate() {
+            self.at(*at, Ev::Reconnect(i));
             self.at(Duration::from_secs(1), Ev::Tick(i));
         }
-        for _ in 0..self.p.target_crashes {
-            let at = Duration::from_millis(self.sched_rng.below(heal));
-            self.at(at, Ev::TargetCrash);
+        for at in &s.target_crashes {
+            self.at(*at, Ev::TargetCrash);
         }
-        for _ in 0..self.p.initiator_crashes {
-            let at = Duration::from_millis(self.sched_rng.below(heal));
-            let i = self.sched_rng.index(self.inis.len());
+        for &(at, i) in &s.initiator_crashes {
             self.at(at, Ev::IniCrash(i));
         }
-        for _ in 0..self.p.disk.latent {
-            let at = Duration::from_millis(self.sched_rng.below(heal));
-            let lun = self.sched_rng.below(2) as u16;
+        for &(at, lun) in &s.latent_errors {
             self.at(at, Ev::Rot(lun));
         }
     }
@@ -258,6 +308,11 @@ impl World {
                 break;
             }
             steps += 1;
+            if self.budget.is_some_and(|b| steps > b) {
+                self.notes
+                    .push(format!("stopped after the budget of {steps} steps"));
+                break;
+            }
             if steps > MAX_STEPS {
                 self.fail(format!("no end after {MAX_STEPS} steps"));
                 break;

@@ -15,6 +15,11 @@ pub mod admin;
 pub mod backstore;
 pub mod config;
 pub mod daemon;
+// The fuzz harness bodies report a broken invariant by panicking: that is
+// how libFuzzer and the tests learn of it.
+#[cfg(feature = "fuzzing")]
+#[allow(clippy::expect_used, clippy::panic)]
+pub mod fuzzing;
 
 pub use rtgt_target_core as core;
 

@@ -10,6 +10,7 @@ pub fn run() -> Result<()> {
     crate::test_cu::run()?;
     crate::sim::ci()?;
     crate::conformance::ci()?;
+    crate::fuzz::ci()?;
     println!("xtask ci: all checks passed");
     Ok(())
 }

@@ -41,7 +41,7 @@ enum Command {
     Test,
     /// Everything CI runs (what `.ci/run` calls)
     Ci,
-    /// Run a libFuzzer campaign on one fuzz target
+    /// Run a libFuzzer campaign on one fuzz target, or on every target in turn (--all)
     Fuzz(fuzz::FuzzArgs),
     /// Fuzz any iSCSI target over the network (--target HOST:PORT), or --replay a finding
     #[command(name = "fuzz-net", disable_help_flag = true)]

@@ -20,11 +20,15 @@ pub fn run_all() -> Result<()> {
     run_shown(cargo().args(["test", "--workspace", "--doc"]))?;
     fuzz_corpus_replay()?;
     fuzz_targets_build()?;
+    crate::fuzz::replay_committed()?;
     crate::traceability::check()
 }
 
-/// Replays every committed fuzz corpus entry and crash artifact through the
-/// harness bodies, on the stable toolchain, as ordinary tests.
+/// Replays every committed fuzz corpus entry and crash artifact of the
+/// `rtgt_proto::fuzzing` targets as ordinary tests, then runs the unit
+/// tests of every other crate's `fuzzing` module (each harness body on
+/// fixed inputs), on the stable toolchain. The fuzz target binaries replay
+/// every target's committed inputs after [`fuzz_targets_build`].
 pub fn fuzz_corpus_replay() -> Result<()> {
     run_shown(cargo().args([
         "test",
@@ -34,7 +38,22 @@ pub fn fuzz_corpus_replay() -> Result<()> {
         "fuzzing",
         "--test",
         "fuzz_corpus",
-    ]))
+    ]))?;
+    let crates = [
+        "rtgt-scsi",
+        "rtgt-target-core",
+        "rtgt-initiator-core",
+        "rtgt-sim",
+        "rtgt-target",
+    ];
+    let mut command = cargo();
+    command.arg("test");
+    for c in crates {
+        command.args(["--package", c]);
+    }
+    let features: Vec<String> = crates.iter().map(|c| format!("{c}/fuzzing")).collect();
+    command.args(["--features", &features.join(","), "--lib", "fuzzing::"]);
+    run_shown(&mut command)
 }
 
 /// Builds every fuzz target of fuzz/ (its own workspace) on the stable

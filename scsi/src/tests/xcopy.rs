@@ -29,17 +29,7 @@ fn this_lu(r: &Rig) -> CscdDescriptor {
 
 /// The identification CSCD naming a disk of this configuration.
 fn cscd_of(cfg: &DiskConfig) -> CscdDescriptor {
-    let (company, vendor, ext) = cfg.naa();
-    let d = rtgt_proto::scsi::vpd::Designation::naa_registered_extended(company, vendor, ext);
-    let bs = cfg.block_size.bytes().to_be_bytes();
-    CscdDescriptor::Identification {
-        byte1: 0,
-        relative_initiator_port: 0,
-        code_set: d.code_set,
-        designator_byte: d.designator_type,
-        designator: d.designator,
-        device_specific: [0, bs[1], bs[2], bs[3]],
-    }
+    cfg.cscd()
 }
 
 fn b2b(src: u16, dst: u16, blocks: u16, from: u64, to: u64) -> SegmentDescriptor {

@@ -151,7 +151,13 @@ impl World {
                         self.target.handle_bytes(link, now, &piece.data);
                     }
                     if piece.fin {
+                        // rtgtd ends the session at end of stream and
+                        // closes its socket: the initiator gets a FIN too.
                         self.target.handle_closed(link, now);
+                        if let Some(l) = self.links.get_mut(&link) {
+                            l.pipes[UP].closed = true;
+                        }
+                        self.send_fin(link, DOWN);
                     }
                 }
             } else if self.inis[ini].link == Some(link) {

@@ -9,7 +9,7 @@ use super::error::AdmError;
 pub const GLOBAL_TID: i32 = -1;
 
 /// The initiators a `--op bind/unbind --mode target` names.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AclRule {
     /// `-I ADDR[/PREFIX]` or `ALL`.
     pub address: Option<String>,
@@ -175,6 +175,9 @@ fn target(op: Op, tid: i32, force: bool, bare: bool, p: &str) -> Result<Command,
             tid,
             bind: op == Op::Bind,
         }),
+        // target_mgmt: its error starts as TGTADM_INVALID_REQUEST and only
+        // an initiator-address= or initiator-name= found changes it.
+        Op::Bind | Op::Unbind if rule() == AclRule::default() => Err(AdmError::InvalidRequest),
         Op::Bind => Ok(Command::TargetBind { tid, rule: rule() }),
         Op::Unbind => Ok(Command::TargetUnbind { tid, rule: rule() }),
         Op::Show => Ok(Command::TargetShow { tid }),
@@ -303,6 +306,15 @@ mod tests {
         assert_eq!(parse(&other), Err(AdmError::NoDriver));
         let no_user = req(Mode::Account, Op::Delete, -1, "name=x");
         assert_eq!(parse(&no_user), Err(AdmError::InvalidRequest));
+        // A bind or unbind with parameters that name no initiator (found by
+        // the admin_request fuzz target: it was a successful no-op).
+        for op in [Op::Bind, Op::Unbind] {
+            let mut empty = req(Mode::Target, op, 1, "");
+            empty.header.len = (REQ_LEN + 22) as u32;
+            assert_eq!(parse(&empty), Err(AdmError::InvalidRequest));
+            let other = req(Mode::Target, op, 1, "initiator=ALL");
+            assert_eq!(parse(&other), Err(AdmError::InvalidRequest));
+        }
         let mut unknown = req(Mode::Target, Op::Show, -1, "");
         unknown.header.mode = 99;
         assert_eq!(parse(&unknown), Err(AdmError::InvalidRequest));

@@ -32,17 +32,21 @@ pub fn config() -> PortalGroupConfig {
     }
 }
 
-/// A target with one disk.
-pub fn target(name: &str, id: u64) -> TargetConfig {
-    let mut luns = LunMap::new();
-    let disk = Disk::new(DiskConfig::new(
+/// A disk of [`BLOCKS`] 512-byte blocks, serial `SN{id:04}`.
+pub fn disk(id: u64) -> Disk {
+    Disk::new(DiskConfig::new(
         id,
         &format!("SN{id:04}"),
         BlockSize::B512,
         BLOCKS,
     ))
-    .unwrap();
-    luns.insert(0, disk);
+    .unwrap()
+}
+
+/// A target with one disk.
+pub fn target(name: &str, id: u64) -> TargetConfig {
+    let mut luns = LunMap::new();
+    luns.insert(0, disk(id));
     TargetConfig::new(name, luns)
 }
 

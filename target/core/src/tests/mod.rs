@@ -23,3 +23,4 @@ mod snapshots;
 mod task_reporting;
 mod tmf;
 mod window;
+mod xcopy;
