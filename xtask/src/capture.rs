@@ -14,7 +14,7 @@ pub struct CaptureArgs {
 }
 
 pub fn run(args: &CaptureArgs) -> Result<()> {
-    crate::peers::ensure_installed()?;
+    crate::peers::ensure_capture_tools()?;
     let built = build_bins(Profile::Debug, &[("rtgt-initiator", "rtgt-iscsi")])?;
     let path = std::env::var_os("PATH").unwrap_or_default();
     let path = std::env::join_paths(std::iter::once(built).chain(std::env::split_paths(&path)))?;

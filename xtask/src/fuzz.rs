@@ -289,16 +289,38 @@ fn print_table(campaigns: &[Campaign]) {
     }
 }
 
-/// Every target in turn for `seconds` each, then the table; fails if any
-/// target crashed or could not run.
+/// Every target for `seconds` each, as many at once as the machine has
+/// cores (a libFuzzer campaign uses one), then the table in target order;
+/// fails if any target crashed or could not run.
 fn run_all(seconds: u64, sanitized: bool) -> Result<()> {
     // One build of every target first, so no campaign's time goes to it.
     run_shown(&mut cargo_fuzz(sanitized, "build"))?;
-    let mut campaigns = Vec::new();
-    for (i, target) in TARGETS.iter().enumerate() {
-        println!("fuzz --all: [{}/{}] {target}", i + 1, TARGETS.len());
-        campaigns.push(campaign(target, seconds, sanitized, true)?);
-    }
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..workers.min(TARGETS.len()) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(target) = TARGETS.get(i) else {
+                    break;
+                };
+                println!("fuzz --all: [{}/{}] {target}", i + 1, TARGETS.len());
+                let result = campaign(target, seconds, sanitized, true);
+                if let Ok(mut done) = results.lock() {
+                    done.push((i, result));
+                }
+            });
+        }
+    });
+    let mut done = results
+        .into_inner()
+        .map_err(|_| anyhow::anyhow!("a campaign thread panicked"))?;
+    done.sort_by_key(|(i, _)| *i);
+    let campaigns = done
+        .into_iter()
+        .map(|(_, c)| c)
+        .collect::<Result<Vec<Campaign>>>()?;
     print_table(&campaigns);
     let failed: Vec<&str> = campaigns
         .iter()

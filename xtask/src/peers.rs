@@ -28,12 +28,15 @@ const PEERS: &[Peer] = &[
         program: "iscsi-ls",
         why: "reference iSCSI initiator tools",
     },
-    Peer {
-        package: "tshark",
-        program: "tshark",
-        why: "packet captures of real sessions",
-    },
 ];
+
+/// Only `cargo xtask capture` needs it: installed there, not for the
+/// tests, so CI does not pay for it.
+const CAPTURE_TOOLS: &[Peer] = &[Peer {
+    package: "tshark",
+    program: "tshark",
+    why: "packet captures of real sessions",
+}];
 
 fn package_installed(package: &str) -> bool {
     Command::new("dpkg-query")
@@ -44,9 +47,20 @@ fn package_installed(package: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Installs every missing peer; does nothing when all are present.
+/// Installs every missing peer the tests run against; does nothing when
+/// all are present.
 pub fn ensure_installed() -> Result<()> {
-    let missing: Vec<&Peer> = PEERS
+    install_missing(PEERS)
+}
+
+/// [`ensure_installed`] and tshark, for `cargo xtask capture`.
+pub fn ensure_capture_tools() -> Result<()> {
+    ensure_installed()?;
+    install_missing(CAPTURE_TOOLS)
+}
+
+fn install_missing(peers: &[Peer]) -> Result<()> {
+    let missing: Vec<&Peer> = peers
         .iter()
         .filter(|peer| !(installed(peer.program) || package_installed(peer.package)))
         .collect();
@@ -97,8 +111,8 @@ pub struct PeersArgs {
 /// Installs the peers, then runs libiscsi's whole test tool against rtgtd
 /// (see `test_cu.rs`) unless `--install-only`.
 pub fn run(args: &PeersArgs) -> Result<()> {
-    ensure_installed()?;
-    for peer in PEERS {
+    ensure_capture_tools()?;
+    for peer in PEERS.iter().chain(CAPTURE_TOOLS) {
         println!(
             "peers: {:<14} {:<10} {}",
             peer.package, peer.program, peer.why

@@ -15,46 +15,37 @@ pub fn run_all() -> Result<()> {
         "-D",
         "warnings",
     ]))?;
-    run_shown(cargo().args(["test", "--workspace", "--all-targets"]))?;
+    // With every crate's `fuzzing` feature, so one build also runs the
+    // harness bodies' unit tests and rtgt-proto's corpus replay
+    // (`tests/fuzz_corpus.rs`).
+    let features = FUZZING_CRATES.map(|c| format!("{c}/fuzzing")).join(",");
+    run_shown(cargo().args([
+        "test",
+        "--workspace",
+        "--all-targets",
+        "--features",
+        &features,
+    ]))?;
     // Doc tests are not part of --all-targets.
     run_shown(cargo().args(["test", "--workspace", "--doc"]))?;
-    fuzz_corpus_replay()?;
     fuzz_targets_build()?;
     crate::fuzz::replay_committed()?;
     crate::traceability::check()
 }
 
-/// Replays every committed fuzz corpus entry and crash artifact of the
-/// `rtgt_proto::fuzzing` targets as ordinary tests, then runs the unit
-/// tests of every other crate's `fuzzing` module (each harness body on
-/// fixed inputs), on the stable toolchain. The fuzz target binaries replay
-/// every target's committed inputs after [`fuzz_targets_build`].
-pub fn fuzz_corpus_replay() -> Result<()> {
-    run_shown(cargo().args([
-        "test",
-        "--package",
-        "rtgt-proto",
-        "--features",
-        "fuzzing",
-        "--test",
-        "fuzz_corpus",
-    ]))?;
-    let crates = [
-        "rtgt-scsi",
-        "rtgt-target-core",
-        "rtgt-initiator-core",
-        "rtgt-sim",
-        "rtgt-target",
-    ];
-    let mut command = cargo();
-    command.arg("test");
-    for c in crates {
-        command.args(["--package", c]);
-    }
-    let features: Vec<String> = crates.iter().map(|c| format!("{c}/fuzzing")).collect();
-    command.args(["--features", &features.join(","), "--lib", "fuzzing::"]);
-    run_shown(&mut command)
-}
+/// The crates with a `fuzzing` feature: the harness bodies of the fuzz/
+/// targets, each with unit tests on fixed inputs; rtgt-proto's also
+/// replays every committed corpus entry and crash artifact of its targets.
+/// The fuzz target binaries replay every target's committed inputs after
+/// [`fuzz_targets_build`].
+const FUZZING_CRATES: [&str; 6] = [
+    "rtgt-proto",
+    "rtgt-scsi",
+    "rtgt-target-core",
+    "rtgt-initiator-core",
+    "rtgt-sim",
+    "rtgt-target",
+];
 
 /// Builds every fuzz target of fuzz/ (its own workspace) on the stable
 /// toolchain, so none rots between campaigns. A plain `cargo build` of the
