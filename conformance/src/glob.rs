@@ -5,37 +5,7 @@
 //! `*.unknown-target` one name in any area. Several filters add up.
 
 use crate::scenario::Scenario;
-
-/// Whether `text` matches `pattern` as a whole.
-pub fn matches(pattern: &str, text: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let text: Vec<char> = text.chars().collect();
-    // Iterative matching with one backtracking point: the last `*` seen and
-    // the text position it currently absorbs up to.
-    let (mut p, mut t) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        match pattern.get(p) {
-            Some('*') => {
-                star = Some((p, t));
-                p += 1;
-            }
-            Some(&c) if c == '?' || c == text[t] => {
-                p += 1;
-                t += 1;
-            }
-            _ => match star {
-                Some((star_p, star_t)) => {
-                    p = star_p + 1;
-                    t = star_t + 1;
-                    star = Some((star_p, star_t + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    pattern[p..].iter().all(|&c| c == '*')
-}
+use rtgt_proto::glob::matches;
 
 /// A filter that picks every scenario matching any of its patterns.
 #[derive(Debug, Clone, Default)]
@@ -84,54 +54,6 @@ impl Filter {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn literal_ids_match_only_themselves() {
-        assert!(matches(
-            "iscsi.login.unknown-target",
-            "iscsi.login.unknown-target"
-        ));
-        assert!(!matches(
-            "iscsi.login.unknown",
-            "iscsi.login.unknown-target"
-        ));
-        assert!(!matches(
-            "iscsi.login.unknown-target",
-            "iscsi.login.unknown"
-        ));
-        assert!(matches("", ""));
-        assert!(!matches("", "a"));
-    }
-
-    #[test]
-    fn star_spans_dots_and_may_be_empty() {
-        assert!(matches("iscsi.chap.*", "iscsi.chap.reflected-challenge"));
-        assert!(matches("iscsi.*", "iscsi.chap.reflected-challenge"));
-        assert!(matches("*.unknown-target", "iscsi.login.unknown-target"));
-        assert!(matches("scsi.read*", "scsi.read10.beyond-eol"));
-        assert!(matches("scsi.read10.beyond-eol*", "scsi.read10.beyond-eol"));
-        assert!(matches("*", "anything"));
-        assert!(matches("**", ""));
-        assert!(!matches("iscsi.chap.*", "iscsi.login.unknown-target"));
-        assert!(!matches("scsi.*", "iscsi.login.unknown-target"));
-    }
-
-    #[test]
-    fn star_backtracks() {
-        assert!(matches("*a*b", "xaxxab"));
-        assert!(matches("iscsi.*.*-target", "iscsi.login.unknown-target"));
-        assert!(!matches("*a*b", "xaxxa"));
-        assert!(matches("a*b*c", "abbbc"));
-        assert!(!matches("a*b*c", "acb"));
-    }
-
-    #[test]
-    fn question_mark_is_one_character() {
-        assert!(matches("scsi.read1?.*", "scsi.read10.beyond-eol"));
-        assert!(matches("scsi.read1?.*", "scsi.read16.beyond-eol"));
-        assert!(!matches("scsi.read1?.*", "scsi.read6.beyond-eol"));
-        assert!(!matches("?", ""));
-    }
 
     fn run(_: &mut crate::context::Context) -> crate::scenario::Verdict {
         Ok(crate::scenario::Outcome::Pass)

@@ -18,6 +18,7 @@ pub mod digest;
 #[cfg(feature = "fuzzing")]
 #[allow(clippy::expect_used)]
 pub mod fuzzing;
+pub mod glob;
 pub mod pdu;
 pub mod random;
 pub mod scsi;

@@ -3,6 +3,7 @@
 //! request after another, stopping at the first refusal unless the file
 //! says `ignore-errors yes`.
 
+use rtgt_proto::glob::matches;
 use std::path::{Path, PathBuf};
 
 use super::client;
@@ -12,34 +13,6 @@ use super::tgtadm::{self, Exit, Plan, Target, EINVAL};
 
 /// How deep `include` may nest.
 const MAX_DEPTH: usize = 8;
-
-/// `*` and `?` against `name` (a glob of one path part).
-fn matches(pattern: &str, name: &str) -> bool {
-    let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
-    // Iterative wildcard match with backtracking to the last `*`.
-    let (mut i, mut j, mut star, mut mark) = (0, 0, None, 0);
-    while j < n.len() {
-        match p.get(i) {
-            Some('?') => (i, j) = (i + 1, j + 1),
-            Some('*') => {
-                star = Some(i);
-                mark = j;
-                i += 1;
-            }
-            Some(c) if Some(c) == n.get(j) => (i, j) = (i + 1, j + 1),
-            _ => match star {
-                Some(s) => {
-                    i = s + 1;
-                    mark += 1;
-                    j = mark;
-                }
-                None => return false,
-            },
-        }
-    }
-    p.get(i..)
-        .is_some_and(|rest| rest.iter().all(|c| *c == '*'))
-}
 
 /// The files `pattern` names (relative to `base`), sorted; a folder
 /// stands for the files in it (Config::General's `-IncludeDirectories`).
@@ -177,18 +150,4 @@ pub fn run(target: &Target, file: &str, program: &str) -> Exit {
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::matches;
-
-    #[test]
-    fn globs_match_as_the_shell_does() {
-        assert!(matches("*.conf", "a.conf"));
-        assert!(matches("a?c*", "abcdef"));
-        assert!(!matches("*.conf", "a.conf.bak"));
-        assert!(matches("*", ""));
-        assert!(!matches("x", ""));
-    }
 }
