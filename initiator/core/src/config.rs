@@ -125,6 +125,9 @@ pub struct InitiatorConfig {
     pub keepalive: Option<Duration>,
     /// Give up a login that takes longer than this.
     pub login_timeout: Option<Duration>,
+    /// Give up a logout the target neither answers nor ends within this:
+    /// the session closes locally with `CloseReason::LogoutTimeout`.
+    pub logout_timeout: Option<Duration>,
 }
 
 /// Our MaxRecvDataSegmentLength unless the caller sets another.
@@ -153,6 +156,7 @@ impl InitiatorConfig {
             nop_timeout: Duration::from_secs(10),
             keepalive: None,
             login_timeout: Some(Duration::from_secs(15)),
+            logout_timeout: Some(Duration::from_secs(15)),
         }
     }
 

@@ -76,6 +76,9 @@ pub enum CloseReason {
     Violation,
     /// Our ping went unanswered.
     PingTimeout,
+    /// Our Logout Request was neither answered nor ended by the target in
+    /// time.
+    LogoutTimeout,
     /// A header digest error lost the PDU boundaries (RFC 7143 §7.8).
     HeaderDigest,
     /// A data digest error on a PDU that cannot be recovered at

@@ -197,7 +197,7 @@ impl Initiator {
 
     /// Time has reached a deadline given by [`Initiator::poll_timeout`]:
     /// the timers due fire, login first, then pings, the logout the target
-    /// asked for and the keepalive.
+    /// asked for, the keepalive and our own logout's deadline.
     pub fn handle_timeout(&mut self, now: Instant) {
         for timer in self.timers.due(now) {
             if self.state.is_closed() {
@@ -227,6 +227,10 @@ impl Initiator {
                 let _ = self.logout(now, LogoutReason::CloseSession);
             }
             Timer::AsyncLogout => {}
+            // A target that neither answers our Logout Request (RFC 7143
+            // §11.14, §11.15) nor ends the connection does not hold the
+            // session open for ever.
+            Timer::Logout => self.close(CloseReason::LogoutTimeout),
             Timer::Keepalive => {
                 if let Some(k) = self.config.keepalive {
                     self.timers.set(Timer::Keepalive, now + k);

@@ -17,11 +17,7 @@ use super::Initiator;
 impl Initiator {
     /// Sends a Logout Request; [`Event::LoggedOut`] and
     /// [`Event::Closed`] follow its response. No task may start afterwards.
-    pub fn logout(
-        &mut self,
-        _now: Instant,
-        reason: LogoutReason,
-    ) -> Result<TaskHandle, UsageError> {
+    pub fn logout(&mut self, now: Instant, reason: LogoutReason) -> Result<TaskHandle, UsageError> {
         self.state.can_start()?;
         let itt = self.session.tasks.alloc_itt()?;
         // RFC 7143 §11.14.3: the CID is that of the connection to close and
@@ -47,6 +43,9 @@ impl Initiator {
         self.state = State::LoggingOut;
         self.timers.cancel(Timer::AsyncLogout);
         self.timers.cancel(Timer::Keepalive);
+        if let Some(t) = self.config.logout_timeout {
+            self.timers.set(Timer::Logout, now + t);
+        }
         Ok(TaskHandle(itt))
     }
 }

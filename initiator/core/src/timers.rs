@@ -19,6 +19,9 @@ pub(crate) enum Timer {
     AsyncLogout,
     /// The next keepalive ping; armed only in full feature phase.
     Keepalive,
+    /// Our Logout Request must be answered (or the connection ended) by then
+    /// (`InitiatorConfig::logout_timeout`); armed only while logging out.
+    Logout,
 }
 
 /// Every armed timer with its deadline.

@@ -152,6 +152,32 @@ fn logout_closes() {
 }
 
 #[test]
+fn unanswered_logout_closes_at_its_deadline() {
+    let (mut ini, mut t) = logged_in(config(), target_keys());
+    ini.logout(t.now, LogoutReason::CloseSession).unwrap();
+    assert!(matches!(t.recv(&mut ini)[0], Pdu::LogoutRequest(_)));
+    assert_eq!(ini.poll_timeout(), Some(t.now + secs(15)));
+    ini.handle_timeout(t.now + secs(14));
+    assert!(events(&mut ini).is_empty(), "not yet due");
+    ini.handle_timeout(t.now + secs(15));
+    let ev = events(&mut ini);
+    assert_eq!(ev, [Event::Closed(CloseReason::LogoutTimeout)]);
+    // An answered logout disarms nothing that could fire later.
+    let (mut ini, mut t) = logged_in(config(), target_keys());
+    let h = ini.logout(t.now, LogoutReason::CloseSession).unwrap();
+    t.recv(&mut ini);
+    t.send(
+        &mut ini,
+        LogoutResponse {
+            itt: h.0,
+            ..LogoutResponse::default()
+        },
+    );
+    events(&mut ini);
+    assert_eq!(ini.poll_timeout(), None);
+}
+
+#[test]
 fn async_logout_request_is_honoured() {
     let (mut ini, mut t) = logged_in(config(), target_keys());
     let task = ini
