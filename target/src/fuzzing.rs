@@ -10,11 +10,20 @@
 //!   [`Request::decode_all`] and [`admin::parse`]. No panic; the parameters
 //!   stay within tgtd's bound; a request re-encodes to itself.
 //!
+//! - [`targets_conf`]: text as tgt-admin's `targets.conf` through
+//!   [`targets_conf::parse`] and [`import_plan::plan`]. No panic; every
+//!   line number (of an error, a directive, a block, an ignored key) lies
+//!   inside the text; and every step of the plan reads, through rtgtadm's
+//!   own command line parser, as a request with the step's mode and
+//!   operation (an import never sends what rtgtadm would refuse to send).
+//!
 //! A harness panics only when an invariant breaks.
 
 use std::path::Path;
 
 use crate::admin;
+use crate::admin::cli::tgtadm::{self, Plan};
+use crate::admin::cli::{import_plan, targets_conf};
 use crate::admin::codec::{Request, MAX_PARAMS, REQ_LEN};
 use crate::config::{BackstoreKind, Config, ConfigError};
 use crate::core::{SeededRandom, TargetCore};
@@ -119,6 +128,54 @@ pub fn admin_request(data: &[u8]) {
     }
 }
 
+/// Text as a targets.conf: see the module documentation.
+pub fn targets_conf(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let lines = text.lines().count();
+    let inside = |line: usize| assert!((1..=lines).contains(&line), "line {line} of {lines}");
+    let conf = match targets_conf::parse(text) {
+        Ok(conf) => conf,
+        Err(e) => {
+            let (targets_conf::ConfError::Unclosed { line, .. }
+            | targets_conf::ConfError::StrayClose { line, .. }
+            | targets_conf::ConfError::Misplaced { line, .. }
+            | targets_conf::ConfError::Unnamed { line, .. }) = e;
+            inside(line);
+            return;
+        }
+    };
+    let directives = conf
+        .globals
+        .iter()
+        .chain(&conf.includes)
+        .chain(conf.targets.iter().flat_map(|t| {
+            t.directives
+                .iter()
+                .chain(t.stores.iter().flat_map(|s| &s.directives))
+        }));
+    for d in directives {
+        inside(d.line);
+    }
+    for t in &conf.targets {
+        inside(t.line);
+        t.stores.iter().for_each(|s| inside(s.line));
+    }
+    let plan = import_plan::plan(&[("targets.conf".into(), conf)], 1);
+    plan.ignored.iter().for_each(|i| inside(i.line));
+    let no_bus = |_: &str| -> Result<u32, tgtadm::Exit> { Err(tgtadm::Exit::default()) };
+    for step in &plan.steps {
+        let argv: Vec<String> = std::iter::once("rtgtadm".to_owned())
+            .chain(step.iter().cloned())
+            .collect();
+        match tgtadm::plan(&argv, "", &no_bus) {
+            Plan::Send(_) => {}
+            other => panic!("an import step rtgtadm refuses: {step:?}: {other:?}"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,6 +193,19 @@ mod tests {
         );
         config(
             b"[[target]]\niqn = \"iqn.2024-01.org.rtgt:a\"\n[[target.lun]]\nlun = 0\nbackstore = \"null\"\nsize = \"1\"\n",
+        );
+    }
+
+    #[test]
+    fn targets_conf_runs_fixed_inputs() {
+        targets_conf(b"");
+        targets_conf(b"\xff");
+        targets_conf(b"</target>\n");
+        targets_conf(b"<target --op>\nbacking-store -x\nincominguser --tid 9\n</target>\n");
+        targets_conf(b"<target iqn.a>\nincominguser -u\toutgoinguser\n</target>\n");
+        targets_conf(include_bytes!("../tests/fixtures/seed003_targets.conf"));
+        targets_conf(
+            b"default-driver iscsi\n<target iqn.a>\n<backing-store /a>\nlun 3\n</backing-store>\nincominguser u secret-secret\ninitiator-address 10.0.0.0/8\n</target>\n",
         );
     }
 

@@ -32,6 +32,7 @@ pub const TARGETS: &[&str] = &[
     "sim_tape",
     "config",
     "admin_request",
+    "targets_conf",
 ];
 
 /// How long CI runs each target.
