@@ -80,10 +80,12 @@ pub mod disk;
 #[cfg(feature = "fuzzing")]
 #[allow(clippy::panic)]
 pub mod fuzzing;
+pub mod mutants;
 pub mod net;
 pub mod oracle;
 pub mod pcap;
 pub mod rng;
+pub mod shrink;
 pub mod swarm;
 pub mod target_host;
 pub mod trace;
@@ -104,59 +106,7 @@ pub fn run(seed: u64, opts: &Options) -> Outcome {
 }
 
 /// The smallest limits found under which `seed` still fails, with its
-/// outcome. Tries fewer initiators, fewer operations, and each fault family
-/// off, keeping every reduction that still fails.
+/// outcome ([`shrink::families`]; [`shrink::events`] goes on from there).
 pub fn shrink(seed: u64) -> (Limits, Outcome) {
-    let opts = |l: Limits| Options {
-        limits: l,
-        ..Options::default()
-    };
-    let mut best = Limits::default();
-    let mut out = run(seed, &opts(best));
-    if out.failures.is_empty() {
-        return (best, out);
-    }
-    let n = out.params.initiators;
-    for k in 1..n {
-        let l = Limits {
-            initiators: k,
-            ..best
-        };
-        let o = run(seed, &opts(l));
-        if !o.failures.is_empty() {
-            best = l;
-            out = o;
-            break;
-        }
-    }
-    let mut ops = out.params.ops_per_initiator;
-    while ops > 1 {
-        let l = Limits {
-            ops: ops / 2,
-            ..best
-        };
-        let o = run(seed, &opts(l));
-        if o.failures.is_empty() {
-            break;
-        }
-        ops /= 2;
-        best = l;
-        out = o;
-    }
-    let toggles: [fn(&mut Limits); 4] = [
-        |l| l.crashes = false,
-        |l| l.net_faults = false,
-        |l| l.disk_faults = false,
-        |l| l.tmf = false,
-    ];
-    for t in toggles {
-        let mut l = best;
-        t(&mut l);
-        let o = run(seed, &opts(l));
-        if !o.failures.is_empty() {
-            best = l;
-            out = o;
-        }
-    }
-    (best, out)
+    shrink::families(seed)
 }

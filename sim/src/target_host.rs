@@ -164,6 +164,11 @@ impl World {
                     .record(self.now, HostId::Target, "event", line.as_bytes(), || {
                         line.clone()
                     });
+                if let Event::PeerError { conn, what, .. } = &ev {
+                    if what.contains("digest mismatch") {
+                        self.digest_error_seen(conn.0, UP);
+                    }
+                }
                 if let Event::Close { conn, .. } = ev {
                     // Write what was queued, then FIN; stop reading.
                     if let Some(l) = self.links.get_mut(&conn.0) {

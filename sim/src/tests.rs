@@ -38,41 +38,21 @@ fn calm_runs_pass() {
     }
 }
 
-/// The first seed below `n` whose run fails with `what` in a failure.
-#[cfg(any(
-    feature = "broken-fua",
-    feature = "broken-datasn",
-    feature = "broken-abort"
-))]
-fn first_failing(n: u64, what: &str) -> Option<u64> {
-    (0..n).find(|&s| {
-        run(s, &Options::default())
-            .failures
-            .iter()
-            .any(|f| f.contains(what))
-    })
-}
-
-#[cfg(feature = "broken-fua")]
+/// Every broken variant is caught within 200 seeds (`rtgt-sim --mutants
+/// 200` in a release build is the fast way; CI runs that).
+#[cfg(feature = "mutants")]
 #[test]
-fn broken_fua_is_caught() {
-    // FUA writes acknowledged before durable: a crash loses them.
-    let seed = first_failing(100, "a durable write was lost at a crash");
-    assert!(seed.is_some(), "broken-fua not caught in 100 seeds");
-}
-
-#[cfg(feature = "broken-datasn")]
-#[test]
-fn broken_datasn_is_caught() {
-    let seed = first_failing(50, "DataSn");
-    assert!(seed.is_some(), "broken-datasn not caught in 50 seeds");
-}
-
-#[cfg(feature = "broken-abort")]
-#[test]
-fn broken_abort_is_caught() {
-    let seed = first_failing(100, "UnknownItt");
-    assert!(seed.is_some(), "broken-abort not caught in 100 seeds");
+fn every_broken_variant_is_caught() {
+    for v in crate::mutants::VARIANTS {
+        let found = crate::mutants::hunt(v.name, 200, 2);
+        assert!(found.is_some(), "{} not caught in 200 seeds", v.name);
+    }
+    // The digest requirement itself catches a receiver that skips a check.
+    let (_, f) = crate::mutants::hunt("broken-digest", 200, 2).unwrap_or_default();
+    assert!(
+        crate::mutants::checkers(&f).contains(&"digest detection"),
+        "{f:?}"
+    );
 }
 
 /// Seeds that found bugs in the cores; each must now pass.
