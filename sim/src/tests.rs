@@ -107,3 +107,40 @@ fn regression_seeds() {
     let o = run(3886, &Options::default());
     assert!(o.failures.is_empty(), "seed 3886: {:?}", o.failures);
 }
+
+/// Event-level shrinking's `--keep`: keeping every event that happened
+/// replays the run exactly; keeping none leaves no fault and no operation.
+#[test]
+fn keep_lists_replay() {
+    use crate::shrink::{format_keep, parse_keep, Item};
+    let log = Options {
+        log_items: true,
+        ..Options::default()
+    };
+    let o = run(42, &log);
+    assert!(o.items.iter().any(|(i, _)| matches!(i, Item::Op(_))));
+    let all: Vec<Item> = o.items.iter().map(|x| x.0).collect();
+    let keep = parse_keep(&format_keep(&all)).unwrap();
+    assert_eq!(keep.len(), all.len());
+    let again = run(
+        42,
+        &Options {
+            keep: Some(keep),
+            ..Options::default()
+        },
+    );
+    assert_eq!(again.hash, o.hash);
+    assert_eq!(run(42, &Options::default()).hash, o.hash);
+    let none = run(
+        42,
+        &Options {
+            keep: Some(parse_keep("none").unwrap()),
+            ..Options::default()
+        },
+    );
+    assert!(none.failures.is_empty(), "{:?}", none.failures);
+    assert_eq!(none.stats.commands, 0);
+    assert_eq!(none.stats.flips + none.stats.resets, 0);
+    assert!(parse_keep("tc0,ic1,le2,pa3,f4,o5").is_ok());
+    assert!(parse_keep("x1").is_err());
+}
