@@ -12,9 +12,10 @@ use crate::mutants::checker_of;
 use crate::{run, Limits, Options, Outcome};
 
 /// One removable event of a run. Scheduled faults are numbered by their
-/// place in the seed's [`crate::Schedule`]; injected network faults and
-/// operations by the order they happen in (dropping one leaves the others'
-/// numbers, since the random draws still happen).
+/// place in the seed's [`crate::Schedule`]; injected network faults by the
+/// order they happen in, operations by their order at their initiator
+/// (dropping one leaves the others' numbers, since the random draws still
+/// happen, but a run whose timing changes may number them otherwise).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Item {
     TargetCrash(usize),
@@ -23,8 +24,9 @@ pub enum Item {
     Partition(usize),
     /// A bit flip, reset, half-close or stall the network draws.
     NetFault(u64),
-    /// An operation a workload picks (a command or task management).
-    Op(u64),
+    /// An operation an initiator's workload picks (a command or task
+    /// management): (initiator, its number there).
+    Op(usize, u64),
 }
 
 impl fmt::Display for Item {
@@ -35,7 +37,7 @@ impl fmt::Display for Item {
             Item::LatentError(k) => write!(f, "le{k}"),
             Item::Partition(k) => write!(f, "pa{k}"),
             Item::NetFault(k) => write!(f, "f{k}"),
-            Item::Op(k) => write!(f, "o{k}"),
+            Item::Op(i, k) => write!(f, "o{i}.{k}"),
         }
     }
 }
@@ -43,9 +45,17 @@ impl fmt::Display for Item {
 impl FromStr for Item {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("bad event {s:?} (tcN, icN, leN, paN, fN, oI.N)");
         let split = s.find(|c: char| c.is_ascii_digit()).unwrap_or(s.len());
         let (kind, n) = s.split_at(split);
-        let n: u64 = n.parse().map_err(|_| format!("bad event {s:?}"))?;
+        if kind == "o" {
+            let (i, k) = n.split_once('.').ok_or_else(bad)?;
+            return Ok(Item::Op(
+                i.parse().map_err(|_| bad())?,
+                k.parse().map_err(|_| bad())?,
+            ));
+        }
+        let n: u64 = n.parse().map_err(|_| bad())?;
         let k = n as usize;
         Ok(match kind {
             "tc" => Item::TargetCrash(k),
@@ -53,8 +63,7 @@ impl FromStr for Item {
             "le" => Item::LatentError(k),
             "pa" => Item::Partition(k),
             "f" => Item::NetFault(n),
-            "o" => Item::Op(n),
-            _ => return Err(format!("bad event {s:?} (tcN, icN, leN, paN, fN, oN)")),
+            _ => return Err(bad()),
         })
     }
 }

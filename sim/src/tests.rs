@@ -118,7 +118,7 @@ fn keep_lists_replay() {
         ..Options::default()
     };
     let o = run(42, &log);
-    assert!(o.items.iter().any(|(i, _)| matches!(i, Item::Op(_))));
+    assert!(o.items.iter().any(|(i, _)| matches!(i, Item::Op(..))));
     let all: Vec<Item> = o.items.iter().map(|x| x.0).collect();
     let keep = parse_keep(&format_keep(&all)).unwrap();
     assert_eq!(keep.len(), all.len());
@@ -141,6 +141,6 @@ fn keep_lists_replay() {
     assert!(none.failures.is_empty(), "{:?}", none.failures);
     assert_eq!(none.stats.commands, 0);
     assert_eq!(none.stats.flips + none.stats.resets, 0);
-    assert!(parse_keep("tc0,ic1,le2,pa3,f4,o5").is_ok());
+    assert!(parse_keep("tc0,ic1,le2,pa3,f4,o1.5").is_ok());
     assert!(parse_keep("x1").is_err());
 }

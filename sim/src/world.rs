@@ -140,9 +140,8 @@ pub struct World {
     budget: Option<u64>,
     keep: Option<BTreeSet<Item>>,
     items: Option<Vec<(Item, String)>>,
-    /// Network faults drawn and operations picked so far (their numbers).
+    /// Network faults drawn so far (their numbers).
     fault_no: u64,
-    pub(crate) op_no: u64,
 }
 
 /// When the faults a run's [`Params`] count happen, and when each
@@ -241,7 +240,6 @@ impl World {
             keep: opts.keep.clone(),
             items: opts.log_items.then(Vec::new),
             fault_no: 0,
-            op_no: 0,
             p,
         };
         w.schedule_start(schedule);

@@ -158,11 +158,17 @@ impl World {
         let blocks = r.range(1, self.p.max_op_blocks.min(self.p.lun_blocks));
         let lba = r.below(self.p.lun_blocks - blocks + 1);
         // Each operation is an event shrinking may remove.
-        self.op_no += 1;
+        self.inis[i].picked += 1;
+        let n = self.inis[i].picked;
         let name = OP_NAMES.get(which).copied().unwrap_or("?");
         let at = self.now;
-        let keep = self.keeps(Item::Op(self.op_no), || {
-            format!("{at:?}: ini{i} {name} lun {lun_n} lba {lba} x{blocks}")
+        let keep = self.keeps(Item::Op(i, n), || match which {
+            // UNMAP goes to the thin LUN, COMPARE AND WRITE to one block.
+            4 => format!("{at:?}: ini{i} {name} lun {lun_n} lba {lba} x1"),
+            5 => format!("{at:?}: ini{i} {name} lun 1 lba {lba} x{blocks}"),
+            6 => format!("{at:?}: ini{i} {name}"),
+            7 => format!("{at:?}: ini{i} {name} lun {lun_n}"),
+            _ => format!("{at:?}: ini{i} {name} lun {lun_n} lba {lba} x{blocks}"),
         });
         let h = &mut self.inis[i];
         let token = ((i as u64 + 1) << 40) | h.next_token;
