@@ -35,10 +35,13 @@
 //! after a latency); half-closes (the sender's FIN after what it wrote);
 //! partitions of every link lasting up to 40 s (long enough for NOP
 //! timeouts); single bit flips in pieces of full feature phase streams.
-//! With both digests on, every flip must be caught (a corrupted PDU that is
-//! accepted shows up as a violation or a read validity failure, which fail
-//! the run). With a digest off, a flip may go through: the run records it as
-//! a note, and failures after it are notes, not failures.
+//! A flip in bytes a negotiated digest covers (the header digest: BHS and
+//! AHS; the data digest: data segment and padding) must be reported as a
+//! digest error by its receiver once it has read that PDU (by the sender's
+//! framing, or the longest header a flipped TotalAHSLength announces),
+//! unless the connection closed first; the run fails otherwise. A flip no
+//! digest covers may go through: the run records it as a note, and
+//! failures after it are notes, not failures.
 //!
 //! **Disk** (per LUN, 512-byte sectors, each sector written atomically):
 //! request latency with a slow tail; EIO on a read or a write (a failed
@@ -63,6 +66,8 @@
 //! - Protocol: any `ProtocolViolation` of the (strict) initiator fails the
 //!   run; a task answered twice or never sent fails it; digests must
 //!   negotiate as both sides wanted.
+//! - Digest detection: every covered bit flip comes back as a digest error
+//!   (above).
 //! - Liveness: after the faults heal, every command completes within
 //!   [`world::LIVENESS_BOUND`], and the run ends.
 //!
