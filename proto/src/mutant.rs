@@ -17,7 +17,7 @@ mod imp {
     }
 
     /// Makes `name` the only active variant on this thread (`None`: every
-    /// variant compiled in).
+    /// variant compiled in; a name no variant has, such as `"none"`: none).
     pub fn select(name: Option<&'static str>) {
         ACTIVE.with(|a| a.set(name));
     }
