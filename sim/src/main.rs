@@ -61,7 +61,8 @@ struct Args {
     mutants: Option<u64>,
     /// Replay with only these removable events (what `--shrink` prints:
     /// tcN target crash, icN initiator crash, leN latent error, paN
-    /// partition, fN network fault, oI.N operation N of initiator I;
+    /// partition, fN network fault, dN disk fault, oI.N operation N of
+    /// initiator I;
     /// `none` for none).
     #[arg(long)]
     keep: Option<String>,

@@ -24,6 +24,9 @@ pub enum Item {
     Partition(usize),
     /// A bit flip, reset, half-close or stall the network draws.
     NetFault(u64),
+    /// An EIO, a write failing part way or a misdirected block the disk
+    /// draws.
+    DiskFault(u64),
     /// An operation an initiator's workload picks (a command or task
     /// management): (initiator, its number there).
     Op(usize, u64),
@@ -37,6 +40,7 @@ impl fmt::Display for Item {
             Item::LatentError(k) => write!(f, "le{k}"),
             Item::Partition(k) => write!(f, "pa{k}"),
             Item::NetFault(k) => write!(f, "f{k}"),
+            Item::DiskFault(k) => write!(f, "d{k}"),
             Item::Op(i, k) => write!(f, "o{i}.{k}"),
         }
     }
@@ -45,7 +49,7 @@ impl fmt::Display for Item {
 impl FromStr for Item {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("bad event {s:?} (tcN, icN, leN, paN, fN, oI.N)");
+        let bad = || format!("bad event {s:?} (tcN, icN, leN, paN, fN, dN, oI.N)");
         let split = s.find(|c: char| c.is_ascii_digit()).unwrap_or(s.len());
         let (kind, n) = s.split_at(split);
         if kind == "o" {
@@ -63,7 +67,49 @@ impl FromStr for Item {
             "le" => Item::LatentError(k),
             "pa" => Item::Partition(k),
             "f" => Item::NetFault(n),
+            "d" => Item::DiskFault(n),
             _ => return Err(bad()),
+        })
+    }
+}
+
+/// Which removable events a run lets happen, and the log of those that
+/// did.
+#[derive(Debug)]
+pub(crate) struct Events {
+    keep: Option<BTreeSet<Item>>,
+    pub(crate) log: Option<Vec<(Item, String)>>,
+    /// Network and disk faults drawn so far (their numbers).
+    pub(crate) net_faults: u64,
+    disk_faults: u64,
+}
+
+impl Events {
+    pub(crate) fn new(keep: Option<BTreeSet<Item>>, log: bool) -> Self {
+        Events {
+            keep,
+            log: log.then(Vec::new),
+            net_faults: 0,
+            disk_faults: 0,
+        }
+    }
+
+    /// Whether `item` happens; logs it when it does.
+    pub(crate) fn keeps(&mut self, item: Item, what: impl FnOnce() -> String) -> bool {
+        let kept = self.keep.as_ref().is_none_or(|k| k.contains(&item));
+        if kept {
+            if let Some(log) = self.log.as_mut() {
+                log.push((item, what()));
+            }
+        }
+        kept
+    }
+
+    /// The next disk fault drawn (at `at`): whether it happens.
+    pub(crate) fn disk_fault(&mut self, at: std::time::Duration, what: &str) -> bool {
+        self.disk_faults += 1;
+        self.keeps(Item::DiskFault(self.disk_faults), || {
+            format!("{at:?}: {what}")
         })
     }
 }

@@ -121,6 +121,7 @@ fn regression_seeds() {
 #[test]
 fn keep_lists_replay() {
     use crate::shrink::{format_keep, parse_keep, Item};
+    use std::collections::BTreeSet;
     let log = Options {
         log_items: true,
         ..Options::default()
@@ -149,6 +150,34 @@ fn keep_lists_replay() {
     assert!(none.failures.is_empty(), "{:?}", none.failures);
     assert_eq!(none.stats.commands, 0);
     assert_eq!(none.stats.flips + none.stats.resets, 0);
-    assert!(parse_keep("tc0,ic1,le2,pa3,f4,o1.5").is_ok());
+    assert!(parse_keep("tc0,ic1,le2,pa3,f4,d5,o1.5").is_ok());
+    // Disk faults are events too, and dropping them all leaves none.
+    let seed = (0..40)
+        .find(|&s| {
+            run(s, &log)
+                .items
+                .iter()
+                .any(|(i, _)| matches!(i, Item::DiskFault(_)))
+        })
+        .expect("a seed with a disk fault");
+    let o = run(seed, &log);
+    let no_disk: BTreeSet<Item> = o
+        .items
+        .iter()
+        .map(|x| x.0)
+        .filter(|i| !matches!(i, Item::DiskFault(_)))
+        .collect();
+    let o2 = run(
+        seed,
+        &Options {
+            keep: Some(no_disk),
+            log_items: true,
+            ..Options::default()
+        },
+    );
+    assert!(!o2
+        .items
+        .iter()
+        .any(|(i, _)| matches!(i, Item::DiskFault(_))));
     assert!(parse_keep("x1").is_err());
 }

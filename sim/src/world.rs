@@ -138,10 +138,8 @@ pub struct World {
     pub(crate) flips_owed: bool,
     partitions: Vec<(Duration, Duration)>,
     budget: Option<u64>,
-    keep: Option<BTreeSet<Item>>,
-    items: Option<Vec<(Item, String)>>,
-    /// Network faults drawn so far (their numbers).
-    fault_no: u64,
+    /// The removable events: which happen, and the log of those that did.
+    pub(crate) events: crate::shrink::Events,
 }
 
 /// When the faults a run's [`Params`] count happen, and when each
@@ -237,9 +235,7 @@ impl World {
             flips_owed: false,
             partitions: Vec::new(),
             budget: opts.budget,
-            keep: opts.keep.clone(),
-            items: opts.log_items.then(Vec::new),
-            fault_no: 0,
+            events: crate::shrink::Events::new(opts.keep.clone(), opts.log_items),
             p,
         };
         w.schedule_start(schedule);
@@ -282,20 +278,14 @@ impl World {
     /// Whether the removable event `item` happens in this run; records it
     /// when it does and events are logged.
     pub(crate) fn keeps(&mut self, item: Item, what: impl FnOnce() -> String) -> bool {
-        let kept = self.keep.as_ref().is_none_or(|k| k.contains(&item));
-        if kept {
-            if let Some(log) = self.items.as_mut() {
-                log.push((item, what()));
-            }
-        }
-        kept
+        self.events.keeps(item, what)
     }
 
     /// The next network fault drawn: whether it happens.
     pub(crate) fn keeps_fault(&mut self, what: impl FnOnce() -> String) -> bool {
-        self.fault_no += 1;
+        self.events.net_faults += 1;
         let at = self.now;
-        self.keeps(Item::NetFault(self.fault_no), || {
+        self.keeps(Item::NetFault(self.events.net_faults), || {
             format!("{at:?}: {}", what())
         })
     }
@@ -506,7 +496,7 @@ impl World {
             params: self.p,
             trace: self.trace.take_lines(),
             pcap: self.pcap.map(|p| p.finish()),
-            items: self.items.unwrap_or_default(),
+            items: self.events.log.unwrap_or_default(),
         }
     }
 }
