@@ -31,6 +31,10 @@ impl Blocks<'_> {
     /// command completes after the flush.
     pub(crate) fn sync_cache(&self, lba: u64, blocks: u64) -> CmdResult<Plan> {
         self.range_to_end(lba, blocks)?;
+        // Test only: with `broken-flush`, GOOD without flushing anything.
+        if cfg!(feature = "broken-flush") && rtgt_proto::mutant::on("broken-flush") {
+            return Ok(Plan::good());
+        }
         Ok(Plan::io(
             Work::Writes(vec![IoOp::Flush]),
             Access::read(0, self.cfg.blocks),

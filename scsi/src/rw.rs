@@ -202,7 +202,8 @@ impl Blocks<'_> {
                 // WRITE AND VERIFY verifies the medium, so it writes through.
                 let fua = io.fua || !self.mode.wce() || io.kind == BlockIoKind::WriteAndVerify;
                 // Test only: with `broken-fua`, GOOD before the data is durable.
-                let fua = fua && !cfg!(feature = "broken-fua");
+                let fua =
+                    fua && !(cfg!(feature = "broken-fua") && rtgt_proto::mutant::on("broken-fua"));
                 let op = IoOp::Write { offset, data, fua };
                 Plan::io(Work::Writes(vec![op]), Access::write(io.lba, blocks)).taking(out_bytes)
             }

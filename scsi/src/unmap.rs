@@ -169,7 +169,11 @@ impl Blocks<'_> {
                 len: u64::from(d.blocks) * bs,
             });
         }
-        if ops.is_empty() {
+        // Test only: with `broken-unmap`, GOOD while the blocks keep their
+        // data, though the LUN reports LBPRZ (reads of them must give zeros).
+        if ops.is_empty()
+            || cfg!(feature = "broken-unmap") && rtgt_proto::mutant::on("broken-unmap")
+        {
             return Ok(Plan::good().taking(pll));
         }
         Ok(Plan::io(Work::Writes(ops), Access::write(lo, hi - lo)).taking(pll))

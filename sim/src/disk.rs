@@ -98,17 +98,22 @@ impl SimDisk {
 
     /// Runs one request. Writes of several blocks may be misdirected (one
     /// block lands elsewhere, reported back) or fail part way.
+    /// `allow` may veto each fault drawn (event-level shrinking); the draws
+    /// happen all the same.
     pub fn execute(
         &mut self,
         op: &IoOp,
         f: &DiskFaults,
         rng: &mut Rng,
         misdirects: &mut Vec<Misdirect>,
+        allow: &mut dyn FnMut(&str) -> bool,
     ) -> Result<IoData, BackstoreError> {
         match op {
             IoOp::Read { offset, len } => {
                 let (b0, n) = self.range(*offset, *len)?;
-                if (b0..b0 + n).any(|b| self.bad.contains(&b)) || rng.chance(f.p_eio_read) {
+                if (b0..b0 + n).any(|b| self.bad.contains(&b))
+                    || rng.chance(f.p_eio_read) && allow(&format!("EIO reading lba {b0} x{n}"))
+                {
                     return Err(BackstoreError::Io);
                 }
                 let mut out = Vec::with_capacity(*len as usize);
@@ -122,12 +127,13 @@ impl SimDisk {
                 let blocks: Vec<Option<Bytes>> = (0..n as usize)
                     .map(|k| Some(data.slice(k * BLOCK..(k + 1) * BLOCK)))
                     .collect();
-                self.write_blocks(b0, blocks, *fua, f, rng, misdirects)
+                self.write_blocks(b0, blocks, *fua, f, rng, misdirects, allow)
             }
             IoOp::WriteZeroes { offset, len, fua } => {
                 let (b0, n) = self.range(*offset, *len)?;
                 let zero = Bytes::from_static(&[0u8; BLOCK]);
-                self.write_blocks(b0, vec![Some(zero); n as usize], *fua, f, rng, misdirects)
+                let zeros = vec![Some(zero); n as usize];
+                self.write_blocks(b0, zeros, *fua, f, rng, misdirects, allow)
             }
             IoOp::Deallocate { offset, len } => {
                 let (b0, n) = self.range(*offset, *len)?;
@@ -142,7 +148,7 @@ impl SimDisk {
                 Ok(IoData::Done)
             }
             IoOp::Flush => {
-                if rng.chance(f.p_eio_write) {
+                if rng.chance(f.p_eio_write) && allow("EIO flushing") {
                     return Err(BackstoreError::Io);
                 }
                 self.flush_all();
@@ -174,6 +180,7 @@ impl SimDisk {
         extents
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn write_blocks(
         &mut self,
         b0: u64,
@@ -182,6 +189,7 @@ impl SimDisk {
         f: &DiskFaults,
         rng: &mut Rng,
         misdirects: &mut Vec<Misdirect>,
+        allow: &mut dyn FnMut(&str) -> bool,
     ) -> Result<IoData, BackstoreError> {
         if let Some(cap) = self.thin_cap {
             let new = (b0..b0 + blocks.len() as u64)
@@ -192,9 +200,11 @@ impl SimDisk {
             }
         }
         // EIO part way: the first `k` blocks were written.
+        let n = blocks.len();
         let fail_at = rng
             .chance(f.p_eio_write)
-            .then(|| rng.below(blocks.len() as u64 + 1) as usize);
+            .then(|| rng.below(n as u64 + 1) as usize)
+            .filter(|k| allow(&format!("EIO writing lba {b0} x{n} after {k} blocks")));
         for (k, data) in blocks.into_iter().enumerate() {
             if fail_at == Some(k) {
                 return Err(BackstoreError::Io);
@@ -202,7 +212,7 @@ impl SimDisk {
             let mut b = b0 + k as u64;
             if rng.chance(f.p_misdirect) {
                 let to = rng.below(self.blocks);
-                if to != b {
+                if to != b && allow(&format!("lba {b} misdirected to {to}")) {
                     if let Some((token, intended)) = data.as_deref().and_then(decode_block) {
                         misdirects.push((token, intended, to));
                     }
@@ -284,7 +294,8 @@ mod tests {
             data: Bytes::copy_from_slice(&block_pattern(token, lba)),
             fua,
         };
-        d.execute(&op, &calm(), rng, &mut Vec::new()).unwrap();
+        d.execute(&op, &calm(), rng, &mut Vec::new(), &mut |_| true)
+            .unwrap();
     }
 
     fn read(d: &mut SimDisk, lba: u64, rng: &mut Rng) -> Option<(u64, u64)> {
@@ -292,7 +303,7 @@ mod tests {
             offset: lba * BLOCK as u64,
             len: BLOCK as u64,
         };
-        match d.execute(&op, &calm(), rng, &mut Vec::new()) {
+        match d.execute(&op, &calm(), rng, &mut Vec::new(), &mut |_| true) {
             Ok(IoData::Read(b)) => decode_block(&b),
             _ => None,
         }
@@ -309,8 +320,14 @@ mod tests {
         assert_eq!(read(&mut d, 1, &mut rng), Some((0, 0)));
         assert_eq!(read(&mut d, 2, &mut rng), Some((20, 2)));
         write(&mut d, 3, 30, false, &mut rng);
-        d.execute(&IoOp::Flush, &calm(), &mut rng, &mut Vec::new())
-            .unwrap();
+        d.execute(
+            &IoOp::Flush,
+            &calm(),
+            &mut rng,
+            &mut Vec::new(),
+            &mut |_| true,
+        )
+        .unwrap();
         d.crash(&mut rng, 0.0, &[]);
         assert_eq!(read(&mut d, 3, &mut rng), Some((30, 3)));
     }
@@ -326,7 +343,7 @@ mod tests {
             fua: false,
         };
         assert_eq!(
-            d.execute(&op, &calm(), &mut rng, &mut Vec::new()),
+            d.execute(&op, &calm(), &mut rng, &mut Vec::new(), &mut |_| true),
             Err(BackstoreError::NoSpace)
         );
     }

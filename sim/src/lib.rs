@@ -35,10 +35,13 @@
 //! after a latency); half-closes (the sender's FIN after what it wrote);
 //! partitions of every link lasting up to 40 s (long enough for NOP
 //! timeouts); single bit flips in pieces of full feature phase streams.
-//! With both digests on, every flip must be caught (a corrupted PDU that is
-//! accepted shows up as a violation or a read validity failure, which fail
-//! the run). With a digest off, a flip may go through: the run records it as
-//! a note, and failures after it are notes, not failures.
+//! A flip in bytes a negotiated digest covers (the header digest: BHS and
+//! AHS; the data digest: data segment and padding) must be reported as a
+//! digest error by its receiver once it has read that PDU (by the sender's
+//! framing, or the longest header a flipped TotalAHSLength announces),
+//! unless the connection closed first; the run fails otherwise. A flip no
+//! digest covers may go through: the run records it as a note, and
+//! failures after it are notes, not failures.
 //!
 //! **Disk** (per LUN, 512-byte sectors, each sector written atomically):
 //! request latency with a slow tail; EIO on a read or a write (a failed
@@ -63,6 +66,8 @@
 //! - Protocol: any `ProtocolViolation` of the (strict) initiator fails the
 //!   run; a task answered twice or never sent fails it; digests must
 //!   negotiate as both sides wanted.
+//! - Digest detection: every covered bit flip comes back as a digest error
+//!   (above).
 //! - Liveness: after the faults heal, every command completes within
 //!   [`world::LIVENESS_BOUND`], and the run ends.
 //!
@@ -80,10 +85,12 @@ pub mod disk;
 #[cfg(feature = "fuzzing")]
 #[allow(clippy::panic)]
 pub mod fuzzing;
+pub mod mutants;
 pub mod net;
 pub mod oracle;
 pub mod pcap;
 pub mod rng;
+pub mod shrink;
 pub mod swarm;
 pub mod target_host;
 pub mod trace;
@@ -104,59 +111,7 @@ pub fn run(seed: u64, opts: &Options) -> Outcome {
 }
 
 /// The smallest limits found under which `seed` still fails, with its
-/// outcome. Tries fewer initiators, fewer operations, and each fault family
-/// off, keeping every reduction that still fails.
+/// outcome ([`shrink::families`]; [`shrink::events`] goes on from there).
 pub fn shrink(seed: u64) -> (Limits, Outcome) {
-    let opts = |l: Limits| Options {
-        limits: l,
-        ..Options::default()
-    };
-    let mut best = Limits::default();
-    let mut out = run(seed, &opts(best));
-    if out.failures.is_empty() {
-        return (best, out);
-    }
-    let n = out.params.initiators;
-    for k in 1..n {
-        let l = Limits {
-            initiators: k,
-            ..best
-        };
-        let o = run(seed, &opts(l));
-        if !o.failures.is_empty() {
-            best = l;
-            out = o;
-            break;
-        }
-    }
-    let mut ops = out.params.ops_per_initiator;
-    while ops > 1 {
-        let l = Limits {
-            ops: ops / 2,
-            ..best
-        };
-        let o = run(seed, &opts(l));
-        if o.failures.is_empty() {
-            break;
-        }
-        ops /= 2;
-        best = l;
-        out = o;
-    }
-    let toggles: [fn(&mut Limits); 4] = [
-        |l| l.crashes = false,
-        |l| l.net_faults = false,
-        |l| l.disk_faults = false,
-        |l| l.tmf = false,
-    ];
-    for t in toggles {
-        let mut l = best;
-        t(&mut l);
-        let o = run(seed, &opts(l));
-        if !o.failures.is_empty() {
-            best = l;
-            out = o;
-        }
-    }
-    (best, out)
+    shrink::families(seed)
 }

@@ -54,6 +54,39 @@ struct Args {
     no_disk_faults: bool,
     #[arg(long)]
     no_tmf: bool,
+    /// The mutation score: hunt each deliberately broken variant over this
+    /// many seeds (needs the `mutants` feature) and fail if one is not
+    /// caught.
+    #[arg(long)]
+    mutants: Option<u64>,
+    /// Replay with only these removable events (what `--shrink` prints:
+    /// tcN target crash, icN initiator crash, leN latent error, paN
+    /// partition, fN network fault, dN disk fault, oI.N operation N of
+    /// initiator I;
+    /// `none` for none).
+    #[arg(long)]
+    keep: Option<String>,
+    /// With the `mutants` feature: only this broken variant is active
+    /// (all of them otherwise).
+    #[arg(long)]
+    mutant: Option<String>,
+}
+
+/// Selects `--mutant` on this thread (a build with the `mutants` feature).
+fn select_mutant(args: &Args) -> Result<()> {
+    let Some(name) = &args.mutant else {
+        return Ok(());
+    };
+    #[cfg(feature = "mutants")]
+    {
+        let Some(v) = rtgt_sim::mutants::VARIANTS.iter().find(|v| v.name == name) else {
+            bail!("no broken variant {name}");
+        };
+        rtgt_proto::mutant::select(Some(v.name));
+        Ok(())
+    }
+    #[cfg(not(feature = "mutants"))]
+    bail!("--mutant {name} needs the `mutants` feature (cargo xtask sim --broken mutants ...)")
 }
 
 impl Args {
@@ -67,6 +100,13 @@ impl Args {
             tmf: !self.no_tmf,
         }
     }
+}
+
+/// `--broken mutants --mutant NAME` when a variant was selected.
+fn mutant_flags(args: &Args) -> String {
+    args.mutant
+        .as_ref()
+        .map_or(String::new(), |m| format!(" --broken mutants --mutant {m}"))
 }
 
 fn replay_flags(l: &Limits) -> String {
@@ -110,6 +150,7 @@ fn describe(o: &Outcome) -> String {
 }
 
 fn one(args: &Args, seed: u64) -> Result<()> {
+    select_mutant(args)?;
     println!("rtgt-sim: seed {seed}");
     if args.shrink {
         let (l, o) = shrink(seed);
@@ -117,25 +158,45 @@ fn one(args: &Args, seed: u64) -> Result<()> {
             println!("seed {seed} passes; nothing to shrink");
             return Ok(());
         }
-        println!("smallest failing run: seed {seed}{}", replay_flags(&l));
+        println!("smallest failing families: seed {seed}{}", replay_flags(&l));
         println!("  {}", describe(&o));
-        for f in &o.failures {
+        let Some(m) = rtgt_sim::shrink::events(seed, l) else {
+            bail!("seed {seed} fails");
+        };
+        println!(
+            "minimal schedule: {} of {} events ({} runs):",
+            m.kept.len(),
+            m.before,
+            m.runs
+        );
+        for (item, what) in &m.kept {
+            println!("  {item:<6} {what}");
+        }
+        for f in &m.outcome.failures {
             println!("  FAIL {f}");
         }
+        let items: Vec<_> = m.kept.iter().map(|k| k.0).collect();
         println!(
-            "replay: cargo xtask sim --seed {seed} --trace{}",
-            replay_flags(&l)
+            "replay: cargo xtask sim{} --seed {seed} --trace{} --keep {}",
+            mutant_flags(args),
+            replay_flags(&l),
+            rtgt_sim::shrink::format_keep(&items)
         );
         bail!("seed {seed} fails");
     }
     let limits = args.limits();
+    let keep = match &args.keep {
+        Some(k) => Some(rtgt_sim::shrink::parse_keep(k).map_err(anyhow::Error::msg)?),
+        None => None,
+    };
     let o = run(
         seed,
         &Options {
             limits,
             trace: args.trace,
             pcap: args.pcap.is_some(),
-            budget: None,
+            keep,
+            ..Options::default()
         },
     );
     for line in &o.trace {
@@ -163,8 +224,12 @@ fn one(args: &Args, seed: u64) -> Result<()> {
     }
     if !o.failures.is_empty() {
         println!(
-            "replay: cargo xtask sim --seed {seed} --trace{}",
-            replay_flags(&limits)
+            "replay: cargo xtask sim{} --seed {seed} --trace{}{}",
+            mutant_flags(args),
+            replay_flags(&limits),
+            args.keep
+                .as_ref()
+                .map_or(String::new(), |k| format!(" --keep {k}"))
         );
         bail!("seed {seed} fails");
     }
@@ -201,6 +266,9 @@ fn sweep(args: &Args, n: u64) -> Result<()> {
     std::thread::scope(|s| {
         for _ in 0..jobs {
             s.spawn(|| loop {
+                if select_mutant(args).is_err() {
+                    break;
+                }
                 let k = next.fetch_add(1, Ordering::Relaxed);
                 if k >= n {
                     break;
@@ -284,9 +352,59 @@ fn sweep(args: &Args, n: u64) -> Result<()> {
 
 fn main() -> Result<()> {
     let args = Args::parse();
+    if let Some(n) = args.mutants {
+        return mutation_score(&args, n);
+    }
     match (args.seed, args.seeds) {
         (Some(seed), _) => one(&args, seed),
         (None, Some(n)) => sweep(&args, n),
         (None, None) => bail!("give --seeds N for a sweep or --seed S to replay one"),
     }
+}
+
+/// Hunts every broken variant over `n` seeds; one line each: the first
+/// seed that caught it and the checker that did.
+#[cfg(feature = "mutants")]
+fn mutation_score(args: &Args, n: u64) -> Result<()> {
+    use rtgt_sim::mutants::{checkers, hunt, VARIANTS};
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let wall = Instant::now();
+    let mut missed = Vec::new();
+    println!(
+        "rtgt-sim: {} broken variants, {n} seeds each at most",
+        VARIANTS.len()
+    );
+    for v in VARIANTS {
+        let t = Instant::now();
+        match hunt(v.name, n, jobs) {
+            Some((seed, f)) => println!(
+                "  {:<17} caught at seed {seed:>3} by {:<30} ({:.1} s): {}",
+                v.name,
+                checkers(&f).join(" + "),
+                t.elapsed().as_secs_f64(),
+                f.first().map_or("", |s| s.as_str())
+            ),
+            None => {
+                println!("  {:<17} NOT CAUGHT in {n} seeds: {}", v.name, v.bug);
+                missed.push(v.name);
+            }
+        }
+    }
+    println!(
+        "rtgt-sim: {}/{} variants caught in {:.1} s",
+        VARIANTS.len() - missed.len(),
+        VARIANTS.len(),
+        wall.elapsed().as_secs_f64()
+    );
+    if !missed.is_empty() {
+        bail!("not caught: {}", missed.join(", "));
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "mutants"))]
+fn mutation_score(_: &Args, _: u64) -> Result<()> {
+    bail!("--mutants needs the simulator built with the `mutants` feature (cargo xtask sim --broken mutants --mutants 200)")
 }

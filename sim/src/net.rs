@@ -41,6 +41,49 @@ pub struct Pipe {
     pub closed: bool,
     /// A delivery event is pending.
     pub scheduled: bool,
+    /// The PDUs written and not yet delivered whole, each one write.
+    pub pdus: VecDeque<PduSpan>,
+    /// PDUs with a flipped bit a digest covers, by their end, with the
+    /// stream offset by which the receiver has read enough to check them.
+    pub flipped: Vec<(u64, u64)>,
+    /// Flipped PDUs the receiver got whole, and digest errors it reported,
+    /// since the last check.
+    pub owed: u32,
+    pub paid: u32,
+}
+
+/// Where one PDU lies in a stream.
+#[derive(Debug, Clone, Copy)]
+pub struct PduSpan {
+    pub start: u64,
+    /// BHS and AHS, without the header digest.
+    pub header: u64,
+    pub data_len: u64,
+    pub end: u64,
+}
+
+impl PduSpan {
+    /// Whether a flip of stream byte `at` (inside this PDU) is covered by
+    /// the header digest (`hd`) or the data digest (`dd`): RFC 7143 §13.1,
+    /// the header digest covers the BHS and AHS, the data digest the data
+    /// segment and its padding.
+    pub fn covered(&self, at: u64, hd: bool, dd: bool) -> bool {
+        let rel = at.saturating_sub(self.start);
+        let header_end = self.header + if hd { 4 } else { 0 };
+        (hd && rel < header_end) || (dd && self.data_len > 0 && rel >= header_end)
+    }
+
+    /// The stream offset by which a receiver has the bytes to check a flip
+    /// of byte `at`: the PDU's end, or, when the flip hit TotalAHSLength,
+    /// the end of the longest header the corrupted length can announce
+    /// (255 words of AHS and a header digest).
+    pub fn check_by(&self, at: u64) -> u64 {
+        if at == self.start + 4 {
+            self.end.max(self.start + 48 + 255 * 4 + 4)
+        } else {
+            self.end
+        }
+    }
 }
 
 /// One TCP connection between initiator `ini` and the target.
@@ -88,6 +131,16 @@ impl Link {
         if reset || p.fin_sent || bytes.is_empty() {
             return false;
         }
+        let ahs = u64::from(bytes.get(4).copied().unwrap_or(0)) * 4;
+        let data_len = bytes
+            .get(5..8)
+            .map_or(0, |d| u64::from_be_bytes([0, 0, 0, 0, 0, d[0], d[1], d[2]]));
+        p.pdus.push_back(PduSpan {
+            start: p.sent,
+            header: 48 + ahs,
+            data_len,
+            end: p.sent + bytes.len() as u64,
+        });
         let mut rest = bytes;
         while !rest.is_empty() {
             let n = (rng.range(1, f.max_split.max(1) as u64) as usize).min(rest.len());

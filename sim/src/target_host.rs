@@ -164,6 +164,11 @@ impl World {
                     .record(self.now, HostId::Target, "event", line.as_bytes(), || {
                         line.clone()
                     });
+                if let Event::PeerError { conn, what, .. } = &ev {
+                    if what.contains("digest mismatch") {
+                        self.digest_error_seen(conn.0, UP);
+                    }
+                }
                 if let Event::Close { conn, .. } = ev {
                     // Write what was queued, then FIN; stop reading.
                     if let Some(l) = self.links.get_mut(&conn.0) {
@@ -195,7 +200,11 @@ impl World {
         // The disk the request runs on (another LUN's for a copy between LUNs).
         let on = req.backstore_lun(tag.lun);
         let result = match self.target.disks.get_mut(&on) {
-            Some(d) => d.execute(&req.op, f, &mut self.disk_rng, &mut mis),
+            Some(d) => {
+                let (events, at) = (&mut self.events, self.now);
+                let mut allow = |what: &str| events.disk_fault(at, &format!("lun {on} {what}"));
+                d.execute(&req.op, f, &mut self.disk_rng, &mut mis, &mut allow)
+            }
             None => Err(rtgt_scsi::BackstoreError::Io),
         };
         for (token, intended, actual) in mis {

@@ -2,6 +2,14 @@
 
 use super::*;
 
+/// Runs one seed with no broken variant active (in a `mutants` build every
+/// variant compiled in is active until a thread selects).
+fn run(seed: u64, opts: &Options) -> Outcome {
+    #[cfg(feature = "mutants")]
+    rtgt_proto::mutant::select(Some("none"));
+    crate::run(seed, opts)
+}
+
 #[test]
 fn same_seed_same_hash() {
     for seed in 0..6 {
@@ -38,41 +46,21 @@ fn calm_runs_pass() {
     }
 }
 
-/// The first seed below `n` whose run fails with `what` in a failure.
-#[cfg(any(
-    feature = "broken-fua",
-    feature = "broken-datasn",
-    feature = "broken-abort"
-))]
-fn first_failing(n: u64, what: &str) -> Option<u64> {
-    (0..n).find(|&s| {
-        run(s, &Options::default())
-            .failures
-            .iter()
-            .any(|f| f.contains(what))
-    })
-}
-
-#[cfg(feature = "broken-fua")]
+/// Every broken variant is caught within 200 seeds (`rtgt-sim --mutants
+/// 200` in a release build is the fast way; CI runs that).
+#[cfg(feature = "mutants")]
 #[test]
-fn broken_fua_is_caught() {
-    // FUA writes acknowledged before durable: a crash loses them.
-    let seed = first_failing(100, "a durable write was lost at a crash");
-    assert!(seed.is_some(), "broken-fua not caught in 100 seeds");
-}
-
-#[cfg(feature = "broken-datasn")]
-#[test]
-fn broken_datasn_is_caught() {
-    let seed = first_failing(50, "DataSn");
-    assert!(seed.is_some(), "broken-datasn not caught in 50 seeds");
-}
-
-#[cfg(feature = "broken-abort")]
-#[test]
-fn broken_abort_is_caught() {
-    let seed = first_failing(100, "UnknownItt");
-    assert!(seed.is_some(), "broken-abort not caught in 100 seeds");
+fn every_broken_variant_is_caught() {
+    for v in crate::mutants::VARIANTS {
+        let found = crate::mutants::hunt(v.name, 200, 2);
+        assert!(found.is_some(), "{} not caught in 200 seeds", v.name);
+    }
+    // The digest requirement itself catches a receiver that skips a check.
+    let (_, f) = crate::mutants::hunt("broken-digest", 200, 2).unwrap_or_default();
+    assert!(
+        crate::mutants::checkers(&f).contains(&"digest detection"),
+        "{f:?}"
+    );
 }
 
 /// Seeds that found bugs in the cores; each must now pass.
@@ -126,4 +114,70 @@ fn regression_seeds() {
     );
     let o = run(3886, &Options::default());
     assert!(o.failures.is_empty(), "seed 3886: {:?}", o.failures);
+}
+
+/// Event-level shrinking's `--keep`: keeping every event that happened
+/// replays the run exactly; keeping none leaves no fault and no operation.
+#[test]
+fn keep_lists_replay() {
+    use crate::shrink::{format_keep, parse_keep, Item};
+    use std::collections::BTreeSet;
+    let log = Options {
+        log_items: true,
+        ..Options::default()
+    };
+    let o = run(42, &log);
+    assert!(o.items.iter().any(|(i, _)| matches!(i, Item::Op(..))));
+    let all: Vec<Item> = o.items.iter().map(|x| x.0).collect();
+    let keep = parse_keep(&format_keep(&all)).unwrap();
+    assert_eq!(keep.len(), all.len());
+    let again = run(
+        42,
+        &Options {
+            keep: Some(keep),
+            ..Options::default()
+        },
+    );
+    assert_eq!(again.hash, o.hash);
+    assert_eq!(run(42, &Options::default()).hash, o.hash);
+    let none = run(
+        42,
+        &Options {
+            keep: Some(parse_keep("none").unwrap()),
+            ..Options::default()
+        },
+    );
+    assert!(none.failures.is_empty(), "{:?}", none.failures);
+    assert_eq!(none.stats.commands, 0);
+    assert_eq!(none.stats.flips + none.stats.resets, 0);
+    assert!(parse_keep("tc0,ic1,le2,pa3,f4,d5,o1.5").is_ok());
+    // Disk faults are events too, and dropping them all leaves none.
+    let seed = (0..40)
+        .find(|&s| {
+            run(s, &log)
+                .items
+                .iter()
+                .any(|(i, _)| matches!(i, Item::DiskFault(_)))
+        })
+        .expect("a seed with a disk fault");
+    let o = run(seed, &log);
+    let no_disk: BTreeSet<Item> = o
+        .items
+        .iter()
+        .map(|x| x.0)
+        .filter(|i| !matches!(i, Item::DiskFault(_)))
+        .collect();
+    let o2 = run(
+        seed,
+        &Options {
+            keep: Some(no_disk),
+            log_items: true,
+            ..Options::default()
+        },
+    );
+    assert!(!o2
+        .items
+        .iter()
+        .any(|(i, _)| matches!(i, Item::DiskFault(_))));
+    assert!(parse_keep("x1").is_err());
 }

@@ -76,6 +76,8 @@ pub struct IniHost {
     /// The last token this host knows it put at a block.
     known: BTreeMap<(u16, u64), u64>,
     reconnect_pending: bool,
+    /// Operations picked so far (their numbers, for shrinking).
+    pub(crate) picked: u64,
     /// New operations start no earlier than this (the workload is spread
     /// over the faulty period).
     next_issue: Duration,
@@ -99,6 +101,7 @@ impl IniHost {
             next_token: 1,
             known: BTreeMap::new(),
             reconnect_pending: false,
+            picked: 0,
             next_issue: Duration::ZERO,
         }
     }

@@ -4,7 +4,7 @@
 
 mod transport;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use rtgt_scsi::IoRequest;
@@ -14,6 +14,7 @@ use crate::net::Link;
 use crate::oracle::Oracle;
 use crate::pcap::Pcap;
 use crate::rng::{Rng, Stream};
+use crate::shrink::Item;
 use crate::swarm::{Limits, Params};
 use crate::target_host::TargetHost;
 use crate::trace::{HostId, Trace};
@@ -81,6 +82,8 @@ pub struct Outcome {
     pub params: Params,
     pub trace: Vec<String>,
     pub pcap: Option<Vec<u8>>,
+    /// With [`Options::log_items`]: the removable events that happened.
+    pub items: Vec<(Item, String)>,
 }
 
 /// Options of one run.
@@ -92,6 +95,11 @@ pub struct Options {
     /// Stop quietly after this many steps, judging nothing more (keeps a
     /// fuzz run short); `None` runs to the end.
     pub budget: Option<u64>,
+    /// Only these removable events happen (event-level shrinking); `None`:
+    /// all of them.
+    pub keep: Option<BTreeSet<Item>>,
+    /// Record the removable events that happen in [`Outcome::items`].
+    pub log_items: bool,
 }
 
 /// How long a command may stay outstanding after the faults heal.
@@ -126,8 +134,12 @@ pub struct World {
     pub(crate) stats: Stats,
     /// A bit flip went where no digest covers it.
     pub(crate) unprotected: bool,
+    /// A receiver got a flipped PDU whole: check its digest error.
+    pub(crate) flips_owed: bool,
     partitions: Vec<(Duration, Duration)>,
     budget: Option<u64>,
+    /// The removable events: which happen, and the log of those that did.
+    pub(crate) events: crate::shrink::Events,
 }
 
 /// When the faults a run's [`Params`] count happen, and when each
@@ -220,8 +232,10 @@ impl World {
             notes: Vec::new(),
             stats: Stats::default(),
             unprotected: false,
-            partitions: schedule.partitions.clone(),
+            flips_owed: false,
+            partitions: Vec::new(),
             budget: opts.budget,
+            events: crate::shrink::Events::new(opts.keep.clone(), opts.log_items),
             p,
         };
         w.schedule_start(schedule);
@@ -233,15 +247,47 @@ impl World {
             self.at(*at, Ev::Reconnect(i));
             self.at(Duration::from_secs(1), Ev::Tick(i));
         }
-        for at in &s.target_crashes {
-            self.at(*at, Ev::TargetCrash);
+        for (k, (start, end)) in s.partitions.iter().enumerate() {
+            if self.keeps(Item::Partition(k), || {
+                format!("partition of every link from {start:?} to {end:?}")
+            }) {
+                self.partitions.push((*start, *end));
+            }
         }
-        for &(at, i) in &s.initiator_crashes {
-            self.at(at, Ev::IniCrash(i));
+        for (k, at) in s.target_crashes.iter().enumerate() {
+            if self.keeps(Item::TargetCrash(k), || format!("target crash at {at:?}")) {
+                self.at(*at, Ev::TargetCrash);
+            }
         }
-        for &(at, lun) in &s.latent_errors {
-            self.at(at, Ev::Rot(lun));
+        for (k, &(at, i)) in s.initiator_crashes.iter().enumerate() {
+            if self.keeps(Item::InitiatorCrash(k), || {
+                format!("crash of ini{i} at {at:?}")
+            }) {
+                self.at(at, Ev::IniCrash(i));
+            }
         }
+        for (k, &(at, lun)) in s.latent_errors.iter().enumerate() {
+            if self.keeps(Item::LatentError(k), || {
+                format!("latent sector error on lun {lun} at {at:?}")
+            }) {
+                self.at(at, Ev::Rot(lun));
+            }
+        }
+    }
+
+    /// Whether the removable event `item` happens in this run; records it
+    /// when it does and events are logged.
+    pub(crate) fn keeps(&mut self, item: Item, what: impl FnOnce() -> String) -> bool {
+        self.events.keeps(item, what)
+    }
+
+    /// The next network fault drawn: whether it happens.
+    pub(crate) fn keeps_fault(&mut self, what: impl FnOnce() -> String) -> bool {
+        self.events.net_faults += 1;
+        let at = self.now;
+        self.keeps(Item::NetFault(self.events.net_faults), || {
+            format!("{at:?}: {}", what())
+        })
     }
 
     /// The virtual clock as the cores see it.
@@ -304,6 +350,7 @@ impl World {
         let mut spin = (Duration::ZERO, 0u32);
         loop {
             self.pump();
+            self.check_flips();
             if self.finished() || !self.failures.is_empty() {
                 break;
             }
@@ -449,6 +496,7 @@ impl World {
             params: self.p,
             trace: self.trace.take_lines(),
             pcap: self.pcap.map(|p| p.finish()),
+            items: self.events.log.unwrap_or_default(),
         }
     }
 }

@@ -158,7 +158,12 @@ impl Disk {
     /// OCCURRED (29h/03h) for every nexus, the one that asked included
     /// (SAM-5 §6.3.3: "every I_T nexus").
     pub fn lun_reset(&mut self, nexus: &Nexus) -> usize {
-        let n = self.abort_where(|_| true);
+        // Test only: with `broken-lun-reset`, the newest task is spared.
+        let spared = (cfg!(feature = "broken-lun-reset")
+            && rtgt_proto::mutant::on("broken-lun-reset"))
+        .then(|| self.tasks.values().next_back().map(|t| t.tag))
+        .flatten();
+        let n = self.abort_where(|t| Some(t.tag) != spared);
         self.lu.reset();
         self.lu.ua.touch(nexus);
         self.lu

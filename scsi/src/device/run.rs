@@ -164,7 +164,12 @@ impl Disk {
             self.drop_aborted(tid);
             return;
         }
-        if let Some(sense) = t.error.take() {
+        // Test only: with `broken-torn`, a write that failed part way (a
+        // prefix of its blocks may be on the medium) is reported done.
+        let torn = cfg!(feature = "broken-torn")
+            && rtgt_proto::mutant::on("broken-torn")
+            && matches!(t.plan.work, Work::Writes(_));
+        if let Some(sense) = t.error.take().filter(|_| !torn) {
             if let Work::Copy(job) = &t.plan.work {
                 let (nexus, job) = (t.nexus.clone(), job.clone());
                 self.lu.copies.copy_done(&nexus, &job, false);
@@ -195,9 +200,15 @@ impl Disk {
                 write,
                 fua,
             } => {
+                // Test only: with `broken-caw`, a miscompare is ignored and
+                // the write goes ahead.
+                let ignore = cfg!(feature = "broken-caw") && rtgt_proto::mutant::on("broken-caw");
                 if writing {
                     self.finish(tid, Ok(Bytes::new()));
-                } else if let Err(s) = crate::caw::compare(&verify, &read) {
+                } else if let Some(s) = crate::caw::compare(&verify, &read)
+                    .err()
+                    .filter(|_| !ignore)
+                {
                     self.finish(tid, Err(s));
                 } else {
                     if let Some(t) = self.tasks.get_mut(&tid) {

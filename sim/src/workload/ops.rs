@@ -11,7 +11,20 @@ use rtgt_proto::pdu::{LogoutReason, TmfFunction};
 use rtgt_proto::scsi::cdb::{CompareAndWrite, Read10, SynchronizeCache10, Unmap, Write10};
 use rtgt_proto::scsi::params::{UnmapDescriptor, UnmapList};
 
+use crate::shrink::Item;
 use crate::trace::HostId;
+
+/// The operations of the mix, in its order (for the event log).
+const OP_NAMES: [&str; 8] = [
+    "read",
+    "write",
+    "write-fua",
+    "sync",
+    "compare-and-write",
+    "unmap",
+    "abort-task",
+    "lun-reset",
+];
 use crate::world::{Ev, World};
 
 impl World {
@@ -144,6 +157,19 @@ impl World {
         let lun_n = r.below(2) as u16;
         let blocks = r.range(1, self.p.max_op_blocks.min(self.p.lun_blocks));
         let lba = r.below(self.p.lun_blocks - blocks + 1);
+        // Each operation is an event shrinking may remove.
+        self.inis[i].picked += 1;
+        let n = self.inis[i].picked;
+        let name = OP_NAMES.get(which).copied().unwrap_or("?");
+        let at = self.now;
+        let keep = self.keeps(Item::Op(i, n), || match which {
+            // UNMAP goes to the thin LUN, COMPARE AND WRITE to one block.
+            4 => format!("{at:?}: ini{i} {name} lun {lun_n} lba {lba} x1"),
+            5 => format!("{at:?}: ini{i} {name} lun 1 lba {lba} x{blocks}"),
+            6 => format!("{at:?}: ini{i} {name}"),
+            7 => format!("{at:?}: ini{i} {name} lun {lun_n}"),
+            _ => format!("{at:?}: ini{i} {name} lun {lun_n} lba {lba} x{blocks}"),
+        });
         let h = &mut self.inis[i];
         let token = ((i as u64 + 1) << 40) | h.next_token;
         h.next_token += 1;
@@ -157,7 +183,8 @@ impl World {
             },
             5 => OpKind::Unmap,
             6 => {
-                let target = h.ops.keys().copied().nth(r.index(h.ops.len().max(1)));
+                let pick = self.work_rng.index(h.ops.len().max(1));
+                let target = h.ops.keys().copied().nth(pick).filter(|_| keep);
                 if let Some(t) = target {
                     let l = h.ops.get(&t).map_or(0, |o| o.spec.lun);
                     self.send_tmf(i, TmfFunction::AbortTask, l, Some(TaskHandle(t)));
@@ -165,10 +192,15 @@ impl World {
                 return None;
             }
             _ => {
-                self.send_tmf(i, TmfFunction::LogicalUnitReset, lun_n, None);
+                if keep {
+                    self.send_tmf(i, TmfFunction::LogicalUnitReset, lun_n, None);
+                }
                 return None;
             }
         };
+        if !keep {
+            return None;
+        }
         let (lun_n, blocks) = match kind {
             OpKind::Unmap => (1, blocks),
             OpKind::CompareAndWrite { .. } => (lun_n, 1),

@@ -183,7 +183,12 @@ impl World {
             Event::Violation(v) => {
                 self.fail(format!("ini{i}: protocol violation: {v:?}"));
             }
-            Event::DigestError { .. } => self.stats.digest_errors += 1,
+            Event::DigestError { .. } => {
+                self.stats.digest_errors += 1;
+                if let Some(link) = self.inis[i].link {
+                    self.digest_error_seen(link, DOWN);
+                }
+            }
             Event::Closed(_) => self.ini_closed(i),
             _ => {}
         }

@@ -74,7 +74,7 @@ impl World {
         }
         let faulty = self.faulty();
         let f = self.p.net.clone();
-        let fully = self.p.fully_digested();
+        let (hd, dd) = (self.p.header_digest, self.p.data_digest);
         let Some(l) = self.links.get_mut(&link) else {
             return;
         };
@@ -89,19 +89,55 @@ impl World {
         let protected = l.pipes[dir]
             .protected_from
             .is_some_and(|o| piece.offset >= o);
+        let flip = (faulty && protected && !piece.data.is_empty() && rng.chance(f.p_flip))
+            .then(|| rng.below(piece.data.len() as u64 * 8));
+        let reset = faulty && rng.chance(f.p_reset);
+        let half = faulty && rng.chance(f.p_half_close);
+        let stall = (faulty && rng.chance(f.p_stall))
+            .then(|| self.now + Duration::from_millis(rng.range(1, f.stall_ms)));
+        // Each fault drawn is an event shrinking may remove.
+        let off = piece.offset;
+        let flip = flip.filter(|bit| {
+            self.keeps_fault(|| {
+                format!(
+                    "bit flip on link {link} dir {dir} at stream byte {}",
+                    off + bit / 8
+                )
+            })
+        });
+        let reset = reset && self.keeps_fault(|| format!("reset of link {link}"));
+        let half = half && self.keeps_fault(|| format!("half-close of link {link} dir {dir}"));
+        let stall = stall.filter(|until| {
+            self.keeps_fault(|| format!("stall of link {link} dir {dir} until {until:?}"))
+        });
+        let Some(l) = self.links.get_mut(&link) else {
+            return;
+        };
         let mut flipped = None;
-        if faulty && protected && !piece.data.is_empty() && rng.chance(f.p_flip) {
-            let bit = rng.below(piece.data.len() as u64 * 8);
+        let mut covered = false;
+        if let Some(bit) = flip {
             if let Some(b) = piece.data.get_mut((bit / 8) as usize) {
                 *b ^= 1 << (bit % 8);
             }
             l.flips += 1;
             flipped = Some(bit);
+            // The PDU the flipped byte belongs to: the receiver must find
+            // the flip once it has that PDU whole, if a digest covers it.
+            let at = piece.offset + bit / 8;
+            let p = &mut l.pipes[dir];
+            while p.pdus.front().is_some_and(|s| s.end <= piece.offset) {
+                p.pdus.pop_front();
+            }
+            if let Some(span) = p.pdus.iter().find(|s| s.start <= at && at < s.end) {
+                covered = span.covered(at, hd, dd);
+                let by = span.check_by(at);
+                match p.flipped.iter_mut().find(|f| f.0 == span.end) {
+                    Some(f) => f.1 = f.1.max(by),
+                    None if covered => p.flipped.push((span.end, by)),
+                    None => {}
+                }
+            }
         }
-        let reset = faulty && rng.chance(f.p_reset);
-        let half = faulty && rng.chance(f.p_half_close);
-        let stall = (faulty && rng.chance(f.p_stall))
-            .then(|| self.now + Duration::from_millis(rng.range(1, f.stall_ms)));
         l.pipes[dir].delivered += piece.data.len() as u64;
         let closed = l.pipes[dir].closed;
         let (ini, gen) = (l.ini, l.target_gen);
@@ -110,7 +146,7 @@ impl World {
         }
         if let Some(bit) = flipped {
             self.stats.flips += 1;
-            if !fully {
+            if !covered {
                 self.unprotected = true;
                 self.notes.push(format!(
                     "bit flip on link {link} at stream byte {} with digests off",
@@ -143,11 +179,13 @@ impl World {
         self.trace.record(self.now, host, "rx", &piece.data, || {
             format!("link {link} {len} bytes{}", if fin { " FIN" } else { "" })
         });
+        let mut handed = false;
         if !closed {
             let now = self.instant();
             if dir == UP {
                 if self.target.gen == gen {
                     if !piece.data.is_empty() {
+                        handed = true;
                         self.target.handle_bytes(link, now, &piece.data);
                     }
                     if piece.fin {
@@ -163,6 +201,7 @@ impl World {
             } else if self.inis[ini].link == Some(link) {
                 if let Some(c) = self.inis[ini].core.as_mut() {
                     if !piece.data.is_empty() {
+                        handed = true;
                         c.handle_bytes(now, &piece.data);
                     }
                     if piece.fin {
@@ -171,6 +210,7 @@ impl World {
                 }
             }
         }
+        self.account_flips(link, dir, handed);
         if reset {
             self.reset_link(link);
             return;
@@ -226,6 +266,63 @@ impl World {
             if let Some(c) = self.inis[ini].core.as_mut() {
                 c.close_local();
             }
+        }
+    }
+
+    /// After a piece reached (`handed`) or missed its receiver: each
+    /// flipped PDU now delivered whole is owed a digest error.
+    fn account_flips(&mut self, link: u64, dir: usize, handed: bool) {
+        let Some(l) = self.links.get_mut(&link) else {
+            return;
+        };
+        let p = &mut l.pipes[dir];
+        if p.flipped.is_empty() {
+            return;
+        }
+        if !handed {
+            p.flipped.clear();
+            return;
+        }
+        let d = p.delivered;
+        let before = p.flipped.len();
+        p.flipped.retain(|&(_, by)| by > d);
+        let whole = (before - p.flipped.len()) as u32;
+        if whole > 0 {
+            p.owed += whole;
+            self.flips_owed = true;
+        }
+    }
+
+    /// A receiver reported a digest error on `link` (`dir`: what it
+    /// received).
+    pub(crate) fn digest_error_seen(&mut self, link: u64, dir: usize) {
+        if let Some(l) = self.links.get_mut(&link) {
+            l.pipes[dir].paid += 1;
+        }
+    }
+
+    /// Every flip a negotiated digest covers must be reported by its
+    /// receiver as a digest error (RFC 7143 §7.8) once it has the PDU
+    /// whole, unless it closed the connection first.
+    pub(crate) fn check_flips(&mut self) {
+        if !std::mem::take(&mut self.flips_owed) {
+            return;
+        }
+        let mut missed = Vec::new();
+        for l in self.links.values_mut() {
+            for (dir, p) in l.pipes.iter_mut().enumerate() {
+                let owed = std::mem::take(&mut p.owed);
+                let paid = std::mem::take(&mut p.paid);
+                if owed > paid && !p.closed && !l.reset {
+                    missed.push((l.id, dir, owed - paid));
+                }
+            }
+        }
+        for (link, dir, n) in missed {
+            let to = if dir == UP { "target" } else { "initiator" };
+            self.fail(format!(
+                "digest detection: link {link}: {n} PDU(s) to the {to} with a flipped bit a negotiated digest covers were accepted without a digest error"
+            ));
         }
     }
 }

@@ -116,7 +116,10 @@ impl ConnTable {
                     pdu.stat_sn = self.take_stat_sn(conn);
                 }
                 self.send(conn, pdu.into());
-                data_sn += u32::from(!cfg!(feature = "broken-datasn")); // Test only: reuse DataSN.
+                // Test only: with `broken-datasn`, DataSN is reused.
+                data_sn += u32::from(
+                    !(cfg!(feature = "broken-datasn") && rtgt_proto::mutant::on("broken-datasn")),
+                );
                 offset = end;
             }
         }

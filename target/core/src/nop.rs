@@ -29,7 +29,14 @@ impl ConnTable {
             itt: n.itt,
             // RFC 7143 §11.19.2: TTT 0xffffffff in an answer.
             ttt: TTT_RESERVED,
-            stat_sn: self.take_stat_sn(conn),
+            // Test only: with `broken-statsn`, the answer reuses the StatSN
+            // the next response carries too (RFC 7143 §4.2.2.2: StatSN
+            // advances by one per response).
+            stat_sn: if cfg!(feature = "broken-statsn") && rtgt_proto::mutant::on("broken-statsn") {
+                self.peek_stat_sn(conn)
+            } else {
+                self.take_stat_sn(conn)
+            },
             exp_cmd_sn: exp,
             max_cmd_sn: max_sn,
             // RFC 7143 §11.18.5: the ping data comes back, up to what the

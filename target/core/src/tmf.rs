@@ -229,7 +229,11 @@ impl Session {
         let itt = t.referenced_task_tag;
         match self.tasks.get(itt) {
             // Test only: with `broken-abort`, forget the task and answer at once.
-            Some(task) if task.phase == TaskPhase::Submitted && cfg!(feature = "broken-abort") => {
+            Some(task)
+                if task.phase == TaskPhase::Submitted
+                    && cfg!(feature = "broken-abort")
+                    && rtgt_proto::mutant::on("broken-abort") =>
+            {
                 let _ = task;
                 TmfResponseCode::FunctionComplete
             }

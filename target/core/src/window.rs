@@ -159,6 +159,13 @@ impl TargetCore {
         if immediate {
             // RFC 7143 §4.2.2.1: an immediate command carries the current
             // CmdSN and does not advance it; it is delivered at once.
+            // Test only: with `broken-cmdsn`, it advances ExpCmdSN all the
+            // same, so the next non-immediate command falls out of the window.
+            if cfg!(feature = "broken-cmdsn") && rtgt_proto::mutant::on("broken-cmdsn") {
+                if let Some(s) = self.tables.sessions.get_mut(&serial) {
+                    s.window.exp_cmd_sn = s.window.exp_cmd_sn.wrapping_add(1);
+                }
+            }
             self.dispatch(conn, now, pdu, raw);
             return;
         }
