@@ -25,7 +25,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "iscsi.tmf.abort-task-unknown",
-        // RFC 3720 §10.6.1 (Response), carried on as RFC 7143 §11.6.1: if the
+        // RFC 3720 §10.6.1 (Response; RFC 7143 §11.6.1, wording not checked): if the
         // Referenced Task Tag "does not identify an existing task" and
         // RefCmdSN "is outside the valid CmdSN window, then targets must
         // return the "Task does not exist" response".
