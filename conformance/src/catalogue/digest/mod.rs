@@ -1,4 +1,4 @@
-//! Scenarios of header and data digests (RFC 7143 §13.1, §11.2.3, §7.8):
+//! Scenarios of header and data digests (RFC 7143 §13.1, §11.2.4, §7.8):
 //! their negotiation, corrupted digests both kinds, and padding.
 
 use crate::context::Context;

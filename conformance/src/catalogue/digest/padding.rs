@@ -1,5 +1,7 @@
-//! Padding of data segments (RFC 7143 §11.2.3, §11.2.4): padding is not
-//! data, whatever its bytes, and the data digest covers it.
+//! Padding of data segments (RFC 7143 §11.2.4, §13.1): padding is not
+//! data, whatever its bytes, and the data digest covers it (§13.1:
+//! "Padding bytes, when present in a segment covered by a CRC, SHOULD be
+//! set to 0 and are included in the CRC").
 
 use super::{answers_ping, crc_session, digest_without_padding};
 use crate::context::Context;
@@ -20,7 +22,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "iscsi.digest.padding-in-data-digest",
-        clause: "RFC 7143 §11.2.3",
+        clause: "RFC 7143 §13.1",
         level: Level::Must,
         requirement: "with DataDigest=CRC32C, a ping of 5 bytes whose digest covers its \
                       (non-zero) padding is accepted and echoed",
@@ -29,7 +31,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "iscsi.digest.padding-left-out-of-digest",
-        clause: "RFC 7143 §11.2.3, §7.8",
+        clause: "RFC 7143 §13.1, §7.8",
         level: Level::Must,
         requirement: "a data digest computed without the padding is a wrong digest: the ping \
                       is rejected with reason 0x02 (or the connection closes), not echoed",

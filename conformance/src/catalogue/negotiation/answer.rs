@@ -68,11 +68,12 @@ pub(crate) fn answered_one_of(
     Ok(expect_one_of(&a, key, allowed, optional))
 }
 
-/// Offers `key=value` alone, an illegal value: pass on `key=Reject` or a
-/// refused login ([`expect_reject`]).
+/// Offers `key=value` alone, a value the key does not admit: pass on
+/// `key=Reject`, on a value the key admits or on a refused login
+/// ([`expect_reject_or_admissible`]).
 pub(crate) fn rejected(ctx: &mut Context, q: u16, key: &str, value: &str) -> Verdict {
     let a = offer(ctx, q, &[(key, value)], key)?;
-    Ok(expect_reject(&a, key))
+    Ok(expect_reject_or_admissible(&a, key))
 }
 
 /// The answer to `key` in a finished stage.
@@ -97,6 +98,36 @@ pub(crate) fn expect_reject(answer: &Answer, key: &str) -> Outcome {
     Outcome::check(
         answer.one_of_or_refused(&["Reject"]),
         format!("{key}=Reject, or the login refused as an initiator error"),
+        answer.describe(key),
+    )
+}
+
+/// Pass on `key=Reject`, on a value a simple-value key admits (Yes or No for
+/// a Boolean key, a number in its range for a numerical one) or on a
+/// refusal of the login as an initiator error. RFC 3720 §5.2.2 (the
+/// sentence RFC 7143 §6.2.2 carries on; that wording not read here):
+/// "Proposing a value not admissible (e.g., not within the specified
+/// bounds) MAY be answered with the constant "Reject" or the acceptor MAY
+/// select an admissible value". A list key admits no such choice here.
+pub(crate) fn expect_reject_or_admissible(answer: &Answer, key: &str) -> Outcome {
+    let spec = text::lookup(key).map(|def| def.spec);
+    let admissible = |v: &str| match spec {
+        Some(ValueSpec::Bool) => v == "Yes" || v == "No",
+        Some(ValueSpec::Number { min, max }) => {
+            value::parse_numerical(v).is_ok_and(|n| (min..=max).contains(&n))
+        }
+        _ => false,
+    };
+    let which = match spec {
+        Some(ValueSpec::Bool) => format!("{key}=Reject, Yes or No"),
+        Some(ValueSpec::Number { min, max }) => {
+            format!("{key}=Reject or a number from {min} to {max}")
+        }
+        _ => format!("{key}=Reject"),
+    };
+    Outcome::check(
+        answer.one_of_or_refused(&["Reject"]) || answer.value().is_some_and(admissible),
+        format!("{which}, or the login refused as an initiator error"),
         answer.describe(key),
     )
 }
@@ -179,5 +210,48 @@ pub(crate) fn legal_value(key: &str, v: &str) -> bool {
             value::parse_range(v).is_ok_and(|(a, b)| a >= min && b <= max)
         }
         ValueSpec::LargeBinary { .. } | ValueSpec::NumberList => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{expect_reject_or_admissible, Answer};
+    use crate::harness::login::Reply;
+    use crate::scenario::Outcome;
+
+    fn judged(key: &str, answer: Answer) -> bool {
+        matches!(expect_reject_or_admissible(&answer, key), Outcome::Pass)
+    }
+
+    fn value(v: &str) -> Answer {
+        Answer::Value(v.to_owned())
+    }
+
+    #[test]
+    fn a_boolean_key_admits_yes_no_and_reject() {
+        for v in ["Yes", "No", "Reject"] {
+            assert!(judged("InitialR2T", value(v)), "{v}");
+        }
+        for v in ["Maybe", "1", "NotUnderstood"] {
+            assert!(!judged("InitialR2T", value(v)), "{v}");
+        }
+        assert!(!judged("InitialR2T", Answer::Absent));
+        assert!(!judged("InitialR2T", Answer::Refused(Reply::Timeout)));
+    }
+
+    #[test]
+    fn a_numerical_key_admits_a_number_in_its_range() {
+        assert!(judged("MaxConnections", value("1")));
+        assert!(judged("MaxConnections", value("65535")));
+        assert!(judged("MaxConnections", value("Reject")));
+        assert!(!judged("MaxConnections", value("0")));
+        assert!(!judged("MaxConnections", value("65536")));
+        assert!(!judged("MaxConnections", value("lots")));
+    }
+
+    #[test]
+    fn a_list_key_admits_only_reject() {
+        assert!(judged("HeaderDigest", value("Reject")));
+        assert!(!judged("HeaderDigest", value("None")));
     }
 }

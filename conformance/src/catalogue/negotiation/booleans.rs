@@ -14,8 +14,8 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario::new("iscsi.negotiation.immediate-data-and-yes-answered", "RFC 7143 §6.2.2", Level::Must, "an offer of ImmediateData=Yes leaves the result to the target, which must answer Yes or No", immediate_data_yes),
     Scenario::new("iscsi.negotiation.data-pdu-in-order-or-yes", "RFC 7143 §13.18", Level::Must, "DataPDUInOrder is an OR: an offer of Yes makes any answer Yes", data_pdu_in_order),
     Scenario::new("iscsi.negotiation.data-sequence-in-order-or-yes", "RFC 7143 §13.19", Level::Must, "DataSequenceInOrder is an OR: an offer of Yes makes any answer Yes", data_sequence_in_order),
-    Scenario::new("iscsi.negotiation.boolean-not-yes-or-no", "RFC 7143 §6.2.2", Level::Must, "InitialR2T=Maybe (not a Boolean value) is answered Reject, or the login is refused", initial_r2t_maybe),
-    Scenario::new("iscsi.negotiation.boolean-numeric", "RFC 7143 §6.2.2", Level::Must, "ImmediateData=1 (a number, not Yes or No) is answered Reject, or the login is refused", immediate_data_numeric),
+    Scenario::new("iscsi.negotiation.boolean-not-yes-or-no", "RFC 7143 §6.2.2", Level::Must, "InitialR2T=Maybe (not a Boolean value) is answered Reject or with Yes or No (a value the key admits), or the login is refused", initial_r2t_maybe),
+    Scenario::new("iscsi.negotiation.boolean-numeric", "RFC 7143 §6.2.2", Level::Must, "ImmediateData=1 (a number, not Yes or No) is answered Reject or with Yes or No (a value the key admits), or the login is refused", immediate_data_numeric),
 ];
 
 cases! {

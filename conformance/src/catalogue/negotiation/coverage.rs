@@ -64,7 +64,11 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario::new(
         "iscsi.negotiation.login-only-key-in-full-feature-text",
         "RFC 7143 §13",
-        Level::Should,
+        // RFC 3720 §12.13 gives MaxBurstLength "Use: LO" and §5.4 says
+        // "Some operational parameters MAY be negotiated outside (after) the
+        // Login Phase"; no sentence read says how a target answers a
+        // leading-only key in a Text Request: a MAY.
+        Level::May,
         "a leading-only key (MaxBurstLength) in a full feature phase Text Request is not \
        renegotiated: it is answered Reject, Irrelevant or NotUnderstood, or the PDU \
        rejected",

@@ -81,50 +81,50 @@ pub const SCENARIOS: &[Scenario] = &[
         "iscsi.negotiation.max-connections-zero",
         "RFC 7143 §6.2.2",
         Level::Must,
-        "MaxConnections=0 (below its range 1-65535) is answered Reject, or the login refused",
+        "MaxConnections=0 (below its range 1-65535) is answered Reject or with a number in its range, or the login refused",
         max_connections_zero,
     ),
     Scenario::new(
         "iscsi.negotiation.max-burst-length-below-range",
         "RFC 7143 §6.2.2",
         Level::Must,
-        "MaxBurstLength=511 (below its range 512 to 2^24-1) is answered Reject, or the login \
-       refused",
+        "MaxBurstLength=511 (below its range 512 to 2^24-1) is answered Reject or with a number in its range, or \
+       the login refused",
         max_burst_below,
     ),
     Scenario::new(
         "iscsi.negotiation.first-burst-length-below-range",
         "RFC 7143 §6.2.2",
         Level::Must,
-        "FirstBurstLength=511 (below its range) is answered Reject, or the login refused",
+        "FirstBurstLength=511 (below its range) is answered Reject or with a number in its range, or the login refused",
         first_burst_below,
     ),
     Scenario::new(
         "iscsi.negotiation.default-time2wait-above-range",
         "RFC 7143 §6.2.2",
         Level::Must,
-        "DefaultTime2Wait=3601 (above its range 0-3600) is answered Reject, or the login refused",
+        "DefaultTime2Wait=3601 (above its range 0-3600) is answered Reject or with a number in its range, or the login refused",
         time2wait_above,
     ),
     Scenario::new(
         "iscsi.negotiation.max-outstanding-r2t-zero",
         "RFC 7143 §6.2.2",
         Level::Must,
-        "MaxOutstandingR2T=0 (below its range 1-65535) is answered Reject, or the login refused",
+        "MaxOutstandingR2T=0 (below its range 1-65535) is answered Reject or with a number in its range, or the login refused",
         max_outstanding_zero,
     ),
     Scenario::new(
         "iscsi.negotiation.number-not-numeric",
         "RFC 7143 §6.2.2",
         Level::Must,
-        "MaxBurstLength=lots (not a number) is answered Reject, or the login refused",
+        "MaxBurstLength=lots (not a number) is answered Reject or with a number in its range, or the login refused",
         not_numeric,
     ),
     Scenario::new(
         "iscsi.negotiation.number-empty",
         "RFC 7143 §6.2.2",
         Level::Must,
-        "MaxOutstandingR2T= (an empty value) is answered Reject, or the login refused",
+        "MaxOutstandingR2T= (an empty value) is answered Reject or with a number in its range, or the login refused",
         empty,
     ),
     Scenario::new(
@@ -132,7 +132,7 @@ pub const SCENARIOS: &[Scenario] = &[
         "RFC 7143 §6.1",
         Level::Must,
         "DefaultTime2Wait with a 41-digit value (no numerical value exceeds 64 bits) is \
-       answered Reject, or the login refused",
+       answered Reject or with a number in its range, or the login refused",
         beyond_64_bits,
     ),
     Scenario::new(

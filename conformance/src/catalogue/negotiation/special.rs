@@ -1,6 +1,6 @@
 //! Keys the target did not expect: unknown, extension, duplicated, oversize,
 //! reserved constants as offers, keys out of their stage, obsolete keys
-//! (RFC 7143 §6.1, §6.2, §13, §13.25).
+//! (RFC 7143 §6.1, §6.2, §6.3, §13, §13.25).
 
 use super::answer::{expect_one_of, expect_reject, of, offer, Answer};
 use crate::context::Context;
@@ -60,7 +60,7 @@ pub const SCENARIOS: &[Scenario] = &[
     ),
     Scenario::new(
         "iscsi.negotiation.duplicate-key-one-request",
-        "RFC 7143 §6.2",
+        "RFC 7143 §6.3",
         Level::Must,
         "a key offered twice in one Login Request makes the target refuse the login as an \
        initiator error",
@@ -68,7 +68,7 @@ pub const SCENARIOS: &[Scenario] = &[
     ),
     Scenario::new(
         "iscsi.negotiation.duplicate-key-two-requests",
-        "RFC 7143 §6.2",
+        "RFC 7143 §6.3",
         Level::Must,
         "a key negotiated again in a later Login Request of the same login makes the target \
        refuse the login as an initiator error",
@@ -100,7 +100,7 @@ pub const SCENARIOS: &[Scenario] = &[
     ),
     Scenario::new(
         "iscsi.negotiation.text-continuation",
-        "RFC 7143 §6.1",
+        "RFC 7143 §6.1, §6.2",
         Level::Must,
         "the data of Login Requests with C=1 and the next one with C=0 form one text: the \
        target answers a request with C=1 with an empty Login Response (T=0) and answers the \

@@ -69,9 +69,11 @@ pub const SCENARIOS: &[Scenario] = &[
         id: "scsi.reportluns.select-report-reserved",
         clause: "SPC-5 §6.33 REPORT LUNS",
         level: Level::Must,
-        requirement: "a reserved SELECT REPORT code (0Ah; SPC-5 reserves 03h-0Fh and 13h-F7h, \
-                      F8h-FFh are vendor specific) is INVALID FIELD IN CDB (field pointer, when \
-                      given, at byte 2)",
+        // SPC-5 §6.33 table 285 (the revision read) defines SELECT REPORT
+        // 00h, 01h and 02h, "F8h to FFh Vendor specific", "all others
+        // Reserved": 0Ah is reserved.
+        requirement: "a reserved SELECT REPORT code (0Ah) is INVALID FIELD IN CDB (field \
+                      pointer, when given, at byte 2)",
         needs: Needs::NONE,
         run: select_report_reserved,
     },

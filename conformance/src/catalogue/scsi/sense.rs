@@ -25,10 +25,16 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         id: "scsi.requestsense.no-sense-descriptor",
         clause: "SPC-5 §6.39 REQUEST SENSE",
-        level: Level::Must,
+        // SPC-5 (as Seagate's SCSI Commands Reference, Rev. J, §3.37 gives
+        // it): "If DESC is set to one and descriptor format sense data is
+        // supported, descriptor format sense data shall be returned". The
+        // answer of a device without descriptor format is not in the text
+        // read: a MAY.
+        level: Level::May,
         requirement: "REQUEST SENSE with DESC one returns descriptor format sense (72h) with NO \
                       SENSE and 00h/00h, or, without descriptor format support, INVALID FIELD IN \
-                      CDB",
+                      CDB (the text read gives only the answer of a device that supports \
+                      descriptor format)",
         needs: Needs::NONE,
         run: no_sense_descriptor,
     },

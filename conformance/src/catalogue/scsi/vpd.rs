@@ -57,7 +57,11 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "scsi.vpd.device-id-target-port",
-        clause: "SPC-5 §7.7.6.1",
+        // SPC-5 §7.8.6.2.3.1: page 83h "should include one designation
+        // descriptor with the ASSOCIATION field set to 01b (i.e., target
+        // port) and the DESIGNATOR TYPE field set to 4h"; §7.8.6.2.3.2 asks
+        // the same ("should") of the target port name or identifier.
+        clause: "SPC-5 §7.8.6.2.3",
         level: Level::Should,
         requirement: "page 83h names the target port the command came through: a designator \
                       with association 01b (relative target port 4h or SCSI name string 8h)",

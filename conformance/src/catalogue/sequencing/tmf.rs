@@ -25,7 +25,11 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "iscsi.tmf.abort-task-unknown",
-        clause: "RFC 7143 §11.5.1",
+        // RFC 3720 §10.6.1 (Response; RFC 7143 §11.6.1, wording not checked): if the
+        // Referenced Task Tag "does not identify an existing task" and
+        // RefCmdSN "is outside the valid CmdSN window, then targets must
+        // return the "Task does not exist" response".
+        clause: "RFC 7143 §11.6.1",
         level: Level::Must,
         requirement: "ABORT TASK of a tag never used, with a RefCmdSN below the window, \
                       answers Task does not exist",
