@@ -2,7 +2,9 @@
 //! attributes, a Delimiter and the Operating Attributes (RFC 4171 §5.6);
 //! a response starts with a 4-byte Status Code (RFC 4171 §5.7).
 
-use super::attr::{tag, Attr, AttrError, ENTITY_PROTOCOL_ISCSI, NODE_TYPE_TARGET};
+use super::attr::{
+    tag, Attr, AttrError, ENTITY_PROTOCOL_ISCSI, NODE_TYPE_INITIATOR, NODE_TYPE_TARGET,
+};
 use super::objects::Registration;
 use super::stream::Pdu;
 use super::{flags, Function, Header, Status, MAX_PAYLOAD, VERSION};
@@ -220,6 +222,26 @@ pub fn keepalive_query(xid: u16, source: &str, entity_id: &str) -> Message {
             Attr::string(tag::ENTITY_IDENTIFIER, entity_id),
             Attr::delimiter(),
             Attr::empty(tag::ENTITY_PROTOCOL),
+        ],
+    )
+}
+
+/// DevAttrReg (RFC 4171 §5.6.5.1) of an entity holding one iSCSI
+/// initiator node and no portal: what a discovering initiator registers
+/// so a server that scopes queries by discovery domain (§6.11) answers
+/// its queries. Key: the EID.
+pub fn initiator_reg(xid: u16, entity_id: &str, name: &str) -> Message {
+    Message::request(
+        Function::DevAttrReg,
+        xid,
+        vec![
+            Attr::string(tag::ISCSI_NAME, name),
+            Attr::string(tag::ENTITY_IDENTIFIER, entity_id),
+            Attr::delimiter(),
+            Attr::string(tag::ENTITY_IDENTIFIER, entity_id),
+            Attr::u32(tag::ENTITY_PROTOCOL, ENTITY_PROTOCOL_ISCSI),
+            Attr::string(tag::ISCSI_NAME, name),
+            Attr::u32(tag::ISCSI_NODE_TYPE, NODE_TYPE_INITIATOR),
         ],
     )
 }

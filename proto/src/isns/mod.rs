@@ -20,7 +20,8 @@ pub use attr::{
 };
 pub use client::{Action, Client, ClientConfig, ClientEvent, ClientState};
 pub use message::{
-    dev_attr_reg, dev_dereg, esi_response, keepalive_query, scn_reg, scn_response, target_query,
+    dev_attr_reg, dev_dereg, esi_response, initiator_reg, keepalive_query, scn_reg, scn_response,
+    target_query,
 };
 pub use message::{Message, MessageError};
 pub use objects::{targets_in, DiscoveredTarget, RegisteredNode, RegisteredPortal, Registration};
@@ -28,6 +29,21 @@ pub use stream::{Pdu, PduStream, StreamError};
 
 /// The well-known iSNS port, TCP and UDP (RFC 4171 §5.1 / IANA).
 pub const DEFAULT_PORT: u16 = 3205;
+
+/// `host[:port]` with the iSNS port when none is given; a bare IPv6
+/// address gets brackets.
+pub fn server_addr(server: &str) -> String {
+    let has_port = server
+        .rsplit_once(':')
+        .is_some_and(|(h, p)| p.parse::<u16>().is_ok() && (!h.contains(':') || h.ends_with(']')));
+    if has_port {
+        server.to_owned()
+    } else if server.contains(':') && !server.starts_with('[') {
+        format!("[{server}]:{DEFAULT_PORT}")
+    } else {
+        format!("{server}:{DEFAULT_PORT}")
+    }
+}
 
 /// RFC 4171 §5.1.1: iSNSP Version, 0x0001 for this version.
 pub const VERSION: u16 = 0x0001;

@@ -308,16 +308,7 @@ fn build_lun(iqn: &str, l: &LunToml) -> Result<(Disk, Arc<dyn Backstore>), Strin
 
 /// `[isns]` with its defaults: port 3205, the host name as EID.
 fn isns_settings(t: &super::schema::IsnsToml) -> IsnsSettings {
-    let server =
-        if t.server.rsplit_once(':').is_some_and(|(h, p)| {
-            p.parse::<u16>().is_ok() && (!h.contains(':') || h.ends_with(']'))
-        }) {
-            t.server.clone()
-        } else if t.server.contains(':') && !t.server.starts_with('[') {
-            format!("[{}]:{}", t.server, rtgt_proto::isns::DEFAULT_PORT)
-        } else {
-            format!("{}:{}", t.server, rtgt_proto::isns::DEFAULT_PORT)
-        };
+    let server = rtgt_proto::isns::server_addr(&t.server);
     let entity_id = t.entity_id.clone().unwrap_or_else(|| {
         std::fs::read_to_string("/proc/sys/kernel/hostname")
             .map(|h| h.trim().to_owned())
