@@ -33,10 +33,14 @@ pub struct Isnsd {
 impl Isnsd {
     /// Starts isnsd on 127.0.0.1 and a free port.
     pub fn start() -> Result<Isnsd> {
+        Isnsd::start_on(free_loopback_port()?)
+    }
+
+    /// Starts isnsd on 127.0.0.1:`port`.
+    pub fn start_on(port: u16) -> Result<Isnsd> {
         if !installed("isnsd") || !installed("isnsadm") {
             bail!("isnsd/isnsadm not found: run `cargo xtask peers`");
         }
-        let port = free_loopback_port()?;
         let dir = std::env::temp_dir().join(format!("rtgt-isnsd-{}-{port}", std::process::id()));
         fs::create_dir_all(dir.join("db"))
             .with_context(|| format!("creating {}", dir.display()))?;

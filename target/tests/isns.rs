@@ -2,7 +2,8 @@
 //! its entity, targets, portal and portal groups at start (checked with
 //! `isnsadm --local --list`), `rtgt-iscsi discover --isns` finds the
 //! target, a target added and one removed through the control socket
-//! (rtgtadm) show up in isnsd, and after SIGTERM the entity is gone.
+//! (rtgtadm) show up in isnsd, and after SIGTERM the entity is gone;
+//! started before isnsd, rtgtd retries until it registers.
 //! `cargo xtask ci` installs open-isns and names rt-iscsi in RTGT_ISCSI.
 #![cfg(feature = "real-peers")]
 
@@ -15,6 +16,10 @@ use std::time::{Duration, Instant};
 
 const FIRST: &str = "iqn.2024-01.org.rtgt:isns-first";
 const ADDED: &str = "iqn.2024-01.org.rtgt:isns-added";
+
+/// The tests run one at a time: one picks a free port for an isnsd it
+/// starts later, which the other's isnsd could take meanwhile.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// How long an asynchronous registration may take to reach isnsd.
 const SETTLE: Duration = Duration::from_secs(10);
@@ -56,29 +61,71 @@ fn rtgtadm(sock: &std::path::Path, args: &[&str]) {
     );
 }
 
-#[test]
-fn rtgtd_registers_updates_and_deregisters_with_isnsd() {
-    let isnsd = Isnsd::start().unwrap_or_else(|e| panic!("{e:#}"));
-    let dir = tempfile::tempdir().expect("temporary directory");
+/// rtgtd with `[isns] server = SERVER`, one target, a control socket;
+/// gives the daemon, the EID and the socket for rtgtadm.
+fn start_rtgtd(dir: &std::path::Path, server: &str) -> (Rtgtd, String, std::path::PathBuf) {
     let eid = format!("rtgt-test-{}", std::process::id());
-    let config = dir.path().join("rtgt.toml");
+    let config = dir.join("rtgt.toml");
     std::fs::write(
         &config,
         format!(
-            "portals = [\"127.0.0.1:0\"]\n\n[isns]\nserver = \"{}\"\nentity_id = \"{eid}\"\n\n\
-             [[target]]\niqn = \"{FIRST}\"\n\n[[target.lun]]\nlun = 0\nbackstore = \"ram\"\nsize = \"16M\"\n",
-            isnsd.addr()
+            "portals = [\"127.0.0.1:0\"]\n\n[isns]\nserver = \"{server}\"\nentity_id = \"{eid}\"\n\n\
+             [[target]]\niqn = \"{FIRST}\"\n\n[[target.lun]]\nlun = 0\nbackstore = \"ram\"\nsize = \"16M\"\n"
         ),
     )
     .expect("config");
-    let sock = dir.path().join("rtgtd-socket");
+    let sock = dir.join("rtgtd-socket");
     let control = format!("{}.1", sock.display());
-    let mut d = Rtgtd::start(&[
+    let d = Rtgtd::start(&[
         "--config",
         config.to_str().expect("UTF-8 path"),
         "--control-socket",
         &control,
     ]);
+    (d, eid, sock)
+}
+
+#[test]
+fn rtgtd_registers_once_isnsd_comes_up_and_stops_without_it() {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let port = rtgt_peers::tgtd::free_loopback_port().expect("a free port");
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let (mut d, eid, _) = start_rtgtd(dir.path(), &format!("127.0.0.1:{port}"));
+    // Nobody listens yet: refused, retried after 1 s, 2 s, 4 s...
+    let deadline = Instant::now() + SETTLE;
+    while !d.log_text().contains("iSNS: connection lost; retrying") {
+        assert!(
+            Instant::now() < deadline,
+            "no refused connection logged:\n{}",
+            d.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let isnsd = Isnsd::start_on(port).unwrap_or_else(|e| panic!("{e:#}"));
+    until(&isnsd, "entities", "listing rtgtd's entity", |o| {
+        o.contains(&eid)
+    });
+    until(&isnsd, "nodes", "listing the target", |o| o.contains(FIRST));
+    // With isnsd gone, rtgtd still stops at once (the deregistration's
+    // connection is refused).
+    drop(isnsd);
+    let asked = Instant::now();
+    assert!(d.stop().success(), "{}", d.log_text());
+    assert!(
+        asked.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        asked.elapsed()
+    );
+    let log = d.log_text();
+    assert!(log.contains("iSNS: stopped without deregistering"), "{log}");
+}
+
+#[test]
+fn rtgtd_registers_updates_and_deregisters_with_isnsd() {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let isnsd = Isnsd::start().unwrap_or_else(|e| panic!("{e:#}"));
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let (mut d, eid, sock) = start_rtgtd(dir.path(), &isnsd.addr());
     let port = d.addr.port();
 
     // Registered at start: the entity, the target node, the portal and the

@@ -100,7 +100,12 @@ async fn run(
                     stream = None;
                     let now = Instant::now();
                     let connect = TcpStream::connect(settings.server.as_str());
-                    match tokio::time::timeout(config.response_timeout, connect).await {
+                    // At shutdown, no longer than deregistration may take.
+                    let limit = give_up.map_or(config.response_timeout, |at| {
+                        at.saturating_duration_since(now)
+                            .min(config.response_timeout)
+                    });
+                    match tokio::time::timeout(limit, connect).await {
                         Ok(Ok(s)) => {
                             local = s.local_addr().ok().map(|a| a.ip());
                             stream = Some(s);
