@@ -328,7 +328,11 @@ impl Client {
             }
             Function::DevDereg => {
                 self.actions.push_back(Action::Close);
-                self.stop(ClientEvent::Deregistered);
+                self.stop(if status == Status::Successful {
+                    ClientEvent::Deregistered
+                } else {
+                    ClientEvent::Stopped
+                });
             }
             _ => {
                 self.actions.push_back(Action::Close);

@@ -291,6 +291,22 @@ fn client_update_waits_for_the_request_in_flight_and_answers_esi() {
 }
 
 #[test]
+fn refused_deregistration_stops_without_claiming_success() {
+    let t0 = Instant::now();
+    let mut c = Client::new(ClientConfig::default(), reg(), t0);
+    c.handle_connected(t0);
+    let reqs = sent(&mut c);
+    c.handle_bytes(t0, &answer(&reqs[0], Status::Successful, vec![]));
+    c.shutdown(t0);
+    let reqs = sent(&mut c);
+    c.handle_bytes(t0, &answer(&reqs[0], Status::InvalidDeregistration, vec![]));
+    let events: Vec<ClientEvent> = std::iter::from_fn(|| c.poll_event()).collect();
+    assert_eq!(events.last(), Some(&ClientEvent::Stopped), "{events:?}");
+    assert!(!events.contains(&ClientEvent::Deregistered));
+    assert_eq!(c.state(), ClientState::Stopped);
+}
+
+#[test]
 fn refused_registration_backs_off() {
     let t0 = Instant::now();
     let mut c = Client::new(ClientConfig::default(), reg(), t0);
