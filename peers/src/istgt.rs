@@ -26,10 +26,10 @@ use crate::tgtd::{free_loopback_port, Chap};
 use anyhow::{bail, Context, Result};
 use std::fmt::Write as _;
 use std::fs::{self, File};
-use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::{Child, Command};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The LUN istgt serves the file on.
 pub const LUN: u32 = 0;
@@ -170,24 +170,11 @@ impl Istgt {
     }
 
     fn wait_ready(&mut self) -> Result<()> {
-        let deadline = Instant::now() + READY_TIMEOUT;
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
-        loop {
-            if let Some(status) = self.child.try_wait()? {
-                bail!("istgt exited early ({status}); its output:\n{}", self.log());
-            }
-            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-                return Ok(());
-            }
-            if Instant::now() > deadline {
-                bail!(
-                    "istgt did not bring up {} within {READY_TIMEOUT:?}; its output:\n{}",
-                    self.portal(),
-                    self.log()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let dir = self.dir.clone();
+        crate::process::wait_listening(&mut self.child, "istgt", addr, READY_TIMEOUT, move || {
+            fs::read_to_string(dir.join("istgt.log")).unwrap_or_default()
+        })
     }
 }
 

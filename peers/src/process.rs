@@ -76,3 +76,39 @@ pub fn spawn_logged(command: &mut Command, log: &std::path::Path) -> Result<std:
     println!("$ {line} > {}", log.display());
     command.spawn().with_context(|| not_started(&line))
 }
+
+/// Waits until `addr` accepts TCP connections, at most `within`; fails
+/// early if `child` (the daemon called `name`) exits, quoting `log()`.
+pub fn wait_listening(
+    child: &mut std::process::Child,
+    name: &str,
+    addr: std::net::SocketAddr,
+    within: std::time::Duration,
+    log: impl Fn() -> String,
+) -> Result<()> {
+    use std::time::{Duration, Instant};
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(status) = child.try_wait()? {
+            anyhow::bail!("{name} exited early ({status}); its output:\n{}", log());
+        }
+        if std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            anyhow::bail!(
+                "{name} did not bring up {addr} within {within:?}; its output:\n{}",
+                log()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Kills a daemon started for a test by its process id and reaps it.
+pub fn kill_daemon(child: &mut std::process::Child, name: &str) {
+    println!("{name}: stopping pid {}", child.id());
+    // The child may already have exited; either way wait to reap it.
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -301,10 +301,7 @@ impl Tgtd {
 
 impl Drop for Tgtd {
     fn drop(&mut self) {
-        println!("tgtd: stopping pid {}", self.child.id());
-        // The child may already have exited; either way wait to reap it.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        crate::process::kill_daemon(&mut self.child, "tgtd");
         let _ = fs::remove_dir_all(&self.dir);
         if self.config.backing_dir.is_some() && !self.null_backing() {
             let _ = fs::remove_file(self.backing_file());

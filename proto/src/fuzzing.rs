@@ -283,3 +283,51 @@ pub fn scsi_data(data: &[u8]) {
     let _ = params::ExtendedCopy::decode(data);
     let _ = params::CopyOperatingParameters::decode(data);
 }
+
+/// iSNS (RFC 4171) from a server: the first byte picks the read size, the
+/// rest is fed to the PDU stream in reads of that size. Every message it
+/// accepts must re-encode and decode to itself; the same bytes go to a
+/// registered [`crate::isns::Client`], and attribute lists are read by
+/// type and as a query response. `now` is any instant (the client reads
+/// no clock).
+pub fn isns(data: &[u8], now: std::time::Instant) {
+    use crate::isns::{self, flags, Attr, Client, ClientConfig, PduStream, Registration};
+    let (first, rest) = data.split_first().map_or((0, data), |(f, r)| (*f, r));
+    let step = usize::from(first % 64) + 1;
+    let mut stream = PduStream::new();
+    'feed: for chunk in rest.chunks(step) {
+        stream.push(chunk);
+        loop {
+            match stream.next_message() {
+                Ok(Some(msg)) => {
+                    let mut again = PduStream::new();
+                    again.push(&msg.encode(flags::SERVER));
+                    let back = again.next_message().expect("a re-encoded message decodes");
+                    assert_eq!(back.as_ref(), Some(&msg), "iSNS message round trip");
+                    let _ = isns::targets_in(msg.operating());
+                }
+                Ok(None) => break,
+                Err(_) => break 'feed,
+            }
+        }
+    }
+    if let Ok(attrs) = Attr::decode_all(rest) {
+        for a in &attrs {
+            let _ = a.typed();
+        }
+        let _ = isns::targets_in(&attrs);
+    }
+    let t0 = now;
+    let reg = Registration {
+        entity_id: "fuzz".into(),
+        ..Registration::default()
+    };
+    let mut client = Client::new(ClientConfig::default(), reg, t0);
+    client.handle_connected(t0);
+    for chunk in rest.chunks(step) {
+        client.handle_bytes(t0, chunk);
+        while client.poll_action().is_some() {}
+        while client.poll_event().is_some() {}
+    }
+    client.handle_timeout(t0 + Duration::from_secs(3600));
+}

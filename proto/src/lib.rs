@@ -19,6 +19,7 @@ pub mod digest;
 #[allow(clippy::expect_used)]
 pub mod fuzzing;
 pub mod glob;
+pub mod isns;
 pub mod mutant;
 pub mod pdu;
 pub mod random;

@@ -45,6 +45,9 @@ const TARGETS: &[(&str, Harness)] = &[
     ("chap", rtgt_proto::fuzzing::chap),
     ("cdb", rtgt_proto::fuzzing::cdb),
     ("scsi_data", rtgt_proto::fuzzing::scsi_data),
+    ("isns", |data| {
+        rtgt_proto::fuzzing::isns(data, std::time::Instant::now())
+    }),
 ];
 
 #[test]

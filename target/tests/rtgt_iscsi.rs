@@ -6,19 +6,10 @@
 
 mod common;
 
-use common::{run, Rtgtd};
+use common::{rtgt_iscsi, run, Rtgtd};
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(60);
-
-fn rtgt_iscsi() -> String {
-    std::env::var("RTGT_ISCSI").unwrap_or_else(|_| {
-        panic!(
-            "set RTGT_ISCSI to the rtgt-iscsi binary \
-             (cargo build -p rtgt-initiator --bin rtgt-iscsi; cargo xtask ci does this)"
-        )
-    })
-}
 
 #[test]
 fn verify_with_header_and_data_digests() {

@@ -26,6 +26,7 @@ pub const TARGETS: &[&str] = &[
     "chap",
     "cdb",
     "scsi_data",
+    "isns",
     "target_session",
     "initiator_rx",
     "scsi_disk",

@@ -28,6 +28,16 @@ const PEERS: &[Peer] = &[
         program: "iscsi-ls",
         why: "reference iSCSI initiator tools",
     },
+    Peer {
+        package: "open-isns-server",
+        program: "isnsd",
+        why: "iSNS server (RFC 4171) rtgtd registers with",
+    },
+    Peer {
+        package: "open-isns-utils",
+        program: "isnsadm",
+        why: "iSNS client that lists what isnsd holds",
+    },
 ];
 
 /// Only `cargo xtask capture` needs it: installed there, not for the

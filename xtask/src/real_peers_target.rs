@@ -2,7 +2,9 @@
 //! iSCSI` and rtgt's own `rtgt-iscsi` against a started rtgtd (rtgt-target's
 //! `real-peers` feature), and Debian's tgtadm against rtgtd's control socket
 //! beside a real tgtd (`tgtadm_seed`), and rtgt's rtgtadm against both
-//! (`rtgtadm_cli`, `rtgtadm_import` with Debian's tgt-admin).
+//! (`rtgtadm_cli`, `rtgtadm_import` with Debian's tgt-admin), and rtgtd's
+//! iSNS registration and `rtgt-iscsi discover --isns` against open-isns's
+//! isnsd (`isns`).
 
 use crate::cmd::{build_bins, cargo, run_shown, Profile};
 use anyhow::Result;
@@ -30,5 +32,7 @@ pub fn run() -> Result<()> {
         "rtgtadm_cli",
         "--test",
         "rtgtadm_import",
+        "--test",
+        "isns",
     ]))
 }

@@ -27,12 +27,14 @@
 mod discover;
 mod driver;
 mod error;
+mod isns;
 mod scsi;
 mod session;
 
 pub use discover::{discover, discover_with};
 pub use driver::LoginInfo;
 pub use error::{ClientError, Result};
+pub use isns::{discover_isns, IsnsError};
 pub use rtgt_os::OsRandom;
 pub use scsi::{check_good, Capacity};
 pub use session::{parse_portal, ClientConfig, PendingCommand, Session};

@@ -27,6 +27,17 @@ pub struct Built {
     pub listen: Vec<SocketAddr>,
     pub log_level: Option<&'static str>,
     pub worker_threads: Option<usize>,
+    /// The iSNS server to register with, from `[isns]`.
+    pub isns: Option<IsnsSettings>,
+}
+
+/// `[isns]` checked: where the server is and how to register.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IsnsSettings {
+    /// `host:port`, resolved when connecting.
+    pub server: String,
+    pub entity_id: String,
+    pub keepalive: std::time::Duration,
 }
 
 /// What the daemon needs to run one LUN's backstore requests.
@@ -132,6 +143,7 @@ pub(super) fn build(cfg: &Config) -> Result<Built, ConfigError> {
         listen,
         log_level: f.log_level.map(|l| l.as_str()),
         worker_threads: f.worker_threads.map(|v| v.u64() as usize),
+        isns: f.isns.as_ref().map(isns_settings),
     })
 }
 
@@ -292,6 +304,23 @@ fn build_lun(iqn: &str, l: &LunToml) -> Result<(Disk, Arc<dyn Backstore>), Strin
     }
     let disk = Disk::new(dc).map_err(|e| e.to_string())?;
     Ok((disk, store))
+}
+
+/// `[isns]` with its defaults: port 3205, the host name as EID.
+fn isns_settings(t: &super::schema::IsnsToml) -> IsnsSettings {
+    let server = rtgt_proto::isns::server_addr(&t.server);
+    let entity_id = t.entity_id.clone().unwrap_or_else(|| {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_owned())
+            .ok()
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "rtgtd".to_owned())
+    });
+    IsnsSettings {
+        server,
+        entity_id,
+        keepalive: std::time::Duration::from_secs(t.keepalive_secs.map_or(60, |k| k.u64())),
+    }
 }
 
 fn auth(c: &ChapToml) -> AuthConfig {

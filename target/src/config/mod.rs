@@ -12,7 +12,7 @@ mod schema;
 pub mod state;
 mod values;
 
-pub use build::{Built, LunBackend};
+pub use build::{Built, IsnsSettings, LunBackend};
 pub use schema::{BackstoreKind, FileConfig, LogLevel};
 pub use values::{IscsiName, Portal, Size};
 

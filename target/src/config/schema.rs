@@ -32,6 +32,8 @@ pub struct FileConfig {
     pub nop: NopToml,
     #[serde(default)]
     pub discovery: DiscoveryToml,
+    /// Registration with an iSNS server (RFC 4171).
+    pub isns: Option<IsnsToml>,
     #[serde(default, rename = "target")]
     pub targets: Vec<Spanned<TargetToml>>,
 }
@@ -99,6 +101,20 @@ pub struct DiscoveryToml {
     pub enabled: bool,
     #[serde(default)]
     pub chap: ChapToml,
+}
+
+/// `[isns]`: the iSNS server rtgtd registers its targets and portals with.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IsnsToml {
+    /// `host[:port]` (port 3205 when absent); tgt's `iSNSServerIP` and
+    /// `iSNSServerPort` in one.
+    pub server: String,
+    /// The Entity Identifier; default the host name.
+    pub entity_id: Option<String>,
+    /// Seconds between keep-alive queries (shortened to half the
+    /// registration period the server grants); default 60.
+    pub keepalive_secs: Option<Bounded<1, 86400>>,
 }
 
 fn yes() -> bool {

@@ -186,3 +186,30 @@ fn physical_block_and_sanitize_rate() {
     let msg = with("sanitize_rate = 0").unwrap_err().to_string();
     assert!(msg.contains("remove it for no limit"), "{msg}");
 }
+
+#[test]
+fn isns_section_takes_a_server_with_or_without_port() {
+    let with = |isns: &str| {
+        let text = format!("{MINIMAL}\n[isns]\n{isns}\n");
+        parse(&text).unwrap().build().unwrap().isns.unwrap()
+    };
+    let s = with("server = \"10.0.0.1\"\nentity_id = \"storage1\"\nkeepalive_secs = 30");
+    assert_eq!(s.server, "10.0.0.1:3205");
+    assert_eq!(s.entity_id, "storage1");
+    assert_eq!(s.keepalive, std::time::Duration::from_secs(30));
+    assert_eq!(
+        with("server = \"isns.example:3300\"").server,
+        "isns.example:3300"
+    );
+    assert_eq!(with("server = \"fd00::1\"").server, "[fd00::1]:3205");
+    assert_eq!(with("server = \"[fd00::1]:3206\"").server, "[fd00::1]:3206");
+    let d = with("server = \"10.0.0.1\"");
+    assert!(!d.entity_id.is_empty());
+    assert_eq!(d.keepalive, std::time::Duration::from_secs(60));
+    assert!(parse(MINIMAL).unwrap().build().unwrap().isns.is_none());
+    // tgt's names are not keys of [isns].
+    let (_, _, message) = err(&format!(
+        "{MINIMAL}\n[isns]\nserver = \"a\"\niSNSAccessControl = true\n"
+    ));
+    assert!(message.contains("iSNSAccessControl"), "{message}");
+}

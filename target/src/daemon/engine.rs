@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use rtgt_scsi::{Backstore, BackstoreError, IoData, IoOp, IoRequest};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{debug, info, warn, Span};
 
 use super::conn::{ConnHandle, Input, Out};
@@ -54,6 +54,7 @@ pub(crate) async fn run(
     mut admin_rx: mpsc::Receiver<AdminCall>,
     mut stop: oneshot::Receiver<()>,
     grace: Duration,
+    nodes: watch::Sender<Vec<super::isns::Node>>,
 ) {
     let (io_tx, mut io_rx) = mpsc::unbounded_channel();
     let admin = control_engine::seed(&core, &luns);
@@ -91,6 +92,12 @@ pub(crate) async fn run(
             }
             Some(call) = admin_rx.recv() => {
                 control_engine::handle(&mut e.core, &mut e.luns, &mut e.admin, call, Instant::now());
+                let now_serving = nodes_of(&e.core);
+                nodes.send_if_modified(|v| {
+                    let changed = *v != now_serving;
+                    *v = now_serving;
+                    changed
+                });
             }
             _ = tokio::time::sleep_until(deadline.into()) => {
                 e.core.handle_timeout(Instant::now());
@@ -111,6 +118,13 @@ pub(crate) async fn run(
         }
     }
     e.sync_all().await;
+}
+
+/// The targets the core serves, by name and alias, for iSNS.
+pub(crate) fn nodes_of(core: &TargetCore) -> Vec<super::isns::Node> {
+    core.targets()
+        .map(|(_, t)| (t.name.clone(), t.alias.clone()))
+        .collect()
 }
 
 impl Engine {

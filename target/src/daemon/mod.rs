@@ -15,6 +15,7 @@ mod control;
 mod control_engine;
 mod demo;
 mod engine;
+mod isns;
 mod logging;
 
 pub use control::tgt_socket_path;
@@ -32,7 +33,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use socket2::{Domain, Socket, Type};
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{info, warn};
 
 use crate::config::Built;
@@ -101,9 +102,20 @@ impl Server {
     /// drains IO and syncs the backstores.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
         raise_fd_limit();
-        let Built { group, luns, .. } = self.built;
+        let bound: Vec<SocketAddr> = self
+            .listeners
+            .iter()
+            .filter_map(|l| l.local_addr().ok())
+            .collect();
+        let Built {
+            group, luns, isns, ..
+        } = self.built;
         let max_queued = group.limits.max_buffered_bytes;
+        let tpgt = group.tpgt;
         let core = TargetCore::new(group, Box::new(OsRandom::new()?));
+        let (nodes_tx, nodes_rx) = watch::channel(engine::nodes_of(&core));
+        let (isns_stop_tx, isns_stop_rx) = oneshot::channel();
+        let isns = isns.map(|s| isns::start(s, bound, tpgt, nodes_rx, isns_stop_rx));
         let (input_tx, input_rx) = mpsc::channel(INPUT_QUEUE);
         let (stop_tx, stop_rx) = oneshot::channel();
         let next = Arc::new(AtomicU64::new(1));
@@ -120,9 +132,18 @@ impl Server {
         });
         tokio::spawn(async move {
             shutdown.await;
+            // Deregistered from iSNS first, so no initiator discovers a
+            // target that is going away.
+            let _ = isns_stop_tx.send(());
             let _ = stop_tx.send(());
         });
-        engine::run(core, luns, input_rx, admin_rx, stop_rx, self.grace).await;
+        engine::run(
+            core, luns, input_rx, admin_rx, stop_rx, self.grace, nodes_tx,
+        )
+        .await;
+        if let Some(task) = isns {
+            let _ = task.await;
+        }
         for a in accepts {
             a.abort();
         }

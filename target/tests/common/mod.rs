@@ -68,6 +68,16 @@ impl Rtgtd {
     }
 }
 
+/// The rtgt-iscsi binary named in RTGT_ISCSI (`cargo xtask ci` builds it).
+pub fn rtgt_iscsi() -> String {
+    std::env::var("RTGT_ISCSI").unwrap_or_else(|_| {
+        panic!(
+            "set RTGT_ISCSI to the rtgt-iscsi binary \
+             (cargo build -p rtgt-initiator --bin rtgt-iscsi; cargo xtask ci does this)"
+        )
+    })
+}
+
 /// Runs a program with a time limit, printing its command line first;
 /// returns (success, stdout + stderr).
 pub fn run(program: &str, args: &[&str], limit: Duration) -> (bool, String) {

@@ -19,6 +19,10 @@ const CHUNK_BLOCKS: u32 = 128;
 pub struct DiscoverArgs {
     #[command(flatten)]
     pub conn: ConnArgs,
+    /// Ask this iSNS server (RFC 4171, port 3205 by default) for the
+    /// targets instead of a portal's SendTargets
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub isns: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -94,6 +98,9 @@ fn parse_hex_u8(s: &str) -> Result<u8, String> {
 }
 
 pub async fn discover(a: DiscoverArgs) -> Result<()> {
+    if let Some(server) = &a.isns {
+        return discover_isns(server, &a.conn.initiator_name).await;
+    }
     let r = a.conn.resolve()?;
     let targets = discover_with(&r.portal, r.discovery_config()?)
         .await
@@ -105,6 +112,25 @@ pub async fn discover(a: DiscoverArgs) -> Result<()> {
         println!("{}", t.name);
         for addr in t.addresses {
             println!("    {addr}");
+        }
+    }
+    Ok(())
+}
+
+/// `discover --isns`: the target nodes an iSNS server lists, printed as
+/// SendTargets discovery prints them (address,portal group tag).
+async fn discover_isns(server: &str, initiator_name: &str) -> Result<()> {
+    let targets = rtgt_initiator::client::discover_isns(server, initiator_name).await?;
+    if targets.is_empty() {
+        println!("iSNS server {server} lists no target to {initiator_name}");
+    }
+    for t in targets {
+        println!("{}", t.name);
+        for (addr, tag) in t.portals {
+            match tag {
+                Some(tag) => println!("    {addr},{tag}"),
+                None => println!("    {addr}"),
+            }
         }
     }
     Ok(())

@@ -150,7 +150,10 @@ impl Planner<'_> {
                 "incomingdiscoveryuser" => self.account(d, None, false),
                 "outgoingdiscoveryuser" => self.account(d, None, true),
                 "control-port" => self.ignore(d, "give rtgtadm -C N or --socket PATH"),
-                k if k.starts_with("iSNS") => self.ignore(d, "rtgtd has no iSNS client"),
+                k if k.starts_with("iSNS") => self.ignore(
+                    d,
+                    "set the iSNS server in rtgt.toml's [isns] (server = \"IP:PORT\"); rtgtd takes no iSNS settings through tgtadm",
+                ),
                 _ => self.ignore(d, "not a targets.conf directive rtgt knows"),
             }
         }
