@@ -76,7 +76,9 @@ static API: OnceLock<Result<Api, String>> = OnceLock::new();
 
 /// The library, loaded on first use; the error says what is missing.
 pub(crate) fn api() -> Result<&'static Api, String> {
-    API.get_or_init(load).as_ref().map_err(Clone::clone)
+    API.get_or_init(|| load(c"libgfapi.so.0"))
+        .as_ref()
+        .map_err(Clone::clone)
 }
 
 fn dlerror() -> String {
@@ -103,13 +105,14 @@ unsafe fn fn_ptr<F: Copy>(p: *mut c_void) -> F {
     unsafe { std::mem::transmute_copy::<*mut c_void, F>(&p) }
 }
 
-fn load() -> Result<Api, String> {
-    // SAFETY: the name is a NUL-terminated literal; dlopen runs the
-    // library's constructors, which libgfapi has for its own globals only.
-    let handle = unsafe { libc::dlopen(c"libgfapi.so.0".as_ptr(), libc::RTLD_NOW) };
+fn load(library: &CStr) -> Result<Api, String> {
+    // SAFETY: the name is NUL-terminated; dlopen runs the library's
+    // constructors, which libgfapi has for its own globals only.
+    let handle = unsafe { libc::dlopen(library.as_ptr(), libc::RTLD_NOW) };
     if handle.is_null() {
         return Err(format!(
-            "cannot load {LIBRARY} ({}): install the {PACKAGE} package (apt-get install {PACKAGE})",
+            "cannot load {} ({}): install the {PACKAGE} package (apt-get install {PACKAGE})",
+            library.to_string_lossy(),
             dlerror()
         ));
     }
@@ -155,4 +158,16 @@ fn load() -> Result<Api, String> {
         discard: bind!(c"glfs_discard", c"GFAPI_3.5.0"),
         zerofill: bind!(c"glfs_zerofill", c"GFAPI_3.5.0"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_library_names_the_package() {
+        let e = load(c"libgfapi-not-here.so.0").unwrap_err();
+        assert!(e.contains("libgfapi-not-here.so.0"), "{e}");
+        assert!(e.contains("install the libgfapi0 package"), "{e}");
+    }
 }
