@@ -4,6 +4,7 @@
 //!
 //! The packages themselves are installed by `cargo xtask peers`.
 
+pub mod gluster;
 pub mod isnsd;
 pub mod istgt;
 pub mod process;

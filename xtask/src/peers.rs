@@ -116,6 +116,10 @@ pub struct PeersArgs {
     /// Only install the peers; do not run libiscsi's test tool against rtgtd
     #[arg(long)]
     install_only: bool,
+    /// Also install GlusterFS (glusterfs-server, tgt-glusterfs), then create
+    /// a one-brick volume, show it and remove it again
+    #[arg(long)]
+    gluster: bool,
 }
 
 /// Installs the peers, then runs libiscsi's whole test tool against rtgtd
@@ -129,6 +133,14 @@ pub fn run(args: &PeersArgs) -> Result<()> {
         );
     }
     println!("peers: all installed");
+    if args.gluster {
+        let vol = rtgt_peers::gluster::Volume::create("rtgtpeers")?;
+        run_shown(Command::new("gluster").args(["volume", "info", &vol.name]))?;
+        println!(
+            "peers: gluster volume {} on {} works; removing it",
+            vol.name, vol.host
+        );
+    }
     if args.install_only {
         return Ok(());
     }

@@ -1,4 +1,5 @@
 //! Backstores the daemon opens: files and block devices ([`FileBackstore`]),
+//! files on GlusterFS volumes ([`GlfsBackstore`]),
 //! and the RAM and null stores of `rtgt-scsi`.
 //!
 //! Every store is a [`rtgt_scsi::Backstore`]: synchronous, shared, run by
@@ -6,9 +7,11 @@
 
 mod aligned;
 mod file;
+mod glfs;
 
 pub use aligned::{aligned_read_buffer, ALIGN};
 pub use file::{FileBackstore, FileOptions, OpenError};
+pub use glfs::{GlfsBackstore, GlfsOptions};
 
 use std::io;
 

@@ -12,7 +12,7 @@ use rtgt_scsi::{Backstore, BlockSize, Disk, DiskConfig, LunMap, NullBackstore, R
 
 use super::schema::{BackstoreKind, ChapAlg, ChapToml, Digest, LunToml, TargetToml};
 use super::{Config, ConfigError};
-use crate::backstore::{FileBackstore, FileOptions};
+use crate::backstore::{FileBackstore, FileOptions, GlfsBackstore, GlfsOptions};
 use crate::core::{
     AuthConfig, ChapAccount, Limits, NopConfig, PortalGroupConfig, SessionLimits, TargetConfig,
     TargetId,
@@ -238,6 +238,55 @@ pub(crate) fn lun_id(iqn: &str, lun: u16) -> u64 {
     h
 }
 
+/// The gluster file of a glfs lun: `volume`, `path` and `servers`, or a
+/// `gluster://` URL or tgt's `volume@host:path` as `path`. `None` for other
+/// backstores, which must not set `volume` or `servers`.
+pub(crate) fn glfs_location(l: &LunToml) -> Result<Option<rtgt_glfs::Location>, String> {
+    if l.backstore != BackstoreKind::Glfs {
+        if l.volume.is_some() || !l.servers.is_empty() {
+            return Err(
+                "volume and servers are for glfs luns: remove them or set backstore = \"glfs\""
+                    .into(),
+            );
+        }
+        return Ok(None);
+    }
+    let Some(path) = &l.path else {
+        return Ok(None);
+    };
+    let path = path
+        .to_str()
+        .ok_or("a glfs path must be UTF-8: rename the file")?;
+    let mut servers = Vec::with_capacity(l.servers.len());
+    for s in &l.servers {
+        servers.push(rtgt_glfs::Server::parse(s)?);
+    }
+    match rtgt_glfs::parse_location(path) {
+        Some(loc) => {
+            let loc = loc?;
+            if l.volume.is_some() || !servers.is_empty() {
+                return Err(format!(
+                    "path {path:?} names the volume and server: remove volume and servers"
+                ));
+            }
+            Ok(Some(loc))
+        }
+        None => {
+            let volume = l.volume.clone().ok_or(
+                "a glfs lun needs a volume: add volume = \"vol0\" or use path = \"gluster://host/vol0/file\"",
+            )?;
+            if servers.is_empty() {
+                return Err("a glfs lun needs servers: add servers = [\"gluster-host\"]".into());
+            }
+            Ok(Some(rtgt_glfs::Location {
+                volume,
+                path: format!("/{}", path.trim_start_matches('/')),
+                servers,
+            }))
+        }
+    }
+}
+
 fn build_lun(iqn: &str, l: &LunToml) -> Result<(Disk, Arc<dyn Backstore>), String> {
     let block_size = if l.block_size.0 == 4096 {
         BlockSize::B4096
@@ -255,6 +304,20 @@ fn build_lun(iqn: &str, l: &LunToml) -> Result<(Disk, Arc<dyn Backstore>), Strin
             let size = l.size.map_or(0, |s| s.0);
             let store = NullBackstore::new(size);
             let thin = l.thin.unwrap_or(false) && store.is_thin();
+            (Arc::new(store), thin)
+        }
+        (BackstoreKind::Glfs, _) => {
+            let loc = glfs_location(l)?.ok_or("this lun needs a path")?;
+            let thin = l.thin.unwrap_or(true);
+            let store = GlfsBackstore::open(&GlfsOptions {
+                volume: loc.volume,
+                path: loc.path,
+                servers: loc.servers,
+                size: l.size.map(|s| s.0),
+                read_only: l.read_only,
+                thin,
+                block_size: block_size.bytes(),
+            })?;
             (Arc::new(store), thin)
         }
         (kind, Some(path)) => {

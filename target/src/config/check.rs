@@ -60,8 +60,15 @@ fn check_target(t: &TargetToml, span: Range<usize>) -> Result<(), Failure> {
             BackstoreKind::Null => "null",
             BackstoreKind::File => "file",
             BackstoreKind::Block => "block",
+            BackstoreKind::Glfs => "glfs",
         };
-        let on_disk = matches!(lun.backstore, BackstoreKind::File | BackstoreKind::Block);
+        let on_disk = matches!(
+            lun.backstore,
+            BackstoreKind::File | BackstoreKind::Block | BackstoreKind::Glfs
+        );
+        if let Err(e) = super::build::glfs_location(lun) {
+            return Err((at, e));
+        }
         if on_disk && lun.path.is_none() {
             return Err((
                 at,
@@ -77,7 +84,7 @@ fn check_target(t: &TargetToml, span: Range<usize>) -> Result<(), Failure> {
         if !on_disk && lun.size.is_none() {
             return Err((at, format!("a {kind} lun needs a size: add size = \"1G\"")));
         }
-        if !on_disk && lun.direct {
+        if (!on_disk || lun.backstore == BackstoreKind::Glfs) && lun.direct {
             return Err((
                 at,
                 format!("direct is for file and block luns: remove it from this {kind} lun"),

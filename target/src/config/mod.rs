@@ -147,3 +147,5 @@ impl Built {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_glfs;

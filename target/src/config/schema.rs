@@ -227,6 +227,8 @@ pub enum BackstoreKind {
     File,
     Block,
     Null,
+    /// A file on a GlusterFS volume through libgfapi.
+    Glfs,
 }
 
 /// One logical unit.
@@ -236,8 +238,16 @@ pub struct LunToml {
     /// LUN number (SAM-5 §4.7: peripheral below 256, flat up to 16383).
     pub lun: Bounded<0, 16383>,
     pub backstore: BackstoreKind,
-    /// File or device (file and block backstores).
+    /// File or device (file and block backstores); for glfs the path
+    /// inside `volume`, or `gluster://host[:port]/volume/path`, or tgt's
+    /// `volume@host:path`.
     pub path: Option<PathBuf>,
+    /// The gluster volume (glfs backstore).
+    pub volume: Option<String>,
+    /// Gluster volfile servers (glfs backstore): "host", "host:24007" or
+    /// "unix:/run/glusterd.socket", tried in order.
+    #[serde(default)]
+    pub servers: Vec<String>,
     /// Capacity; a file is created or extended to it, a device must be at
     /// least this large. Required for ram and null.
     pub size: Option<Size>,
