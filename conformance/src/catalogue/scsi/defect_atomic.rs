@@ -4,7 +4,7 @@
 //! Block Limits page gives no MAXIMUM ATOMIC TRANSFER LENGTH, makes these
 //! scenarios not applicable.
 
-use super::optional::probe;
+use super::optional::probe_with;
 use super::support::*;
 use crate::context::Context;
 use crate::scenario::{Level, Needs, Outcome, Scenario, Verdict};
@@ -46,8 +46,8 @@ pub const SCENARIOS: &[Scenario] = &[
         id: "scsi.write-atomic16.beyond-eol",
         clause: "SBC-4 §4.5, WRITE ATOMIC (16)",
         level: Level::Must,
-        requirement: "WRITE ATOMIC (16) with zero blocks at an LBA past the last is LOGICAL \
-                      BLOCK ADDRESS OUT OF RANGE",
+        requirement: "WRITE ATOMIC (16) of one block just past the last LBA is LOGICAL BLOCK \
+                      ADDRESS OUT OF RANGE",
         needs: Needs::NONE,
         run: atomic_beyond_eol,
     },
@@ -162,10 +162,11 @@ fn atomic_read_back(ctx: &mut Context) -> Verdict {
 }
 
 fn atomic_beyond_eol(ctx: &mut Context) -> Verdict {
-    probe(
+    probe_with(
         ctx,
         ATOMIC,
-        |cap| Some(atomic(cap.last_lba.checked_add(1)?, 0).encode().to_vec()),
+        1,
+        |cap| Some(atomic(cap.last_lba.checked_add(1)?, 1).encode().to_vec()),
         expect_lba_out_of_range,
     )
 }

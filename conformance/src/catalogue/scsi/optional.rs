@@ -22,6 +22,17 @@ pub fn probe(
     cdb: impl FnOnce(Capacity) -> Option<Vec<u8>>,
     judge: fn(&Reply) -> Outcome,
 ) -> Verdict {
+    probe_with(ctx, name, 0, cdb, judge)
+}
+
+/// [`probe`] of a write: `blocks` blocks of zeros go with the CDB.
+pub fn probe_with(
+    ctx: &mut Context,
+    name: &str,
+    blocks: u64,
+    cdb: impl FnOnce(Capacity) -> Option<Vec<u8>>,
+    judge: fn(&Reply) -> Outcome,
+) -> Verdict {
     with_session(ctx, |ctx, s| {
         let cap = capacity(ctx, s)?;
         let Some(cdb) = cdb(cap) else {
@@ -29,129 +40,167 @@ pub fn probe(
                 "the LUN is too large for {name} to address past its end"
             )));
         };
-        let r = s.none(ctx, &cdb)?;
+        let r = match blocks {
+            0 => s.none(ctx, &cdb)?,
+            n => s.write(ctx, &cdb, vec![0; cap.bytes(n) as usize])?,
+        };
         Ok(not_implemented(&r, name).unwrap_or_else(|| judge(&r)))
     })
 }
 
 /// An optional command: scenario id, name, operation code, the service
 /// actions REPORT SUPPORTED OPERATION CODES is asked about (none for a
-/// command without), and the harmless probe: its CDB length and the byte
-/// set to one (a one-block PRE-FETCH, everything else zero blocks or
+/// command without), and the harmless probe: its CDB length, the byte set
+/// to one (a one-block PRE-FETCH, everything else zero blocks or
 /// allocation length zero; SANITIZE with the reserved service action 00h,
-/// which a device with SANITIZE refuses as INVALID FIELD IN CDB).
-type Optional = (
-    &'static str,
-    &'static str,
-    u8,
-    &'static [u16],
-    usize,
-    Option<usize>,
-);
+/// which a device with SANITIZE refuses as INVALID FIELD IN CDB), and
+/// whether it writes. A writing probe names one block at the LBA after the
+/// last, with its Data-Out: a device that implements the command refuses
+/// it (LOGICAL BLOCK ADDRESS OUT OF RANGE) without writing, and the probe
+/// does not depend on how the device treats a zero-length write.
+#[derive(Clone, Copy)]
+struct Optional {
+    id: &'static str,
+    name: &'static str,
+    opcode: u8,
+    sas: &'static [u16],
+    len: usize,
+    one: Option<usize>,
+    writes: bool,
+}
+
+/// A command of `len` CDB bytes probed with zeros after its operation
+/// code.
+const fn cmd(id: &'static str, name: &'static str, opcode: u8, len: usize) -> Optional {
+    Optional {
+        id,
+        name,
+        opcode,
+        sas: &[],
+        len,
+        one: None,
+        writes: false,
+    }
+}
+
+/// The same command probed with byte `at` set to one.
+const fn one(c: Optional, at: usize) -> Optional {
+    Optional { one: Some(at), ..c }
+}
+
+/// The same command probed as a one-block write past the last LBA, its
+/// length's low byte at `at`.
+const fn writing(c: Optional, at: usize) -> Optional {
+    Optional {
+        one: Some(at),
+        writes: true,
+        ..c
+    }
+}
 
 const COMMANDS: [Optional; 12] = [
-    (
-        "scsi.optional.prefetch10-refusal",
-        "PRE-FETCH (10)",
-        op::PRE_FETCH_10,
-        &[],
-        10,
-        Some(8),
+    one(
+        cmd(
+            "scsi.optional.prefetch10-refusal",
+            "PRE-FETCH (10)",
+            op::PRE_FETCH_10,
+            10,
+        ),
+        8,
     ),
-    (
-        "scsi.optional.prefetch16-refusal",
-        "PRE-FETCH (16)",
-        op::PRE_FETCH_16,
-        &[],
-        16,
-        Some(13),
+    one(
+        cmd(
+            "scsi.optional.prefetch16-refusal",
+            "PRE-FETCH (16)",
+            op::PRE_FETCH_16,
+            16,
+        ),
+        13,
     ),
-    (
+    cmd(
         "scsi.optional.verify12-refusal",
         "VERIFY (12)",
         op::VERIFY_12,
-        &[],
         12,
-        None,
     ),
-    (
+    cmd(
         "scsi.optional.verify16-refusal",
         "VERIFY (16)",
         op::VERIFY_16,
-        &[],
         16,
-        None,
     ),
-    (
-        "scsi.optional.write-verify10-refusal",
-        "WRITE AND VERIFY (10)",
-        op::WRITE_AND_VERIFY_10,
-        &[],
-        10,
-        None,
+    writing(
+        cmd(
+            "scsi.optional.write-verify10-refusal",
+            "WRITE AND VERIFY (10)",
+            op::WRITE_AND_VERIFY_10,
+            10,
+        ),
+        8,
     ),
-    (
-        "scsi.optional.write-verify12-refusal",
-        "WRITE AND VERIFY (12)",
-        op::WRITE_AND_VERIFY_12,
-        &[],
-        12,
-        None,
+    writing(
+        cmd(
+            "scsi.optional.write-verify12-refusal",
+            "WRITE AND VERIFY (12)",
+            op::WRITE_AND_VERIFY_12,
+            12,
+        ),
+        9,
     ),
-    (
-        "scsi.optional.write-verify16-refusal",
-        "WRITE AND VERIFY (16)",
-        op::WRITE_AND_VERIFY_16,
-        &[],
-        16,
-        None,
+    writing(
+        cmd(
+            "scsi.optional.write-verify16-refusal",
+            "WRITE AND VERIFY (16)",
+            op::WRITE_AND_VERIFY_16,
+            16,
+        ),
+        13,
     ),
-    (
-        "scsi.optional.orwrite16-refusal",
-        "ORWRITE (16)",
-        op::ORWRITE_16,
-        &[],
-        16,
-        None,
+    writing(
+        cmd(
+            "scsi.optional.orwrite16-refusal",
+            "ORWRITE (16)",
+            op::ORWRITE_16,
+            16,
+        ),
+        13,
     ),
-    (
-        "scsi.optional.write-atomic16-refusal",
-        "WRITE ATOMIC (16)",
-        op::WRITE_ATOMIC_16,
-        &[],
-        16,
-        None,
+    writing(
+        cmd(
+            "scsi.optional.write-atomic16-refusal",
+            "WRITE ATOMIC (16)",
+            op::WRITE_ATOMIC_16,
+            16,
+        ),
+        13,
     ),
-    (
+    cmd(
         "scsi.optional.read-defect-data10-refusal",
         "READ DEFECT DATA (10)",
         op::READ_DEFECT_DATA_10,
-        &[],
         10,
-        None,
     ),
-    (
+    cmd(
         "scsi.optional.read-defect-data12-refusal",
         "READ DEFECT DATA (12)",
         op::READ_DEFECT_DATA_12,
-        &[],
         12,
-        None,
     ),
-    (
-        "scsi.optional.sanitize-refusal",
-        "SANITIZE",
-        op::SANITIZE,
-        &[1, 2, 3, 0x1f],
-        10,
-        None,
-    ),
+    Optional {
+        sas: &[1, 2, 3, 0x1f],
+        ..cmd(
+            "scsi.optional.sanitize-refusal",
+            "SANITIZE",
+            op::SANITIZE,
+            10,
+        )
+    },
 ];
 
 /// The scenario of `COMMANDS[I]`.
 const fn refusal<const I: usize>() -> Scenario {
     Scenario {
-        id: COMMANDS[I].0,
+        id: COMMANDS[I].id,
         clause: "SPC-5 §4.2.5.1, §6.35 REPORT SUPPORTED OPERATION CODES",
         level: Level::Must,
         requirement: "the command is implemented or refused as a whole: when REPORT SUPPORTED \
@@ -182,14 +231,41 @@ pub const SCENARIOS: &[Scenario] = &[
 /// says of the command: of the command itself, or, for a command with
 /// service actions, of any of them.
 fn consistency<const I: usize>(ctx: &mut Context) -> Verdict {
-    let (_, name, opcode, sas, len, one) = COMMANDS[I];
+    let Optional {
+        name,
+        opcode,
+        sas,
+        len,
+        one,
+        writes,
+        ..
+    } = COMMANDS[I];
     let mut probe = vec![0u8; len];
     probe[0] = opcode;
     if let Some(at) = one {
         probe[at] = 1;
     }
     with_session(ctx, |ctx, s| {
-        let r = s.none(ctx, &probe)?;
+        let r = if writes {
+            let cap = capacity(ctx, s)?;
+            let past = cap.last_lba.saturating_add(1);
+            // The LBA field: bytes 2-5 of a 10 or 12-byte CDB, 2-9 of a
+            // 16-byte one.
+            let bytes = past.to_be_bytes();
+            let lba = if len == 16 {
+                &bytes[..]
+            } else if past <= u64::from(u32::MAX) {
+                &bytes[4..]
+            } else {
+                return Ok(Outcome::not_applicable(format!(
+                    "the LUN is too large for {name} to address past its end"
+                )));
+            };
+            probe[2..2 + lba.len()].copy_from_slice(lba);
+            s.write(ctx, &probe, vec![0; cap.bytes(1) as usize])?
+        } else {
+            s.none(ctx, &probe)?
+        };
         let refused = unsupported(&r);
         let reported = if sas.is_empty() {
             reported_support(ctx, s, opcode, None)?

@@ -3,7 +3,7 @@
 //! INVALID COMMAND OPERATION CODE makes these scenarios not applicable.
 //! Writes stay in the scratch range, which is restored.
 
-use super::optional::probe;
+use super::optional::{probe, probe_with};
 use super::support::*;
 use super::write_verify::protect_refused;
 use crate::context::Context;
@@ -24,7 +24,7 @@ pub const SCENARIOS: &[Scenario] = &[
         id: "scsi.orwrite16.beyond-eol",
         clause: "SBC-4 §4.5, ORWRITE (16)",
         level: Level::Must,
-        requirement: "ORWRITE (16) with zero blocks at an LBA past the last is LOGICAL BLOCK \
+        requirement: "ORWRITE (16) of one block just past the last LBA is LOGICAL BLOCK \
                       ADDRESS OUT OF RANGE",
         needs: Needs::NONE,
         run: beyond_eol,
@@ -95,10 +95,11 @@ fn or_result(ctx: &mut Context) -> Verdict {
 }
 
 fn beyond_eol(ctx: &mut Context) -> Verdict {
-    probe(
+    probe_with(
         ctx,
         NAME,
-        |cap| Some(orwrite(cap.last_lba.checked_add(1)?, 0).encode().to_vec()),
+        1,
+        |cap| Some(orwrite(cap.last_lba.checked_add(1)?, 1).encode().to_vec()),
         expect_lba_out_of_range,
     )
 }

@@ -3,7 +3,7 @@
 //! device that answers INVALID COMMAND OPERATION CODE makes these scenarios
 //! not applicable. Writes stay in the scratch range, which is restored.
 
-use super::optional::probe;
+use super::optional::{probe, probe_with};
 use super::rw16::write_crossing_eol;
 use super::support::*;
 use crate::context::Context;
@@ -51,7 +51,7 @@ pub const SCENARIOS: &[Scenario] = &[
         id: "scsi.write-verify10.beyond-eol",
         clause: "SBC-4 §4.5, WRITE AND VERIFY (10)",
         level: Level::Must,
-        requirement: "WRITE AND VERIFY (10) with zero blocks at an LBA past the last is LOGICAL \
+        requirement: "WRITE AND VERIFY (10) of one block just past the last LBA is LOGICAL \
                       BLOCK ADDRESS OUT OF RANGE",
         needs: Needs::NONE,
         run: wv10_beyond_eol,
@@ -163,24 +163,26 @@ fn wv10_bytchk_reserved(ctx: &mut Context) -> Verdict {
             return Ok(o);
         }
         let outcome = expect_invalid_field(&r, 1);
-        let after = read_blocks(ctx, s, sc.cap, sc.lba, 1)?;
-        if after != sc.saved {
-            return Ok(Outcome::fail(
-                "the block unchanged",
-                "the block changed after a refused WRITE AND VERIFY (10)",
-            ));
+        if outcome != Outcome::Pass {
+            return Ok(outcome);
         }
-        Ok(outcome)
+        let after = read_blocks(ctx, s, sc.cap, sc.lba, 1)?;
+        Ok(Outcome::check(
+            after == sc.saved,
+            "the block unchanged",
+            "the block changed after a refused WRITE AND VERIFY (10)",
+        ))
     })
 }
 
 fn wv10_beyond_eol(ctx: &mut Context) -> Verdict {
-    probe(
+    probe_with(
         ctx,
         W10,
+        1,
         |cap| {
             let past = cap.last_lba.checked_add(1)?;
-            (past <= u64::from(u32::MAX)).then(|| wv10(past, 0, 0).to_vec())
+            (past <= u64::from(u32::MAX)).then(|| wv10(past, 1, 0).to_vec())
         },
         expect_lba_out_of_range,
     )
