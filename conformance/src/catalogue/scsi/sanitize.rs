@@ -54,6 +54,15 @@ fn reserved_action(ctx: &mut Context) -> Verdict {
     })
 }
 
+/// Not applicable when `r` refuses the service action itself (INVALID
+/// FIELD IN CDB pointing at byte 1): the device has SANITIZE without
+/// OVERWRITE.
+fn overwrite_refused(r: &Reply) -> Option<Outcome> {
+    let at_action = matches!(r.field_pointer(), Some((true, 1, _)));
+    (at_action && expect_invalid_field(r, 1) == Outcome::Pass)
+        .then(|| Outcome::not_applicable("the device refuses the OVERWRITE service action"))
+}
+
 /// Not applicable when the device reports OVERWRITE not supported.
 fn without_overwrite(
     ctx: &mut Context,
@@ -80,7 +89,7 @@ fn overwrite(ctx: &mut Context) -> Verdict {
         list.extend_from_slice(&fill);
         let pll = u16::try_from(list.len()).unwrap_or(u16::MAX);
         let r = s.write(ctx, &sanitize(OVERWRITE, pll), list)?;
-        if let Some(o) = not_implemented(&r, "SANITIZE") {
+        if let Some(o) = not_implemented(&r, "SANITIZE").or_else(|| overwrite_refused(&r)) {
             return Ok(o);
         }
         if let Some(o) = not_good(&r) {
@@ -110,6 +119,8 @@ fn overwrite_short(ctx: &mut Context) -> Verdict {
             return Ok(o);
         }
         let r = s.write(ctx, &sanitize(OVERWRITE, 4), vec![0x01, 0, 0, 0])?;
-        Ok(not_implemented(&r, "SANITIZE").unwrap_or_else(|| expect_invalid_field(&r, 7)))
+        Ok(not_implemented(&r, "SANITIZE")
+            .or_else(|| overwrite_refused(&r))
+            .unwrap_or_else(|| expect_invalid_field(&r, 7)))
     })
 }
