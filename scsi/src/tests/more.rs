@@ -1,4 +1,4 @@
-//! PRE-FETCH, ORWRITE, WRITE ATOMIC, GET LBA STATUS, READ DEFECT DATA,
+//! PRE-FETCH, ORWRITE, WRITE AND VERIFY, VERIFY (12) and (16), WRITE ATOMIC, GET LBA STATUS, READ DEFECT DATA,
 //! FORMAT UNIT, REPORT TARGET PORT GROUPS, REPORT SUPPORTED TMFS, SWP.
 
 use super::*;
@@ -44,6 +44,55 @@ fn orwrite_ors_into_the_medium() {
     c[1] = 0x20;
     assert_field(&r.run(&c, &[0; 512], 512), 1, Some(7));
     let rep = r.run(&cdb16(0x8b, 2048, 1), &[0; 512], 512);
+    assert_illegal(&rep, AscAscq::LBA_OUT_OF_RANGE);
+}
+
+#[test]
+fn write_and_verify_writes_and_checks_its_fields() {
+    let mut r = Rig::new();
+    // WRITE AND VERIFY (10), (12), (16) with BYTCHK 00b and 01b.
+    let mut c10 = [0x2e, 0, 0, 0, 0, 4, 0, 0, 1, 0];
+    r.good(&c10, &[1; 512], 512);
+    let mut c12 = [0xae, 0x02, 0, 0, 0, 5, 0, 0, 0, 1, 0, 0];
+    r.good(&c12, &[2; 512], 512);
+    let mut c16 = cdb16(0x8e, 6, 1);
+    c16[1] = 0x02;
+    r.good(&c16, &[3; 512], 512);
+    let back = r.good(&read10(4, 3), &[], 1536);
+    assert_eq!(back[..512], [1; 512]);
+    assert_eq!(back[512..1024], [2; 512]);
+    assert_eq!(back[1024..], [3; 512]);
+    // BYTCHK 10b is reserved, and nothing is written.
+    c10[1] = 0x04;
+    assert_field(&r.run(&c10, &[9; 512], 512), 1, Some(2));
+    assert_eq!(r.good(&read10(4, 1), &[], 512), &[1; 512][..]);
+    // Zero blocks writes nothing; past the last LBA is out of range.
+    c12[9] = 0;
+    r.good(&c12, &[], 0);
+    let rep = r.run(&cdb16(0x8e, 2047, 2), &[0; 1024], 1024);
+    assert_illegal(&rep, AscAscq::LBA_OUT_OF_RANGE);
+    // WRPROTECT is refused (no protection information).
+    c16[1] = 0x20;
+    assert_field(&r.run(&c16, &[0; 512], 512), 1, Some(7));
+}
+
+#[test]
+fn verify12_and_16_compare_and_check_the_range() {
+    let mut r = Rig::new();
+    r.good(&write10(10, 2, false), &[7; 1024], 1024);
+    let mut v12 = [0xaf, 0x02, 0, 0, 0, 10, 0, 0, 0, 2, 0, 0];
+    r.good(&v12, &[7; 1024], 1024);
+    let mut other = [7u8; 1024];
+    other[600] = 8;
+    assert_check(
+        &r.run(&v12, &other, 1024),
+        SenseKey::MISCOMPARE,
+        AscAscq::MISCOMPARE_DURING_VERIFY,
+    );
+    v12[1] = 0x04;
+    assert_field(&r.run(&v12, &[], 0), 1, Some(2));
+    r.good(&cdb16(0x8f, 10, 2), &[], 0);
+    let rep = r.run(&cdb16(0x8f, u64::MAX, 2), &[], 0);
     assert_illegal(&rep, AscAscq::LBA_OUT_OF_RANGE);
 }
 

@@ -10,21 +10,28 @@ mod basics;
 mod cache_misc;
 mod capacity;
 mod compare_and_write;
+mod defect_atomic;
 mod device;
 mod inquiry;
 mod luns;
 mod mode;
 mod mode_select;
 mod opcodes;
+mod optional;
+mod orwrite;
+mod prefetch;
 mod reservations;
 mod rw10;
 mod rw16;
 mod rw_small;
+mod sanitize;
 mod sense;
 mod support;
 mod verify;
+mod verify_more;
 mod vpd;
 mod write_same_unmap;
+mod write_verify;
 
 /// This area's scenarios, one slice per file.
 pub const SCENARIOS: &[&[Scenario]] = &[
@@ -35,6 +42,13 @@ pub const SCENARIOS: &[&[Scenario]] = &[
     rw16::SCENARIOS,
     rw_small::SCENARIOS,
     verify::SCENARIOS,
+    verify_more::SCENARIOS,
+    write_verify::SCENARIOS,
+    orwrite::SCENARIOS,
+    prefetch::SCENARIOS,
+    defect_atomic::SCENARIOS,
+    sanitize::SCENARIOS,
+    optional::SCENARIOS,
     write_same_unmap::SCENARIOS,
     compare_and_write::SCENARIOS,
     cache_misc::SCENARIOS,

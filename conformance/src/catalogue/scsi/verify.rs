@@ -82,13 +82,13 @@ fn v10(lba: u64, blocks: u32, bytchk: u8) -> Verify10 {
 }
 
 /// The LBA to verify at and its blocks' content.
-fn blocks(ctx: &mut Context, s: &mut Scsi) -> Result<(u64, Vec<u8>), ScenarioError> {
+pub(super) fn blocks(ctx: &mut Context, s: &mut Scsi) -> Result<(u64, Vec<u8>), ScenarioError> {
     let cap = capacity(ctx, s)?;
     let lba = ctx.target.scratch_lba;
     Ok((lba, read_blocks(ctx, s, cap, lba, BLOCKS)?))
 }
 
-fn flip_one(mut data: Vec<u8>) -> Vec<u8> {
+pub(super) fn flip_one(mut data: Vec<u8>) -> Vec<u8> {
     let at = data.len() / 2 + 3;
     if let Some(b) = data.get_mut(at) {
         *b ^= 0x5a;
@@ -153,16 +153,29 @@ fn verify10_zero(ctx: &mut Context) -> Verdict {
 }
 
 fn verify16_compare(ctx: &mut Context) -> Verdict {
-    with_session(ctx, |ctx, s| {
-        let (lba, data) = blocks(ctx, s)?;
-        let cdb = Verify16 {
+    compare(ctx, "VERIFY (16)", |lba, blocks| {
+        Verify16 {
             lba,
-            length: BLOCKS,
+            length: blocks,
             bytchk: 1,
             ..Default::default()
         }
-        .encode();
+        .encode()
+        .to_vec()
+    })
+}
+
+/// A VERIFY with BYTCHK 01b (the CDB `cdb` builds for an LBA and a block
+/// count) of the blocks' own content is GOOD, of data differing in one byte
+/// MISCOMPARE; not applicable when the device does not implement `name`.
+pub(super) fn compare(ctx: &mut Context, name: &str, cdb: fn(u64, u32) -> Vec<u8>) -> Verdict {
+    with_session(ctx, |ctx, s| {
+        let (lba, data) = blocks(ctx, s)?;
+        let cdb = cdb(lba, BLOCKS);
         let same = s.write(ctx, &cdb, data.clone())?;
+        if let Some(o) = not_implemented(&same, name) {
+            return Ok(o);
+        }
         if !same.good() {
             return Ok(Outcome::fail(
                 "GOOD comparing the blocks' own content",

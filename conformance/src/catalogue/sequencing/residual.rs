@@ -56,6 +56,24 @@ pub const SCENARIOS: &[Scenario] = &[
         needs: Needs::NONE,
         run: write_over,
     },
+    Scenario {
+        id: "iscsi.residual.write-verify-underflow",
+        clause: "RFC 7143 §11.4.5, SBC-4 WRITE AND VERIFY (10)",
+        level: Level::Must,
+        requirement: "a one-block WRITE AND VERIFY (10) with an expected length of two blocks \
+                      that ends GOOD carries the U bit and a residual count of one block",
+        needs: Needs::NONE,
+        run: write_verify_under,
+    },
+    Scenario {
+        id: "iscsi.residual.write-verify-overflow",
+        clause: "RFC 7143 §11.4.5, SBC-4 WRITE AND VERIFY (10)",
+        level: Level::Must,
+        requirement: "a two-block WRITE AND VERIFY (10) with an expected length of one block \
+                      that ends GOOD carries the O bit and a residual count of one block",
+        needs: Needs::NONE,
+        run: write_verify_over,
+    },
 ];
 
 /// A logged-in core session and the block size, past unit attentions.
@@ -146,20 +164,47 @@ fn exact(ctx: &mut Context) -> Verdict {
     judge(ctx, d, req, Residual::None, false)
 }
 
-fn write_under(ctx: &mut Context) -> Verdict {
+/// A write of `cdb_blocks` blocks (the CDB `cdb` builds) carrying
+/// `data_blocks` blocks of Data-Out, judged against `want` (given the block
+/// size).
+fn mismatched_write(
+    ctx: &mut Context,
+    cdb: fn(u64, u16) -> Vec<u8>,
+    (cdb_blocks, data_blocks): (u16, usize),
+    want: fn(u32) -> Residual,
+) -> Verdict {
     with_scratch(ctx, 2, |ctx, lba, _| {
         let (d, bs) = session(ctx)?;
-        let data = Bytes::from(vec![0x33u8; 2 * bs as usize]);
-        let req = ScsiRequest::write(Driven::lun(ctx), &write10(lba, 1), data);
-        judge(ctx, d, req, Residual::Underflow(bs), true)
+        let data = Bytes::from(vec![0x33u8; data_blocks * bs as usize]);
+        let req = ScsiRequest::write(Driven::lun(ctx), &cdb(lba, cdb_blocks), data);
+        judge(ctx, d, req, want(bs), true)
     })
 }
 
+fn write_under(ctx: &mut Context) -> Verdict {
+    mismatched_write(ctx, write10, (1, 2), Residual::Underflow)
+}
+
 fn write_over(ctx: &mut Context) -> Verdict {
-    with_scratch(ctx, 2, |ctx, lba, _| {
-        let (d, bs) = session(ctx)?;
-        let data = Bytes::from(vec![0x44u8; bs as usize]);
-        let req = ScsiRequest::write(Driven::lun(ctx), &write10(lba, 2), data);
-        judge(ctx, d, req, Residual::Overflow(bs), true)
-    })
+    mismatched_write(ctx, write10, (2, 1), Residual::Overflow)
+}
+
+fn write_verify10(lba: u64, blocks: u16) -> Vec<u8> {
+    rtgt_proto::scsi::cdb::WriteAndVerify10 {
+        lba,
+        length: blocks.into(),
+        // BYTCHK 01b: the blocks written are compared with the Data-Out.
+        bytchk: 1,
+        ..Default::default()
+    }
+    .encode()
+    .to_vec()
+}
+
+fn write_verify_under(ctx: &mut Context) -> Verdict {
+    mismatched_write(ctx, write_verify10, (1, 2), Residual::Underflow)
+}
+
+fn write_verify_over(ctx: &mut Context) -> Verdict {
+    mismatched_write(ctx, write_verify10, (2, 1), Residual::Overflow)
 }
