@@ -2,7 +2,9 @@
 //! iSCSI` and rtgt's own `rtgt-iscsi` against a started rtgtd (rtgt-target's
 //! `real-peers` feature), and Debian's tgtadm against rtgtd's control socket
 //! beside a real tgtd (`tgtadm_seed`), and rtgt's rtgtadm against both
-//! (`rtgtadm_cli`, `rtgtadm_import` with Debian's tgt-admin).
+//! (`rtgtadm_cli`, `rtgtadm_import` with Debian's tgt-admin), and
+//! `rtgtadm --dump` and `persist = true` across restarts
+//! (`rtgtadm_persist`).
 
 use crate::cmd::{build_bins, cargo, run_shown, Profile};
 use anyhow::Result;
@@ -30,5 +32,7 @@ pub fn run() -> Result<()> {
         "rtgtadm_cli",
         "--test",
         "rtgtadm_import",
+        "--test",
+        "rtgtadm_persist",
     ]))
 }

@@ -27,11 +27,7 @@ fn main() -> ExitCode {
         Plan::Exit(e) => e,
         Plan::Send(s) => client::run(&s, &program),
         Plan::Import(target, file) => cli::import::run(&target, &file, &program),
-        Plan::Dump(..) => Exit {
-            stderr: format!("{program}: --dump is not available yet\n"),
-            code: 1,
-            ..Exit::default()
-        },
+        Plan::Dump(target) => cli::dump::run(&target, &program),
     };
     finish(exit)
 }

@@ -92,5 +92,7 @@ pub fn demo(opts: &DemoOptions) -> Result<Built, rtgt_scsi::ConfigError> {
         listen: opts.listen.clone(),
         log_level: None,
         worker_threads: None,
+        admin: Default::default(),
+        source: None,
     })
 }

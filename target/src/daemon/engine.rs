@@ -13,9 +13,10 @@ use tracing::{debug, info, warn, Span};
 use super::conn::{ConnHandle, Input, Out};
 use super::control::AdminCall;
 use super::control_engine;
+use super::persist::ConfigFile;
 use crate::admin::AdminState;
 use crate::backstore::aligned_read_buffer;
-use crate::config::LunBackend;
+use crate::config::{AdminSeed, LunBackend, Source};
 use crate::core::{CloseReason, ConnId, Event, IoTag, TargetCore, TargetId};
 
 type Luns = BTreeMap<(TargetId, u16), LunBackend>;
@@ -36,6 +37,8 @@ struct Engine {
     in_flight: usize,
     /// tgtd's view of the targets, for the control socket.
     admin: AdminState,
+    /// The configuration file, for `--dump` and `persist`.
+    file: ConfigFile,
 }
 
 struct Conn {
@@ -52,13 +55,17 @@ pub(crate) async fn run(
     luns: Luns,
     mut input: mpsc::Receiver<Input>,
     mut admin_rx: mpsc::Receiver<AdminCall>,
+    (seed, source): (AdminSeed, Option<Source>),
     mut stop: oneshot::Receiver<()>,
     grace: Duration,
 ) {
     let (io_tx, mut io_rx) = mpsc::unbounded_channel();
-    let admin = control_engine::seed(&core, &luns);
+    let mut core = core;
+    let admin = control_engine::seed(&mut core, &luns, &seed);
+    let (file, writer) = ConfigFile::new(source.as_ref());
     let mut e = Engine {
         admin,
+        file,
         core,
         luns,
         background_next: BTreeMap::new(),
@@ -90,7 +97,7 @@ pub(crate) async fn run(
                 }
             }
             Some(call) = admin_rx.recv() => {
-                control_engine::handle(&mut e.core, &mut e.luns, &mut e.admin, call, Instant::now());
+                control_engine::handle(&mut e.core, &mut e.luns, &mut e.admin, &mut e.file, call, Instant::now());
             }
             _ = tokio::time::sleep_until(deadline.into()) => {
                 e.core.handle_timeout(Instant::now());
@@ -111,6 +118,11 @@ pub(crate) async fn run(
         }
     }
     e.sync_all().await;
+    // The files of the last changes are written before the daemon exits.
+    drop(e);
+    if let Some(w) = writer {
+        let _ = w.await;
+    }
 }
 
 impl Engine {

@@ -16,6 +16,7 @@ mod control_engine;
 mod demo;
 mod engine;
 mod logging;
+mod persist;
 
 pub use control::tgt_socket_path;
 pub use demo::{demo, DemoOptions, DEMO_IQN};
@@ -101,7 +102,13 @@ impl Server {
     /// drains IO and syncs the backstores.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
         raise_fd_limit();
-        let Built { group, luns, .. } = self.built;
+        let Built {
+            group,
+            luns,
+            admin,
+            source,
+            ..
+        } = self.built;
         let max_queued = group.limits.max_buffered_bytes;
         let core = TargetCore::new(group, Box::new(OsRandom::new()?));
         let (input_tx, input_rx) = mpsc::channel(INPUT_QUEUE);
@@ -122,7 +129,16 @@ impl Server {
             shutdown.await;
             let _ = stop_tx.send(());
         });
-        engine::run(core, luns, input_rx, admin_rx, stop_rx, self.grace).await;
+        engine::run(
+            core,
+            luns,
+            input_rx,
+            admin_rx,
+            (admin, source),
+            stop_rx,
+            self.grace,
+        )
+        .await;
         for a in accepts {
             a.abort();
         }
