@@ -4,7 +4,7 @@
 //! beside a real tgtd (`tgtadm_seed`), and rtgt's rtgtadm against both
 //! (`rtgtadm_cli`, `rtgtadm_import` with Debian's tgt-admin), and
 //! `rtgtadm --dump` and `persist = true` across restarts
-//! (`rtgtadm_persist`).
+//! (`rtgtadm_persist`), `rtgtadm --reload` and SIGHUP (`rtgtadm_reload`).
 
 use crate::cmd::{build_bins, cargo, run_shown, Profile};
 use anyhow::Result;
@@ -34,5 +34,7 @@ pub fn run() -> Result<()> {
         "rtgtadm_import",
         "--test",
         "rtgtadm_persist",
+        "--test",
+        "rtgtadm_reload",
     ]))
 }

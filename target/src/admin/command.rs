@@ -98,6 +98,10 @@ pub enum Command {
     /// the live state as `rtgt.toml`. The parameter travels as tgt's own
     /// `-P key=value` extensions do; tgtd answers its system view.
     Dump,
+    /// rtgt's `--op update --mode system -P reload=toml` (`rtgtadm
+    /// --reload`, and SIGHUP): read the configuration file again and apply
+    /// the difference.
+    Reload,
 }
 
 impl Command {
@@ -112,6 +116,7 @@ impl Command {
                 | Command::ConnShow { .. }
                 | Command::HostBind { .. }
                 | Command::Dump
+                | Command::Reload
         )
     }
 }
@@ -167,6 +172,9 @@ pub fn parse(req: &Request) -> Result<Command, AdmError> {
         Mode::Portal if op == Op::Show => Ok(Command::PortalShow),
         Mode::System if op == Op::Show && item(p, "dump").as_deref() == Some("toml") => {
             Ok(Command::Dump)
+        }
+        Mode::System if op == Op::Update && item(p, "reload").as_deref() == Some("toml") => {
+            Ok(Command::Reload)
         }
         Mode::Connection if op == Op::Show => Ok(Command::ConnShow { tid }),
         _ => Err(AdmError::UnsupportedOperation),

@@ -64,54 +64,74 @@ pub(crate) fn seed(core: &mut TargetCore, luns: &Luns, from: &AdminSeed) -> Admi
                 .collect(),
             ..TargetSeed::default()
         };
-        let extra = from.targets.get(pos).unwrap_or(&default);
-        let mut e = TargetEntry::new(id, &t.name);
-        if !extra.tgt_compat {
-            e.luns.clear();
-        }
-        for n in t.luns.luns().iter().filter_map(|l| l.index()) {
-            let Some(d) = t.luns.disk(n) else { continue };
-            let c = d.config();
-            let bs = c.block_size.bytes();
-            let (path, direct) = extra.luns.get(&n).cloned().unwrap_or_default();
-            e.luns.insert(
-                u64::from(n),
-                LunInfo {
-                    controller: false,
-                    size: luns
-                        .get(&(id, n))
-                        .map_or(c.blocks * u64::from(bs), |b| b.store.len()),
-                    block_size: bs,
-                    read_only: c.read_only,
-                    thin: c.thin,
-                    removable: c.removable,
-                    bstype: "rdwr".into(),
-                    path,
-                    flags: if direct {
-                        "direct".into()
-                    } else {
-                        String::new()
-                    },
-                },
-            );
-        }
-        e.acl_addresses = extra.addresses.clone();
-        e.acl_names = t.allowed_initiators.clone();
-        e.open_without_rules = !extra.tgt_compat;
-        s.insert_target(extra.tid, e);
-        seed_accounts(&mut s, Some(extra.tid), &extra.chap);
-        if let Err(err) = sync_acl(core, &s, extra.tid) {
-            warn!(tid = extra.tid, "cannot set the target's ACL: {err}");
-        }
+        let extra = from.targets.get(pos).unwrap_or(&default).clone();
+        seed_target(core, luns, &mut s, id, &extra);
     }
     seed_accounts(&mut s, Some(GLOBAL_TID), &from.discovery);
     s
 }
 
+/// Records core target `id` in `s` as the file describes it (`extra`) and
+/// gives the core its ACL as those rules read.
+pub(crate) fn seed_target(
+    core: &mut TargetCore,
+    luns: &Luns,
+    s: &mut AdminState,
+    id: TargetId,
+    extra: &TargetSeed,
+) {
+    let Some(t) = core.target(id) else { return };
+    let mut e = TargetEntry::new(id, &t.name);
+    if !extra.tgt_compat {
+        e.luns.clear();
+    }
+    for n in t.luns.luns().iter().filter_map(|l| l.index()) {
+        if let Some(d) = t.luns.disk(n) {
+            e.luns
+                .insert(u64::from(n), lun_info(d, luns.get(&(id, n)), extra, n));
+        }
+    }
+    e.acl_addresses = extra.addresses.clone();
+    e.acl_names = t.allowed_initiators.clone();
+    e.open_without_rules = !extra.tgt_compat;
+    s.insert_target(extra.tid, e);
+    seed_accounts(s, Some(extra.tid), &extra.chap);
+    if let Err(err) = sync_acl(core, s, extra.tid) {
+        warn!(tid = extra.tid, "cannot set the target's ACL: {err}");
+    }
+}
+
+/// How LUN `n` of a target from the file shows.
+pub(crate) fn lun_info(
+    d: &Disk,
+    backend: Option<&LunBackend>,
+    extra: &TargetSeed,
+    n: u16,
+) -> LunInfo {
+    let c = d.config();
+    let bs = c.block_size.bytes();
+    let (path, direct) = extra.luns.get(&n).cloned().unwrap_or_default();
+    LunInfo {
+        controller: false,
+        size: backend.map_or(c.blocks * u64::from(bs), |b| b.store.len()),
+        block_size: bs,
+        read_only: c.read_only,
+        thin: c.thin,
+        removable: c.removable,
+        bstype: "rdwr".into(),
+        path,
+        flags: if direct {
+            "direct".into()
+        } else {
+            String::new()
+        },
+    }
+}
+
 /// Makes tgtd's global accounts for `accounts` (a user already made keeps
 /// its first secret) and binds them to `tid` (`GLOBAL_TID`: discovery),
 /// or to nothing (`[[account]]`, which lists them oldest first).
-fn seed_accounts(s: &mut AdminState, tid: Option<i32>, accounts: &[Account]) {
+pub(crate) fn seed_accounts(s: &mut AdminState, tid: Option<i32>, accounts: &[Account]) {
     for a in accounts {
         if !s.users().any(|u| u == a.user) {
             let _ = s.account_new(&a.user, &a.secret.0);
@@ -136,6 +156,25 @@ pub(crate) fn handle(
 ) {
     if call.command == Command::Dump {
         let _ = call.reply.send(Ok(file.dump(admin)));
+        return;
+    }
+    if call.command == Command::Reload {
+        let r = match call.reload {
+            Some(Ok(built)) => {
+                let text = built.source.as_ref().map(|s| s.text.0.clone());
+                let notes = super::reload::apply(core, luns, admin, built, now);
+                if let Some(text) = text {
+                    file.reread(&text);
+                }
+                Ok(notes)
+            }
+            Some(Err(e)) => {
+                warn!("reload refused: {e}");
+                Err(AdmError::InvalidRequest)
+            }
+            None => Err(AdmError::InvalidRequest),
+        };
+        let _ = call.reply.send(r);
         return;
     }
     let query = call.command.is_query();
@@ -269,7 +308,7 @@ fn apply(
             let place = admin.account_unbind(tid, &user, outgoing)?;
             edit_auth(core, place, |a| unbind_account(a, &user, outgoing))?;
         }
-        Command::Dump => return Err(AdmError::UnsupportedOperation),
+        Command::Dump | Command::Reload => return Err(AdmError::UnsupportedOperation),
     }
     Ok(String::new())
 }
@@ -316,7 +355,11 @@ fn edit_auth(
 }
 
 /// Gives the core target `tid`'s ACL as its rules now read.
-fn sync_acl(core: &mut TargetCore, admin: &AdminState, tid: i32) -> Result<(), AdmError> {
+pub(crate) fn sync_acl(
+    core: &mut TargetCore,
+    admin: &AdminState,
+    tid: i32,
+) -> Result<(), AdmError> {
     let t = admin.target(tid)?;
     let (names, nets) = t.core_acl();
     core.set_target_acl(t.id, names, nets).map_err(refused)

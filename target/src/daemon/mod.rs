@@ -17,6 +17,7 @@ mod demo;
 mod engine;
 mod logging;
 mod persist;
+mod reload;
 
 pub use control::tgt_socket_path;
 pub use demo::{demo, DemoOptions, DEMO_IQN};
@@ -51,6 +52,9 @@ pub struct Server {
     control: Option<(std::os::unix::net::UnixListener, PathBuf)>,
     /// How long initiators get to log out at shutdown.
     pub grace: Duration,
+    /// SIGHUP, registered at bind so that none is missed once the caller
+    /// says it is ready.
+    hup: Option<tokio::signal::unix::Signal>,
 }
 
 impl Server {
@@ -70,11 +74,19 @@ impl Server {
                 .filter_map(|l| l.local_addr().ok())
                 .collect();
         }
+        let hup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                warn!("cannot handle SIGHUP: {e}");
+                None
+            }
+        };
         Ok(Server {
             built,
             listeners,
             control: None,
             grace: Duration::from_secs(5),
+            hup,
         })
     }
 
@@ -121,9 +133,18 @@ impl Server {
         }
         drop(input_tx);
         let (admin_tx, admin_rx) = mpsc::channel(control::CONTROL_QUEUE);
+        let config = source.as_ref().map(|s| s.path.clone());
+        let hup = match (self.hup, &config) {
+            (Some(hup), Some(path)) => Some(tokio::spawn(reload_on_hup(
+                hup,
+                path.clone(),
+                admin_tx.clone(),
+            ))),
+            _ => None,
+        };
         let control = self.control.map(|(l, path)| {
             info!(path = %path.display(), "control socket");
-            (tokio::spawn(control::serve(l, admin_tx)), path)
+            (tokio::spawn(control::serve(l, admin_tx, config)), path)
         });
         tokio::spawn(async move {
             shutdown.await;
@@ -142,12 +163,32 @@ impl Server {
         for a in accepts {
             a.abort();
         }
+        if let Some(task) = hup {
+            task.abort();
+        }
         if let Some((task, path)) = control {
             task.abort();
             let _ = std::fs::remove_file(path);
         }
         info!("stopped");
         Ok(())
+    }
+}
+
+/// Reads the configuration file at `path` again on each SIGHUP and has the
+/// engine apply the difference (`daemon::reload`).
+async fn reload_on_hup(
+    mut hup: tokio::signal::unix::Signal,
+    path: PathBuf,
+    engine: mpsc::Sender<control::AdminCall>,
+) {
+    while hup.recv().await.is_some() {
+        info!(path = %path.display(), "SIGHUP: reading the configuration again");
+        let command = crate::admin::Command::Reload;
+        match control::carry_out(command, &engine, Some(&path)).await {
+            Ok(_) => info!("SIGHUP: reload done"),
+            Err(e) => warn!("SIGHUP: reload refused: {e}"),
+        }
     }
 }
 

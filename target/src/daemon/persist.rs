@@ -57,6 +57,13 @@ impl ConfigFile {
         (file, task)
     }
 
+    /// Takes `text`, the file read again, as the document to edit.
+    pub(crate) fn reread(&mut self, text: &str) {
+        if let Ok(doc) = text.parse() {
+            self.doc = doc;
+        }
+    }
+
     /// The live state `admin` as `rtgt.toml`, for `--dump`.
     pub(crate) fn dump(&self, admin: &AdminState) -> String {
         let mut doc = self.doc.clone();

@@ -1,6 +1,8 @@
-//! `rtgtadm --dump`: asks the daemon for its live state as `rtgt.toml`
-//! with tgtadm's own request, `--op show --mode system` carrying the
-//! parameter `dump=toml` (as tgt's `-P key=value` extensions travel).
+//! `rtgtadm --dump` and `--reload`: tgtadm's own requests with a parameter,
+//! as tgt's `-P key=value` extensions travel. `--op show --mode system`
+//! with `dump=toml` asks rtgtd for its live state as `rtgt.toml`; `--op
+//! update --mode system` with `reload=toml` has it read its configuration
+//! file again and apply the difference.
 
 use super::client;
 use super::tgtadm::{Exit, Send, Target};
@@ -16,6 +18,24 @@ pub fn request() -> Request {
         header: Header::new(Mode::System, Op::Show),
         params: "dump=toml".to_owned(),
     }
+}
+
+/// The request `--reload` sends.
+pub fn reload_request() -> Request {
+    Request {
+        header: Header::new(Mode::System, Op::Update),
+        params: "reload=toml".to_owned(),
+    }
+}
+
+/// Sends `--reload` to `target`: prints the changes made and refused.
+pub fn reload(target: &Target, program: &str) -> Exit {
+    let send = Send {
+        request: reload_request(),
+        target: target.clone(),
+        debug: false,
+    };
+    client::run(&send, program)
 }
 
 /// Sends it to `target` and gives what to print: the TOML, or why not.
