@@ -4,7 +4,8 @@
 //! beside a real tgtd (`tgtadm_seed`), and rtgt's rtgtadm against both
 //! (`rtgtadm_cli`, `rtgtadm_import` with Debian's tgt-admin), and
 //! `rtgtadm --dump` and `persist = true` across restarts
-//! (`rtgtadm_persist`), `rtgtadm --reload` and SIGHUP (`rtgtadm_reload`).
+//! (`rtgtadm_persist`), `rtgtadm --reload` and SIGHUP (`rtgtadm_reload`),
+//! and changes beside a running `rtgt-iscsi bench` (`rtgtadm_live`).
 
 use crate::cmd::{build_bins, cargo, run_shown, Profile};
 use anyhow::Result;
@@ -36,5 +37,7 @@ pub fn run() -> Result<()> {
         "rtgtadm_persist",
         "--test",
         "rtgtadm_reload",
+        "--test",
+        "rtgtadm_live",
     ]))
 }
