@@ -127,17 +127,65 @@ fn sessions_show_as_tgtd_shows_them() {
         sessions.push(rt.block_on(login).expect("login"));
     }
     let mut failures = String::new();
-    for line in [
+    let lines = [
         "--op show --mode target",
         "--op show --mode conn --tid 1",
         "--op show --mode conn --tid 2",
-    ] {
-        let step: Vec<&str> = line.split_whitespace().collect();
-        compare(&tgtd.sock, &rsock, &step, &mut failures);
-    }
+    ];
+    compare_lines(&tgtd.sock, &rsock, &lines, &mut failures);
     for s in &sessions {
         rt.block_on(s.logout()).expect("logout");
     }
     assert!(failures.is_empty(), "rtgtd differs from tgtd:\n{failures}");
     assert!(rtgtd.stop().success());
+}
+
+/// `--op delete --mode system` as tgtd answers it: refused while a target
+/// is left, then the daemon stops (tgtadm waits for its socket to close;
+/// `timeout` bounds the wait).
+#[test]
+fn delete_system_stops_the_daemon_as_tgtd() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let tgtd = Tgtd::start(dir.path(), "tgtd");
+    let (mut rtgtd, rsock) = start_rtgtd(dir.path());
+    let mut failures = String::new();
+    let bounded = |sock: &Path| {
+        std::process::Command::new("timeout")
+            .args(["30", "tgtadm", "-C", common::tgt::CONTROL_PORT])
+            .args(["--lld", "iscsi", "--op", "delete", "--mode", "system"])
+            .env("TGT_IPC_SOCKET", sock)
+            .output()
+            .expect("tgtadm runs")
+    };
+    let lines = [
+        "--op new --mode target --tid 1 -T iqn.2024-01.org.rtgt:left",
+        "--op delete --mode system",
+        "--op delete --mode target --tid 1",
+    ];
+    compare_lines(&tgtd.sock, &rsock, &lines, &mut failures);
+    let (want, got) = (bounded(&tgtd.sock), bounded(&rsock));
+    common::tgt::check(
+        "tgtadm --op delete --mode system",
+        &want,
+        &got,
+        &mut failures,
+    );
+    assert!(want.status.success(), "tgtd stops: {want:?}");
+    assert!(failures.is_empty(), "rtgtd differs from tgtd:\n{failures}");
+    assert!(rtgtd.stop().success(), "rtgtd stopped cleanly");
+    assert!(
+        rtgtd
+            .log_text()
+            .contains("delete --mode system: shutting down"),
+        "{}",
+        rtgtd.log_text()
+    );
+}
+
+/// [`compare`] for each of `lines`.
+fn compare_lines(want: &Path, got: &Path, lines: &[&str], failures: &mut String) {
+    for line in lines {
+        let step: Vec<&str> = line.split_whitespace().collect();
+        compare(want, got, &step, failures);
+    }
 }

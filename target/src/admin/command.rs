@@ -102,6 +102,12 @@ pub enum Command {
     /// --reload`, and SIGHUP): read the configuration file again and apply
     /// the difference.
     Reload,
+    /// `--op delete --mode system`: stop the daemon, once no target is
+    /// left (`sys_mgmt`).
+    SystemDelete,
+    /// The daemon's own request after a `SystemDelete` was answered: stop
+    /// now (no tgtadm request reads as it).
+    Stop,
 }
 
 impl Command {
@@ -117,6 +123,8 @@ impl Command {
                 | Command::HostBind { .. }
                 | Command::Dump
                 | Command::Reload
+                | Command::SystemDelete
+                | Command::Stop
         )
     }
 }
@@ -176,6 +184,7 @@ pub fn parse(req: &Request) -> Result<Command, AdmError> {
         Mode::System if op == Op::Update && item(p, "reload").as_deref() == Some("toml") => {
             Ok(Command::Reload)
         }
+        Mode::System if op == Op::Delete => Ok(Command::SystemDelete),
         Mode::Connection if op == Op::Show => Ok(Command::ConnShow { tid }),
         _ => Err(AdmError::UnsupportedOperation),
     }

@@ -138,7 +138,9 @@ async fn client(
     let req = tokio::time::timeout(REQUEST_TIMEOUT, read_request(&mut stream))
         .await
         .context("request not sent in time")??;
-    let result = match parse(&req) {
+    let command = parse(&req);
+    let stop = command == Ok(Command::SystemDelete);
+    let result = match command {
         Ok(command) => carry_out(command, &engine, config.as_deref()).await,
         Err(e) => Err(e),
     };
@@ -157,8 +159,16 @@ async fn client(
         ),
     }
     let reply = encode_reply(result.as_deref().map_err(|e| *e));
-    stream.write_all(&reply).await?;
-    stream.shutdown().await?;
+    let sent = async {
+        stream.write_all(&reply).await?;
+        stream.shutdown().await
+    }
+    .await;
+    if stop && result.is_ok() {
+        // The daemon stops once tgtadm has its answer.
+        let _ = carry_out(Command::Stop, &engine, None).await;
+    }
+    sent?;
     Ok(())
 }
 

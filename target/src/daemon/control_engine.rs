@@ -145,7 +145,8 @@ pub(crate) fn seed_accounts(s: &mut AdminState, tid: Option<i32>, accounts: &[Ac
 }
 
 /// Carries out one request and answers it; a change is written to the
-/// configuration file first when it persists.
+/// configuration file first when it persists. Gives whether the daemon is
+/// to shut down (`Stop`, after `--op delete --mode system` was answered).
 pub(crate) fn handle(
     core: &mut TargetCore,
     luns: &mut Luns,
@@ -153,10 +154,26 @@ pub(crate) fn handle(
     file: &mut ConfigFile,
     call: AdminCall,
     now: Instant,
-) {
+) -> bool {
+    if call.command == Command::SystemDelete {
+        // sys_mgmt: the system goes only once no target is left
+        // (`is_system_inactive`), else the request is invalid.
+        let r = if admin.targets().next().is_none() {
+            Ok(String::new())
+        } else {
+            Err(AdmError::InvalidRequest)
+        };
+        let _ = call.reply.send(r);
+        return false;
+    }
+    if call.command == Command::Stop {
+        info!("tgtadm --op delete --mode system: shutting down");
+        let _ = call.reply.send(Ok(String::new()));
+        return true;
+    }
     if call.command == Command::Dump {
         let _ = call.reply.send(Ok(file.dump(admin)));
-        return;
+        return false;
     }
     if call.command == Command::Reload {
         let r = match call.reload {
@@ -175,7 +192,7 @@ pub(crate) fn handle(
             None => Err(AdmError::InvalidRequest),
         };
         let _ = call.reply.send(r);
-        return;
+        return false;
     }
     let query = call.command.is_query();
     let r = apply(core, luns, admin, call.command, call.lun, now);
@@ -184,6 +201,7 @@ pub(crate) fn handle(
     } else {
         let _ = call.reply.send(r);
     }
+    false
 }
 
 fn apply(
@@ -308,7 +326,9 @@ fn apply(
             let place = admin.account_unbind(tid, &user, outgoing)?;
             edit_auth(core, place, |a| unbind_account(a, &user, outgoing))?;
         }
-        Command::Dump | Command::Reload => return Err(AdmError::UnsupportedOperation),
+        Command::Dump | Command::Reload | Command::SystemDelete | Command::Stop => {
+            return Err(AdmError::UnsupportedOperation)
+        }
     }
     Ok(String::new())
 }

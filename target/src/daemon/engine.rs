@@ -47,9 +47,10 @@ struct Conn {
     span: Span,
 }
 
-/// Runs the core until `stop` fires and every connection and request is
-/// gone (or `grace` plus a margin passed), then makes every backstore's
-/// writes durable.
+/// Runs the core until `stop` fires (or tgtadm's `--op delete --mode
+/// system`) and every connection and request is gone (or `grace` plus a
+/// margin passed), then makes every backstore's writes durable. Gives
+/// whether tgtadm stopped it.
 pub(crate) async fn run(
     core: TargetCore,
     luns: Luns,
@@ -58,7 +59,7 @@ pub(crate) async fn run(
     (seed, source): (AdminSeed, Option<Source>),
     mut stop: oneshot::Receiver<()>,
     grace: Duration,
-) {
+) -> bool {
     let (io_tx, mut io_rx) = mpsc::unbounded_channel();
     let mut core = core;
     let admin = control_engine::seed(&mut core, &luns, &seed);
@@ -75,6 +76,7 @@ pub(crate) async fn run(
         in_flight: 0,
     };
     let mut stopping: Option<Instant> = None;
+    let mut deleted = false;
     loop {
         let far = Instant::now() + Duration::from_secs(3600);
         let deadline = e.core.poll_timeout().unwrap_or(far);
@@ -97,7 +99,13 @@ pub(crate) async fn run(
                 }
             }
             Some(call) = admin_rx.recv() => {
-                control_engine::handle(&mut e.core, &mut e.luns, &mut e.admin, &mut e.file, call, Instant::now());
+                let stop_now = control_engine::handle(&mut e.core, &mut e.luns, &mut e.admin, &mut e.file, call, Instant::now());
+                if stop_now && stopping.is_none() {
+                    deleted = true;
+                    let now = Instant::now();
+                    e.core.shutdown(now, grace);
+                    stopping = Some(now);
+                }
             }
             _ = tokio::time::sleep_until(deadline.into()) => {
                 e.core.handle_timeout(Instant::now());
@@ -123,6 +131,7 @@ pub(crate) async fn run(
     if let Some(w) = writer {
         let _ = w.await;
     }
+    deleted
 }
 
 impl Engine {

@@ -150,7 +150,7 @@ impl Server {
             shutdown.await;
             let _ = stop_tx.send(());
         });
-        engine::run(
+        let deleted = engine::run(
             core,
             luns,
             input_rx,
@@ -168,7 +168,11 @@ impl Server {
         }
         if let Some((task, path)) = control {
             task.abort();
-            let _ = std::fs::remove_file(path);
+            // After tgtadm's `--op delete --mode system` the socket stays, as
+            // tgtd leaves it: tgtadm waits until connecting to it is refused.
+            if !deleted {
+                let _ = std::fs::remove_file(path);
+            }
         }
         info!("stopped");
         Ok(())
