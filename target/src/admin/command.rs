@@ -102,6 +102,10 @@ pub enum Command {
     /// --reload`, and SIGHUP): read the configuration file again and apply
     /// the difference.
     Reload,
+    /// `--op show --mode system` (`system_show`).
+    SystemShow,
+    /// `--op show --mode lld` (`lld_show`).
+    LldShow,
     /// `--op delete --mode system`: stop the daemon, once no target is
     /// left (`sys_mgmt`).
     SystemDelete,
@@ -125,6 +129,8 @@ impl Command {
                 | Command::Reload
                 | Command::SystemDelete
                 | Command::Stop
+                | Command::SystemShow
+                | Command::LldShow
         )
     }
 }
@@ -185,6 +191,8 @@ pub fn parse(req: &Request) -> Result<Command, AdmError> {
             Ok(Command::Reload)
         }
         Mode::System if op == Op::Delete => Ok(Command::SystemDelete),
+        Mode::System if op == Op::Show => Ok(Command::SystemShow),
+        Mode::Lld if op == Op::Show => Ok(Command::LldShow),
         Mode::Connection if op == Op::Show => Ok(Command::ConnShow { tid }),
         _ => Err(AdmError::UnsupportedOperation),
     }

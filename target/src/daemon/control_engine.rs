@@ -299,6 +299,8 @@ fn apply(
             }
         }
         Command::AccountShow => return Ok(show::accounts(admin)),
+        Command::SystemShow => return Ok(show::system()),
+        Command::LldShow => return Ok(show::lld(admin)),
         Command::PortalShow => {
             let c = core.config();
             return Ok(show::portals(c.tpgt, &c.portals));
