@@ -127,17 +127,125 @@ fn sessions_show_as_tgtd_shows_them() {
         sessions.push(rt.block_on(login).expect("login"));
     }
     let mut failures = String::new();
-    for line in [
+    let lines = [
         "--op show --mode target",
         "--op show --mode conn --tid 1",
         "--op show --mode conn --tid 2",
-    ] {
-        let step: Vec<&str> = line.split_whitespace().collect();
-        compare(&tgtd.sock, &rsock, &step, &mut failures);
-    }
+    ];
+    compare_lines(&tgtd.sock, &rsock, &lines, &mut failures);
     for s in &sessions {
         rt.block_on(s.logout()).expect("logout");
     }
     assert!(failures.is_empty(), "rtgtd differs from tgtd:\n{failures}");
     assert!(rtgtd.stop().success());
+}
+
+/// `--op delete --mode system` as tgtd answers it: refused while a target
+/// is left, then the daemon stops (tgtadm waits for its socket to close;
+/// `timeout` bounds the wait).
+#[test]
+fn delete_system_stops_the_daemon_as_tgtd() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let tgtd = Tgtd::start(dir.path(), "tgtd");
+    let (mut rtgtd, rsock) = start_rtgtd(dir.path());
+    let mut failures = String::new();
+    let bounded = |sock: &Path| {
+        std::process::Command::new("timeout")
+            .args(["30", "tgtadm", "-C", common::tgt::CONTROL_PORT])
+            .args(["--lld", "iscsi", "--op", "delete", "--mode", "system"])
+            .env("TGT_IPC_SOCKET", sock)
+            .output()
+            .expect("tgtadm runs")
+    };
+    let lines = [
+        "--op new --mode target --tid 1 -T iqn.2024-01.org.rtgt:left",
+        "--op delete --mode system",
+        "--op delete --mode target --tid 1",
+    ];
+    compare_lines(&tgtd.sock, &rsock, &lines, &mut failures);
+    let (want, got) = (bounded(&tgtd.sock), bounded(&rsock));
+    common::tgt::check(
+        "tgtadm --op delete --mode system",
+        &want,
+        &got,
+        &mut failures,
+    );
+    assert!(want.status.success(), "tgtd stops: {want:?}");
+    assert!(failures.is_empty(), "rtgtd differs from tgtd:\n{failures}");
+    assert!(rtgtd.stop().success(), "rtgtd stopped cleanly");
+    assert!(
+        rtgtd
+            .log_text()
+            .contains("delete --mode system: shutting down"),
+        "{}",
+        rtgtd.log_text()
+    );
+}
+
+/// [`compare`] for each of `lines`.
+fn compare_lines(want: &Path, got: &Path, lines: &[&str], failures: &mut String) {
+    for line in lines {
+        let step: Vec<&str> = line.split_whitespace().collect();
+        compare(want, got, &step, failures);
+    }
+}
+
+/// `show --mode system` and `--mode lld` print tgtd's layout: tgtd's lines
+/// less those naming what rtgtd has not (the iSER driver, backing stores
+/// but `rdwr`, whose only flag is O_DIRECT in rtgtd, device types but
+/// disk and controller).
+#[test]
+fn system_and_lld_views_follow_tgtd() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let tgtd = Tgtd::start(dir.path(), "tgtd");
+    let (mut rtgtd, rsock) = start_rtgtd(dir.path());
+    for sock in [&tgtd.sock, &rsock] {
+        tgtadm_ok(
+            sock,
+            "--op new --mode target --tid 1 -T iqn.2024-01.org.rtgt:one",
+        );
+        tgtadm_ok(
+            sock,
+            "--op new --mode target --tid 3 -T iqn.2024-01.org.rtgt:three",
+        );
+    }
+    let (mut section, mut kept) = (String::new(), String::new());
+    let want = stdout(&tgtd.sock, "--op show --mode system");
+    for line in want.lines() {
+        if !line.starts_with(' ') {
+            section = line.to_owned();
+        }
+        let item = line.trim();
+        let keep = match section.as_str() {
+            "LLDs:" => item != "iser: error",
+            "Backing stores:" => line == section || item.starts_with("rdwr "),
+            "Device types:" => line == section || matches!(item, "disk" | "controller"),
+            _ => true,
+        };
+        if keep {
+            kept.push_str(&line.replace("rdwr (bsoflags sync:direct)", "rdwr (bsoflags direct)"));
+            kept.push('\n');
+        }
+    }
+    let got = stdout(&rsock, "--op show --mode system");
+    assert!(
+        kept == got,
+        "show --mode system:\n{}",
+        common::tgt::diff(&kept, &got)
+    );
+    let want = stdout(&tgtd.sock, "--op show --mode lld").replace("    iser: error\n", "");
+    let got = stdout(&rsock, "--op show --mode lld");
+    assert!(
+        want == got,
+        "show --mode lld:\n{}",
+        common::tgt::diff(&want, &got)
+    );
+    assert!(rtgtd.stop().success());
+}
+
+fn stdout(sock: &Path, line: &str) -> String {
+    let args: Vec<&str> = line.split_whitespace().collect();
+    let out = tgtadm(sock, &args);
+    assert!(out.status.success(), "tgtadm {line}: {out:?}");
+    String::from_utf8(out.stdout).expect("UTF-8")
 }

@@ -2,9 +2,12 @@
 //! iSCSI` and rtgt's own `rtgt-iscsi` against a started rtgtd (rtgt-target's
 //! `real-peers` feature), and Debian's tgtadm against rtgtd's control socket
 //! beside a real tgtd (`tgtadm_seed`), and rtgt's rtgtadm against both
-//! (`rtgtadm_cli`, `rtgtadm_import` with Debian's tgt-admin), and rtgtd's
-//! iSNS registration and `rtgt-iscsi discover --isns` against open-isns's
-//! isnsd (`isns`).
+//! (`rtgtadm_cli`, `rtgtadm_import` with Debian's tgt-admin),
+//! `rtgtadm --dump` and `persist = true` across restarts
+//! (`rtgtadm_persist`), `rtgtadm --reload` and SIGHUP (`rtgtadm_reload`),
+//! changes beside a running `rtgt-iscsi bench` (`rtgtadm_live`), and
+//! rtgtd's iSNS registration and `rtgt-iscsi discover --isns` against
+//! open-isns's isnsd (`isns`).
 
 use crate::cmd::{build_bins, cargo, run_shown, Profile};
 use anyhow::Result;
@@ -34,5 +37,11 @@ pub fn run() -> Result<()> {
         "rtgtadm_import",
         "--test",
         "isns",
+        "--test",
+        "rtgtadm_persist",
+        "--test",
+        "rtgtadm_reload",
+        "--test",
+        "rtgtadm_live",
     ]))
 }

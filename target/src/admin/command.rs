@@ -94,6 +94,45 @@ pub enum Command {
     ConnShow {
         tid: i32,
     },
+    /// rtgt's `--op show --mode system -P dump=toml` (`rtgtadm --dump`):
+    /// the live state as `rtgt.toml`. The parameter travels as tgt's own
+    /// `-P key=value` extensions do; tgtd answers its system view.
+    Dump,
+    /// rtgt's `--op update --mode system -P reload=toml` (`rtgtadm
+    /// --reload`, and SIGHUP): read the configuration file again and apply
+    /// the difference.
+    Reload,
+    /// `--op show --mode system` (`system_show`).
+    SystemShow,
+    /// `--op show --mode lld` (`lld_show`).
+    LldShow,
+    /// `--op delete --mode system`: stop the daemon, once no target is
+    /// left (`sys_mgmt`).
+    SystemDelete,
+    /// The daemon's own request after a `SystemDelete` was answered: stop
+    /// now (no tgtadm request reads as it).
+    Stop,
+}
+
+impl Command {
+    /// Whether it only reads the state.
+    pub fn is_query(&self) -> bool {
+        matches!(
+            self,
+            Command::TargetShowAll
+                | Command::TargetShow { .. }
+                | Command::AccountShow
+                | Command::PortalShow
+                | Command::ConnShow { .. }
+                | Command::HostBind { .. }
+                | Command::Dump
+                | Command::Reload
+                | Command::SystemDelete
+                | Command::Stop
+                | Command::SystemShow
+                | Command::LldShow
+        )
+    }
 }
 
 /// The value after `key=` in `params`, up to the end of the text: tgtd
@@ -145,6 +184,15 @@ pub fn parse(req: &Request) -> Result<Command, AdmError> {
         },
         Mode::Account => account(op, tid, h.ac_dir == ACCOUNT_OUTGOING, p),
         Mode::Portal if op == Op::Show => Ok(Command::PortalShow),
+        Mode::System if op == Op::Show && item(p, "dump").as_deref() == Some("toml") => {
+            Ok(Command::Dump)
+        }
+        Mode::System if op == Op::Update && item(p, "reload").as_deref() == Some("toml") => {
+            Ok(Command::Reload)
+        }
+        Mode::System if op == Op::Delete => Ok(Command::SystemDelete),
+        Mode::System if op == Op::Show => Ok(Command::SystemShow),
+        Mode::Lld if op == Op::Show => Ok(Command::LldShow),
         Mode::Connection if op == Op::Show => Ok(Command::ConnShow { tid }),
         _ => Err(AdmError::UnsupportedOperation),
     }
@@ -258,6 +306,10 @@ mod tests {
         assert_eq!(
             parse(&req(Mode::Connection, Op::Show, 1, "")),
             Ok(Command::ConnShow { tid: 1 })
+        );
+        assert_eq!(
+            parse(&req(Mode::System, Op::Show, -1, "dump=toml")),
+            Ok(Command::Dump)
         );
         let r = req(Mode::Target, Op::Bind, 1, "initiator-address=172.16.0.0/16");
         assert_eq!(

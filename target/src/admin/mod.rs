@@ -10,6 +10,7 @@
 pub mod cli;
 pub mod codec;
 pub mod command;
+pub mod dump;
 pub mod error;
 pub mod nexus;
 pub mod show;

@@ -113,6 +113,40 @@ pub fn accounts(state: &AdminState) -> String {
     out
 }
 
+/// `--op show --mode system` (`system_show`, `usr/target.c`, then the
+/// iscsi driver's iSNS lines, `usr/iscsi/isns.c`) in tgt's layout, with
+/// what rtgtd has: the iscsi driver only, the `rdwr` backing store (its
+/// only flag O_DIRECT), disks and tgt's LUN 0 controller, and no iSNS.
+pub fn system() -> String {
+    format!(
+        "System:\n\
+         {TAB1}State: ready\n\
+         {TAB1}debug: off\n\
+         LLDs:\n\
+         {TAB1}iscsi: ready\n\
+         Backing stores:\n\
+         {TAB1}rdwr (bsoflags direct)\n\
+         Device types:\n\
+         {TAB1}disk\n\
+         {TAB1}controller\n\
+         iSNS:\n\
+         {TAB1}iSNS=Off\n\
+         {TAB1}iSNSServerIP=\n\
+         {TAB1}iSNSServerPort=3205\n\
+         {TAB1}iSNSAccessControl=Off\n"
+    )
+}
+
+/// `--op show --mode lld` (`lld_show`): the iscsi driver and its targets
+/// by tid (rtgtd has no iSER driver).
+pub fn lld(state: &AdminState) -> String {
+    let mut out = format!("LLDs:\n{TAB1}iscsi: ready\n");
+    for (tid, t) in state.targets() {
+        let _ = writeln!(out, "{TAB2}Target {tid}: {}", t.name);
+    }
+    out
+}
+
 /// tgt's `digest_val_to_str`: `CRC32C` when accepted, else `None`.
 fn digest(kinds: &[DigestKind]) -> &'static str {
     if kinds.contains(&DigestKind::Crc32c) {

@@ -258,6 +258,16 @@ impl AdminState {
         Ok(())
     }
 
+    /// The secret of `user`.
+    pub fn secret(&self, user: &str) -> Option<&str> {
+        self.account(user).ok().map(|a| a.password.as_str())
+    }
+
+    /// The accounts bound for discovery sessions.
+    pub fn discovery(&self) -> &Bindings {
+        &self.global
+    }
+
     /// The users, newest first.
     pub fn users(&self) -> impl Iterator<Item = &str> {
         self.accounts.iter().map(|a| a.user.as_str())

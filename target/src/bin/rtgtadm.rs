@@ -7,6 +7,7 @@
 //! rtgtadm --socket /run/rtgtd.sock --op show --mode target
 //! rtgtadm --import /etc/tgt/targets.conf           # apply tgt-admin's file
 //! rtgtadm --dump                                   # the live state as rtgt.toml
+//! rtgtadm --reload                                 # rtgtd reads its file again
 //! ```
 //!
 //! Messages name the program by `argv[0]`, as tgtadm's do: installed or
@@ -27,11 +28,8 @@ fn main() -> ExitCode {
         Plan::Exit(e) => e,
         Plan::Send(s) => client::run(&s, &program),
         Plan::Import(target, file) => cli::import::run(&target, &file, &program),
-        Plan::Dump(..) => Exit {
-            stderr: format!("{program}: --dump is not available yet\n"),
-            code: 1,
-            ..Exit::default()
-        },
+        Plan::Dump(target) => cli::dump::run(&target, &program),
+        Plan::Reload(target) => cli::dump::reload(&target, &program),
     };
     finish(exit)
 }

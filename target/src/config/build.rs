@@ -10,7 +10,10 @@ use rtgt_proto::chap::ChapAlgorithm;
 use rtgt_proto::text::DigestKind;
 use rtgt_scsi::{Backstore, BlockSize, Disk, DiskConfig, LunMap, NullBackstore, RamBackstore};
 
-use super::schema::{BackstoreKind, ChapAlg, ChapToml, Digest, LunToml, TargetToml};
+use toml::Spanned;
+
+use super::schema::{AccountToml, BackstoreKind, ChapAlg, ChapToml, Digest, LunToml, TargetToml};
+use super::values::Secret;
 use super::{Config, ConfigError};
 use crate::backstore::{FileBackstore, FileOptions, GlfsBackstore, GlfsOptions};
 use crate::core::{
@@ -29,6 +32,10 @@ pub struct Built {
     pub worker_threads: Option<usize>,
     /// The iSNS server to register with, from `[isns]`.
     pub isns: Option<IsnsSettings>,
+    /// What tgtadm's view holds beyond the core's configuration.
+    pub admin: AdminSeed,
+    /// The file it was read from, for `rtgtadm --dump` and `persist`.
+    pub source: Option<Source>,
 }
 
 /// `[isns]` checked: where the server is and how to register.
@@ -38,6 +45,62 @@ pub struct IsnsSettings {
     pub server: String,
     pub entity_id: String,
     pub keepalive: std::time::Duration,
+}
+
+/// tgtadm's view of the file's targets and accounts.
+#[derive(Debug, Clone, Default)]
+pub struct AdminSeed {
+    /// Per target, in the file's order (the core's ids 1, 2, ...).
+    pub targets: Vec<TargetSeed>,
+    /// `[[account]]`: tgtadm's accounts, oldest first.
+    pub accounts: Vec<Account>,
+    /// `discovery.chap`'s accounts.
+    pub discovery: Vec<Account>,
+}
+
+/// A CHAP account as written in the file.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub user: String,
+    pub secret: Secret,
+    /// The target's account for mutual CHAP.
+    pub outgoing: bool,
+}
+
+/// The incoming accounts of `c`, then its outgoing one.
+fn accounts_of(c: &ChapToml) -> Vec<Account> {
+    let acc = |a: &Spanned<AccountToml>, outgoing| Account {
+        user: a.get_ref().user.clone(),
+        secret: a.get_ref().secret.clone(),
+        outgoing,
+    };
+    c.incoming
+        .iter()
+        .map(|a| acc(a, false))
+        .chain(c.outgoing.iter().map(|a| acc(a, true)))
+        .collect()
+}
+
+/// One target as tgtadm shows it.
+#[derive(Debug, Clone, Default)]
+pub struct TargetSeed {
+    pub tid: i32,
+    pub tgt_compat: bool,
+    /// `allow_addresses` as written.
+    pub addresses: Vec<String>,
+    /// Each LUN's file and whether it is opened with O_DIRECT.
+    pub luns: BTreeMap<u16, (Option<String>, bool)>,
+    /// `chap`'s accounts.
+    pub chap: Vec<Account>,
+}
+
+/// A configuration file's path and text (which holds CHAP secrets, so
+/// its Debug output hides it).
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub path: PathBuf,
+    pub text: Secret,
+    pub persist: bool,
 }
 
 /// What the daemon needs to run one LUN's backstore requests.
@@ -122,9 +185,23 @@ pub(super) fn build(cfg: &Config) -> Result<Built, ConfigError> {
         .unwrap_or_else(|| PathBuf::from(super::state::DEFAULT_STATE_DIR));
     let mut targets = Vec::new();
     let mut luns = BTreeMap::new();
+    let mut admin = AdminSeed {
+        targets: Vec::new(),
+        accounts: f
+            .accounts
+            .iter()
+            .map(|a| Account {
+                user: a.get_ref().user.clone(),
+                secret: a.get_ref().secret.clone(),
+                outgoing: false,
+            })
+            .collect(),
+        discovery: accounts_of(&f.discovery.chap),
+    };
     for (ti, t) in f.targets.iter().enumerate() {
         let (target, backends) = build_target(cfg, t.get_ref(), &state_dir)?;
         targets.push(target);
+        admin.targets.push(target_seed(t.get_ref(), ti));
         for (lun, backend) in backends {
             luns.insert((TargetId::from_position(ti), lun), backend);
         }
@@ -144,7 +221,41 @@ pub(super) fn build(cfg: &Config) -> Result<Built, ConfigError> {
         log_level: f.log_level.map(|l| l.as_str()),
         worker_threads: f.worker_threads.map(|v| v.u64() as usize),
         isns: f.isns.as_ref().map(isns_settings),
+        admin,
+        source: Some(Source {
+            path: cfg.path.clone(),
+            text: Secret(cfg.text.clone()),
+            persist: f.persist,
+        }),
     })
+}
+
+fn target_seed(t: &TargetToml, position: usize) -> TargetSeed {
+    let default_tid = i32::try_from(position + 1).unwrap_or(i32::MAX);
+    TargetSeed {
+        tid: t.tid.as_ref().map_or(default_tid, |v| {
+            i32::try_from(v.get_ref().0).unwrap_or(i32::MAX)
+        }),
+        tgt_compat: t.tgt_compat,
+        addresses: t.allow_addresses.iter().map(|n| n.text.clone()).collect(),
+        chap: accounts_of(&t.chap),
+        luns: t
+            .lun
+            .iter()
+            .map(|l| {
+                let l = l.get_ref();
+                let path = match l.backstore {
+                    // A glfs lun shows its path as written, as tgtd shows
+                    // bs_glfs's `volume@host:path`.
+                    BackstoreKind::File | BackstoreKind::Block | BackstoreKind::Glfs => {
+                        l.path.as_ref().map(|p| p.display().to_string())
+                    }
+                    BackstoreKind::Ram | BackstoreKind::Null => None,
+                };
+                (l.lun.u16(), (path, l.direct))
+            })
+            .collect(),
+    }
 }
 
 type LunBackends = Vec<(u16, LunBackend)>;
@@ -221,7 +332,12 @@ fn build_target(
     let mut target = TargetConfig::new(iqn, luns);
     target.alias = t.alias.clone();
     target.allowed_initiators = t.allow_initiators.iter().map(|n| n.0.clone()).collect();
-    target.allowed_networks = t.allow_addresses.iter().map(|n| n.0).collect();
+    // "ALL" admits any address: the core's empty list.
+    target.allowed_networks = if t.allow_addresses.iter().any(|n| n.cidr.is_none()) {
+        Vec::new()
+    } else {
+        t.allow_addresses.iter().filter_map(|n| n.cidr).collect()
+    };
     target.auth = auth(&t.chap);
     target.session = session;
     Ok((target, backends))

@@ -4,13 +4,41 @@
 use std::collections::BTreeSet;
 use std::ops::Range;
 
-use super::schema::{BackstoreKind, ChapToml, FileConfig, TargetToml};
+use toml::Spanned;
+
+use super::schema::{AccountToml, BackstoreKind, ChapToml, FileConfig, TargetToml};
 
 type Failure = (Range<usize>, String);
 
 pub(super) fn check(f: &FileConfig) -> Result<(), Failure> {
     let mut names = BTreeSet::new();
-    check_chap(&f.discovery.chap)?;
+    let weak = f.allow_weak_chap;
+    check_chap(&f.discovery.chap, weak)?;
+    let mut users = BTreeSet::new();
+    for a in &f.accounts {
+        check_secret(a, weak)?;
+        if !users.insert(a.get_ref().user.clone()) {
+            return Err((
+                a.span(),
+                format!(
+                    "account {:?} is listed twice: keep one [[account]] per user",
+                    a.get_ref().user
+                ),
+            ));
+        }
+    }
+    let mut tids = BTreeSet::new();
+    for (i, t) in f.targets.iter().enumerate() {
+        let tid = t.get_ref().tid.as_ref();
+        let n = tid.map_or(i as i64 + 1, |v| v.get_ref().0);
+        if !tids.insert(n) {
+            let span = tid.map_or(t.span(), |v| v.span());
+            return Err((
+                span,
+                format!("tid {n} is given to two targets: give each [[target]] its own tid"),
+            ));
+        }
+    }
     for t in &f.targets {
         let iqn = &t.get_ref().iqn;
         if !names.insert(iqn.get_ref().0.clone()) {
@@ -22,12 +50,12 @@ pub(super) fn check(f: &FileConfig) -> Result<(), Failure> {
                 ),
             ));
         }
-        check_target(t.get_ref(), t.span())?;
+        check_target(t.get_ref(), t.span(), weak)?;
     }
     Ok(())
 }
 
-fn check_target(t: &TargetToml, span: Range<usize>) -> Result<(), Failure> {
+fn check_target(t: &TargetToml, span: Range<usize>, weak: bool) -> Result<(), Failure> {
     let s = &t.session;
     if let (Some(first), Some(max)) = (s.first_burst_length, s.max_burst_length) {
         // RFC 7143 §13.14: FirstBurstLength MUST NOT exceed MaxBurstLength.
@@ -41,11 +69,17 @@ fn check_target(t: &TargetToml, span: Range<usize>) -> Result<(), Failure> {
             ));
         }
     }
-    check_chap(&t.chap)?;
+    check_chap(&t.chap, weak)?;
     let mut luns = BTreeSet::new();
     for l in &t.lun {
         let lun = l.get_ref();
         let at = l.span();
+        if t.tgt_compat && lun.lun.0 == 0 {
+            return Err((
+                at,
+                "lun 0 of a tgt_compat target is tgt's controller: number this lun from 1".into(),
+            ));
+        }
         if !luns.insert(lun.lun.0) {
             return Err((
                 at,
@@ -109,8 +143,26 @@ fn check_target(t: &TargetToml, span: Range<usize>) -> Result<(), Failure> {
     Ok(())
 }
 
-fn check_chap(c: &ChapToml) -> Result<(), Failure> {
+/// RFC 7143 §12.1.3: secrets of at least 96 bits, unless tgtadm's weaker
+/// rules are asked for.
+fn check_secret(a: &Spanned<AccountToml>, weak: bool) -> Result<(), Failure> {
+    let n = a.get_ref().secret.0.len();
+    if n < 12 && !weak {
+        return Err((
+            a.span(),
+            format!(
+                "a CHAP secret of {n} bytes: use 12 to 255 bytes (RFC 7143 §12.1.3 asks for at least 96 bits), or set allow_weak_chap = true"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn check_chap(c: &ChapToml, weak: bool) -> Result<(), Failure> {
     let mut users = BTreeSet::new();
+    for a in c.incoming.iter().chain(&c.outgoing) {
+        check_secret(a, weak)?;
+    }
     for a in &c.incoming {
         let acc = a.get_ref();
         if acc.user.is_empty() {
@@ -132,16 +184,17 @@ fn check_chap(c: &ChapToml) -> Result<(), Failure> {
         }
         // RFC 7143 §12.1.3: a secret used to authenticate initiators MUST
         // NOT be used to authenticate the target.
-        if c.incoming
-            .iter()
-            .any(|a| a.get_ref().secret == out.get_ref().secret)
+        if !weak
+            && c.incoming
+                .iter()
+                .any(|a| a.get_ref().secret == out.get_ref().secret)
         {
             return Err((
                 out.span(),
                 "the outgoing CHAP secret equals an incoming one: use a different secret (RFC 7143 §12.1.3)".into(),
             ));
         }
-        if c.incoming.is_empty() {
+        if c.incoming.is_empty() && !weak {
             return Err((
                 out.span(),
                 "an outgoing CHAP account needs incoming accounts (mutual CHAP follows one-way CHAP): add chap.incoming".into(),

@@ -12,9 +12,10 @@ mod schema;
 pub mod state;
 mod values;
 
-pub use build::{Built, IsnsSettings, LunBackend};
+pub(crate) use build::lun_id;
+pub use build::{Account, AdminSeed, Built, IsnsSettings, LunBackend, Source, TargetSeed};
 pub use schema::{BackstoreKind, FileConfig, LogLevel};
-pub use values::{IscsiName, Portal, Size};
+pub use values::{IscsiName, Portal, Secret, Size};
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};

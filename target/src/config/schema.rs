@@ -36,6 +36,20 @@ pub struct FileConfig {
     pub isns: Option<IsnsToml>,
     #[serde(default, rename = "target")]
     pub targets: Vec<Spanned<TargetToml>>,
+    /// tgtadm's global accounts, oldest first: those bound to no target
+    /// nor discovery, and the order `--op show --mode account` lists them
+    /// in.
+    #[serde(default, rename = "account")]
+    pub accounts: Vec<Spanned<AccountToml>>,
+    /// CHAP as tgtadm allows it: secrets shorter than 12 bytes, one secret
+    /// in both directions, an outgoing account without incoming ones
+    /// (RFC 7143 §12.1.3 advises against each; rtgtd warns).
+    #[serde(default)]
+    pub allow_weak_chap: bool,
+    /// Rewrite this file after every change made through the control
+    /// socket, keeping its comments and layout.
+    #[serde(default)]
+    pub persist: bool,
 }
 
 fn one() -> Bounded<1, 65535> {
@@ -167,11 +181,20 @@ pub enum ChapAlg {
 #[serde(deny_unknown_fields)]
 pub struct TargetToml {
     pub iqn: Spanned<IscsiName>,
+    /// tgtadm's target id (`--tid`); default the target's position in the
+    /// file, from 1.
+    pub tid: Option<Spanned<Bounded<1, 2_147_483_647>>>,
+    /// A target as tgtadm makes it: LUN 0 is tgt's storage array
+    /// controller, and no initiator is admitted until `allow_addresses`
+    /// names its address ("ALL" admits any).
+    #[serde(default)]
+    pub tgt_compat: bool,
     pub alias: Option<String>,
     /// Initiator names allowed; empty allows all.
     #[serde(default)]
     pub allow_initiators: Vec<IscsiName>,
-    /// Initiator addresses or networks allowed; empty allows all.
+    /// Initiator addresses or networks allowed, or "ALL"; empty allows all
+    /// (none with `tgt_compat`).
     #[serde(default)]
     pub allow_addresses: Vec<Network>,
     #[serde(default)]

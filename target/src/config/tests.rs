@@ -121,6 +121,11 @@ fn chap_rules() {
     let short =
         format!("{MINIMAL}[target.chap]\nincoming = [{{ user = \"a\", secret = \"short\" }}]\n");
     assert!(err(&short).2.contains("12 to 255 bytes"));
+    let weak = format!("allow_weak_chap = true\n{short}");
+    assert!(
+        parse(&weak).is_ok(),
+        "allow_weak_chap admits tgtadm's secrets"
+    );
 
     let ok = format!(
         "{MINIMAL}[target.chap]\nincoming = [{{ user = \"a\", secret = \"0123456789ab\" }}, {{ user = \"b\", secret = \"0123456789ac\" }}]\noutgoing = {{ user = \"t\", secret = \"0123456789ad\" }}\nalgorithms = [\"sha256\", \"md5\"]\n"

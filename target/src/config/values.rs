@@ -58,22 +58,37 @@ impl TryFrom<String> for IscsiName {
     }
 }
 
-/// An address or a block of addresses (`10.0.0.0/8`, `fd00::/8`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// An address or a block of addresses (`10.0.0.0/8`, `fd00::/8`), or
+/// `ALL` (tgtadm's any address), kept as written.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "String")]
-pub struct Network(pub Cidr);
+pub struct Network {
+    /// `None`: `ALL`.
+    pub cidr: Option<Cidr>,
+    pub text: String,
+}
 
 impl TryFrom<String> for Network {
     type Error = String;
     fn try_from(s: String) -> Result<Self, String> {
+        if s == "ALL" {
+            return Ok(Network {
+                cidr: None,
+                text: s,
+            });
+        }
         Cidr::parse(&s)
-            .map(Network)
+            .map(|c| Network {
+                cidr: Some(c),
+                text: s,
+            })
             .map_err(|e| format!("{e}: write an address or address/prefix, e.g. \"10.0.0.0/8\""))
     }
 }
 
-/// A CHAP secret: RFC 7143 §12.1.3 wants at least 96 bits against offline
-/// dictionary attacks, and no more than 255 bytes.
+/// A CHAP secret of 1 to 255 bytes: RFC 7143 §12.1.3 wants at least 96
+/// bits against offline dictionary attacks, which the checks require
+/// unless `allow_weak_chap`.
 #[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "String")]
 pub struct Secret(pub String);
@@ -87,7 +102,7 @@ impl fmt::Debug for Secret {
 impl TryFrom<String> for Secret {
     type Error = String;
     fn try_from(s: String) -> Result<Self, String> {
-        if s.len() < 12 || s.len() > 255 {
+        if s.is_empty() || s.len() > 255 {
             return Err(format!(
                 "a CHAP secret of {} bytes: use 12 to 255 bytes (RFC 7143 §12.1.3 asks for at least 96 bits)",
                 s.len()
@@ -213,7 +228,7 @@ mod tests {
         );
         assert!(IscsiName::try_from("disk1".to_string()).is_err());
         assert!(IscsiName::try_from("iqn.2024-01.org.x:a b".to_string()).is_err());
-        assert!(Secret::try_from("short".to_string()).is_err());
+        assert!(Secret::try_from(String::new()).is_err());
         assert_eq!(
             format!("{:?}", Secret("twelve bytes!".into())),
             "Secret(..)"

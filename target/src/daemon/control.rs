@@ -22,6 +22,7 @@ use crate::admin::codec::{encode_reply, Header, Request, REQ_LEN};
 use crate::admin::command::{parse, Backing, Command};
 use crate::admin::AdmError;
 use crate::backstore::{FileBackstore, FileOptions};
+use crate::config::{Built, Config};
 
 /// How long a client has to send its whole request.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -54,6 +55,9 @@ pub(crate) struct AdminCall {
     /// For `LunNew`: its backing file, or why it could not be opened (told
     /// only after the target and LUN checks, as tgtd orders them).
     pub lun: Option<Result<OpenedLun, AdmError>>,
+    /// For `Reload`: the configuration file read again and its
+    /// backstores opened, or why not.
+    pub reload: Option<Result<Built, String>>,
     pub reply: oneshot::Sender<Result<String, AdmError>>,
 }
 
@@ -71,7 +75,11 @@ pub(crate) fn bind(path: &Path) -> Result<StdListener> {
 }
 
 /// Accepts clients until the task is aborted.
-pub(crate) async fn serve(l: StdListener, engine: mpsc::Sender<AdminCall>) {
+pub(crate) async fn serve(
+    l: StdListener,
+    engine: mpsc::Sender<AdminCall>,
+    config: Option<PathBuf>,
+) {
     let l = match UnixListener::from_std(l) {
         Ok(l) => l,
         Err(e) => {
@@ -82,9 +90,9 @@ pub(crate) async fn serve(l: StdListener, engine: mpsc::Sender<AdminCall>) {
     loop {
         match l.accept().await {
             Ok((stream, _)) => {
-                let engine = engine.clone();
+                let (engine, config) = (engine.clone(), config.clone());
                 tokio::spawn(async move {
-                    if let Err(e) = client(stream, engine).await {
+                    if let Err(e) = client(stream, engine, config).await {
                         debug!("control client: {e:#}");
                     }
                 });
@@ -117,7 +125,11 @@ async fn read_request(stream: &mut UnixStream) -> Result<Request> {
     Ok(Request::decode(header, &params))
 }
 
-async fn client(mut stream: UnixStream, engine: mpsc::Sender<AdminCall>) -> Result<()> {
+async fn client(
+    mut stream: UnixStream,
+    engine: mpsc::Sender<AdminCall>,
+    config: Option<PathBuf>,
+) -> Result<()> {
     if !same_user(&stream) {
         warn!("control socket: refused a client running as another user");
         return Ok(());
@@ -126,8 +138,10 @@ async fn client(mut stream: UnixStream, engine: mpsc::Sender<AdminCall>) -> Resu
     let req = tokio::time::timeout(REQUEST_TIMEOUT, read_request(&mut stream))
         .await
         .context("request not sent in time")??;
-    let result = match parse(&req) {
-        Ok(command) => carry_out(command, &engine).await,
+    let command = parse(&req);
+    let stop = command == Ok(Command::SystemDelete);
+    let result = match command {
+        Ok(command) => carry_out(command, &engine, config.as_deref()).await,
         Err(e) => Err(e),
     };
     match &result {
@@ -145,12 +159,39 @@ async fn client(mut stream: UnixStream, engine: mpsc::Sender<AdminCall>) -> Resu
         ),
     }
     let reply = encode_reply(result.as_deref().map_err(|e| *e));
-    stream.write_all(&reply).await?;
-    stream.shutdown().await?;
+    let sent = async {
+        stream.write_all(&reply).await?;
+        stream.shutdown().await
+    }
+    .await;
+    if stop && result.is_ok() {
+        // The daemon stops once tgtadm has its answer.
+        let _ = carry_out(Command::Stop, &engine, None).await;
+    }
+    sent?;
     Ok(())
 }
 
-async fn carry_out(command: Command, engine: &mpsc::Sender<AdminCall>) -> Result<String, AdmError> {
+pub(crate) async fn carry_out(
+    command: Command,
+    engine: &mpsc::Sender<AdminCall>,
+    config: Option<&Path>,
+) -> Result<String, AdmError> {
+    let reload = match (&command, config) {
+        (Command::Reload, Some(path)) => {
+            let path = path.to_path_buf();
+            let read = tokio::task::spawn_blocking(move || {
+                Config::load(&path)
+                    .and_then(|c| c.build())
+                    .map_err(|e| e.to_string())
+            })
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()));
+            Some(read)
+        }
+        (Command::Reload, None) => Some(Err("rtgtd runs without a configuration file".into())),
+        _ => None,
+    };
     let lun = match &command {
         Command::LunNew { backing, .. } => {
             let backing = backing.clone();
@@ -165,6 +206,7 @@ async fn carry_out(command: Command, engine: &mpsc::Sender<AdminCall>) -> Result
     let call = AdminCall {
         command,
         lun,
+        reload,
         reply: tx,
     };
     engine.send(call).await.map_err(|_| AdmError::Unknown)?;

@@ -9,10 +9,12 @@ use rtgt_scsi::{Disk, DiskConfig, LunMap};
 use tracing::{info, warn};
 
 use super::control::{AdminCall, OpenedLun};
+use super::persist::ConfigFile;
 use crate::admin::command::Command;
+use crate::admin::command::GLOBAL_TID;
 use crate::admin::state::{BindingPlace, LunInfo, TargetEntry};
 use crate::admin::{show, AdmError, AdminState};
-use crate::config::LunBackend;
+use crate::config::{lun_id, Account, AdminSeed, LunBackend, TargetSeed};
 use crate::core::{
     AuthConfig, ChapAccount, RegistryError, SessionInfo, TargetConfig, TargetCore, TargetId,
 };
@@ -42,56 +44,164 @@ fn refused(e: RegistryError) -> AdmError {
     adm_error(&e)
 }
 
-/// tgtd's view of the targets the configuration file gave: tid = the
-/// core's id, LUNs as configured, ACL rules from the file.
-pub(crate) fn seed(core: &TargetCore, luns: &Luns) -> AdminState {
+/// tgtd's view of the targets the configuration file gave: tids, LUNs,
+/// ACL rules as written and CHAP accounts from the file (`from`; the
+/// core's ids as tids when it says nothing, as for `--demo`), and the
+/// core's ACLs as those rules read.
+pub(crate) fn seed(core: &mut TargetCore, luns: &Luns, from: &AdminSeed) -> AdminState {
     let mut s = AdminState::default();
-    for (id, t) in core.targets() {
-        let mut e = TargetEntry::new(id, &t.name);
-        e.luns.clear();
-        for n in t.luns.luns().iter().filter_map(|l| l.index()) {
-            let Some(d) = t.luns.disk(n) else { continue };
-            let c = d.config();
-            let bs = c.block_size.bytes();
-            e.luns.insert(
-                u64::from(n),
-                LunInfo {
-                    controller: false,
-                    size: luns
-                        .get(&(id, n))
-                        .map_or(c.blocks * u64::from(bs), |b| b.store.len()),
-                    block_size: bs,
-                    read_only: c.read_only,
-                    thin: c.thin,
-                    removable: c.removable,
-                    bstype: "rdwr".into(),
-                    path: None,
-                    flags: String::new(),
-                },
-            );
-        }
-        e.acl_addresses = t
-            .allowed_networks
-            .iter()
-            .map(|c| format!("{}/{}", c.addr, c.prefix))
-            .collect();
-        e.acl_names = t.allowed_initiators.clone();
-        e.open_without_rules = true;
-        s.insert_target(i32::try_from(id.0).unwrap_or(i32::MAX), e);
+    // `[[account]]` first: it gives the order the accounts were made in.
+    seed_accounts(&mut s, None, &from.accounts);
+    let ids: Vec<TargetId> = core.targets().map(|(id, _)| id).collect();
+    for (pos, &id) in ids.iter().enumerate() {
+        let Some(t) = core.target(id) else { continue };
+        let default = TargetSeed {
+            tid: i32::try_from(id.0).unwrap_or(i32::MAX),
+            addresses: t
+                .allowed_networks
+                .iter()
+                .map(|c| format!("{}/{}", c.addr, c.prefix))
+                .collect(),
+            ..TargetSeed::default()
+        };
+        let extra = from.targets.get(pos).unwrap_or(&default).clone();
+        seed_target(core, luns, &mut s, id, &extra);
     }
+    seed_accounts(&mut s, Some(GLOBAL_TID), &from.discovery);
     s
 }
 
-/// Carries out one request and answers it.
+/// Records core target `id` in `s` as the file describes it (`extra`) and
+/// gives the core its ACL as those rules read.
+pub(crate) fn seed_target(
+    core: &mut TargetCore,
+    luns: &Luns,
+    s: &mut AdminState,
+    id: TargetId,
+    extra: &TargetSeed,
+) {
+    let Some(t) = core.target(id) else { return };
+    let mut e = TargetEntry::new(id, &t.name);
+    if !extra.tgt_compat {
+        e.luns.clear();
+    }
+    for n in t.luns.luns().iter().filter_map(|l| l.index()) {
+        if let Some(d) = t.luns.disk(n) {
+            e.luns
+                .insert(u64::from(n), lun_info(d, luns.get(&(id, n)), extra, n));
+        }
+    }
+    e.acl_addresses = extra.addresses.clone();
+    e.acl_names = t.allowed_initiators.clone();
+    e.open_without_rules = !extra.tgt_compat;
+    s.insert_target(extra.tid, e);
+    seed_accounts(s, Some(extra.tid), &extra.chap);
+    if let Err(err) = sync_acl(core, s, extra.tid) {
+        warn!(tid = extra.tid, "cannot set the target's ACL: {err}");
+    }
+}
+
+/// How LUN `n` of a target from the file shows.
+pub(crate) fn lun_info(
+    d: &Disk,
+    backend: Option<&LunBackend>,
+    extra: &TargetSeed,
+    n: u16,
+) -> LunInfo {
+    let c = d.config();
+    let bs = c.block_size.bytes();
+    let (path, direct) = extra.luns.get(&n).cloned().unwrap_or_default();
+    LunInfo {
+        controller: false,
+        size: backend.map_or(c.blocks * u64::from(bs), |b| b.store.len()),
+        block_size: bs,
+        read_only: c.read_only,
+        thin: c.thin,
+        removable: c.removable,
+        bstype: "rdwr".into(),
+        path,
+        flags: if direct {
+            "direct".into()
+        } else {
+            String::new()
+        },
+    }
+}
+
+/// Makes tgtd's global accounts for `accounts` (a user already made keeps
+/// its first secret) and binds them to `tid` (`GLOBAL_TID`: discovery),
+/// or to nothing (`[[account]]`, which lists them oldest first).
+pub(crate) fn seed_accounts(s: &mut AdminState, tid: Option<i32>, accounts: &[Account]) {
+    for a in accounts {
+        if !s.users().any(|u| u == a.user) {
+            let _ = s.account_new(&a.user, &a.secret.0);
+        }
+        if let Some(tid) = tid {
+            if let Err(e) = s.account_bind(tid, &a.user, a.outgoing) {
+                warn!(tid, user = %a.user, "cannot show the account as bound: {e}");
+            }
+        }
+    }
+}
+
+/// Carries out one request and answers it; a change is written to the
+/// configuration file first when it persists. Gives whether the daemon is
+/// to shut down (`Stop`, after `--op delete --mode system` was answered).
 pub(crate) fn handle(
     core: &mut TargetCore,
     luns: &mut Luns,
     admin: &mut AdminState,
+    file: &mut ConfigFile,
     call: AdminCall,
     now: Instant,
-) {
+) -> bool {
+    if call.command == Command::SystemDelete {
+        // sys_mgmt: the system goes only once no target is left
+        // (`is_system_inactive`), else the request is invalid.
+        let r = if admin.targets().next().is_none() {
+            Ok(String::new())
+        } else {
+            Err(AdmError::InvalidRequest)
+        };
+        let _ = call.reply.send(r);
+        return false;
+    }
+    if call.command == Command::Stop {
+        info!("tgtadm --op delete --mode system: shutting down");
+        let _ = call.reply.send(Ok(String::new()));
+        return true;
+    }
+    if call.command == Command::Dump {
+        let _ = call.reply.send(Ok(file.dump(admin)));
+        return false;
+    }
+    if call.command == Command::Reload {
+        let r = match call.reload {
+            Some(Ok(built)) => {
+                let text = built.source.as_ref().map(|s| s.text.0.clone());
+                let notes = super::reload::apply(core, luns, admin, built, now);
+                if let Some(text) = text {
+                    file.reread(&text);
+                }
+                Ok(notes)
+            }
+            Some(Err(e)) => {
+                warn!("reload refused: {e}");
+                Err(AdmError::InvalidRequest)
+            }
+            None => Err(AdmError::InvalidRequest),
+        };
+        let _ = call.reply.send(r);
+        return false;
+    }
+    let query = call.command.is_query();
     let r = apply(core, luns, admin, call.command, call.lun, now);
-    let _ = call.reply.send(r);
+    if r.is_ok() && !query {
+        file.changed(admin, call.reply, r);
+    } else {
+        let _ = call.reply.send(r);
+    }
+    false
 }
 
 fn apply(
@@ -189,6 +299,8 @@ fn apply(
             }
         }
         Command::AccountShow => return Ok(show::accounts(admin)),
+        Command::SystemShow => return Ok(show::system()),
+        Command::LldShow => return Ok(show::lld(admin)),
         Command::PortalShow => {
             let c = core.config();
             return Ok(show::portals(c.tpgt, &c.portals));
@@ -215,6 +327,9 @@ fn apply(
         } => {
             let place = admin.account_unbind(tid, &user, outgoing)?;
             edit_auth(core, place, |a| unbind_account(a, &user, outgoing))?;
+        }
+        Command::Dump | Command::Reload | Command::SystemDelete | Command::Stop => {
+            return Err(AdmError::UnsupportedOperation)
         }
     }
     Ok(String::new())
@@ -262,7 +377,11 @@ fn edit_auth(
 }
 
 /// Gives the core target `tid`'s ACL as its rules now read.
-fn sync_acl(core: &mut TargetCore, admin: &AdminState, tid: i32) -> Result<(), AdmError> {
+pub(crate) fn sync_acl(
+    core: &mut TargetCore,
+    admin: &AdminState,
+    tid: i32,
+) -> Result<(), AdmError> {
     let t = admin.target(tid)?;
     let (names, nets) = t.core_acl();
     core.set_target_acl(t.id, names, nets).map_err(refused)
@@ -287,8 +406,9 @@ fn add_lun(
     let size = o.store.len();
     let bs = o.block_size.bytes();
     // The disk's identity: tgt's serial for it ("beaf" tid LUN, usr/spc.c)
-    // and a number unique to the tid and LUN.
-    let id = (0x0074_6774_u64 << 40) | (u64::from(tid as u32) << 16) | u64::from(n);
+    // and the number rtgt.toml gives the same target and LUN, so that
+    // both survive a restart from the persisted file.
+    let id = lun_id(&t.name, n);
     let dc = DiskConfig::new(
         id,
         &format!("beaf{tid}{lun}"),

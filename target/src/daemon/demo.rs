@@ -93,5 +93,7 @@ pub fn demo(opts: &DemoOptions) -> Result<Built, rtgt_scsi::ConfigError> {
         log_level: None,
         worker_threads: None,
         isns: None,
+        admin: Default::default(),
+        source: None,
     })
 }

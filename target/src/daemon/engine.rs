@@ -13,9 +13,10 @@ use tracing::{debug, info, warn, Span};
 use super::conn::{ConnHandle, Input, Out};
 use super::control::AdminCall;
 use super::control_engine;
+use super::persist::ConfigFile;
 use crate::admin::AdminState;
 use crate::backstore::aligned_read_buffer;
-use crate::config::LunBackend;
+use crate::config::{AdminSeed, LunBackend, Source};
 use crate::core::{CloseReason, ConnId, Event, IoTag, TargetCore, TargetId};
 
 type Luns = BTreeMap<(TargetId, u16), LunBackend>;
@@ -36,6 +37,8 @@ struct Engine {
     in_flight: usize,
     /// tgtd's view of the targets, for the control socket.
     admin: AdminState,
+    /// The configuration file, for `--dump` and `persist`.
+    file: ConfigFile,
 }
 
 struct Conn {
@@ -44,22 +47,42 @@ struct Conn {
     span: Span,
 }
 
-/// Runs the core until `stop` fires and every connection and request is
-/// gone (or `grace` plus a margin passed), then makes every backstore's
-/// writes durable.
+/// The engine's channels to the rest of the daemon.
+pub(crate) struct Channels {
+    /// From the connection tasks.
+    pub input: mpsc::Receiver<Input>,
+    /// From the control socket.
+    pub admin: mpsc::Receiver<AdminCall>,
+    /// The shutdown signal.
+    pub stop: oneshot::Receiver<()>,
+    /// To the iSNS client: the targets served, after each control request.
+    pub nodes: watch::Sender<Vec<super::isns::Node>>,
+}
+
+/// Runs the core until `stop` fires (or tgtadm's `--op delete --mode
+/// system`) and every connection and request is gone (or `grace` plus a
+/// margin passed), then makes every backstore's writes durable. Gives
+/// whether tgtadm stopped it.
 pub(crate) async fn run(
     core: TargetCore,
     luns: Luns,
-    mut input: mpsc::Receiver<Input>,
-    mut admin_rx: mpsc::Receiver<AdminCall>,
-    mut stop: oneshot::Receiver<()>,
+    channels: Channels,
+    (seed, source): (AdminSeed, Option<Source>),
     grace: Duration,
-    nodes: watch::Sender<Vec<super::isns::Node>>,
-) {
+) -> bool {
+    let Channels {
+        mut input,
+        admin: mut admin_rx,
+        mut stop,
+        nodes,
+    } = channels;
     let (io_tx, mut io_rx) = mpsc::unbounded_channel();
-    let admin = control_engine::seed(&core, &luns);
+    let mut core = core;
+    let admin = control_engine::seed(&mut core, &luns, &seed);
+    let (file, writer) = ConfigFile::new(source.as_ref());
     let mut e = Engine {
         admin,
+        file,
         core,
         luns,
         background_next: BTreeMap::new(),
@@ -69,6 +92,7 @@ pub(crate) async fn run(
         in_flight: 0,
     };
     let mut stopping: Option<Instant> = None;
+    let mut deleted = false;
     loop {
         let far = Instant::now() + Duration::from_secs(3600);
         let deadline = e.core.poll_timeout().unwrap_or(far);
@@ -91,13 +115,19 @@ pub(crate) async fn run(
                 }
             }
             Some(call) = admin_rx.recv() => {
-                control_engine::handle(&mut e.core, &mut e.luns, &mut e.admin, call, Instant::now());
+                let stop_now = control_engine::handle(&mut e.core, &mut e.luns, &mut e.admin, &mut e.file, call, Instant::now());
                 let now_serving = nodes_of(&e.core);
                 nodes.send_if_modified(|v| {
                     let changed = *v != now_serving;
                     *v = now_serving;
                     changed
                 });
+                if stop_now && stopping.is_none() {
+                    deleted = true;
+                    let now = Instant::now();
+                    e.core.shutdown(now, grace);
+                    stopping = Some(now);
+                }
             }
             _ = tokio::time::sleep_until(deadline.into()) => {
                 e.core.handle_timeout(Instant::now());
@@ -118,6 +148,12 @@ pub(crate) async fn run(
         }
     }
     e.sync_all().await;
+    // The files of the last changes are written before the daemon exits.
+    drop(e);
+    if let Some(w) = writer {
+        let _ = w.await;
+    }
+    deleted
 }
 
 /// The targets the core serves, by name and alias, for iSNS.

@@ -17,6 +17,8 @@ mod demo;
 mod engine;
 mod isns;
 mod logging;
+mod persist;
+mod reload;
 
 pub use control::tgt_socket_path;
 pub use demo::{demo, DemoOptions, DEMO_IQN};
@@ -27,7 +29,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -51,6 +53,9 @@ pub struct Server {
     control: Option<(std::os::unix::net::UnixListener, PathBuf)>,
     /// How long initiators get to log out at shutdown.
     pub grace: Duration,
+    /// SIGHUP, registered at bind so that none is missed once the caller
+    /// says it is ready.
+    hup: Option<tokio::signal::unix::Signal>,
 }
 
 impl Server {
@@ -70,11 +75,19 @@ impl Server {
                 .filter_map(|l| l.local_addr().ok())
                 .collect();
         }
+        let hup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                warn!("cannot handle SIGHUP: {e}");
+                None
+            }
+        };
         Ok(Server {
             built,
             listeners,
             control: None,
             grace: Duration::from_secs(5),
+            hup,
         })
     }
 
@@ -108,7 +121,12 @@ impl Server {
             .filter_map(|l| l.local_addr().ok())
             .collect();
         let Built {
-            group, luns, isns, ..
+            group,
+            luns,
+            admin,
+            source,
+            isns,
+            ..
         } = self.built;
         let max_queued = group.limits.max_buffered_bytes;
         let tpgt = group.tpgt;
@@ -126,33 +144,81 @@ impl Server {
         }
         drop(input_tx);
         let (admin_tx, admin_rx) = mpsc::channel(control::CONTROL_QUEUE);
+        let config = source.as_ref().map(|s| s.path.clone());
+        let hup = match (self.hup, &config) {
+            (Some(hup), Some(path)) => Some(tokio::spawn(reload_on_hup(
+                hup,
+                path.clone(),
+                admin_tx.clone(),
+            ))),
+            _ => None,
+        };
         let control = self.control.map(|(l, path)| {
             info!(path = %path.display(), "control socket");
-            (tokio::spawn(control::serve(l, admin_tx)), path)
+            (tokio::spawn(control::serve(l, admin_tx, config)), path)
         });
+        let isns_stop = Arc::new(Mutex::new(Some(isns_stop_tx)));
+        let isns_stop_on_signal = isns_stop.clone();
         tokio::spawn(async move {
             shutdown.await;
             // Deregistered from iSNS first, so no initiator discovers a
             // target that is going away.
-            let _ = isns_stop_tx.send(());
+            stop_isns(&isns_stop_on_signal);
             let _ = stop_tx.send(());
         });
-        engine::run(
-            core, luns, input_rx, admin_rx, stop_rx, self.grace, nodes_tx,
-        )
-        .await;
+        let channels = engine::Channels {
+            input: input_rx,
+            admin: admin_rx,
+            stop: stop_rx,
+            nodes: nodes_tx,
+        };
+        let deleted = engine::run(core, luns, channels, (admin, source), self.grace).await;
+        // tgtadm's `--op delete --mode system` ends the engine without the
+        // shutdown signal: iSNS deregisters then.
+        stop_isns(&isns_stop);
         if let Some(task) = isns {
             let _ = task.await;
         }
         for a in accepts {
             a.abort();
         }
+        if let Some(task) = hup {
+            task.abort();
+        }
         if let Some((task, path)) = control {
             task.abort();
-            let _ = std::fs::remove_file(path);
+            // After tgtadm's `--op delete --mode system` the socket stays, as
+            // tgtd leaves it: tgtadm waits until connecting to it is refused.
+            if !deleted {
+                let _ = std::fs::remove_file(path);
+            }
         }
         info!("stopped");
         Ok(())
+    }
+}
+
+/// Tells the iSNS client to deregister and end, once.
+fn stop_isns(stop: &Mutex<Option<oneshot::Sender<()>>>) {
+    if let Some(tx) = stop.lock().ok().and_then(|mut s| s.take()) {
+        let _ = tx.send(());
+    }
+}
+
+/// Reads the configuration file at `path` again on each SIGHUP and has the
+/// engine apply the difference (`daemon::reload`).
+async fn reload_on_hup(
+    mut hup: tokio::signal::unix::Signal,
+    path: PathBuf,
+    engine: mpsc::Sender<control::AdminCall>,
+) {
+    while hup.recv().await.is_some() {
+        info!(path = %path.display(), "SIGHUP: reading the configuration again");
+        let command = crate::admin::Command::Reload;
+        match control::carry_out(command, &engine, Some(&path)).await {
+            Ok(_) => info!("SIGHUP: reload done"),
+            Err(e) => warn!("SIGHUP: reload refused: {e}"),
+        }
     }
 }
 

@@ -60,6 +60,13 @@ impl Rtgtd {
         self.daemon.log_text()
     }
 
+    /// Sends it signal `sig` (`-HUP`) with kill(1).
+    pub fn signal(&self, sig: &str) {
+        let pid = self.daemon.pid().expect("rtgtd runs").to_string();
+        let ok = Command::new("kill").args([sig, &pid]).status();
+        assert!(ok.is_ok_and(|s| s.success()), "kill {sig} {pid}");
+    }
+
     /// Sends SIGTERM and waits for the exit.
     pub fn stop(&mut self) -> ExitStatus {
         self.daemon

@@ -198,6 +198,12 @@ pub fn backing_file(dir: &Path, len: u64) -> String {
 pub fn start_rtgtd(dir: &Path) -> (Rtgtd, PathBuf) {
     let config = dir.join("rtgt.toml");
     std::fs::write(&config, "portals = [\"127.0.0.1:0\"]\n").expect("config");
+    start_rtgtd_with(dir, &config)
+}
+
+/// rtgtd on the configuration file `config`, its control socket in `dir`;
+/// gives the `TGT_IPC_SOCKET` for tgtadm.
+pub fn start_rtgtd_with(dir: &Path, config: &Path) -> (Rtgtd, PathBuf) {
     let sock = dir.join("rtgtd-socket");
     let control = format!("{}.{CONTROL_PORT}", sock.display());
     let rtgtd = Rtgtd::start(&[

@@ -88,7 +88,7 @@ fn run_step(program: &str, target: &Target, args: &[String]) -> Exit {
     match tgtadm::plan(&argv(program, target, args), "", &bus) {
         Plan::Send(s) => client::run(&s, program),
         Plan::Exit(e) => e,
-        Plan::Import(..) | Plan::Dump(..) => Exit {
+        Plan::Import(..) | Plan::Dump(..) | Plan::Reload(..) => Exit {
             code: EINVAL,
             ..Exit::default()
         },

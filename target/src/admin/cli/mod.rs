@@ -11,10 +11,12 @@
 //! `--import FILE` reads tgt-admin's targets.conf: [`targets_conf`] parses
 //! one file's text, [`import_plan`] turns the files into tgtadm command
 //! lines and the list of what rtgtd cannot honour (both without IO), and
-//! [`import`] reads the files and sends the commands.
+//! [`import`] reads the files and sends the commands. `--dump` ([`dump`])
+//! asks rtgtd for its live state as `rtgt.toml`.
 
 mod checks;
 pub mod client;
+pub mod dump;
 pub mod getopt;
 pub mod import;
 pub mod import_plan;

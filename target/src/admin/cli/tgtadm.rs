@@ -30,6 +30,8 @@ pub enum Plan {
     Import(Target, String),
     /// rtgt's `--dump`: print the live state as rtgt's TOML.
     Dump(Target),
+    /// rtgt's `--reload`: the daemon reads its configuration file again.
+    Reload(Target),
 }
 
 /// Where the daemon listens.
@@ -106,6 +108,7 @@ const RTGT_OPTIONS: &[LongOpt] = &[
     long("socket", Req, '\u{1}'),
     long("import", Req, '\u{2}'),
     long("dump", No, '\u{3}'),
+    long("reload", No, '\u{4}'),
 ];
 
 /// tgtadm's `short_options` (`-F` and `-O` take an argument there, unlike
@@ -148,6 +151,7 @@ struct Opts {
     socket: Option<String>,
     import: Option<String>,
     dump: bool,
+    reload: bool,
 }
 
 impl Opts {
@@ -244,6 +248,7 @@ fn read_options(argv0: &str, args: &[String], ctx: &Ctx) -> Result<Plan, Exit> {
         socket: None,
         import: None,
         dump: false,
+        reload: false,
     };
     for item in &parsed.items {
         let (ch, arg) = match item {
@@ -264,6 +269,9 @@ fn read_options(argv0: &str, args: &[String], ctx: &Ctx) -> Result<Plan, Exit> {
     }
     if o.dump {
         return Ok(Plan::Dump(target));
+    }
+    if o.reload {
+        return Ok(Plan::Reload(target));
     }
     let Some((op, op_name)) = o.op.clone() else {
         return Err(ctx.fail("specify the operation type", EINVAL));
@@ -329,6 +337,7 @@ fn option(ch: char, arg: String, o: &mut Opts, ctx: &Ctx) -> Result<(), Exit> {
         '\u{1}' => o.socket = Some(arg),
         '\u{2}' => o.import = Some(arg),
         '\u{3}' => o.dump = true,
+        '\u{4}' => o.reload = true,
         c => o.text.push((c, arg)),
     }
     Ok(())
