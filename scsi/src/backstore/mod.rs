@@ -135,8 +135,9 @@ pub struct Extent {
     pub mapped: bool,
 }
 
-/// Checks that `len` bytes at `offset` fit in `size` bytes.
-pub(crate) fn check_range(offset: u64, len: u64, size: u64) -> Result<(), BackstoreError> {
+/// Checks that `len` bytes at `offset` fit in `size` bytes: every
+/// backstore answers [`BackstoreError::OutOfRange`] through it.
+pub fn check_range(offset: u64, len: u64, size: u64) -> Result<(), BackstoreError> {
     match offset.checked_add(len) {
         Some(end) if end <= size => Ok(()),
         _ => Err(BackstoreError::OutOfRange { offset, len, size }),

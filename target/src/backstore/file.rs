@@ -18,6 +18,7 @@ use std::io::{self, Seek, SeekFrom};
 use std::os::unix::fs::{FileExt, FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
+use rtgt_scsi::backstore::check_range;
 use rtgt_scsi::{Backstore, BackstoreError, Extent};
 use rustix::fs::{fallocate, seek, FallocateFlags, OFlags, SeekFrom as Whence};
 use rustix::io::Errno;
@@ -133,14 +134,7 @@ impl FileBackstore {
     }
 
     fn check(&self, offset: u64, len: u64) -> Result<(), BackstoreError> {
-        match offset.checked_add(len) {
-            Some(end) if end <= self.size => Ok(()),
-            _ => Err(BackstoreError::OutOfRange {
-                offset,
-                len,
-                size: self.size,
-            }),
-        }
+        check_range(offset, len, self.size)
     }
 
     fn sync(&self) -> Result<(), BackstoreError> {

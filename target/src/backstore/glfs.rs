@@ -10,6 +10,7 @@
 use std::sync::Arc;
 
 use rtgt_glfs::{Error, File, Server};
+use rtgt_scsi::backstore::check_range;
 use rtgt_scsi::{Backstore, BackstoreError};
 use rustix::io::Errno;
 
@@ -115,14 +116,7 @@ impl GlfsBackstore {
     }
 
     fn check(&self, offset: u64, len: u64) -> Result<(), BackstoreError> {
-        match offset.checked_add(len) {
-            Some(end) if end <= self.size => Ok(()),
-            _ => Err(BackstoreError::OutOfRange {
-                offset,
-                len,
-                size: self.size,
-            }),
-        }
+        check_range(offset, len, self.size)
     }
 
     fn sync(&self) -> Result<(), BackstoreError> {
