@@ -24,7 +24,7 @@ use rustix::fs::{fallocate, seek, FallocateFlags, OFlags, SeekFrom as Whence};
 use rustix::io::Errno;
 
 use super::aligned::{aligned_read_buffer, is_aligned};
-use super::os_error;
+use super::{os_error, sizing, Sizing};
 
 /// How to open a file backstore.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -97,25 +97,24 @@ impl FileBackstore {
         } else {
             meta.len()
         };
-        let size = match opts.size {
-            None if have == 0 => return Err(OpenError::NoSize { path: path.into() }),
-            None => have,
-            Some(want) if want <= have => want,
-            Some(want) if is_block => {
+        let size = match sizing(have, opts.size, !is_block && !opts.read_only) {
+            Sizing::NoSize => return Err(OpenError::NoSize { path: path.into() }),
+            Sizing::Keep(size) => size,
+            Sizing::TooSmall { have, want } if is_block => {
                 return Err(OpenError::DeviceTooSmall {
                     path: path.into(),
                     have,
                     want,
                 })
             }
-            Some(want) if opts.read_only => {
+            Sizing::TooSmall { have, want } => {
                 return Err(OpenError::FileTooSmall {
                     path: path.into(),
                     have,
                     want,
                 })
             }
-            Some(want) => {
+            Sizing::Extend(want) => {
                 // A sparse extension: no block is allocated until written.
                 file.set_len(want).map_err(|source| OpenError::Resize {
                     path: path.into(),

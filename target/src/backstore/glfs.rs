@@ -14,6 +14,8 @@ use rtgt_scsi::backstore::check_range;
 use rtgt_scsi::{Backstore, BackstoreError};
 use rustix::io::Errno;
 
+use super::{sizing, Sizing};
+
 /// Where and how to open a gluster file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GlfsOptions {
@@ -92,17 +94,16 @@ impl GlfsBackstore {
             Err(e) => return Err(format!("{}: {e}", at())),
         };
         let have = file.len().map_err(|e| format!("{}: {e}", at()))?;
-        let size = match o.size {
-            None if have == 0 => return Err(format!("{}: empty and no size is configured: set size", at())),
-            None => have,
-            Some(want) if want <= have => want,
-            Some(want) if o.read_only => {
+        let size = match sizing(have, o.size, !o.read_only) {
+            Sizing::NoSize => return Err(format!("{}: empty and no size is configured: set size", at())),
+            Sizing::Keep(size) => size,
+            Sizing::TooSmall { have, want } => {
                 return Err(format!(
                     "{}: {have} bytes, smaller than the configured size {want}, and read-only: lower size",
                     at()
                 ))
             }
-            Some(want) => {
+            Sizing::Extend(want) => {
                 file.set_len(want).map_err(|e| format!("{}: cannot size it: {e}", at()))?;
                 want
             }
