@@ -17,6 +17,7 @@ use std::fs::{self, File};
 use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 /// The target id of the one target tgtd is given.
@@ -314,11 +315,28 @@ fn path_str(path: &Path) -> Result<&str> {
         .with_context(|| format!("{} is not UTF-8", path.display()))
 }
 
-/// A port the kernel just handed out on 127.0.0.1 (free at the time of asking).
+/// Where free ports are looked for: below Linux's default ephemeral range
+/// (32768-60999), so the kernel never gives one to an outgoing connection
+/// between the moment it is found free and the moment a daemon binds it.
+const PEER_PORTS: std::ops::Range<u16> = 20000..32768;
+
+/// The next port of [`PEER_PORTS`] this process tries.
+static NEXT_PORT: AtomicU32 = AtomicU32::new(0);
+
+/// A port on 127.0.0.1 that nothing listens on, for a daemon to bind.
+/// Each process starts at its own place in [`PEER_PORTS`] and never hands
+/// the same port out twice.
 pub fn free_loopback_port() -> Result<u16> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .context("binding 127.0.0.1:0 to find a free port")?;
-    Ok(listener.local_addr()?.port())
+    let span = u32::from(PEER_PORTS.end - PEER_PORTS.start);
+    let start = std::process::id().wrapping_mul(7919) % span;
+    for _ in 0..span {
+        let n = NEXT_PORT.fetch_add(1, Ordering::Relaxed);
+        let port = PEER_PORTS.start + u16::try_from((start + n) % span)?;
+        if TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok() {
+            return Ok(port);
+        }
+    }
+    bail!("no free port on 127.0.0.1 in {PEER_PORTS:?}: stop the daemons left running")
 }
 
 /// tgtd's control "port" names its IPC socket (`/var/run/tgtd/socket.N`) and is
