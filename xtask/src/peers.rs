@@ -48,6 +48,26 @@ const CAPTURE_TOOLS: &[Peer] = &[Peer {
     why: "packet captures of real sessions",
 }];
 
+/// Only `cargo xtask bench` needs them: the neutral client (qemu-img and
+/// its libiscsi driver, a separate package) and the loopback ceiling.
+const BENCH_TOOLS: &[Peer] = &[
+    Peer {
+        package: "qemu-utils",
+        program: "qemu-img",
+        why: "qemu-img bench, the neutral benchmark client",
+    },
+    Peer {
+        package: "qemu-block-extra",
+        program: "",
+        why: "qemu's iscsi driver (libiscsi) for qemu-img",
+    },
+    Peer {
+        package: "iperf3",
+        program: "iperf3",
+        why: "single-stream TCP bandwidth, the benchmark's ceiling",
+    },
+];
+
 fn package_installed(package: &str) -> bool {
     Command::new("dpkg-query")
         .args(["-W", "-f=${Status}", package])
@@ -69,10 +89,19 @@ pub fn ensure_capture_tools() -> Result<()> {
     install_missing(CAPTURE_TOOLS)
 }
 
+/// [`ensure_installed`] and the benchmark's tools, for `cargo xtask bench`.
+pub fn ensure_bench_tools() -> Result<()> {
+    ensure_installed()?;
+    install_missing(BENCH_TOOLS)
+}
+
 fn install_missing(peers: &[Peer]) -> Result<()> {
     let missing: Vec<&Peer> = peers
         .iter()
-        .filter(|peer| !(installed(peer.program) || package_installed(peer.package)))
+        .filter(|peer| {
+            let program = !peer.program.is_empty() && installed(peer.program);
+            !(program || package_installed(peer.package))
+        })
         .collect();
     if missing.is_empty() {
         return Ok(());
@@ -126,7 +155,8 @@ pub struct PeersArgs {
 /// (see `test_cu.rs`) unless `--install-only`.
 pub fn run(args: &PeersArgs) -> Result<()> {
     ensure_capture_tools()?;
-    for peer in PEERS.iter().chain(CAPTURE_TOOLS) {
+    install_missing(BENCH_TOOLS)?;
+    for peer in PEERS.iter().chain(CAPTURE_TOOLS).chain(BENCH_TOOLS) {
         println!(
             "peers: {:<14} {:<10} {}",
             peer.package, peer.program, peer.why

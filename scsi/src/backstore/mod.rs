@@ -91,6 +91,31 @@ pub trait Backstore: Send + Sync + std::fmt::Debug {
     /// Makes every write that has returned so far stable (fsync).
     fn flush(&self) -> Result<(), BackstoreError>;
 
+    /// True when no request ever waits for a device: the blocks are in
+    /// memory (the RAM and null stores). A driver may then run requests on
+    /// its own thread instead of a pool where blocking is allowed.
+    fn never_waits(&self) -> bool {
+        false
+    }
+
+    /// Reads as [`Backstore::read_at`] does, but only if the bytes are at
+    /// hand without waiting for a device (a file's page cache): true when
+    /// `buf` was filled. False leaves `buf` undefined and reports nothing,
+    /// not even an error: the caller then runs `read_at` where blocking is
+    /// allowed, which answers as it always does. The default never reads.
+    fn read_at_nowait(&self, _offset: u64, _buf: &mut [u8]) -> bool {
+        false
+    }
+
+    /// Writes as [`Backstore::write_at`] does without FUA, but only if it
+    /// needs no wait for a device (space in the page cache): true when all
+    /// of `data` was written. False reports nothing; part of `data` may
+    /// have been written, so the caller runs `write_at` with the same data
+    /// where blocking is allowed. The default never writes.
+    fn write_at_nowait(&self, _offset: u64, _data: &[u8]) -> bool {
+        false
+    }
+
     /// Gives back the space of `len` bytes at `offset` (hole punch); they
     /// read as zero afterwards.
     fn deallocate(&self, offset: u64, len: u64) -> Result<(), BackstoreError>;

@@ -30,6 +30,10 @@ impl Backstore for NullBackstore {
         true
     }
 
+    fn never_waits(&self) -> bool {
+        true
+    }
+
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), BackstoreError> {
         check_range(offset, buf.len() as u64, self.size)?;
         buf.fill(0);

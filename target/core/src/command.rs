@@ -131,7 +131,7 @@ impl TargetCore {
             attr: attribute(cmd.attr),
             edtl,
             write: cmd.write,
-            data: BytesMut::from(cmd.data.as_ref()),
+            data: write_buffer(edtl, cmd.write, &cmd.data),
             unsol_end,
             unsol_data_sn: 0,
             r2ts: BTreeMap::new(),
@@ -283,4 +283,24 @@ impl ConnTable {
             0,
         );
     }
+}
+
+/// The most a write's buffer takes before its data arrives: enough for the
+/// usual transfers in one allocation (no copy as Data-Out PDUs come in),
+/// without letting a peer make the target hold memory for data it claims
+/// it will send.
+const WRITE_RESERVE_MAX: u32 = 1 << 20;
+
+/// The buffer that collects a command's data, holding its immediate data:
+/// sized for the whole transfer (up to [`WRITE_RESERVE_MAX`]) when it
+/// writes.
+fn write_buffer(edtl: u32, write: bool, immediate: &[u8]) -> BytesMut {
+    let want = if write {
+        edtl.min(WRITE_RESERVE_MAX)
+    } else {
+        0
+    };
+    let mut data = BytesMut::with_capacity((want as usize).max(immediate.len()));
+    data.extend_from_slice(immediate);
+    data
 }

@@ -14,14 +14,15 @@
 //! is copied once into an aligned buffer.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, Seek, SeekFrom};
+use std::io::{self, IoSlice, IoSliceMut, Seek, SeekFrom};
 use std::os::unix::fs::{FileExt, FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rtgt_scsi::backstore::check_range;
 use rtgt_scsi::{Backstore, BackstoreError, Extent};
 use rustix::fs::{fallocate, seek, FallocateFlags, OFlags, SeekFrom as Whence};
-use rustix::io::Errno;
+use rustix::io::{preadv2, pwritev2, Errno, ReadWriteFlags};
 
 use super::aligned::{aligned_read_buffer, is_aligned};
 use super::{os_error, sizing, Sizing};
@@ -68,6 +69,12 @@ pub struct FileBackstore {
     thin: bool,
     direct: bool,
     block_size: u32,
+    /// Cleared when the kernel or filesystem refuses RWF_NOWAIT for
+    /// reads, writes: the daemon then stops trying.
+    nowait_reads: AtomicBool,
+    nowait_writes: AtomicBool,
+    /// The file lives in memory (tmpfs, ramfs): no call waits for a device.
+    in_memory: bool,
 }
 
 impl FileBackstore {
@@ -123,12 +130,17 @@ impl FileBackstore {
                 want
             }
         };
+        let in_memory = !opts.direct && !is_block && in_memory_fs(&file);
         Ok(FileBackstore {
+            in_memory,
             file,
             size,
             thin: opts.thin,
             direct: opts.direct,
             block_size: opts.block_size.max(512),
+            // O_DIRECT always waits for the device.
+            nowait_reads: AtomicBool::new(!opts.direct),
+            nowait_writes: AtomicBool::new(!opts.direct && !opts.read_only),
         })
     }
 
@@ -191,6 +203,41 @@ impl Backstore for FileBackstore {
             self.sync()?;
         }
         Ok(())
+    }
+
+    fn never_waits(&self) -> bool {
+        self.in_memory
+    }
+
+    fn read_at_nowait(&self, offset: u64, buf: &mut [u8]) -> bool {
+        if !self.nowait_reads.load(Ordering::Relaxed)
+            || self.check(offset, buf.len() as u64).is_err()
+        {
+            return false;
+        }
+        let want = buf.len();
+        let res = preadv2(
+            &self.file,
+            &mut [IoSliceMut::new(buf)],
+            offset,
+            ReadWriteFlags::NOWAIT,
+        );
+        nowait_done(res, want, &self.nowait_reads)
+    }
+
+    fn write_at_nowait(&self, offset: u64, data: &[u8]) -> bool {
+        if !self.nowait_writes.load(Ordering::Relaxed)
+            || self.check(offset, data.len() as u64).is_err()
+        {
+            return false;
+        }
+        let res = pwritev2(
+            &self.file,
+            &[IoSlice::new(data)],
+            offset,
+            ReadWriteFlags::NOWAIT,
+        );
+        nowait_done(res, data.len(), &self.nowait_writes)
     }
 
     fn flush(&self) -> Result<(), BackstoreError> {
@@ -303,6 +350,36 @@ impl Backstore for FileBackstore {
                 Ok(())
             }
         }
+    }
+}
+
+/// statfs(2)'s f_type of tmpfs and ramfs (linux/magic.h).
+const TMPFS_MAGIC: u64 = 0x0102_1994;
+const RAMFS_MAGIC: u64 = 0x8584_58f6;
+
+/// True when `file` is on a filesystem held in memory, whose page cache
+/// is the storage: reads and writes there never wait for a device (tmpfs
+/// has no `RWF_NOWAIT`, so this is how the daemon knows).
+fn in_memory_fs(file: &File) -> bool {
+    rustix::fs::fstatfs(file).is_ok_and(|st| {
+        let kind = st.f_type as u64;
+        kind == TMPFS_MAGIC || kind == RAMFS_MAGIC
+    })
+}
+
+/// Whether a `RWF_NOWAIT` transfer of `want` bytes moved them all. EAGAIN
+/// (the data or the space is not at hand) and short transfers say "not
+/// now"; any other error also leaves the request to the blocking path,
+/// and EOPNOTSUPP or EINVAL (no RWF_NOWAIT for this file) turns `enabled`
+/// off for good.
+fn nowait_done(res: rustix::io::Result<usize>, want: usize, enabled: &AtomicBool) -> bool {
+    match res {
+        Ok(n) => n == want,
+        Err(e) if e == Errno::OPNOTSUPP || e == Errno::INVAL => {
+            enabled.store(false, Ordering::Relaxed);
+            false
+        }
+        Err(_) => false,
     }
 }
 

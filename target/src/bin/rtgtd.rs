@@ -134,10 +134,17 @@ fn main() -> Result<()> {
         return Ok(());
     }
     init_logging(args.log_level.as_deref().or(built.log_level));
-    let mut rt = tokio::runtime::Builder::new_multi_thread();
-    if let Some(n) = built.worker_threads {
-        rt.worker_threads(n);
-    }
+    // One thread by default: the engine is one task, and a thread of its
+    // own for the sockets would only add a hand-off between threads to
+    // every command. More threads spread socket reads and writes.
+    let mut rt = match built.worker_threads {
+        None | Some(1) => tokio::runtime::Builder::new_current_thread(),
+        Some(n) => {
+            let mut rt = tokio::runtime::Builder::new_multi_thread();
+            rt.worker_threads(n);
+            rt
+        }
+    };
     let rt = rt.enable_all().build().context("tokio runtime")?;
     rt.block_on(async move {
         let stop = shutdown_signal().context("signal handlers")?;

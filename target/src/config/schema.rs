@@ -21,7 +21,8 @@ pub struct FileConfig {
     /// `error`, `warn`, `info`, `debug` or `trace` (overridden by RUST_LOG
     /// and `--log-level`).
     pub log_level: Option<LogLevel>,
-    /// Threads of the runtime; default the number of CPUs.
+    /// Threads for the network and the engine; default 1 (one thread,
+    /// no hand-off between threads on a command's path).
     pub worker_threads: Option<Bounded<1, 1024>>,
     /// Where persistent reservation state (APTPL) is kept, one file per
     /// LUN; default `/var/lib/rtgt`.

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use bytes::BytesMut;
 use rtgt_scsi::{Backstore, BackstoreError, IoData, IoOp, IoRequest};
 use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{debug, info, warn, Span};
@@ -194,6 +195,11 @@ impl Engine {
 
     fn io_done(&mut self, (tag, res): IoDone) {
         self.in_flight = self.in_flight.saturating_sub(1);
+        self.complete(tag, res);
+    }
+
+    /// Hands a request's result to the core.
+    fn complete(&mut self, tag: IoTag, res: Result<IoData, BackstoreError>) {
         if let Err(err) = &res {
             warn!(
                 tid = tag.target.0,
@@ -246,6 +252,12 @@ impl Engine {
             Some(rate) if io.background => Some(self.pace(tag, &io.op, rate)),
             _ => None,
         };
+        if start.is_none() && !io.background {
+            if let Some(res) = store.as_deref().and_then(|s| run_inline(&io, s)) {
+                self.complete(tag, res);
+                return;
+            }
+        }
         let tx = self.io_tx.clone();
         self.in_flight += 1;
         let run = move || {
@@ -271,14 +283,7 @@ impl Engine {
     /// When a background request of `rate` bytes per second may start:
     /// each one holds the LUN's pacing for its length's worth of time.
     fn pace(&mut self, tag: IoTag, op: &IoOp, rate: u64) -> Instant {
-        let bytes = match op {
-            IoOp::Read { len, .. }
-            | IoOp::WriteZeroes { len, .. }
-            | IoOp::Deallocate { len, .. }
-            | IoOp::Allocation { len, .. } => *len,
-            IoOp::Write { data, .. } => data.len() as u64,
-            IoOp::Flush => 0,
-        };
+        let bytes = op_bytes(op);
         let now = Instant::now();
         let next = self
             .background_next
@@ -395,6 +400,52 @@ impl Engine {
                 Err(e) => warn!(tid = t.0, lun, "sync task failed: {e}"),
             }
         }
+    }
+}
+
+/// The most bytes a request may move on the engine's thread: larger
+/// ones go to the blocking pool even on a RAM disk, so that one command
+/// does not hold up every connection for long.
+const INLINE_MAX: u64 = 1 << 20;
+
+/// The bytes a request reads, writes or covers.
+fn op_bytes(op: &IoOp) -> u64 {
+    match op {
+        IoOp::Read { len, .. }
+        | IoOp::WriteZeroes { len, .. }
+        | IoOp::Deallocate { len, .. }
+        | IoOp::Allocation { len, .. } => *len,
+        IoOp::Write { data, .. } => data.len() as u64,
+        IoOp::Flush => 0,
+    }
+}
+
+/// Runs a request on the engine's thread when it cannot wait for a
+/// device: any request of at most [`INLINE_MAX`] bytes on a store held in
+/// memory, and reads and writes without FUA a file serves from its page
+/// cache (`RWF_NOWAIT`). `None`: run it on the blocking pool.
+fn run_inline(io: &IoRequest, store: &dyn Backstore) -> Option<Result<IoData, BackstoreError>> {
+    if op_bytes(&io.op) > INLINE_MAX {
+        return None;
+    }
+    if store.never_waits() {
+        return Some(execute(io, store));
+    }
+    match &io.op {
+        IoOp::Read { offset, len } => {
+            let mut buf = BytesMut::zeroed(usize::try_from(*len).ok()?);
+            store
+                .read_at_nowait(*offset, &mut buf)
+                .then(|| Ok(IoData::Read(buf.freeze())))
+        }
+        IoOp::Write {
+            offset,
+            data,
+            fua: false,
+        } => store
+            .write_at_nowait(*offset, data)
+            .then_some(Ok(IoData::Done)),
+        _ => None,
     }
 }
 

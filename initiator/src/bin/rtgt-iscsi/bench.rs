@@ -57,6 +57,11 @@ pub struct BenchArgs {
     /// Only touch the first SIZE bytes of the LUN (k, m, g suffixes allowed)
     #[arg(long, value_parser = parse_size)]
     pub size: Option<u64>,
+    /// Log the sessions in, print `sessions up: N`, hold them for --time
+    /// seconds without I/O, then log them out: for a target's memory per
+    /// idle session
+    #[arg(long, conflicts_with = "count")]
+    pub idle: bool,
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {
@@ -103,6 +108,14 @@ pub async fn run(a: BenchArgs) -> Result<()> {
     let mut sessions = Vec::new();
     for _ in 0..a.sessions {
         sessions.push(r.login().await?);
+    }
+    if a.idle {
+        println!("sessions up: {}", sessions.len());
+        tokio::time::sleep(Duration::from_secs_f64(a.time.unwrap_or(10.0).max(0.1))).await;
+        for s in &sessions {
+            s.logout().await?;
+        }
+        return Ok(());
     }
     let first = sessions.first().context("no session")?;
     let cap = first.read_capacity(lun).await?;
