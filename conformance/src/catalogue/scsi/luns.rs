@@ -46,7 +46,7 @@ fn absent_lun(ctx: &mut Context, s: &mut Scsi) -> Result<Lun, ScenarioError> {
 }
 
 /// Runs `body` with the session's commands addressed to an absent LUN.
-fn at_absent_lun(
+pub(super) fn at_absent_lun(
     ctx: &mut Context,
     body: impl FnOnce(&mut Context, &mut Scsi) -> Verdict,
 ) -> Verdict {

@@ -80,9 +80,9 @@ pub const SCENARIOS: &[Scenario] = &[
     },
 ];
 
-const KEY: u64 = 0x7274_6774_5052_0001;
+pub(super) const KEY: u64 = 0x7274_6774_5052_0001;
 
-fn pr_out(action: PrOutAction, ty: u8, key: u64, sa_key: u64) -> ([u8; 10], Vec<u8>) {
+pub(super) fn pr_out(action: PrOutAction, ty: u8, key: u64, sa_key: u64) -> ([u8; 10], Vec<u8>) {
     let list = PrOutBasic {
         key,
         service_action_key: sa_key,
@@ -99,7 +99,7 @@ fn pr_out(action: PrOutAction, ty: u8, key: u64, sa_key: u64) -> ([u8; 10], Vec<
     (cdb, list)
 }
 
-fn out(
+pub(super) fn out(
     ctx: &mut Context,
     s: &mut Scsi,
     action: PrOutAction,
@@ -111,7 +111,11 @@ fn out(
     s.write(ctx, &cdb, list)
 }
 
-fn pr_in(ctx: &mut Context, s: &mut Scsi, action: PrInAction) -> Result<Reply, ScenarioError> {
+pub(super) fn pr_in(
+    ctx: &mut Context,
+    s: &mut Scsi,
+    action: PrInAction,
+) -> Result<Reply, ScenarioError> {
     let cdb = PersistentReserveIn {
         service_action: action,
         allocation_length: 8192,
@@ -121,7 +125,10 @@ fn pr_in(ctx: &mut Context, s: &mut Scsi, action: PrInAction) -> Result<Reply, S
     s.read(ctx, &cdb, 8192)
 }
 
-fn keys(ctx: &mut Context, s: &mut Scsi) -> Result<Result<ReadKeys, Outcome>, ScenarioError> {
+pub(super) fn keys(
+    ctx: &mut Context,
+    s: &mut Scsi,
+) -> Result<Result<ReadKeys, Outcome>, ScenarioError> {
     let r = pr_in(ctx, s, PrInAction::ReadKeys)?;
     if unsupported(&r) {
         return Ok(Err(Outcome::not_applicable(
@@ -135,12 +142,15 @@ fn keys(ctx: &mut Context, s: &mut Scsi) -> Result<Result<ReadKeys, Outcome>, Sc
 }
 
 /// Removes this session's registration (and with it a reservation it holds).
-fn unregister(ctx: &mut Context, s: &mut Scsi) {
+pub(super) fn unregister(ctx: &mut Context, s: &mut Scsi) {
     let _ = out(ctx, s, PrOutAction::RegisterAndIgnoreExistingKey, 0, 0, 0);
 }
 
 /// Opens a session, runs `body` when PR is implemented, unregisters, logs out.
-fn with_pr(ctx: &mut Context, body: impl FnOnce(&mut Context, &mut Scsi) -> Verdict) -> Verdict {
+pub(super) fn with_pr(
+    ctx: &mut Context,
+    body: impl FnOnce(&mut Context, &mut Scsi) -> Verdict,
+) -> Verdict {
     let mut s = Scsi::open(ctx)?;
     if let Err(na) = keys(ctx, &mut s)? {
         s.close(ctx);
@@ -152,7 +162,7 @@ fn with_pr(ctx: &mut Context, body: impl FnOnce(&mut Context, &mut Scsi) -> Verd
     result
 }
 
-fn conflict(r: &Reply) -> Outcome {
+pub(super) fn conflict(r: &Reply) -> Outcome {
     Outcome::check(
         r.status == ScsiStatus::ReservationConflict,
         "RESERVATION CONFLICT",
@@ -224,7 +234,10 @@ fn parameter_list_length(ctx: &mut Context) -> Verdict {
     })
 }
 
-fn reservation(ctx: &mut Context, s: &mut Scsi) -> Result<Option<(u64, u8)>, ScenarioError> {
+pub(super) fn reservation(
+    ctx: &mut Context,
+    s: &mut Scsi,
+) -> Result<Option<(u64, u8)>, ScenarioError> {
     let r = pr_in(ctx, s, PrInAction::ReadReservation)?;
     match ReadReservation::decode(&r.data) {
         Ok(d) if r.good() => Ok(d.value.reservation.map(|x| (x.key, x.pr_type))),
@@ -234,7 +247,7 @@ fn reservation(ctx: &mut Context, s: &mut Scsi) -> Result<Option<(u64, u8)>, Sce
 
 /// RESERVE or RELEASE (`action`) of a WRITE EXCLUSIVE reservation held
 /// with [`KEY`] (SPC-5 §6.17).
-fn write_exclusive(
+pub(super) fn write_exclusive(
     ctx: &mut Context,
     s: &mut Scsi,
     action: PrOutAction,
@@ -244,7 +257,7 @@ fn write_exclusive(
 
 /// Registers [`KEY`] and reserves WRITE EXCLUSIVE with it (SPC-5 §6.17);
 /// the expectation that failed when either is not GOOD.
-fn reserve_write_exclusive(
+pub(super) fn reserve_write_exclusive(
     ctx: &mut Context,
     s: &mut Scsi,
 ) -> Result<Option<Outcome>, ScenarioError> {

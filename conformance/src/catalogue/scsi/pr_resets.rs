@@ -1,0 +1,183 @@
+//! What I_T nexus loss (an iSCSI logout) and LOGICAL UNIT RESET do to
+//! reservations: persistent reservations are kept through both (SPC-5
+//! §5.14.1), a RESERVE (6) reservation ends with either (SPC-2 §5.5.1);
+//! and RESERVE (6) meeting a persistent reservation (SPC-5 §5.13.3). Every
+//! scenario releases what it reserved and unregisters, whatever its
+//! outcome.
+
+use super::pr_actions::with_two;
+use super::pr_matrix::reserve;
+use super::reservations::{conflict, keys, unregister};
+use super::support::*;
+use crate::context::Context;
+use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
+use rtgt_proto::scsi::cdb::{pr_type, Release6, Reserve6};
+
+const TWO: Needs = Needs::SECOND_INITIATOR;
+const WE: u8 = pr_type::WRITE_EXCLUSIVE;
+
+pub const SCENARIOS: &[Scenario] = &[
+    Scenario::new(
+        "scsi.pr.survives-logout",
+        "SPC-5 §5.14.1 (persistent reservations are kept through I_T nexus loss)",
+        Level::Must,
+        "a persistent reservation outlives its holder's logout: another initiator's WRITE \
+         still gets RESERVATION CONFLICT",
+        survives_logout,
+    )
+    .needing(TWO),
+    Scenario::new(
+        "scsi.pr.survives-lu-reset",
+        "SPC-5 §5.14.1 (persistent reservations are kept through logical unit reset)",
+        Level::Must,
+        "a persistent reservation outlives a LOGICAL UNIT RESET: another initiator's WRITE \
+         still gets RESERVATION CONFLICT",
+        survives_lu_reset,
+    )
+    .needing(TWO),
+    Scenario::new(
+        "scsi.reserve6.released-by-logout",
+        "SPC-2 §5.5.1 (reservations released by I_T nexus loss)",
+        Level::Must,
+        "a RESERVE (6) reservation ends when its holder logs out: another initiator's READ \
+         is then GOOD",
+        |ctx| reserve6_released(ctx, false),
+    )
+    .needing(TWO),
+    Scenario::new(
+        "scsi.reserve6.released-by-lu-reset",
+        "SPC-2 §5.5.1 (reservations released by logical unit reset)",
+        Level::Must,
+        "a RESERVE (6) reservation ends with a LOGICAL UNIT RESET: another initiator's READ \
+         is then GOOD",
+        |ctx| reserve6_released(ctx, true),
+    )
+    .needing(TWO),
+    Scenario::new(
+        "scsi.reserve6.under-persistent",
+        "SPC-5 §5.13.3 (RESERVE and RELEASE with persistent reservations)",
+        Level::Must,
+        "RESERVE (6) from a nexus that is not registered while another holds a persistent \
+         reservation gets RESERVATION CONFLICT",
+        reserve6_under_persistent,
+    )
+    .needing(TWO),
+];
+
+/// The first initiator reserves Write Exclusive, `between` does something
+/// to its nexus (and returns the session to unregister with, if it closed
+/// the first), then the second initiator's WRITE must conflict.
+fn survives(
+    ctx: &mut Context,
+    between: fn(&mut Context, Scsi) -> Result<Scsi, ScenarioError>,
+) -> Verdict {
+    let mut a = Scsi::open(ctx)?;
+    if let Err(na) = keys(ctx, &mut a)? {
+        a.close(ctx);
+        return Ok(na);
+    }
+    let sc = match scratch(ctx, &mut a, 1)? {
+        Ok(sc) => sc,
+        Err(outcome) => {
+            a.close(ctx);
+            return Ok(outcome);
+        }
+    };
+    let result = (|| -> Result<(Scsi, Outcome), ScenarioError> {
+        if let Err(refused) = reserve(ctx, &mut a, WE)? {
+            return Ok((a, refused));
+        }
+        let mut a = between(ctx, a)?;
+        let mut b = Scsi::open_second(ctx)?;
+        let w = b.write(ctx, &write16(sc.lba, 1), pattern(1, sc.cap.block_len, 0x6d))?;
+        b.close(ctx);
+        let outcome = conflict(&w);
+        let outcome = sc.restore(ctx, &mut a, outcome)?;
+        Ok((a, outcome))
+    })();
+    match result {
+        Ok((mut a, outcome)) => {
+            unregister(ctx, &mut a);
+            a.close(ctx);
+            Ok(outcome)
+        }
+        Err(e) => {
+            // The first session may be gone: unregister from a new one.
+            let mut a = Scsi::open(ctx)?;
+            unregister(ctx, &mut a);
+            a.close(ctx);
+            Err(e)
+        }
+    }
+}
+
+fn survives_logout(ctx: &mut Context) -> Verdict {
+    survives(ctx, |ctx, a| {
+        a.close(ctx);
+        Scsi::open(ctx)
+    })
+}
+
+fn lu_reset_complete(ctx: &mut Context, s: &mut Scsi) -> Result<(), ScenarioError> {
+    let response = s.lu_reset(ctx)?;
+    if response != rtgt_proto::pdu::TmfResponseCode::FunctionComplete {
+        return Err(ScenarioError::Setup(format!(
+            "LOGICAL UNIT RESET answered {response:?}"
+        )));
+    }
+    Ok(())
+}
+
+fn survives_lu_reset(ctx: &mut Context) -> Verdict {
+    survives(ctx, |ctx, mut a| {
+        lu_reset_complete(ctx, &mut a)?;
+        Ok(a)
+    })
+}
+
+fn reserve6_released(ctx: &mut Context, reset: bool) -> Verdict {
+    let mut a = Scsi::open(ctx)?;
+    let r = a.none(ctx, &Reserve6::default().encode())?;
+    if let Some(na) = not_implemented(&r, "RESERVE (6)") {
+        a.close(ctx);
+        return Ok(na);
+    }
+    if let Some(refused) = not_good(&r) {
+        a.close(ctx);
+        return Ok(refused);
+    }
+    let ended = if reset {
+        lu_reset_complete(ctx, &mut a)
+    } else {
+        a.close(ctx);
+        a = Scsi::open_keeping_attentions(ctx, &ctx.target.initiator_name.clone())?;
+        Ok(())
+    };
+    let outcome = ended.and_then(|()| {
+        let mut b = Scsi::open_second(ctx)?;
+        let bs = capacity(ctx, &mut b)?.block_len;
+        let r = b.read(ctx, &read16(0, 1), bs)?;
+        b.close(ctx);
+        Ok(expect_good(&r))
+    });
+    // Whatever happened, the first initiator releases what it may hold.
+    let _ = a.none(ctx, &Release6::default().encode());
+    a.close(ctx);
+    outcome
+}
+
+fn reserve6_under_persistent(ctx: &mut Context) -> Verdict {
+    with_two(ctx, |ctx, a, b| {
+        if let Err(refused) = reserve(ctx, a, WE)? {
+            return Ok(refused);
+        }
+        let r = b.none(ctx, &Reserve6::default().encode())?;
+        if r.good() {
+            let _ = b.none(ctx, &Release6::default().encode());
+        }
+        if let Some(na) = not_implemented(&r, "RESERVE (6)") {
+            return Ok(na);
+        }
+        Ok(conflict(&r))
+    })
+}
