@@ -4,14 +4,13 @@
 //! keeps): REQUEST SENSE answers GOOD with sense data saying LOGICAL UNIT NOT
 //! SUPPORTED, other commands end in CHECK CONDITION with it.
 
-use super::basics::{report_luns, LUN_LIST_ALLOCATION};
+use super::basics::reported_luns;
 use super::luns::at_absent_lun;
 use super::support::*;
 use crate::context::Context;
 use crate::scenario::{Level, Outcome, Scenario, Verdict};
 use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
-use rtgt_proto::scsi::cdb::{Inquiry, Read10, ReadCapacity10, RequestSense, Write10};
-use rtgt_proto::scsi::params;
+use rtgt_proto::scsi::cdb::{op, Read10, ReadCapacity10};
 use rtgt_proto::scsi::sense::Sense;
 
 pub const SCENARIOS: &[Scenario] = &[
@@ -59,11 +58,7 @@ pub const SCENARIOS: &[Scenario] = &[
 
 fn reported_present(ctx: &mut Context) -> Verdict {
     with_session(ctx, |ctx, s| {
-        let r = s.read(ctx, &report_luns(LUN_LIST_ALLOCATION), LUN_LIST_ALLOCATION)?;
-        let luns = match params::ReportLuns::decode(&r.data) {
-            Ok(d) if r.good() => d.value.luns,
-            _ => return Err(setup("REPORT LUNS", &r)),
-        };
+        let luns = reported_luns(ctx, s)?;
         let home = s.lun;
         let mut problems = Vec::new();
         for (i, lun) in luns.iter().enumerate() {
@@ -72,20 +67,10 @@ fn reported_present(ctx: &mut Context) -> Verdict {
                 continue;
             }
             s.lun = rtgt_proto::pdu::Lun(lun.0);
-            let cdb = Inquiry {
-                allocation_length: 36,
-                ..Default::default()
-            }
-            .encode();
-            let inq = s.read(ctx, &cdb, 36)?;
-            let pq = params::StandardInquiry::decode(&inq.data)
-                .map(|d| d.value.peripheral_qualifier)
-                .ok();
-            if !inq.good() || pq != Some(0) {
-                problems.push(format!(
-                    "{lun:?}: INQUIRY {}, qualifier {pq:?}",
-                    inq.describe()
-                ));
+            // A LUN that is not there fails the standard INQUIRY data.
+            let (inq, _) = standard_inquiry(ctx, s)?;
+            if inq.peripheral_qualifier != 0 {
+                problems.push(format!("{lun:?}: qualifier {}", inq.peripheral_qualifier));
             }
             let cap = s.read(ctx, &ReadCapacity10::default().encode(), 8)?;
             if cap.is(
@@ -106,12 +91,8 @@ fn reported_present(ctx: &mut Context) -> Verdict {
 
 fn absent_request_sense(ctx: &mut Context) -> Verdict {
     at_absent_lun(ctx, |ctx, s| {
-        let cdb = RequestSense {
-            allocation_length: 252,
-            ..Default::default()
-        }
-        .encode();
-        let r = s.read(ctx, &cdb, 252)?;
+        // REQUEST SENSE (SPC-5 §6.39), ALLOCATION LENGTH 252.
+        let r = s.read(ctx, &[op::REQUEST_SENSE, 0, 0, 0, 252, 0], 252)?;
         let sense = Sense::decode(&r.data).ok().map(|d| d.value);
         let ok = r.good()
             && sense.as_ref().is_some_and(|d| {
@@ -130,35 +111,48 @@ fn absent_request_sense(ctx: &mut Context) -> Verdict {
     })
 }
 
-fn absent_read(ctx: &mut Context) -> Verdict {
+/// What a command to an absent LUN sends: a read of 512 bytes, a write of
+/// 512 zero bytes.
+#[derive(Clone, Copy)]
+enum Transfer {
+    Read,
+    Write,
+}
+
+/// Sends `cdb` to an absent LUN: LOGICAL UNIT NOT SUPPORTED expected.
+fn to_absent(ctx: &mut Context, cdb: &[u8], transfer: Transfer) -> Verdict {
     at_absent_lun(ctx, |ctx, s| {
-        let cdb = Read10 {
-            lba: 0,
-            transfer_length: 1,
-            ..Default::default()
-        }
-        .encode();
-        let r = s.read(ctx, &cdb, 512)?;
+        let r = match transfer {
+            Transfer::Read => s.read(ctx, cdb, 512)?,
+            Transfer::Write => s.write(ctx, cdb, vec![0; 512])?,
+        };
         Ok(expect_illegal(&r, AscAscq::LOGICAL_UNIT_NOT_SUPPORTED))
     })
+}
+
+/// READ (10) of LBA 0, one block; with `opcode` another command of the
+/// same layout (WRITE (10)).
+fn first_block(opcode: Option<u8>) -> [u8; 10] {
+    let mut cdb = Read10 {
+        lba: 0,
+        transfer_length: 1,
+        ..Default::default()
+    }
+    .encode();
+    if let Some(op) = opcode {
+        cdb[0] = op;
+    }
+    cdb
+}
+
+fn absent_read(ctx: &mut Context) -> Verdict {
+    to_absent(ctx, &first_block(None), Transfer::Read)
 }
 
 fn absent_write(ctx: &mut Context) -> Verdict {
-    at_absent_lun(ctx, |ctx, s| {
-        let cdb = Write10 {
-            lba: 0,
-            transfer_length: 1,
-            ..Default::default()
-        }
-        .encode();
-        let r = s.write(ctx, &cdb, vec![0; 512])?;
-        Ok(expect_illegal(&r, AscAscq::LOGICAL_UNIT_NOT_SUPPORTED))
-    })
+    to_absent(ctx, &first_block(Some(op::WRITE_10)), Transfer::Write)
 }
 
 fn absent_read_capacity(ctx: &mut Context) -> Verdict {
-    at_absent_lun(ctx, |ctx, s| {
-        let r = s.read(ctx, &ReadCapacity10::default().encode(), 8)?;
-        Ok(expect_illegal(&r, AscAscq::LOGICAL_UNIT_NOT_SUPPORTED))
-    })
+    to_absent(ctx, &ReadCapacity10::default().encode(), Transfer::Read)
 }

@@ -14,8 +14,9 @@ use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
 use rtgt_proto::scsi::cdb::{pr_type, PersistentReserveOut, PrInAction, PrOutAction};
 use rtgt_proto::scsi::params::{PrOutRegisterAndMove, ReadFullStatus, ReportCapabilities};
 
-const TWO: Needs = Needs::SECOND_INITIATOR;
-const WE: u8 = pr_type::WRITE_EXCLUSIVE;
+pub(super) const TWO: Needs = Needs::SECOND_INITIATOR;
+pub(super) const WE: u8 = pr_type::WRITE_EXCLUSIVE;
+const EA: u8 = pr_type::EXCLUSIVE_ACCESS;
 
 pub const SCENARIOS: &[Scenario] = &[
     Scenario::new(
@@ -178,12 +179,12 @@ fn preempt_holder(ctx: &mut Context, action: PrOutAction) -> Verdict {
         if let Some(refused) = held_and_registered(ctx, a, b, WE)? {
             return Ok(refused);
         }
-        let r = out(ctx, b, action, pr_type::EXCLUSIVE_ACCESS, KEY_2, KEY)?;
+        let r = out(ctx, b, action, EA, KEY_2, KEY)?;
         let held = reservation(ctx, b)?;
         let after = listed(ctx, b)?;
         Ok(Outcome::check(
             r.good()
-                && held == Some((KEY_2, pr_type::EXCLUSIVE_ACCESS))
+                && held == Some((KEY_2, EA))
                 && !after.contains(&KEY)
                 && after.contains(&KEY_2),
             format!("GOOD, reservation ({KEY_2:#x}, type 3), {KEY:#x} unregistered"),
@@ -378,10 +379,7 @@ fn register_and_move(ctx: &mut Context) -> Verdict {
 }
 
 fn read_full_status(ctx: &mut Context) -> Verdict {
-    with_pr(ctx, |ctx, s| {
-        if let Err(refused) = reserve(ctx, s, WE)? {
-            return Ok(refused);
-        }
+    holding(ctx, |ctx, s| {
         let status = match full_status(ctx, s)? {
             Ok(status) => status,
             Err(outcome) => return Ok(outcome),
@@ -435,19 +433,17 @@ fn report_capabilities(ctx: &mut Context) -> Verdict {
     })
 }
 
+/// Runs `body` while this session holds a Write Exclusive reservation.
+fn holding(ctx: &mut Context, body: impl FnOnce(&mut Context, &mut Scsi) -> Verdict) -> Verdict {
+    with_pr(ctx, |ctx, s| match reserve(ctx, s, WE)? {
+        Err(refused) => Ok(refused),
+        Ok(()) => body(ctx, s),
+    })
+}
+
 fn release_wrong_type(ctx: &mut Context) -> Verdict {
-    with_pr(ctx, |ctx, s| {
-        if let Err(refused) = reserve(ctx, s, WE)? {
-            return Ok(refused);
-        }
-        let r = out(
-            ctx,
-            s,
-            PrOutAction::Release,
-            pr_type::EXCLUSIVE_ACCESS,
-            KEY,
-            0,
-        )?;
+    holding(ctx, |ctx, s| {
+        let r = out(ctx, s, PrOutAction::Release, EA, KEY, 0)?;
         let held = reservation(ctx, s)?;
         Ok(all([
             expect_illegal(&r, AscAscq::INVALID_RELEASE_OF_PERSISTENT_RESERVATION),
@@ -461,19 +457,8 @@ fn release_wrong_type(ctx: &mut Context) -> Verdict {
 }
 
 fn reserve_other_type(ctx: &mut Context) -> Verdict {
-    with_pr(ctx, |ctx, s| {
-        if let Err(refused) = reserve(ctx, s, WE)? {
-            return Ok(refused);
-        }
-        let r = out(
-            ctx,
-            s,
-            PrOutAction::Reserve,
-            pr_type::EXCLUSIVE_ACCESS,
-            KEY,
-            0,
-        )?;
-        Ok(conflict(&r))
+    holding(ctx, |ctx, s| {
+        Ok(conflict(&out(ctx, s, PrOutAction::Reserve, EA, KEY, 0)?))
     })
 }
 

@@ -5,63 +5,58 @@
 //! scenario releases what it reserved and unregisters, whatever its
 //! outcome.
 
-use super::pr_actions::with_two;
+use super::pr_actions::{with_two, TWO, WE};
 use super::pr_matrix::reserve;
 use super::reservations::{conflict, keys, unregister};
 use super::support::*;
 use crate::context::Context;
-use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
-use rtgt_proto::scsi::cdb::{pr_type, Release6, Reserve6};
+use crate::scenario::{Level, Outcome, Scenario, ScenarioError, Verdict};
+use rtgt_proto::scsi::cdb::{Release6, Reserve6};
 
-const TWO: Needs = Needs::SECOND_INITIATOR;
-const WE: u8 = pr_type::WRITE_EXCLUSIVE;
+/// A scenario of a reservation that ends (`ends`) or is kept through an
+/// event, seen from the second initiator.
+macro_rules! through {
+    ($id:literal, $clause:literal, $requirement:literal, $run:expr) => {
+        Scenario::new($id, $clause, Level::Must, $requirement, $run).needing(TWO)
+    };
+}
 
 pub const SCENARIOS: &[Scenario] = &[
-    Scenario::new(
+    through!(
         "scsi.pr.survives-logout",
         "SPC-5 §5.14.1 (persistent reservations are kept through I_T nexus loss)",
-        Level::Must,
         "a persistent reservation outlives its holder's logout: another initiator's WRITE \
          still gets RESERVATION CONFLICT",
-        survives_logout,
-    )
-    .needing(TWO),
-    Scenario::new(
+        survives_logout
+    ),
+    through!(
         "scsi.pr.survives-lu-reset",
         "SPC-5 §5.14.1 (persistent reservations are kept through logical unit reset)",
-        Level::Must,
-        "a persistent reservation outlives a LOGICAL UNIT RESET: another initiator's WRITE \
-         still gets RESERVATION CONFLICT",
-        survives_lu_reset,
-    )
-    .needing(TWO),
-    Scenario::new(
+        "a persistent reservation outlives a LOGICAL UNIT RESET: another initiator's WRITE still \
+         gets RESERVATION CONFLICT",
+        survives_lu_reset
+    ),
+    through!(
         "scsi.reserve6.released-by-logout",
         "SPC-2 §5.5.1 (reservations released by I_T nexus loss)",
-        Level::Must,
-        "a RESERVE (6) reservation ends when its holder logs out: another initiator's READ \
-         is then GOOD",
-        |ctx| reserve6_released(ctx, false),
-    )
-    .needing(TWO),
-    Scenario::new(
+        "a RESERVE (6) reservation ends when its holder logs out: another initiator's READ is \
+         then GOOD",
+        |ctx| reserve6_released(ctx, false)
+    ),
+    through!(
         "scsi.reserve6.released-by-lu-reset",
         "SPC-2 §5.5.1 (reservations released by logical unit reset)",
-        Level::Must,
         "a RESERVE (6) reservation ends with a LOGICAL UNIT RESET: another initiator's READ \
          is then GOOD",
-        |ctx| reserve6_released(ctx, true),
-    )
-    .needing(TWO),
-    Scenario::new(
+        |ctx| reserve6_released(ctx, true)
+    ),
+    through!(
         "scsi.reserve6.under-persistent",
         "SPC-5 §5.13.3 (RESERVE and RELEASE with persistent reservations)",
-        Level::Must,
         "RESERVE (6) from a nexus that is not registered while another holds a persistent \
          reservation gets RESERVATION CONFLICT",
-        reserve6_under_persistent,
-    )
-    .needing(TWO),
+        reserve6_under_persistent
+    ),
 ];
 
 /// The first initiator reserves Write Exclusive, `between` does something

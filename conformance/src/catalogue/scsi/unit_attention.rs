@@ -5,17 +5,15 @@
 //! released. Every command here is sent once: a unit attention is the
 //! answer under test, not something to retry past.
 
-use super::pr_actions::{held_and_registered, with_two};
+use super::pr_actions::{held_and_registered, with_two, TWO, WE};
 use super::pr_matrix::KEY_2;
 use super::reservations::{out, KEY};
 use super::support::*;
 use crate::context::Context;
-use crate::scenario::{Level, Needs, Outcome, Scenario, Verdict};
+use crate::scenario::{Level, Outcome, Scenario, Verdict};
 use rtgt_proto::pdu::TmfResponseCode;
 use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
 use rtgt_proto::scsi::cdb::{pr_type, PrOutAction};
-
-const TWO: Needs = Needs::SECOND_INITIATOR;
 
 /// At most this many unit attentions are taken before a command must pass.
 const MAX_ATTENTIONS: usize = 4;
@@ -62,7 +60,7 @@ pub const SCENARIOS: &[Scenario] = &[
         Level::Must,
         "the holder whose registration another registrant's PREEMPT removed gets CHECK \
          CONDITION, UNIT ATTENTION, REGISTRATIONS PREEMPTED (2Ah/05h) on its next command",
-        |ctx| preempted(ctx, PrOutAction::Preempt),
+        attention_after::<0>,
     )
     .needing(TWO),
     Scenario::new(
@@ -71,7 +69,7 @@ pub const SCENARIOS: &[Scenario] = &[
         Level::Must,
         "the holder whose registration another registrant's PREEMPT AND ABORT removed gets \
          UNIT ATTENTION, REGISTRATIONS PREEMPTED (2Ah/05h) on its next command",
-        |ctx| preempted(ctx, PrOutAction::PreemptAndAbort),
+        attention_after::<1>,
     )
     .needing(TWO),
     Scenario::new(
@@ -80,7 +78,7 @@ pub const SCENARIOS: &[Scenario] = &[
         Level::Must,
         "after another registrant's CLEAR, the holder's next command gets CHECK CONDITION, \
          UNIT ATTENTION, RESERVATIONS PREEMPTED (2Ah/03h)",
-        cleared,
+        attention_after::<2>,
     )
     .needing(TWO),
     Scenario::new(
@@ -89,7 +87,7 @@ pub const SCENARIOS: &[Scenario] = &[
         Level::Must,
         "when the holder releases a Write Exclusive - Registrants Only reservation, another \
          registrant's next command gets UNIT ATTENTION, RESERVATIONS RELEASED (2Ah/04h)",
-        released,
+        attention_after::<3>,
     )
     .needing(TWO),
 ];
@@ -193,51 +191,63 @@ fn lu_reset_per_nexus(ctx: &mut Context) -> Verdict {
     })
 }
 
-fn preempted(ctx: &mut Context, action: PrOutAction) -> Verdict {
-    with_two(ctx, |ctx, a, b| {
-        if let Some(refused) = held_and_registered(ctx, a, b, pr_type::WRITE_EXCLUSIVE)? {
-            return Ok(refused);
-        }
-        let r = out(ctx, b, action, pr_type::WRITE_EXCLUSIVE, KEY_2, KEY)?;
-        if let Some(refused) = not_good(&r) {
-            return Ok(refused);
-        }
-        Ok(expect_attention(
-            &a.tur_once(ctx)?,
-            AscAscq::REGISTRATIONS_PREEMPTED,
-        ))
-    })
+/// A change to the reservation one initiator makes, and the unit
+/// attention the other must then get.
+#[derive(Clone, Copy)]
+struct Change {
+    /// The type the first initiator reserves (the second is registered).
+    ty: u8,
+    /// True when the second initiator makes the change with its own key,
+    /// naming the first one's; false when the first does, with its key.
+    by_second: bool,
+    action: PrOutAction,
+    code: AscAscq,
 }
 
-fn cleared(ctx: &mut Context) -> Verdict {
-    with_two(ctx, |ctx, a, b| {
-        if let Some(refused) = held_and_registered(ctx, a, b, pr_type::WRITE_EXCLUSIVE)? {
-            return Ok(refused);
+impl Change {
+    /// The second initiator's `action` against the first's Write
+    /// Exclusive reservation.
+    const fn by_second(action: PrOutAction, code: AscAscq) -> Change {
+        Change {
+            ty: WE,
+            by_second: true,
+            action,
+            code,
         }
-        let r = out(ctx, b, PrOutAction::Clear, 0, KEY_2, 0)?;
-        if let Some(refused) = not_good(&r) {
-            return Ok(refused);
-        }
-        Ok(expect_attention(
-            &a.tur_once(ctx)?,
-            AscAscq::RESERVATIONS_PREEMPTED,
-        ))
-    })
+    }
 }
 
-fn released(ctx: &mut Context) -> Verdict {
-    let ty = pr_type::WRITE_EXCLUSIVE_REGISTRANTS_ONLY;
+/// The changes of the scenarios that run [`attention_after`], by index.
+const CHANGES: [Change; 4] = [
+    Change::by_second(PrOutAction::Preempt, AscAscq::REGISTRATIONS_PREEMPTED),
+    Change::by_second(
+        PrOutAction::PreemptAndAbort,
+        AscAscq::REGISTRATIONS_PREEMPTED,
+    ),
+    Change::by_second(PrOutAction::Clear, AscAscq::RESERVATIONS_PREEMPTED),
+    Change {
+        ty: pr_type::WRITE_EXCLUSIVE_REGISTRANTS_ONLY,
+        by_second: false,
+        action: PrOutAction::Release,
+        code: AscAscq::RESERVATIONS_RELEASED,
+    },
+];
+
+fn attention_after<const I: usize>(ctx: &mut Context) -> Verdict {
+    let c = CHANGES[I];
     with_two(ctx, |ctx, a, b| {
-        if let Some(refused) = held_and_registered(ctx, a, b, ty)? {
+        if let Some(refused) = held_and_registered(ctx, a, b, c.ty)? {
             return Ok(refused);
         }
-        let r = out(ctx, a, PrOutAction::Release, ty, KEY, 0)?;
+        let (actor, other, key, named) = if c.by_second {
+            (b, a, KEY_2, KEY)
+        } else {
+            (a, b, KEY, 0)
+        };
+        let r = out(ctx, actor, c.action, c.ty, key, named)?;
         if let Some(refused) = not_good(&r) {
             return Ok(refused);
         }
-        Ok(expect_attention(
-            &b.tur_once(ctx)?,
-            AscAscq::RESERVATIONS_RELEASED,
-        ))
+        Ok(expect_attention(&other.tur_once(ctx)?, c.code))
     })
 }
