@@ -50,6 +50,16 @@ pub const SCENARIOS: &[Scenario] = &[
         run: parameter_list_length,
     },
     Scenario {
+        id: "scsi.pr.unregister-releases",
+        clause: "SPC-5 §5.14.11.2 PERSISTENT RESERVE OUT (RELEASE), §5.14.7 (unregistering)",
+        level: Level::Must,
+        requirement: "when the holder of a Write Exclusive reservation unregisters (REGISTER \
+                      with a SERVICE ACTION RESERVATION KEY of zero), the reservation is \
+                      released: READ RESERVATION shows none",
+        needs: Needs::NONE,
+        run: unregister_releases,
+    },
+    Scenario {
         id: "scsi.pr.read-reservation",
         clause: "SPC-5 §6.16.3, §5.14.9 PERSISTENT RESERVE",
         level: Level::Must,
@@ -146,7 +156,22 @@ pub(super) fn unregister(ctx: &mut Context, s: &mut Scsi) {
     let _ = out(ctx, s, PrOutAction::RegisterAndIgnoreExistingKey, 0, 0, 0);
 }
 
-/// Opens a session, runs `body` when PR is implemented, unregisters, logs out.
+/// The key [`clear_all`] registers to clear with.
+const CLEANUP_KEY: u64 = 0x7274_6774_5052_00ff;
+
+/// Leaves the LUN without registrations or a persistent reservation,
+/// whoever made them: registers this session with [`CLEANUP_KEY`]
+/// whatever key it had (REGISTER AND IGNORE EXISTING KEY), then CLEAR
+/// (SPC-5 §5.14.11.6), then unregisters should CLEAR have been refused.
+pub(super) fn clear_all(ctx: &mut Context, s: &mut Scsi) {
+    let ignore = PrOutAction::RegisterAndIgnoreExistingKey;
+    let _ = out(ctx, s, ignore, 0, 0, CLEANUP_KEY);
+    let _ = out(ctx, s, PrOutAction::Clear, 0, CLEANUP_KEY, 0);
+    unregister(ctx, s);
+}
+
+/// Opens a session, runs `body` when PR is implemented, clears every
+/// registration and the reservation ([`clear_all`]), logs out.
 pub(super) fn with_pr(
     ctx: &mut Context,
     body: impl FnOnce(&mut Context, &mut Scsi) -> Verdict,
@@ -157,7 +182,7 @@ pub(super) fn with_pr(
         return Ok(na);
     }
     let result = body(ctx, &mut s);
-    unregister(ctx, &mut s);
+    clear_all(ctx, &mut s);
     s.close(ctx);
     result
 }
@@ -281,6 +306,21 @@ fn read_reservation(ctx: &mut Context) -> Verdict {
             held == Some((KEY, pr_type::WRITE_EXCLUSIVE)) && r.good() && released.is_none(),
             format!("reservation ({KEY:#x}, type 1) then none"),
             format!("{held:x?}, RELEASE {}, then {released:x?}", r.describe()),
+        ))
+    })
+}
+
+fn unregister_releases(ctx: &mut Context) -> Verdict {
+    with_pr(ctx, |ctx, s| {
+        if let Some(refused) = reserve_write_exclusive(ctx, s)? {
+            return Ok(refused);
+        }
+        let r = out(ctx, s, PrOutAction::Register, 0, KEY, 0)?;
+        let after = reservation(ctx, s)?;
+        Ok(Outcome::check(
+            r.good() && after.is_none(),
+            "GOOD, then no reservation",
+            format!("{}, then reservation {after:x?}", r.describe()),
         ))
     })
 }
