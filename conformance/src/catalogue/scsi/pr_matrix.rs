@@ -8,7 +8,7 @@
 //! The table in [`SCENARIOS`] is the matrix: one row per type, one entry per
 //! actor and command, each expanded into a scenario by [`cell`]. Under the
 //! all registrants types every registrant holds the reservation (SPC-5
-//! §5.14.3.? "persistent reservation holder"), so the other registrant is a
+//! §5.14.10, the persistent reservation holder), so the other registrant is a
 //! holder too.
 
 use super::reservations::{conflict, out, with_pr, KEY};
