@@ -137,13 +137,21 @@ pub(super) fn report_luns(alloc: u32) -> [u8; 12] {
     .encode()
 }
 
+/// The LUNs REPORT LUNS lists (SELECT REPORT 00h).
+pub(super) fn reported_luns(
+    ctx: &mut Context,
+    s: &mut Scsi,
+) -> Result<Vec<params::Lun>, crate::scenario::ScenarioError> {
+    let r = s.read(ctx, &report_luns(LUN_LIST_ALLOCATION), LUN_LIST_ALLOCATION)?;
+    match params::ReportLuns::decode(&r.data) {
+        Ok(d) if r.good() => Ok(d.value.luns),
+        _ => Err(setup("REPORT LUNS", &r)),
+    }
+}
+
 fn lists_lun(ctx: &mut Context) -> Verdict {
     with_session(ctx, |ctx, s| {
-        let r = s.read(ctx, &report_luns(LUN_LIST_ALLOCATION), LUN_LIST_ALLOCATION)?;
-        let luns = match params::ReportLuns::decode(&r.data) {
-            Ok(d) if r.good() => d.value.luns,
-            _ => return Err(setup("REPORT LUNS", &r)),
-        };
+        let luns = reported_luns(ctx, s)?;
         let want = ctx.target.lun;
         let indexes: Vec<Option<u16>> = luns.iter().map(|l| l.index()).collect();
         Ok(Outcome::check(

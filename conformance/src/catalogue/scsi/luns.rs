@@ -4,7 +4,7 @@
 //! §6.7.2), and commands other than INQUIRY, REPORT LUNS and REQUEST SENSE
 //! end in CHECK CONDITION, ILLEGAL REQUEST, LOGICAL UNIT NOT SUPPORTED.
 
-use super::basics::{report_luns, LUN_LIST_ALLOCATION};
+use super::basics::reported_luns;
 use super::support::*;
 use crate::context::Context;
 use crate::scenario::{Level, Outcome, Scenario, ScenarioError, Verdict};
@@ -34,11 +34,7 @@ pub const SCENARIOS: &[Scenario] = &[
 
 /// The first single-level LUN from 1 up that REPORT LUNS does not list.
 fn absent_lun(ctx: &mut Context, s: &mut Scsi) -> Result<Lun, ScenarioError> {
-    let r = s.read(ctx, &report_luns(LUN_LIST_ALLOCATION), LUN_LIST_ALLOCATION)?;
-    let listed: Vec<Option<u16>> = match params::ReportLuns::decode(&r.data) {
-        Ok(d) if r.good() => d.value.luns.iter().map(|l| l.index()).collect(),
-        _ => return Err(setup("REPORT LUNS", &r)),
-    };
+    let listed: Vec<Option<u16>> = reported_luns(ctx, s)?.iter().map(|l| l.index()).collect();
     (1..=255u16)
         .find(|n| !listed.contains(&Some(*n)))
         .map(Lun::single_level)
@@ -46,7 +42,7 @@ fn absent_lun(ctx: &mut Context, s: &mut Scsi) -> Result<Lun, ScenarioError> {
 }
 
 /// Runs `body` with the session's commands addressed to an absent LUN.
-fn at_absent_lun(
+pub(super) fn at_absent_lun(
     ctx: &mut Context,
     body: impl FnOnce(&mut Context, &mut Scsi) -> Verdict,
 ) -> Verdict {

@@ -13,12 +13,16 @@ mod compare_and_write;
 mod defect_atomic;
 mod device;
 mod inquiry;
+mod lun_inventory;
 mod luns;
 mod mode;
 mod mode_select;
 mod opcodes;
 mod optional;
 mod orwrite;
+mod pr_actions;
+mod pr_matrix;
+mod pr_resets;
 mod prefetch;
 mod reservations;
 mod rw10;
@@ -27,6 +31,7 @@ mod rw_small;
 mod sanitize;
 mod sense;
 mod support;
+mod unit_attention;
 mod verify;
 mod verify_more;
 mod vpd;
@@ -57,6 +62,11 @@ pub const SCENARIOS: &[&[Scenario]] = &[
     opcodes::SCENARIOS,
     basics::SCENARIOS,
     luns::SCENARIOS,
+    lun_inventory::SCENARIOS,
     sense::SCENARIOS,
     reservations::SCENARIOS,
+    pr_matrix::SCENARIOS,
+    pr_actions::SCENARIOS,
+    pr_resets::SCENARIOS,
+    unit_attention::SCENARIOS,
 ];

@@ -50,6 +50,16 @@ pub const SCENARIOS: &[Scenario] = &[
         run: parameter_list_length,
     },
     Scenario {
+        id: "scsi.pr.unregister-releases",
+        clause: "SPC-5 §5.14.11.2 PERSISTENT RESERVE OUT (RELEASE), §5.14.7 (unregistering)",
+        level: Level::Must,
+        requirement: "when the holder of a Write Exclusive reservation unregisters (REGISTER \
+                      with a SERVICE ACTION RESERVATION KEY of zero), the reservation is \
+                      released: READ RESERVATION shows none",
+        needs: Needs::NONE,
+        run: unregister_releases,
+    },
+    Scenario {
         id: "scsi.pr.read-reservation",
         clause: "SPC-5 §6.16.3, §5.14.9 PERSISTENT RESERVE",
         level: Level::Must,
@@ -80,9 +90,9 @@ pub const SCENARIOS: &[Scenario] = &[
     },
 ];
 
-const KEY: u64 = 0x7274_6774_5052_0001;
+pub(super) const KEY: u64 = 0x7274_6774_5052_0001;
 
-fn pr_out(action: PrOutAction, ty: u8, key: u64, sa_key: u64) -> ([u8; 10], Vec<u8>) {
+pub(super) fn pr_out(action: PrOutAction, ty: u8, key: u64, sa_key: u64) -> ([u8; 10], Vec<u8>) {
     let list = PrOutBasic {
         key,
         service_action_key: sa_key,
@@ -99,7 +109,7 @@ fn pr_out(action: PrOutAction, ty: u8, key: u64, sa_key: u64) -> ([u8; 10], Vec<
     (cdb, list)
 }
 
-fn out(
+pub(super) fn out(
     ctx: &mut Context,
     s: &mut Scsi,
     action: PrOutAction,
@@ -111,7 +121,11 @@ fn out(
     s.write(ctx, &cdb, list)
 }
 
-fn pr_in(ctx: &mut Context, s: &mut Scsi, action: PrInAction) -> Result<Reply, ScenarioError> {
+pub(super) fn pr_in(
+    ctx: &mut Context,
+    s: &mut Scsi,
+    action: PrInAction,
+) -> Result<Reply, ScenarioError> {
     let cdb = PersistentReserveIn {
         service_action: action,
         allocation_length: 8192,
@@ -121,7 +135,10 @@ fn pr_in(ctx: &mut Context, s: &mut Scsi, action: PrInAction) -> Result<Reply, S
     s.read(ctx, &cdb, 8192)
 }
 
-fn keys(ctx: &mut Context, s: &mut Scsi) -> Result<Result<ReadKeys, Outcome>, ScenarioError> {
+pub(super) fn keys(
+    ctx: &mut Context,
+    s: &mut Scsi,
+) -> Result<Result<ReadKeys, Outcome>, ScenarioError> {
     let r = pr_in(ctx, s, PrInAction::ReadKeys)?;
     if unsupported(&r) {
         return Ok(Err(Outcome::not_applicable(
@@ -135,24 +152,42 @@ fn keys(ctx: &mut Context, s: &mut Scsi) -> Result<Result<ReadKeys, Outcome>, Sc
 }
 
 /// Removes this session's registration (and with it a reservation it holds).
-fn unregister(ctx: &mut Context, s: &mut Scsi) {
+pub(super) fn unregister(ctx: &mut Context, s: &mut Scsi) {
     let _ = out(ctx, s, PrOutAction::RegisterAndIgnoreExistingKey, 0, 0, 0);
 }
 
-/// Opens a session, runs `body` when PR is implemented, unregisters, logs out.
-fn with_pr(ctx: &mut Context, body: impl FnOnce(&mut Context, &mut Scsi) -> Verdict) -> Verdict {
+/// The key [`clear_all`] registers to clear with.
+const CLEANUP_KEY: u64 = 0x7274_6774_5052_00ff;
+
+/// Leaves the LUN without registrations or a persistent reservation,
+/// whoever made them: registers this session with [`CLEANUP_KEY`]
+/// whatever key it had (REGISTER AND IGNORE EXISTING KEY), then CLEAR
+/// (SPC-5 §5.14.11.6), then unregisters should CLEAR have been refused.
+pub(super) fn clear_all(ctx: &mut Context, s: &mut Scsi) {
+    let ignore = PrOutAction::RegisterAndIgnoreExistingKey;
+    let _ = out(ctx, s, ignore, 0, 0, CLEANUP_KEY);
+    let _ = out(ctx, s, PrOutAction::Clear, 0, CLEANUP_KEY, 0);
+    unregister(ctx, s);
+}
+
+/// Opens a session, runs `body` when PR is implemented, clears every
+/// registration and the reservation ([`clear_all`]), logs out.
+pub(super) fn with_pr(
+    ctx: &mut Context,
+    body: impl FnOnce(&mut Context, &mut Scsi) -> Verdict,
+) -> Verdict {
     let mut s = Scsi::open(ctx)?;
     if let Err(na) = keys(ctx, &mut s)? {
         s.close(ctx);
         return Ok(na);
     }
     let result = body(ctx, &mut s);
-    unregister(ctx, &mut s);
+    clear_all(ctx, &mut s);
     s.close(ctx);
     result
 }
 
-fn conflict(r: &Reply) -> Outcome {
+pub(super) fn conflict(r: &Reply) -> Outcome {
     Outcome::check(
         r.status == ScsiStatus::ReservationConflict,
         "RESERVATION CONFLICT",
@@ -224,7 +259,10 @@ fn parameter_list_length(ctx: &mut Context) -> Verdict {
     })
 }
 
-fn reservation(ctx: &mut Context, s: &mut Scsi) -> Result<Option<(u64, u8)>, ScenarioError> {
+pub(super) fn reservation(
+    ctx: &mut Context,
+    s: &mut Scsi,
+) -> Result<Option<(u64, u8)>, ScenarioError> {
     let r = pr_in(ctx, s, PrInAction::ReadReservation)?;
     match ReadReservation::decode(&r.data) {
         Ok(d) if r.good() => Ok(d.value.reservation.map(|x| (x.key, x.pr_type))),
@@ -234,7 +272,7 @@ fn reservation(ctx: &mut Context, s: &mut Scsi) -> Result<Option<(u64, u8)>, Sce
 
 /// RESERVE or RELEASE (`action`) of a WRITE EXCLUSIVE reservation held
 /// with [`KEY`] (SPC-5 §6.17).
-fn write_exclusive(
+pub(super) fn write_exclusive(
     ctx: &mut Context,
     s: &mut Scsi,
     action: PrOutAction,
@@ -244,7 +282,7 @@ fn write_exclusive(
 
 /// Registers [`KEY`] and reserves WRITE EXCLUSIVE with it (SPC-5 §6.17);
 /// the expectation that failed when either is not GOOD.
-fn reserve_write_exclusive(
+pub(super) fn reserve_write_exclusive(
     ctx: &mut Context,
     s: &mut Scsi,
 ) -> Result<Option<Outcome>, ScenarioError> {
@@ -268,6 +306,21 @@ fn read_reservation(ctx: &mut Context) -> Verdict {
             held == Some((KEY, pr_type::WRITE_EXCLUSIVE)) && r.good() && released.is_none(),
             format!("reservation ({KEY:#x}, type 1) then none"),
             format!("{held:x?}, RELEASE {}, then {released:x?}", r.describe()),
+        ))
+    })
+}
+
+fn unregister_releases(ctx: &mut Context) -> Verdict {
+    with_pr(ctx, |ctx, s| {
+        if let Some(refused) = reserve_write_exclusive(ctx, s)? {
+            return Ok(refused);
+        }
+        let r = out(ctx, s, PrOutAction::Register, 0, KEY, 0)?;
+        let after = reservation(ctx, s)?;
+        Ok(Outcome::check(
+            r.good() && after.is_none(),
+            "GOOD, then no reservation",
+            format!("{}, then reservation {after:x?}", r.describe()),
         ))
     })
 }

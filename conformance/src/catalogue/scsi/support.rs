@@ -10,7 +10,7 @@ use crate::driven::{Driven, LoginResult};
 use crate::scenario::{Outcome, ScenarioError, Verdict};
 use bytes::Bytes;
 use rtgt_initiator::{Event, ScsiRequest, Strictness, TaskOutcome};
-use rtgt_proto::pdu::{LogoutReason, Lun, ScsiStatus};
+use rtgt_proto::pdu::{LogoutReason, Lun, ScsiStatus, TmfFunction, TmfResponseCode};
 use rtgt_proto::scsi::asc::{AscAscq, SenseKey};
 use rtgt_proto::scsi::cdb::TestUnitReady;
 use rtgt_proto::scsi::sense::{Sense, SenseKeySpecific};
@@ -153,19 +153,7 @@ impl Scsi {
     }
 
     fn open_as(ctx: &mut Context, name: &str) -> Result<Scsi, ScenarioError> {
-        let mut config = Driven::normal_config(ctx);
-        config.keys.set("InitiatorName", name);
-        // These scenarios judge the SCSI layer; iSCSI deviations are noted
-        // in the transcript without ending the session.
-        config.strictness = Strictness::Lenient;
-        let mut session = Driven::connect(ctx, config)?;
-        if let LoginResult::Failed(event) = session.login(ctx)? {
-            return Err(ScenarioError::Login(format!("{event:?}")));
-        }
-        let mut scsi = Scsi {
-            session,
-            lun: Driven::lun(ctx),
-        };
+        let mut scsi = Self::open_keeping_attentions(ctx, name)?;
         let tur = TestUnitReady::default().encode();
         for _ in 0..4 {
             let reply = scsi.once(ctx, ScsiRequest::none(scsi.lun, &tur))?;
@@ -176,7 +164,57 @@ impl Scsi {
         Ok(scsi)
     }
 
-    fn once(&mut self, ctx: &mut Context, req: ScsiRequest) -> Result<Reply, ScenarioError> {
+    /// Logs in as `name` and sends nothing: the unit attentions of the new
+    /// I_T nexus are left for the caller to meet.
+    pub fn open_keeping_attentions(ctx: &mut Context, name: &str) -> Result<Scsi, ScenarioError> {
+        let mut config = Driven::normal_config(ctx);
+        config.keys.set("InitiatorName", name);
+        // These scenarios judge the SCSI layer; iSCSI deviations are noted
+        // in the transcript without ending the session.
+        config.strictness = Strictness::Lenient;
+        let mut session = Driven::connect(ctx, config)?;
+        if let LoginResult::Failed(event) = session.login(ctx)? {
+            return Err(ScenarioError::Login(format!("{event:?}")));
+        }
+        Ok(Scsi {
+            session,
+            lun: Driven::lun(ctx),
+        })
+    }
+
+    /// TEST UNIT READY, once: a UNIT ATTENTION is returned, not retried.
+    pub fn tur_once(&mut self, ctx: &mut Context) -> Result<Reply, ScenarioError> {
+        let tur = TestUnitReady::default().encode();
+        self.once(ctx, ScsiRequest::none(self.lun, &tur))
+    }
+
+    /// Sends LOGICAL UNIT RESET for this session's LUN (RFC 7143 §11.5.1)
+    /// and returns the target's response.
+    pub fn lu_reset(&mut self, ctx: &mut Context) -> Result<TmfResponseCode, ScenarioError> {
+        let task = self
+            .session
+            .core
+            .task_management(
+                std::time::Instant::now(),
+                TmfFunction::LogicalUnitReset,
+                self.lun,
+                None,
+            )
+            .map_err(|e| ScenarioError::Setup(format!("LOGICAL UNIT RESET: {e}")))?;
+        match self.session.wait_for(
+            ctx,
+            "the LOGICAL UNIT RESET response",
+            |e| matches!(e, Event::TmfComplete { task: t, .. } if *t == task),
+        )? {
+            Event::TmfComplete { response, .. } => Ok(response),
+            other => Err(ScenarioError::Setup(format!(
+                "LOGICAL UNIT RESET ended with {other:?}"
+            ))),
+        }
+    }
+
+    /// Runs a command once: a UNIT ATTENTION is returned, not retried.
+    pub fn once(&mut self, ctx: &mut Context, req: ScsiRequest) -> Result<Reply, ScenarioError> {
         match self.session.command(ctx, req)? {
             TaskOutcome::Completed(r) => Ok(Reply {
                 status: r.status,
@@ -244,7 +282,7 @@ impl Scsi {
 }
 
 impl Reply {
-    fn is_unit_attention(&self) -> bool {
+    pub fn is_unit_attention(&self) -> bool {
         self.status == ScsiStatus::CheckCondition
             && self
                 .sense
