@@ -85,6 +85,7 @@ pub mod disk;
 #[cfg(feature = "fuzzing")]
 #[allow(clippy::panic)]
 pub mod fuzzing;
+pub mod linear;
 pub mod mutants;
 pub mod net;
 pub mod oracle;

@@ -188,10 +188,17 @@ impl World {
                             r.data.len()
                         ));
                     } else if let Err(m) =
+                        self.lin
+                            .check_read(&self.oracle, s.lun, s.lba, &r.data, op.submit, t)
+                    {
+                        self.fail(format!("ini{i}: {m}"));
+                    } else if let Err(m) =
                         self.oracle.check_read(s.lun, s.lba, &r.data, op.submit, t)
                     {
                         self.fail(format!("ini{i}: read validity: {m}"));
                     } else if let Some(b) = r.data.get(..8) {
+                        self.lin
+                            .observe(&self.oracle, s.lun, s.lba, &r.data, op.submit, t);
                         let tok = u64::from_be_bytes(b.try_into().unwrap_or([0; 8]));
                         self.inis[i].known.insert((s.lun, s.lba), tok);
                     }
@@ -200,7 +207,11 @@ impl World {
                     if let Some(rec) = op.rec {
                         self.oracle.write_good(rec, t);
                     }
-                    let tok = if s.kind == OpKind::Unmap { 0 } else { s.token };
+                    let tok = if s.kind == OpKind::Unmap {
+                        self.oracle.unmap_token(s.lun)
+                    } else {
+                        s.token
+                    };
                     self.inis[i].known.insert((s.lun, s.lba), tok);
                 }
                 OpKind::CompareAndWrite { expect } => {
@@ -209,6 +220,19 @@ impl World {
                         self.fail(format!(
                             "ini{i}: COMPARE AND WRITE matched a value that could not be there: {m}"
                         ));
+                    } else if let Err(m) =
+                        self.lin
+                            .check_read(&self.oracle, s.lun, s.lba, &data, op.submit, t)
+                    {
+                        self.fail(format!("ini{i}: COMPARE AND WRITE matched: {m}"));
+                    }
+                    self.lin
+                        .observe(&self.oracle, s.lun, s.lba, &data, op.submit, t);
+                    if let Err(m) =
+                        self.lin
+                            .caw_good(&self.oracle, s.lun, s.lba, s.token, expect, op.submit, t)
+                    {
+                        self.fail(format!("ini{i}: {m}"));
                     }
                     if let Some(rec) = op.rec {
                         self.oracle.write_good(rec, t);
@@ -217,6 +241,26 @@ impl World {
                 }
                 OpKind::Sync => self.oracle.flushed(s.lun, op.submit, t),
             },
+            TaskOutcome::Completed(r)
+                if matches!(s.kind, OpKind::CompareAndWrite { .. })
+                    && r.sense
+                        .as_ref()
+                        .is_some_and(|x| x.key == SenseKey::MISCOMPARE) =>
+            {
+                // SBC-4 §5.3: on a miscompare the write is not performed.
+                self.stats.failed_commands += 1;
+                if let Some(rec) = op.rec {
+                    self.oracle.void(rec, t);
+                }
+                if let OpKind::CompareAndWrite { expect } = s.kind {
+                    if let Err(m) =
+                        self.lin
+                            .check_miscompare(&self.oracle, s.lun, s.lba, expect, op.submit, t)
+                    {
+                        self.fail(format!("ini{i}: {m}"));
+                    }
+                }
+            }
             other => {
                 self.stats.failed_commands += 1;
                 if let Some(rec) = op.rec {
