@@ -155,7 +155,7 @@ impl Linear {
             };
             if (token != 0 && intended != at)
                 || o.foreign(lun, at)
-                || o.candidates(lun, at, submit, end).contains(&ANY)
+                || o.unmap_token(lun) == ANY && o.candidates(lun, at, submit, end).contains(&ANY)
             {
                 continue;
             }

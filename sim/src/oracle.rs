@@ -364,13 +364,11 @@ impl Oracle {
         end: u64,
     ) -> Result<(), Mismatch> {
         for (at, decoded) in blocks_of(lba, data) {
-            let any = self.candidates(lun, at, submit, end).contains(&ANY);
-            let ok = any
+            let candidates = self.candidates(lun, at, submit, end);
+            let ok = candidates.contains(&ANY)
                 || match decoded {
-                    Some((0, _)) => self.candidates(lun, at, submit, end).contains(&0),
-                    Some((token, intended)) if intended == at => {
-                        self.candidates(lun, at, submit, end).contains(&token)
-                    }
+                    Some((0, _)) => candidates.contains(&0),
+                    Some((token, intended)) if intended == at => candidates.contains(&token),
                     Some((token, intended)) => self
                         .misdirected
                         .get(&(lun, at))
@@ -378,7 +376,6 @@ impl Oracle {
                     None => false,
                 };
             if !ok {
-                let candidates = self.candidates(lun, at, submit, end);
                 let found = decoded.map(|(t, _)| t);
                 return Err(Mismatch {
                     lun,
