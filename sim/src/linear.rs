@@ -35,7 +35,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::oracle::{blocks_of, Oracle, ANY};
+use crate::oracle::{blocks_of, Oracle, ReadBack, ANY};
 
 /// What a read or compare saw at one block.
 #[derive(Debug, Clone, Copy)]
@@ -52,6 +52,15 @@ struct Caw {
     expect: u64,
     submit: u64,
     end: u64,
+}
+
+/// The blocks of `r` judged here, with the token each holds: intact
+/// patterns of their own LBA, or zeros, where no misdirected block may be.
+fn judged<'a>(o: &'a Oracle, r: &'a ReadBack) -> impl Iterator<Item = (u64, u64)> + 'a {
+    blocks_of(r.lba, r.data).filter_map(move |(at, decoded)| {
+        let (token, intended) = decoded?;
+        ((token == 0 || intended == at) && !o.foreign(r.lun, at)).then_some((at, token))
+    })
 }
 
 /// The observations of every block.
@@ -110,22 +119,9 @@ impl Linear {
 
     /// Checks the data of a GOOD read (or the compared data of a GOOD
     /// COMPARE AND WRITE) of the blocks from `lba`.
-    pub fn check_read(
-        &self,
-        o: &Oracle,
-        lun: u16,
-        lba: u64,
-        data: &[u8],
-        submit: u64,
-        end: u64,
-    ) -> Result<(), String> {
-        for (at, decoded) in blocks_of(lba, data) {
-            let Some((token, intended)) = decoded else {
-                continue;
-            };
-            if (token != 0 && intended != at) || o.foreign(lun, at) {
-                continue;
-            }
+    pub fn check_read(&self, o: &Oracle, r: &ReadBack) -> Result<(), String> {
+        let (lun, submit, end) = (r.lun, r.submit, r.end);
+        for (at, token) in judged(o, r) {
             if o.only_void(lun, at, token) {
                 return Err(format!(
                     "linearizability: lun {lun} lba {at}: read {token:#x}, which only a COMPARE AND WRITE answered MISCOMPARE wrote"
@@ -148,19 +144,16 @@ impl Linear {
     }
 
     /// Records what a GOOD read (or compare) saw.
-    pub fn observe(&mut self, o: &Oracle, lun: u16, lba: u64, data: &[u8], submit: u64, end: u64) {
-        for (at, decoded) in blocks_of(lba, data) {
-            let Some((token, intended)) = decoded else {
-                continue;
-            };
-            if (token != 0 && intended != at)
-                || o.foreign(lun, at)
-                || o.unmap_token(lun) == ANY && o.candidates(lun, at, submit, end).contains(&ANY)
+    pub fn observe(&mut self, o: &Oracle, r: &ReadBack) {
+        for (at, token) in judged(o, r) {
+            if o.unmap_token(r.lun) == ANY
+                && o.candidates(r.lun, at, r.submit, r.end).contains(&ANY)
             {
                 continue;
             }
+            let (submit, end) = (r.submit, r.end);
             self.obs
-                .entry((lun, at))
+                .entry((r.lun, at))
                 .or_default()
                 .push(Obs { token, submit, end });
         }
@@ -246,14 +239,37 @@ mod tests {
     const I0: HostId = HostId::Initiator(0);
     const I1: HostId = HostId::Initiator(1);
 
+    fn at(lun: u16, lba: u64, data: &[u8], submit: u64, end: u64) -> ReadBack<'_> {
+        ReadBack {
+            lun,
+            lba,
+            data,
+            submit,
+            end,
+        }
+    }
+
     fn read(l: &mut Linear, o: &Oracle, lba: u64, token: u64, s: u64, e: u64) -> bool {
         let data = block_pattern(token, lba);
-        let ok = o.check_read(0, lba, &data, s, e).is_ok()
-            && l.check_read(o, 0, lba, &data, s, e).is_ok();
+        let r = at(0, lba, &data, s, e);
+        let ok = o.check_read(&r).is_ok() && l.check_read(o, &r).is_ok();
         if ok {
-            l.observe(o, 0, lba, &data, s, e);
+            l.observe(o, &r);
         }
         ok
+    }
+
+    /// A write of `token` at block `lba` of LUN 0 over `[submit, end]`,
+    /// acknowledged with GOOD.
+    fn acked(o: &mut Oracle, token: u64, lba: u64, who: HostId, span: (u64, u64)) {
+        let w = o.submit_write(token, 0, lba, 1, false, who, span.0);
+        o.write_good(w, span.1);
+    }
+
+    /// A target crash at `t`, then a read of `token` at block 1.
+    fn crash_then_read(l: &mut Linear, o: &mut Oracle, token: u64, t: u64) -> bool {
+        o.crash(t);
+        read(l, o, 1, token, t + 1, t + 2)
     }
 
     #[test]
@@ -268,8 +284,7 @@ mod tests {
         assert!(read(&mut l, &o, 1, 6, 6, 7));
         o.write_maybe(w2, 8);
         // A crash may roll the unflushed W2 back.
-        o.crash(9);
-        assert!(read(&mut l, &o, 1, 5, 10, 11));
+        assert!(crash_then_read(&mut l, &mut o, 5, 9));
     }
 
     #[test]
@@ -296,7 +311,7 @@ mod tests {
         assert!(l.check_miscompare(&o, 0, 1, 0, 1, 2).is_err());
         assert!(l.check_miscompare(&o, 0, 1, 9, 1, 2).is_ok());
         let data = block_pattern(5, 1);
-        assert!(l.check_read(&o, 0, 1, &data, 3, 4).is_err());
+        assert!(l.check_read(&o, &at(0, 1, &data, 3, 4)).is_err());
         // A concurrent write makes the miscompare legal.
         let w = o.submit_write(6, 0, 2, 1, false, I1, 5);
         let c2 = o.submit_write(7, 0, 2, 1, false, I0, 6);
@@ -310,26 +325,21 @@ mod tests {
         let (mut o, mut l) = (Oracle::default(), Linear::default());
         // C compares zeros and writes 5; W (6) runs concurrently and is
         // acknowledged; reading 5 afterwards means W slipped in between.
-        let c = o.submit_write(5, 0, 1, 1, false, I0, 1);
-        let w = o.submit_write(6, 0, 1, 1, false, I1, 2);
-        o.write_good(w, 3);
-        o.write_good(c, 4);
+        acked(&mut o, 6, 1, I1, (2, 3));
+        acked(&mut o, 5, 1, I0, (1, 4));
         assert!(l.caw_good(&o, 0, 1, 5, 0, 1, 4).is_ok());
         assert!(!read(&mut l, &o, 1, 5, 5, 6));
         assert!(read(&mut l, &o, 1, 6, 5, 6));
         // After a crash the write may be lost: not judged.
-        o.crash(7);
-        assert!(read(&mut l, &o, 1, 5, 8, 9));
+        assert!(crash_then_read(&mut l, &mut o, 5, 7));
     }
 
     #[test]
     fn two_compare_and_writes_may_not_match_the_same_value() {
         let (mut o, mut l) = (Oracle::default(), Linear::default());
-        let c1 = o.submit_write(5, 0, 1, 1, false, I0, 1);
-        let c2 = o.submit_write(6, 0, 1, 1, false, I0, 2);
-        o.write_good(c1, 3);
+        acked(&mut o, 5, 1, I0, (1, 3));
         assert!(l.caw_good(&o, 0, 1, 5, 0, 1, 3).is_ok());
-        o.write_good(c2, 4);
+        acked(&mut o, 6, 1, I0, (2, 4));
         assert!(l.caw_good(&o, 0, 1, 6, 0, 2, 4).is_err());
         // An unmap restoring zeros between them makes it legal.
         let u = o.submit_write(0, 0, 2, 1, false, I1, 5);
@@ -351,16 +361,19 @@ mod tests {
         let u = o.submit_write(o.unmap_token(1), 1, 1, 1, false, I0, 3);
         o.write_good(u, 4);
         let junk = block_pattern(5, 1);
-        assert!(o.check_read(1, 1, &junk, 5, 6).is_ok());
-        assert!(l.check_read(&o, 1, 1, &junk, 5, 6).is_ok());
-        l.observe(&o, 1, 1, &junk, 5, 6);
+        let r = at(1, 1, &junk, 5, 6);
+        assert!(o.check_read(&r).is_ok());
+        assert!(l.check_read(&o, &r).is_ok());
+        l.observe(&o, &r);
         // LBPRZ one: zeros only.
         o.set_lbprz(0, true);
         let w = o.submit_write(6, 0, 1, 1, false, I0, 7);
         o.write_good(w, 8);
         let u = o.submit_write(o.unmap_token(0), 0, 1, 1, false, I0, 9);
         o.write_good(u, 10);
-        assert!(o.check_read(0, 1, &block_pattern(6, 1), 11, 12).is_err());
+        assert!(o
+            .check_read(&at(0, 1, &block_pattern(6, 1), 11, 12))
+            .is_err());
         assert!(read(&mut l, &o, 1, 0, 11, 12));
     }
 }

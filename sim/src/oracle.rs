@@ -75,6 +75,18 @@ pub fn blocks_of(lba: u64, data: &[u8]) -> impl Iterator<Item = (u64, Option<(u6
         .map(move |(k, b)| (lba + k as u64, decode_block(b)))
 }
 
+/// What a GOOD read (or the compare of a GOOD COMPARE AND WRITE) found
+/// in the blocks from `lba` of `lun`, submitted at `submit` and completed
+/// at `end`.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadBack<'a> {
+    pub lun: u16,
+    pub lba: u64,
+    pub data: &'a [u8],
+    pub submit: u64,
+    pub end: u64,
+}
+
 /// One write (or unmap, token 0) of some blocks.
 #[derive(Debug, Clone)]
 pub struct WriteRec {
@@ -355,15 +367,9 @@ impl Oracle {
     }
 
     /// Checks the data of a GOOD read of `blocks` blocks at `lba`.
-    pub fn check_read(
-        &self,
-        lun: u16,
-        lba: u64,
-        data: &[u8],
-        submit: u64,
-        end: u64,
-    ) -> Result<(), Mismatch> {
-        for (at, decoded) in blocks_of(lba, data) {
+    pub fn check_read(&self, r: &ReadBack) -> Result<(), Mismatch> {
+        let (lun, submit, end) = (r.lun, r.submit, r.end);
+        for (at, decoded) in blocks_of(r.lba, r.data) {
             let candidates = self.candidates(lun, at, submit, end);
             let ok = candidates.contains(&ANY)
                 || match decoded {
@@ -439,8 +445,19 @@ mod tests {
 
     const I0: HostId = HostId::Initiator(0);
 
+    fn check(o: &Oracle, lba: u64, data: &[u8], s: u64, e: u64) -> Result<(), Mismatch> {
+        let (lun, submit, end) = (0, s, e);
+        o.check_read(&ReadBack {
+            lun,
+            lba,
+            data,
+            submit,
+            end,
+        })
+    }
+
     fn read(o: &Oracle, lba: u64, token: u64, submit: u64, end: u64) -> Result<(), Mismatch> {
-        o.check_read(0, lba, &block_pattern(token, lba), submit, end)
+        check(o, lba, &block_pattern(token, lba), submit, end)
     }
 
     #[test]
@@ -525,7 +542,7 @@ mod tests {
         o.misdirected(0, 5, 1, 40, 2);
         o.write_good(w, 3);
         assert!(read(&o, 1, 0, 4, 5).is_ok());
-        assert!(o.check_read(0, 40, &block_pattern(5, 1), 4, 5).is_ok());
-        assert!(o.check_read(0, 41, &block_pattern(5, 1), 4, 5).is_err());
+        assert!(check(&o, 40, &block_pattern(5, 1), 4, 5).is_ok());
+        assert!(check(&o, 41, &block_pattern(5, 1), 4, 5).is_err());
     }
 }
