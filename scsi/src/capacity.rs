@@ -16,8 +16,16 @@ pub(crate) fn read_capacity10(cfg: &DiskConfig) -> Plan {
 
 /// READ CAPACITY (16) for a LU with `cfg`.
 pub(crate) fn read_capacity16(cfg: &DiskConfig, cdb: &Rc16Cdb) -> Plan {
+    let d = read_capacity16_data(cfg);
+    // SBC-4 §5.21.1 and SPC-5 §4.2.5.6: cut to the ALLOCATION LENGTH.
+    Plan::data(cut(d.encode().to_vec(), cdb.allocation_length.into()))
+}
+
+/// The READ CAPACITY (16) parameter data a LU with `cfg` returns (what a
+/// driver or the simulator's oracle learns of it, LBPRZ among it).
+pub fn read_capacity16_data(cfg: &DiskConfig) -> ReadCapacity16 {
     let thin = cfg.thin;
-    let d = ReadCapacity16 {
+    ReadCapacity16 {
         returned_lba: cfg.blocks - 1,
         block_length: cfg.block_size.bytes(),
         // SBC-4 §5.21.2: LBPME one for a thin provisioned LU, LBPRZ one
@@ -29,7 +37,5 @@ pub(crate) fn read_capacity16(cfg: &DiskConfig, cdb: &Rc16Cdb) -> Plan {
         // file system block of the backstores rtgt serves from).
         lbppbe: cfg.physical_block_exponent(),
         ..ReadCapacity16::default()
-    };
-    // SBC-4 §5.21.1 and SPC-5 §4.2.5.6: cut to the ALLOCATION LENGTH.
-    Plan::data(cut(d.encode().to_vec(), cdb.allocation_length.into()))
+    }
 }

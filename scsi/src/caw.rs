@@ -67,7 +67,14 @@ impl Blocks<'_> {
             write: data.slice(n as usize..),
             fua,
         };
-        Ok(Plan::io(work, Access::write(io.lba, blocks)).taking(2 * n))
+        let mut plan = Plan::io(work, Access::write(io.lba, blocks)).taking(2 * n);
+        // Test only: with `broken-caw-fence`, the task declares no access,
+        // so an overlapping write may run between the compare and the
+        // write.
+        if cfg!(feature = "broken-caw-fence") && rtgt_proto::mutant::on("broken-caw-fence") {
+            plan.access = None;
+        }
+        Ok(plan)
     }
 }
 

@@ -56,6 +56,7 @@ mod tests;
 pub use backstore::{
     Backstore, BackstoreError, Extent, IoData, IoId, IoOp, IoRequest, NullBackstore, RamBackstore,
 };
+pub use capacity::read_capacity16_data;
 pub use config::{BlockSize, ConfigError, DiskConfig, RTGT_COMPANY_ID};
 pub use device::{Disk, PersistRequest};
 pub use luns::LunMap;

@@ -63,6 +63,14 @@
 //!   FUA, or followed by an acknowledged SYNCHRONIZE CACHE, survives any
 //!   crash; every GOOD read returns, per block, a value some write could
 //!   have left there.
+//! - Linearizability ([`linear`]): each block is a register; a GOOD read or
+//!   compare that saw a value excludes, for reads submitted after it ended,
+//!   every value that must precede it (no crash between); a COMPARE AND
+//!   WRITE is atomic (no write acknowledged before a read comes between its
+//!   compare and its write; two GOOD ones cannot match the same value with
+//!   no write of it between them), a MISCOMPARE writes nothing and needs a
+//!   legal value other than the expected one; unmapped blocks read as the
+//!   LBPRZ value of the LUN's READ CAPACITY (16) data.
 //! - Protocol: any `ProtocolViolation` of the (strict) initiator fails the
 //!   run; a task answered twice or never sent fails it; digests must
 //!   negotiate as both sides wanted.
@@ -73,8 +81,10 @@
 //!
 //! # Workloads
 //! Reads, writes, FUA writes, SYNCHRONIZE CACHE, COMPARE AND WRITE, UNMAP
-//! (thin LUN), ABORT TASK and LOGICAL UNIT RESET at a mix and queue depth
-//! the seed picks ([`swarm`]). Reservations are not exercised: `rtgt-scsi`
+//! and WRITE SAME (16) with UNMAP (thin LUN), ABORT TASK and LOGICAL UNIT
+//! RESET at a mix and queue depth the seed picks ([`swarm`]). COMPARE AND
+//! WRITE goes to one of the first four blocks, two tasks of one initiator
+//! at a time with the same expected value (a lock contended). Reservations are not exercised: `rtgt-scsi`
 //! implements PERSISTENT RESERVE IN and OUT (SPC-5 §5.14, with APTPL) and
 //! RESERVE/RELEASE, but no workload registers a key, reserves, preempts or
 //! hands a reservation over.
@@ -85,6 +95,7 @@ pub mod disk;
 #[cfg(feature = "fuzzing")]
 #[allow(clippy::panic)]
 pub mod fuzzing;
+pub mod linear;
 pub mod mutants;
 pub mod net;
 pub mod oracle;

@@ -40,6 +40,14 @@ pub const VARIANTS: &[Variant] = &[
         bug: "rtgt-scsi: LOGICAL UNIT RESET spares the newest task",
     },
     Variant {
+        name: "broken-caw-fence",
+        bug: "rtgt-scsi: COMPARE AND WRITE not fenced, a write runs between its compare and its write",
+    },
+    Variant {
+        name: "broken-caw-miscompare",
+        bug: "rtgt-scsi: COMPARE AND WRITE writes, then answers MISCOMPARE",
+    },
+    Variant {
         name: "broken-datasn",
         bug: "rtgt-target-core: DataSN of Data-In reused",
     },
@@ -67,8 +75,11 @@ pub const VARIANTS: &[Variant] = &[
 
 /// The checker a failure message comes from.
 pub fn checker_of(failure: &str) -> &'static str {
-    let rules: [(&str, &str); 9] = [
+    let rules: [(&str, &str); 12] = [
         ("a durable write was lost", "durability"),
+        ("COMPARE AND WRITE atomicity", "caw atomicity"),
+        ("COMPARE AND WRITE miscompare", "caw miscompare"),
+        ("linearizability", "linearizability"),
         ("without a digest error", "digest detection"),
         ("read validity", "read validity"),
         ("COMPARE AND WRITE", "compare-and-write"),

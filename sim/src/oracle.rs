@@ -32,6 +32,10 @@ pub const BLOCK: usize = 512;
 /// "Not yet": an end or durability time that has not happened.
 pub const NEVER: u64 = u64::MAX;
 
+/// The token of an unmap on a LUN that reports LBPRZ zero: an unmapped
+/// block may read as anything (no write's token is this).
+pub const ANY: u64 = u64::MAX;
+
 /// The contents of block `lba` as written by the write with `token`.
 pub fn block_pattern(token: u64, lba: u64) -> [u8; BLOCK] {
     let mut b = [0u8; BLOCK];
@@ -63,6 +67,26 @@ pub fn decode_block(b: &[u8]) -> Option<(u64, u64)> {
     (block_pattern(token, lba)[..] == *b).then_some((token, lba))
 }
 
+/// Each block of `data`, read from `lba` on: its LBA and what it decodes
+/// to ([`decode_block`]).
+pub fn blocks_of(lba: u64, data: &[u8]) -> impl Iterator<Item = (u64, Option<(u64, u64)>)> + '_ {
+    data.chunks(BLOCK)
+        .enumerate()
+        .map(move |(k, b)| (lba + k as u64, decode_block(b)))
+}
+
+/// What a GOOD read (or the compare of a GOOD COMPARE AND WRITE) found
+/// in the blocks from `lba` of `lun`, submitted at `submit` and completed
+/// at `end`.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadBack<'a> {
+    pub lun: u16,
+    pub lba: u64,
+    pub data: &'a [u8],
+    pub submit: u64,
+    pub end: u64,
+}
+
 /// One write (or unmap, token 0) of some blocks.
 #[derive(Debug, Clone)]
 pub struct WriteRec {
@@ -78,6 +102,8 @@ pub struct WriteRec {
     pub fua: bool,
     /// A block of it went elsewhere: it is not a definite overwrite.
     pub misdirected: bool,
+    /// It certainly did not happen (a COMPARE AND WRITE that miscompared).
+    pub void: bool,
 }
 
 /// A block a misdirected write moved: (token, intended lba, time).
@@ -94,6 +120,8 @@ pub struct Oracle {
     /// Blocks a misdirected write put somewhere else: (lun, actual lba) ->
     /// (token, intended lba, time).
     misdirected: BTreeMap<(u16, u64), Vec<Moved>>,
+    /// LUNs whose READ CAPACITY (16) reports LBPRZ zero.
+    lbprz_zero: Vec<u16>,
 }
 
 /// A read or compare that returned something no write could have left.
@@ -156,6 +184,7 @@ impl Oracle {
             durable: NEVER,
             fua,
             misdirected: false,
+            void: false,
         });
         for b in lba..lba + blocks {
             self.by_block.entry((lun, b)).or_default().push(i);
@@ -181,6 +210,78 @@ impl Oracle {
         if let Some(r) = self.recs.get_mut(i) {
             r.end = r.end.min(now);
         }
+    }
+
+    /// A write that certainly did not happen: a COMPARE AND WRITE answered
+    /// MISCOMPARE (SBC-4 §5.3: the write is not performed).
+    pub fn void(&mut self, i: usize, now: u64) {
+        if let Some(r) = self.recs.get_mut(i) {
+            r.end = r.end.min(now);
+            r.void = true;
+            r.definite = false;
+        }
+    }
+
+    /// LUN `lun` reports `lbprz` in its READ CAPACITY (16) data.
+    pub fn set_lbprz(&mut self, lun: u16, lbprz: bool) {
+        self.lbprz_zero.retain(|&l| l != lun);
+        if !lbprz {
+            self.lbprz_zero.push(lun);
+        }
+    }
+
+    /// The token an unmap of `lun` leaves: zeros with LBPRZ one, anything
+    /// with LBPRZ zero (SBC-4 §4.7.4.5).
+    pub fn unmap_token(&self, lun: u16) -> u64 {
+        if self.lbprz_zero.contains(&lun) {
+            ANY
+        } else {
+            0
+        }
+    }
+
+    /// A target crash at or after `from` and before `to`.
+    pub fn crash_in(&self, from: u64, to: u64) -> bool {
+        self.crashes.iter().any(|&c| c >= from && c < to)
+    }
+
+    /// The records of block `lba` that may have happened.
+    pub fn records(&self, lun: u16, lba: u64) -> impl Iterator<Item = &WriteRec> {
+        self.by_block
+            .get(&(lun, lba))
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.recs.get(i))
+            .filter(|r| !r.void)
+    }
+
+    /// The first submission and last end of the writes of `token` at block
+    /// `lba` (zeros: the initial contents at time 0 and every unmap).
+    pub fn span(&self, lun: u16, lba: u64, token: u64) -> Option<(u64, u64)> {
+        let init = (token == 0).then_some((0, 0));
+        self.records(lun, lba)
+            .filter(|r| r.token == token)
+            .map(|r| (r.submit, r.end))
+            .chain(init)
+            .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)))
+    }
+
+    /// `token` was written at block `lba` only by writes that did not happen.
+    pub fn only_void(&self, lun: u16, lba: u64, token: u64) -> bool {
+        token != 0
+            && self.span(lun, lba, token).is_none()
+            && self
+                .by_block
+                .get(&(lun, lba))
+                .into_iter()
+                .flatten()
+                .filter_map(|&i| self.recs.get(i))
+                .any(|r| r.void && r.token == token)
+    }
+
+    /// A misdirected block may have landed on block `lba`.
+    pub fn foreign(&self, lun: u16, lba: u64) -> bool {
+        self.misdirected.contains_key(&(lun, lba))
     }
 
     /// An initiator logged in again: its old session's tasks are over.
@@ -236,10 +337,7 @@ impl Oracle {
     }
 
     fn overwritten(&self, w_end: u64, lun: u16, lba: u64, t: u64, honour_crash: bool) -> bool {
-        let Some(v) = self.by_block.get(&(lun, lba)) else {
-            return false;
-        };
-        v.iter().filter_map(|&i| self.recs.get(i)).any(|w2| {
+        self.records(lun, lba).any(|w2| {
             w2.definite
                 && w2.submit > w_end
                 && w2.end < t
@@ -258,11 +356,9 @@ impl Oracle {
         if !self.overwritten(0, lun, lba, submit, true) {
             out.push(0);
         }
-        if let Some(v) = self.by_block.get(&(lun, lba)) {
-            for w in v.iter().filter_map(|&i| self.recs.get(i)) {
-                if w.submit < end && !self.overwritten(w.end, lun, lba, submit, true) {
-                    out.push(w.token);
-                }
+        for w in self.records(lun, lba) {
+            if w.submit < end && !self.overwritten(w.end, lun, lba, submit, true) {
+                out.push(w.token);
             }
         }
         out.sort_unstable();
@@ -271,30 +367,21 @@ impl Oracle {
     }
 
     /// Checks the data of a GOOD read of `blocks` blocks at `lba`.
-    pub fn check_read(
-        &self,
-        lun: u16,
-        lba: u64,
-        data: &[u8],
-        submit: u64,
-        end: u64,
-    ) -> Result<(), Mismatch> {
-        for (k, b) in data.chunks(BLOCK).enumerate() {
-            let at = lba + k as u64;
-            let decoded = decode_block(b);
-            let ok = match decoded {
-                Some((0, _)) => self.candidates(lun, at, submit, end).contains(&0),
-                Some((token, intended)) if intended == at => {
-                    self.candidates(lun, at, submit, end).contains(&token)
-                }
-                Some((token, intended)) => self
-                    .misdirected
-                    .get(&(lun, at))
-                    .is_some_and(|v| v.iter().any(|&(t, i, _)| t == token && i == intended)),
-                None => false,
-            };
+    pub fn check_read(&self, r: &ReadBack) -> Result<(), Mismatch> {
+        let (lun, submit, end) = (r.lun, r.submit, r.end);
+        for (at, decoded) in blocks_of(r.lba, r.data) {
+            let candidates = self.candidates(lun, at, submit, end);
+            let ok = candidates.contains(&ANY)
+                || match decoded {
+                    Some((0, _)) => candidates.contains(&0),
+                    Some((token, intended)) if intended == at => candidates.contains(&token),
+                    Some((token, intended)) => self
+                        .misdirected
+                        .get(&(lun, at))
+                        .is_some_and(|v| v.iter().any(|&(t, i, _)| t == token && i == intended)),
+                    None => false,
+                };
             if !ok {
-                let candidates = self.candidates(lun, at, submit, end);
                 let found = decoded.map(|(t, _)| t);
                 return Err(Mismatch {
                     lun,
@@ -358,8 +445,19 @@ mod tests {
 
     const I0: HostId = HostId::Initiator(0);
 
+    fn check(o: &Oracle, lba: u64, data: &[u8], s: u64, e: u64) -> Result<(), Mismatch> {
+        let (lun, submit, end) = (0, s, e);
+        o.check_read(&ReadBack {
+            lun,
+            lba,
+            data,
+            submit,
+            end,
+        })
+    }
+
     fn read(o: &Oracle, lba: u64, token: u64, submit: u64, end: u64) -> Result<(), Mismatch> {
-        o.check_read(0, lba, &block_pattern(token, lba), submit, end)
+        check(o, lba, &block_pattern(token, lba), submit, end)
     }
 
     #[test]
@@ -444,7 +542,7 @@ mod tests {
         o.misdirected(0, 5, 1, 40, 2);
         o.write_good(w, 3);
         assert!(read(&o, 1, 0, 4, 5).is_ok());
-        assert!(o.check_read(0, 40, &block_pattern(5, 1), 4, 5).is_ok());
-        assert!(o.check_read(0, 41, &block_pattern(5, 1), 4, 5).is_err());
+        assert!(check(&o, 40, &block_pattern(5, 1), 4, 5).is_ok());
+        assert!(check(&o, 41, &block_pattern(5, 1), 4, 5).is_err());
     }
 }

@@ -12,6 +12,7 @@ use rtgt_target::{ConnId, Event, IoTag, NopConfig, PortalGroupConfig, TargetConf
 
 use crate::disk::SimDisk;
 use crate::net::{DOWN, UP};
+use crate::oracle::Oracle;
 use crate::rng::Rng;
 use crate::swarm::Params;
 use crate::trace::HostId;
@@ -37,17 +38,34 @@ pub struct TargetHost {
     data_digest: bool,
 }
 
+/// The configuration of LUN `n` (0 thick, 1 thin).
+fn lun_config(n: u16, blocks: u64) -> DiskConfig {
+    DiskConfig::new(
+        u64::from(n) + 1,
+        &format!("SIM{n:04}"),
+        BlockSize::B512,
+        blocks,
+    )
+    .thin(n == 1)
+}
+
+/// An oracle that knows the LBPRZ bit each LUN reports in its READ
+/// CAPACITY (16) data (SBC-4 §5.21.2).
+pub fn oracle_for_luns(blocks: u64) -> Oracle {
+    let mut o = Oracle::default();
+    for n in [0u16, 1] {
+        o.set_lbprz(
+            n,
+            rtgt_scsi::read_capacity16_data(&lun_config(n, blocks)).lbprz,
+        );
+    }
+    o
+}
+
 fn build_core(blocks: u64, hd: bool, dd: bool, rng: &mut Rng) -> TargetCore {
     let mut luns = LunMap::new();
-    for (n, thin) in [(0u16, false), (1, true)] {
-        let cfg = DiskConfig::new(
-            u64::from(n) + 1,
-            &format!("SIM{n:04}"),
-            BlockSize::B512,
-            blocks,
-        )
-        .thin(thin);
-        if let Ok(d) = Disk::new(cfg) {
+    for n in [0u16, 1] {
+        if let Ok(d) = Disk::new(lun_config(n, blocks)) {
             luns.insert(n, d);
         }
     }

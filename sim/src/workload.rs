@@ -15,7 +15,7 @@ use rtgt_initiator::{Initiator, TaskHandle, TaskOutcome};
 use rtgt_proto::pdu::{Isid, IsidType, Lun, ScsiStatus, TmfFunction, TmfResponseCode};
 use rtgt_proto::scsi::asc::SenseKey;
 
-use crate::oracle::{block_pattern, NEVER};
+use crate::oracle::{block_pattern, ReadBack, NEVER};
 use crate::world::{Ev, World};
 
 /// How long a command may take before the initiator aborts it.
@@ -180,18 +180,27 @@ impl World {
         let mut retry = false;
         match &outcome {
             TaskOutcome::Completed(r) if r.status == ScsiStatus::Good => match s.kind {
+                OpKind::Read if r.data.len() as u64 != s.blocks * 512 => {
+                    self.fail(format!(
+                        "ini{i}: READ of {} blocks returned {} bytes with GOOD",
+                        s.blocks,
+                        r.data.len()
+                    ));
+                }
                 OpKind::Read => {
-                    if r.data.len() as u64 != s.blocks * 512 {
-                        self.fail(format!(
-                            "ini{i}: READ of {} blocks returned {} bytes with GOOD",
-                            s.blocks,
-                            r.data.len()
-                        ));
-                    } else if let Err(m) =
-                        self.oracle.check_read(s.lun, s.lba, &r.data, op.submit, t)
-                    {
+                    let back = ReadBack {
+                        lun: s.lun,
+                        lba: s.lba,
+                        data: &r.data,
+                        submit: op.submit,
+                        end: t,
+                    };
+                    if let Err(m) = self.lin.check_read(&self.oracle, &back) {
+                        self.fail(format!("ini{i}: {m}"));
+                    } else if let Err(m) = self.oracle.check_read(&back) {
                         self.fail(format!("ini{i}: read validity: {m}"));
                     } else if let Some(b) = r.data.get(..8) {
+                        self.lin.observe(&self.oracle, &back);
                         let tok = u64::from_be_bytes(b.try_into().unwrap_or([0; 8]));
                         self.inis[i].known.insert((s.lun, s.lba), tok);
                     }
@@ -200,15 +209,35 @@ impl World {
                     if let Some(rec) = op.rec {
                         self.oracle.write_good(rec, t);
                     }
-                    let tok = if s.kind == OpKind::Unmap { 0 } else { s.token };
+                    let tok = if s.kind == OpKind::Unmap {
+                        self.oracle.unmap_token(s.lun)
+                    } else {
+                        s.token
+                    };
                     self.inis[i].known.insert((s.lun, s.lba), tok);
                 }
                 OpKind::CompareAndWrite { expect } => {
                     let data = pattern(expect, s.lba, 1);
-                    if let Err(m) = self.oracle.check_read(s.lun, s.lba, &data, op.submit, t) {
+                    let back = ReadBack {
+                        lun: s.lun,
+                        lba: s.lba,
+                        data: &data,
+                        submit: op.submit,
+                        end: t,
+                    };
+                    if let Err(m) = self.oracle.check_read(&back) {
                         self.fail(format!(
                             "ini{i}: COMPARE AND WRITE matched a value that could not be there: {m}"
                         ));
+                    } else if let Err(m) = self.lin.check_read(&self.oracle, &back) {
+                        self.fail(format!("ini{i}: COMPARE AND WRITE matched: {m}"));
+                    }
+                    self.lin.observe(&self.oracle, &back);
+                    if let Err(m) =
+                        self.lin
+                            .caw_good(&self.oracle, s.lun, s.lba, s.token, expect, op.submit, t)
+                    {
+                        self.fail(format!("ini{i}: {m}"));
                     }
                     if let Some(rec) = op.rec {
                         self.oracle.write_good(rec, t);
@@ -217,6 +246,26 @@ impl World {
                 }
                 OpKind::Sync => self.oracle.flushed(s.lun, op.submit, t),
             },
+            TaskOutcome::Completed(r)
+                if matches!(s.kind, OpKind::CompareAndWrite { .. })
+                    && r.sense
+                        .as_ref()
+                        .is_some_and(|x| x.key == SenseKey::MISCOMPARE) =>
+            {
+                // SBC-4 §5.3: on a miscompare the write is not performed.
+                self.stats.failed_commands += 1;
+                if let Some(rec) = op.rec {
+                    self.oracle.void(rec, t);
+                }
+                if let OpKind::CompareAndWrite { expect } = s.kind {
+                    if let Err(m) =
+                        self.lin
+                            .check_miscompare(&self.oracle, s.lun, s.lba, expect, op.submit, t)
+                    {
+                        self.fail(format!("ini{i}: {m}"));
+                    }
+                }
+            }
             other => {
                 self.stats.failed_commands += 1;
                 if let Some(rec) = op.rec {

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use rtgt_scsi::IoRequest;
 use rtgt_target::IoTag;
 
+use crate::linear::Linear;
 use crate::net::Link;
 use crate::oracle::Oracle;
 use crate::pcap::Pcap;
@@ -129,6 +130,7 @@ pub struct World {
     pub(crate) target: TargetHost,
     pub(crate) inis: Vec<IniHost>,
     pub(crate) oracle: Oracle,
+    pub(crate) lin: Linear,
     pub(crate) failures: Vec<String>,
     pub(crate) notes: Vec<String>,
     pub(crate) stats: Stats,
@@ -227,7 +229,8 @@ impl World {
             next_link: 1,
             target,
             inis,
-            oracle: Oracle::default(),
+            oracle: crate::target_host::oracle_for_luns(p.lun_blocks),
+            lin: Linear::default(),
             failures: Vec::new(),
             notes: Vec::new(),
             stats: Stats::default(),

@@ -203,16 +203,21 @@ impl Disk {
                 // Test only: with `broken-caw`, a miscompare is ignored and
                 // the write goes ahead.
                 let ignore = cfg!(feature = "broken-caw") && rtgt_proto::mutant::on("broken-caw");
+                // Test only: with `broken-caw-miscompare`, the write goes
+                // ahead and MISCOMPARE is answered after it.
+                let late = cfg!(feature = "broken-caw-miscompare")
+                    && rtgt_proto::mutant::on("broken-caw-miscompare");
+                let miscompare = crate::caw::compare(&verify, &read)
+                    .err()
+                    .filter(|_| !ignore);
                 if writing {
                     self.finish(tid, Ok(Bytes::new()));
-                } else if let Some(s) = crate::caw::compare(&verify, &read)
-                    .err()
-                    .filter(|_| !ignore)
-                {
+                } else if let Some(s) = miscompare.clone().filter(|_| !late) {
                     self.finish(tid, Err(s));
                 } else {
                     if let Some(t) = self.tasks.get_mut(&tid) {
                         t.progress = Progress::ReadWrite(Half::Writing);
+                        t.error = miscompare;
                     }
                     let fua = fua || !self.lu.mode.wce();
                     let op = IoOp::Write {

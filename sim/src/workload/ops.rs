@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use rtgt_initiator::{ScsiRequest, TaskHandle};
 use rtgt_proto::pdu::{LogoutReason, TmfFunction};
-use rtgt_proto::scsi::cdb::{CompareAndWrite, Read10, SynchronizeCache10, Unmap, Write10};
+use rtgt_proto::scsi::cdb::{
+    CompareAndWrite, Read10, SynchronizeCache10, Unmap, Write10, WriteSame16,
+};
 use rtgt_proto::scsi::params::{UnmapDescriptor, UnmapList};
 
 use crate::shrink::Item;
@@ -26,6 +28,9 @@ const OP_NAMES: [&str; 8] = [
     "lun-reset",
 ];
 use crate::world::{Ev, World};
+
+/// The blocks COMPARE AND WRITE picks from.
+const CAW_BLOCKS: u64 = 4;
 
 impl World {
     pub(crate) fn work_tick(&mut self, i: usize) {
@@ -157,6 +162,10 @@ impl World {
         let lun_n = r.below(2) as u16;
         let blocks = r.range(1, self.p.max_op_blocks.min(self.p.lun_blocks));
         let lba = r.below(self.p.lun_blocks - blocks + 1);
+        // COMPARE AND WRITE contends for a few lock blocks at the start of
+        // the LUN, as initiators using it as a lock do (VMFS's ATS), so
+        // that it meets other writes and compares of its block.
+        let lba = if which == 4 { lba % CAW_BLOCKS } else { lba };
         // Each operation is an event shrinking may remove.
         self.inis[i].picked += 1;
         let n = self.inis[i].picked;
@@ -206,14 +215,27 @@ impl World {
             OpKind::CompareAndWrite { .. } => (lun_n, 1),
             _ => (lun_n, blocks),
         };
-        Some(OpSpec {
+        let spec = OpSpec {
             kind,
             lun: lun_n,
             lba,
             blocks,
             token,
             tries: 0,
-        })
+        };
+        if let OpKind::CompareAndWrite { .. } = kind {
+            // A second task of this initiator contends for the same lock
+            // block with the same expectation: at most one of the two may
+            // match (SBC-4 §5.3).
+            let h = &mut self.inis[i];
+            let twin = ((i as u64 + 1) << 40) | h.next_token;
+            h.next_token += 1;
+            h.retry.push_back(OpSpec {
+                token: twin,
+                ..spec.clone()
+            });
+        }
+        Some(spec)
     }
 
     pub(super) fn submit(&mut self, i: usize, spec: OpSpec, now: Instant) {
@@ -248,6 +270,17 @@ impl World {
                 data.extend_from_slice(&pattern(expect, lba, 1));
                 data.extend_from_slice(&pattern(spec.token, lba, 1));
                 ScsiRequest::write(l, &cdb.encode(), data.freeze())
+            }
+            // Every other unmap is a WRITE SAME (16) of zeros with UNMAP
+            // (SBC-4 §5.47): the blocks read as the LBPRZ value either way.
+            OpKind::Unmap if spec.token % 2 == 0 => {
+                let cdb = WriteSame16 {
+                    lba,
+                    number_of_blocks: n as u32,
+                    unmap: true,
+                    ..WriteSame16::default()
+                };
+                ScsiRequest::write(l, &cdb.encode(), Bytes::from_static(&[0u8; 512]))
             }
             OpKind::Unmap => {
                 let list = UnmapList {
@@ -286,10 +319,15 @@ impl World {
                 self.oracle
                     .submit_write(spec.token, spec.lun, lba, 1, false, host, t),
             ),
-            OpKind::Unmap => Some(
-                self.oracle
-                    .submit_write(0, spec.lun, lba, n, false, host, t),
-            ),
+            OpKind::Unmap => Some(self.oracle.submit_write(
+                self.oracle.unmap_token(spec.lun),
+                spec.lun,
+                lba,
+                n,
+                false,
+                host,
+                t,
+            )),
             _ => None,
         };
         let kind = spec.kind;
