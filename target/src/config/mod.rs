@@ -6,6 +6,7 @@
 //! are errors. `rtgt.example.toml` at the repository root documents every
 //! key.
 
+pub mod alua;
 mod build;
 mod check;
 mod schema;

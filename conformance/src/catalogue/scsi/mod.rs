@@ -6,6 +6,7 @@
 
 use crate::scenario::Scenario;
 
+mod alua;
 mod basics;
 mod cache_misc;
 mod capacity;
@@ -59,4 +60,5 @@ pub const SCENARIOS: &[&[Scenario]] = &[
     luns::SCENARIOS,
     sense::SCENARIOS,
     reservations::SCENARIOS,
+    alua::SCENARIOS,
 ];
