@@ -150,4 +150,6 @@ impl Built {
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_alua;
+#[cfg(test)]
 mod tests_glfs;
