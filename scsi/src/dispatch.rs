@@ -174,7 +174,7 @@ impl LuState {
         // SPC-5, "Target port asymmetric access states": the state of the
         // command's target port group decides which commands are served.
         self.alua.check(&cmd.nexus, &cmd.cdb)?;
-        // SPC-5 §6.49: SET TARGET PORT GROUPS (MAINTENANCE OUT, 0Ah).
+        // SPC-5, SET TARGET PORT GROUPS command (MAINTENANCE OUT, 0Ah).
         if opcode == Some(crate::alua::MAINTENANCE_OUT)
             && cmd.cdb.get(1).map(|b| b & 0x1f) == Some(crate::alua::SA_SET_TARGET_PORT_GROUPS)
         {

@@ -62,7 +62,7 @@ fn designators(cfg: &DiskConfig, alua: &crate::alua::Alua, nexus: &Nexus) -> Vec
         ),
         Designation::iscsi_target_port(&nexus.target_name, nexus.tpgt),
         Designation::relative_target_port(nexus.relative_target_port),
-        // SPC-5 §7.7.6.8: the target port group of the port; without
+        // SPC-5 §7.7.6 (target port group designator): the group of the port; without
         // configured groups each target portal group is its own target
         // port group, numbered by its tag.
         Designation::target_port_group(alua.group_of(nexus).0),

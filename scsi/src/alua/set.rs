@@ -1,5 +1,5 @@
-//! SET TARGET PORT GROUPS (SPC-5 §6.49), served when the access type is
-//! explicit or both.
+//! SET TARGET PORT GROUPS (SPC-5, SET TARGET PORT GROUPS command), served when
+//! the access type is explicit or both.
 
 use super::{AccessState, Alua, ACCESS_STATE_CHANGED};
 use crate::dispatch::data_out;
@@ -31,7 +31,7 @@ impl Alua {
         if cdb.len() < 12 {
             return Err(invalid_opcode());
         }
-        // SPC-5 §6.49: byte 1 bits 7-5, bytes 2-5 and byte 10 are
+        // SPC-5 SET TARGET PORT GROUPS: byte 1 bits 7-5, bytes 2-5 and byte 10 are
         // reserved (SPC-5 §4.2.5: checked, INVALID FIELD IN CDB).
         for (byte, bits) in [
             (1usize, 0xe0u8),
@@ -51,12 +51,13 @@ impl Alua {
             .get(6..10)
             .and_then(|b| <[u8; 4]>::try_from(b).ok())
             .map_or(0, u32::from_be_bytes);
-        // SPC-5 §6.49: a PARAMETER LIST LENGTH of zero is not an error,
+        // SPC-5 SET TARGET PORT GROUPS: a PARAMETER LIST LENGTH of zero is not an error,
         // and nothing changes.
         if len == 0 {
             return Ok(Plan::good());
         }
-        // SPC-5 §6.49: four reserved bytes, then descriptors of four bytes.
+        // SPC-5 SET TARGET PORT GROUPS: four reserved bytes, then descriptors
+        // of four bytes.
         if len < 4 || (len - 4) % 4 != 0 {
             return Err(parameter_list_length());
         }
@@ -73,14 +74,14 @@ impl Alua {
                 [s, _, a, b] => (s & 0x0f, u16::from_be_bytes([*a, *b])),
                 _ => return Err(parameter_list_length()),
             };
-            // SPC-5 §6.49: a state the device server cannot establish
+            // SPC-5 SET TARGET PORT GROUPS: a state the device server cannot establish
             // (transitioning is never requested; offline is not served)
             // is INVALID FIELD IN PARAMETER LIST.
             let state = match AccessState::from_code(code) {
                 Some(AccessState::Transitioning) | None => return Err(invalid_param(at, Some(3))),
                 Some(s) => s,
             };
-            // SPC-5 §6.49: a group this node cannot change (unknown, or
+            // SPC-5 SET TARGET PORT GROUPS: a group this node cannot change (unknown, or
             // served by another node) is an invalid combination of
             // states: INVALID FIELD IN PARAMETER LIST.
             match next.groups.iter_mut().find(|g| g.id == id && g.local) {
