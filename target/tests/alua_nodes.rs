@@ -6,6 +6,8 @@
 //! and REPORT TARGET PORT GROUPS answer GOOD; swapping the states with
 //! `rtgtadm --reload` and SIGHUP raises ASYMMETRIC ACCESS STATE CHANGED
 //! (2Ah/06h) on both nodes' sessions, and then READ works through B only.
+//! With access "both" on A, SET TARGET PORT GROUPS changes A's group and
+//! is refused for B's.
 
 mod common;
 
@@ -27,13 +29,18 @@ const STANDBY: AscAscq = AscAscq::new(0x04, 0x0b);
 const CHANGED: AscAscq = AscAscq::new(0x2a, 0x06);
 
 /// Node `me` (group and relative port `me`) in `state`, the other node's
-/// group in `peer_state`, serving `file` as LUN 0.
+/// group in `peer_state`, serving `file` as LUN 0, implicit access only.
 fn config(file: &Path, me: u16, state: &str, peer_state: &str) -> String {
+    config_with(file, me, state, peer_state, "implicit")
+}
+
+/// [`config`] with the access type `access`.
+fn config_with(file: &Path, me: u16, state: &str, peer_state: &str, access: &str) -> String {
     let peer = 3 - me;
     format!(
         "portals = [\"127.0.0.1:0\"]\ntpgt = {me}\n\
          [nop]\ninterval_secs = 0\n\
-         [alua]\ngroup = {me}\nstate = \"{state}\"\nrelative_port = {me}\npreferred = {pref}\n\
+         [alua]\naccess = \"{access}\"\ngroup = {me}\nstate = \"{state}\"\nrelative_port = {me}\npreferred = {pref}\n\
          [[alua.peer]]\ngroup = {peer}\nstate = \"{peer_state}\"\nports = [{peer}]\npreferred = {ppref}\n\
          [[target]]\niqn = \"{IQN}\"\n\
          [[target.lun]]\nlun = 0\nbackstore = \"file\"\npath = \"{}\"\nserial = \"alua-lu-0\"\n",
@@ -240,6 +247,39 @@ fn two_nodes_report_and_enforce_their_groups() {
         (r.status, r.data),
         (ScsiStatus::Good, data),
         "READ through B after the swap"
+    );
+
+    // Explicit access on A: SET TARGET PORT GROUPS changes A's own group
+    // and is refused for B's, which A does not serve.
+    let text = config_with(&file, 1, "standby", "active/optimized", "both");
+    std::fs::write(&a.config, text).expect("config");
+    let out = rtgtadm_argv(&a.sock, &["-C", CONTROL_PORT, "--reload"]);
+    assert!(out.status.success(), "{out:?}");
+    let inq = inquiry(&rt, &a.session);
+    assert_eq!((inq.data[5] >> 4) & 3, 3, "TPGS through A with access both");
+    let stpg = |state: u8, group: u8| {
+        let cdb = [0xa4, 0x0a, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0];
+        let data = Bytes::from(vec![0, 0, 0, 0, state, 0, 0, group]);
+        run(&rt, &a.session, ScsiRequest::write(lun0(), &cdb, data))
+    };
+    let r = stpg(1, 2);
+    check(
+        &r,
+        SenseKey::ILLEGAL_REQUEST,
+        AscAscq::INVALID_FIELD_IN_PARAMETER_LIST,
+        "STPG of B's group through A",
+    );
+    assert_eq!(
+        stpg(1, 1).status,
+        ScsiStatus::Good,
+        "STPG of A's group through A"
+    );
+    let (_, groups) = rtpg(&rt, &a.session);
+    assert_eq!(groups[0], (1, 1, true, vec![1]), "A's group after STPG");
+    assert_eq!(
+        read(&rt, &a.session).status,
+        ScsiStatus::Good,
+        "READ through A after STPG"
     );
 
     rt.block_on(a.session.logout()).expect("logout");
