@@ -32,8 +32,11 @@ impl Alua {
             return Err(invalid_opcode());
         }
         // SPC-5 SET TARGET PORT GROUPS: byte 1 bits 7-5, bytes 2-5 and byte 10 are
-        // reserved (SPC-5 §4.2.5: checked, INVALID FIELD IN CDB).
+        // reserved (SPC-5 §4.2.5: checked, INVALID FIELD IN CDB); in the
+        // CONTROL byte, NACA one without ACA support (SAM-5 §5.9) and LINK
+        // one (SAM-5 §5.2, obsolete) are refused the same way.
         for (byte, bits) in [
+            (11, 0x05),
             (1usize, 0xe0u8),
             (2, 0xff),
             (3, 0xff),

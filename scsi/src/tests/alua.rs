@@ -239,6 +239,13 @@ fn set_target_port_groups_changes_local_groups_only() {
         &r.run(&cdb, &[0; 6], 6),
         AscAscq::PARAMETER_LIST_LENGTH_ERROR,
     );
+    // Reserved bytes and NACA are INVALID FIELD IN CDB.
+    let mut cdb = [0xa4, 0x0a, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    cdb[3] = 1;
+    assert_field(&r.run(&cdb, &[], 0), 3, Some(0));
+    cdb[3] = 0;
+    cdb[11] = 0x04;
+    assert_field(&r.run(&cdb, &[], 0), 11, Some(2));
     // Zero length: nothing to do.
     assert_eq!(
         r.run(&[0xa4, 0x0a, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], &[], 0)
