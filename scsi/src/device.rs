@@ -216,6 +216,24 @@ impl Disk {
         &self.lu.cfg
     }
 
+    /// The target port groups and their states.
+    pub fn alua(&self) -> &crate::alua::Alua {
+        &self.lu.alua
+    }
+
+    /// Replaces the target port groups (an implicit change, SPC-5,
+    /// "Implicit asymmetric logical unit access"): when a group's state
+    /// or PREF bit changes, every I_T nexus gets ASYMMETRIC ACCESS STATE
+    /// CHANGED (2Ah/06h).
+    pub fn set_alua(&mut self, alua: crate::alua::Alua) {
+        if self.lu.alua.states_differ(&alua) {
+            self.lu
+                .ua
+                .establish(None, crate::alua::ACCESS_STATE_CHANGED);
+        }
+        self.lu.alua = alua;
+    }
+
     /// Tasks admitted and not yet completed.
     pub fn tasks_in_flight(&self) -> usize {
         self.tasks.len()

@@ -33,6 +33,9 @@ pub(crate) struct LuState {
     /// The copy manager: held EXTENDED COPY results and the other logical
     /// units a copy reaches (SPC-4 §6.3, §6.18).
     pub copies: CopyManager,
+    /// The target port groups and their states (SPC-5, asymmetric
+    /// logical unit access).
+    pub alua: crate::alua::Alua,
 }
 
 /// The sense of a CDB that does not decode (SPC-5 §4.2.5.1, §4.2.5.2).
@@ -92,6 +95,7 @@ impl LuState {
             res: Reservations::default(),
             sanitize: SanitizeState::default(),
             copies: CopyManager::default(),
+            alua: crate::alua::Alua::default(),
         }
     }
 
@@ -167,6 +171,16 @@ impl LuState {
                 }
             }
         }
+        // SPC-5, "Target port asymmetric access states": the state of the
+        // command's target port group decides which commands are served.
+        self.alua.check(&cmd.nexus, &cmd.cdb)?;
+        // SPC-5, SET TARGET PORT GROUPS command (MAINTENANCE OUT, 0Ah).
+        if opcode == Some(crate::alua::MAINTENANCE_OUT)
+            && cmd.cdb.get(1).map(|b| b & 0x1f) == Some(crate::alua::SA_SET_TARGET_PORT_GROUPS)
+        {
+            let (nexus, out) = (&cmd.nexus, &cmd.data_out);
+            return self.alua.set(&mut self.ua, nexus, &cmd.cdb, out);
+        }
         // SBC-4 §4.11.2: while a sanitize runs, only INQUIRY, REPORT LUNS
         // and REQUEST SENSE are served.
         self.sanitize.check(opcode)?;
@@ -183,7 +197,7 @@ impl LuState {
         match &cdb {
             Cdb::TestUnitReady(_) => Ok(Plan::good()),
             Cdb::RequestSense(c) => Ok(self.request_sense(nexus, c)),
-            Cdb::Inquiry(c) => crate::inquiry::inquiry(cfg, nexus, c),
+            Cdb::Inquiry(c) => crate::inquiry::inquiry(cfg, &self.alua, nexus, c),
             Cdb::ReportLuns(c) => crate::luns::report_luns(&[cmd.lun], c),
             Cdb::ReadCapacity10(_) => Ok(crate::capacity::read_capacity10(cfg)),
             Cdb::ReadCapacity16(c) => Ok(crate::capacity::read_capacity16(cfg, c)),
@@ -217,7 +231,7 @@ impl LuState {
             Cdb::ReadDefectData10(c) => Ok(crate::sbc_more::read_defect_data10(c)),
             Cdb::ReadDefectData12(c) => Ok(crate::sbc_more::read_defect_data12(c)),
             Cdb::FormatUnit(c) => self.blocks().format_unit(c),
-            Cdb::ReportTargetPortGroups(c) => crate::spc_more::report_target_port_groups(nexus, c),
+            Cdb::ReportTargetPortGroups(c) => self.alua.report(nexus, c),
             Cdb::ReportSupportedTaskManagementFunctions(c) => Ok(crate::spc_more::report_tmfs(c)),
             Cdb::Release6(_) | Cdb::Release10(_) => self.res.release_spc2(nexus, &cdb),
             Cdb::ExtendedCopy(c) => self.copies.extended_copy(self.as_peer(None), c, out),

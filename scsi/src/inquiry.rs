@@ -1,6 +1,7 @@
 //! INQUIRY (SPC-5 §6.7): standard data, and the answer for a LUN that has
 //! no logical unit. VPD pages are in [`crate::vpd`].
 
+use crate::alua::Alua;
 use crate::config::DiskConfig;
 use crate::plan::{cut, Plan};
 use crate::sense::{invalid_named, CmdResult};
@@ -31,8 +32,8 @@ pub fn standard_inquiry(cfg: &DiskConfig) -> StandardInquiry {
         // SAM-5 §8.6: the full task set management (CMDQUE one, BQUE gone).
         cmdque: true,
         // SPC-5 §6.7.2: TPGS 01b, implicit asymmetric access: REPORT TARGET
-        // PORT GROUPS is served (every group active/optimized) and SET
-        // TARGET PORT GROUPS is not.
+        // PORT GROUPS is served and SET TARGET PORT GROUPS is not; a LU's
+        // configured access type replaces it (`crate::alua::AccessType`).
         tpgs: 1,
         // SPC-5 §6.7.2: 3PC one, third-party copy commands (EXTENDED COPY
         // LID1, RECEIVE COPY RESULTS) are served.
@@ -92,12 +93,21 @@ pub(crate) fn inquiry_no_lu(cfg_vendor: &str, cdb: &Inquiry) -> CmdResult<Plan> 
 }
 
 /// INQUIRY to a LU with `cfg`, through `nexus`.
-pub(crate) fn inquiry(cfg: &DiskConfig, nexus: &Nexus, cdb: &Inquiry) -> CmdResult<Plan> {
+pub(crate) fn inquiry(
+    cfg: &DiskConfig,
+    alua: &Alua,
+    nexus: &Nexus,
+    cdb: &Inquiry,
+) -> CmdResult<Plan> {
     check(cdb)?;
     let data = if cdb.evpd {
-        crate::vpd::page(cfg, nexus, cdb)?
+        crate::vpd::page(cfg, alua, nexus, cdb)?
     } else {
-        standard_inquiry(cfg).encode()
+        let mut data = standard_inquiry(cfg);
+        // SPC-5 §6.7.2: TPGS says how the asymmetric access states
+        // change: 01b implicitly, 10b by SET TARGET PORT GROUPS, 11b both.
+        data.tpgs = alua.access.tpgs();
+        data.encode()
     };
     // SPC-5 §4.2.5.6: the data is cut to the ALLOCATION LENGTH.
     Ok(Plan::data(cut(data, cdb.allocation_length.into())))

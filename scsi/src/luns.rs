@@ -44,6 +44,9 @@ pub(crate) fn report_luns(luns: &[Lun], c: &ReportLunsCdb) -> CmdResult<Plan> {
 #[derive(Debug, Default)]
 pub struct LunMap {
     disks: BTreeMap<u16, Disk>,
+    /// The target port groups every disk is given (SPC-5, asymmetric
+    /// logical unit access).
+    alua: crate::alua::Alua,
     done: VecDeque<Completion>,
 }
 
@@ -55,9 +58,20 @@ impl LunMap {
 
     /// Adds or replaces a LUN. The other LUNs' nexuses get REPORTED LUNS
     /// DATA HAS CHANGED (SPC-5 §6.33, SAM-5 §5.14).
-    pub fn insert(&mut self, lun: u16, disk: Disk) -> Option<Disk> {
+    pub fn insert(&mut self, lun: u16, mut disk: Disk) -> Option<Disk> {
         self.inventory_changed();
+        disk.lu.alua = self.alua.clone();
         self.disks.insert(lun, disk)
+    }
+
+    /// Gives every disk, and those inserted from now on, these target
+    /// port groups ([`Disk::set_alua`]: a change of state raises
+    /// ASYMMETRIC ACCESS STATE CHANGED).
+    pub fn set_alua(&mut self, alua: crate::alua::Alua) {
+        for d in self.disks.values_mut() {
+            d.set_alua(alua.clone());
+        }
+        self.alua = alua;
     }
 
     /// Removes a LUN (with its tasks: the driver aborts them first).

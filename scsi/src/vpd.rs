@@ -20,11 +20,16 @@ pub const PAGES: [u8; 7] = [
 ];
 
 /// The page `cdb.page_code`, encoded, not yet cut.
-pub(crate) fn page(cfg: &DiskConfig, nexus: &Nexus, cdb: &Inquiry) -> CmdResult<Vec<u8>> {
+pub(crate) fn page(
+    cfg: &DiskConfig,
+    alua: &crate::alua::Alua,
+    nexus: &Nexus,
+    cdb: &Inquiry,
+) -> CmdResult<Vec<u8>> {
     let page = match cdb.page_code {
         PAGE_SUPPORTED => VpdPage::Supported(PAGES.to_vec()),
         PAGE_UNIT_SERIAL => VpdPage::UnitSerial(cfg.serial.as_bytes().to_vec()),
-        PAGE_DEVICE_ID => VpdPage::DeviceId(designators(cfg, nexus)),
+        PAGE_DEVICE_ID => VpdPage::DeviceId(designators(cfg, alua, nexus)),
         PAGE_EXTENDED_INQUIRY => VpdPage::ExtendedInquiry(extended_inquiry()),
         PAGE_BLOCK_LIMITS => VpdPage::BlockLimits(block_limits(cfg)),
         PAGE_BLOCK_CHARACTERISTICS => VpdPage::BlockCharacteristics(BlockCharacteristics {
@@ -47,7 +52,7 @@ pub(crate) fn page(cfg: &DiskConfig, nexus: &Nexus, cdb: &Inquiry) -> CmdResult<
 /// Page 83h (SPC-5 §7.7.6): the LU's NAA designator, then the target
 /// port (SCSI name string, relative port, port group) and the target
 /// device of the nexus the INQUIRY came through.
-fn designators(cfg: &DiskConfig, nexus: &Nexus) -> Vec<Designation> {
+fn designators(cfg: &DiskConfig, alua: &crate::alua::Alua, nexus: &Nexus) -> Vec<Designation> {
     let (company, vendor, extension) = cfg.naa();
     vec![
         Designation::naa_registered_extended(company, vendor, extension),
@@ -57,9 +62,10 @@ fn designators(cfg: &DiskConfig, nexus: &Nexus) -> Vec<Designation> {
         ),
         Designation::iscsi_target_port(&nexus.target_name, nexus.tpgt),
         Designation::relative_target_port(nexus.relative_target_port),
-        // rtgt puts each target portal group in its own target port
-        // group, numbered by its tag.
-        Designation::target_port_group(nexus.tpgt),
+        // SPC-5 §7.7.6 (target port group designator): the group of the port; without
+        // configured groups each target portal group is its own target
+        // port group, numbered by its tag.
+        Designation::target_port_group(alua.group_of(nexus).0),
         Designation::iscsi_target_device(&nexus.target_name),
     ]
 }

@@ -1,5 +1,6 @@
 //! Tests that drive whole disks through [`crate::exec`] on a RAM backstore.
 
+mod alua;
 mod basic;
 mod blocks;
 mod mode;

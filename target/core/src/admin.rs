@@ -102,13 +102,27 @@ impl TargetCore {
     }
 
     /// Adds a target under a new id; its name must be free.
-    pub fn add_target(&mut self, target: TargetConfig) -> Result<TargetId, RegistryError> {
+    pub fn add_target(&mut self, mut target: TargetConfig) -> Result<TargetId, RegistryError> {
         // RFC 7143 §4.2.7.1: iSCSI names compare without case; one name
         // names one target of the portal group.
         if self.tables.reg.find(&target.name).is_some() {
             return Err(RegistryError::DuplicateName(target.name));
         }
+        target.luns.set_alua(self.cfg.alua.clone());
         self.tables.reg.insert(target)
+    }
+
+    /// Replaces the target port groups of every LU (an implicit change of
+    /// asymmetric access states, SPC-5): each LU whose groups change
+    /// state establishes ASYMMETRIC ACCESS STATE CHANGED (2Ah/06h) for
+    /// every I_T nexus it knows. Returns whether any state changed.
+    pub fn set_alua(&mut self, alua: rtgt_scsi::alua::Alua) -> bool {
+        let changed = self.cfg.alua.states_differ(&alua);
+        for (_, t) in self.tables.reg.iter_mut() {
+            t.luns.set_alua(alua.clone());
+        }
+        self.cfg.alua = alua;
+        changed
     }
 
     /// Removes a target, giving back its configuration and disks. With

@@ -26,6 +26,14 @@ pub struct PortalGroupConfig {
     pub limits: Limits,
     /// Pings of idle connections.
     pub nop: NopConfig,
+    /// RELATIVE TARGET PORT IDENTIFIER of this portal group's target
+    /// port (SPC-5 §7.7.6.7), from one; VPD page 83h and the target port
+    /// groups name the port with it.
+    pub relative_target_port: u16,
+    /// The target port groups every LU of every target reports, this
+    /// node's and its peers' (SPC-5, asymmetric logical unit access);
+    /// the default makes the portal group one active/optimized group.
+    pub alua: rtgt_scsi::alua::Alua,
 }
 
 /// One target.
@@ -217,6 +225,8 @@ impl Default for PortalGroupConfig {
             discovery_auth: AuthConfig::default(),
             limits: Limits::default(),
             nop: NopConfig::default(),
+            relative_target_port: 1,
+            alua: rtgt_scsi::alua::Alua::default(),
         }
     }
 }

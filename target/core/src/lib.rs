@@ -124,7 +124,11 @@ impl TargetCore {
     /// A core serving `cfg`, with randomness from `rng`. The targets of
     /// `cfg` get ids 1, 2, 3... in order ([`TargetId::from_position`]).
     pub fn new(mut cfg: PortalGroupConfig, rng: Box<dyn RandomSource>) -> Self {
-        let reg = Registry::new(std::mem::take(&mut cfg.targets));
+        let mut targets = std::mem::take(&mut cfg.targets);
+        for t in &mut targets {
+            t.luns.set_alua(cfg.alua.clone());
+        }
+        let reg = Registry::new(targets);
         TargetCore {
             cfg,
             rng,

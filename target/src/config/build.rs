@@ -215,6 +215,8 @@ pub(super) fn build(cfg: &Config) -> Result<Built, ConfigError> {
             discovery_auth: auth(&f.discovery.chap),
             limits,
             nop,
+            relative_target_port: super::alua::AluaToml::relative_port(f.alua.as_ref()),
+            alua: super::alua::AluaToml::build(f.alua.as_ref(), f.tpgt.u16()),
         },
         luns,
         listen,

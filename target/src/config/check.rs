@@ -27,6 +27,9 @@ pub(super) fn check(f: &FileConfig) -> Result<(), Failure> {
             ));
         }
     }
+    if let Some(a) = &f.alua {
+        a.check(f.tpgt.u16())?;
+    }
     let mut tids = BTreeSet::new();
     for (i, t) in f.targets.iter().enumerate() {
         let tid = t.get_ref().tid.as_ref();

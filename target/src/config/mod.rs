@@ -6,6 +6,7 @@
 //! are errors. `rtgt.example.toml` at the repository root documents every
 //! key.
 
+pub mod alua;
 mod build;
 mod check;
 mod schema;
@@ -148,5 +149,7 @@ impl Built {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_alua;
 #[cfg(test)]
 mod tests_glfs;

@@ -35,6 +35,8 @@ pub struct FileConfig {
     pub discovery: DiscoveryToml,
     /// Registration with an iSNS server (RFC 4171).
     pub isns: Option<IsnsToml>,
+    /// Target port groups and their asymmetric access states (SPC-5).
+    pub alua: Option<super::alua::AluaToml>,
     #[serde(default, rename = "target")]
     pub targets: Vec<Spanned<TargetToml>>,
     /// tgtadm's global accounts, oldest first: those bound to no target

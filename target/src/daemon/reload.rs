@@ -76,6 +76,7 @@ pub(crate) fn apply(
         }
     }
     seed_accounts(admin, None, &seed.accounts);
+    alua(core, &group, &mut notes);
     for (pos, mut cfg) in group.targets.into_iter().enumerate() {
         let Some(extra) = seed.targets.get(pos) else {
             continue;
@@ -126,6 +127,38 @@ pub(crate) fn apply(
         notes.done("no change".into());
     }
     notes.0
+}
+
+/// `[alua]`: new target port groups or states apply at once (each LU
+/// then reports ASYMMETRIC ACCESS STATE CHANGED, SPC-5); a new relative
+/// target port waits for a restart, since sessions name their port.
+fn alua(core: &mut TargetCore, group: &crate::core::PortalGroupConfig, notes: &mut Notes) {
+    let cfg = core.config();
+    if cfg.relative_target_port != group.relative_target_port {
+        notes.refused(format!(
+            "relative target port {} not changed to {}: restart rtgtd to change it",
+            cfg.relative_target_port, group.relative_target_port
+        ));
+    }
+    if cfg.alua == group.alua {
+        return;
+    }
+    let states: Vec<String> = group
+        .alua
+        .groups
+        .iter()
+        .map(|g| format!("{} {:?}", g.id, g.state))
+        .collect();
+    let changed = core.set_alua(group.alua.clone());
+    notes.done(format!(
+        "target port groups set ({}){}",
+        states.join(", "),
+        if changed {
+            ", access state changed"
+        } else {
+            ""
+        }
+    ));
 }
 
 /// A live target: tgtadm's tid and the core's id.

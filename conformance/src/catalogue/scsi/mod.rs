@@ -6,6 +6,7 @@
 
 use crate::scenario::Scenario;
 
+mod alua;
 mod basics;
 mod cache_misc;
 mod capacity;
@@ -69,4 +70,5 @@ pub const SCENARIOS: &[&[Scenario]] = &[
     pr_actions::SCENARIOS,
     pr_resets::SCENARIOS,
     unit_attention::SCENARIOS,
+    alua::SCENARIOS,
 ];

@@ -150,7 +150,7 @@ impl TargetCore {
                     initiator_port: format!("{},i,0x{isid:012x}", login.initiator),
                     target_name: target_name.clone(),
                     tpgt: self.cfg.tpgt,
-                    relative_target_port: 1,
+                    relative_target_port: self.cfg.relative_target_port,
                 });
                 let next_ttt = self.rng.next_u32() & 0x7fff_ffff;
                 let mut conns = BTreeMap::new();

@@ -10,6 +10,7 @@ macro_rules! recv_as {
     };
 }
 
+mod alua;
 mod chap;
 mod digest;
 mod discovery;
