@@ -91,6 +91,15 @@ pub trait Backstore: Send + Sync + std::fmt::Debug {
     /// Makes every write that has returned so far stable (fsync).
     fn flush(&self) -> Result<(), BackstoreError>;
 
+    /// Reads `len` bytes at `offset` into a new buffer. The default fills
+    /// a zeroed buffer with [`Backstore::read_at`]; a store in memory
+    /// copies its blocks into an empty buffer instead, or shares them.
+    fn read_to_bytes(&self, offset: u64, len: usize) -> Result<Bytes, BackstoreError> {
+        let mut buf = vec![0u8; len];
+        self.read_at(offset, &mut buf)?;
+        Ok(Bytes::from(buf))
+    }
+
     /// True when no request ever waits for a device: the blocks are in
     /// memory (the RAM and null stores). A driver may then run requests on
     /// its own thread instead of a pool where blocking is allowed.
@@ -242,9 +251,9 @@ impl IoRequest {
         match &self.op {
             IoOp::Read { offset, len } => {
                 check_range(*offset, *len, store.len())?;
-                let mut buf = vec![0u8; *len as usize];
-                store.read_at(*offset, &mut buf)?;
-                Ok(IoData::Read(Bytes::from(buf)))
+                store
+                    .read_to_bytes(*offset, *len as usize)
+                    .map(IoData::Read)
             }
             IoOp::Write { offset, data, fua } => {
                 store.write_at(*offset, data, *fua).map(|()| IoData::Done)

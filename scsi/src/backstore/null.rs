@@ -1,6 +1,11 @@
 //! A backstore that holds nothing: reads give zeroes, writes are dropped.
 
 use super::{check_range, Backstore, BackstoreError};
+use bytes::Bytes;
+
+/// Zeros shared by every read of at most its length (it takes no memory
+/// until read).
+static ZEROS: [u8; 1 << 20] = [0; 1 << 20];
 
 /// A backstore of a given size that stores nothing, for benchmarks of the
 /// protocol path: reads return zeroes, writes and deallocations succeed and
@@ -40,6 +45,14 @@ impl Backstore for NullBackstore {
         Ok(())
     }
 
+    fn read_to_bytes(&self, offset: u64, len: usize) -> Result<Bytes, BackstoreError> {
+        check_range(offset, len as u64, self.size)?;
+        Ok(match ZEROS.get(..len) {
+            Some(zeros) => Bytes::from_static(zeros),
+            None => Bytes::from(vec![0u8; len]),
+        })
+    }
+
     fn write_at(&self, offset: u64, data: &[u8], _fua: bool) -> Result<(), BackstoreError> {
         check_range(offset, data.len() as u64, self.size)
     }
@@ -60,6 +73,17 @@ impl Backstore for NullBackstore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_are_zeros_of_any_length() {
+        let null = NullBackstore::new(4 << 20);
+        for len in [512, 1 << 20, (2 << 20) + 512] {
+            let b = null.read_to_bytes(512, len).unwrap();
+            assert_eq!(b.len(), len);
+            assert!(b.iter().all(|&x| x == 0));
+        }
+        assert!(null.read_to_bytes(4 << 20, 1).is_err());
+    }
 
     #[test]
     fn reads_zero_after_writes() {

@@ -1,6 +1,7 @@
 //! A sparse RAM backstore: memory is taken in chunks, only when written.
 
 use super::{check_range, Backstore, BackstoreError, Extent};
+use bytes::{Bytes, BytesMut};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -101,6 +102,19 @@ impl Backstore for RamBackstore {
         Ok(())
     }
 
+    fn read_to_bytes(&self, offset: u64, len: usize) -> Result<Bytes, BackstoreError> {
+        check_range(offset, len as u64, self.size)?;
+        let chunks = self.lock();
+        let mut out = BytesMut::with_capacity(len);
+        Self::pieces(offset, len as u64, |idx, from, _, n| {
+            match chunks.get(&idx).and_then(|c| c.get(from..from + n)) {
+                Some(c) => out.extend_from_slice(c),
+                None => out.resize(out.len() + n, 0),
+            }
+        });
+        Ok(out.freeze())
+    }
+
     fn write_at(&self, offset: u64, data: &[u8], _fua: bool) -> Result<(), BackstoreError> {
         check_range(offset, data.len() as u64, self.size)?;
         let mut chunks = self.lock();
@@ -180,6 +194,29 @@ impl Backstore for RamBackstore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn read_to_bytes_matches_read_at_across_chunks_and_holes() {
+        let ram = RamBackstore::new(4 * CHUNK);
+        ram.write_at(CHUNK - 512, &[7; 1024], false).unwrap();
+        ram.write_at(3 * CHUNK, &[0; 512], false).unwrap();
+        let (offset, len) = (CHUNK - 4096, 2 * CHUNK as usize + 8192);
+        let mut expected = vec![1u8; len];
+        ram.read_at(offset, &mut expected).unwrap();
+        assert_eq!(ram.read_to_bytes(offset, len).unwrap(), expected);
+        assert!(matches!(
+            ram.read_to_bytes(4 * CHUNK - 512, 1024),
+            Err(BackstoreError::OutOfRange { .. })
+        ));
+    }
+
+    #[test]
+    fn zero_test_sees_a_late_nonzero_byte() {
+        let mut data = vec![0u8; 3 * 4096 + 5];
+        assert!(is_zero(&data));
+        *data.last_mut().unwrap() = 1;
+        assert!(!is_zero(&data));
+    }
 
     #[test]
     fn unwritten_reads_zero_and_takes_no_memory() {

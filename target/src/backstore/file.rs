@@ -544,4 +544,40 @@ mod tests {
         store.read_at(8192, &mut buf[1..]).unwrap();
         assert_eq!(&buf[1..], &data[1..]);
     }
+
+    #[test]
+    fn nowait_calls_move_all_bytes_or_none() {
+        // /tmp here is ext4, which serves RWF_NOWAIT from its page cache;
+        // elsewhere the calls may decline, never fail or move part.
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileBackstore::open(&dir.path().join("nowait.img"), &opts(1 << 20)).unwrap();
+        let data = vec![9u8; 8192];
+        if !store.write_at_nowait(4096, &data) {
+            store.write_at(4096, &data, false).unwrap();
+        }
+        let mut buf = vec![0u8; 8192];
+        if store.read_at_nowait(4096, &mut buf) {
+            assert_eq!(buf, data);
+        }
+        // Past the end: declined, so the blocking path answers OutOfRange.
+        assert!(!store.read_at_nowait((1 << 20) - 512, &mut buf));
+        assert!(!store.write_at_nowait((1 << 20) - 512, &data));
+    }
+
+    #[test]
+    fn files_on_tmpfs_never_wait() {
+        let shm = Path::new("/dev/shm");
+        if !shm.is_dir() {
+            return;
+        }
+        let dir = tempfile::tempdir_in(shm).unwrap();
+        let store = FileBackstore::open(&dir.path().join("shm.img"), &opts(1 << 20)).unwrap();
+        assert!(store.never_waits());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("disk.img");
+        let on_disk = FileBackstore::open(&path, &opts(1 << 20)).unwrap();
+        let tmp_in_memory = rustix::fs::statfs(dir.path())
+            .is_ok_and(|st| [TMPFS_MAGIC, RAMFS_MAGIC].contains(&(st.f_type as u64)));
+        assert_eq!(on_disk.never_waits(), tmp_in_memory);
+    }
 }
