@@ -71,11 +71,16 @@ fn main() {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level)),
         )
         .init();
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(cli.threads.max(1))
-        .enable_all()
-        .build()
-    {
+    // One thread: the session's tasks hand work to each other without
+    // waking another thread. More spread several sessions over threads.
+    let mut rt = if cli.threads <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut rt = tokio::runtime::Builder::new_multi_thread();
+        rt.worker_threads(cli.threads);
+        rt
+    };
+    let rt = match rt.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("rtgt-iscsi: could not start the runtime: {e}");
