@@ -3,7 +3,6 @@
 //! on tokio's blocking pool and come back over another channel.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
@@ -218,8 +217,7 @@ impl Engine {
             while let Some((id, parts)) = self.core.poll_transmit() {
                 progressed = true;
                 if let Some(h) = self.conns.get(&id).and_then(|c| c.handle.as_ref()) {
-                    h.queued.fetch_add(parts.len(), Ordering::AcqRel);
-                    let _ = h.tx.send(Out::Frame(parts));
+                    h.send(parts);
                 }
             }
             while let Some((tag, io)) = self.core.poll_io() {
