@@ -1,16 +1,16 @@
 //! One TCP connection: a reader task that feeds the core, and a writer task
 //! that writes the frames the core gives, vectored, without copying data
-//! segments. While the writer holds nothing, the engine writes a frame to
-//! the socket itself ([`ConnHandle::send`]): the frame leaves as soon as it
-//! is made, and only what the socket does not take waits for the writer.
+//! segments.
 
 use std::io::{self, IoSlice};
-use std::net::{Shutdown, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use bytes::{Buf, Bytes, BytesMut};
 use rtgt_proto::pdu::EncodedParts;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot, Notify};
 use tracing::{debug, Instrument, Span};
@@ -52,37 +52,6 @@ pub(crate) struct ConnHandle {
     /// Bytes given to the writer and not yet written.
     pub queued: Arc<AtomicUsize>,
     pub span: Span,
-    /// The socket, shared with the reader and the writer.
-    stream: Arc<TcpStream>,
-}
-
-impl ConnHandle {
-    /// Sends a frame: written right away when the writer holds nothing (so
-    /// nothing written later can overtake it) and the socket takes it
-    /// without waiting; what is left goes to the writer, in order.
-    pub fn send(&self, mut parts: EncodedParts) {
-        if self.queued.load(Ordering::Acquire) == 0 && write_now(&self.stream, &mut parts) {
-            return;
-        }
-        self.queued.fetch_add(parts.len(), Ordering::AcqRel);
-        let _ = self.tx.send(Out::Frame(parts));
-    }
-}
-
-/// Writes what the socket takes of `parts` without waiting, and drops it
-/// from `parts`: true when all of it was written. An error leaves the rest
-/// to the writer, which meets the error itself.
-fn write_now(stream: &TcpStream, parts: &mut EncodedParts) -> bool {
-    let slices = parts.slices().map(IoSlice::new);
-    let Ok(mut n) = stream.try_write_vectored(&slices) else {
-        return false;
-    };
-    for part in [&mut parts.header, &mut parts.data, &mut parts.trailer] {
-        let step = n.min(part.len());
-        part.advance(step);
-        n -= step;
-    }
-    parts.is_empty()
 }
 
 /// Starts the tasks of an accepted stream and announces it to the engine.
@@ -96,21 +65,17 @@ pub(crate) async fn start(
     // Latency matters more than packet count for request/response traffic.
     let _ = stream.set_nodelay(true);
     let local = stream.local_addr().unwrap_or(peer);
-    let stream = Arc::new(stream);
+    let (rd, wr) = stream.into_split();
     let span = tracing::info_span!("conn", id = id.0, %peer);
     let (tx, rx) = mpsc::unbounded_channel();
     let queued = Arc::new(AtomicUsize::new(0));
     let drained = Arc::new(Notify::new());
     let (stop_tx, stop_rx) = oneshot::channel();
-    tokio::spawn(
-        writer(stream.clone(), rx, queued.clone(), drained.clone(), stop_tx)
-            .instrument(span.clone()),
-    );
+    tokio::spawn(writer(wr, rx, queued.clone(), drained.clone(), stop_tx).instrument(span.clone()));
     let handle = ConnHandle {
         tx,
         queued: queued.clone(),
         span: span.clone(),
-        stream: stream.clone(),
     };
     let announced = input
         .send(Input::Accepted {
@@ -123,7 +88,7 @@ pub(crate) async fn start(
     if announced.is_err() {
         return;
     }
-    tokio::spawn(reader(id, stream, input, queued, drained, stop_rx, max_queued).instrument(span));
+    tokio::spawn(reader(id, rd, input, queued, drained, stop_rx, max_queued).instrument(span));
 }
 
 /// Reads into a reused buffer and hands each piece to the engine; pauses
@@ -131,7 +96,7 @@ pub(crate) async fn start(
 /// not reading its answers).
 async fn reader(
     id: ConnId,
-    stream: Arc<TcpStream>,
+    mut rd: OwnedReadHalf,
     input: mpsc::Sender<Input>,
     queued: Arc<AtomicUsize>,
     drained: Arc<Notify>,
@@ -148,20 +113,18 @@ async fn reader(
                 _ = &mut stop => break 'read,
             }
         }
-        tokio::select! {
-            r = stream.readable() => {
-                if let Err(e) = r {
-                    debug!("read failed: {e}");
-                    break;
-                }
-            }
-            _ = &mut stop => break,
-        }
         if buf.capacity() - buf.len() < READ_CHUNK / 4 {
+            tokio::select! {
+                _ = rd.readable() => {}
+                _ = &mut stop => break,
+            }
             buf.reserve(READ_CHUNK);
         }
-        match stream.try_read_buf(&mut buf) {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+        let n = tokio::select! {
+            r = rd.read_buf(&mut buf) => r,
+            _ = &mut stop => break,
+        };
+        match n {
             Ok(0) => {
                 debug!("peer closed the connection");
                 break;
@@ -187,7 +150,7 @@ async fn reader(
 /// Writes frames in batches with vectored writes; on `Out::Close` or when
 /// the engine forgets the connection, shuts the socket and stops the reader.
 async fn writer(
-    stream: Arc<TcpStream>,
+    mut wr: OwnedWriteHalf,
     mut rx: mpsc::UnboundedReceiver<Out>,
     queued: Arc<AtomicUsize>,
     drained: Arc<Notify>,
@@ -219,7 +182,7 @@ async fn writer(
                 next = rx.try_recv().ok();
             }
         }
-        let res = write_all(&stream, &mut parts).await;
+        let res = write_all(&mut wr, &mut parts).await;
         queued.fetch_sub(bytes, Ordering::AcqRel);
         drained.notify_one();
         if let Err(e) = res {
@@ -230,25 +193,18 @@ async fn writer(
             break;
         }
     }
-    let _ = socket2::SockRef::from(stream.as_ref()).shutdown(Shutdown::Write);
+    let _ = wr.shutdown().await;
     let _ = stop_reader.send(());
 }
 
 /// Writes every part, in order, with as few system calls as the kernel
 /// allows.
-async fn write_all(stream: &TcpStream, parts: &mut Vec<Bytes>) -> io::Result<()> {
+async fn write_all(wr: &mut OwnedWriteHalf, parts: &mut Vec<Bytes>) -> io::Result<()> {
     let mut idx = 0;
     while idx < parts.len() {
         let rest = parts.get(idx..).unwrap_or(&[]);
         let slices: Vec<IoSlice<'_>> = rest.iter().take(1024).map(|b| IoSlice::new(b)).collect();
-        let mut n = match stream.try_write_vectored(&slices) {
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                stream.writable().await?;
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
+        let mut n = wr.write_vectored(&slices).await?;
         if n == 0 {
             return Err(io::ErrorKind::WriteZero.into());
         }

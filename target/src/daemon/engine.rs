@@ -3,6 +3,7 @@
 //! on tokio's blocking pool and come back over another channel.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
@@ -217,7 +218,8 @@ impl Engine {
             while let Some((id, parts)) = self.core.poll_transmit() {
                 progressed = true;
                 if let Some(h) = self.conns.get(&id).and_then(|c| c.handle.as_ref()) {
-                    h.send(parts);
+                    h.queued.fetch_add(parts.len(), Ordering::AcqRel);
+                    let _ = h.tx.send(Out::Frame(parts));
                 }
             }
             while let Some((tag, io)) = self.core.poll_io() {
