@@ -236,7 +236,7 @@ fn outstanding(ctx: &mut Context) -> Verdict {
 /// 16384) with ImmediateData `immediate` and FirstBurstLength
 /// `first_burst`, and the FirstBurstLength agreed (RFC 7143 §13.14); not
 /// applicable when the target keeps InitialR2T=Yes.
-fn unsolicited_session(
+pub(super) fn unsolicited_session(
     ctx: &mut Context,
     immediate: &str,
     first_burst: &str,
@@ -329,7 +329,7 @@ fn first_burst_exceeded(ctx: &mut Context) -> Verdict {
 /// 0x0C/0x0C (unexpected unsolicited data) or 0x0C/0x0D (incorrect amount
 /// of data). R2Ts met on the way are answered from `data`, so a target
 /// that ignores the data and asks for it again ends GOOD and fails.
-fn ends_aborted(ctx: &mut Context, s: &mut RawSession, itt: u32, data: &Bytes) -> Verdict {
+pub(super) fn ends_aborted(ctx: &mut Context, s: &mut RawSession, itt: u32, data: &Bytes) -> Verdict {
     // RFC 7143 §11.4.7.2: "Certain iSCSI conditions result in the command
     // being terminated at the target ... with a SCSI CHECK CONDITION
     // Status": "Unexpected unsolicited data" 0x0C/0x0C, "Incorrect amount
