@@ -10,7 +10,6 @@
 //! §7.1.5). Each passes. What fails is the write ending GOOD on the bad
 //! data, or silence where the target had to act.
 
-use super::r2t::{ends_aborted, unsolicited_session};
 use super::tmf::held_write;
 use crate::context::Context;
 use crate::harness::blocks::{lun, pattern, write10};
@@ -51,8 +50,8 @@ pub const SCENARIOS: &[Scenario] = &[
         "RFC 7143 §13.18, §11.7.6",
         Level::Must,
         "with DataPDUInOrder=Yes a first Data-Out at Buffer Offset 512 (a gap before it) is \
-         met with a Reject, a recovery R2T, CHECK CONDITION or a close, never GOOD nor \
-         ignored",
+         met with a Reject, a recovery R2T, CHECK CONDITION, a close or silence, never GOOD \
+         before the data at offset 0 came",
         offset_gap,
     ),
     Scenario::new(
@@ -60,8 +59,8 @@ pub const SCENARIOS: &[Scenario] = &[
         "RFC 7143 §13.18, §11.7.6",
         Level::Must,
         "with DataPDUInOrder=Yes a Data-Out overlapping the one before it (offset 512 after \
-         0..1024) is met with a Reject, a recovery R2T, CHECK CONDITION or a close, never \
-         GOOD nor ignored",
+         0..1024) is met with a Reject, a recovery R2T, CHECK CONDITION, a close or silence, \
+         never GOOD on the overlapping data alone",
         offset_overlap,
     ),
     Scenario::new(
@@ -70,22 +69,26 @@ pub const SCENARIOS: &[Scenario] = &[
         Level::Must,
         "Data-Out carrying 512 bytes past what the R2T asked for (and past the Expected Data \
          Transfer Length) is met with a Reject, CHECK CONDITION or a close, never GOOD nor \
-         ignored",
+         ignored; behind --allow-destructive, since a target that copies the excess where \
+         the R2T points may write past the scratch range (tgtd 1.0.85 dies on it)",
         more_than_expected,
-    ),
+    )
+    .needing(crate::scenario::Needs::DESTRUCTIVE),
     Scenario::new(
         "iscsi.dataout.over-max-recv-data-segment-length",
         "RFC 7143 §13.12",
         Level::Must,
         "a Data-Out whose data segment is 512 bytes over the target's \
-         MaxRecvDataSegmentLength is met with a Reject, CHECK CONDITION or a close, never \
-         taken into a GOOD write",
+         MaxRecvDataSegmentLength is met with a Reject, CHECK CONDITION, a close or, by a \
+         target that copes with it, the write's status; never ignored",
         over_mrdsl,
     ),
     Scenario::new(
         "iscsi.dataout.unknown-ttt",
         "RFC 7143 §11.7.4, §11.8.4",
-        Level::Must,
+        // §11.7.4 makes the TTT a replica of the R2T's on the initiator's
+        // side; no sentence binds the target to refuse another one.
+        Level::Should,
         "a Data-Out with a Target Transfer Tag the target never gave is not taken as the \
          R2T's data: no GOOD before the right Data-Out is sent (a Reject, CHECK CONDITION, \
          a close or discarding it all pass)",
@@ -108,31 +111,6 @@ pub const SCENARIOS: &[Scenario] = &[
         response_after_final,
     ),
     Scenario::new(
-        "iscsi.dataout.immediate-data-refused",
-        "RFC 7143 §13.11",
-        Level::Must,
-        "with ImmediateData=No a SCSI Command carrying data is rejected: a Reject of the \
-         command, CHECK CONDITION or a close, never GOOD",
-        immediate_refused,
-    ),
-    Scenario::new(
-        "iscsi.dataout.short-unsolicited-then-r2t",
-        "RFC 7143 §13.10, §13.14, §11.7.1",
-        Level::Must,
-        "with InitialR2T=No, unsolicited data ending (F=1) at 1024 bytes, short of \
-         FirstBurstLength, leaves the rest to R2Ts starting at offset 1024; the write ends \
-         GOOD",
-        short_unsolicited,
-    ),
-    Scenario::new(
-        "iscsi.dataout.first-burst-exceeded-with-immediate",
-        "RFC 7143 §13.14, §11.4.7.2",
-        Level::Must,
-        "immediate data plus unsolicited Data-Out past FirstBurstLength ends the command \
-         with CHECK CONDITION, ABORTED COMMAND, 0x0C/0x0C or 0x0C/0x0D, never GOOD",
-        first_burst_immediate,
-    ),
-    Scenario::new(
         "iscsi.dataout.unknown-itt",
         "RFC 7143 §11.7.2, §11.17.1",
         Level::Must,
@@ -151,7 +129,13 @@ pub const SCENARIOS: &[Scenario] = &[
 ];
 
 /// A Data-Out of task `itt` under `ttt`: `data[offset..offset + len]`.
-fn pdu(itt: u32, ttt: u32, data: &Bytes, (offset, len): (u32, u32), (sn, fin): (u32, bool)) -> DataOut {
+fn pdu(
+    itt: u32,
+    ttt: u32,
+    data: &Bytes,
+    (offset, len): (u32, u32),
+    (sn, fin): (u32, bool),
+) -> DataOut {
     let end = (offset + len).min(data.len() as u32) as usize;
     DataOut {
         final_bit: fin,
@@ -170,6 +154,9 @@ fn pdu(itt: u32, ttt: u32, data: &Bytes, (offset, len): (u32, u32), (sn, fin): (
 enum Silence {
     /// Silence fails: the target had to act on the error.
     Fails,
+    /// Silence fails, but GOOD passes: the PDU breaks no rule of the
+    /// target's, only one the initiator keeps.
+    FailsGoodPasses,
     /// Silence passes; the rest follows and the write may end as it will.
     Finish,
 }
@@ -212,7 +199,7 @@ fn judge(
         if closed {
             return Ok(Outcome::Pass);
         }
-        if silence == Silence::Fails {
+        if silence != Silence::Finish {
             s.logout(ctx);
             return Ok(Outcome::fail(
                 "a Reject, a recovery R2T, CHECK CONDITION or a close",
@@ -226,10 +213,14 @@ fn judge(
         return Ok(Outcome::Pass);
     };
     let verdict = match &answer {
-        Pdu::ScsiResponse(r) if r.status == ScsiStatus::Good => Outcome::fail(
-            "a Reject, a recovery R2T, CHECK CONDITION or a close",
-            "GOOD: the write took the bad Data-Out",
-        ),
+        Pdu::ScsiResponse(r)
+            if r.status == ScsiStatus::Good && silence != Silence::FailsGoodPasses =>
+        {
+            Outcome::fail(
+                "a Reject, a recovery R2T, CHECK CONDITION or a close",
+                "GOOD: the write took the bad Data-Out",
+            )
+        }
         _ => Outcome::Pass,
     };
     s.logout(ctx);
@@ -263,14 +254,22 @@ fn skipped_data_sn(ctx: &mut Context) -> Verdict {
     })
 }
 
+// §13.18 binds the initiator ("overlays are forbidden") and names no
+// answer of the target's: silence passes, then the right data follows.
 fn offset_gap(ctx: &mut Context) -> Verdict {
-    held_then(ctx, Silence::Fails, |_, itt, r, data| {
-        vec![pdu(itt, r.ttt, data, (r.buffer_offset + 512, 512), (0, false))]
+    held_then(ctx, Silence::Finish, |_, itt, r, data| {
+        vec![pdu(
+            itt,
+            r.ttt,
+            data,
+            (r.buffer_offset + 512, 512),
+            (0, false),
+        )]
     })
 }
 
 fn offset_overlap(ctx: &mut Context) -> Verdict {
-    held_then(ctx, Silence::Fails, |_, itt, r, data| {
+    held_then(ctx, Silence::Finish, |_, itt, r, data| {
         let at = r.buffer_offset;
         vec![
             pdu(itt, r.ttt, data, (at, 1024), (0, false)),
@@ -315,17 +314,32 @@ fn over_mrdsl(ctx: &mut Context) -> Verdict {
                 "the R2T asks for no more than MaxRecvDataSegmentLength",
             ));
         }
-        let mut d = pdu(itt, r2t.ttt, &data, (r2t.buffer_offset, over), (0, over == r2t.desired_data_transfer_length));
+        let mut d = pdu(
+            itt,
+            r2t.ttt,
+            &data,
+            (r2t.buffer_offset, over),
+            (0, over == r2t.desired_data_transfer_length),
+        );
         d.lun = r2t.lun;
         d.exp_stat_sn = s.exp_stat_sn;
         s.send(ctx, d)?;
-        judge(ctx, s, (itt, &r2t), &data, Silence::Fails)
+        // §13.12 declares what the target can receive; taking more is no
+        // breach of the target's.
+        judge(ctx, s, (itt, &r2t), &data, Silence::FailsGoodPasses)
     })
 }
 
 fn unknown_ttt(ctx: &mut Context) -> Verdict {
     held_then(ctx, Silence::Finish, |s, itt, r, data| {
-        let mut out = s.data_out(itt, r.ttt ^ 0x00ff_00ff, r.lun, data, r.buffer_offset, r.desired_data_transfer_length);
+        let mut out = s.data_out(
+            itt,
+            r.ttt ^ 0x00ff_00ff,
+            r.lun,
+            data,
+            r.buffer_offset,
+            r.desired_data_transfer_length,
+        );
         for d in &mut out {
             d.data = Bytes::from(vec![0x99; d.data.len()]);
         }
@@ -372,13 +386,19 @@ fn response_after_final(ctx: &mut Context) -> Verdict {
         if early.iter().any(answered) || closed {
             return Ok(Outcome::fail(
                 "no response before the last Data-Out",
-                if closed { "the connection closed" } else { "a SCSI Response" },
+                if closed {
+                    "the connection closed"
+                } else {
+                    "a SCSI Response"
+                },
             ));
         }
         s.send(ctx, last)?;
         let status = loop {
             match s.next_pdu(ctx, "the write's response")? {
-                Pdu::ReadyToTransfer(x) if x.itt == itt => s.answer_r2t(ctx, itt, x.lun, &x, &data)?,
+                Pdu::ReadyToTransfer(x) if x.itt == itt => {
+                    s.answer_r2t(ctx, itt, x.lun, &x, &data)?
+                }
                 Pdu::ScsiResponse(x) if x.itt == itt => break x.status,
                 _ => {}
             }
@@ -392,120 +412,16 @@ fn response_after_final(ctx: &mut Context) -> Verdict {
     })
 }
 
-/// §13.11: "If ImmediateData is set to No and InitialR2T is set to Yes
-/// (the default), then the initiator MUST NOT send unsolicited data and
-/// the target MUST reject unsolicited data with the corresponding
-/// response code."
-fn immediate_refused(ctx: &mut Context) -> Verdict {
-    with_scratch(ctx, 8, |ctx, lba, bs| {
-        let mut s = RawSession::open(ctx, &[("InitialR2T", "Yes"), ("ImmediateData", "No")])?;
-        crate::harness::blocks::block_size(ctx, &mut s)?;
-        let len = bs;
-        let data = pattern(len as usize, 0x1d);
-        let mut cmd = s.command(lun(ctx), &write10(lba, 1), len, false, true);
-        cmd.data = data.slice(..(len.min(s.target_mrdsl)) as usize);
-        let itt = cmd.itt;
-        s.send(ctx, cmd)?;
-        let decisive = |p: &Pdu| match p {
-            Pdu::Reject(_) => true,
-            Pdu::ScsiResponse(r) => r.itt == itt,
-            _ => false,
-        };
-        let mut verdict = None;
-        for _ in 0..16 {
-            match s.next_pdu(ctx, "the answer to the immediate data") {
-                Err(ScenarioError::Closed(_)) => return Ok(Outcome::Pass),
-                Err(e) => return Err(e),
-                Ok(Pdu::ReadyToTransfer(r)) if r.itt == itt => s.answer_r2t(ctx, itt, r.lun, &r, &data)?,
-                Ok(p) if decisive(&p) => {
-                    verdict = Some(match p {
-                        Pdu::ScsiResponse(r) if r.status == ScsiStatus::Good => Outcome::fail(
-                            "a Reject, CHECK CONDITION or a close",
-                            "GOOD: the immediate data was taken or ignored",
-                        ),
-                        _ => Outcome::Pass,
-                    });
-                    break;
-                }
-                Ok(_) => {}
-            }
-        }
-        s.logout(ctx);
-        Ok(verdict.unwrap_or_else(|| Outcome::fail("an answer", "more than 16 PDUs")))
-    })
-}
-
-fn short_unsolicited(ctx: &mut Context) -> Verdict {
-    with_scratch(ctx, 64, |ctx, lba, bs| {
-        let (mut s, first) = match unsolicited_session(ctx, "No", "8192")? {
-            Ok(opened) => opened,
-            Err(outcome) => return Ok(outcome),
-        };
-        let blocks = (16384 / bs).max(2) as u16;
-        let len = u32::from(blocks) * bs;
-        let sent = 1024.min(first).min(len - 512);
-        let data = pattern(len as usize, 0x47);
-        let mut cmd = s.command(lun(ctx), &write10(lba, blocks), len, false, true);
-        cmd.final_bit = false;
-        let itt = cmd.itt;
-        s.send(ctx, cmd)?;
-        s.send_data(ctx, (itt, TTT_RESERVED, lun(ctx)), &data, (0, sent))?;
-        let mut first_r2t = None;
-        let status = loop {
-            match s.next_pdu(ctx, "the write's R2Ts and response")? {
-                Pdu::ReadyToTransfer(r) if r.itt == itt => {
-                    first_r2t.get_or_insert(r.buffer_offset);
-                    s.answer_r2t(ctx, itt, r.lun, &r, &data)?;
-                }
-                Pdu::ScsiResponse(r) if r.itt == itt => break r.status,
-                _ => {}
-            }
-        };
-        s.logout(ctx);
-        Ok(Outcome::check(
-            first_r2t == Some(sent) && status == ScsiStatus::Good,
-            format!("the first R2T at offset {sent}, then GOOD"),
-            format!("first R2T at {first_r2t:?}, {status:?}"),
-        ))
-    })
-}
-
-fn first_burst_immediate(ctx: &mut Context) -> Verdict {
-    with_scratch(ctx, 64, |ctx, lba, bs| {
-        let (mut s, first) = match unsolicited_session(ctx, "Yes", "4096")? {
-            Ok(opened) => opened,
-            Err(outcome) => return Ok(outcome),
-        };
-        if last_value_is(&s, "ImmediateData", "No") {
-            s.logout(ctx);
-            return Ok(Outcome::not_applicable("the target refuses ImmediateData"));
-        }
-        let blocks = ((first * 2) / bs).max(2) as u16;
-        let len = u32::from(blocks) * bs;
-        let imm = first.min(s.target_mrdsl);
-        let data = pattern(len as usize, 0x3f);
-        let mut cmd = s.command(lun(ctx), &write10(lba, blocks), len, false, true);
-        cmd.data = data.slice(..imm as usize);
-        cmd.final_bit = false;
-        let itt = cmd.itt;
-        s.send(ctx, cmd)?;
-        // Unsolicited data on to the end of the write: past FirstBurstLength.
-        s.send_data(ctx, (itt, TTT_RESERVED, lun(ctx)), &data, (imm, len - imm))?;
-        ends_aborted(ctx, &mut s, itt, &data)
-    })
-}
-
-fn last_value_is(s: &RawSession, key: &str, value: &str) -> bool {
-    crate::wire::last_value(&s.keys, key) == Some(value)
-}
-
 /// The verdict on a Data-Out of no live task: rejected or discarded, no
 /// SCSI Response for it, and the session answers a ping (or closed).
 fn stray(ctx: &mut Context, mut s: RawSession, d: DataOut) -> Verdict {
     let itt = d.itt;
     s.send(ctx, d)?;
     let (got, closed) = s.gather_quiet(ctx)?;
-    if let Some(p) = got.iter().find(|p| matches!(p, Pdu::ScsiResponse(r) if r.itt == itt)) {
+    if let Some(p) = got
+        .iter()
+        .find(|p| matches!(p, Pdu::ScsiResponse(r) if r.itt == itt))
+    {
         return Ok(Outcome::fail("no SCSI Response", p.dump()));
     }
     if closed {
@@ -513,7 +429,11 @@ fn stray(ctx: &mut Context, mut s: RawSession, d: DataOut) -> Verdict {
     }
     let alive = s.ping(ctx)?;
     s.logout(ctx);
-    Ok(Outcome::check(alive, "the session still answers a ping", "no answer to a ping"))
+    Ok(Outcome::check(
+        alive,
+        "the session still answers a ping",
+        "no answer to a ping",
+    ))
 }
 
 fn unknown_itt(ctx: &mut Context) -> Verdict {

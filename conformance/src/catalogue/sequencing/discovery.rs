@@ -89,7 +89,11 @@ pub(super) enum Answer {
 
 /// The first PDU about task `itt` (or any Reject), the connection closing,
 /// or silence for as long as the target may take.
-pub(super) fn answer_to(ctx: &mut Context, s: &mut RawSession, itt: u32) -> Result<Answer, ScenarioError> {
+pub(super) fn answer_to(
+    ctx: &mut Context,
+    s: &mut RawSession,
+    itt: u32,
+) -> Result<Answer, ScenarioError> {
     loop {
         match s.next_pdu(ctx, "the answer to the request") {
             Ok(p) if matches!(p, Pdu::Reject(_)) || p.itt() == itt => return Ok(Answer::Pdu(p)),

@@ -22,6 +22,7 @@ mod status;
 mod task_reporting;
 mod text;
 mod tmf;
+mod unsolicited;
 
 /// This area's scenarios, one slice per file.
 pub const SCENARIOS: &[&[Scenario]] = &[
@@ -32,6 +33,7 @@ pub const SCENARIOS: &[&[Scenario]] = &[
     load::SCENARIOS,
     r2t::SCENARIOS,
     dataout::SCENARIOS,
+    unsolicited::SCENARIOS,
     residual::SCENARIOS,
     pdu::SCENARIOS,
     nop::SCENARIOS,

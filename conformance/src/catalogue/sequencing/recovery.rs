@@ -180,7 +180,14 @@ fn on_absent_lun(ctx: &mut Context, f: TmfFunction, allowed: &[TmfResponseCode])
     let response = if f == TmfFunction::AbortTask {
         let stale = s.exp_cmd_sn.wrapping_sub(1);
         let never = 0x7777_0004;
-        function(ctx, &mut s, (f, Lun::single_level(ABSENT)), (never, stale), never)?.0
+        function(
+            ctx,
+            &mut s,
+            (f, Lun::single_level(ABSENT)),
+            (never, stale),
+            never,
+        )?
+        .0
     } else {
         answer_of(ctx, &mut s, (f, Lun::single_level(ABSENT)))?
     };
@@ -232,8 +239,16 @@ fn absent_answered(ctx: &mut Context) -> Verdict {
 
 /// What a TARGET COLD RESET did: its response (if any came) and whether
 /// the connection closed within the timeout.
-fn cold(ctx: &mut Context, s: &mut RawSession) -> Result<(Option<TmfResponseCode>, bool), ScenarioError> {
-    let tmf = send_function(ctx, s, (TmfFunction::TargetColdReset, Lun::ZERO), (rtgt_proto::pdu::TTT_RESERVED, s.cmd_sn))?;
+fn cold(
+    ctx: &mut Context,
+    s: &mut RawSession,
+) -> Result<(Option<TmfResponseCode>, bool), ScenarioError> {
+    let tmf = send_function(
+        ctx,
+        s,
+        (TmfFunction::TargetColdReset, Lun::ZERO),
+        (rtgt_proto::pdu::TTT_RESERVED, s.cmd_sn),
+    )?;
     let mut response = None;
     loop {
         match s.next_pdu(ctx, "the TARGET COLD RESET response") {

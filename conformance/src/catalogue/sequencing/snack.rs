@@ -115,7 +115,12 @@ fn finished_read(ctx: &mut Context) -> Result<(RawSession, FinishedRead), Scenar
     ))
 }
 
-fn snack_pdu(s: &RawSession, snack_type: SnackType, itt: u32, (beg, len): (u32, u32)) -> SnackRequest {
+fn snack_pdu(
+    s: &RawSession,
+    snack_type: SnackType,
+    itt: u32,
+    (beg, len): (u32, u32),
+) -> SnackRequest {
     SnackRequest {
         snack_type,
         itt,
@@ -190,10 +195,9 @@ fn data_r2t(ctx: &mut Context) -> Verdict {
         // ExpCmdSN and MaxCmdSN (and resegmentation, not asked for here).
         for p in got {
             if let Pdu::DataIn(d) = p {
-                let same = read
-                    .data_in
-                    .iter()
-                    .any(|o| o.data_sn == d.data_sn && o.buffer_offset == d.buffer_offset && o.data == d.data);
+                let same = read.data_in.iter().any(|o| {
+                    o.data_sn == d.data_sn && o.buffer_offset == d.buffer_offset && o.data == d.data
+                });
                 if d.itt == read.itt && !same {
                     return Err(format!("a Data-In unlike any sent: {}", p.dump()));
                 }
@@ -215,7 +219,10 @@ fn status(ctx: &mut Context) -> Verdict {
                 _ => None,
             };
             if let Some(sn) = again.filter(|sn| *sn != read.stat_sn) {
-                return Err(format!("the status again with StatSN {sn}, first {}", read.stat_sn));
+                return Err(format!(
+                    "the status again with StatSN {sn}, first {}",
+                    read.stat_sn
+                ));
             }
         }
         Ok(())
@@ -245,7 +252,8 @@ fn r_data(ctx: &mut Context) -> Verdict {
             if let Pdu::DataIn(d) = p {
                 let data: Vec<u8> = read.data_in.iter().flat_map(|o| o.data.to_vec()).collect();
                 let end = d.buffer_offset as usize + d.data.len();
-                if d.itt == read.itt && data.get(d.buffer_offset as usize..end) != Some(&d.data[..]) {
+                if d.itt == read.itt && data.get(d.buffer_offset as usize..end) != Some(&d.data[..])
+                {
                     return Err(format!("Data-In with other data: {}", p.dump()));
                 }
             }
