@@ -4,7 +4,7 @@
 //! `--allow-destructive`) and a logout removing the connection for
 //! recovery.
 
-use super::tmf::{function, held_write, send_function};
+use super::tmf::{function_response, held_write, send_function};
 use crate::context::Context;
 use crate::harness::blocks::lun;
 use crate::harness::scratch::with_scratch;
@@ -151,7 +151,19 @@ fn answer_of(
     (f, l): (TmfFunction, Lun),
 ) -> Result<TmfResponseCode, ScenarioError> {
     let referenced = (rtgt_proto::pdu::TTT_RESERVED, s.cmd_sn);
-    Ok(function(ctx, s, (f, l), referenced, 0x7777_0003)?.0)
+    answer_for(ctx, s, (f, l), referenced)
+}
+
+/// Sends `f` naming `referenced` and waits for its response only (no
+/// quiet time after: no task of ours is affected).
+fn answer_for(
+    ctx: &mut Context,
+    s: &mut RawSession,
+    f: (TmfFunction, Lun),
+    referenced: (u32, u32),
+) -> Result<TmfResponseCode, ScenarioError> {
+    let itt = send_function(ctx, s, f, referenced)?;
+    Ok(function_response(ctx, s, itt, 0x7777_0003)?.0)
 }
 
 fn clear_aca(ctx: &mut Context) -> Verdict {
@@ -180,14 +192,7 @@ fn on_absent_lun(ctx: &mut Context, f: TmfFunction, allowed: &[TmfResponseCode])
     let response = if f == TmfFunction::AbortTask {
         let stale = s.exp_cmd_sn.wrapping_sub(1);
         let never = 0x7777_0004;
-        function(
-            ctx,
-            &mut s,
-            (f, Lun::single_level(ABSENT)),
-            (never, stale),
-            never,
-        )?
-        .0
+        answer_for(ctx, &mut s, (f, Lun::single_level(ABSENT)), (never, stale))?
     } else {
         answer_of(ctx, &mut s, (f, Lun::single_level(ABSENT)))?
     };
