@@ -76,6 +76,17 @@ impl RawSession {
         Ok(Self::from_login(login, answers))
     }
 
+    /// A second normal session beside one of [`RawSession::open`]: ISID
+    /// qualifier `q` (not 7), so neither reinstates the other.
+    pub(crate) fn open_beside(ctx: &mut Context, q: u16) -> Result<RawSession, ScenarioError> {
+        let mut login = RawLogin::connect(ctx, q)?;
+        login.itt = 1;
+        login.cmd_sn = 1;
+        authenticate(ctx, &mut login, false)?;
+        let answers = operational(ctx, &mut login, &[])?;
+        Ok(Self::from_login(login, answers))
+    }
+
     /// As [`RawSession::open`], but a refusal of the operational stage
     /// comes back as the target's reply rather than as an error.
     pub(crate) fn open_or_refused(

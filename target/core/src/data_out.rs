@@ -33,7 +33,17 @@ impl TargetCore {
             .tables
             .sessions
             .get_mut(&serial)
-            .map_or(Verdict::Drop, |s| s.take_data_out(conn, &d));
+            .map_or(Verdict::Drop, |s| {
+                if s.target.is_none() {
+                    // RFC 7143 §4.3: a discovery session takes only Text
+                    // (SendTargets) and Logout; "All other requests MUST
+                    // be rejected", a Data-Out too, even one no task
+                    // could own.
+                    Verdict::Reject(RejectReason::ProtocolError)
+                } else {
+                    s.take_data_out(conn, &d)
+                }
+            });
         match verdict {
             Verdict::Taken => self.advance_write(serial, d.itt),
             Verdict::Reject(reason) => {

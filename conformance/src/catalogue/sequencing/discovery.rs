@@ -81,7 +81,7 @@ pub const SCENARIOS: &[Scenario] = &[
 ];
 
 /// How the target met a request it had to reject.
-enum Answer {
+pub(super) enum Answer {
     Pdu(Pdu),
     Closed,
     Silence,
@@ -89,7 +89,11 @@ enum Answer {
 
 /// The first PDU about task `itt` (or any Reject), the connection closing,
 /// or silence for as long as the target may take.
-fn answer_to(ctx: &mut Context, s: &mut RawSession, itt: u32) -> Result<Answer, ScenarioError> {
+pub(super) fn answer_to(
+    ctx: &mut Context,
+    s: &mut RawSession,
+    itt: u32,
+) -> Result<Answer, ScenarioError> {
     loop {
         match s.next_pdu(ctx, "the answer to the request") {
             Ok(p) if matches!(p, Pdu::Reject(_)) || p.itt() == itt => return Ok(Answer::Pdu(p)),
@@ -101,13 +105,13 @@ fn answer_to(ctx: &mut Context, s: &mut RawSession, itt: u32) -> Result<Answer, 
     }
 }
 
-fn discovery_session(ctx: &mut Context) -> Result<RawSession, ScenarioError> {
+pub(super) fn discovery_session(ctx: &mut Context) -> Result<RawSession, ScenarioError> {
     RawSession::open_kind(ctx, &[], true)
 }
 
 /// The verdict on a request §4.3 requires rejected: `accepted` tells the
 /// answers that carry it out.
-fn rejected(answer: Answer, accepted: impl Fn(&Pdu) -> bool, request: &str) -> Outcome {
+pub(super) fn rejected(answer: Answer, accepted: impl Fn(&Pdu) -> bool, request: &str) -> Outcome {
     match answer {
         Answer::Pdu(p) if accepted(&p) => Outcome::fail(
             format!("the {request} rejected"),
@@ -175,7 +179,7 @@ fn logout_for_recovery(ctx: &mut Context) -> Verdict {
 }
 
 /// The keys answering `SendTargets=value` in a session of its own.
-fn send_targets(
+pub(super) fn send_targets(
     ctx: &mut Context,
     discovery: bool,
     value: &str,
@@ -237,7 +241,7 @@ fn address_form(ctx: &mut Context) -> Verdict {
 /// dotted-decimal IPv4 address or a bracketed IPv6 address, and the tag
 /// required ("If the TargetAddress is returned within a SendTargets
 /// response, the portal-group-tag MUST be included").
-fn target_address(value: &str) -> Result<(), String> {
+pub(super) fn target_address(value: &str) -> Result<(), String> {
     let (address, tag) = value
         .rsplit_once(',')
         .ok_or("no portal group tag after a comma")?;

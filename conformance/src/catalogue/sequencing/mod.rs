@@ -1,23 +1,28 @@
 //! Scenarios of sessions and sequencing (RFC 7143 §4.2.2, §11): command
-//! numbering, status numbering, data transfer, task management, NOP, text
-//! and logout.
+//! numbering, status numbering, data transfer, task management, NOP, text,
+//! logout, and the recovery requests an ErrorRecoveryLevel 0 target meets.
 
 use crate::scenario::Scenario;
 
 mod cmdsn;
 mod datain;
+mod dataout;
 mod discovery;
 mod load;
 mod logout;
 mod nop;
 mod pdu;
 mod r2t;
+mod recovery;
 mod residual;
+mod sendtargets;
+mod snack;
 mod statsn;
 mod status;
 mod task_reporting;
 mod text;
 mod tmf;
+mod unsolicited;
 
 /// This area's scenarios, one slice per file.
 pub const SCENARIOS: &[&[Scenario]] = &[
@@ -27,12 +32,17 @@ pub const SCENARIOS: &[&[Scenario]] = &[
     status::SCENARIOS,
     load::SCENARIOS,
     r2t::SCENARIOS,
+    dataout::SCENARIOS,
+    unsolicited::SCENARIOS,
     residual::SCENARIOS,
     pdu::SCENARIOS,
     nop::SCENARIOS,
     tmf::SCENARIOS,
+    recovery::SCENARIOS,
+    snack::SCENARIOS,
     task_reporting::SCENARIOS,
     logout::SCENARIOS,
     text::SCENARIOS,
     discovery::SCENARIOS,
+    sendtargets::SCENARIOS,
 ];

@@ -236,7 +236,7 @@ fn outstanding(ctx: &mut Context) -> Verdict {
 /// 16384) with ImmediateData `immediate` and FirstBurstLength
 /// `first_burst`, and the FirstBurstLength agreed (RFC 7143 §13.14); not
 /// applicable when the target keeps InitialR2T=Yes.
-fn unsolicited_session(
+pub(super) fn unsolicited_session(
     ctx: &mut Context,
     immediate: &str,
     first_burst: &str,
@@ -329,7 +329,12 @@ fn first_burst_exceeded(ctx: &mut Context) -> Verdict {
 /// 0x0C/0x0C (unexpected unsolicited data) or 0x0C/0x0D (incorrect amount
 /// of data). R2Ts met on the way are answered from `data`, so a target
 /// that ignores the data and asks for it again ends GOOD and fails.
-fn ends_aborted(ctx: &mut Context, s: &mut RawSession, itt: u32, data: &Bytes) -> Verdict {
+pub(super) fn ends_aborted(
+    ctx: &mut Context,
+    s: &mut RawSession,
+    itt: u32,
+    data: &Bytes,
+) -> Verdict {
     // RFC 7143 §11.4.7.2: "Certain iSCSI conditions result in the command
     // being terminated at the target ... with a SCSI CHECK CONDITION
     // Status": "Unexpected unsolicited data" 0x0C/0x0C, "Incorrect amount
@@ -398,12 +403,31 @@ fn unsolicited_write(
     len: u32,
 ) -> Verdict {
     let data = pattern(len as usize, 15);
-    let mut cmd = s.command(lun(ctx), &write10(lba, blocks), len, false, true);
+    let itt = send_unsolicited(ctx, &mut s, (lba, blocks), &data, len)?;
+    ends_aborted(ctx, &mut s, itt, &data)
+}
+
+/// Sends a WRITE(10) of `blocks` at `lba` (all of `data`) with F=0 and
+/// the first `sent` bytes of `data` as unsolicited Data-Out; its ITT.
+pub(super) fn send_unsolicited(
+    ctx: &mut Context,
+    s: &mut RawSession,
+    (lba, blocks): (u64, u16),
+    data: &Bytes,
+    sent: u32,
+) -> Result<u32, ScenarioError> {
+    let mut cmd = s.command(
+        lun(ctx),
+        &write10(lba, blocks),
+        data.len() as u32,
+        false,
+        true,
+    );
     cmd.final_bit = false;
     let itt = cmd.itt;
     s.send(ctx, cmd)?;
-    s.send_data(ctx, (itt, TTT_RESERVED, lun(ctx)), &data, (0, len))?;
-    ends_aborted(ctx, &mut s, itt, &data)
+    s.send_data(ctx, (itt, TTT_RESERVED, lun(ctx)), data, (0, sent))?;
+    Ok(itt)
 }
 
 /// §11.4.2: "If a SCSI device error is detected while data from the

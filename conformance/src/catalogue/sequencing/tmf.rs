@@ -99,14 +99,14 @@ pub const SCENARIOS: &[Scenario] = &[
 ];
 
 /// A write of 8 blocks held at its first R2T.
-struct HeldWrite {
-    itt: u32,
-    cmd_sn: u32,
-    r2t: ReadyToTransfer,
+pub(super) struct HeldWrite {
+    pub(super) itt: u32,
+    pub(super) cmd_sn: u32,
+    pub(super) r2t: ReadyToTransfer,
 }
 
 /// A session with a write of 8 blocks held at its first R2T.
-fn held_write(
+pub(super) fn held_write(
     ctx: &mut Context,
     lba: u64,
     bs: u32,
@@ -128,7 +128,7 @@ fn held_write(
 
 /// Sends a task management function request for `lun`, naming the task of
 /// ITT `referenced` and CmdSN `ref_cmd_sn` (RFC 7143 §11.5.1); its ITT.
-fn send_function(
+pub(super) fn send_function(
     ctx: &mut Context,
     s: &mut RawSession,
     (function, lun): (TmfFunction, Lun),
@@ -151,7 +151,7 @@ fn send_function(
 
 /// Waits for the response of function `itt`; whether task `watch` was
 /// answered before it.
-fn function_response(
+pub(super) fn function_response(
     ctx: &mut Context,
     s: &mut RawSession,
     itt: u32,
@@ -168,7 +168,7 @@ fn function_response(
 }
 
 /// Whether task `watch` gets a SCSI Response within the quiet time.
-fn answered_later(
+pub(super) fn answered_later(
     ctx: &mut Context,
     s: &mut RawSession,
     watch: u32,
@@ -181,7 +181,7 @@ fn answered_later(
 
 /// Sends a function and waits for its response, noting whether task
 /// `watch` was answered after it.
-fn function(
+pub(super) fn function(
     ctx: &mut Context,
     s: &mut RawSession,
     function: (TmfFunction, Lun),

@@ -169,3 +169,20 @@ fn discovery_session_refuses_scsi_commands() {
     rig.send(c, cmd);
     assert!(matches!(rig.recv(c), Pdu::Reject(_)));
 }
+
+#[test]
+fn discovery_session_rejects_a_data_out() {
+    // RFC 7143 §4.3: "All other requests MUST be rejected", an unsolicited
+    // Data-Out (TTT 0xffffffff) naming no task included.
+    let mut rig = Rig::new();
+    let c = rig.connect(1);
+    discovery_login(&mut rig, c, "8192");
+    let d = rtgt_proto::pdu::DataOut {
+        itt: 0x55,
+        ttt: TTT_RESERVED,
+        data: bytes::Bytes::from(vec![0u8; 512]),
+        ..Default::default()
+    };
+    rig.send(c, d);
+    assert!(matches!(rig.recv(c), Pdu::Reject(_)));
+}
