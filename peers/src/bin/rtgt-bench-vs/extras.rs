@@ -28,21 +28,26 @@ pub(crate) fn loopback_mibps(time: u32) -> Result<f64> {
     let mut client = Command::new("iperf3");
     client.args(["-c", "127.0.0.1", "-p", &port.to_string(), "-J"]);
     client.args(["-t", &time.to_string()]);
-    // The server needs a moment to listen; iperf3 -c does not retry.
+    // The server needs a moment to listen, and iperf3 -c does not retry: a
+    // refused connection comes back as a JSON report with an error.
     let deadline = Instant::now() + Duration::from_secs(5);
-    let out = loop {
-        match output_shown(&mut client) {
-            Ok(out) => break Ok(out),
-            Err(e) if Instant::now() > deadline => break Err(e),
-            Err(_) => std::thread::sleep(Duration::from_millis(100)),
+    let bits = loop {
+        let json = output_shown(&mut client).map(|out| String::from_utf8_lossy(&out).into_owned());
+        match json.as_deref().map(received_bits_per_second) {
+            Ok(Some(bits)) => break Ok(bits),
+            _ if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(200)),
+            Ok(None) => {
+                break Err(anyhow::anyhow!(
+                    "no sum_received in iperf3's JSON:\n{}",
+                    json.unwrap_or_default()
+                ))
+            }
+            Err(_) => break json.map(|_| 0.0),
         }
     };
     let _ = server.kill();
     let _ = server.wait();
-    let out = out?;
-    let json = String::from_utf8_lossy(&out);
-    let bits = received_bits_per_second(&json)
-        .with_context(|| format!("no sum_received in iperf3's JSON:\n{json}"))?;
+    let bits = bits?;
     Ok(bits / 8.0 / 1_048_576.0)
 }
 
