@@ -19,12 +19,15 @@ use std::os::unix::fs::{FileExt, FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use bytes::Bytes;
 use rtgt_scsi::backstore::check_range;
 use rtgt_scsi::{Backstore, BackstoreError, Extent};
+use rustix::buffer::spare_capacity;
 use rustix::fs::{fallocate, seek, FallocateFlags, OFlags, SeekFrom as Whence};
 use rustix::io::{preadv2, pwritev2, Errno, ReadWriteFlags};
 
 use super::aligned::{aligned_read_buffer, is_aligned};
+use super::nowait::{in_memory_fs, nowait_done};
 use super::{os_error, sizing, Sizing};
 
 /// How to open a file backstore.
@@ -183,6 +186,30 @@ impl Backstore for FileBackstore {
         self.file
             .read_exact_at(buf, offset)
             .map_err(|e| os_error(&e))
+    }
+
+    /// With O_DIRECT, into a buffer aligned for it whose window is handed
+    /// on without a copy; otherwise into a buffer that is never zeroed
+    /// first (pread fills its spare capacity).
+    fn read_to_bytes(&self, offset: u64, len: usize) -> Result<Bytes, BackstoreError> {
+        self.check(offset, len as u64)?;
+        if self.direct {
+            let (mut buf, skip) = aligned_read_buffer(len);
+            let window = buf.get_mut(skip..skip + len).ok_or(BackstoreError::Io)?;
+            self.read_at(offset, window)?;
+            return Ok(buf.freeze().slice(skip..skip + len));
+        }
+        let mut buf = Vec::with_capacity(len);
+        while buf.len() < len {
+            let at = offset + buf.len() as u64;
+            match rustix::io::pread(&self.file, spare_capacity(&mut buf), at) {
+                // The file is at least `size` long (checked at open).
+                Ok(0) => return Err(BackstoreError::Io),
+                Ok(_) | Err(Errno::INTR) => {}
+                Err(e) => return Err(os_error(&e.into())),
+            }
+        }
+        Ok(Bytes::from(buf))
     }
 
     fn write_at(&self, offset: u64, data: &[u8], fua: bool) -> Result<(), BackstoreError> {
@@ -353,41 +380,12 @@ impl Backstore for FileBackstore {
     }
 }
 
-/// statfs(2)'s f_type of tmpfs and ramfs (linux/magic.h).
-const TMPFS_MAGIC: u64 = 0x0102_1994;
-const RAMFS_MAGIC: u64 = 0x8584_58f6;
-
-/// True when `file` is on a filesystem held in memory, whose page cache
-/// is the storage: reads and writes there never wait for a device (tmpfs
-/// has no `RWF_NOWAIT`, so this is how the daemon knows).
-fn in_memory_fs(file: &File) -> bool {
-    rustix::fs::fstatfs(file).is_ok_and(|st| {
-        let kind = st.f_type as u64;
-        kind == TMPFS_MAGIC || kind == RAMFS_MAGIC
-    })
-}
-
-/// Whether a `RWF_NOWAIT` transfer of `want` bytes moved them all. EAGAIN
-/// (the data or the space is not at hand) and short transfers say "not
-/// now"; any other error also leaves the request to the blocking path,
-/// and EOPNOTSUPP or EINVAL (no RWF_NOWAIT for this file) turns `enabled`
-/// off for good.
-fn nowait_done(res: rustix::io::Result<usize>, want: usize, enabled: &AtomicBool) -> bool {
-    match res {
-        Ok(n) => n == want,
-        Err(e) if e == Errno::OPNOTSUPP || e == Errno::INVAL => {
-            enabled.store(false, Ordering::Relaxed);
-            false
-        }
-        Err(_) => false,
-    }
-}
-
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn opts(size: u64) -> FileOptions {
+    /// A thin file of `size` bytes with 512-byte blocks.
+    pub(in crate::backstore) fn opts(size: u64) -> FileOptions {
         FileOptions {
             size: Some(size),
             thin: true,
@@ -546,38 +544,15 @@ mod tests {
     }
 
     #[test]
-    fn nowait_calls_move_all_bytes_or_none() {
-        // /tmp here is ext4, which serves RWF_NOWAIT from its page cache;
-        // elsewhere the calls may decline, never fail or move part.
+    fn read_to_bytes_matches_read_at() {
         let dir = tempfile::tempdir().unwrap();
-        let store = FileBackstore::open(&dir.path().join("nowait.img"), &opts(1 << 20)).unwrap();
-        let data = vec![9u8; 8192];
-        if !store.write_at_nowait(4096, &data) {
-            store.write_at(4096, &data, false).unwrap();
-        }
-        let mut buf = vec![0u8; 8192];
-        if store.read_at_nowait(4096, &mut buf) {
-            assert_eq!(buf, data);
-        }
-        // Past the end: declined, so the blocking path answers OutOfRange.
-        assert!(!store.read_at_nowait((1 << 20) - 512, &mut buf));
-        assert!(!store.write_at_nowait((1 << 20) - 512, &data));
-    }
-
-    #[test]
-    fn files_on_tmpfs_never_wait() {
-        let shm = Path::new("/dev/shm");
-        if !shm.is_dir() {
-            return;
-        }
-        let dir = tempfile::tempdir_in(shm).unwrap();
-        let store = FileBackstore::open(&dir.path().join("shm.img"), &opts(1 << 20)).unwrap();
-        assert!(store.never_waits());
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("disk.img");
-        let on_disk = FileBackstore::open(&path, &opts(1 << 20)).unwrap();
-        let tmp_in_memory = rustix::fs::statfs(dir.path())
-            .is_ok_and(|st| [TMPFS_MAGIC, RAMFS_MAGIC].contains(&(st.f_type as u64)));
-        assert_eq!(on_disk.never_waits(), tmp_in_memory);
+        let store = FileBackstore::open(&dir.path().join("r.img"), &opts(1 << 20)).unwrap();
+        let data: Vec<u8> = (0..65536u32).map(|i| (i % 251) as u8).collect();
+        store.write_at(4096, &data, false).unwrap();
+        let got = store.read_to_bytes(2048, 70_000).unwrap();
+        let mut expected = vec![0u8; 70_000];
+        store.read_at(2048, &mut expected).unwrap();
+        assert_eq!(got, expected);
+        assert!(store.read_to_bytes((1 << 20) - 512, 1024).is_err());
     }
 }

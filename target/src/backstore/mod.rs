@@ -8,6 +8,7 @@
 mod aligned;
 mod file;
 mod glfs;
+mod nowait;
 
 pub use aligned::{aligned_read_buffer, ALIGN};
 pub use file::{FileBackstore, FileOptions, OpenError};

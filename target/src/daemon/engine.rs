@@ -16,7 +16,6 @@ use super::control::AdminCall;
 use super::control_engine;
 use super::persist::ConfigFile;
 use crate::admin::AdminState;
-use crate::backstore::aligned_read_buffer;
 use crate::config::{AdminSeed, LunBackend, Source};
 use crate::core::{CloseReason, ConnId, Event, IoTag, TargetCore, TargetId};
 
@@ -262,7 +261,7 @@ impl Engine {
         self.in_flight += 1;
         let run = move || {
             let res = match store {
-                Some(s) => execute(&io, s.as_ref()),
+                Some(s) => io.execute(s.as_ref()),
                 None => Err(BackstoreError::Io),
             };
             let _ = tx.send((tag, res));
@@ -429,7 +428,7 @@ fn run_inline(io: &IoRequest, store: &dyn Backstore) -> Option<Result<IoData, Ba
         return None;
     }
     if store.never_waits() {
-        return Some(execute(io, store));
+        return Some(io.execute(store));
     }
     match &io.op {
         IoOp::Read { offset, len } => {
@@ -446,26 +445,5 @@ fn run_inline(io: &IoRequest, store: &dyn Backstore) -> Option<Result<IoData, Ba
             .write_at_nowait(*offset, data)
             .then_some(Ok(IoData::Done)),
         _ => None,
-    }
-}
-
-/// Runs one request. Reads land in a buffer aligned for O_DIRECT whose
-/// window is handed on without a copy.
-pub(crate) fn execute(io: &IoRequest, store: &dyn Backstore) -> Result<IoData, BackstoreError> {
-    match io.op {
-        // A store in memory needs no aligned buffer, and fills its own.
-        IoOp::Read { .. } if store.never_waits() => io.execute(store),
-        IoOp::Read { offset, len } => {
-            let n = usize::try_from(len).map_err(|_| BackstoreError::OutOfRange {
-                offset,
-                len,
-                size: store.len(),
-            })?;
-            let (mut buf, skip) = aligned_read_buffer(n);
-            let window = buf.get_mut(skip..skip + n).ok_or(BackstoreError::Io)?;
-            store.read_at(offset, window)?;
-            Ok(IoData::Read(buf.freeze().slice(skip..skip + n)))
-        }
-        _ => io.execute(store),
     }
 }
