@@ -142,14 +142,33 @@ fn scsi_command(ctx: &mut Context) -> Verdict {
 }
 
 fn task_management(ctx: &mut Context) -> Verdict {
+    tmf_refused(ctx, TmfFunction::AbortTaskSet, 0, "task management request")
+}
+
+/// Sends a TMF `function` (naming task `referenced`) in a discovery
+/// session, which RFC 7143 §4.3 says "MUST be rejected": a carried-out
+/// function (Function complete) fails.
+pub(super) fn tmf_refused(
+    ctx: &mut Context,
+    function: TmfFunction,
+    referenced: u32,
+    what: &str,
+) -> Verdict {
     let mut s = discovery_session(ctx)?;
     let itt = s.itt();
     let req = TaskManagementRequest {
-        function: TmfFunction::AbortTaskSet,
+        function,
         lun: lun(ctx),
         itt,
+        referenced_task_tag: referenced,
         cmd_sn: s.cmd_sn,
         exp_stat_sn: s.exp_stat_sn,
+        // RFC 7143 §11.5.4: RefCmdSN names the task only for ABORT TASK.
+        ref_cmd_sn: if matches!(function, TmfFunction::AbortTask) {
+            s.cmd_sn
+        } else {
+            0
+        },
         ..TaskManagementRequest::default()
     };
     s.send(ctx, req)?;
@@ -158,7 +177,7 @@ fn task_management(ctx: &mut Context) -> Verdict {
         matches!(p, Pdu::TaskManagementResponse(r)
             if r.response == TmfResponseCode::FunctionComplete)
     };
-    let verdict = rejected(answer, complete, "task management request");
+    let verdict = rejected(answer, complete, what);
     s.logout(ctx);
     Ok(verdict)
 }

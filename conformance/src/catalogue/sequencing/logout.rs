@@ -63,7 +63,7 @@ pub(super) fn request(s: &mut RawSession, reason: LogoutReason) -> LogoutRequest
 
 /// Sends a logout for `reason` naming connection `cid`; its response code and the session, or
 /// `None` when the connection closed before the response.
-fn logout(
+pub(super) fn logout(
     ctx: &mut Context,
     (reason, cid): (LogoutReason, u16),
 ) -> Result<Option<(LogoutResponseCode, RawSession)>, crate::scenario::ScenarioError> {

@@ -315,22 +315,12 @@ fn cold_reset_others(ctx: &mut Context) -> Verdict {
 }
 
 fn remove_keeps(ctx: &mut Context) -> Verdict {
-    let mut s = super::cmdsn::session(ctx)?;
-    let req = super::logout::request(&mut s, LogoutReason::RemoveConnectionForRecovery);
-    let itt = req.itt;
-    s.send(ctx, req)?;
-    let response = loop {
-        match s.next_pdu(ctx, "the Logout Response") {
-            Ok(Pdu::LogoutResponse(r)) if r.itt == itt => break r.response,
-            Ok(_) => {}
-            Err(ScenarioError::Closed(_)) => {
-                return Ok(Outcome::fail(
-                    "a Logout Response",
-                    "the connection closed first",
-                ))
-            }
-            Err(e) => return Err(e),
-        }
+    let reason = (LogoutReason::RemoveConnectionForRecovery, 0);
+    let Some((response, mut s)) = super::logout::logout(ctx, reason)? else {
+        return Ok(Outcome::fail(
+            "a Logout Response",
+            "the connection closed first",
+        ));
     };
     if response == LogoutResponseCode::Success {
         return Ok(Outcome::not_applicable(

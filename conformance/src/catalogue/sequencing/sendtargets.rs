@@ -2,15 +2,14 @@
 //! than SendTargets refused in a discovery session, SendTargets values that
 //! name no target, and the TargetAddress forms of every kind of answer.
 
-use super::discovery::{answer_to, discovery_session, rejected, target_address};
+use super::discovery::{answer_to, discovery_session, rejected, target_address, tmf_refused};
 use super::text::names;
 use crate::context::Context;
 use crate::harness::blocks::lun;
 use crate::harness::session::RawSession;
 use crate::scenario::{Level, Outcome, Scenario, ScenarioError, Verdict};
 use rtgt_proto::pdu::{
-    DataOut, Pdu, ScsiStatus, SnackRequest, SnackType, TaskManagementRequest, TextRequest,
-    TmfFunction, TmfResponseCode, TTT_RESERVED,
+    DataOut, Pdu, ScsiStatus, SnackRequest, SnackType, TextRequest, TmfFunction, TTT_RESERVED,
 };
 use rtgt_proto::text::{self, Pair};
 
@@ -134,27 +133,7 @@ fn refused_or_closed(ctx: &mut Context, mut s: RawSession, itt: u32, what: &str)
 }
 
 fn abort_task(ctx: &mut Context) -> Verdict {
-    let mut s = discovery_session(ctx)?;
-    let itt = s.itt();
-    let req = TaskManagementRequest {
-        function: TmfFunction::AbortTask,
-        lun: lun(ctx),
-        itt,
-        referenced_task_tag: 0x7777_0002,
-        cmd_sn: s.cmd_sn,
-        exp_stat_sn: s.exp_stat_sn,
-        ref_cmd_sn: s.cmd_sn,
-        ..TaskManagementRequest::default()
-    };
-    s.send(ctx, req)?;
-    let answer = answer_to(ctx, &mut s, itt)?;
-    let complete = |p: &Pdu| {
-        matches!(p, Pdu::TaskManagementResponse(r)
-            if r.response == TmfResponseCode::FunctionComplete)
-    };
-    let verdict = rejected(answer, complete, "ABORT TASK");
-    s.logout(ctx);
-    Ok(verdict)
+    tmf_refused(ctx, TmfFunction::AbortTask, 0x7777_0002, "ABORT TASK")
 }
 
 fn inquiry(ctx: &mut Context) -> Verdict {
