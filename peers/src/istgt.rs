@@ -159,6 +159,11 @@ impl Istgt {
         format!("127.0.0.1:{}", self.port)
     }
 
+    /// istgt's process (it runs in the foreground, `-D`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The target's full iSCSI name.
     pub fn target_iqn(&self) -> String {
         self.config.target_iqn()
