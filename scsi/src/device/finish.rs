@@ -180,9 +180,7 @@ impl Disk {
         // SPC-2 §5.5.1, SBC-4 §5.13: its RESERVE reservation and its
         // prevention of medium removal end.
         self.lu.nexus_loss(nexus);
-        self.lu
-            .ua
-            .establish_for(nexus, AscAscq::I_T_NEXUS_LOSS_OCCURRED);
+        self.lu.ua.nexus_lost(nexus);
         n
     }
 }
