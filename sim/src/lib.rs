@@ -100,11 +100,13 @@ pub mod mutants;
 pub mod net;
 pub mod oracle;
 pub mod pcap;
+pub mod reservation;
 pub mod rng;
 pub mod shrink;
 pub mod swarm;
 pub mod target_host;
 pub mod trace;
+pub mod ua;
 pub mod workload;
 pub mod world;
 
@@ -112,7 +114,7 @@ pub mod world;
 mod tests;
 
 pub use swarm::{Limits, Params};
-pub use world::{Options, Outcome, Schedule, Stats};
+pub use world::{Options, Outcome, Schedule, Soak, Stats};
 
 /// Runs one seed.
 pub fn run(seed: u64, opts: &Options) -> Outcome {
