@@ -75,20 +75,23 @@ impl UaLedger {
         (i, g, self.consumed.get(&(i, lun)).copied().unwrap_or(0))
     }
 
-    /// Initiator `i` logged in or lost its session.
+    /// Initiator `i` logged in or lost its session: its functions still
+    /// unanswered never will be (and their task tags may come back).
     pub fn new_session(&mut self, i: usize) {
         if let Some(g) = self.gen.get_mut(i) {
             *g += 1;
         }
         self.expect.retain(|k, _| k.0 != i);
+        self.pending.retain(|k, _| k.0 != i);
     }
 
-    /// The target crashed.
+    /// The target crashed: the functions still unanswered never will be.
     pub fn crash(&mut self) {
         for g in self.gen.iter_mut() {
             *g += 1;
         }
         self.expect.clear();
+        self.pending.clear();
     }
 
     /// Initiator `j` sent LOGICAL UNIT RESET for `lun` as `task`;
