@@ -54,6 +54,12 @@ struct Args {
     no_disk_faults: bool,
     #[arg(long)]
     no_tmf: bool,
+    /// No persistent reservation operations.
+    #[arg(long)]
+    no_pr: bool,
+    /// No CHAP logins.
+    #[arg(long)]
+    no_chap: bool,
     /// The mutation score: hunt each deliberately broken variant over this
     /// many seeds (needs the `mutants` feature) and fail if one is not
     /// caught.
@@ -120,6 +126,8 @@ impl Args {
             disk_faults: !self.no_disk_faults,
             crashes: !self.no_crashes,
             tmf: !self.no_tmf,
+            reservations: !self.no_pr,
+            chap: !self.no_chap,
         }
     }
 }
@@ -144,6 +152,8 @@ fn replay_flags(l: &Limits) -> String {
         (!l.net_faults, " --no-net-faults"),
         (!l.disk_faults, " --no-disk-faults"),
         (!l.tmf, " --no-tmf"),
+        (!l.reservations, " --no-pr"),
+        (!l.chap, " --no-chap"),
     ] {
         if off {
             s += flag;

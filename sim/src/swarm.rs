@@ -135,6 +135,10 @@ pub struct Limits {
     pub disk_faults: bool,
     pub crashes: bool,
     pub tmf: bool,
+    /// Persistent reservation operations.
+    pub reservations: bool,
+    /// CHAP logins.
+    pub chap: bool,
 }
 
 impl Default for Limits {
@@ -146,6 +150,8 @@ impl Default for Limits {
             disk_faults: true,
             crashes: true,
             tmf: true,
+            reservations: true,
+            chap: true,
         }
     }
 }
@@ -268,6 +274,10 @@ impl Params {
         };
         let p_wrong_secret = maybe(&mut r, 0.7, 0.05, 0.3);
         let p_wrong_target = maybe(&mut r, 0.7, 0.05, 0.3);
+        if !limits.reservations {
+            mix.pr = 0;
+        }
+        let chap = if limits.chap { chap } else { ChapMode::None };
         let (p_wrong_secret, p_wrong_target) = match chap {
             ChapMode::None => (0.0, 0.0),
             ChapMode::OneWay => (p_wrong_secret, 0.0),
