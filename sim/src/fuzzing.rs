@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use arbitrary::{Result, Unstructured};
 
-use crate::swarm::{DiskFaults, Mix, NetFaults, Params};
+use crate::swarm::{ChapMode, DiskFaults, Mix, NetFaults, Params};
 use crate::world::{Options, Schedule, World};
 
 /// Most initiators in one run.
@@ -50,6 +50,7 @@ fn mix(u: &mut Unstructured) -> Result<Mix> {
         unmap: u.int_in_range(0..=2)?,
         abort_task: u.int_in_range(0..=2)?,
         lun_reset: u.int_in_range(0..=1)?,
+        pr: u.int_in_range(0..=2)?,
     })
 }
 
@@ -122,6 +123,9 @@ impl Tape {
             first_burst: (*u.choose(&sizes)?).min(max_burst),
             immediate_data: u.arbitrary()?,
             initial_r2t: u.arbitrary()?,
+            chap: *u.choose(&[ChapMode::None, ChapMode::OneWay, ChapMode::Mutual])?,
+            p_wrong_secret: f64::from(u.int_in_range(0..=3u8)?) / 10.0,
+            p_wrong_target: f64::from(u.int_in_range(0..=3u8)?) / 10.0,
         };
         let mut schedule = Schedule::default();
         for _ in 0..initiators {

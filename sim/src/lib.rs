@@ -78,16 +78,40 @@
 //!   (above).
 //! - Liveness: after the faults heal, every command completes within
 //!   [`world::LIVENESS_BOUND`], and the run ends.
+//! - Reservations ([`reservation`]): the holder of LUN 0's Write Exclusive
+//!   reservation, when certain, decides every write: GOOD from a nexus
+//!   other than the holder's, or RESERVATION CONFLICT for the holder or
+//!   with no reservation, fails the run; a RESERVATION CONFLICT writes
+//!   nothing (the read oracles are told); a READ never conflicts; a RESERVE
+//!   answered GOOD while another holds it fails.
+//! - Unit attentions ([`ua`]): BUS DEVICE RESET FUNCTION OCCURRED after a
+//!   LOGICAL UNIT RESET and REGISTRATIONS PREEMPTED after a PREEMPT are
+//!   reported at most once per function sent, and at least once to each
+//!   other initiator that kept its session (its next command to the LUN).
+//! - CHAP: a login with a wrong initiator secret, or accepting a target
+//!   whose mutual response used a wrong secret, fails the run; a login
+//!   with the right secrets refused for authentication fails it too.
 //!
 //! # Workloads
 //! Reads, writes, FUA writes, SYNCHRONIZE CACHE, COMPARE AND WRITE, UNMAP
 //! and WRITE SAME (16) with UNMAP (thin LUN), ABORT TASK and LOGICAL UNIT
 //! RESET at a mix and queue depth the seed picks ([`swarm`]). COMPARE AND
 //! WRITE goes to one of the first four blocks, two tasks of one initiator
-//! at a time with the same expected value (a lock contended). Reservations are not exercised: `rtgt-scsi`
-//! implements PERSISTENT RESERVE IN and OUT (SPC-5 §5.14, with APTPL) and
-//! RESERVE/RELEASE, but no workload registers a key, reserves, preempts or
-//! hands a reservation over.
+//! at a time with the same expected value (a lock contended). About a third
+//! of the seeds add persistent reservations on LUN 0: each initiator
+//! registers its key (REGISTER AND IGNORE EXISTING KEY), reserves and
+//! releases Write Exclusive, preempts another's key, and reads the
+//! reservation, while the others write. Half of the seeds log in with CHAP
+//! (one-way or mutual), most of those with a wrong initiator or target
+//! secret now and then. Not exercised: SPC-2 RESERVE/RELEASE, PREEMPT AND
+//! ABORT, the other reservation types, APTPL, and sessions of several
+//! connections (the initiator core runs one connection per session).
+//!
+//! # Soak
+//! [`world::Soak`] stretches one seed: its mix and fault rates over a
+//! faulty period of any length, with any number of initiators and
+//! [`world::SOAK_OPS_PER_SECOND`] operations per initiator and second
+//! (`rtgt-sim --soak 1h --initiators 8`).
 
 #![forbid(unsafe_code)]
 
@@ -100,11 +124,13 @@ pub mod mutants;
 pub mod net;
 pub mod oracle;
 pub mod pcap;
+pub mod reservation;
 pub mod rng;
 pub mod shrink;
 pub mod swarm;
 pub mod target_host;
 pub mod trace;
+pub mod ua;
 pub mod workload;
 pub mod world;
 
@@ -112,7 +138,7 @@ pub mod world;
 mod tests;
 
 pub use swarm::{Limits, Params};
-pub use world::{Options, Outcome, Schedule, Stats};
+pub use world::{Options, Outcome, Schedule, Soak, Stats};
 
 /// Runs one seed.
 pub fn run(seed: u64, opts: &Options) -> Outcome {

@@ -74,10 +74,11 @@ impl Linear {
     /// Why `token` cannot be what a read of block `lba` submitted at
     /// `submit` returns, given the observations before it.
     fn excluded(&self, o: &Oracle, lun: u16, lba: u64, token: u64, submit: u64) -> Option<String> {
-        let (_, last_end) = o.span(lun, lba, token)?;
+        let spans = o.spans(lun, lba);
+        let &(_, last_end) = spans.get(&token)?;
         let seen = self.obs.get(&(lun, lba)).into_iter().flatten();
         for e in seen.filter(|e| e.end < submit && e.token != token) {
-            let x_first = o.span(lun, lba, e.token).map_or(0, |s| s.0);
+            let x_first = spans.get(&e.token).map_or(0, |s| s.0);
             if last_end < e.submit.max(x_first) && !o.crash_in(e.submit, submit) {
                 return Some(format!(
                     "an observation at [{}, {}] saw {:#x}, and every write of {token:#x} ended at {last_end} before it{}",

@@ -54,6 +54,12 @@ struct Args {
     no_disk_faults: bool,
     #[arg(long)]
     no_tmf: bool,
+    /// No persistent reservation operations.
+    #[arg(long)]
+    no_pr: bool,
+    /// No CHAP logins.
+    #[arg(long)]
+    no_chap: bool,
     /// The mutation score: hunt each deliberately broken variant over this
     /// many seeds (needs the `mutants` feature) and fail if one is not
     /// caught.
@@ -70,6 +76,28 @@ struct Args {
     /// (all of them otherwise).
     #[arg(long)]
     mutant: Option<String>,
+    /// A soak: one seed (`--seed`, 0 by default) with faults for this many
+    /// simulated seconds (`1h`, `30m`, `600s` or plain seconds) and
+    /// `--initiators` initiators (exactly, up to 64); prints the simulated
+    /// to wall time ratio and events per second.
+    #[arg(long, value_parser = parse_span)]
+    soak: Option<Duration>,
+}
+
+/// `1h`, `30m`, `600s` or `600`.
+fn parse_span(s: &str) -> Result<Duration, String> {
+    let (n, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(k) => s.split_at(k),
+        None => (s, "s"),
+    };
+    let n: u64 = n.parse().map_err(|_| format!("{s:?}: not a duration"))?;
+    let mult = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        _ => return Err(format!("{s:?}: unit s, m or h")),
+    };
+    Ok(Duration::from_secs(n.saturating_mul(mult)))
 }
 
 /// Selects `--mutant` on this thread (a build with the `mutants` feature).
@@ -98,6 +126,8 @@ impl Args {
             disk_faults: !self.no_disk_faults,
             crashes: !self.no_crashes,
             tmf: !self.no_tmf,
+            reservations: !self.no_pr,
+            chap: !self.no_chap,
         }
     }
 }
@@ -122,6 +152,8 @@ fn replay_flags(l: &Limits) -> String {
         (!l.net_faults, " --no-net-faults"),
         (!l.disk_faults, " --no-disk-faults"),
         (!l.tmf, " --no-tmf"),
+        (!l.reservations, " --no-pr"),
+        (!l.chap, " --no-chap"),
     ] {
         if off {
             s += flag;
@@ -232,6 +264,53 @@ fn one(args: &Args, seed: u64) -> Result<()> {
                 .map_or(String::new(), |k| format!(" --keep {k}"))
         );
         bail!("seed {seed} fails");
+    }
+    Ok(())
+}
+
+/// One long run: the seed's mix and fault rates for `span` of faults.
+fn soak(args: &Args, span: Duration) -> Result<()> {
+    select_mutant(args)?;
+    let seed = args.seed.unwrap_or(0);
+    let initiators = args.initiators.map(|n| n.clamp(1, 64));
+    let mut limits = args.limits();
+    limits.initiators = usize::MAX;
+    println!(
+        "rtgt-sim: soak of seed {seed}, {} s of faults, {} initiators",
+        span.as_secs(),
+        initiators.map_or("the seed's".into(), |n| n.to_string())
+    );
+    let wall = Instant::now();
+    let o = run(
+        seed,
+        &Options {
+            limits,
+            soak: Some(rtgt_sim::Soak {
+                faulty: span,
+                initiators,
+            }),
+            ..Options::default()
+        },
+    );
+    let w = wall.elapsed().as_secs_f64().max(1e-9);
+    println!("  {}", describe(&o));
+    println!("  stats {:?}", o.stats);
+    println!(
+        "rtgt-sim: soak seed {seed}: hash {:016x}, {:.0} s simulated in {:.1} s wall: ratio {:.0}x, {} events ({:.0} events/s), {} commands ({:.0}/s)",
+        o.hash,
+        o.sim_time.as_secs_f64(),
+        w,
+        o.sim_time.as_secs_f64() / w,
+        o.events,
+        o.events as f64 / w,
+        o.stats.commands,
+        o.stats.commands as f64 / w
+    );
+    for f in &o.failures {
+        println!("  FAIL {f}");
+    }
+    if !o.failures.is_empty() {
+        bail!("soak of seed {seed} fails");
     }
     Ok(())
 }
@@ -354,6 +433,9 @@ fn main() -> Result<()> {
     let args = Args::parse();
     if let Some(n) = args.mutants {
         return mutation_score(&args, n);
+    }
+    if let Some(span) = args.soak {
+        return soak(&args, span);
     }
     match (args.seed, args.seeds) {
         (Some(seed), _) => one(&args, seed),

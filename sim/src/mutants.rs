@@ -71,11 +71,34 @@ pub const VARIANTS: &[Variant] = &[
         name: "broken-digest",
         bug: "rtgt-proto: the data digest of the last PDU of a sequence not checked",
     },
+    Variant {
+        name: "broken-pr-conflict",
+        bug: "rtgt-scsi: a write from a nexus that does not hold the Write Exclusive reservation let through",
+    },
+    Variant {
+        name: "broken-pr-preempt",
+        bug: "rtgt-scsi: PREEMPT of the holder's key leaves the reservation with the preempted holder",
+    },
+    Variant {
+        name: "broken-ua",
+        bug: "rtgt-scsi: BUS DEVICE RESET FUNCTION OCCURRED reported and not cleared (reported twice)",
+    },
+    Variant {
+        name: "broken-ua-lost",
+        bug: "rtgt-scsi: LOGICAL UNIT RESET establishes its unit attention only for the nexus that asked",
+    },
+    Variant {
+        name: "broken-chap",
+        bug: "rtgt-target-core: a CHAP response that does not verify accepted",
+    },
 ];
 
 /// The checker a failure message comes from.
 pub fn checker_of(failure: &str) -> &'static str {
-    let rules: [(&str, &str); 12] = [
+    let rules: [(&str, &str); 15] = [
+        ("reservation:", "reservation"),
+        ("unit attention:", "unit attention"),
+        ("chap:", "chap"),
         ("a durable write was lost", "durability"),
         ("COMPARE AND WRITE atomicity", "caw atomicity"),
         ("COMPARE AND WRITE miscompare", "caw miscompare"),

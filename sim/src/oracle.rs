@@ -266,6 +266,17 @@ impl Oracle {
             .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)))
     }
 
+    /// [`Oracle::span`] of every token of block `lba` at once.
+    pub fn spans(&self, lun: u16, lba: u64) -> BTreeMap<u64, (u64, u64)> {
+        let mut out = BTreeMap::from([(0, (0, 0))]);
+        for r in self.records(lun, lba) {
+            out.entry(r.token)
+                .and_modify(|s: &mut (u64, u64)| *s = (s.0.min(r.submit), s.1.max(r.end)))
+                .or_insert((r.submit, r.end));
+        }
+        out
+    }
+
     /// `token` was written at block `lba` only by writes that did not happen.
     pub fn only_void(&self, lun: u16, lba: u64, token: u64) -> bool {
         token != 0
@@ -336,28 +347,32 @@ impl Oracle {
         }
     }
 
-    fn overwritten(&self, w_end: u64, lun: u16, lba: u64, t: u64, honour_crash: bool) -> bool {
-        self.records(lun, lba).any(|w2| {
-            w2.definite
-                && w2.submit > w_end
-                && w2.end < t
-                && (!honour_crash
-                    || self
-                        .crashes
-                        .iter()
-                        .all(|&c| c < w2.end || c >= t || w2.durable < c))
-        })
-    }
-
     /// The tokens block `lba` may hold for a read submitted at `submit` and
     /// completed at `end` (0: zeros, never written or unmapped).
     pub fn candidates(&self, lun: u16, lba: u64, submit: u64, end: u64) -> Vec<u64> {
+        // A value is out when a write that `overwritten` counts was
+        // submitted after it ended; whether a write counts does not depend
+        // on the value, so the latest submission of those decides for all
+        // (one pass instead of one per record).
+        let barrier = self
+            .records(lun, lba)
+            .filter(|w2| {
+                w2.definite
+                    && w2.end < submit
+                    && self
+                        .crashes
+                        .iter()
+                        .all(|&c| c < w2.end || c >= submit || w2.durable < c)
+            })
+            .map(|w2| w2.submit)
+            .max();
+        let overwritten = |w_end: u64| barrier.is_some_and(|b| b > w_end);
         let mut out = Vec::new();
-        if !self.overwritten(0, lun, lba, submit, true) {
+        if !overwritten(0) {
             out.push(0);
         }
         for w in self.records(lun, lba) {
-            if w.submit < end && !self.overwritten(w.end, lun, lba, submit, true) {
+            if w.submit < end && !overwritten(w.end) {
                 out.push(w.token);
             }
         }

@@ -174,11 +174,13 @@ pub fn families(seed: u64) -> (Limits, Outcome) {
         best = l;
         out = o;
     }
-    let toggles: [fn(&mut Limits); 4] = [
+    let toggles: [fn(&mut Limits); 6] = [
         |l| l.crashes = false,
         |l| l.net_faults = false,
         |l| l.disk_faults = false,
         |l| l.tmf = false,
+        |l| l.reservations = false,
+        |l| l.chap = false,
     ];
     for t in toggles {
         let mut l = best;

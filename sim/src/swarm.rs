@@ -77,6 +77,20 @@ pub struct Mix {
     pub unmap: u32,
     pub abort_task: u32,
     pub lun_reset: u32,
+    /// PERSISTENT RESERVE OUT and IN on LUN 0 (register, reserve, release,
+    /// preempt, read reservation).
+    pub pr: u32,
+}
+
+/// How the initiators authenticate (RFC 7143 §12.1.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChapMode {
+    /// AuthMethod=None.
+    None,
+    /// The target checks the initiator.
+    OneWay,
+    /// Each checks the other.
+    Mutual,
 }
 
 /// Everything a seed decides.
@@ -104,6 +118,12 @@ pub struct Params {
     pub first_burst: u32,
     pub immediate_data: bool,
     pub initial_r2t: bool,
+    pub chap: ChapMode,
+    /// Chance that a login offers a wrong initiator secret.
+    pub p_wrong_secret: f64,
+    /// Mutual CHAP: chance that a login expects a wrong target secret (as
+    /// if the target answered with the wrong one).
+    pub p_wrong_target: f64,
 }
 
 /// Caps on a seed's choices, used to shrink a failing run.
@@ -115,6 +135,10 @@ pub struct Limits {
     pub disk_faults: bool,
     pub crashes: bool,
     pub tmf: bool,
+    /// Persistent reservation operations.
+    pub reservations: bool,
+    /// CHAP logins.
+    pub chap: bool,
 }
 
 impl Default for Limits {
@@ -126,6 +150,8 @@ impl Default for Limits {
             disk_faults: true,
             crashes: true,
             tmf: true,
+            reservations: true,
+            chap: true,
         }
     }
 }
@@ -162,6 +188,7 @@ impl Params {
             unmap: w(&mut r, 0.5, 2),
             abort_task: w(&mut r, 0.3, 2),
             lun_reset: w(&mut r, 0.15, 1),
+            pr: 0,
         };
         if !limits.tmf {
             mix.abort_task = 0;
@@ -235,7 +262,31 @@ impl Params {
         let first_burst = sizes[r.index(sizes.len())].min(max_burst);
         let immediate_data = r.chance(0.5);
         let initial_r2t = r.chance(0.5);
+        let lun_blocks = r.range(16, 256);
+        let max_op_blocks = r.range(1, 16);
+        let heal_at = Duration::from_secs(r.range(5, 120));
+        // Drawn last, so that a seed's earlier choices stay what they were.
+        mix.pr = w(&mut r, 0.35, 4);
+        let chap = match r.below(4) {
+            0 => ChapMode::OneWay,
+            1 => ChapMode::Mutual,
+            _ => ChapMode::None,
+        };
+        let p_wrong_secret = maybe(&mut r, 0.7, 0.05, 0.3);
+        let p_wrong_target = maybe(&mut r, 0.7, 0.05, 0.3);
+        if !limits.reservations {
+            mix.pr = 0;
+        }
+        let chap = if limits.chap { chap } else { ChapMode::None };
+        let (p_wrong_secret, p_wrong_target) = match chap {
+            ChapMode::None => (0.0, 0.0),
+            ChapMode::OneWay => (p_wrong_secret, 0.0),
+            ChapMode::Mutual => (p_wrong_secret, p_wrong_target),
+        };
         Params {
+            chap,
+            p_wrong_secret,
+            p_wrong_target,
             mrdsl,
             max_burst,
             first_burst,
@@ -246,14 +297,14 @@ impl Params {
             queue_depth,
             header_digest: digests & 1 == 1,
             data_digest: digests & 2 == 2,
-            lun_blocks: r.range(16, 256),
-            max_op_blocks: r.range(1, 16),
+            lun_blocks,
+            max_op_blocks,
             mix,
             net,
             disk,
             target_crashes,
             initiator_crashes,
-            heal_at: Duration::from_secs(r.range(5, 120)),
+            heal_at,
         }
     }
 

@@ -8,13 +8,15 @@ use std::time::{Duration, Instant};
 
 use rtgt_proto::text::DigestKind;
 use rtgt_scsi::{BlockSize, Disk, DiskConfig, IoOp, IoRequest, LunMap};
-use rtgt_target::{ConnId, Event, IoTag, NopConfig, PortalGroupConfig, TargetConfig, TargetCore};
+use rtgt_target::{
+    ChapAccount, ConnId, Event, IoTag, NopConfig, PortalGroupConfig, TargetConfig, TargetCore,
+};
 
 use crate::disk::SimDisk;
 use crate::net::{DOWN, UP};
 use crate::oracle::Oracle;
 use crate::rng::Rng;
-use crate::swarm::Params;
+use crate::swarm::{ChapMode, Params};
 use crate::trace::HostId;
 use crate::world::{Ev, World};
 
@@ -36,7 +38,20 @@ pub struct TargetHost {
     blocks: u64,
     header_digest: bool,
     data_digest: bool,
+    chap: ChapMode,
+    initiators: usize,
 }
+
+/// The CHAP user and secret of initiator `i` (RFC 7143 §12.1.3).
+pub fn chap_account(i: usize) -> (String, Vec<u8>) {
+    (
+        format!("host{i}"),
+        format!("sim-secret-{i:06}").into_bytes(),
+    )
+}
+
+/// The target's CHAP user and secret for mutual CHAP.
+pub const TARGET_CHAP: (&str, &[u8]) = ("rtgt-sim-target", b"sim-target-secret");
 
 /// The configuration of LUN `n` (0 thick, 1 thin).
 fn lun_config(n: u16, blocks: u64) -> DiskConfig {
@@ -62,7 +77,16 @@ pub fn oracle_for_luns(blocks: u64) -> Oracle {
     o
 }
 
-fn build_core(blocks: u64, hd: bool, dd: bool, rng: &mut Rng) -> TargetCore {
+struct Shape {
+    blocks: u64,
+    hd: bool,
+    dd: bool,
+    chap: ChapMode,
+    initiators: usize,
+}
+
+fn build_core(s: &Shape, rng: &mut Rng) -> TargetCore {
+    let (blocks, hd, dd) = (s.blocks, s.hd, s.dd);
     let mut luns = LunMap::new();
     for n in [0u16, 1] {
         if let Ok(d) = Disk::new(lun_config(n, blocks)) {
@@ -79,6 +103,17 @@ fn build_core(blocks: u64, hd: bool, dd: bool, rng: &mut Rng) -> TargetCore {
     };
     t.session.header_digests = pref(hd);
     t.session.data_digests = pref(dd);
+    if s.chap != ChapMode::None {
+        t.auth.incoming = (0..s.initiators)
+            .map(|i| {
+                let (user, secret) = chap_account(i);
+                ChapAccount::new(&user, &secret)
+            })
+            .collect();
+    }
+    if s.chap == ChapMode::Mutual {
+        t.auth.outgoing = Some(ChapAccount::new(TARGET_CHAP.0, TARGET_CHAP.1));
+    }
     let cfg = PortalGroupConfig {
         portals: vec![PORTAL.parse().expect("portal address")],
         targets: vec![t],
@@ -99,9 +134,13 @@ impl TargetHost {
         disks.insert(1, SimDisk::new(p.lun_blocks, Some(p.disk.thin_cap)));
         TargetHost {
             core: Some(build_core(
-                p.lun_blocks,
-                p.header_digest,
-                p.data_digest,
+                &Shape {
+                    blocks: p.lun_blocks,
+                    hd: p.header_digest,
+                    dd: p.data_digest,
+                    chap: p.chap,
+                    initiators: p.initiators,
+                },
                 rng,
             )),
             gen: 0,
@@ -110,6 +149,8 @@ impl TargetHost {
             blocks: p.lun_blocks,
             header_digest: p.header_digest,
             data_digest: p.data_digest,
+            chap: p.chap,
+            initiators: p.initiators,
         }
     }
 
@@ -273,6 +314,8 @@ impl World {
         }
         let t = self.tick();
         self.oracle.crash(t);
+        self.pr.crash();
+        self.ua.crash();
         for l in self.links.values_mut().filter(|l| l.target_gen == old) {
             l.pipes[UP].closed = true;
         }
@@ -287,12 +330,14 @@ impl World {
         self.trace
             .record(self.now, HostId::Target, "restart", &[], String::new);
         let t = &self.target;
-        self.target.core = Some(build_core(
-            t.blocks,
-            t.header_digest,
-            t.data_digest,
-            &mut self.core_rng,
-        ));
+        let shape = Shape {
+            blocks: t.blocks,
+            hd: t.header_digest,
+            dd: t.data_digest,
+            chap: t.chap,
+            initiators: t.initiators,
+        };
+        self.target.core = Some(build_core(&shape, &mut self.core_rng));
         // The new incarnation answers any old connection's segment with RST.
         let gen = self.target.gen;
         let old: Vec<u64> = self

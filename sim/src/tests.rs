@@ -181,3 +181,37 @@ fn keep_lists_replay() {
         .any(|(i, _)| matches!(i, Item::DiskFault(_))));
     assert!(parse_keep("x1").is_err());
 }
+
+/// The reservation, unit attention and CHAP workloads run and are judged:
+/// over a few seeds, writes meet a known reservation holder, unit
+/// attentions are reported and wrong CHAP secrets are refused.
+#[test]
+fn reservations_unit_attentions_and_chap_are_exercised() {
+    let (mut pr, mut ua, mut chap) = (0, 0, 0);
+    for seed in 0..20 {
+        let o = run(seed, &Options::default());
+        assert!(o.failures.is_empty(), "seed {seed}: {:?}", o.failures);
+        pr += o.stats.reservation_checks;
+        ua += o.stats.unit_attentions;
+        chap += o.stats.chap_refusals;
+    }
+    assert!(pr > 100 && ua > 20 && chap > 0, "{pr} {ua} {chap}");
+}
+
+/// A short soak with more initiators than a seed picks passes and stays
+/// deterministic.
+#[test]
+fn a_soak_runs_long_and_passes() {
+    let soak = Options {
+        soak: Some(crate::Soak {
+            faulty: std::time::Duration::from_secs(300),
+            initiators: Some(6),
+        }),
+        ..Options::default()
+    };
+    let o = run(1, &soak);
+    assert!(o.failures.is_empty(), "{:?}", o.failures);
+    assert!(o.sim_time.as_secs() >= 300);
+    assert_eq!(o.params.initiators, 6);
+    assert_eq!(run(1, &soak).hash, o.hash);
+}

@@ -14,8 +14,10 @@ use bytes::{Bytes, BytesMut};
 use rtgt_initiator::{Initiator, TaskHandle, TaskOutcome};
 use rtgt_proto::pdu::{Isid, IsidType, Lun, ScsiStatus, TmfFunction, TmfResponseCode};
 use rtgt_proto::scsi::asc::SenseKey;
+use rtgt_proto::scsi::params::ReadReservation;
 
 use crate::oracle::{block_pattern, ReadBack, NEVER};
+use crate::reservation::{Access, PrAction};
 use crate::world::{Ev, World};
 
 /// How long a command may take before the initiator aborts it.
@@ -28,10 +30,18 @@ pub const TMF_TIMEOUT: Duration = Duration::from_secs(20);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpKind {
     Read,
-    Write { fua: bool },
+    Write {
+        fua: bool,
+    },
     Sync,
-    CompareAndWrite { expect: u64 },
+    CompareAndWrite {
+        expect: u64,
+    },
     Unmap,
+    /// PERSISTENT RESERVE OUT on LUN 0.
+    PrOut(PrAction),
+    /// PERSISTENT RESERVE IN, READ RESERVATION, on LUN 0.
+    PrIn,
 }
 
 /// One operation of the workload.
@@ -47,12 +57,15 @@ pub struct OpSpec {
 
 /// An operation in flight.
 #[derive(Debug, Clone)]
-struct Op {
+pub(crate) struct Op {
     spec: OpSpec,
     rec: Option<usize>,
     submit: u64,
     sent_at: Duration,
     abort_at: Option<Duration>,
+    /// The reservation model's epoch at submission (see
+    /// [`crate::reservation::PrModel::stable`]).
+    pr_epoch: Option<u64>,
 }
 
 /// One initiator host.
@@ -81,6 +94,10 @@ pub struct IniHost {
     /// New operations start no earlier than this (the workload is spread
     /// over the faulty period).
     next_issue: Duration,
+    /// This login's injected wrong secrets: (ours, the target's).
+    pub(crate) login_wrong: (bool, bool),
+    /// When the pending once-a-second tick is due.
+    tick_due: Duration,
 }
 
 impl IniHost {
@@ -103,6 +120,8 @@ impl IniHost {
             reconnect_pending: false,
             picked: 0,
             next_issue: Duration::ZERO,
+            login_wrong: (false, false),
+            tick_due: Duration::ZERO,
         }
     }
 
@@ -176,6 +195,7 @@ impl World {
             return;
         };
         self.stats.completed += 1;
+        self.judge_access(i, task.0, &op, &outcome, t);
         let s = &op.spec;
         let mut retry = false;
         match &outcome {
@@ -245,7 +265,24 @@ impl World {
                     self.inis[i].known.insert((s.lun, s.lba), s.token);
                 }
                 OpKind::Sync => self.oracle.flushed(s.lun, op.submit, t),
+                OpKind::PrOut(_) => {}
+                OpKind::PrIn => {
+                    let holder = ReadReservation::decode(&r.data)
+                        .ok()
+                        .map(|d| d.value.reservation.map(|x| x.key));
+                    if let (Some(h), Some(at)) = (holder, op.pr_epoch) {
+                        self.pr.learned(at, h);
+                    }
+                }
             },
+            TaskOutcome::Completed(r) if r.status == ScsiStatus::ReservationConflict => {
+                // SPC-5 §5.14.3: a command refused for a reservation
+                // conflict is not performed: its data never lands.
+                self.stats.failed_commands += 1;
+                if let Some(rec) = op.rec {
+                    self.oracle.void(rec, t);
+                }
+            }
             TaskOutcome::Completed(r)
                 if matches!(s.kind, OpKind::CompareAndWrite { .. })
                     && r.sense
@@ -308,25 +345,87 @@ impl World {
         let Some((_, lun_n, _)) = self.inis[i].tmfs.remove(&task.0) else {
             return;
         };
+        let t = self.tick();
+        self.ua
+            .function_done(i, task.0, response == TmfResponseCode::FunctionComplete, t);
         let still = self.inis[i].ops.values().any(|o| o.abort_at.is_some());
         if response != TmfResponseCode::FunctionComplete && still {
             // Escalate: ABORT TASK failed, reset the LUN; a reset failed,
             // drop the session.
-            let now = self.instant();
             if function == TmfFunction::AbortTask {
-                if let Some(c) = self.inis[i].core.as_mut() {
-                    if let Ok(h) =
-                        c.task_management(now, TmfFunction::LogicalUnitReset, lun(lun_n), None)
-                    {
-                        self.inis[i]
-                            .tmfs
-                            .insert(h.0, (TmfFunction::LogicalUnitReset, lun_n, self.now));
-                    }
-                }
+                self.send_tmf(i, TmfFunction::LogicalUnitReset, lun_n, None);
             } else if let Some(c) = self.inis[i].core.as_mut() {
                 c.close_local();
             }
         }
+    }
+}
+
+impl World {
+    /// The reservation model and the unit attention ledger judge a task
+    /// that ended (`task` of initiator `i`, at tick `t`).
+    fn judge_access(&mut self, i: usize, task: u32, op: &Op, outcome: &TaskOutcome, t: u64) {
+        let s = &op.spec;
+        let answered = matches!(outcome, TaskOutcome::Completed(_));
+        let (status, ua) = match outcome {
+            TaskOutcome::Completed(r) => (
+                Some(r.status),
+                r.sense
+                    .as_ref()
+                    .filter(|x| x.key == SenseKey::UNIT_ATTENTION)
+                    .map(|x| x.asc),
+            ),
+            _ => (None, None),
+        };
+        let good = status == Some(ScsiStatus::Good);
+        let conflict = status == Some(ScsiStatus::ReservationConflict);
+        if let OpKind::PrOut(action) = s.kind {
+            let done = answered.then_some(good);
+            if let Err(m) = self.pr.out_done(i, task, action, done) {
+                self.fail(format!("ini{i}: {m}"));
+            }
+            if matches!(action, PrAction::Preempt { .. }) {
+                self.ua.function_done(i, task, good, t);
+            }
+        }
+        if let Err(m) = self
+            .ua
+            .task_done(i, s.lun, op.submit, ua, good || conflict, answered)
+        {
+            self.fail(m);
+        }
+        if s.lun != 0 || !answered {
+            return;
+        }
+        match s.kind {
+            // SPC-5 §5.14.3: a Write Exclusive reservation lets every I_T
+            // nexus read.
+            OpKind::Read if conflict => self.fail(format!(
+                "ini{i}: reservation: READ answered RESERVATION CONFLICT under a Write Exclusive reservation (SPC-5 §5.14.3)"
+            )),
+            OpKind::Write { .. } | OpKind::CompareAndWrite { .. } | OpKind::Sync => {
+                let got = if good {
+                    Access::Good
+                } else if conflict {
+                    Access::Conflict
+                } else {
+                    return;
+                };
+                if let Err(m) = self.pr.check_write(i, op.pr_epoch, got) {
+                    self.fail(format!("ini{i}: {m}"));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Initiator `i` lost a task with its process (a crash).
+    pub(super) fn task_lost(&mut self, i: usize, task: u32, op: &Op) {
+        if let Some(r) = op.rec {
+            self.oracle.write_maybe(r, NEVER);
+        }
+        let t = self.tick();
+        self.judge_access(i, task, op, &TaskOutcome::SessionClosed, t);
     }
 }
 

@@ -66,6 +66,12 @@ pub struct Stats {
     pub logins: u64,
     pub io_requests: u64,
     pub misdirected: u64,
+    /// Commands judged against a known reservation holder.
+    pub reservation_checks: u64,
+    /// Unit attentions the ledger checked.
+    pub unit_attentions: u64,
+    /// Logins refused by CHAP (a wrong secret injected).
+    pub chap_refusals: u64,
 }
 
 /// How a run ended.
@@ -101,7 +107,22 @@ pub struct Options {
     pub keep: Option<BTreeSet<Item>>,
     /// Record the removable events that happen in [`Outcome::items`].
     pub log_items: bool,
+    /// A soak: one long run instead of the seed's own length.
+    pub soak: Option<Soak>,
 }
+
+/// A soak run: the seed's mix and fault rates over a long faulty period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Soak {
+    /// Simulated time during which faults happen (the seed's heal time).
+    pub faulty: Duration,
+    /// Initiators (the seed's own number when `None`).
+    pub initiators: Option<usize>,
+}
+
+/// Operations per initiator and simulated second of a soak (a seed's own
+/// runs issue 20 to 200 operations over 5 to 120 s).
+pub const SOAK_OPS_PER_SECOND: u64 = 2;
 
 /// How long a command may stay outstanding after the faults heal.
 pub const LIVENESS_BOUND: Duration = Duration::from_secs(180);
@@ -131,6 +152,8 @@ pub struct World {
     pub(crate) inis: Vec<IniHost>,
     pub(crate) oracle: Oracle,
     pub(crate) lin: Linear,
+    pub(crate) pr: crate::reservation::PrModel,
+    pub(crate) ua: crate::ua::UaLedger,
     pub(crate) failures: Vec<String>,
     pub(crate) notes: Vec<String>,
     pub(crate) stats: Stats,
@@ -140,6 +163,8 @@ pub struct World {
     pub(crate) flips_owed: bool,
     partitions: Vec<(Duration, Duration)>,
     budget: Option<u64>,
+    /// Most steps this run may take: [`MAX_STEPS`] per 120 s of faults.
+    max_steps: u64,
     /// The removable events: which happen, and the log of those that did.
     pub(crate) events: crate::shrink::Events,
 }
@@ -192,7 +217,13 @@ impl Schedule {
 impl World {
     /// A world for `seed`.
     pub fn new(seed: u64, opts: &Options) -> World {
-        let p = Params::pick(seed, &opts.limits);
+        let mut p = Params::pick(seed, &opts.limits);
+        if let Some(s) = opts.soak {
+            p.heal_at = s.faulty;
+            p.initiators = s.initiators.unwrap_or(p.initiators).max(1);
+            let ops = s.faulty.as_secs().saturating_mul(SOAK_OPS_PER_SECOND);
+            p.ops_per_initiator = u32::try_from(ops).unwrap_or(u32::MAX).max(1);
+        }
         let mut sched_rng = Rng::for_stream(seed, Stream::Scheduler);
         let schedule = Schedule::pick(&p, &mut sched_rng);
         World::build(seed, p, &schedule, sched_rng, opts)
@@ -231,6 +262,8 @@ impl World {
             inis,
             oracle: crate::target_host::oracle_for_luns(p.lun_blocks),
             lin: Linear::default(),
+            pr: crate::reservation::PrModel::new(),
+            ua: crate::ua::UaLedger::new(p.initiators),
             failures: Vec::new(),
             notes: Vec::new(),
             stats: Stats::default(),
@@ -238,6 +271,7 @@ impl World {
             flips_owed: false,
             partitions: Vec::new(),
             budget: opts.budget,
+            max_steps: MAX_STEPS * (p.heal_at.as_secs() / 120).max(1),
             events: crate::shrink::Events::new(opts.keep.clone(), opts.log_items),
             p,
         };
@@ -363,8 +397,8 @@ impl World {
                     .push(format!("stopped after the budget of {steps} steps"));
                 break;
             }
-            if steps > MAX_STEPS {
-                self.fail(format!("no end after {MAX_STEPS} steps"));
+            if steps > self.max_steps {
+                self.fail(format!("no end after {} steps", self.max_steps));
                 break;
             }
             let timer = self.next_timer();
@@ -488,6 +522,8 @@ impl World {
     }
 
     fn finish(mut self) -> Outcome {
+        self.stats.reservation_checks = self.pr.judged;
+        self.stats.unit_attentions = self.ua.seen;
         Outcome {
             seed: 0,
             hash: self.trace.hash(),

@@ -15,7 +15,7 @@ pub struct SimArgs {
     #[arg(long)]
     broken: Option<String>,
     /// The simulator's arguments (`--seeds N`, `--from N`, `--jobs N`,
-    /// `--seed N --trace`, `--pcap FILE`, `--shrink`, `--twice`, limits such
+    /// `--seed N --trace`, `--pcap FILE`, `--shrink`, `--twice`, `--soak 1h`, limits such
     /// as `--initiators N`, `--ops N`, `--no-crashes`; `-- --help` lists
     /// them). Without `--seed` or `--seeds`, 1000 seeds run.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -43,9 +43,9 @@ fn sim_command(features: Option<&str>, args: &[String]) -> Result<()> {
 
 pub fn run(a: &SimArgs) -> Result<()> {
     let mut args = a.args.clone();
-    let names_seeds = args
-        .iter()
-        .any(|arg| ["--seed", "--seeds", "--mutants", "--help", "-h"].contains(&arg.as_str()));
+    let names_seeds = args.iter().any(|arg| {
+        ["--seed", "--seeds", "--mutants", "--soak", "--help", "-h"].contains(&arg.as_str())
+    });
     if !names_seeds {
         args.extend(["--seeds".into(), "1000".into()]);
     }

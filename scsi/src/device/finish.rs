@@ -166,9 +166,20 @@ impl Disk {
         let n = self.abort_where(|t| Some(t.tag) != spared);
         self.lu.reset();
         self.lu.ua.touch(nexus);
-        self.lu
-            .ua
-            .establish(None, AscAscq::BUS_DEVICE_RESET_FUNCTION_OCCURRED);
+        // Test only: with `broken-ua-lost`, only the nexus that asked learns
+        // of the reset.
+        let only = (cfg!(feature = "broken-ua-lost") && rtgt_proto::mutant::on("broken-ua-lost"))
+            .then_some(nexus);
+        match only {
+            Some(n) => self
+                .lu
+                .ua
+                .establish_for(n, AscAscq::BUS_DEVICE_RESET_FUNCTION_OCCURRED),
+            None => self
+                .lu
+                .ua
+                .establish(None, AscAscq::BUS_DEVICE_RESET_FUNCTION_OCCURRED),
+        }
         n
     }
 

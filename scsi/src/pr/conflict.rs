@@ -98,7 +98,12 @@ impl Reservations {
         match class {
             Class::Always => false,
             Class::Read => exclusive_access(res.pr_type),
-            Class::Write => true,
+            // Test only: with `broken-pr-conflict`, a write through an I_T
+            // nexus that does not hold the reservation is let through.
+            Class::Write => {
+                !(cfg!(feature = "broken-pr-conflict")
+                    && rtgt_proto::mutant::on("broken-pr-conflict"))
+            }
         }
     }
 }

@@ -385,10 +385,16 @@ impl Reservations {
                 // reservation becomes this nexus's, of the new type.
                 let removed = self.pr.retain(|i, reg| i == me || reg.key != sark);
                 let me = self.pr.registration(nexus).unwrap_or(0);
-                self.pr.reservation = Some(PrReservation {
-                    pr_type: t,
-                    holder: (!all_registrants(t)).then_some(me),
-                });
+                // Test only: with `broken-pr-preempt`, the preempted holder
+                // keeps the reservation.
+                if !(cfg!(feature = "broken-pr-preempt")
+                    && rtgt_proto::mutant::on("broken-pr-preempt"))
+                {
+                    self.pr.reservation = Some(PrReservation {
+                        pr_type: t,
+                        holder: (!all_registrants(t)).then_some(me),
+                    });
+                }
                 // SPC-5 §5.14.11.4.3: a changed type or scope releases the
                 // old reservation for the remaining registrants.
                 if r.pr_type != t {

@@ -75,7 +75,16 @@ impl UnitAttentions {
     /// The oldest condition of `n`, removed (SAM-5 §5.14: reporting a unit
     /// attention clears it, with UA_INTLCK_CTRL 00b).
     pub(crate) fn take(&mut self, n: &Nexus) -> Option<AscAscq> {
-        self.queue(n).pop_front()
+        let q = self.queue(n);
+        // Test only: with `broken-ua`, BUS DEVICE RESET FUNCTION OCCURRED
+        // is reported and stays pending.
+        if cfg!(feature = "broken-ua")
+            && rtgt_proto::mutant::on("broken-ua")
+            && q.front() == Some(&AscAscq::BUS_DEVICE_RESET_FUNCTION_OCCURRED)
+        {
+            return q.front().copied();
+        }
+        q.pop_front()
     }
 
     /// Registers `n` without reporting anything.

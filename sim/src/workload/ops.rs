@@ -9,15 +9,18 @@ use bytes::{Bytes, BytesMut};
 use rtgt_initiator::{ScsiRequest, TaskHandle};
 use rtgt_proto::pdu::{LogoutReason, TmfFunction};
 use rtgt_proto::scsi::cdb::{
-    CompareAndWrite, Read10, SynchronizeCache10, Unmap, Write10, WriteSame16,
+    pr_type, CompareAndWrite, PersistentReserveIn, PrInAction, PrOutAction, Read10,
+    SynchronizeCache10, Unmap, Write10, WriteSame16,
 };
-use rtgt_proto::scsi::params::{UnmapDescriptor, UnmapList};
+use rtgt_proto::scsi::params::{PrOutBasic, UnmapDescriptor, UnmapList};
+
+use crate::reservation::{key_of, PrAction};
 
 use crate::shrink::Item;
 use crate::trace::HostId;
 
 /// The operations of the mix, in its order (for the event log).
-const OP_NAMES: [&str; 8] = [
+const OP_NAMES: [&str; 9] = [
     "read",
     "write",
     "write-fua",
@@ -26,6 +29,7 @@ const OP_NAMES: [&str; 8] = [
     "unmap",
     "abort-task",
     "lun-reset",
+    "persistent-reserve",
 ];
 use crate::world::{Ev, World};
 
@@ -36,7 +40,7 @@ impl World {
     pub(crate) fn work_tick(&mut self, i: usize) {
         if !self.inis[i].logged_in || self.inis[i].done {
             if self.inis[i].up && !self.inis[i].done {
-                self.at(self.now + Duration::from_secs(1), Ev::Tick(i));
+                self.periodic_tick(i);
             }
             return;
         }
@@ -116,7 +120,20 @@ impl World {
                 }
             }
         }
-        self.at(self.now + Duration::from_secs(1), Ev::Tick(i));
+        self.periodic_tick(i);
+    }
+
+    /// The once-a-second tick of initiator `i` (command timeouts, the
+    /// next operation), unless one is already due: each tick would
+    /// otherwise start a chain of its own, and a long run would carry one
+    /// chain per operation issued.
+    fn periodic_tick(&mut self, i: usize) {
+        if self.inis[i].tick_due > self.now {
+            return;
+        }
+        let at = self.now + Duration::from_secs(1);
+        self.inis[i].tick_due = at;
+        self.at(at, Ev::Tick(i));
     }
 
     pub(super) fn send_tmf(
@@ -130,8 +147,36 @@ impl World {
         if let Some(c) = self.inis[i].core.as_mut() {
             if let Ok(h) = c.task_management(now, f, lun(lun_n), task) {
                 self.inis[i].tmfs.insert(h.0, (f, lun_n, self.now));
+                if f == TmfFunction::LogicalUnitReset {
+                    let logged_in: Vec<usize> = (0..self.inis.len())
+                        .filter(|&k| self.inis[k].logged_in)
+                        .collect();
+                    self.ua.reset_sent(i, h.0, lun_n, &logged_in);
+                }
             }
         }
+    }
+
+    /// A persistent reservation operation of initiator `i`: mostly
+    /// register, reserve, release and preempt, now and then a READ
+    /// RESERVATION that lets the model learn the holder again.
+    fn pick_pr(&mut self, i: usize) -> OpKind {
+        let others = self.inis.len().saturating_sub(1);
+        let x = self.work_rng.below(100);
+        let action = match x {
+            0..=24 => PrAction::Register,
+            25..=49 => PrAction::Reserve,
+            50..=64 => PrAction::Release,
+            65..=84 if others > 0 => {
+                let k = self.work_rng.index(others);
+                PrAction::Preempt {
+                    victim: if k >= i { k + 1 } else { k },
+                }
+            }
+            65..=84 => PrAction::Register,
+            _ => return OpKind::PrIn,
+        };
+        OpKind::PrOut(action)
     }
 
     /// Picks the next operation from the mix; task management is issued
@@ -148,6 +193,7 @@ impl World {
             m.unmap,
             m.abort_task,
             m.lun_reset,
+            m.pr,
         ];
         let total: u32 = weights.iter().sum();
         let mut x = r.below(u64::from(total)) as u32;
@@ -166,6 +212,7 @@ impl World {
         // the LUN, as initiators using it as a lock do (VMFS's ATS), so
         // that it meets other writes and compares of its block.
         let lba = if which == 4 { lba % CAW_BLOCKS } else { lba };
+        let pr = (which == 8).then(|| self.pick_pr(i));
         // Each operation is an event shrinking may remove.
         self.inis[i].picked += 1;
         let n = self.inis[i].picked;
@@ -177,6 +224,7 @@ impl World {
             5 => format!("{at:?}: ini{i} {name} lun 1 lba {lba} x{blocks}"),
             6 => format!("{at:?}: ini{i} {name}"),
             7 => format!("{at:?}: ini{i} {name} lun {lun_n}"),
+            8 => format!("{at:?}: ini{i} {name} {pr:?} lun 0"),
             _ => format!("{at:?}: ini{i} {name} lun {lun_n} lba {lba} x{blocks}"),
         });
         let h = &mut self.inis[i];
@@ -191,6 +239,7 @@ impl World {
                 expect: h.known.get(&(lun_n, lba)).copied().unwrap_or(0),
             },
             5 => OpKind::Unmap,
+            8 => pr.unwrap_or(OpKind::PrIn),
             6 => {
                 let pick = self.work_rng.index(h.ops.len().max(1));
                 let target = h.ops.keys().copied().nth(pick).filter(|_| keep);
@@ -213,6 +262,7 @@ impl World {
         let (lun_n, blocks) = match kind {
             OpKind::Unmap => (1, blocks),
             OpKind::CompareAndWrite { .. } => (lun_n, 1),
+            OpKind::PrOut(_) | OpKind::PrIn => (0, 1),
             _ => (lun_n, blocks),
         };
         let spec = OpSpec {
@@ -298,6 +348,29 @@ impl World {
                 };
                 ScsiRequest::write(l, &cdb.encode(), Bytes::from(list))
             }
+            OpKind::PrOut(action) => {
+                let (key, sark, action) = match action {
+                    // SPC-5 §5.14.7: REGISTER AND IGNORE EXISTING KEY takes
+                    // the new key from SERVICE ACTION RESERVATION KEY, so a
+                    // retry changes nothing.
+                    PrAction::Register => (0, key_of(i), PrOutAction::RegisterAndIgnoreExistingKey),
+                    PrAction::Reserve => (key_of(i), 0, PrOutAction::Reserve),
+                    PrAction::Release => (key_of(i), 0, PrOutAction::Release),
+                    PrAction::Preempt { victim } => {
+                        (key_of(i), key_of(victim), PrOutAction::Preempt)
+                    }
+                };
+                let (cdb, list) = PrOutBasic::command(action, pr_type::WRITE_EXCLUSIVE, key, sark);
+                ScsiRequest::write(l, &cdb, Bytes::from(list))
+            }
+            OpKind::PrIn => {
+                let cdb = PersistentReserveIn {
+                    service_action: PrInAction::ReadReservation,
+                    allocation_length: 24,
+                    ..PersistentReserveIn::default()
+                };
+                ScsiRequest::read(l, &cdb.encode(), 24)
+            }
         };
         let Some(core) = self.inis[i].core.as_mut() else {
             self.inis[i].retry.push_front(spec);
@@ -310,6 +383,18 @@ impl World {
         self.stats.commands += 1;
         let t = self.tick();
         let host = HostId::Initiator(i);
+        let pr_epoch = match spec.kind {
+            OpKind::PrOut(action) => {
+                self.pr.out_submitted(i, handle.0);
+                if let PrAction::Preempt { victim } = action {
+                    let victim_in = self.inis.get(victim).is_some_and(|h| h.logged_in);
+                    self.ua.preempt_sent(i, handle.0, victim, victim_in);
+                }
+                None
+            }
+            OpKind::PrIn => Some(self.pr.epoch()),
+            _ => self.pr.stable(),
+        };
         let rec = match spec.kind {
             OpKind::Write { fua } => Some(
                 self.oracle
@@ -345,6 +430,7 @@ impl World {
                 submit: t,
                 sent_at: self.now,
                 abort_at: None,
+                pr_epoch,
             },
         );
     }

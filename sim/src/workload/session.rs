@@ -4,11 +4,11 @@
 use super::outcome_name;
 use std::time::Duration;
 
-use rtgt_initiator::{Event, Initiator, InitiatorConfig};
+use rtgt_initiator::{ChapConfig, Event, Initiator, InitiatorConfig, LoginError};
 
 use crate::net::{DOWN, UP};
-use crate::oracle::NEVER;
-use crate::target_host::TARGET_NAME;
+use crate::swarm::ChapMode;
+use crate::target_host::{chap_account, TARGET_CHAP, TARGET_NAME};
 use crate::trace::HostId;
 use crate::world::{Ev, World};
 
@@ -37,6 +37,28 @@ impl World {
             .set("FirstBurstLength", &self.p.first_burst.to_string())
             .set("ImmediateData", yn(self.p.immediate_data))
             .set("InitialR2T", yn(self.p.initial_r2t));
+        self.inis[i].login_wrong = (false, false);
+        if self.p.chap != ChapMode::None {
+            // A wrong secret now and then: the login must fail (RFC 7143
+            // §12.1.3), and a right one must pass.
+            let wrong_ini = self.work_rng.chance(self.p.p_wrong_secret);
+            let wrong_tgt =
+                self.p.chap == ChapMode::Mutual && self.work_rng.chance(self.p.p_wrong_target);
+            self.inis[i].login_wrong = (wrong_ini, wrong_tgt);
+            let (user, mut secret) = chap_account(i);
+            if wrong_ini {
+                secret.push(b'!');
+            }
+            let mut chap = ChapConfig::one_way(&user, &secret);
+            if self.p.chap == ChapMode::Mutual {
+                let mut theirs = TARGET_CHAP.1.to_vec();
+                if wrong_tgt {
+                    theirs.push(b'!');
+                }
+                chap = chap.with_mutual(Some(TARGET_CHAP.0), &theirs);
+            }
+            cfg = cfg.with_chap(chap);
+        }
         cfg.nop_timeout = Duration::from_secs(10);
         cfg.keepalive = Some(Duration::from_secs(5));
         let mut core = Initiator::new(cfg, self.core_rng.fork());
@@ -79,11 +101,10 @@ impl World {
         h.tmfs.clear();
         h.retry.clear();
         let ops = std::mem::take(&mut h.ops);
-        for op in ops.values() {
-            if let Some(r) = op.rec {
-                self.oracle.write_maybe(r, NEVER);
-            }
+        for (&task, op) in ops.iter() {
+            self.task_lost(i, task, op);
         }
+        self.ua.new_session(i);
         // The budget is the host's, not the process's: lost work is redone.
         let lost = ops.len() as u32;
         self.inis[i].issued = self.inis[i].issued.saturating_sub(lost);
@@ -151,6 +172,17 @@ impl World {
                 self.stats.logins += 1;
                 let t = self.tick();
                 self.oracle.reinstated(host, t);
+                self.pr.logged_in(i);
+                self.ua.new_session(i);
+                match self.inis[i].login_wrong {
+                    (true, _) => self.fail(format!(
+                        "chap: ini{i} logged in with a wrong CHAP secret (RFC 7143 §12.1.3)"
+                    )),
+                    (_, true) => self.fail(format!(
+                        "chap: ini{i} logged in although the target's mutual CHAP response used a wrong secret (RFC 7143 §12.1.3)"
+                    )),
+                    _ => {}
+                }
                 let h = &mut self.inis[i];
                 h.logged_in = true;
                 if let Some(l) = h.link.and_then(|l| self.links.get_mut(&l)) {
@@ -189,12 +221,29 @@ impl World {
                     self.digest_error_seen(link, DOWN);
                 }
             }
+            Event::LoginFailed(e) => self.login_failed(i, &e),
             Event::Closed(_) => self.ini_closed(i),
             _ => {}
         }
     }
 
+    /// A login failed: CHAP must refuse exactly the wrong secrets.
+    fn login_failed(&mut self, i: usize, e: &LoginError) {
+        let (wrong_ini, wrong_tgt) = self.inis[i].login_wrong;
+        match e {
+            LoginError::AuthenticationFailure if wrong_ini => self.stats.chap_refusals += 1,
+            LoginError::TargetAuthFailed { .. } if wrong_tgt => self.stats.chap_refusals += 1,
+            LoginError::AuthenticationFailure | LoginError::TargetAuthFailed { .. } => {
+                self.fail(format!(
+                    "chap: ini{i}'s login with the right secrets failed: {e}"
+                ));
+            }
+            _ => {}
+        }
+    }
+
     pub(super) fn ini_closed(&mut self, i: usize) {
+        self.ua.new_session(i);
         let h = &mut self.inis[i];
         h.core = None;
         h.logged_in = false;

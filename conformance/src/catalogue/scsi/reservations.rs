@@ -8,8 +8,7 @@ use crate::scenario::{Level, Needs, Outcome, Scenario, ScenarioError, Verdict};
 use rtgt_proto::pdu::ScsiStatus;
 use rtgt_proto::scsi::asc::AscAscq;
 use rtgt_proto::scsi::cdb::{
-    pr_type, PersistentReserveIn, PersistentReserveOut, PrInAction, PrOutAction, Read10, Release6,
-    Reserve6,
+    pr_type, PersistentReserveIn, PrInAction, PrOutAction, Read10, Release6, Reserve6,
 };
 use rtgt_proto::scsi::params::{PrOutBasic, ReadKeys, ReadReservation};
 
@@ -93,20 +92,7 @@ pub const SCENARIOS: &[Scenario] = &[
 pub(super) const KEY: u64 = 0x7274_6774_5052_0001;
 
 pub(super) fn pr_out(action: PrOutAction, ty: u8, key: u64, sa_key: u64) -> ([u8; 10], Vec<u8>) {
-    let list = PrOutBasic {
-        key,
-        service_action_key: sa_key,
-        ..Default::default()
-    }
-    .encode();
-    let cdb = PersistentReserveOut {
-        service_action: action,
-        pr_type: ty,
-        parameter_list_length: list.len() as u32,
-        ..Default::default()
-    }
-    .encode();
-    (cdb, list)
+    PrOutBasic::command(action, ty, key, sa_key)
 }
 
 pub(super) fn out(

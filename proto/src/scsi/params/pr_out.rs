@@ -28,6 +28,31 @@ pub struct PrOutBasic {
 }
 
 impl PrOutBasic {
+    /// A PERSISTENT RESERVE OUT command with a basic parameter list of
+    /// `key` and `sa_key` (SPC-5 §6.17.1, §6.17.3): its CDB (scope
+    /// LU_SCOPE, type `pr_type`) and its data.
+    pub fn command(
+        action: crate::scsi::cdb::PrOutAction,
+        pr_type: u8,
+        key: u64,
+        sa_key: u64,
+    ) -> ([u8; 10], Vec<u8>) {
+        let list = PrOutBasic {
+            key,
+            service_action_key: sa_key,
+            ..Default::default()
+        }
+        .encode();
+        let cdb = crate::scsi::cdb::PersistentReserveOut {
+            service_action: action,
+            pr_type,
+            parameter_list_length: list.len() as u32,
+            ..Default::default()
+        }
+        .encode();
+        (cdb, list)
+    }
+
     /// Encodes 24 bytes, plus the TransportID list when SPEC_I_PT is set.
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(24);
