@@ -214,7 +214,10 @@ impl Multipath {
             self.unit = unit;
         }
         path.tpgs = tpgs;
-        for d in designators.iter().filter(|d| d.association == ASSOC_TARGET_PORT) {
+        for d in designators
+            .iter()
+            .filter(|d| d.association == ASSOC_TARGET_PORT)
+        {
             let v = short(&d.designator);
             match d.designator_type {
                 DESIGNATOR_RELATIVE_TARGET_PORT => path.relative_port = v.or(path.relative_port),
@@ -384,7 +387,11 @@ impl Multipath {
             },
         };
         NoUsablePath {
-            paths: self.paths.iter().map(|p| (p.portal.clone(), why(p))).collect(),
+            paths: self
+                .paths
+                .iter()
+                .map(|p| (p.portal.clone(), why(p)))
+                .collect(),
         }
     }
 }
@@ -441,9 +448,7 @@ pub fn set_target_port_groups(group: u16, state: u8) -> ([u8; 12], Vec<u8>) {
     let [hi, lo] = group.to_be_bytes();
     data.splice(4..8, [state & 0x0f, 0, hi, lo]);
     let len = (data.len() as u32).to_be_bytes();
-    let cdb = [
-        0xa4, 0x0a, 0, 0, 0, 0, len[0], len[1], len[2], len[3], 0, 0,
-    ];
+    let cdb = [0xa4, 0x0a, 0, 0, 0, 0, len[0], len[1], len[2], len[3], 0, 0];
     (cdb, data)
 }
 

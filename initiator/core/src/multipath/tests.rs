@@ -157,7 +157,10 @@ fn explicit_alua_activates_a_standby_group() {
     m.on_path_lost(0, "connection closed");
     assert_eq!(m.activation(), None);
     let e = m.select().unwrap_err().to_string();
-    assert!(e.contains("127.0.0.1:3260 is down (connection closed)"), "{e}");
+    assert!(
+        e.contains("127.0.0.1:3260 is down (connection closed)"),
+        "{e}"
+    );
     assert!(
         e.contains("127.0.0.2:3260 is standby (target port group 2; the target does not take"),
         "{e}"

@@ -1,0 +1,246 @@
+//! Multipath failover across two rtgtd processes serving one LU file under
+//! one target name and LU identity (same IQN and LUN, hence the same NAA
+//! designator, and the same serial): node A on 127.0.0.1, target port
+//! group 1, active/optimized; node B on 127.0.0.2, group 2, standby; both
+//! with explicit and implicit ALUA (`access = "both"`).
+//!
+//! The multipath client (`MultipathSession`, what `rtgt-iscsi --multipath`
+//! runs) writes a pattern with eight writes in flight; A is killed with
+//! SIGKILL during the writes; the client reads the groups through B,
+//! activates B's group with SET TARGET PORT GROUPS (explicit ALUA, as an
+//! initiator does when its active path group is gone), sends the writes A
+//! never answered again through B and goes on. Then every acknowledged
+//! write is read back through B by another session and compared. The
+//! check is shown to catch a lost write: a block overwritten behind the
+//! client's back is reported. Last, with B killed too, the client says no
+//! path is usable.
+
+mod common;
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use common::tgt::start_rtgtd_with;
+use common::Rtgtd;
+use rtgt_initiator::client::{ClientConfig, ClientError, MultipathSession, Session};
+use rtgt_initiator::core::multipath::PathHealth;
+use rtgt_initiator::InitiatorConfig;
+use rtgt_proto::pdu::Lun;
+use rtgt_proto::scsi::params::tpg;
+
+const IQN: &str = "iqn.2024-01.org.rtgt:mpath";
+/// Writes of `BLOCKS` 512-byte blocks, each at its own LBA range.
+const WRITES: usize = 4000;
+const BLOCKS: u64 = 8;
+const IN_FLIGHT: usize = 8;
+/// A is killed once this many writes were acknowledged.
+const KILL_AFTER: usize = 300;
+/// Bound on the whole write phase.
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// Node `me` (group, relative port and portal group tag `me`) on
+/// `address`, in `state`; the other node's group in `peer_state`.
+fn config(file: &Path, address: &str, me: u16, state: &str, peer_state: &str) -> String {
+    let peer = 3 - me;
+    format!(
+        "portals = [\"{address}:0\"]\ntpgt = {me}\n\
+         [nop]\ninterval_secs = 0\n\
+         [alua]\naccess = \"both\"\ngroup = {me}\nstate = \"{state}\"\nrelative_port = {me}\npreferred = {pref}\n\
+         [[alua.peer]]\ngroup = {peer}\nstate = \"{peer_state}\"\nports = [{peer}]\npreferred = {ppref}\n\
+         [[target]]\niqn = \"{IQN}\"\n\
+         [[target.lun]]\nlun = 0\nbackstore = \"file\"\npath = \"{}\"\nserial = \"mpath-lu-0\"\n",
+        file.display(),
+        pref = me == 1,
+        ppref = peer == 1,
+    )
+}
+
+fn start(dir: &Path, text: &str) -> Rtgtd {
+    std::fs::create_dir_all(dir).expect("folder");
+    let config = dir.join("rtgt.toml");
+    std::fs::write(&config, text).expect("config");
+    start_rtgtd_with(dir, &config).0
+}
+
+/// The pattern of write `i`: its LBA and a stream seeded by it.
+fn pattern(i: usize) -> Bytes {
+    let lba = i as u64 * BLOCKS;
+    let mut b = Vec::with_capacity(BLOCKS as usize * 512);
+    let mut x = lba.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    while b.len() < BLOCKS as usize * 512 {
+        b.extend_from_slice(&lba.to_be_bytes());
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        b.extend_from_slice(&x.to_le_bytes());
+    }
+    Bytes::from(b)
+}
+
+/// The acknowledged writes whose blocks do not read back through `s`.
+async fn lost_writes(s: &Session, acked: &[usize]) -> Vec<usize> {
+    let lun = Lun::single_level(0);
+    let mut lost = Vec::new();
+    for &i in acked {
+        let got = s
+            .read(lun, i as u64 * BLOCKS, BLOCKS as u32)
+            .await
+            .expect("read back through B");
+        if got != pattern(i) {
+            lost.push(i);
+        }
+    }
+    lost
+}
+
+fn client_config(host: &str) -> ClientConfig {
+    let ini = InitiatorConfig::normal(&format!("iqn.2024-01.org.rtgt:{host}"), IQN);
+    let mut c = ClientConfig::new(ini);
+    c.connect_timeout = Duration::from_secs(5);
+    c.command_timeout = Some(Duration::from_secs(10));
+    c
+}
+
+#[test]
+fn failover_keeps_every_acknowledged_write() {
+    let started = Instant::now();
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let file = dir.path().join("lu.img");
+    std::fs::File::create(&file)
+        .and_then(|f| f.set_len(WRITES as u64 * BLOCKS * 512))
+        .expect("LU file");
+    let a_text = config(&file, "127.0.0.1", 1, "active/optimized", "standby");
+    let b_text = config(&file, "127.0.0.2", 2, "standby", "active/optimized");
+    let a = start(&dir.path().join("a"), &a_text);
+    let mut b = start(&dir.path().join("b"), &b_text);
+    let portals = vec![a.addr.to_string(), b.addr.to_string()];
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let lun = Lun::single_level(0);
+    let mp = rt
+        .block_on(MultipathSession::login(
+            &portals,
+            client_config("mpath"),
+            lun,
+        ))
+        .expect("multipath login");
+    let state = mp.state();
+    assert_eq!(
+        state.paths().iter().map(|p| p.group).collect::<Vec<_>>(),
+        vec![Some(1), Some(2)],
+        "each path's group from VPD page 83h"
+    );
+    assert_eq!(
+        state
+            .groups()
+            .iter()
+            .map(|g| (g.id, g.state))
+            .collect::<Vec<_>>(),
+        vec![(1, tpg::ALUA_ACTIVE_OPTIMIZED), (2, tpg::ALUA_STANDBY)]
+    );
+
+    // The writes, IN_FLIGHT at a time; each records its acknowledgement.
+    let next = Arc::new(AtomicUsize::new(0));
+    let acked = Arc::new(Mutex::new(Vec::new()));
+    let failed = Arc::new(Mutex::new(Vec::new()));
+    let workers: Vec<_> = (0..IN_FLIGHT)
+        .map(|_| {
+            let (mp, next, acked, failed) =
+                (mp.clone(), next.clone(), acked.clone(), failed.clone());
+            rt.spawn(async move {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    if i >= WRITES {
+                        return;
+                    }
+                    match mp.write(i as u64 * BLOCKS, pattern(i)).await {
+                        Ok(()) => acked.lock().unwrap().push(i),
+                        Err(e) => failed.lock().unwrap().push((i, e.to_string())),
+                    }
+                }
+            })
+        })
+        .collect();
+    let count = || acked.lock().unwrap().len();
+    let deadline = Instant::now() + LIMIT;
+    while count() < KILL_AFTER {
+        assert!(Instant::now() < deadline, "{} writes acknowledged", count());
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    a.signal("-KILL");
+    let at_kill = count();
+    let killed = Instant::now();
+    for w in workers {
+        rt.block_on(async { tokio::time::timeout(LIMIT, w).await })
+            .expect("the writes end in time")
+            .expect("writer task");
+    }
+    let failover_done = killed.elapsed();
+    let acked = acked.lock().unwrap().clone();
+    let failed = failed.lock().unwrap().clone();
+    let state = mp.state();
+    println!(
+        "acknowledged {} writes ({at_kill} when A was killed), {} failed, {} sent again; \
+         paths: {:?}; writes after the kill took {failover_done:?}",
+        acked.len(),
+        failed.len(),
+        state.retries(),
+        state.paths()
+    );
+    assert!(failed.is_empty(), "writes failed: {failed:?}");
+    assert_eq!(acked.len(), WRITES);
+    assert!(at_kill < WRITES, "A was killed after the last write");
+    assert!(state.retries() >= 1, "no write was in flight on A");
+    assert!(
+        matches!(state.paths()[0].health, PathHealth::Down(_)),
+        "{:?}",
+        state.paths()[0]
+    );
+    assert!(state.paths()[0].answered >= KILL_AFTER as u64);
+    assert!(state.paths()[1].answered > 0, "nothing went through B");
+    assert!(
+        state
+            .groups()
+            .iter()
+            .any(|g| g.id == 2 && g.state == tpg::ALUA_ACTIVE_OPTIMIZED),
+        "B's group was activated: {:?}",
+        state.groups()
+    );
+
+    // Every acknowledged write reads back through B, by another session.
+    let check = rt
+        .block_on(Session::login(
+            &b.addr.to_string(),
+            client_config("checker"),
+        ))
+        .expect("checker login");
+    let lost = rt.block_on(lost_writes(&check, &acked));
+    assert!(lost.is_empty(), "acknowledged writes lost: {lost:?}");
+    // The check catches a lost write: write 0's blocks, overwritten.
+    rt.block_on(check.write(lun, 0, Bytes::from(vec![0; BLOCKS as usize * 512])))
+        .expect("overwrite");
+    assert_eq!(rt.block_on(lost_writes(&check, &acked)), vec![0]);
+    rt.block_on(check.logout()).expect("logout");
+
+    // With B gone too, the client says no path is usable.
+    b.signal("-KILL");
+    let e = rt
+        .block_on(mp.write(0, pattern(0)))
+        .expect_err("no path is left");
+    assert!(matches!(e, ClientError::NoUsablePath(_)), "{e}");
+    let text = e.to_string();
+    assert!(
+        text.starts_with("no usable path to the logical unit: "),
+        "{text}"
+    );
+    assert!(text.contains(&format!("{} is down", portals[0])), "{text}");
+    assert!(text.contains(&format!("{} is down", portals[1])), "{text}");
+    let _ = b.stop();
+    println!("test took {:?}", started.elapsed());
+}
