@@ -244,3 +244,61 @@ fn failover_keeps_every_acknowledged_write() {
     let _ = b.stop();
     println!("test took {:?}", started.elapsed());
 }
+
+/// `rtgt-iscsi verify --multipath` with A down from the start: the login
+/// to A is refused, B's standby group is activated, the pattern is
+/// written and read back through B; with B down too, it fails with "no
+/// usable path". `cargo xtask ci` builds rtgt-iscsi and names it in
+/// RTGT_ISCSI.
+#[cfg(feature = "real-peers")]
+#[test]
+fn rtgt_iscsi_multipath_uses_the_standby_node_when_the_active_one_is_down() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let file = dir.path().join("lu.img");
+    std::fs::File::create(&file)
+        .and_then(|f| f.set_len(8 << 20))
+        .expect("LU file");
+    let a_text = config(&file, "127.0.0.1", 1, "active/optimized", "standby");
+    let b_text = config(&file, "127.0.0.2", 2, "standby", "active/optimized");
+    let mut a = start(&dir.path().join("a"), &a_text);
+    let mut b = start(&dir.path().join("b"), &b_text);
+    let (pa, pb) = (a.addr.to_string(), b.addr.to_string());
+    assert!(a.stop().success());
+    let args = |cmd: &'static str| {
+        vec![
+            cmd,
+            "--multipath",
+            "--portal",
+            pa.as_str(),
+            "--portal",
+            pb.as_str(),
+            "--target",
+            IQN,
+            "--lun",
+            "0",
+        ]
+    };
+    let mut verify = args("verify");
+    verify.extend(["--blocks", "1024"]);
+    let limit = Duration::from_secs(60);
+    let (ok, out) = common::run(&common::rtgt_iscsi(), &verify, limit);
+    assert!(ok, "{out}");
+    assert!(out.contains("verified 1024 blocks"), "{out}");
+    assert!(
+        out.contains(&format!("path {pa}: down (login failed")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "path {pb}: up, target port group 2 active/optimized, 16 commands answered"
+        )),
+        "{out}"
+    );
+    assert!(b.stop().success());
+    let (ok, out) = common::run(&common::rtgt_iscsi(), &args("readcap"), limit);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("no usable path to the logical unit: "),
+        "{out}"
+    );
+}
