@@ -12,8 +12,10 @@
 //! never answered again through B and goes on. Then every acknowledged
 //! write is read back through B by another session and compared. The
 //! check is shown to catch a lost write: a block overwritten behind the
-//! client's back is reported. Last, with B killed too, the client says no
-//! path is usable.
+//! client's back is reported. Then A is started again on its address
+//! (active/optimized, preferred) and, once the client probes its lost
+//! path, writes go through A again (failback). Last, with both nodes
+//! killed, the client says no path is usable.
 
 mod common;
 
@@ -42,11 +44,12 @@ const KILL_AFTER: usize = 300;
 const LIMIT: Duration = Duration::from_secs(60);
 
 /// Node `me` (group, relative port and portal group tag `me`) on
-/// `address`, in `state`; the other node's group in `peer_state`.
+/// `address` (port 0: any), in `state`; the other node's group in
+/// `peer_state`.
 fn config(file: &Path, address: &str, me: u16, state: &str, peer_state: &str) -> String {
     let peer = 3 - me;
     format!(
-        "portals = [\"{address}:0\"]\ntpgt = {me}\n\
+        "portals = [\"{address}\"]\ntpgt = {me}\n\
          [nop]\ninterval_secs = 0\n\
          [alua]\naccess = \"both\"\ngroup = {me}\nstate = \"{state}\"\nrelative_port = {me}\npreferred = {pref}\n\
          [[alua.peer]]\ngroup = {peer}\nstate = \"{peer_state}\"\nports = [{peer}]\npreferred = {ppref}\n\
@@ -112,8 +115,8 @@ fn failover_keeps_every_acknowledged_write() {
     std::fs::File::create(&file)
         .and_then(|f| f.set_len(WRITES as u64 * BLOCKS * 512))
         .expect("LU file");
-    let a_text = config(&file, "127.0.0.1", 1, "active/optimized", "standby");
-    let b_text = config(&file, "127.0.0.2", 2, "standby", "active/optimized");
+    let a_text = config(&file, "127.0.0.1:0", 1, "active/optimized", "standby");
+    let b_text = config(&file, "127.0.0.2:0", 2, "standby", "active/optimized");
     let a = start(&dir.path().join("a"), &a_text);
     let mut b = start(&dir.path().join("b"), &b_text);
     let portals = vec![a.addr.to_string(), b.addr.to_string()];
@@ -228,7 +231,27 @@ fn failover_keeps_every_acknowledged_write() {
     assert_eq!(rt.block_on(lost_writes(&check, &acked)), vec![0]);
     rt.block_on(check.logout()).expect("logout");
 
-    // With B gone too, the client says no path is usable.
+    // Failback: A comes back on its address as it was configured
+    // (active/optimized, preferred); once the client probes the lost path,
+    // I/O goes through A again.
+    let a_back = config(&file, &portals[0], 1, "active/optimized", "standby");
+    let a2 = start(&dir.path().join("a2"), &a_back);
+    assert_eq!(rt.block_on(mp.probe()), 1, "{:?}", mp.state().paths());
+    let answered = || -> Vec<u64> { mp.state().paths().iter().map(|p| p.answered).collect() };
+    let before = answered();
+    for i in 0..8 {
+        rt.block_on(mp.write(i as u64 * BLOCKS, pattern(i)))
+            .expect("write after failback");
+    }
+    let after = answered();
+    assert_eq!(
+        (after[0] - before[0], after[1] - before[1]),
+        (8, 0),
+        "writes after failback go through A"
+    );
+
+    // With both nodes gone, the client says no path is usable.
+    a2.signal("-KILL");
     b.signal("-KILL");
     let e = rt
         .block_on(mp.write(0, pattern(0)))
@@ -258,8 +281,8 @@ fn rtgt_iscsi_multipath_uses_the_standby_node_when_the_active_one_is_down() {
     std::fs::File::create(&file)
         .and_then(|f| f.set_len(8 << 20))
         .expect("LU file");
-    let a_text = config(&file, "127.0.0.1", 1, "active/optimized", "standby");
-    let b_text = config(&file, "127.0.0.2", 2, "standby", "active/optimized");
+    let a_text = config(&file, "127.0.0.1:0", 1, "active/optimized", "standby");
+    let b_text = config(&file, "127.0.0.2:0", 2, "standby", "active/optimized");
     let mut a = start(&dir.path().join("a"), &a_text);
     let mut b = start(&dir.path().join("b"), &b_text);
     let (pa, pb) = (a.addr.to_string(), b.addr.to_string());

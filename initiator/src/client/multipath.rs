@@ -20,7 +20,7 @@ use rtgt_proto::scsi::vpd::{VpdPage, PAGE_DEVICE_ID};
 use super::error::{ClientError, Result};
 use super::scsi::check_good;
 use super::session::{ClientConfig, Session};
-use crate::core::multipath::{self, Multipath, NoUsablePath, PathId, Verdict};
+use crate::core::multipath::{self, Multipath, NoUsablePath, PathHealth, PathId, Verdict};
 use crate::core::{ScsiRequest, ScsiResult};
 
 /// How often one command is sent before the client gives up on it.
@@ -39,6 +39,7 @@ pub struct MultipathSession {
 
 struct Inner {
     lun: Lun,
+    config: ClientConfig,
     core: Mutex<Multipath>,
     sessions: Mutex<Vec<Option<Session>>>,
     /// Held while the groups are read again, with the number of reads so
@@ -76,45 +77,83 @@ impl MultipathSession {
     /// kept as down paths; it fails only when no path is usable.
     pub async fn login(portals: &[String], config: ClientConfig, lun: Lun) -> Result<Self> {
         let mut core = Multipath::new();
-        let mut sessions = Vec::new();
         for portal in portals {
-            let id = core.add_path(portal.clone());
-            match Session::login(portal, config.clone()).await {
-                Ok(s) => match identify(&s, lun).await {
-                    Ok((tpgs, ds)) => {
-                        if let Err(e) = core.identify(id, tpgs, &ds) {
-                            tracing::warn!("{e}");
-                            let _ = s.logout().await;
-                            sessions.push(None);
-                        } else {
-                            sessions.push(Some(s));
-                        }
-                    }
-                    Err(e) => {
-                        tracing::warn!(%portal, error = %e, "path not identified");
-                        core.set_down(id, e.to_string());
-                        sessions.push(None);
-                    }
-                },
-                Err(e) => {
-                    tracing::warn!(%portal, error = %e, "login failed");
-                    core.set_down(id, format!("login failed: {e}"));
-                    sessions.push(None);
-                }
-            }
+            core.add_path(portal.clone());
         }
         let m = MultipathSession {
             inner: Arc::new(Inner {
                 lun,
+                config,
                 core: Mutex::new(core),
-                sessions: Mutex::new(sessions),
+                sessions: Mutex::new(vec![None; portals.len()]),
                 refresh: tokio::sync::Mutex::new(0),
                 block_length: Mutex::new(None),
             }),
         };
+        for id in 0..portals.len() {
+            m.connect(id).await;
+        }
         m.recover(0).await;
         m.pick().await?;
         Ok(m)
+    }
+
+    /// Logs in to path `id` and identifies it; on failure the path is
+    /// down with the reason.
+    async fn connect(&self, id: PathId) {
+        let Some(portal) = self.core().paths().get(id).map(|p| p.portal.clone()) else {
+            return;
+        };
+        let s = match Session::login(&portal, self.inner.config.clone()).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(%portal, error = %e, "login failed");
+                self.core().set_down(id, format!("login failed: {e}"));
+                return;
+            }
+        };
+        let known = match identify(&s, self.inner.lun).await {
+            Ok((tpgs, ds)) => self.core().identify(id, tpgs, &ds),
+            Err(e) => {
+                tracing::warn!(%portal, error = %e, "path not identified");
+                self.core().set_down(id, e.to_string());
+                let _ = s.logout().await;
+                return;
+            }
+        };
+        match known {
+            Ok(()) => self.set_session(id, Some(s)),
+            Err(e) => {
+                tracing::warn!("{e}");
+                let _ = s.logout().await;
+            }
+        }
+    }
+
+    /// Logs in again to the paths that are down (not those to another
+    /// logical unit) and reads the groups again, so that a path that came
+    /// back carries I/O again when its group is the better one (failback).
+    /// Returns how many paths came back.
+    pub async fn probe(&self) -> usize {
+        let down: Vec<PathId> = self
+            .core()
+            .paths()
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| matches!(p.health, PathHealth::Down(_)))
+            .map(|(i, _)| i)
+            .collect();
+        let mut back = 0;
+        for id in down {
+            self.connect(id).await;
+            if self.session(id).is_some() {
+                back += 1;
+            }
+        }
+        let mut done = self.inner.refresh.lock().await;
+        *done += 1;
+        self.read_groups().await;
+        back
     }
 
     /// The logical unit.
@@ -143,18 +182,23 @@ impl MultipathSession {
         s.get(id).cloned().flatten()
     }
 
-    /// Marks `id` down and drops its session, so that a command still on
-    /// it cannot complete later.
-    fn drop_path(&self, id: PathId, why: String) {
-        self.core().set_down(id, why);
-        let mut s = self
+    fn set_session(&self, id: PathId, session: Option<Session>) {
+        let mut all = self
             .inner
             .sessions
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(slot) = s.get_mut(id) {
-            *slot = None;
+        if let Some(slot) = all.get_mut(id) {
+            *slot = session;
         }
+    }
+
+    /// Marks `id` down and drops this handle of its session, so that no
+    /// new command goes there (the session ends when the commands still
+    /// on it end).
+    fn drop_path(&self, id: PathId, why: String) {
+        self.core().set_down(id, why);
+        self.set_session(id, None);
     }
 
     /// The path for the next command, reading the groups again (and
