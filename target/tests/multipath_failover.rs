@@ -19,13 +19,13 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use common::tgt::start_rtgtd_with;
+use common::tgt::{rtgtadm_argv, start_rtgtd_with, CONTROL_PORT};
 use common::Rtgtd;
 use rtgt_initiator::client::{ClientConfig, ClientError, MultipathSession, Session};
 use rtgt_initiator::core::multipath::PathHealth;
@@ -47,11 +47,23 @@ const LIMIT: Duration = Duration::from_secs(60);
 /// `address` (port 0: any), in `state`; the other node's group in
 /// `peer_state`.
 fn config(file: &Path, address: &str, me: u16, state: &str, peer_state: &str) -> String {
+    config_with(file, address, me, state, peer_state, "both")
+}
+
+/// [`config`] with the access type `access`.
+fn config_with(
+    file: &Path,
+    address: &str,
+    me: u16,
+    state: &str,
+    peer_state: &str,
+    access: &str,
+) -> String {
     let peer = 3 - me;
     format!(
         "portals = [\"{address}\"]\ntpgt = {me}\n\
          [nop]\ninterval_secs = 0\n\
-         [alua]\naccess = \"both\"\ngroup = {me}\nstate = \"{state}\"\nrelative_port = {me}\npreferred = {pref}\n\
+         [alua]\naccess = \"{access}\"\ngroup = {me}\nstate = \"{state}\"\nrelative_port = {me}\npreferred = {pref}\n\
          [[alua.peer]]\ngroup = {peer}\nstate = \"{peer_state}\"\nports = [{peer}]\npreferred = {ppref}\n\
          [[target]]\niqn = \"{IQN}\"\n\
          [[target.lun]]\nlun = 0\nbackstore = \"file\"\npath = \"{}\"\nserial = \"mpath-lu-0\"\n",
@@ -62,10 +74,26 @@ fn config(file: &Path, address: &str, me: u16, state: &str, peer_state: &str) ->
 }
 
 fn start(dir: &Path, text: &str) -> Rtgtd {
+    start_node(dir, text).0
+}
+
+/// [`start`], also giving the control socket and the configuration file.
+fn start_node(dir: &Path, text: &str) -> (Rtgtd, PathBuf, PathBuf) {
     std::fs::create_dir_all(dir).expect("folder");
     let config = dir.join("rtgt.toml");
     std::fs::write(&config, text).expect("config");
-    start_rtgtd_with(dir, &config).0
+    let (daemon, sock) = start_rtgtd_with(dir, &config);
+    (daemon, sock, config)
+}
+
+/// A temporary folder with an LU file of `len` bytes in it.
+fn lu_file(len: u64) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let file = dir.path().join("lu.img");
+    std::fs::File::create(&file)
+        .and_then(|f| f.set_len(len))
+        .expect("LU file");
+    (dir, file)
 }
 
 /// The pattern of write `i`: its LBA and a stream seeded by it.
@@ -110,11 +138,7 @@ fn client_config(host: &str) -> ClientConfig {
 #[test]
 fn failover_keeps_every_acknowledged_write() {
     let started = Instant::now();
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let file = dir.path().join("lu.img");
-    std::fs::File::create(&file)
-        .and_then(|f| f.set_len(WRITES as u64 * BLOCKS * 512))
-        .expect("LU file");
+    let (dir, file) = lu_file(WRITES as u64 * BLOCKS * 512);
     let a_text = config(&file, "127.0.0.1:0", 1, "active/optimized", "standby");
     let b_text = config(&file, "127.0.0.2:0", 2, "standby", "active/optimized");
     let a = start(&dir.path().join("a"), &a_text);
@@ -268,6 +292,88 @@ fn failover_keeps_every_acknowledged_write() {
     println!("test took {:?}", started.elapsed());
 }
 
+/// Implicit ALUA (`access = "implicit"`): the operator swaps the states
+/// with `rtgtadm --reload` on each node. With both groups standby for a
+/// while the client fails with "no usable path" naming both groups as
+/// standby and saying the target takes no SET TARGET PORT GROUPS; once B's
+/// group is active/optimized, writes go through B. The first write after
+/// the swap meets ASYMMETRIC ACCESS STATE CHANGED on A and is sent again.
+/// Each group's state is read through its own node: A, reloaded first,
+/// already claims B's group is active/optimized while B still says standby.
+#[test]
+fn implicit_switch_by_reload_moves_the_writes() {
+    let (dir, file) = lu_file(1 << 20);
+    let node = |me: u16, state: &str, peer_state: &str| {
+        let address = ["127.0.0.1:0", "127.0.0.2:0"][usize::from(me) - 1];
+        config_with(&file, address, me, state, peer_state, "implicit")
+    };
+    let (mut a, a_sock, a_config) = start_node(
+        &dir.path().join("a"),
+        &node(1, "active/optimized", "standby"),
+    );
+    let (mut b, b_sock, b_config) = start_node(
+        &dir.path().join("b"),
+        &node(2, "standby", "active/optimized"),
+    );
+    let reload = |sock: &Path, config: &Path, me: u16, state: &str, peer_state: &str| {
+        // The address stays what the daemon listens on: reload does not
+        // change portals.
+        let text = node(me, state, peer_state);
+        std::fs::write(config, text).expect("config");
+        let out = rtgtadm_argv(sock, &["-C", CONTROL_PORT, "--reload"]);
+        assert!(out.status.success(), "{out:?}");
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let portals = vec![a.addr.to_string(), b.addr.to_string()];
+    let mp = rt
+        .block_on(MultipathSession::login(
+            &portals,
+            client_config("mpath"),
+            Lun::single_level(0),
+        ))
+        .expect("multipath login");
+    let answered = || -> Vec<u64> { mp.state().paths().iter().map(|p| p.answered).collect() };
+    for i in 0..16 {
+        rt.block_on(mp.write(i as u64 * BLOCKS, pattern(i)))
+            .expect("write through A");
+    }
+    assert_eq!(answered(), vec![16, 0]);
+
+    // A to standby first (claiming B active/optimized): no usable path.
+    reload(&a_sock, &a_config, 1, "standby", "active/optimized");
+    let e = rt
+        .block_on(mp.write(16 * BLOCKS, pattern(16)))
+        .expect_err("both groups are standby");
+    let text = e.to_string();
+    for (portal, group) in portals.iter().zip([1, 2]) {
+        let want = format!(
+            "{portal} is standby (target port group {group}; the target does not take SET \
+             TARGET PORT GROUPS (implicit ALUA only))"
+        );
+        assert!(text.contains(&want), "{text}");
+    }
+    // B to active/optimized: the writes go through B.
+    reload(&b_sock, &b_config, 2, "active/optimized", "standby");
+    for i in 16..32 {
+        rt.block_on(mp.write(i as u64 * BLOCKS, pattern(i)))
+            .expect("write through B");
+    }
+    assert_eq!(answered(), vec![16, 16]);
+    assert!(mp.state().retries() >= 1, "the unit attention was not met");
+    for i in 0..32 {
+        let got = rt
+            .block_on(mp.read(i as u64 * BLOCKS, BLOCKS as u32))
+            .expect("read through B");
+        assert!(got == pattern(i), "write {i} reads back otherwise");
+    }
+    rt.block_on(mp.logout()).expect("logout");
+    assert!(a.stop().success());
+    assert!(b.stop().success());
+}
+
 /// `rtgt-iscsi verify --multipath` with A down from the start: the login
 /// to A is refused, B's standby group is activated, the pattern is
 /// written and read back through B; with B down too, it fails with "no
@@ -276,11 +382,7 @@ fn failover_keeps_every_acknowledged_write() {
 #[cfg(feature = "real-peers")]
 #[test]
 fn rtgt_iscsi_multipath_uses_the_standby_node_when_the_active_one_is_down() {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let file = dir.path().join("lu.img");
-    std::fs::File::create(&file)
-        .and_then(|f| f.set_len(8 << 20))
-        .expect("LU file");
+    let (dir, file) = lu_file(8 << 20);
     let a_text = config(&file, "127.0.0.1:0", 1, "active/optimized", "standby");
     let b_text = config(&file, "127.0.0.2:0", 2, "standby", "active/optimized");
     let mut a = start(&dir.path().join("a"), &a_text);

@@ -252,6 +252,46 @@ impl Multipath {
             .collect();
     }
 
+    /// The groups as REPORT TARGET PORT GROUPS gave them through several
+    /// paths: each group's state and PREF as a path of that group reports
+    /// them, else as the first report gives them. A node knows its own
+    /// groups' states first hand; what it reports of another node's group
+    /// is what it was told, which may be stale when nodes do not talk to
+    /// each other, so a group's state is read through that group, as
+    /// Linux's ALUA device handler does.
+    pub fn set_groups_from(&mut self, reports: &[(PathId, TargetPortGroups)]) {
+        let Some((_, first)) = reports.first() else {
+            return;
+        };
+        self.set_groups(first);
+        for (id, report) in reports {
+            let Some(p) = self.paths.get(*id) else {
+                continue;
+            };
+            let own = p.group.or_else(|| {
+                let port = p.relative_port?;
+                report
+                    .groups
+                    .iter()
+                    .find(|g| g.ports.contains(&port))
+                    .map(|g| g.group)
+            });
+            let Some(g) = own.and_then(|own| report.groups.iter().find(|g| g.group == own)) else {
+                continue;
+            };
+            let fresh = Group {
+                id: g.group,
+                state: g.asymmetric_access_state,
+                preferred: g.pref,
+                ports: g.ports.clone(),
+            };
+            match self.groups.iter_mut().find(|x| x.id == g.group) {
+                Some(x) => *x = fresh,
+                None => self.groups.push(fresh),
+            }
+        }
+    }
+
     /// The group of a path: its VPD target port group designator, else the
     /// group whose ports hold its relative target port identifier.
     fn group_of(&self, p: &Path) -> Option<&Group> {
@@ -320,7 +360,7 @@ impl Multipath {
             .map(|(_, i, g)| (i, g))
     }
 
-    /// The first up path, to read the groups through.
+    /// The first up path.
     pub fn any_up(&self) -> Option<PathId> {
         self.paths.iter().position(|p| p.health == PathHealth::Up)
     }

@@ -257,12 +257,23 @@ impl MultipathSession {
         self.core().select().is_ok()
     }
 
-    /// REPORT TARGET PORT GROUPS through the first up path that answers.
+    /// REPORT TARGET PORT GROUPS through every up path; each group's state
+    /// is taken from its own path when it has one up
+    /// ([`Multipath::set_groups_from`]). A path that does not answer is
+    /// down.
     async fn read_groups(&self) {
-        loop {
-            let Some(id) = self.core().any_up() else {
-                return;
-            };
+        let up: Vec<PathId> = {
+            let core = self.core();
+            (0..core.paths().len())
+                .filter(|&i| {
+                    core.paths()
+                        .get(i)
+                        .is_some_and(|p| p.health == PathHealth::Up)
+                })
+                .collect()
+        };
+        let mut reports = Vec::new();
+        for id in up {
             let Some(s) = self.session(id) else {
                 self.core().set_down(id, "no session");
                 continue;
@@ -271,10 +282,7 @@ impl MultipathSession {
             let req = ScsiRequest::read(self.inner.lun, &cdb, 4096);
             match s.command_good(req).await {
                 Ok(r) => match TargetPortGroups::decode(&r.data, false) {
-                    Ok(d) => {
-                        self.core().set_groups(&d.value);
-                        return;
-                    }
+                    Ok(d) => reports.push((id, d.value)),
                     Err(e) => {
                         self.drop_path(id, format!("REPORT TARGET PORT GROUPS data: {e}"));
                     }
@@ -282,6 +290,7 @@ impl MultipathSession {
                 Err(e) => self.drop_path(id, format!("REPORT TARGET PORT GROUPS: {e}")),
             }
         }
+        self.core().set_groups_from(&reports);
     }
 
     /// Sends a command on the selected path until it is answered; a

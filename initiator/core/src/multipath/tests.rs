@@ -215,3 +215,21 @@ fn set_target_port_groups_encodes_one_descriptor() {
     let r = report_target_port_groups(256);
     assert_eq!(r, [0xa3, 0x0a, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0]);
 }
+
+#[test]
+fn each_group_is_read_through_its_own_path() {
+    let mut m = two(1, AO, SB);
+    // A (path 0) still says B's group is standby; B says its own group is
+    // active/optimized and, stale, A's too.
+    let from_a = groups(&[(1, SB, true), (2, SB, false)]);
+    let from_b = groups(&[(1, AO, true), (2, AO, false)]);
+    m.set_groups_from(&[(0, from_a), (1, from_b)]);
+    let states: Vec<_> = m.groups().iter().map(|g| (g.id, g.state)).collect();
+    assert_eq!(states, vec![(1, SB), (2, AO)]);
+    assert_eq!(m.select(), Ok(1));
+    // Without a report through B, A's word stands for B's group.
+    m.set_groups_from(&[(0, groups(&[(1, AO, true), (2, SB, false)]))]);
+    assert_eq!(m.select(), Ok(0));
+    m.set_groups_from(&[]);
+    assert_eq!(m.select(), Ok(0), "no report changes nothing");
+}
