@@ -307,7 +307,8 @@ impl Multipath {
     /// The path for the next command: an up path in active/optimized
     /// state, else active/non-optimized (SPC-5 "Target port asymmetric
     /// access states"), preferred groups (PREF) first, in turn among
-    /// equals.
+    /// equals. A path to a target without asymmetric access (TPGS 00b)
+    /// counts as active/optimized.
     pub fn select(&mut self) -> Result<PathId, NoUsablePath> {
         let ranked: Vec<(PathId, (u8, bool))> = self
             .paths
@@ -315,6 +316,11 @@ impl Multipath {
             .enumerate()
             .filter(|(_, p)| p.health == PathHealth::Up)
             .filter_map(|(i, p)| {
+                // TPGS 00b: no asymmetric access (SPC-5 §6.7.2), every
+                // port serves every command as an active/optimized one.
+                if p.tpgs == 0 {
+                    return Some((i, (0, true)));
+                }
                 let g = self.group_of(p)?;
                 Some((i, (io_rank(g.state)?, !g.preferred)))
             })

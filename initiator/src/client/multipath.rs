@@ -257,10 +257,10 @@ impl MultipathSession {
         self.core().select().is_ok()
     }
 
-    /// REPORT TARGET PORT GROUPS through every up path; each group's state
-    /// is taken from its own path when it has one up
-    /// ([`Multipath::set_groups_from`]). A path that does not answer is
-    /// down.
+    /// REPORT TARGET PORT GROUPS through every up path of a target with
+    /// asymmetric access (TPGS not 00b); each group's state is taken from
+    /// its own path when it has one up ([`Multipath::set_groups_from`]). A
+    /// path lost meanwhile is down; a refusal leaves the path as it was.
     async fn read_groups(&self) {
         let up: Vec<PathId> = {
             let core = self.core();
@@ -268,7 +268,7 @@ impl MultipathSession {
                 .filter(|&i| {
                     core.paths()
                         .get(i)
-                        .is_some_and(|p| p.health == PathHealth::Up)
+                        .is_some_and(|p| p.health == PathHealth::Up && p.tpgs != 0)
                 })
                 .collect()
         };
@@ -287,7 +287,10 @@ impl MultipathSession {
                         self.drop_path(id, format!("REPORT TARGET PORT GROUPS data: {e}"));
                     }
                 },
-                Err(e) => self.drop_path(id, format!("REPORT TARGET PORT GROUPS: {e}")),
+                Err(e) if path_lost(&e) => {
+                    self.drop_path(id, format!("REPORT TARGET PORT GROUPS: {e}"));
+                }
+                Err(e) => tracing::warn!(id, error = %e, "REPORT TARGET PORT GROUPS refused"),
             }
         }
         self.core().set_groups_from(&reports);

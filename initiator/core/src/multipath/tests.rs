@@ -233,3 +233,17 @@ fn each_group_is_read_through_its_own_path() {
     m.set_groups_from(&[]);
     assert_eq!(m.select(), Ok(0), "no report changes nothing");
 }
+
+#[test]
+fn paths_without_alua_are_all_active() {
+    let mut m = Multipath::new();
+    for i in 0..2 {
+        let p = m.add_path(format!("10.0.0.{i}:3260"));
+        m.identify(p, 0, &[naa(1)]).unwrap();
+    }
+    // No REPORT TARGET PORT GROUPS was read: TPGS 00b needs none.
+    let picks: Vec<_> = (0..4).map(|_| m.select().unwrap()).collect();
+    assert_eq!(picks, vec![0, 1, 0, 1]);
+    m.on_path_lost(1, "connection closed");
+    assert_eq!(m.select(), Ok(0));
+}
