@@ -60,6 +60,7 @@ pub mod fuzzing;
 mod issue;
 mod login;
 mod logout;
+pub mod multipath;
 mod nop;
 mod r2t;
 mod raw;

@@ -95,6 +95,12 @@ pub enum ClientError {
     #[error("the target's {what} does not decode: {reason}")]
     BadData { what: &'static str, reason: String },
 
+    // --- multipath ---
+    /// No path of a [`MultipathSession`](super::MultipathSession) can carry
+    /// commands.
+    #[error(transparent)]
+    NoUsablePath(#[from] crate::core::multipath::NoUsablePath),
+
     // --- caller ---
     /// An argument that cannot be used.
     #[error("{0}")]

@@ -28,6 +28,7 @@ mod discover;
 mod driver;
 mod error;
 mod isns;
+mod multipath;
 mod scsi;
 mod session;
 
@@ -35,6 +36,7 @@ pub use discover::{discover, discover_with};
 pub use driver::LoginInfo;
 pub use error::{ClientError, Result};
 pub use isns::{discover_isns, IsnsError};
+pub use multipath::MultipathSession;
 pub use rtgt_os::OsRandom;
 pub use scsi::{check_good, Capacity};
 pub use session::{parse_portal, ClientConfig, PendingCommand, Session};

@@ -6,10 +6,11 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use bytes::Bytes;
 use clap::Args;
-use rtgt_initiator::client::{discover_with, Session};
+use rtgt_initiator::client::discover_with;
 use rtgt_proto::scsi::vpd::{VpdPage, PAGE_SUPPORTED};
 
 use crate::conn::{explain, ConnArgs};
+use crate::mpath::Unit;
 use crate::show;
 
 /// Blocks moved by one command of `read`, `write` and `verify`.
@@ -102,6 +103,7 @@ pub async fn discover(a: DiscoverArgs) -> Result<()> {
         return discover_isns(server, &a.conn.initiator_name).await;
     }
     let r = a.conn.resolve()?;
+    r.single_path()?;
     let targets = discover_with(&r.portal, r.discovery_config()?)
         .await
         .map_err(|e| explain(e, &r))?;
@@ -180,9 +182,8 @@ pub async fn inquiry(a: InquiryArgs) -> Result<()> {
 
 pub async fn readcap(a: LunArgs) -> Result<()> {
     let r = a.conn.resolve()?;
-    let lun = r.lun()?;
-    let s = r.login().await?;
-    let c = s.read_capacity(lun).await?;
+    let s = Unit::open(&r).await?;
+    let c = s.read_capacity().await?;
     println!(
         "{} blocks of {} bytes ({} bytes, {:.1} MiB)",
         c.blocks,
@@ -209,8 +210,7 @@ pub async fn luns(a: LunArgs) -> Result<()> {
 
 pub async fn read(a: ReadArgs) -> Result<()> {
     let r = a.conn.resolve()?;
-    let lun = r.lun()?;
-    let s = r.login().await?;
+    let s = Unit::open(&r).await?;
     let mut out: Box<dyn std::io::Write> = match &a.out {
         Some(p) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
@@ -221,7 +221,7 @@ pub async fn read(a: ReadArgs) -> Result<()> {
     let end = a.lba.saturating_add(a.blocks);
     while lba < end {
         let n = (end - lba).min(u64::from(CHUNK_BLOCKS)) as u32;
-        let data = s.read(lun, lba, n).await?;
+        let data = s.read(lba, n).await?;
         out.write_all(&data).context("writing the data out")?;
         lba += u64::from(n);
     }
@@ -232,7 +232,6 @@ pub async fn read(a: ReadArgs) -> Result<()> {
 
 pub async fn write(a: WriteArgs) -> Result<()> {
     let r = a.conn.resolve()?;
-    let lun = r.lun()?;
     let mut data = Vec::new();
     match &a.input {
         Some(p) => {
@@ -245,8 +244,8 @@ pub async fn write(a: WriteArgs) -> Result<()> {
                 .context("reading stdin")?;
         }
     }
-    let s = r.login().await?;
-    let bl = s.block_length(lun).await? as usize;
+    let s = Unit::open(&r).await?;
+    let bl = s.block_length().await? as usize;
     if data.len() % bl != 0 {
         if !a.pad {
             bail!(
@@ -262,7 +261,7 @@ pub async fn write(a: WriteArgs) -> Result<()> {
     for piece in (0..data.len()).step_by(chunk.max(1)) {
         let part = data.slice(piece..(piece + chunk).min(data.len()));
         let blocks = (part.len() / bl) as u64;
-        s.write(lun, lba, part).await?;
+        s.write(lba, part).await?;
         lba += blocks;
     }
     eprintln!("wrote {} blocks at LBA {}", data.len() / bl, a.lba);
@@ -289,9 +288,8 @@ pub fn pattern_block(lba: u64, seed: u64, len: usize) -> Vec<u8> {
 
 pub async fn verify(a: VerifyArgs) -> Result<()> {
     let r = a.conn.resolve()?;
-    let lun = r.lun()?;
-    let s: Session = r.login().await?;
-    let bl = s.block_length(lun).await? as usize;
+    let s = Unit::open(&r).await?;
+    let bl = s.block_length().await? as usize;
     let end = a.lba.saturating_add(a.blocks);
     let mut lba = a.lba;
     while lba < end {
@@ -300,13 +298,13 @@ pub async fn verify(a: VerifyArgs) -> Result<()> {
         for i in 0..n {
             buf.extend(pattern_block(lba + i, a.seed, bl));
         }
-        s.write(lun, lba, Bytes::from(buf)).await?;
+        s.write(lba, Bytes::from(buf)).await?;
         lba += n;
     }
     lba = a.lba;
     while lba < end {
         let n = (end - lba).min(u64::from(CHUNK_BLOCKS));
-        let got = s.read(lun, lba, n as u32).await?;
+        let got = s.read(lba, n as u32).await?;
         for i in 0..n {
             let want = pattern_block(lba + i, a.seed, bl);
             let off = (i as usize) * bl;

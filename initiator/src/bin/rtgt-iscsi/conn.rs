@@ -71,9 +71,27 @@ pub struct ConnArgs {
     /// --portal, --target and --lun)
     #[arg(value_name = "URL")]
     pub url: Option<String>,
-    /// The portal, host[:port] (IPv6 as [addr]:port; port 3260 by default)
+    /// The portal, host[:port] (IPv6 as [addr]:port; port 3260 by default);
+    /// with --multipath, repeat it for each portal of the target
     #[arg(long, value_name = "HOST[:PORT]")]
-    pub portal: Option<String>,
+    pub portal: Vec<String>,
+    /// Use every portal of the target as a path to the logical unit
+    /// (readcap, read, write and verify): log in to each portal given (the
+    /// URL's and every --portal; with only one, the portals SendTargets
+    /// discovery lists for the target there), identify each path by VPD
+    /// page 83h (paths to another logical unit are left out), read the
+    /// target port groups with REPORT TARGET PORT GROUPS and send I/O on
+    /// the paths in active/optimized state, else active/non-optimized.
+    /// When a path is lost (connection closed, --timeout passed) or the
+    /// target refuses a command for its port's state (NOT READY 04h/0Ah,
+    /// 0Bh, 0Ch) or reports ASYMMETRIC ACCESS STATE CHANGED (2Ah/06h), the
+    /// groups are read again and every command not yet answered is sent
+    /// again on another path; an answered command is never sent again.
+    /// When no path is active and the target takes SET TARGET PORT GROUPS
+    /// (explicit ALUA), a standby group is made active/optimized. Fails
+    /// with "no usable path" and each path's state when none is left
+    #[arg(long)]
+    pub multipath: bool,
     /// The target's iSCSI name (TargetName)
     #[arg(long, value_name = "IQN")]
     pub target: Option<String>,
@@ -124,6 +142,8 @@ pub struct ConnArgs {
 #[derive(Debug, Clone)]
 pub struct Resolved {
     pub portal: String,
+    /// Every portal given, the first being `portal` (for --multipath).
+    pub portals: Vec<String>,
     pub target: Option<String>,
     pub lun: Option<u16>,
     args: ConnArgs,
@@ -144,13 +164,25 @@ impl ConnArgs {
             None => None,
         };
         let url = url.unwrap_or_default();
-        let portal = self
-            .portal
-            .clone()
-            .or(Some(url.portal).filter(|p| !p.is_empty()))
+        let mut portals: Vec<String> = Some(url.portal)
+            .filter(|p| !p.is_empty())
+            .into_iter()
+            .chain(self.portal.iter().cloned())
+            .collect();
+        portals.dedup();
+        let portal = portals
+            .first()
+            .cloned()
             .context("no portal given; add iscsi://host[:port]/iqn/lun or --portal HOST[:PORT]")?;
+        if portals.len() > 1 && !self.multipath {
+            bail!(
+                "several portals given ({}); add --multipath to use them all as paths, or give one",
+                portals.join(", ")
+            );
+        }
         Ok(Resolved {
             portal,
+            portals,
             target: self.target.clone().or(url.target),
             lun: self.lun.or(url.lun),
             user: self.user.clone().or(url.user),
@@ -236,8 +268,22 @@ impl Resolved {
         self.finish(InitiatorConfig::discovery(&self.args.initiator_name))
     }
 
+    /// Whether --multipath was given.
+    pub fn multipath(&self) -> bool {
+        self.args.multipath
+    }
+
+    /// Fails when --multipath was given to a subcommand without it.
+    pub fn single_path(&self) -> Result<()> {
+        if self.args.multipath {
+            bail!("--multipath works with readcap, read, write and verify only");
+        }
+        Ok(())
+    }
+
     /// Logs in to a normal session.
     pub async fn login(&self) -> Result<Session> {
+        self.single_path()?;
         let config = self.normal_config()?;
         Session::login(&self.portal, config)
             .await

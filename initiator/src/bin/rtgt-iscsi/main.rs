@@ -4,6 +4,7 @@
 mod bench;
 mod commands;
 mod conn;
+mod mpath;
 mod show;
 mod url;
 
@@ -20,7 +21,12 @@ use clap::{Parser, Subcommand};
                   clause it broke.\n\n\
                   Targets are named by URL, as libiscsi and qemu do:\n\
                   \n    iscsi://[user[%secret]@]host[:port]/iqn/lun[?target_user=U&target_password=P]\n\n\
-                  (IPv6 hosts in brackets, port 3260 by default), or by --portal, --target and --lun."
+                  (IPv6 hosts in brackets, port 3260 by default), or by --portal, --target and --lun.\n\n\
+                  With --multipath, readcap, read, write and verify use every portal of the target \
+                  as a path to the logical unit (several --portal, or the portals SendTargets lists): \
+                  I/O goes on the paths whose target port group is active/optimized (else \
+                  active/non-optimized), and on path loss the commands not yet answered are sent \
+                  again on another path (see --multipath in a subcommand's --help)."
 )]
 struct Cli {
     /// Log what the session does (-v: info, -vv: debug, -vvv: trace) on stderr
