@@ -3,9 +3,11 @@
 //! iSCSI TransportIDs, SPC-5 §7.6.4.6, and APTPL) judged against what
 //! REPORT CAPABILITIES (SPC-5 §6.16.4) says of each: ATP_C, SIP_C, PTPL_C
 //! and the PERSISTENT RESERVATION TYPE MASK. A device that says it does not
-//! support an option must refuse it with INVALID FIELD IN PARAMETER LIST
-//! (or INVALID FIELD IN CDB for a reservation type); one that says it does
-//! must honour it.
+//! support an option must refuse it (APTPL with INVALID FIELD IN PARAMETER
+//! LIST, as Seagate's Fibre Channel Interface Manual carries SPC's rule;
+//! ALL_TG_PT and SPEC_I_PT with that or INVALID FIELD IN CDB, the text
+//! naming one was not read; a reservation type with INVALID FIELD IN CDB);
+//! one that says it does must honour it.
 //!
 //! The SPC-5 text was not at hand: the requirement sentences paraphrase the
 //! clauses cited. Whether a reservation made with APTPL survives a power
@@ -28,8 +30,9 @@ pub const SCENARIOS: &[Scenario] = &[
         "SPC-5 §6.16.4 (ATP_C), §6.17.3 (ALL_TG_PT)",
         Level::Must,
         "with ATP_C zero a REGISTER with ALL_TG_PT one is ILLEGAL REQUEST, INVALID FIELD IN \
-         PARAMETER LIST; with ATP_C one it is GOOD and READ FULL STATUS (where implemented) \
-         shows the registration with ALL_TG_PT set",
+         PARAMETER LIST or INVALID FIELD IN CDB (which one was not read in the text); with \
+         ATP_C one it is GOOD and READ FULL STATUS (where implemented) shows the \
+         registration with ALL_TG_PT set",
         all_tg_pt,
     ),
     Scenario::new(
@@ -37,9 +40,9 @@ pub const SCENARIOS: &[Scenario] = &[
         "SPC-5 §6.16.4 (SIP_C), §6.17.3 (SPEC_I_PT), §7.6.4.6 (iSCSI TransportID)",
         Level::Must,
         "with SIP_C zero a REGISTER with SPEC_I_PT one is ILLEGAL REQUEST, INVALID FIELD IN \
-         PARAMETER LIST; with SIP_C one a REGISTER naming the second initiator in an iSCSI \
-         TransportID (format 00b) registers both initiators with the key: the second may \
-         RESERVE with it",
+         PARAMETER LIST or INVALID FIELD IN CDB; with SIP_C one a REGISTER naming the second \
+         initiator's port in an iSCSI TransportID (format 01b: its name and its session's \
+         ISID) registers both initiators with the key: the second may RESERVE with it",
         spec_i_pt,
     )
     .needing(TWO),
@@ -48,7 +51,8 @@ pub const SCENARIOS: &[Scenario] = &[
         "SPC-5 §6.17.3 (SPEC_I_PT)",
         Level::Must,
         "SPEC_I_PT one with a service action other than REGISTER (REGISTER AND IGNORE EXISTING \
-         KEY) is ILLEGAL REQUEST, INVALID FIELD IN PARAMETER LIST and registers nothing",
+         KEY) is ILLEGAL REQUEST, INVALID FIELD IN PARAMETER LIST (or INVALID FIELD IN CDB: \
+         the text was not read) and registers nothing",
         spec_i_pt_other_action,
     ),
     Scenario::new(
@@ -56,7 +60,8 @@ pub const SCENARIOS: &[Scenario] = &[
         "SPC-5 §5.14.7.3, §6.17.3 (SPEC_I_PT)",
         Level::Must,
         "a REGISTER with SPEC_I_PT one from an I_T nexus already registered is ILLEGAL \
-         REQUEST, INVALID FIELD IN PARAMETER LIST and leaves its key as it was",
+         REQUEST, INVALID FIELD IN PARAMETER LIST (or INVALID FIELD IN CDB: the text was not \
+         read) and leaves its key as it was",
         spec_i_pt_registered,
     ),
     Scenario::new(
@@ -92,6 +97,10 @@ fn capabilities(
     })
 }
 
+/// Whether REPORT CAPABILITIES offers an option, and how a refusal of it
+/// is judged where it does not.
+type Judged = (fn(&ReportCapabilities) -> bool, fn(&Reply) -> Outcome);
+
 /// REGISTER with `list`, which asks for an option `offered` says whether
 /// the device supports: `Ok` with the capabilities once it is registered;
 /// `Err` with the outcome when the device does not report its
@@ -101,7 +110,7 @@ fn register_option(
     ctx: &mut Context,
     s: &mut Scsi,
     list: &PrOutBasic,
-    offered: fn(&ReportCapabilities) -> bool,
+    (offered, refusal): Judged,
 ) -> Result<Result<ReportCapabilities, Outcome>, ScenarioError> {
     let caps = match capabilities(ctx, s)? {
         Ok(c) => c,
@@ -109,7 +118,7 @@ fn register_option(
     };
     let r = out_with(ctx, s, PrOutAction::Register, list)?;
     if !offered(&caps) {
-        return Ok(Err(invalid_param_list(&r)));
+        return Ok(Err(refusal(&r)));
     }
     Ok(not_good(&r).map_or(Ok(caps), Err))
 }
@@ -136,13 +145,13 @@ fn out_with(
 fn with_option(
     ctx: &mut Context,
     option: fn(&mut PrOutBasic),
-    offered: fn(&ReportCapabilities) -> bool,
+    judged: Judged,
     then: impl FnOnce(&mut Context, &mut Scsi) -> Verdict,
 ) -> Verdict {
     let mut list = register_list(KEY);
     option(&mut list);
     with_pr(ctx, |ctx, s| {
-        match register_option(ctx, s, &list, offered)? {
+        match register_option(ctx, s, &list, judged)? {
             Ok(_) => then(ctx, s),
             Err(outcome) => Ok(outcome),
         }
@@ -160,8 +169,29 @@ fn invalid_param_list(r: &Reply) -> Outcome {
     expect_illegal(r, AscAscq::INVALID_FIELD_IN_PARAMETER_LIST)
 }
 
+/// ILLEGAL REQUEST, INVALID FIELD IN PARAMETER LIST or INVALID FIELD IN CDB:
+/// which one SPC-5 names for an unsupported ALL_TG_PT or SPEC_I_PT was not
+/// read in its text, so either passes.
+fn invalid_field(r: &Reply) -> Outcome {
+    let in_cdb = AscAscq::INVALID_FIELD_IN_CDB;
+    match invalid_param_list(r) {
+        Outcome::Pass => Outcome::Pass,
+        _ if r.is(rtgt_proto::scsi::asc::SenseKey::ILLEGAL_REQUEST, in_cdb) => Outcome::Pass,
+        _ => Outcome::fail(
+            "CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN PARAMETER LIST (26h/00h) or \
+             INVALID FIELD IN CDB (24h/00h)",
+            r.describe(),
+        ),
+    }
+}
+
 fn all_tg_pt(ctx: &mut Context) -> Verdict {
-    with_option(ctx, |l| l.all_tg_pt = true, |c| c.atp_c, all_tg_pt_shown)
+    with_option(
+        ctx,
+        |l| l.all_tg_pt = true,
+        (|c| c.atp_c, invalid_field),
+        all_tg_pt_shown,
+    )
 }
 
 /// What the device shows once registered with ALL_TG_PT one.
@@ -191,20 +221,13 @@ fn all_tg_pt_shown(ctx: &mut Context, s: &mut Scsi) -> Verdict {
 
 fn spec_i_pt(ctx: &mut Context) -> Verdict {
     with_two(ctx, |ctx, a, b| {
-        let second = ctx
-            .target
-            .initiator_name_2
-            .clone()
-            .ok_or_else(|| ScenarioError::Setup("no second initiator name".into()))?;
         let list = PrOutBasic {
             spec_i_pt: true,
-            transport_ids: vec![TransportId::Iscsi {
-                name: second,
-                isid: None,
-            }],
+            transport_ids: vec![second_port(ctx, b)?],
             ..register_list(KEY)
         };
-        if let Err(outcome) = register_option(ctx, a, &list, |c| c.sip_c)? {
+        let judged: Judged = (|c| c.sip_c, invalid_field);
+        if let Err(outcome) = register_option(ctx, a, &list, judged)? {
             return Ok(outcome);
         }
         let after = listed(ctx, a)?;
@@ -223,8 +246,20 @@ fn spec_i_pt(ctx: &mut Context) -> Verdict {
     })
 }
 
+/// The second initiator's port as an iSCSI TransportID of format 01b
+/// (SPC-5 §7.6.4.6): its name and the ISID of its session.
+fn second_port(ctx: &Context, b: &Scsi) -> Result<TransportId, ScenarioError> {
+    let name = ctx
+        .target
+        .initiator_name_2
+        .clone()
+        .ok_or_else(|| ScenarioError::Setup("no second initiator name".into()))?;
+    let isid = b.session.core.session().isid.to_bytes();
+    Ok(TransportId::iscsi_port(&name, isid))
+}
+
 /// `action` with SPEC_I_PT one naming the suite's own initiator, from a
-/// nexus holding `keys`: refused with INVALID FIELD IN PARAMETER LIST, the
+/// nexus holding `keys`: refused ([`invalid_field`]), the
 /// keys listed afterwards still `keys`.
 fn spec_i_pt_refused(
     ctx: &mut Context,
@@ -241,7 +276,7 @@ fn spec_i_pt_refused(
     };
     let r = out_with(ctx, s, action, &list)?;
     let after = listed(ctx, s)?;
-    Ok(match invalid_param_list(&r) {
+    Ok(match invalid_field(&r) {
         Outcome::Pass => Outcome::check(
             after == keys,
             format!("the keys {keys:x?}, as before"),
@@ -267,7 +302,12 @@ fn spec_i_pt_registered(ctx: &mut Context) -> Verdict {
 }
 
 fn aptpl(ctx: &mut Context) -> Verdict {
-    with_option(ctx, |l| l.aptpl = true, |c| c.ptpl_c, aptpl_shown)
+    with_option(
+        ctx,
+        |l| l.aptpl = true,
+        (|c| c.ptpl_c, invalid_param_list),
+        aptpl_shown,
+    )
 }
 
 /// What the device shows once registered with APTPL one.
