@@ -253,6 +253,14 @@ impl Disk {
                 SenseKey::ABORTED_COMMAND,
                 AscAscq::OVERLAPPED_COMMANDS_ATTEMPTED,
             ))
+        } else if cmd.attr == TaskAttribute::Aca {
+            // SAM-5 §8.6 (ACA task attribute): this device never establishes
+            // an ACA condition (NORMACA zero, NACA one is refused), so an ACA
+            // task has none to serve: ILLEGAL REQUEST, INVALID MESSAGE ERROR.
+            Err(Sense::new(
+                SenseKey::ILLEGAL_REQUEST,
+                AscAscq::INVALID_MESSAGE_ERROR,
+            ))
         } else {
             self.lu.command(&cmd)
         };

@@ -146,6 +146,10 @@ fn against_rtgtd(extra: &[String]) -> Result<()> {
             // within the suite's 5 s timeout; longer than the 1 s quiet time.
             "--nop-interval",
             "2",
+            // A second LUN, for the multi-LUN scenarios (REPORT LUNS,
+            // EXTENDED COPY between LUNs); the suite tests LUN 0.
+            "--luns",
+            "2",
             "--grace",
             "1",
         ],

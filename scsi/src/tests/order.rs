@@ -74,6 +74,19 @@ fn ordered_waits_for_all_and_head_of_queue_for_none() {
 }
 
 #[test]
+fn aca_task_without_aca_condition_is_refused() {
+    let mut r = Rig::new();
+    let tag = submit(&mut r, &[0; 6], &[], TaskAttribute::Aca);
+    let done = r.drain();
+    assert_eq!(done.len(), 1);
+    assert_eq!(done[0].tag, tag);
+    let reply = done[0].reply.clone().expect("a reply");
+    assert_illegal(&reply, AscAscq::INVALID_MESSAGE_ERROR);
+    // The ACA task did not stop the task set: a SIMPLE one still runs.
+    r.good(&[0; 6], &[], 0);
+}
+
+#[test]
 fn abort_waiting_and_running_tasks() {
     let mut r = Rig::new();
     let t1 = write(&mut r, 0, 1, 1);

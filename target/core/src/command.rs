@@ -139,6 +139,7 @@ impl TargetCore {
             r2t_sn: 0,
             crc_error: false,
             phase: TaskPhase::Collecting,
+            seq: 0,
         };
         if let Some(s) = self.tables.sessions.get_mut(&serial) {
             s.tasks.insert(cmd.itt, task);
@@ -197,23 +198,60 @@ impl TargetCore {
                     itt,
                     condition::PROTOCOL_SERVICE_CRC_ERROR,
                 );
+                self.release_held(serial);
             } else {
-                // Hands the complete command to its logical unit.
-                let next = self
-                    .tables
-                    .sessions
-                    .get_mut(&serial)
-                    .and_then(|s| s.submit(serial, itt));
-                if let Some((tg, cmd)) =
-                    next.and_then(|(i, cmd)| Some((self.tables.reg.get_mut(i)?, cmd)))
-                {
-                    tg.luns.submit(cmd);
-                }
+                self.submit_in_order(serial, itt);
             }
         } else if !unsol_open {
             self.tables
                 .conns
                 .issue_r2ts(&mut self.tables.sessions, serial, itt);
+        }
+    }
+
+    /// Hands task `itt`, all its data in, to its logical unit unless the
+    /// order of task attributes holds it back (SAM-5 §8.6,
+    /// [`crate::tasks::TaskTable::order_blocks`]); then every held task of
+    /// the session that no longer waits, in order of arrival.
+    fn submit_in_order(&mut self, serial: u64, itt: u32) {
+        let blocked = self
+            .tables
+            .sessions
+            .get(&serial)
+            .is_none_or(|s| s.tasks.order_blocks(itt));
+        if !blocked {
+            self.submit_now(serial, itt);
+        }
+        self.release_held(serial);
+    }
+
+    /// Submits the session's held tasks that no longer wait (after a task
+    /// reached its logical unit or ended before it), in order of arrival.
+    pub(crate) fn release_held(&mut self, serial: u64) {
+        // Bounded: each round submits one task of the session.
+        for _ in 0..=self.cfg.limits.max_outstanding_commands {
+            let Some(next) = self
+                .tables
+                .sessions
+                .get(&serial)
+                .and_then(|s| s.tasks.first_released())
+            else {
+                return;
+            };
+            self.submit_now(serial, next);
+        }
+    }
+
+    /// Hands the complete command to its logical unit.
+    fn submit_now(&mut self, serial: u64, itt: u32) {
+        let next = self
+            .tables
+            .sessions
+            .get_mut(&serial)
+            .and_then(|s| s.submit(serial, itt));
+        if let Some((tg, cmd)) = next.and_then(|(i, cmd)| Some((self.tables.reg.get_mut(i)?, cmd)))
+        {
+            tg.luns.submit(cmd);
         }
     }
 }

@@ -61,6 +61,7 @@ impl TargetCore {
                 self.tables
                     .conns
                     .fail_command(&mut self.tables.sessions, conn, d.itt, asc);
+                self.release_held(serial);
             }
             Verdict::Drop => {
                 self.tables.events.peer_error(

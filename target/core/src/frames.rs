@@ -114,7 +114,13 @@ impl TargetCore {
                         .peer_error(conn, self.tables.conns.peer_of(conn), what);
                 }
             }
-            Pdu::TaskManagementRequest(t) => self.tables.on_tmf(conn, t),
+            Pdu::TaskManagementRequest(t) => {
+                self.tables.on_tmf(conn, t);
+                // Tasks held behind one the function ended may go on.
+                if let Some(serial) = self.tables.conns.session_of(conn) {
+                    self.release_held(serial);
+                }
+            }
             Pdu::TextRequest(t) => self.tables.on_text(&self.cfg, conn, t, raw),
             Pdu::LogoutRequest(l) => self.tables.on_logout(conn, now, l),
             // Every other opcode was routed before the window.

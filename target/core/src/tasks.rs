@@ -36,6 +36,9 @@ pub(crate) struct Task {
     /// A Data-Out of this task failed its data digest (RFC 7143 §7.8).
     pub crc_error: bool,
     pub phase: TaskPhase,
+    /// Its place in the session's order of arrival (set by
+    /// [`TaskTable::insert`]).
+    pub seq: u64,
 }
 
 /// Where a task is in its life at the iSCSI layer.
@@ -74,6 +77,8 @@ impl Task {
 #[derive(Debug, Default)]
 pub(crate) struct TaskTable {
     tasks: BTreeMap<u32, Task>,
+    /// The next task's [`Task::seq`].
+    next_seq: u64,
 }
 
 impl TaskTable {
@@ -90,8 +95,48 @@ impl TaskTable {
         self.tasks.contains_key(&itt)
     }
 
-    pub fn insert(&mut self, itt: u32, task: Task) {
+    pub fn insert(&mut self, itt: u32, mut task: Task) {
+        task.seq = self.next_seq;
+        self.next_seq += 1;
         self.tasks.insert(itt, task);
+    }
+
+    /// Whether task `itt` must stay away from its logical unit for now
+    /// (SAM-5 §8.6, task attributes): a task enters the logical unit's
+    /// task set when it reaches the disk, so one that arrived behind a
+    /// task still collecting its data waits for it when either is ORDERED;
+    /// a HEAD OF QUEUE task never waits.
+    pub fn order_blocks(&self, itt: u32) -> bool {
+        let Some(t) = self.tasks.get(&itt) else {
+            return false;
+        };
+        t.attr != TaskAttribute::HeadOfQueue
+            && self.tasks.values().any(|e| {
+                e.seq < t.seq
+                    && e.lun == t.lun
+                    && e.phase == TaskPhase::Collecting
+                    && (e.attr == TaskAttribute::Ordered || t.attr == TaskAttribute::Ordered)
+            })
+    }
+
+    /// The first task, in order of arrival, that has all its data and no
+    /// R2T outstanding but was held back by [`TaskTable::order_blocks`] and
+    /// no longer is.
+    pub fn first_released(&self) -> Option<u32> {
+        let mut held: Vec<(u64, u32)> = self
+            .tasks
+            .iter()
+            .filter(|(_, t)| {
+                t.phase == TaskPhase::Collecting
+                    && (!t.write || t.received() >= t.edtl)
+                    && t.r2ts.is_empty()
+            })
+            .map(|(&itt, t)| (t.seq, itt))
+            .collect();
+        held.sort_unstable();
+        held.into_iter()
+            .map(|(_, itt)| itt)
+            .find(|&itt| !self.order_blocks(itt))
     }
 
     pub fn remove(&mut self, itt: u32) -> Option<Task> {

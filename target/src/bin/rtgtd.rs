@@ -35,6 +35,9 @@ struct Args {
     /// Demo: size of the RAM disk ("1G", "64M").
     #[arg(long, default_value = "1G", requires = "demo")]
     size: String,
+    /// Demo: how many LUNs; those past LUN 0 are 64 MiB RAM disks.
+    #[arg(long, default_value_t = 1, requires = "demo", value_parser = clap::value_parser!(u16).range(1..=256))]
+    luns: u16,
     /// Demo: a CHAP account initiators must log in with (repeatable).
     #[arg(long, value_name = "USER:SECRET", requires = "demo")]
     chap: Vec<String>,
@@ -82,6 +85,7 @@ fn load(args: &Args) -> Result<Built> {
         size: Size::parse(&args.size)
             .map_err(|e| anyhow::anyhow!("--size {e}"))?
             .0,
+        luns: args.luns,
         ..DemoOptions::default()
     };
     match args.nop_interval {

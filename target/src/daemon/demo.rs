@@ -1,4 +1,5 @@
-//! `rtgtd --demo`: one target with a RAM disk, no file needed.
+//! `rtgtd --demo`: one target with a RAM disk (and, with `--luns N`, more
+//! small ones), no file needed.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -28,7 +29,13 @@ pub struct DemoOptions {
     pub discovery_chap: Vec<(String, String)>,
     /// When the target pings idle connections (`--nop-interval SECS`).
     pub nop: NopConfig,
+    /// How many LUNs (`--luns N`): LUN 0 of `size`, the others RAM disks
+    /// of [`EXTRA_LUN_BYTES`].
+    pub luns: u16,
 }
+
+/// The size of each LUN past LUN 0.
+pub const EXTRA_LUN_BYTES: u64 = 64 << 20;
 
 impl Default for DemoOptions {
     fn default() -> Self {
@@ -39,6 +46,7 @@ impl Default for DemoOptions {
             mutual_chap: None,
             discovery_chap: Vec::new(),
             nop: NopConfig::default(),
+            luns: 1,
         }
     }
 }
@@ -49,16 +57,29 @@ fn accounts(list: &[(String, String)]) -> Vec<ChapAccount> {
         .collect()
 }
 
-/// The demo's configuration: LUN 0, a thin RAM disk of 512-byte blocks.
+/// The demo's configuration: LUN 0 (and the others), thin RAM disks of
+/// 512-byte blocks.
 pub fn demo(opts: &DemoOptions) -> Result<Built, rtgt_scsi::ConfigError> {
-    let blocks = opts.size / 512;
     // The RAM disk's reservations cannot outlive the process: APTPL is not
     // offered (PTPL_C zero).
-    let cfg = DiskConfig::new(1, "RTGTDEMO0001", BlockSize::B512, blocks)
+    let mut luns = LunMap::new();
+    let mut stores = BTreeMap::new();
+    for lun in 0..opts.luns.max(1) {
+        let bytes = if lun == 0 { opts.size } else { EXTRA_LUN_BYTES };
+        let id = u64::from(lun) + 1;
+        let cfg = DiskConfig::new(
+            id,
+            &format!("RTGTDEMO{id:04}"),
+            BlockSize::B512,
+            bytes / 512,
+        )
         .thin(true)
         .persist(false);
-    let mut luns = LunMap::new();
-    luns.insert(0, Disk::new(cfg)?);
+        luns.insert(lun, Disk::new(cfg)?);
+        // The demo's RAM disks do not offer APTPL: nothing to store.
+        let store = Arc::new(RamBackstore::new(bytes / 512 * 512));
+        stores.insert((TargetId::from_position(0), lun), LunBackend::new(store));
+    }
     let mut target = TargetConfig::new(DEMO_IQN, luns);
     target.alias = Some("rtgt demo".into());
     target.auth = AuthConfig {
@@ -69,9 +90,6 @@ pub fn demo(opts: &DemoOptions) -> Result<Built, rtgt_scsi::ConfigError> {
             .map(|(u, s)| ChapAccount::new(u, s.as_bytes())),
         algorithms: Vec::new(),
     };
-    // The demo's RAM disk does not offer APTPL: nothing to store.
-    let store = Arc::new(RamBackstore::new(blocks * 512));
-    let luns = BTreeMap::from([((TargetId::from_position(0), 0), LunBackend::new(store))]);
     let portals = if opts.listen.iter().any(|a| a.ip().is_unspecified()) {
         Vec::new()
     } else {
@@ -88,7 +106,7 @@ pub fn demo(opts: &DemoOptions) -> Result<Built, rtgt_scsi::ConfigError> {
             nop: opts.nop,
             ..PortalGroupConfig::default()
         },
-        luns,
+        luns: stores,
         listen: opts.listen.clone(),
         log_level: None,
         worker_threads: None,

@@ -23,8 +23,10 @@ mod optional;
 mod orwrite;
 mod pr_actions;
 mod pr_matrix;
+mod pr_options;
 mod pr_resets;
 mod prefetch;
+mod report_luns;
 mod reservations;
 mod rw10;
 mod rw16;
@@ -32,12 +34,14 @@ mod rw_small;
 mod sanitize;
 mod sense;
 mod support;
+mod task_attributes;
 mod unit_attention;
 mod verify;
 mod verify_more;
 mod vpd;
 mod write_same_unmap;
 mod write_verify;
+mod xcopy;
 
 /// This area's scenarios, one slice per file.
 pub const SCENARIOS: &[&[Scenario]] = &[
@@ -54,6 +58,7 @@ pub const SCENARIOS: &[&[Scenario]] = &[
     prefetch::SCENARIOS,
     defect_atomic::SCENARIOS,
     sanitize::SCENARIOS,
+    xcopy::SCENARIOS,
     optional::SCENARIOS,
     write_same_unmap::SCENARIOS,
     compare_and_write::SCENARIOS,
@@ -62,10 +67,13 @@ pub const SCENARIOS: &[&[Scenario]] = &[
     mode_select::SCENARIOS,
     opcodes::SCENARIOS,
     basics::SCENARIOS,
+    report_luns::SCENARIOS,
+    task_attributes::SCENARIOS,
     luns::SCENARIOS,
     lun_inventory::SCENARIOS,
     sense::SCENARIOS,
     reservations::SCENARIOS,
+    pr_options::SCENARIOS,
     pr_matrix::SCENARIOS,
     pr_actions::SCENARIOS,
     pr_resets::SCENARIOS,

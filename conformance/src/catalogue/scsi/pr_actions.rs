@@ -160,7 +160,8 @@ pub(super) fn held_and_registered(
     Ok(not_good(&out(ctx, b, PrOutAction::Register, 0, 0, KEY_2)?))
 }
 
-fn listed(ctx: &mut Context, s: &mut Scsi) -> Result<Vec<u64>, ScenarioError> {
+/// The keys READ KEYS lists.
+pub(super) fn listed(ctx: &mut Context, s: &mut Scsi) -> Result<Vec<u64>, ScenarioError> {
     keys(ctx, s)?
         .map(|k| k.keys)
         .map_err(|_| ScenarioError::Setup("READ KEYS".into()))
@@ -322,15 +323,33 @@ fn full_status(
     ctx: &mut Context,
     s: &mut Scsi,
 ) -> Result<Result<ReadFullStatus, Outcome>, ScenarioError> {
-    let r = pr_in(ctx, s, PrInAction::ReadFullStatus)?;
+    pr_in_decoded(
+        ctx,
+        s,
+        PrInAction::ReadFullStatus,
+        "READ FULL STATUS",
+        |b| ReadFullStatus::decode(b).ok().map(|d| d.value),
+    )
+}
+
+/// PERSISTENT RESERVE IN `action` (`name`) decoded; not applicable when the
+/// device refuses the service action (INVALID FIELD IN CDB).
+pub(super) fn pr_in_decoded<T>(
+    ctx: &mut Context,
+    s: &mut Scsi,
+    action: PrInAction,
+    name: &str,
+    decode: impl FnOnce(&[u8]) -> Option<T>,
+) -> Result<Result<T, Outcome>, ScenarioError> {
+    let r = pr_in(ctx, s, action)?;
     if r.is(SenseKey::ILLEGAL_REQUEST, AscAscq::INVALID_FIELD_IN_CDB) {
-        return Ok(Err(Outcome::not_applicable(
-            "the device does not implement READ FULL STATUS",
-        )));
+        return Ok(Err(Outcome::not_applicable(format!(
+            "the device does not implement {name}"
+        ))));
     }
-    match ReadFullStatus::decode(&r.data) {
-        Ok(d) if r.good() => Ok(Ok(d.value)),
-        _ => Ok(Err(Outcome::fail("READ FULL STATUS data", r.describe()))),
+    match decode(&r.data) {
+        Some(d) if r.good() => Ok(Ok(d)),
+        _ => Ok(Err(Outcome::fail(format!("{name} data"), r.describe()))),
     }
 }
 

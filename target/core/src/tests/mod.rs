@@ -17,6 +17,7 @@ mod discovery;
 mod harness;
 mod io;
 mod login;
+mod ordering;
 mod prelogin;
 mod registry;
 mod session;
