@@ -131,7 +131,10 @@ impl World {
             if let Some(span) = p.pdus.iter().find(|s| s.start <= at && at < s.end) {
                 covered = span.covered(at, hd, dd);
                 let by = span.check_by(at);
-                match p.flipped.iter_mut().find(|f| f.0 == span.end) {
+                // A flip inside the PDU of an earlier flip, or inside the
+                // bytes an earlier flipped TotalAHSLength makes the receiver
+                // read as one header, is found by the same digest check.
+                match p.flipped.iter_mut().find(|f| f.0 == span.end || f.1 > at) {
                     Some(f) => f.1 = f.1.max(by),
                     None if covered => p.flipped.push((span.end, by)),
                     None => {}
