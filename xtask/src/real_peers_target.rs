@@ -7,7 +7,8 @@
 //! (`rtgtadm_persist`), `rtgtadm --reload` and SIGHUP (`rtgtadm_reload`),
 //! changes beside a running `rtgt-iscsi bench` (`rtgtadm_live`), and
 //! rtgtd's iSNS registration and `rtgt-iscsi discover --isns` against
-//! open-isns's isnsd (`isns`).
+//! open-isns's isnsd (`isns`), and `rtgt-iscsi --multipath` across two
+//! rtgtd nodes (`multipath_failover`).
 
 use crate::cmd::{build_bins, cargo, run_shown, Profile};
 use anyhow::Result;
@@ -43,5 +44,7 @@ pub fn run() -> Result<()> {
         "rtgtadm_reload",
         "--test",
         "rtgtadm_live",
+        "--test",
+        "multipath_failover",
     ]))
 }
