@@ -148,6 +148,16 @@ fn against_rtgtd(extra: &[String]) -> Result<()> {
             "2",
             "--grace",
             "1",
+            // Several connections per session and several R2Ts per task,
+            // so that the multi-connection and MaxOutstandingR2T scenarios
+            // run rather than being not applicable.
+            "--max-connections",
+            "4",
+            "--max-outstanding-r2t",
+            "4",
+            // Commands of 16 MiB for the iscsi.large.*-16mib scenarios.
+            "--max-transfer",
+            "32M",
         ],
         &log_dir.join("rtgtd.log"),
     )?;
@@ -163,6 +173,9 @@ fn against_rtgtd(extra: &[String]) -> Result<()> {
         ])
         .args(["--chap", CHAP, "--mutual-chap", MUTUAL_CHAP])
         .args(["--initiator-name-2", INITIATOR_2])
+        // 16 MiB from LBA 2048 of the 64 MiB RAM disk, for the 16 MiB
+        // write of iscsi.large.write-read-16mib.
+        .args(["--scratch-blocks", "32768"])
         .args(extra);
     let result = run_shown(&mut suite);
     // The suite's verdict first: a daemon that also failed to stop is

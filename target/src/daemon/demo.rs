@@ -28,6 +28,15 @@ pub struct DemoOptions {
     pub discovery_chap: Vec<(String, String)>,
     /// When the target pings idle connections (`--nop-interval SECS`).
     pub nop: NopConfig,
+    /// The most connections a session may have (`--max-connections N`,
+    /// RFC 7143 §13.2); 1 by default.
+    pub max_connections: u16,
+    /// The most R2Ts outstanding per task (`--max-outstanding-r2t N`,
+    /// RFC 7143 §13.17); 1 by default.
+    pub max_outstanding_r2t: u16,
+    /// The disk's MAXIMUM TRANSFER LENGTH in bytes (`--max-transfer SIZE`,
+    /// Block Limits VPD page); None keeps rtgt-scsi's 8 MiB.
+    pub max_transfer: Option<u64>,
 }
 
 impl Default for DemoOptions {
@@ -39,6 +48,9 @@ impl Default for DemoOptions {
             mutual_chap: None,
             discovery_chap: Vec::new(),
             nop: NopConfig::default(),
+            max_connections: 1,
+            max_outstanding_r2t: 1,
+            max_transfer: None,
         }
     }
 }
@@ -54,13 +66,18 @@ pub fn demo(opts: &DemoOptions) -> Result<Built, rtgt_scsi::ConfigError> {
     let blocks = opts.size / 512;
     // The RAM disk's reservations cannot outlive the process: APTPL is not
     // offered (PTPL_C zero).
-    let cfg = DiskConfig::new(1, "RTGTDEMO0001", BlockSize::B512, blocks)
+    let mut cfg = DiskConfig::new(1, "RTGTDEMO0001", BlockSize::B512, blocks)
         .thin(true)
         .persist(false);
+    if let Some(bytes) = opts.max_transfer {
+        cfg.max_transfer_blocks = (bytes / 512).clamp(1, u64::from(u32::MAX)) as u32;
+    }
     let mut luns = LunMap::new();
     luns.insert(0, Disk::new(cfg)?);
     let mut target = TargetConfig::new(DEMO_IQN, luns);
     target.alias = Some("rtgt demo".into());
+    target.session.max_connections = opts.max_connections.max(1);
+    target.session.max_outstanding_r2t = opts.max_outstanding_r2t.max(1);
     target.auth = AuthConfig {
         incoming: accounts(&opts.chap),
         outgoing: opts
