@@ -72,6 +72,10 @@ pub struct Options {
     /// A second initiator name the target also accepts (multi-initiator scenarios)
     #[arg(long, value_name = "IQN")]
     pub initiator_name_2: Option<String>,
+    /// A target name the target answers with a redirection (status class 1,
+    /// RFC 7143 §11.13.5), for the iscsi.login.redirect-* scenarios
+    #[arg(long, value_name = "IQN")]
+    pub moved_iqn: Option<String>,
     /// Run only the scenarios whose id matches GLOB (`*` any run, `?` one character); repeatable
     #[arg(long, value_name = "GLOB")]
     pub filter: Vec<String>,
@@ -143,6 +147,7 @@ impl Options {
             lun: self.lun,
             initiator_name: self.initiator_name.clone(),
             initiator_name_2: self.initiator_name_2.clone(),
+            moved_iqn: self.moved_iqn.clone(),
             chap: self.chap.clone(),
             mutual_chap: self.mutual_chap.clone(),
             allow_destructive: self.allow_destructive,

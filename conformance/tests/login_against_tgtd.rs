@@ -58,6 +58,7 @@ fn target(tgtd: &Tgtd) -> Target {
         lun: 1,
         initiator_name: INITIATOR.to_owned(),
         initiator_name_2: None,
+        moved_iqn: None,
         chap: None,
         mutual_chap: None,
         allow_destructive: false,

@@ -62,6 +62,11 @@ struct Args {
     /// Block Limits page's MAXIMUM TRANSFER LENGTH) [default: 8M].
     #[arg(long, value_name = "SIZE", requires = "demo")]
     max_transfer: Option<String>,
+    /// Demo: also a target iqn.2024-01.org.rtgt:demo-moved that has moved to
+    /// this TargetAddress ("192.0.2.7:3260,1"): logins naming it are
+    /// redirected (RFC 7143 §11.13.5, status 0x0101).
+    #[arg(long, value_name = "ADDR", requires = "demo")]
+    moved_target: Option<String>,
     /// error, warn, info, debug or trace (RUST_LOG overrides it).
     #[arg(long)]
     log_level: Option<String>,
@@ -104,6 +109,7 @@ fn load(args: &Args) -> Result<Built> {
             .map(|v| Size::parse(v).map(|s| s.0))
             .transpose()
             .map_err(|e| anyhow::anyhow!("--max-transfer {e}"))?,
+        moved_to: args.moved_target.clone(),
         ..DemoOptions::default()
     };
     match args.nop_interval {

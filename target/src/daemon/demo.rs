@@ -7,10 +7,15 @@ use std::sync::Arc;
 use rtgt_scsi::{BlockSize, Disk, DiskConfig, LunMap, RamBackstore};
 
 use crate::config::{Built, LunBackend};
-use crate::core::{AuthConfig, ChapAccount, NopConfig, PortalGroupConfig, TargetConfig, TargetId};
+use crate::core::{
+    AuthConfig, ChapAccount, NopConfig, PortalGroupConfig, Redirect, TargetConfig, TargetId,
+};
 
 /// The demo target's name.
 pub const DEMO_IQN: &str = "iqn.2024-01.org.rtgt:demo";
+
+/// The name of the demo's moved target (`--moved-target ADDR`).
+pub const DEMO_MOVED_IQN: &str = "iqn.2024-01.org.rtgt:demo-moved";
 
 /// What `--demo` serves.
 #[derive(Debug, Clone)]
@@ -37,6 +42,10 @@ pub struct DemoOptions {
     /// The disk's MAXIMUM TRANSFER LENGTH in bytes (`--max-transfer SIZE`,
     /// Block Limits VPD page); None keeps rtgt-scsi's 8 MiB.
     pub max_transfer: Option<u64>,
+    /// With an address, a second target, [`DEMO_MOVED_IQN`], that has moved
+    /// there: logins naming it are redirected (`--moved-target ADDR`,
+    /// RFC 7143 §11.13.5, status 0x0101).
+    pub moved_to: Option<String>,
 }
 
 impl Default for DemoOptions {
@@ -51,6 +60,7 @@ impl Default for DemoOptions {
             max_connections: 1,
             max_outstanding_r2t: 1,
             max_transfer: None,
+            moved_to: None,
         }
     }
 }
@@ -86,6 +96,14 @@ pub fn demo(opts: &DemoOptions) -> Result<Built, rtgt_scsi::ConfigError> {
             .map(|(u, s)| ChapAccount::new(u, s.as_bytes())),
         algorithms: Vec::new(),
     };
+    let moved = opts.moved_to.as_ref().map(|address| {
+        let mut t = TargetConfig::new(DEMO_MOVED_IQN, LunMap::new());
+        t.redirect = Some(Redirect {
+            address: address.clone(),
+            permanent: false,
+        });
+        t
+    });
     // The demo's RAM disk does not offer APTPL: nothing to store.
     let store = Arc::new(RamBackstore::new(blocks * 512));
     let luns = BTreeMap::from([((TargetId::from_position(0), 0), LunBackend::new(store))]);
@@ -97,7 +115,7 @@ pub fn demo(opts: &DemoOptions) -> Result<Built, rtgt_scsi::ConfigError> {
     Ok(Built {
         group: PortalGroupConfig {
             portals,
-            targets: vec![target],
+            targets: std::iter::once(target).chain(moved).collect(),
             discovery_auth: AuthConfig {
                 incoming: accounts(&opts.discovery_chap),
                 ..AuthConfig::default()
