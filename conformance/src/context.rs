@@ -30,6 +30,9 @@ pub struct Target {
     pub initiator_name_2: Option<String>,
     /// A target name the target answers with a redirection (`--moved-iqn`).
     pub moved_iqn: Option<String>,
+    /// The command that makes the target send an Asynchronous Message
+    /// (`--async-command`).
+    pub async_command: Option<String>,
     /// The incoming account (the initiator authenticates with it).
     pub chap: Option<Account>,
     /// The target's outgoing account, for mutual CHAP.

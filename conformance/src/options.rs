@@ -76,6 +76,12 @@ pub struct Options {
     /// RFC 7143 §11.13.5), for the iscsi.login.redirect-* scenarios
     #[arg(long, value_name = "IQN")]
     pub moved_iqn: Option<String>,
+    /// A shell command that makes the target send an Asynchronous Message to
+    /// one of the suite's connections, for the iscsi.async.* scenarios: run
+    /// with RTGT_ASYNC_EVENT (logout or drop), RTGT_INITIATOR, RTGT_TARGET,
+    /// RTGT_ISID (12 hex digits), RTGT_TSIH and RTGT_CID in its environment
+    #[arg(long, value_name = "CMD")]
+    pub async_command: Option<String>,
     /// Run only the scenarios whose id matches GLOB (`*` any run, `?` one character); repeatable
     #[arg(long, value_name = "GLOB")]
     pub filter: Vec<String>,
@@ -148,6 +154,7 @@ impl Options {
             initiator_name: self.initiator_name.clone(),
             initiator_name_2: self.initiator_name_2.clone(),
             moved_iqn: self.moved_iqn.clone(),
+            async_command: self.async_command.clone(),
             chap: self.chap.clone(),
             mutual_chap: self.mutual_chap.clone(),
             allow_destructive: self.allow_destructive,

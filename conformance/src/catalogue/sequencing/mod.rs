@@ -4,6 +4,7 @@
 
 use crate::scenario::Scenario;
 
+mod async_events;
 mod cmdsn;
 mod datain;
 mod dataout;
@@ -47,6 +48,7 @@ pub const SCENARIOS: &[&[Scenario]] = &[
     snack::SCENARIOS,
     task_reporting::SCENARIOS,
     logout::SCENARIOS,
+    async_events::SCENARIOS,
     multiconn::SCENARIOS,
     text::SCENARIOS,
     discovery::SCENARIOS,
