@@ -28,6 +28,11 @@ pub struct Target {
     pub lun: u64,
     pub initiator_name: String,
     pub initiator_name_2: Option<String>,
+    /// A target name the target answers with a redirection (`--moved-iqn`).
+    pub moved_iqn: Option<String>,
+    /// The command that makes the target send an Asynchronous Message
+    /// (`--async-command`).
+    pub async_command: Option<String>,
     /// The incoming account (the initiator authenticates with it).
     pub chap: Option<Account>,
     /// The target's outgoing account, for mutual CHAP.

@@ -72,6 +72,16 @@ pub struct Options {
     /// A second initiator name the target also accepts (multi-initiator scenarios)
     #[arg(long, value_name = "IQN")]
     pub initiator_name_2: Option<String>,
+    /// A target name the target answers with a redirection (status class 1,
+    /// RFC 7143 §11.13.5), for the iscsi.login.redirect-* scenarios
+    #[arg(long, value_name = "IQN")]
+    pub moved_iqn: Option<String>,
+    /// A shell command that makes the target send an Asynchronous Message to
+    /// one of the suite's connections, for the iscsi.async.* scenarios: run
+    /// with RTGT_ASYNC_EVENT (logout or drop), RTGT_INITIATOR, RTGT_TARGET,
+    /// RTGT_ISID (12 hex digits), RTGT_TSIH and RTGT_CID in its environment
+    #[arg(long, value_name = "CMD")]
+    pub async_command: Option<String>,
     /// Run only the scenarios whose id matches GLOB (`*` any run, `?` one character); repeatable
     #[arg(long, value_name = "GLOB")]
     pub filter: Vec<String>,
@@ -143,6 +153,8 @@ impl Options {
             lun: self.lun,
             initiator_name: self.initiator_name.clone(),
             initiator_name_2: self.initiator_name_2.clone(),
+            moved_iqn: self.moved_iqn.clone(),
+            async_command: self.async_command.clone(),
             chap: self.chap.clone(),
             mutual_chap: self.mutual_chap.clone(),
             allow_destructive: self.allow_destructive,

@@ -322,6 +322,8 @@ mod tests {
             lun: 0,
             initiator_name: "iqn.2024-01.org.rtgt:suite".into(),
             initiator_name_2: None,
+            moved_iqn: None,
+            async_command: None,
             chap: None,
             mutual_chap: None,
             allow_destructive: false,

@@ -212,7 +212,15 @@ impl Scenario {
 
 /// The iSCSI areas whose scenarios carry data to the LUN or act on its
 /// task set (see [`Scenario::runs_alone`]).
-const AREAS_RUN_ALONE: &[&str] = &["tmf", "r2t", "residual", "datain", "dataout"];
+const AREAS_RUN_ALONE: &[&str] = &[
+    "tmf",
+    "r2t",
+    "residual",
+    "datain",
+    "dataout",
+    "large",
+    "multiconn",
+];
 
 /// Whether the scenario with this id runs alone: every SCSI scenario, and
 /// the iSCSI ones that write the scratch range or act on the LUN's task

@@ -44,6 +44,8 @@ fn target_at(addr: String, iqn: &str) -> Target {
         lun: u64::from(LUN),
         initiator_name: "iqn.2024-01.org.rtgt:suite".to_owned(),
         initiator_name_2: None,
+        moved_iqn: None,
+        async_command: None,
         chap: Some(Account {
             user: USER.to_owned(),
             secret: SECRET.as_bytes().to_vec(),

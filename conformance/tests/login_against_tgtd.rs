@@ -58,6 +58,8 @@ fn target(tgtd: &Tgtd) -> Target {
         lun: 1,
         initiator_name: INITIATOR.to_owned(),
         initiator_name_2: None,
+        moved_iqn: None,
+        async_command: None,
         chap: None,
         mutual_chap: None,
         allow_destructive: false,

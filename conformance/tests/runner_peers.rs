@@ -91,6 +91,9 @@ fn suite(
         .args(["--initiator-name-2", INITIATOR_2])
         .args(["--jobs", jobs, "--quiet-time", "500ms", "--timeout", "2s"])
         .args(["--retries", "2"])
+        // 16 MiB from LBA 2048 of the 32 MiB LUN: the 16 MiB write of
+        // iscsi.large.write-read-16mib.
+        .args(["--scratch-blocks", "32768"])
         .arg("--profile")
         .arg(manifest().join(format!("profiles/{kind}.toml")))
         .arg("--junit")
@@ -116,10 +119,15 @@ fn suite(
     ))
 }
 
+/// The size of the peers' LUN: room for the 16 MiB scratch range from LBA
+/// 2048.
+const LUN_BYTES: u64 = 32 << 20;
+
 const TGTD_IQN: &str = "iqn.2024-01.org.rtgt.peer:tgtd";
 
 fn start_tgtd(setup: Setup) -> Tgtd {
     let mut config = TgtdConfig::new(TGTD_IQN);
+    config.lun_bytes = LUN_BYTES;
     match setup {
         Setup::Chap => {
             config.incoming = Some(Chap::new(USER, SECRET));
@@ -189,6 +197,7 @@ fn tgtd_verdicts_do_not_depend_on_jobs() {
 
 fn istgt(setup: Setup) -> Result<(), String> {
     let mut config = IstgtConfig::new("iqn.2024-01.org.rtgt.peer", "istgt");
+    config.lun_bytes = LUN_BYTES;
     match setup {
         Setup::Chap => {
             config.incoming = Some(Chap::new(USER, SECRET));

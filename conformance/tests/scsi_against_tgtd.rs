@@ -85,6 +85,8 @@ fn target(portal: String) -> Target {
         lun: u64::from(LUN),
         initiator_name: "iqn.2024-01.org.rtgt:suite-a".to_owned(),
         initiator_name_2: Some("iqn.2024-01.org.rtgt:suite-b".to_owned()),
+        moved_iqn: None,
+        async_command: None,
         chap: None,
         mutual_chap: None,
         allow_destructive: false,

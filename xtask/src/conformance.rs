@@ -152,6 +152,21 @@ fn against_rtgtd(extra: &[String]) -> Result<()> {
             "2",
             "--grace",
             "1",
+            // Several connections per session and several R2Ts per task,
+            // so that the multi-connection and MaxOutstandingR2T scenarios
+            // run rather than being not applicable.
+            "--max-connections",
+            "4",
+            "--max-outstanding-r2t",
+            "4",
+            // Commands of 16 MiB for the iscsi.large.*-16mib scenarios (and
+            // no more, so scsi.read16.over-maximum-transfer-length can ask
+            // for one block beyond it within its 32 MiB).
+            "--max-transfer",
+            "16M",
+            // A second target that has moved, for iscsi.login.redirect-*.
+            "--moved-target",
+            "192.0.2.7:3260,1",
         ],
         &log_dir.join("rtgtd.log"),
     )?;
@@ -167,6 +182,10 @@ fn against_rtgtd(extra: &[String]) -> Result<()> {
         ])
         .args(["--chap", CHAP, "--mutual-chap", MUTUAL_CHAP])
         .args(["--initiator-name-2", INITIATOR_2])
+        // 16 MiB from LBA 2048 of the 64 MiB RAM disk, for the 16 MiB
+        // write of iscsi.large.write-read-16mib.
+        .args(["--scratch-blocks", "32768"])
+        .args(["--moved-iqn", "iqn.2024-01.org.rtgt:demo-moved"])
         .args(extra);
     let result = run_shown(&mut suite);
     // The suite's verdict first: a daemon that also failed to stop is

@@ -9,7 +9,7 @@ use crate::scenario::ScenarioError;
 use crate::wire::{encode_keys, kv, last_value, wait_within, Received, Wire};
 use bytes::Bytes;
 use rtgt_proto::pdu::{
-    DataOut, Digests, Lun, NopOut, Pdu, ReadyToTransfer, Reject, ScsiCommand, TextResponse,
+    DataOut, Digests, Isid, Lun, NopOut, Pdu, ReadyToTransfer, Reject, ScsiCommand, TextResponse,
     ITT_RESERVED, TTT_RESERVED,
 };
 use rtgt_proto::serial::Serial;
@@ -74,6 +74,33 @@ impl RawSession {
         authenticate(ctx, &mut login, discovery)?;
         let answers = operational(ctx, &mut login, &kv(keys))?;
         Ok(Self::from_login(login, answers))
+    }
+
+    /// As [`RawSession::open`], the leading login carrying CmdSN `first`
+    /// (RFC 7143 §11.12.8: the session's numbering starts there, and the
+    /// window follows the Final-Response); also gives the session's ISID
+    /// and TSIH, for connections that join it.
+    pub(crate) fn open_numbered(
+        ctx: &mut Context,
+        keys: &[(&str, &str)],
+        first: u32,
+    ) -> Result<(RawSession, Isid, u16), ScenarioError> {
+        let mut login = RawLogin::plain(ctx)?;
+        login.cmd_sn = first;
+        authenticate(ctx, &mut login, false)?;
+        let answers = operational(ctx, &mut login, &kv(keys))?;
+        let (isid, tsih) = (login.isid, login.tsih);
+        let window = login.responses.last().map(|r| (r.exp_cmd_sn, r.max_cmd_sn));
+        let mut s = Self::from_login(login, answers);
+        let (exp, max) = window.unwrap_or((first, first));
+        (s.cmd_sn, s.exp_cmd_sn, s.max_cmd_sn) = (first, exp, max);
+        Ok((s, isid, tsih))
+    }
+
+    /// Numbers this session's tasks from `base` on, so that two connections
+    /// of one session never give one ITT twice (RFC 7143 §11.2.1.8).
+    pub(crate) fn itts_from(&mut self, base: u32) {
+        self.next_itt = base;
     }
 
     /// A second normal session beside one of [`RawSession::open`]: ISID

@@ -53,6 +53,20 @@ pub struct TargetConfig {
     pub auth: AuthConfig,
     /// What the target accepts in negotiation.
     pub session: SessionLimits,
+    /// Where logins to this target are sent instead (RFC 7143 §11.13.5,
+    /// status class 1); None serves them here.
+    pub redirect: Option<Redirect>,
+}
+
+/// A target that has moved: every login naming it is answered with a
+/// redirection and the new address (RFC 7143 §11.13.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redirect {
+    /// The TargetAddress value sent: `domainname[:port][,portal-group-tag]`
+    /// (RFC 7143 §13.8).
+    pub address: String,
+    /// Moved permanently (0x0102) rather than temporarily (0x0101).
+    pub permanent: bool,
 }
 
 /// CHAP accounts for one target or for discovery.
@@ -298,6 +312,7 @@ impl TargetConfig {
             allowed_networks: Vec::new(),
             auth: AuthConfig::default(),
             session: SessionLimits::default(),
+            redirect: None,
         }
     }
 

@@ -171,7 +171,10 @@ impl TargetCore {
         resp.continue_bit = false;
         resp.nsg = rtgt_proto::pdu::LoginStage::SecurityNegotiation;
         resp.tsih = 0;
-        resp.data = Default::default();
+        if resp.status.class() != rtgt_proto::pdu::LoginStatusClass::Redirection {
+            // Only a redirection carries keys (its TargetAddress).
+            resp.data = Default::default();
+        }
         resp.stat_sn = self.tables.conns.take_stat_sn(conn);
         if let Some(l) = self.tables.conns.get(&conn).and_then(|c| c.login()) {
             resp.exp_cmd_sn = l.exp_cmd_sn;

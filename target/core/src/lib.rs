@@ -69,8 +69,8 @@ mod tests;
 
 pub use admin::{ConnInfo, SessionInfo};
 pub use config::{
-    AuthConfig, ChapAccount, Cidr, CidrError, Limits, NopConfig, PortalGroupConfig, SessionLimits,
-    TargetConfig,
+    AuthConfig, ChapAccount, Cidr, CidrError, Limits, NopConfig, PortalGroupConfig, Redirect,
+    SessionLimits, TargetConfig,
 };
 pub use events::{CloseReason, ConnId, Event};
 pub use registry::{RegistryError, TargetId, MAX_LUN};

@@ -51,6 +51,25 @@ struct Args {
     /// §11.19.1 target NOP-In) [default: 10].
     #[arg(long, value_name = "SECS", requires = "demo")]
     nop_interval: Option<u64>,
+    /// Demo: the most connections a session may have (RFC 7143 §13.2
+    /// MaxConnections, 1 to 65535).
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "demo",
+          value_parser = clap::value_parser!(u16).range(1..))]
+    max_connections: u16,
+    /// Demo: the most R2Ts outstanding per task (RFC 7143 §13.17
+    /// MaxOutstandingR2T, 1 to 65535).
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "demo",
+          value_parser = clap::value_parser!(u16).range(1..))]
+    max_outstanding_r2t: u16,
+    /// Demo: the largest transfer one command may ask for ("32M"; the
+    /// Block Limits page's MAXIMUM TRANSFER LENGTH) [default: 8M].
+    #[arg(long, value_name = "SIZE", requires = "demo")]
+    max_transfer: Option<String>,
+    /// Demo: also a target iqn.2024-01.org.rtgt:demo-moved that has moved to
+    /// this TargetAddress ("192.0.2.7:3260,1"): logins naming it are
+    /// redirected (RFC 7143 §11.13.5, status 0x0101).
+    #[arg(long, value_name = "ADDR", requires = "demo")]
+    moved_target: Option<String>,
     /// error, warn, info, debug or trace (RUST_LOG overrides it).
     #[arg(long)]
     log_level: Option<String>,
@@ -86,6 +105,15 @@ fn load(args: &Args) -> Result<Built> {
             .map_err(|e| anyhow::anyhow!("--size {e}"))?
             .0,
         luns: args.luns,
+        max_connections: args.max_connections,
+        max_outstanding_r2t: args.max_outstanding_r2t,
+        max_transfer: args
+            .max_transfer
+            .as_deref()
+            .map(|v| Size::parse(v).map(|s| s.0))
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("--max-transfer {e}"))?,
+        moved_to: args.moved_target.clone(),
         ..DemoOptions::default()
     };
     match args.nop_interval {

@@ -342,6 +342,10 @@ fn build_target(
     };
     target.auth = auth(&t.chap);
     target.session = session;
+    target.redirect = t.redirect.as_ref().map(|r| crate::core::Redirect {
+        address: r.address.clone(),
+        permanent: r.permanent,
+    });
     Ok((target, backends))
 }
 

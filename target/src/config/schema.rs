@@ -204,8 +204,23 @@ pub struct TargetToml {
     pub chap: ChapToml,
     #[serde(default)]
     pub session: SessionToml,
+    /// Logins naming this target are sent elsewhere (RFC 7143 §11.13.5):
+    /// `redirect = { address = "192.0.2.7:3260,1" }`.
+    pub redirect: Option<RedirectToml>,
     #[serde(default)]
     pub lun: Vec<Spanned<LunToml>>,
+}
+
+/// Where a moved target now is.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedirectToml {
+    /// The TargetAddress sent: `host[:port][,portal-group-tag]` (RFC 7143
+    /// §13.8), an IPv6 address in brackets.
+    pub address: String,
+    /// Moved permanently (0x0102) rather than temporarily (0x0101).
+    #[serde(default)]
+    pub permanent: bool,
 }
 
 /// What a target accepts in negotiation (RFC 7143 §13).

@@ -21,7 +21,7 @@ mod persist;
 mod reload;
 
 pub use control::tgt_socket_path;
-pub use demo::{demo, DemoOptions, DEMO_IQN};
+pub use demo::{demo, DemoOptions, DEMO_IQN, DEMO_MOVED_IQN};
 pub use logging::init_logging;
 pub use rtgt_os::OsRandom;
 

@@ -4,6 +4,7 @@ use crate::scenario::Scenario;
 
 mod early_pdu;
 mod identity;
+mod redirect;
 mod required_keys;
 mod response_fields;
 mod sessions;
@@ -15,6 +16,7 @@ mod version;
 /// This area's scenarios, one slice per file.
 pub const SCENARIOS: &[&[Scenario]] = &[
     target_name::SCENARIOS,
+    redirect::SCENARIOS,
     stages::SCENARIOS,
     stage_errors::SCENARIOS,
     version::SCENARIOS,

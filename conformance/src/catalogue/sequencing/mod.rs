@@ -4,12 +4,15 @@
 
 use crate::scenario::Scenario;
 
+mod async_events;
 mod cmdsn;
 mod datain;
 mod dataout;
 mod discovery;
+mod large;
 mod load;
 mod logout;
+mod multiconn;
 mod nop;
 mod pdu;
 mod r2t;
@@ -23,14 +26,17 @@ mod task_reporting;
 mod text;
 mod tmf;
 mod unsolicited;
+mod wrap;
 
 /// This area's scenarios, one slice per file.
 pub const SCENARIOS: &[&[Scenario]] = &[
     cmdsn::SCENARIOS,
+    wrap::SCENARIOS,
     statsn::SCENARIOS,
     datain::SCENARIOS,
     status::SCENARIOS,
     load::SCENARIOS,
+    large::SCENARIOS,
     r2t::SCENARIOS,
     dataout::SCENARIOS,
     unsolicited::SCENARIOS,
@@ -42,6 +48,8 @@ pub const SCENARIOS: &[&[Scenario]] = &[
     snack::SCENARIOS,
     task_reporting::SCENARIOS,
     logout::SCENARIOS,
+    async_events::SCENARIOS,
+    multiconn::SCENARIOS,
     text::SCENARIOS,
     discovery::SCENARIOS,
     sendtargets::SCENARIOS,

@@ -11,7 +11,9 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use bytes::Bytes;
-use rtgt_proto::pdu::{Isid, LoginRequest, LoginResponse, LoginStage, LoginStatus};
+use rtgt_proto::pdu::{
+    Isid, LoginRequest, LoginResponse, LoginStage, LoginStatus, LoginStatusClass,
+};
 use rtgt_proto::text::{
     self, NegotiationError, Negotiator, Pair, Role, SessionType, Stage, TextAccumulator,
 };
@@ -143,11 +145,27 @@ impl TargetCore {
             }
             Ok(None) => {}
             Err(Failure(status, why)) => {
-                let resp = LoginResponse { status, ..base };
+                let data = redirect_keys(status, &why);
+                let resp = LoginResponse {
+                    status,
+                    data,
+                    ..base
+                };
                 self.fail_login(conn, resp, &why);
             }
         }
     }
+}
+
+/// The data of a failing Login Response: for a redirection (status class 1)
+/// the TargetAddress key with the new address, which the failure's text
+/// holds; nothing otherwise. RFC 7143 §11.13.5: redirections "MUST return
+/// one or more text key parameters of the type TargetAddress".
+fn redirect_keys(status: LoginStatus, address: &str) -> Bytes {
+    if status.class() != LoginStatusClass::Redirection {
+        return Bytes::new();
+    }
+    Bytes::from(text::encode(&[Pair::new("TargetAddress", address)]))
 }
 
 impl Conn {
@@ -347,6 +365,18 @@ impl LoginCtx<'_> {
                 LoginStatus::AuthorizationFailure,
                 format!("{initiator} from {peer} may not access {name}"),
             ));
+        }
+        if let Some(r) = self.reg.get(i).and_then(|t| t.redirect.as_ref()) {
+            // RFC 7143 §11.13.5: a moved target answers with status class 1
+            // (0x0101 temporarily, 0x0102 permanently), "prior to or after"
+            // security negotiation; here at the first request. The text is
+            // the TargetAddress the response carries (see `redirect_keys`).
+            let status = if r.permanent {
+                LoginStatus::TargetMovedPermanently
+            } else {
+                LoginStatus::TargetMovedTemporarily
+            };
+            return Err(Failure::new(status, r.address.clone()));
         }
         Ok(Some(i))
     }

@@ -277,3 +277,35 @@ fn continued_login_text_is_joined() {
     assert_eq!(get(&pairs, "MaxBurstLength"), Some("65536"));
     assert_eq!(get(&pairs, "FirstBurstLength"), Some("4096"));
 }
+
+#[test]
+fn moved_target_redirects_with_its_address() {
+    // RFC 7143 §11.13.5: status class 1 and a TargetAddress key; the
+    // connection closes as after any failed login.
+    for (permanent, want) in [
+        (false, LoginStatus::TargetMovedTemporarily),
+        (true, LoginStatus::TargetMovedPermanently),
+    ] {
+        let mut cfg = config();
+        cfg.targets[0].redirect = Some(crate::Redirect {
+            address: "192.0.2.7:3260,1".into(),
+            permanent,
+        });
+        let mut rig = Rig::with(cfg);
+        let c = rig.connect(1);
+        let req = base(&rig);
+        rig.send(c, req);
+        rig.run();
+        let rtgt_proto::pdu::Pdu::LoginResponse(r) = rig.recv(c) else {
+            panic!("expected a Login Response");
+        };
+        assert_eq!(r.status, want);
+        let keys = rtgt_proto::text::decode(&r.data).unwrap();
+        assert_eq!(get(&keys, "TargetAddress"), Some("192.0.2.7:3260,1"));
+        assert!(rig.closed(c));
+    }
+    // Another target of the portal group is served as before.
+    let mut rig = Rig::new();
+    let c = rig.connect(1);
+    rig.login(c, &[]);
+}
