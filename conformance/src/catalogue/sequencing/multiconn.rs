@@ -85,16 +85,7 @@ fn pair(ctx: &mut Context) -> Result<Result<(RawSession, RawSession), Outcome>, 
     let mut login = RawLogin::connect(ctx, Q)?;
     (login.isid, login.tsih, login.cid) = (isid, tsih, 1);
     (login.itt, login.cmd_sn, login.exp_stat_sn) = (2, a.cmd_sn, 0);
-    // RFC 7143 §13.21: SessionType is leading-only, so not sent here.
-    let first: Vec<(String, String)> = RawLogin::first_keys(ctx)
-        .into_iter()
-        .filter(|(k, _)| k != "SessionType")
-        .collect();
-    let step = match login.security(ctx, &first, &[])? {
-        Step::Done(_) => login.operational(ctx, &[])?,
-        refused => refused,
-    };
-    let keys = match step {
+    let keys = match login.join_stages(ctx)? {
         Step::Done(keys) => keys,
         Step::Refused(reply) => {
             a.logout(ctx);

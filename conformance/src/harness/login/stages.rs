@@ -180,19 +180,23 @@ impl RawLogin {
         cid: u16,
     ) -> Result<(RawLogin, Step), ScenarioError> {
         let mut login = RawLogin::connect(ctx, 0)?;
-        login.isid = isid;
-        login.tsih = tsih;
-        login.cid = cid;
+        (login.isid, login.tsih, login.cid) = (isid, tsih, cid);
+        let step = login.join_stages(ctx)?;
+        Ok((login, step))
+    }
+
+    /// Both stages of a login that adds a connection to a session (its
+    /// ISID, TSIH and CID already set): the first refusal, if any.
+    pub(crate) fn join_stages(&mut self, ctx: &mut Context) -> Result<Step, ScenarioError> {
         // RFC 7143 §13.21: SessionType is leading-only, so not sent here.
         let first: Vec<(String, String)> = RawLogin::first_keys(ctx)
             .into_iter()
             .filter(|(k, _)| k != "SessionType")
             .collect();
-        let step = match login.security(ctx, &first, &[])? {
-            Step::Done(_) => login.operational(ctx, &[])?,
+        Ok(match self.security(ctx, &first, &[])? {
+            Step::Done(_) => self.operational(ctx, &[])?,
             refused => refused,
-        };
-        Ok((login, step))
+        })
     }
 }
 
